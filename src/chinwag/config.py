@@ -1,0 +1,236 @@
+"""The one configuration object, built once at start-up.
+
+Sources, highest precedence first: command-line flags, environment variables
+(``CHINWAG_<SECTION>_<KEY>``, e.g. ``CHINWAG_SERVER_NAME``, ``CHINWAG_LIMITS_SENDQ``, plus the
+shortcuts ``CHINWAG_HOST`` and ``CHINWAG_PORT``), a TOML file, defaults. The commented
+``example.toml`` in this package documents every key. Everything else in chinwag receives the
+slice of :class:`Config` it needs as an argument; nothing reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 6667
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """Who the server says it is, and what it greets users with."""
+
+    name: str = "chinwag.local"
+    network: str = "chinwag"
+    description: str = "a chinwag chat server"
+    motd: tuple[str, ...] = ("Welcome to chinwag. Type /join #lobby to start chatting.",)
+    password: str | None = None
+    """A connection password (``PASS``) every client must give, or ``None`` for none."""
+    default_channel: str = "#lobby"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Sizes and timeouts; they are also announced in ISUPPORT where the spec has a token."""
+
+    nicklen: int = 30
+    userlen: int = 16
+    channellen: int = 64
+    topiclen: int = 390
+    kicklen: int = 255
+    awaylen: int = 200
+    realnamelen: int = 128
+    max_channels: int = 50
+    max_targets: int = 4
+    max_bans: int = 100
+    monitor: int = 100
+    whowas: int = 1000
+    sendq: int = 1_048_576
+    """Bytes queued for one session before it is closed with ``SendQ exceeded``."""
+    registration_timeout: float = 60.0
+    ping_interval: float = 120.0
+    """Seconds of silence from a client before the server sends it a PING."""
+    ping_timeout: float = 60.0
+    """Seconds the client then has to answer before it is disconnected."""
+    max_clients: int = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One address to accept plain TCP connections on."""
+
+    host: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """An operator block: ``OPER <name> <password>`` from a matching host grants ``+o``.
+
+    ``password`` is either an argon2 hash (``$argon2id$...``, made with
+    ``chinwag hash-password``) or, for a quick local set-up, the plain password.
+    """
+
+    name: str
+    password: str
+    hostmask: str = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the server needs to start."""
+
+    server: ServerInfo = field(default_factory=ServerInfo)
+    limits: Limits = field(default_factory=Limits)
+    listeners: tuple[Listener, ...] = (Listener(),)
+    operators: tuple[Operator, ...] = ()
+
+
+def example_config_text() -> str:
+    """The commented example configuration shipped with the package."""
+    return resources.files("chinwag").joinpath("example.toml").read_text(encoding="utf-8")
+
+
+def _coerce(section: str, name: str, expected: Any, value: Any) -> Any:
+    """Convert a file or environment value to the field's type, or say why it cannot be."""
+    where = f"[{section}] {name}"
+    kind = expected if isinstance(expected, type) else None
+    if isinstance(value, str) and kind in (int, float):
+        try:
+            value = kind(value)
+        except ValueError:
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        value = float(value)
+    if kind in (int, float) and value < 0:
+        raise ConfigError(f"{where}: must not be negative, got {value!r}")
+    return value
+
+
+def _default_of(spec: dataclasses.Field[Any]) -> Any:
+    """A field's default value; ``None`` for a field without one (a required text field)."""
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return None
+
+
+def _build_section(cls: type[Any], section: str, raw: Mapping[str, Any]) -> Any:
+    """Build one frozen section from a mapping, rejecting keys it does not have."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"[{section}]: unknown key(s) {', '.join(unknown)}")
+    required = [name for name, f in fields.items() if _default_of(f) is None and name not in raw]
+    if required and cls is Operator:
+        raise ConfigError(f"{section}: needs {' and '.join(required)}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        default = _default_of(fields[name])
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                value = tuple(value.splitlines())
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"[{section}] {name}: expected a list of strings")
+            values[name] = tuple(value)
+        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+            values[name] = _coerce(section, name, type(default), value)
+        elif value is not None and not isinstance(value, str):
+            raise ConfigError(f"[{section}] {name}: expected text, got {value!r}")
+        else:
+            values[name] = (value or None) if name == "password" and cls is ServerInfo else value
+    return cls(**values)
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Collect ``CHINWAG_<SECTION>_<KEY>`` variables into ``{section: {key: value}}``."""
+    sections = {"SERVER": ServerInfo, "LIMITS": Limits}
+    found: dict[str, dict[str, str]] = {}
+    for key, value in env.items():
+        for prefix, cls in sections.items():
+            head = f"CHINWAG_{prefix}_"
+            if key.startswith(head):
+                name = key[len(head) :].lower()
+                if name in {f.name for f in dataclasses.fields(cls)}:
+                    found.setdefault(prefix.lower(), {})[name] = value
+    return found
+
+
+def _listener(raw: Mapping[str, Any], where: str) -> Listener:
+    listener: Listener = _build_section(Listener, where, raw)
+    if not 0 <= listener.port <= 65535:
+        raise ConfigError(f"{where}: port must be between 0 and 65535, got {listener.port}")
+    return listener
+
+
+def load_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> Config:
+    """Build the :class:`Config` from defaults, a TOML file, the environment and flags.
+
+    ``host`` and ``port`` are the command-line flags; they (and ``CHINWAG_HOST`` /
+    ``CHINWAG_PORT``) replace the listeners from the file with a single one. Raises
+    :class:`ConfigError` with a readable message for anything wrong.
+    """
+    env = env or {}
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {path}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    unknown = sorted(set(raw) - {"server", "limits", "listeners", "operators"})
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
+    from_env = _env_overrides(env)
+    server = _build_section(
+        ServerInfo, "server", {**raw.get("server", {}), **from_env.get("server", {})}
+    )
+    limits = _build_section(
+        Limits, "limits", {**raw.get("limits", {}), **from_env.get("limits", {})}
+    )
+    listeners = tuple(
+        _listener(item, f"[[listeners]] #{index + 1}")
+        for index, item in enumerate(raw.get("listeners", []))
+    ) or (Listener(),)
+    chosen_host = host or env.get("CHINWAG_HOST")
+    chosen_port: int | str | None = port if port is not None else env.get("CHINWAG_PORT")
+    if chosen_host is not None or chosen_port is not None:
+        first = listeners[0]
+        listeners = (
+            _listener(
+                {
+                    "host": chosen_host or first.host,
+                    "port": first.port if chosen_port is None else chosen_port,
+                },
+                "listener (flags/environment)",
+            ),
+        )
+    operators = tuple(
+        _build_section(Operator, f"[[operators]] #{index + 1}", item)
+        for index, item in enumerate(raw.get("operators", []))
+    )
+    if not server.name or " " in server.name:
+        raise ConfigError("[server] name: must be one word, like chat.example.org")
+    if not server.network or " " in server.network:
+        raise ConfigError("[server] network: must be one word, like chinwag")
+    return Config(server=server, limits=limits, listeners=listeners, operators=operators)
+

@@ -1,0 +1,113 @@
+"""Bytes to lines: framing of the IRC byte stream with its length limits.
+
+Modern IRC ("Messages"): a message ends in CR LF; like most servers we also accept a bare LF.
+The part after the tags may be at most 512 bytes including CR LF; the tag section (with its
+``@`` and the space after it) at most 8191 bytes (IRCv3 message-tags, "Size limit"). The
+network is UTF-8 only (IRCv3 ``UTF8ONLY``).
+
+The caller feeds whatever bytes arrive to :meth:`LineFramer.feed` and handles each item
+it returns: a ``str`` is one decoded line to :func:`~chinwag.protocol.message.parse`; a
+:class:`~chinwag.protocol.errors.ProtocolError` is a line to refuse with the reply it carries.
+"""
+
+from __future__ import annotations
+
+from chinwag.protocol.errors import (
+    ForbiddenCharacters,
+    InputTooLong,
+    InvalidUtf8,
+    ProtocolError,
+)
+
+MAX_BODY_BYTES = 512
+"""The part of a line after the tags, CR LF included (Modern IRC)."""
+
+MAX_TAG_BYTES = 8191
+"""The tag section of a line, ``@`` and the trailing space included (message-tags)."""
+
+MAX_LINE_BYTES = MAX_TAG_BYTES + MAX_BODY_BYTES
+"""No line can be longer than this; a peer that sends more without a newline is refused."""
+
+
+def _command_of(line: bytes) -> str:
+    """Best-effort command of a line we refuse, for the error reply; ``*`` when unknown."""
+    words = line.split()
+    while words and words[0][:1] in (b"@", b":"):
+        words.pop(0)
+    if not words:
+        return "*"
+    word = words[0].decode("ascii", "replace").upper()
+    return word if word.isalnum() else "*"
+
+
+def check_line(line: bytes) -> str | ProtocolError:
+    """Check one line (without its terminator) against the limits and decode it.
+
+    Returns the decoded line, or the error to answer it with.
+    """
+    if line.startswith(b"@"):
+        space = line.find(b" ")
+        tag_part = len(line) if space < 0 else space + 1
+        if tag_part > MAX_TAG_BYTES:
+            return InputTooLong("Input line was too long", _command_of(line))
+        body = len(line) - tag_part
+    else:
+        body = len(line)
+    if body + 2 > MAX_BODY_BYTES:
+        return InputTooLong("Input line was too long", _command_of(line))
+    if b"\0" in line or b"\r" in line:
+        return ForbiddenCharacters("Message contains a forbidden character", _command_of(line))
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return InvalidUtf8(
+            "Message rejected, your IRC client MUST use UTF-8 encoding on this network",
+            _command_of(line),
+        )
+
+
+class LineFramer:
+    """Splits a byte stream into checked lines; one per connection, fed as bytes arrive."""
+
+    __slots__ = ("_buffer", "_discarding")
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._discarding = False
+
+    @property
+    def pending(self) -> int:
+        """How many bytes of an unfinished line are held."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[str | ProtocolError]:
+        """Take newly received bytes; return every line they complete, in order.
+
+        A line that grows past :data:`MAX_LINE_BYTES` without a terminator is answered once
+        with :class:`InputTooLong` and the rest of it, up to its terminator, is discarded, so
+        a peer cannot make us buffer without bound.
+        """
+        buffer = self._buffer
+        buffer += data
+        out: list[str | ProtocolError] = []
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            if self._discarding:
+                self._discarding = False
+            else:
+                line = bytes(buffer[start:end])
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                if line:
+                    out.append(check_line(line))
+            start = end + 1
+        del buffer[:start]
+        if len(buffer) > MAX_LINE_BYTES:
+            if not self._discarding:
+                out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer))))
+            self._discarding = True
+            buffer.clear()
+        return out

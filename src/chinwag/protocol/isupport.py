@@ -1,0 +1,71 @@
+"""ISUPPORT (``RPL_ISUPPORT``, 005) tokens, built from the limits in force.
+
+Reference: https://modern.ircdocs.horse/#rplisupport-parameters and the IRCv3 tokens
+(``UTF8ONLY``, ``BOT``, ``MONITOR``, ``WHOX``). The server sends these after ``RPL_MYINFO``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from chinwag.protocol import modes
+from chinwag.protocol.casemap import CASEMAPPING, CHANNEL_PREFIXES
+
+TOKENS_PER_LINE = 13
+"""At most this many tokens per 005 line, as common servers do, to stay under 512 bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class SupportLimits:
+    """The numbers ISUPPORT announces; the server fills them from its configuration."""
+
+    network: str
+    nicklen: int
+    channellen: int
+    topiclen: int
+    kicklen: int
+    awaylen: int
+    userlen: int
+    max_channels: int
+    max_targets: int
+    max_bans: int
+    monitor: int
+    max_list_modes: int
+
+
+def tokens(limits: SupportLimits) -> list[str]:
+    """Every ISUPPORT token, in a stable order."""
+    return [
+        f"AWAYLEN={limits.awaylen}",
+        f"BOT={modes.BOT_USER_MODE}",
+        f"CASEMAPPING={CASEMAPPING}",
+        f"CHANLIMIT={CHANNEL_PREFIXES}:{limits.max_channels}",
+        f"CHANMODES={modes.CHANMODES_TOKEN}",
+        f"CHANNELLEN={limits.channellen}",
+        f"CHANTYPES={CHANNEL_PREFIXES}",
+        "ELIST=U",
+        f"KICKLEN={limits.kicklen}",
+        f"MAXLIST=b:{limits.max_bans}",
+        f"MAXTARGETS={limits.max_targets}",
+        f"MODES={modes.MAX_MODES_PER_COMMAND}",
+        f"MONITOR={limits.monitor}",
+        f"NETWORK={limits.network}",
+        f"NICKLEN={limits.nicklen}",
+        f"PREFIX={modes.PREFIX_TOKEN}",
+        (
+            f"TARGMAX=JOIN:,KICK:1,LIST:,NAMES:1,NOTICE:{limits.max_targets},"
+            f"PRIVMSG:{limits.max_targets},TAGMSG:{limits.max_targets},WHOIS:1,MONITOR:"
+        ),
+        f"TOPICLEN={limits.topiclen}",
+        f"USERLEN={limits.userlen}",
+        "UTF8ONLY",
+        "WHOX",
+    ]
+
+
+def lines(limits: SupportLimits) -> Iterator[list[str]]:
+    """The tokens grouped for one 005 reply each."""
+    all_tokens = tokens(limits)
+    for start in range(0, len(all_tokens), TOKENS_PER_LINE):
+        yield all_tokens[start : start + TOKENS_PER_LINE]

@@ -1,0 +1,36 @@
+"""Wildcard masks (``*`` and ``?``) as used by bans, operator host masks and WHO.
+
+Modern IRC "Wildcard expressions": ``*`` matches any run of characters, ``?`` exactly one,
+compared case-insensitively with the server's casemapping.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from chinwag.protocol.casemap import fold
+
+
+@lru_cache(maxsize=1024)
+def _compile(mask: str) -> re.Pattern[str]:
+    pattern = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in fold(mask)
+    )
+    return re.compile(pattern, re.DOTALL)
+
+
+def matches(mask: str, text: str) -> bool:
+    """Whether ``text`` matches the wildcard ``mask``, ignoring case."""
+    return _compile(mask).fullmatch(fold(text)) is not None
+
+
+def normalize_ban_mask(mask: str) -> str:
+    """Complete a partial ban mask: ``nick`` -> ``nick!*@*``, ``user@host`` -> ``*!user@host``."""
+    if "!" not in mask and "@" not in mask:
+        return f"{mask}!*@*"
+    if "!" not in mask:
+        return f"*!{mask}"
+    if "@" not in mask:
+        return f"{mask}@*"
+    return mask

@@ -1,0 +1,155 @@
+"""The IRC message as a value: parse a line into a :class:`Message`, serialize one back.
+
+Implements the message grammar of Modern IRC ("Message Format") and IRCv3 message tags
+(https://ircv3.net/specs/extensions/message-tags, "Escaping values"). The caller frames lines
+first (see :mod:`chinwag.protocol.framing`), then calls :func:`parse` on each; to send, it
+calls :meth:`Message.to_line` (or :meth:`Message.to_bytes`) and writes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from chinwag.protocol.errors import EmptyMessage, MalformedMessage
+
+_EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+
+# Tag value escaping, "Escaping values" in the message-tags spec.
+_ESCAPE = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
+_UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+
+
+def escape_tag_value(value: str) -> str:
+    """Escape a tag value for the wire (``;``, space, backslash, CR and LF)."""
+    return value.translate(_ESCAPE)
+
+
+def unescape_tag_value(raw: str) -> str:
+    """Undo :func:`escape_tag_value`; an unknown escape drops its backslash, a lone one vanishes."""
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    chars = iter(raw)
+    for char in chars:
+        if char != "\\":
+            out.append(char)
+            continue
+        following = next(chars, "")
+        out.append(_UNESCAPE.get(following, following))
+    return "".join(out)
+
+
+def parse_tags(raw: str) -> dict[str, str]:
+    """Parse the tag section (without ``@``); a repeated key keeps its last value."""
+    tags: dict[str, str] = {}
+    for item in raw.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if key:
+            tags[key] = unescape_tag_value(value)
+    return tags
+
+
+def serialize_tags(tags: Mapping[str, str]) -> str:
+    """Serialize tags (without ``@``); a tag whose value is empty is sent as a bare key."""
+    return ";".join(
+        f"{key}={escape_tag_value(value)}" if value else key for key, value in tags.items()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One IRC message: optional tags and source, a command (verb or numeric), parameters.
+
+    Messages are values: build a new one with :meth:`with_tags` rather than changing one.
+    ``source`` is the prefix without its colon; ``params`` holds the trailing parameter as
+    its last element, without its colon.
+    """
+
+    command: str
+    params: tuple[str, ...] = ()
+    source: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: _EMPTY_TAGS)
+
+    def with_tags(self, extra: Mapping[str, str]) -> Message:
+        """Return a copy whose tags are this message's tags updated with ``extra``."""
+        return Message(self.command, self.params, self.source, {**self.tags, **extra})
+
+    def without_tags(self) -> Message:
+        """Return a copy with no tags at all."""
+        return Message(self.command, self.params, self.source)
+
+    def to_line(self) -> str:
+        """Serialize to one line without the CRLF terminator.
+
+        Raises ``ValueError`` for parameters no line can carry: a middle parameter that is
+        empty, starts with ``:`` or holds a space, or any parameter holding CR, LF or NUL.
+        """
+        parts: list[str] = []
+        if self.tags:
+            parts.append("@" + serialize_tags(self.tags))
+        if self.source:
+            parts.append(":" + self.source)
+        parts.append(self.command)
+        if self.params:
+            *middle, last = self.params
+            for param in middle:
+                if not param or param[0] == ":" or " " in param:
+                    raise ValueError(f"middle parameter cannot be sent as is: {param!r}")
+                parts.append(param)
+            if not last or last[0] == ":" or " " in last:
+                parts.append(":" + last)
+            else:
+                parts.append(last)
+        line = " ".join(parts)
+        if "\r" in line or "\n" in line or "\0" in line:
+            raise ValueError("a message cannot hold CR, LF or NUL")
+        return line
+
+    def to_bytes(self) -> bytes:
+        """Serialize to UTF-8 bytes ending in CRLF, ready to write."""
+        return self.to_line().encode("utf-8") + b"\r\n"
+
+    def __str__(self) -> str:
+        return self.to_line()
+
+
+def parse(line: str) -> Message:
+    """Parse one line (without its CRLF) into a :class:`Message`.
+
+    Runs of spaces between parts are accepted, as real peers send them. Raises
+    :class:`EmptyMessage` for a blank line and :class:`MalformedMessage` for a line with tags or
+    a source but no command.
+    """
+    rest = line.lstrip(" ")
+    tags: Mapping[str, str] = _EMPTY_TAGS
+    if rest.startswith("@"):
+        raw_tags, _, rest = rest[1:].partition(" ")
+        tags = parse_tags(raw_tags)
+        rest = rest.lstrip(" ")
+    source: str | None = None
+    if rest.startswith(":"):
+        source, _, rest = rest[1:].partition(" ")
+        rest = rest.lstrip(" ")
+    if not rest:
+        if tags or source is not None:
+            raise MalformedMessage("Message has no command")
+        raise EmptyMessage("Empty line")
+    trailing: str | None = None
+    head, sep, tail = rest.partition(" :")
+    if sep:
+        trailing = tail
+    elif head.startswith(":"):
+        # Only the trailing parameter after the command: "AWAY :" or "MODE #c :+i".
+        head, trailing = "", head[1:]
+    words = head.split()
+    if not words:
+        raise MalformedMessage("Message has no command")
+    command = words[0].upper()
+    params = words[1:]
+    if trailing is not None:
+        params.append(trailing)
+    return Message(command, tuple(params), source, tags)

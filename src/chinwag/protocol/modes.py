@@ -1,0 +1,129 @@
+"""Channel and user modes: the tables we support and the parser for mode strings.
+
+Reference: Modern IRC "Channel Modes", "User Modes" and the ``CHANMODES``/``PREFIX`` ISUPPORT
+parameters. The ``MODE`` handler calls :func:`parse_mode_changes` and applies what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+MAX_MODES_PER_COMMAND = 6
+"""At most this many parameterised mode changes are applied from one MODE (ISUPPORT MODES)."""
+
+
+class ModeKind(Enum):
+    """How a channel mode takes its parameter (the ``CHANMODES`` types A-D, plus prefixes)."""
+
+    LIST = "A"  # a list of masks; no parameter means "show the list"
+    ALWAYS = "B"  # a parameter when set and when unset
+    WHEN_SET = "C"  # a parameter only when set
+    FLAG = "D"  # never a parameter
+    PREFIX = "P"  # a member status; the parameter is a nick
+
+
+CHANNEL_MODES: dict[str, ModeKind] = {
+    "b": ModeKind.LIST,
+    "k": ModeKind.ALWAYS,
+    "l": ModeKind.WHEN_SET,
+    "i": ModeKind.FLAG,
+    "m": ModeKind.FLAG,
+    "n": ModeKind.FLAG,
+    "s": ModeKind.FLAG,
+    "t": ModeKind.FLAG,
+    "o": ModeKind.PREFIX,
+    "v": ModeKind.PREFIX,
+}
+
+PREFIXES: dict[str, str] = {"o": "@", "v": "+"}
+"""Member status modes and their prefix characters, highest rank first."""
+
+PREFIX_TOKEN = "(" + "".join(PREFIXES) + ")" + "".join(PREFIXES.values())
+CHANMODES_TOKEN = ",".join(
+    "".join(sorted(mode for mode, kind in CHANNEL_MODES.items() if kind is wanted))
+    for wanted in (ModeKind.LIST, ModeKind.ALWAYS, ModeKind.WHEN_SET, ModeKind.FLAG)
+)
+
+DEFAULT_CHANNEL_MODES = "nt"
+"""Modes a new channel starts with: no outside messages, only operators set the topic."""
+
+BOT_USER_MODE = "B"
+USER_MODES = "Bio"
+"""User modes: ``B`` marks a bot (IRCv3 bot-mode), ``i`` invisible, ``o`` operator."""
+
+CHANNEL_MODE_LETTERS = "".join(sorted(CHANNEL_MODES))
+CHANNEL_MODES_WITH_PARAMS = "".join(
+    sorted(mode for mode, kind in CHANNEL_MODES.items() if kind is not ModeKind.FLAG)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChange:
+    """One requested change: ``+`` or ``-``, the letter, and its parameter if it took one."""
+
+    adding: bool
+    mode: str
+    param: str | None = None
+
+    @property
+    def sign(self) -> str:
+        """``+`` or ``-``."""
+        return "+" if self.adding else "-"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedModes:
+    """What a mode string asked for: the changes, and letters we do not know."""
+
+    changes: list[ModeChange]
+    unknown: list[str]
+
+
+def takes_param(kind: ModeKind, adding: bool) -> bool:
+    """Whether a mode of ``kind`` consumes a parameter in this direction."""
+    if kind in (ModeKind.LIST, ModeKind.ALWAYS, ModeKind.PREFIX):
+        return True
+    return kind is ModeKind.WHEN_SET and adding
+
+
+def parse_mode_changes(
+    modestring: str, params: list[str] | tuple[str, ...], table: dict[str, ModeKind]
+) -> ParsedModes:
+    """Split ``modestring`` (e.g. ``+ov-k``) and its parameters into changes.
+
+    A mode that needs a parameter but has none left gets ``param=None``; for a list mode that
+    means "show the list", for the others the caller ignores the change.
+    """
+    changes: list[ModeChange] = []
+    unknown: list[str] = []
+    remaining = list(params)
+    adding = True
+    for letter in modestring:
+        if letter in "+-":
+            adding = letter == "+"
+            continue
+        kind = table.get(letter)
+        if kind is None:
+            unknown.append(letter)
+            continue
+        param = None
+        if takes_param(kind, adding) and remaining:
+            param = remaining.pop(0)
+        changes.append(ModeChange(adding, letter, param))
+    return ParsedModes(changes, unknown)
+
+
+def format_changes(changes: list[ModeChange]) -> list[str]:
+    """Render applied changes as MODE parameters: ``["+o-v", "ana", "bo"]``."""
+    letters: list[str] = []
+    params: list[str] = []
+    sign = ""
+    for change in changes:
+        if change.sign != sign:
+            sign = change.sign
+            letters.append(sign)
+        letters.append(change.mode)
+        if change.param is not None:
+            params.append(change.param)
+    return ["".join(letters), *params] if letters else []

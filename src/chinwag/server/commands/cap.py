@@ -1,0 +1,82 @@
+"""``CAP``: capability negotiation, https://ircv3.net/specs/extensions/capability-negotiation.
+
+``CAP LS``/``CAP REQ`` before registration suspend it until ``CAP END``; ``LS 302`` enables
+values in the list and cap-notify implicitly. ``REQ`` is all or nothing: any unknown name
+(or an attempt to disable a sticky capability) gets the whole request ``NAK``-ed.
+"""
+
+from __future__ import annotations
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import BY_NAME, CAPABILITIES, STICKY
+from chinwag.protocol.message import Message
+from chinwag.server.commands.registration import try_complete_registration
+from chinwag.server.dispatch import Context, command
+
+_MAX_CAP_LINE = 400
+"""Bytes of capability names per CAP line before continuing on another (LS and LIST)."""
+
+
+def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
+    """Send ``CAP <nick> LS|LIST``, split over several lines with ``*`` markers if long."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for token in tokens:
+        if chunks[-1] and size + len(token) + 1 > _MAX_CAP_LINE:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(token)
+        size += len(token) + 1
+    target = ctx.session.target
+    multiline = ctx.session.cap_version >= 302
+    for index, chunk in enumerate(chunks):
+        more = multiline and index < len(chunks) - 1
+        params = (target, subcommand, "*", " ".join(chunk)) if more else (
+            target, subcommand, " ".join(chunk)
+        )
+        ctx.reply.add(Message("CAP", params, ctx.server.name))
+
+
+@command("CAP", min_params=1, before_registration=True)
+def cap(ctx: Context, message: Message) -> None:
+    """CAP LS / LIST / REQ / END."""
+    session = ctx.session
+    subcommand = message.params[0].upper()
+    if subcommand == "LS":
+        version = 0
+        if len(message.params) > 1 and message.params[1].isdigit():
+            version = int(message.params[1])
+        session.cap_version = max(session.cap_version, version)
+        if session.user is None:
+            session.cap_negotiating = True
+        if version >= 302:
+            session.set_caps(session.caps | {"cap-notify"})
+        _send_list(ctx, "LS", [c.advertised(session.cap_version) for c in CAPABILITIES])
+    elif subcommand == "LIST":
+        _send_list(ctx, "LIST", sorted(session.caps))
+    elif subcommand == "REQ":
+        if len(message.params) < 2:
+            ctx.numeric(n.ERR_NEEDMOREPARAMS, "CAP", "Not enough parameters")
+            return
+        if session.user is None:
+            session.cap_negotiating = True
+        requested = message.params[1]
+        enable: set[str] = set()
+        disable: set[str] = set()
+        acceptable = True
+        for token in requested.split():
+            name = token.removeprefix("-")
+            if name not in BY_NAME or (token.startswith("-") and name in STICKY):
+                acceptable = False
+                break
+            (disable if token.startswith("-") else enable).add(name)
+        verdict = "ACK" if acceptable else "NAK"
+        if acceptable:
+            session.set_caps((session.caps | enable) - disable)
+        ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.server.name))
+    elif subcommand == "END":
+        if session.user is None:
+            session.cap_negotiating = False
+            try_complete_registration(ctx)
+    else:
+        ctx.numeric(n.ERR_INVALIDCAPCMD, message.params[0], "Invalid CAP command")

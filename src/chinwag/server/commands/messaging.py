@@ -1,0 +1,150 @@
+"""``PRIVMSG``, ``NOTICE`` and ``TAGMSG``: the hot path of a chat server.
+
+Modern IRC "Sending Messages"; IRCv3 message-tags (client-only tags relayed, TAGMSG),
+echo-message, server-time, msgid, account-tag, bot-mode (the ``bot`` tag). A message to a
+channel is serialized once per distinct tag mask and queued on each member's outbox without
+awaiting anyone (:func:`chinwag.server.replies.deliver`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from chinwag.protocol import modes
+from chinwag.protocol import numerics as n
+from chinwag.protocol.casemap import is_channel_name
+from chinwag.protocol.masks import matches
+from chinwag.protocol.message import Message
+from chinwag.server.dispatch import Context, command
+from chinwag.server.replies import deliver, new_msgid, server_time
+from chinwag.server.state import Channel, Session, User
+
+
+def is_banned(channel: Channel, user: User) -> bool:
+    """Whether ``user`` matches one of ``channel``'s ban masks."""
+    return any(matches(entry.mask, user.source) for entry in channel.bans)
+
+
+def cannot_send_reason(channel: Channel, user: User) -> str | None:
+    """Why ``user`` may not speak in ``channel`` (+n, +m, a ban), or ``None`` if they may."""
+    status = channel.members.get(user)
+    if status is None and "n" in channel.modes:
+        return "Cannot send to channel (no external messages)"
+    if status:
+        return None  # voiced and operators speak through +m and bans
+    if "m" in channel.modes:
+        return "Cannot send to channel (+m)"
+    if is_banned(channel, user):
+        return "Cannot send to channel (you're banned)"
+    return None
+
+
+def _message_tags(ctx: Context, message: Message) -> dict[str, str]:
+    """The tags of the relayed message: the sender's client-only tags, then ours."""
+    user = ctx.user
+    tags = {key: value for key, value in message.tags.items() if key.startswith("+")}
+    tags["time"] = server_time()
+    tags["msgid"] = new_msgid()
+    if user.account:
+        tags["account"] = user.account
+    if modes.BOT_USER_MODE in user.modes:
+        tags["bot"] = ""
+    return tags
+
+
+def _relay(ctx: Context, message: Message, quiet: bool) -> None:
+    """Shared body of PRIVMSG, NOTICE and TAGMSG; ``quiet`` suppresses error replies."""
+    command_name = message.command
+    is_tagmsg = command_name == "TAGMSG"
+    if not message.params or not message.params[0]:
+        if not quiet:
+            ctx.numeric(n.ERR_NORECIPIENT, f"No recipient given ({command_name})")
+        return
+    text = ""
+    if not is_tagmsg:
+        if len(message.params) < 2 or not message.params[1]:
+            if not quiet:
+                ctx.numeric(n.ERR_NOTEXTTOSEND, "No text to send")
+            return
+        text = message.params[1]
+    user = ctx.user
+    session = ctx.session
+    if not is_tagmsg:
+        session.last_message = time.time()
+    tags = _message_tags(ctx, message)
+    limit = ctx.server.limits.max_targets
+    targets = list(dict.fromkeys(message.params[0].split(",")))
+    for index, target in enumerate(targets):
+        if not target:
+            continue
+        if index >= limit:
+            if not quiet:
+                ctx.numeric(n.ERR_TOOMANYTARGETS, target, "Too many targets")
+            continue
+        if is_channel_name(target):
+            recipients = _channel_recipients(ctx, target, quiet)
+            if recipients is None:
+                continue
+            shown_target = recipients[0]
+            others = recipients[1]
+        else:
+            found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
+            if found is None:
+                continue
+            shown_target, others = found
+        params = (shown_target,) if is_tagmsg else (shown_target, text)
+        relayed = Message(command_name, params, user.source, tags)
+        if is_tagmsg:
+            others = [other for other in others if other.has("message-tags")]
+        deliver(others, relayed)
+        # Other devices of the sender see what they said, as if echoed.
+        deliver([s for s in user.sessions if s is not session and s not in others], relayed)
+        if session.has("echo-message"):
+            ctx.reply.add(relayed)
+
+
+def _channel_recipients(
+    ctx: Context, name: str, quiet: bool
+) -> tuple[str, list[Session]] | None:
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        if not quiet:
+            ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return None
+    reason = cannot_send_reason(channel, ctx.user)
+    if reason is not None:
+        if not quiet:
+            ctx.numeric(n.ERR_CANNOTSENDTOCHAN, channel.name, reason)
+        return None
+    return channel.name, channel.sessions(exclude=ctx.session)
+
+
+def _user_recipients(
+    ctx: Context, nick: str, quiet: bool, tell_away: bool
+) -> tuple[str, list[Session]] | None:
+    target = ctx.network.find_user(nick)
+    if target is None:
+        if not quiet:
+            ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return None
+    if tell_away and target.away is not None:
+        ctx.numeric(n.RPL_AWAY, target.nick, target.away)
+    return target.nick, [s for s in target.sessions if s is not ctx.session]
+
+
+@command("PRIVMSG")
+def privmsg(ctx: Context, message: Message) -> None:
+    """PRIVMSG <target>{,<target>} <text>."""
+    _relay(ctx, message, quiet=False)
+
+
+@command("NOTICE")
+def notice(ctx: Context, message: Message) -> None:
+    """NOTICE <target>{,<target>} <text>: like PRIVMSG, but never an automatic reply."""
+    _relay(ctx, message, quiet=True)
+
+
+@command("TAGMSG")
+def tagmsg(ctx: Context, message: Message) -> None:
+    """TAGMSG <target>: only tags (``+typing``, reactions), to clients with message-tags."""
+    _relay(ctx, message, quiet=False)

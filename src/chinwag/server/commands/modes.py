@@ -1,0 +1,1 @@
+"""Placeholder: handlers are being written; see the issue."""

@@ -1,0 +1,223 @@
+"""The sans-I/O server: sessions in, bytes out, no sockets and no awaiting.
+
+The transport calls :meth:`ServerCore.connect` for a new connection, :meth:`receive` with
+whatever bytes arrive, :meth:`connection_lost` when the peer goes, and :meth:`tick` every few
+seconds for timeouts. Everything the server says is written to the sessions' outboxes. Tests
+drive the same object through an in-memory harness (tests/server/harness.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from chinwag import __version__
+from chinwag.config import Config
+from chinwag.protocol import isupport
+from chinwag.protocol import numerics as n
+from chinwag.protocol.errors import EmptyMessage, ProtocolError
+from chinwag.protocol.message import Message, parse
+from chinwag.server import commands, presence
+from chinwag.server.dispatch import Context, dispatch
+from chinwag.server.replies import deliver, event_tags, send
+from chinwag.server.state import Network, Outbox, Session, User
+
+log = logging.getLogger("chinwag.server")
+
+commands.load_all()
+
+
+class ServerCore:
+    """All server behaviour behind four entry points: connect, receive, connection_lost, tick.
+
+    ``clock`` is the monotonic clock used for timeouts; tests pass their own.
+    """
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.limits = config.limits
+        self.name = config.server.name
+        self.clock = clock
+        self.network = Network(config.server.name, config.limits.whowas)
+        self.version = f"chinwag-{__version__}"
+        self.started = time.time()
+        limits = config.limits
+        self.isupport_lines = list(
+            isupport.lines(
+                isupport.SupportLimits(
+                    network=config.server.network,
+                    nicklen=limits.nicklen,
+                    channellen=limits.channellen,
+                    topiclen=limits.topiclen,
+                    kicklen=limits.kicklen,
+                    awaylen=limits.awaylen,
+                    userlen=limits.userlen,
+                    max_channels=limits.max_channels,
+                    max_targets=limits.max_targets,
+                    max_bans=limits.max_bans,
+                    monitor=limits.monitor,
+                    max_list_modes=limits.max_bans,
+                )
+            )
+        )
+        self._next_id = 1
+        self._doomed: list[tuple[Session, str]] = []
+        self.max_local_users = 0
+
+    # -- entry points -------------------------------------------------------------------
+
+    def connect(self, outbox: Outbox, ip: str, host: str | None = None) -> Session:
+        """Start a session for a new connection from ``ip`` and return it."""
+        session = Session(self._next_id, outbox, ip, host or ip, self.clock())
+        self._next_id += 1
+        self.network.sessions[session.id] = session
+        log.debug("session %d connected from %s", session.id, ip)
+        return session
+
+    def receive(self, session: Session, data: bytes) -> None:
+        """Handle bytes received on ``session``: frame, parse and dispatch each line."""
+        if session.closed:
+            return
+        session.last_activity = self.clock()
+        session.ping_sent_at = None
+        for item in session.framer.feed(data):
+            if session.closed:
+                break
+            if isinstance(item, str):
+                self.handle_line(session, item)
+            else:
+                self._refuse(session, item)
+        self._reap()
+
+    def connection_lost(self, session: Session, reason: str = "Connection closed") -> None:
+        """The peer went away (or the socket broke): end the session as a quit."""
+        if not session.closed:
+            self._end(session, reason)
+        self._reap()
+
+    def tick(self) -> None:
+        """Enforce the registration and PING timeouts; call every few seconds."""
+        now = self.clock()
+        limits = self.limits
+        for session in list(self.network.sessions.values()):
+            if session.user is None:
+                if now - session.connected_at > limits.registration_timeout:
+                    self.close(session, "Registration timed out")
+                continue
+            if session.ping_sent_at is not None:
+                if now - session.ping_sent_at > limits.ping_timeout:
+                    seconds = int(now - session.last_activity)
+                    self.close(session, f"Ping timeout: {seconds} seconds")
+            elif now - session.last_activity > limits.ping_interval:
+                session.ping_sent_at = now
+                send(session, Message("PING", (self.name,), self.name))
+        self._reap()
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        """Say goodbye to every session with ``ERROR`` and close them all."""
+        for session in list(self.network.sessions.values()):
+            self.close(session, reason, error_text=reason)
+        self._reap()
+
+    # -- used by handlers and outboxes -----------------------------------------------------
+
+    def overflowed(self, session: Session) -> None:
+        """An outbox went over its SendQ limit; the session is closed once the current work
+        is done (never in the middle of a fan-out)."""
+        self._doomed.append((session, "SendQ exceeded"))
+
+    def close(self, session: Session, reason: str, error_text: str | None = None) -> None:
+        """Close ``session`` on the server's initiative: ``ERROR``, a quit, then the socket."""
+        if session.closed:
+            return
+        text = error_text or f"Closing Link: {session.host} ({reason})"
+        send(session, Message("ERROR", (text,)))
+        self._end(session, reason)
+
+    def handle_line(self, session: Session, line: str) -> None:
+        """Parse and dispatch one decoded line; errors get their reply, never a crash."""
+        try:
+            message = parse(line)
+        except ProtocolError as error:
+            self._refuse(session, error)
+            return
+        ctx = Context(self, session, message)
+        try:
+            dispatch(ctx)
+        except Exception:
+            log.exception("session %d: error handling %s", session.id, message.command)
+            ctx.reply.messages.clear()
+            ctx.numeric(n.ERR_UNKNOWNERROR, message.command, "Internal error; try again")
+        ctx.reply.flush()
+
+    # -- user lifecycle --------------------------------------------------------------------
+
+    def add_user(self, session: Session, user: User) -> None:
+        """Make ``user`` known to the network as reached through ``session``."""
+        user.sessions.append(session)
+        session.user = user
+        self.network.users[user.folded] = user
+        self.max_local_users = max(self.max_local_users, len(self.network.users))
+        log.info("%s connected from %s", user.nick, session.ip)
+        presence.monitor_online(self.network, user)
+
+    def quit_user(self, user: User, reason: str) -> None:
+        """Remove ``user`` from every channel and the network, telling those who share one."""
+        network = self.network
+        recipients = [
+            session
+            for other in network.neighbours(user)
+            if other is not user
+            for session in other.sessions
+        ]
+        deliver(recipients, Message("QUIT", (reason,), user.source, event_tags(user.account)))
+        for channel in list(user.channels.values()):
+            del channel.members[user]
+            if not channel.members:
+                del network.channels[channel.folded]
+        user.channels.clear()
+        network.remember(user)
+        if network.users.get(user.folded) is user:
+            del network.users[user.folded]
+        presence.monitor_offline(network, user.nick)
+        log.info("%s left (%s)", user.nick, reason)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _refuse(self, session: Session, error: ProtocolError) -> None:
+        if isinstance(error, EmptyMessage):
+            return
+        buffer = Context(self, session, Message(error.command)).reply
+        if error.numeric == n.ERR_UNKNOWNERROR:
+            buffer.numeric(error.numeric, error.command, error.description)
+        elif error.numeric is not None:
+            buffer.numeric(error.numeric, error.description)
+        elif error.fail_code is not None:
+            fail = Message("FAIL", (error.command, error.fail_code, error.description), self.name)
+            buffer.add(fail)
+        buffer.flush()
+
+    def _end(self, session: Session, reason: str) -> None:
+        session.closed = True
+        self.network.sessions.pop(session.id, None)
+        for nick in session.monitoring:
+            watchers = self.network.monitors.get(nick)
+            if watchers is not None:
+                watchers.discard(session)
+                if not watchers:
+                    del self.network.monitors[nick]
+        session.monitoring.clear()
+        user = session.user
+        if user is not None:
+            user.sessions.remove(session)
+            if not user.sessions:
+                self.quit_user(user, reason)
+        else:
+            log.debug("session %d closed before registering (%s)", session.id, reason)
+        session.outbox.close()
+
+    def _reap(self) -> None:
+        while self._doomed:
+            session, reason = self._doomed.pop()
+            self.close(session, reason)

@@ -1,0 +1,114 @@
+"""The command registry and the checks every command shares, done once here.
+
+Each handler is registered with :func:`command`, naming its syntax needs: the minimum number
+of parameters, whether it may run before registration, whether it needs operator rights.
+The dispatcher answers the common mistakes (ERR_NOTREGISTERED, ERR_NEEDMOREPARAMS,
+ERR_NOPRIVILEGES, ERR_UNKNOWNCOMMAND) so handlers only do their own work, in the manner of
+Ergo's command table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.message import Message
+from chinwag.server.replies import ReplyBuffer
+from chinwag.server.state import Network, Session, User
+
+if TYPE_CHECKING:
+    from chinwag.server.core import ServerCore
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Context", Message], None]
+
+
+class Context:
+    """What a handler works with: the server, the sending session, and its reply buffer."""
+
+    __slots__ = ("message", "network", "reply", "server", "session")
+
+    def __init__(self, server: ServerCore, session: Session, message: Message) -> None:
+        self.server = server
+        self.network: Network = server.network
+        self.session = session
+        self.message = message
+        self.reply = ReplyBuffer(session, server.name, message.tags.get("label"))
+
+    @property
+    def user(self) -> User:
+        """The registered user behind the session (the dispatcher guarantees there is one)."""
+        user = self.session.user
+        assert user is not None, "handler allowed before registration used ctx.user"
+        return user
+
+    def numeric(self, code: str, *params: str) -> None:
+        """Reply with a numeric addressed to the sender."""
+        self.reply.numeric(code, *params)
+
+    def fail(self, command: str, code: str, description: str, *context: str) -> None:
+        """Reply with an IRCv3 standard reply ``FAIL`` (standard-replies spec)."""
+        self.reply.add(
+            Message("FAIL", (command, code, *context, description), self.server.name)
+        )
+
+    def note(self, command: str, code: str, description: str, *context: str) -> None:
+        """Reply with an IRCv3 standard reply ``NOTE``."""
+        self.reply.add(
+            Message("NOTE", (command, code, *context, description), self.server.name)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A registered command: its handler and the checks the dispatcher makes first."""
+
+    name: str
+    handler: Handler
+    min_params: int
+    before_registration: bool
+    oper_only: bool
+
+
+REGISTRY: dict[str, CommandSpec] = {}
+
+
+def command(
+    name: str, *, min_params: int = 0, before_registration: bool = False, oper_only: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``name``."""
+
+    def register(handler: Handler) -> Handler:
+        if name in REGISTRY:
+            raise RuntimeError(f"command {name} registered twice")
+        REGISTRY[name] = CommandSpec(name, handler, min_params, before_registration, oper_only)
+        return handler
+
+    return register
+
+
+def dispatch(ctx: Context) -> None:
+    """Run the shared checks, then the handler; replies are flushed by the caller."""
+    message = ctx.message
+    spec = REGISTRY.get(message.command)
+    registered = ctx.session.user is not None
+    if spec is None:
+        if registered:
+            ctx.numeric(n.ERR_UNKNOWNCOMMAND, message.command, "Unknown command")
+        else:
+            ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
+        return
+    if not registered and not spec.before_registration:
+        ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
+        return
+    if len(message.params) < spec.min_params:
+        ctx.numeric(n.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters")
+        return
+    if spec.oper_only and not ctx.user.is_oper:
+        ctx.numeric(n.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+        return
+    spec.handler(ctx, message)

@@ -1,0 +1,145 @@
+"""Getting messages to sessions: tags filtered by capability, labels, batches, server-time.
+
+Everything that decides which tags a session sees lives here, once:
+- ``time`` needs server-time, ``account`` needs account-tag, ``batch`` needs batch,
+  ``label`` needs labeled-response, every other tag (``msgid``, ``bot``, client-only ``+tags``)
+  needs message-tags (https://ircv3.net/specs/extensions/message-tags).
+- a command that carried a ``label`` gets its replies labelled: none gives ``ACK``, one gets
+  the tag, several are wrapped in a ``labeled-response`` batch
+  (https://ircv3.net/specs/extensions/labeled-response).
+
+:func:`deliver` is the fan-out primitive: it serializes a message once per distinct tag mask
+and queues the bytes on each outbox without awaiting anyone (design.md rule 5).
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from chinwag.protocol.message import Message
+from chinwag.server.state import (
+    TAG_ACCOUNT,
+    TAG_BATCH,
+    TAG_LABEL,
+    TAG_MESSAGE_TAGS,
+    TAG_SERVER_TIME,
+    Session,
+)
+
+_TAG_BIT = {"time": TAG_SERVER_TIME, "account": TAG_ACCOUNT, "batch": TAG_BATCH, "label": TAG_LABEL}
+
+_batch_ids = itertools.count(1)
+
+
+def server_time(timestamp: float | None = None) -> str:
+    """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
+    moment = datetime.now(UTC) if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def new_msgid() -> str:
+    """A fresh, unguessable message id (message-ids spec)."""
+    return secrets.token_urlsafe(12)
+
+
+def new_batch_id() -> str:
+    """A batch reference tag unique on this server."""
+    return f"b{next(_batch_ids)}"
+
+
+def event_tags(account: str | None = None) -> dict[str, str]:
+    """The tags every relayed event carries: ``time``, ``msgid`` and ``account`` if any."""
+    tags = {"time": server_time(), "msgid": new_msgid()}
+    if account:
+        tags["account"] = account
+    return tags
+
+
+def tag_mask_needed(message: Message) -> int:
+    """Which tag-mask bits matter for this message: two sessions that agree on them get
+    the same bytes."""
+    needed = 0
+    for key in message.tags:
+        needed |= _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
+    return needed
+
+
+def serialize_for(message: Message, mask: int) -> bytes:
+    """The bytes of ``message`` for a session with tag mask ``mask``."""
+    if not message.tags:
+        return message.to_bytes()
+    kept = {
+        key: value
+        for key, value in message.tags.items()
+        if mask & _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
+    }
+    if len(kept) == len(message.tags):
+        return message.to_bytes()
+    return Message(message.command, message.params, message.source, kept).to_bytes()
+
+
+def deliver(sessions: Iterable[Session], message: Message) -> None:
+    """Queue ``message`` on every session, serialized once per distinct tag mask."""
+    needed = tag_mask_needed(message)
+    cache: dict[int, bytes] = {}
+    for session in sessions:
+        key = session.tag_mask & needed
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = serialize_for(message, key)
+        session.outbox.write(data)
+
+
+def send(session: Session, message: Message) -> None:
+    """Queue one message on one session."""
+    session.outbox.write(serialize_for(message, session.tag_mask))
+
+
+class ReplyBuffer:
+    """The replies a command produces for the session that sent it.
+
+    Handlers append; the dispatcher calls :meth:`flush` once the handler returns, which is
+    where the label and the labeled-response batch are applied.
+    """
+
+    __slots__ = ("label", "messages", "server_name", "session")
+
+    def __init__(self, session: Session, server_name: str, label: str | None) -> None:
+        self.session = session
+        self.server_name = server_name
+        self.label = label if label and session.has("labeled-response") else None
+        self.messages: list[Message] = []
+
+    def add(self, message: Message) -> None:
+        """Queue a message for this session as part of the command's response."""
+        self.messages.append(message)
+
+    def numeric(self, code: str, *params: str) -> None:
+        """Queue a numeric reply addressed to this session's nick (or ``*``)."""
+        self.messages.append(Message(code, (self.session.target, *params), self.server_name))
+
+    def flush(self) -> None:
+        """Send what was queued, labelled as the labeled-response spec asks."""
+        messages, self.messages = self.messages, []
+        session = self.session
+        if self.label is None:
+            for message in messages:
+                send(session, message)
+            return
+        label = {"label": self.label}
+        if not messages:
+            send(session, Message("ACK", (), self.server_name, label))
+        elif len(messages) == 1:
+            send(session, messages[0].with_tags(label))
+        elif not session.has("batch"):
+            for message in messages:
+                send(session, message)
+        else:
+            ref = new_batch_id()
+            send(session, Message("BATCH", ("+" + ref, "labeled-response"), self.server_name, label))
+            for message in messages:
+                send(session, message.with_tags({"batch": ref}))
+            send(session, Message("BATCH", ("-" + ref,), self.server_name))

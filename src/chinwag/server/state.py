@@ -1,0 +1,300 @@
+"""Server state as plain classes: sessions, users, channels and the network holding them.
+
+Nothing here does I/O or awaits. ``User`` is not ``Session`` (design.md rule 6): a user (nick,
+modes, channels) is reached through one or more sessions, each with its own capabilities and
+outbox. Names are looked up folded (:mod:`chinwag.protocol.casemap`) and shown as given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.framing import LineFramer
+from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
+
+
+class Outbox(Protocol):
+    """Where a session's outgoing bytes go; the transport implements it.
+
+    ``write`` must never block or await: it queues, and the transport flushes once per loop
+    turn. ``close`` ends the connection after what is queued has been sent.
+    """
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes for the peer."""
+
+    def close(self) -> None:
+        """Flush what is queued, then close the connection."""
+
+    @property
+    def queued(self) -> int:
+        """Bytes queued but not yet taken by the operating system."""
+
+
+# Bits of Session.tag_mask: which tags a session may receive (see replies.serialize_for).
+TAG_MESSAGE_TAGS = 1
+TAG_SERVER_TIME = 2
+TAG_ACCOUNT = 4
+TAG_BATCH = 8
+TAG_LABEL = 16
+
+_TAG_BITS_BY_CAP = {
+    "message-tags": TAG_MESSAGE_TAGS,
+    "server-time": TAG_SERVER_TIME,
+    "account-tag": TAG_ACCOUNT,
+    "batch": TAG_BATCH,
+    "labeled-response": TAG_LABEL,
+}
+
+
+class Session:
+    """One connection: its capabilities, its outbox, and the user it registered as."""
+
+    __slots__ = (
+        "cap_negotiating",
+        "cap_version",
+        "caps",
+        "closed",
+        "connected_at",
+        "framer",
+        "host",
+        "id",
+        "ip",
+        "last_activity",
+        "last_message",
+        "monitoring",
+        "nick",
+        "outbox",
+        "password_ok",
+        "ping_sent_at",
+        "realname",
+        "tag_mask",
+        "user",
+        "username",
+    )
+
+    def __init__(self, session_id: int, outbox: Outbox, ip: str, host: str, now: float) -> None:
+        self.id = session_id
+        self.outbox = outbox
+        self.framer = LineFramer()
+        self.ip = ip
+        self.host = host
+        self.caps: set[str] = set()
+        self.cap_version = 0
+        self.cap_negotiating = False
+        self.tag_mask = 0
+        self.nick: str | None = None
+        self.username: str | None = None
+        self.realname = ""
+        self.password_ok = False
+        self.user: User | None = None
+        self.connected_at = now
+        self.last_activity = now
+        """Monotonic time of the last line received (for PING/idle timeouts)."""
+        self.last_message = time.time()
+        """Wall-clock time of the last PRIVMSG/NOTICE sent (WHOIS idle)."""
+        self.ping_sent_at: float | None = None
+        self.monitoring: set[Folded] = set()
+        self.closed = False
+
+    def has(self, cap: str) -> bool:
+        """Whether the session enabled capability ``cap``."""
+        return cap in self.caps
+
+    def set_caps(self, caps: set[str]) -> None:
+        """Replace the enabled capabilities and recompute the tag mask."""
+        self.caps = caps
+        mask = 0
+        for cap in caps:
+            mask |= _TAG_BITS_BY_CAP.get(cap, 0)
+        self.tag_mask = mask
+
+    @property
+    def target(self) -> str:
+        """The name replies address this session by: its nick, or ``*`` before it has one."""
+        if self.user is not None:
+            return self.user.nick
+        return self.nick or "*"
+
+    def __repr__(self) -> str:
+        return f"<Session {self.id} {self.target}>"
+
+
+class User:
+    """A registered user: identity, modes, away state, channels, and the sessions behind it."""
+
+    __slots__ = (
+        "account",
+        "away",
+        "channels",
+        "folded",
+        "host",
+        "modes",
+        "nick",
+        "realname",
+        "sessions",
+        "signon",
+        "username",
+    )
+
+    def __init__(self, nick: str, username: str, host: str, realname: str) -> None:
+        self.nick = nick
+        self.folded = fold(nick)
+        self.username = username
+        self.host = host
+        self.realname = realname
+        self.account: str | None = None
+        self.modes: set[str] = set()
+        self.away: str | None = None
+        self.channels: dict[Folded, Channel] = {}
+        self.sessions: list[Session] = []
+        self.signon = int(time.time())
+
+    @property
+    def source(self) -> str:
+        """The ``nick!user@host`` prefix of messages this user sends."""
+        return f"{self.nick}!{self.username}@{self.host}"
+
+    @property
+    def is_oper(self) -> bool:
+        """Whether the user is an IRC operator (user mode ``+o``)."""
+        return "o" in self.modes
+
+    def __repr__(self) -> str:
+        return f"<User {self.nick}>"
+
+
+@dataclass(slots=True)
+class ListEntry:
+    """One entry of a channel list mode (a ban): the mask, who set it and when."""
+
+    mask: str
+    set_by: str
+    set_at: int
+
+
+class Channel:
+    """A channel: members with their status, topic, modes and lists."""
+
+    __slots__ = (
+        "bans",
+        "created",
+        "folded",
+        "invited",
+        "key",
+        "limit",
+        "members",
+        "modes",
+        "name",
+        "topic",
+        "topic_at",
+        "topic_by",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.folded = fold(name)
+        self.created = int(time.time())
+        self.topic = ""
+        self.topic_by = ""
+        self.topic_at = 0
+        self.members: dict[User, set[str]] = {}
+        """Each member with its status modes (``o``, ``v``)."""
+        self.modes: set[str] = set(DEFAULT_CHANNEL_MODES)
+        self.key: str | None = None
+        self.limit: int | None = None
+        self.bans: list[ListEntry] = []
+        self.invited: set[Folded] = set()
+
+    def prefix_of(self, user: User, multi: bool = False) -> str:
+        """The member's prefix characters, highest first; all of them with ``multi``."""
+        status = self.members.get(user)
+        if not status:
+            return ""
+        chars = [char for mode, char in PREFIXES.items() if mode in status]
+        return "".join(chars) if multi else chars[0] if chars else ""
+
+    def is_operator(self, user: User) -> bool:
+        """Whether ``user`` is a channel operator here."""
+        return "o" in self.members.get(user, ())
+
+    def sessions(self, exclude: Session | None = None) -> list[Session]:
+        """Every session of every member, but ``exclude``."""
+        return [s for member in self.members for s in member.sessions if s is not exclude]
+
+    def mode_string(self, show_key: bool) -> list[str]:
+        """The channel's modes as MODE parameters (``+klnt``, key, limit)."""
+        letters = "".join(sorted(self.modes))
+        params: list[str] = []
+        if self.key is not None:
+            letters += "k"
+            params.append(self.key if show_key else "*")
+        if self.limit is not None:
+            letters += "l"
+            params.append(str(self.limit))
+        return ["+" + letters, *params]
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.name}>"
+
+
+@dataclass(frozen=True, slots=True)
+class WhowasEntry:
+    """What WHOWAS remembers of a nick that left or changed."""
+
+    nick: str
+    username: str
+    host: str
+    realname: str
+    server: str
+    left_at: int
+
+
+@dataclass(slots=True)
+class Network:
+    """Every user, channel and session the server knows, with the indexes to find them."""
+
+    server_name: str
+    whowas_limit: int = 1000
+    users: dict[Folded, User] = field(default_factory=dict)
+    channels: dict[Folded, Channel] = field(default_factory=dict)
+    sessions: dict[int, Session] = field(default_factory=dict)
+    monitors: dict[Folded, set[Session]] = field(default_factory=dict)
+    """For each nick watched with MONITOR, the sessions watching it."""
+    whowas: deque[WhowasEntry] = field(default_factory=deque)
+    created: float = field(default_factory=time.time)
+
+    def find_user(self, nick: str) -> User | None:
+        """The user with this nick, in any case."""
+        return self.users.get(fold(nick))
+
+    def find_channel(self, name: str) -> Channel | None:
+        """The channel with this name, in any case."""
+        return self.channels.get(fold(name))
+
+    def remember(self, user: User) -> None:
+        """Keep a WHOWAS record of ``user`` as they are now."""
+        self.whowas.appendleft(
+            WhowasEntry(
+                user.nick, user.username, user.host, user.realname, self.server_name,
+                int(time.time()),
+            )
+        )
+        while len(self.whowas) > self.whowas_limit:
+            self.whowas.pop()
+
+    def neighbours(self, user: User) -> set[User]:
+        """Every user sharing at least one channel with ``user``, ``user`` included."""
+        seen = {user}
+        for channel in user.channels.values():
+            seen.update(channel.members)
+        return seen
+
+    @property
+    def operator_count(self) -> int:
+        """How many users are operators."""
+        return sum(1 for user in self.users.values() if user.is_oper)

@@ -1,0 +1,119 @@
+"""An in-memory harness: drive the sans-I/O server core as clients would, without sockets.
+
+``Harness().client("ana")`` registers a client; ``client.send("JOIN #x")`` feeds a line;
+``client.take()`` returns the parsed messages the server queued for it since the last take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chinwag.config import Config, Limits, ServerInfo
+from chinwag.protocol.message import Message, parse
+from chinwag.server.core import ServerCore
+from chinwag.server.state import Session
+
+
+class MemoryOutbox:
+    """An outbox that keeps bytes in memory and enforces the SendQ limit like the real one."""
+
+    def __init__(self, core: ServerCore) -> None:
+        self.core = core
+        self.buffer = bytearray()
+        self.closed = False
+        self.session: Session | None = None
+        self.overflowed = False
+
+    def write(self, data: bytes) -> None:
+        if self.closed or self.overflowed:
+            return
+        self.buffer += data
+        if len(self.buffer) > self.core.limits.sendq and self.session is not None:
+            self.overflowed = True
+            self.core.overflowed(self.session)
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def queued(self) -> int:
+        return len(self.buffer)
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Client:
+    """One simulated connection."""
+
+    def __init__(self, harness: Harness, ip: str = "127.0.0.1") -> None:
+        self.harness = harness
+        self.outbox = MemoryOutbox(harness.core)
+        self.session = harness.core.connect(self.outbox, ip)
+        self.outbox.session = self.session
+
+    def send_bytes(self, data: bytes) -> None:
+        self.harness.core.receive(self.session, data)
+
+    def send(self, *lines: str) -> None:
+        for line in lines:
+            self.send_bytes(line.encode() + b"\r\n")
+
+    def raw(self) -> list[str]:
+        """The lines queued for this client since the last read, as text."""
+        data = bytes(self.outbox.buffer)
+        self.outbox.buffer.clear()
+        return [line for line in data.decode().split("\r\n") if line]
+
+    def take(self) -> list[Message]:
+        """The messages queued for this client since the last read."""
+        return [parse(line) for line in self.raw()]
+
+    def commands(self) -> list[str]:
+        """Just the commands of :meth:`take`, for compact assertions."""
+        return [message.command for message in self.take()]
+
+    def register(self, nick: str, caps: Iterable[str] = ()) -> Client:
+        caps = list(caps)
+        if caps:
+            self.send("CAP LS 302", "CAP REQ :" + " ".join(caps))
+        self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick} Example")
+        if caps:
+            self.send("CAP END")
+        return self
+
+    @property
+    def closed(self) -> bool:
+        return self.outbox.closed
+
+
+class Harness:
+    """A server core with in-memory clients and a hand-moved clock."""
+
+    def __init__(self, config: Config | None = None, **limits: object) -> None:
+        if config is None:
+            config = Config(
+                server=ServerInfo(name="irc.test", network="TestNet"),
+                limits=Limits(**limits),  # type: ignore[arg-type]
+            )
+        self.clock = Clock()
+        self.core = ServerCore(config, clock=self.clock)
+
+    def connect(self, ip: str = "127.0.0.1") -> Client:
+        return Client(self, ip)
+
+    def client(self, nick: str, caps: Iterable[str] = ()) -> Client:
+        """A registered client whose welcome burst has already been read."""
+        client = self.connect().register(nick, caps)
+        client.take()
+        return client
