@@ -54,7 +54,7 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"NICKLEN={limits.nicklen}",
         f"PREFIX={modes.PREFIX_TOKEN}",
         (
-            f"TARGMAX=JOIN:,KICK:1,LIST:,NAMES:1,NOTICE:{limits.max_targets},"
+            f"TARGMAX=JOIN:,KICK:{limits.max_targets},LIST:,NAMES:1,NOTICE:{limits.max_targets},"
             f"PRIVMSG:{limits.max_targets},TAGMSG:{limits.max_targets},WHOIS:1,MONITOR:"
         ),
         f"TOPICLEN={limits.topiclen}",

@@ -1,0 +1,121 @@
+"""The ``chinwag`` command: argument parsing only; the work happens in the package.
+
+``chinwag serve`` starts a server; ``chinwag hash-password`` makes an argon2 hash for an
+operator block; ``chinwag example-config`` prints the commented example configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chinwag import __version__
+from chinwag.config import Config, ConfigError, example_config_text, load_config
+
+log = logging.getLogger("chinwag")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chinwag", description="chinwag: chat rooms that speak IRC."
+    )
+    parser.add_argument("--version", action="version", version=f"chinwag {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run a chat server")
+    serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 6667)")
+    serve.add_argument("--config", type=Path, help="TOML configuration file")
+    serve.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much to print (default INFO: connects, joins, leaves)",
+    )
+
+    commands.add_parser("hash-password", help="hash a password for an [[operators]] block")
+    commands.add_parser("example-config", help="print the commented example configuration")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chinwag`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "example-config":
+        sys.stdout.write(example_config_text())
+        return 0
+    if args.command == "hash-password":
+        return _hash_password()
+    try:
+        config = load_config(
+            args.config or _env_path(), dict(os.environ), host=args.host, port=args.port
+        )
+    except ConfigError as error:
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
+    )
+    return _serve(config)
+
+
+def _env_path() -> Path | None:
+    value = os.environ.get("CHINWAG_CONFIG")
+    return Path(value) if value else None
+
+
+def _hash_password() -> int:
+    from argon2 import PasswordHasher
+
+    password = getpass.getpass("Password: ")
+    if not password or password != getpass.getpass("Again: "):
+        print("chinwag: the passwords were empty or did not match", file=sys.stderr)
+        return 1
+    print(PasswordHasher().hash(password))
+    return 0
+
+
+def _serve(config: Config) -> int:
+    with contextlib.suppress(ImportError):
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        asyncio.run(_run(config))
+    except OSError as error:
+        print(f"chinwag: cannot listen: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(config: Config) -> None:
+    from chinwag.lan import join_hints
+    from chinwag.server.app import ChinwagServer
+
+    server = ChinwagServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    for host, port in server.addresses:
+        print(f"chinwag {__version__} is listening on {host}:{port}", flush=True)
+    host, port = server.addresses[0]
+    print("Friends on the same network can join with:", flush=True)
+    for line in join_hints(config.listeners[0].host, port):
+        print(line, flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    await stop.wait()
+    log.info("shutting down")
+    await server.stop()

@@ -1,0 +1,94 @@
+"""The running server: listeners, the timeout ticker, and a graceful stop.
+
+:class:`ChinwagServer` wires the sans-I/O :class:`~chinwag.server.core.ServerCore` to asyncio
+TCP listeners (one per configured address). ``stop()`` sends every client
+``ERROR :Server shutting down`` and waits, briefly, for the sockets to drain and close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+
+from chinwag.config import Config
+from chinwag.server.core import ServerCore
+from chinwag.transport.tcp import IrcConnection
+
+log = logging.getLogger("chinwag.server")
+
+TICK_SECONDS = 5.0
+"""How often registration and PING timeouts are checked."""
+
+
+class ChinwagServer:
+    """A chinwag server on its configured listeners; start with :meth:`start`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.core = ServerCore(config)
+        self._servers: list[asyncio.Server] = []
+        self._connections: set[IrcConnection] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """Every (host, port) actually listened on; port 0 in the config becomes the real one."""
+        found: list[tuple[str, int]] = []
+        for server in self._servers:
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                found.append((str(host), int(port)))
+        return found
+
+    async def start(self) -> None:
+        """Open every listener and start the timeout ticker."""
+        loop = asyncio.get_running_loop()
+        for listener in self.config.listeners:
+            server = await loop.create_server(
+                lambda: IrcConnection(self.core, self._connections),
+                host=listener.host,
+                port=listener.port,
+                reuse_address=True,
+                family=socket.AF_UNSPEC,
+            )
+            self._servers.append(server)
+        self._ticker = asyncio.create_task(self._tick_forever())
+        for host, port in self.addresses:
+            log.info("listening on %s:%d", host, port)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                self.core.tick()
+            except Exception:  # the ticker must survive anything a session does
+                log.exception("error while checking timeouts")
+
+    async def stop(self, reason: str = "Server shutting down", grace: float = 5.0) -> None:
+        """Stop accepting, tell every client ``ERROR :<reason>``, close, and wait for it."""
+        for server in self._servers:
+            server.close()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        self.core.shutdown(reason)
+        pending = [connection.closed for connection in list(self._connections)]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for connection in list(self._connections):
+                if not connection.closed.done():
+                    connection.abort()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+        for server in self._servers:
+            await server.wait_closed()
+        self._stopped.set()
+        log.info("server stopped")
+
+    async def wait_stopped(self) -> None:
+        """Wait until :meth:`stop` has finished."""
+        await self._stopped.wait()

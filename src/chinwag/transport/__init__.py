@@ -1,0 +1,1 @@
+"""Thin asyncio adapters that turn a medium into bytes for the server core and back."""

@@ -1,0 +1,151 @@
+"""Plain TCP connections for the server core, as an :class:`asyncio.Protocol`.
+
+Each connection is also its session's :class:`~chinwag.server.state.Outbox`: writes are
+collected and handed to the socket in one ``transport.write`` per loop turn, so a fan-out to a
+thousand sessions costs a thousand list appends, not a thousand system calls, and nothing ever
+awaits a peer. When what is queued for a session (ours plus the transport's buffer) passes the
+SendQ limit, the core is told and closes that session with ``SendQ exceeded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chinwag.server.core import ServerCore
+    from chinwag.server.state import Session
+
+log = logging.getLogger("chinwag.transport")
+
+
+def display_host(ip: str) -> str:
+    """The host shown in ``nick!user@host``: the address, never starting with ``:``.
+
+    An IPv6 address such as ``::1`` would otherwise read as a trailing parameter.
+    """
+    return "0" + ip if ip.startswith(":") else ip
+
+
+class IrcConnection(asyncio.Protocol):
+    """One client connection: bytes to the core on receipt, bytes from the core batched."""
+
+    __slots__ = (
+        "_closing",
+        "_connections",
+        "_core",
+        "_flush_scheduled",
+        "_loop",
+        "_overflowed",
+        "_pending",
+        "_pending_size",
+        "_sendq",
+        "_transport",
+        "closed",
+        "session",
+    )
+
+    def __init__(self, core: ServerCore, connections: set[IrcConnection]) -> None:
+        self._core = core
+        self._sendq = core.limits.sendq
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._flush_scheduled = False
+        self._overflowed = False
+        self._closing = False
+        self.session: Session | None = None
+        self.closed: asyncio.Future[None] = self._loop.create_future()
+        self._connections = connections
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Register the new connection with the core (or refuse it when the server is full)."""
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._connections.add(self)
+        peer = transport.get_extra_info("peername")
+        ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
+        if len(self._connections) > self._core.limits.max_clients:
+            transport.write(b"ERROR :Closing Link: server is full, try again later\r\n")
+            transport.close()
+            return
+        self.session = self._core.connect(self, ip, display_host(ip))
+
+    def data_received(self, data: bytes) -> None:
+        """Hand received bytes to the core."""
+        if self.session is not None:
+            self._core.receive(self.session, data)
+
+    def eof_received(self) -> bool:
+        """A half-closed socket ends the session at once; we close our side too."""
+        if self.session is not None:
+            self._core.connection_lost(self.session, "Connection closed")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The socket is gone: end the session if the core has not already."""
+        self._connections.discard(self)
+        if self.session is not None:
+            reason = "Connection closed" if exc is None else f"Connection error: {exc}"
+            self._core.connection_lost(self.session, reason)
+        self._pending.clear()
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    # -- Outbox ----------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes; they go out in one write at the end of this loop turn."""
+        if self._closing or self._overflowed:
+            return
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+        if self.queued > self._sendq and self.session is not None:
+            self._overflowed = True
+            self._pending.clear()
+            self._pending_size = 0
+            self._core.overflowed(self.session)
+
+    @property
+    def queued(self) -> int:
+        """Bytes waiting here and in the transport's buffer."""
+        buffered = self._transport.get_write_buffer_size() if self._transport else 0
+        return self._pending_size + buffered
+
+    def close(self) -> None:
+        """Send what is queued, then close the socket."""
+        if self._closing:
+            return
+        self._flush()
+        self._closing = True
+        if self._transport is None:
+            return
+        if self._overflowed:
+            # A peer that stopped reading would never let a graceful close finish.
+            self._transport.abort()
+        else:
+            self._transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection at once, discarding anything unsent."""
+        self._closing = True
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._pending or self._transport is None or self._transport.is_closing():
+            self._pending.clear()
+            self._pending_size = 0
+            return
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        self._transport.write(data)

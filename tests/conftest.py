@@ -1,0 +1,28 @@
+"""Fixtures shared by the whole suite: a real chinwag server on a loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from chinwag.config import Config, Limits, Listener, ServerInfo
+from chinwag.server.app import ChinwagServer
+
+
+def test_config(**limits: object) -> Config:
+    """A configuration for tests: loopback, an OS-chosen port, the given limits."""
+    return Config(
+        server=ServerInfo(name="irc.test", network="TestNet"),
+        limits=Limits(**limits),  # type: ignore[arg-type]
+        listeners=(Listener("127.0.0.1", 0),),
+    )
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ChinwagServer]:
+    """A started server on 127.0.0.1 and a free port; stopped after the test."""
+    running = ChinwagServer(test_config())
+    await running.start()
+    yield running
+    await running.stop(grace=1.0)
