@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -19,6 +19,9 @@ def test_config(**limits: object) -> Config:
     )
 
 
+test_config.__test__ = False  # type: ignore[attr-defined]  # a helper that tests import
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[ChinwagServer]:
     """A started server on 127.0.0.1 and a free port; stopped after the test."""
@@ -26,3 +29,23 @@ async def server() -> AsyncIterator[ChinwagServer]:
     await running.start()
     yield running
     await running.stop(grace=1.0)
+
+
+ServerFactory = Callable[..., Awaitable[ChinwagServer]]
+"""``await make_server(sendq=20_000)``: a started server with the given limits."""
+
+
+@pytest.fixture
+async def make_server() -> AsyncIterator[ServerFactory]:
+    """A factory for started servers with custom limits; each is stopped after the test."""
+    started: list[ChinwagServer] = []
+
+    async def make(**limits: object) -> ChinwagServer:
+        running = ChinwagServer(test_config(**limits))
+        await running.start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        await running.stop(grace=1.0)

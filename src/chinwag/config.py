@@ -233,4 +233,3 @@ def load_config(
     if not server.network or " " in server.network:
         raise ConfigError("[server] network: must be one word, like chinwag")
     return Config(server=server, limits=limits, listeners=listeners, operators=operators)
-

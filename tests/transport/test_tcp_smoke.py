@@ -19,7 +19,7 @@ async def _read_until(reader: asyncio.StreamReader, needle: bytes) -> bytes:
 async def test_two_clients_chat_over_real_sockets(server: ChinwagServer) -> None:
     host, port = server.addresses[0]
     ana_r, ana_w = await asyncio.open_connection(host, port)
-    bo_r, bo_w = await asyncio.open_connection(host, port)
+    _bo_r, bo_w = await asyncio.open_connection(host, port)
     ana_w.write(b"NICK ana\r\nUSER ana 0 * :Ana\r\nJOIN #lobby\r\n")
     await _read_until(ana_r, b"366 ana #lobby")
     bo_w.write(b"NICK bo\r\nUSER bo 0 * :Bo\r\nJOIN #lobby\r\nPRIVMSG #lobby :hello ana\r\n")

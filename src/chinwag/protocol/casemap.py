@@ -31,8 +31,10 @@ def fold(name: str) -> Folded:
 
 def is_channel_name(name: str) -> bool:
     """Whether ``name`` has the form of a channel name (it may still be too long)."""
-    return len(name) > 1 and name[0] in CHANNEL_PREFIXES and not (
-        _CHANNEL_FORBIDDEN.intersection(name)
+    return (
+        len(name) > 1
+        and name[0] in CHANNEL_PREFIXES
+        and not (_CHANNEL_FORBIDDEN.intersection(name))
     )
 
 

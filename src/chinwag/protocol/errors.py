@@ -21,11 +21,14 @@ class ProtocolError(Exception):
         self.command = command
 
 
-class EmptyMessage(ProtocolError):
-    """A blank line (or one holding only tags); ignored without a reply."""
+class EmptyMessage(ProtocolError):  # noqa: N818
+    """A blank line (or one of spaces only); ignored without a reply.
+
+    A line with tags or a source but no command is a :class:`MalformedMessage`.
+    """
 
 
-class MalformedMessage(ProtocolError):
+class MalformedMessage(ProtocolError):  # noqa: N818
     """A line that does not follow the message grammar; answered with ERR_UNKNOWNERROR."""
 
     numeric = "400"
@@ -35,13 +38,13 @@ class ForbiddenCharacters(MalformedMessage):
     """A line holding NUL or a bare CR, which the grammar forbids anywhere in a message."""
 
 
-class InputTooLong(ProtocolError):
+class InputTooLong(ProtocolError):  # noqa: N818
     """A line over the length limits; answered with ERR_INPUTTOOLONG (417) and dropped."""
 
     numeric = "417"
 
 
-class InvalidUtf8(ProtocolError):
+class InvalidUtf8(ProtocolError):  # noqa: N818
     """A line that is not valid UTF-8 on a UTF8ONLY network; answered with FAIL INVALID_UTF8."""
 
     fail_code = "INVALID_UTF8"

@@ -105,9 +105,10 @@ class LineFramer:
                     out.append(check_line(line))
             start = end + 1
         del buffer[:start]
-        if len(buffer) > MAX_LINE_BYTES:
-            if not self._discarding:
-                out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer))))
+        if self._discarding:
+            buffer.clear()  # still inside a refused line: keep nothing of it
+        elif len(buffer) > MAX_LINE_BYTES:
+            out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer))))
             self._discarding = True
             buffer.clear()
         return out

@@ -13,7 +13,13 @@ from chinwag.protocol import modes
 from chinwag.protocol.casemap import CASEMAPPING, CHANNEL_PREFIXES
 
 TOKENS_PER_LINE = 13
-"""At most this many tokens per 005 line, as common servers do, to stay under 512 bytes."""
+"""At most this many tokens per 005 line, as common servers do."""
+
+TRAILER = "are supported by this server"
+"""The last parameter of every 005 line."""
+
+MAX_LINE_BYTES = 512
+"""A 005 line, CR LF included, never exceeds this (Modern IRC message length)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +70,24 @@ def tokens(limits: SupportLimits) -> list[str]:
     ]
 
 
-def lines(limits: SupportLimits) -> Iterator[list[str]]:
-    """The tokens grouped for one 005 reply each."""
-    all_tokens = tokens(limits)
-    for start in range(0, len(all_tokens), TOKENS_PER_LINE):
-        yield all_tokens[start : start + TOKENS_PER_LINE]
+def lines(limits: SupportLimits, server_name: str = "") -> Iterator[list[str]]:
+    """The tokens grouped for one 005 reply each.
+
+    A line holds at most :data:`TOKENS_PER_LINE` tokens, and no more than fit in
+    :data:`MAX_LINE_BYTES` once sent as ``:<server_name> 005 <nick> <tokens> :<TRAILER>``
+    to a nick of the full ``NICKLEN``; a long ``NETWORK`` name therefore moves tokens to
+    the next line instead of overflowing. The caller sends each group as it comes.
+    """
+    nick = "x" * limits.nicklen
+    budget = MAX_LINE_BYTES - len(f":{server_name} 005 {nick} :{TRAILER}\r\n".encode())
+    group: list[str] = []
+    size = 0
+    for token in tokens(limits):
+        cost = len(token.encode()) + 1  # the token and the space before it
+        if group and (len(group) >= TOKENS_PER_LINE or size + cost > budget):
+            yield group
+            group, size = [], 0
+        group.append(token)
+        size += cost
+    if group:
+        yield group

@@ -19,6 +19,7 @@ _EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
 # Tag value escaping, "Escaping values" in the message-tags spec.
 _ESCAPE = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
 _UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+_BAD_TAG_KEY_CHARS = frozenset("=; \r\n\0")
 
 
 def escape_tag_value(value: str) -> str:
@@ -85,15 +86,25 @@ class Message:
     def to_line(self) -> str:
         """Serialize to one line without the CRLF terminator.
 
-        Raises ``ValueError`` for parameters no line can carry: a middle parameter that is
-        empty, starts with ``:`` or holds a space, or any parameter holding CR, LF or NUL.
+        Raises ``ValueError`` for what no line can carry: a middle parameter that is empty,
+        starts with ``:`` or holds a space; a command that is empty, holds a space or starts
+        with ``:`` or ``@``; a source that is empty or holds a space; a tag key that is empty
+        or holds ``=``, ``;`` or a space; CR, LF or NUL anywhere but in a tag value.
         """
         parts: list[str] = []
         if self.tags:
+            for key in self.tags:
+                if not key or _BAD_TAG_KEY_CHARS.intersection(key):
+                    raise ValueError(f"tag key cannot be sent as is: {key!r}")
             parts.append("@" + serialize_tags(self.tags))
-        if self.source:
+        if self.source is not None:
+            if not self.source or " " in self.source:
+                raise ValueError(f"source cannot be sent as is: {self.source!r}")
             parts.append(":" + self.source)
-        parts.append(self.command)
+        command = self.command
+        if not command or " " in command or command[0] in ":@":
+            raise ValueError(f"command cannot be sent as is: {command!r}")
+        parts.append(command)
         if self.params:
             *middle, last = self.params
             for param in middle:
@@ -120,9 +131,10 @@ class Message:
 def parse(line: str) -> Message:
     """Parse one line (without its CRLF) into a :class:`Message`.
 
-    Runs of spaces between parts are accepted, as real peers send them. Raises
-    :class:`EmptyMessage` for a blank line and :class:`MalformedMessage` for a line with tags or
-    a source but no command.
+    Runs of spaces between parts are accepted, as real peers send them; only the space
+    character separates parameters (a tab or other white space is part of a parameter).
+    Raises :class:`EmptyMessage` for a blank line and :class:`MalformedMessage` for a line
+    with tags or a source but no command.
     """
     rest = line.lstrip(" ")
     tags: Mapping[str, str] = _EMPTY_TAGS
@@ -145,7 +157,7 @@ def parse(line: str) -> Message:
     elif head.startswith(":"):
         # Only the trailing parameter after the command: "AWAY :" or "MODE #c :+i".
         head, trailing = "", head[1:]
-    words = head.split()
+    words = [word for word in head.split(" ") if word]
     if not words:
         raise MalformedMessage("Message has no command")
     command = words[0].upper()

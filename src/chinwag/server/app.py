@@ -14,6 +14,8 @@ import socket
 
 from chinwag.config import Config
 from chinwag.server.core import ServerCore
+from chinwag.storage.base import Store
+from chinwag.storage.memory import MemoryStore
 from chinwag.transport.tcp import IrcConnection
 
 log = logging.getLogger("chinwag.server")
@@ -25,9 +27,12 @@ TICK_SECONDS = 5.0
 class ChinwagServer:
     """A chinwag server on its configured listeners; start with :meth:`start`."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
         self.core = ServerCore(config)
+        self.store: Store = store if store is not None else MemoryStore()
+        self.core.history.on_first = self._schedule_history_write
+        self._history_writer: asyncio.Task[None] | None = None
         self._servers: list[asyncio.Server] = []
         self._connections: set[IrcConnection] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -67,6 +72,20 @@ class ChinwagServer:
             except Exception:  # the ticker must survive anything a session does
                 log.exception("error while checking timeouts")
 
+    def _schedule_history_write(self) -> None:
+        if self._history_writer is None or self._history_writer.done():
+            self._history_writer = asyncio.get_running_loop().create_task(self._write_history())
+
+    async def _write_history(self) -> None:
+        """Hand queued messages to the store in batches until the queue stays empty."""
+        # Let the current burst of lines finish queuing first: one write per burst.
+        await asyncio.sleep(0)
+        while batch := self.core.history.drain():
+            try:
+                await self.store.append(batch)
+            except Exception:
+                log.exception("could not store %d messages", len(batch))
+
     async def stop(self, reason: str = "Server shutting down", grace: float = 5.0) -> None:
         """Stop accepting, tell every client ``ERROR :<reason>``, close, and wait for it."""
         for server in self._servers:
@@ -86,6 +105,10 @@ class ChinwagServer:
                 await asyncio.wait(late, timeout=1.0)
         for server in self._servers:
             await server.wait_closed()
+        if self._history_writer is not None:
+            await self._history_writer
+        await self._write_history()
+        await self.store.close()
         self._stopped.set()
         log.info("server stopped")
 

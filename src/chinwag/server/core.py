@@ -22,6 +22,7 @@ from chinwag.server import commands, presence
 from chinwag.server.dispatch import Context, dispatch
 from chinwag.server.replies import deliver, event_tags, send
 from chinwag.server.state import Network, Outbox, Session, User
+from chinwag.storage.base import HistoryQueue
 
 log = logging.getLogger("chinwag.server")
 
@@ -58,12 +59,15 @@ class ServerCore:
                     max_bans=limits.max_bans,
                     monitor=limits.monitor,
                     max_list_modes=limits.max_bans,
-                )
+                ),
+                config.server.name,
             )
         )
         self._next_id = 1
         self._doomed: list[tuple[Session, str]] = []
         self.max_local_users = 0
+        self.history = HistoryQueue()
+        """Relayed messages on their way to the store; the application drains it."""
 
     # -- entry points -------------------------------------------------------------------
 

@@ -52,15 +52,11 @@ class Context:
 
     def fail(self, command: str, code: str, description: str, *context: str) -> None:
         """Reply with an IRCv3 standard reply ``FAIL`` (standard-replies spec)."""
-        self.reply.add(
-            Message("FAIL", (command, code, *context, description), self.server.name)
-        )
+        self.reply.add(Message("FAIL", (command, code, *context, description), self.server.name))
 
     def note(self, command: str, code: str, description: str, *context: str) -> None:
         """Reply with an IRCv3 standard reply ``NOTE``."""
-        self.reply.add(
-            Message("NOTE", (command, code, *context, description), self.server.name)
-        )
+        self.reply.add(Message("NOTE", (command, code, *context, description), self.server.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,9 +122,14 @@ class ReplyBuffer:
         self.messages.append(Message(code, (self.session.target, *params), self.server_name))
 
     def flush(self) -> None:
-        """Send what was queued, labelled as the labeled-response spec asks."""
+        """Send what was queued, labelled as the labeled-response spec asks.
+
+        Nothing is sent to a session that was closed meanwhile (its ``ERROR`` was the last word).
+        """
         messages, self.messages = self.messages, []
         session = self.session
+        if session.closed:
+            return
         if self.label is None:
             for message in messages:
                 send(session, message)
@@ -139,7 +144,9 @@ class ReplyBuffer:
                 send(session, message)
         else:
             ref = new_batch_id()
-            send(session, Message("BATCH", ("+" + ref, "labeled-response"), self.server_name, label))
+            send(
+                session, Message("BATCH", ("+" + ref, "labeled-response"), self.server_name, label)
+            )
             for message in messages:
                 send(session, message.with_tags({"batch": ref}))
             send(session, Message("BATCH", ("-" + ref,), self.server_name))

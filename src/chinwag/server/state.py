@@ -280,7 +280,11 @@ class Network:
         """Keep a WHOWAS record of ``user`` as they are now."""
         self.whowas.appendleft(
             WhowasEntry(
-                user.nick, user.username, user.host, user.realname, self.server_name,
+                user.nick,
+                user.username,
+                user.host,
+                user.realname,
+                self.server_name,
                 int(time.time()),
             )
         )

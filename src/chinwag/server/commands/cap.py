@@ -31,8 +31,10 @@ def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
     multiline = ctx.session.cap_version >= 302
     for index, chunk in enumerate(chunks):
         more = multiline and index < len(chunks) - 1
-        params = (target, subcommand, "*", " ".join(chunk)) if more else (
-            target, subcommand, " ".join(chunk)
+        params = (
+            (target, subcommand, "*", " ".join(chunk))
+            if more
+            else (target, subcommand, " ".join(chunk))
         )
         ctx.reply.add(Message("CAP", params, ctx.server.name))
 
@@ -66,7 +68,8 @@ def cap(ctx: Context, message: Message) -> None:
         acceptable = True
         for token in requested.split():
             name = token.removeprefix("-")
-            if name not in BY_NAME or (token.startswith("-") and name in STICKY):
+            sticky = name in STICKY and session.cap_version >= 302
+            if name not in BY_NAME or (token.startswith("-") and sticky):
                 acceptable = False
                 break
             (disable if token.startswith("-") else enable).add(name)

@@ -1,14 +1,16 @@
-"""Channel membership: ``JOIN``, ``PART``, ``NAMES`` (Modern IRC "Channel Operations").
+"""Channel operations: ``JOIN``, ``PART``, ``NAMES``, ``TOPIC``, ``LIST``, ``KICK``, ``INVITE``.
 
-IRCv3 extended-join (account and real name in JOIN), multi-prefix and userhost-in-names
-(NAMES), away-notify (an away user's JOIN is followed by AWAY). The first user to join a
-channel creates it and becomes its operator.
+Modern IRC "Channel Operations". IRCv3 extended-join (account and real name in JOIN),
+multi-prefix and userhost-in-names (NAMES), away-notify (an away user's JOIN is followed by
+AWAY), invite-notify (INVITE shown to members). The first user to join a channel creates it
+and becomes its operator.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import time
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
@@ -26,6 +28,7 @@ _NAMES_LINE_BUDGET = 400
 
 def join_message(user: User, channel: Channel, session: Session, tags: dict[str, str]) -> Message:
     """The JOIN as ``session`` should see it: extended-join adds account and real name."""
+    params: tuple[str, ...]
     if session.has("extended-join"):
         params = (channel.name, user.account or "*", user.realname)
     else:
@@ -39,8 +42,10 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     plain = [s for s in channel.sessions(exclude=ctx.session) if not s.has("extended-join")]
     extended = [s for s in channel.sessions(exclude=ctx.session) if s.has("extended-join")]
     deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
-    deliver(extended, Message("JOIN", (channel.name, user.account or "*", user.realname),
-                              user.source, tags))
+    deliver(
+        extended,
+        Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags),
+    )
     ctx.reply.add(join_message(user, channel, ctx.session, tags))
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
@@ -179,8 +184,9 @@ def part(ctx: Context, message: Message) -> None:
             ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
             continue
         params = (channel.name, reason) if reason else (channel.name,)
-        leave_channel(ctx, user, channel, Message("PART", params, user.source,
-                                                  event_tags(user.account)))
+        leave_channel(
+            ctx, user, channel, Message("PART", params, user.source, event_tags(user.account))
+        )
         log.info("%s left %s", user.nick, channel.name)
 
 
@@ -196,3 +202,207 @@ def names(ctx: Context, message: Message) -> None:
             ctx.numeric(n.RPL_ENDOFNAMES, name, "End of /NAMES list")
         else:
             send_names(ctx, channel)
+
+
+# -- TOPIC, LIST, KICK, INVITE -----------------------------------------------------------------
+
+
+@command("TOPIC", min_params=1)
+def topic(ctx: Context, message: Message) -> None:
+    """TOPIC <channel> [<topic>]: show the topic, or set it (Modern IRC "TOPIC message").
+
+    Without ``<topic>`` the asker gets RPL_TOPIC + RPL_TOPICWHOTIME, or RPL_NOTOPIC; a secret
+    channel's topic is shown to members only (ERR_NOTONCHANNEL otherwise). Setting needs
+    membership, and channel operator status on a ``+t`` channel (ERR_CHANOPRIVSNEEDED); an
+    empty topic clears it, a long one is cut to TOPICLEN. Every member, the setter included,
+    then sees ``TOPIC <channel> :<topic>``.
+    """
+    user = ctx.user
+    name = message.params[0]
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    member = user in channel.members
+    if len(message.params) < 2:
+        if "s" in channel.modes and not member:
+            ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        else:
+            send_topic(ctx, channel)
+        return
+    if not member:
+        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if "t" in channel.modes and not channel.is_operator(user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    text = message.params[1][: ctx.server.limits.topiclen]
+    channel.topic = text
+    channel.topic_by = user.nick if text else ""
+    channel.topic_at = int(time.time()) if text else 0
+    change = Message("TOPIC", (channel.name, text), user.source, event_tags(user.account))
+    deliver(channel.sessions(exclude=ctx.session), change)
+    ctx.reply.add(change)
+    log.info("%s set the topic of %s", user.nick, channel.name)
+
+
+def _parse_elist(token: str) -> tuple[str, int] | None:
+    """An ELIST=U condition (``<N`` fewer than N users, ``>N`` more than N), or ``None``."""
+    if len(token) < 2 or token[0] not in "<>":
+        return None
+    number = token[1:]
+    if not (number.isascii() and number.isdigit()):
+        return None
+    return token[0], int(number)
+
+
+def _passes(count: int, conditions: list[tuple[str, int]]) -> bool:
+    """Whether a channel of ``count`` users meets every ELIST=U condition."""
+    return all(
+        count < value if operator == "<" else count > value for operator, value in conditions
+    )
+
+
+@command("LIST")
+def list_(ctx: Context, message: Message) -> None:
+    """LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}] (Modern IRC "LIST message").
+
+    RPL_LISTSTART, one RPL_LIST per visible channel (``<channel> <count> :<topic>``), then
+    RPL_LISTEND. Secret channels are listed only to their members, even when named. ELIST=U
+    conditions (``<N``, ``>N``) filter by user count; they may be given in either position.
+    """
+    user = ctx.user
+    names: list[str] = []
+    conditions: list[tuple[str, int]] = []
+    for param in message.params:
+        for token in param.split(","):
+            if not token:
+                continue
+            if token[0] in "<>":
+                condition = _parse_elist(token)
+                if condition is not None:
+                    conditions.append(condition)
+            else:
+                names.append(token)
+    if names:
+        found = (ctx.network.find_channel(name) for name in dict.fromkeys(names))
+        channels = [channel for channel in found if channel is not None]
+    else:
+        channels = list(ctx.network.channels.values())
+    ctx.numeric(n.RPL_LISTSTART, "Channel", "Users  Name")
+    for channel in channels:
+        if "s" in channel.modes and user not in channel.members:
+            continue
+        count = len(channel.members)
+        if _passes(count, conditions):
+            ctx.numeric(n.RPL_LIST, channel.name, str(count), channel.topic)
+    ctx.numeric(n.RPL_LISTEND, "End of /LIST")
+
+
+@command("KICK", min_params=2)
+def kick(ctx: Context, message: Message) -> None:
+    """KICK <channel> <user>{,<user>} [<comment>] (Modern IRC "KICK message").
+
+    Only a channel operator may kick (ERR_NOTONCHANNEL, ERR_CHANOPRIVSNEEDED); each target
+    that is unknown gets ERR_NOSUCHNICK, one not in the channel ERR_USERNOTINCHANNEL. Every
+    member, the kicked user included, sees one ``KICK <channel> <nick> :<comment>`` per target;
+    the comment defaults to the kicker's nick and is cut to KICKLEN. Targets beyond TARGMAX
+    are dropped silently.
+    """
+    user = ctx.user
+    limits = ctx.server.limits
+    name = message.params[0]
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    if user not in channel.members:
+        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if not channel.is_operator(user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    comment = message.params[2] if len(message.params) > 2 and message.params[2] else user.nick
+    comment = comment[: limits.kicklen]
+    nicks = [nick for nick in dict.fromkeys(message.params[1].split(",")) if nick]
+    for nick in nicks[: limits.max_targets]:
+        if user not in channel.members:
+            break  # the kicker kicked themselves out
+        target = ctx.network.find_user(nick)
+        if target is None:
+            ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            continue
+        if target not in channel.members:
+            ctx.numeric(
+                n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
+            )
+            continue
+        removal = Message(
+            "KICK", (channel.name, target.nick, comment), user.source, event_tags(user.account)
+        )
+        leave_channel(ctx, target, channel, removal)
+        log.info("%s kicked %s from %s", user.nick, target.nick, channel.name)
+
+
+def _invite_notify_recipients(ctx: Context, channel: Channel, target: User) -> list[Session]:
+    """Members told of an invitation by invite-notify: those with the capability who could
+    invite themselves (operators on a ``+i`` channel, every member otherwise)."""
+    invite_only = "i" in channel.modes
+    return [
+        session
+        for member, status in channel.members.items()
+        if member is not target and (not invite_only or "o" in status)
+        for session in member.sessions
+        if session is not ctx.session and session.has("invite-notify")
+    ]
+
+
+@command("INVITE")
+def invite(ctx: Context, message: Message) -> None:
+    """INVITE <nickname> <channel> (Modern IRC "INVITE message"; IRCv3 invite-notify).
+
+    Checks, in order: ERR_NOSUCHNICK, ERR_NOSUCHCHANNEL, ERR_NOTONCHANNEL,
+    ERR_CHANOPRIVSNEEDED (``+i`` channels need an operator), ERR_USERONCHANNEL. On success the
+    inviter gets RPL_INVITING (and RPL_AWAY if the invitee is away), the invitee an ``INVITE``,
+    and members with invite-notify who could invite too see the same ``INVITE``. The
+    invitation lets the invitee past ``+i``, ``+l`` and ``+b`` once. Without parameters, INVITE
+    lists the caller's pending invitations (RPL_INVITELIST, RPL_ENDOFINVITELIST).
+    """
+    user = ctx.user
+    if not message.params:
+        for pending in ctx.network.channels.values():
+            if user.folded in pending.invited:
+                ctx.numeric(n.RPL_INVITELIST, pending.name)
+        ctx.numeric(n.RPL_ENDOFINVITELIST, "End of /INVITE list")
+        return
+    if len(message.params) < 2:
+        ctx.numeric(n.ERR_NEEDMOREPARAMS, "INVITE", "Not enough parameters")
+        return
+    nick, name = message.params[0], message.params[1]
+    target = ctx.network.find_user(nick)
+    if target is None:
+        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    if user not in channel.members:
+        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if "i" in channel.modes and not channel.is_operator(user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    if target in channel.members:
+        ctx.numeric(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
+        return
+    channel.invited.add(target.folded)
+    ctx.numeric(n.RPL_INVITING, target.nick, channel.name)
+    if target.away is not None:
+        ctx.numeric(n.RPL_AWAY, target.nick, target.away)
+    invitation = Message(
+        "INVITE", (target.nick, channel.name), user.source, event_tags(user.account)
+    )
+    deliver(target.sessions, invitation)
+    deliver(_invite_notify_recipients(ctx, channel, target), invitation)
+    log.info("%s invited %s to %s", user.nick, target.nick, channel.name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chinwag.protocol import isupport
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.dispatch import Context, command
@@ -27,9 +28,7 @@ def send_lusers(ctx: Context) -> None:
     ctx.numeric(n.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
     ctx.numeric(n.RPL_LUSERCHANNELS, str(len(network.channels)), "channels formed")
     ctx.numeric(n.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    ctx.numeric(
-        n.RPL_LOCALUSERS, str(users), str(peak), f"Current local users {users}, max {peak}"
-    )
+    ctx.numeric(n.RPL_LOCALUSERS, str(users), str(peak), f"Current local users {users}, max {peak}")
     ctx.numeric(
         n.RPL_GLOBALUSERS, str(users), str(peak), f"Current global users {users}, max {peak}"
     )
@@ -76,7 +75,7 @@ def version(ctx: Context, message: Message) -> None:
     server = ctx.server
     ctx.numeric(n.RPL_VERSION, server.version, server.name, "chinwag IRC server")
     for tokens in server.isupport_lines:
-        ctx.numeric(n.RPL_ISUPPORT, *tokens, "are supported by this server")
+        ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
 
 
 @command("TIME")

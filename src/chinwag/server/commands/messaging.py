@@ -12,7 +12,7 @@ import time
 
 from chinwag.protocol import modes
 from chinwag.protocol import numerics as n
-from chinwag.protocol.casemap import is_channel_name
+from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server.dispatch import Context, command
@@ -71,12 +71,9 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
     session = ctx.session
     if not is_tagmsg:
         session.last_message = time.time()
-    tags = _message_tags(ctx, message)
     limit = ctx.server.limits.max_targets
-    targets = list(dict.fromkeys(message.params[0].split(",")))
+    targets = [target for target in dict.fromkeys(message.params[0].split(",")) if target]
     for index, target in enumerate(targets):
-        if not target:
-            continue
         if index >= limit:
             if not quiet:
                 ctx.numeric(n.ERR_TOOMANYTARGETS, target, "Too many targets")
@@ -85,27 +82,29 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             recipients = _channel_recipients(ctx, target, quiet)
             if recipients is None:
                 continue
-            shown_target = recipients[0]
-            others = recipients[1]
+            shown_target, others = recipients
         else:
             found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
             if found is None:
                 continue
             shown_target, others = found
         params = (shown_target,) if is_tagmsg else (shown_target, text)
-        relayed = Message(command_name, params, user.source, tags)
+        # Each delivered message has its own msgid, even when one command had several targets.
+        relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
+        # Other devices of the sender see what they said, as if echoed.
+        if len(user.sessions) > 1:
+            reached = set(others)
+            others.extend(s for s in user.sessions if s is not session and s not in reached)
         if is_tagmsg:
             others = [other for other in others if other.has("message-tags")]
         deliver(others, relayed)
-        # Other devices of the sender see what they said, as if echoed.
-        deliver([s for s in user.sessions if s is not session and s not in others], relayed)
         if session.has("echo-message"):
             ctx.reply.add(relayed)
+        if not is_tagmsg:
+            ctx.server.history.push(fold(shown_target), relayed)
 
 
-def _channel_recipients(
-    ctx: Context, name: str, quiet: bool
-) -> tuple[str, list[Session]] | None:
+def _channel_recipients(ctx: Context, name: str, quiet: bool) -> tuple[str, list[Session]] | None:
     channel = ctx.network.find_channel(name)
     if channel is None:
         if not quiet:
@@ -129,7 +128,10 @@ def _user_recipients(
         return None
     if tell_away and target.away is not None:
         ctx.numeric(n.RPL_AWAY, target.nick, target.away)
-    return target.nick, [s for s in target.sessions if s is not ctx.session]
+    # A message to oneself reaches the sending session once: as its echo with echo-message,
+    # otherwise as an ordinary delivery.
+    echoed = ctx.session.has("echo-message")
+    return target.nick, [s for s in target.sessions if s is not ctx.session or not echoed]
 
 
 @command("PRIVMSG")

@@ -1,1 +1,294 @@
-"""Placeholder: handlers are being written; see the issue."""
+"""``MODE`` for channels and users (Modern IRC "MODE message", "Channel Modes", "User Modes").
+
+Channel modes: ``b`` (list), ``k`` (type B), ``l`` (type C), ``i m n s t`` (flags) and the
+member statuses ``o``/``v`` (see :data:`chinwag.protocol.modes.CHANNEL_MODES`). Changing them
+needs channel operator status; what was actually applied is announced to every member in one
+``MODE`` message, and changes that change nothing are dropped. User modes: ``i`` (invisible)
+and ``B`` (IRCv3 bot-mode) may be set and unset by the user; ``o`` may only be removed, as only
+``OPER`` grants it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.casemap import fold, is_channel_name
+from chinwag.protocol.masks import normalize_ban_mask
+from chinwag.protocol.message import Message
+from chinwag.protocol.modes import (
+    CHANNEL_MODES,
+    MAX_MODES_PER_COMMAND,
+    USER_MODES,
+    ModeChange,
+    ModeKind,
+    format_changes,
+    parse_mode_changes,
+)
+from chinwag.server.dispatch import Context, command
+from chinwag.server.replies import deliver, event_tags
+from chinwag.server.state import Channel, ListEntry, User
+
+USER_MODE_TABLE: dict[str, ModeKind] = dict.fromkeys(USER_MODES, ModeKind.FLAG)
+"""User modes are all type D (Modern IRC "MODE message": "User mode letters are always Type D")."""
+
+OPER_USER_MODE = "o"
+"""Only ``OPER`` grants this mode; ``MODE <nick> +o`` is ignored, ``-o`` is allowed."""
+
+_Applier = Callable[[Context, Channel, ModeChange], ModeChange | None]
+
+
+def _sendable(param: str) -> bool:
+    """Whether ``param`` can be echoed as a middle parameter (non-empty, no space, no ``:``)."""
+    return bool(param) and param[0] != ":" and " " not in param
+
+
+def _shown(param: str) -> str:
+    """``param`` as it may be quoted back in a numeric, or ``*`` if it cannot be."""
+    return param if _sendable(param) else "*"
+
+
+# -- channel modes -------------------------------------------------------------------------
+
+
+def send_ban_list(ctx: Context, channel: Channel) -> None:
+    """RPL_BANLIST per entry (mask, who set it, when) and RPL_ENDOFBANLIST (Modern IRC
+    "MODE message", type A lists)."""
+    for entry in channel.bans:
+        ctx.numeric(n.RPL_BANLIST, channel.name, entry.mask, entry.set_by, str(entry.set_at))
+    ctx.numeric(n.RPL_ENDOFBANLIST, channel.name, "End of channel ban list")
+
+
+def _apply_flag(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """A type D flag (``i m n s t``): set or cleared, unless it already is."""
+    if change.adding == (change.mode in channel.modes):
+        return None
+    if change.adding:
+        channel.modes.add(change.mode)
+    else:
+        channel.modes.discard(change.mode)
+    return change
+
+
+def _apply_status(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``o``/``v`` on a member: ERR_NOSUCHNICK or ERR_USERNOTINCHANNEL if it cannot apply."""
+    nick = change.param
+    if nick is None or not _sendable(nick):
+        return None
+    target = ctx.network.find_user(nick)
+    if target is None:
+        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return None
+    status = channel.members.get(target)
+    if status is None:
+        ctx.numeric(
+            n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
+        )
+        return None
+    if change.adding == (change.mode in status):
+        return None
+    if change.adding:
+        status.add(change.mode)
+    else:
+        status.discard(change.mode)
+    return ModeChange(change.adding, change.mode, target.nick)
+
+
+def _valid_key(key: str) -> bool:
+    """A key usable in ``JOIN``: non-empty, no space, no comma, not starting with ``:``."""
+    return _sendable(key) and "," not in key
+
+
+def _apply_key(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``+k <key>`` (ERR_INVALIDKEY if malformed) or ``-k [<key>]`` (Modern IRC "Key Channel
+    Mode"). The removal is announced with ``*``, as type B modes always carry a parameter."""
+    if not change.adding:
+        if channel.key is None:
+            return None
+        channel.key = None
+        return ModeChange(False, "k", "*")
+    key = change.param
+    if key is None:
+        return None
+    if not _valid_key(key):
+        ctx.numeric(n.ERR_INVALIDKEY, channel.name, "Key is not well-formed")
+        return None
+    if channel.key == key:
+        return None
+    channel.key = key
+    return ModeChange(True, "k", key)
+
+
+def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``+l <count>`` (a positive integer, else ERR_INVALIDMODEPARAM) or ``-l`` (Modern IRC
+    "Client Limit Channel Mode")."""
+    if not change.adding:
+        if channel.limit is None:
+            return None
+        channel.limit = None
+        return ModeChange(False, "l")
+    param = change.param
+    if param is None:
+        return None
+    if not (param.isascii() and param.isdigit()) or int(param) <= 0:
+        ctx.numeric(
+            n.ERR_INVALIDMODEPARAM,
+            channel.name,
+            "l",
+            _shown(param),
+            "Invalid limit: it must be a positive integer",
+        )
+        return None
+    limit = int(param)
+    if channel.limit == limit:
+        return None
+    channel.limit = limit
+    return ModeChange(True, "l", str(limit))
+
+
+def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form; adding beyond
+    MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
+    param = change.param
+    if param is None or not _sendable(param):
+        return None
+    mask = normalize_ban_mask(param)
+    folded = fold(mask)
+    existing = next((entry for entry in channel.bans if fold(entry.mask) == folded), None)
+    if not change.adding:
+        if existing is None:
+            return None
+        channel.bans.remove(existing)
+        return ModeChange(False, "b", existing.mask)
+    if existing is not None:
+        return None
+    if len(channel.bans) >= ctx.server.limits.max_bans:
+        ctx.numeric(n.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full")
+        return None
+    channel.bans.append(ListEntry(mask, ctx.user.source, int(time.time())))
+    return ModeChange(True, "b", mask)
+
+
+_APPLIERS: dict[str, _Applier] = {
+    "b": _apply_ban,
+    "k": _apply_key,
+    "l": _apply_limit,
+    "o": _apply_status,
+    "v": _apply_status,
+}
+
+
+def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
+    """``MODE <channel> [<modestring> [<mode arguments>...]]`` (Modern IRC "Channel mode").
+
+    No modestring: RPL_CHANNELMODEIS (the key shown to members only) and RPL_CREATIONTIME.
+    ``+b`` without a mask lists the bans to anyone. Other changes need channel operator status
+    (ERR_CHANOPRIVSNEEDED, and nothing is applied); unknown letters get ERR_UNKNOWNMODE; at
+    most MODES changes with a parameter are applied. The applied changes go to every member,
+    the setter included, as one ``MODE`` message.
+    """
+    user = ctx.user
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    if not args:
+        ctx.numeric(
+            n.RPL_CHANNELMODEIS, channel.name, *channel.mode_string(user in channel.members)
+        )
+        ctx.numeric(n.RPL_CREATIONTIME, channel.name, str(channel.created))
+        return
+    parsed = parse_mode_changes(args[0], args[1:], CHANNEL_MODES)
+    for letter in dict.fromkeys(parsed.unknown):
+        ctx.numeric(n.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+    wanted: list[ModeChange] = []
+    listed = False
+    for change in parsed.changes:
+        if CHANNEL_MODES[change.mode] is ModeKind.LIST and change.param is None:
+            if not listed:
+                send_ban_list(ctx, channel)
+                listed = True
+        else:
+            wanted.append(change)
+    if not wanted:
+        return
+    if not channel.is_operator(user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    applied: list[ModeChange] = []
+    with_param = 0
+    for change in wanted:
+        if change.param is not None:
+            with_param += 1
+            if with_param > MAX_MODES_PER_COMMAND:
+                continue
+        result = _APPLIERS.get(change.mode, _apply_flag)(ctx, channel, change)
+        if result is not None:
+            applied.append(result)
+    if not applied:
+        return
+    announcement = Message(
+        "MODE", (channel.name, *format_changes(applied)), user.source, event_tags(user.account)
+    )
+    deliver(channel.sessions(exclude=ctx.session), announcement)
+    ctx.reply.add(announcement)
+
+
+# -- user modes ----------------------------------------------------------------------------
+
+
+def user_mode(ctx: Context, nick: str, args: tuple[str, ...]) -> None:
+    """``MODE <nick> [<modestring>]`` (Modern IRC "User mode").
+
+    Only one's own modes: ERR_NOSUCHNICK for an unknown nick, ERR_USERSDONTMATCH for another
+    user's. No modestring: RPL_UMODEIS. Otherwise the known modes are applied (``+o`` only by
+    OPER, so it is ignored here) and a ``MODE`` message with what changed is sent to the user's
+    sessions, followed by ERR_UMODEUNKNOWNFLAG if some letters were unknown.
+    """
+    user = ctx.user
+    target = ctx.network.find_user(nick)
+    if target is None:
+        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return
+    if target is not user:
+        text = "Cant change mode for other users" if args else "Can't view modes for other users"
+        ctx.numeric(n.ERR_USERSDONTMATCH, text)
+        return
+    if not args:
+        ctx.numeric(n.RPL_UMODEIS, user_mode_string(user))
+        return
+    parsed = parse_mode_changes(args[0], args[1:], USER_MODE_TABLE)
+    applied: list[ModeChange] = []
+    for change in parsed.changes:
+        if change.adding and change.mode == OPER_USER_MODE:
+            continue
+        if change.adding == (change.mode in user.modes):
+            continue
+        if change.adding:
+            user.modes.add(change.mode)
+        else:
+            user.modes.discard(change.mode)
+        applied.append(change)
+    if applied:
+        announcement = Message("MODE", (user.nick, *format_changes(applied)), user.nick)
+        deliver([s for s in user.sessions if s is not ctx.session], announcement)
+        ctx.reply.add(announcement)
+    if parsed.unknown:
+        ctx.numeric(n.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+
+
+def user_mode_string(user: User) -> str:
+    """The user's modes as RPL_UMODEIS shows them: ``+`` and the letters, sorted."""
+    return "+" + "".join(sorted(user.modes))
+
+
+@command("MODE", min_params=1)
+def mode(ctx: Context, message: Message) -> None:
+    """MODE <target> [<modestring> [<mode arguments>...]] (Modern IRC "MODE message"):
+    a channel's modes if ``<target>`` is a channel name, else the user's own."""
+    target, args = message.params[0], message.params[1:]
+    if is_channel_name(target):
+        channel_mode(ctx, target, args)
+    else:
+        user_mode(ctx, target, args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from datetime import UTC, datetime
 
-from chinwag.protocol import modes
+from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_valid_nick
 from chinwag.protocol.message import Message
@@ -39,8 +39,9 @@ def try_complete_registration(ctx: Context) -> None:
         server.close(session, "Bad password")
         return
     if server.network.find_user(session.nick) is not None:
-        ctx.numeric(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
-        session.nick = None
+        # Another session registered this nick first; this one has no nick (``*``) again.
+        wanted, session.nick = session.nick, None
+        ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
     user = User(session.nick, session.username, session.host, session.realname)
     server.add_user(session, user)
@@ -65,7 +66,7 @@ def welcome(ctx: Context) -> None:
         modes.CHANNEL_MODES_WITH_PARAMS,
     )
     for tokens in server.isupport_lines:
-        ctx.numeric(n.RPL_ISUPPORT, *tokens, "are supported by this server")
+        ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
     send_lusers(ctx)
     send_motd(ctx)
 

@@ -1,1 +1,273 @@
-"""Placeholder: handlers are being written; see the issue."""
+"""What users do to themselves and, as operators, to others: ``AWAY``, ``SETNAME``, ``OPER``,
+``KILL`` and ``MONITOR``.
+
+References: Modern IRC "AWAY message", "OPER message", "KILL message"
+(https://modern.ircdocs.horse); IRCv3 away-notify, setname
+(https://ircv3.net/specs/extensions/setname), monitor
+(https://ircv3.net/specs/extensions/monitor) and extended-monitor. Notifications to others go
+through :mod:`chinwag.server.presence`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from chinwag.config import Operator
+from chinwag.protocol import numerics as n
+from chinwag.protocol.casemap import Folded, fold, is_valid_nick
+from chinwag.protocol.masks import matches
+from chinwag.protocol.message import Message
+from chinwag.server import presence
+from chinwag.server.dispatch import Context, command
+from chinwag.server.replies import deliver, event_tags
+from chinwag.server.state import Network, Session
+
+log = logging.getLogger("chinwag.server")
+
+_LIST_BUDGET = 400
+"""Bytes of targets per MONITOR numeric, leaving room for the prefix and the other params."""
+
+_hasher = PasswordHasher()
+
+
+# -- AWAY -----------------------------------------------------------------------------------
+
+
+@command("AWAY")
+def away(ctx: Context, message: Message) -> None:
+    """``AWAY [<text>]`` (Modern IRC "AWAY message"; IRCv3 away-notify, extended-monitor).
+
+    With text (cut to AWAYLEN) the user is away: RPL_NOWAWAY. Without, or with empty text,
+    they are back: RPL_UNAWAY. Each change is announced with ``AWAY`` to away-notify
+    neighbours and extended-monitor watchers.
+    """
+    user = ctx.user
+    text = message.params[0] if message.params else ""
+    if text:
+        user.away = text[: ctx.server.limits.awaylen]
+        ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
+        presence.away_changed(ctx.network, user)
+        return
+    was_away = user.away is not None
+    user.away = None
+    ctx.numeric(n.RPL_UNAWAY, "You are no longer marked as being away")
+    if was_away:
+        presence.away_changed(ctx.network, user)
+
+
+# -- SETNAME --------------------------------------------------------------------------------
+
+
+@command("SETNAME", min_params=1)
+def setname(ctx: Context, message: Message) -> None:
+    """``SETNAME :<realname>`` (IRCv3 setname).
+
+    An empty real name or one longer than the configured limit gets ``FAIL SETNAME
+    INVALID_REALNAME``. Otherwise the change is made (silently for a client without the cap)
+    and ``SETNAME`` goes to neighbours and extended-monitor watchers with the setname cap, to
+    the user's other sessions with it, and back to the sender if it has it.
+    """
+    realname = message.params[0]
+    if not realname or len(realname) > ctx.server.limits.realnamelen:
+        ctx.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
+        return
+    user = ctx.user
+    user.realname = realname
+    change = Message("SETNAME", (realname,), user.source, event_tags(user.account))
+    presence.notify_neighbours(ctx.network, user, change, "setname")
+    deliver([s for s in user.sessions if s is not ctx.session and s.has("setname")], change)
+    if ctx.session.has("setname"):
+        ctx.reply.add(change)
+
+
+# -- OPER -----------------------------------------------------------------------------------
+
+
+def password_matches(stored: str, given: str) -> bool:
+    """Whether ``given`` is the operator password ``stored`` (config ``Operator.password``):
+    an argon2 hash is verified with argon2-cffi, anything else compared in constant time."""
+    if stored.startswith("$argon2"):
+        try:
+            return _hasher.verify(stored, given)
+        except (VerificationError, InvalidHashError):
+            return False
+    return hmac.compare_digest(stored.encode(), given.encode())
+
+
+def _operator_block(ctx: Context, name: str) -> Operator | None:
+    """The operator block called ``name`` whose host mask matches the user, if any."""
+    user = ctx.user
+    mask_subject = f"{user.username}@{user.host}"
+    for block in ctx.server.config.operators:
+        if block.name == name and matches(block.hostmask, mask_subject):
+            return block
+    return None
+
+
+@command("OPER", min_params=2)
+def oper(ctx: Context, message: Message) -> None:
+    """``OPER <name> <password>`` (Modern IRC "OPER message").
+
+    No operator block of that name for the user's ``user@host`` gives ERR_NOOPERHOST (so an
+    unknown name and a wrong host look alike); a wrong password gives ERR_PASSWDMISMATCH.
+    Success sets user mode ``+o``, replies RPL_YOUREOPER and a ``MODE`` to every session.
+    """
+    name, password = message.params[0], message.params[1]
+    user = ctx.user
+    block = _operator_block(ctx, name)
+    if block is None:
+        ctx.numeric(n.ERR_NOOPERHOST, "No O-lines for your host")
+        log.info("%s failed OPER as %s: no matching operator block", user.nick, name)
+        return
+    if not password_matches(block.password, password):
+        ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
+        log.info("%s failed OPER as %s: wrong password", user.nick, name)
+        return
+    ctx.numeric(n.RPL_YOUREOPER, "You are now an IRC operator")
+    if user.is_oper:
+        return
+    user.modes.add("o")
+    change = Message("MODE", (user.nick, "+o"), user.source)
+    deliver([s for s in user.sessions if s is not ctx.session], change)
+    ctx.reply.add(change)
+    log.info("%s is now an IRC operator (as %s)", user.nick, name)
+
+
+# -- KILL -----------------------------------------------------------------------------------
+
+
+@command("KILL", min_params=2, oper_only=True)
+def kill(ctx: Context, message: Message) -> None:
+    """``KILL <nick> <comment>`` (Modern IRC "KILL message"), operators only.
+
+    The target receives ``KILL`` from the operator, then ``ERROR :Closing Link: <host>
+    (Killed (<oper> (<comment>)))`` on every session; those sharing a channel see ``QUIT
+    :Killed (<oper> (<comment>))``. An unknown nick gives ERR_NOSUCHNICK.
+    """
+    nick, comment = message.params[0], message.params[1]
+    target = ctx.network.find_user(nick)
+    if target is None:
+        shown = nick if nick and nick[0] != ":" and " " not in nick else "*"
+        ctx.numeric(n.ERR_NOSUCHNICK, shown, "No such nick/channel")
+        return
+    killer = ctx.user
+    reason = f"Killed ({killer.nick} ({comment}))"
+    log.info("%s killed %s (%s)", killer.nick, target.nick, comment)
+    deliver(target.sessions, Message("KILL", (target.nick, comment), killer.source))
+    for session in list(target.sessions):
+        ctx.server.close(session, reason)
+
+
+# -- MONITOR --------------------------------------------------------------------------------
+
+
+def _chunks(items: list[str]) -> list[str]:
+    """Comma-joined groups of ``items``, each short enough for one numeric."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for item in items:
+        if groups[-1] and size + len(item) + 1 > _LIST_BUDGET:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += len(item) + 1
+    return [",".join(group) for group in groups if group]
+
+
+def _send_status(ctx: Context, nicks: list[str]) -> None:
+    """RPL_MONONLINE for the online ones (as ``nick!user@host``), RPL_MONOFFLINE for the rest."""
+    online: list[str] = []
+    offline: list[str] = []
+    for nick in nicks:
+        user = ctx.network.find_user(nick)
+        if user is None:
+            offline.append(nick)
+        else:
+            online.append(user.source)
+    for line in _chunks(online):
+        ctx.numeric(n.RPL_MONONLINE, line)
+    for line in _chunks(offline):
+        ctx.numeric(n.RPL_MONOFFLINE, line)
+
+
+def watch(network: Network, session: Session, nick: Folded) -> None:
+    """Add ``nick`` to ``session``'s monitor list and the network's index."""
+    session.monitoring.add(nick)
+    network.monitors.setdefault(nick, set()).add(session)
+
+
+def unwatch(network: Network, session: Session, nick: Folded) -> None:
+    """Remove ``nick`` from ``session``'s monitor list and the network's index."""
+    session.monitoring.discard(nick)
+    watchers = network.monitors.get(nick)
+    if watchers is not None:
+        watchers.discard(session)
+        if not watchers:
+            del network.monitors[nick]
+
+
+def _monitor_add(ctx: Context, targets: list[str]) -> None:
+    """``MONITOR + <targets>``: add, report each one's status, stop at the limit."""
+    session = ctx.session
+    limit = ctx.server.limits.monitor
+    nicks: list[str] = []
+    seen: set[Folded] = set()
+    for nick in targets:
+        if is_valid_nick(nick, ctx.server.limits.nicklen) and fold(nick) not in seen:
+            seen.add(fold(nick))
+            nicks.append(nick)
+    reported: list[str] = []
+    for index, nick in enumerate(nicks):
+        folded = fold(nick)
+        if folded not in session.monitoring:
+            if len(session.monitoring) >= limit:
+                _send_status(ctx, reported)
+                ctx.numeric(
+                    n.ERR_MONLISTFULL,
+                    str(limit),
+                    ",".join(nicks[index:]),
+                    "Monitor list is full.",
+                )
+                return
+            watch(ctx.network, session, folded)
+        reported.append(nick)
+    _send_status(ctx, reported)
+
+
+@command("MONITOR", min_params=1)
+def monitor(ctx: Context, message: Message) -> None:
+    """``MONITOR (+|-) <nick>{,<nick>}`` and ``MONITOR C|L|S`` (IRCv3 monitor).
+
+    ``+`` adds nicks (invalid ones are ignored) and answers RPL_MONONLINE / RPL_MONOFFLINE
+    for them; past the MONITOR limit, ERR_MONLISTFULL lists the ones not added. ``-``
+    removes and ``C`` clears, silently. ``L`` lists with RPL_MONLIST and RPL_ENDOFMONLIST;
+    ``S`` reports the status of every monitored nick.
+    """
+    subcommand = message.params[0].upper()
+    session = ctx.session
+    network = ctx.network
+    if subcommand in ("+", "-"):
+        if len(message.params) < 2 or not message.params[1]:
+            ctx.numeric(n.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
+            return
+        targets = [target for target in message.params[1].split(",") if target]
+        if subcommand == "+":
+            _monitor_add(ctx, targets)
+        else:
+            for target in targets:
+                unwatch(network, session, fold(target))
+    elif subcommand == "C":
+        for nick in list(session.monitoring):
+            unwatch(network, session, nick)
+    elif subcommand == "L":
+        for line in _chunks(sorted(session.monitoring)):
+            ctx.numeric(n.RPL_MONLIST, line)
+        ctx.numeric(n.RPL_ENDOFMONLIST, "End of MONITOR list")
+    elif subcommand == "S":
+        _send_status(ctx, sorted(session.monitoring))
+    else:
+        ctx.numeric(n.ERR_UNKNOWNERROR, "MONITOR", "Unknown MONITOR subcommand")

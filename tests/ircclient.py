@@ -1,0 +1,158 @@
+"""A small IRC client for tests over real sockets, built on ``irctokens``.
+
+Lines are tokenised by irctokens' :class:`~irctokens.StatefulDecoder` and written through its
+:class:`~irctokens.StatefulEncoder`, so what the server sends is read by a parser nobody here
+wrote. Every line received is kept in :attr:`IrcClient.received`; :meth:`IrcClient.expect`
+waits (with a deadline, never a fixed sleep) for the next line that matches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+
+from irctokens import Line, StatefulDecoder, StatefulEncoder, build
+
+Address = tuple[str, int]
+Match = Callable[[Line], bool]
+
+TIMEOUT = 5.0
+"""Seconds any single expectation may take before the test fails."""
+
+
+def is_(command: str, *params: str) -> Match:
+    """A matcher: ``command`` whose parameters start with ``params``."""
+
+    def match(line: Line) -> bool:
+        return line.command == command and list(line.params[: len(params)]) == list(params)
+
+    match.__name__ = " ".join((command, *params))
+    return match
+
+
+class IrcClient:
+    """One connection; send with :meth:`send`, wait for replies with :meth:`expect`."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.decoder = StatefulDecoder()
+        self.encoder = StatefulEncoder()
+        self.received: list[Line] = []
+        self.eof = False
+        self.nick = "*"
+        self._cursor = 0
+
+    @classmethod
+    async def connect(cls, address: Address, *, rcvbuf: int | None = None) -> IrcClient:
+        """Open a connection; ``rcvbuf`` sets a (small) receive buffer before connecting."""
+        if rcvbuf is None:
+            reader, writer = await asyncio.open_connection(*address)
+        else:
+            sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, address)
+            reader, writer = await asyncio.open_connection(sock=sock, limit=rcvbuf)
+        return cls(reader, writer)
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def send(self, command: str, *params: str) -> None:
+        """Send one message, encoded by irctokens."""
+        self.encoder.push(build(command, list(params)))
+        data = self.encoder.pending()
+        self.encoder.pop(len(data))
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def send_raw(self, data: bytes) -> None:
+        """Send bytes exactly as given (for input no well-behaved encoder would produce)."""
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def register(self, nick: str) -> Line:
+        """NICK and USER; returns RPL_WELCOME once the MOTD (or its absence) has arrived."""
+        self.nick = nick
+        await self.send("NICK", nick)
+        await self.send("USER", nick, "0", "*", f"{nick} the tester")
+        welcome = await self.expect(is_("001", nick))
+        await self.expect(lambda line: line.command in ("376", "422"))
+        return welcome
+
+    async def join(self, channel: str) -> list[str]:
+        """JOIN and wait for the end of NAMES; returns the nicks listed (prefixes kept)."""
+        await self.send("JOIN", channel)
+        await self.expect(lambda line: line.command == "JOIN" and line.params[0] == channel)
+        names: list[str] = []
+        while True:
+            line = await self.expect(
+                lambda line: line.command in ("353", "366") and channel in line.params
+            )
+            if line.command == "366":
+                return names
+            names += line.params[-1].split()
+
+    # -- receiving -----------------------------------------------------------------------
+
+    async def expect(self, match: Match, timeout: float = TIMEOUT) -> Line:
+        """The next unseen line that ``match`` accepts; lines before it are passed over."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for index in range(self._cursor, len(self.received)):
+                if match(self.received[index]):
+                    self._cursor = index + 1
+                    return self.received[index]
+            self._cursor = len(self.received)
+            if self.eof:
+                raise AssertionError(f"{self.nick}: closed before {_name(match)}; {self._tail()}")
+            if not await self._read_more(deadline):
+                raise AssertionError(f"{self.nick}: no {_name(match)} in time; {self._tail()}")
+
+    async def expect_closed(self, timeout: float = TIMEOUT) -> list[Line]:
+        """Read until the server closes the connection; returns the lines not yet expected."""
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            if not await self._read_more(deadline):
+                raise AssertionError(f"{self.nick}: still open after {timeout}s; {self._tail()}")
+        rest = self.received[self._cursor :]
+        self._cursor = len(self.received)
+        return rest
+
+    async def _read_more(self, deadline: float) -> bool:
+        """Read one chunk; False when the deadline passed first."""
+        try:
+            async with asyncio.timeout_at(_loop_time(deadline)):
+                data = await self.reader.read(65536)
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.eof = True
+            return True
+        self.received += self.decoder.push(data) or []
+        return True
+
+    def _tail(self) -> str:
+        return "last lines: " + repr([line.format() for line in self.received[-8:]])
+
+    async def close(self) -> None:
+        """Close our side (without QUIT) and wait for the socket to go."""
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+
+def _name(match: Match) -> str:
+    return getattr(match, "__name__", "matching line")
+
+
+def _loop_time(deadline: float) -> float:
+    """Convert a ``time.monotonic`` deadline to the running loop's clock."""
+    loop = asyncio.get_running_loop()
+    return loop.time() + (deadline - time.monotonic())

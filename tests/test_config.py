@@ -1,0 +1,105 @@
+"""Configuration: defaults, the shipped example, the environment and flags, in that order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chinwag.config import (
+    Config,
+    ConfigError,
+    Listener,
+    Operator,
+    example_config_text,
+    load_config,
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "chinwag.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_listen_on_every_interface_port_6667() -> None:
+    config = load_config()
+    assert config == Config()
+    assert config.listeners == (Listener("0.0.0.0", 6667),)
+    assert config.server.password is None
+    assert config.limits.nicklen == 30
+
+
+def test_the_shipped_example_loads_and_matches_the_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, example_config_text()))
+    assert config == Config()
+
+
+def test_file_values_are_used(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [server]
+        name = "chat.example.org"
+        network = "Example"
+        motd = ["line one", "line two"]
+        password = "sesame"
+        [limits]
+        sendq = 4096
+        ping_timeout = 30
+        [[listeners]]
+        host = "127.0.0.1"
+        port = 7000
+        [[operators]]
+        name = "admin"
+        password = "pw"
+        """,
+    )
+    config = load_config(path)
+    assert config.server.name == "chat.example.org"
+    assert config.server.motd == ("line one", "line two")
+    assert config.server.password == "sesame"
+    assert config.limits.sendq == 4096
+    assert config.limits.ping_timeout == 30.0
+    assert config.listeners == (Listener("127.0.0.1", 7000),)
+    assert config.operators == (Operator("admin", "pw", "*"),)
+
+
+def test_environment_beats_file_and_flags_beat_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[server]\nname = "from.file"\n[[listeners]]\nport = 7000\n')
+    env = {"CHINWAG_SERVER_NAME": "from.env", "CHINWAG_PORT": "7001", "CHINWAG_LIMITS_SENDQ": "99"}
+    from_env = load_config(path, env)
+    assert from_env.server.name == "from.env"
+    assert from_env.listeners[0].port == 7001
+    assert from_env.limits.sendq == 99
+    from_flags = load_config(path, env, host="127.0.0.1", port=7002)
+    assert from_flags.listeners == (Listener("127.0.0.1", 7002),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[server]\nnmae = 'x'\n", "unknown key(s) nmae"),
+        ("[limits]\nsendq = 'lots'\n", "[limits] sendq: expected a number"),
+        ("[limits]\nsendq = -1\n", "must not be negative"),
+        ("[[listeners]]\nport = 70000\n", "port must be between 0 and 65535"),
+        ("[[operators]]\nname = 'admin'\n", "needs password"),
+        ("[server]\nname = 'two words'\n", "must be one word"),
+        ("[sever]\n", "unknown section(s): sever"),
+        ("[server\n", "not valid TOML"),
+    ],
+)
+def test_mistakes_get_a_readable_error(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert message in str(caught.value)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_a_bad_port_in_the_environment_is_reported() -> None:
+    with pytest.raises(ConfigError, match="expected a number"):
+        load_config(env={"CHINWAG_PORT": "six"})
