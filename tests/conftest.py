@@ -8,6 +8,7 @@ import pytest
 
 from chinwag.config import Config, Limits, Listener, ServerInfo
 from chinwag.server.app import ChinwagServer
+from tests.ircclient import IrcClient
 
 
 def test_config(**limits: object) -> Config:
@@ -29,6 +30,7 @@ async def server() -> AsyncIterator[ChinwagServer]:
     await running.start()
     yield running
     await running.stop(grace=1.0)
+    await IrcClient.close_all()
 
 
 ServerFactory = Callable[..., Awaitable[ChinwagServer]]
@@ -49,3 +51,4 @@ async def make_server() -> AsyncIterator[ServerFactory]:
     yield make
     for running in started:
         await running.stop(grace=1.0)
+    await IrcClient.close_all()

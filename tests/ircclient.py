@@ -9,11 +9,14 @@ waits (with a deadline, never a fixed sleep) for the next line that matches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
-from irctokens import Line, StatefulDecoder, StatefulEncoder, build
+from irctokens.line import Line, build
+from irctokens.stateful import StatefulDecoder, StatefulEncoder
 
 Address = tuple[str, int]
 Match = Callable[[Line], bool]
@@ -33,7 +36,13 @@ def is_(command: str, *params: str) -> Match:
 
 
 class IrcClient:
-    """One connection; send with :meth:`send`, wait for replies with :meth:`expect`."""
+    """One connection; send with :meth:`send`, wait for replies with :meth:`expect`.
+
+    Clients a test leaves open are closed by :meth:`close_all`, which the server fixtures
+    call at teardown.
+    """
+
+    _open: ClassVar[list[IrcClient]] = []
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
@@ -44,6 +53,7 @@ class IrcClient:
         self.eof = False
         self.nick = "*"
         self._cursor = 0
+        IrcClient._open.append(self)
 
     @classmethod
     async def connect(cls, address: Address, *, rcvbuf: int | None = None) -> IrcClient:
@@ -111,6 +121,13 @@ class IrcClient:
             if not await self._read_more(deadline):
                 raise AssertionError(f"{self.nick}: no {_name(match)} in time; {self._tail()}")
 
+    async def read_until(self, done: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+        """Keep reading until ``done()`` holds or the server closes the connection."""
+        deadline = time.monotonic() + timeout
+        while not done() and not self.eof:
+            if not await self._read_more(deadline):
+                raise AssertionError(f"{self.nick}: condition not met in time; {self._tail()}")
+
     async def expect_closed(self, timeout: float = TIMEOUT) -> list[Line]:
         """Read until the server closes the connection; returns the lines not yet expected."""
         deadline = time.monotonic() + timeout
@@ -141,11 +158,17 @@ class IrcClient:
 
     async def close(self) -> None:
         """Close our side (without QUIT) and wait for the socket to go."""
-        self.writer.close()
-        try:
+        if self in IrcClient._open:
+            IrcClient._open.remove(self)
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):  # RuntimeError:
+            self.writer.close()  # a client left over from a failed test on a closed loop
             await self.writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
+
+    @classmethod
+    async def close_all(cls) -> None:
+        """Close every client still open."""
+        for client in list(cls._open):
+            await client.close()
 
 
 def _name(match: Match) -> str:

@@ -85,6 +85,7 @@ def test_environment_beats_file_and_flags_beat_environment(tmp_path: Path) -> No
         ("[[listeners]]\nport = 70000\n", "port must be between 0 and 65535"),
         ("[[operators]]\nname = 'admin'\n", "needs password"),
         ("[server]\nname = 'two words'\n", "must be one word"),
+        ("[server]\nnetwork = '" + "n" * 64 + "'\n", "at most 63 characters"),
         ("[sever]\n", "unknown section(s): sever"),
         ("[server\n", "not valid TOML"),
     ],

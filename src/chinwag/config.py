@@ -228,8 +228,9 @@ def load_config(
         _build_section(Operator, f"[[operators]] #{index + 1}", item)
         for index, item in enumerate(raw.get("operators", []))
     )
-    if not server.name or " " in server.name:
-        raise ConfigError("[server] name: must be one word, like chat.example.org")
-    if not server.network or " " in server.network:
-        raise ConfigError("[server] network: must be one word, like chinwag")
+    # One word each, short enough to fit every reply that carries them (005, 004, prefixes).
+    if not server.name or " " in server.name or len(server.name) > 63:
+        raise ConfigError("[server] name: must be one word of at most 63 characters")
+    if not server.network or " " in server.network or len(server.network) > 63:
+        raise ConfigError("[server] network: must be one word of at most 63 characters")
     return Config(server=server, limits=limits, listeners=listeners, operators=operators)

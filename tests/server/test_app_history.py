@@ -32,8 +32,6 @@ async def test_channel_messages_and_direct_messages_are_stored_in_order() -> Non
     stored = await store.latest(fold("#lobby"), 100)
     assert [m.line.rsplit(":", 1)[1] for m in stored] == [f"line {n}" for n in range(50)]
     assert all(m.sender == "ana!~ana@127.0.0.1" and m.msgid for m in stored)
-    assert [m.line.split(" :")[-1] for m in await store.latest(fold("ana"), 5)] == [
-        "note to self"
-    ]
+    assert [m.line.split(" :")[-1] for m in await store.latest(fold("ana"), 5)] == ["note to self"]
     writer.close()
     await server.stop(grace=1.0)

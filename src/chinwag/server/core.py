@@ -65,6 +65,7 @@ class ServerCore:
         )
         self._next_id = 1
         self._doomed: list[tuple[Session, str]] = []
+        self._shutting_down = False
         self.max_local_users = 0
         self.history = HistoryQueue()
         """Relayed messages on their way to the store; the application drains it."""
@@ -73,7 +74,11 @@ class ServerCore:
 
     def connect(self, outbox: Outbox, ip: str, host: str | None = None) -> Session:
         """Start a session for a new connection from ``ip`` and return it."""
-        session = Session(self._next_id, outbox, ip, host or ip, self.clock())
+        shown = host or ip
+        if shown.startswith(":"):
+            # "::1" cannot be a middle parameter (WHO, WHOIS); show it as "0::1", as ircds do.
+            shown = "0" + shown
+        session = Session(self._next_id, outbox, ip, shown, self.clock())
         self._next_id += 1
         self.network.sessions[session.id] = session
         log.debug("session %d connected from %s", session.id, ip)
@@ -119,7 +124,12 @@ class ServerCore:
         self._reap()
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
-        """Say goodbye to every session with ``ERROR`` and close them all."""
+        """Say goodbye to every session with ``ERROR`` and close them all.
+
+        Nobody is sent anyone else's QUIT: everyone is leaving at once, and telling each of
+        N users about the other N - 1 would be N² messages just when the server is stopping.
+        """
+        self._shutting_down = True
         for session in list(self.network.sessions.values()):
             self.close(session, reason, error_text=reason)
         self._reap()
@@ -149,11 +159,12 @@ class ServerCore:
         ctx = Context(self, session, message)
         try:
             dispatch(ctx)
+            ctx.reply.flush()  # all or nothing: raises before writing if a reply is unsendable
         except Exception:
             log.exception("session %d: error handling %s", session.id, message.command)
             ctx.reply.messages.clear()
             ctx.numeric(n.ERR_UNKNOWNERROR, message.command, "Internal error; try again")
-        ctx.reply.flush()
+            ctx.reply.flush()
 
     # -- user lifecycle --------------------------------------------------------------------
 
@@ -169,13 +180,15 @@ class ServerCore:
     def quit_user(self, user: User, reason: str) -> None:
         """Remove ``user`` from every channel and the network, telling those who share one."""
         network = self.network
-        recipients = [
-            session
-            for other in network.neighbours(user)
-            if other is not user
-            for session in other.sessions
-        ]
-        deliver(recipients, Message("QUIT", (reason,), user.source, event_tags(user.account)))
+        if not self._shutting_down:
+            recipients = [
+                session
+                for other in network.neighbours(user)
+                if other is not user
+                for session in other.sessions
+            ]
+            quit_ = Message("QUIT", (reason,), user.source, event_tags(user.account))
+            deliver(recipients, quit_)
         for channel in list(user.channels.values()):
             del channel.members[user]
             if not channel.members:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.replies import ReplyBuffer
+from chinwag.server.replies import ReplyBuffer, safe_param
 from chinwag.server.state import Network, Session, User
 
 if TYPE_CHECKING:
@@ -52,11 +52,18 @@ class Context:
 
     def fail(self, command: str, code: str, description: str, *context: str) -> None:
         """Reply with an IRCv3 standard reply ``FAIL`` (standard-replies spec)."""
-        self.reply.add(Message("FAIL", (command, code, *context, description), self.server.name))
+        self._standard_reply("FAIL", command, code, description, context)
 
     def note(self, command: str, code: str, description: str, *context: str) -> None:
         """Reply with an IRCv3 standard reply ``NOTE``."""
-        self.reply.add(Message("NOTE", (command, code, *context, description), self.server.name))
+        self._standard_reply("NOTE", command, code, description, context)
+
+    def _standard_reply(
+        self, kind: str, command: str, code: str, description: str, context: tuple[str, ...]
+    ) -> None:
+        # Context often echoes the peer's input; what cannot be a middle parameter shows as *.
+        params = (command, code, *(safe_param(item) for item in context), description)
+        self.reply.add(Message(kind, params, self.server.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,18 @@ def send(session: Session, message: Message) -> None:
     session.outbox.write(serialize_for(message, session.tag_mask))
 
 
+def safe_param(param: str) -> str:
+    """``param`` if it can be sent as a middle parameter, else ``*``.
+
+    Replies often echo what the peer sent (a nick, a target, a server name); when that
+    cannot be a middle parameter (empty, starting with ``:``, holding a space) the reply
+    shows ``*`` in its place, as Ergo's ``SafeErrorParam`` does.
+    """
+    if not param or param[0] == ":" or " " in param:
+        return "*"
+    return param
+
+
 class ReplyBuffer:
     """The replies a command produces for the session that sent it.
 
@@ -118,35 +130,46 @@ class ReplyBuffer:
         self.messages.append(message)
 
     def numeric(self, code: str, *params: str) -> None:
-        """Queue a numeric reply addressed to this session's nick (or ``*``)."""
-        self.messages.append(Message(code, (self.session.target, *params), self.server_name))
+        """Queue a numeric reply addressed to this session's nick (or ``*``).
+
+        Middle parameters that cannot be sent (see :func:`safe_param`) are shown as ``*``.
+        """
+        *middle, last = (self.session.target, *params)
+        shown = (*(safe_param(param) for param in middle), last)
+        self.messages.append(Message(code, shown, self.server_name))
 
     def flush(self) -> None:
         """Send what was queued, labelled as the labeled-response spec asks.
 
-        Nothing is sent to a session that was closed meanwhile (its ``ERROR`` was the last word).
+        Every message is serialized before any is written, so a message that cannot be sent
+        raises ``ValueError`` with nothing sent (the caller answers the command with an error
+        instead). Nothing is sent to a session that was closed meanwhile (its ``ERROR`` was
+        the last word).
         """
         messages, self.messages = self.messages, []
         session = self.session
         if session.closed:
             return
-        if self.label is None:
-            for message in messages:
-                send(session, message)
-            return
-        label = {"label": self.label}
+        if self.label is not None:
+            messages = self._labelled(messages)
+        mask = session.tag_mask
+        data = [serialize_for(message, mask) for message in messages]
+        for item in data:
+            session.outbox.write(item)
+
+    def _labelled(self, messages: list[Message]) -> list[Message]:
+        """``messages`` with the label applied: ACK, a tag, or a labeled-response batch."""
+        label = {"label": self.label or ""}
         if not messages:
-            send(session, Message("ACK", (), self.server_name, label))
-        elif len(messages) == 1:
-            send(session, messages[0].with_tags(label))
-        elif not session.has("batch"):
-            for message in messages:
-                send(session, message)
-        else:
-            ref = new_batch_id()
-            send(
-                session, Message("BATCH", ("+" + ref, "labeled-response"), self.server_name, label)
-            )
-            for message in messages:
-                send(session, message.with_tags({"batch": ref}))
-            send(session, Message("BATCH", ("-" + ref,), self.server_name))
+            return [Message("ACK", (), self.server_name, label)]
+        if len(messages) == 1:
+            return [messages[0].with_tags(label)]
+        if not self.session.has("batch"):
+            return messages
+        ref = new_batch_id()
+        return [
+            Message("BATCH", ("+" + ref, "labeled-response"), self.server_name, label),
+            # A message in a nested batch keeps its tag; the nested BATCH lines join ours.
+            *(m if "batch" in m.tags else m.with_tags({"batch": ref}) for m in messages),
+            Message("BATCH", ("-" + ref,), self.server_name),
+        ]

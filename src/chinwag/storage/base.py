@@ -38,8 +38,9 @@ def to_stored(target: Folded, message: Message) -> StoredMessage:
     tags = message.tags
     stamp = tags.get("time")
     when = datetime.fromisoformat(stamp).timestamp() if stamp else time.time()
-    return StoredMessage(tags.get("msgid", ""), target, message.source or "", when,
-                         message.to_line())
+    return StoredMessage(
+        tags.get("msgid", ""), target, message.source or "", when, message.to_line()
+    )
 
 
 class Store(Protocol):

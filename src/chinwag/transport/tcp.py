@@ -5,6 +5,13 @@ collected and handed to the socket in one ``transport.write`` per loop turn, so 
 thousand sessions costs a thousand list appends, not a thousand system calls, and nothing ever
 awaits a peer. When what is queued for a session (ours plus the transport's buffer) passes the
 SendQ limit, the core is told and closes that session with ``SendQ exceeded``.
+
+Input is handled a slice at a time: at most :data:`RECEIVE_SLICE` bytes of one peer's input per
+loop turn, with reading from that peer paused until the rest is done. A client pasting a
+megabyte of lines therefore cannot hold the loop for the whole of it, and the fan-out of one
+turn stays small enough for every reading member's outbox to drain between turns; without
+this, one 256 KiB read relayed to a room would be queued in full before anything was flushed
+and could push members who read perfectly well over a small SendQ.
 """
 
 from __future__ import annotations
@@ -19,13 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chinwag.transport")
 
-
-def display_host(ip: str) -> str:
-    """The host shown in ``nick!user@host``: the address, never starting with ``:``.
-
-    An IPv6 address such as ``::1`` would otherwise read as a trailing parameter.
-    """
-    return "0" + ip if ip.startswith(":") else ip
+RECEIVE_SLICE = 4096
+"""Bytes of one peer's input handed to the core per loop turn."""
 
 
 class IrcConnection(asyncio.Protocol):
@@ -36,10 +38,13 @@ class IrcConnection(asyncio.Protocol):
         "_connections",
         "_core",
         "_flush_scheduled",
+        "_inbox",
         "_loop",
         "_overflowed",
         "_pending",
         "_pending_size",
+        "_pump_scheduled",
+        "_reading_paused",
         "_sendq",
         "_transport",
         "closed",
@@ -56,6 +61,9 @@ class IrcConnection(asyncio.Protocol):
         self._flush_scheduled = False
         self._overflowed = False
         self._closing = False
+        self._inbox = bytearray()
+        self._pump_scheduled = False
+        self._reading_paused = False
         self.session: Session | None = None
         self.closed: asyncio.Future[None] = self._loop.create_future()
         self._connections = connections
@@ -73,16 +81,27 @@ class IrcConnection(asyncio.Protocol):
             transport.write(b"ERROR :Closing Link: server is full, try again later\r\n")
             transport.close()
             return
-        self.session = self._core.connect(self, ip, display_host(ip))
+        self.session = self._core.connect(self, ip)
 
     def data_received(self, data: bytes) -> None:
-        """Hand received bytes to the core."""
-        if self.session is not None:
-            self._core.receive(self.session, data)
+        """Hand received bytes to the core, a slice per loop turn."""
+        if self.session is None or self._closing:
+            return
+        self._inbox += data
+        if not self._pump_scheduled:
+            self._pump()
 
     def eof_received(self) -> bool:
-        """A half-closed socket ends the session at once; we close our side too."""
+        """A half-closed socket ends the session; we close our side too.
+
+        Lines that arrived before the EOF are still handled first, so ``printf 'PRIVMSG ...'
+        | nc`` style clients are heard.
+        """
         if self.session is not None:
+            if self._inbox and not self._closing:
+                rest = bytes(self._inbox)
+                self._inbox.clear()
+                self._core.receive(self.session, rest)
             self._core.connection_lost(self.session, "Connection closed")
         return False
 
@@ -93,8 +112,31 @@ class IrcConnection(asyncio.Protocol):
             reason = "Connection closed" if exc is None else f"Connection error: {exc}"
             self._core.connection_lost(self.session, reason)
         self._pending.clear()
+        self._inbox.clear()
         if not self.closed.done():
             self.closed.set_result(None)
+
+    def _pump(self) -> None:
+        """Give the core the next slice of input; come back next turn if more is waiting."""
+        self._pump_scheduled = False
+        session = self.session
+        if session is None or session.closed or self._closing or self._transport is None:
+            self._inbox.clear()
+            return
+        chunk = bytes(self._inbox[:RECEIVE_SLICE])
+        del self._inbox[:RECEIVE_SLICE]
+        self._core.receive(session, chunk)
+        if self._closing or session.closed:
+            self._inbox.clear()
+        elif self._inbox:
+            if not self._reading_paused:
+                self._reading_paused = True
+                self._transport.pause_reading()
+            self._pump_scheduled = True
+            self._loop.call_soon(self._pump)
+        elif self._reading_paused:
+            self._reading_paused = False
+            self._transport.resume_reading()
 
     # -- Outbox ----------------------------------------------------------------------------
 

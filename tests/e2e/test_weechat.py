@@ -1,0 +1,173 @@
+"""End to end with a stock terminal client: WeeChat, headless, chatting in ``#lobby``.
+
+WeeChat is driven the way a person scripts it: ``--run-command`` adds and joins the server,
+its FIFO pipe takes what it should type, and its logger files record what it showed. A second
+client, on irctokens, sits in the same room; each side must see what the other said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServerFactory
+from tests.ircclient import IrcClient, is_
+
+WEECHAT = shutil.which("weechat-headless")
+DEADLINE = 20.0
+"""Seconds WeeChat gets for each step (it starts in well under one)."""
+
+if WEECHAT is None and os.environ.get("CI") != "true":
+    pytest.skip(
+        "weechat-headless is not installed (apt install weechat-headless); CI requires it",
+        allow_module_level=True,
+    )
+if sys.platform == "win32":
+    pytest.skip("WeeChat's FIFO pipe needs a POSIX system", allow_module_level=True)
+
+
+async def _until(what: str, check: Callable[[], bool], weechat: WeeChat) -> None:
+    """Poll ``check`` every few milliseconds until it holds, or fail saying ``what``."""
+    deadline = time.monotonic() + DEADLINE
+    while not check():
+        if time.monotonic() > deadline or weechat.process.returncode is not None:
+            raise AssertionError(f"WeeChat: {what}, not seen in time.\n{weechat.diagnostics()}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class WeeChat:
+    """A running ``weechat-headless`` with its FIFO pipe and log directory."""
+
+    process: asyncio.subprocess.Process
+    home: Path
+    fifo: Path
+    logs: Path
+    stdout: Path
+
+    def type(self, buffer: str, text: str) -> bool:
+        """Write ``text`` into ``buffer`` as if typed there; False until the FIFO is ready."""
+        try:
+            fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno in (errno.ENOENT, errno.ENXIO):
+                return False
+            raise
+        try:
+            os.write(fd, f"{buffer} *{text}\n".encode())
+        finally:
+            os.close(fd)
+        return True
+
+    def logged(self, pattern: str) -> bool:
+        """Whether any of WeeChat's log files has a line matching ``pattern``."""
+        regex = re.compile(pattern, re.MULTILINE)
+        return any(regex.search(path.read_text(errors="replace")) for path in self._log_files())
+
+    def _log_files(self) -> list[Path]:
+        return sorted(self.logs.glob("*.weechatlog")) if self.logs.is_dir() else []
+
+    def diagnostics(self) -> str:
+        parts = [
+            f"--- {path.name}\n{path.read_text(errors='replace')}" for path in self._log_files()
+        ]
+        if self.stdout.exists():
+            parts.append(f"--- stdout\n{self.stdout.read_text(errors='replace')[-3000:]}")
+        return "\n".join(parts) or "(no logs)"
+
+
+@pytest.fixture
+async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[WeeChat]]]:
+    """``await weechat_on(port)``: WeeChat connecting as ``wee`` and joining ``#lobby``."""
+    if WEECHAT is None:
+        pytest.fail("weechat-headless is required under CI=true but is not installed")
+    started: list[WeeChat] = []
+
+    async def start(port: int) -> WeeChat:
+        fifo, logs = tmp_path / "weechat_fifo", tmp_path / "logs"
+        commands = [
+            f"/set fifo.file.path {fifo}",
+            "/set fifo.file.enabled on",
+            f"/set logger.file.path {logs}",
+            "/set logger.file.flush_delay 0",
+            f"/server add t 127.0.0.1/{port} -notls",
+            "/set irc.server.t.nicks wee",
+            "/set irc.server.t.username wee",
+            "/set irc.server.t.autojoin #lobby",
+            # No anti-flood delay (2 s per message by default): "anti_flood" in WeeChat 4,
+            # "anti_flood_prio_high" before. Setting the one that does not exist is harmless.
+            "/set irc.server.t.anti_flood 0",
+            "/set irc.server.t.anti_flood_prio_high 0",
+            "/connect t",
+        ]
+        stdout = tmp_path / "weechat_stdout.txt"
+        with stdout.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                str(WEECHAT),
+                "--dir",
+                str(tmp_path / "home"),
+                "--no-script",
+                "--plugins",
+                "irc,fifo,logger",
+                "--stdout",
+                "--run-command",
+                ";".join(commands),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        weechat = WeeChat(process, tmp_path / "home", fifo, logs, stdout)
+        started.append(weechat)
+        return weechat
+
+    yield start
+    for weechat in started:
+        if weechat.process.returncode is None:
+            weechat.process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            await weechat.process.wait()
+
+
+async def test_weechat_and_another_client_chat_in_the_lobby(
+    make_server: ServerFactory, weechat_on: Callable[[int], Awaitable[WeeChat]]
+) -> None:
+    server = await make_server()
+    host, port = server.addresses[0]
+    pal = await IrcClient.connect((host, port))
+    await pal.register("pal")
+    await pal.join("#lobby")
+
+    wee = await weechat_on(port)
+    joined = await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
+    assert joined.source == "wee!~wee@127.0.0.1"
+
+    await pal.send("PRIVMSG", "#lobby", "hello from pal")
+    await _until("pal's message in #lobby", lambda: wee.logged(r"\t@?pal\thello from pal$"), wee)
+
+    await _until("its FIFO pipe", lambda: wee.type("irc.t.#lobby", "hello from weechat"), wee)
+    said = await pal.expect(is_("PRIVMSG", "#lobby"), timeout=DEADLINE)
+    assert (said.hostmask.nickname, said.params[1]) == ("wee", "hello from weechat")
+
+    await pal.send("PRIVMSG", "wee", "psst, wee")
+    await _until("pal's private message", lambda: wee.logged(r"\t@?pal\tpsst, wee$"), wee)
+    assert wee.type("irc.server.t", "/msg pal psst back")
+    whispered = await pal.expect(is_("PRIVMSG", "pal"), timeout=DEADLINE)
+    assert (whispered.hostmask.nickname, whispered.params[1]) == ("wee", "psst back")
+
+    assert wee.type("irc.server.t", "/quit see you")
+    quit_ = await pal.expect(is_("QUIT"), timeout=DEADLINE)
+    assert quit_.hostmask.nickname == "wee"
+    assert "see you" in quit_.params[0]
+    assert await asyncio.wait_for(wee.process.wait(), DEADLINE) == 0
+    await pal.close()

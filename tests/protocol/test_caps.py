@@ -1,0 +1,56 @@
+"""The capability table."""
+
+from __future__ import annotations
+
+from chinwag.protocol.caps import BY_NAME, CAPABILITIES, STICKY, Capability
+
+
+def test_names_are_unique_and_indexed() -> None:
+    names = [cap.name for cap in CAPABILITIES]
+    assert len(names) == len(set(names))
+    assert set(BY_NAME) == set(names)
+    assert all(BY_NAME[cap.name] is cap for cap in CAPABILITIES)
+
+
+def test_every_capability_links_its_spec() -> None:
+    assert all(cap.spec.startswith("https://ircv3.net/") for cap in CAPABILITIES)
+
+
+def test_the_core_capabilities_are_offered() -> None:
+    for name in [
+        "cap-notify",
+        "message-tags",
+        "server-time",
+        "echo-message",
+        "batch",
+        "labeled-response",
+        "multi-prefix",
+        "userhost-in-names",
+        "away-notify",
+        "account-tag",
+        "account-notify",
+        "extended-join",
+        "invite-notify",
+        "setname",
+        "standard-replies",
+    ]:
+        assert name in BY_NAME, name
+
+
+def test_sticky_capabilities_exist() -> None:
+    sticky = set(STICKY)
+    assert sticky == {"cap-notify"}
+    assert sticky <= set(BY_NAME)
+
+
+def test_values_are_advertised_from_302_on() -> None:
+    cap = Capability("sasl", "https://ircv3.net/specs/extensions/sasl-3.2", "PLAIN,SCRAM-SHA-256")
+    assert cap.advertised(0) == "sasl"
+    assert cap.advertised(301) == "sasl"
+    assert cap.advertised(302) == "sasl=PLAIN,SCRAM-SHA-256"
+
+
+def test_capability_without_value_is_just_its_name() -> None:
+    cap = BY_NAME["server-time"]
+    assert cap.advertised(302) == "server-time"
+    assert cap.advertised(0) == "server-time"

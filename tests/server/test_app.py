@@ -1,0 +1,263 @@
+"""Starting and stopping the server: in-process, and as the real ``chinwag serve`` program.
+
+A graceful stop tells every client ``ERROR :Server shutting down`` before closing its socket,
+does not wait forever on a client that stopped reading, and stops accepting connections.
+``chinwag serve`` prints where it listens and how friends join, and SIGTERM or Ctrl-C stop it
+gracefully with exit code 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from chinwag.server import app
+from tests.conftest import ServerFactory
+from tests.ircclient import IrcClient, is_
+
+SHUTTING_DOWN = ["Server shutting down"]
+
+
+def _count(command: str, client: IrcClient) -> int:
+    return sum(line.command == command for line in client.received)
+
+
+async def test_stop_says_goodbye_to_every_client_before_closing(
+    make_server: ServerFactory,
+) -> None:
+    server = await make_server()
+    address = server.addresses[0]
+    ana = await IrcClient.connect(address)
+    await ana.register("ana")
+    await ana.join("#lobby")
+    bo = await IrcClient.connect(address)
+    await bo.register("bo")
+    await bo.join("#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))
+    unregistered = await IrcClient.connect(address)
+    await unregistered.send("NICK", "shy")
+
+    await server.stop()
+
+    for client in (ana, bo, unregistered):
+        rest = await client.expect_closed()
+        assert rest, f"{client.nick} got nothing before the close"
+        assert (rest[-1].command, rest[-1].params) == ("ERROR", SHUTTING_DOWN)
+
+
+async def test_on_shutdown_members_of_a_big_room_hear_only_the_goodbye(
+    make_server: ServerFactory,
+) -> None:
+    server = await make_server()
+    members = []
+    for i in range(100):
+        member = await IrcClient.connect(server.addresses[0])
+        await member.send_raw(f"NICK m{i}\r\nUSER m 0 * :M\r\nJOIN #lobby\r\n".encode())
+        members.append(member)
+    for member in members:
+        await member.expect(is_("366"))
+
+    await server.stop()
+
+    for member in members:
+        rest = await member.expect_closed()
+        assert [(line.command, line.params) for line in rest if line.command != "JOIN"] == [
+            ("ERROR", SHUTTING_DOWN)
+        ]
+
+
+async def test_stop_does_not_wait_forever_for_a_client_that_stopped_reading(
+    make_server: ServerFactory,
+) -> None:
+    server = await make_server(sendq=50_000_000)
+    address = server.addresses[0]
+    stalled = await IrcClient.connect(address, rcvbuf=4096)
+    await stalled.register("stalled")
+    await stalled.join("#lobby")
+    talker = await IrcClient.connect(address)
+    await talker.register("talker")
+    await talker.join("#lobby")
+    listener = await IrcClient.connect(address)
+    await listener.register("listener")
+    await listener.join("#lobby")
+    (stuck,) = (s for s in server.core.network.sessions.values() if s.nick == "stalled")
+    sent = 0
+    while stuck.outbox.queued < 100_000:  # until the kernel's buffers are full and then some
+        assert sent < 100_000, "the stalled member's outbox never filled"
+        for _ in range(500):
+            await talker.send("PRIVMSG", "#lobby", f"{sent} " + "z" * 300)
+            sent += 1
+        await listener.read_until(lambda: _count("PRIVMSG", listener) == sent)  # noqa: B023 (awaited here)
+
+    started = time.monotonic()
+    await server.stop(grace=0.5)
+
+    assert time.monotonic() - started < 3
+    for client in (talker, listener):
+        rest = await client.expect_closed()
+        assert (rest[-1].command, rest[-1].params) == ("ERROR", SHUTTING_DOWN)
+
+
+async def test_a_stopped_server_accepts_no_more_connections(make_server: ServerFactory) -> None:
+    server = await make_server()
+    address = server.addresses[0]
+    await server.stop()
+
+    with pytest.raises(OSError):
+        _, writer = await asyncio.open_connection(*address)
+        writer.close()
+
+
+async def test_the_ticker_closes_silent_connections_over_real_sockets(
+    make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "TICK_SECONDS", 0.05)
+    server = await make_server(registration_timeout=1.0, ping_interval=0.3, ping_timeout=0.3)
+    address = server.addresses[0]
+    lurker = await IrcClient.connect(address)
+    await lurker.send("NICK", "lurker")
+    silent = await IrcClient.connect(address)
+    await silent.register("silent")
+    await silent.join("#lobby")
+    lively = await IrcClient.connect(address)
+    await lively.register("lively")
+    await lively.join("#lobby")
+
+    await silent.expect(is_("PING"))
+    while (line := await lively.expect(lambda m: m.command in ("PING", "QUIT"))).command == "PING":
+        await lively.send("PONG", *line.params)
+    assert line.hostmask.nickname == "silent"
+    assert line.params[0].startswith("Ping timeout")
+    rest = await silent.expect_closed()
+    assert rest[-1].command == "ERROR"
+    assert "Ping timeout" in rest[-1].params[0]
+
+    rest = await lurker.expect_closed()
+    assert rest[-1].command == "ERROR"
+    assert "Registration timed out" in rest[-1].params[0]
+
+
+# -- the real program ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def _env() -> dict[str, str]:
+    """This environment without any CHINWAG_* settings that would change the server."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
+
+
+class Serve:
+    """``python -m chinwag serve`` in a child process, its stdout read line by line."""
+
+    def __init__(self, process: asyncio.subprocess.Process, stderr: Path, port: int) -> None:
+        self.process = process
+        self.stderr = stderr
+        self.port = port
+        self.stdout: list[str] = []
+
+    async def read_until(self, text: str, timeout: float = 30) -> None:
+        """Read stdout until a line containing ``text`` (or fail, showing what was printed)."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.stdout):
+            remaining = deadline - time.monotonic()
+            try:
+                line = await asyncio.wait_for(self.process.stdout.readline(), max(remaining, 0))
+            except TimeoutError:
+                line = b""
+            if not line:
+                raise AssertionError(
+                    f"no {text!r} on stdout: {self.stdout}; stderr: {self.stderr.read_text()}"
+                )
+            self.stdout.append(line.decode().rstrip("\r\n"))
+
+    async def wait(self, timeout: float = 15) -> int:
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+
+@pytest.fixture
+async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
+    """The real server program on a free loopback port, started and listening."""
+    port = _free_port()
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            *_serve_command(port),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            env=_env(),
+            cwd=tmp_path,
+        )
+    running = Serve(process, stderr_path, port)
+    try:
+        await running.read_until("listening on")
+        yield running
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await IrcClient.close_all()
+
+
+async def test_serve_says_where_it_listens_and_how_friends_join(serve: Serve) -> None:
+    await serve.read_until("Press Ctrl-C")
+
+    printed = "\n".join(serve.stdout)
+    assert f"listening on 127.0.0.1:{serve.port}" in printed
+    assert f"/connect 127.0.0.1 {serve.port}" in printed
+
+    client = await IrcClient.connect(("127.0.0.1", serve.port))
+    await client.register("ana")
+    await client.close()
+
+
+async def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            *_serve_command(port),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_env(),
+            cwd=tmp_path,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 1, (out, err)
+    assert b"cannot listen" in err
+    assert b"Traceback" not in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no POSIX signals on Windows")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_signal_stops_serve_gracefully(serve: Serve, signum: signal.Signals) -> None:
+    client = await IrcClient.connect(("127.0.0.1", serve.port))
+    await client.register("ana")
+    await client.join("#lobby")
+
+    serve.process.send_signal(signum)
+
+    rest = await client.expect_closed(timeout=10)
+    assert rest, "closed without a goodbye"
+    assert (rest[-1].command, rest[-1].params) == ("ERROR", SHUTTING_DOWN)
+    assert await serve.wait() == 0, serve.stderr.read_text()
+    assert "Traceback" not in serve.stderr.read_text()

@@ -1,0 +1,562 @@
+"""The server core's shared machinery: dispatch checks, protocol errors, labels and batches,
+timeouts, SendQ, errors inside handlers, quitting and shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.message import Message
+from chinwag.server.dispatch import REGISTRY, Context, command
+from tests.server.harness import Client, Harness
+
+HOST = "127.0.0.1"
+
+
+def lines(client: Client) -> list[tuple[str, ...]]:
+    """What the server sent since the last read, as (command, *params) tuples."""
+    return [(message.command, *message.params) for message in client.take()]
+
+
+def join(channel: str, *clients: Client) -> None:
+    for client in clients:
+        client.send(f"JOIN {channel}")
+    for client in clients:
+        client.take()
+
+
+# -- dispatch -------------------------------------------------------------------------------
+
+
+def test_unknown_command_after_registration_is_421() -> None:
+    ana = Harness().client("ana")
+    ana.send("FROBNICATE now")
+    assert lines(ana) == [("421", "ana", "FROBNICATE", "Unknown command")]
+
+
+@pytest.mark.parametrize("line", ["PRIVMSG bo :hi", "JOIN #x", "FROBNICATE", "MOTD"])
+def test_commands_before_registration_are_451(line: str) -> None:
+    client = Harness().connect()
+    client.send(line)
+    assert lines(client) == [("451", "*", "You have not registered")]
+
+
+def test_451_uses_the_chosen_nick_once_there_is_one() -> None:
+    client = Harness().connect()
+    client.send("NICK ana", "MOTD")
+    assert lines(client) == [("451", "ana", "You have not registered")]
+
+
+@pytest.mark.parametrize(("line", "verb"), [("USER ana 0 *", "USER"), ("PASS", "PASS")])
+def test_missing_parameters_are_461(line: str, verb: str) -> None:
+    client = Harness().connect()
+    client.send(line)
+    assert lines(client) == [("461", "*", verb, "Not enough parameters")]
+
+
+def test_461_after_registration_names_the_nick() -> None:
+    ana = Harness().client("ana")
+    ana.send("PING")
+    assert lines(ana) == [("461", "ana", "PING", "Not enough parameters")]
+
+
+def test_commands_are_case_insensitive() -> None:
+    ana = Harness().client("ana")
+    ana.send("ping :tok")
+    assert lines(ana) == [("PONG", "irc.test", "tok")]
+
+
+def test_pong_needs_no_reply() -> None:
+    ana = Harness().client("ana")
+    ana.send("PONG irc.test")
+    assert ana.raw() == []
+
+
+# -- protocol errors through the server -----------------------------------------------------
+
+
+def test_invalid_utf8_gets_fail_and_is_not_relayed() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    ana.send_bytes(b"PRIVMSG bo :caf\xe9\r\n")
+    assert lines(ana) == [
+        (
+            "FAIL",
+            "PRIVMSG",
+            "INVALID_UTF8",
+            "Message rejected, your IRC client MUST use UTF-8 encoding on this network",
+        )
+    ]
+    assert bo.raw() == []
+
+
+def test_too_long_line_gets_417() -> None:
+    ana = Harness().client("ana")
+    ana.send("PRIVMSG bo :" + "x" * 600)
+    assert lines(ana) == [("417", "ana", "Input line was too long")]
+
+
+def test_forbidden_character_gets_400_with_the_command() -> None:
+    ana = Harness().client("ana")
+    ana.send_bytes(b"PRIVMSG bo :a\0b\r\n")
+    assert lines(ana) == [("400", "ana", "PRIVMSG", "Message contains a forbidden character")]
+
+
+def test_line_without_command_gets_400() -> None:
+    ana = Harness().client("ana")
+    ana.send("@a=b :source")
+    assert lines(ana) == [("400", "ana", "*", "Message has no command")]
+
+
+def test_blank_lines_are_ignored() -> None:
+    ana = Harness().client("ana")
+    ana.send_bytes(b"\r\n   \r\n\n")
+    assert ana.raw() == []
+
+
+def test_the_connection_survives_protocol_errors() -> None:
+    ana = Harness().client("ana")
+    ana.send_bytes(b"\xff\r\n" + b"x" * 20_000 + b"\r\nPING :still here\r\n")
+    replies = lines(ana)
+    assert replies[-1] == ("PONG", "irc.test", "still here")
+    assert not ana.closed
+
+
+# -- labeled-response and batches (replies.py) ------------------------------------------------
+
+LABEL_CAPS = ["labeled-response", "batch"]
+
+
+def test_labelled_command_without_reply_gets_ack() -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("@label=l1 PONG irc.test")
+    assert ana.take() == [Message("ACK", (), "irc.test", {"label": "l1"})]
+
+
+def test_single_reply_carries_the_label() -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("@label=l2 PING tok")
+    assert ana.take() == [Message("PONG", ("irc.test", "tok"), "irc.test", {"label": "l2"})]
+
+
+def test_error_reply_carries_the_label() -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("@label=l3 FROBNICATE")
+    (reply,) = ana.take()
+    assert reply.command == "421"
+    assert reply.tags == {"label": "l3"}
+
+
+def test_several_replies_are_wrapped_in_a_labeled_response_batch() -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("@label=l4 MOTD")
+    start, *inner, end = ana.take()
+    assert start.command == "BATCH"
+    assert start.tags == {"label": "l4"}
+    reference = start.params[0].removeprefix("+")
+    assert start.params == ("+" + reference, "labeled-response")
+    assert [m.command for m in inner] == ["375", "372", "376"]
+    assert all(m.tags == {"batch": reference} for m in inner)
+    assert end == Message("BATCH", ("-" + reference,), "irc.test")
+
+
+def test_batch_references_are_not_reused() -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("@label=a MOTD", "@label=b MOTD")
+    starts = [m.params[0] for m in ana.take() if m.command == "BATCH" and "label" in m.tags]
+    assert len(starts) == 2 and starts[0] != starts[1]
+
+
+def test_label_is_ignored_without_labeled_response() -> None:
+    ana = Harness().client("ana", caps=["batch"])
+    ana.send("@label=l5 PING tok", "@label=l6 PONG x")
+    assert ana.take() == [Message("PONG", ("irc.test", "tok"), "irc.test")]
+
+
+def test_label_goes_only_to_the_sender() -> None:
+    h = Harness()
+    ana = h.client("ana", caps=[*LABEL_CAPS, "echo-message", "message-tags"])
+    bo = h.client("bo", caps=[*LABEL_CAPS, "message-tags"])
+    ana.send("@label=l7 PRIVMSG bo :hi")
+    (echo,) = ana.take()
+    (delivered,) = bo.take()
+    assert echo.tags["label"] == "l7"
+    assert "label" not in delivered.tags
+    assert echo.tags["msgid"] == delivered.tags["msgid"]
+
+
+def test_labelled_message_without_echo_gets_ack() -> None:
+    h = Harness()
+    ana, _ = h.client("ana", caps=LABEL_CAPS), h.client("bo")
+    ana.send("@label=l8 PRIVMSG bo :hi")
+    assert [(m.command, dict(m.tags)) for m in ana.take()] == [("ACK", {"label": "l8"})]
+
+
+# -- an exception inside a handler ------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_command() -> Iterator[str]:
+    """A temporary command whose handler queues half a reply, then fails."""
+
+    def explode(ctx: Context, message: Message) -> None:
+        ctx.numeric(n.RPL_MOTD, "half a reply")
+        raise RuntimeError("secret internals")
+
+    command("EXPLODE", before_registration=True)(explode)
+    try:
+        yield "EXPLODE"
+    finally:
+        REGISTRY.pop("EXPLODE", None)
+
+
+def test_handler_exception_is_logged_answered_and_survived(
+    broken_command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    caplog.set_level(logging.ERROR, logger="chinwag.server")
+
+    ana.send(broken_command)
+
+    assert lines(ana) == [("400", "ana", "EXPLODE", "Internal error; try again")]
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert f"session {ana.session.id}" in record.getMessage()
+    assert record.exc_info is not None
+    assert not ana.closed
+    ana.send("PING again", "PRIVMSG bo :fine")
+    assert lines(ana) == [("PONG", "irc.test", "again")]
+    assert lines(bo) == [("PRIVMSG", "bo", "fine")]
+
+
+def test_handler_exception_never_leaks_internals(broken_command: str) -> None:
+    ana = Harness().client("ana")
+    ana.send(broken_command)
+    assert "secret" not in "\n".join(ana.raw())
+
+
+def test_handler_exception_before_registration_keeps_the_session(broken_command: str) -> None:
+    client = Harness().connect()
+    client.send(broken_command, "NICK ana", "USER ana 0 * :Ana")
+    commands = client.commands()
+    assert commands[0] == "400"
+    assert "001" in commands
+
+
+@pytest.fixture
+def unsendable_reply() -> Iterator[str]:
+    """A temporary command whose reply cannot be serialized (a middle parameter with a space)."""
+
+    def reply_badly(ctx: Context, message: Message) -> None:
+        ctx.reply.add(Message(n.RPL_MOTD, ("fine",), "irc.test"))
+        ctx.reply.add(Message("NOTICE", ("two words", "text"), "irc.test"))
+
+    command("BADREPLY")(reply_badly)
+    try:
+        yield "BADREPLY"
+    finally:
+        REGISTRY.pop("BADREPLY", None)
+
+
+def test_unsendable_reply_is_an_internal_error_with_nothing_half_sent(
+    unsendable_reply: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ana = Harness().client("ana")
+    caplog.set_level(logging.ERROR, logger="chinwag.server")
+    ana.send(unsendable_reply)
+    assert lines(ana) == [("400", "ana", "BADREPLY", "Internal error; try again")]
+    assert any(f"session {ana.session.id}" in r.getMessage() for r in caplog.records)
+    ana.send("PING alive")
+    assert lines(ana) == [("PONG", "irc.test", "alive")]
+
+
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        ("NICK ::x", ("432", "ana", "*", "Erroneous nickname")),
+        ("NICK :a b", ("432", "ana", "*", "Erroneous nickname")),
+        ("MOTD :", ("402", "ana", "*", "No such server")),
+        ("MOTD :other server", ("402", "ana", "*", "No such server")),
+        ("CAP :a b", ("410", "ana", "*", "Invalid CAP command")),
+    ],
+)
+def test_echoed_input_that_cannot_be_a_middle_parameter_shows_as_star(
+    line: str, reply: tuple[str, ...]
+) -> None:
+    ana = Harness().client("ana")
+    ana.send(line)
+    assert lines(ana)[0] == reply
+
+
+@pytest.fixture
+def nested_batch() -> Iterator[str]:
+    """A temporary command replying with a batch of its own (as chathistory will)."""
+
+    def reply_in_batch(ctx: Context, message: Message) -> None:
+        ctx.reply.add(Message("BATCH", ("+inner", "chathistory", "#x"), "irc.test"))
+        ctx.reply.add(Message("PRIVMSG", ("#x", "old"), "bo!~bo@h", {"batch": "inner"}))
+        ctx.reply.add(Message("BATCH", ("-inner",), "irc.test"))
+
+    command("NESTED")(reply_in_batch)
+    try:
+        yield "NESTED"
+    finally:
+        REGISTRY.pop("NESTED", None)
+
+
+def test_a_batch_inside_a_labeled_response_stays_nested(nested_batch: str) -> None:
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send(f"@label=n1 {nested_batch}")
+    outer_start, inner_start, inner_message, inner_end, outer_end = ana.take()
+    outer = outer_start.params[0].removeprefix("+")
+    assert outer_start.tags == {"label": "n1"}
+    assert inner_start.tags == {"batch": outer}
+    assert inner_message.tags == {"batch": "inner"}
+    assert inner_end.tags == {"batch": outer}
+    assert outer_end.params == ("-" + outer,)
+
+
+# -- timeouts -------------------------------------------------------------------------------
+
+
+def test_registration_times_out() -> None:
+    h = Harness(registration_timeout=60.0)
+    client = h.connect()
+    client.send("NICK ana")
+    client.take()
+    h.clock.advance(60)
+    h.core.tick()
+    assert not client.closed
+    h.clock.advance(1)
+    h.core.tick()
+    assert client.closed
+    assert client.raw() == [f"ERROR :Closing Link: {HOST} (Registration timed out)"]
+    assert client.session.id not in h.core.network.sessions
+
+
+def test_registered_sessions_do_not_hit_the_registration_timeout() -> None:
+    h = Harness(registration_timeout=60.0)
+    ana = h.client("ana")
+    h.clock.advance(61)
+    h.core.tick()
+    assert not ana.closed
+
+
+def test_silent_client_is_pinged_then_dropped() -> None:
+    h = Harness(ping_interval=120.0, ping_timeout=60.0)
+    ana, bo = h.client("ana"), h.client("bo")
+    join("#x", ana, bo)
+
+    h.clock.advance(120)
+    h.core.tick()
+    assert bo.raw() == []
+    h.clock.advance(1)
+    h.core.tick()
+    assert bo.take() == [Message("PING", ("irc.test",), "irc.test")]
+    ana.take()  # ana was pinged too
+    ana.send("PONG irc.test")
+
+    h.clock.advance(60)
+    h.core.tick()
+    assert not bo.closed
+    h.clock.advance(1)
+    h.core.tick()
+    assert bo.closed
+    assert bo.raw() == [f"ERROR :Closing Link: {HOST} (Ping timeout: 182 seconds)"]
+    assert lines(ana) == [("QUIT", "Ping timeout: 182 seconds")]
+    assert not ana.closed
+
+
+def test_any_line_counts_as_an_answer_to_ping() -> None:
+    h = Harness(ping_interval=120.0, ping_timeout=60.0)
+    ana = h.client("ana")
+    h.clock.advance(121)
+    h.core.tick()
+    ana.send("MOTD")
+    h.clock.advance(61)
+    h.core.tick()
+    assert not ana.closed
+
+
+def test_unanswered_ping_is_sent_only_once() -> None:
+    h = Harness(ping_interval=120.0, ping_timeout=60.0)
+    ana = h.client("ana")
+    h.clock.advance(121)
+    h.core.tick()
+    h.clock.advance(30)
+    h.core.tick()
+    assert ana.commands() == ["PING"]
+
+
+# -- SendQ ----------------------------------------------------------------------------------
+
+
+def test_sendq_overflow_closes_only_the_slow_session() -> None:
+    h = Harness(sendq=2000)
+    fast, slow, talker = h.client("fast"), h.client("slow"), h.client("talker")
+    join("#x", fast, slow, talker)
+
+    received: list[str] = []
+    for number in range(40):
+        talker.send(f"PRIVMSG #x :message number {number} " + "x" * 40)
+        received += [m.params[1] for m in fast.take() if m.command == "PRIVMSG"]
+    assert slow.closed
+    assert slow.session.id not in h.core.network.sessions
+    assert h.core.network.find_user("slow") is None
+    assert len(received) == 40
+    assert not fast.closed and not talker.closed
+
+    talker.send("PRIVMSG #x :after")
+    after = fast.take()
+    assert [(m.command, m.params[-1]) for m in after] == [("PRIVMSG", "after")]
+
+
+def test_neighbours_see_the_slow_session_quit_with_sendq_exceeded() -> None:
+    h = Harness(sendq=2000)
+    fast, slow = h.client("fast"), h.client("slow")
+    join("#x", fast, slow)
+    while not slow.closed:
+        fast.send("PRIVMSG #x :" + "y" * 200)
+    assert Message("QUIT", ("SendQ exceeded",), f"slow!~slow@{HOST}") in [
+        m.without_tags() for m in fast.take()
+    ]
+    assert len(slow.outbox.buffer) <= 2000 + 600  # nothing queued after the overflow
+
+
+# -- quitting -------------------------------------------------------------------------------
+
+
+def test_quit_is_seen_by_neighbours_and_answered_with_error() -> None:
+    h = Harness()
+    ana, bo, stranger = h.client("ana"), h.client("bo"), h.client("cy")
+    join("#x", ana, bo)
+
+    bo.send("QUIT :see you")
+
+    assert bo.raw() == [f"ERROR :Closing Link: {HOST} (Quit: see you)"]
+    assert bo.closed
+    assert [m.without_tags() for m in ana.take()] == [
+        Message("QUIT", ("Quit: see you",), f"bo!~bo@{HOST}")
+    ]
+    assert stranger.raw() == []
+    assert h.core.network.find_user("bo") is None
+    assert h.client("bo").session.user is not None  # the nick is free again
+
+
+def test_quit_without_reason() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    join("#x", ana, bo)
+    bo.send("QUIT")
+    assert lines(ana) == [("QUIT", "Quit")]
+
+
+def test_quit_before_registration_closes_quietly() -> None:
+    client = Harness().connect()
+    client.send("NICK ana", "QUIT :bye")
+    assert client.raw() == [f"ERROR :Closing Link: {HOST} (Quit: bye)"]
+    assert client.closed
+
+
+def test_last_member_leaving_removes_the_channel() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    join("#x", ana)
+    ana.send("QUIT")
+    assert h.core.network.find_channel("#x") is None
+
+
+def test_lost_connection_is_a_quit_for_neighbours() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    join("#x", ana, bo)
+    h.core.connection_lost(bo.session)
+    assert lines(ana) == [("QUIT", "Connection closed")]
+    assert h.core.network.find_user("bo") is None
+
+
+def test_nothing_is_handled_after_a_session_closed() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    bo.send("QUIT", "PRIVMSG ana :ghost")
+    assert ana.raw() == []
+
+
+def test_quit_tags_follow_the_receivers_caps() -> None:
+    h = Harness()
+    tagged = h.client("tagged", caps=["server-time", "message-tags"])
+    plain = h.client("plain")
+    bo = h.client("bo")
+    join("#x", tagged, plain, bo)
+    bo.send("QUIT")
+    (seen_tagged,) = tagged.take()
+    (seen_plain,) = plain.take()
+    assert set(seen_tagged.tags) == {"time", "msgid"}
+    assert seen_plain.tags == {}
+
+
+# -- shutdown -------------------------------------------------------------------------------
+
+
+def test_shutdown_says_goodbye_to_every_session() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    join("#x", ana, bo)
+    unregistered = h.connect()
+    unregistered.send("NICK cy")
+    unregistered.take()
+
+    h.core.shutdown()
+
+    for client in (ana, bo, unregistered):
+        assert client.raw()[-1] == "ERROR :Server shutting down"
+        assert client.closed
+    assert h.core.network.sessions == {}
+    assert h.core.network.users == {}
+
+
+# -- whatever a client sends, the server keeps serving ------------------------------------
+
+_WORDS = st.sampled_from(
+    ["#x", "#y", "ana", "bo", "*", "0", "+o", "-o", "+b", "+kl", "10", "x!*@*", "", ",", "302"]
+) | st.text(st.characters(blacklist_characters="\r\n\0", codec="utf-8"), max_size=8)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(set(REGISTRY) - {"QUIT"})), st.lists(_WORDS, max_size=4)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_command_line_makes_a_handler_fail(commands: list[tuple[str, list[str]]]) -> None:
+    h = Harness()
+    ana = h.client("ana", caps=["message-tags", "echo-message", "labeled-response", "batch"])
+    bo = h.client("bo")
+    join("#x", ana, bo)
+    for verb, params in commands:
+        middle = [p for p in params[:-1] if p and " " not in p and not p.startswith(":")]
+        trailing = [":" + params[-1]] if params else []
+        line = " ".join([verb, *middle, *trailing])
+        ana.send(line)
+        replies = ana.raw()
+        assert not any("Internal error" in reply for reply in replies), (line, replies)
+    if not ana.closed:
+        ana.send("PING :end")
+        assert ana.take()[-1] == Message("PONG", ("irc.test", "end"), "irc.test")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=6))
+def test_no_bytes_make_the_core_raise(chunks: list[bytes]) -> None:
+    h = Harness()
+    client = h.connect()
+    for chunk in chunks:
+        client.send_bytes(chunk)
+    client.raw()
