@@ -548,3 +548,22 @@ def test_other_devices_without_message_tags_get_no_tagmsg() -> None:
     laptop.send("@+typing=active TAGMSG bo")
     assert plain_phone.raw() == []
     assert tagged_phone.commands() == ["TAGMSG"]
+
+
+def test_client_tag_data_over_4094_bytes_is_refused_with_417_and_not_relayed() -> None:
+    h = Harness()
+    ana = h.client("ana", caps=["message-tags"])
+    bo = h.client("bo", caps=["message-tags"])
+    ana.send("JOIN #c")
+    bo.send("JOIN #c")
+    ana.take()
+    bo.take()
+    fits = "+x=" + "a" * (4094 - 3)
+    ana.send(f"@{fits} PRIVMSG #c :fits")
+    assert [m.params[-1] for m in bo.take()] == ["fits"]
+    ana.take()
+    ana.send(f"@{fits}a PRIVMSG #c :too much")
+    assert [(m.command, m.params[1:]) for m in ana.take()] == [
+        ("417", ("Input line was too long (tags)",))
+    ]
+    assert bo.take() == []

@@ -14,7 +14,7 @@ from chinwag.protocol import modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
-from chinwag.protocol.message import Message
+from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import deliver, new_msgid, server_time
 from chinwag.server.state import Channel, Session, User
@@ -37,6 +37,10 @@ def cannot_send_reason(channel: Channel, user: User) -> str | None:
     if is_banned(channel, user):
         return "Cannot send to channel (you're banned)"
     return None
+
+
+MAX_CLIENT_TAG_BYTES = 4094
+"""Tag data a client may send (message-tags, "Size limit"), leaving room for the server's."""
 
 
 def _message_tags(ctx: Context, message: Message) -> dict[str, str]:
@@ -67,6 +71,10 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
                 ctx.numeric(n.ERR_NOTEXTTOSEND, "No text to send")
             return
         text = message.params[1]
+    if message.tags and len(serialize_tags(message.tags).encode()) > MAX_CLIENT_TAG_BYTES:
+        if not quiet:
+            ctx.numeric(n.ERR_INPUTTOOLONG, "Input line was too long (tags)")
+        return
     user = ctx.user
     session = ctx.session
     if not is_tagmsg:
