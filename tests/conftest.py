@@ -23,16 +23,6 @@ def test_config(**limits: object) -> Config:
 test_config.__test__ = False  # type: ignore[attr-defined]  # a helper that tests import
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[ChinwagServer]:
-    """A started server on 127.0.0.1 and a free port; stopped after the test."""
-    running = ChinwagServer(test_config())
-    await running.start()
-    yield running
-    await running.stop(grace=1.0)
-    await IrcClient.close_all()
-
-
 ServerFactory = Callable[..., Awaitable[ChinwagServer]]
 """``await make_server(sendq=20_000)``: a started server with the given limits."""
 
@@ -52,3 +42,9 @@ async def make_server() -> AsyncIterator[ServerFactory]:
     for running in started:
         await running.stop(grace=1.0)
     await IrcClient.close_all()
+
+
+@pytest.fixture
+async def server(make_server: ServerFactory) -> ChinwagServer:
+    """A started server on 127.0.0.1 and a free port; stopped after the test."""
+    return await make_server()

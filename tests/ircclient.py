@@ -68,6 +68,17 @@ class IrcClient:
             reader, writer = await asyncio.open_connection(sock=sock, limit=rcvbuf)
         return cls(reader, writer)
 
+    @classmethod
+    async def registered(
+        cls, address: Address, nick: str, *channels: str, rcvbuf: int | None = None
+    ) -> IrcClient:
+        """A connection (see :meth:`connect`) registered as ``nick`` that joined ``channels``."""
+        client = await cls.connect(address, rcvbuf=rcvbuf)
+        await client.register(nick)
+        for channel in channels:
+            await client.join(channel)
+        return client
+
     # -- sending -------------------------------------------------------------------------
 
     async def send(self, command: str, *params: str) -> None:

@@ -144,9 +144,7 @@ async def test_weechat_and_another_client_chat_in_the_lobby(
 ) -> None:
     server = await make_server()
     host, port = server.addresses[0]
-    pal = await IrcClient.connect((host, port))
-    await pal.register("pal")
-    await pal.join("#lobby")
+    pal = await IrcClient.registered((host, port), "pal", "#lobby")
 
     wee = await weechat_on(port)
     joined = await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)

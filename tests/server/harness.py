@@ -1,7 +1,10 @@
 """An in-memory harness: drive the sans-I/O server core as clients would, without sockets.
 
 ``Harness().client("ana")`` registers a client; ``client.send("JOIN #x")`` feeds a line;
-``client.take()`` returns the parsed messages the server queued for it since the last take.
+``client.take()`` returns the parsed messages the server queued for it since the last take
+(``lines()``, ``replies()`` and ``events()`` give the same as tuples, for compact assertions).
+``h.join("#x", ana, bo)`` and ``h.room("ana", "bo")`` put clients in a channel; ``h.user(nick)``
+and ``h.channel(name)`` look up the server's state.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from collections.abc import Iterable
 from chinwag.config import Config, Limits, ServerInfo
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
-from chinwag.server.state import Session
+from chinwag.server.state import Channel, Session, User
+
+HOST = "127.0.0.1"
+"""The address every harness client connects from, unless told otherwise."""
 
 
 class MemoryOutbox:
@@ -56,7 +62,7 @@ class Clock:
 class Client:
     """One simulated connection."""
 
-    def __init__(self, harness: Harness, ip: str = "127.0.0.1") -> None:
+    def __init__(self, harness: Harness, ip: str = HOST) -> None:
         self.harness = harness
         self.outbox = MemoryOutbox(harness.core)
         self.session = harness.core.connect(self.outbox, ip)
@@ -82,6 +88,18 @@ class Client:
     def commands(self) -> list[str]:
         """Just the commands of :meth:`take`, for compact assertions."""
         return [message.command for message in self.take()]
+
+    def lines(self) -> list[tuple[str, ...]]:
+        """:meth:`take` as ``(command, *params)`` tuples."""
+        return [(message.command, *message.params) for message in self.take()]
+
+    def replies(self) -> list[tuple[str, tuple[str, ...]]]:
+        """:meth:`take` as ``(command, params)`` pairs."""
+        return [(message.command, message.params) for message in self.take()]
+
+    def events(self) -> list[tuple[str | None, str, tuple[str, ...]]]:
+        """:meth:`take` as ``(source, command, params)`` triples."""
+        return [(message.source, message.command, message.params) for message in self.take()]
 
     def register(self, nick: str, caps: Iterable[str] = ()) -> Client:
         caps = list(caps)
@@ -109,7 +127,7 @@ class Harness:
         self.clock = Clock()
         self.core = ServerCore(config, clock=self.clock)
 
-    def connect(self, ip: str = "127.0.0.1") -> Client:
+    def connect(self, ip: str = HOST) -> Client:
         return Client(self, ip)
 
     def client(self, nick: str, caps: Iterable[str] = ()) -> Client:
@@ -117,3 +135,29 @@ class Harness:
         client = self.connect().register(nick, caps)
         client.take()
         return client
+
+    def join(self, channel: str, *clients: Client) -> None:
+        """Every client joins ``channel`` in turn (the first one creates it and is its
+        operator); then every inbox is emptied."""
+        for client in clients:
+            client.send(f"JOIN {channel}")
+        for client in clients:
+            client.take()
+
+    def room(self, *nicks: str, channel: str = "#room") -> list[Client]:
+        """New registered clients who all joined ``channel`` (see :meth:`join`)."""
+        clients = [self.client(nick) for nick in nicks]
+        self.join(channel, *clients)
+        return clients
+
+    def user(self, nick: str) -> User:
+        """The registered user called ``nick`` (which must exist)."""
+        user = self.core.network.find_user(nick)
+        assert user is not None, f"no user {nick}"
+        return user
+
+    def channel(self, name: str) -> Channel:
+        """The channel called ``name`` (which must exist)."""
+        channel = self.core.network.find_channel(name)
+        assert channel is not None, f"no channel {name}"
+        return channel

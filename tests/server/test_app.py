@@ -35,12 +35,8 @@ async def test_stop_says_goodbye_to_every_client_before_closing(
 ) -> None:
     server = await make_server()
     address = server.addresses[0]
-    ana = await IrcClient.connect(address)
-    await ana.register("ana")
-    await ana.join("#lobby")
-    bo = await IrcClient.connect(address)
-    await bo.register("bo")
-    await bo.join("#lobby")
+    ana = await IrcClient.registered(address, "ana", "#lobby")
+    bo = await IrcClient.registered(address, "bo", "#lobby")
     await ana.expect(is_("JOIN", "#lobby"))
     unregistered = await IrcClient.connect(address)
     await unregistered.send("NICK", "shy")
@@ -79,15 +75,9 @@ async def test_stop_does_not_wait_forever_for_a_client_that_stopped_reading(
 ) -> None:
     server = await make_server(sendq=50_000_000)
     address = server.addresses[0]
-    stalled = await IrcClient.connect(address, rcvbuf=4096)
-    await stalled.register("stalled")
-    await stalled.join("#lobby")
-    talker = await IrcClient.connect(address)
-    await talker.register("talker")
-    await talker.join("#lobby")
-    listener = await IrcClient.connect(address)
-    await listener.register("listener")
-    await listener.join("#lobby")
+    await IrcClient.registered(address, "stalled", "#lobby", rcvbuf=4096)  # never reads again
+    talker = await IrcClient.registered(address, "talker", "#lobby")
+    listener = await IrcClient.registered(address, "listener", "#lobby")
     (stuck,) = (s for s in server.core.network.sessions.values() if s.nick == "stalled")
     sent = 0
     while stuck.outbox.queued < 100_000:  # until the kernel's buffers are full and then some
@@ -124,12 +114,8 @@ async def test_the_ticker_closes_silent_connections_over_real_sockets(
     address = server.addresses[0]
     lurker = await IrcClient.connect(address)
     await lurker.send("NICK", "lurker")
-    silent = await IrcClient.connect(address)
-    await silent.register("silent")
-    await silent.join("#lobby")
-    lively = await IrcClient.connect(address)
-    await lively.register("lively")
-    await lively.join("#lobby")
+    silent = await IrcClient.registered(address, "silent", "#lobby")
+    lively = await IrcClient.registered(address, "lively", "#lobby")
 
     await silent.expect(is_("PING"))
     while (line := await lively.expect(lambda m: m.command in ("PING", "QUIT"))).command == "PING":
@@ -223,8 +209,7 @@ async def test_serve_says_where_it_listens_and_how_friends_join(serve: Serve) ->
     assert f"listening on 127.0.0.1:{serve.port}" in printed
     assert f"/connect 127.0.0.1 {serve.port}" in printed
 
-    client = await IrcClient.connect(("127.0.0.1", serve.port))
-    await client.register("ana")
+    client = await IrcClient.registered(("127.0.0.1", serve.port), "ana")
     await client.close()
 
 
@@ -250,9 +235,7 @@ async def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> Non
 @pytest.mark.skipif(sys.platform == "win32", reason="no POSIX signals on Windows")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_a_signal_stops_serve_gracefully(serve: Serve, signum: signal.Signals) -> None:
-    client = await IrcClient.connect(("127.0.0.1", serve.port))
-    await client.register("ana")
-    await client.join("#lobby")
+    client = await IrcClient.registered(("127.0.0.1", serve.port), "ana", "#lobby")
 
     serve.process.send_signal(signum)
 

@@ -12,23 +12,8 @@ from hypothesis import strategies as st
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.dispatch import REGISTRY, Context, command
-from tests.server.harness import Client, Harness
-
-HOST = "127.0.0.1"
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    """What the server sent since the last read, as (command, *params) tuples."""
-    return [(message.command, *message.params) for message in client.take()]
-
-
-def join(channel: str, *clients: Client) -> None:
-    for client in clients:
-        client.send(f"JOIN {channel}")
-    for client in clients:
-        client.take()
-
+from chinwag.server.dispatch import REGISTRY, Context, Handler, command
+from tests.server.harness import HOST, Harness
 
 # -- dispatch -------------------------------------------------------------------------------
 
@@ -36,39 +21,39 @@ def join(channel: str, *clients: Client) -> None:
 def test_unknown_command_after_registration_is_421() -> None:
     ana = Harness().client("ana")
     ana.send("FROBNICATE now")
-    assert lines(ana) == [("421", "ana", "FROBNICATE", "Unknown command")]
+    assert ana.lines() == [("421", "ana", "FROBNICATE", "Unknown command")]
 
 
 @pytest.mark.parametrize("line", ["PRIVMSG bo :hi", "JOIN #x", "FROBNICATE", "MOTD"])
 def test_commands_before_registration_are_451(line: str) -> None:
     client = Harness().connect()
     client.send(line)
-    assert lines(client) == [("451", "*", "You have not registered")]
+    assert client.lines() == [("451", "*", "You have not registered")]
 
 
 def test_451_uses_the_chosen_nick_once_there_is_one() -> None:
     client = Harness().connect()
     client.send("NICK ana", "MOTD")
-    assert lines(client) == [("451", "ana", "You have not registered")]
+    assert client.lines() == [("451", "ana", "You have not registered")]
 
 
 @pytest.mark.parametrize(("line", "verb"), [("USER ana 0 *", "USER"), ("PASS", "PASS")])
 def test_missing_parameters_are_461(line: str, verb: str) -> None:
     client = Harness().connect()
     client.send(line)
-    assert lines(client) == [("461", "*", verb, "Not enough parameters")]
+    assert client.lines() == [("461", "*", verb, "Not enough parameters")]
 
 
 def test_461_after_registration_names_the_nick() -> None:
     ana = Harness().client("ana")
     ana.send("PING")
-    assert lines(ana) == [("461", "ana", "PING", "Not enough parameters")]
+    assert ana.lines() == [("461", "ana", "PING", "Not enough parameters")]
 
 
 def test_commands_are_case_insensitive() -> None:
     ana = Harness().client("ana")
     ana.send("ping :tok")
-    assert lines(ana) == [("PONG", "irc.test", "tok")]
+    assert ana.lines() == [("PONG", "irc.test", "tok")]
 
 
 def test_pong_needs_no_reply() -> None:
@@ -84,7 +69,7 @@ def test_invalid_utf8_gets_fail_and_is_not_relayed() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     ana.send_bytes(b"PRIVMSG bo :caf\xe9\r\n")
-    assert lines(ana) == [
+    assert ana.lines() == [
         (
             "FAIL",
             "PRIVMSG",
@@ -98,19 +83,19 @@ def test_invalid_utf8_gets_fail_and_is_not_relayed() -> None:
 def test_too_long_line_gets_417() -> None:
     ana = Harness().client("ana")
     ana.send("PRIVMSG bo :" + "x" * 600)
-    assert lines(ana) == [("417", "ana", "Input line was too long")]
+    assert ana.lines() == [("417", "ana", "Input line was too long")]
 
 
 def test_forbidden_character_gets_400_with_the_command() -> None:
     ana = Harness().client("ana")
     ana.send_bytes(b"PRIVMSG bo :a\0b\r\n")
-    assert lines(ana) == [("400", "ana", "PRIVMSG", "Message contains a forbidden character")]
+    assert ana.lines() == [("400", "ana", "PRIVMSG", "Message contains a forbidden character")]
 
 
 def test_line_without_command_gets_400() -> None:
     ana = Harness().client("ana")
     ana.send("@a=b :source")
-    assert lines(ana) == [("400", "ana", "*", "Message has no command")]
+    assert ana.lines() == [("400", "ana", "*", "Message has no command")]
 
 
 def test_blank_lines_are_ignored() -> None:
@@ -122,7 +107,7 @@ def test_blank_lines_are_ignored() -> None:
 def test_the_connection_survives_protocol_errors() -> None:
     ana = Harness().client("ana")
     ana.send_bytes(b"\xff\r\n" + b"x" * 20_000 + b"\r\nPING :still here\r\n")
-    replies = lines(ana)
+    replies = ana.lines()
     assert replies[-1] == ("PONG", "irc.test", "still here")
     assert not ana.closed
 
@@ -200,6 +185,15 @@ def test_labelled_message_without_echo_gets_ack() -> None:
 # -- an exception inside a handler ------------------------------------------------------------
 
 
+def temporary_command(name: str, handler: Handler, **options: bool) -> Iterator[str]:
+    """Register ``handler`` as command ``name`` for one test; a fixture yields from this."""
+    command(name, **options)(handler)
+    try:
+        yield name
+    finally:
+        REGISTRY.pop(name, None)
+
+
 @pytest.fixture
 def broken_command() -> Iterator[str]:
     """A temporary command whose handler queues half a reply, then fails."""
@@ -208,11 +202,7 @@ def broken_command() -> Iterator[str]:
         ctx.numeric(n.RPL_MOTD, "half a reply")
         raise RuntimeError("secret internals")
 
-    command("EXPLODE", before_registration=True)(explode)
-    try:
-        yield "EXPLODE"
-    finally:
-        REGISTRY.pop("EXPLODE", None)
+    yield from temporary_command("EXPLODE", explode, before_registration=True)
 
 
 def test_handler_exception_is_logged_answered_and_survived(
@@ -224,14 +214,14 @@ def test_handler_exception_is_logged_answered_and_survived(
 
     ana.send(broken_command)
 
-    assert lines(ana) == [("400", "ana", "EXPLODE", "Internal error; try again")]
+    assert ana.lines() == [("400", "ana", "EXPLODE", "Internal error; try again")]
     (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert f"session {ana.session.id}" in record.getMessage()
     assert record.exc_info is not None
     assert not ana.closed
     ana.send("PING again", "PRIVMSG bo :fine")
-    assert lines(ana) == [("PONG", "irc.test", "again")]
-    assert lines(bo) == [("PRIVMSG", "bo", "fine")]
+    assert ana.lines() == [("PONG", "irc.test", "again")]
+    assert bo.lines() == [("PRIVMSG", "bo", "fine")]
 
 
 def test_handler_exception_never_leaks_internals(broken_command: str) -> None:
@@ -256,11 +246,7 @@ def unsendable_reply() -> Iterator[str]:
         ctx.reply.add(Message(n.RPL_MOTD, ("fine",), "irc.test"))
         ctx.reply.add(Message("NOTICE", ("two words", "text"), "irc.test"))
 
-    command("BADREPLY")(reply_badly)
-    try:
-        yield "BADREPLY"
-    finally:
-        REGISTRY.pop("BADREPLY", None)
+    yield from temporary_command("BADREPLY", reply_badly)
 
 
 def test_unsendable_reply_is_an_internal_error_with_nothing_half_sent(
@@ -269,10 +255,10 @@ def test_unsendable_reply_is_an_internal_error_with_nothing_half_sent(
     ana = Harness().client("ana")
     caplog.set_level(logging.ERROR, logger="chinwag.server")
     ana.send(unsendable_reply)
-    assert lines(ana) == [("400", "ana", "BADREPLY", "Internal error; try again")]
+    assert ana.lines() == [("400", "ana", "BADREPLY", "Internal error; try again")]
     assert any(f"session {ana.session.id}" in r.getMessage() for r in caplog.records)
     ana.send("PING alive")
-    assert lines(ana) == [("PONG", "irc.test", "alive")]
+    assert ana.lines() == [("PONG", "irc.test", "alive")]
 
 
 @pytest.mark.parametrize(
@@ -290,7 +276,7 @@ def test_echoed_input_that_cannot_be_a_middle_parameter_shows_as_star(
 ) -> None:
     ana = Harness().client("ana")
     ana.send(line)
-    assert lines(ana)[0] == reply
+    assert ana.lines()[0] == reply
 
 
 @pytest.fixture
@@ -302,11 +288,7 @@ def nested_batch() -> Iterator[str]:
         ctx.reply.add(Message("PRIVMSG", ("#x", "old"), "bo!~bo@h", {"batch": "inner"}))
         ctx.reply.add(Message("BATCH", ("-inner",), "irc.test"))
 
-    command("NESTED")(reply_in_batch)
-    try:
-        yield "NESTED"
-    finally:
-        REGISTRY.pop("NESTED", None)
+    yield from temporary_command("NESTED", reply_in_batch)
 
 
 def test_a_batch_inside_a_labeled_response_stays_nested(nested_batch: str) -> None:
@@ -350,7 +332,7 @@ def test_registered_sessions_do_not_hit_the_registration_timeout() -> None:
 def test_silent_client_is_pinged_then_dropped() -> None:
     h = Harness(ping_interval=120.0, ping_timeout=60.0)
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
 
     h.clock.advance(120)
     h.core.tick()
@@ -368,7 +350,7 @@ def test_silent_client_is_pinged_then_dropped() -> None:
     h.core.tick()
     assert bo.closed
     assert bo.raw() == [f"ERROR :Closing Link: {HOST} (Ping timeout: 182 seconds)"]
-    assert lines(ana) == [("QUIT", "Ping timeout: 182 seconds")]
+    assert ana.lines() == [("QUIT", "Ping timeout: 182 seconds")]
     assert not ana.closed
 
 
@@ -399,7 +381,7 @@ def test_unanswered_ping_is_sent_only_once() -> None:
 def test_sendq_overflow_closes_only_the_slow_session() -> None:
     h = Harness(sendq=2000)
     fast, slow, talker = h.client("fast"), h.client("slow"), h.client("talker")
-    join("#x", fast, slow, talker)
+    h.join("#x", fast, slow, talker)
 
     received: list[str] = []
     for number in range(40):
@@ -419,7 +401,7 @@ def test_sendq_overflow_closes_only_the_slow_session() -> None:
 def test_neighbours_see_the_slow_session_quit_with_sendq_exceeded() -> None:
     h = Harness(sendq=2000)
     fast, slow = h.client("fast"), h.client("slow")
-    join("#x", fast, slow)
+    h.join("#x", fast, slow)
     while not slow.closed:
         fast.send("PRIVMSG #x :" + "y" * 200)
     assert Message("QUIT", ("SendQ exceeded",), f"slow!~slow@{HOST}") in [
@@ -434,7 +416,7 @@ def test_neighbours_see_the_slow_session_quit_with_sendq_exceeded() -> None:
 def test_quit_is_seen_by_neighbours_and_answered_with_error() -> None:
     h = Harness()
     ana, bo, stranger = h.client("ana"), h.client("bo"), h.client("cy")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
 
     bo.send("QUIT :see you")
 
@@ -451,9 +433,9 @@ def test_quit_is_seen_by_neighbours_and_answered_with_error() -> None:
 def test_quit_without_reason() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     bo.send("QUIT")
-    assert lines(ana) == [("QUIT", "Quit")]
+    assert ana.lines() == [("QUIT", "Quit")]
 
 
 def test_quit_before_registration_closes_quietly() -> None:
@@ -466,7 +448,7 @@ def test_quit_before_registration_closes_quietly() -> None:
 def test_last_member_leaving_removes_the_channel() -> None:
     h = Harness()
     ana = h.client("ana")
-    join("#x", ana)
+    h.join("#x", ana)
     ana.send("QUIT")
     assert h.core.network.find_channel("#x") is None
 
@@ -474,9 +456,9 @@ def test_last_member_leaving_removes_the_channel() -> None:
 def test_lost_connection_is_a_quit_for_neighbours() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     h.core.connection_lost(bo.session)
-    assert lines(ana) == [("QUIT", "Connection closed")]
+    assert ana.lines() == [("QUIT", "Connection closed")]
     assert h.core.network.find_user("bo") is None
 
 
@@ -492,7 +474,7 @@ def test_quit_tags_follow_the_receivers_caps() -> None:
     tagged = h.client("tagged", caps=["server-time", "message-tags"])
     plain = h.client("plain")
     bo = h.client("bo")
-    join("#x", tagged, plain, bo)
+    h.join("#x", tagged, plain, bo)
     bo.send("QUIT")
     (seen_tagged,) = tagged.take()
     (seen_plain,) = plain.take()
@@ -506,7 +488,7 @@ def test_quit_tags_follow_the_receivers_caps() -> None:
 def test_shutdown_says_goodbye_to_every_session() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     unregistered = h.connect()
     unregistered.send("NICK cy")
     unregistered.take()
@@ -539,7 +521,7 @@ def test_no_command_line_makes_a_handler_fail(commands: list[tuple[str, list[str
     h = Harness()
     ana = h.client("ana", caps=["message-tags", "echo-message", "labeled-response", "batch"])
     bo = h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     for verb, params in commands:
         middle = [p for p in params[:-1] if p and " " not in p and not p.startswith(":")]
         trailing = [":" + params[-1]] if params else []

@@ -8,14 +8,7 @@ https://ircv3.net/specs/extensions/extended-monitor.
 
 from __future__ import annotations
 
-from tests.server.harness import Client, Harness
-
-HOST = "127.0.0.1"
-
-
-def events(client: Client) -> list[tuple[str | None, str, tuple[str, ...]]]:
-    """(source, command, params) of what the client was sent since the last read."""
-    return [(message.source, message.command, message.params) for message in client.take()]
+from tests.server.harness import HOST, Client, Harness
 
 
 def watching(h: Harness, nick: str, *targets: str, caps: tuple[str, ...] = ()) -> Client:
@@ -24,13 +17,6 @@ def watching(h: Harness, nick: str, *targets: str, caps: tuple[str, ...] = ()) -
     client.send("MONITOR + " + ",".join(targets))
     client.take()
     return client
-
-
-def room(name: str, *clients: Client) -> None:
-    for client in clients:
-        client.send(f"JOIN {name}")
-    for client in clients:
-        client.take()
 
 
 # -- MONITOR notifications ------------------------------------------------------------------
@@ -42,7 +28,7 @@ def test_watcher_is_told_when_a_monitored_nick_connects() -> None:
 
     h.client("Bo")
 
-    assert events(ana) == [("irc.test", "730", ("ana", f"Bo!~Bo@{HOST}"))]
+    assert ana.events() == [("irc.test", "730", ("ana", f"Bo!~Bo@{HOST}"))]
 
 
 def test_watcher_is_told_when_a_monitored_nick_quits() -> None:
@@ -52,7 +38,7 @@ def test_watcher_is_told_when_a_monitored_nick_quits() -> None:
 
     bo.send("QUIT :bye")
 
-    assert events(ana) == [("irc.test", "731", ("ana", "bo"))]
+    assert ana.events() == [("irc.test", "731", ("ana", "bo"))]
 
 
 def test_watcher_is_told_when_a_monitored_nick_loses_its_connection() -> None:
@@ -62,7 +48,7 @@ def test_watcher_is_told_when_a_monitored_nick_loses_its_connection() -> None:
 
     h.core.connection_lost(bo.session)
 
-    assert events(ana) == [("irc.test", "731", ("ana", "bo"))]
+    assert ana.events() == [("irc.test", "731", ("ana", "bo"))]
 
 
 def test_nick_change_is_offline_for_the_old_nick_and_online_for_the_new() -> None:
@@ -72,7 +58,7 @@ def test_nick_change_is_offline_for_the_old_nick_and_online_for_the_new() -> Non
 
     bo.send("NICK robert")
 
-    assert events(ana) == [
+    assert ana.events() == [
         ("irc.test", "731", ("ana", "bo")),
         ("irc.test", "730", ("ana", f"robert!~bo@{HOST}")),
     ]
@@ -85,7 +71,7 @@ def test_nick_change_to_an_unmonitored_nick_only_reports_offline() -> None:
 
     bo.send("NICK robert")
 
-    assert events(ana) == [("irc.test", "731", ("ana", "bo"))]
+    assert ana.events() == [("irc.test", "731", ("ana", "bo"))]
 
 
 def test_nick_case_change_is_not_a_monitor_event() -> None:
@@ -115,8 +101,8 @@ def test_every_watcher_is_told() -> None:
 
     h.client("bo")
 
-    assert events(ana) == [("irc.test", "730", ("ana", f"bo!~bo@{HOST}"))]
-    assert events(cy) == [("irc.test", "730", ("cy", f"bo!~bo@{HOST}"))]
+    assert ana.events() == [("irc.test", "730", ("ana", f"bo!~bo@{HOST}"))]
+    assert cy.events() == [("irc.test", "730", ("cy", f"bo!~bo@{HOST}"))]
 
 
 # -- away-notify ----------------------------------------------------------------------------
@@ -127,11 +113,11 @@ def test_away_notify_tells_neighbours_with_the_cap() -> None:
     bo = h.client("bo")
     ana = h.client("ana", caps=["away-notify"])
     cy = h.client("cy")
-    room("#tea", bo, ana, cy)
+    h.join("#tea", bo, ana, cy)
 
     bo.send("AWAY :brb")
 
-    assert events(ana) == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
+    assert ana.events() == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
     assert cy.take() == []
 
 
@@ -149,12 +135,12 @@ def test_joining_while_away_is_followed_by_away_for_away_notify_members() -> Non
     h = Harness()
     ana = h.client("ana", caps=["away-notify"])
     bo = h.client("bo")
-    room("#tea", ana)
+    h.join("#tea", ana)
     bo.send("AWAY :brb")
 
     bo.send("JOIN #tea")
 
-    assert events(ana) == [
+    assert ana.events() == [
         (f"bo!~bo@{HOST}", "JOIN", ("#tea",)),
         (f"bo!~bo@{HOST}", "AWAY", ("brb",)),
     ]
@@ -170,7 +156,7 @@ def test_extended_monitor_sends_away_to_a_watcher_sharing_no_channel() -> None:
 
     bo.send("AWAY :brb")
 
-    assert events(ana) == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
+    assert ana.events() == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
 
 
 def test_extended_monitor_needs_away_notify_too() -> None:
@@ -197,11 +183,11 @@ def test_extended_monitor_watcher_in_a_shared_channel_gets_away_once() -> None:
     h = Harness()
     bo = h.client("bo")
     ana = watching(h, "ana", "bo", caps=("extended-monitor", "away-notify"))
-    room("#tea", bo, ana)
+    h.join("#tea", bo, ana)
 
     bo.send("AWAY :brb")
 
-    assert events(ana) == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
+    assert ana.events() == [(f"bo!~bo@{HOST}", "AWAY", ("brb",))]
 
 
 def test_extended_monitor_sends_setname_to_a_watcher_with_the_setname_cap() -> None:
@@ -212,5 +198,5 @@ def test_extended_monitor_sends_setname_to_a_watcher_with_the_setname_cap() -> N
 
     bo.send("SETNAME :Bo Diddley")
 
-    assert events(ana) == [(f"bo!~bo@{HOST}", "SETNAME", ("Bo Diddley",))]
+    assert ana.events() == [(f"bo!~bo@{HOST}", "SETNAME", ("Bo Diddley",))]
     assert cy.take() == []

@@ -23,13 +23,7 @@ from tests.ircclient import IrcClient, is_
 
 async def _lobby(server: ChinwagServer, *nicks: str) -> list[IrcClient]:
     """Clients registered under ``nicks``, all in ``#lobby``."""
-    clients = []
-    for nick in nicks:
-        client = await IrcClient.connect(server.addresses[0])
-        await client.register(nick)
-        await client.join("#lobby")
-        clients.append(client)
-    return clients
+    return [await IrcClient.registered(server.addresses[0], nick, "#lobby") for nick in nicks]
 
 
 def _privmsgs(client: IrcClient) -> list[str]:
@@ -243,9 +237,7 @@ async def test_a_member_who_stops_reading_is_dropped_while_readers_get_every_mes
 ) -> None:
     server = await make_server(sendq=20_000)
     address = server.addresses[0]
-    stalled = await IrcClient.connect(address, rcvbuf=4096)
-    await stalled.register("stalled")
-    await stalled.join("#lobby")
+    stalled = await IrcClient.registered(address, "stalled", "#lobby", rcvbuf=4096)
     reader, flooder = await _lobby(server, "reader", "flooder")
     # From here on, nothing reads from ``stalled``.
 

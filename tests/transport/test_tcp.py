@@ -30,9 +30,8 @@ async def connect(server: ChinwagServer) -> AsyncIterator[Connect]:
     clients: list[IrcClient] = []
 
     async def make(nick: str) -> IrcClient:
-        client = await IrcClient.connect(server.addresses[0])
+        client = await IrcClient.registered(server.addresses[0], nick)
         clients.append(client)
-        await client.register(nick)
         return client
 
     yield make
@@ -182,8 +181,7 @@ async def test_a_full_server_says_so_and_closes_the_extra_connection(
     make_server: ServerFactory,
 ) -> None:
     server = await make_server(max_clients=1)
-    ana = await IrcClient.connect(server.addresses[0])
-    await ana.register("ana")
+    ana = await IrcClient.registered(server.addresses[0], "ana")
 
     extra = await IrcClient.connect(server.addresses[0])
     rest = await extra.expect_closed()

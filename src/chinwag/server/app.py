@@ -62,7 +62,7 @@ class ChinwagServer:
             self._servers.append(server)
         self._ticker = asyncio.create_task(self._tick_forever())
         for host, port in self.addresses:
-            log.info("listening on %s:%d", host, port)
+            log.debug("listening on %s:%d", host, port)
 
     async def _tick_forever(self) -> None:
         while True:

@@ -181,14 +181,8 @@ class ServerCore:
         """Remove ``user`` from every channel and the network, telling those who share one."""
         network = self.network
         if not self._shutting_down:
-            recipients = [
-                session
-                for other in network.neighbours(user)
-                if other is not user
-                for session in other.sessions
-            ]
             quit_ = Message("QUIT", (reason,), user.source, event_tags(user.account))
-            deliver(recipients, quit_)
+            deliver(network.neighbour_sessions(user), quit_)
         for channel in list(user.channels.values()):
             del channel.members[user]
             if not channel.members:
@@ -218,13 +212,8 @@ class ServerCore:
     def _end(self, session: Session, reason: str) -> None:
         session.closed = True
         self.network.sessions.pop(session.id, None)
-        for nick in session.monitoring:
-            watchers = self.network.monitors.get(nick)
-            if watchers is not None:
-                watchers.discard(session)
-                if not watchers:
-                    del self.network.monitors[nick]
-        session.monitoring.clear()
+        for nick in list(session.monitoring):
+            presence.unwatch(self.network, session, nick)
         user = session.user
         if user is not None:
             user.sessions.remove(session)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.replies import ReplyBuffer, safe_param
-from chinwag.server.state import Network, Session, User
+from chinwag.server.state import Channel, Network, Session, User
 
 if TYPE_CHECKING:
     from chinwag.server.core import ServerCore
@@ -64,6 +64,22 @@ class Context:
         # Context often echoes the peer's input; what cannot be a middle parameter shows as *.
         params = (command, code, *(safe_param(item) for item in context), description)
         self.reply.add(Message(kind, params, self.server.name))
+
+
+def existing_user(ctx: Context, nick: str) -> User | None:
+    """The user called ``nick``, or ``None`` after replying ERR_NOSUCHNICK."""
+    user = ctx.network.find_user(nick)
+    if user is None:
+        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+    return user
+
+
+def existing_channel(ctx: Context, name: str) -> Channel | None:
+    """The channel called ``name``, or ``None`` after replying ERR_NOSUCHCHANNEL."""
+    channel = ctx.network.find_channel(name)
+    if channel is None:
+        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+    return channel
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,14 @@
 
 References: https://ircv3.net/specs/extensions/monitor (RPL_MONONLINE/RPL_MONOFFLINE),
 https://ircv3.net/specs/extensions/away-notify, extended-monitor. Called by registration,
-NICK, QUIT and AWAY handlers and by the server core when a session ends.
+NICK, QUIT and AWAY handlers and by the server core when a session ends. The monitor lists
+themselves (:func:`watch`, :func:`unwatch`) are kept here too, for MONITOR and session ends.
 """
 
 from __future__ import annotations
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.casemap import fold
+from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
 from chinwag.server.replies import deliver, event_tags
 from chinwag.server.state import Network, Session, User
@@ -16,6 +17,22 @@ from chinwag.server.state import Network, Session, User
 
 def _watchers(network: Network, nick: str) -> set[Session]:
     return network.monitors.get(fold(nick), set())
+
+
+def watch(network: Network, session: Session, nick: Folded) -> None:
+    """Add ``nick`` to ``session``'s monitor list and the network's index."""
+    session.monitoring.add(nick)
+    network.monitors.setdefault(nick, set()).add(session)
+
+
+def unwatch(network: Network, session: Session, nick: Folded) -> None:
+    """Remove ``nick`` from ``session``'s monitor list and the network's index."""
+    session.monitoring.discard(nick)
+    watchers = network.monitors.get(nick)
+    if watchers is not None:
+        watchers.discard(session)
+        if not watchers:
+            del network.monitors[nick]
 
 
 def monitor_online(network: Network, user: User) -> None:
@@ -53,13 +70,7 @@ def extended_monitor_recipients(network: Network, user: User, cap: str) -> list[
 def notify_neighbours(network: Network, user: User, message: Message, cap: str) -> None:
     """Send ``message`` about ``user`` to everyone who shares a channel and has ``cap``,
     and to extended-monitor watchers with ``cap``; the user's own sessions excluded."""
-    recipients = [
-        session
-        for other in network.neighbours(user)
-        if other is not user
-        for session in other.sessions
-        if session.has(cap)
-    ]
+    recipients = [session for session in network.neighbour_sessions(user) if session.has(cap)]
     recipients.extend(extended_monitor_recipients(network, user, cap))
     deliver(recipients, message)
 

@@ -33,6 +33,10 @@ _TAG_BIT = {"time": TAG_SERVER_TIME, "account": TAG_ACCOUNT, "batch": TAG_BATCH,
 
 _batch_ids = itertools.count(1)
 
+LIST_BUDGET = 400
+"""Bytes of list items (names, channels, nicks, capabilities) per reply line, leaving room
+for the prefix and the other parameters."""
+
 
 def server_time(timestamp: float | None = None) -> str:
     """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
@@ -98,6 +102,12 @@ def send(session: Session, message: Message) -> None:
     session.outbox.write(serialize_for(message, session.tag_mask))
 
 
+def sendable(param: str) -> bool:
+    """Whether ``param`` can be sent as a middle parameter: non-empty, no space, no leading
+    ``:``."""
+    return bool(param) and param[0] != ":" and " " not in param
+
+
 def safe_param(param: str) -> str:
     """``param`` if it can be sent as a middle parameter, else ``*``.
 
@@ -105,9 +115,25 @@ def safe_param(param: str) -> str:
     cannot be a middle parameter (empty, starting with ``:``, holding a space) the reply
     shows ``*`` in its place, as Ergo's ``SafeErrorParam`` does.
     """
-    if not param or param[0] == ":" or " " in param:
-        return "*"
-    return param
+    return param if sendable(param) else "*"
+
+
+def pack(items: Iterable[str], budget: int = LIST_BUDGET) -> list[list[str]]:
+    """``items`` in order, grouped so each group fits one reply line.
+
+    Each item counts its length plus one for the separator; a group is closed when the next
+    item would take it past ``budget``. An item longer than the budget gets a group of its
+    own. No items give no groups (a caller that must still send one line adds it).
+    """
+    groups: list[list[str]] = []
+    size = 0
+    for item in items:
+        if not groups or size + len(item) + 1 > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += len(item) + 1
+    return groups
 
 
 class ReplyBuffer:

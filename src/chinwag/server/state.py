@@ -298,6 +298,15 @@ class Network:
             seen.update(channel.members)
         return seen
 
+    def neighbour_sessions(self, user: User) -> list[Session]:
+        """The sessions of every other user sharing at least one channel with ``user``."""
+        return [
+            session
+            for other in self.neighbours(user)
+            if other is not user
+            for session in other.sessions
+        ]
+
     @property
     def operator_count(self) -> int:
         """How many users are operators."""

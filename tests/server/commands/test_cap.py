@@ -12,10 +12,6 @@ from tests.server.harness import Client, Harness
 ALL_NAMES = " ".join(cap.name for cap in CAPABILITIES)
 
 
-def lines(client: Client) -> list[tuple[str, ...]]:
-    return [(message.command, *message.params) for message in client.take()]
-
-
 def enabled(client: Client) -> set[str]:
     return set(client.session.caps)
 
@@ -23,23 +19,23 @@ def enabled(client: Client) -> set[str]:
 def test_ls_lists_every_capability() -> None:
     client = Harness().connect()
     client.send("CAP LS")
-    assert lines(client) == [("CAP", "*", "LS", ALL_NAMES)]
+    assert client.lines() == [("CAP", "*", "LS", ALL_NAMES)]
 
 
 def test_ls_302_lists_with_values_and_enables_cap_notify() -> None:
     client = Harness().connect()
     client.send("CAP LS 302")
-    assert lines(client) == [
+    assert client.lines() == [
         ("CAP", "*", "LS", " ".join(cap.advertised(302) for cap in CAPABILITIES))
     ]
     client.send("CAP LIST")
-    assert lines(client) == [("CAP", "*", "LIST", "cap-notify")]
+    assert client.lines() == [("CAP", "*", "LIST", "cap-notify")]
 
 
 def test_plain_ls_does_not_enable_cap_notify() -> None:
     client = Harness().connect()
     client.send("CAP LS", "CAP LIST")
-    assert lines(client)[-1] == ("CAP", "*", "LIST", "")
+    assert client.lines()[-1] == ("CAP", "*", "LIST", "")
 
 
 def test_subcommands_are_case_insensitive() -> None:
@@ -51,35 +47,35 @@ def test_subcommands_are_case_insensitive() -> None:
 def test_req_acks_and_enables_all_requested() -> None:
     client = Harness().connect()
     client.send("CAP REQ :server-time message-tags")
-    assert lines(client) == [("CAP", "*", "ACK", "server-time message-tags")]
+    assert client.lines() == [("CAP", "*", "ACK", "server-time message-tags")]
     assert enabled(client) == {"server-time", "message-tags"}
 
 
 def test_req_with_an_unknown_name_is_naked_entirely() -> None:
     client = Harness().connect()
     client.send("CAP REQ :server-time no-such-cap message-tags")
-    assert lines(client) == [("CAP", "*", "NAK", "server-time no-such-cap message-tags")]
+    assert client.lines() == [("CAP", "*", "NAK", "server-time no-such-cap message-tags")]
     assert enabled(client) == set()
 
 
 def test_nak_leaves_earlier_caps_alone() -> None:
     client = Harness().connect()
     client.send("CAP REQ :batch", "CAP REQ :-batch bogus")
-    assert [line[2] for line in lines(client)] == ["ACK", "NAK"]
+    assert [line[2] for line in client.lines()] == ["ACK", "NAK"]
     assert enabled(client) == {"batch"}
 
 
 def test_req_can_disable_with_a_minus() -> None:
     client = Harness().connect()
     client.send("CAP REQ :batch server-time", "CAP REQ :-batch")
-    assert lines(client)[-1] == ("CAP", "*", "ACK", "-batch")
+    assert client.lines()[-1] == ("CAP", "*", "ACK", "-batch")
     assert enabled(client) == {"server-time"}
 
 
 def test_list_shows_what_is_enabled() -> None:
     client = Harness().connect()
     client.send("CAP REQ :server-time batch", "CAP LIST")
-    (listed,) = lines(client)[-1:]
+    (listed,) = client.lines()[-1:]
     assert listed[:3] == ("CAP", "*", "LIST")
     assert set(listed[3].split()) == {"server-time", "batch"}
 
@@ -89,45 +85,45 @@ def test_cap_notify_is_sticky_after_ls_302() -> None:
     client.send("CAP LS 302")
     client.take()
     client.send("CAP REQ :-cap-notify")
-    assert lines(client) == [("CAP", "*", "NAK", "-cap-notify")]
+    assert client.lines() == [("CAP", "*", "NAK", "-cap-notify")]
     assert "cap-notify" in enabled(client)
 
 
 def test_cap_notify_can_be_dropped_by_pre_302_clients() -> None:
     client = Harness().connect()
     client.send("CAP REQ :cap-notify", "CAP REQ :-cap-notify")
-    assert [line[2] for line in lines(client)] == ["ACK", "ACK"]
+    assert [line[2] for line in client.lines()] == ["ACK", "ACK"]
     assert enabled(client) == set()
 
 
 def test_req_without_caps_is_461() -> None:
     client = Harness().connect()
     client.send("CAP REQ")
-    assert lines(client) == [("461", "*", "CAP", "Not enough parameters")]
+    assert client.lines() == [("461", "*", "CAP", "Not enough parameters")]
 
 
 def test_cap_without_subcommand_is_461() -> None:
     client = Harness().connect()
     client.send("CAP")
-    assert lines(client) == [("461", "*", "CAP", "Not enough parameters")]
+    assert client.lines() == [("461", "*", "CAP", "Not enough parameters")]
 
 
 def test_unknown_subcommand_is_410() -> None:
     client = Harness().connect()
     client.send("CAP FROB")
-    assert lines(client) == [("410", "*", "FROB", "Invalid CAP command")]
+    assert client.lines() == [("410", "*", "FROB", "Invalid CAP command")]
 
 
 def test_replies_address_the_nick_once_known() -> None:
     client = Harness().connect()
     client.send("NICK ana", "CAP LS")
-    assert lines(client)[0][:3] == ("CAP", "ana", "LS")
+    assert client.lines()[0][:3] == ("CAP", "ana", "LS")
 
 
 def test_caps_can_change_after_registration_without_a_new_welcome() -> None:
     ana = Harness().client("ana")
     ana.send("CAP LS 302", "CAP REQ :echo-message", "CAP END")
-    assert [line[2] for line in lines(ana)] == ["LS", "ACK"]
+    assert [line[2] for line in ana.lines()] == ["LS", "ACK"]
     assert "echo-message" in enabled(ana)
 
 
@@ -152,7 +148,7 @@ def test_long_ls_302_is_split_with_continuation_markers(monkeypatch: pytest.Monk
     monkeypatch.setattr(cap_module, "CAPABILITIES", many)
     client = Harness().connect()
     client.send("CAP LS 302")
-    replies = lines(client)
+    replies = client.lines()
     assert len(replies) > 1
     assert all(reply[:4] == ("CAP", "*", "LS", "*") for reply in replies[:-1])
     assert replies[-1][:3] == ("CAP", "*", "LS") and len(replies[-1]) == 4

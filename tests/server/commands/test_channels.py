@@ -10,40 +10,12 @@ import time
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.state import Channel, User
 from tests.server.harness import Client, Harness
-
-
-def replies(client: Client) -> list[tuple[str, tuple[str, ...]]]:
-    """What the client received since the last read, as (command, params) pairs."""
-    return [(message.command, message.params) for message in client.take()]
 
 
 def only(client: Client, command: str) -> list[Message]:
     """The messages with this command the client received since the last read."""
     return [message for message in client.take() if message.command == command]
-
-
-def channel_of(h: Harness, name: str = "#room") -> Channel:
-    channel = h.core.network.find_channel(name)
-    assert channel is not None
-    return channel
-
-
-def user_of(h: Harness, nick: str) -> User:
-    user = h.core.network.find_user(nick)
-    assert user is not None
-    return user
-
-
-def room(h: Harness, *nicks: str, channel: str = "#room") -> list[Client]:
-    """Clients who all joined ``channel`` (the first one created it); their inboxes emptied."""
-    clients = [h.client(nick) for nick in nicks]
-    for client in clients:
-        client.send(f"JOIN {channel}")
-    for client in clients:
-        client.take()
-    return clients
 
 
 # -- JOIN -------------------------------------------------------------------------------------
@@ -53,7 +25,7 @@ def test_join_sends_join_then_names_and_first_joiner_is_operator() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("JOIN #room")
-    assert replies(ana) == [
+    assert ana.replies() == [
         ("JOIN", ("#room",)),
         (n.RPL_NAMREPLY, ("ana", "=", "#room", "@ana")),
         (n.RPL_ENDOFNAMES, ("ana", "#room", "End of /NAMES list")),
@@ -62,7 +34,7 @@ def test_join_sends_join_then_names_and_first_joiner_is_operator() -> None:
 
 def test_join_of_existing_channel_sends_topic_before_names_and_tells_members() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("TOPIC #room :Welcome")
     ana.take()
     bo = h.client("bo")
@@ -86,20 +58,20 @@ def test_join_bad_channel_name_is_refused() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("JOIN room")
-    assert replies(ana) == [(n.ERR_BADCHANMASK, ("ana", "room", "Bad Channel Mask"))]
+    assert ana.replies() == [(n.ERR_BADCHANMASK, ("ana", "room", "Bad Channel Mask"))]
 
 
 def test_join_keyed_channel_requires_the_key() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +k sesame")
     bo = h.client("bo")
     bo.send("JOIN #room")
-    assert replies(bo) == [(n.ERR_BADCHANNELKEY, ("bo", "#room", "Cannot join channel (+k)"))]
+    assert bo.replies() == [(n.ERR_BADCHANNELKEY, ("bo", "#room", "Cannot join channel (+k)"))]
     bo.send("JOIN #room wrong")
-    assert replies(bo)[0][0] == n.ERR_BADCHANNELKEY
+    assert bo.replies()[0][0] == n.ERR_BADCHANNELKEY
     bo.send("JOIN #room sesame")
-    assert replies(bo)[0] == ("JOIN", ("#room",))
+    assert bo.replies()[0] == ("JOIN", ("#room",))
 
 
 def test_join_uses_keys_in_order_of_channels() -> None:
@@ -108,67 +80,67 @@ def test_join_uses_keys_in_order_of_channels() -> None:
     ana.send("JOIN #a,#b", "MODE #a +k one", "MODE #b +k two")
     bo = h.client("bo")
     bo.send("JOIN #a,#b one,two")
-    assert [p for c, p in replies(bo) if c == "JOIN"] == [("#a",), ("#b",)]
+    assert [p for c, p in bo.replies() if c == "JOIN"] == [("#a",), ("#b",)]
 
 
 def test_join_invite_only_channel_is_refused_without_invitation() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +i")
     bo = h.client("bo")
     bo.send("JOIN #room")
-    assert replies(bo) == [(n.ERR_INVITEONLYCHAN, ("bo", "#room", "Cannot join channel (+i)"))]
+    assert bo.replies() == [(n.ERR_INVITEONLYCHAN, ("bo", "#room", "Cannot join channel (+i)"))]
 
 
 def test_join_full_channel_is_refused() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("MODE #room +l 2")
     cy = h.client("cy")
     cy.send("JOIN #room")
-    assert replies(cy) == [(n.ERR_CHANNELISFULL, ("cy", "#room", "Cannot join channel (+l)"))]
+    assert cy.replies() == [(n.ERR_CHANNELISFULL, ("cy", "#room", "Cannot join channel (+l)"))]
 
 
 def test_join_banned_user_is_refused() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +b bo")
     bo = h.client("bo")
     bo.send("JOIN #room")
-    assert replies(bo) == [(n.ERR_BANNEDFROMCHAN, ("bo", "#room", "Cannot join channel (+b)"))]
+    assert bo.replies() == [(n.ERR_BANNEDFROMCHAN, ("bo", "#room", "Cannot join channel (+b)"))]
 
 
 def test_join_ban_matches_wildcard_host_mask() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +b *!*@127.0.0.*")
     bo = h.client("bo")
     bo.send("JOIN #room")
-    assert replies(bo)[0][0] == n.ERR_BANNEDFROMCHAN
+    assert bo.replies()[0][0] == n.ERR_BANNEDFROMCHAN
 
 
 def test_join_zero_parts_every_channel() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     ana.send("JOIN #other")
     ana.take()
     ana.send("JOIN 0")
-    assert sorted(p for c, p in replies(ana) if c == "PART") == [("#other",), ("#room",)]
-    assert replies(bo) == [("PART", ("#room",))]
+    assert sorted(p for c, p in ana.replies() if c == "PART") == [("#other",), ("#room",)]
+    assert bo.replies() == [("PART", ("#room",))]
     assert h.core.network.find_channel("#other") is None
-    assert not user_of(h, "ana").channels
+    assert not h.user("ana").channels
 
 
 def test_join_twice_does_nothing() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("JOIN #room")
     assert ana.take() == []
 
 
 def test_extended_join_shows_account_and_real_name() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ext = h.client("ext", caps=["extended-join"])
     ext.send("JOIN #room")
     assert ext.take()[0].params == ("#room", "*", "ext Example")
@@ -181,61 +153,61 @@ def test_extended_join_shows_account_and_real_name() -> None:
 
 def test_names_multi_prefix_shows_every_prefix_highest_first() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("MODE #room +v ana")
     ana.take()
     multi = h.client("multi", caps=["multi-prefix"])
     multi.send("NAMES #room")
-    assert replies(multi)[0] == (n.RPL_NAMREPLY, ("multi", "=", "#room", "@+ana bo"))
+    assert multi.replies()[0] == (n.RPL_NAMREPLY, ("multi", "=", "#room", "@+ana bo"))
     plain = h.client("plain")
     plain.send("NAMES #room")
-    assert replies(plain)[0] == (n.RPL_NAMREPLY, ("plain", "=", "#room", "@ana bo"))
+    assert plain.replies()[0] == (n.RPL_NAMREPLY, ("plain", "=", "#room", "@ana bo"))
 
 
 def test_names_userhost_in_names_shows_full_masks() -> None:
     h = Harness()
-    room(h, "ana")
+    h.room("ana")
     uhn = h.client("uhn", caps=["userhost-in-names"])
     uhn.send("NAMES #room")
-    assert replies(uhn)[0] == (n.RPL_NAMREPLY, ("uhn", "=", "#room", "@ana!~ana@127.0.0.1"))
+    assert uhn.replies()[0] == (n.RPL_NAMREPLY, ("uhn", "=", "#room", "@ana!~ana@127.0.0.1"))
 
 
 def test_names_of_secret_channel_is_hidden_from_non_members() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +s")
     ana.send("NAMES #room")
-    assert replies(ana)[-2] == (n.RPL_NAMREPLY, ("ana", "@", "#room", "@ana"))
+    assert ana.replies()[-2] == (n.RPL_NAMREPLY, ("ana", "@", "#room", "@ana"))
     bo = h.client("bo")
     bo.send("NAMES #room")
-    assert replies(bo) == [(n.RPL_ENDOFNAMES, ("bo", "#room", "End of /NAMES list"))]
+    assert bo.replies() == [(n.RPL_ENDOFNAMES, ("bo", "#room", "End of /NAMES list"))]
 
 
 def test_names_hides_invisible_users_from_non_members() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("MODE ana +i")
     cy = h.client("cy")
     cy.send("NAMES #room")
-    assert replies(cy)[0] == (n.RPL_NAMREPLY, ("cy", "=", "#room", "bo"))
+    assert cy.replies()[0] == (n.RPL_NAMREPLY, ("cy", "=", "#room", "bo"))
 
 
 def test_part_tells_members_and_removes_empty_channel() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     bo.send("PART #room :bye now")
-    assert replies(bo) == [("PART", ("#room", "bye now"))]
-    assert replies(ana) == [("PART", ("#room", "bye now"))]
+    assert bo.replies() == [("PART", ("#room", "bye now"))]
+    assert ana.replies() == [("PART", ("#room", "bye now"))]
     ana.send("PART #room")
     assert h.core.network.find_channel("#room") is None
 
 
 def test_part_channel_not_joined() -> None:
     h = Harness()
-    room(h, "ana")
+    h.room("ana")
     bo = h.client("bo")
     bo.send("PART #room,#nowhere")
-    assert replies(bo) == [
+    assert bo.replies() == [
         (n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel")),
         (n.ERR_NOSUCHCHANNEL, ("bo", "#nowhere", "No such channel")),
     ]
@@ -246,14 +218,14 @@ def test_part_channel_not_joined() -> None:
 
 def test_topic_query_without_topic_gives_rpl_notopic() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("TOPIC #room")
-    assert replies(ana) == [(n.RPL_NOTOPIC, ("ana", "#room", "No topic is set"))]
+    assert ana.replies() == [(n.RPL_NOTOPIC, ("ana", "#room", "No topic is set"))]
 
 
 def test_topic_set_is_broadcast_to_every_member_including_the_setter() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     ana.send("TOPIC #room :Hello there")
     for client in (ana, bo):
         got = client.take()
@@ -264,12 +236,12 @@ def test_topic_set_is_broadcast_to_every_member_including_the_setter() -> None:
 
 def test_topic_query_gives_topic_and_who_set_it_when() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     before = int(time.time())
     ana.send("TOPIC #room :Hello there")
     bo.take()
     bo.send("TOPIC #room")
-    got = replies(bo)
+    got = bo.replies()
     assert got[0] == (n.RPL_TOPIC, ("bo", "#room", "Hello there"))
     command, params = got[1]
     assert command == n.RPL_TOPICWHOTIME
@@ -279,84 +251,86 @@ def test_topic_query_gives_topic_and_who_set_it_when() -> None:
 
 def test_topic_on_protected_channel_requires_channel_operator() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     bo.send("TOPIC #room :mine now")
-    assert replies(bo) == [(n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))]
-    assert replies(ana) == []
-    assert channel_of(h).topic == ""
+    assert bo.replies() == [
+        (n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))
+    ]
+    assert ana.replies() == []
+    assert h.channel("#room").topic == ""
 
 
 def test_topic_on_unprotected_channel_may_be_set_by_any_member() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     ana.send("MODE #room -t")
     bo.take()
     bo.send("TOPIC #room :mine now")
-    assert replies(bo) == [("TOPIC", ("#room", "mine now"))]
+    assert bo.replies() == [("TOPIC", ("#room", "mine now"))]
 
 
 def test_topic_set_by_non_member_is_refused() -> None:
     h = Harness()
-    room(h, "ana")
+    h.room("ana")
     bo = h.client("bo")
     bo.send("TOPIC #room :hi")
-    assert replies(bo) == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
+    assert bo.replies() == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
 
 
 def test_topic_of_public_channel_may_be_read_by_non_member() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("TOPIC #room :public")
     bo = h.client("bo")
     bo.send("TOPIC #room")
-    assert replies(bo)[0] == (n.RPL_TOPIC, ("bo", "#room", "public"))
+    assert bo.replies()[0] == (n.RPL_TOPIC, ("bo", "#room", "public"))
 
 
 def test_topic_of_secret_channel_is_hidden_from_non_member() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +s", "TOPIC #room :hush")
     bo = h.client("bo")
     bo.send("TOPIC #room")
-    assert replies(bo) == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
+    assert bo.replies() == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
 
 
 def test_topic_of_unknown_channel() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("TOPIC #nowhere")
-    assert replies(ana) == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
+    assert ana.replies() == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
 
 
 def test_topic_without_parameters_needs_more_params() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("TOPIC")
-    assert replies(ana) == [(n.ERR_NEEDMOREPARAMS, ("ana", "TOPIC", "Not enough parameters"))]
+    assert ana.replies() == [(n.ERR_NEEDMOREPARAMS, ("ana", "TOPIC", "Not enough parameters"))]
 
 
 def test_topic_is_truncated_to_topiclen() -> None:
     h = Harness(topiclen=5)
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("TOPIC #room :abcdefghij")
-    assert replies(ana) == [("TOPIC", ("#room", "abcde"))]
+    assert ana.replies() == [("TOPIC", ("#room", "abcde"))]
 
 
 def test_empty_topic_clears_it() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     ana.send("TOPIC #room :something")
     ana.take()
     bo.take()
     ana.send("TOPIC #room :")
-    assert replies(bo) == [("TOPIC", ("#room", ""))]
+    assert bo.replies() == [("TOPIC", ("#room", ""))]
     bo.send("TOPIC #room")
-    assert replies(bo) == [(n.RPL_NOTOPIC, ("bo", "#room", "No topic is set"))]
+    assert bo.replies() == [(n.RPL_NOTOPIC, ("bo", "#room", "No topic is set"))]
 
 
 def test_topic_change_carries_server_time_and_msgid() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     tagged = h.client("tagged", caps=["server-time", "message-tags"])
     tagged.send("JOIN #room")
     tagged.take()
@@ -371,12 +345,12 @@ def test_topic_change_carries_server_time_and_msgid() -> None:
 
 def test_list_shows_every_channel_with_count_and_topic() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("TOPIC #room :chat here", "JOIN #empty")
     ana.take()
     cy = h.client("cy")
     cy.send("LIST")
-    got = replies(cy)
+    got = cy.replies()
     assert got[0] == (n.RPL_LISTSTART, ("cy", "Channel", "Users  Name"))
     assert sorted(got[1:-1]) == [
         (n.RPL_LIST, ("cy", "#empty", "1", "")),
@@ -387,16 +361,16 @@ def test_list_shows_every_channel_with_count_and_topic() -> None:
 
 def test_list_hides_secret_channels_from_non_members() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("MODE #room +s")
     ana.take()
     bo = h.client("bo")
     bo.send("LIST")
-    assert [c for c, _ in replies(bo)] == [n.RPL_LISTSTART, n.RPL_LISTEND]
+    assert [c for c, _ in bo.replies()] == [n.RPL_LISTSTART, n.RPL_LISTEND]
     bo.send("LIST #room")
-    assert [c for c, _ in replies(bo)] == [n.RPL_LISTSTART, n.RPL_LISTEND]
+    assert [c for c, _ in bo.replies()] == [n.RPL_LISTSTART, n.RPL_LISTEND]
     ana.send("LIST")
-    assert (n.RPL_LIST, ("ana", "#room", "1", "")) in replies(ana)
+    assert (n.RPL_LIST, ("ana", "#room", "1", "")) in ana.replies()
 
 
 def test_list_of_named_channels_shows_only_those() -> None:
@@ -405,20 +379,20 @@ def test_list_of_named_channels_shows_only_those() -> None:
     ana.send("JOIN #a,#b,#c")
     ana.take()
     ana.send("LIST #a,#C,#missing")
-    assert [p[1] for c, p in replies(ana) if c == n.RPL_LIST] == ["#a", "#c"]
+    assert [p[1] for c, p in ana.replies() if c == n.RPL_LIST] == ["#a", "#c"]
 
 
 def test_list_filters_by_user_count_with_elist_u() -> None:
     h = Harness()
-    room(h, "ana", "bo", "cy", channel="#big")
-    room(h, "dee", channel="#small")
+    h.room("ana", "bo", "cy", channel="#big")
+    h.room("dee", channel="#small")
     eve = h.client("eve")
     eve.send("LIST >2")
-    assert [p[1] for c, p in replies(eve) if c == n.RPL_LIST] == ["#big"]
+    assert [p[1] for c, p in eve.replies() if c == n.RPL_LIST] == ["#big"]
     eve.send("LIST <2")
-    assert [p[1] for c, p in replies(eve) if c == n.RPL_LIST] == ["#small"]
+    assert [p[1] for c, p in eve.replies() if c == n.RPL_LIST] == ["#small"]
     eve.send("LIST #big,#small <4,>1")
-    assert [p[1] for c, p in replies(eve) if c == n.RPL_LIST] == ["#big"]
+    assert [p[1] for c, p in eve.replies() if c == n.RPL_LIST] == ["#big"]
 
 
 # -- KICK -------------------------------------------------------------------------------------
@@ -426,43 +400,45 @@ def test_list_filters_by_user_count_with_elist_u() -> None:
 
 def test_kick_requires_channel_operator() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     bo.send("KICK #room ana")
-    assert replies(bo) == [(n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))]
+    assert bo.replies() == [
+        (n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))
+    ]
     assert ana.take() == []
-    assert user_of(h, "ana") in channel_of(h).members
+    assert h.user("ana") in h.channel("#room").members
 
 
 def test_kick_removes_the_user_and_tells_every_member() -> None:
     h = Harness()
-    ana, bo, cy = room(h, "ana", "bo", "cy")
+    ana, bo, cy = h.room("ana", "bo", "cy")
     ana.send("KICK #room bo :behave")
     expected = [("KICK", "ana!~ana@127.0.0.1", ("#room", "bo", "behave"))]
     for client in (ana, bo, cy):
         assert [(m.command, m.source, m.params) for m in client.take()] == expected
-    assert [user.nick for user in channel_of(h).members] == ["ana", "cy"]
-    assert "#room" not in user_of(h, "bo").channels
+    assert [user.nick for user in h.channel("#room").members] == ["ana", "cy"]
+    assert "#room" not in h.user("bo").channels
 
 
 def test_kick_without_comment_uses_the_kickers_nick() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("KICK #room bo")
-    assert replies(ana) == [("KICK", ("#room", "bo", "ana"))]
+    assert ana.replies() == [("KICK", ("#room", "bo", "ana"))]
 
 
 def test_kick_comment_is_truncated_to_kicklen() -> None:
     h = Harness(kicklen=4)
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("KICK #room bo :go away now")
-    assert replies(ana) == [("KICK", ("#room", "bo", "go a"))]
+    assert ana.replies() == [("KICK", ("#room", "bo", "go a"))]
 
 
 def test_kick_several_users_sends_one_kick_each() -> None:
     h = Harness()
-    ana, _bo, _cy = room(h, "ana", "bo", "cy")
+    ana, _bo, _cy = h.room("ana", "bo", "cy")
     ana.send("KICK #room bo,cy :out")
-    assert replies(ana) == [
+    assert ana.replies() == [
         ("KICK", ("#room", "bo", "out")),
         ("KICK", ("#room", "cy", "out")),
     ]
@@ -470,41 +446,41 @@ def test_kick_several_users_sends_one_kick_each() -> None:
 
 def test_kick_user_not_in_channel() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     h.client("bo")
     ana.send("KICK #room bo")
-    assert replies(ana) == [
+    assert ana.replies() == [
         (n.ERR_USERNOTINCHANNEL, ("ana", "bo", "#room", "They aren't on that channel"))
     ]
 
 
 def test_kick_unknown_nick() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("KICK #room ghost")
-    assert replies(ana) == [(n.ERR_NOSUCHNICK, ("ana", "ghost", "No such nick/channel"))]
+    assert ana.replies() == [(n.ERR_NOSUCHNICK, ("ana", "ghost", "No such nick/channel"))]
 
 
 def test_kick_by_non_member_is_refused() -> None:
     h = Harness()
-    room(h, "ana")
+    h.room("ana")
     bo = h.client("bo")
     bo.send("KICK #room ana")
-    assert replies(bo) == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
+    assert bo.replies() == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
 
 
 def test_kick_on_unknown_channel() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("KICK #nowhere bo")
-    assert replies(ana) == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
+    assert ana.replies() == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
 
 
 def test_kick_needs_a_channel_and_a_user() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("KICK #room")
-    assert replies(ana) == [(n.ERR_NEEDMOREPARAMS, ("ana", "KICK", "Not enough parameters"))]
+    assert ana.replies() == [(n.ERR_NEEDMOREPARAMS, ("ana", "KICK", "Not enough parameters"))]
 
 
 # -- INVITE -----------------------------------------------------------------------------------
@@ -512,10 +488,10 @@ def test_kick_needs_a_channel_and_a_user() -> None:
 
 def test_invite_replies_rpl_inviting_and_sends_invite_to_the_target() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     bo = h.client("bo")
     ana.send("INVITE bo #room")
-    assert replies(ana) == [(n.RPL_INVITING, ("ana", "bo", "#room"))]
+    assert ana.replies() == [(n.RPL_INVITING, ("ana", "bo", "#room"))]
     assert [(m.command, m.source, m.params) for m in bo.take()] == [
         ("INVITE", "ana!~ana@127.0.0.1", ("bo", "#room"))
     ]
@@ -523,61 +499,63 @@ def test_invite_replies_rpl_inviting_and_sends_invite_to_the_target() -> None:
 
 def test_invitation_lets_the_user_into_an_invite_only_channel_once() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     bo = h.client("bo")
     ana.send("MODE #room +i", "INVITE bo #room")
     bo.take()
     bo.send("JOIN #room")
-    assert replies(bo)[0] == ("JOIN", ("#room",))
+    assert bo.replies()[0] == ("JOIN", ("#room",))
     bo.send("PART #room", "JOIN #room")
-    assert replies(bo)[-1][0] == n.ERR_INVITEONLYCHAN
+    assert bo.replies()[-1][0] == n.ERR_INVITEONLYCHAN
 
 
 def test_invitation_bypasses_limit_and_ban_but_not_key() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     bo = h.client("bo")
     cy = h.client("cy")
     ana.send("MODE #room +lb 1 bo", "INVITE bo #room")
     bo.take()
     bo.send("JOIN #room")
-    assert replies(bo)[0] == ("JOIN", ("#room",))
+    assert bo.replies()[0] == ("JOIN", ("#room",))
     ana.send("MODE #room -l+k sesame", "INVITE cy #room")
     cy.take()
     cy.send("JOIN #room")
-    assert replies(cy)[0][0] == n.ERR_BADCHANNELKEY
+    assert cy.replies()[0][0] == n.ERR_BADCHANNELKEY
 
 
 def test_invite_to_invite_only_channel_requires_channel_operator() -> None:
     h = Harness()
-    ana, bo = room(h, "ana", "bo")
+    ana, bo = h.room("ana", "bo")
     ana.send("MODE #room +i")
     h.client("cy")
     bo.take()
     bo.send("INVITE cy #room")
-    assert replies(bo) == [(n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))]
+    assert bo.replies() == [
+        (n.ERR_CHANOPRIVSNEEDED, ("bo", "#room", "You're not channel operator"))
+    ]
 
 
 def test_invite_to_open_channel_may_come_from_any_member() -> None:
     h = Harness()
-    _ana, bo = room(h, "ana", "bo")
+    _ana, bo = h.room("ana", "bo")
     h.client("cy")
     bo.send("INVITE cy #room")
-    assert replies(bo) == [(n.RPL_INVITING, ("bo", "cy", "#room"))]
+    assert bo.replies() == [(n.RPL_INVITING, ("bo", "cy", "#room"))]
 
 
 def test_invite_of_user_already_on_channel() -> None:
     h = Harness()
-    ana, _bo = room(h, "ana", "bo")
+    ana, _bo = h.room("ana", "bo")
     ana.send("INVITE BO #room")
-    assert replies(ana) == [(n.ERR_USERONCHANNEL, ("ana", "bo", "#room", "is already on channel"))]
+    assert ana.replies() == [(n.ERR_USERONCHANNEL, ("ana", "bo", "#room", "is already on channel"))]
 
 
 def test_invite_of_unknown_nick() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     ana.send("INVITE ghost #room")
-    assert replies(ana) == [(n.ERR_NOSUCHNICK, ("ana", "ghost", "No such nick/channel"))]
+    assert ana.replies() == [(n.ERR_NOSUCHNICK, ("ana", "ghost", "No such nick/channel"))]
 
 
 def test_invite_to_unknown_channel() -> None:
@@ -585,25 +563,25 @@ def test_invite_to_unknown_channel() -> None:
     ana = h.client("ana")
     h.client("bo")
     ana.send("INVITE bo #nowhere")
-    assert replies(ana) == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
+    assert ana.replies() == [(n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel"))]
 
 
 def test_invite_by_non_member_is_refused() -> None:
     h = Harness()
-    room(h, "ana")
+    h.room("ana")
     bo = h.client("bo")
     h.client("cy")
     bo.send("INVITE cy #room")
-    assert replies(bo) == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
+    assert bo.replies() == [(n.ERR_NOTONCHANNEL, ("bo", "#room", "You're not on that channel"))]
 
 
 def test_invite_tells_the_inviter_the_target_is_away() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     h.client("bo")
-    user_of(h, "bo").away = "lunch"
+    h.user("bo").away = "lunch"
     ana.send("INVITE bo #room")
-    assert replies(ana) == [
+    assert ana.replies() == [
         (n.RPL_INVITING, ("ana", "bo", "#room")),
         (n.RPL_AWAY, ("ana", "bo", "lunch")),
     ]
@@ -644,14 +622,14 @@ def test_invite_notify_on_invite_only_channel_tells_only_operators() -> None:
 
 def test_invite_without_parameters_lists_pending_invitations() -> None:
     h = Harness()
-    (ana,) = room(h, "ana")
+    (ana,) = h.room("ana")
     bo = h.client("bo")
     bo.send("INVITE")
-    assert replies(bo) == [(n.RPL_ENDOFINVITELIST, ("bo", "End of /INVITE list"))]
+    assert bo.replies() == [(n.RPL_ENDOFINVITELIST, ("bo", "End of /INVITE list"))]
     ana.send("INVITE bo #room")
     bo.take()
     bo.send("INVITE")
-    assert replies(bo) == [
+    assert bo.replies() == [
         (n.RPL_INVITELIST, ("bo", "#room")),
         (n.RPL_ENDOFINVITELIST, ("bo", "End of /INVITE list")),
     ]
@@ -661,4 +639,4 @@ def test_invite_with_only_a_nick_needs_more_params() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("INVITE bo")
-    assert replies(ana) == [(n.ERR_NEEDMOREPARAMS, ("ana", "INVITE", "Not enough parameters"))]
+    assert ana.replies() == [(n.ERR_NEEDMOREPARAMS, ("ana", "INVITE", "Not enough parameters"))]

@@ -5,17 +5,13 @@ from __future__ import annotations
 import time
 
 from chinwag.config import Config, ServerInfo
-from tests.server.harness import Client, Harness
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    return [(message.command, *message.params) for message in client.take()]
+from tests.server.harness import Harness
 
 
 def test_motd_repeats_the_message_of_the_day() -> None:
     ana = Harness().client("ana")
     ana.send("MOTD")
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("375", "ana", "- irc.test Message of the day - "),
         ("372", "ana", "- Welcome to chinwag. Type /join #lobby to start chatting."),
         ("376", "ana", "End of /MOTD command."),
@@ -31,14 +27,14 @@ def test_motd_for_this_server_by_name_in_any_case() -> None:
 def test_motd_for_another_server_is_402() -> None:
     ana = Harness().client("ana")
     ana.send("MOTD irc.elsewhere")
-    assert lines(ana) == [("402", "ana", "irc.elsewhere", "No such server")]
+    assert ana.lines() == [("402", "ana", "irc.elsewhere", "No such server")]
 
 
 def test_missing_motd_is_422() -> None:
     config = Config(server=ServerInfo(name="irc.test", network="TestNet", motd=()))
     ana = Harness(config).client("ana")
     ana.send("MOTD")
-    assert lines(ana) == [("422", "ana", "MOTD File is missing")]
+    assert ana.lines() == [("422", "ana", "MOTD File is missing")]
 
 
 def test_lusers_counts_users_invisible_operators_unknown_and_channels() -> None:
@@ -55,7 +51,7 @@ def test_lusers_counts_users_invisible_operators_unknown_and_channels() -> None:
 
     ana.send("LUSERS")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("251", "ana", "There are 2 users and 1 invisible on 1 servers"),
         ("252", "ana", "1", "operator(s) online"),
         ("253", "ana", "1", "unknown connection(s)"),
@@ -71,7 +67,7 @@ def test_lusers_remembers_the_peak() -> None:
     ana, bo = h.client("ana"), h.client("bo")
     bo.send("QUIT")
     ana.send("LUSERS")
-    local = next(line for line in lines(ana) if line[0] == "265")
+    local = next(line for line in ana.lines() if line[0] == "265")
     assert local == ("265", "ana", "1", "2", "Current local users 1, max 2")
 
 
@@ -79,7 +75,7 @@ def test_version_then_isupport() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("VERSION")
-    replies = lines(ana)
+    replies = ana.lines()
     assert replies[0] == ("351", "ana", h.core.version, "irc.test", "chinwag IRC server")
     isupport = replies[1:]
     assert [line[0] for line in isupport] == ["005"] * len(h.core.isupport_lines)
@@ -96,7 +92,7 @@ def test_time_gives_the_timestamp_and_readable_time() -> None:
     ana = Harness().client("ana")
     before = int(time.time())
     ana.send("TIME")
-    ((code, nick, server, stamp, offset, readable),) = lines(ana)
+    ((code, nick, server, stamp, offset, readable),) = ana.lines()
     assert (code, nick, server, offset) == ("391", "ana", "irc.test", "0")
     assert before <= int(stamp) <= int(time.time())
     assert readable.endswith("+00:00")

@@ -11,34 +11,8 @@ import time
 import pytest
 
 from chinwag.protocol.message import Message
-from chinwag.server.state import Channel, ListEntry, User
-from tests.server.harness import Client, Harness
-
-HOST = "127.0.0.1"
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    return [(message.command, *message.params) for message in client.take()]
-
-
-def user(h: Harness, nick: str) -> User:
-    found = h.core.network.find_user(nick)
-    assert found is not None
-    return found
-
-
-def channel(h: Harness, name: str) -> Channel:
-    found = h.core.network.find_channel(name)
-    assert found is not None
-    return found
-
-
-def join(name: str, *clients: Client) -> None:
-    for client in clients:
-        client.send(f"JOIN {name}")
-    for client in clients:
-        client.take()
-
+from chinwag.server.state import ListEntry
+from tests.server.harness import HOST, Client, Harness
 
 # -- delivery -------------------------------------------------------------------------------
 
@@ -55,16 +29,16 @@ def test_target_nick_is_case_insensitive_and_shown_as_registered() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("Bo")
     ana.send("PRIVMSG BO :hi")
-    assert lines(bo) == [("PRIVMSG", "Bo", "hi")]
+    assert bo.lines() == [("PRIVMSG", "Bo", "hi")]
 
 
 def test_privmsg_to_a_channel_reaches_every_other_member() -> None:
     h = Harness()
     ana, bo, cy, outsider = h.client("ana"), h.client("bo"), h.client("cy"), h.client("dee")
-    join("#x", ana, bo, cy)
+    h.join("#x", ana, bo, cy)
     ana.send("PRIVMSG #X :hi all")
-    assert lines(bo) == [("PRIVMSG", "#x", "hi all")]
-    assert lines(cy) == [("PRIVMSG", "#x", "hi all")]
+    assert bo.lines() == [("PRIVMSG", "#x", "hi all")]
+    assert cy.lines() == [("PRIVMSG", "#x", "hi all")]
     assert ana.raw() == []
     assert outsider.raw() == []
 
@@ -72,37 +46,37 @@ def test_privmsg_to_a_channel_reaches_every_other_member() -> None:
 def test_notice_is_delivered_like_privmsg() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     ana.send("NOTICE bo :psst", "NOTICE #x :all")
-    assert lines(bo) == [("NOTICE", "bo", "psst"), ("NOTICE", "#x", "all")]
+    assert bo.lines() == [("NOTICE", "bo", "psst"), ("NOTICE", "#x", "all")]
 
 
 def test_message_to_oneself_arrives_once() -> None:
     ana = Harness().client("ana")
     ana.send("PRIVMSG ana :note to self")
-    assert lines(ana) == [("PRIVMSG", "ana", "note to self")]
+    assert ana.lines() == [("PRIVMSG", "ana", "note to self")]
 
 
 def test_message_to_oneself_with_echo_arrives_once() -> None:
     ana = Harness().client("ana", caps=["echo-message"])
     ana.send("PRIVMSG ana :note to self")
-    assert lines(ana) == [("PRIVMSG", "ana", "note to self")]
+    assert ana.lines() == [("PRIVMSG", "ana", "note to self")]
 
 
 def test_several_targets() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    join("#x", ana, cy)
+    h.join("#x", ana, cy)
     ana.send("PRIVMSG bo,#x :hi")
-    assert lines(bo) == [("PRIVMSG", "bo", "hi")]
-    assert lines(cy) == [("PRIVMSG", "#x", "hi")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
+    assert cy.lines() == [("PRIVMSG", "#x", "hi")]
 
 
 def test_repeated_target_gets_one_copy() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     ana.send("PRIVMSG bo,bo,,bo :hi")
-    assert lines(bo) == [("PRIVMSG", "bo", "hi")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
 
 
 def test_each_target_gets_its_own_msgid() -> None:
@@ -130,20 +104,20 @@ def test_privmsg_updates_idle_time() -> None:
 def test_no_such_nick_is_401() -> None:
     ana = Harness().client("ana")
     ana.send("PRIVMSG nobody :hi")
-    assert lines(ana) == [("401", "ana", "nobody", "No such nick/channel")]
+    assert ana.lines() == [("401", "ana", "nobody", "No such nick/channel")]
 
 
 def test_no_such_channel_is_403() -> None:
     ana = Harness().client("ana")
     ana.send("PRIVMSG #nowhere :hi")
-    assert lines(ana) == [("403", "ana", "#nowhere", "No such channel")]
+    assert ana.lines() == [("403", "ana", "#nowhere", "No such channel")]
 
 
 @pytest.mark.parametrize("line", ["PRIVMSG", "PRIVMSG :"])
 def test_no_recipient_is_411(line: str) -> None:
     ana = Harness().client("ana")
     ana.send(line)
-    assert lines(ana) == [("411", "ana", "No recipient given (PRIVMSG)")]
+    assert ana.lines() == [("411", "ana", "No recipient given (PRIVMSG)")]
 
 
 @pytest.mark.parametrize("line", ["PRIVMSG bo", "PRIVMSG bo :"])
@@ -151,7 +125,7 @@ def test_no_text_is_412(line: str) -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     ana.send(line)
-    assert lines(ana) == [("412", "ana", "No text to send")]
+    assert ana.lines() == [("412", "ana", "No text to send")]
     assert bo.raw() == []
 
 
@@ -159,12 +133,12 @@ def test_too_many_targets_is_407_for_each_extra_target() -> None:
     h = Harness(max_targets=2)
     ana, bo, cy, dee = h.client("ana"), h.client("bo"), h.client("cy"), h.client("dee")
     ana.send("PRIVMSG bo,cy,dee,eve :hi")
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("407", "ana", "dee", "Too many targets"),
         ("407", "ana", "eve", "Too many targets"),
     ]
-    assert lines(bo) == [("PRIVMSG", "bo", "hi")]
-    assert lines(cy) == [("PRIVMSG", "cy", "hi")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
+    assert cy.lines() == [("PRIVMSG", "cy", "hi")]
     assert dee.raw() == []
 
 
@@ -173,8 +147,8 @@ def test_empty_targets_do_not_count_towards_the_limit() -> None:
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
     ana.send("PRIVMSG ,bo,,cy :hi")
     assert ana.raw() == []
-    assert lines(bo) == [("PRIVMSG", "bo", "hi")]
-    assert lines(cy) == [("PRIVMSG", "cy", "hi")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
+    assert cy.lines() == [("PRIVMSG", "cy", "hi")]
 
 
 @pytest.mark.parametrize(
@@ -194,9 +168,9 @@ def test_notice_never_gets_an_error_reply(line: str) -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     away = h.client("away")
-    user(h, "away").away = "gone"
-    join("#quiet", bo)
-    channel(h, "#quiet").modes.add("m")
+    h.user("away").away = "gone"
+    h.join("#quiet", bo)
+    h.channel("#quiet").modes.add("m")
     ana.send(line)
     assert ana.raw() == []
     away.take()
@@ -208,16 +182,16 @@ def test_notice_never_gets_an_error_reply(line: str) -> None:
 def test_privmsg_to_an_away_user_gives_rpl_away_and_still_delivers() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    user(h, "bo").away = "at lunch"
+    h.user("bo").away = "at lunch"
     ana.send("PRIVMSG bo :hi")
-    assert lines(ana) == [("301", "ana", "bo", "at lunch")]
-    assert lines(bo) == [("PRIVMSG", "bo", "hi")]
+    assert ana.lines() == [("301", "ana", "bo", "at lunch")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
 
 
 def test_notice_and_tagmsg_to_an_away_user_give_no_rpl_away() -> None:
     h = Harness()
     ana, _ = h.client("ana", caps=["message-tags"]), h.client("bo", caps=["message-tags"])
-    user(h, "bo").away = "at lunch"
+    h.user("bo").away = "at lunch"
     ana.send("NOTICE bo :hi", "@+typing=active TAGMSG bo")
     assert ana.raw() == []
 
@@ -225,8 +199,8 @@ def test_notice_and_tagmsg_to_an_away_user_give_no_rpl_away() -> None:
 def test_channel_message_gives_no_rpl_away() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
-    user(h, "bo").away = "at lunch"
+    h.join("#x", ana, bo)
+    h.user("bo").away = "at lunch"
     ana.send("PRIVMSG #x :hi")
     assert ana.raw() == []
 
@@ -237,43 +211,43 @@ def test_channel_message_gives_no_rpl_away() -> None:
 def test_no_external_messages_blocks_outsiders() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana)
-    assert "n" in channel(h, "#x").modes
+    h.join("#x", ana)
+    assert "n" in h.channel("#x").modes
     bo.send("PRIVMSG #x :let me in")
-    assert lines(bo) == [("404", "bo", "#x", "Cannot send to channel (no external messages)")]
+    assert bo.lines() == [("404", "bo", "#x", "Cannot send to channel (no external messages)")]
     assert ana.raw() == []
 
 
 def test_outsiders_may_speak_without_n() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana)
-    channel(h, "#x").modes.discard("n")
+    h.join("#x", ana)
+    h.channel("#x").modes.discard("n")
     bo.send("PRIVMSG #x :hello from outside")
-    assert lines(ana) == [("PRIVMSG", "#x", "hello from outside")]
+    assert ana.lines() == [("PRIVMSG", "#x", "hello from outside")]
     assert bo.raw() == []
 
 
 def test_moderated_channel_silences_plain_members() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
-    channel(h, "#x").modes.add("m")
+    h.join("#x", ana, bo)
+    h.channel("#x").modes.add("m")
     bo.send("PRIVMSG #x :can I talk")
-    assert lines(bo) == [("404", "bo", "#x", "Cannot send to channel (+m)")]
+    assert bo.lines() == [("404", "bo", "#x", "Cannot send to channel (+m)")]
     assert ana.raw() == []
 
 
 def test_moderated_channel_lets_voiced_and_operators_speak() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    join("#x", ana, bo, cy)
-    room = channel(h, "#x")
+    h.join("#x", ana, bo, cy)
+    room = h.channel("#x")
     room.modes.add("m")
-    room.members[user(h, "bo")].add("v")
+    room.members[h.user("bo")].add("v")
     ana.send("PRIVMSG #x :operator here")
     bo.send("PRIVMSG #x :voice here")
-    assert lines(cy) == [("PRIVMSG", "#x", "operator here"), ("PRIVMSG", "#x", "voice here")]
+    assert cy.lines() == [("PRIVMSG", "#x", "operator here"), ("PRIVMSG", "#x", "voice here")]
     assert ana.commands() == ["PRIVMSG"]
     assert bo.commands() == ["PRIVMSG"]
 
@@ -281,8 +255,8 @@ def test_moderated_channel_lets_voiced_and_operators_speak() -> None:
 def test_moderated_channel_silences_outsiders_without_n() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana)
-    channel(h, "#x").modes.symmetric_difference_update({"n", "m"})
+    h.join("#x", ana)
+    h.channel("#x").modes.symmetric_difference_update({"n", "m"})
     bo.send("PRIVMSG #x :hi")
     assert bo.commands() == ["404"]
 
@@ -290,18 +264,18 @@ def test_moderated_channel_silences_outsiders_without_n() -> None:
 def test_banned_member_cannot_speak() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
-    channel(h, "#x").bans.append(ListEntry("BO!*@*", "ana", 0))
+    h.join("#x", ana, bo)
+    h.channel("#x").bans.append(ListEntry("BO!*@*", "ana", 0))
     bo.send("PRIVMSG #x :hi")
-    assert lines(bo) == [("404", "bo", "#x", "Cannot send to channel (you're banned)")]
+    assert bo.lines() == [("404", "bo", "#x", "Cannot send to channel (you're banned)")]
     assert ana.raw() == []
 
 
 def test_ban_on_someone_else_does_not_apply() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
-    channel(h, "#x").bans.append(ListEntry("cy!*@*", "ana", 0))
+    h.join("#x", ana, bo)
+    h.channel("#x").bans.append(ListEntry("cy!*@*", "ana", 0))
     bo.send("PRIVMSG #x :hi")
     assert ana.commands() == ["PRIVMSG"]
 
@@ -309,10 +283,10 @@ def test_ban_on_someone_else_does_not_apply() -> None:
 def test_voiced_banned_member_can_speak() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    join("#x", ana, bo)
-    room = channel(h, "#x")
+    h.join("#x", ana, bo)
+    room = h.channel("#x")
     room.bans.append(ListEntry("*!*@127.0.0.1", "ana", 0))
-    room.members[user(h, "bo")].add("v")
+    room.members[h.user("bo")].add("v")
     bo.send("PRIVMSG #x :hi")
     assert ana.commands() == ["PRIVMSG"]
 
@@ -320,10 +294,10 @@ def test_voiced_banned_member_can_speak() -> None:
 def test_blocked_channel_does_not_stop_other_targets() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    join("#x", ana)
+    h.join("#x", ana)
     bo.send("PRIVMSG #x,cy :hi")
     assert bo.commands() == ["404"]
-    assert lines(cy) == [("PRIVMSG", "cy", "hi")]
+    assert cy.lines() == [("PRIVMSG", "cy", "hi")]
 
 
 # -- echo-message ---------------------------------------------------------------------------
@@ -332,9 +306,9 @@ def test_blocked_channel_does_not_stop_other_targets() -> None:
 def test_echo_message_returns_the_message_to_the_sender() -> None:
     h = Harness()
     ana, bo = h.client("ana", caps=["echo-message"]), h.client("bo")
-    join("#x", ana, bo)
+    h.join("#x", ana, bo)
     ana.send("PRIVMSG #x :hi", "NOTICE bo :psst")
-    assert lines(ana) == [("PRIVMSG", "#x", "hi"), ("NOTICE", "bo", "psst")]
+    assert ana.lines() == [("PRIVMSG", "#x", "hi"), ("NOTICE", "bo", "psst")]
 
 
 def test_echo_carries_the_same_msgid_and_time_as_delivered() -> None:
@@ -366,7 +340,7 @@ def test_refused_message_is_not_echoed() -> None:
 def test_plain_recipient_gets_no_tags() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    user(h, "ana").account = "ana"
+    h.user("ana").account = "ana"
     ana.send("@+typing=active PRIVMSG bo :hi")
     (message,) = bo.take()
     assert message.tags == {}
@@ -375,7 +349,7 @@ def test_plain_recipient_gets_no_tags() -> None:
 def test_server_time_alone_gives_only_time() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo", caps=["server-time"])
-    user(h, "ana").account = "ana"
+    h.user("ana").account = "ana"
     ana.send("@+typing=active PRIVMSG bo :hi")
     (message,) = bo.take()
     assert set(message.tags) == {"time"}
@@ -415,7 +389,7 @@ def test_account_tag_only_with_account_tag() -> None:
     h = Harness()
     ana = h.client("ana")
     with_cap, without = h.client("bo", caps=["account-tag"]), h.client("cy")
-    user(h, "ana").account = "AnaAccount"
+    h.user("ana").account = "AnaAccount"
     ana.send("PRIVMSG bo,cy :hi")
     assert with_cap.take()[0].tags == {"account": "AnaAccount"}
     assert without.take()[0].tags == {}
@@ -431,7 +405,7 @@ def test_no_account_tag_when_not_logged_in() -> None:
 def test_bot_tag_needs_message_tags() -> None:
     h = Harness()
     bot = h.client("bot")
-    user(h, "bot").modes.add("B")
+    h.user("bot").modes.add("B")
     tagged, plain = h.client("bo", caps=["message-tags"]), h.client("cy")
     bot.send("PRIVMSG bo,cy :beep")
     assert "bot" in tagged.take()[0].tags
@@ -444,8 +418,8 @@ def test_one_channel_message_mixed_audience() -> None:
     full = h.client("full", caps=["message-tags", "server-time", "account-tag"])
     timed = h.client("timed", caps=["server-time"])
     plain = h.client("plain")
-    join("#x", ana, full, timed, plain)
-    user(h, "ana").account = "ana"
+    h.join("#x", ana, full, timed, plain)
+    h.user("ana").account = "ana"
     ana.send("@+typing=done PRIVMSG #x :hi")
     assert set(full.take()[0].tags) == {"time", "msgid", "account", "+typing"}
     assert set(timed.take()[0].tags) == {"time"}
@@ -459,7 +433,7 @@ def test_tagmsg_reaches_only_message_tags_recipients() -> None:
     h = Harness()
     ana = h.client("ana", caps=["message-tags"])
     tagged, plain = h.client("bo", caps=["message-tags"]), h.client("cy")
-    join("#x", ana, tagged, plain)
+    h.join("#x", ana, tagged, plain)
     ana.send("@+typing=active TAGMSG #x")
     (message,) = tagged.take()
     assert (message.command, message.params, message.tags["+typing"]) == (
@@ -507,7 +481,7 @@ def second_device(h: Harness, nick: str, caps: list[str] | None = None) -> Clien
     """Another session of an already registered user (as a bouncer-style login would add)."""
     client = h.connect()
     client.session.set_caps(set(caps or []))
-    h.core.add_user(client.session, user(h, nick))
+    h.core.add_user(client.session, h.user(nick))
     return client
 
 
@@ -517,17 +491,17 @@ def test_other_devices_of_the_sender_see_what_was_said() -> None:
     phone = second_device(h, "ana")
     laptop.send("PRIVMSG bo :hi from the laptop")
     assert phone.take() == [Message("PRIVMSG", ("bo", "hi from the laptop"), f"ana!~ana@{HOST}")]
-    assert lines(bo) == [("PRIVMSG", "bo", "hi from the laptop")]
+    assert bo.lines() == [("PRIVMSG", "bo", "hi from the laptop")]
     assert laptop.raw() == []
 
 
 def test_other_devices_get_a_channel_message_once() -> None:
     h = Harness()
     laptop, bo = h.client("ana"), h.client("bo")
-    join("#x", laptop, bo)
+    h.join("#x", laptop, bo)
     phone = second_device(h, "ana")
     laptop.send("PRIVMSG #x :hi")
-    assert lines(phone) == [("PRIVMSG", "#x", "hi")]
+    assert phone.lines() == [("PRIVMSG", "#x", "hi")]
 
 
 def test_every_device_of_the_recipient_gets_the_message() -> None:
@@ -535,8 +509,8 @@ def test_every_device_of_the_recipient_gets_the_message() -> None:
     ana, bo_laptop = h.client("ana"), h.client("bo")
     bo_phone = second_device(h, "bo")
     ana.send("PRIVMSG bo :hi")
-    assert lines(bo_laptop) == [("PRIVMSG", "bo", "hi")]
-    assert lines(bo_phone) == [("PRIVMSG", "bo", "hi")]
+    assert bo_laptop.lines() == [("PRIVMSG", "bo", "hi")]
+    assert bo_phone.lines() == [("PRIVMSG", "bo", "hi")]
 
 
 def test_other_devices_without_message_tags_get_no_tagmsg() -> None:

@@ -8,29 +8,7 @@ from __future__ import annotations
 
 import time
 
-from chinwag.server.state import User
-from tests.server.harness import Client, Harness
-
-HOST = "127.0.0.1"
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    """What the server sent the client since the last read, as (command, *params) tuples."""
-    return [(message.command, *message.params) for message in client.take()]
-
-
-def user(h: Harness, nick: str) -> User:
-    found = h.core.network.find_user(nick)
-    assert found is not None
-    return found
-
-
-def room(h: Harness, name: str, *clients: Client) -> None:
-    """Every client joins ``name`` (the first one creates it and is its operator)."""
-    for client in clients:
-        client.send(f"JOIN {name}")
-    for client in clients:
-        client.take()
+from tests.server.harness import HOST, Harness
 
 
 def who_reply(asker: str, channel: str, nick: str, flags: str) -> tuple[str, ...]:
@@ -43,11 +21,11 @@ def who_reply(asker: str, channel: str, nick: str, flags: str) -> tuple[str, ...
 def test_who_channel_lists_every_member_with_its_prefix_then_the_end() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana, bo)
+    h.join("#tea", ana, bo)
 
     bo.send("WHO #tea")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         who_reply("bo", "#tea", "ana", "H@"),
         who_reply("bo", "#tea", "bo", "H"),
         ("315", "bo", "#tea", "End of WHO list"),
@@ -57,45 +35,45 @@ def test_who_channel_lists_every_member_with_its_prefix_then_the_end() -> None:
 def test_who_shows_only_the_highest_prefix_without_multi_prefix() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana)
-    h.core.network.channels["#tea"].members[user(h, "ana")].add("v")
+    h.join("#tea", ana)
+    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
 
     bo.send("WHO #tea")
 
-    assert lines(bo)[0] == who_reply("bo", "#tea", "ana", "H@")
+    assert bo.lines()[0] == who_reply("bo", "#tea", "ana", "H@")
 
 
 def test_who_shows_every_prefix_with_multi_prefix() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo", caps=["multi-prefix"])
-    room(h, "#tea", ana)
-    h.core.network.channels["#tea"].members[user(h, "ana")].add("v")
+    h.join("#tea", ana)
+    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
 
     bo.send("WHO #tea")
 
-    assert lines(bo)[0] == who_reply("bo", "#tea", "ana", "H@+")
+    assert bo.lines()[0] == who_reply("bo", "#tea", "ana", "H@+")
 
 
 def test_who_flags_mark_away_operator_and_bot_in_spec_order() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana)
+    h.join("#tea", ana)
     ana.send("AWAY :lunch")
-    user(h, "ana").modes.update({"o", "B"})
+    h.user("ana").modes.update({"o", "B"})
 
     bo.send("WHO #tea")
 
-    assert lines(bo)[0] == who_reply("bo", "#tea", "ana", "G*@B")
+    assert bo.lines()[0] == who_reply("bo", "#tea", "ana", "G*@B")
 
 
 def test_who_exact_nick_names_a_channel_they_are_in() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana)
+    h.join("#tea", ana)
 
     bo.send("WHO ANA")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         who_reply("bo", "#tea", "ana", "H@"),
         ("315", "bo", "ANA", "End of WHO list"),
     ]
@@ -108,18 +86,18 @@ def test_who_exact_nick_without_channels_uses_a_star() -> None:
 
     bo.send("WHO ana")
 
-    assert lines(bo)[0] == who_reply("bo", "*", "ana", "H")
+    assert bo.lines()[0] == who_reply("bo", "*", "ana", "H")
 
 
 def test_who_does_not_name_a_secret_channel_the_asker_is_not_in() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#hidden", ana)
+    h.join("#hidden", ana)
     h.core.network.channels["#hidden"].modes.add("s")
 
     bo.send("WHO ana")
 
-    assert lines(bo)[0] == who_reply("bo", "*", "ana", "H")
+    assert bo.lines()[0] == who_reply("bo", "*", "ana", "H")
 
 
 def test_who_unknown_nick_or_channel_gives_only_the_end() -> None:
@@ -128,7 +106,7 @@ def test_who_unknown_nick_or_channel_gives_only_the_end() -> None:
 
     bo.send("WHO nobody", "WHO #nowhere")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         ("315", "bo", "nobody", "End of WHO list"),
         ("315", "bo", "#nowhere", "End of WHO list"),
     ]
@@ -139,12 +117,12 @@ def test_who_mask_matches_nick_username_host_and_realname() -> None:
     h.client("ana")
     h.client("bo")
     cy = h.client("cy")
-    user(h, "bo").realname = "Bo the Builder"
+    h.user("bo").realname = "Bo the Builder"
 
     cy.send("WHO a*", "WHO ~b*", "WHO *builder*", "WHO 127.0.0.*")
 
     builder = (*who_reply("cy", "*", "bo", "H")[:-1], "0 Bo the Builder")
-    assert lines(cy) == [
+    assert cy.lines() == [
         who_reply("cy", "*", "ana", "H"),
         ("315", "cy", "a*", "End of WHO list"),
         builder,
@@ -162,44 +140,44 @@ def test_who_mask_hides_invisible_users_who_share_no_channel() -> None:
     h = Harness()
     h.client("ana")
     bo = h.client("bo")
-    user(h, "ana").modes.add("i")
+    h.user("ana").modes.add("i")
 
     bo.send("WHO *")
 
-    assert lines(bo) == [who_reply("bo", "*", "bo", "H"), ("315", "bo", "*", "End of WHO list")]
+    assert bo.lines() == [who_reply("bo", "*", "bo", "H"), ("315", "bo", "*", "End of WHO list")]
 
 
 def test_who_mask_shows_invisible_users_who_share_a_channel() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    user(h, "ana").modes.add("i")
-    room(h, "#tea", ana, bo)
+    h.user("ana").modes.add("i")
+    h.join("#tea", ana, bo)
 
     bo.send("WHO a*")
 
-    assert lines(bo)[0] == who_reply("bo", "#tea", "ana", "H@")
+    assert bo.lines()[0] == who_reply("bo", "#tea", "ana", "H@")
 
 
 def test_who_exact_nick_finds_an_invisible_user() -> None:
     h = Harness()
     h.client("ana")
     bo = h.client("bo")
-    user(h, "ana").modes.add("i")
+    h.user("ana").modes.add("i")
 
     bo.send("WHO ana")
 
-    assert lines(bo)[0] == who_reply("bo", "*", "ana", "H")
+    assert bo.lines()[0] == who_reply("bo", "*", "ana", "H")
 
 
 def test_who_channel_from_outside_hides_invisible_members() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    room(h, "#tea", ana, bo)
-    user(h, "bo").modes.add("i")
+    h.join("#tea", ana, bo)
+    h.user("bo").modes.add("i")
 
     cy.send("WHO #tea")
 
-    assert lines(cy) == [
+    assert cy.lines() == [
         who_reply("cy", "#tea", "ana", "H@"),
         ("315", "cy", "#tea", "End of WHO list"),
     ]
@@ -208,23 +186,23 @@ def test_who_channel_from_outside_hides_invisible_members() -> None:
 def test_who_secret_channel_from_outside_lists_nobody() -> None:
     h = Harness()
     ana, cy = h.client("ana"), h.client("cy")
-    room(h, "#hidden", ana)
+    h.join("#hidden", ana)
     h.core.network.channels["#hidden"].modes.add("s")
 
     cy.send("WHO #hidden")
 
-    assert lines(cy) == [("315", "cy", "#hidden", "End of WHO list")]
+    assert cy.lines() == [("315", "cy", "#hidden", "End of WHO list")]
 
 
 def test_who_o_flag_lists_only_operators() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana, bo)
-    user(h, "bo").modes.add("o")
+    h.join("#tea", ana, bo)
+    h.user("bo").modes.add("o")
 
     ana.send("WHO #tea o")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         who_reply("ana", "#tea", "bo", "H*"),
         ("315", "ana", "#tea", "End of WHO list"),
     ]
@@ -237,7 +215,7 @@ def test_who_without_a_mask_lists_every_visible_user() -> None:
 
     bo.send("WHO")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         who_reply("bo", "*", "ana", "H"),
         who_reply("bo", "*", "bo", "H"),
         ("315", "bo", "*", "End of WHO list"),
@@ -250,12 +228,12 @@ def test_who_without_a_mask_lists_every_visible_user() -> None:
 def test_whox_returns_every_field_in_canonical_order_with_the_token() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana, bo)
-    user(h, "bo").account = "bob"
+    h.join("#tea", ana, bo)
+    h.user("bo").account = "bob"
 
     ana.send("WHO #tea %tcuihsnfdlaor,42")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         (
             "354",
             "ana",
@@ -301,7 +279,7 @@ def test_whox_orders_fields_canonically_whatever_order_they_are_asked_in() -> No
 
     bo.send("WHO ana %nacu")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         ("354", "bo", "*", "~ana", "ana", "0"),
         ("315", "bo", "ana", "End of WHO list"),
     ]
@@ -314,7 +292,7 @@ def test_whox_without_a_token_answers_t_with_zero_and_ignores_unknown_fields() -
 
     bo.send("WHO ana %tnXZ")
 
-    assert lines(bo)[0] == ("354", "bo", "0", "ana")
+    assert bo.lines()[0] == ("354", "bo", "0", "ana")
 
 
 def test_whox_reports_idle_seconds() -> None:
@@ -324,7 +302,7 @@ def test_whox_reports_idle_seconds() -> None:
 
     bo.send("WHO ana %nl")
 
-    reply = lines(bo)[0]
+    reply = bo.lines()[0]
     assert reply[:3] == ("354", "bo", "ana")
     assert 300 <= int(reply[3]) <= 302
 
@@ -334,11 +312,11 @@ def test_whox_combines_with_the_o_flag() -> None:
     h.client("ana")
     h.client("bo")
     cy = h.client("cy")
-    user(h, "bo").modes.add("o")
+    h.user("bo").modes.add("o")
 
     cy.send("WHO * o%n")
 
-    assert lines(cy) == [("354", "cy", "bo"), ("315", "cy", "*", "End of WHO list")]
+    assert cy.lines() == [("354", "cy", "bo"), ("315", "cy", "*", "End of WHO list")]
 
 
 # -- WHOIS ----------------------------------------------------------------------------------
@@ -347,13 +325,13 @@ def test_whox_combines_with_the_o_flag() -> None:
 def test_whois_of_a_plain_user() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    room(h, "#tea", ana, bo)
+    h.join("#tea", ana, bo)
     bo.session.last_message = time.time() - 120
-    signon = user(h, "bo").signon
+    signon = h.user("bo").signon
 
     ana.send("WHOIS bo")
 
-    replies = lines(ana)
+    replies = ana.lines()
     idle = replies[3]
     assert replies[:3] == [
         ("311", "ana", "bo", "~bo", HOST, "*", "bo Example"),
@@ -370,13 +348,13 @@ def test_whois_of_an_away_operator_bot_with_an_account() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     bo.send("AWAY :gone fishing")
-    target = user(h, "bo")
+    target = h.user("bo")
     target.modes.update({"o", "B"})
     target.account = "bob"
 
     ana.send("WHOIS bo")
 
-    replies = [reply for reply in lines(ana) if reply[0] != "317"]
+    replies = [reply for reply in ana.lines() if reply[0] != "317"]
     assert replies == [
         ("311", "ana", "bo", "~bo", HOST, "*", "bo Example"),
         ("312", "ana", "bo", "irc.test", "a chinwag chat server"),
@@ -392,29 +370,29 @@ def test_whois_channels_carry_prefixes_and_all_of_them_with_multi_prefix() -> No
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo", caps=["multi-prefix"])
     cy = h.client("cy")
-    room(h, "#tea", ana)
-    room(h, "#cake", cy, ana)
-    h.core.network.channels["#tea"].members[user(h, "ana")].add("v")
+    h.join("#tea", ana)
+    h.join("#cake", cy, ana)
+    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
 
     bo.send("WHOIS ana")
     cy.send("WHOIS ana")
 
-    assert ("319", "bo", "ana", "@+#tea #cake") in lines(bo)
-    assert ("319", "cy", "ana", "@#tea #cake") in lines(cy)
+    assert ("319", "bo", "ana", "@+#tea #cake") in bo.lines()
+    assert ("319", "cy", "ana", "@#tea #cake") in cy.lines()
 
 
 def test_whois_hides_secret_channels_the_asker_is_not_in() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    room(h, "#public", ana)
-    room(h, "#hidden", ana, bo)
+    h.join("#public", ana)
+    h.join("#hidden", ana, bo)
     h.core.network.channels["#hidden"].modes.add("s")
 
     cy.send("WHOIS ana")
     bo.send("WHOIS ana")
 
-    assert ("319", "cy", "ana", "@#public") in lines(cy)
-    assert ("319", "bo", "ana", "@#public @#hidden") in lines(bo)
+    assert ("319", "cy", "ana", "@#public") in cy.lines()
+    assert ("319", "bo", "ana", "@#public @#hidden") in bo.lines()
 
 
 def test_whois_without_visible_channels_sends_no_channel_line() -> None:
@@ -424,7 +402,7 @@ def test_whois_without_visible_channels_sends_no_channel_line() -> None:
 
     bo.send("WHOIS ana")
 
-    assert "319" not in [reply[0] for reply in lines(bo)]
+    assert "319" not in [reply[0] for reply in bo.lines()]
 
 
 def test_whois_unknown_nick_is_no_such_nick_then_the_end() -> None:
@@ -433,7 +411,7 @@ def test_whois_unknown_nick_is_no_such_nick_then_the_end() -> None:
 
     bo.send("WHOIS Nobody")
 
-    assert lines(bo) == [
+    assert bo.lines() == [
         ("401", "bo", "Nobody", "No such nick/channel"),
         ("318", "bo", "Nobody", "End of /WHOIS list"),
     ]
@@ -446,7 +424,7 @@ def test_whois_end_repeats_the_nick_exactly_as_asked() -> None:
 
     bo.send("WHOIS ANA")
 
-    replies = lines(bo)
+    replies = bo.lines()
     assert replies[0][:3] == ("311", "bo", "ana")
     assert replies[-1] == ("318", "bo", "ANA", "End of /WHOIS list")
 
@@ -457,9 +435,9 @@ def test_whois_with_a_server_accepts_this_server_or_a_nick() -> None:
     bo = h.client("bo")
 
     bo.send("WHOIS irc.test ana")
-    first = lines(bo)
+    first = bo.lines()
     bo.send("WHOIS ana ana")
-    second = lines(bo)
+    second = bo.lines()
 
     assert first[0][:3] == second[0][:3] == ("311", "bo", "ana")
     assert first[-1] == second[-1] == ("318", "bo", "ana", "End of /WHOIS list")
@@ -472,7 +450,7 @@ def test_whois_with_an_unknown_server_is_no_such_server() -> None:
 
     bo.send("WHOIS elsewhere.example ana")
 
-    assert lines(bo) == [("402", "bo", "elsewhere.example", "No such server")]
+    assert bo.lines() == [("402", "bo", "elsewhere.example", "No such server")]
 
 
 def test_whois_without_a_nick_is_no_nickname_given() -> None:
@@ -481,7 +459,7 @@ def test_whois_without_a_nick_is_no_nickname_given() -> None:
 
     bo.send("WHOIS")
 
-    assert lines(bo) == [("431", "bo", "No nickname given")]
+    assert bo.lines() == [("431", "bo", "No nickname given")]
 
 
 # -- WHOWAS ---------------------------------------------------------------------------------
@@ -494,7 +472,7 @@ def test_whowas_remembers_a_user_who_left() -> None:
 
     ana.send("WHOWAS BO")
 
-    replies = lines(ana)
+    replies = ana.lines()
     assert replies[0] == ("314", "ana", "bo", "~bo", HOST, "*", "bo Example")
     assert replies[1][:4] == ("312", "ana", "bo", "irc.test")
     assert replies[2:] == [("369", "ana", "BO", "End of WHOWAS")]
@@ -507,7 +485,7 @@ def test_whowas_remembers_a_nick_given_up_by_a_nick_change() -> None:
 
     ana.send("WHOWAS bo")
 
-    assert lines(ana)[0] == ("314", "ana", "bo", "~bo", HOST, "*", "bo Example")
+    assert ana.lines()[0] == ("314", "ana", "bo", "~bo", HOST, "*", "bo Example")
 
 
 def test_whowas_lists_most_recent_first_and_honours_the_count() -> None:
@@ -518,9 +496,9 @@ def test_whowas_lists_most_recent_first_and_honours_the_count() -> None:
         bo.send(f"SETNAME :{realname}", "QUIT")
 
     ana.send("WHOWAS bo")
-    every = [reply for reply in lines(ana) if reply[0] == "314"]
+    every = [reply for reply in ana.lines() if reply[0] == "314"]
     ana.send("WHOWAS bo 1")
-    one = [reply for reply in lines(ana) if reply[0] == "314"]
+    one = [reply for reply in ana.lines() if reply[0] == "314"]
 
     assert [reply[-1] for reply in every] == ["Second Bo", "First Bo"]
     assert [reply[-1] for reply in one] == ["Second Bo"]
@@ -532,7 +510,7 @@ def test_whowas_unknown_nick_is_was_no_such_nick_then_the_end() -> None:
 
     ana.send("WHOWAS ghost")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("406", "ana", "ghost", "There was no such nickname"),
         ("369", "ana", "ghost", "End of WHOWAS"),
     ]
@@ -544,7 +522,7 @@ def test_whowas_needs_a_nick() -> None:
 
     ana.send("WHOWAS")
 
-    assert lines(ana) == [("461", "ana", "WHOWAS", "Not enough parameters")]
+    assert ana.lines() == [("461", "ana", "WHOWAS", "Not enough parameters")]
 
 
 # -- ISON -----------------------------------------------------------------------------------
@@ -557,7 +535,7 @@ def test_ison_lists_the_online_nicks_as_their_owners_spell_them() -> None:
 
     bo.send("ISON ana ghost BO")
 
-    assert lines(bo) == [("303", "bo", "Ana bo")]
+    assert bo.lines() == [("303", "bo", "Ana bo")]
 
 
 def test_ison_accepts_nicks_in_one_trailing_parameter() -> None:
@@ -567,7 +545,7 @@ def test_ison_accepts_nicks_in_one_trailing_parameter() -> None:
 
     bo.send("ISON :ghost ana")
 
-    assert lines(bo) == [("303", "bo", "ana")]
+    assert bo.lines() == [("303", "bo", "ana")]
 
 
 def test_ison_with_nobody_online_is_an_empty_reply() -> None:
@@ -576,7 +554,7 @@ def test_ison_with_nobody_online_is_an_empty_reply() -> None:
 
     bo.send("ISON ghost")
 
-    assert lines(bo) == [("303", "bo", "")]
+    assert bo.lines() == [("303", "bo", "")]
 
 
 # -- USERHOST -------------------------------------------------------------------------------
@@ -586,11 +564,11 @@ def test_userhost_marks_operators_and_away_users() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     ana.send("AWAY :out")
-    user(h, "bo").modes.add("o")
+    h.user("bo").modes.add("o")
 
     bo.send("USERHOST ana bo ghost")
 
-    assert lines(bo) == [("302", "bo", f"ana=-~ana@{HOST} bo*=+~bo@{HOST}")]
+    assert bo.lines() == [("302", "bo", f"ana=-~ana@{HOST} bo*=+~bo@{HOST}")]
 
 
 def test_userhost_answers_at_most_five_nicks() -> None:
@@ -602,7 +580,7 @@ def test_userhost_answers_at_most_five_nicks() -> None:
 
     asker.send("USERHOST " + " ".join(nicks))
 
-    (reply,) = lines(asker)
+    (reply,) = asker.lines()
     assert reply[-1].split() == [f"{nick}=+~{nick}@{HOST}" for nick in nicks[:5]]
 
 
@@ -612,4 +590,4 @@ def test_userhost_needs_a_nick() -> None:
 
     ana.send("USERHOST")
 
-    assert lines(ana) == [("461", "ana", "USERHOST", "Not enough parameters")]
+    assert ana.lines() == [("461", "ana", "USERHOST", "Not enough parameters")]

@@ -6,14 +6,9 @@ import pytest
 
 from chinwag.config import Config, ServerInfo
 from chinwag.protocol.message import Message
-from tests.server.harness import Client, Harness
+from tests.server.harness import HOST, Harness
 
-HOST = "127.0.0.1"
 LUSERS_AND_MOTD = ["251", "252", "253", "254", "255", "265", "266", "375", "372", "376"]
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    return [(message.command, *message.params) for message in client.take()]
 
 
 def burst(h: Harness) -> list[str]:
@@ -106,7 +101,7 @@ def test_username_is_cleaned_marked_and_cut() -> None:
 def test_username_with_nothing_usable_is_461() -> None:
     client = Harness().connect()
     client.send("USER $$$ 0 * :Ana")
-    assert lines(client) == [("461", "*", "USER", "Not enough parameters")]
+    assert client.lines() == [("461", "*", "USER", "Not enough parameters")]
 
 
 # -- CAP holds registration -------------------------------------------------------------------
@@ -155,7 +150,7 @@ def test_wrong_password_is_464_and_closes() -> None:
     h = with_password()
     client = h.connect()
     client.send("PASS nope", "NICK ana", "USER ana 0 * :Ana")
-    assert lines(client) == [
+    assert client.lines() == [
         ("464", "ana", "Password incorrect"),
         ("ERROR", f"Closing Link: {HOST} (Bad password)"),
     ]
@@ -207,7 +202,7 @@ def test_pass_is_ignored_without_a_configured_password() -> None:
 def test_pass_after_registration_is_462() -> None:
     ana = Harness().client("ana")
     ana.send("PASS pw")
-    assert lines(ana) == [("462", "ana", "You may not reregister")]
+    assert ana.lines() == [("462", "ana", "You may not reregister")]
 
 
 # -- nick rules and collisions ----------------------------------------------------------------
@@ -218,7 +213,7 @@ def test_nick_in_use_is_433() -> None:
     h.client("ana")
     client = h.connect()
     client.send("NICK ANA")
-    assert lines(client) == [("433", "*", "ANA", "Nickname is already in use")]
+    assert client.lines() == [("433", "*", "ANA", "Nickname is already in use")]
     client.send("USER x 0 * :X")
     assert client.raw() == []  # still no usable nick
     client.send("NICK bo")
@@ -233,7 +228,7 @@ def test_two_unregistered_sessions_racing_for_one_nick() -> None:
     second.send("USER two 0 * :Two")
     assert second.commands()[0] == "001"
     first.send("USER one 0 * :One")
-    assert lines(first) == [("433", "*", "ana", "Nickname is already in use")]
+    assert first.lines() == [("433", "*", "ana", "Nickname is already in use")]
     assert first.session.user is None
     first.send("NICK ana2")
     assert first.commands()[0] == "001"
@@ -246,7 +241,7 @@ def test_two_unregistered_sessions_racing_for_one_nick() -> None:
 def test_invalid_nick_is_432(nick: str) -> None:
     client = Harness().connect()
     client.send(f"NICK {nick}")
-    assert lines(client) == [("432", "*", nick, "Erroneous nickname")]
+    assert client.lines() == [("432", "*", nick, "Erroneous nickname")]
     assert client.session.nick is None
 
 
@@ -260,19 +255,19 @@ def test_nick_of_exactly_nicklen_is_fine() -> None:
 def test_nick_without_a_name_is_431(line: str) -> None:
     client = Harness().connect()
     client.send(line)
-    assert lines(client) == [("431", "*", "No nickname given")]
+    assert client.lines() == [("431", "*", "No nickname given")]
 
 
 def test_user_after_registration_is_462() -> None:
     ana = Harness().client("ana")
     ana.send("USER again 0 * :Again")
-    assert lines(ana) == [("462", "ana", "You may not reregister")]
+    assert ana.lines() == [("462", "ana", "You may not reregister")]
 
 
 def test_second_user_before_registration_is_462() -> None:
     client = Harness().connect()
     client.send("USER one 0 * :One", "USER two 0 * :Two")
-    assert lines(client) == [("462", "*", "You may not reregister")]
+    assert client.lines() == [("462", "*", "You may not reregister")]
 
 
 def test_nick_can_change_before_registration() -> None:
@@ -319,7 +314,7 @@ def test_nick_change_to_a_taken_nick_is_433() -> None:
     h = Harness()
     ana, _ = h.client("ana"), h.client("bo")
     ana.send("NICK Bo")
-    assert lines(ana) == [("433", "ana", "Bo", "Nickname is already in use")]
+    assert ana.lines() == [("433", "ana", "Bo", "Nickname is already in use")]
     assert h.core.network.find_user("ana") is ana.session.user
 
 
@@ -327,7 +322,7 @@ def test_nick_change_of_case_only_is_allowed() -> None:
     h = Harness()
     ana = h.client("ana")
     ana.send("NICK ANA")
-    assert lines(ana) == [("NICK", "ANA")]
+    assert ana.lines() == [("NICK", "ANA")]
     user = ana.session.user
     assert user is not None and user.nick == "ANA"
 
@@ -365,7 +360,7 @@ def test_nick_change_carries_tags_by_caps() -> None:
 def test_ping_before_registration_is_answered() -> None:
     client = Harness().connect()
     client.send("PING :abc def")
-    assert lines(client) == [("PONG", "irc.test", "abc def")]
+    assert client.lines() == [("PONG", "irc.test", "abc def")]
 
 
 def test_ipv6_loopback_host_is_shown_so_it_can_be_a_parameter() -> None:

@@ -10,33 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from chinwag.config import Config, Operator, ServerInfo
-from chinwag.server.state import User
-from tests.server.harness import Client, Harness
-
-HOST = "127.0.0.1"
-
-
-def lines(client: Client) -> list[tuple[str, ...]]:
-    """What the server sent the client since the last read, as (command, *params) tuples."""
-    return [(message.command, *message.params) for message in client.take()]
-
-
-def events(client: Client) -> list[tuple[str | None, str, tuple[str, ...]]]:
-    """(source, command, params) of what the client was sent."""
-    return [(message.source, message.command, message.params) for message in client.take()]
-
-
-def user(h: Harness, nick: str) -> User:
-    found = h.core.network.find_user(nick)
-    assert found is not None
-    return found
-
-
-def room(name: str, *clients: Client) -> None:
-    for client in clients:
-        client.send(f"JOIN {name}")
-    for client in clients:
-        client.take()
+from tests.server.harness import HOST, Harness
 
 
 def with_operators(*operators: Operator) -> Harness:
@@ -54,8 +28,8 @@ def test_away_with_text_marks_the_user_away() -> None:
 
     ana.send("AWAY :at lunch")
 
-    assert lines(ana) == [("306", "ana", "You have been marked as being away")]
-    assert user(h, "ana").away == "at lunch"
+    assert ana.lines() == [("306", "ana", "You have been marked as being away")]
+    assert h.user("ana").away == "at lunch"
 
 
 def test_away_text_is_cut_to_awaylen() -> None:
@@ -64,7 +38,7 @@ def test_away_text_is_cut_to_awaylen() -> None:
 
     ana.send("AWAY :at lunch")
 
-    assert user(h, "ana").away == "at lu"
+    assert h.user("ana").away == "at lu"
 
 
 def test_away_without_text_or_with_empty_text_marks_the_user_back() -> None:
@@ -75,8 +49,8 @@ def test_away_without_text_or_with_empty_text_marks_the_user_back() -> None:
         ana.send("AWAY :out")
         ana.take()
         ana.send(back)
-        assert lines(ana) == [("305", "ana", "You are no longer marked as being away")]
-        assert user(h, "ana").away is None
+        assert ana.lines() == [("305", "ana", "You are no longer marked as being away")]
+        assert h.user("ana").away is None
 
 
 def test_away_is_announced_to_away_notify_neighbours_only() -> None:
@@ -84,12 +58,12 @@ def test_away_is_announced_to_away_notify_neighbours_only() -> None:
     ana = h.client("ana")
     bo = h.client("bo", caps=["away-notify"])
     cy = h.client("cy")
-    room("#tea", ana, bo, cy)
+    h.join("#tea", ana, bo, cy)
 
     ana.send("AWAY :at lunch")
-    assert events(bo) == [(f"ana!~ana@{HOST}", "AWAY", ("at lunch",))]
+    assert bo.events() == [(f"ana!~ana@{HOST}", "AWAY", ("at lunch",))]
     ana.send("AWAY")
-    assert events(bo) == [(f"ana!~ana@{HOST}", "AWAY", ())]
+    assert bo.events() == [(f"ana!~ana@{HOST}", "AWAY", ())]
     assert cy.take() == []
 
 
@@ -97,11 +71,11 @@ def test_coming_back_when_not_away_announces_nothing() -> None:
     h = Harness()
     ana = h.client("ana")
     bo = h.client("bo", caps=["away-notify"])
-    room("#tea", ana, bo)
+    h.join("#tea", ana, bo)
 
     ana.send("AWAY")
 
-    assert lines(ana) == [("305", "ana", "You are no longer marked as being away")]
+    assert ana.lines() == [("305", "ana", "You are no longer marked as being away")]
     assert bo.take() == []
 
 
@@ -114,8 +88,8 @@ def test_setname_changes_the_realname_and_echoes_to_the_sender_with_the_cap() ->
 
     ana.send("SETNAME :Ana Lovelace")
 
-    assert events(ana) == [(f"ana!~ana@{HOST}", "SETNAME", ("Ana Lovelace",))]
-    assert user(h, "ana").realname == "Ana Lovelace"
+    assert ana.events() == [(f"ana!~ana@{HOST}", "SETNAME", ("Ana Lovelace",))]
+    assert h.user("ana").realname == "Ana Lovelace"
 
 
 def test_setname_is_silent_but_effective_without_the_cap() -> None:
@@ -125,7 +99,7 @@ def test_setname_is_silent_but_effective_without_the_cap() -> None:
     ana.send("SETNAME :Ana Lovelace")
 
     assert ana.take() == []
-    assert user(h, "ana").realname == "Ana Lovelace"
+    assert h.user("ana").realname == "Ana Lovelace"
 
 
 def test_setname_reaches_neighbours_with_the_cap_only() -> None:
@@ -134,11 +108,11 @@ def test_setname_reaches_neighbours_with_the_cap_only() -> None:
     bo = h.client("bo", caps=["setname"])
     cy = h.client("cy")
     dee = h.client("dee", caps=["setname"])
-    room("#tea", ana, bo, cy)
+    h.join("#tea", ana, bo, cy)
 
     ana.send("SETNAME :Ana Lovelace")
 
-    assert events(bo) == [(f"ana!~ana@{HOST}", "SETNAME", ("Ana Lovelace",))]
+    assert bo.events() == [(f"ana!~ana@{HOST}", "SETNAME", ("Ana Lovelace",))]
     assert cy.take() == []
     assert dee.take() == []  # shares no channel and does not monitor ana
 
@@ -149,8 +123,8 @@ def test_setname_too_long_fails_and_changes_nothing() -> None:
 
     ana.send("SETNAME :Ana Lovelace Byron")
 
-    assert lines(ana) == [("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")]
-    assert user(h, "ana").realname == "ana Exampl"  # as USER cut it to realnamelen
+    assert ana.lines() == [("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")]
+    assert h.user("ana").realname == "ana Exampl"  # as USER cut it to realnamelen
 
 
 def test_setname_at_exactly_the_limit_is_accepted() -> None:
@@ -159,7 +133,7 @@ def test_setname_at_exactly_the_limit_is_accepted() -> None:
 
     ana.send("SETNAME :0123456789")
 
-    assert user(h, "ana").realname == "0123456789"
+    assert h.user("ana").realname == "0123456789"
 
 
 def test_setname_empty_fails() -> None:
@@ -168,8 +142,8 @@ def test_setname_empty_fails() -> None:
 
     ana.send("SETNAME :")
 
-    assert lines(ana) == [("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")]
-    assert user(h, "ana").realname == "ana Example"
+    assert ana.lines() == [("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")]
+    assert h.user("ana").realname == "ana Example"
 
 
 # -- OPER -----------------------------------------------------------------------------------
@@ -181,11 +155,11 @@ def test_oper_with_a_plain_password_grants_operator_status() -> None:
 
     ana.send("OPER admin secret")
 
-    assert events(ana) == [
+    assert ana.events() == [
         ("irc.test", "381", ("ana", "You are now an IRC operator")),
         (f"ana!~ana@{HOST}", "MODE", ("ana", "+o")),
     ]
-    assert user(h, "ana").is_oper
+    assert h.user("ana").is_oper
 
 
 def test_oper_with_an_argon2_hashed_password() -> None:
@@ -196,10 +170,10 @@ def test_oper_with_an_argon2_hashed_password() -> None:
     ana.send("OPER admin wrong")
     bo.send("OPER admin secret")
 
-    assert lines(ana) == [("464", "ana", "Password incorrect")]
-    assert not user(h, "ana").is_oper
-    assert ("381", "bo", "You are now an IRC operator") in lines(bo)
-    assert user(h, "bo").is_oper
+    assert ana.lines() == [("464", "ana", "Password incorrect")]
+    assert not h.user("ana").is_oper
+    assert ("381", "bo", "You are now an IRC operator") in bo.lines()
+    assert h.user("bo").is_oper
 
 
 def test_oper_with_a_wrong_plain_password_is_password_mismatch() -> None:
@@ -208,8 +182,8 @@ def test_oper_with_a_wrong_plain_password_is_password_mismatch() -> None:
 
     ana.send("OPER admin Secret")
 
-    assert lines(ana) == [("464", "ana", "Password incorrect")]
-    assert not user(h, "ana").is_oper
+    assert ana.lines() == [("464", "ana", "Password incorrect")]
+    assert not h.user("ana").is_oper
 
 
 def test_oper_with_an_unknown_name_is_no_oper_host() -> None:
@@ -218,8 +192,8 @@ def test_oper_with_an_unknown_name_is_no_oper_host() -> None:
 
     ana.send("OPER root secret")
 
-    assert lines(ana) == [("491", "ana", "No O-lines for your host")]
-    assert not user(h, "ana").is_oper
+    assert ana.lines() == [("491", "ana", "No O-lines for your host")]
+    assert not h.user("ana").is_oper
 
 
 def test_oper_from_a_host_outside_the_mask_is_no_oper_host() -> None:
@@ -228,7 +202,7 @@ def test_oper_from_a_host_outside_the_mask_is_no_oper_host() -> None:
 
     ana.send("OPER admin secret")
 
-    assert lines(ana) == [("491", "ana", "No O-lines for your host")]
+    assert ana.lines() == [("491", "ana", "No O-lines for your host")]
 
 
 def test_oper_hostmask_is_matched_against_username_at_host() -> None:
@@ -238,8 +212,8 @@ def test_oper_hostmask_is_matched_against_username_at_host() -> None:
     ana.send("OPER admin secret")
     bo.send("OPER admin secret")
 
-    assert user(h, "ana").is_oper
-    assert lines(bo) == [("491", "bo", "No O-lines for your host")]
+    assert h.user("ana").is_oper
+    assert bo.lines() == [("491", "bo", "No O-lines for your host")]
 
 
 def test_oper_needs_a_name_and_a_password() -> None:
@@ -248,7 +222,7 @@ def test_oper_needs_a_name_and_a_password() -> None:
 
     ana.send("OPER admin")
 
-    assert lines(ana) == [("461", "ana", "OPER", "Not enough parameters")]
+    assert ana.lines() == [("461", "ana", "OPER", "Not enough parameters")]
 
 
 def test_oper_never_logs_the_password(caplog: pytest.LogCaptureFixture) -> None:
@@ -272,34 +246,34 @@ def test_kill_needs_operator_status() -> None:
 
     ana.send("KILL bo :go away")
 
-    assert lines(ana) == [("481", "ana", "Permission Denied- You're not an IRC operator")]
+    assert ana.lines() == [("481", "ana", "Permission Denied- You're not an IRC operator")]
     assert not bo.closed
 
 
 def test_kill_unknown_nick_is_no_such_nick() -> None:
     h = Harness()
     ana = h.client("ana")
-    user(h, "ana").modes.add("o")
+    h.user("ana").modes.add("o")
 
     ana.send("KILL ghost :boo")
 
-    assert lines(ana) == [("401", "ana", "ghost", "No such nick/channel")]
+    assert ana.lines() == [("401", "ana", "ghost", "No such nick/channel")]
 
 
 def test_kill_disconnects_the_target_and_tells_its_channels() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    room("#tea", bo, cy)
-    user(h, "ana").modes.add("o")
+    h.join("#tea", bo, cy)
+    h.user("ana").modes.add("o")
 
     ana.send("KILL bo :spamming")
 
-    assert events(bo) == [
+    assert bo.events() == [
         (f"ana!~ana@{HOST}", "KILL", ("bo", "spamming")),
         (None, "ERROR", (f"Closing Link: {HOST} (Killed (ana (spamming)))",)),
     ]
     assert bo.closed
-    assert events(cy) == [(f"bo!~bo@{HOST}", "QUIT", ("Killed (ana (spamming))",))]
+    assert cy.events() == [(f"bo!~bo@{HOST}", "QUIT", ("Killed (ana (spamming))",))]
     assert h.core.network.find_user("bo") is None
     assert ana.take() == []
 
@@ -308,11 +282,11 @@ def test_kill_needs_a_comment() -> None:
     h = Harness()
     ana = h.client("ana")
     h.client("bo")
-    user(h, "ana").modes.add("o")
+    h.user("ana").modes.add("o")
 
     ana.send("KILL bo")
 
-    assert lines(ana) == [("461", "ana", "KILL", "Not enough parameters")]
+    assert ana.lines() == [("461", "ana", "KILL", "Not enough parameters")]
 
 
 # -- MONITOR --------------------------------------------------------------------------------
@@ -325,7 +299,7 @@ def test_monitor_add_reports_who_is_online_and_offline() -> None:
 
     ana.send("MONITOR + bo,ghost")
 
-    assert lines(ana) == [("730", "ana", f"Bo!~Bo@{HOST}"), ("731", "ana", "ghost")]
+    assert ana.lines() == [("730", "ana", f"Bo!~Bo@{HOST}"), ("731", "ana", "ghost")]
     assert h.core.network.monitors == {"bo": {ana.session}, "ghost": {ana.session}}
     assert ana.session.monitoring == {"bo", "ghost"}
 
@@ -336,7 +310,7 @@ def test_monitor_add_skips_invalid_nicks_and_duplicates() -> None:
 
     ana.send("MONITOR + ghost,#chan,GHOST,1x")
 
-    assert lines(ana) == [("731", "ana", "ghost")]
+    assert ana.lines() == [("731", "ana", "ghost")]
     assert ana.session.monitoring == {"ghost"}
 
 
@@ -348,7 +322,7 @@ def test_monitor_list_shows_every_target_then_the_end() -> None:
 
     ana.send("MONITOR L")
 
-    assert lines(ana) == [("732", "ana", "bo,zed"), ("733", "ana", "End of MONITOR list")]
+    assert ana.lines() == [("732", "ana", "bo,zed"), ("733", "ana", "End of MONITOR list")]
 
 
 def test_monitor_list_when_empty_is_just_the_end() -> None:
@@ -357,7 +331,7 @@ def test_monitor_list_when_empty_is_just_the_end() -> None:
 
     ana.send("MONITOR L")
 
-    assert lines(ana) == [("733", "ana", "End of MONITOR list")]
+    assert ana.lines() == [("733", "ana", "End of MONITOR list")]
 
 
 def test_monitor_remove_is_silent_and_forgets_the_target() -> None:
@@ -396,7 +370,7 @@ def test_monitor_status_reports_every_target() -> None:
 
     ana.send("MONITOR S")
 
-    assert lines(ana) == [("730", "ana", f"bo!~bo@{HOST}"), ("731", "ana", "zed")]
+    assert ana.lines() == [("730", "ana", f"bo!~bo@{HOST}"), ("731", "ana", "zed")]
 
 
 def test_monitor_full_list_adds_what_fits_and_names_the_rest() -> None:
@@ -407,7 +381,7 @@ def test_monitor_full_list_adds_what_fits_and_names_the_rest() -> None:
 
     ana.send("MONITOR + two,three,four")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("731", "ana", "two"),
         ("734", "ana", "2", "three,four", "Monitor list is full."),
     ]
@@ -422,7 +396,7 @@ def test_monitor_re_adding_a_target_at_the_limit_is_not_an_error() -> None:
 
     ana.send("MONITOR + ONE")
 
-    assert lines(ana) == [("731", "ana", "ONE")]
+    assert ana.lines() == [("731", "ana", "ONE")]
 
 
 def test_monitor_plus_or_minus_needs_targets() -> None:
@@ -431,7 +405,7 @@ def test_monitor_plus_or_minus_needs_targets() -> None:
 
     ana.send("MONITOR +", "MONITOR")
 
-    assert lines(ana) == [
+    assert ana.lines() == [
         ("461", "ana", "MONITOR", "Not enough parameters"),
         ("461", "ana", "MONITOR", "Not enough parameters"),
     ]
@@ -443,7 +417,7 @@ def test_monitor_unknown_subcommand() -> None:
 
     ana.send("MONITOR X")
 
-    assert lines(ana) == [("400", "ana", "MONITOR", "Unknown MONITOR subcommand")]
+    assert ana.lines() == [("400", "ana", "MONITOR", "Unknown MONITOR subcommand")]
 
 
 def test_monitor_entries_go_when_the_session_ends() -> None:

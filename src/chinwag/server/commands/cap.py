@@ -12,21 +12,12 @@ from chinwag.protocol.caps import BY_NAME, CAPABILITIES, STICKY
 from chinwag.protocol.message import Message
 from chinwag.server.commands.registration import try_complete_registration
 from chinwag.server.dispatch import Context, command
-
-_MAX_CAP_LINE = 400
-"""Bytes of capability names per CAP line before continuing on another (LS and LIST)."""
+from chinwag.server.replies import pack
 
 
 def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
     """Send ``CAP <nick> LS|LIST``, split over several lines with ``*`` markers if long."""
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for token in tokens:
-        if chunks[-1] and size + len(token) + 1 > _MAX_CAP_LINE:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(token)
-        size += len(token) + 1
+    chunks = pack(tokens) or [[]]
     target = ctx.session.target
     multiline = ctx.session.cap_version >= 302
     for index, chunk in enumerate(chunks):

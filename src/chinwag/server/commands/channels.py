@@ -16,14 +16,21 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
 from chinwag.protocol.message import Message
 from chinwag.server.commands.messaging import is_banned
-from chinwag.server.dispatch import Context, command
-from chinwag.server.replies import deliver, event_tags
+from chinwag.server.dispatch import Context, command, existing_channel, existing_user
+from chinwag.server.replies import deliver, event_tags, pack
 from chinwag.server.state import Channel, Session, User
 
 log = logging.getLogger("chinwag.server")
 
-_NAMES_LINE_BUDGET = 400
-"""Bytes of names per RPL_NAMREPLY, leaving room for the prefix and the other parameters."""
+
+def joined_channel(ctx: Context, name: str) -> Channel | None:
+    """The channel called ``name`` if the user is in it; else ``None`` after replying
+    ERR_NOSUCHCHANNEL (no such channel) or ERR_NOTONCHANNEL (not a member)."""
+    channel = existing_channel(ctx, name)
+    if channel is not None and ctx.user not in channel.members:
+        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return None
+    return channel
 
 
 def join_message(user: User, channel: Channel, session: Session, tags: dict[str, str]) -> Message:
@@ -77,15 +84,7 @@ def send_names(ctx: Context, channel: Channel) -> None:
         if member or "i" not in user.modes
     ]
     symbol = "@" if "s" in channel.modes else "="
-    line: list[str] = []
-    size = 0
-    for entry in entries:
-        if line and size + len(entry) + 1 > _NAMES_LINE_BUDGET:
-            ctx.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line))
-            line, size = [], 0
-        line.append(entry)
-        size += len(entry) + 1
-    if line:
+    for line in pack(entries):
         ctx.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line))
     ctx.numeric(n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
 
@@ -176,12 +175,8 @@ def part(ctx: Context, message: Message) -> None:
     for name in message.params[0].split(","):
         if not name:
             continue
-        channel = ctx.network.find_channel(name)
+        channel = joined_channel(ctx, name)
         if channel is None:
-            ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
-            continue
-        if user not in channel.members:
-            ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
             continue
         params = (channel.name, reason) if reason else (channel.name,)
         leave_channel(
@@ -218,10 +213,8 @@ def topic(ctx: Context, message: Message) -> None:
     then sees ``TOPIC <channel> :<topic>``.
     """
     user = ctx.user
-    name = message.params[0]
-    channel = ctx.network.find_channel(name)
+    channel = existing_channel(ctx, message.params[0])
     if channel is None:
-        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     member = user in channel.members
     if len(message.params) < 2:
@@ -311,13 +304,8 @@ def kick(ctx: Context, message: Message) -> None:
     """
     user = ctx.user
     limits = ctx.server.limits
-    name = message.params[0]
-    channel = ctx.network.find_channel(name)
+    channel = joined_channel(ctx, message.params[0])
     if channel is None:
-        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
-        return
-    if user not in channel.members:
-        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
         return
     if not channel.is_operator(user):
         ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
@@ -328,9 +316,8 @@ def kick(ctx: Context, message: Message) -> None:
     for nick in nicks[: limits.max_targets]:
         if user not in channel.members:
             break  # the kicker kicked themselves out
-        target = ctx.network.find_user(nick)
+        target = existing_user(ctx, nick)
         if target is None:
-            ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
             continue
         if target not in channel.members:
             ctx.numeric(
@@ -379,16 +366,11 @@ def invite(ctx: Context, message: Message) -> None:
         ctx.numeric(n.ERR_NEEDMOREPARAMS, "INVITE", "Not enough parameters")
         return
     nick, name = message.params[0], message.params[1]
-    target = ctx.network.find_user(nick)
+    target = existing_user(ctx, nick)
     if target is None:
-        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
-    channel = ctx.network.find_channel(name)
+    channel = joined_channel(ctx, name)
     if channel is None:
-        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
-        return
-    if user not in channel.members:
-        ctx.numeric(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
         return
     if "i" in channel.modes and not channel.is_operator(user):
         ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")

@@ -26,8 +26,8 @@ from chinwag.protocol.modes import (
     format_changes,
     parse_mode_changes,
 )
-from chinwag.server.dispatch import Context, command
-from chinwag.server.replies import deliver, event_tags
+from chinwag.server.dispatch import Context, command, existing_channel, existing_user
+from chinwag.server.replies import deliver, event_tags, sendable
 from chinwag.server.state import Channel, ListEntry, User
 
 USER_MODE_TABLE: dict[str, ModeKind] = dict.fromkeys(USER_MODES, ModeKind.FLAG)
@@ -37,16 +37,6 @@ OPER_USER_MODE = "o"
 """Only ``OPER`` grants this mode; ``MODE <nick> +o`` is ignored, ``-o`` is allowed."""
 
 _Applier = Callable[[Context, Channel, ModeChange], ModeChange | None]
-
-
-def _sendable(param: str) -> bool:
-    """Whether ``param`` can be echoed as a middle parameter (non-empty, no space, no ``:``)."""
-    return bool(param) and param[0] != ":" and " " not in param
-
-
-def _shown(param: str) -> str:
-    """``param`` as it may be quoted back in a numeric, or ``*`` if it cannot be."""
-    return param if _sendable(param) else "*"
 
 
 # -- channel modes -------------------------------------------------------------------------
@@ -74,11 +64,10 @@ def _apply_flag(ctx: Context, channel: Channel, change: ModeChange) -> ModeChang
 def _apply_status(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
     """``o``/``v`` on a member: ERR_NOSUCHNICK or ERR_USERNOTINCHANNEL if it cannot apply."""
     nick = change.param
-    if nick is None or not _sendable(nick):
+    if nick is None or not sendable(nick):
         return None
-    target = ctx.network.find_user(nick)
+    target = existing_user(ctx, nick)
     if target is None:
-        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return None
     status = channel.members.get(target)
     if status is None:
@@ -97,7 +86,7 @@ def _apply_status(ctx: Context, channel: Channel, change: ModeChange) -> ModeCha
 
 def _valid_key(key: str) -> bool:
     """A key usable in ``JOIN``: non-empty, no space, no comma, not starting with ``:``."""
-    return _sendable(key) and "," not in key
+    return sendable(key) and "," not in key
 
 
 def _apply_key(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
@@ -136,7 +125,7 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
             n.ERR_INVALIDMODEPARAM,
             channel.name,
             "l",
-            _shown(param),
+            param,
             "Invalid limit: it must be a positive integer",
         )
         return None
@@ -151,7 +140,7 @@ def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange
     """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form; adding beyond
     MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
     param = change.param
-    if param is None or not _sendable(param):
+    if param is None or not sendable(param):
         return None
     mask = normalize_ban_mask(param)
     folded = fold(mask)
@@ -189,9 +178,8 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     the setter included, as one ``MODE`` message.
     """
     user = ctx.user
-    channel = ctx.network.find_channel(name)
+    channel = existing_channel(ctx, name)
     if channel is None:
-        ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     if not args:
         ctx.numeric(
@@ -247,9 +235,8 @@ def user_mode(ctx: Context, nick: str, args: tuple[str, ...]) -> None:
     sessions, followed by ERR_UMODEUNKNOWNFLAG if some letters were unknown.
     """
     user = ctx.user
-    target = ctx.network.find_user(nick)
+    target = existing_user(ctx, nick)
     if target is None:
-        ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
     if target is not user:
         text = "Cant change mode for other users" if args else "Can't view modes for other users"

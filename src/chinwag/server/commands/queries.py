@@ -3,13 +3,13 @@
 References: Modern IRC "User-Based Queries" (https://modern.ircdocs.horse/#user-based-queries)
 and its numerics; IRCv3 WHOX (https://ircv3.net/specs/extensions/whox), multi-prefix (every
 prefix in WHO and WHOIS) and bot-mode (``RPL_WHOISBOT``, the ``B`` WHO flag). Handlers only
-read state and write numerics to the reply buffer.
+read state and write numerics to the reply buffer, which shows an echoed name that cannot be a
+middle parameter as ``*`` (:meth:`chinwag.server.replies.ReplyBuffer.numeric`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from chinwag.protocol import modes
@@ -17,11 +17,9 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
-from chinwag.server.dispatch import Context, command
+from chinwag.server.dispatch import Context, command, existing_user
+from chinwag.server.replies import pack, sendable
 from chinwag.server.state import Channel, User
-
-_LIST_BUDGET = 400
-"""Bytes of list items (channels, nicks) per numeric, leaving room for the other parameters."""
 
 WHOX_FIELDS = "tcuihsnfdlaor"
 """WHOX field letters in the order replies carry them (WHOX spec, "RPL_WHOSPCRPL")."""
@@ -31,27 +29,6 @@ _USERHOST_MAX = 5
 
 _HIDDEN_IP = "255.255.255.255"
 """The WHOX ``i`` placeholder when the IP address is not disclosed."""
-
-
-def _token(text: str) -> str:
-    """``text`` if it can be echoed as a middle parameter, else ``*``."""
-    if not text or text[0] == ":" or " " in text:
-        return "*"
-    return text
-
-
-def _chunks(items: Iterable[str], separator: str = " ") -> Iterator[str]:
-    """Join ``items`` into strings of at most about :data:`_LIST_BUDGET` bytes each."""
-    line: list[str] = []
-    size = 0
-    for item in items:
-        if line and size + len(item) + 1 > _LIST_BUDGET:
-            yield separator.join(line)
-            line, size = [], 0
-        line.append(item)
-        size += len(item) + 1
-    if line:
-        yield separator.join(line)
 
 
 def shares_channel(one: User, other: User) -> bool:
@@ -180,7 +157,7 @@ def who(ctx: Context, message: Message) -> None:
     flags, percent, requested = options.partition("%")
     fields, _, query_token = requested.partition(",")
     # The token is echoed as given; a missing (or unsendable) one is shown as 0.
-    reply_token = query_token if _token(query_token) == query_token else "0"
+    reply_token = query_token if sendable(query_token) else "0"
     targets = _who_targets(ctx, mask)
     if "o" in flags:
         targets = [(user, channel) for user, channel in targets if user.is_oper]
@@ -201,7 +178,7 @@ def who(ctx: Context, message: Message) -> None:
                 who_flags(user, channel, multi),
                 f"0 {user.realname}",
             )
-    ctx.numeric(n.RPL_ENDOFWHO, _token(mask), "End of WHO list")
+    ctx.numeric(n.RPL_ENDOFWHO, mask, "End of WHO list")
 
 
 def _whois_channels(ctx: Context, user: User) -> list[str]:
@@ -220,8 +197,8 @@ def send_whois(ctx: Context, user: User) -> None:
     "WHOIS message"; bot-mode RPL_WHOISBOT)."""
     nick = user.nick
     ctx.numeric(n.RPL_WHOISUSER, nick, user.username, user.host, "*", user.realname)
-    for line in _chunks(_whois_channels(ctx, user)):
-        ctx.numeric(n.RPL_WHOISCHANNELS, nick, line)
+    for line in pack(_whois_channels(ctx, user)):
+        ctx.numeric(n.RPL_WHOISCHANNELS, nick, " ".join(line))
     server = ctx.server
     ctx.numeric(n.RPL_WHOISSERVER, nick, server.name, server.config.server.description)
     if user.is_oper:
@@ -256,15 +233,13 @@ def whois(ctx: Context, message: Message) -> None:
     if len(message.params) > 1:
         server = message.params[0]
         if fold(server) != fold(ctx.server.name) and ctx.network.find_user(server) is None:
-            ctx.numeric(n.ERR_NOSUCHSERVER, _token(server), "No such server")
+            ctx.numeric(n.ERR_NOSUCHSERVER, server, "No such server")
             return
     # WHOIS takes one target (TARGMAX=WHOIS:1); of a list, only the first is answered.
-    user = ctx.network.find_user(asked.split(",")[0])
-    if user is None:
-        ctx.numeric(n.ERR_NOSUCHNICK, _token(asked.split(",")[0]), "No such nick/channel")
-    else:
+    user = existing_user(ctx, asked.split(",")[0])
+    if user is not None:
         send_whois(ctx, user)
-    ctx.numeric(n.RPL_ENDOFWHOIS, _token(asked), "End of /WHOIS list")
+    ctx.numeric(n.RPL_ENDOFWHOIS, asked, "End of /WHOIS list")
 
 
 @command("WHOWAS", min_params=1)
@@ -284,14 +259,13 @@ def whowas(ctx: Context, message: Message) -> None:
         limit = int(message.params[1])
     wanted = fold(asked)
     entries = [entry for entry in ctx.network.whowas if fold(entry.nick) == wanted][:limit]
-    shown = _token(asked)
     if not entries:
-        ctx.numeric(n.ERR_WASNOSUCHNICK, shown, "There was no such nickname")
+        ctx.numeric(n.ERR_WASNOSUCHNICK, asked, "There was no such nickname")
     for entry in entries:
         ctx.numeric(n.RPL_WHOWASUSER, entry.nick, entry.username, entry.host, "*", entry.realname)
         left = datetime.fromtimestamp(entry.left_at, UTC).strftime("%a %b %d %H:%M:%S %Y")
         ctx.numeric(n.RPL_WHOISSERVER, entry.nick, entry.server, left)
-    ctx.numeric(n.RPL_ENDOFWHOWAS, shown, "End of WHOWAS")
+    ctx.numeric(n.RPL_ENDOFWHOWAS, asked, "End of WHOWAS")
 
 
 @command("ISON", min_params=1)

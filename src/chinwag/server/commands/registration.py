@@ -113,13 +113,7 @@ def rename(ctx: Context, user: User, new_nick: str) -> None:
     network = ctx.network
     old_nick, old_source = user.nick, user.source
     change = Message("NICK", (new_nick,), old_source, event_tags(user.account))
-    others = [
-        session
-        for other in network.neighbours(user)
-        if other is not user
-        for session in other.sessions
-    ]
-    deliver(others, change)
+    deliver(network.neighbour_sessions(user), change)
     for session in user.sessions:
         if session is not ctx.session:
             deliver([session], change)

@@ -22,14 +22,10 @@ from chinwag.protocol.casemap import Folded, fold, is_valid_nick
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server import presence
-from chinwag.server.dispatch import Context, command
-from chinwag.server.replies import deliver, event_tags
-from chinwag.server.state import Network, Session
+from chinwag.server.dispatch import Context, command, existing_user
+from chinwag.server.replies import deliver, event_tags, pack
 
 log = logging.getLogger("chinwag.server")
-
-_LIST_BUDGET = 400
-"""Bytes of targets per MONITOR numeric, leaving room for the prefix and the other params."""
 
 _hasher = PasswordHasher()
 
@@ -149,10 +145,8 @@ def kill(ctx: Context, message: Message) -> None:
     :Killed (<oper> (<comment>))``. An unknown nick gives ERR_NOSUCHNICK.
     """
     nick, comment = message.params[0], message.params[1]
-    target = ctx.network.find_user(nick)
+    target = existing_user(ctx, nick)
     if target is None:
-        shown = nick if nick and nick[0] != ":" and " " not in nick else "*"
-        ctx.numeric(n.ERR_NOSUCHNICK, shown, "No such nick/channel")
         return
     killer = ctx.user
     reason = f"Killed ({killer.nick} ({comment}))"
@@ -167,15 +161,7 @@ def kill(ctx: Context, message: Message) -> None:
 
 def _chunks(items: list[str]) -> list[str]:
     """Comma-joined groups of ``items``, each short enough for one numeric."""
-    groups: list[list[str]] = [[]]
-    size = 0
-    for item in items:
-        if groups[-1] and size + len(item) + 1 > _LIST_BUDGET:
-            groups.append([])
-            size = 0
-        groups[-1].append(item)
-        size += len(item) + 1
-    return [",".join(group) for group in groups if group]
+    return [",".join(group) for group in pack(items)]
 
 
 def _send_status(ctx: Context, nicks: list[str]) -> None:
@@ -192,22 +178,6 @@ def _send_status(ctx: Context, nicks: list[str]) -> None:
         ctx.numeric(n.RPL_MONONLINE, line)
     for line in _chunks(offline):
         ctx.numeric(n.RPL_MONOFFLINE, line)
-
-
-def watch(network: Network, session: Session, nick: Folded) -> None:
-    """Add ``nick`` to ``session``'s monitor list and the network's index."""
-    session.monitoring.add(nick)
-    network.monitors.setdefault(nick, set()).add(session)
-
-
-def unwatch(network: Network, session: Session, nick: Folded) -> None:
-    """Remove ``nick`` from ``session``'s monitor list and the network's index."""
-    session.monitoring.discard(nick)
-    watchers = network.monitors.get(nick)
-    if watchers is not None:
-        watchers.discard(session)
-        if not watchers:
-            del network.monitors[nick]
 
 
 def _monitor_add(ctx: Context, targets: list[str]) -> None:
@@ -233,7 +203,7 @@ def _monitor_add(ctx: Context, targets: list[str]) -> None:
                     "Monitor list is full.",
                 )
                 return
-            watch(ctx.network, session, folded)
+            presence.watch(ctx.network, session, folded)
         reported.append(nick)
     _send_status(ctx, reported)
 
@@ -259,10 +229,10 @@ def monitor(ctx: Context, message: Message) -> None:
             _monitor_add(ctx, targets)
         else:
             for target in targets:
-                unwatch(network, session, fold(target))
+                presence.unwatch(network, session, fold(target))
     elif subcommand == "C":
         for nick in list(session.monitoring):
-            unwatch(network, session, nick)
+            presence.unwatch(network, session, nick)
     elif subcommand == "L":
         for line in _chunks(sorted(session.monitoring)):
             ctx.numeric(n.RPL_MONLIST, line)
