@@ -61,6 +61,12 @@ class Limits:
     ping_timeout: float = 60.0
     """Seconds the client then has to answer before it is disconnected."""
     max_clients: int = 20_000
+    metadata_max_keys: int = 20
+    """Metadata keys one user or channel may have set (draft/metadata-2 ``max-keys``)."""
+    metadata_max_subs: int = 50
+    """Metadata keys one client may subscribe to (draft/metadata-2 ``max-subs``)."""
+    metadata_max_value_bytes: int = 300
+    """Longest metadata value, in UTF-8 bytes (draft/metadata-2 ``max-value-bytes``)."""
 
 
 @dataclass(frozen=True, slots=True)

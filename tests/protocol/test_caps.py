@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from chinwag.protocol.caps import BY_NAME, CAPABILITIES, STICKY, Capability
+from chinwag.protocol.caps import (
+    BY_NAME,
+    CAPABILITIES,
+    METADATA,
+    STICKY,
+    Capability,
+    metadata_value,
+)
 
 
 def test_names_are_unique_and_indexed() -> None:
@@ -33,6 +40,7 @@ def test_the_core_capabilities_are_offered() -> None:
         "invite-notify",
         "setname",
         "standard-replies",
+        "draft/metadata-2",
     ]:
         assert name in BY_NAME, name
 
@@ -54,3 +62,11 @@ def test_capability_without_value_is_just_its_name() -> None:
     cap = BY_NAME["server-time"]
     assert cap.advertised(302) == "server-time"
     assert cap.advertised(0) == "server-time"
+
+
+def test_metadata_is_offered_with_a_value_the_server_fills_in() -> None:
+    cap = BY_NAME[METADATA]
+    value = metadata_value(max_subs=50, max_keys=20, max_value_bytes=300)
+    assert value == "before-connect,max-subs=50,max-keys=20,max-value-bytes=300"
+    assert cap.advertised(302, value) == f"draft/metadata-2={value}"
+    assert cap.advertised(0, value) == "draft/metadata-2"

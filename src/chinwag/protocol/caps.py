@@ -18,14 +18,23 @@ class Capability:
     spec: str
     value: str | None = None
 
-    def advertised(self, version: int) -> str:
-        """The token for ``CAP LS``: with its value from version 302 on."""
-        if self.value is not None and version >= 302:
-            return f"{self.name}={self.value}"
+    def advertised(self, version: int, value: str | None = None) -> str:
+        """The token for ``CAP LS``: with its value from version 302 on.
+
+        ``value``, when given, replaces the table's value: the server passes the values that
+        depend on its configuration (see :func:`metadata_value`).
+        """
+        value = self.value if value is None else value
+        if value is not None and version >= 302:
+            return f"{self.name}={value}"
         return self.name
 
 
 _IRCV3 = "https://ircv3.net/specs/extensions/"
+
+METADATA = "draft/metadata-2"
+"""User and channel metadata (the ``color`` key): https://ircv3.net/specs/extensions/metadata.
+Its value depends on the configured limits; see :func:`metadata_value`."""
 
 CAPABILITIES: tuple[Capability, ...] = (
     Capability("account-notify", _IRCV3 + "account-notify"),
@@ -33,6 +42,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("away-notify", _IRCV3 + "away-notify"),
     Capability("batch", _IRCV3 + "batch"),
     Capability("cap-notify", _IRCV3 + "capability-negotiation#cap-notify"),
+    Capability(METADATA, _IRCV3 + "metadata"),
     Capability("echo-message", _IRCV3 + "echo-message"),
     Capability("extended-join", _IRCV3 + "extended-join"),
     Capability("extended-monitor", _IRCV3 + "extended-monitor"),
@@ -50,3 +60,11 @@ BY_NAME: dict[str, Capability] = {cap.name: cap for cap in CAPABILITIES}
 
 STICKY: frozenset[str] = frozenset({"cap-notify"})
 """Capabilities a client cannot disable once version 302 enabled them implicitly."""
+
+
+def metadata_value(max_subs: int, max_keys: int, max_value_bytes: int) -> str:
+    """The ``draft/metadata-2`` value: METADATA works before registration (``before-connect``)
+    and the limits on subscriptions, keys per target and value size."""
+    return (
+        f"before-connect,max-subs={max_subs},max-keys={max_keys},max-value-bytes={max_value_bytes}"
+    )

@@ -2,8 +2,8 @@
 
 Handlers use these names; no bare numeric appears anywhere else in the code. Each value is
 the three-digit code sent on the wire. References: https://modern.ircdocs.horse/#numerics,
-https://ircv3.net/specs/extensions/monitor (73x), https://ircv3.net/specs/extensions/sasl-3.1
-(90x).
+https://ircv3.net/specs/extensions/monitor (73x), https://ircv3.net/specs/extensions/metadata
+(76x-77x), https://ircv3.net/specs/extensions/sasl-3.1 (90x).
 """
 
 from __future__ import annotations
@@ -130,6 +130,15 @@ RPL_MONOFFLINE: Final = "731"
 RPL_MONLIST: Final = "732"
 RPL_ENDOFMONLIST: Final = "733"
 ERR_MONLISTFULL: Final = "734"
+
+# Metadata (IRCv3 draft/metadata-2, https://ircv3.net/specs/extensions/metadata).
+RPL_WHOISKEYVALUE: Final = "760"
+RPL_KEYVALUE: Final = "761"
+RPL_KEYNOTSET: Final = "766"
+RPL_METADATASUBOK: Final = "770"
+RPL_METADATAUNSUBOK: Final = "771"
+RPL_METADATASUBS: Final = "772"
+RPL_METADATASYNCLATER: Final = "774"
 
 # SASL (IRCv3 sasl-3.1), used by the accounts issue.
 RPL_LOGGEDIN: Final = "900"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from chinwag import __version__
 from chinwag.config import Config
-from chinwag.protocol import isupport
+from chinwag.protocol import caps, isupport
 from chinwag.protocol import numerics as n
 from chinwag.protocol.errors import EmptyMessage, ProtocolError
 from chinwag.protocol.message import Message, parse
@@ -63,6 +63,12 @@ class ServerCore:
                 config.server.name,
             )
         )
+        self.cap_values = {
+            caps.METADATA: caps.metadata_value(
+                limits.metadata_max_subs, limits.metadata_max_keys, limits.metadata_max_value_bytes
+            )
+        }
+        """Capability values that depend on the configuration, for ``CAP LS 302``."""
         self._next_id = 1
         self._doomed: list[tuple[Session, str]] = []
         self._shutting_down = False

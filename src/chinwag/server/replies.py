@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chinwag.protocol.message import Message
@@ -163,6 +164,26 @@ class ReplyBuffer:
         *middle, last = (self.session.target, *params)
         shown = (*(safe_param(param) for param in middle), last)
         self.messages.append(Message(code, shown, self.server_name))
+
+    @contextmanager
+    def batch(self, kind: str, *params: str) -> Iterator[None]:
+        """Make the messages added inside the ``with`` block one batch of type ``kind``
+        (https://ircv3.net/specs/extensions/batch); a session without the batch capability
+        gets them as they are. The batch is sent even when empty, as some specs require."""
+        start = len(self.messages)
+        yield
+        if not self.session.has("batch"):
+            return
+        ref = new_batch_id()
+        inner = [
+            message if "batch" in message.tags else message.with_tags({"batch": ref})
+            for message in self.messages[start:]
+        ]
+        self.messages[start:] = [
+            Message("BATCH", ("+" + ref, kind, *params), self.server_name),
+            *inner,
+            Message("BATCH", ("-" + ref,), self.server_name),
+        ]
 
     def flush(self) -> None:
         """Send what was queued, labelled as the labeled-response spec asks.

@@ -66,6 +66,8 @@ class Session:
         "ip",
         "last_activity",
         "last_message",
+        "metadata",
+        "metadata_subs",
         "monitoring",
         "nick",
         "outbox",
@@ -99,6 +101,11 @@ class Session:
         """Wall-clock time of the last PRIVMSG/NOTICE sent (WHOIS idle)."""
         self.ping_sent_at: float | None = None
         self.monitoring: set[Folded] = set()
+        self.metadata: dict[str, str] = {}
+        """Metadata set before registration (draft/metadata-2 ``before-connect``); it becomes
+        the user's when registration completes."""
+        self.metadata_subs: set[str] = set()
+        """The metadata keys this session subscribed to (``METADATA * SUB``)."""
         self.closed = False
 
     def has(self, cap: str) -> bool:
@@ -133,6 +140,7 @@ class User:
         "channels",
         "folded",
         "host",
+        "metadata",
         "modes",
         "nick",
         "realname",
@@ -153,6 +161,8 @@ class User:
         self.channels: dict[Folded, Channel] = {}
         self.sessions: list[Session] = []
         self.signon = int(time.time())
+        self.metadata: dict[str, str] = {}
+        """Metadata keys and values (draft/metadata-2), such as ``color``."""
 
     @property
     def source(self) -> str:
@@ -188,6 +198,7 @@ class Channel:
         "key",
         "limit",
         "members",
+        "metadata",
         "modes",
         "name",
         "topic",
@@ -209,6 +220,8 @@ class Channel:
         self.limit: int | None = None
         self.bans: list[ListEntry] = []
         self.invited: set[Folded] = set()
+        self.metadata: dict[str, str] = {}
+        """Metadata keys and values (draft/metadata-2), set by channel operators."""
 
     def prefix_of(self, user: User, multi: bool = False) -> str:
         """The member's prefix characters, highest first; all of them with ``multi``."""

@@ -23,10 +23,12 @@ def test_ls_lists_every_capability() -> None:
 
 
 def test_ls_302_lists_with_values_and_enables_cap_notify() -> None:
-    client = Harness().connect()
+    h = Harness()
+    client = h.connect()
     client.send("CAP LS 302")
+    values = h.core.cap_values
     assert client.lines() == [
-        ("CAP", "*", "LS", " ".join(cap.advertised(302) for cap in CAPABILITIES))
+        ("CAP", "*", "LS", " ".join(c.advertised(302, values.get(c.name)) for c in CAPABILITIES))
     ]
     client.send("CAP LIST")
     assert client.lines() == [("CAP", "*", "LIST", "cap-notify")]

@@ -13,6 +13,7 @@ MODULES = (
     "modes",
     "queries",
     "users",
+    "metadata",
 )
 
 

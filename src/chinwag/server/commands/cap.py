@@ -8,8 +8,9 @@ values in the list and cap-notify implicitly. ``REQ`` is all or nothing: any unk
 from __future__ import annotations
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import BY_NAME, CAPABILITIES, STICKY
+from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY
 from chinwag.protocol.message import Message
+from chinwag.server.commands.metadata import send_own_metadata
 from chinwag.server.commands.registration import try_complete_registration
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import pack
@@ -44,7 +45,9 @@ def cap(ctx: Context, message: Message) -> None:
             session.cap_negotiating = True
         if version >= 302:
             session.set_caps(session.caps | {"cap-notify"})
-        _send_list(ctx, "LS", [c.advertised(session.cap_version) for c in CAPABILITIES])
+        values = ctx.server.cap_values
+        tokens = [c.advertised(session.cap_version, values.get(c.name)) for c in CAPABILITIES]
+        _send_list(ctx, "LS", tokens)
     elif subcommand == "LIST":
         _send_list(ctx, "LIST", sorted(session.caps))
     elif subcommand == "REQ":
@@ -65,9 +68,14 @@ def cap(ctx: Context, message: Message) -> None:
                 break
             (disable if token.startswith("-") else enable).add(name)
         verdict = "ACK" if acceptable else "NAK"
+        newly_metadata = acceptable and METADATA in enable - disable and not session.has(METADATA)
         if acceptable:
             session.set_caps((session.caps | enable) - disable)
         ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.server.name))
+        if newly_metadata and session.user is not None:
+            # "Upon requesting the capability, clients receive their metadata"; during
+            # registration the welcome burst sends it instead.
+            send_own_metadata(ctx)
     elif subcommand == "END":
         if session.user is None:
             session.cap_negotiating = False

@@ -16,6 +16,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
 from chinwag.protocol.message import Message
 from chinwag.server.commands.messaging import is_banned
+from chinwag.server.commands.metadata import after_join
 from chinwag.server.dispatch import Context, command, existing_channel, existing_user
 from chinwag.server.replies import deliver, event_tags, pack
 from chinwag.server.state import Channel, Session, User
@@ -137,6 +138,7 @@ def join_channel(ctx: Context, name: str, key: str | None) -> None:
     if channel.topic:
         send_topic(ctx, channel)
     send_names(ctx, channel)
+    after_join(ctx, user, channel)
 
 
 def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) -> None:

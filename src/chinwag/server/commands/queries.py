@@ -17,6 +17,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
+from chinwag.protocol.metadata import VISIBLE_TO_ALL, WHOIS_KEYS
 from chinwag.server.dispatch import Context, command, existing_user
 from chinwag.server.replies import pack, sendable
 from chinwag.server.state import Channel, User
@@ -194,7 +195,8 @@ def _whois_channels(ctx: Context, user: User) -> list[str]:
 
 def send_whois(ctx: Context, user: User) -> None:
     """The WHOIS numerics about ``user``, without the closing RPL_ENDOFWHOIS (Modern IRC
-    "WHOIS message"; bot-mode RPL_WHOISBOT)."""
+    "WHOIS message"; bot-mode RPL_WHOISBOT; draft/metadata-2 RPL_WHOISKEYVALUE for the keys
+    in :data:`~chinwag.protocol.metadata.WHOIS_KEYS`)."""
     nick = user.nick
     ctx.numeric(n.RPL_WHOISUSER, nick, user.username, user.host, "*", user.realname)
     for line in pack(_whois_channels(ctx, user)):
@@ -209,6 +211,9 @@ def send_whois(ctx: Context, user: User) -> None:
         ctx.numeric(n.RPL_WHOISACCOUNT, nick, user.account, "is logged in as")
     if modes.BOT_USER_MODE in user.modes:
         ctx.numeric(n.RPL_WHOISBOT, nick, f"is a bot on {server.config.server.network}")
+    for key in WHOIS_KEYS:
+        if key in user.metadata:
+            ctx.numeric(n.RPL_WHOISKEYVALUE, nick, key, VISIBLE_TO_ALL, user.metadata[key])
     ctx.numeric(
         n.RPL_WHOISIDLE,
         nick,

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 
 from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import METADATA
 from chinwag.protocol.casemap import fold, is_valid_nick
 from chinwag.protocol.message import Message
 from chinwag.server import presence
 from chinwag.server.commands.info import send_lusers, send_motd
+from chinwag.server.commands.metadata import send_own_metadata
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import deliver, event_tags
 from chinwag.server.state import User
@@ -44,12 +46,14 @@ def try_complete_registration(ctx: Context) -> None:
         ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
     user = User(session.nick, session.username, session.host, session.realname)
+    user.metadata, session.metadata = session.metadata, {}  # set before-connect
     server.add_user(session, user)
     welcome(ctx)
 
 
 def welcome(ctx: Context) -> None:
-    """The welcome burst (Modern IRC "Connection Registration" step 4)."""
+    """The welcome burst (Modern IRC "Connection Registration" step 4), then the user's own
+    metadata for a client with draft/metadata-2."""
     server = ctx.server
     user = ctx.user
     created = datetime.fromtimestamp(server.started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -69,6 +73,8 @@ def welcome(ctx: Context) -> None:
         ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
     send_lusers(ctx)
     send_motd(ctx)
+    if ctx.session.has(METADATA):
+        send_own_metadata(ctx)
 
 
 @command("PASS", min_params=1, before_registration=True)
