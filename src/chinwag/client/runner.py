@@ -1,0 +1,344 @@
+"""Drive a :class:`~chinwag.client.protocol.ClientProtocol` over TCP or TLS with asyncio.
+
+:class:`Runner` connects, registers, feeds what it reads to the protocol, writes what the
+protocol queues, and hands every event to a callback. When the connection drops it reports
+:class:`~chinwag.client.events.Disconnected`, then :class:`~chinwag.client.events.Reconnecting`
+with the delay before each new attempt (exponential backoff with jitter, bounded), and on the
+next connection the protocol restores nick, colour and rooms by itself. It stops after
+:meth:`Runner.quit`, or when its task is cancelled.
+
+The callback is called in the event loop's thread and must not block; a UI in another
+thread (Tk) hands intents back with ``loop.call_soon_threadsafe(runner.privmsg, ...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from chinwag.client.events import Connected, Event, MetadataSyncLater, Reconnecting
+from chinwag.client.protocol import ClientProtocol
+
+log = logging.getLogger("chinwag.client")
+
+EventHandler = Callable[[Event], None]
+"""Receives each event in order; it may call the runner's intents, never block."""
+
+READ_SIZE = 65536
+KEEPALIVE_TOKEN = "chinwag-keepalive"
+DEFAULT_SYNC_RETRY = 5.0
+"""Seconds before ``METADATA SYNC`` when the server asked for a retry without saying when."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delays between reconnection attempts: ``initial * factor**attempt`` capped at
+    ``maximum``, spread by ``jitter`` (a fraction) so clients do not return in step."""
+
+    initial: float = 1.0
+    maximum: float = 60.0
+    factor: float = 2.0
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait before attempt ``attempt`` (0 for the first retry)."""
+        base = min(self.maximum, self.initial * self.factor ** min(attempt, 64))
+        spread = base * self.jitter
+        return max(0.0, min(self.maximum, base - spread + 2 * spread * rand()))
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where to connect. ``verify=False`` accepts any certificate (a LAN server's own)."""
+
+    host: str
+    port: int = 6667
+    tls: bool = False
+    verify: bool = True
+
+
+def tls_context(verify: bool = True) -> ssl.SSLContext:
+    """The TLS settings for a connection: the system's trusted certificates, or none."""
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class _Silent(Exception):  # noqa: N818
+    """The server said nothing through a keepalive PING."""
+
+
+class Runner:
+    """Keeps ``protocol`` connected to ``endpoint`` and reports its events to ``on_event``.
+
+    Run it as a task: ``task = asyncio.create_task(runner.run())``; act with the intent
+    methods (they write at once), leave with :meth:`quit`, or cancel the task.
+    ``keepalive`` is how long a silent connection may last before we PING, and again before
+    we give up on it; ``connect_timeout`` bounds each connection attempt.
+    """
+
+    def __init__(
+        self,
+        protocol: ClientProtocol,
+        endpoint: Endpoint,
+        on_event: EventHandler,
+        *,
+        backoff: Backoff | None = None,
+        reconnect: bool = True,
+        connect_timeout: float = 10.0,
+        keepalive: float = 60.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.endpoint = endpoint
+        self.on_event = on_event
+        self.backoff = backoff or Backoff()
+        self.reconnect = reconnect
+        self.connect_timeout = connect_timeout
+        self.keepalive = keepalive
+        self._ssl = ssl_context
+        self._writer: asyncio.StreamWriter | None = None
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._running = False
+        self._generation = 0
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open (registered or not)."""
+        return self._writer is not None and not self._writer.is_closing()
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, and reconnect after every drop, until :meth:`quit` or cancellation."""
+        self._running = True
+        self._finished.clear()
+        attempt = 0
+        try:
+            while not self._stopping:
+                if await self._connect_once():
+                    attempt = 0
+                if self._stopping or self.protocol.quitting or not self.reconnect:
+                    break
+                delay = self.backoff.delay(attempt)
+                attempt += 1
+                self._emit(Reconnecting(delay, attempt))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
+        finally:
+            self._close()
+            self._running = False
+            self._finished.set()
+
+    async def quit(self, reason: str | None = None, timeout: float = 2.0) -> None:
+        """Send QUIT, wait up to ``timeout`` for the server to close, and stop running."""
+        self._stopping = True
+        self.protocol.quit(reason)
+        self._flush()
+        self._wake.set()
+        if not self._running:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._finished.wait()
+                return
+        self._close()
+        await self._finished.wait()
+
+    def drop(self) -> None:
+        """Close the connection now without QUIT (the runner then reconnects)."""
+        if self._writer is not None:
+            self._writer.transport.abort()
+
+    async def _connect_once(self) -> bool:
+        """One connection, from connect to close; whether it got registered."""
+        endpoint = self.endpoint
+        context = None
+        if endpoint.tls:
+            context = self._ssl or tls_context(endpoint.verify)
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                reader, writer = await asyncio.open_connection(
+                    endpoint.host,
+                    endpoint.port,
+                    ssl=context,
+                    server_hostname=endpoint.host if context is not None else None,
+                )
+        except (OSError, TimeoutError) as exc:
+            reason = f"Cannot connect to {endpoint.host}:{endpoint.port}: {_describe(exc)}"
+            log.info("%s", reason)
+            for event in self.protocol.connection_lost(reason):
+                self._emit(event)
+            return False
+        self._writer = writer
+        self._generation += 1
+        log.info("connected to %s:%d", endpoint.host, endpoint.port)
+        self._emit(Connected(endpoint.host, endpoint.port, endpoint.tls))
+        self.protocol.register()
+        self._flush()
+        reason = "Connection closed by the server"
+        try:
+            while True:
+                data = await self._read(reader)
+                if not data:
+                    break
+                events = self.protocol.receive(data)
+                self._flush()
+                for event in events:
+                    self._emit(event)
+                with contextlib.suppress(ConnectionError):
+                    await writer.drain()
+        except _Silent:
+            reason = "The server stopped answering"
+        except OSError as exc:
+            reason = f"Connection lost: {_describe(exc)}"
+        except asyncio.CancelledError:
+            self._close()
+            raise
+        registered = self.protocol.ready
+        self._close()
+        if self._stopping or self.protocol.quitting:
+            reason = "Disconnected"
+        log.info("disconnected from %s:%d: %s", endpoint.host, endpoint.port, reason)
+        for event in self.protocol.connection_lost(reason):
+            self._emit(event)
+        return registered
+
+    async def _read(self, reader: asyncio.StreamReader) -> bytes:
+        """The next bytes; after ``keepalive`` seconds of silence PING, then give up."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.keepalive):
+                return await reader.read(READ_SIZE)
+        self.protocol.raw("PING", KEEPALIVE_TOKEN)
+        self._flush()
+        try:
+            async with asyncio.timeout(self.keepalive):
+                return await reader.read(READ_SIZE)
+        except TimeoutError:
+            raise _Silent from None
+
+    def _close(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.transport.abort()
+
+    def _flush(self) -> None:
+        """Write what the protocol queued; report the events its intents produced."""
+        data = self.protocol.data_to_send()
+        if data and self._writer is not None and not self._writer.is_closing():
+            self._writer.write(data)
+        for event in self.protocol.take_events():
+            self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, MetadataSyncLater):
+            self._schedule_sync(event)
+        try:
+            self.on_event(event)
+        except Exception:  # a UI bug must not take the connection down
+            log.exception("event handler failed on %r", event)
+
+    def _schedule_sync(self, event: MetadataSyncLater) -> None:
+        generation = self._generation
+
+        def sync() -> None:
+            if generation == self._generation and self.connected:
+                self.protocol.metadata_sync(event.target)
+                self._flush()
+
+        delay = event.retry_after if event.retry_after is not None else DEFAULT_SYNC_RETRY
+        asyncio.get_running_loop().call_later(delay, sync)
+
+    # -- intents (each writes at once; see ClientProtocol for what follows) ----------------
+
+    def join(self, channel: str, key: str | None = None, *, label: str | None = None) -> None:
+        """Join ``channel`` (now, or after the next registration)."""
+        self.protocol.join(channel, key, label=label)
+        self._flush()
+
+    def part(self, channel: str, reason: str | None = None, *, label: str | None = None) -> None:
+        """Leave ``channel``."""
+        self.protocol.part(channel, reason, label=label)
+        self._flush()
+
+    def privmsg(
+        self,
+        target: str,
+        text: str,
+        *,
+        label: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """Say ``text`` to ``target``; raises NotRegistered while disconnected."""
+        self.protocol.privmsg(target, text, label=label, tags=tags)
+        self._flush()
+
+    def notice(self, target: str, text: str, *, label: str | None = None) -> None:
+        """Send a NOTICE."""
+        self.protocol.notice(target, text, label=label)
+        self._flush()
+
+    def action(self, target: str, text: str, *, label: str | None = None) -> None:
+        """``/me text``."""
+        self.protocol.action(target, text, label=label)
+        self._flush()
+
+    def set_nick(self, nick: str, *, label: str | None = None) -> None:
+        """Ask for another nick (e.g. after NickRejected)."""
+        self.protocol.set_nick(nick, label=label)
+        self._flush()
+
+    def set_topic(self, channel: str, topic: str, *, label: str | None = None) -> None:
+        """Set a room's topic."""
+        self.protocol.set_topic(channel, topic, label=label)
+        self._flush()
+
+    def away(self, message: str | None = None, *, label: str | None = None) -> None:
+        """Mark us away, or back with None."""
+        self.protocol.away(message, label=label)
+        self._flush()
+
+    def set_metadata(self, key: str, value: str | None, *, label: str | None = None) -> None:
+        """Set one of our metadata keys (``color``); kept across reconnections."""
+        self.protocol.set_metadata(key, value, label=label)
+        self._flush()
+
+    def who(self, mask: str, *, label: str | None = None) -> None:
+        """WHO ``mask``."""
+        self.protocol.who(mask, label=label)
+        self._flush()
+
+    def whois(self, nick: str, *, label: str | None = None) -> None:
+        """WHOIS ``nick``."""
+        self.protocol.whois(nick, label=label)
+        self._flush()
+
+    def names(self, channel: str, *, label: str | None = None) -> None:
+        """NAMES ``channel``."""
+        self.protocol.names(channel, label=label)
+        self._flush()
+
+    def list_channels(self, *, label: str | None = None) -> None:
+        """LIST the rooms."""
+        self.protocol.list_channels(label=label)
+        self._flush()
+
+    def raw(self, command: str, *params: str, label: str | None = None) -> None:
+        """Send any message as is."""
+        self.protocol.raw(command, *params, label=label)
+        self._flush()
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
