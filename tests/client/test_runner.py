@@ -119,18 +119,18 @@ async def test_two_runners_chat_in_the_lobby_and_directly(
     await ana_events.expect(ev.Joined, lambda e: e.nick == "bob")
     assert ana.protocol.channel("#lobby").member("bob") is not None
 
-    ana.privmsg("#lobby", "hello bob")
+    ana.protocol.privmsg("#lobby", "hello bob")
     heard = await bob_events.expect(ev.Message)
     assert (heard.sender, heard.text, heard.conversation) == ("ana", "hello bob", "#lobby")
     assert not heard.is_direct and heard.time.tzinfo is not None
     echo = await ana_events.expect(ev.Message)
     assert echo.is_self and echo.text == "hello bob"
 
-    bob.action("#lobby", "waves")
+    bob.protocol.action("#lobby", "waves")
     waved = await ana_events.expect(ev.Message, lambda e: e.is_action)
     assert (waved.sender, waved.text) == ("bob", "waves")
 
-    bob.privmsg("ana", "just between us")
+    bob.protocol.privmsg("ana", "just between us")
     direct = await ana_events.expect(ev.Message, lambda e: e.is_direct)
     assert (direct.sender, direct.conversation, direct.text) == ("bob", "bob", "just between us")
     mine = await bob_events.expect(ev.Message, lambda e: e.is_direct)
@@ -152,7 +152,7 @@ async def test_a_taken_nick_is_reported_and_another_one_chosen(
     second, events, _ = await start(address, "ana")
     rejected = await events.expect(ev.NickRejected)
     assert (rejected.nick, rejected.reason) == ("ana", "Nickname is already in use")
-    second.set_nick("ana2")
+    second.protocol.set_nick("ana2")
     registered = await events.expect(ev.Registered)
     assert registered.nick == "ana2"
 
@@ -167,9 +167,9 @@ async def test_server_down_then_back_on_the_same_port(start: Launch) -> None:
         )
         await events.expect(ev.Registered)
         await events.expect(ev.Names, lambda e: e.channel == "#lobby")
-        ana.join("#dev")
+        ana.protocol.join("#dev")
         await events.expect(ev.Names, lambda e: e.channel == "#dev")
-        ana.set_nick("ana_b")
+        ana.protocol.set_nick("ana_b")
         await events.expect(ev.NickChanged, lambda e: e.is_self)
 
         await first.stop(grace=1.0)
@@ -197,7 +197,7 @@ async def test_server_down_then_back_on_the_same_port(start: Launch) -> None:
         bob, bob_events, _ = await start(("127.0.0.1", port), "bob", "#lobby")
         names = await bob_events.expect(ev.Names, lambda e: e.channel == "#lobby")
         assert {member.nick for member in names.members} == {"ana_b", "bob"}
-        ana.privmsg("#lobby", "I'm back")
+        ana.protocol.privmsg("#lobby", "I'm back")
         heard = await bob_events.expect(ev.Message)
         assert (heard.sender, heard.text) == ("ana_b", "I'm back")
         assert bob.protocol.color_of("ana_b") == "#ff00af"  # the colour was restored too

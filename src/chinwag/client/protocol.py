@@ -262,6 +262,9 @@ class ClientProtocol:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._labels = itertools.count(1)
         self._local_events: list[Event] = []
+        self.on_output: Callable[[], None] | None = None
+        """Called when an intent queues bytes or events and none were waiting, so a driver
+        (the runner) can schedule one write instead of wrapping every intent."""
         self._reset_connection()
         self.connected = False
 
@@ -507,7 +510,12 @@ class ClientProtocol:
         }
         if label is not None and self.has_cap("labeled-response"):
             wire_tags["label"] = label
+        self._notify_output()
         self._out += IrcMessage(command, params, None, wire_tags).to_bytes()
+
+    def _notify_output(self) -> None:
+        if self.on_output is not None and not self._out and not self._local_events:
+            self.on_output()
 
     def _text_budget(self, command: str, target: str) -> int:
         """Bytes of text that fit in one message as the server will relay it."""
@@ -539,6 +547,7 @@ class ClientProtocol:
             wire = f"{_CTCP}ACTION {piece}{_CTCP}" if action else piece
             self._send(command, target, wire, tags=tags, label=label if index == 0 else None)
             if not self.has_cap("echo-message"):
+                self._notify_output()
                 self._local_events.append(
                     self._message_event(
                         target, self.nick, piece, command, is_action=action, time=self._clock()
@@ -842,13 +851,10 @@ class ClientProtocol:
         channel.set_member(Member(nick))
         return [Joined(channel.name, nick, is_self, account, realname)]
 
-    @_on("PART")
-    def _on_part(self, message: IrcMessage) -> list[Event]:
-        if not message.params:
-            return []
-        nick = nick_of(message.source)
-        name = message.params[0]
-        reason = message.params[1] if len(message.params) > 1 else ""
+    def _leave(self, name: str, nick: str) -> tuple[str, bool]:
+        """``nick`` left channel ``name`` (PART or KICK): forget the member, or the whole
+        channel and its rejoin entry if it was us. Returns the channel's shown name and
+        whether it was us."""
         is_self = self.is_me(nick)
         channel = self.channels.get(fold(name))
         if channel is not None:
@@ -859,6 +865,16 @@ class ClientProtocol:
                 channel.remove_member(nick)
         if is_self:
             self.rooms.pop(fold(name), None)
+        return name, is_self
+
+    @_on("PART")
+    def _on_part(self, message: IrcMessage) -> list[Event]:
+        if not message.params:
+            return []
+        nick = nick_of(message.source)
+        name = message.params[0]
+        reason = message.params[1] if len(message.params) > 1 else ""
+        name, is_self = self._leave(name, nick)
         return [Parted(name, nick, reason, is_self)]
 
     @_on("KICK")
@@ -867,16 +883,7 @@ class ClientProtocol:
             return []
         name, nick = message.params[0], message.params[1]
         reason = message.params[2] if len(message.params) > 2 else ""
-        is_self = self.is_me(nick)
-        channel = self.channels.get(fold(name))
-        if channel is not None:
-            name = channel.name
-            if is_self:
-                del self.channels[fold(name)]
-            else:
-                channel.remove_member(nick)
-        if is_self:
-            self.rooms.pop(fold(name), None)
+        name, is_self = self._leave(name, nick)
         return [Kicked(name, nick, nick_of(message.source), reason, is_self)]
 
     @_on("QUIT")

@@ -7,8 +7,10 @@ with the delay before each new attempt (exponential backoff with jitter, bounded
 next connection the protocol restores nick, colour and rooms by itself. It stops after
 :meth:`Runner.quit`, or when its task is cancelled.
 
-The callback is called in the event loop's thread and must not block; a UI in another
-thread (Tk) hands intents back with ``loop.call_soon_threadsafe(runner.privmsg, ...)``.
+Intents are the protocol's own methods (``runner.protocol.privmsg(...)``): the runner hooks
+:attr:`ClientProtocol.on_output` and writes what they queue at the end of the loop turn. Call
+them, and expect the callback, in the event loop's thread; a UI in another thread (Tk) hands
+intents over with ``loop.call_soon_threadsafe(runner.protocol.privmsg, ...)``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chinwag.client.events import Connected, Event, MetadataSyncLater, Reconnecting
@@ -110,6 +112,8 @@ class Runner:
         self._finished = asyncio.Event()
         self._running = False
         self._generation = 0
+        self._flush_scheduled = False
+        protocol.on_output = self._schedule_flush
 
     @property
     def connected(self) -> bool:
@@ -233,8 +237,15 @@ class Runner:
         if writer is not None:
             writer.transport.abort()
 
+    def _schedule_flush(self) -> None:
+        """An intent was called on the protocol: write its bytes at the end of this turn."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def _flush(self) -> None:
         """Write what the protocol queued; report the events its intents produced."""
+        self._flush_scheduled = False
         data = self.protocol.data_to_send()
         if data and self._writer is not None and not self._writer.is_closing():
             self._writer.write(data)
@@ -259,85 +270,6 @@ class Runner:
 
         delay = event.retry_after if event.retry_after is not None else DEFAULT_SYNC_RETRY
         asyncio.get_running_loop().call_later(delay, sync)
-
-    # -- intents (each writes at once; see ClientProtocol for what follows) ----------------
-
-    def join(self, channel: str, key: str | None = None, *, label: str | None = None) -> None:
-        """Join ``channel`` (now, or after the next registration)."""
-        self.protocol.join(channel, key, label=label)
-        self._flush()
-
-    def part(self, channel: str, reason: str | None = None, *, label: str | None = None) -> None:
-        """Leave ``channel``."""
-        self.protocol.part(channel, reason, label=label)
-        self._flush()
-
-    def privmsg(
-        self,
-        target: str,
-        text: str,
-        *,
-        label: str | None = None,
-        tags: Mapping[str, str] | None = None,
-    ) -> None:
-        """Say ``text`` to ``target``; raises NotRegistered while disconnected."""
-        self.protocol.privmsg(target, text, label=label, tags=tags)
-        self._flush()
-
-    def notice(self, target: str, text: str, *, label: str | None = None) -> None:
-        """Send a NOTICE."""
-        self.protocol.notice(target, text, label=label)
-        self._flush()
-
-    def action(self, target: str, text: str, *, label: str | None = None) -> None:
-        """``/me text``."""
-        self.protocol.action(target, text, label=label)
-        self._flush()
-
-    def set_nick(self, nick: str, *, label: str | None = None) -> None:
-        """Ask for another nick (e.g. after NickRejected)."""
-        self.protocol.set_nick(nick, label=label)
-        self._flush()
-
-    def set_topic(self, channel: str, topic: str, *, label: str | None = None) -> None:
-        """Set a room's topic."""
-        self.protocol.set_topic(channel, topic, label=label)
-        self._flush()
-
-    def away(self, message: str | None = None, *, label: str | None = None) -> None:
-        """Mark us away, or back with None."""
-        self.protocol.away(message, label=label)
-        self._flush()
-
-    def set_metadata(self, key: str, value: str | None, *, label: str | None = None) -> None:
-        """Set one of our metadata keys (``color``); kept across reconnections."""
-        self.protocol.set_metadata(key, value, label=label)
-        self._flush()
-
-    def who(self, mask: str, *, label: str | None = None) -> None:
-        """WHO ``mask``."""
-        self.protocol.who(mask, label=label)
-        self._flush()
-
-    def whois(self, nick: str, *, label: str | None = None) -> None:
-        """WHOIS ``nick``."""
-        self.protocol.whois(nick, label=label)
-        self._flush()
-
-    def names(self, channel: str, *, label: str | None = None) -> None:
-        """NAMES ``channel``."""
-        self.protocol.names(channel, label=label)
-        self._flush()
-
-    def list_channels(self, *, label: str | None = None) -> None:
-        """LIST the rooms."""
-        self.protocol.list_channels(label=label)
-        self._flush()
-
-    def raw(self, command: str, *params: str, label: str | None = None) -> None:
-        """Send any message as is."""
-        self.protocol.raw(command, *params, label=label)
-        self._flush()
 
 
 def _describe(exc: BaseException) -> str:
