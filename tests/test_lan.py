@@ -15,10 +15,14 @@ def test_lan_addresses_are_ipv4_and_never_loopback() -> None:
 
 def test_a_specific_listen_address_is_the_one_hinted() -> None:
     assert join_hints("10.1.2.3", 6697) == [
+        "  chinwag:           chinwag chat 10.1.2.3:6697",
         "  irssi or WeeChat:  /connect 10.1.2.3 6697",
         "  HexChat:           server 10.1.2.3, port 6697",
     ]
 
 
 def test_the_default_port_is_left_out_of_the_connect_command() -> None:
-    assert join_hints("10.1.2.3", 6667)[0] == "  irssi or WeeChat:  /connect 10.1.2.3"
+    assert join_hints("10.1.2.3", 6667)[:2] == [
+        "  chinwag:           chinwag chat 10.1.2.3",
+        "  irssi or WeeChat:  /connect 10.1.2.3",
+    ]

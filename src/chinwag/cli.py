@@ -1,7 +1,8 @@
 """The ``chinwag`` command: argument parsing only; the work happens in the package.
 
-``chinwag serve`` starts a server; ``chinwag hash-password`` makes an argon2 hash for an
-operator block; ``chinwag example-config`` prints the commented example configuration.
+``chinwag serve`` starts a server; ``chinwag chat`` the terminal client (or its plain line
+mode); ``chinwag hash-password`` makes an argon2 hash for an operator block;
+``chinwag example-config`` prints the commented example configuration.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chinwag import __version__
+from chinwag.client.options import DEFAULT_ROOM
 from chinwag.config import Config, ConfigError, example_config_text, load_config
 
 log = logging.getLogger("chinwag")
@@ -41,6 +44,33 @@ def _parser() -> argparse.ArgumentParser:
         help="how much to print (default INFO: connects, joins, leaves)",
     )
 
+    chat = commands.add_parser("chat", help="chat in the terminal")
+    chat.add_argument(
+        "server",
+        nargs="?",
+        help="host[:port] of the server (asked on the login screen if left out)",
+    )
+    chat.add_argument("--nick", help="your nick")
+    chat.add_argument("--color", help="your colour: a name such as teal, or #rrggbb")
+    chat.add_argument("--room", default=DEFAULT_ROOM, help=f"room to land in ({DEFAULT_ROOM})")
+    chat.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
+    chat.add_argument(
+        "--insecure",
+        action="store_true",
+        help="with --tls, accept any certificate (a LAN server's self-signed one)",
+    )
+    chat.add_argument(
+        "--plain",
+        action="store_true",
+        help="line mode for dumb terminals, pipes and scripts: reads stdin until EOF",
+    )
+    chat.add_argument(
+        "--theme",
+        choices=["auto", "dark", "light"],
+        default="auto",
+        help="colours for a dark or light terminal (auto: guess from COLORFGBG)",
+    )
+
     commands.add_parser("hash-password", help="hash a password for an [[operators]] block")
     commands.add_parser("example-config", help="print the commented example configuration")
     return parser
@@ -54,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "hash-password":
         return _hash_password()
+    if args.command == "chat":
+        return _chat(args)
     try:
         config = load_config(
             args.config or _env_path(), dict(os.environ), host=args.host, port=args.port
@@ -63,6 +95,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     return _serve(config)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from chinwag.client.options import (
+        ChatOptions,
+        OptionError,
+        check_color,
+        check_nick,
+        check_room,
+        parse_address,
+    )
+
+    try:
+        host, port = parse_address(args.server or "localhost", tls=args.tls)
+        nick = check_nick(args.nick) if args.nick else ""
+        options = ChatOptions(
+            host=host,
+            port=port,
+            tls=args.tls,
+            verify=not args.insecure,
+            nick=nick,
+            color=check_color(args.color),
+            room=check_room(args.room),
+        )
+    except OptionError as error:
+        print(f"chinwag chat: {error}", file=sys.stderr)
+        return 2
+    if args.plain:
+        from chinwag.tui.plain import run_plain
+
+        if not options.nick:
+            options = replace(options, nick=_default_nick())
+        return run_plain(options)
+    from chinwag.tui.app import run_app
+
+    return run_app(options, ask=not (args.server and args.nick), theme=args.theme)
+
+
+def _default_nick() -> str:
+    """The login name, as a nick for plain mode when ``--nick`` is left out."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = ""
+    cleaned = "".join(char for char in name if char.isalnum() or char in "_-[]{}|^`")
+    return cleaned.lstrip("0123456789-") or "guest"
 
 
 def _env_path() -> Path | None:

@@ -32,8 +32,10 @@ def join_hints(listen_host: str, port: int) -> list[str]:
     else:
         hosts = [listen_host]
     port_part = "" if port == 6667 else f" {port}"
+    address_part = "" if port == 6667 else f":{port}"
     lines = []
     for host in hosts:
+        lines.append(f"  chinwag:           chinwag chat {host}{address_part}")
         lines.append(f"  irssi or WeeChat:  /connect {host}{port_part}")
         lines.append(f"  HexChat:           server {host}, port {port}")
     return lines

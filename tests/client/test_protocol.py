@@ -17,7 +17,9 @@ from chinwag.client.protocol import (
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 ALL_CAPS = " ".join(
-    name if name != "draft/metadata-2" else "draft/metadata-2=maxsub=10" for name in WANTED_CAPS
+    name if name != "draft/metadata-2" else "draft/metadata-2=maxsub=10"
+    for name in WANTED_CAPS
+    if name != "draft/chathistory"  # most tests' server keeps no history; see test_history_*
 )
 
 
@@ -713,3 +715,43 @@ def test_quit() -> None:
     proto.quit("bye")
     assert sent(proto) == ["QUIT bye"]
     assert proto.quitting
+
+
+# -- recent history on join (https://ircv3.net/specs/extensions/chathistory) --------------
+
+
+def test_history_on_join_asks_for_the_latest_lines_within_the_servers_limit() -> None:
+    proto = registered(caps=ALL_CAPS + " draft/chathistory")
+    feed(proto, ":irc.test 005 ana CHATHISTORY=20 :are supported by this server")
+    feed(proto, ":ana!~ana@host JOIN #lobby")
+    assert sent(proto) == ["CHATHISTORY LATEST #lobby * 20"]
+
+
+def test_history_on_join_is_not_asked_for_without_the_capability_or_when_turned_off() -> None:
+    without = registered()
+    feed(without, ":ana!~ana@host JOIN #lobby")
+    assert sent(without) == []
+    turned_off = registered(caps=ALL_CAPS + " draft/chathistory", history_on_join=0)
+    feed(turned_off, ":ana!~ana@host JOIN #lobby")
+    assert sent(turned_off) == []
+
+
+def test_history_replies_arrive_as_a_batch_of_messages_marked_history() -> None:
+    proto = registered(caps=ALL_CAPS + " draft/chathistory")
+    feed(proto, ":ana!~ana@host JOIN #lobby")
+    assert sent(proto) == ["CHATHISTORY LATEST #lobby * 50"]
+    events = feed(
+        proto,
+        ":irc.test BATCH +h1 chathistory #lobby",
+        "@batch=h1;time=2024-04-30T09:00:00.000Z;msgid=m1 :bo!~bo@host PRIVMSG #lobby :earlier",
+        "@batch=h1;time=2024-04-30T09:01:00.000Z;msgid=m2 :bo!~bo@host JOIN #lobby",
+        ":irc.test BATCH -h1",
+    )
+    [batch] = only(events, ev.Batch)
+    assert isinstance(batch, ev.Batch) and batch.kind == "chathistory"
+    [message] = batch.events
+    assert isinstance(message, ev.Message)
+    assert (message.text, message.history, message.msgid) == ("earlier", True, "m1")
+    assert message.time == datetime(2024, 4, 30, 9, 0, tzinfo=UTC)
+    assert proto.channel("#lobby") is not None
+    assert proto.channel("#lobby").member("bo") is None  # type: ignore[union-attr]

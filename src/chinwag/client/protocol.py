@@ -17,6 +17,7 @@ they are handled. This module imports no asyncio and no socket.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "batch",
     "cap-notify",
     "chghost",
+    "draft/chathistory",
     "draft/metadata-2",
     "echo-message",
     "extended-join",
@@ -97,6 +99,13 @@ METADATA_KEYS: tuple[str, ...] = (COLOR_KEY,)
 
 HISTORY_BATCHES = frozenset({"chathistory", "draft/chathistory"})
 """Batch types whose messages are replayed history, not news."""
+
+HISTORY_CAPS = ("draft/chathistory", "chathistory")
+"""The chathistory capability under its draft and (future) ratified names
+(https://ircv3.net/specs/extensions/chathistory)."""
+
+DEFAULT_HISTORY_ON_JOIN = 50
+"""Lines of a room's recent conversation asked for when we join it."""
 
 
 _WHOIS_DETAILS = frozenset(
@@ -229,8 +238,10 @@ class ClientProtocol:
     ``nick``, ``rooms`` and ``metadata`` (e.g. ``{"color": "#ff00af"}``) are what the
     client wants; they are sent after each registration. With ``auto_rename`` a nick in use
     before registration is retried with ``_`` appended; without it (the default) the caller
-    gets :class:`NickRejected` and calls :meth:`set_nick`. ``clock`` gives the time of
-    events without ``server-time`` (tests pass a fixed one).
+    gets :class:`NickRejected` and calls :meth:`set_nick`. With ``history_on_join`` lines
+    (0: none) the recent conversation of each room we join is asked for when the server
+    offers chathistory; it arrives as a :class:`Batch` of messages marked ``history``.
+    ``clock`` gives the time of events without ``server-time`` (tests pass a fixed one).
     """
 
     def __init__(
@@ -243,6 +254,7 @@ class ClientProtocol:
         rooms: Iterable[str] = (),
         metadata: Mapping[str, str] | None = None,
         auto_rename: bool = False,
+        history_on_join: int = DEFAULT_HISTORY_ON_JOIN,
         caps: Iterable[str] = WANTED_CAPS,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -251,6 +263,7 @@ class ClientProtocol:
         self.realname = realname or nick
         self.password = password
         self.auto_rename = auto_rename
+        self.history_on_join = history_on_join
         self.wanted_caps = frozenset(caps)
         self.own_metadata: dict[str, str] = dict(metadata or {})
         self.rooms: dict[Folded, tuple[str, str | None]] = {
@@ -845,11 +858,24 @@ class ClientProtocol:
             self.channels[key] = ChannelState(name)
             if key not in self.rooms:
                 self.rooms[key] = (name, None)
+            self._request_recent_history(name)
         channel = self.channels.get(key)
         if channel is None:
             return []
         channel.set_member(Member(nick))
         return [Joined(channel.name, nick, is_self, account, realname)]
+
+    def _request_recent_history(self, channel: str) -> None:
+        """``CHATHISTORY LATEST <channel> * <n>`` when the server offers chathistory, asking
+        for no more than its ``CHATHISTORY`` ISUPPORT limit (0 or absent: no limit)."""
+        if self.history_on_join <= 0 or not any(self.has_cap(cap) for cap in HISTORY_CAPS):
+            return
+        limit = self.history_on_join
+        with contextlib.suppress(ValueError):
+            server_limit = int(self.server.tokens.get("CHATHISTORY", "0") or "0")
+            if server_limit > 0:
+                limit = min(limit, server_limit)
+        self._send("CHATHISTORY", "LATEST", channel, "*", str(limit))
 
     def _leave(self, name: str, nick: str) -> tuple[str, bool]:
         """``nick`` left channel ``name`` (PART or KICK): forget the member, or the whole

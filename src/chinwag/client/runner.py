@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ class Runner:
                     server_hostname=endpoint.host if context is not None else None,
                 )
         except (OSError, TimeoutError) as exc:
-            reason = f"Cannot connect to {endpoint.host}:{endpoint.port}: {_describe(exc)}"
+            reason = connect_failure(endpoint, exc)
             log.info("%s", reason)
             for event in self.protocol.connection_lost(reason):
                 self._emit(event)
@@ -270,6 +271,22 @@ class Runner:
 
         delay = event.retry_after if event.retry_after is not None else DEFAULT_SYNC_RETRY
         asyncio.get_running_loop().call_later(delay, sync)
+
+
+def connect_failure(endpoint: Endpoint, exc: BaseException) -> str:
+    """Why a connection attempt failed, in words a person can act on (the GUI and the
+    terminal client show it as is)."""
+    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
+    address = f"{host}:{endpoint.port}"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"Nobody is listening on {address} — is the server started?"
+    if isinstance(exc, socket.gaierror):
+        return f"Cannot connect to {address}: no such host ({exc.strerror or exc})"
+    if isinstance(exc, TimeoutError):
+        return f"Cannot connect to {address}: no answer (is it the right address?)"
+    if isinstance(exc, ssl.SSLError):
+        return f"Cannot connect to {address}: TLS failed ({exc.reason or exc})"
+    return f"Cannot connect to {address}: {_describe(exc)}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,298 @@
+"""What a person typed: the first-party client commands of design.md section 6.
+
+:func:`parse_input` turns one line of the input box into a value saying what to do; every
+client (terminal, plain mode, GUI) shares it, so a command means the same everywhere.
+Commands are recognised only at the start of a line; anything else is a message to the
+current conversation. ``//text`` and ``@@text`` send a message that starts with ``/`` or
+``@``. Parsing does no I/O and knows nothing of the connection: the chat model decides what
+each command does (and whether it makes sense in the current conversation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Send ``text`` to the current conversation (a plain line, or ``@all <text>``)."""
+
+    text: str
+    to_room: bool = False
+    """``@all``: the text is for the whole current room, never a direct conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage:
+    """``@<nick> <text>`` / ``/msg <nick> <text>``; with no text, open the conversation."""
+
+    nick: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """``/me <text>``."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """``@help`` / ``/help``: list the commands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Online:
+    """``@online`` / ``/who`` / ``/names``: who is in the room (or online)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    """``@disconnect`` / ``/quit [reason]`` / ``/exit``: leave the server and the program."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """``/join <room> [key]``: enter a room (``#`` is added when missing)."""
+
+    room: str
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """``/leave`` / ``/part [room] [reason]``: leave a room, or close a direct conversation."""
+
+    room: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListRooms:
+    """``/list``: the rooms on the server."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeNick:
+    """``/nick <nick>``."""
+
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeColor:
+    """``/color <name or #hex>``; with nothing after it, show the current colour and the
+    palette. ``/color none`` goes back to the colour derived from the nick."""
+
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """``/topic [text]``: show the room's topic, or set it."""
+
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Whois:
+    """``/whois <nick>``."""
+
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetAway:
+    """``/away [message]``: away with a message, or back without one."""
+
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """``/register`` or ``/login`` (``command`` says which); the password is asked for."""
+
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A ``/word`` that is no command: tell the person, send nothing."""
+
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A command given the wrong arguments: show ``text``."""
+
+    text: str
+
+
+Input = (
+    Say
+    | DirectMessage
+    | Action
+    | Help
+    | Online
+    | Disconnect
+    | Join
+    | Leave
+    | ListRooms
+    | ChangeNick
+    | ChangeColor
+    | Topic
+    | Whois
+    | SetAway
+    | Account
+    | Unknown
+    | Usage
+    | None
+)
+"""What one input line asks for; ``None`` for a blank line (do nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    """One row of the ``@help`` table: how to type it and what it does."""
+
+    usage: str
+    does: str
+
+
+HELP: tuple[CommandHelp, ...] = (
+    CommandHelp("@help, /help", "list commands"),
+    CommandHelp("@online, /who, /names", "who is in the room / online"),
+    CommandHelp("@all <text>", "message the whole current room"),
+    CommandHelp("@<nick> <text>, /msg <nick> <text>", "direct message"),
+    CommandHelp("@disconnect, /quit [reason], /exit", "leave the server"),
+    CommandHelp("/join <room>, /leave, /part, /list", "rooms"),
+    CommandHelp("/me <text>", "an action: * ana waves"),
+    CommandHelp("/nick <nick>", "change your nick"),
+    CommandHelp("/color <name or #hex>", "change your colour (/color alone lists them)"),
+    CommandHelp("/topic [text]", "show or set the room's topic"),
+    CommandHelp("/whois <nick>", "about someone"),
+    CommandHelp("/away [message]", "mark yourself away, or back"),
+    CommandHelp("/register, /login", "accounts (password asked without echo)"),
+)
+"""The table of design.md section 6, in its order, as ``@help`` shows it."""
+
+HELP_FOOTER = "Anything else is a message to the current conversation; //text sends /text."
+
+COMMAND_NAMES: tuple[str, ...] = (
+    "@help",
+    "@online",
+    "@all",
+    "@disconnect",
+    "/help",
+    "/who",
+    "/names",
+    "/msg",
+    "/quit",
+    "/exit",
+    "/join",
+    "/leave",
+    "/part",
+    "/list",
+    "/me",
+    "/nick",
+    "/color",
+    "/topic",
+    "/whois",
+    "/away",
+    "/register",
+    "/login",
+)
+"""Every command word, for tab completion."""
+
+
+def parse_input(line: str) -> Input:
+    """What ``line`` (one line of the input box, without its newline) asks for.
+
+    Only the start of the line is looked at: ``/join`` is a command, ``hi /join`` a message.
+    Trailing whitespace is dropped from commands; a message keeps its text as typed.
+    """
+    if not line.strip():
+        return None
+    if line.startswith(("//", "@@")):
+        return Say(line[1:])
+    if line.startswith("/"):
+        return _slash(line[1:])
+    if line.startswith("@") and len(line) > 1 and not line[1].isspace():
+        return _at(line[1:])
+    return Say(line)
+
+
+def _split(rest: str) -> tuple[str, str]:
+    """``"word  the rest "`` -> ``("word", "the rest")``."""
+    word, _, tail = rest.strip().partition(" ")
+    return word, tail.strip()
+
+
+def _at(rest: str) -> Input:
+    word, tail = _split(rest)
+    name = word.lower()
+    if name == "help":
+        return Help()
+    if name == "online":
+        return Online()
+    if name == "disconnect":
+        return Disconnect(tail or None)
+    if name == "all":
+        return Say(tail, to_room=True) if tail else Usage("@all <text>: message the whole room")
+    return DirectMessage(word, rest.strip().partition(" ")[2].lstrip())
+
+
+def _slash(rest: str) -> Input:
+    word, tail = _split(rest)
+    name = word.lower()
+    simple: dict[str, Input] = {
+        "help": Help(),
+        "who": Online(),
+        "names": Online(),
+        "list": ListRooms(),
+    }
+    if name in simple:
+        return simple[name]
+    if name in ("quit", "exit"):
+        return Disconnect(tail or None)
+    if name == "msg":
+        nick, text = _split(tail)
+        if not nick:
+            return Usage("/msg <nick> <text>: a direct message")
+        return DirectMessage(nick, tail.partition(" ")[2].lstrip())
+    if name == "me":
+        # An action keeps its text as typed, leading spaces aside.
+        text = rest.partition(" ")[2].lstrip() if " " in rest else ""
+        return Action(text) if text.strip() else Usage("/me <text>: an action")
+    if name == "join":
+        room, key = _split(tail)
+        if not room:
+            return Usage("/join <room>: enter a room, e.g. /join #games")
+        return Join(room, key.split(" ")[0] if key else None)
+    if name in ("leave", "part"):
+        first, more = _split(tail)
+        if first[:1] in ("#", "&"):
+            return Leave(first, more or None)
+        return Leave(None, tail or None)
+    if name == "nick":
+        nick, extra = _split(tail)
+        if not nick or extra:
+            return Usage("/nick <nick>: change your nick (one word)")
+        return ChangeNick(nick)
+    if name == "color":
+        return ChangeColor(tail or None)
+    if name == "topic":
+        text = rest.partition(" ")[2].strip() if " " in rest else ""
+        return Topic(text or None)
+    if name == "whois":
+        nick, _ = _split(tail)
+        return Whois(nick) if nick else Usage("/whois <nick>: about someone")
+    if name == "away":
+        return SetAway(tail or None)
+    if name in ("register", "login"):
+        return Account(name)
+    return Unknown("/" + word)

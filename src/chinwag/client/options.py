@@ -1,0 +1,134 @@
+"""Where and as whom a first-party client connects: parsed and checked once.
+
+``chinwag chat 192.168.1.5 --nick ana --color teal`` and the login screens of the terminal
+client and the GUI all end in a :class:`ChatOptions`; the checks here give a person a
+readable message (:class:`OptionError`) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from chinwag.client.colors import ColorError, parse_color
+from chinwag.client.runner import Endpoint
+
+DEFAULT_PORT = 6667
+DEFAULT_TLS_PORT = 6697
+DEFAULT_ROOM = "#lobby"
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+class OptionError(ValueError):
+    """A value a person typed is not usable; ``field`` names it (``server``, ``port``,
+    ``nick``, ``color``) so a login screen can show the message next to it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    """Everything a client needs to connect: the server, the nick, the colour, the room."""
+
+    host: str = "localhost"
+    port: int = DEFAULT_PORT
+    tls: bool = False
+    verify: bool = True
+    nick: str = ""
+    color: str | None = None
+    room: str = DEFAULT_ROOM
+    password: str | None = None
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The runner's view of where to connect."""
+        return Endpoint(self.host, self.port, self.tls, self.verify)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as a person would type it (IPv6 in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def check_host(host: str) -> str:
+    """``host`` if it is an IP address or a host name, else :class:`OptionError`."""
+    host = host.strip()
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    if not host or len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise OptionError("server", f"{host!r} is not a host name or an IP address")
+    return host
+
+
+def check_port(port: str | int) -> int:
+    """``port`` as a number in 1-65535, else :class:`OptionError`."""
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        raise OptionError("port", f"The port must be a number, not {port!r}") from None
+    if not 1 <= number <= 65535:
+        raise OptionError("port", f"The port must be between 1 and 65535, not {number}")
+    return number
+
+
+def parse_address(text: str, *, tls: bool = False) -> tuple[str, int]:
+    """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address -> (host, port).
+
+    Without a port, 6667 (6697 with ``tls``). Raises :class:`OptionError`.
+    """
+    text = text.strip()
+    default = DEFAULT_TLS_PORT if tls else DEFAULT_PORT
+    if not text:
+        raise OptionError("server", "Type the server's address, e.g. 192.168.1.5 or localhost")
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise OptionError("server", f"{text!r} is not a valid address")
+        return check_host(host), check_port(rest[1:]) if rest else default
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return check_host(host), check_port(port)
+    return check_host(text), default
+
+
+def check_nick(nick: str) -> str:
+    """``nick`` stripped, if it can be sent at all (one word); else :class:`OptionError`.
+
+    Whether the server accepts it (length, characters, in use) is the server's call: its
+    reason is what the person sees, so nothing stricter is checked here.
+    """
+    nick = nick.strip()
+    if not nick:
+        raise OptionError("nick", "Choose a nick")
+    if any(char.isspace() for char in nick) or nick.startswith(":"):
+        raise OptionError("nick", f"{nick!r} cannot be a nick: one word, no spaces")
+    return nick
+
+
+def check_color(color: str | None) -> str | None:
+    """A palette name or ``#hex`` as ``#rrggbb`` (None stays None), else OptionError."""
+    if color is None or not color.strip():
+        return None
+    try:
+        return parse_color(color)
+    except ColorError as error:
+        raise OptionError("color", str(error)) from None
+
+
+def check_room(room: str) -> str:
+    """A room name, ``#`` added when missing; else :class:`OptionError` (spaces, commas and
+    control characters such as BEL, CR or LF cannot be in a room name or a JOIN line)."""
+    room = room.strip() or DEFAULT_ROOM
+    if room[0] not in "#&":
+        room = "#" + room
+    if "," in room or any(char.isspace() or not char.isprintable() for char in room):
+        raise OptionError("room", f"{room!r} cannot be a room name")
+    return room

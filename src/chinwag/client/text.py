@@ -1,0 +1,81 @@
+"""Make text from the network safe to display.
+
+The standard: nothing a remote user sends may reach a terminal or a page unescaped; control
+characters and escape sequences are stripped before display. :func:`clean` removes terminal
+escape sequences (ECMA-48: CSI, OSC, DCS, SOS, PM, APC and two-byte escapes, in their 7-bit
+and 8-bit forms), mIRC formatting codes, every C0 and C1 control character, and the Unicode
+bidirectional overrides and isolates that could make a line read differently from what it
+says (the "Trojan Source" trick, CVE-2021-42574). Everything else printable, emoji, CJK and
+accents included, is kept as sent.
+
+Rich/Textual markup such as ``[bold]`` is deliberately left alone: the user interfaces show
+network text as a literal ``rich.text.Text``, never as markup, so brackets are just brackets
+and escaping them here would show the escapes to the reader.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+
+_SEQUENCES = re.compile(
+    r"""
+    # CSI: parameters, intermediates, final byte. An unterminated one ends the text.
+      (?:\x1b\[|\x9b) [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?
+    # OSC (titles, hyperlinks, clipboard): ends at BEL or ST, or swallows the rest of the
+    # text, because a terminal would also treat everything up to a terminator as its payload.
+    | (?:\x1b\]|\x9d) .*? (?:\x07|\x1b\\|\x9c|\Z)
+    # DCS, SOS, PM, APC: end only at ST.
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) .*? (?:\x1b\\|\x9c|\Z)
+    # Any other escape: ESC, intermediates (as in "ESC ( 0", the line-drawing charset), final.
+    | \x1b [\x20-\x2f]* [\x30-\x7e]?
+    # mIRC colours: ^C with optional fg[,bg] (one or two digits each), ^D with hex RRGGBB.
+    | \x03 (?:[0-9]{1,2}(?:,[0-9]{1,2})?)?
+    | \x04 (?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+
+# Whatever the sequences leave: TAB and line breaks become spaces so a message stays on its
+# line (U+2028 and U+2029 too, as some widgets break lines on them); every other control
+# character (C0, DEL, C1 and with them mIRC's one-byte bold, italic, reset... codes) and the
+# bidi controls go.
+_CHARACTERS: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS]),
+    **dict.fromkeys(map(ord, "\t\r\n\u2028\u2029"), " "),
+}
+
+
+def clean(text: str) -> str:
+    """``text`` made safe to write to a terminal or any widget (see the module docstring).
+
+    Escape sequences and mIRC colour codes are removed whole, including their parameters;
+    TAB, CR, LF, U+2028 and U+2029 become one space each; other control characters and the
+    bidi overrides/isolates (U+202A-U+202E, U+2066-U+2069) are removed. Pure, never raises,
+    and idempotent: the result contains no character that starts anything it removes.
+    """
+    # Every character this function changes is a control (Cc) or format (Cf) character or a
+    # line/paragraph separator, none of which is printable: most chat lines take this path.
+    if text.isprintable():
+        return text
+    return _SEQUENCES.sub("", text).translate(_CHARACTERS)
+
+
+def clean_line(text: str, limit: int | None = None) -> str:
+    """:func:`clean` ``text`` and, if ``limit`` is given, shorten it to at most ``limit``
+    characters, the last being ``…`` when something was cut (for a topic in a narrow bar).
+
+    A ``limit`` of 0 gives the empty string; a negative one raises :class:`ValueError`.
+    """
+    cleaned = clean(text)
+    if limit is None or len(cleaned) <= limit:
+        return cleaned
+    if limit < 0:
+        raise ValueError(f"limit must not be negative, got {limit}")
+    if limit == 0:
+        return ""
+    # Drop the space a cut may leave before the ellipsis: "a long…" reads better than "a long …".
+    return cleaned[: limit - 1].rstrip() + _ELLIPSIS

@@ -1,0 +1,191 @@
+"""``chinwag chat``: the Textual app that ties the login screen, the chat screen and the
+client core together.
+
+The app owns one :class:`~chinwag.client.runner.Runner` (connect, reconnect with backoff,
+restore nick, colour and rooms) and one :class:`~chinwag.client.chat.ChatModel`. Every event
+the runner reports goes to the model, and the :class:`~chinwag.client.chat.Changes` it returns
+go to the chat screen, all on Textual's own asyncio loop: no threads.
+
+Until the first registration the login screen is in charge: a refused nick is shown next to
+the nick field and retried on the same connection; a server that cannot be reached stops the
+attempt and says so next to the server field. Afterwards a dropped connection shows the
+"Server is down" banner and the runner keeps trying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Mapping
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+
+from chinwag.client import events as ev
+from chinwag.client.chat import Changes, ChatModel
+from chinwag.client.options import ChatOptions
+from chinwag.client.protocol import ClientProtocol
+from chinwag.client.runner import Backoff, Runner
+from chinwag.client.text import clean
+from chinwag.protocol.metadata import COLOR_KEY
+from chinwag.tui.chat import ChatScreen
+from chinwag.tui.login import LoginScreen
+from chinwag.tui.render import Palette
+
+QUIT_TIMEOUT = 2.0
+"""Seconds to wait for the server to close after our QUIT."""
+
+
+def background_is_light(environ: Mapping[str, str]) -> bool:
+    """Guess a light terminal from ``COLORFGBG`` (``"0;15"``: black on white), as rxvt,
+    Konsole and others set it; without it, assume dark."""
+    value = environ.get("COLORFGBG", "")
+    background = value.rsplit(";", 1)[-1]
+    return background in {"7", "15"}
+
+
+class ChinwagApp(App[int]):
+    """The terminal client. ``ask`` shows the login form first (otherwise it connects at
+    once with ``options`` and only shows the form if something needs fixing); ``theme`` is
+    ``dark``, ``light`` or ``auto``. ``backoff`` and ``keepalive`` tune the runner (tests
+    make them short)."""
+
+    TITLE = "chinwag"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c,ctrl+q", "leave", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        options: ChatOptions,
+        *,
+        ask: bool = True,
+        theme: str = "auto",
+        backoff: Backoff | None = None,
+        keepalive: float = 60.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        environ = os.environ if environ is None else environ
+        light = theme == "light" or (theme == "auto" and background_is_light(environ))
+        self.theme = "textual-light" if light else "textual-dark"
+        current = self.current_theme
+        self.palette = Palette.for_theme(current.dark, current.background)
+        self.options = options
+        self.ask = ask
+        self.backoff = backoff
+        self.keepalive = keepalive
+        self.model: ChatModel | None = None
+        self.runner: Runner | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.login: LoginScreen | None = None
+        self.chat: ChatScreen | None = None
+
+    async def on_mount(self) -> None:
+        """Show the login form (filled from the command line), or connect right away."""
+        self.login = LoginScreen(
+            self.options, dark=self.palette.dark, background=self.palette.background
+        )
+        await self.push_screen(self.login)
+        if not self.ask:
+            self.login.submit()
+
+    # -- connecting ------------------------------------------------------------------------
+
+    @on(LoginScreen.Submitted)
+    async def _login(self, message: LoginScreen.Submitted) -> None:
+        await self.connect(message.options)
+
+    async def connect(self, options: ChatOptions) -> None:
+        """Connect with ``options``; after a refused nick on the same server, just try the
+        new nick on the open connection."""
+        runner, model = self.runner, self.model
+        same_server = self.options.endpoint == options.endpoint
+        self.options = options
+        if runner is not None and model is not None and runner.connected and same_server:
+            protocol = runner.protocol
+            protocol.set_metadata(COLOR_KEY, options.color)
+            if not protocol.registered:
+                protocol.set_nick(options.nick)
+                return
+        await self._stop_runner()
+        metadata = {COLOR_KEY: options.color} if options.color else {}
+        protocol = ClientProtocol(options.nick, rooms=[options.room], metadata=metadata)
+        self.model = ChatModel(protocol, server_name=options.host)
+        self.runner = Runner(
+            protocol,
+            options.endpoint,
+            self._on_event,
+            backoff=self.backoff,
+            keepalive=self.keepalive,
+        )
+        self._task = asyncio.create_task(self.runner.run())
+
+    async def _stop_runner(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.runner = None
+
+    # -- events from the connection -----------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        model = self.model
+        if model is None:
+            return
+        changes = model.handle(event)
+        if self.chat is None:
+            self._login_phase(event, model)
+            return
+        self._show(changes)
+
+    def _login_phase(self, event: ev.Event, model: ChatModel) -> None:
+        """Before the first registration the login form shows what happens."""
+        login = self.login
+        if login is None:
+            return
+        if isinstance(event, ev.Connected):
+            login.set_status(f"Connected to {self.options.address}, logging in …")
+        elif isinstance(event, ev.NickRejected) and not event.registered:
+            login.show_problem("nick", f"{event.nick}: {event.reason}")
+        elif isinstance(event, ev.Disconnected):
+            reason = event.reason if event.error is None else f"{event.reason}: {event.error}"
+            login.show_problem("server", reason)
+            self.call_later(self._stop_runner)
+        elif isinstance(event, ev.Registered):
+            self.chat = ChatScreen(model, self.submit, self.palette)
+            self.call_later(self.switch_screen, self.chat)
+
+    def _show(self, changes: Changes) -> None:
+        if self.chat is not None and self.chat.is_mounted:
+            self.chat.apply(changes)
+        if changes.quit is not None:
+            self.call_later(self.action_leave, changes.quit)
+
+    # -- the person's actions -----------------------------------------------------------------
+
+    def submit(self, line: str) -> None:
+        """Run one typed line through the model and show what changed."""
+        if self.model is not None:
+            self._show(self.model.submit(line))
+
+    async def action_leave(self, reason: str = "") -> None:
+        """Ctrl-C, ``/quit``, ``@disconnect``: send QUIT, wait briefly, exit."""
+        runner = self.runner
+        if runner is not None and runner.connected:
+            with contextlib.suppress(Exception):
+                await runner.quit(reason or None, timeout=QUIT_TIMEOUT)
+        await self._stop_runner()
+        self.exit(0)
+
+
+def run_app(options: ChatOptions, *, ask: bool, theme: str = "auto") -> int:
+    """Run the terminal client until the person quits; the exit status."""
+    app = ChinwagApp(options, ask=ask, theme=theme)
+    status = app.run()
+    if app.model is not None and app.model.down_reason and not app.model.ever_online:
+        print(f"chinwag chat: {clean(app.model.down_reason)}")
+    return status or 0
