@@ -34,3 +34,22 @@ def test_python_dash_m_runs_the_same_command() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("chinwag ")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["chat", "localhost:99999", "--nick", "ana"], "between 1 and 65535"),
+        (["chat", "localhost:http", "--nick", "ana"], "must be a number"),
+        (["chat", "not a host", "--nick", "ana"], "not a host name"),
+        (["chat", "localhost", "--nick", "two words"], "one word"),
+        (["chat", "localhost", "--nick", "ana", "--color", "mauve"], "Unknown colour 'mauve'"),
+    ],
+)
+def test_chat_options_are_checked_before_anything_starts(
+    arguments: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chinwag chat: ") and problem in err
+    assert "Traceback" not in err

@@ -80,6 +80,7 @@ class ChatScreen(Screen[None]):
         width: 1fr;
         height: 100%;
         padding: 0 1;
+        overflow-y: auto;
         scrollbar-size-vertical: 1;
     }
     #input-row {
