@@ -389,7 +389,7 @@ class ChatModel:
             if event.is_notice
             else LineKind.MESSAGE
         )
-        if event.from_server or (event.is_notice and not self.protocol.ready):
+        if event.from_server or (event.is_notice and self.link is not Link.ONLINE):
             key = SERVER_KEY
         elif event.is_direct:
             key = fold(event.conversation)
@@ -589,7 +589,7 @@ class ChatModel:
             self._info(self.current, event.time, text, changes)
 
     def _on_server_reply(self, event: ev.ServerReply, changes: Changes) -> None:
-        key = self.current if self.protocol.ready else SERVER_KEY
+        key = self.current if self.link is Link.ONLINE else SERVER_KEY
         if event.is_error:
             self._error(key, event.time, clean(event.text), changes)
         else:

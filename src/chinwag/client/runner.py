@@ -159,7 +159,9 @@ class Runner:
                 await self._finished.wait()
                 return
         self._close()
-        await self._finished.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._finished.wait()
 
     def drop(self) -> None:
         """Close the connection now without QUIT (the runner then reconnects)."""
@@ -185,6 +187,9 @@ class Runner:
             log.info("%s", reason)
             for event in self.protocol.connection_lost(reason):
                 self._emit(event)
+            return False
+        if self._stopping:  # quit() came while we were connecting: nothing to say
+            writer.transport.abort()
             return False
         self._writer = writer
         self._generation += 1

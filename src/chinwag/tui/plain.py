@@ -1,0 +1,588 @@
+"""Plain mode, ``chinwag chat --plain``: one line per event, for pipes, scripts and dumb terminals.
+
+Implements the issue's plain mode on the shared chat model (design.md section 2, ``tui/``):
+every event the :class:`~chinwag.client.chat.ChatModel` files becomes one line on stdout, and
+every line read from stdin is run by :meth:`~chinwag.client.chat.ChatModel.submit`, so the
+commands of design.md section 6 mean here what they mean in the full-screen client.
+
+What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
+
+    12:04 <ana> hello                     a message in the current conversation
+    12:04 * ana waves                     /me
+    12:04 -bo- a notice
+    12:04 --> bo joined #lobby            joins
+    12:05 <-- bo quit (Quit: bye)         parts, kicks and quits
+    12:05 --- bo is now known as bob      nick, topic and mode changes
+    12:05 -- Commands:                    information
+    12:05 !! Unknown command /frob        errors, and the "Server is down" banner
+    12:06 [#games] <carl> gg              a line of another conversation: its name in front
+    12:06 [bo] <bo> psst                  ... a direct conversation is named after the person
+    12:06 -- Now talking in bo            where typed lines go from now on (after @bo hi)
+
+An event filed in several conversations (a quit seen in two shared rooms, "Reconnected")
+is printed once. Markers are ASCII so the transcript reads the same on any terminal, log
+file or pipe. Colours (24-bit SGR for nicks, red errors, dim information) are written only
+when the caller says so; :func:`run_plain` does when stdout is a terminal, ``NO_COLOR`` is
+unset and ``TERM`` is not ``dumb``. Without colours no escape character is ever written.
+Text from the network is cleaned by the model (:func:`chinwag.client.text.clean`) and
+cleaned again here, so nothing a remote user sends reaches the terminal unescaped.
+
+Life cycle: connect; nothing typed is sent before we are registered and in the landing room
+(lines wait in order); at end of input, everything typed has been sent, then ``QUIT`` and exit
+status 0. ``@disconnect``/``/quit`` leave the same way. A first connection that fails, or a
+nick the server calls erroneous, ends with status 1 and a readable message; once online, a
+dropped connection is retried for ever while the "Server is down" banner is printed once per
+attempt. Ctrl-C sends ``QUIT`` when connected and ends with status 130 (128 + SIGINT, as a
+shell reports an interrupted program), so a script can tell an interrupted run from a
+finished one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import sys
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from chinwag.client import events as ev
+from chinwag.client.chat import TALK, Changes, ChatModel, Conversation, Line, LineKind
+from chinwag.client.colors import ColorError, nick_color, readable
+from chinwag.client.options import ChatOptions
+from chinwag.client.protocol import ClientProtocol
+from chinwag.client.runner import Backoff, Runner
+from chinwag.client.text import clean
+from chinwag.protocol import numerics as n
+from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.metadata import COLOR_KEY
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "MARKERS",
+    "chat_plain",
+    "format_line",
+    "light_background",
+    "run_plain",
+    "stdin_lines",
+    "wants_ansi",
+]
+
+EXIT_OK = 0
+"""Input ended (or ``@disconnect``/``/quit``) and we left the server with ``QUIT``."""
+
+EXIT_FAILED = 1
+"""The server could not be reached at start-up, or it refused the nick for good."""
+
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: ``QUIT`` was sent if we were connected; 128 + SIGINT, as shells report it."""
+
+MARKERS: Mapping[LineKind, str] = {
+    LineKind.JOIN: "-->",
+    LineKind.PART: "<--",
+    LineKind.QUIT: "<--",
+    LineKind.NICK: "---",
+    LineKind.TOPIC: "---",
+    LineKind.MODE: "---",
+    LineKind.INFO: "--",
+    LineKind.ERROR: "!!",
+}
+"""The ASCII marker in front of each kind of line that is not talk (talk is ``<nick>``,
+``* nick`` or ``-nick-``)."""
+
+NickColor = Callable[[str], str]
+"""A nick -> the ``#rrggbb`` to show it in (already made readable on the background)."""
+
+_LEAVE_TIMEOUT = 2.0
+"""Seconds to wait for the server to close the connection after our QUIT."""
+
+_SGR_RESET_FG = "\x1b[39m"
+_SGR_RED = "\x1b[31m"
+_SGR_DIM = "\x1b[2m"
+_SGR_NORMAL_INTENSITY = "\x1b[22m"
+
+_LIGHT_BACKGROUNDS = frozenset({"7", "15"})
+"""``COLORFGBG`` background numbers of a light terminal (white and bright white)."""
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def format_line(
+    line: Line, *, where: str | None = None, nick_color: NickColor | None = None
+) -> str:
+    """One model line as plain mode prints it, without the newline (module docstring).
+
+    ``where`` is the name of the line's conversation when it is not the current one; it is
+    shown in brackets after the time. With ``nick_color`` the line is coloured with ANSI SGR:
+    nicks in their colour (24-bit), errors red, information dim. Without it the result
+    contains no escape character at all. Every string from the line is passed through
+    :func:`~chinwag.client.text.clean` again, so a line built by other code is safe too.
+    """
+    text = clean(line.text)
+
+    def name(nick: str | None) -> str:
+        shown = clean(nick or "?")
+        if nick_color is None:
+            return shown
+        return _sgr_rgb(nick_color(shown)) + shown + _SGR_RESET_FG
+
+    match line.kind:
+        case LineKind.MESSAGE:
+            body = f"<{name(line.nick)}> {text}"
+        case LineKind.ACTION:
+            body = f"* {name(line.nick)} {text}"
+        case LineKind.NOTICE:
+            body = f"-{name(line.nick)}- {text}"
+        case LineKind.ERROR:
+            body = _paint(f"!! {text}", _SGR_RED, _SGR_RESET_FG, nick_color is not None)
+        case LineKind.INFO:
+            body = _paint(f"-- {text}", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None)
+        case _:
+            who = f" {name(line.nick)}" if line.nick else ""
+            body = f"{MARKERS.get(line.kind, '---')}{who} {text}"
+    prefix = f"[{clean(where)}] " if where else ""
+    return f"{line.clock} {prefix}{body}"
+
+
+def _sgr_rgb(color: str) -> str:
+    """The SGR sequence for foreground ``#rrggbb``; only digits go into it."""
+    red, green, blue = (int(color[index : index + 2], 16) for index in (1, 3, 5))
+    return f"\x1b[38;2;{red};{green};{blue}m"
+
+
+def _paint(text: str, start: str, end: str, ansi: bool) -> str:
+    return f"{start}{text}{end}" if ansi else text
+
+
+def light_background(colorfgbg: str | None) -> bool:
+    """Whether ``COLORFGBG`` (``"fg;bg"``, set by rxvt, Konsole and others) says the terminal
+    background is light (its last field 7 or 15); unset or unknown means dark, the usual
+    terminal (design.md section 5: names are kept readable on the background)."""
+    if not colorfgbg:
+        return False
+    return colorfgbg.rsplit(";", 1)[-1].strip() in _LIGHT_BACKGROUNDS
+
+
+def wants_ansi(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Whether to colour what is written to ``stream``: only a terminal gets escapes, never a
+    pipe or a file; ``NO_COLOR`` set to anything non-empty (https://no-color.org) and
+    ``TERM=dumb`` turn them off. On Windows the console's VT processing is switched on, and
+    colours are off if that fails (an old console would print the escapes)."""
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    if not _isatty(stream):
+        return False
+    return _enable_windows_vt()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or not a real stream
+        return False
+
+
+def _enable_windows_vt() -> bool:
+    """Switch on ANSI processing of the Windows console (a no-op elsewhere)."""
+    if sys.platform != "win32":
+        return True
+    import ctypes
+    from ctypes import wintypes
+
+    enable_virtual_terminal_processing = 0x0004
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.GetStdHandle(-11)  # STD_OUTPUT_HANDLE
+    mode = wintypes.DWORD()
+    if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+        return False
+    return bool(kernel32.SetConsoleMode(handle, mode.value | enable_virtual_terminal_processing))
+
+
+# -- input ------------------------------------------------------------------------------------
+
+
+async def stdin_lines(stream: TextIO) -> AsyncIterator[str]:
+    """The lines of ``stream`` (without their line ending) as they arrive, until end of input.
+
+    A daemon thread does the blocking reads and hands each line to the running loop: this
+    works on every platform (Windows has no ``add_reader`` for a console or a pipe) and never
+    keeps the program from exiting when it leaves before the input ends (``/quit``, Ctrl-C).
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def deliver(item: str | None) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the program is leaving
+            return False
+        return True
+
+    def pump() -> None:
+        try:
+            # readline on a text stream over a pipe returns each line as soon as it is there.
+            while text := stream.readline():
+                if not deliver(text.removesuffix("\n").removesuffix("\r")):
+                    return
+        except (OSError, ValueError):  # stdin closed or unreadable: that is end of input
+            pass
+        deliver(None)
+
+    threading.Thread(target=pump, name="chinwag-plain-stdin", daemon=True).start()
+    while (text := await queue.get()) is not None:
+        yield text
+
+
+# -- the session ------------------------------------------------------------------------------
+
+
+class _PlainChat:
+    """One plain-mode session: the protocol, the model, the runner, and the printing."""
+
+    def __init__(
+        self,
+        options: ChatOptions,
+        out: TextIO,
+        *,
+        ansi: bool,
+        dark_background: bool,
+        errors: TextIO | None,
+        backoff: Backoff | None,
+        connect_timeout: float,
+    ) -> None:
+        self.options = options
+        self.out = out
+        self.errors = errors
+        self.dark_background = dark_background
+        self.protocol = ClientProtocol(
+            options.nick,
+            password=options.password,
+            rooms=[options.room],
+            metadata={COLOR_KEY: options.color} if options.color else None,
+            # A pipe or a script cannot answer "choose another nick": take ana_ instead.
+            auto_rename=True,
+        )
+        self.model = ChatModel(self.protocol)
+        self.runner = Runner(
+            self.protocol,
+            options.endpoint,
+            self._on_event,
+            backoff=backoff,
+            connect_timeout=connect_timeout,
+        )
+        self.nick_color: NickColor | None = self._nick_color if ansi else None
+        self.landed = asyncio.Event()
+        """Registered and in the landing room (or refused it): typed lines may be sent."""
+        self.stop = asyncio.Event()
+        """Leave now with :attr:`status` (a fatal error, or stdout went away)."""
+        self.status = EXIT_OK
+        self._room = fold(options.room)
+        self._shown_current = self.model.current
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(self, lines: AsyncIterable[str]) -> int:
+        """Chat until the input ends, the person leaves or a fatal error; the exit status."""
+        runner = asyncio.create_task(self.runner.run(), name="chinwag-plain-runner")
+        feed = asyncio.create_task(self._feed(lines), name="chinwag-plain-input")
+        stopped = asyncio.create_task(self.stop.wait(), name="chinwag-plain-stop")
+        try:
+            try:
+                done, _ = await asyncio.wait(
+                    {runner, feed, stopped}, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                await _cancel(feed, stopped)
+        except asyncio.CancelledError:
+            # Ctrl-C (asyncio.run cancels the main task on SIGINT) or the caller cancelled:
+            # say goodbye to the server first, then let the cancellation go on.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            await self._leave(runner, None)
+            raise
+        try:
+            status, reason = self._outcome(runner, feed, done)
+        except BaseException:
+            await self._leave(runner, None)
+            raise
+        await self._leave(runner, reason)
+        return status
+
+    def _outcome(
+        self,
+        runner: asyncio.Task[None],
+        feed: asyncio.Task[str | None],
+        done: set[asyncio.Task[Any]],
+    ) -> tuple[int, str | None]:
+        """The exit status and QUIT reason once one of the tasks of :meth:`run` ended."""
+        if self.stop.is_set():
+            return self.status, None
+        if feed in done:
+            return EXIT_OK, feed.result() or None
+        runner.result()  # the runner ends by itself only if it crashed or may not reconnect
+        return EXIT_FAILED, None
+
+    async def _feed(self, lines: AsyncIterable[str]) -> str | None:
+        """Submit each typed line once we are in the room; the quit reason, or None at EOF."""
+        async for text in lines:
+            await self.landed.wait()
+            try:
+                changes = self.model.submit(text.removesuffix("\n").removesuffix("\r"))
+            except ValueError as error:  # a line IRC cannot carry; say so and go on
+                changes = Changes()
+                self._print([self._note(LineKind.ERROR, f"Not sent: {error}")])
+            self._show(changes)
+            if changes.quit is not None:
+                return changes.quit
+        # Even with no input at all, connect and land before leaving, so an empty script
+        # still checks that the server is there and lets us in.
+        await self.landed.wait()
+        return None
+
+    async def _leave(self, runner: asyncio.Task[None], reason: str | None) -> None:
+        """QUIT (when connected), wait for the runner to stop, flush what was printed."""
+        # Bounded twice over: Runner.quit waits for the server to close, and a connection
+        # attempt still under way is not interrupted by it.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2 * _LEAVE_TIMEOUT):
+                await self.runner.quit(reason, timeout=_LEAVE_TIMEOUT)
+                await asyncio.wait({runner})
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        self._flush()
+
+    def _fail(self, message: str) -> None:
+        """A fatal error: show ``message`` (also on ``errors``) and leave with status 1."""
+        self.status = EXIT_FAILED
+        self._print([self._note(LineKind.ERROR, message)])
+        if self.errors is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.errors.write(f"chinwag chat: {message}\n")
+                self.errors.flush()
+        self.stop.set()
+
+    # -- events --------------------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        changes = self.model.handle(event)
+        if self.stop.is_set():
+            return  # leaving: the runner's last words (banner, "Disconnected") are noise
+        extra: list[str] = []
+        match event:
+            case ev.ServerError() if self.protocol.quitting:
+                return  # "ERROR :Closing Link ... (Quit)" is the server's answer to our QUIT
+            case ev.NickRejected(registered=False, retrying_as=str(retry)):
+                self._show(changes)
+                extra.append(self._note(LineKind.INFO, f"Trying {clean(retry)} instead"))
+                self._print(extra)
+                return
+            case ev.NickRejected(registered=False, code=code) if code in (
+                n.ERR_ERRONEUSNICKNAME,
+                n.ERR_NONICKNAMEGIVEN,
+            ):
+                # The server's own reason, said once (not also the model's copy of it).
+                nick, reason = clean(event.nick), clean(event.reason)
+                self._fail(f"The nick {nick} is not available: {reason}; choose another (--nick)")
+                return
+            case ev.Disconnected() if not self.model.ever_online and not self.protocol.quitting:
+                # The runner's reason is meant for people ("Nobody is listening on host:port
+                # — is the server started?"); no endless retry before we were ever in.
+                self._fail(clean(event.reason))
+                return
+            case ev.Reconnecting():
+                banner = self.model.banner()
+                if banner is not None:
+                    extra.append(self._note(LineKind.ERROR, banner))
+            case ev.Joined(is_self=True) if fold(event.channel) == self._room:
+                self.landed.set()
+            case ev.ServerReply(is_error=True) if not self.landed.is_set() and any(
+                fold(param) == self._room for param in event.params[1:2]
+            ):
+                self.landed.set()  # the landing room said no; talk happens after /join
+        self._show(changes)
+        self._print(extra)
+
+    # -- printing ------------------------------------------------------------------------
+
+    def _show(self, changes: Changes) -> None:
+        """Print the lines of ``changes``; say so when the current conversation changed."""
+        current = self.model.current
+        printed: list[str] = []
+        joined_here = False
+        for conversation, line in _unique(changes.lines, current):
+            where = None if conversation.key == current else conversation.name
+            printed.append(format_line(line, where=where, nick_color=self.nick_color))
+            joined_here |= (
+                line.kind is LineKind.JOIN and line.is_self and conversation.key == current
+            )
+        if current != self._shown_current:
+            self._shown_current = current
+            if not joined_here and current in self.model.conversations:
+                name = self.model.conversations[current].name
+                printed.append(self._note(LineKind.INFO, f"Now talking in {clean(name)}"))
+        self._print(printed)
+
+    def _note(self, kind: LineKind, text: str) -> str:
+        """A line of our own (not from the model), timed now."""
+        line = Line(datetime.now(UTC), kind, text)
+        return format_line(line, nick_color=self.nick_color)
+
+    def _print(self, texts: list[str]) -> None:
+        if not texts:
+            return
+        try:
+            self.out.write("".join(text + "\n" for text in texts))
+            self.out.flush()
+        except BrokenPipeError:  # the reader went away (``| head``): nothing left to do
+            self.stop.set()
+        except (OSError, ValueError):
+            self.status = EXIT_FAILED
+            self.stop.set()
+
+    def _flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.out.flush()
+
+    def _nick_color(self, nick: str) -> str:
+        try:
+            return readable(self.model.color_of(nick), dark_background=self.dark_background)
+        except ColorError:  # a colour someone stored that is not #rrggbb: use the derived one
+            return readable(nick_color(nick), dark_background=self.dark_background)
+
+
+async def _cancel(*tasks: asyncio.Task[Any]) -> None:
+    """Cancel ``tasks`` and wait until they have ended."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _unique(
+    lines: list[tuple[Conversation, Line]], current: Folded
+) -> Iterator[tuple[Conversation, Line]]:
+    """The lines to print, each with the conversation to file it under.
+
+    An event the model files in several conversations (a quit in every shared room,
+    "Reconnected" everywhere) is printed once: where the person is looking if it is there,
+    else in the first conversation named. Talk is never merged: two equal messages are two.
+    """
+    groups: dict[tuple[LineKind, str, str | None], list[Conversation]] = {}
+    for conversation, line in lines:
+        if line.kind not in TALK:
+            groups.setdefault((line.kind, line.text, line.nick), []).append(conversation)
+    printed: set[tuple[LineKind, str, str | None]] = set()
+    for conversation, line in lines:
+        if line.kind in TALK:
+            yield conversation, line
+            continue
+        key = (line.kind, line.text, line.nick)
+        if key in printed:
+            continue
+        printed.add(key)
+        places = groups[key]
+        here = next((place for place in places if place.key == current), None)
+        yield (here or conversation), line
+
+
+# -- entry points -----------------------------------------------------------------------------
+
+
+async def chat_plain(
+    options: ChatOptions,
+    lines: AsyncIterable[str],
+    out: TextIO,
+    *,
+    ansi: bool,
+    dark_background: bool = True,
+    errors: TextIO | None = None,
+    backoff: Backoff | None = None,
+    connect_timeout: float = 10.0,
+) -> int:
+    """Chat as ``options`` says, reading what to say from ``lines`` and printing every event
+    to ``out`` one line each (issue: plain mode; design.md section 6 commands).
+
+    ``lines`` is any async source of typed lines (:func:`stdin_lines` in the program; a
+    script in tests). Lines wait until we are registered and in ``options.room``. At the end
+    of ``lines`` every line has been sent, then ``QUIT``; the result is :data:`EXIT_OK`, as
+    after ``@disconnect``. :data:`EXIT_FAILED` when the first connection fails or the nick is
+    erroneous (the message is printed, and also written to ``errors`` if given). ``ansi``
+    colours the output (see :func:`format_line`) for a terminal with a dark background unless
+    ``dark_background`` is false. ``backoff`` and ``connect_timeout`` go to the
+    :class:`~chinwag.client.runner.Runner`. Cancelling the task sends ``QUIT`` (when
+    connected) before the cancellation goes on.
+    """
+    session = _PlainChat(
+        options,
+        out,
+        ansi=ansi,
+        dark_background=dark_background,
+        errors=errors,
+        backoff=backoff,
+        connect_timeout=connect_timeout,
+    )
+    return await session.run(lines)
+
+
+def run_plain(
+    options: ChatOptions, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """``chinwag chat --plain``: run :func:`chat_plain` on stdin and stdout; the exit status.
+
+    Colours only when stdout is a terminal (:func:`wants_ansi`), for a light background when
+    ``COLORFGBG`` says so (:func:`light_background`); the environment is read here and only
+    here (design.md section 3, rule 9). Characters stdout cannot encode, and bytes of stdin
+    that are not text, are replaced rather than ending the session. When stdout is not a
+    terminal, a fatal message is also written to stderr so a script's log shows it. Ctrl-C
+    gives :data:`EXIT_INTERRUPTED`.
+    """
+    source = stdin if stdin is not None else sys.stdin
+    out = stdout if stdout is not None else sys.stdout
+    # Someone's emoji on a cp1252 console, or a stray byte typed into stdin, must not end
+    # the session: replace what cannot be encoded or decoded.
+    for stream in (source, out):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="replace")
+    env = os.environ
+    ansi = wants_ansi(out, env)
+    try:
+        return asyncio.run(
+            chat_plain(
+                options,
+                stdin_lines(source),
+                out,
+                ansi=ansi,
+                dark_background=not light_background(env.get("COLORFGBG")),
+                errors=None if _isatty(out) else sys.stderr,
+            )
+        )
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError):
+            out.flush()
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        _quiet_broken_stdout(out)
+
+
+def _quiet_broken_stdout(out: TextIO) -> None:
+    """If stdout is a pipe whose reader left, point it at the null device, so the flush at
+    interpreter exit does not print a BrokenPipeError traceback (Python's documented recipe,
+    "Note on SIGPIPE" in the signal module)."""
+    if out is not sys.stdout:
+        return
+    try:
+        out.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+    except (OSError, ValueError):
+        pass
