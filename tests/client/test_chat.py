@@ -1112,6 +1112,15 @@ def test_a_colour_change_redraws_the_members_and_an_unset_falls_back() -> None:
     assert chat.model.color_of("cy") == nick_color("cy")
 
 
+def test_chosen_colours_are_remembered_while_the_server_is_down_and_follow_nick_changes() -> None:
+    chat = in_lobby()
+    chat.feed(":irc.test METADATA cy color * :#00d700", f"{CY} NICK cyd")
+    chat.deliver(chat.proto.connection_lost("Connection lost"))
+    assert chat.proto.user("cyd") is None  # the core forgot everyone...
+    assert chat.model.color_of("cyd") == "#00d700"  # ...the screen did not
+    assert chat.model.color_of("cy") == nick_color("cy")
+
+
 def test_our_chosen_colour_shows_on_our_own_name() -> None:
     chat = in_lobby()
     chat.type("/color purple")

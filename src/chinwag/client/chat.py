@@ -202,6 +202,8 @@ class ChatModel:
         self._show_who: set[Folded] = set()
         self._show_list = False
         self._select_on_join: set[Folded] = set()
+        self._known_colors: dict[Folded, str] = {}
+        """Colours people chose, by folded nick: kept across reconnections."""
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -225,8 +227,15 @@ class ChatModel:
         return clean(channel.topic) if channel is not None else ""
 
     def color_of(self, nick: str) -> str:
-        """The colour ``nick`` chose (metadata ``color``), or the one derived from the nick."""
-        return self.protocol.color_of(nick) or nick_color(nick)
+        """The colour ``nick`` chose (metadata ``color``), or the one derived from the nick.
+
+        Colours seen are remembered, so while the server is down (when the core knows
+        nobody) names keep the colours their owners chose.
+        """
+        chosen = self.protocol.color_of(nick)
+        if chosen is None and not self.protocol.is_me(nick):
+            chosen = self._known_colors.get(fold(nick))
+        return chosen or nick_color(nick)
 
     def members(self) -> list[MemberView]:
         """The current room's members, operators first, then by nick; empty elsewhere."""
@@ -474,6 +483,8 @@ class ChatModel:
         text = f"is now known as {clean(event.new)}"
         keys = [fold(channel) for channel in event.channels]
         old_key = fold(event.old)
+        if old_key in self._known_colors:
+            self._known_colors[fold(event.new)] = self._known_colors.pop(old_key)
         if event.is_self:
             keys = [SERVER_KEY, *keys]
             changes.nick = True
@@ -531,8 +542,13 @@ class ChatModel:
             self._info(self.current, event.time, text, changes)
 
     def _on_metadata(self, event: ev.MetadataChanged, changes: Changes) -> None:
-        if event.key == COLOR_KEY:
-            changes.members = changes.conversations = True
+        if event.key != COLOR_KEY:
+            return
+        if event.value is None:
+            self._known_colors.pop(fold(event.target), None)
+        else:
+            self._known_colors[fold(event.target)] = event.value
+        changes.members = changes.conversations = True
 
     def _on_who(self, event: ev.WhoResult, changes: Changes) -> None:
         key = fold(event.mask)

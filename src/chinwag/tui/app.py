@@ -32,18 +32,11 @@ from chinwag.client.text import clean
 from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
+from chinwag.tui.plain import light_background
 from chinwag.tui.render import Palette
 
 QUIT_TIMEOUT = 2.0
 """Seconds to wait for the server to close after our QUIT."""
-
-
-def background_is_light(environ: Mapping[str, str]) -> bool:
-    """Guess a light terminal from ``COLORFGBG`` (``"0;15"``: black on white), as rxvt,
-    Konsole and others set it; without it, assume dark."""
-    value = environ.get("COLORFGBG", "")
-    background = value.rsplit(";", 1)[-1]
-    return background in {"7", "15"}
 
 
 class ChinwagApp(App[int]):
@@ -68,7 +61,7 @@ class ChinwagApp(App[int]):
     ) -> None:
         super().__init__()
         environ = os.environ if environ is None else environ
-        light = theme == "light" or (theme == "auto" and background_is_light(environ))
+        light = theme == "light" or (theme == "auto" and light_background(environ.get("COLORFGBG")))
         self.theme = "textual-light" if light else "textual-dark"
         current = self.current_theme
         self.palette = Palette.for_theme(current.dark, current.background)
@@ -78,7 +71,7 @@ class ChinwagApp(App[int]):
         self.keepalive = keepalive
         self.model: ChatModel | None = None
         self.runner: Runner | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._runner_task: asyncio.Task[None] | None = None
         self.login: LoginScreen | None = None
         self.chat: ChatScreen | None = None
 
@@ -90,6 +83,10 @@ class ChinwagApp(App[int]):
         await self.push_screen(self.login)
         if not self.ask:
             self.login.submit()
+
+    async def on_unmount(self) -> None:
+        """However the app ends, the connection ends with it."""
+        await self._stop_runner()
 
     # -- connecting ------------------------------------------------------------------------
 
@@ -120,10 +117,10 @@ class ChinwagApp(App[int]):
             backoff=self.backoff,
             keepalive=self.keepalive,
         )
-        self._task = asyncio.create_task(self.runner.run())
+        self._runner_task = asyncio.create_task(self.runner.run())
 
     async def _stop_runner(self) -> None:
-        task, self._task = self._task, None
+        task, self._runner_task = self._runner_task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -165,7 +165,7 @@ class ChatScreen(Screen[None]):
             self.draw_conversations()
         if changes.members:
             self.draw_members()
-        if changes.topic or changes.members:
+        if changes.topic or changes.members or changes.status:
             self.draw_topic()
         if changes.status:
             self.update_banner()
@@ -227,7 +227,9 @@ class ChatScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(clean_line(conversation.name, 40), "bold")
         topic = self.model.topic
-        if conversation.kind is ConversationKind.ROOM:
+        if self.model.link is not Link.ONLINE:
+            text.append("  not connected", "dim")
+        elif conversation.kind is ConversationKind.ROOM:
             count = len(self.model.members())
             text.append(f"  {count} here", "dim")
             if topic:

@@ -1,0 +1,581 @@
+"""The terminal client as a person uses it, driven by Textual's Pilot against a real server.
+
+Every test starts a chinwag server on a loopback port, runs :class:`ChinwagApp` headless,
+clicks and types into it, and reads back what the screen shows: the log, the conversation
+and member lists, the topic bar, the banner and the login form's problems. The other people
+in the room are raw IRC connections (:class:`~tests.ircclient.IrcClient`) or a second app.
+Nothing sleeps for a fixed time: every wait polls the screen until it shows what is expected,
+with a generous deadline (the test machines are small and shared).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input, OptionList, RichLog, Static
+
+from chinwag.client.options import ChatOptions
+from chinwag.client.runner import Backoff
+from chinwag.config import Listener
+from chinwag.server.app import ChinwagServer
+from chinwag.tui.app import ChinwagApp
+from chinwag.tui.chat import ChatScreen
+from chinwag.tui.login import LoginScreen
+from chinwag.tui.widgets import ChatInput
+from tests.conftest import test_config
+from tests.ircclient import IrcClient, is_
+
+SIZE = (100, 30)
+WAIT = 10.0
+"""Seconds the screen may take to show something before the test fails."""
+CLOCK = re.compile(r"^\d\d:\d\d ")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0 controls, DEL and C1 controls: none may reach the screen."""
+COUNTDOWN = r"Server is down — reconnecting in \d+s \(press Ctrl-C to quit\)"
+
+
+# -- reading the screen ------------------------------------------------------------------------
+
+
+def plain(content: object) -> str:
+    """The text of a Static's content or an option's prompt."""
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+class Ui:
+    """One app under Pilot, read the way a person reads the screen."""
+
+    def __init__(self, app: ChinwagApp, pilot: Pilot[int]) -> None:
+        self.app = app
+        self.pilot = pilot
+
+    @property
+    def screen(self) -> Screen[object]:
+        return self.app.screen
+
+    @property
+    def on_chat(self) -> bool:
+        return isinstance(self.screen, ChatScreen)
+
+    @property
+    def on_login(self) -> bool:
+        return isinstance(self.screen, LoginScreen)
+
+    # chat screen
+
+    def log(self) -> list[str]:
+        """The log's lines as drawn (wrapped lines are several)."""
+        if not self.on_chat:
+            return []
+        return [strip.text.rstrip() for strip in self.screen.query_one("#log", RichLog).lines]
+
+    def said(self, text: str) -> bool:
+        """Whether some line of the log contains ``text``."""
+        return any(text in line for line in self.log())
+
+    def log_text(self) -> str:
+        """The whole log as one string, runs of spaces (and wrapped lines) made one space."""
+        return " ".join(" ".join(self.log()).split())
+
+    def conversations(self) -> list[str]:
+        return self._options("#conversations")
+
+    def members(self) -> list[str]:
+        """The member list as shown: status prefix (or a space), nick, ``(away)``."""
+        return self._options("#members")
+
+    def member_nicks(self) -> list[str]:
+        return [entry[1:].removesuffix(" (away)") for entry in self.members()]
+
+    def topic(self) -> str:
+        return plain(self.screen.query_one("#topic", Static).content) if self.on_chat else ""
+
+    def banner(self) -> str | None:
+        """The banner's text while it is shown, else None."""
+        if not self.on_chat:
+            return None
+        banner = self.screen.query_one("#banner", Static)
+        return plain(banner.content) if banner.display else None
+
+    @property
+    def input(self) -> ChatInput:
+        return self.screen.query_one("#input", ChatInput)
+
+    def _options(self, selector: str) -> list[str]:
+        if not self.on_chat:
+            return []
+        listing = self.screen.query_one(selector, OptionList)
+        return [
+            plain(listing.get_option_at_index(index).prompt)
+            for index in range(listing.option_count)
+        ]
+
+    # login screen
+
+    def problem(self, field: str) -> str | None:
+        """The problem shown under a field of the login form, or None."""
+        if not self.on_login:
+            return None
+        widget = self.screen.query_one(f"#{field}-problem", Static)
+        return plain(widget.content) if widget.display else None
+
+    # waiting
+
+    async def until(self, predicate: Callable[[], object], what: str) -> None:
+        """Let the app run until ``predicate()`` holds; fail after :data:`WAIT` seconds."""
+        deadline = time.monotonic() + WAIT
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not shown in {WAIT}s: {what}\n{self.describe()}")
+            await self.pilot.pause(0.05)
+
+    def describe(self) -> str:
+        """Everything the tests read, for a failure message."""
+        if self.on_login:
+            problems = {field: self.problem(field) for field in ("server", "nick", "color")}
+            return f"login screen, problems: {problems}"
+        return "\n".join(
+            [
+                f"screen: {type(self.screen).__name__}",
+                f"banner: {self.banner()!r}",
+                f"topic: {self.topic()!r}",
+                f"conversations: {self.conversations()}",
+                f"members: {self.members()}",
+                "log:",
+                *("  " + line for line in self.log()[-15:]),
+            ]
+        )
+
+    # acting
+
+    async def fill(self, field: str, text: str) -> None:
+        """Click a field of the login form, empty it and type ``text``."""
+        await self.pilot.click(f"#{field}")
+        await self.pilot.press("ctrl+a", "ctrl+k", *text)
+
+    async def log_in(self, server: str, nick: str, color: str | None = None) -> None:
+        """Fill in the login form and press Connect."""
+        await self.fill("server", server)
+        await self.fill("nick", nick)
+        if color is not None:
+            await self.fill("color", color)
+        await self.pilot.click("#connect")
+
+    async def say(self, line: str) -> None:
+        """Type ``line`` into the chat input and press Enter."""
+        await self.pilot.click("#input")
+        await self.pilot.press(*line, "enter")
+
+    async def landed(self, nick: str, room: str = "#lobby") -> None:
+        """Wait for the chat screen showing ``room`` with ``nick`` among its members."""
+        await self.until(
+            lambda: self.topic().startswith(room) and nick in self.member_nicks(),
+            f"{room} with {nick} in it",
+        )
+
+
+# -- servers and apps --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def address_of(server: ChinwagServer) -> str:
+    host, port = server.addresses[0][:2]
+    return f"{host}:{port}"
+
+
+def options_for(server: ChinwagServer, nick: str, color: str | None = None) -> ChatOptions:
+    host, port = server.addresses[0][:2]
+    return ChatOptions(host=host, port=port, nick=nick, color=color)
+
+
+@contextlib.asynccontextmanager
+async def running(app: ChinwagApp) -> AsyncIterator[Ui]:
+    """Run ``app`` headless; its connection is closed when the test is done with it."""
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield Ui(app, pilot)
+    finally:
+        if app.runner is not None:  # the test did not quit: leave no connection behind
+            await app._stop_runner()
+
+
+@contextlib.asynccontextmanager
+async def chatting(
+    server: ChinwagServer, nick: str = "ana", color: str | None = None, **settings: object
+) -> AsyncIterator[Ui]:
+    """An app that connected at once (``chinwag chat host --nick ana``) and is in #lobby."""
+    app = ChinwagApp(
+        options_for(server, nick, color),
+        ask=False,
+        environ={},
+        **settings,  # type: ignore[arg-type]
+    )
+    async with running(app) as ui:
+        await ui.landed(nick)
+        yield ui
+
+
+Start = Callable[[int], Awaitable[ChinwagServer]]
+"""``await start(port)``: a server on a chosen port."""
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[Start]:
+    """``await start(port)``: a server on a chosen port (to stop and start again)."""
+    started: list[ChinwagServer] = []
+
+    async def start(port: int) -> ChinwagServer:
+        config = dataclasses.replace(test_config(), listeners=(Listener("127.0.0.1", port),))
+        server = ChinwagServer(config)
+        await server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.stop(grace=1.0)
+    await IrcClient.close_all()
+
+
+async def joined_by(ui: Ui, server: ChinwagServer, nick: str, *rooms: str) -> IrcClient:
+    """A raw IRC client ``nick`` in ``rooms`` (default #lobby), once the app has seen it."""
+    rooms = rooms or ("#lobby",)
+    client = await IrcClient.registered(server.addresses[0], nick, *rooms)
+    if "#lobby" in rooms:
+        await ui.until(lambda: nick in ui.member_nicks(), f"{nick} in the member list")
+    return client
+
+
+# -- logging in --------------------------------------------------------------------------------
+
+
+async def test_logging_in_lands_in_the_lobby_with_our_nick_in_the_member_list(
+    server: ChinwagServer,
+) -> None:
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        assert ui.on_login
+        await ui.log_in(address_of(server), "ana")
+        await ui.landed("ana")
+        assert ui.conversations()[1:] == ["#lobby"]
+        assert ui.members() == ["@ana"]
+        assert ui.topic().startswith("#lobby  1 here")
+        assert ui.said("ana joined #lobby")
+        assert all(CLOCK.match(line) for line in ui.log() if line.strip())
+        assert ui.app.focused is ui.input
+
+
+async def test_a_clicked_swatch_is_the_colour_everyone_sees(server: ChinwagServer) -> None:
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.fill("server", address_of(server))
+        await ui.fill("nick", "ana")
+        await ui.pilot.click("#swatch-teal")
+        assert ui.screen.query_one("#color", Input).value == "teal"
+        await ui.pilot.click("#connect")
+        await ui.landed("ana")
+
+        bo = await joined_by(ui, server, "bo")
+        await bo.send("METADATA", "ana", "GET", "color")
+        reply = await bo.expect(is_("761", "bo", "ana", "color"))
+        assert reply.params[-1] == "#008787"
+
+
+async def test_a_typed_colour_is_the_colour_everyone_sees(server: ChinwagServer) -> None:
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.log_in(address_of(server), "ana", color="#ff8800")
+        await ui.landed("ana")
+
+        bo = await joined_by(ui, server, "bo")
+        await bo.send("METADATA", "ana", "GET", "color")
+        reply = await bo.expect(is_("761", "bo", "ana", "color"))
+        assert reply.params[-1] == "#ff8800"
+
+
+async def test_an_unknown_colour_is_shown_next_to_the_colour_field_without_connecting(
+    server: ChinwagServer,
+) -> None:
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.log_in(address_of(server), "ana", color="mauve")
+        await ui.until(lambda: ui.problem("color"), "a problem with the colour")
+        problem = ui.problem("color")
+        assert problem is not None and "mauve" in problem
+        assert ui.problem("nick") is None and ui.problem("server") is None
+        assert ui.app.focused is ui.screen.query_one("#color", Input)
+        await ui.pilot.pause(0.2)
+        assert ui.on_login and ui.app.runner is None
+        # Nobody connected: the nick is still free for someone else.
+        await IrcClient.registered(server.addresses[0], "ana")
+
+
+async def test_a_nick_in_use_is_refused_next_to_the_nick_field_and_another_one_gets_in(
+    server: ChinwagServer,
+) -> None:
+    await IrcClient.registered(server.addresses[0], "ana")
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.log_in(address_of(server), "ana")
+        await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
+        assert ui.problem("nick") == "ana: Nickname is already in use"
+        assert ui.on_login
+        assert ui.app.focused is ui.screen.query_one("#nick", Input)
+
+        await ui.fill("nick", "ana2")
+        assert ui.problem("nick") is None  # typing clears the problem
+        await ui.pilot.click("#connect")
+        await ui.landed("ana2")
+        assert ui.members() == ["@ana2"]
+
+
+async def test_an_erroneous_nick_shows_the_servers_reason(server: ChinwagServer) -> None:
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.log_in(address_of(server), "9lives")
+        await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
+        assert ui.problem("nick") == "9lives: Erroneous nickname"
+        assert ui.on_login
+
+        await ui.fill("nick", "lives9")
+        await ui.pilot.press("enter")
+        await ui.landed("lives9")
+
+
+async def test_a_server_nobody_listens_on_is_shown_next_to_the_server_field(
+    servers: Start,
+) -> None:
+    port = free_port()
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.log_in(f"127.0.0.1:{port}", "ana")
+        await ui.until(lambda: ui.problem("server"), "a problem with the server")
+        assert (
+            ui.problem("server")
+            == f"Nobody is listening on 127.0.0.1:{port} — is the server started?"
+        )
+        assert ui.on_login
+
+        await servers(port)
+        await ui.pilot.click("#connect")
+        await ui.landed("ana")
+
+
+# -- chatting ----------------------------------------------------------------------------------
+
+
+async def test_two_people_chat_in_the_lobby(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ana, chatting(server, "bo") as bo:
+        await ana.until(lambda: "bo" in ana.member_nicks(), "bo in ana's member list")
+
+        await ana.say("hello bo")
+        await bo.until(lambda: bo.said("<ana> hello bo"), "ana's line on bo's screen")
+        await bo.say("hi ana")
+        await ana.until(lambda: ana.said("<bo> hi ana"), "bo's line on ana's screen")
+
+        heard = [line for line in ana.log() if "<bo> hi ana" in line]
+        assert CLOCK.match(heard[0]), heard
+        assert ana.said("<ana> hello bo")  # our own line, as the server echoed it
+        assert ana.members() == ["@ana", " bo"]
+        assert bo.members() == ["@ana", " bo"]
+
+
+async def test_a_direct_message_opens_its_own_conversation_and_is_counted_when_unseen(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        bo = await joined_by(ui, server, "bo")
+
+        await ui.say("@bo psst")
+        await ui.until(lambda: ui.topic().startswith("bo"), "the conversation with bo")
+        assert ui.conversations()[1:] == ["#lobby", "@bo"]
+        assert "direct conversation" in ui.topic()
+        heard = await bo.expect(is_("PRIVMSG", "bo", "psst"))
+        assert heard.hostmask.nickname == "ana"
+        await ui.until(lambda: ui.said("<ana> psst"), "our line in the conversation")
+
+        await ui.pilot.press("ctrl+p")  # back to #lobby
+        await ui.until(lambda: ui.topic().startswith("#lobby"), "#lobby")
+        await bo.send("PRIVMSG", "ana", "are you there?")
+        await ui.until(lambda: "@bo 1!" in ui.conversations(), "an unread, highlighted @bo")
+        assert not ui.said("are you there?")
+
+        await ui.pilot.click("#conversations", offset=(2, ui.conversations().index("@bo 1!")))
+        await ui.until(lambda: ui.topic().startswith("bo"), "the conversation with bo")
+        assert ui.said("<bo> are you there?")
+        assert ui.conversations()[1:] == ["#lobby", "@bo"]
+
+
+async def test_at_online_lists_who_is_in_the_room(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ui:
+        await joined_by(ui, server, "bo")
+        await ui.say("@online")
+        await ui.until(lambda: ui.said("In #lobby (2):"), "who is in #lobby")
+        line = next(line for line in ui.log() if "In #lobby (2):" in line)
+        assert line.endswith("In #lobby (2): @ana, bo")
+
+
+async def test_join_opens_and_shows_a_room_and_leave_closes_it(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ui:
+        bo = await joined_by(ui, server, "bo", "#games")
+
+        await ui.say("/join #games")
+        await ui.landed("bo", room="#games")
+        assert ui.conversations()[1:] == ["#lobby", "#games"]
+        assert ui.member_nicks() == ["bo", "ana"]  # bo opened it: bo is the operator
+        assert ui.said("ana joined #games")
+
+        await ui.say("/leave")
+        parted = await bo.expect(is_("PART", "#games"))
+        assert parted.hostmask.nickname == "ana"
+        await ui.until(lambda: ui.conversations()[1:] == ["#lobby"], "#games gone from the list")
+        assert ui.topic().startswith("#lobby")
+
+
+async def test_the_input_remembers_lines_and_completes_nicks_and_commands(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        await joined_by(ui, server, "bo")
+        await ui.say("first")
+        await ui.say("second")
+        await ui.until(lambda: ui.said("<ana> second"), "both lines sent")
+        assert ui.input.value == ""
+
+        await ui.pilot.press(*"draft")
+        await ui.pilot.press("up")
+        assert ui.input.value == "second"
+        await ui.pilot.press("up")
+        assert ui.input.value == "first"
+        await ui.pilot.press("down")
+        assert ui.input.value == "second"
+        await ui.pilot.press("down")
+        assert ui.input.value == "draft"  # past the newest line: what was being typed
+
+        await ui.pilot.press("ctrl+a", "ctrl+k", "b", "tab")
+        assert ui.input.value == "bo: "
+        await ui.pilot.press("ctrl+a", "ctrl+k", *"/jo", "tab")
+        assert ui.input.value == "/join "
+        await ui.pilot.press(*"#games", "enter")
+        await ui.landed("ana", room="#games")
+
+
+async def test_a_narrow_terminal_hides_the_members_and_keeps_the_newest_line_in_view(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        bo = await joined_by(ui, server, "bo")
+        for number in range(1, 31):
+            await bo.send("PRIVMSG", "#lobby", f"line {number}")
+        await ui.until(lambda: ui.said("<bo> line 30"), "bo's last line")
+        members = ui.screen.query_one("#members", OptionList)
+        assert members.display
+
+        await ui.pilot.resize_terminal(50, 20)
+        await ui.until(lambda: not members.display, "the member list hidden")
+        log = ui.screen.query_one("#log", RichLog)
+        await ui.until(
+            lambda: ui.said("<bo> line 30") and log.scroll_offset.y == log.max_scroll_y > 0,
+            "the log scrolled to its newest line",
+        )
+        assert log.size.width < 50
+        assert ui.screen.query_one("#conversations", OptionList).display
+
+
+async def test_ctrl_c_says_goodbye_to_the_room_and_exits_with_status_0(
+    server: ChinwagServer,
+) -> None:
+    app = ChinwagApp(options_for(server, "ana"), ask=False, environ={})
+    async with running(app) as ui:
+        await ui.landed("ana")
+        bo = await joined_by(ui, server, "bo")
+        await ui.pilot.press("ctrl+c")
+        gone = await bo.expect(lambda line: line.command == "QUIT")
+        assert gone.hostmask.nickname == "ana"
+    assert app.return_value == 0
+
+
+# -- the server goes away and comes back -------------------------------------------------------
+
+
+async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the_chat(
+    servers: Start,
+) -> None:
+    port = free_port()
+    first: ChinwagServer = await servers(port)
+    settings = {"backoff": Backoff(initial=0.2, maximum=0.5), "keepalive": 5.0}
+    async with chatting(first, "ana", "teal", **settings) as ui:
+        await ui.say("before the break")
+        await ui.until(lambda: ui.said("<ana> before the break"), "our line")
+        assert ui.banner() is None
+
+        await first.stop(grace=1.0)
+        await ui.until(lambda: ui.said("ERROR :Server shutting down"), "the server's goodbye")
+        await ui.until(lambda: ui.banner() is not None, "the banner")
+        # It counts down between attempts ("reconnecting now" while one is under way).
+        await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the banner's countdown")
+        assert ui.input.placeholder.startswith("Not connected")
+
+        second: ChinwagServer = await servers(port)
+        await ui.until(lambda: ui.banner() is None, "the banner gone")
+        await ui.until(lambda: ui.said("Reconnected"), "Reconnected")
+        await ui.landed("ana")
+        assert ui.said("<ana> before the break")  # the conversation so far is kept
+
+        bo = await joined_by(ui, second, "bo")
+        await bo.send("METADATA", "ana", "GET", "color")
+        reply = await bo.expect(is_("761", "bo", "ana", "color"))
+        assert reply.params[-1] == "#008787"  # the colour was restored too
+
+
+# -- what other people send cannot take over the terminal --------------------------------------
+
+HOSTILE = (
+    "\x1b[31mred\x1b[0m \x07bell \x1b]0;pwned\x07title \x1b[2Jclear \x9b1mcsi "
+    "[bold red]markup[/] [link=http://x]y[/link]"
+)
+
+
+async def test_control_characters_escapes_and_markup_from_the_network_are_shown_inert(
+    server: ChinwagServer,
+) -> None:
+    # mallory opens #lobby (so may set its topic) before ana arrives.
+    mallory = await IrcClient.registered(server.addresses[0], "mallory", "#lobby")
+    await mallory.send("TOPIC", "#lobby", "\x1b[5mblink\x1b[0m topic\x07 [b]here[/b]")
+    await mallory.expect(is_("TOPIC", "#lobby"))
+
+    async with chatting(server, "ana") as ui:
+        await ui.until(lambda: "here" in ui.topic(), "the topic")
+        await mallory.send("PRIVMSG", "#lobby", HOSTILE)
+        await mallory.send("NOTICE", "#lobby", "\x1b[1;1H\x1b[Knotice [i]x[/i]")
+        await mallory.send("QUIT", "\x1b[5mgone\x1b[0m \x1b]8;;http://x\x1b\\link")
+        await ui.until(lambda: ui.said("mallory quit"), "mallory's quit")
+        await ui.until(lambda: ui.said("notice [i]x[/i]"), "mallory's notice")
+
+        text = ui.log_text()
+        assert "<mallory> red bell title clear csi [bold red]markup[/] [link=http://x]y[/link]" in (
+            text
+        ), ui.describe()
+        assert "pwned" not in text
+        assert "mallory quit (Quit: gone link)" in text
+        assert ui.topic().endswith("blink topic [b]here[/b]")
+        shown = [*ui.log(), *ui.members(), *ui.conversations(), ui.topic()]
+        assert not [line for line in shown if CONTROL.search(line)]
+
+        # Nothing in the drawn log is styled as a link, and the whole screen is clean.
+        log = ui.screen.query_one("#log", RichLog)
+        assert not [
+            segment
+            for strip in log.lines
+            for segment in strip
+            if segment.style and segment.style.link
+        ]
+        screenshot = ui.app.export_screenshot()
+        assert not CONTROL.search(screenshot.replace("\n", ""))
