@@ -8,6 +8,7 @@ the conversation changes or the terminal is resized, so long lines wrap to the n
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from rich.text import Text
@@ -29,6 +30,11 @@ NARROW = 70
 """Below this width the member list is hidden."""
 TINY = 45
 """Below this width the conversation list is hidden too."""
+REDRAWN_LINES = 500
+"""Lines drawn when a conversation is shown again or the terminal resized: rendering is
+about 0.3 ms a line, so a whole 2,000-line scrollback would stall the switch (bench/)."""
+LOG_LINES = 1000
+"""Lines the log keeps while a conversation stays on screen."""
 
 Submit = Callable[[str], None]
 """Runs one line the person typed (the app: model.submit and what follows)."""
@@ -130,7 +136,14 @@ class ChatScreen(Screen[None]):
         yield Static("", id="topic")
         with Horizontal(id="body"):
             yield OptionList(id="conversations")
-            yield RichLog(id="log", wrap=True, markup=False, highlight=False, min_width=20)
+            yield RichLog(
+                id="log",
+                wrap=True,
+                markup=False,
+                highlight=False,
+                min_width=20,
+                max_lines=LOG_LINES,
+            )
             yield OptionList(id="members")
         with Horizontal(id="input-row"):
             yield Static("", id="prompt")
@@ -186,7 +199,8 @@ class ChatScreen(Screen[None]):
         log = self.query_one("#log", RichLog)
         log.clear()
         self._drawn = self.model.current
-        for line in self.model.current_conversation.lines:
+        lines = self.model.current_conversation.lines
+        for line in itertools.islice(lines, max(0, len(lines) - REDRAWN_LINES), None):
             log.write(render_row(line, self.model.color_of, self.palette))
         log.scroll_end(animate=False)
 
