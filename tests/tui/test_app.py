@@ -489,6 +489,33 @@ async def test_a_narrow_terminal_hides_the_members_and_keeps_the_newest_line_in_
         assert ui.screen.query_one("#conversations", OptionList).display
 
 
+async def test_reading_further_up_is_not_interrupted_by_new_lines_until_back_at_the_end(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        bo = await joined_by(ui, server, "bo")
+        for number in range(1, 41):
+            await bo.send("PRIVMSG", "#lobby", f"line {number}")
+        await ui.until(lambda: ui.said("<bo> line 40"), "bo's last line")
+        log = ui.screen.query_one("#log", RichLog)
+        await ui.until(lambda: log.scroll_offset.y == log.max_scroll_y > 0, "the log at its end")
+
+        await ui.pilot.press("pageup")
+        await ui.until(lambda: log.scroll_offset.y < log.max_scroll_y, "scrolled up")
+        reading = log.scroll_offset.y
+        await bo.send("PRIVMSG", "#lobby", "line 41")
+        await ui.until(lambda: ui.said("<bo> line 41"), "the new line in the log")
+        assert log.scroll_offset.y == reading  # still where the person was reading
+
+        await ui.pilot.press("pagedown", "pagedown", "pagedown")
+        await ui.until(lambda: log.scroll_offset.y == log.max_scroll_y, "back at the end")
+        await bo.send("PRIVMSG", "#lobby", "line 42")
+        await ui.until(
+            lambda: ui.said("<bo> line 42") and log.scroll_offset.y == log.max_scroll_y,
+            "following the conversation again",
+        )
+
+
 async def test_ctrl_c_says_goodbye_to_the_room_and_exits_with_status_0(
     server: ChinwagServer,
 ) -> None:

@@ -171,9 +171,11 @@ class ChatScreen(Screen[None]):
             self.draw_log()  # lines were inserted, not appended
         log = self.query_one("#log", RichLog)
         current = self.model.current
+        # Someone reading further up is not pulled down by every new line.
+        follow = log.is_vertical_scroll_end
         for conversation, line in [] if changes.redraw else changes.lines:
             if conversation.key == current:
-                log.write(render_row(line, self.model.color_of, self.palette))
+                log.write(render_row(line, self.model.color_of, self.palette), scroll_end=follow)
         if changes.conversations:
             self.draw_conversations()
         if changes.members:
