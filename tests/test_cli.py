@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,21 @@ def test_a_broken_config_file_is_a_readable_error_not_a_traceback(
     assert main(["serve", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "sendq" in err
+    assert "Traceback" not in err
+
+
+def test_a_database_from_a_newer_chinwag_is_a_readable_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "chinwag.db"
+    with closing(sqlite3.connect(database)) as db:
+        db.execute("PRAGMA user_version = 9999")
+    monkeypatch.setenv("CHINWAG_STORAGE_PATH", str(database))
+
+    assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"chinwag: cannot open the database: {database} has schema version 9999")
     assert "Traceback" not in err
 
 

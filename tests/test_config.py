@@ -11,6 +11,8 @@ from chinwag.config import (
     ConfigError,
     Listener,
     Operator,
+    StorageSettings,
+    default_data_dir,
     example_config_text,
     load_config,
 )
@@ -22,17 +24,23 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+ANA = {"HOME": "/home/ana"}
+"""A Linux environment with nothing set but the home directory."""
+
+ANA_DATA = Path("/home/ana/.local/share/chinwag")
+
+
 def test_defaults_listen_on_every_interface_port_6667() -> None:
-    config = load_config()
-    assert config == Config()
+    config = load_config(env=ANA, platform="linux")
+    assert config == Config(storage=StorageSettings("sqlite", ANA_DATA, ANA_DATA / "chinwag.db"))
     assert config.listeners == (Listener("0.0.0.0", 6667),)
     assert config.server.password is None
     assert config.limits.nicklen == 30
 
 
 def test_the_shipped_example_loads_and_matches_the_defaults(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, example_config_text()))
-    assert config == Config()
+    config = load_config(write(tmp_path, example_config_text()), env=ANA, platform="linux")
+    assert config == load_config(env=ANA, platform="linux")
 
 
 def test_file_values_are_used(tmp_path: Path) -> None:
@@ -76,9 +84,57 @@ def test_environment_beats_file_and_flags_beat_environment(tmp_path: Path) -> No
     assert from_flags.listeners == (Listener("127.0.0.1", 7002),)
 
 
+WINDOWS_HOME = Path(r"C:\Users\ana")
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected"),
+    [
+        ("linux", {"HOME": "/home/ana"}, Path("/home/ana/.local/share/chinwag")),
+        ("linux", {"HOME": "/home/ana", "XDG_DATA_HOME": "/data"}, Path("/data/chinwag")),
+        ("linux", {"HOME": "/home/ana", "XDG_DATA_HOME": "data"}, ANA_DATA),
+        ("darwin", {"HOME": "/Users/ana"}, Path("/Users/ana/.local/share/chinwag")),
+        (
+            "win32",
+            {"LOCALAPPDATA": str(WINDOWS_HOME / "Local"), "USERPROFILE": str(WINDOWS_HOME)},
+            WINDOWS_HOME / "Local" / "chinwag",
+        ),
+        ("win32", {"USERPROFILE": str(WINDOWS_HOME)}, WINDOWS_HOME / "AppData/Local/chinwag"),
+    ],
+    ids=["linux", "xdg", "relative-xdg-ignored", "macos", "windows", "windows-no-localappdata"],
+)
+def test_the_default_data_directory_is_the_per_user_one(
+    platform: str, env: dict[str, str], expected: Path
+) -> None:
+    assert default_data_dir(env, platform) == expected
+    storage = load_config(env=env, platform=platform).storage
+    assert storage == StorageSettings("sqlite", expected, expected / "chinwag.db")
+
+
+def test_storage_comes_from_the_file_and_the_environment_beats_it(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\ndata_dir = "/srv/chinwag"\n')
+    from_file = load_config(path, ANA, platform="linux").storage
+    assert from_file == StorageSettings(
+        "sqlite", Path("/srv/chinwag"), Path("/srv/chinwag/chinwag.db")
+    )
+    env = {**ANA, "CHINWAG_STORAGE_PATH": "/tmp/x/chat.db", "CHINWAG_STORAGE_BACKEND": "memory"}
+    from_env = load_config(path, env, platform="linux").storage
+    assert from_env == StorageSettings("memory", Path("/srv/chinwag"), Path("/tmp/x/chat.db"))
+
+
+def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() -> None:
+    env = {**ANA, "CHINWAG_STORAGE_DATA_DIR": "~/chat", "CHINWAG_STORAGE_PATH": "~/db/c.db"}
+    storage = load_config(env=env, platform="linux").storage
+    assert storage.data_dir == Path("/home/ana/chat")
+    assert storage.path == Path("/home/ana/db/c.db")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("[storage]\nbackend = 'postgres'\n", '[storage] backend: expected "sqlite" or "memory"'),
+        ("[storage]\npath = 3\n", "[storage] path: expected text"),
+        ("[storage]\ndatadir = '/x'\n", "[storage]: unknown key(s) datadir"),
         ("[server]\nnmae = 'x'\n", "unknown key(s) nmae"),
         ("[limits]\nsendq = 'lots'\n", "[limits] sendq: expected a number"),
         ("[limits]\nsendq = -1\n", "must not be negative"),

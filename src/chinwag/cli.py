@@ -1,7 +1,8 @@
 """The ``chinwag`` command: argument parsing only; the work happens in the package.
 
-``chinwag serve`` starts a server; ``chinwag chat`` the terminal client (or its plain line
-mode); ``chinwag hash-password`` makes an argon2 hash for an operator block;
+``chinwag serve`` starts a server (history in the SQLite file of ``[storage]``);
+``chinwag chat`` the terminal client (or its plain line mode); ``chinwag hash-password`` makes
+an argon2 hash for an operator block;
 ``chinwag example-config`` prints the commented example configuration.
 """
 
@@ -21,7 +22,14 @@ from pathlib import Path
 
 from chinwag import __version__
 from chinwag.client.options import DEFAULT_ROOM
-from chinwag.config import Config, ConfigError, example_config_text, load_config
+from chinwag.config import (
+    Config,
+    ConfigError,
+    StorageSettings,
+    example_config_text,
+    load_config,
+)
+from chinwag.storage.base import StoreError
 
 log = logging.getLogger("chinwag")
 
@@ -166,18 +174,33 @@ def _serve(config: Config) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     try:
         asyncio.run(_run(config))
+    except StoreError as error:
+        print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"chinwag: cannot listen: {error}", file=sys.stderr)
         return 1
     return 0
 
 
+def _where_history_is(storage: StorageSettings) -> str:
+    if storage.backend == "memory" or storage.path is None:
+        return "Chat history is kept in memory only and is lost when the server stops."
+    return f"Chat history is kept in {storage.path.absolute()}"
+
+
 async def _run(config: Config) -> None:
     from chinwag.lan import join_hints
     from chinwag.server.app import ChinwagServer
+    from chinwag.storage import open_store
 
-    server = ChinwagServer(config)
-    await server.start()
+    store = await open_store(config.storage)
+    server = ChinwagServer(config, store)
+    try:
+        await server.start()
+    except BaseException:
+        await store.close()  # the server owns the store only once it has started
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -191,6 +214,7 @@ async def _run(config: Config) -> None:
     print("Friends on the same network can join with:", flush=True)
     for line in join_hints(config.listeners[0].host, port):
         print(line, flush=True)
+    print(_where_history_is(config.storage), flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     await stop.wait()
     log.info("shutting down")

@@ -3,13 +3,16 @@
 Sources, highest precedence first: command-line flags, environment variables
 (``CHINWAG_<SECTION>_<KEY>``, e.g. ``CHINWAG_SERVER_NAME``, ``CHINWAG_LIMITS_SENDQ``, plus the
 shortcuts ``CHINWAG_HOST`` and ``CHINWAG_PORT``), a TOML file, defaults. The commented
-``example.toml`` in this package documents every key. Everything else in chinwag receives the
-slice of :class:`Config` it needs as an argument; nothing reads the environment itself.
+``example.toml`` in this package documents every key. Defaults that depend on the machine (the
+per-user data directory) are worked out here too, from the environment mapping given to
+:func:`load_config`. Everything else in chinwag receives the slice of :class:`Config` it needs
+as an argument; nothing reads the environment itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +21,12 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 6667
+
+STORAGE_BACKENDS = ("sqlite", "memory")
+"""The ``[storage] backend`` values chinwag knows."""
+
+DATABASE_FILE = "chinwag.db"
+"""The SQLite file's name in the data directory, unless ``[storage] path`` says otherwise."""
 
 
 class ConfigError(ValueError):
@@ -91,6 +100,22 @@ class Operator:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageSettings:
+    """The ``[storage]`` section: where history (and later accounts) are kept.
+
+    :func:`load_config` always fills in ``data_dir`` and ``path``; they are ``None`` only in a
+    :class:`Config` built in code, which a server uses with a store it is given (tests).
+    """
+
+    backend: str = "sqlite"
+    """``sqlite`` (one file, the default) or ``memory`` (nothing survives a restart)."""
+    data_dir: Path | None = None
+    """Where chinwag keeps its files; by default the per-user data directory."""
+    path: Path | None = None
+    """The SQLite database file; by default ``chinwag.db`` in ``data_dir``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to start."""
 
@@ -98,6 +123,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     listeners: tuple[Listener, ...] = (Listener(),)
     operators: tuple[Operator, ...] = ()
+    storage: StorageSettings = field(default_factory=StorageSettings)
 
 
 def example_config_text() -> str:
@@ -163,7 +189,7 @@ def _build_section(cls: type[Any], section: str, raw: Mapping[str, Any]) -> Any:
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Collect ``CHINWAG_<SECTION>_<KEY>`` variables into ``{section: {key: value}}``."""
-    sections = {"SERVER": ServerInfo, "LIMITS": Limits}
+    sections = {"SERVER": ServerInfo, "LIMITS": Limits, "STORAGE": StorageSettings}
     found: dict[str, dict[str, str]] = {}
     for key, value in env.items():
         for prefix, cls in sections.items():
@@ -173,6 +199,57 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
                 if name in {f.name for f in dataclasses.fields(cls)}:
                     found.setdefault(prefix.lower(), {})[name] = value
     return found
+
+
+def _home(env: Mapping[str, str], platform: str) -> Path:
+    """The user's home directory, from the environment the way the platform names it."""
+    name = "USERPROFILE" if platform == "win32" else "HOME"
+    value = env.get(name)
+    # Without the variable (a bare service environment) ask the OS, as the shell would.
+    return Path(value) if value else Path.home()
+
+
+def default_data_dir(env: Mapping[str, str], platform: str = sys.platform) -> Path:
+    """The per-user directory chinwag keeps its files in when ``data_dir`` is not set.
+
+    ``%LOCALAPPDATA%\\chinwag`` on Windows; elsewhere ``$XDG_DATA_HOME/chinwag`` or
+    ``~/.local/share/chinwag`` (the XDG Base Directory default; a relative ``XDG_DATA_HOME``
+    is ignored, as that specification says).
+    """
+    if platform == "win32":
+        local = env.get("LOCALAPPDATA")
+        base = Path(local) if local else _home(env, platform) / "AppData" / "Local"
+        return base / "chinwag"
+    xdg = env.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else _home(env, platform) / ".local/share"
+    return base / "chinwag"
+
+
+def _storage(raw: Mapping[str, Any], env: Mapping[str, str], platform: str) -> StorageSettings:
+    """Build ``[storage]``, filling in the data directory and database file defaults."""
+    fields = {f.name for f in dataclasses.fields(StorageSettings)}
+    unknown = sorted(set(raw) - fields)
+    if unknown:
+        raise ConfigError(f"[storage]: unknown key(s) {', '.join(unknown)}")
+    for name, value in raw.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"[storage] {name}: expected text, got {value!r}")
+    backend = raw.get("backend") or StorageSettings().backend
+    if backend not in STORAGE_BACKENDS:
+        known = " or ".join(f'"{name}"' for name in STORAGE_BACKENDS)
+        raise ConfigError(f"[storage] backend: expected {known}, got {backend!r}")
+
+    def given(name: str) -> Path | None:
+        # Empty means the default, so the example file can show every key.
+        text: str = raw.get(name, "")
+        if not text:
+            return None
+        if text == "~" or text.startswith(("~/", "~\\")):
+            return _home(env, platform) / text[2:]
+        return Path(text)
+
+    data_dir = given("data_dir") or default_data_dir(env, platform)
+    return StorageSettings(backend, data_dir, given("path") or data_dir / DATABASE_FILE)
 
 
 def _listener(raw: Mapping[str, Any], where: str) -> Listener:
@@ -187,12 +264,15 @@ def load_config(
     env: Mapping[str, str] | None = None,
     host: str | None = None,
     port: int | None = None,
+    platform: str = sys.platform,
 ) -> Config:
     """Build the :class:`Config` from defaults, a TOML file, the environment and flags.
 
     ``host`` and ``port`` are the command-line flags; they (and ``CHINWAG_HOST`` /
-    ``CHINWAG_PORT``) replace the listeners from the file with a single one. Raises
-    :class:`ConfigError` with a readable message for anything wrong.
+    ``CHINWAG_PORT``) replace the listeners from the file with a single one. ``env`` is also
+    where the per-user data directory comes from (``HOME``, ``XDG_DATA_HOME``,
+    ``LOCALAPPDATA``, read the way ``platform`` names them). Raises :class:`ConfigError` with
+    a readable message for anything wrong.
     """
     env = env or {}
     raw: dict[str, Any] = {}
@@ -203,7 +283,7 @@ def load_config(
             raise ConfigError(f"configuration file not found: {path}") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    unknown = sorted(set(raw) - {"server", "limits", "listeners", "operators"})
+    unknown = sorted(set(raw) - {"server", "limits", "listeners", "operators", "storage"})
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
     from_env = _env_overrides(env)
@@ -213,6 +293,7 @@ def load_config(
     limits = _build_section(
         Limits, "limits", {**raw.get("limits", {}), **from_env.get("limits", {})}
     )
+    storage = _storage({**raw.get("storage", {}), **from_env.get("storage", {})}, env, platform)
     listeners = tuple(
         _listener(item, f"[[listeners]] #{index + 1}")
         for index, item in enumerate(raw.get("listeners", []))
@@ -239,4 +320,6 @@ def load_config(
         raise ConfigError("[server] name: must be one word of at most 63 characters")
     if not server.network or " " in server.network or len(server.network) > 63:
         raise ConfigError("[server] network: must be one word of at most 63 characters")
-    return Config(server=server, limits=limits, listeners=listeners, operators=operators)
+    return Config(
+        server=server, limits=limits, listeners=listeners, operators=operators, storage=storage
+    )

@@ -2,16 +2,19 @@
 
 A graceful stop tells every client ``ERROR :Server shutting down`` before closing its socket,
 does not wait forever on a client that stopped reading, and stops accepting connections.
-``chinwag serve`` prints where it listens and how friends join, and SIGTERM or Ctrl-C stop it
-gracefully with exit code 0.
+``chinwag serve`` prints where it listens, how friends join and where history is kept, opens
+its SQLite file in the data directory (issue 4), and SIGTERM or Ctrl-C stop it gracefully with
+exit code 0, every message relayed so far in the file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -20,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from chinwag.server import app
-from tests.conftest import ServerFactory
+from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
+from tests.conftest import ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
 
 SHUTTING_DOWN = ["Server shutting down"]
@@ -144,9 +149,14 @@ def _serve_command(port: int) -> list[str]:
     return [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def _env() -> dict[str, str]:
-    """This environment without any CHINWAG_* settings that would change the server."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
+def _env(tmp_path: Path, **chinwag: str) -> dict[str, str]:
+    """This environment without its CHINWAG_* settings, plus the ``chinwag`` ones given.
+
+    The per-user data directory, where the database goes by default, is moved into ``tmp_path``.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
+    data = str(tmp_path / "data")
+    return {**env, "XDG_DATA_HOME": data, "LOCALAPPDATA": data, **chinwag}
 
 
 class Serve:
@@ -181,6 +191,13 @@ class Serve:
 @pytest.fixture
 async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
     """The real server program on a free loopback port, started and listening."""
+    async with _serving(tmp_path) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def _serving(tmp_path: Path, **chinwag: str) -> AsyncIterator[Serve]:
+    """Run ``chinwag serve`` with ``CHINWAG_*`` settings ``chinwag``; kill it if still running."""
     port = _free_port()
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("wb") as stderr:
@@ -188,7 +205,7 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
             *_serve_command(port),
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
-            env=_env(),
+            env=_env(tmp_path, **chinwag),
             cwd=tmp_path,
         )
     running = Serve(process, stderr_path, port)
@@ -222,7 +239,7 @@ async def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> Non
             *_serve_command(port),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=_env(),
+            env=_env(tmp_path),
             cwd=tmp_path,
         )
         out, err = await asyncio.wait_for(process.communicate(), 30)
@@ -244,3 +261,41 @@ async def test_a_signal_stops_serve_gracefully(serve: Serve, signum: signal.Sign
     assert (rest[-1].command, rest[-1].params) == ("ERROR", SHUTTING_DOWN)
     assert await serve.wait() == 0, serve.stderr.read_text()
     assert "Traceback" not in serve.stderr.read_text()
+
+
+async def test_serve_keeps_history_in_the_per_user_data_directory_and_says_where(
+    serve: Serve, tmp_path: Path
+) -> None:
+    await serve.read_until("Press Ctrl-C")
+
+    database = tmp_path / "data" / "chinwag" / "chinwag.db"
+    assert f"Chat history is kept in {database}" in serve.stdout
+    assert database.is_file()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no POSIX signals on Windows")
+async def test_a_message_is_in_the_database_file_after_serve_is_stopped(tmp_path: Path) -> None:
+    database = tmp_path / "elsewhere" / "chat.db"
+    async with _serving(tmp_path, CHINWAG_STORAGE_PATH=str(database)) as serve:
+        await serve.read_until("Chat history is kept in")
+        assert serve.stdout[-1] == f"Chat history is kept in {database}"
+        ana = await IrcClient.registered(("127.0.0.1", serve.port), "ana", "#lobby")
+        await ana.send("PRIVMSG", "#lobby", "kept for later")
+        await ana.send("PING", "sent")
+        await ana.expect(is_("PONG"))  # the message has been relayed
+
+        serve.process.send_signal(signal.SIGTERM)
+
+        assert await serve.wait() == 0, serve.stderr.read_text()
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT target, sender, line FROM messages").fetchall()
+    assert len(rows) == 1
+    target, sender, line = rows[0]
+    assert target == "#lobby"
+    assert sender.startswith("ana!")
+    assert line.endswith(" PRIVMSG #lobby :kept for later")
+
+
+def test_a_server_built_without_a_store_keeps_history_in_memory() -> None:
+    # Tests build servers this way; none of them may write to the user's data directory.
+    assert isinstance(ChinwagServer(test_config()).store, MemoryStore)

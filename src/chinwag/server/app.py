@@ -25,7 +25,13 @@ TICK_SECONDS = 5.0
 
 
 class ChinwagServer:
-    """A chinwag server on its configured listeners; start with :meth:`start`."""
+    """A chinwag server on its configured listeners; start with :meth:`start`.
+
+    History goes to ``store``, which :meth:`stop` closes. The caller opens it (``chinwag
+    serve`` opens the one ``config.storage`` names, with ``chinwag.storage.open_store``);
+    without one the server keeps history in memory, so a server built in a test never
+    touches the disk.
+    """
 
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config

@@ -43,17 +43,24 @@ def to_stored(target: Folded, message: Message) -> StoredMessage:
     )
 
 
+class StoreError(Exception):
+    """A store that cannot be opened or used; the message names the file or server and why."""
+
+
 class Store(Protocol):
-    """Where history goes. Implementations: memory (default), later SQLite and PostgreSQL."""
+    """Where history goes. Implementations: SQLite (default), memory (tests), later PostgreSQL."""
 
     async def append(self, messages: Sequence[StoredMessage]) -> None:
-        """Persist ``messages`` (already in order); returns once they are durable."""
+        """Persist ``messages`` (already in order); returns once they are durable.
+
+        A batch is all or nothing: if the store refuses one message it raises and keeps none.
+        """
 
     async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
         """The last ``limit`` messages to ``target``, oldest first."""
 
     async def close(self) -> None:
-        """Release resources; no call follows."""
+        """Release resources; only another ``close`` may follow, and it does nothing."""
 
 
 class HistoryQueue:
