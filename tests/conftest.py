@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -11,20 +12,28 @@ from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient
 
 
-def test_config(**limits: object) -> Config:
-    """A configuration for tests: loopback, an OS-chosen port, the given limits."""
+def test_config(port: int = 0, **limits: object) -> Config:
+    """A configuration for tests: loopback, ``port`` (0: chosen by the OS), the given limits."""
     return Config(
         server=ServerInfo(name="irc.test", network="TestNet"),
         limits=Limits(**limits),  # type: ignore[arg-type]
-        listeners=(Listener("127.0.0.1", 0),),
+        listeners=(Listener("127.0.0.1", port),),
     )
 
 
 test_config.__test__ = False  # type: ignore[attr-defined]  # a helper that tests import
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on: bound by the OS, then let go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 ServerFactory = Callable[..., Awaitable[ChinwagServer]]
-"""``await make_server(sendq=20_000)``: a started server with the given limits."""
+"""``await make_server(sendq=20_000)``: a started server with the given limits;
+``make_server(port=p)`` listens on ``p`` (to stop a server and start another there)."""
 
 
 @pytest.fixture
@@ -32,8 +41,8 @@ async def make_server() -> AsyncIterator[ServerFactory]:
     """A factory for started servers with custom limits; each is stopped after the test."""
     started: list[ChinwagServer] = []
 
-    async def make(**limits: object) -> ChinwagServer:
-        running = ChinwagServer(test_config(**limits))
+    async def make(port: int = 0, **limits: object) -> ChinwagServer:
+        running = ChinwagServer(test_config(port, **limits))
         await running.start()
         started.append(running)
         return running

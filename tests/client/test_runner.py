@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,9 +17,8 @@ import pytest
 from chinwag.client import events as ev
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Backoff, Endpoint, Runner, tls_context
-from chinwag.config import Listener
 from chinwag.server.app import ChinwagServer
-from tests.conftest import test_config
+from tests.conftest import ServerFactory, free_port
 
 TIMEOUT = 5.0
 FAST = Backoff(initial=0.05, maximum=0.2, factor=2.0, jitter=0.2)
@@ -93,19 +90,6 @@ async def start() -> AsyncIterator[Launch]:
             await task
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def server_on(port: int) -> ChinwagServer:
-    config = dataclasses.replace(test_config(), listeners=(Listener("127.0.0.1", port),))
-    running = ChinwagServer(config)
-    await running.start()
-    return running
-
-
 async def test_two_runners_chat_in_the_lobby_and_directly(
     server: ChinwagServer, start: Launch
 ) -> None:
@@ -157,53 +141,50 @@ async def test_a_taken_nick_is_reported_and_another_one_chosen(
     assert registered.nick == "ana2"
 
 
-async def test_server_down_then_back_on_the_same_port(start: Launch) -> None:
+async def test_server_down_then_back_on_the_same_port(
+    start: Launch, make_server: ServerFactory
+) -> None:
     port = free_port()
-    first = await server_on(port)
-    servers = [first]
-    try:
-        ana, events, _ = await start(
-            ("127.0.0.1", port), "ana", "#lobby", metadata={"color": "#ff00af"}
-        )
-        await events.expect(ev.Registered)
-        await events.expect(ev.Names, lambda e: e.channel == "#lobby")
-        ana.protocol.join("#dev")
-        await events.expect(ev.Names, lambda e: e.channel == "#dev")
-        ana.protocol.set_nick("ana_b")
-        await events.expect(ev.NickChanged, lambda e: e.is_self)
+    first = await make_server(port=port)
+    ana, events, _ = await start(
+        ("127.0.0.1", port), "ana", "#lobby", metadata={"color": "#ff00af"}
+    )
+    await events.expect(ev.Registered)
+    await events.expect(ev.Names, lambda e: e.channel == "#lobby")
+    ana.protocol.join("#dev")
+    await events.expect(ev.Names, lambda e: e.channel == "#dev")
+    ana.protocol.set_nick("ana_b")
+    await events.expect(ev.NickChanged, lambda e: e.is_self)
 
-        await first.stop(grace=1.0)
-        error = await events.expect(ev.ServerError)
-        assert error.text == "Server shutting down"
-        down = await events.expect(ev.Disconnected)
-        assert down.error == "Server shutting down"
-        retry = await events.expect(ev.Reconnecting)
-        assert 0 < retry.delay <= FAST.maximum
-        # While nobody listens, attempts fail and the waits stay bounded.
-        await events.expect(ev.Disconnected, lambda e: "Nobody is listening" in e.reason)
-        retry = await events.expect(ev.Reconnecting)
-        assert retry.delay <= FAST.maximum and retry.attempt >= 2
+    await first.stop(grace=1.0)
+    error = await events.expect(ev.ServerError)
+    assert error.text == "Server shutting down"
+    down = await events.expect(ev.Disconnected)
+    assert down.error == "Server shutting down"
+    retry = await events.expect(ev.Reconnecting)
+    assert 0 < retry.delay <= FAST.maximum
+    # While nobody listens, attempts fail and the waits stay bounded.
+    await events.expect(ev.Disconnected, lambda e: "Nobody is listening" in e.reason)
+    retry = await events.expect(ev.Reconnecting)
+    assert retry.delay <= FAST.maximum and retry.attempt >= 2
 
-        servers.append(await server_on(port))
-        back = await events.expect(ev.Registered)
-        assert back.nick == "ana_b"
-        rejoined = set()
-        while rejoined != {"#lobby", "#dev"}:
-            joined = await events.expect(ev.Joined, lambda e: e.is_self)
-            rejoined.add(joined.channel)
-        assert set(ana.protocol.channels) == {"#lobby", "#dev"}
-        assert ana.protocol.color_of("ana_b") == "#ff00af"
+    await make_server(port=port)
+    back = await events.expect(ev.Registered)
+    assert back.nick == "ana_b"
+    rejoined = set()
+    while rejoined != {"#lobby", "#dev"}:
+        joined = await events.expect(ev.Joined, lambda e: e.is_self)
+        rejoined.add(joined.channel)
+    assert set(ana.protocol.channels) == {"#lobby", "#dev"}
+    assert ana.protocol.color_of("ana_b") == "#ff00af"
 
-        bob, bob_events, _ = await start(("127.0.0.1", port), "bob", "#lobby")
-        names = await bob_events.expect(ev.Names, lambda e: e.channel == "#lobby")
-        assert {member.nick for member in names.members} == {"ana_b", "bob"}
-        ana.protocol.privmsg("#lobby", "I'm back")
-        heard = await bob_events.expect(ev.Message)
-        assert (heard.sender, heard.text) == ("ana_b", "I'm back")
-        assert bob.protocol.color_of("ana_b") == "#ff00af"  # the colour was restored too
-    finally:
-        for running in servers[1:]:
-            await running.stop(grace=1.0)
+    bob, bob_events, _ = await start(("127.0.0.1", port), "bob", "#lobby")
+    names = await bob_events.expect(ev.Names, lambda e: e.channel == "#lobby")
+    assert {member.nick for member in names.members} == {"ana_b", "bob"}
+    ana.protocol.privmsg("#lobby", "I'm back")
+    heard = await bob_events.expect(ev.Message)
+    assert (heard.sender, heard.text) == ("ana_b", "I'm back")
+    assert bob.protocol.color_of("ana_b") == "#ff00af"  # the colour was restored too
 
 
 async def test_cancelling_the_task_closes_cleanly(server: ChinwagServer, start: Launch) -> None:

@@ -11,13 +11,10 @@ with a generous deadline (the test machines are small and shared).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
-import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 
-import pytest
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -25,13 +22,12 @@ from textual.widgets import Input, OptionList, RichLog, Static
 
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
-from chinwag.config import Listener
 from chinwag.server.app import ChinwagServer
 from chinwag.tui.app import ChinwagApp
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
 from chinwag.tui.widgets import ChatInput
-from tests.conftest import test_config
+from tests.conftest import ServerFactory, free_port
 from tests.ircclient import IrcClient, is_
 
 SIZE = (100, 30)
@@ -186,12 +182,6 @@ class Ui:
 # -- servers and apps --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def address_of(server: ChinwagServer) -> str:
     host, port = server.addresses[0][:2]
     return f"{host}:{port}"
@@ -227,28 +217,6 @@ async def chatting(
     async with running(app) as ui:
         await ui.landed(nick)
         yield ui
-
-
-Start = Callable[[int], Awaitable[ChinwagServer]]
-"""``await start(port)``: a server on a chosen port."""
-
-
-@pytest.fixture
-async def servers() -> AsyncIterator[Start]:
-    """``await start(port)``: a server on a chosen port (to stop and start again)."""
-    started: list[ChinwagServer] = []
-
-    async def start(port: int) -> ChinwagServer:
-        config = dataclasses.replace(test_config(), listeners=(Listener("127.0.0.1", port),))
-        server = ChinwagServer(config)
-        await server.start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        await server.stop(grace=1.0)
-    await IrcClient.close_all()
 
 
 async def joined_by(ui: Ui, server: ChinwagServer, nick: str, *rooms: str) -> IrcClient:
@@ -351,7 +319,7 @@ async def test_an_erroneous_nick_shows_the_servers_reason(server: ChinwagServer)
 
 
 async def test_a_server_nobody_listens_on_is_shown_next_to_the_server_field(
-    servers: Start,
+    make_server: ServerFactory,
 ) -> None:
     port = free_port()
     async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
@@ -363,7 +331,7 @@ async def test_a_server_nobody_listens_on_is_shown_next_to_the_server_field(
         )
         assert ui.on_login
 
-        await servers(port)
+        await make_server(port=port)
         await ui.pilot.click("#connect")
         await ui.landed("ana")
 
@@ -533,10 +501,10 @@ async def test_ctrl_c_says_goodbye_to_the_room_and_exits_with_status_0(
 
 
 async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the_chat(
-    servers: Start,
+    make_server: ServerFactory,
 ) -> None:
     port = free_port()
-    first: ChinwagServer = await servers(port)
+    first: ChinwagServer = await make_server(port=port)
     settings = {"backoff": Backoff(initial=0.2, maximum=0.5), "keepalive": 5.0}
     async with chatting(first, "ana", "teal", **settings) as ui:
         await ui.say("before the break")
@@ -550,7 +518,7 @@ async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the
         await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the banner's countdown")
         assert ui.input.placeholder.startswith("Not connected")
 
-        second: ChinwagServer = await servers(port)
+        second: ChinwagServer = await make_server(port=port)
         await ui.until(lambda: ui.banner() is None, "the banner gone")
         await ui.until(lambda: ui.said("Reconnected"), "Reconnected")
         await ui.landed("ana")

@@ -16,7 +16,6 @@ import io
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -43,6 +42,7 @@ from chinwag.tui.plain import (
     stdin_lines,
     wants_ansi,
 )
+from tests.conftest import free_port
 from tests.ircclient import IrcClient, is_
 
 TIMEOUT = 5.0
@@ -504,16 +504,8 @@ async def test_an_erroneous_nick_ends_with_status_1_and_the_servers_reason(
     assert "Erroneous nickname" in ana.errors.getvalue()
 
 
-def unused_port() -> int:
-    """A loopback port nobody listens on: bound by the OS, then let go."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 async def test_nobody_listening_ends_at_once_with_status_1_and_says_so(start: Start) -> None:
-    port = unused_port()
+    port = free_port()
     ana = start(("127.0.0.1", port), "ana", "hello?")
     assert await ana.result() == EXIT_FAILED
     message = f"Nobody is listening on 127.0.0.1:{port} — is the server started?"

@@ -443,9 +443,7 @@ class ChatModel:
                 self._select_on_join.discard(key)
                 changes.merge(self.select(key))
             self.protocol.who(event.channel)  # away state of the members, silently
-            text = f"joined {clean(event.channel)}"
-        else:
-            text = f"joined {clean(event.channel)}"
+        text = f"joined {clean(event.channel)}"
         self._event_line(key, event, LineKind.JOIN, event.nick, text, event.is_self, changes)
         changes.members |= key == self.current
 

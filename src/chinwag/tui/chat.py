@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from chinwag.client.chat import Changes, ChatModel, ConversationKind, Link
 from chinwag.client.text import clean_line
+from chinwag.protocol.casemap import fold
 from chinwag.tui.render import Palette, render_conversation, render_member, render_row
 from chinwag.tui.widgets import ChatInput
 
@@ -306,11 +307,9 @@ class ChatScreen(Screen[None]):
 
     def show(self, key: str) -> None:
         """Switch to conversation ``key``."""
-        for known in self.model.conversations:
-            if known == key:
-                self.model.select(known)
-                self.redraw_all()
-                return
+        if fold(key) in self.model.conversations:
+            self.model.select(fold(key))
+            self.redraw_all()
 
     def action_cycle(self, step: int) -> None:
         """Ctrl-N / Ctrl-P: the next or previous conversation."""
