@@ -7,17 +7,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from chinwag.config import Config, Limits, Listener, ServerInfo
+from chinwag.config import AccountSettings, Config, Limits, Listener, ServerInfo
 from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient
 
+FAST_ACCOUNTS = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
+"""Account settings whose argon2 hashing takes a millisecond, not a tenth of a second."""
 
-def test_config(port: int = 0, **limits: object) -> Config:
-    """A configuration for tests: loopback, ``port`` (0: chosen by the OS), the given limits."""
+
+def test_config(
+    port: int = 0, accounts: AccountSettings = FAST_ACCOUNTS, **limits: object
+) -> Config:
+    """A configuration for tests: loopback, ``port`` (0: chosen by the OS), quick password
+    hashing, the given limits."""
     return Config(
         server=ServerInfo(name="irc.test", network="TestNet"),
         limits=Limits(**limits),  # type: ignore[arg-type]
         listeners=(Listener("127.0.0.1", port),),
+        accounts=accounts,
     )
 
 

@@ -116,6 +116,44 @@ class StorageSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """The ``[accounts]`` section: registration, login and nick protection (issue 4)."""
+
+    registration: bool = True
+    """Whether anyone may register an account (REGISTER, NickServ REGISTER)."""
+    min_password_length: int = 8
+    max_password_length: int = 300
+    """Passwords travel in PRIVMSG to NickServ too, so they must fit one line (the
+    account-registration spec suggests 300 bytes)."""
+    guest_grace: float = 30.0
+    """Seconds a client may hold a registered nick without logging in before it is renamed."""
+    guest_prefix: str = "Guest"
+    login_failures: int = 5
+    """Failed logins allowed per account and per IP address within ``login_window``."""
+    login_window: float = 60.0
+    argon2_time_cost: int = 3
+    """argon2id passes (argon2-cffi's default); tests lower these to keep hashing quick."""
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    scram_iterations: int = 4096
+    """PBKDF2 rounds of the stored SCRAM-SHA-256 keys (RFC 7677 asks for at least 4096)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySettings:
+    """The ``[history]`` section: what is kept, for how long, and what is replayed."""
+
+    replay_lines: int = 20
+    """Lines of a room replayed on JOIN to clients without draft/chathistory (0: none)."""
+    chathistory_limit: int = 100
+    """Most messages one CHATHISTORY request returns (ISUPPORT ``CHATHISTORY``)."""
+    max_age_days: float = 0.0
+    """Messages older than this are deleted (0: kept for ever)."""
+    max_per_target: int = 0
+    """Messages kept per room or conversation, the oldest deleted first (0: no limit)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to start."""
 
@@ -124,6 +162,8 @@ class Config:
     listeners: tuple[Listener, ...] = (Listener(),)
     operators: tuple[Operator, ...] = ()
     storage: StorageSettings = field(default_factory=StorageSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
 
 
 def example_config_text() -> str:
@@ -149,6 +189,17 @@ def _coerce(section: str, name: str, expected: Any, value: Any) -> Any:
     if kind in (int, float) and value < 0:
         raise ConfigError(f"{where}: must not be negative, got {value!r}")
     return value
+
+
+def _boolean(section: str, name: str, value: Any) -> bool:
+    """A TOML boolean, or an environment string such as ``true``/``0``/``no``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"[{section}] {name}: expected true or false, got {value!r}")
 
 
 def _default_of(spec: dataclasses.Field[Any]) -> Any:
@@ -178,7 +229,9 @@ def _build_section(cls: type[Any], section: str, raw: Mapping[str, Any]) -> Any:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"[{section}] {name}: expected a list of strings")
             values[name] = tuple(value)
-        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+        elif isinstance(default, bool):
+            values[name] = _boolean(section, name, value)
+        elif isinstance(default, (int, float)):
             values[name] = _coerce(section, name, type(default), value)
         elif value is not None and not isinstance(value, str):
             raise ConfigError(f"[{section}] {name}: expected text, got {value!r}")
@@ -189,7 +242,13 @@ def _build_section(cls: type[Any], section: str, raw: Mapping[str, Any]) -> Any:
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Collect ``CHINWAG_<SECTION>_<KEY>`` variables into ``{section: {key: value}}``."""
-    sections = {"SERVER": ServerInfo, "LIMITS": Limits, "STORAGE": StorageSettings}
+    sections = {
+        "SERVER": ServerInfo,
+        "LIMITS": Limits,
+        "STORAGE": StorageSettings,
+        "ACCOUNTS": AccountSettings,
+        "HISTORY": HistorySettings,
+    }
     found: dict[str, dict[str, str]] = {}
     for key, value in env.items():
         for prefix, cls in sections.items():
@@ -283,7 +342,8 @@ def load_config(
             raise ConfigError(f"configuration file not found: {path}") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    unknown = sorted(set(raw) - {"server", "limits", "listeners", "operators", "storage"})
+    known = {"server", "limits", "listeners", "operators", "storage", "accounts", "history"}
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
     from_env = _env_overrides(env)
@@ -293,6 +353,25 @@ def load_config(
     limits = _build_section(
         Limits, "limits", {**raw.get("limits", {}), **from_env.get("limits", {})}
     )
+    accounts = _build_section(
+        AccountSettings, "accounts", {**raw.get("accounts", {}), **from_env.get("accounts", {})}
+    )
+    if accounts.min_password_length > accounts.max_password_length:
+        raise ConfigError("[accounts] min_password_length: longer than max_password_length")
+    if accounts.scram_iterations < 4096:
+        raise ConfigError("[accounts] scram_iterations: RFC 7677 asks for at least 4096")
+    if accounts.argon2_memory_kib < 8 * accounts.argon2_parallelism or not (
+        accounts.argon2_time_cost and accounts.argon2_parallelism
+    ):
+        raise ConfigError(
+            "[accounts] argon2: time_cost and parallelism must be at least 1, and "
+            "memory_kib at least 8 per lane of parallelism"
+        )
+    history = _build_section(
+        HistorySettings, "history", {**raw.get("history", {}), **from_env.get("history", {})}
+    )
+    if history.chathistory_limit < 1:
+        raise ConfigError("[history] chathistory_limit: must be at least 1")
     storage = _storage({**raw.get("storage", {}), **from_env.get("storage", {})}, env, platform)
     listeners = tuple(
         _listener(item, f"[[listeners]] #{index + 1}")
@@ -321,5 +400,11 @@ def load_config(
     if not server.network or " " in server.network or len(server.network) > 63:
         raise ConfigError("[server] network: must be one word of at most 63 characters")
     return Config(
-        server=server, limits=limits, listeners=listeners, operators=operators, storage=storage
+        server=server,
+        limits=limits,
+        listeners=listeners,
+        operators=operators,
+        storage=storage,
+        accounts=accounts,
+        history=history,
     )

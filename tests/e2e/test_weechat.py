@@ -88,14 +88,18 @@ class WeeChat:
 
 
 @pytest.fixture
-async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[WeeChat]]]:
-    """``await weechat_on(port)``: WeeChat connecting as ``wee`` and joining ``#lobby``."""
+async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[WeeChat]]]:
+    """``await weechat_on(port)``: WeeChat connecting as ``wee`` and joining ``#lobby``;
+    ``settings`` adds ``/set`` commands (SASL) before it connects. Each call starts a fresh
+    WeeChat with its own home directory."""
     if WEECHAT is None:
         pytest.fail("weechat-headless is required under CI=true but is not installed")
     started: list[WeeChat] = []
 
-    async def start(port: int) -> WeeChat:
-        fifo, logs = tmp_path / "weechat_fifo", tmp_path / "logs"
+    async def start(port: int, settings: tuple[str, ...] = ()) -> WeeChat:
+        run = tmp_path / f"weechat{len(started)}"
+        run.mkdir()
+        fifo, logs = run / "weechat_fifo", run / "logs"
         commands = [
             f"/set fifo.file.path {fifo}",
             "/set fifo.file.enabled on",
@@ -109,14 +113,15 @@ async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[
             # "anti_flood_prio_high" before. Setting the one that does not exist is harmless.
             "/set irc.server.t.anti_flood 0",
             "/set irc.server.t.anti_flood_prio_high 0",
+            *settings,
             "/connect t",
         ]
-        stdout = tmp_path / "weechat_stdout.txt"
+        stdout = run / "weechat_stdout.txt"
         with stdout.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 str(WEECHAT),
                 "--dir",
-                str(tmp_path / "home"),
+                str(run / "home"),
                 "--no-script",
                 "--plugins",
                 "irc,fifo,logger",
@@ -127,7 +132,7 @@ async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
             )
-        weechat = WeeChat(process, tmp_path / "home", fifo, logs, stdout)
+        weechat = WeeChat(process, run / "home", fifo, logs, stdout)
         started.append(weechat)
         return weechat
 
@@ -140,7 +145,7 @@ async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[[int], Awaitable[
 
 
 async def test_weechat_and_another_client_chat_in_the_lobby(
-    make_server: ServerFactory, weechat_on: Callable[[int], Awaitable[WeeChat]]
+    make_server: ServerFactory, weechat_on: Callable[..., Awaitable[WeeChat]]
 ) -> None:
     server = await make_server()
     host, port = server.addresses[0]
@@ -169,3 +174,45 @@ async def test_weechat_and_another_client_chat_in_the_lobby(
     assert "see you" in quit_.params[0]
     assert await asyncio.wait_for(wee.process.wait(), DEADLINE) == 0
     await pal.close()
+
+
+async def test_weechat_registers_with_nickserv_then_logs_in_with_scram_and_gets_a_replay(
+    make_server: ServerFactory, weechat_on: Callable[..., Awaitable[WeeChat]]
+) -> None:
+    """Issue 4: a stock client registers with ``/msg NickServ REGISTER``, logs in next time
+    with SASL (SCRAM-SHA-256, WeeChat's own implementation), and, knowing nothing of
+    chathistory, gets the room's last lines replayed when it joins."""
+    server = await make_server()
+    host, port = server.addresses[0]
+    pal = await IrcClient.registered((host, port), "pal", "#lobby")
+
+    first = await weechat_on(port)
+    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
+    await _until("its FIFO pipe", lambda: first.type("irc.server.t", "/msg NickServ HELP"), first)
+    assert first.type("irc.server.t", "/msg NickServ REGISTER wee-secret-42")
+    await _until(
+        "NickServ's answer",
+        lambda: first.logged(r"Account wee registered\. You are now logged in\."),
+        first,
+    )
+    assert first.type("irc.server.t", "/quit")
+    await pal.expect(is_("QUIT"), timeout=DEADLINE)
+    assert await asyncio.wait_for(first.process.wait(), DEADLINE) == 0
+
+    await pal.send("PRIVMSG", "#lobby", "said while wee was away")
+    second = await weechat_on(
+        port,
+        (
+            "/set irc.server.t.sasl_mechanism scram-sha-256",
+            "/set irc.server.t.sasl_username wee",
+            "/set irc.server.t.sasl_password wee-secret-42",
+        ),
+    )
+    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
+    user = server.core.network.find_user("wee")
+    assert user is not None and user.account == "wee"
+    await _until(
+        "the replayed line",
+        lambda: second.logged(r"\t@?pal\tsaid while wee was away$"),
+        second,
+    )

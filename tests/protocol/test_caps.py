@@ -41,6 +41,9 @@ def test_the_core_capabilities_are_offered() -> None:
         "setname",
         "standard-replies",
         "draft/metadata-2",
+        "draft/chathistory",
+        "draft/event-playback",
+        "draft/read-marker",
     ]:
         assert name in BY_NAME, name
 

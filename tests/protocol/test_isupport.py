@@ -23,6 +23,7 @@ def make_limits(network: str = "TestNet", nicklen: int = 30) -> SupportLimits:
         max_bans=100,
         monitor=100,
         max_list_modes=100,
+        chathistory=50,
     )
 
 
@@ -45,6 +46,8 @@ def test_tokens_announce_the_limits() -> None:
         "AWAYLEN=200",
         "TOPICLEN=390",
         "MAXTARGETS=4",
+        "CHATHISTORY=50",
+        "MSGREFTYPES=msgid,timestamp",
     ]:
         assert token in announced
     assert len(announced) == len(set(announced))

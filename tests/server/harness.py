@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chinwag.config import Config, Limits, ServerInfo
+from chinwag.config import AccountSettings, Config, Limits, ServerInfo
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
 from chinwag.server.state import Channel, Session, User
@@ -118,11 +118,19 @@ class Client:
 class Harness:
     """A server core with in-memory clients and a hand-moved clock."""
 
-    def __init__(self, config: Config | None = None, **limits: object) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        accounts: AccountSettings | None = None,
+        **limits: object,
+    ) -> None:
         if config is None:
             config = Config(
                 server=ServerInfo(name="irc.test", network="TestNet"),
                 limits=Limits(**limits),  # type: ignore[arg-type]
+                # Quick argon2 so registering in a test takes a millisecond.
+                accounts=accounts
+                or AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1),
             )
         self.clock = Clock()
         self.core = ServerCore(config, clock=self.clock)

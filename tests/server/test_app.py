@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import sqlite3
@@ -27,6 +26,7 @@ from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
+from tests.serve import Serve, serve_command, serve_env, serving
 
 SHUTTING_DOWN = ["Server shutting down"]
 
@@ -139,84 +139,11 @@ async def test_the_ticker_closes_silent_connections_over_real_sockets(
 # -- the real program ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1", "--port", str(port)]
-
-
-def _env(tmp_path: Path, **chinwag: str) -> dict[str, str]:
-    """This environment without its CHINWAG_* settings, plus the ``chinwag`` ones given.
-
-    The per-user data directory, where the database goes by default, is moved into ``tmp_path``.
-    """
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
-    data = str(tmp_path / "data")
-    return {**env, "XDG_DATA_HOME": data, "LOCALAPPDATA": data, **chinwag}
-
-
-class Serve:
-    """``python -m chinwag serve`` in a child process, its stdout read line by line."""
-
-    def __init__(self, process: asyncio.subprocess.Process, stderr: Path, port: int) -> None:
-        self.process = process
-        self.stderr = stderr
-        self.port = port
-        self.stdout: list[str] = []
-
-    async def read_until(self, text: str, timeout: float = 30) -> None:
-        """Read stdout until a line containing ``text`` (or fail, showing what was printed)."""
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.stdout):
-            remaining = deadline - time.monotonic()
-            try:
-                line = await asyncio.wait_for(self.process.stdout.readline(), max(remaining, 0))
-            except TimeoutError:
-                line = b""
-            if not line:
-                raise AssertionError(
-                    f"no {text!r} on stdout: {self.stdout}; stderr: {self.stderr.read_text()}"
-                )
-            self.stdout.append(line.decode().rstrip("\r\n"))
-
-    async def wait(self, timeout: float = 15) -> int:
-        return await asyncio.wait_for(self.process.wait(), timeout)
-
-
 @pytest.fixture
 async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
     """The real server program on a free loopback port, started and listening."""
-    async with _serving(tmp_path) as running:
+    async with serving(tmp_path) as running:
         yield running
-
-
-@contextlib.asynccontextmanager
-async def _serving(tmp_path: Path, **chinwag: str) -> AsyncIterator[Serve]:
-    """Run ``chinwag serve`` with ``CHINWAG_*`` settings ``chinwag``; kill it if still running."""
-    port = _free_port()
-    stderr_path = tmp_path / "stderr.txt"
-    with stderr_path.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            *_serve_command(port),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-            env=_env(tmp_path, **chinwag),
-            cwd=tmp_path,
-        )
-    running = Serve(process, stderr_path, port)
-    try:
-        await running.read_until("listening on")
-        yield running
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await IrcClient.close_all()
 
 
 async def test_serve_says_where_it_listens_and_how_friends_join(serve: Serve) -> None:
@@ -236,10 +163,10 @@ async def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> Non
         taken.listen()
         port = taken.getsockname()[1]
         process = await asyncio.create_subprocess_exec(
-            *_serve_command(port),
+            *serve_command(port),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=_env(tmp_path),
+            env=serve_env(tmp_path),
             cwd=tmp_path,
         )
         out, err = await asyncio.wait_for(process.communicate(), 30)
@@ -276,7 +203,7 @@ async def test_serve_keeps_history_in_the_per_user_data_directory_and_says_where
 @pytest.mark.skipif(sys.platform == "win32", reason="no POSIX signals on Windows")
 async def test_a_message_is_in_the_database_file_after_serve_is_stopped(tmp_path: Path) -> None:
     database = tmp_path / "elsewhere" / "chat.db"
-    async with _serving(tmp_path, CHINWAG_STORAGE_PATH=str(database)) as serve:
+    async with serving(tmp_path, CHINWAG_STORAGE_PATH=str(database)) as serve:
         await serve.read_until("Chat history is kept in")
         assert serve.stdout[-1] == f"Chat history is kept in {database}"
         ana = await IrcClient.registered(("127.0.0.1", serve.port), "ana", "#lobby")
@@ -288,7 +215,7 @@ async def test_a_message_is_in_the_database_file_after_serve_is_stopped(tmp_path
 
         assert await serve.wait() == 0, serve.stderr.read_text()
     with contextlib.closing(sqlite3.connect(database)) as db:
-        rows = db.execute("SELECT target, sender, line FROM messages").fetchall()
+        rows = db.execute("SELECT target, sender, line FROM messages WHERE event = 0").fetchall()
     assert len(rows) == 1
     target, sender, line = rows[0]
     assert target == "#lobby"

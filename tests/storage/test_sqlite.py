@@ -22,7 +22,7 @@ import pytest
 from chinwag.config import StorageSettings
 from chinwag.protocol.casemap import fold
 from chinwag.storage import open_store
-from chinwag.storage.base import StoredMessage, StoreError
+from chinwag.storage.base import Account, StoredMessage, StoreError, conversation_key
 from chinwag.storage.memory import MemoryStore
 from chinwag.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Migration, SqliteStore, sql
 
@@ -108,6 +108,93 @@ async def test_history_survives_closing_and_reopening(tmp_path: Path, open_db: O
     assert await again.latest(fold("#lobby"), 10) == [message(1)]
     assert await again.latest(fold("#other"), 10) == [message(2, "#other")]
     await again.close()
+
+
+async def test_accounts_markers_metadata_and_waiting_messages_survive_reopening(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    bo = Account("Bo", "$argon2id$x", b"salt", 4096, b"stored", b"server", 500.0, {"a": "1"})
+    key = conversation_key(fold("ana"), fold("bo"))
+    waiting = StoredMessage("m1", key, "ana!~a@h", 1001.0, "PRIVMSG Bo :hi", offline_for=fold("bo"))
+    first = await open_db(path)
+    await first.create_account(bo)
+    await first.set_account_metadata(fold("bo"), "color", "#ff00af")
+    await first.set_read_marker(fold("bo"), fold("#lobby"), 1500.0)
+    await first.append([waiting])
+    await first.close()
+
+    again = await open_db(path)
+
+    assert await again.accounts() == [
+        Account(
+            "Bo",
+            "$argon2id$x",
+            b"salt",
+            4096,
+            b"stored",
+            b"server",
+            500.0,
+            {"a": "1", "color": "#ff00af"},
+        )
+    ]
+    assert await again.read_markers(fold("bo")) == {fold("#lobby"): 1500.0}
+    assert await again.offline_messages(fold("bo")) == [waiting]
+
+
+async def test_dropping_an_account_leaves_no_rows_of_it_behind(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    store = await open_db(path)
+    bo = Account("Bo", "$argon2id$x", b"salt", 4096, b"stored", b"server", 500.0, {"a": "1"})
+    await store.create_account(bo)
+    await store.set_read_marker(fold("bo"), fold("#lobby"), 1500.0)
+    key = conversation_key(fold("ana"), fold("bo"))
+    await store.append([StoredMessage("m1", key, "ana", 1001.0, "hi", offline_for=fold("bo"))])
+
+    await store.drop_account(fold("bo"))
+
+    for table in ("accounts", "account_metadata", "read_markers", "offline"):
+        assert query(path, f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert query(path, "SELECT msgid FROM messages") == [("m1",)]
+
+
+async def test_a_version_1_file_gets_conversation_keys_for_its_direct_messages(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    old = await open_db(path, migrations=MIGRATIONS[:1])
+    await old.close()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        # Version 1 kept a direct message under its recipient's folded nick.
+        db.executemany(
+            "INSERT INTO messages (msgid, target, sender, time, line) VALUES (?, ?, ?, ?, ?)",
+            [
+                ("dm", "bo", "Ana!~a@host", 1001.0, ":Ana!~a@host PRIVMSG Bo :hi"),
+                ("ch", "#lobby", "Ana!~a@host", 1002.0, ":Ana!~a@host PRIVMSG #Lobby :all"),
+                ("local", "&here", "Cy!~c@host", 1003.0, ":Cy!~c@host PRIVMSG &here :x"),
+                ("self", "ana", "ANA!~a@host", 1004.0, ":ANA!~a@host PRIVMSG ana :me"),
+            ],
+        )
+
+    store = await open_db(path)
+
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(path, "SELECT msgid, target, account, event FROM messages ORDER BY id") == [
+        ("dm", "ana bo", None, 0),
+        ("ch", "#lobby", None, 0),
+        ("local", "&here", None, 0),
+        ("self", "ana ana", None, 0),
+    ]
+    [dm] = await store.history(conversation_key(fold("bo"), fold("ana")), limit=5)
+    assert (dm.msgid, dm.line, dm.event, dm.account) == (
+        "dm",
+        ":Ana!~a@host PRIVMSG Bo :hi",
+        False,
+        None,
+    )
+    assert [m.msgid for m in await store.latest(fold("#lobby"), 5)] == ["ch"]
 
 
 async def test_each_migration_runs_once_and_a_newer_list_adds_only_its_new_steps(

@@ -1,15 +1,19 @@
-"""The contract every Store implementation keeps; new backends join the parametrisation."""
+"""The contract every Store implementation keeps; new backends join the parametrisation.
+
+Each test is run against the memory store (the reference) and the SQLite store in a fresh file,
+so the two answer every question of ``chinwag.storage.base.Store`` the same way.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from chinwag.protocol.casemap import fold
-from chinwag.protocol.message import Message
-from chinwag.storage.base import HistoryQueue, Store, StoredMessage
+from chinwag.protocol.casemap import Folded, fold
+from chinwag.storage.base import Account, Bound, Store, StoredMessage, conversation_key
 from chinwag.storage.memory import MemoryStore
 from chinwag.storage.sqlite import SqliteStore
 
@@ -18,25 +22,66 @@ from chinwag.storage.sqlite import SqliteStore
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     made: Store
     if request.param == "memory":
-        made = MemoryStore(per_target=5)
+        made = MemoryStore()
     else:
         made = await SqliteStore.open(tmp_path / "chinwag.db")
     yield made
     await made.close()
 
 
-def message(n: int, target: str = "#lobby") -> StoredMessage:
-    return StoredMessage(f"id{n}", fold(target), "ana", 1000.0 + n, f"PRIVMSG {target} :{n}")
+def message(
+    n: int,
+    target: str = "#lobby",
+    *,
+    at: float | None = None,
+    event: bool = False,
+    offline_for: str | None = None,
+) -> StoredMessage:
+    """Message ``idN`` to ``target``, relayed at ``1000 + N`` unless ``at`` says otherwise."""
+    return StoredMessage(
+        f"id{n}",
+        fold(target),
+        "ana!~a@host",
+        1000.0 + n if at is None else at,
+        f"PRIVMSG {target} :{n}",
+        event=event,
+        offline_for=None if offline_for is None else fold(offline_for),
+    )
+
+
+def ids(messages: list[StoredMessage]) -> list[str]:
+    return [m.msgid for m in messages]
+
+
+def account(name: str, password: str = "hash-1", **metadata: str) -> Account:
+    """An account whose keys are made from ``password``, registered at time 500."""
+    key = password.encode()
+    return Account(
+        name,
+        f"$argon2id${password}",
+        b"salt" + key,
+        4096,
+        b"stored" + key,
+        b"server" + key,
+        500.0,
+        metadata,
+    )
+
+
+LOBBY = fold("#lobby")
+
+
+# -- append and latest -----------------------------------------------------------------------
 
 
 async def test_latest_returns_the_newest_oldest_first(store: Store) -> None:
     await store.append([message(1), message(2), message(3)])
-    assert [m.msgid for m in await store.latest(fold("#LOBBY"), 2)] == ["id2", "id3"]
+    assert ids(await store.latest(fold("#LOBBY"), 2)) == ["id2", "id3"]
 
 
 async def test_targets_are_kept_apart(store: Store) -> None:
     await store.append([message(1, "#a"), message(2, "#b")])
-    assert [m.msgid for m in await store.latest(fold("#a"), 10)] == ["id1"]
+    assert ids(await store.latest(fold("#a"), 10)) == ["id1"]
     assert await store.latest(fold("#none"), 10) == []
 
 
@@ -48,13 +93,38 @@ async def test_a_stored_message_comes_back_exactly_as_it_went_in(store: Store) -
     assert await store.latest(fold("#café"), 1) == [sent]
 
 
+async def test_account_event_and_offline_recipient_come_back_too(store: Store) -> None:
+    await store.create_account(account("Bo"))
+    key = conversation_key(fold("ana"), fold("bo"))
+    said = StoredMessage("m1", key, "Ana!~a@h", 1001.0, "PRIVMSG Bo :hi", "Ana", False, fold("bo"))
+    joined = StoredMessage("m2", LOBBY, "Ana!~a@h", 1002.0, "JOIN #lobby", "Ana", True)
+    await store.append([said, joined])
+
+    assert await store.find(key, "m1") == said
+    assert await store.latest(LOBBY, 1) == [joined]
+    assert await store.history(LOBBY, limit=5, events=True) == [joined]
+
+
 async def test_messages_of_the_same_instant_keep_the_order_they_were_appended_in(
     store: Store,
 ) -> None:
-    same = [StoredMessage(f"id{n}", fold("#a"), "ana", 1000.0, f"line {n}") for n in range(4)]
+    same = [message(n, "#a", at=1000.0) for n in range(4)]
     await store.append(same[:2])
     await store.append(same[2:])
-    assert [m.msgid for m in await store.latest(fold("#a"), 3)] == ["id1", "id2", "id3"]
+    assert ids(await store.latest(fold("#a"), 3)) == ["id1", "id2", "id3"]
+
+
+async def test_latest_is_in_time_order_even_if_the_clock_stepped_back_between_appends(
+    store: Store,
+) -> None:
+    await store.append([message(1, at=1005.0)])
+    await store.append([message(2, at=1001.0)])
+    assert ids(await store.latest(LOBBY, 5)) == ["id2", "id1"]
+
+
+async def test_latest_includes_events(store: Store) -> None:
+    await store.append([message(1), message(2, event=True)])
+    assert ids(await store.latest(LOBBY, 5)) == ["id1", "id2"]
 
 
 async def test_messages_without_a_msgid_are_all_kept(store: Store) -> None:
@@ -62,15 +132,444 @@ async def test_messages_without_a_msgid_are_all_kept(store: Store) -> None:
     assert [(m.msgid, m.line) for m in await store.latest(fold("#a"), 5)] == [("", "1"), ("", "2")]
 
 
+async def test_a_repeated_msgid_is_skipped_and_the_first_copy_kept(store: Store) -> None:
+    await store.append([message(1)])
+    again = dataclasses.replace(message(1), line="a second copy")
+    await store.append([again, message(2)])
+    lines = [m.line for m in await store.latest(LOBBY, 5)]
+    assert lines == ["PRIVMSG #lobby :1", "PRIVMSG #lobby :2"]
+
+
 async def test_a_limit_of_zero_or_less_returns_nothing(store: Store) -> None:
     await store.append([message(1), message(2)])
-    assert await store.latest(fold("#lobby"), 0) == []
-    assert await store.latest(fold("#lobby"), -1) == []
+    assert await store.latest(LOBBY, 0) == []
+    assert await store.latest(LOBBY, -1) == []
+    assert await store.history(LOBBY, limit=0) == []
+    assert await store.history(LOBBY, limit=-1) == []
 
 
 async def test_an_empty_batch_is_fine(store: Store) -> None:
     await store.append([])
-    assert await store.latest(fold("#lobby"), 5) == []
+    assert await store.latest(LOBBY, 5) == []
+
+
+# -- find and history ---------------------------------------------------------------------------
+
+
+async def test_find_names_a_message_of_that_target_only(store: Store) -> None:
+    await store.append([message(1), message(2, "#other")])
+    assert await store.find(LOBBY, "id1") == message(1)
+    assert await store.find(LOBBY, "id2") is None
+    assert await store.find(LOBBY, "nope") is None
+
+
+async def test_a_message_stored_without_a_msgid_cannot_be_found_by_an_empty_one(
+    store: Store,
+) -> None:
+    await store.append([StoredMessage("", LOBBY, "ana", 1001.0, "anonymous")])
+    assert await store.find(LOBBY, "") is None
+    assert await store.history(LOBBY, after=Bound(msgid=""), limit=5) == []
+
+
+async def test_history_without_bounds_gives_the_newest_or_the_oldest_oldest_first(
+    store: Store,
+) -> None:
+    await store.append([message(n) for n in range(1, 8)])
+    assert ids(await store.history(LOBBY, limit=3)) == ["id5", "id6", "id7"]
+    assert ids(await store.history(LOBBY, limit=3, newest=False)) == ["id1", "id2", "id3"]
+    assert ids(await store.history(LOBBY, limit=100)) == [f"id{n}" for n in range(1, 8)]
+    assert await store.history(fold("#empty"), limit=10) == []
+
+
+async def test_time_bounds_are_exclusive(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 8)])  # at 1001 ... 1007
+
+    between = await store.history(LOBBY, after=Bound(1002.0), before=Bound(1006.0), limit=10)
+    assert ids(between) == ["id3", "id4", "id5"]
+    assert ids(await store.history(LOBBY, after=Bound(1005.0), limit=10)) == ["id6", "id7"]
+    assert ids(await store.history(LOBBY, before=Bound(1003.0), limit=10)) == ["id1", "id2"]
+    assert ids(await store.history(LOBBY, after=Bound(1002.5), limit=2, newest=False)) == [
+        "id3",
+        "id4",
+    ]
+    assert ids(await store.history(LOBBY, before=Bound(1006.0), limit=2)) == ["id4", "id5"]
+    assert await store.history(LOBBY, after=Bound(1004.0), before=Bound(1005.0), limit=10) == []
+
+
+async def test_msgid_bounds_are_exclusive(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 8)])
+
+    between = await store.history(
+        LOBBY, after=Bound(msgid="id2"), before=Bound(msgid="id6"), limit=10
+    )
+    assert ids(between) == ["id3", "id4", "id5"]
+    assert ids(await store.history(LOBBY, after=Bound(msgid="id5"), limit=10)) == ["id6", "id7"]
+    assert ids(await store.history(LOBBY, before=Bound(msgid="id3"), limit=10)) == ["id1", "id2"]
+    assert ids(await store.history(LOBBY, before=Bound(msgid="id7"), limit=2)) == ["id5", "id6"]
+    after = await store.history(LOBBY, after=Bound(msgid="id1"), limit=2, newest=False)
+    assert ids(after) == ["id2", "id3"]
+
+
+async def test_a_msgid_bound_among_messages_of_one_instant_sits_where_it_was_stored(
+    store: Store,
+) -> None:
+    await store.append([message(0, at=999.0)])
+    await store.append([message(n, at=1000.0) for n in range(1, 5)])
+    await store.append([message(5, at=1001.0)])
+
+    after = await store.history(LOBBY, after=Bound(msgid="id2"), limit=10, newest=False)
+    assert ids(after) == ["id3", "id4", "id5"]
+    before = await store.history(LOBBY, before=Bound(msgid="id3"), limit=10)
+    assert ids(before) == ["id0", "id1", "id2"]
+    # A time bound at that instant leaves every message of it out.
+    assert ids(await store.history(LOBBY, after=Bound(1000.0), limit=10)) == ["id5"]
+    assert ids(await store.history(LOBBY, before=Bound(1000.0), limit=10)) == ["id0"]
+
+
+async def test_a_msgid_and_a_time_bound_mix(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 8)])
+    mixed = await store.history(LOBBY, after=Bound(msgid="id2"), before=Bound(1006.0), limit=9)
+    assert ids(mixed) == ["id3", "id4", "id5"]
+
+
+async def test_an_unknown_msgid_or_one_of_another_target_makes_the_range_empty(
+    store: Store,
+) -> None:
+    await store.append([message(n) for n in range(1, 4)] + [message(9, "#other")])
+    assert await store.history(LOBBY, after=Bound(msgid="nope"), limit=10) == []
+    assert await store.history(LOBBY, before=Bound(msgid="nope"), limit=10) == []
+    assert await store.history(LOBBY, after=Bound(msgid="id9"), limit=10) == []
+    unknown_end = await store.history(
+        LOBBY, after=Bound(msgid="id1"), before=Bound(msgid="nope"), limit=10
+    )
+    assert unknown_end == []
+
+
+async def test_events_are_left_out_unless_asked_for_but_still_bound_a_range(
+    store: Store,
+) -> None:
+    await store.append(
+        [message(1), message(2, event=True), message(3), message(4, event=True), message(5)]
+    )
+    assert ids(await store.history(LOBBY, limit=2)) == ["id3", "id5"]
+    assert ids(await store.history(LOBBY, limit=2, events=True)) == ["id4", "id5"]
+    after_event = await store.history(LOBBY, after=Bound(msgid="id2"), limit=10, newest=False)
+    assert ids(after_event) == ["id3", "id5"]
+    with_events = await store.history(
+        LOBBY, after=Bound(msgid="id2"), limit=10, newest=False, events=True
+    )
+    assert ids(with_events) == ["id3", "id4", "id5"]
+
+
+# -- targets -------------------------------------------------------------------------------------
+
+
+async def test_targets_are_the_given_channels_and_the_identitys_conversations(
+    store: Store,
+) -> None:
+    ana_bo = conversation_key(fold("ana"), fold("bo"))
+    cy_ana = conversation_key(fold("cy"), fold("ana"))
+    bo_cy = conversation_key(fold("bo"), fold("cy"))
+    await store.append(
+        [
+            message(1, "#lobby"),
+            message(2, ana_bo),
+            message(3, "#elsewhere"),
+            message(4, bo_cy),
+            message(5, cy_ana),
+            message(6, "#lobby"),
+        ]
+    )
+
+    found = await store.targets([LOBBY, fold("#quiet")], fold("ana"), 0.0, 2000.0, 10)
+
+    assert found == [(ana_bo, 1002.0), (cy_ana, 1005.0), (LOBBY, 1006.0)]
+
+
+async def test_targets_count_only_messages_strictly_inside_the_range(store: Store) -> None:
+    await store.append([message(1, "#a"), message(2, "#b"), message(3, "#a"), message(4, "#c")])
+    channels = [fold("#a"), fold("#b"), fold("#c")]
+
+    # #a's latest in range is 1001: 1003 is the (excluded) end; #c at 1004 is beyond it.
+    assert await store.targets(channels, fold("ana"), 1000.0, 1003.0, 10) == [
+        (fold("#a"), 1001.0),
+        (fold("#b"), 1002.0),
+    ]
+    assert await store.targets(channels, fold("ana"), 1002.0, 1005.0, 10) == [
+        (fold("#a"), 1003.0),
+        (fold("#c"), 1004.0),
+    ]
+
+
+async def test_targets_are_earliest_first_and_the_limit_keeps_the_earliest(store: Store) -> None:
+    await store.append([message(1, "#c"), message(2, "#a"), message(3, "#b"), message(4, "#d")])
+    channels = [fold(name) for name in ("#a", "#b", "#c", "#d")]
+    found = await store.targets(channels, fold("ana"), 0.0, 2000.0, 2)
+    assert found == [(fold("#c"), 1001.0), (fold("#a"), 1002.0)]
+    assert await store.targets(channels, fold("ana"), 0.0, 2000.0, 0) == []
+
+
+async def test_targets_latest_at_the_same_moment_are_ordered_by_name(store: Store) -> None:
+    await store.append([message(1, "#b", at=1000.0), message(2, "#a", at=1000.0)])
+    found = await store.targets([fold("#a"), fold("#b")], fold("ana"), 0.0, 2000.0, 10)
+    assert found == [(fold("#a"), 1000.0), (fold("#b"), 1000.0)]
+
+
+async def test_targets_ignore_events(store: Store) -> None:
+    await store.append(
+        [message(1, "#a"), message(2, "#a", event=True), message(3, "#b", event=True)]
+    )
+    found = await store.targets([fold("#a"), fold("#b")], fold("ana"), 0.0, 2000.0, 10)
+    assert found == [(fold("#a"), 1001.0)]
+
+
+async def test_targets_match_whole_names_even_with_pattern_characters(store: Store) -> None:
+    # "_" is a LIKE wildcard and a backslash LIKE's usual escape; both may be in nicks.
+    def key(one: str, other: str) -> Folded:
+        return conversation_key(fold(one), fold(other))
+
+    await store.append(
+        [
+            message(1, key("x_z", "zz")),  # x_z's, as the first name
+            message(2, key("a", "x_z")),  # x_z's, as the second name
+            message(3, key("xyz", "zz")),  # lookalikes under LIKE ...
+            message(4, key("a", "xyz")),
+            message(5, key("x_zz", "zz")),  # ... and longer names
+            message(6, key("a", "ax_z")),
+            message(7, key("b\\", "c")),
+            message(8, key("a", "b\\c")),
+        ]
+    )
+    assert await store.targets([], fold("x_z"), 0.0, 2000.0, 10) == [
+        (key("x_z", "zz"), 1001.0),
+        (key("a", "x_z"), 1002.0),
+    ]
+    assert await store.targets([], fold("b\\"), 0.0, 2000.0, 10) == [(key("b\\", "c"), 1007.0)]
+
+
+async def test_a_conversation_with_oneself_is_found(store: Store) -> None:
+    notes = conversation_key(fold("ana"), fold("ana"))
+    await store.append([message(1, notes)])
+    assert await store.targets([], fold("ana"), 0.0, 2000.0, 10) == [(notes, 1001.0)]
+
+
+# -- prune ---------------------------------------------------------------------------------------
+
+
+async def test_prune_by_age_deletes_what_is_older_and_says_how_many(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 6)] + [message(6, "#other")])
+    assert await store.prune(older_than=1003.0, keep_per_target=None) == 2
+    assert ids(await store.latest(LOBBY, 10)) == ["id3", "id4", "id5"]
+    assert ids(await store.latest(fold("#other"), 10)) == ["id6"]
+
+
+async def test_prune_by_count_keeps_the_newest_of_each_target(store: Store) -> None:
+    await store.append(
+        [message(n) for n in range(1, 6)] + [message(n, "#other") for n in range(6, 8)]
+    )
+    assert await store.prune(older_than=None, keep_per_target=2) == 3
+    assert ids(await store.latest(LOBBY, 10)) == ["id4", "id5"]
+    assert ids(await store.latest(fold("#other"), 10)) == ["id6", "id7"]
+
+
+async def test_prune_by_age_and_count_applies_both(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 6)])
+    assert await store.prune(older_than=1004.5, keep_per_target=3) == 4
+    assert ids(await store.latest(LOBBY, 10)) == ["id5"]
+
+
+async def test_prune_with_neither_rule_keeps_everything(store: Store) -> None:
+    await store.append([message(n) for n in range(1, 4)])
+    assert await store.prune(older_than=None, keep_per_target=None) == 0
+    assert len(await store.latest(LOBBY, 10)) == 3
+
+
+async def test_a_pruned_msgid_is_no_longer_found(store: Store) -> None:
+    await store.append([message(1), message(2)])
+    await store.prune(older_than=1002.0, keep_per_target=None)
+    assert await store.find(LOBBY, "id1") is None
+    assert await store.history(LOBBY, after=Bound(msgid="id1"), limit=5) == []
+
+
+async def test_prune_keeps_messages_still_waiting_for_an_offline_account(store: Store) -> None:
+    await store.create_account(account("Bo"))
+    key = conversation_key(fold("ana"), fold("bo"))
+    await store.append([message(1, key, offline_for="bo")] + [message(n, key) for n in (2, 3, 4)])
+
+    assert await store.prune(older_than=1003.0, keep_per_target=None) == 1
+    assert await store.prune(older_than=None, keep_per_target=1) == 1
+    assert ids(await store.latest(key, 10)) == ["id1", "id4"]
+
+    await store.clear_offline(fold("bo"), ["id1"])
+    assert await store.prune(older_than=None, keep_per_target=1) == 1
+    assert ids(await store.latest(key, 10)) == ["id4"]
+
+
+# -- offline delivery ------------------------------------------------------------------------------
+
+
+async def test_messages_for_an_offline_account_wait_for_it_oldest_first(store: Store) -> None:
+    await store.create_account(account("Bo"))
+    await store.create_account(account("Cy"))
+    to_bo = conversation_key(fold("ana"), fold("bo"))
+    to_cy = conversation_key(fold("ana"), fold("cy"))
+    await store.append([message(1, to_bo, offline_for="bo"), message(2, to_cy, offline_for="cy")])
+    await store.append([message(3, to_bo), message(4, to_bo, offline_for="bo")])
+
+    waiting = await store.offline_messages(fold("bo"))
+
+    assert waiting == [message(1, to_bo, offline_for="bo"), message(4, to_bo, offline_for="bo")]
+    assert ids(await store.offline_messages(fold("cy"))) == ["id2"]
+    assert await store.offline_messages(fold("nobody")) == []
+
+
+async def test_clearing_delivered_messages_keeps_them_in_history(store: Store) -> None:
+    await store.create_account(account("Bo"))
+    key = conversation_key(fold("ana"), fold("bo"))
+    await store.append([message(n, key, offline_for="bo") for n in (1, 2, 3)])
+
+    await store.clear_offline(fold("bo"), ["id1", "id3", "unknown"])
+
+    assert ids(await store.offline_messages(fold("bo"))) == ["id2"]
+    assert ids(await store.latest(key, 10)) == ["id1", "id2", "id3"]
+    await store.clear_offline(fold("bo"), ["id2"])
+    await store.clear_offline(fold("nobody"), ["id2"])
+    assert await store.offline_messages(fold("bo")) == []
+
+
+async def test_a_repeated_message_is_not_queued_again_once_delivered(store: Store) -> None:
+    await store.create_account(account("Bo"))
+    key = conversation_key(fold("ana"), fold("bo"))
+    await store.append([message(1, key, offline_for="bo")])
+    await store.clear_offline(fold("bo"), ["id1"])
+
+    await store.append([message(1, key, offline_for="bo")])
+
+    assert await store.offline_messages(fold("bo")) == []
+
+
+async def test_a_message_for_an_account_that_does_not_exist_is_kept_but_waits_for_no_one(
+    store: Store,
+) -> None:
+    key = conversation_key(fold("ana"), fold("ghost"))
+    await store.append([message(1, key, offline_for="ghost"), message(2)])
+
+    assert await store.offline_messages(fold("ghost")) == []
+    assert ids(await store.latest(key, 5)) == ["id1"]
+    assert ids(await store.latest(LOBBY, 5)) == ["id2"]
+
+
+# -- accounts --------------------------------------------------------------------------------------
+
+
+async def test_a_created_account_comes_back_whole(store: Store) -> None:
+    ana = account("Ana", color="#ff00af")
+    assert await store.create_account(ana)
+    assert await store.create_account(account("Bo"))
+    assert {a.name: a for a in await store.accounts()} == {"Ana": ana, "Bo": account("Bo")}
+
+
+async def test_a_name_taken_in_any_case_is_refused_and_nothing_is_written(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    assert not await store.create_account(account("ANA", "other", color="#000000"))
+    assert await store.accounts() == [account("Ana")]
+
+
+async def test_a_new_password_replaces_hash_and_keys_but_not_name_creation_or_metadata(
+    store: Store,
+) -> None:
+    await store.create_account(account("Ana", "old", color="#ff00af"))
+    changed = dataclasses.replace(account("ana", "new"), created=999.0)
+
+    await store.update_password(changed)
+
+    [stored] = await store.accounts()
+    assert stored == dataclasses.replace(account("Ana", "new", color="#ff00af"), created=500.0)
+
+
+async def test_a_new_password_for_no_account_creates_nothing(store: Store) -> None:
+    await store.update_password(account("Ghost"))
+    assert await store.accounts() == []
+
+
+async def test_metadata_is_set_replaced_and_deleted(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    await store.set_account_metadata(fold("ana"), "color", "#ff00af")
+    await store.set_account_metadata(fold("ana"), "color", "#00d700")
+    await store.set_account_metadata(fold("ana"), "status", "away")
+    [stored] = await store.accounts()
+    assert stored.metadata == {"color": "#00d700", "status": "away"}
+
+    await store.set_account_metadata(fold("ana"), "status", None)
+    await store.set_account_metadata(fold("ana"), "never-set", None)
+    [stored] = await store.accounts()
+    assert stored.metadata == {"color": "#00d700"}
+
+
+async def test_metadata_of_an_account_that_does_not_exist_is_not_kept(store: Store) -> None:
+    await store.set_account_metadata(fold("ghost"), "color", "#ff00af")
+    await store.create_account(account("Ghost"))
+    [stored] = await store.accounts()
+    assert stored.metadata == {}
+
+
+async def test_dropping_an_account_takes_its_metadata_markers_and_queue_but_not_history(
+    store: Store,
+) -> None:
+    await store.create_account(account("Bo", color="#ff00af"))
+    await store.create_account(account("Cy"))
+    key = conversation_key(fold("ana"), fold("bo"))
+    await store.append([message(1, key, offline_for="bo"), message(2, key, offline_for="bo")])
+    await store.set_read_marker(fold("bo"), LOBBY, 1500.0)
+    await store.set_read_marker(fold("cy"), LOBBY, 1600.0)
+
+    await store.drop_account(fold("bo"))
+
+    assert [a.name for a in await store.accounts()] == ["Cy"]
+    assert await store.read_markers(fold("bo")) == {}
+    assert await store.offline_messages(fold("bo")) == []
+    assert ids(await store.latest(key, 10)) == ["id1", "id2"]
+    assert await store.read_markers(fold("cy")) == {LOBBY: 1600.0}
+    # A new account of the same name starts with nothing of the old one.
+    await store.create_account(account("BO"))
+    [bo] = [a for a in await store.accounts() if a.folded == "bo"]
+    assert bo.metadata == {}
+    assert await store.read_markers(fold("bo")) == {}
+    assert await store.offline_messages(fold("bo")) == []
+    await store.drop_account(fold("nobody"))
+
+
+# -- read markers ----------------------------------------------------------------------------------
+
+
+async def test_a_read_marker_only_moves_forward(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    ana = fold("ana")
+    assert await store.set_read_marker(ana, LOBBY, 1500.0) == 1500.0
+    assert await store.set_read_marker(ana, LOBBY, 1400.0) == 1500.0
+    assert await store.read_markers(ana) == {LOBBY: 1500.0}
+    assert await store.set_read_marker(ana, LOBBY, 1600.5) == 1600.5
+    assert await store.read_markers(ana) == {LOBBY: 1600.5}
+
+
+async def test_read_markers_are_per_account_and_target(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    await store.create_account(account("Bo"))
+    notes = conversation_key(fold("ana"), fold("bo"))
+    await store.set_read_marker(fold("ana"), LOBBY, 1500.0)
+    await store.set_read_marker(fold("ana"), notes, 1200.0)
+    await store.set_read_marker(fold("bo"), LOBBY, 1100.0)
+    assert await store.read_markers(fold("ana")) == {LOBBY: 1500.0, notes: 1200.0}
+    assert await store.read_markers(fold("bo")) == {LOBBY: 1100.0}
+    assert await store.read_markers(fold("cy")) == {}
+
+
+async def test_an_account_that_does_not_exist_keeps_no_markers(store: Store) -> None:
+    assert await store.set_read_marker(fold("ghost"), LOBBY, 1500.0) == 1500.0
+    assert await store.read_markers(fold("ghost")) == {}
+
+
+# -- closing -------------------------------------------------------------------------------------
 
 
 async def test_closing_again_does_nothing(store: Store) -> None:
@@ -78,24 +577,10 @@ async def test_closing_again_does_nothing(store: Store) -> None:
     await store.close()
 
 
-async def test_history_queue_drains_in_order_and_wakes_its_owner_once_per_burst() -> None:
-    wakes: list[int] = []
-    queue = HistoryQueue(on_first=lambda: wakes.append(1))
-    for n in (1, 2):
-        tags = {"msgid": f"id{n}", "time": "2026-01-02T03:04:05.678Z"}
-        queue.push(fold("#Lobby"), Message("PRIVMSG", ("#Lobby", str(n)), "ana!~a@h", tags))
-    assert len(queue) == 2
-    assert wakes == [1]
-    drained = queue.drain()
-    assert [m.msgid for m in drained] == ["id1", "id2"]
-    assert drained[0].target == "#lobby"
-    assert drained[0].sender == "ana!~a@h"
-    assert drained[0].time == 1767323045.678
-    assert drained[1].line.endswith("PRIVMSG #Lobby 2")
-    assert len(queue) == 0
+# -- the memory store's own bound ----------------------------------------------------------------
 
 
 async def test_memory_store_is_bounded_per_target() -> None:
     bounded = MemoryStore(per_target=3)
     await bounded.append([message(n) for n in range(10)])
-    assert [m.msgid for m in await bounded.latest(fold("#lobby"), 10)] == ["id7", "id8", "id9"]
+    assert ids(await bounded.latest(LOBBY, 10)) == ["id7", "id8", "id9"]

@@ -36,13 +36,35 @@ METADATA = "draft/metadata-2"
 """User and channel metadata (the ``color`` key): https://ircv3.net/specs/extensions/metadata.
 Its value depends on the configured limits; see :func:`metadata_value`."""
 
+SASL = "sasl"
+"""SASL authentication, https://ircv3.net/specs/extensions/sasl-3.2; its value lists the
+mechanisms."""
+
+ACCOUNT_REGISTRATION = "draft/account-registration"
+"""The ``REGISTER`` command, https://ircv3.net/specs/extensions/account-registration;
+``before-connect``: it works before connection registration completes."""
+
+CHATHISTORY = "draft/chathistory"
+"""The ``CHATHISTORY`` command, https://ircv3.net/specs/extensions/chathistory; a client with
+it gets no automatic replay on JOIN."""
+
+EVENT_PLAYBACK = "draft/event-playback"
+"""History batches include JOIN, PART, KICK, TOPIC and MODE lines (chathistory spec)."""
+
+READ_MARKER = "draft/read-marker"
+"""The ``MARKREAD`` command, https://ircv3.net/specs/extensions/read-marker."""
+
 CAPABILITIES: tuple[Capability, ...] = (
     Capability("account-notify", _IRCV3 + "account-notify"),
+    Capability(ACCOUNT_REGISTRATION, _IRCV3 + "account-registration", "before-connect"),
     Capability("account-tag", _IRCV3 + "account-tag"),
     Capability("away-notify", _IRCV3 + "away-notify"),
     Capability("batch", _IRCV3 + "batch"),
     Capability("cap-notify", _IRCV3 + "capability-negotiation#cap-notify"),
+    Capability(CHATHISTORY, _IRCV3 + "chathistory"),
+    Capability(EVENT_PLAYBACK, _IRCV3 + "chathistory"),
     Capability(METADATA, _IRCV3 + "metadata"),
+    Capability(READ_MARKER, _IRCV3 + "read-marker"),
     Capability("echo-message", _IRCV3 + "echo-message"),
     Capability("extended-join", _IRCV3 + "extended-join"),
     Capability("extended-monitor", _IRCV3 + "extended-monitor"),
@@ -50,6 +72,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response", _IRCV3 + "labeled-response"),
     Capability("message-tags", _IRCV3 + "message-tags"),
     Capability("multi-prefix", _IRCV3 + "multi-prefix"),
+    Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256"),
     Capability("server-time", _IRCV3 + "server-time"),
     Capability("setname", _IRCV3 + "setname"),
     Capability("standard-replies", _IRCV3 + "standard-replies"),

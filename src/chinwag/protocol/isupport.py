@@ -1,7 +1,8 @@
 """ISUPPORT (``RPL_ISUPPORT``, 005) tokens, built from the limits in force.
 
 Reference: https://modern.ircdocs.horse/#rplisupport-parameters and the IRCv3 tokens
-(``UTF8ONLY``, ``BOT``, ``MONITOR``, ``WHOX``). The server sends these after ``RPL_MYINFO``.
+(``UTF8ONLY``, ``BOT``, ``MONITOR``, ``WHOX``; ``CHATHISTORY`` and ``MSGREFTYPES`` from
+https://ircv3.net/specs/extensions/chathistory). The server sends these after ``RPL_MYINFO``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ TRAILER = "are supported by this server"
 MAX_LINE_BYTES = 512
 """A 005 line, CR LF included, never exceeds this (Modern IRC message length)."""
 
+MSGREFTYPES = "msgid,timestamp"
+"""How ``CHATHISTORY`` may name a message, in order of preference (chathistory spec,
+"ISUPPORT tokens"). msgid first, as Ergo advertises: a msgid names exactly one message, while
+several may share a timestamp, so only msgids page through history without gaps."""
+
 
 @dataclass(frozen=True, slots=True)
 class SupportLimits:
@@ -38,6 +44,8 @@ class SupportLimits:
     max_bans: int
     monitor: int
     max_list_modes: int
+    chathistory: int
+    """Most messages one ``CHATHISTORY`` request returns."""
 
 
 def tokens(limits: SupportLimits) -> list[str]:
@@ -50,12 +58,14 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"CHANMODES={modes.CHANMODES_TOKEN}",
         f"CHANNELLEN={limits.channellen}",
         f"CHANTYPES={CHANNEL_PREFIXES}",
+        f"CHATHISTORY={limits.chathistory}",
         "ELIST=U",
         f"KICKLEN={limits.kicklen}",
         f"MAXLIST=b:{limits.max_bans}",
         f"MAXTARGETS={limits.max_targets}",
         f"MODES={modes.MAX_MODES_PER_COMMAND}",
         f"MONITOR={limits.monitor}",
+        f"MSGREFTYPES={MSGREFTYPES}",
         f"NETWORK={limits.network}",
         f"NICKLEN={limits.nicklen}",
         f"PREFIX={modes.PREFIX_TOKEN}",

@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 
 from chinwag.config import Config
 from chinwag.server.core import ServerCore
+from chinwag.server.effects import AsyncioEffects
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport.tcp import IrcConnection
@@ -22,6 +24,9 @@ log = logging.getLogger("chinwag.server")
 
 TICK_SECONDS = 5.0
 """How often registration and PING timeouts are checked."""
+
+PRUNE_SECONDS = 3600.0
+"""How often old history is deleted, when ``[history]`` limits it."""
 
 
 class ChinwagServer:
@@ -35,13 +40,13 @@ class ChinwagServer:
 
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
-        self.core = ServerCore(config)
         self.store: Store = store if store is not None else MemoryStore()
-        self.core.history.on_first = self._schedule_history_write
-        self._history_writer: asyncio.Task[None] | None = None
+        self.effects = AsyncioEffects()
+        self.core = ServerCore(config, store=self.store, effects=self.effects)
         self._servers: list[asyncio.Server] = []
         self._connections: set[IrcConnection] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
 
     @property
@@ -55,7 +60,8 @@ class ChinwagServer:
         return found
 
     async def start(self) -> None:
-        """Open every listener and start the timeout ticker."""
+        """Load the accounts, open every listener and start the timeout ticker."""
+        self.core.accounts.load(await self.store.accounts())
         loop = asyncio.get_running_loop()
         for listener in self.config.listeners:
             server = await loop.create_server(
@@ -67,6 +73,8 @@ class ChinwagServer:
             )
             self._servers.append(server)
         self._ticker = asyncio.create_task(self._tick_forever())
+        if self.config.history.max_age_days or self.config.history.max_per_target:
+            self._pruner = asyncio.create_task(self._prune_forever())
         for host, port in self.addresses:
             log.debug("listening on %s:%d", host, port)
 
@@ -78,19 +86,22 @@ class ChinwagServer:
             except Exception:  # the ticker must survive anything a session does
                 log.exception("error while checking timeouts")
 
-    def _schedule_history_write(self) -> None:
-        if self._history_writer is None or self._history_writer.done():
-            self._history_writer = asyncio.get_running_loop().create_task(self._write_history())
-
-    async def _write_history(self) -> None:
-        """Hand queued messages to the store in batches until the queue stays empty."""
-        # Let the current burst of lines finish queuing first: one write per burst.
-        await asyncio.sleep(0)
-        while batch := self.core.history.drain():
+    async def _prune_forever(self) -> None:
+        """Apply the ``[history]`` retention at start, then every :data:`PRUNE_SECONDS`."""
+        settings = self.config.history
+        while True:
+            older_than = time.time() - settings.max_age_days * 86400
             try:
-                await self.store.append(batch)
-            except Exception:
-                log.exception("could not store %d messages", len(batch))
+                removed = await self.store.prune(
+                    older_than=older_than if settings.max_age_days else None,
+                    keep_per_target=settings.max_per_target or None,
+                )
+            except Exception:  # a store that fails now may work in an hour; keep serving
+                log.exception("could not delete old history")
+            else:
+                if removed:
+                    log.info("deleted %d messages of old history", removed)
+            await asyncio.sleep(PRUNE_SECONDS)
 
     async def stop(self, reason: str = "Server shutting down", grace: float = 5.0) -> None:
         """Stop accepting, tell every client ``ERROR :<reason>``, close, and wait for it."""
@@ -100,6 +111,10 @@ class ChinwagServer:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruner
         self.core.shutdown(reason)
         pending = [connection.closed for connection in list(self._connections)]
         if pending:
@@ -111,9 +126,11 @@ class ChinwagServer:
                 await asyncio.wait(late, timeout=1.0)
         for server in self._servers:
             await server.wait_closed()
-        if self._history_writer is not None:
-            await self._history_writer
-        await self._write_history()
+        # Everything relayed before the stop is stored before the store closes.
+        while (writing := self.core.history_write()) is not None:
+            await writing
+            await asyncio.sleep(0)
+        await self.effects.wait_idle()
         await self.store.close()
         self._stopped.set()
         log.info("server stopped")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from chinwag import __version__
 from chinwag.config import Config
@@ -19,24 +20,47 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.errors import EmptyMessage, ProtocolError
 from chinwag.protocol.message import Message, parse
 from chinwag.server import commands, presence
+from chinwag.server.accounts import AccountRegistry, LoginThrottle
+from chinwag.server.commands.accounts import enforce_nick_protection
 from chinwag.server.dispatch import Context, dispatch
-from chinwag.server.replies import deliver, event_tags, send
+from chinwag.server.effects import Effects, ImmediateEffects
+from chinwag.server.history import HistoryQueue
+from chinwag.server.replies import deliver, event_tags, send, serialize_for
 from chinwag.server.state import Network, Outbox, Session, User
-from chinwag.storage.base import HistoryQueue
+from chinwag.storage.base import Store
+from chinwag.storage.memory import MemoryStore
 
 log = logging.getLogger("chinwag.server")
 
 commands.load_all()
 
+T = TypeVar("T")
+
+MAX_HELD_LINES = 1000
+"""Lines a session may send while one of its commands waits for the store; more is a flood."""
+
+HISTORY_RETRY_MAX = 30.0
+"""Longest pause, in seconds, between attempts to store a batch the store refused."""
+
 
 class ServerCore:
     """All server behaviour behind four entry points: connect, receive, connection_lost, tick.
 
-    ``clock`` is the monotonic clock used for timeouts; tests pass their own.
+    ``clock`` is the monotonic clock used for timeouts; tests pass their own. ``store`` keeps
+    history and accounts (in memory unless given) and ``effects`` runs the work that waits for
+    it (:mod:`chinwag.server.effects`; at once unless given, as the in-memory harness wants).
     """
 
-    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: Callable[[], float] = time.monotonic,
+        store: Store | None = None,
+        effects: Effects | None = None,
+    ) -> None:
         self.config = config
+        self.store: Store = store if store is not None else MemoryStore()
+        self.effects: Effects = effects if effects is not None else ImmediateEffects()
         self.limits = config.limits
         self.name = config.server.name
         self.clock = clock
@@ -59,6 +83,7 @@ class ServerCore:
                     max_bans=limits.max_bans,
                     monitor=limits.monitor,
                     max_list_modes=limits.max_bans,
+                    chathistory=config.history.chathistory_limit,
                 ),
                 config.server.name,
             )
@@ -73,8 +98,17 @@ class ServerCore:
         self._doomed: list[tuple[Session, str]] = []
         self._shutting_down = False
         self.max_local_users = 0
-        self.history = HistoryQueue()
-        """Relayed messages on their way to the store; the application drains it."""
+        self.accounts = AccountRegistry()
+        """Every registered account; the application loads it from the store at start-up."""
+        self.login_throttle = LoginThrottle(
+            config.accounts.login_failures, config.accounts.login_window
+        )
+        self.nick_deadlines: dict[User, float] = {}
+        """Users holding a registered nick without its login, and when they get renamed."""
+        self.history = HistoryQueue(on_first=self._schedule_history_write)
+        """Relayed messages on their way to the store, written in batches off the hot path."""
+        self._history_busy = False
+        self._history_task: Awaitable[None] | None = None
 
     # -- entry points -------------------------------------------------------------------
 
@@ -99,7 +133,9 @@ class ServerCore:
         for item in session.framer.feed(data):
             if session.closed:
                 break
-            if isinstance(item, str):
+            if session.waiting is not None:
+                self._hold(session, item)
+            elif isinstance(item, str):
                 self.handle_line(session, item)
             else:
                 self._refuse(session, item)
@@ -127,6 +163,8 @@ class ServerCore:
             elif now - session.last_activity > limits.ping_interval:
                 session.ping_sent_at = now
                 send(session, Message("PING", (self.name,), self.name))
+        if self.nick_deadlines:
+            enforce_nick_protection(self)
         self._reap()
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
@@ -152,7 +190,12 @@ class ServerCore:
         if session.closed:
             return
         text = error_text or f"Closing Link: {session.host} ({reason})"
-        send(session, Message("ERROR", (text,)))
+        goodbye = Message("ERROR", (text,))
+        if session.gate:
+            # Replies waiting for the disk (echoes of the last messages) go first.
+            self.history.hold(session, 0, serialize_for(goodbye, session.tag_mask))
+        else:
+            send(session, goodbye)
         self._end(session, reason)
 
     def handle_line(self, session: Session, line: str) -> None:
@@ -165,12 +208,148 @@ class ServerCore:
         ctx = Context(self, session, message)
         try:
             dispatch(ctx)
+        except Exception:
+            self._internal_error(ctx)
+            return
+        self._finish(ctx)
+
+    # -- deferred work (see Context.later) -------------------------------------------------
+
+    def _finish(self, ctx: Context) -> None:
+        """Send a command's replies, or start the work it waits for."""
+        if ctx.pending is not None:
+            self._start(ctx)
+            return
+        try:
             ctx.reply.flush()  # all or nothing: raises before writing if a reply is unsendable
         except Exception:
-            log.exception("session %d: error handling %s", session.id, message.command)
-            ctx.reply.messages.clear()
-            ctx.numeric(n.ERR_UNKNOWNERROR, message.command, "Internal error; try again")
-            ctx.reply.flush()
+            self._internal_error(ctx)
+
+    def _internal_error(self, ctx: Context) -> None:
+        log.exception("session %d: error handling %s", ctx.session.id, ctx.message.command)
+        if ctx.pending is not None:
+            ctx.pending[0].close()
+            ctx.pending = None
+        ctx.reply.messages.clear()
+        ctx.numeric(n.ERR_UNKNOWNERROR, ctx.message.command, "Internal error; try again")
+        ctx.reply.flush()
+
+    def _start(self, ctx: Context) -> None:
+        assert ctx.pending is not None
+        work, then, failed = ctx.pending
+        ctx.pending = None
+        session = ctx.session
+        session.waiting = ctx
+
+        def done(result: object, error: BaseException | None) -> None:
+            self._resume(ctx, then, failed, result, error)
+
+        self.effects.run(work, done)
+
+    def _resume(
+        self,
+        ctx: Context,
+        then: Callable[[Context, object], None],
+        failed: Callable[[Context, Exception], None] | None,
+        result: object,
+        error: BaseException | None,
+    ) -> None:
+        session = ctx.session
+        session.waiting = None
+        if session.closed:
+            session.held_lines = None
+            return
+        try:
+            if error is None:
+                then(ctx, result)
+            elif failed is not None and isinstance(error, Exception):
+                log.warning("session %d: %s failed: %r", session.id, ctx.message.command, error)
+                failed(ctx, error)
+            else:
+                raise error
+        except Exception:
+            self._internal_error(ctx)
+        else:
+            self._finish(ctx)
+        self._release_held(session)
+        self._reap()
+
+    def _hold(self, session: Session, item: str | ProtocolError) -> None:
+        held = session.held_lines
+        if held is None:
+            held = session.held_lines = []
+        if len(held) >= MAX_HELD_LINES:
+            self.close(session, "Excess flood")
+            return
+        held.append(item)
+
+    def _release_held(self, session: Session) -> None:
+        """Handle the lines that arrived while the session waited, until it waits again."""
+        held = session.held_lines
+        while held and session.waiting is None and not session.closed:
+            item = held.pop(0)
+            if not held:
+                session.held_lines = None
+            if isinstance(item, str):
+                self.handle_line(session, item)
+            elif isinstance(item, ProtocolError):
+                self._refuse(session, item)
+
+    # -- history writes --------------------------------------------------------------------
+
+    def _schedule_history_write(self) -> None:
+        if not self._history_busy:
+            self._history_busy = True
+            self._history_task = self.effects.run(self._write_history(), self._history_written)
+
+    async def _write_history(self) -> None:
+        """Hand queued messages to the store in batches until the queue stays empty.
+
+        A batch the store refuses is tried again, with growing pauses, until it is taken:
+        its senders' echoes wait meanwhile, because telling them it was kept would be a lie.
+        """
+        # Let the current burst of lines finish queuing first: one write per burst.
+        await self.effects.next_turn()
+        while len(self.history):
+            seq, batch = self.history.drain()
+            pause = 0.5
+            while True:
+                try:
+                    await self.store.append(batch)
+                    break
+                except Exception:
+                    log.exception("could not store %d messages; trying again", len(batch))
+                    await self.effects.sleep(pause)
+                    pause = min(pause * 2, HISTORY_RETRY_MAX)
+            self.history.committed(seq)
+            self._reap()
+
+    def _history_written(self, result: object, error: BaseException | None) -> None:
+        self._history_busy = False
+        self._history_task = None
+        if isinstance(error, Exception):  # not a cancellation at shutdown
+            log.error("history writer stopped: %r", error)
+        elif len(self.history):
+            self._schedule_history_write()
+
+    async def after_history(self, work: Awaitable[T]) -> T:
+        """``work``'s result, once everything relayed before this call is in the store: a
+        history query then sees the messages its sender has just said."""
+        target = self.history.pushed_seq
+        while self.history.committed_seq < target:
+            writing = self.history_write()
+            if writing is None:
+                break
+            await writing
+            await self.effects.next_turn()
+        return await work
+
+    def history_write(self) -> Awaitable[None] | None:
+        """The history write in progress (started if messages are waiting), or ``None`` when
+        everything relayed is stored; the application's stop awaits it until ``None``."""
+        if not self._history_busy and len(self.history):
+            self._schedule_history_write()
+        return self._history_task if self._history_busy else None
 
     # -- user lifecycle --------------------------------------------------------------------
 
@@ -195,6 +374,7 @@ class ServerCore:
                 del network.channels[channel.folded]
         user.channels.clear()
         network.remember(user)
+        self.nick_deadlines.pop(user, None)
         if network.users.get(user.folded) is user:
             del network.users[user.folded]
         presence.monitor_offline(network, user.nick)
@@ -227,7 +407,10 @@ class ServerCore:
                 self.quit_user(user, reason)
         else:
             log.debug("session %d closed before registering (%s)", session.id, reason)
-        session.outbox.close()
+        if session.gate:
+            self.history.hold(session, 0, None)  # closed once the held replies are out
+        else:
+            session.outbox.close()
 
     def _reap(self) -> None:
         while self._doomed:

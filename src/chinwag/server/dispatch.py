@@ -10,9 +10,9 @@ Ergo's command table.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
@@ -26,18 +26,47 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["Context", Message], None]
 
+T = TypeVar("T")
+
+Pending = tuple[
+    Coroutine[Any, Any, Any],
+    Callable[["Context", Any], None],
+    Callable[["Context", Exception], None] | None,
+]
+"""Deferred work of a command: the coroutine, what to do with its result, and with its error."""
+
 
 class Context:
     """What a handler works with: the server, the sending session, and its reply buffer."""
 
-    __slots__ = ("message", "network", "reply", "server", "session")
+    __slots__ = ("message", "network", "pending", "reply", "server", "session")
 
     def __init__(self, server: ServerCore, session: Session, message: Message) -> None:
         self.server = server
         self.network: Network = server.network
         self.session = session
         self.message = message
-        self.reply = ReplyBuffer(session, server.name, message.tags.get("label"))
+        self.reply = ReplyBuffer(session, server.name, message.tags.get("label"), server.history)
+        self.pending: Pending | None = None
+
+    def later(
+        self,
+        work: Coroutine[Any, Any, T],
+        then: Callable[[Context, T], None],
+        failed: Callable[[Context, Exception], None] | None = None,
+    ) -> None:
+        """Finish this command once ``work`` (a store query, a password hash) is done.
+
+        The core runs ``work`` after the handler returns; meanwhile the session's later lines
+        wait, so replies keep the order of commands. Then ``then(ctx, result)`` runs with this
+        same context (its replies, label and all, are sent together after it), or
+        ``failed(ctx, error)`` if the work raised; without ``failed`` the peer gets
+        ERR_UNKNOWNERROR. ``then`` may call :meth:`later` again to chain another step.
+        """
+        if self.pending is not None:
+            work.close()
+            raise RuntimeError("a command may wait for one piece of work at a time")
+        self.pending = (work, then, failed)
 
     @property
     def user(self) -> User:

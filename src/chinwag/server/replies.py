@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chinwag.protocol.message import Message
 from chinwag.server.state import (
@@ -29,6 +30,9 @@ from chinwag.server.state import (
     TAG_SERVER_TIME,
     Session,
 )
+
+if TYPE_CHECKING:
+    from chinwag.server.history import HistoryQueue
 
 _TAG_BIT = {"time": TAG_SERVER_TIME, "account": TAG_ACCOUNT, "batch": TAG_BATCH, "label": TAG_LABEL}
 
@@ -144,13 +148,27 @@ class ReplyBuffer:
     where the label and the labeled-response batch are applied.
     """
 
-    __slots__ = ("label", "messages", "server_name", "session")
+    __slots__ = ("durable_seq", "history", "label", "messages", "server_name", "session")
 
-    def __init__(self, session: Session, server_name: str, label: str | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        server_name: str,
+        label: str | None,
+        history: HistoryQueue | None = None,
+    ) -> None:
         self.session = session
         self.server_name = server_name
         self.label = label if label and session.has("labeled-response") else None
         self.messages: list[Message] = []
+        self.history = history
+        self.durable_seq = 0
+        """The history sequence number these replies acknowledge: they are held until it is
+        durable (see :mod:`chinwag.server.history`)."""
+
+    def after_commit(self, seq: int) -> None:
+        """Hold these replies until history message ``seq`` is durable."""
+        self.durable_seq = max(self.durable_seq, seq)
 
     def add(self, message: Message) -> None:
         """Queue a message for this session as part of the command's response."""
@@ -191,7 +209,8 @@ class ReplyBuffer:
         Every message is serialized before any is written, so a message that cannot be sent
         raises ``ValueError`` with nothing sent (the caller answers the command with an error
         instead). Nothing is sent to a session that was closed meanwhile (its ``ERROR`` was
-        the last word).
+        the last word). Replies that acknowledge a message not yet durable, or that follow
+        such replies, wait on the session's gate.
         """
         messages, self.messages = self.messages, []
         session = self.session
@@ -201,6 +220,12 @@ class ReplyBuffer:
             messages = self._labelled(messages)
         mask = session.tag_mask
         data = [serialize_for(message, mask) for message in messages]
+        history = self.history
+        if history is not None and history.must_hold(session, self.durable_seq):
+            # Held even when empty, so that whatever the session is told next (a PONG) is
+            # not an acknowledgement sent before the message is durable.
+            history.hold(session, self.durable_seq, b"".join(data))
+            return
         for item in data:
             session.outbox.write(item)
 

@@ -55,12 +55,15 @@ class Session:
     """One connection: its capabilities, its outbox, and the user it registered as."""
 
     __slots__ = (
+        "account",
         "cap_negotiating",
         "cap_version",
         "caps",
         "closed",
         "connected_at",
         "framer",
+        "gate",
+        "held_lines",
         "host",
         "id",
         "ip",
@@ -74,9 +77,11 @@ class Session:
         "password_ok",
         "ping_sent_at",
         "realname",
+        "sasl",
         "tag_mask",
         "user",
         "username",
+        "waiting",
     )
 
     def __init__(self, session_id: int, outbox: Outbox, ip: str, host: str, now: float) -> None:
@@ -107,6 +112,19 @@ class Session:
         self.metadata_subs: set[str] = set()
         """The metadata keys this session subscribed to (``METADATA * SUB``)."""
         self.closed = False
+        self.account: str | None = None
+        """The account this session logged in to before registering (SASL, REGISTER); the
+        user takes it over when registration completes."""
+        self.sasl: object | None = None
+        """The SASL exchange in progress (:mod:`chinwag.server.commands.sasl`), if any."""
+        self.waiting: object | None = None
+        """The command whose deferred work is running; the session's later lines wait in
+        ``held_lines`` until it is done, so replies keep the order of the commands."""
+        self.held_lines: list[object] | None = None
+        """Created on first need: most sessions never wait, and idle ones should stay small."""
+        self.gate: deque[tuple[int, bytes | None]] | None = None
+        """Replies waiting for history to be durable (:class:`chinwag.server.history
+        .HistoryQueue`), with the sequence number each waits for."""
 
     def has(self, cap: str) -> bool:
         """Whether the session enabled capability ``cap``."""
@@ -143,6 +161,7 @@ class User:
         "metadata",
         "modes",
         "nick",
+        "read_markers",
         "realname",
         "sessions",
         "signon",
@@ -163,6 +182,8 @@ class User:
         self.signon = int(time.time())
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2), such as ``color``."""
+        self.read_markers: dict[Folded, float] = {}
+        """Last read time per target (draft/read-marker); loaded from the account at login."""
 
     @property
     def source(self) -> str:

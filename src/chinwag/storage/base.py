@@ -1,29 +1,33 @@
 """The ``Store`` interface the server persists through (design.md section 2, rule 8).
 
-The server core never awaits storage: it appends :class:`StoredMessage` values to a
-:class:`HistoryQueue` on the hot path, and the application writes the queue to the store in
-batches off that path. Every implementation is tested by tests/storage/test_store_suite.py.
+The server core never awaits storage: relayed messages go on a queue on the hot path
+(:class:`chinwag.server.history.HistoryQueue`) and are written in batches off that path; the
+rest (accounts, read markers, chathistory queries) run as the core's deferred work. Every
+implementation is tested by tests/storage/test_store_suite.py.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from chinwag.protocol.casemap import Folded
+from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
 
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
-    """One relayed PRIVMSG/NOTICE/TAGMSG as history keeps it.
+    """One relayed message or channel event as history keeps it.
 
-    ``target`` is the folded channel name, or for a direct message the folded nick of the
-    recipient; ``line`` is the full message as relayed (tags included), so a replay can be
-    exact; ``time`` is the Unix time it was relayed.
+    ``target`` is the folded channel name or, for a direct message, the conversation's key
+    (:func:`conversation_key`); ``line`` is the full message as relayed (tags included), so a
+    replay can be exact; ``time`` is the Unix time it was relayed. ``account`` is the sender's
+    account, if logged in. ``event`` marks JOIN/PART/KICK/TOPIC/MODE lines, which chathistory
+    only plays back to clients with draft/event-playback. ``offline_for`` names the (folded)
+    account of a recipient who had no session: the message waits for its next login.
     """
 
     msgid: str
@@ -31,16 +35,86 @@ class StoredMessage:
     sender: str
     time: float
     line: str
+    account: str | None = None
+    event: bool = False
+    offline_for: Folded | None = None
 
 
-def to_stored(target: Folded, message: Message) -> StoredMessage:
+def to_stored(
+    target: Folded,
+    message: Message,
+    *,
+    event: bool = False,
+    offline_for: Folded | None = None,
+) -> StoredMessage:
     """The history record of a relayed ``message`` (which carries ``msgid`` and ``time``)."""
     tags = message.tags
     stamp = tags.get("time")
     when = datetime.fromisoformat(stamp).timestamp() if stamp else time.time()
     return StoredMessage(
-        tags.get("msgid", ""), target, message.source or "", when, message.to_line()
+        tags.get("msgid", ""),
+        target,
+        message.source or "",
+        when,
+        message.to_line(),
+        tags.get("account") or None,
+        event,
+        offline_for,
     )
+
+
+def conversation_key(one: Folded, other: Folded) -> Folded:
+    """The history target of the direct conversation between two identities.
+
+    An identity is a folded account name, or a folded nick for someone not logged in. The key
+    is the same whichever of the two asks: the pair in order, joined by a space (which no nick
+    or account holds), so ``"ana bo"`` for both Ana and Bo.
+    """
+    low, high = sorted((one, other))
+    return Folded(f"{low} {high}")
+
+
+def is_conversation(target: Folded) -> bool:
+    """Whether ``target`` is a direct conversation's key rather than a channel."""
+    return " " in target
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One end of a history range: a moment, or a stored message named by its msgid.
+
+    Bounds are exclusive. A msgid bound sits exactly at that message (ties in time are broken
+    by the order messages were stored); a msgid that is not stored for the target matches
+    nothing, so a range bounded by it is empty.
+    """
+
+    time: float | None = None
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A registered account: its name, password hash, SCRAM keys and metadata.
+
+    ``password_hash`` is an argon2id PHC string (argon2-cffi). The SCRAM-SHA-256 fields are
+    RFC 5802's salt, iteration count, StoredKey and ServerKey, from which a SCRAM exchange can
+    be checked without the password. ``metadata`` holds the keys (``color``...) the user set
+    while logged in, restored at every login.
+    """
+
+    name: str
+    password_hash: str
+    scram_salt: bytes
+    scram_iterations: int
+    scram_stored_key: bytes
+    scram_server_key: bytes
+    created: float
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def folded(self) -> Folded:
+        """The account's name folded, its key everywhere."""
+        return fold(self.name)
 
 
 class StoreError(Exception):
@@ -48,45 +122,100 @@ class StoreError(Exception):
 
 
 class Store(Protocol):
-    """Where history goes. Implementations: SQLite (default), memory (tests), later PostgreSQL."""
+    """Where history, accounts and read markers go.
+
+    Implementations: SQLite (default), memory (tests), later PostgreSQL. Every one is tested
+    by tests/storage/test_store_suite.py. Methods return once what they wrote is durable.
+    """
+
+    # -- history -------------------------------------------------------------------------
 
     async def append(self, messages: Sequence[StoredMessage]) -> None:
         """Persist ``messages`` (already in order); returns once they are durable.
 
-        A batch is all or nothing: if the store refuses one message it raises and keeps none.
+        A message whose msgid is already stored is skipped (the first copy kept), so a retried
+        batch is harmless. Otherwise a batch is all or nothing: if the store refuses one
+        message it raises and keeps none. A message with ``offline_for`` is also queued for
+        that account (:meth:`offline_messages`).
         """
 
     async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
-        """The last ``limit`` messages to ``target``, oldest first."""
+        """The last ``limit`` messages to ``target`` (events included), oldest first."""
+
+    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if stored."""
+
+    async def history(
+        self,
+        target: Folded,
+        *,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int,
+        newest: bool = True,
+        events: bool = False,
+    ) -> list[StoredMessage]:
+        """Messages to ``target`` strictly between ``after`` and ``before``, oldest first.
+
+        At most ``limit`` of them: the newest of the range when ``newest``, else the oldest.
+        Events (``StoredMessage.event``) are included only with ``events``. This one query
+        answers every draft/chathistory selector.
+        """
+
+    async def targets(
+        self,
+        channels: Collection[Folded],
+        identity: Folded,
+        after: float,
+        before: float,
+        limit: int,
+    ) -> list[tuple[Folded, float]]:
+        """Targets with messages in the time range ``(after, before)`` and the time of the
+        latest one there, earliest first, at most ``limit`` (CHATHISTORY TARGETS).
+
+        The targets considered are ``channels`` and every direct conversation ``identity``
+        is part of (:func:`conversation_key`). Events do not count.
+        """
+
+    async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
+        """Delete messages older than ``older_than`` (Unix time) and all but the newest
+        ``keep_per_target`` of each target; return how many went. Messages still waiting
+        for an offline account are kept."""
+
+    # -- offline delivery -------------------------------------------------------------------
+
+    async def offline_messages(self, account: Folded) -> list[StoredMessage]:
+        """Messages waiting for ``account``, oldest first."""
+
+    async def clear_offline(self, account: Folded, msgids: Collection[str]) -> None:
+        """Forget that these messages wait for ``account`` (they were delivered); history
+        keeps them."""
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    async def accounts(self) -> list[Account]:
+        """Every registered account, metadata included."""
+
+    async def create_account(self, account: Account) -> bool:
+        """Register ``account``; ``False`` (and nothing written) if its name is taken."""
+
+    async def update_password(self, account: Account) -> None:
+        """Replace the stored password hash and SCRAM keys with ``account``'s."""
+
+    async def drop_account(self, name: Folded) -> None:
+        """Delete the account with its metadata, read markers and waiting messages."""
+
+    async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
+        """Set (or with ``None`` delete) one metadata key of an account."""
+
+    # -- read markers (draft/read-marker) --------------------------------------------------------
+
+    async def read_markers(self, account: Folded) -> dict[Folded, float]:
+        """Every read marker of ``account``: target to Unix time."""
+
+    async def set_read_marker(self, account: Folded, target: Folded, when: float) -> float:
+        """Move the marker of ``target`` forward to ``when``; a marker never goes back.
+        Returns the marker as stored."""
 
     async def close(self) -> None:
         """Release resources; only another ``close`` may follow, and it does nothing."""
-
-
-class HistoryQueue:
-    """Messages relayed but not yet handed to the store; filled without awaiting.
-
-    ``push`` only appends (the hot path); ``drain`` turns what was queued into
-    :class:`StoredMessage` values, off that path. ``on_first`` is called when a push finds the
-    queue empty, so the owner can schedule one drain per burst instead of polling.
-    """
-
-    __slots__ = ("_items", "on_first")
-
-    def __init__(self, on_first: Callable[[], None] | None = None) -> None:
-        self._items: list[tuple[Folded, Message]] = []
-        self.on_first = on_first
-
-    def push(self, target: Folded, message: Message) -> None:
-        """Queue one relayed message to ``target``."""
-        if not self._items and self.on_first is not None:
-            self.on_first()
-        self._items.append((target, message))
-
-    def drain(self) -> list[StoredMessage]:
-        """Take everything queued so far, as values ready for :meth:`Store.append`."""
-        items, self._items = self._items, []
-        return [to_stored(target, message) for target, message in items]
-
-    def __len__(self) -> int:
-        return len(self._items)

@@ -1,40 +1,241 @@
-"""An in-process :class:`~chinwag.storage.base.Store`: recent history per target, bounded.
+"""An in-process :class:`~chinwag.storage.base.Store`: nothing survives a restart.
 
-Nothing survives a restart; it is the default until a persistent store is configured, and the
-reference implementation for the shared store test suite.
+It is the store of tests and throw-away servers (``[storage] backend = "memory"``), and the
+reference implementation the shared suite (tests/storage/test_store_suite.py) holds the
+SQLite store to. History of a target is bounded (``per_target``), oldest dropped first, so a
+long-running memory server does not grow without end.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Collection, Sequence
 
 from chinwag.protocol.casemap import Folded
-from chinwag.storage.base import StoredMessage
+from chinwag.storage.base import Account, Bound, StoredMessage, is_conversation
 
 
 class MemoryStore:
-    """Keeps the last ``per_target`` messages of every channel and conversation."""
+    """History, accounts and read markers in dictionaries."""
 
-    def __init__(self, per_target: int = 1000) -> None:
+    def __init__(self, per_target: int = 10_000) -> None:
         self.per_target = per_target
-        self._history: dict[Folded, deque[StoredMessage]] = {}
+        self._history: dict[Folded, list[StoredMessage]] = {}
+        self._msgids: set[str] = set()
+        self._accounts: dict[Folded, Account] = {}
+        self._markers: dict[Folded, dict[Folded, float]] = {}
+        self._offline: dict[Folded, list[StoredMessage]] = {}
+
+    # -- history -------------------------------------------------------------------------
 
     async def append(self, messages: Sequence[StoredMessage]) -> None:
-        """Keep ``messages``, dropping the oldest of a target beyond ``per_target``."""
+        """Keep ``messages`` (a msgid seen before is skipped), dropping a target's oldest
+        beyond ``per_target``.
+
+        A message for an offline account is queued only if the account exists (it may have
+        been dropped since the message was relayed), as the SQLite store's foreign key has it.
+        """
         for message in messages:
-            history = self._history.get(message.target)
-            if history is None:
-                history = self._history[message.target] = deque(maxlen=self.per_target)
+            if message.msgid:
+                if message.msgid in self._msgids:
+                    continue
+                self._msgids.add(message.msgid)
+            history = self._history.setdefault(message.target, [])
             history.append(message)
+            if len(history) > self.per_target:
+                self._forget(history.pop(0))
+            if message.offline_for is not None and message.offline_for in self._accounts:
+                self._offline.setdefault(message.offline_for, []).append(message)
+
+    def _forget(self, message: StoredMessage) -> None:
+        self._msgids.discard(message.msgid)
 
     async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
         """The last ``limit`` messages to ``target``, oldest first."""
         history = self._history.get(target)
         if not history or limit <= 0:
             return []
-        return list(history)[-limit:]
+        # In time order, as history() and the SQLite store read it, even if the clock stepped
+        # back between two appends (sorting a list that is already in order is linear).
+        return sorted(history, key=lambda m: m.time)[-limit:]
+
+    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if kept."""
+        if not msgid:  # messages stored without a msgid cannot be named
+            return None
+        for message in self._history.get(target, ()):
+            if message.msgid == msgid:
+                return message
+        return None
+
+    def _position(self, history: list[StoredMessage], bound: Bound, after: bool) -> int | None:
+        """The index range edge ``bound`` makes: messages are kept from it (``after``) or
+        before it; ``None`` when a msgid bound is unknown."""
+        if bound.msgid is not None:
+            if not bound.msgid:  # messages stored without a msgid cannot be named
+                return None
+            for index, message in enumerate(history):
+                if message.msgid == bound.msgid:
+                    return index + 1 if after else index
+            return None
+        when = bound.time if bound.time is not None else 0.0
+        if after:
+            return next((i for i, m in enumerate(history) if m.time > when), len(history))
+        return next((i for i, m in enumerate(history) if m.time >= when), len(history))
+
+    async def history(
+        self,
+        target: Folded,
+        *,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int,
+        newest: bool = True,
+        events: bool = False,
+    ) -> list[StoredMessage]:
+        """Messages strictly between the bounds, oldest first; see ``Store.history``."""
+        history = sorted(self._history.get(target, ()), key=lambda m: m.time)
+        start, end = 0, len(history)
+        if after is not None:
+            found = self._position(history, after, after=True)
+            if found is None:
+                return []
+            start = found
+        if before is not None:
+            found = self._position(history, before, after=False)
+            if found is None:
+                return []
+            end = found
+        chosen = [m for m in history[start:end] if events or not m.event]
+        if limit <= 0:
+            return []
+        return chosen[-limit:] if newest else chosen[:limit]
+
+    async def targets(
+        self,
+        channels: Collection[Folded],
+        identity: Folded,
+        after: float,
+        before: float,
+        limit: int,
+    ) -> list[tuple[Folded, float]]:
+        """Channels and ``identity``'s conversations with messages in the range."""
+        found: list[tuple[Folded, float]] = []
+        for target, history in self._history.items():
+            mine = target in channels or (is_conversation(target) and identity in target.split(" "))
+            if not mine:
+                continue
+            times = [m.time for m in history if not m.event and after < m.time < before]
+            if times:
+                found.append((target, max(times)))
+        found.sort(key=lambda item: (item[1], item[0]))  # ties by name, as SQLite's ORDER BY
+        return found[:limit] if limit > 0 else []
+
+    async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
+        """Drop old messages and all but the newest of each target (waiting ones stay)."""
+        # By identity: equal records without a msgid must not keep each other, and a set
+        # keeps this linear (list membership made it quadratic in a target's length).
+        waiting = {id(m) for queue in self._offline.values() for m in queue}
+        removed = 0
+        for target, history in list(self._history.items()):
+            keep_from = 0 if keep_per_target is None else len(history) - max(keep_per_target, 0)
+            kept: list[StoredMessage] = []
+            for index, m in enumerate(history):
+                if id(m) in waiting or (
+                    index >= keep_from and (older_than is None or m.time >= older_than)
+                ):
+                    kept.append(m)
+                else:
+                    self._forget(m)
+            removed += len(history) - len(kept)
+            if kept:
+                self._history[target] = kept
+            else:
+                del self._history[target]
+        return removed
+
+    # -- offline delivery -------------------------------------------------------------------
+
+    async def offline_messages(self, account: Folded) -> list[StoredMessage]:
+        """Messages waiting for ``account``, oldest first."""
+        return list(self._offline.get(account, ()))
+
+    async def clear_offline(self, account: Folded, msgids: Collection[str]) -> None:
+        """Stop holding these messages for ``account``."""
+        queue = self._offline.get(account)
+        if queue is None:
+            return
+        kept = [m for m in queue if m.msgid not in msgids]
+        if kept:
+            self._offline[account] = kept
+        else:
+            del self._offline[account]
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    async def accounts(self) -> list[Account]:
+        """Every account."""
+        return list(self._accounts.values())
+
+    async def create_account(self, account: Account) -> bool:
+        """Add ``account`` unless its name is taken."""
+        if account.folded in self._accounts:
+            return False
+        self._accounts[account.folded] = dataclasses.replace(
+            account, metadata=dict(account.metadata)
+        )
+        return True
+
+    async def update_password(self, account: Account) -> None:
+        """Replace the password hash and SCRAM keys."""
+        old = self._accounts.get(account.folded)
+        if old is not None:
+            self._accounts[account.folded] = dataclasses.replace(
+                old,
+                password_hash=account.password_hash,
+                scram_salt=account.scram_salt,
+                scram_iterations=account.scram_iterations,
+                scram_stored_key=account.scram_stored_key,
+                scram_server_key=account.scram_server_key,
+            )
+
+    async def drop_account(self, name: Folded) -> None:
+        """Forget the account, its markers and its waiting messages."""
+        self._accounts.pop(name, None)
+        self._markers.pop(name, None)
+        self._offline.pop(name, None)
+
+    async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
+        """Set or delete one metadata key of an existing account."""
+        account = self._accounts.get(name)
+        if account is None:
+            return
+        metadata = dict(account.metadata)
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+        self._accounts[name] = dataclasses.replace(account, metadata=metadata)
+
+    # -- read markers -------------------------------------------------------------------------
+
+    async def read_markers(self, account: Folded) -> dict[Folded, float]:
+        """Every marker of ``account``."""
+        return dict(self._markers.get(account, {}))
+
+    async def set_read_marker(self, account: Folded, target: Folded, when: float) -> float:
+        """Move a marker forward (never back); return it. An account that does not exist
+        keeps no markers (as the SQLite store's foreign key has it) and gets ``when`` back."""
+        if account not in self._accounts:
+            return when
+        markers = self._markers.setdefault(account, {})
+        markers[target] = max(markers.get(target, when), when)
+        return markers[target]
 
     async def close(self) -> None:
         """Forget everything."""
         self._history.clear()
+        self._msgids.clear()
+        self._accounts.clear()
+        self._markers.clear()
+        self._offline.clear()

@@ -8,8 +8,8 @@ and rule 8 (tested by the shared suite in tests/storage/test_store_suite.py).
 The schema version is SQLite's ``PRAGMA user_version``: version *n* means the first *n* steps
 of :data:`MIGRATIONS` have been applied. Opening applies the missing steps in order, each in
 its own transaction together with the new version number, so a failed step leaves the file at
-the previous version with nothing of that step in it. Later features (accounts, read markers,
-metadata, offline direct messages) add steps at the end; a step is never edited once released.
+the previous version with nothing of that step in it. Later features add steps at the end; a
+step is never edited once released.
 """
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.storage.base import StoredMessage, StoreError
+from chinwag.storage.base import Account, Bound, StoredMessage, StoreError, conversation_key
 
 log = logging.getLogger("chinwag.storage")
+
+T = TypeVar("T")
 
 MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
 """One schema change, run inside the transaction :class:`SqliteStore` opens for it."""
@@ -50,6 +53,79 @@ def sql(*statements: str) -> MigrationStep:
     return apply
 
 
+_ACCOUNTS_SCHEMA = sql(
+    # event: JOIN/PART/KICK/TOPIC/MODE lines, played back only with draft/event-playback.
+    # offline_for: the account the message was addressed to while it had no session; the
+    # offline table says whether it still waits, this column keeps the record exact.
+    "ALTER TABLE messages ADD COLUMN account TEXT",
+    "ALTER TABLE messages ADD COLUMN event INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN offline_for TEXT",
+    # Age pruning deletes a range of time across every target.
+    "CREATE INDEX messages_by_time ON messages (time)",
+    # folded is the key everywhere (casemap.fold); name is the account as it was registered.
+    """
+    CREATE TABLE accounts (
+        folded TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        scram_salt BLOB NOT NULL,
+        scram_iterations INTEGER NOT NULL,
+        scram_stored_key BLOB NOT NULL,
+        scram_server_key BLOB NOT NULL,
+        created REAL NOT NULL
+    )
+    """,
+    # The rows below belong to an account: dropping it drops them (PRAGMA foreign_keys is on).
+    """
+    CREATE TABLE account_metadata (
+        account TEXT NOT NULL REFERENCES accounts (folded) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (account, key)
+    )
+    """,
+    """
+    CREATE TABLE read_markers (
+        account TEXT NOT NULL REFERENCES accounts (folded) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        time REAL NOT NULL,
+        PRIMARY KEY (account, target)
+    )
+    """,
+    """
+    CREATE TABLE offline (
+        account TEXT NOT NULL REFERENCES accounts (folded) ON DELETE CASCADE,
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        PRIMARY KEY (account, message_id)
+    )
+    """,
+    # Pruning asks "does anyone still wait for this message?"; the cascade asks it too.
+    "CREATE INDEX offline_by_message ON offline (message_id)",
+)
+
+
+async def _accounts_and_conversations(db: aiosqlite.Connection) -> None:
+    """Step 2: accounts, metadata, read markers, offline delivery, events; and direct
+    messages keyed by conversation.
+
+    Version 1 stored a direct message under the folded nick of its recipient, so both sides
+    of a conversation were in different places and the sender's side nowhere. Each such row
+    moves to the key of the conversation between its recipient and its sender's nick (there
+    were no accounts then), where both will find it.
+    """
+    await _ACCOUNTS_SCHEMA(db)
+    rows = await db.execute_fetchall(
+        "SELECT id, target, sender FROM messages WHERE substr(target, 1, 1) NOT IN ('#', '&')"
+    )
+    await db.executemany(
+        "UPDATE messages SET target = ? WHERE id = ?",
+        [
+            (conversation_key(fold(target), fold(sender.split("!", 1)[0])), row_id)
+            for row_id, target, sender in rows
+        ],
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "messages: channel and direct message history",
@@ -71,27 +147,148 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX messages_by_target_time ON messages (target, time, id)",
         ),
     ),
+    Migration(
+        "accounts, read markers, offline messages, events; direct messages by conversation",
+        _accounts_and_conversations,
+    ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The schema version this code writes."""
 
-_INSERT = """
-    INSERT INTO messages (msgid, target, sender, time, line) VALUES (?, ?, ?, ?, ?)
+_MESSAGE_COLUMNS = "msgid, target, sender, time, line, account, event, offline_for"
+MessageRow = tuple[str | None, str, str, float, str, str | None, int, str | None]
+"""A message as the ``messages`` table holds it, in the order of ``_MESSAGE_COLUMNS``."""
+
+_INSERT = f"""
+    INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (msgid) DO NOTHING
 """
+# The account may have been dropped since the message was relayed: then there is no one left
+# to deliver it to, and the foreign key would refuse the row (and with it the whole batch).
+_QUEUE_OFFLINE = """
+    INSERT INTO offline (account, message_id)
+    SELECT :account, :message_id WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
+"""
 # Newest first so LIMIT keeps the newest; latest() turns the page round.
-_LATEST = """
-    SELECT msgid, target, sender, time, line FROM messages
+_LATEST = f"""
+    SELECT {_MESSAGE_COLUMNS} FROM messages
     WHERE target = ? ORDER BY time DESC, id DESC LIMIT ?
 """
+_FIND = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE target = ? AND msgid = ?"
+_POSITION = "SELECT time, id FROM messages WHERE target = ? AND msgid = ?"
+# Conversation keys are "low high" (base.conversation_key). Compared with substr rather than
+# LIKE, whose % and _ would need escaping in nicks such as "a_b" or "c\d".
+_TARGETS = """
+    WITH RECURSIVE
+        -- Every distinct target, one index seek each rather than a scan of all messages.
+        named (target) AS (
+            SELECT min(target) FROM messages
+            UNION ALL
+            SELECT (SELECT min(target) FROM messages WHERE target > named.target)
+            FROM named WHERE named.target IS NOT NULL
+        ),
+        split (target, gap) AS (
+            SELECT target, instr(target, ' ') FROM named WHERE target IS NOT NULL
+        ),
+        mine (target) AS (
+            SELECT target FROM split
+            WHERE target IN ({channels})
+                OR (gap > 0 AND (substr(target, 1, gap - 1) = :identity
+                                 OR substr(target, gap + 1) = :identity))
+        ),
+        latest (target, time) AS (
+            SELECT target, (
+                SELECT time FROM messages AS m
+                WHERE m.target = mine.target AND m.event = 0
+                    AND m.time > :after AND m.time < :before
+                ORDER BY m.time DESC, m.id DESC LIMIT 1
+            ) FROM mine
+        )
+    SELECT target, time FROM latest WHERE time IS NOT NULL
+    ORDER BY time, target LIMIT :limit
+"""
+_NOT_WAITING = "id NOT IN (SELECT message_id FROM offline)"
+_PRUNE_OLD = f"DELETE FROM messages WHERE time < ? AND {_NOT_WAITING}"
+# Rank 1 is a target's newest message; the order is the one history() reads in.
+_PRUNE_BEYOND = f"""
+    DELETE FROM messages WHERE id IN (
+        SELECT id FROM (
+            SELECT id, row_number() OVER (
+                PARTITION BY target ORDER BY time DESC, id DESC
+            ) AS rank FROM messages
+        ) WHERE rank > ?
+    ) AND {_NOT_WAITING}
+"""
+_OFFLINE = f"""
+    SELECT {", ".join("m." + column for column in _MESSAGE_COLUMNS.split(", "))}
+    FROM offline AS o JOIN messages AS m ON m.id = o.message_id
+    WHERE o.account = ? ORDER BY m.time, m.id
+"""
+_CLEAR_OFFLINE = """
+    DELETE FROM offline
+    WHERE account = ? AND message_id = (SELECT id FROM messages WHERE msgid = ?)
+"""
+_ACCOUNT_COLUMNS = (
+    "name, password_hash, scram_salt, scram_iterations, scram_stored_key, scram_server_key, created"
+)
+_CREATE_ACCOUNT = f"""
+    INSERT INTO accounts (folded, {_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (folded) DO NOTHING
+"""
+_UPDATE_PASSWORD = """
+    UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?,
+        scram_stored_key = ?, scram_server_key = ?
+    WHERE folded = ?
+"""
+# Metadata and markers of an account that does not exist (any more) are not kept: the
+# foreign key would refuse them, and there is no one to restore them to.
+_SET_METADATA = """
+    INSERT INTO account_metadata (account, key, value)
+    SELECT :account, :key, :value WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
+    ON CONFLICT (account, key) DO UPDATE SET value = excluded.value
+"""
+_SET_MARKER = """
+    INSERT INTO read_markers (account, target, time)
+    SELECT :account, :target, :time WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
+    ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)
+"""
+
+
+def _row(message: StoredMessage) -> MessageRow:
+    # NULL, not "": UNIQUE would otherwise let only one message without a msgid in.
+    return (
+        message.msgid or None,
+        message.target,
+        message.sender,
+        message.time,
+        message.line,
+        message.account,
+        int(message.event),
+        message.offline_for,
+    )
+
+
+def _message(row: Iterable[Any]) -> StoredMessage:
+    msgid, target, sender, when, line, account, event, offline_for = row
+    return StoredMessage(
+        msgid or "",
+        fold(target),
+        sender,
+        when,
+        line,
+        account,
+        bool(event),
+        None if offline_for is None else fold(offline_for),
+    )
 
 
 class SqliteStore:
-    """History in one SQLite database file; make one with ``await SqliteStore.open(path)``.
+    """History, accounts and read markers in one SQLite database file; make one with
+    ``await SqliteStore.open(path)``.
 
-    One connection, used by one task at a time (a lock keeps a reader from seeing a batch
+    One connection, used by one task at a time (a lock keeps a reader from seeing a write
     before it is committed). The file is in WAL mode with ``synchronous=FULL``: WAL lets
     readers and the writer overlap and makes a commit one sequential append, and FULL makes
     that append reach the disk before the commit returns. With ``synchronous=NORMAL`` a WAL
@@ -134,6 +331,32 @@ class SqliteStore:
             raise
         return cls(db, path)
 
+    # -- transactions ------------------------------------------------------------------------
+
+    async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction: committed when it returns, rolled back if it
+        raises (and the error propagates)."""
+        # Shielded so that a cancelled caller cannot leave the transaction open halfway.
+        return await asyncio.shield(self._transaction(work))
+
+    async def _transaction(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            # IMMEDIATE takes the write lock now, so a busy file fails here, not halfway.
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = await work(self._db)
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                raise
+            return result
+
+    async def _rows(self, statement: str, parameters: Sequence[Any] | dict[str, Any]) -> list[Any]:
+        async with self._lock:
+            return list(await self._db.execute_fetchall(statement, parameters))
+
+    # -- history -------------------------------------------------------------------------------
+
     async def append(self, messages: Sequence[StoredMessage]) -> None:
         """Store ``messages`` in one transaction; returns once it is committed and synced.
 
@@ -141,34 +364,273 @@ class SqliteStore:
         the batch is stored: a batch retried after an error must not fail on the part that made
         it. If the database refuses any other message (a constraint, a full disk), the whole
         batch is rolled back and :class:`sqlite3.Error` propagates.
+
+        A message with ``offline_for`` is queued for that account only if the account exists
+        (it may have been dropped since the message was relayed); otherwise it is just kept
+        in history.
         """
         if not messages:
             return
-        # NULL, not "": UNIQUE would otherwise let only one message without a msgid in.
-        rows = [(m.msgid or None, m.target, m.sender, m.time, m.line) for m in messages]
-        # Shielded so that a cancelled caller cannot leave the transaction open halfway.
-        await asyncio.shield(self._write(rows))
 
-    async def _write(self, rows: Sequence[tuple[str | None, str, str, float, str]]) -> None:
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                await self._db.executemany(_INSERT, rows)
-                await self._db.commit()
-            except BaseException:
-                await self._db.rollback()
-                raise
+        async def insert(db: aiosqlite.Connection) -> None:
+            # Runs of ordinary messages go in with one executemany; a message for an offline
+            # account goes in alone, because its new row id is needed to queue it.
+            run: list[MessageRow] = []
+            for message in messages:
+                if message.offline_for is None:
+                    run.append(_row(message))
+                    continue
+                if run:
+                    await db.executemany(_INSERT, run)
+                    run = []
+                async with db.execute(_INSERT, _row(message)) as cursor:
+                    stored, row_id = cursor.rowcount, cursor.lastrowid
+                if stored:  # 0 when the msgid was already stored: the first copy stays as it was
+                    await db.execute(
+                        _QUEUE_OFFLINE, {"account": message.offline_for, "message_id": row_id}
+                    )
+            if run:
+                await db.executemany(_INSERT, run)
+
+        await self._write(insert)
 
     async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
         """The last ``limit`` messages to ``target``, oldest first (by time, then arrival)."""
         if limit <= 0:  # SQLite reads a negative LIMIT as "no limit"
             return []
+        rows = await self._rows(_LATEST, (target, limit))
+        return [_message(row) for row in reversed(rows)]
+
+    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if stored."""
+        rows = await self._rows(_FIND, (target, msgid))
+        return _message(rows[0]) if rows else None
+
+    async def history(
+        self,
+        target: Folded,
+        *,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int,
+        newest: bool = True,
+        events: bool = False,
+    ) -> list[StoredMessage]:
+        """Messages to ``target`` strictly between ``after`` and ``before``, oldest first.
+
+        Messages are ordered by time, then by the order they were stored (``id``); a msgid
+        bound sits at its message's place in that order, and one not stored for ``target``
+        makes the answer empty. See ``Store.history``.
+        """
+        if limit <= 0:
+            return []
+        conditions = ["target = ?"]
+        parameters: list[object] = [target]
         async with self._lock:
-            rows = await self._db.execute_fetchall(_LATEST, (target, limit))
+            for bound, operator in ((after, ">"), (before, "<")):
+                if bound is None:
+                    continue
+                if bound.msgid is not None:
+                    found = list(await self._db.execute_fetchall(_POSITION, (target, bound.msgid)))
+                    if not found:
+                        return []
+                    # Row values compare in order: time first, then storage order.
+                    conditions.append(f"(time, id) {operator} (?, ?)")
+                    parameters.extend(found[0])
+                else:
+                    conditions.append(f"time {operator} ?")
+                    parameters.append(bound.time if bound.time is not None else 0.0)
+            if not events:
+                conditions.append("event = 0")
+            order = "DESC" if newest else "ASC"
+            statement = (
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE {' AND '.join(conditions)}"
+                f" ORDER BY time {order}, id {order} LIMIT ?"
+            )
+            rows = list(await self._db.execute_fetchall(statement, (*parameters, limit)))
+        if newest:
+            rows.reverse()
+        return [_message(row) for row in rows]
+
+    async def targets(
+        self,
+        channels: Collection[Folded],
+        identity: Folded,
+        after: float,
+        before: float,
+        limit: int,
+    ) -> list[tuple[Folded, float]]:
+        """Channels and ``identity``'s conversations with messages in the range, and the time
+        of the latest one there, earliest first (ties by name); see ``Store.targets``."""
+        if limit <= 0:
+            return []
+        # One parameter per channel: they are one user's channels, far fewer than SQLite's
+        # limit on parameters (32766), since CHANLIMIT caps them.
+        names = [f":channel{index}" for index in range(len(channels))]
+        parameters: dict[str, object] = {
+            "identity": identity,
+            "after": after,
+            "before": before,
+            "limit": limit,
+        }
+        parameters.update(zip((name[1:] for name in names), channels, strict=True))
+        rows = await self._rows(_TARGETS.format(channels=", ".join(names)), parameters)
+        return [(fold(target), when) for target, when in rows]
+
+    async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
+        """Delete messages older than ``older_than`` and all but the newest ``keep_per_target``
+        of each target, keeping those still waiting for an offline account; return how many
+        went. ``None`` leaves that rule out."""
+
+        async def delete(db: aiosqlite.Connection) -> int:
+            removed = 0
+            if older_than is not None:
+                async with db.execute(_PRUNE_OLD, (older_than,)) as cursor:
+                    removed += cursor.rowcount
+            if keep_per_target is not None:
+                async with db.execute(_PRUNE_BEYOND, (max(keep_per_target, 0),)) as cursor:
+                    removed += cursor.rowcount
+            return removed
+
+        if older_than is None and keep_per_target is None:
+            return 0
+        return await self._write(delete)
+
+    # -- offline delivery --------------------------------------------------------------------
+
+    async def offline_messages(self, account: Folded) -> list[StoredMessage]:
+        """Messages waiting for ``account``, oldest first."""
+        return [_message(row) for row in await self._rows(_OFFLINE, (account,))]
+
+    async def clear_offline(self, account: Folded, msgids: Collection[str]) -> None:
+        """Forget that these messages wait for ``account``; history keeps them."""
+        if not msgids:
+            return
+
+        async def clear(db: aiosqlite.Connection) -> None:
+            await db.executemany(_CLEAR_OFFLINE, [(account, msgid) for msgid in msgids])
+
+        await self._write(clear)
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    async def accounts(self) -> list[Account]:
+        """Every registered account with its metadata, in the order they were registered."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                f"SELECT folded, {_ACCOUNT_COLUMNS} FROM accounts ORDER BY rowid"
+            )
+            pairs = await self._db.execute_fetchall(
+                "SELECT account, key, value FROM account_metadata ORDER BY account, key"
+            )
+        metadata: dict[str, dict[str, str]] = {}
+        for account, key, value in pairs:
+            metadata.setdefault(account, {})[key] = value
         return [
-            StoredMessage(msgid or "", fold(folded), sender, when, line)
-            for msgid, folded, sender, when, line in reversed(list(rows))
+            Account(
+                name,
+                password_hash,
+                salt,
+                iterations,
+                stored_key,
+                server_key,
+                created,
+                metadata.get(folded, {}),
+            )
+            for folded, name, password_hash, salt, iterations, stored_key, server_key, created in (
+                rows
+            )
         ]
+
+    async def create_account(self, account: Account) -> bool:
+        """Register ``account`` with its metadata; ``False`` (nothing written) if the name is
+        taken in any case."""
+
+        async def create(db: aiosqlite.Connection) -> bool:
+            row = (
+                account.folded,
+                account.name,
+                account.password_hash,
+                account.scram_salt,
+                account.scram_iterations,
+                account.scram_stored_key,
+                account.scram_server_key,
+                account.created,
+            )
+            async with db.execute(_CREATE_ACCOUNT, row) as cursor:
+                if not cursor.rowcount:
+                    return False
+            await db.executemany(
+                "INSERT INTO account_metadata (account, key, value) VALUES (?, ?, ?)",
+                [(account.folded, key, value) for key, value in account.metadata.items()],
+            )
+            return True
+
+        return await self._write(create)
+
+    async def update_password(self, account: Account) -> None:
+        """Replace the stored password hash and SCRAM keys with ``account``'s; its name as
+        registered, creation time and metadata stay."""
+        row = (
+            account.password_hash,
+            account.scram_salt,
+            account.scram_iterations,
+            account.scram_stored_key,
+            account.scram_server_key,
+            account.folded,
+        )
+
+        async def update(db: aiosqlite.Connection) -> None:
+            await db.execute(_UPDATE_PASSWORD, row)
+
+        await self._write(update)
+
+    async def drop_account(self, name: Folded) -> None:
+        """Delete the account; its metadata, read markers and waiting messages go with it
+        (foreign keys), the history of what it said stays."""
+
+        async def drop(db: aiosqlite.Connection) -> None:
+            await db.execute("DELETE FROM accounts WHERE folded = ?", (name,))
+
+        await self._write(drop)
+
+    async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
+        """Set (or with ``None`` delete) one metadata key of an existing account."""
+
+        async def change(db: aiosqlite.Connection) -> None:
+            if value is None:
+                await db.execute(
+                    "DELETE FROM account_metadata WHERE account = ? AND key = ?", (name, key)
+                )
+            else:
+                await db.execute(_SET_METADATA, {"account": name, "key": key, "value": value})
+
+        await self._write(change)
+
+    # -- read markers ----------------------------------------------------------------------------
+
+    async def read_markers(self, account: Folded) -> dict[Folded, float]:
+        """Every read marker of ``account``: target to Unix time."""
+        rows = await self._rows(
+            "SELECT target, time FROM read_markers WHERE account = ?", (account,)
+        )
+        return {fold(target): when for target, when in rows}
+
+    async def set_read_marker(self, account: Folded, target: Folded, when: float) -> float:
+        """Move the marker of ``target`` forward to ``when`` (never back) and return it as
+        stored; an account that does not exist keeps no markers, and gets ``when`` back."""
+
+        async def move(db: aiosqlite.Connection) -> float:
+            await db.execute(_SET_MARKER, {"account": account, "target": target, "time": when})
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT time FROM read_markers WHERE account = ? AND target = ?",
+                    (account, target),
+                )
+            )
+            return float(rows[0][0]) if rows else when
+
+        return await self._write(move)
 
     async def close(self) -> None:
         """Close the connection (again: nothing); SQLite folds the WAL into the file."""

@@ -541,3 +541,53 @@ def test_client_tag_data_over_4094_bytes_is_refused_with_417_and_not_relayed() -
         ("417", ("Input line was too long (tags)",))
     ]
     assert bo.take() == []
+
+
+# -- durable before acknowledged (issue 4) -------------------------------------------------------
+
+
+def _slow_store_harness() -> tuple[Harness, list[object]]:
+    """A harness whose history writes are held back until the test lets them through."""
+    h = Harness()
+    writes: list[object] = []
+    h.core._schedule_history_write = lambda: writes.append(1)  # type: ignore[method-assign]
+    h.core.history.on_first = h.core._schedule_history_write
+    return h, writes
+
+
+def _commit(h: Harness) -> None:
+    seq, _records = h.core.history.drain()
+    h.core.history.committed(seq)
+
+
+def test_the_echo_and_later_replies_wait_until_the_message_is_stored() -> None:
+    h, writes = _slow_store_harness()
+    ana = h.client("ana", caps=["echo-message"])
+    bo = h.client("bo")
+    h.join("#room", ana, bo)
+    ana.send("PRIVMSG #room :kept", "PING :after")
+    assert writes and ana.take() == []  # neither the echo nor the PONG yet
+    assert [m.params[-1] for m in bo.take()] == ["kept"]  # the room hears it at once
+    _commit(h)
+    assert [m.command for m in ana.take()] == ["PRIVMSG", "PONG"]
+
+
+def test_without_echo_message_a_pong_still_waits_for_the_disk() -> None:
+    h, _writes = _slow_store_harness()
+    ana, _bo = h.room("ana", "bo")
+    ana.send("PRIVMSG #room :kept", "PING :after")
+    assert ana.take() == []
+    _commit(h)
+    assert ana.commands() == ["PONG"]
+
+
+def test_quitting_right_after_a_message_still_delivers_its_echo_before_closing() -> None:
+    h, _writes = _slow_store_harness()
+    ana = h.client("ana", caps=["echo-message"])
+    ana.send("JOIN #room")
+    ana.take()
+    ana.send("PRIVMSG #room :last words", "QUIT :bye")
+    assert not ana.closed
+    _commit(h)
+    assert ana.commands() == ["PRIVMSG", "ERROR"]
+    assert ana.closed

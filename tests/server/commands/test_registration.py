@@ -111,7 +111,7 @@ def test_cap_ls_holds_registration_until_cap_end() -> None:
     h = Harness()
     client = h.connect()
     client.send("CAP LS 302", "NICK ana", "USER ana 0 * :Ana")
-    assert client.commands() == ["CAP"]
+    assert set(client.commands()) == {"CAP"}  # the list may take several lines
     client.send("CAP REQ :server-time")
     assert client.commands() == ["CAP"]
     client.send("CAP END")

@@ -14,6 +14,10 @@ MODULES = (
     "queries",
     "users",
     "metadata",
+    "chathistory",
+    "readmarker",
+    "sasl",
+    "accounts",
 )
 
 
@@ -21,3 +25,4 @@ def load_all() -> None:
     """Import every handler module so its commands are in the registry."""
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}")
+    importlib.import_module("chinwag.server.services.nickserv")

@@ -15,8 +15,10 @@ import time
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
 from chinwag.protocol.message import Message
+from chinwag.server.commands.chathistory import replay_on_join
 from chinwag.server.commands.messaging import is_banned
 from chinwag.server.commands.metadata import after_join
+from chinwag.server.commands.readmarker import send_join_marker
 from chinwag.server.dispatch import Context, command, existing_channel, existing_user
 from chinwag.server.replies import deliver, event_tags, pack
 from chinwag.server.state import Channel, Session, User
@@ -45,15 +47,15 @@ def join_message(user: User, channel: Channel, session: Session, tags: dict[str,
 
 
 def announce_join(ctx: Context, user: User, channel: Channel) -> None:
-    """Tell every member (the joiner's sessions too) that ``user`` joined."""
+    """Tell every member (the joiner's sessions too) that ``user`` joined; history keeps the
+    extended-join form (event-playback shows others the plain one)."""
     tags = event_tags(user.account)
     plain = [s for s in channel.sessions(exclude=ctx.session) if not s.has("extended-join")]
     extended = [s for s in channel.sessions(exclude=ctx.session) if s.has("extended-join")]
+    full = Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags)
     deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
-    deliver(
-        extended,
-        Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags),
-    )
+    deliver(extended, full)
+    ctx.server.history.push(channel.folded, full, event=True)
     ctx.reply.add(join_message(user, channel, ctx.session, tags))
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
@@ -107,20 +109,21 @@ def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str,
     return None
 
 
-def join_channel(ctx: Context, name: str, key: str | None) -> None:
-    """Join ``name`` (creating it if new), with every check and reply JOIN calls for."""
+def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
+    """Join ``name`` (creating it if new), with every check and reply JOIN calls for; the
+    channel if the user joined it now, else ``None``."""
     user = ctx.user
     limits = ctx.server.limits
     if not is_channel_name(name) or len(name) > limits.channellen:
         ctx.numeric(n.ERR_BADCHANMASK, name, "Bad Channel Mask")
-        return
+        return None
     network = ctx.network
     channel = network.find_channel(name)
     if channel is not None and user in channel.members:
-        return
+        return None
     if len(user.channels) >= limits.max_channels:
         ctx.numeric(n.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
-        return
+        return None
     if channel is None:
         channel = Channel(name)
         network.channels[channel.folded] = channel
@@ -129,24 +132,28 @@ def join_channel(ctx: Context, name: str, key: str | None) -> None:
         refusal = _join_refusal(ctx, channel, key)
         if refusal is not None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
-            return
+            return None
         channel.members[user] = set()
         channel.invited.discard(user.folded)
     user.channels[channel.folded] = channel
     log.info("%s joined %s", user.nick, channel.name)
     announce_join(ctx, user, channel)
+    send_join_marker(ctx, user, channel.folded, channel.name)
     if channel.topic:
         send_topic(ctx, channel)
     send_names(ctx, channel)
     after_join(ctx, user, channel)
+    return channel
 
 
 def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) -> None:
     """Remove ``user`` from ``channel`` after telling every member (``user`` included) with
-    ``message`` (a PART or KICK); an empty channel ceases to exist."""
+    ``message`` (a PART or KICK), which history keeps as an event; an empty channel ceases to
+    exist."""
     others = [s for s in channel.sessions() if s is not ctx.session]
     deliver(others, message)
     ctx.reply.add(message)
+    ctx.server.history.push(channel.folded, message, event=True)
     del channel.members[user]
     del user.channels[channel.folded]
     if not channel.members:
@@ -162,11 +169,17 @@ def join(ctx: Context, message: Message) -> None:
             part = Message("PART", (channel.name,), user.source, event_tags(user.account))
             leave_channel(ctx, user, channel, part)
         return
+    # Replayed lines are those stamped before the JOIN: later ones reach the joiner live.
+    until = time.time()
     names = message.params[0].split(",")
     keys = message.params[1].split(",") if len(message.params) > 1 else []
+    joined: list[Channel] = []
     for index, name in enumerate(names):
         if name:
-            join_channel(ctx, name, keys[index] if index < len(keys) else None)
+            entered = join_channel(ctx, name, keys[index] if index < len(keys) else None)
+            if entered is not None:
+                joined.append(entered)
+    replay_on_join(ctx, joined, until)
 
 
 @command("PART", min_params=1)
@@ -238,6 +251,7 @@ def topic(ctx: Context, message: Message) -> None:
     change = Message("TOPIC", (channel.name, text), user.source, event_tags(user.account))
     deliver(channel.sessions(exclude=ctx.session), change)
     ctx.reply.add(change)
+    ctx.server.history.push(channel.folded, change, event=True)
     log.info("%s set the topic of %s", user.nick, channel.name)
 
 

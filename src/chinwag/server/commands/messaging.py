@@ -12,11 +12,13 @@ import time
 
 from chinwag.protocol import modes
 from chinwag.protocol import numerics as n
-from chinwag.protocol.casemap import fold, is_channel_name
+from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.dispatch import Context, command
+from chinwag.server.history import direct_key, identity
 from chinwag.server.replies import deliver, new_msgid, server_time
+from chinwag.server.services import SERVICES
 from chinwag.server.state import Channel, Session, User
 
 
@@ -86,16 +88,27 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             if not quiet:
                 ctx.numeric(n.ERR_TOOMANYTARGETS, target, "Too many targets")
             continue
+        offline_for: Folded | None = None
         if is_channel_name(target):
             recipients = _channel_recipients(ctx, target, quiet)
             if recipients is None:
                 continue
             shown_target, others = recipients
+            history_key = fold(shown_target)
+        elif fold(target) in SERVICES:
+            # Service commands carry passwords: never relayed, echoed or stored.
+            if command_name == "PRIVMSG":
+                SERVICES[fold(target)](ctx, text)
+            continue
         else:
             found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
             if found is None:
                 continue
-            shown_target, others = found
+            shown_target, others, recipient = found
+            if recipient is None:
+                offline_for = fold(shown_target)
+                recipient = offline_for
+            history_key = direct_key(user, recipient)
         params = (shown_target,) if is_tagmsg else (shown_target, text)
         # Each delivered message has its own msgid, even when one command had several targets.
         relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
@@ -109,7 +122,11 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         if session.has("echo-message"):
             ctx.reply.add(relayed)
         if not is_tagmsg:
-            ctx.server.history.push(fold(shown_target), relayed)
+            seq = ctx.server.history.push(history_key, relayed, offline_for=offline_for)
+            # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
+            ctx.reply.after_commit(seq)
+            if offline_for is not None and not quiet:
+                _tell_offline(ctx, shown_target)
 
 
 def _channel_recipients(ctx: Context, name: str, quiet: bool) -> tuple[str, list[Session]] | None:
@@ -128,9 +145,15 @@ def _channel_recipients(ctx: Context, name: str, quiet: bool) -> tuple[str, list
 
 def _user_recipients(
     ctx: Context, nick: str, quiet: bool, tell_away: bool
-) -> tuple[str, list[Session]] | None:
+) -> tuple[str, list[Session], Folded | None] | None:
+    """The nick as shown, the sessions to reach, and the recipient's history identity;
+    for a registered account with nobody online, no sessions and no identity (the message
+    waits for the account's next login)."""
     target = ctx.network.find_user(nick)
     if target is None:
+        account = ctx.server.accounts.get(fold(nick))
+        if account is not None:
+            return account.name, [], None
         if not quiet:
             ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return None
@@ -139,7 +162,17 @@ def _user_recipients(
     # A message to oneself reaches the sending session once: as its echo with echo-message,
     # otherwise as an ordinary delivery.
     echoed = ctx.session.has("echo-message")
-    return target.nick, [s for s in target.sessions if s is not ctx.session or not echoed]
+    sessions = [s for s in target.sessions if s is not ctx.session or not echoed]
+    return target.nick, sessions, identity(target)
+
+
+def _tell_offline(ctx: Context, nick: str) -> None:
+    """Tell the sender a direct message waits for its recipient's next login."""
+    text = f"{nick} is offline; your message will be delivered when they next log in"
+    if ctx.session.has("standard-replies"):
+        ctx.note("PRIVMSG", "DELIVERED_LATER", text, nick)
+    else:
+        ctx.reply.add(Message("NOTICE", (ctx.session.target, text), ctx.server.name))
 
 
 @command("PRIVMSG")

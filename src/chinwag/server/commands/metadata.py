@@ -37,9 +37,10 @@ from dataclasses import dataclass
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import METADATA
-from chinwag.protocol.casemap import is_channel_name
+from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.message import Message
 from chinwag.protocol.metadata import VISIBLE_TO_ALL, is_valid_key, normalise_value
+from chinwag.server.accounts import persist_metadata
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import deliver, pack
 from chinwag.server.state import Channel, Session, User
@@ -110,6 +111,13 @@ def _metadata_messages(
         for key, value in sorted(store.items())
         if keys is None or key in keys
     ]
+
+
+def _persist(ctx: Context, target: Target, key: str, value: str | None) -> None:
+    """A logged-in user's own keys are saved to their account (issue 4, part 5)."""
+    user = target.user
+    if user is not None and user.account is not None and user is ctx.session.user:
+        persist_metadata(ctx.server, fold(user.account), key, value)
 
 
 def announce(ctx: Context, target: Target, key: str, value: str | None) -> None:
@@ -212,6 +220,7 @@ def _set(ctx: Context, target: Target, key: str, value: str | None) -> None:
         del store[key]
         ctx.numeric(n.RPL_KEYNOTSET, target.name, key, "Key not set")
         announce(ctx, target, key, None)
+        _persist(ctx, target, key, None)
         return
     limits = ctx.server.limits
     stored = normalise_value(key, value, limits.metadata_max_value_bytes)
@@ -226,6 +235,7 @@ def _set(ctx: Context, target: Target, key: str, value: str | None) -> None:
     ctx.numeric(n.RPL_KEYVALUE, target.name, key, VISIBLE_TO_ALL, stored)
     if changed:
         announce(ctx, target, key, stored)
+        _persist(ctx, target, key, stored)
 
 
 def _clear(ctx: Context, target: Target) -> None:
@@ -239,6 +249,7 @@ def _clear(ctx: Context, target: Target) -> None:
             ctx.numeric(n.RPL_KEYVALUE, target.name, key, VISIBLE_TO_ALL)
     for key in cleared:
         announce(ctx, target, key, None)
+        _persist(ctx, target, key, None)
 
 
 def _key_lines(ctx: Context, code: str, keys: Iterable[str]) -> None:

@@ -221,6 +221,8 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     )
     deliver(channel.sessions(exclude=ctx.session), announcement)
     ctx.reply.add(announcement)
+    # Kept for draft/event-playback; like every event, not acknowledged durably.
+    ctx.server.history.push(channel.folded, announcement, event=True)
 
 
 # -- user modes ----------------------------------------------------------------------------

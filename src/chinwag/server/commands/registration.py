@@ -16,10 +16,17 @@ from chinwag.protocol.caps import METADATA
 from chinwag.protocol.casemap import fold, is_valid_nick
 from chinwag.protocol.message import Message
 from chinwag.server import presence
+from chinwag.server.commands.accounts import (
+    after_welcome,
+    protect_nick,
+    registered_with_account,
+    take_nick_from_guest,
+)
 from chinwag.server.commands.info import send_lusers, send_motd
 from chinwag.server.commands.metadata import send_own_metadata
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import deliver, event_tags
+from chinwag.server.services import SERVICES
 from chinwag.server.state import User
 
 _USERNAME_ALLOWED = frozenset(
@@ -40,15 +47,20 @@ def try_complete_registration(ctx: Context) -> None:
         ctx.reply.flush()
         server.close(session, "Bad password")
         return
-    if server.network.find_user(session.nick) is not None:
+    if server.network.find_user(session.nick) is not None and not take_nick_from_guest(
+        ctx, session.nick, session.account
+    ):
         # Another session registered this nick first; this one has no nick (``*``) again.
         wanted, session.nick = session.nick, None
         ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
     user = User(session.nick, session.username, session.host, session.realname)
     user.metadata, session.metadata = session.metadata, {}  # set before-connect
+    if session.account is not None:
+        registered_with_account(ctx, user)
     server.add_user(session, user)
     welcome(ctx)
+    after_welcome(ctx, user)
 
 
 def welcome(ctx: Context) -> None:
@@ -102,7 +114,13 @@ def nick(ctx: Context, message: Message) -> None:
     session = ctx.session
     holder = ctx.network.find_user(wanted)
     user = session.user
-    if holder is not None and holder is not user:
+    account = user.account if user is not None else session.account
+    in_use = holder is not None and holder is not user
+    if in_use and user is None and _held_without_login(ctx, wanted):
+        # The owner may be about to log in (SASL comes after NICK): decide when
+        # registration completes, where a logged-in owner takes the nick over.
+        in_use = False
+    if fold(wanted) in SERVICES or (in_use and not take_nick_from_guest(ctx, wanted, account)):
         ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
     if user is None:
@@ -112,6 +130,18 @@ def nick(ctx: Context, message: Message) -> None:
     if wanted == user.nick:
         return
     rename(ctx, user, wanted)
+    protect_nick(ctx, user)
+
+
+def _held_without_login(ctx: Context, nick: str) -> bool:
+    """Whether ``nick`` is a registered account held by someone not logged in to it."""
+    account = ctx.server.accounts.get(nick)
+    holder = ctx.network.find_user(nick)
+    return (
+        account is not None
+        and holder is not None
+        and (holder.account is None or fold(holder.account) != account.folded)
+    )
 
 
 def rename(ctx: Context, user: User, new_nick: str) -> None:

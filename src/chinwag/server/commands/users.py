@@ -113,13 +113,19 @@ def oper(ctx: Context, message: Message) -> None:
     Success sets user mode ``+o``, replies RPL_YOUREOPER and a ``MODE`` to every session.
     """
     name, password = message.params[0], message.params[1]
-    user = ctx.user
     block = _operator_block(ctx, name)
     if block is None:
         ctx.numeric(n.ERR_NOOPERHOST, "No O-lines for your host")
-        log.info("%s failed OPER as %s: no matching operator block", user.nick, name)
+        log.info("%s failed OPER as %s: no matching operator block", ctx.user.nick, name)
         return
-    if not password_matches(block.password, password):
+    # argon2 is slow on purpose: verified in a thread, never on the event loop.
+    matched = ctx.server.effects.in_thread(password_matches, block.password, password)
+    ctx.later(matched, lambda ctx, good: _opered(ctx, name, good))
+
+
+def _opered(ctx: Context, name: str, good: bool) -> None:
+    user = ctx.user
+    if not good:
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
         log.info("%s failed OPER as %s: wrong password", user.nick, name)
         return

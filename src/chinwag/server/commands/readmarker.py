@@ -1,0 +1,139 @@
+"""``MARKREAD``: IRCv3 ``draft/read-marker``, where each user's devices agree on what was read.
+
+Reference: https://ircv3.net/specs/extensions/read-marker. Where the draft leaves a choice
+open, chinwag does what Ergo does. In short:
+
+- ``MARKREAD <target>`` asks for the marker, ``MARKREAD <target> timestamp=<time>`` sets it;
+  either way the answer is ``MARKREAD <target> timestamp=<time>``, or ``*`` when nothing was
+  marked yet. A marker only moves forward: an older (or equal) time gets the stored one back,
+  and a time in the future is taken as now.
+- When a marker moves, the user's other sessions with the capability are told with the same
+  ``MARKREAD`` line. After a JOIN, a session with the capability gets the channel's marker
+  before RPL_ENDOFNAMES (right after the JOIN, as Ergo sends it).
+- A target is a channel name (it need not exist, nor the user be in it, as in Ergo) or a nick:
+  the direct conversation with that nick, keyed as history keys it
+  (:func:`chinwag.server.commands.chathistory.direct_target`).
+- Markers live on the user (``User.read_markers``); those of a logged-in user are also written
+  to the store under the account, so they survive a reconnect; the reply waits for the write.
+- Errors are ``FAIL MARKREAD`` standard replies: ``NEED_MORE_PARAMS`` (no target),
+  ``INVALID_PARAMS <param>`` (a target that is neither a channel nor a nick, or a time that is
+  not ``timestamp=YYYY-MM-DDThh:mm:ss.sssZ``), ``INTERNAL_ERROR <target>`` (the store failed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chinwag.protocol.caps import READ_MARKER
+from chinwag.protocol.casemap import Folded, fold, is_channel_name, is_valid_nick
+from chinwag.protocol.message import Message
+from chinwag.server.commands.chathistory import direct_target, parse_timestamp
+from chinwag.server.dispatch import Context, command
+from chinwag.server.replies import deliver, server_time
+from chinwag.server.state import User
+
+_PREFIX = "timestamp="
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerTarget:
+    """Where a marker is kept (the history key) and the name shown in ``MARKREAD``."""
+
+    key: Folded
+    shown: str
+
+
+def marker_value(user: User, key: Folded) -> str:
+    """The marker parameter: ``timestamp=<time>``, or ``*`` when none is known."""
+    when = user.read_markers.get(key)
+    return "*" if when is None else _PREFIX + server_time(when)
+
+
+def marker_message(ctx: Context, user: User, target: MarkerTarget) -> Message:
+    """The server's ``MARKREAD <target> <timestamp|*>`` (read-marker spec, "MARKREAD server
+    command")."""
+    return Message("MARKREAD", (target.shown, marker_value(user, target.key)), ctx.server.name)
+
+
+def send_join_marker(ctx: Context, user: User, key: Folded, shown: str) -> None:
+    """The channel's marker, for every session of ``user`` with the capability, right after
+    the JOIN they were sent (read-marker spec, "Command flows": before RPL_ENDOFNAMES)."""
+    marker = marker_message(ctx, user, MarkerTarget(key, shown))
+    if ctx.session.has(READ_MARKER):
+        ctx.reply.add(marker)
+    deliver([s for s in user.sessions if s is not ctx.session and s.has(READ_MARKER)], marker)
+
+
+def _fail(ctx: Context, code: str, description: str, *context: str) -> None:
+    ctx.fail("MARKREAD", code, description, *context)
+
+
+def _resolve(ctx: Context, name: str) -> MarkerTarget | None:
+    """A channel (folded name) or a nick (the conversation with it); ``None`` otherwise."""
+    if is_channel_name(name):
+        channel = ctx.network.find_channel(name)
+        return MarkerTarget(fold(name), channel.name if channel is not None else name)
+    if is_valid_nick(name, ctx.server.limits.nicklen):
+        conversation = direct_target(ctx, name)
+        return MarkerTarget(conversation.key, conversation.shown)
+    return None
+
+
+def _now() -> float:
+    """Now, to the millisecond a timestamp can carry, so a marker clamped to now reads back
+    exactly as sent."""
+    moment = parse_timestamp(server_time())
+    assert moment is not None
+    return moment
+
+
+@command("MARKREAD")
+def markread(ctx: Context, message: Message) -> None:
+    """MARKREAD <target> [timestamp=<time>] (read-marker spec, "MARKREAD Command")."""
+    params = message.params
+    if not params:
+        _fail(ctx, "NEED_MORE_PARAMS", "Missing parameters")
+        return
+    target = _resolve(ctx, params[0])
+    if target is None:
+        _fail(ctx, "INVALID_PARAMS", "Invalid target", params[0])
+        return
+    user = ctx.user
+    if len(params) == 1:
+        ctx.reply.add(marker_message(ctx, user, target))
+        return
+    given = params[1]
+    when = parse_timestamp(given[len(_PREFIX) :]) if given.startswith(_PREFIX) else None
+    if when is None:
+        _fail(ctx, "INVALID_PARAMS", "Invalid timestamp", given)
+        return
+    when = min(when, _now())
+    known = user.read_markers.get(target.key)
+    if known is not None and when <= known:
+        # Never back (spec, "Read timestamp notes"): the stored value is the answer.
+        ctx.reply.add(marker_message(ctx, user, target))
+        return
+    if user.account is None:
+        _moved(ctx, target, when)
+        return
+    ctx.later(
+        ctx.server.store.set_read_marker(fold(user.account), target.key, when),
+        lambda ctx, stored: _moved(ctx, target, stored),
+        lambda ctx, _error: _fail(
+            ctx, "INTERNAL_ERROR", "The read timestamp could not be set", target.shown
+        ),
+    )
+
+
+def _moved(ctx: Context, target: MarkerTarget, when: float) -> None:
+    """Record the marker (the later of ``when`` and what is known: another session may have
+    moved it meanwhile), answer, and tell the other sessions if it moved."""
+    user = ctx.user
+    known = user.read_markers.get(target.key)
+    moved = known is None or when > known
+    if moved:
+        user.read_markers[target.key] = when
+    marker = marker_message(ctx, user, target)
+    ctx.reply.add(marker)
+    if moved:
+        deliver([s for s in user.sessions if s is not ctx.session and s.has(READ_MARKER)], marker)

@@ -1,0 +1,208 @@
+"""``AUTHENTICATE``: SASL PLAIN and SCRAM-SHA-256 logins.
+
+References: IRCv3 sasl-3.1 and sasl-3.2 (https://ircv3.net/specs/extensions/sasl-3.1,
+https://ircv3.net/specs/extensions/sasl-3.2), RFC 4616 (PLAIN), RFC 5802 and RFC 7677
+(SCRAM-SHA-256). The capability's value lists the mechanisms.
+
+The exchange: ``AUTHENTICATE <mechanism>``, the server answers ``AUTHENTICATE +``; the client
+sends its data base64-encoded in chunks of 400 bytes (a chunk of exactly 400 means more follow;
+``+`` is an empty chunk); ``AUTHENTICATE *`` aborts. The outcome is RPL_LOGGEDIN (900) and
+RPL_SASLSUCCESS (903), or ERR_SASLFAIL (904), ERR_SASLTOOLONG (905), ERR_SASLABORTED (906),
+ERR_SASLALREADY (907); an unknown mechanism gets RPL_SASLMECHS (908) then 904. SASL works
+before registration (``CAP END`` waits while a password is being checked, because the session's
+later lines wait for it) and after it, for a client that was not logged in.
+
+PLAIN passwords are checked against the argon2id hash in a thread; SCRAM is checked against
+the stored keys (scramp does the RFC 5802 arithmetic). Failures count against the account and
+the address; past ``[accounts] login_failures`` in ``login_window`` seconds, attempts are
+refused unchecked with a 904 saying how long to wait.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+
+from scramp import ScramException
+from scramp.core import ScramServer
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.message import Message
+from chinwag.server.accounts import SCRAM, check_password
+from chinwag.server.commands.accounts import log_in, login_failed, login_wait, wait_text
+from chinwag.server.dispatch import Context, command
+
+MECHANISMS = ("PLAIN", "SCRAM-SHA-256")
+
+CHUNK = 400
+"""Bytes of base64 per AUTHENTICATE line (sasl-3.1)."""
+
+MAX_PAYLOAD = 4096
+"""Most base64 bytes one step of an exchange may send; more gets ERR_SASLTOOLONG."""
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A SASL exchange in progress on one session."""
+
+    mechanism: str
+    buffer: bytearray = field(default_factory=bytearray)
+    scram: ScramServer | None = None
+    account: str = ""
+    """The account named in the exchange so far (SCRAM's client-first message)."""
+    finished: bool = False
+    """SCRAM: the server-final message was sent; the client's ``+`` completes the login."""
+
+
+def _exchange(ctx: Context) -> Exchange | None:
+    state = ctx.session.sasl
+    return state if isinstance(state, Exchange) else None
+
+
+def _fail(ctx: Context, text: str = "SASL authentication failed") -> None:
+    ctx.session.sasl = None
+    ctx.numeric(n.ERR_SASLFAIL, text)
+
+
+def _challenge(ctx: Context, data: bytes) -> None:
+    """Send server data base64-encoded, split into 400-byte AUTHENTICATE lines."""
+    encoded = base64.b64encode(data).decode() if data else ""
+    chunks = [encoded[i : i + CHUNK] for i in range(0, len(encoded), CHUNK)] or [""]
+    if len(chunks[-1]) == CHUNK:
+        chunks.append("")
+    for chunk in chunks:
+        ctx.reply.add(Message("AUTHENTICATE", (chunk or "+",), ctx.server.name))
+
+
+def _succeeded(ctx: Context, account_name: str) -> None:
+    account = ctx.server.accounts.get(account_name)
+    ctx.session.sasl = None
+    if account is None:  # dropped while the password was being checked
+        _fail(ctx)
+        return
+    log_in(ctx, account)
+    ctx.numeric(n.RPL_SASLSUCCESS, "SASL authentication successful")
+
+
+@command("AUTHENTICATE", min_params=1, before_registration=True)
+def authenticate(ctx: Context, message: Message) -> None:
+    """``AUTHENTICATE <mechanism> | <base64 chunk> | + | *`` (sasl-3.1, sasl-3.2)."""
+    session = ctx.session
+    param = message.params[0]
+    exchange = _exchange(ctx)
+    if param == "*":
+        if exchange is not None:
+            session.sasl = None
+        ctx.numeric(n.ERR_SASLABORTED, "SASL authentication aborted")
+        return
+    if exchange is None:
+        if session.account is not None or (session.user and session.user.account):
+            ctx.numeric(n.ERR_SASLALREADY, "You have already authenticated using SASL")
+            return
+        mechanism = param.upper()
+        if mechanism not in MECHANISMS:
+            ctx.numeric(n.RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms")
+            _fail(ctx)
+            return
+        session.sasl = Exchange(mechanism)
+        ctx.reply.add(Message("AUTHENTICATE", ("+",), ctx.server.name))
+        return
+    if len(param) > CHUNK:
+        session.sasl = None
+        ctx.numeric(n.ERR_SASLTOOLONG, "SASL message too long")
+        return
+    if param != "+":
+        exchange.buffer += param.encode()
+    if len(exchange.buffer) > MAX_PAYLOAD:
+        session.sasl = None
+        ctx.numeric(n.ERR_SASLTOOLONG, "SASL message too long")
+        return
+    if len(param) == CHUNK:
+        return  # more chunks follow
+    data = bytes(exchange.buffer)
+    exchange.buffer.clear()
+    try:
+        decoded = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        _fail(ctx, "SASL authentication failed: the data is not valid base64")
+        return
+    if exchange.mechanism == "PLAIN":
+        _plain(ctx, decoded)
+    else:
+        _scram(ctx, exchange, decoded)
+
+
+def _plain(ctx: Context, data: bytes) -> None:
+    """RFC 4616: ``authzid NUL authcid NUL passwd``; authzid empty or the same account."""
+    try:
+        authzid, authcid, password = data.decode().split("\0")
+    except ValueError:  # not UTF-8, or not three fields
+        _fail(ctx, "SASL authentication failed: malformed PLAIN message")
+        return
+    if not authcid or (authzid and authzid != authcid):
+        _fail(ctx)
+        return
+    wait = login_wait(ctx, authcid)
+    if wait:
+        _fail(ctx, wait_text(wait))
+        return
+    registry = ctx.server.accounts
+    account = registry.get(authcid)
+    settings = ctx.server.config.accounts
+
+    async def verify() -> bool:
+        if account is None:
+            # As slow as a real check, so timing does not tell who has an account.
+            await ctx.server.effects.in_thread(registry.decoy_check, password, settings)
+            return False
+        return await ctx.server.effects.in_thread(check_password, account, password)
+
+    def then(ctx: Context, good: bool) -> None:
+        if good:
+            _succeeded(ctx, authcid)
+        else:
+            login_failed(ctx, authcid)
+            _fail(ctx)
+
+    ctx.later(verify(), then)
+
+
+def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:
+    """RFC 5802 in two rounds: client-first, server-first, client-final, server-final, and
+    the client's empty answer (``+``) that completes the login."""
+    registry = ctx.server.accounts
+    try:
+        if exchange.scram is None:
+            message = data.decode()
+
+            def keys(name: str) -> tuple[bytes, bytes, bytes, int]:
+                exchange.account = name
+                return registry.scram_keys(name)
+
+            server = SCRAM.make_server(keys)
+            server.set_client_first(message)
+            exchange.scram = server
+            wait = login_wait(ctx, exchange.account)
+            if wait:
+                _fail(ctx, wait_text(wait))
+                return
+            _challenge(ctx, server.get_server_first().encode())
+        elif not exchange.finished:
+            server = exchange.scram
+            try:
+                server.set_client_final(data.decode())
+            except ScramException:
+                login_failed(ctx, exchange.account)
+                _fail(ctx)
+                return
+            if exchange.account not in registry:
+                login_failed(ctx, exchange.account)
+                _fail(ctx)
+                return
+            exchange.finished = True
+            _challenge(ctx, server.get_server_final().encode())
+        else:
+            _succeeded(ctx, exchange.account)
+    except (ScramException, UnicodeDecodeError):
+        _fail(ctx, "SASL authentication failed: malformed SCRAM message")

@@ -1,0 +1,268 @@
+"""NickServ: accounts for clients that know nothing of SASL or ``REGISTER``.
+
+``/msg NickServ <command>`` (or ``/ns``, ``/nickserv``) with the commands every IRC user knows
+from Atheme and Anope, answered with NOTICEs from ``NickServ!NickServ@services``:
+
+- ``REGISTER <password> [<email>]``: register the current nick as an account and log in;
+- ``IDENTIFY [<account>] <password>``: log in (the current nick's account by default);
+- ``SET PASSWORD <new password>``: change the password (logged in);
+- ``INFO [<account>]``: when an account was registered and whether it is online;
+- ``DROP <password>``: delete your account (logged in; the password again, to be sure);
+- ``HELP [<command>]``.
+
+Logins share the throttling, hashing and everything a login brings back with SASL
+(:mod:`chinwag.server.commands.accounts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from chinwag.protocol.casemap import fold
+from chinwag.protocol.message import Message
+from chinwag.server.accounts import check_password, password_problem, with_password
+from chinwag.server.commands.accounts import (
+    log_in,
+    log_out,
+    login_failed,
+    login_wait,
+    nickserv_source,
+    registration_problem,
+    start_registration,
+    wait_text,
+)
+from chinwag.server.dispatch import Context, command
+from chinwag.server.services import service
+from chinwag.storage.base import Account
+
+HELP: dict[str, tuple[str, ...]] = {
+    "REGISTER": (
+        "REGISTER <password> [<email>]",
+        "Registers your current nick as an account and logs you in. From then on nobody",
+        "else can keep this nick without the password.",
+    ),
+    "IDENTIFY": (
+        "IDENTIFY [<account>] <password>",
+        "Logs you in to an account (by default the one named like your current nick).",
+    ),
+    "SET": (
+        "SET PASSWORD <new password>",
+        "Changes your account's password. You must be logged in.",
+    ),
+    "INFO": (
+        "INFO [<account>]",
+        "Shows when an account was registered and whether it is online.",
+    ),
+    "DROP": (
+        "DROP <password>",
+        "Deletes your account for good. Your messages stay in the history.",
+    ),
+    "HELP": ("HELP [<command>]", "Shows this help, or help on one command."),
+}
+
+
+def _say(ctx: Context, *lines: str) -> None:
+    source = nickserv_source(ctx.server)
+    for line in lines:
+        ctx.reply.add(Message("NOTICE", (ctx.session.target, line), source))
+
+
+@service("NickServ")
+def nickserv(ctx: Context, text: str) -> None:
+    """Handle one message to NickServ: the first word is the command."""
+    words = text.split()
+    if not words:
+        _say(ctx, "Type /msg NickServ HELP for the commands.")
+        return
+    name, args = words[0].upper(), words[1:]
+    handler = COMMANDS.get(name)
+    if handler is None:
+        _say(ctx, f"Unknown command {name}. Type /msg NickServ HELP for the commands.")
+        return
+    handler(ctx, args)
+
+
+def _register(ctx: Context, args: list[str]) -> None:
+    if not args:
+        _say(ctx, "Syntax: " + HELP["REGISTER"][0])
+        return
+    nick = ctx.user.nick
+    problem = registration_problem(ctx, nick)
+    if problem is not None:
+        _say(ctx, problem[1] + ".")
+        return
+
+    def succeeded(ctx: Context, account: Account) -> None:
+        _say(ctx, f"Account {account.name} registered. You are now logged in.")
+
+    def failed(ctx: Context, code: str, text: str) -> None:
+        _say(ctx, text + ".")
+
+    start_registration(ctx, nick, args[0], succeeded, failed)
+
+
+def _identify(ctx: Context, args: list[str]) -> None:
+    if not args or len(args) > 2:
+        _say(ctx, "Syntax: " + HELP["IDENTIFY"][0])
+        return
+    user = ctx.user
+    name, password = (args[0], args[1]) if len(args) == 2 else (user.nick, args[0])
+    if user.account is not None:
+        _say(ctx, f"You are already logged in as {user.account}.")
+        return
+    wait = login_wait(ctx, name)
+    if wait:
+        _say(ctx, wait_text(wait) + ".")
+        return
+    account = ctx.server.accounts.get(name)
+    registry = ctx.server.accounts
+    settings = ctx.server.config.accounts
+
+    async def verify() -> bool:
+        if account is None:
+            await ctx.server.effects.in_thread(registry.decoy_check, password, settings)
+            return False
+        return await ctx.server.effects.in_thread(check_password, account, password)
+
+    def then(ctx: Context, good: bool) -> None:
+        current = ctx.server.accounts.get(name)
+        if not good or current is None:
+            login_failed(ctx, name)
+            _say(ctx, f"Invalid password for {name}.")
+            return
+        _say(ctx, f"You are now logged in as {current.name}.")
+        log_in(ctx, current)
+
+    ctx.later(verify(), then)
+
+
+def _set(ctx: Context, args: list[str]) -> None:
+    if len(args) != 2 or args[0].upper() != "PASSWORD":
+        _say(ctx, "Syntax: " + HELP["SET"][0])
+        return
+    user = ctx.user
+    account = ctx.server.accounts.get(user.account or "")
+    if account is None:
+        _say(ctx, "You are not logged in.")
+        return
+    settings = ctx.server.config.accounts
+    problem = password_problem(args[1], settings)
+    if problem is not None:
+        _say(ctx, problem + ".")
+        return
+
+    async def change() -> Account:
+        changed = await ctx.server.effects.in_thread(with_password, account, args[1], settings)
+        await ctx.server.store.update_password(changed)
+        return changed
+
+    def then(ctx: Context, changed: Account) -> None:
+        current = ctx.server.accounts.get(changed.name)
+        if current is not None:
+            ctx.server.accounts.put(
+                Account(
+                    current.name,
+                    changed.password_hash,
+                    changed.scram_salt,
+                    changed.scram_iterations,
+                    changed.scram_stored_key,
+                    changed.scram_server_key,
+                    current.created,
+                    current.metadata,
+                )
+            )
+        _say(ctx, "Your password has been changed.")
+
+    def broken(ctx: Context, error: Exception) -> None:
+        _say(ctx, "The password could not be saved right now; try again later.")
+
+    ctx.later(change(), then, broken)
+
+
+def _info(ctx: Context, args: list[str]) -> None:
+    name = args[0] if args else ctx.user.nick
+    account = ctx.server.accounts.get(name)
+    if account is None:
+        _say(ctx, f"{name} is not registered.")
+        return
+    created = datetime.fromtimestamp(account.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    online = [
+        user.nick
+        for user in ctx.network.users.values()
+        if user.account is not None and fold(user.account) == account.folded
+    ]
+    status = f"online as {', '.join(online)}" if online else "offline"
+    _say(ctx, f"Account {account.name}: registered {created}, {status}.")
+
+
+def _drop(ctx: Context, args: list[str]) -> None:
+    if len(args) != 1:
+        _say(ctx, "Syntax: " + HELP["DROP"][0])
+        return
+    user = ctx.user
+    account = ctx.server.accounts.get(user.account or "")
+    if account is None:
+        _say(ctx, "You are not logged in.")
+        return
+    wait = login_wait(ctx, account.name)
+    if wait:
+        _say(ctx, wait_text(wait) + ".")
+        return
+
+    async def drop() -> bool:
+        good = await ctx.server.effects.in_thread(check_password, account, args[0])
+        if good:
+            await ctx.server.store.drop_account(account.folded)
+        return good
+
+    def then(ctx: Context, dropped: bool) -> None:
+        if not dropped:
+            login_failed(ctx, account.name)
+            _say(ctx, f"Invalid password for {account.name}.")
+            return
+        ctx.server.accounts.remove(account.folded)
+        for other in list(ctx.network.users.values()):
+            if other.account is not None and fold(other.account) == account.folded:
+                if other is user:
+                    log_out(ctx, other)
+                else:
+                    other.account = None
+        _say(ctx, f"Account {account.name} has been dropped.")
+
+    ctx.later(drop(), then)
+
+
+def _help(ctx: Context, args: list[str]) -> None:
+    if args and args[0].upper() in HELP:
+        _say(ctx, *HELP[args[0].upper()])
+        return
+    _say(
+        ctx,
+        "NickServ lets you register your nick as an account and log in to it.",
+        *(f"  {lines[0]}" for lines in HELP.values()),
+        "Clients that know SASL log in on their own: give them your password.",
+    )
+
+
+COMMANDS: dict[str, Callable[[Context, list[str]], None]] = {
+    "REGISTER": _register,
+    "IDENTIFY": _identify,
+    "LOGIN": _identify,
+    "SET": _set,
+    "INFO": _info,
+    "DROP": _drop,
+    "HELP": _help,
+}
+
+
+@command("NICKSERV", min_params=1)
+def nickserv_command(ctx: Context, message: Message) -> None:
+    """``NICKSERV <command>`` (also ``NS``): the same as ``/msg NickServ <command>``."""
+    nickserv(ctx, " ".join(message.params))
+
+
+@command("NS", min_params=1)
+def ns_command(ctx: Context, message: Message) -> None:
+    """``NS <command>``: short for ``NICKSERV``."""
+    nickserv(ctx, " ".join(message.params))

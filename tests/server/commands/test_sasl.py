@@ -1,0 +1,226 @@
+"""SASL: PLAIN and SCRAM-SHA-256 logins before and after registration (sasl-3.1, sasl-3.2).
+
+SCRAM is driven by scramp's client, an implementation nobody here wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from scramp import ScramClient
+
+from chinwag.protocol import numerics as n
+from tests.server.harness import Client, Harness
+
+
+def b64(text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return base64.b64encode(data).decode()
+
+
+def registered_account(h: Harness, name: str = "ana", password: str = "correct horse") -> None:
+    """Register ``name`` from a throw-away connection, then disconnect it."""
+    owner = h.client(name)
+    owner.send(f"REGISTER * :{password}")
+    assert any(line[:2] == ("REGISTER", "SUCCESS") for line in owner.lines())
+    owner.send("QUIT")
+
+
+def sasl_client(h: Harness, nick: str = "ana") -> Client:
+    client = h.connect()
+    client.send("CAP LS 302", "CAP REQ :sasl", f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+    client.take()
+    return client
+
+
+def test_the_capability_lists_both_mechanisms() -> None:
+    h = Harness()
+    client = h.connect()
+    client.send("CAP LS 302")
+    assert "sasl=PLAIN,SCRAM-SHA-256" in " ".join(" ".join(m.params) for m in client.take())
+
+
+def test_plain_logs_in_before_registration_completes() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN")
+    assert client.lines() == [("AUTHENTICATE", "+")]
+    client.send("AUTHENTICATE " + b64("\0ana\0correct horse"))
+    replies = client.lines()
+    assert replies[0][:4] == (n.RPL_LOGGEDIN, "ana", "ana!~ana@127.0.0.1", "ana")
+    assert replies[1][0] == n.RPL_SASLSUCCESS
+    client.send("CAP END")
+    assert n.RPL_WELCOME in [line[0] for line in client.lines()]
+    assert h.user("ana").account == "ana"
+
+
+def test_plain_with_an_authorization_identity_equal_to_the_account_is_accepted() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("ana\0ana\0correct horse"))
+    assert n.RPL_SASLSUCCESS in client.commands()
+
+
+def test_a_wrong_password_fails_and_leaves_the_client_logged_out() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0wrong horse"))
+    assert client.commands() == ["AUTHENTICATE", n.ERR_SASLFAIL]
+    client.send("CAP END")
+    client.take()
+    assert h.user("ana").account is None
+
+
+def test_an_unknown_account_fails_like_a_wrong_password() -> None:
+    h = Harness()
+    client = sasl_client(h, "zed")
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0zed\0whatever123"))
+    assert client.commands() == ["AUTHENTICATE", n.ERR_SASLFAIL]
+
+
+def test_an_unknown_mechanism_lists_the_available_ones() -> None:
+    h = Harness()
+    client = sasl_client(h)
+    client.send("AUTHENTICATE EXTERNAL")
+    assert client.lines() == [
+        (n.RPL_SASLMECHS, "ana", "PLAIN,SCRAM-SHA-256", "are available SASL mechanisms"),
+        (n.ERR_SASLFAIL, "ana", "SASL authentication failed"),
+    ]
+
+
+def test_aborting_says_so_and_a_new_exchange_can_start() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE *")
+    assert client.commands() == ["AUTHENTICATE", n.ERR_SASLABORTED]
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    assert n.RPL_SASLSUCCESS in client.commands()
+
+
+def test_malformed_data_fails_without_harm() -> None:
+    h = Harness()
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE !!!notbase64")
+    assert client.commands() == ["AUTHENTICATE", n.ERR_SASLFAIL]
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("only-one-field"))
+    assert client.commands() == ["AUTHENTICATE", n.ERR_SASLFAIL]
+
+
+def test_data_is_taken_in_400_byte_chunks_and_too_much_is_refused() -> None:
+    h = Harness()
+    registered_account(h, password="p" * 299)
+    client = sasl_client(h)
+    encoded = b64("ana\0ana\0" + "p" * 299)
+    assert len(encoded) > 400
+    client.send("AUTHENTICATE PLAIN")
+    client.take()
+    client.send(f"AUTHENTICATE {encoded[:400]}")
+    assert client.take() == []  # waits for the rest
+    client.send(f"AUTHENTICATE {encoded[400:]}")
+    assert n.RPL_SASLSUCCESS in client.commands()
+
+    other = sasl_client(h, "bo")
+    other.send("AUTHENTICATE PLAIN")
+    other.take()
+    for _ in range(11):
+        other.send("AUTHENTICATE " + "A" * 400)
+    assert other.commands()[-1] == n.ERR_SASLTOOLONG
+
+
+def test_logging_in_twice_is_refused() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    client.take()
+    client.send("AUTHENTICATE PLAIN")
+    assert client.commands() == [n.ERR_SASLALREADY]
+
+
+def test_plain_works_after_registration_too() -> None:
+    h = Harness()
+    registered_account(h)
+    client = h.client("ana", caps=["sasl", "standard-replies"])
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    assert {n.RPL_LOGGEDIN, n.RPL_SASLSUCCESS} <= set(client.commands())
+    assert h.user("ana").account == "ana"
+
+
+def test_cap_end_waits_for_the_password_check() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    # All at once, as a pipelining client sends them: the login still precedes the welcome.
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"), "CAP END")
+    commands = client.commands()
+    assert commands.index(n.RPL_SASLSUCCESS) < commands.index(n.RPL_WELCOME)
+
+
+def scram_login(client: Client, user: str, password: str) -> list[str]:
+    """Run a SCRAM-SHA-256 exchange with scramp's client; the commands of the final reply."""
+    scram = ScramClient(["SCRAM-SHA-256"], user, password)
+    client.send("AUTHENTICATE SCRAM-SHA-256")
+    assert client.lines() == [("AUTHENTICATE", "+")]
+    client.send("AUTHENTICATE " + b64(scram.get_client_first()))
+    first = client.take()
+    if first[-1].command != "AUTHENTICATE":
+        return [message.command for message in first]
+    scram.set_server_first(base64.b64decode(first[0].params[0]).decode())
+    client.send("AUTHENTICATE " + b64(scram.get_client_final()))
+    final = client.take()
+    if final[-1].command != "AUTHENTICATE":
+        return [message.command for message in final]
+    scram.set_server_final(base64.b64decode(final[0].params[0]).decode())  # checks the server
+    client.send("AUTHENTICATE +")
+    return client.commands()
+
+
+def test_scram_sha_256_logs_in_with_scramps_client() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    assert scram_login(client, "ana", "correct horse") == [n.RPL_LOGGEDIN, n.RPL_SASLSUCCESS]
+    client.send("CAP END")
+    client.take()
+    assert h.user("ana").account == "ana"
+
+
+def test_scram_with_a_wrong_password_fails() -> None:
+    h = Harness()
+    registered_account(h)
+    client = sasl_client(h)
+    assert scram_login(client, "ana", "wrong horse") == [n.ERR_SASLFAIL]
+
+
+def test_scram_for_an_unknown_account_fails_only_at_the_proof() -> None:
+    h = Harness()
+    client = sasl_client(h, "zed")
+    assert scram_login(client, "zed", "anything1") == [n.ERR_SASLFAIL]
+
+
+def test_repeated_failures_are_throttled_per_account_and_per_address() -> None:
+    h = Harness(accounts=None)
+    registered_account(h)
+    limit = h.core.config.accounts.login_failures
+    client = sasl_client(h)
+    for _ in range(limit):
+        client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0wrong horse"))
+        assert client.commands()[-1] == n.ERR_SASLFAIL
+    # Even the right password is refused now, without being checked.
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    last = client.lines()[-1]
+    assert last[0] == n.ERR_SASLFAIL and "try again in" in last[2]
+    # ... from another address too, since the account itself is throttled,
+    elsewhere = h.connect("192.0.2.9")
+    elsewhere.send("CAP REQ sasl", "NICK x", "USER x 0 * :x")
+    elsewhere.take()
+    elsewhere.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    assert "try again in" in elsewhere.lines()[-1][2]
+    # ... until the window has passed.
+    h.clock.advance(h.core.config.accounts.login_window + 1)
+    elsewhere.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
+    assert n.RPL_SASLSUCCESS in elsewhere.commands()
