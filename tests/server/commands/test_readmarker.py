@@ -223,3 +223,18 @@ def test_a_timestamp_must_be_a_server_time_timestamp() -> None:
             given,
         )
     assert marker(ana, "MARKREAD #room") == ("#room", "*")
+
+
+def test_a_marker_moved_on_one_device_reaches_the_same_account_on_another() -> None:
+    h = Harness()
+    phone = h.client("ana", caps=["draft/read-marker"])
+    phone.send("REGISTER * :correct-horse-battery")
+    phone.take()
+    laptop = h.client("ana_laptop", caps=["draft/read-marker"])
+    laptop.send("NS IDENTIFY ana correct-horse-battery")
+    laptop.take()
+    phone.send("MARKREAD #room timestamp=2020-01-02T03:04:05.678Z")
+    phone.take()
+    assert laptop.lines() == [("MARKREAD", "#room", "timestamp=2020-01-02T03:04:05.678Z")]
+    laptop.send("MARKREAD #room")
+    assert laptop.lines() == [("MARKREAD", "#room", "timestamp=2020-01-02T03:04:05.678Z")]

@@ -135,5 +135,18 @@ def _moved(ctx: Context, target: MarkerTarget, when: float) -> None:
         user.read_markers[target.key] = when
     marker = marker_message(ctx, user, target)
     ctx.reply.add(marker)
-    if moved:
-        deliver([s for s in user.sessions if s is not ctx.session and s.has(READ_MARKER)], marker)
+    if not moved:
+        return
+    devices = [user]
+    if user.account is not None:
+        # The same account logged in on other devices (other nicks) reads along.
+        account = fold(user.account)
+        devices += [
+            other
+            for other in ctx.network.users.values()
+            if other is not user and other.account is not None and fold(other.account) == account
+        ]
+    for device in devices:
+        device.read_markers[target.key] = max(device.read_markers.get(target.key, when), when)
+        sessions = [s for s in device.sessions if s is not ctx.session and s.has(READ_MARKER)]
+        deliver(sessions, marker)
