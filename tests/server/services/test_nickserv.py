@@ -125,3 +125,15 @@ def test_messages_to_nickserv_are_never_echoed_or_stored() -> None:
 
     h.core.effects.run(everything(), lambda _r, _e: None)
     assert found == []
+
+
+def test_a_password_with_a_space_is_refused_rather_than_cut_short() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("PRIVMSG NickServ :REGISTER my secret")
+    assert says(ana) == [
+        "Syntax: REGISTER <password> [<email>] (the password cannot contain spaces)"
+    ]
+    assert "ana" not in h.core.accounts
+    ana.send(f"PRIVMSG NickServ :REGISTER {PASSWORD} ana@example.org")
+    assert says(ana) == ["Account ana registered. You are now logged in."]

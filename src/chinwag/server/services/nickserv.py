@@ -17,6 +17,7 @@ Logins share the throttling, hashing and everything a login brings back with SAS
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from chinwag.protocol.casemap import fold
@@ -84,8 +85,9 @@ def nickserv(ctx: Context, text: str) -> None:
 
 
 def _register(ctx: Context, args: list[str]) -> None:
-    if not args:
-        _say(ctx, "Syntax: " + HELP["REGISTER"][0])
+    if not args or len(args) > 2 or (len(args) == 2 and "@" not in args[1]):
+        # "REGISTER my secret" must not quietly register the password "my".
+        _say(ctx, "Syntax: " + HELP["REGISTER"][0] + " (the password cannot contain spaces)")
         return
     nick = ctx.user.nick
     problem = registration_problem(ctx, nick)
@@ -159,17 +161,15 @@ def _set(ctx: Context, args: list[str]) -> None:
 
     def then(ctx: Context, changed: Account) -> None:
         current = ctx.server.accounts.get(changed.name)
-        if current is not None:
+        if current is not None:  # keep what changed meanwhile (metadata)
             ctx.server.accounts.put(
-                Account(
-                    current.name,
-                    changed.password_hash,
-                    changed.scram_salt,
-                    changed.scram_iterations,
-                    changed.scram_stored_key,
-                    changed.scram_server_key,
-                    current.created,
-                    current.metadata,
+                replace(
+                    current,
+                    password_hash=changed.password_hash,
+                    scram_salt=changed.scram_salt,
+                    scram_iterations=changed.scram_iterations,
+                    scram_stored_key=changed.scram_stored_key,
+                    scram_server_key=changed.scram_server_key,
                 )
             )
         _say(ctx, "Your password has been changed.")
