@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chinwag.cli import main
+from chinwag.client.options import ChatOptions
 from chinwag.config import example_config_text
 
 
@@ -70,3 +71,88 @@ def test_chat_options_are_checked_before_anything_starts(
     err = capsys.readouterr().err
     assert err.startswith("chinwag chat: ") and problem in err
     assert "Traceback" not in err
+
+
+# -- chinwag chat: where the account password comes from -----------------------------------
+
+
+@pytest.fixture
+def chat_options(monkeypatch: pytest.MonkeyPatch) -> list[ChatOptions]:
+    """The options ``chinwag chat --plain`` would run with (plain mode itself is not run)."""
+    seen: list[ChatOptions] = []
+
+    def run_plain(options: ChatOptions) -> int:
+        seen.append(options)
+        return 0
+
+    monkeypatch.setattr("chinwag.tui.plain.run_plain", run_plain)
+    monkeypatch.delenv("CHINWAG_PASSWORD", raising=False)
+    return seen
+
+
+CHAT = ["chat", "localhost", "--nick", "ana", "--plain"]
+
+
+def test_the_password_file_gives_its_first_line(
+    tmp_path: Path, chat_options: list[ChatOptions]
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("correct horse battery\nnot this\n")
+    assert main([*CHAT, "--password-file", str(secret)]) == 0
+    [options] = chat_options
+    assert options.password == "correct horse battery"
+    assert "correct horse" not in repr(options)
+
+
+def test_the_environment_gives_the_password_when_no_option_does(
+    monkeypatch: pytest.MonkeyPatch, chat_options: list[ChatOptions]
+) -> None:
+    assert main(CHAT) == 0
+    monkeypatch.setenv("CHINWAG_PASSWORD", "from the environment")
+    assert main(CHAT) == 0
+    assert [options.password for options in chat_options] == [None, "from the environment"]
+
+
+def test_ask_password_prompts_without_echo_before_connecting(
+    monkeypatch: pytest.MonkeyPatch, chat_options: list[ChatOptions]
+) -> None:
+    prompts: list[str] = []
+
+    def getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return "typed unseen"
+
+    monkeypatch.setattr("chinwag.cli.getpass.getpass", getpass)
+    monkeypatch.setenv("CHINWAG_PASSWORD", "not this one")
+    assert main([*CHAT, "--ask-password"]) == 0
+    assert prompts == ["Password for ana: "]
+    assert chat_options[0].password == "typed unseen"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(None, "cannot read the password file"), ("\nlater\n", "starts with an empty line")],
+)
+def test_a_password_file_that_gives_no_password_is_a_readable_error(
+    tmp_path: Path,
+    content: str | None,
+    problem: str,
+    chat_options: list[ChatOptions],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = tmp_path / "password"
+    if content is not None:
+        secret.write_text(content)
+    assert main([*CHAT, "--password-file", str(secret)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chinwag chat: ") and problem in err
+    assert "Traceback" not in err and chat_options == []
+
+
+def test_a_password_file_and_ask_password_do_not_go_together(
+    tmp_path: Path, chat_options: list[ChatOptions], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([*CHAT, "--password-file", str(tmp_path / "p"), "--ask-password"])
+    assert caught.value.code == 2
+    assert "not allowed with" in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """The ``chinwag`` command: argument parsing only; the work happens in the package.
 
 ``chinwag serve`` starts a server (history in the SQLite file of ``[storage]``);
-``chinwag chat`` the terminal client (or its plain line mode); ``chinwag hash-password`` makes
+``chinwag chat`` the terminal client (or its plain line mode), logging in to the nick's account
+with a password from ``--password-file``, ``--ask-password`` or ``CHINWAG_PASSWORD`` (read
+here and only here); ``chinwag hash-password`` makes
 an argon2 hash for an operator block;
 ``chinwag example-config`` prints the commented example configuration.
 """
@@ -16,7 +18,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="line mode for dumb terminals, pipes and scripts: reads stdin until EOF",
     )
+    secret = chat.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="PATH",
+        help="log in to your nick's account with the password on the first line of PATH "
+        "(default: the CHINWAG_PASSWORD environment variable, if set)",
+    )
+    secret.add_argument(
+        "--ask-password",
+        action="store_true",
+        help="ask for your account's password (without echo) before connecting",
+    )
     chat.add_argument(
         "--theme",
         choices=["auto", "dark", "light"],
@@ -126,10 +141,14 @@ def _chat(args: argparse.Namespace) -> int:
             nick=nick,
             color=check_color(args.color),
             room=check_room(args.room),
+            password=_chat_password(args, os.environ),
         )
     except OptionError as error:
         print(f"chinwag chat: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C at the password prompt
+        print(file=sys.stderr)
+        return 130
     if args.plain:
         from chinwag.tui.plain import run_plain
 
@@ -139,6 +158,33 @@ def _chat(args: argparse.Namespace) -> int:
     from chinwag.tui.app import run_app
 
     return run_app(options, ask=not (args.server and args.nick), theme=args.theme)
+
+
+def _chat_password(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The account password for ``chinwag chat``: from ``--password-file`` (its first
+    line), typed at ``--ask-password``'s prompt, or ``CHINWAG_PASSWORD``; None without any.
+    Raises :class:`~chinwag.client.options.OptionError` with a readable message."""
+    from chinwag.client.options import OptionError, check_password
+
+    if args.password_file is not None:
+        path: Path = args.password_file
+        try:
+            with path.open(encoding="utf-8") as file:
+                first = file.readline()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise OptionError(
+                "password", f"cannot read the password file {path}: {reason}"
+            ) from None
+        password = first.removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise OptionError("password", f"the password file {path} starts with an empty line")
+        return check_password(password)
+    if args.ask_password:
+        who = f" for {args.nick}" if args.nick else ""
+        return check_password(getpass.getpass(f"Password{who}: "))
+    from_environment = environ.get("CHINWAG_PASSWORD")
+    return check_password(from_environment) if from_environment else None
 
 
 def _default_nick() -> str:

@@ -18,6 +18,7 @@ from chinwag.client import events as ev
 from chinwag.client.chat import (
     BANNER_DOWN,
     BANNER_NOW,
+    MISSED,
     SERVER_KEY,
     Changes,
     ChatModel,
@@ -27,6 +28,7 @@ from chinwag.client.chat import (
     LineKind,
     Link,
     MemberView,
+    PasswordRequest,
 )
 from chinwag.client.colors import PALETTE, nick_color
 from chinwag.client.commands import HELP, HELP_FOOTER
@@ -812,15 +814,6 @@ def test_a_nick_in_use_is_reported() -> None:
     assert chat.model.nick == "ana"
 
 
-@pytest.mark.parametrize("text", ["/register", "/login"])
-def test_account_commands_say_they_are_not_available_yet(text: str) -> None:
-    chat = in_lobby()
-    chat.type(text)
-    assert chat.sent() == []
-    line = chat.last("#lobby")
-    assert line.kind is LineKind.ERROR and line.text.startswith(text)
-
-
 def test_an_unknown_command_is_an_error_line_and_sends_nothing() -> None:
     chat = in_lobby()
     chat.type("/frobnicate now")
@@ -1220,3 +1213,330 @@ def test_each_conversation_keeps_only_the_latest_lines() -> None:
     assert chat.texts("#lobby") == ["line 7", "line 8", "line 9"]
     chat.feed(*(f"{BO} PRIVMSG ana :dm {number}" for number in range(5)))
     assert chat.texts("bo") == ["dm 2", "dm 3", "dm 4"]
+
+
+# -- accounts: /register, /login, protected nicks --------------------------------------------
+
+ACCOUNT_CAPS = CAPS + " sasl=PLAIN draft/account-registration standard-replies"
+PASSWORD = "correct horse"
+
+
+def no_line_holds(chat: Chat, secret: str) -> bool:
+    """No line of any conversation shows ``secret``."""
+    return all(
+        secret not in line.text for c in chat.model.conversations.values() for line in c.lines
+    )
+
+
+def logged_in(chat: Chat, account: str = "ana") -> Changes:
+    return chat.feed(
+        f":irc.test 900 {chat.proto.nick} {chat.proto.nick}!~ana@h {account} :You are now "
+        f"logged in as {account}",
+        f":irc.test 903 {chat.proto.nick} :SASL authentication successful",
+    )
+
+
+def test_register_asks_for_a_new_password_twice_then_registers_the_nick() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    changes = chat.type("/register")
+    request = changes.password
+    assert request == PasswordRequest("register", "ana")
+    assert request.confirm and request.typed
+    assert chat.sent() == []  # nothing goes out before the password is typed
+    changes = chat.model.provide_password(request, PASSWORD)
+    assert chat.sent() == [f"REGISTER * :{PASSWORD}"]
+    assert chat.last("#lobby").text == "Registering the account ana …"
+    chat.feed(":irc.test REGISTER SUCCESS ana :Account ana registered; you are logged in")
+    assert chat.last("#lobby").text == "Account ana registered; you are logged in"
+    logged_in(chat)
+    assert chat.last("#lobby").text == "You are logged in as ana"
+    assert chat.model.account == "ana"
+    assert no_line_holds(chat, PASSWORD)
+
+
+def test_a_refused_registration_shows_the_servers_reason() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    chat.model.provide_password(chat.type("/register").password, "short")  # type: ignore[arg-type]
+    chat.sent()
+    chat.feed(":irc.test FAIL REGISTER WEAK_PASSWORD ana :Use at least 8 characters")
+    line = chat.last("#lobby")
+    assert (line.kind, line.text) == (
+        LineKind.ERROR,
+        "Could not register: Use at least 8 characters",
+    )
+
+
+def test_login_asks_for_the_password_and_logs_in_with_sasl() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    request = chat.type("/login").password
+    assert request == PasswordRequest("login", "ana")
+    assert request is not None and not request.confirm
+    chat.model.provide_password(request, PASSWORD)
+    assert chat.sent() == ["AUTHENTICATE PLAIN"]
+    chat.feed("AUTHENTICATE +")
+    [response] = chat.sent()
+    assert PASSWORD not in response  # base64, and never on screen
+    logged_in(chat)
+    assert chat.last("#lobby").text == "You are logged in as ana"
+    assert no_line_holds(chat, PASSWORD)
+
+
+def test_login_may_name_another_account() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    assert chat.type("/login anabanana").password == PasswordRequest("login", "anabanana")
+
+
+def test_account_commands_need_a_connection_and_no_account_yet() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    logged_in(chat)
+    for command in ("/login", "/register"):
+        assert chat.type(command).password is None
+        assert chat.last("#lobby").text == "You are already logged in as ana"
+    offline = in_lobby(caps=ACCOUNT_CAPS)
+    offline.deliver(offline.proto.connection_lost("Connection reset by peer"))
+    assert offline.type("/login").password is None
+    assert offline.last("#lobby").text == "Not connected to the server: not sent"
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [("", "Type the password"), ("two\nlines", "line breaks"), ("x" * 301, "300 bytes")],
+)
+def test_a_password_that_cannot_be_sent_is_refused_here(password: str, problem: str) -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    chat.model.provide_password(PasswordRequest("login", "ana"), password)
+    assert chat.sent() == []
+    line = chat.last("#lobby")
+    assert line.kind is LineKind.ERROR and problem in line.text
+
+
+def test_a_protected_nick_says_how_to_log_in_and_asks_for_the_password() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    changes = chat.feed(
+        ":irc.test NOTE NICK NICK_PROTECTED ana 30 :This nick belongs to a registered account; "
+        "log in within 30 seconds or you will be renamed"
+    )
+    line = chat.last("#lobby")
+    assert line.kind is LineKind.ERROR
+    assert "type /login within 30 seconds" in line.text
+    request = changes.password
+    assert request is not None and request.purpose == "login" and request.account == "ana"
+    assert not request.typed  # the server asked: plain mode only tells the person
+    chat.model.cancel_password(request)
+    assert chat.last("#lobby").text.startswith("Not logged in: /login")
+
+
+def test_a_failed_login_while_the_nick_is_protected_asks_again_with_the_reason() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    request = chat.feed(":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in").password
+    assert request is not None
+    chat.model.provide_password(request, "wrong password")
+    chat.feed("AUTHENTICATE +")
+    chat.sent()
+    changes = chat.feed(":irc.test 904 ana :SASL authentication failed")
+    assert chat.last("#lobby").text == "Login as ana failed: SASL authentication failed"
+    assert changes.password is not None
+    assert changes.password.reason == "SASL authentication failed"
+
+
+def test_a_login_failed_while_connecting_is_the_reason_given_when_asked_again() -> None:
+    chat = Chat(caps=ACCOUNT_CAPS)
+    chat.proto.account_password = "wrong"
+    chat.proto.sasl_mechanisms = ("PLAIN",)
+    chat.proto.register()
+    chat.feed(f":irc.test CAP * LS :{ACCOUNT_CAPS}")
+    for line in chat.sent():
+        if line.startswith("CAP REQ"):
+            chat.feed(f":irc.test CAP * ACK :{line.split(' ', 2)[2].lstrip(':')}")
+    chat.feed("AUTHENTICATE +")
+    chat.feed(":irc.test 904 ana :SASL authentication failed")
+    assert chat.last("*").text == "Login as ana failed: SASL authentication failed"
+    chat.feed(":irc.test 001 ana :Welcome", ":irc.test 422 ana :No MOTD")
+    changes = chat.feed(":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in")
+    assert changes.password is not None
+    assert changes.password.reason == "SASL authentication failed"
+
+
+def test_renamed_to_a_guest_then_logging_in_takes_the_nick_back() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    chat.feed(":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in")
+    chat.feed(
+        ":NickServ!NickServ@services NOTICE ana :You did not log in to ana, so you have been "
+        "renamed",
+        ":ana!~ana@h NICK Guest12345",
+    )
+    assert chat.model.nick == "Guest12345"
+    assert "/login to log in and take it back" in chat.last("#lobby").text
+    request = chat.type("/login").password
+    assert request == PasswordRequest("login", "ana")  # the account is the nick we lost
+    chat.model.provide_password(request, PASSWORD)
+    chat.feed("AUTHENTICATE +")
+    chat.sent()
+    logged_in(chat)
+    assert chat.sent() == ["NICK ana"]
+    chat.feed(":Guest12345!~ana@h NICK ana")
+    assert chat.model.nick == "ana"
+
+
+def test_nickserv_notices_and_our_identify_are_shown_without_the_password() -> None:
+    chat = in_lobby(caps=CAPS)  # no SASL: /login goes to NickServ
+    chat.model.provide_password(PasswordRequest("login", "ana"), PASSWORD)
+    assert chat.sent() == [f"PRIVMSG NickServ :IDENTIFY ana {PASSWORD}"]
+    chat.feed(f"{ANA} PRIVMSG NickServ :IDENTIFY ana {PASSWORD}")  # echo-message
+    chat.feed(":NickServ!NickServ@services NOTICE ana :You are now identified for ana")
+    assert no_line_holds(chat, PASSWORD)
+
+
+# -- direct messages while away ------------------------------------------------------------------
+
+HISTORY_CAPS = CAPS + " draft/chathistory draft/read-marker"
+
+
+def test_missed_direct_messages_come_after_a_divider_marked_and_unread() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    changes = chat.feed(
+        ":irc.test NOTICE ana :You have 2 messages that arrived while you were away",
+        ":irc.test BATCH +r chathistory bo",
+        "@batch=r;time=2024-04-30T21:00:00.000Z;msgid=d1 :bo!~bo@h PRIVMSG ana :are you there?",
+        "@batch=r;time=2024-04-30T21:05:00.000Z;msgid=d2 :bo!~bo@h PRIVMSG ana :ana, call me",
+        ":irc.test BATCH -r",
+    )
+    bo = chat.conv("bo")
+    assert [(line.kind, line.text) for line in bo.lines] == [
+        (LineKind.DIVIDER, MISSED),
+        (LineKind.MESSAGE, "are you there?"),
+        (LineKind.MESSAGE, "ana, call me"),
+    ]
+    assert all(line.missed and line.history for line in list(bo.lines)[1:])
+    assert bo.lines[1].time == datetime(2024, 4, 30, 21, tzinfo=UTC)  # the original time
+    assert bo.unread == 2 and bo.mentioned
+    assert chat.current == fold("#lobby")  # not taken there
+    assert chat.last("#lobby").text == (
+        "2 messages from bo arrived while you were away: @bo to read"
+    )
+    # In the order a line-by-line client prints them: the divider first.
+    printed = [line.text for conversation, line in changes.lines if conversation is bo]
+    assert printed == [MISSED, "are you there?", "ana, call me"]
+
+
+def test_a_message_to_someone_offline_says_it_will_be_delivered_later() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    chat.type("@bo see you tomorrow")
+    chat.feed(
+        ":irc.test NOTE PRIVMSG DELIVERED_LATER bo :bo is offline; your message will be "
+        "delivered when they next log in"
+    )
+    line = chat.last("bo")
+    assert line.kind is LineKind.INFO
+    assert line.text == "bo is offline; your message will be delivered when they next log in"
+
+
+# -- history on join and read markers ---------------------------------------------------------
+
+
+def history_label(chat: Chat) -> str:
+    """The label of the CHATHISTORY request just sent."""
+    [request] = [line for line in chat.sent() if "CHATHISTORY" in line]
+    return request.split(" ", 1)[0].removeprefix("@label=")
+
+
+def games_history(chat: Chat, marker: str) -> Changes:
+    """We join #games (not on screen); its read marker and its history arrive."""
+    chat.feed(f"{ANA} JOIN #games", f":irc.test MARKREAD #games {marker}")
+    label = history_label(chat)
+    return chat.feed(
+        ":irc.test 353 ana = #games :ana dee",
+        ":irc.test 366 ana #games :End",
+        f"@label={label} :irc.test BATCH +h chathistory #games",
+        "@batch=h;time=2024-05-01T11:00:00.000Z;msgid=g1 :cy!~cy@h2 PRIVMSG #games :old",
+        "@batch=h;time=2024-05-01T11:45:00.000Z;msgid=g2 :dee!~dee@h4 PRIVMSG #games :new one",
+        "@batch=h;time=2024-05-01T11:50:00.000Z;msgid=g3 :ana!~ana@h PRIVMSG #games :mine",
+        "@batch=h;time=2024-05-01T11:55:00.000Z;msgid=g4 :dee!~dee@h4 PRIVMSG #games :ana?",
+        ":irc.test BATCH -h",
+    )
+
+
+@pytest.mark.usefixtures("kolkata")
+def test_history_on_join_has_a_new_since_divider_at_the_read_marker() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    games_history(chat, "timestamp=2024-05-01T11:30:00.000Z")
+    texts = [line.text for line in chat.lines("#games") if line.kind is not LineKind.JOIN]
+    # 11:30 UTC is 17:00 in Kolkata: times are local.
+    assert texts == ["old", "— new since 17:00 —", "new one", "mine", "ana?"]
+    games = chat.conv("#games")
+    assert games.unread == 2 and games.mentioned  # newer than the marker, not ours
+
+
+def test_history_of_a_room_never_read_has_no_divider_and_nothing_unread() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    games_history(chat, "*")
+    assert all(line.kind is not LineKind.DIVIDER for line in chat.lines("#games"))
+    assert chat.conv("#games").unread == 0
+
+
+def test_reading_on_another_device_clears_the_unread_count() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    games_history(chat, "timestamp=2024-05-01T11:30:00.000Z")
+    changes = chat.feed(":irc.test MARKREAD #games timestamp=2024-05-01T11:45:00.000Z")
+    assert changes.conversations
+    assert chat.conv("#games").unread == 1  # "ana?" is still unread
+    chat.feed(":irc.test MARKREAD #games timestamp=2024-05-01T11:55:00.000Z")
+    assert chat.conv("#games").unread == 0 and not chat.conv("#games").mentioned
+
+
+def test_the_conversation_on_screen_is_marked_read_at_most_once_a_second() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    chat.feed(f"@time=2024-05-01T12:01:00.000Z;msgid=x1 {BO} PRIVMSG #lobby :one")
+    assert chat.sent() == ["MARKREAD #lobby timestamp=2024-05-01T12:01:00.000Z"]
+    chat.feed(f"@time=2024-05-01T12:01:00.500Z;msgid=x2 {BO} PRIVMSG #lobby :two")
+    assert chat.sent() == []  # less than a second later: held back
+    chat.monotonic += 0.5
+    chat.model.tick()
+    assert chat.sent() == []
+    chat.monotonic += 0.5
+    chat.model.tick()
+    assert chat.sent() == ["MARKREAD #lobby timestamp=2024-05-01T12:01:00.500Z"]
+    chat.model.tick()
+    assert chat.sent() == []  # nothing newer
+
+
+def test_our_own_lines_and_other_conversations_do_not_mark_the_screen_read() -> None:
+    chat = in_lobby_and_games()
+    chat.proto.caps_enabled.add("draft/read-marker")
+    chat.feed(f"@time=2024-05-01T12:01:00.000Z;msgid=y1 {ANA} PRIVMSG #lobby :me")
+    chat.feed("@time=2024-05-01T12:02:00.000Z;msgid=y2 :dee!~dee@h4 PRIVMSG #games :hey")
+    assert chat.sent() == []
+    chat.model.select(fold("#games"))  # looking at it reads it
+    assert chat.sent() == ["MARKREAD #games timestamp=2024-05-01T12:02:00.000Z"]
+
+
+def test_without_read_markers_nothing_is_marked() -> None:
+    chat = in_lobby()
+    chat.feed(f"@time=2024-05-01T12:01:00.000Z;msgid=z1 {BO} PRIVMSG #lobby :one")
+    assert chat.sent() == []
+
+
+def test_after_a_reconnection_the_gap_is_filled_in_order_without_duplicates() -> None:
+    chat = in_lobby(caps=HISTORY_CAPS)
+    chat.feed(
+        f"@time=2024-05-01T11:00:00.000Z;msgid=m1 {BO} PRIVMSG #lobby :first",
+        f"@time=2024-05-01T11:05:00.000Z;msgid=m2 {BO} PRIVMSG #lobby :second",
+    )
+    chat.sent()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.connect()
+    chat.sent()
+    chat.feed(f"{ANA} JOIN #lobby")
+    [request] = [line for line in chat.sent() if "CHATHISTORY" in line]
+    assert request.endswith("CHATHISTORY AFTER #lobby timestamp=2024-05-01T11:05:00.000Z 100")
+    label = request.split(" ", 1)[0].removeprefix("@label=")
+    chat.feed(
+        ":irc.test 353 ana = #lobby :ana bo",
+        ":irc.test 366 ana #lobby :End",
+        f"@label={label} :irc.test BATCH +h chathistory #lobby",
+        "@batch=h;time=2024-05-01T11:05:00.000Z;msgid=m2 :bo!~bo@h1 PRIVMSG #lobby :second",
+        "@batch=h;time=2024-05-01T11:10:00.000Z;msgid=m3 :bo!~bo@h1 PRIVMSG #lobby :third",
+        ":irc.test BATCH -h",
+    )
+    talk = [line.text for line in chat.lines("#lobby") if line.kind is LineKind.MESSAGE]
+    assert talk == ["first", "second", "third"]

@@ -26,6 +26,7 @@ from chinwag.client.commands import (
     Unknown,
     Usage,
     Whois,
+    is_secret,
     parse_input,
 )
 
@@ -230,6 +231,42 @@ def test_away_with_a_message_is_away_and_without_one_is_back() -> None:
 def test_register_and_login_ask_for_an_account_command(word: str) -> None:
     assert parse_input("/" + word) == Account(word)
     assert parse_input("/" + word.upper()) == Account(word)
+
+
+def test_login_may_name_the_account() -> None:
+    assert parse_input("/login anabanana") == Account("login", "anabanana")
+    assert parse_input("/login  anabanana  ") == Account("login", "anabanana")
+
+
+@pytest.mark.parametrize("line", ["/register correct horse", "/register x", "/login ana pw"])
+def test_a_password_typed_on_the_command_line_is_refused_not_used(line: str) -> None:
+    result = parse_input(line)
+    assert isinstance(result, Usage)
+    assert "password is asked" in result.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/login",
+        "/login ana sesame",
+        "/register sesame",
+        "/REGISTER",
+        "/msg NickServ IDENTIFY ana sesame",
+        "/msg nickserv identify sesame",
+        "@NickServ register sesame",
+        "@nickserv SET PASSWORD sesame",
+    ],
+)
+def test_lines_that_may_hold_a_password_are_secret(line: str) -> None:
+    assert is_secret(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["hello", "/join #x", "@bo identify yourself", "/msg NickServ HELP", "login"]
+)
+def test_other_lines_are_not_secret(line: str) -> None:
+    assert not is_secret(line)
 
 
 @pytest.mark.parametrize("line", ["/foo", "/foo bar baz", "/joinx #x"])

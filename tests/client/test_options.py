@@ -13,6 +13,7 @@ from chinwag.client.options import (
     check_color,
     check_host,
     check_nick,
+    check_password,
     check_port,
     check_room,
     parse_address,
@@ -249,3 +250,27 @@ def test_a_parsed_address_round_trips_through_chat_options() -> None:
     for text in ["localhost:6667", "[::1]:7000", "10.0.0.2:6697"]:
         host, port = parse_address(text)
         assert ChatOptions(host=host, port=port).address == text
+
+
+# -- the account password ------------------------------------------------------------------
+
+
+def test_a_password_is_taken_as_typed_if_it_can_be_sent() -> None:
+    assert check_password(" correct horse ") == " correct horse "  # spaces are its own
+    assert check_password("ü" * 150) == "ü" * 150  # 300 bytes
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [("", "Type the password"), ("a\nb", "line breaks"), ("a\0b", "line breaks"),
+     ("ü" * 151, "at most 300 bytes")],
+)  # fmt: skip
+def test_a_password_that_cannot_be_sent_is_refused(password: str, problem: str) -> None:
+    with pytest.raises(OptionError, match=problem) as caught:
+        check_password(password)
+    assert caught.value.field == "password"
+
+
+def test_the_password_never_shows_in_the_options_repr() -> None:
+    options = ChatOptions(nick="ana", password="correct horse")
+    assert "correct horse" not in repr(options)

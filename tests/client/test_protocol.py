@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scramp import ScramMechanism
 
 from chinwag.client import events as ev
 from chinwag.client.protocol import (
@@ -724,7 +726,8 @@ def test_history_on_join_asks_for_the_latest_lines_within_the_servers_limit() ->
     proto = registered(caps=ALL_CAPS + " draft/chathistory")
     feed(proto, ":irc.test 005 ana CHATHISTORY=20 :are supported by this server")
     feed(proto, ":ana!~ana@host JOIN #lobby")
-    assert sent(proto) == ["CHATHISTORY LATEST #lobby * 20"]
+    # Labelled, so that the answer is told apart from history the server sends unasked.
+    assert sent(proto) == ["@label=cw1 CHATHISTORY LATEST #lobby * 20"]
 
 
 def test_history_on_join_is_not_asked_for_without_the_capability_or_when_turned_off() -> None:
@@ -739,7 +742,7 @@ def test_history_on_join_is_not_asked_for_without_the_capability_or_when_turned_
 def test_history_replies_arrive_as_a_batch_of_messages_marked_history() -> None:
     proto = registered(caps=ALL_CAPS + " draft/chathistory")
     feed(proto, ":ana!~ana@host JOIN #lobby")
-    assert sent(proto) == ["CHATHISTORY LATEST #lobby * 50"]
+    assert sent(proto) == ["@label=cw1 CHATHISTORY LATEST #lobby * 50"]
     events = feed(
         proto,
         ":irc.test BATCH +h1 chathistory #lobby",
@@ -755,3 +758,432 @@ def test_history_replies_arrive_as_a_batch_of_messages_marked_history() -> None:
     assert message.time == datetime(2024, 4, 30, 9, 0, tzinfo=UTC)
     assert proto.channel("#lobby") is not None
     assert proto.channel("#lobby").member("bo") is None  # type: ignore[union-attr]
+
+
+def test_history_of_a_room_is_told_from_our_request_by_its_label() -> None:
+    proto = registered(caps=ALL_CAPS + " draft/chathistory")
+    feed(proto, ":ana!~ana@host JOIN #lobby")
+    [request] = sent(proto)
+    label = request.split(" ", 1)[0].removeprefix("@label=")
+    [outer] = feed(
+        proto,
+        f"@label={label} :irc.test BATCH +o labeled-response",
+        "@batch=o :irc.test BATCH +h chathistory #lobby",
+        "@batch=h;time=2024-04-30T09:00:00.000Z;msgid=m1 :bo!~bo@h PRIVMSG #lobby :hi",
+        "@batch=o :irc.test BATCH -h",
+        ":irc.test BATCH -o",
+    )
+    assert isinstance(outer, ev.Batch)
+    [inner] = outer.events
+    assert isinstance(inner, ev.Batch) and not inner.missed
+    [message] = inner.events
+    assert isinstance(message, ev.Message) and message.history and not message.missed
+
+
+# -- accounts: SASL while connecting (https://ircv3.net/specs/extensions/sasl-3.1) -----------
+
+SASL_CAPS = ALL_CAPS.replace("sasl", "sasl=PLAIN,SCRAM-SHA-256")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def negotiate(proto: ClientProtocol, caps: str = SASL_CAPS) -> list[str]:
+    """CAP LS and ACK of everything requested; returns what the client sent after the ACK."""
+    proto.register()
+    sent(proto)
+    feed(proto, f":irc.test CAP * LS :{caps}")
+    requests = [line for line in sent(proto) if line.startswith("CAP REQ")]
+    assert any("sasl" in line.split() or ":sasl" in line.split() for line in requests)
+    for line in requests:
+        feed(proto, f":irc.test CAP * ACK :{line.split(' ', 2)[2].lstrip(':')}")
+    return sent(proto)
+
+
+def test_sasl_plain_logs_in_before_registration_ends() -> None:
+    proto = new(account_password="correct horse", sasl_mechanisms=("PLAIN",))
+    assert negotiate(proto) == ["AUTHENTICATE PLAIN"]  # CAP END waits for the login
+    feed(proto, "AUTHENTICATE +")
+    assert sent(proto) == ["AUTHENTICATE " + b64(b"\0ana\0correct horse")]
+    events = feed(
+        proto,
+        ":irc.test 900 ana ana!~ana@127.0.0.1 ana :You are now logged in as ana",
+        ":irc.test 903 ana :SASL authentication successful",
+    )
+    assert events[0] == ev.LoggedIn("ana", time=NOW)
+    assert isinstance(events[1], ev.CapabilitiesChanged)
+    assert sent(proto) == ["CAP END"]
+    assert proto.account == "ana"
+    events = feed(proto, ":irc.test 001 ana :Welcome", ":irc.test 422 ana :No MOTD")
+    assert isinstance(events[-1], ev.Registered)
+
+
+def test_sasl_scram_sha_256_is_preferred_and_proves_the_password_to_scramp() -> None:
+    mechanism = ScramMechanism("SCRAM-SHA-256")
+    auth_info = mechanism.make_auth_info("correct horse", iteration_count=4096)
+    server = mechanism.make_server(lambda username: auth_info)
+    proto = new(account_password="correct horse")
+    assert negotiate(proto) == ["AUTHENTICATE SCRAM-SHA-256"]
+
+    feed(proto, "AUTHENTICATE +")
+    [first] = sent(proto)
+    server.set_client_first(base64.b64decode(first.split(" ")[1]).decode())
+    feed(proto, f"AUTHENTICATE {b64(server.get_server_first().encode())}")
+    [final] = sent(proto)
+    server.set_client_final(base64.b64decode(final.split(" ")[1]).decode())  # checks the proof
+    assert "correct horse" not in first + final
+    feed(proto, f"AUTHENTICATE {b64(server.get_server_final().encode())}")
+    assert sent(proto) == ["AUTHENTICATE +"]  # the server proved it knows the password
+    feed(proto, ":irc.test 900 ana ana!~ana@h ana :You are now logged in as ana")
+    feed(proto, ":irc.test 903 ana :SASL authentication successful")
+    assert sent(proto) == ["CAP END"]
+
+
+def test_a_scram_server_that_cannot_prove_the_password_is_refused() -> None:
+    mechanism = ScramMechanism("SCRAM-SHA-256")
+    impostor_info = mechanism.make_auth_info("not the password", iteration_count=4096)
+    impostor = mechanism.make_server(lambda username: impostor_info)
+    proto = new(account_password="correct horse")
+    negotiate(proto)
+    feed(proto, "AUTHENTICATE +")
+    impostor.set_client_first(base64.b64decode(sent(proto)[0].split(" ")[1]).decode())
+    feed(proto, f"AUTHENTICATE {b64(impostor.get_server_first().encode())}")
+    sent(proto)
+    forged = b64(b"v=" + b64(b"x" * 32).encode())
+    feed(proto, f"AUTHENTICATE {forged}")
+    assert sent(proto) == ["AUTHENTICATE *"]
+    [failed, changed] = feed(proto, ":irc.test 906 ana :SASL authentication aborted")
+    assert isinstance(failed, ev.LoginFailed)
+    assert "SCRAM" in failed.reason and not failed.registered
+    assert isinstance(changed, ev.CapabilitiesChanged)
+    assert sent(proto) == ["CAP END"]  # registration goes on without an account
+
+
+def test_a_wrong_password_while_connecting_is_reported_and_forgotten() -> None:
+    proto = new(account_password="wrong", sasl_mechanisms=("PLAIN",))
+    negotiate(proto)
+    feed(proto, "AUTHENTICATE +")
+    sent(proto)
+    [failed, _] = feed(proto, ":irc.test 904 ana :SASL authentication failed")
+    assert failed == ev.LoginFailed(
+        "ana", "SASL authentication failed", "904", registered=False, time=NOW
+    )
+    assert sent(proto) == ["CAP END"]
+    assert proto.account_password is None  # not tried again on every reconnection
+    assert proto.account is None
+
+
+def test_a_refused_mechanism_falls_back_to_the_next_one_the_server_has() -> None:
+    proto = new(account_password="pw")
+    assert negotiate(proto, ALL_CAPS) == ["AUTHENTICATE SCRAM-SHA-256"]  # sasl without a list
+    feed(
+        proto,
+        ":irc.test 908 ana PLAIN :are available SASL mechanisms",
+        ":irc.test 904 ana :SASL authentication failed",
+    )
+    assert sent(proto) == ["AUTHENTICATE PLAIN"]
+    feed(proto, "AUTHENTICATE +")
+    assert sent(proto) == ["AUTHENTICATE " + b64(b"\0ana\0pw")]
+
+
+def test_rate_limited_logins_carry_the_servers_words() -> None:
+    proto = new(account_password="pw", sasl_mechanisms=("PLAIN",))
+    negotiate(proto)
+    text = "Too many failed login attempts; try again in 42 seconds"
+    [failed, _] = feed(proto, f":irc.test 904 ana :{text}")
+    assert isinstance(failed, ev.LoginFailed) and failed.reason == text
+
+
+def test_without_a_password_or_without_sasl_registration_is_as_before() -> None:
+    proto = new()
+    assert negotiate(proto) == ["CAP END"]
+    no_sasl = new(account_password="pw")
+    no_sasl.register()
+    sent(no_sasl)
+    feed(no_sasl, ":irc.test CAP * LS :server-time")
+    feed(no_sasl, ":irc.test CAP * ACK :server-time")
+    assert sent(no_sasl) == ["CAP REQ server-time", "CAP END"]
+    # ... and logs in with NickServ once registered.
+    feed(no_sasl, ":irc.test 001 ana :Welcome", ":irc.test 422 ana :No MOTD")
+    assert sent(no_sasl) == ["PRIVMSG NickServ :IDENTIFY ana pw"]
+
+
+def test_a_server_that_does_not_know_authenticate_still_registers_us() -> None:
+    proto = new(account_password="pw", sasl_mechanisms=("PLAIN",))
+    negotiate(proto)
+    [failed, _] = feed(proto, ":irc.test 421 ana AUTHENTICATE :Unknown command")
+    assert isinstance(failed, ev.LoginFailed)
+    assert sent(proto) == ["CAP END"]
+
+
+# -- accounts: after registration ---------------------------------------------------------
+
+
+def test_login_after_registration_uses_sasl_and_keeps_the_password_for_reconnecting() -> None:
+    proto = registered(caps=SASL_CAPS, sasl_mechanisms=("PLAIN",))
+    proto.login("correct horse")
+    assert sent(proto) == ["AUTHENTICATE PLAIN"]
+    feed(proto, "AUTHENTICATE +")
+    assert sent(proto) == ["AUTHENTICATE " + b64(b"\0ana\0correct horse")]
+    [logged_in] = feed(
+        proto,
+        ":irc.test 900 ana ana!~ana@h ana :You are now logged in as ana",
+        ":irc.test 903 ana :SASL authentication successful",
+    )
+    assert logged_in == ev.LoggedIn("ana", time=NOW)
+    assert sent(proto) == []  # no CAP END after registration
+    assert proto.account_password == "correct horse"
+    proto.connection_lost("Connection lost")
+    assert proto.account is None
+    assert negotiate(proto) == ["AUTHENTICATE PLAIN"]  # logged in again while connecting
+
+
+def test_a_failed_login_after_registration_keeps_nothing() -> None:
+    proto = registered(caps=SASL_CAPS, sasl_mechanisms=("PLAIN",))
+    proto.login("wrong")
+    feed(proto, "AUTHENTICATE +")
+    sent(proto)
+    [failed] = feed(proto, ":irc.test 904 ana :SASL authentication failed")
+    assert isinstance(failed, ev.LoginFailed) and failed.registered
+    assert proto.account_password is None
+    assert sent(proto) == []
+
+
+def test_login_without_sasl_identifies_to_nickserv_and_never_shows_the_password() -> None:
+    proto = registered(caps="server-time echo-message")
+    proto.login("correct horse", "ana")
+    assert sent(proto) == ["PRIVMSG NickServ :IDENTIFY ana correct horse"]
+    [echo] = feed(proto, ":ana!~ana@h PRIVMSG NickServ :IDENTIFY ana correct horse")
+    assert isinstance(echo, ev.Message) and echo.text == "IDENTIFY ********"
+    [logged_in] = feed(proto, ":irc.test 900 ana ana!~ana@h ana :You are now logged in as ana")
+    assert isinstance(logged_in, ev.LoggedIn)
+    assert proto.account_password == "correct horse"
+
+
+def test_typing_identify_to_nickserv_by_hand_is_not_shown_either() -> None:
+    proto = registered(caps="server-time")
+    proto.privmsg("NickServ", "identify ana sesame")
+    [local] = proto.take_events()
+    assert isinstance(local, ev.Message) and "sesame" not in local.text
+
+
+def test_register_claims_the_nick_and_logs_in() -> None:
+    proto = registered(caps=SASL_CAPS)
+    proto.register_account("correct horse")
+    assert sent(proto) == ["REGISTER * :correct horse"]
+    registered_, logged_in = feed(
+        proto,
+        ":irc.test REGISTER SUCCESS ana :Account ana registered; you are logged in",
+        ":irc.test 900 ana ana!~ana@h ana :You are now logged in as ana",
+    )
+    assert registered_ == ev.AccountRegistered(
+        "ana", "Account ana registered; you are logged in", time=NOW
+    )
+    assert logged_in == ev.LoggedIn("ana", time=NOW)
+    assert proto.account == "ana" and proto.account_password == "correct horse"
+
+
+@pytest.mark.parametrize(
+    "code", ["ACCOUNT_EXISTS", "WEAK_PASSWORD", "UNACCEPTABLE_PASSWORD", "ALREADY_REGISTERED"]
+)
+def test_a_refused_registration_says_why(code: str) -> None:
+    proto = registered(caps=SASL_CAPS)
+    proto.register_account("pw")
+    sent(proto)
+    [failed] = feed(proto, f":irc.test FAIL REGISTER {code} ana :Not this time")
+    assert failed == ev.RegistrationFailed(code, "ana", "Not this time", time=NOW)
+    assert proto.account_password is None
+
+
+def test_register_without_the_capability_asks_nickserv() -> None:
+    proto = registered(caps="server-time")
+    proto.register_account("correct horse")
+    assert sent(proto) == ["PRIVMSG NickServ :REGISTER correct horse"]
+
+
+def test_account_intents_need_a_connection() -> None:
+    proto = new()
+    with pytest.raises(NotRegistered):
+        proto.login("pw")
+    with pytest.raises(NotRegistered):
+        proto.register_account("pw")
+
+
+# -- nick protection ---------------------------------------------------------------------------
+
+
+def test_a_protected_nick_is_reported_with_the_seconds_left() -> None:
+    proto = registered(caps=SASL_CAPS)
+    text = "This nick belongs to a registered account; log in within 30 seconds or you will be"
+    [protected] = feed(proto, f":irc.test NOTE NICK NICK_PROTECTED ana 30 :{text}")
+    assert protected == ev.NickProtected("ana", 30, text, time=NOW)
+
+
+def test_renamed_to_a_guest_then_logging_in_takes_the_nick_back() -> None:
+    proto = registered(caps=SASL_CAPS, sasl_mechanisms=("PLAIN",))
+    feed(proto, ":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in or be renamed")
+    [renamed] = feed(proto, ":ana!~ana@h NICK Guest12345")
+    assert isinstance(renamed, ev.NickChanged) and renamed.forced and renamed.is_self
+    assert proto.nick == "Guest12345" and proto.reclaim_nick == "ana"
+
+    proto.login("pw")  # the account is the nick we lost, not the guest nick
+    feed(proto, "AUTHENTICATE +")
+    assert sent(proto) == ["AUTHENTICATE PLAIN", "AUTHENTICATE " + b64(b"\0ana\0pw")]
+    feed(
+        proto,
+        ":irc.test 900 Guest12345 Guest12345!~ana@h ana :You are now logged in as ana",
+        ":irc.test 903 Guest12345 :SASL authentication successful",
+    )
+    assert sent(proto) == ["NICK ana"]
+    [back] = feed(proto, ":Guest12345!~ana@h NICK ana")
+    assert isinstance(back, ev.NickChanged) and not back.forced
+    assert proto.nick == "ana" and proto.reclaim_nick is None
+
+
+def test_a_nick_change_we_asked_for_is_not_forced() -> None:
+    proto = joined_lobby()
+    feed(proto, ":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in or be renamed")
+    proto.set_nick("anna")
+    [changed] = feed(proto, ":ana!~ana@h NICK anna")
+    assert isinstance(changed, ev.NickChanged) and not changed.forced
+    assert proto.reclaim_nick is None
+
+
+def test_after_a_forced_rename_the_next_connection_asks_for_our_nick() -> None:
+    proto = joined_lobby()
+    feed(proto, ":irc.test NOTE NICK NICK_PROTECTED ana 30 :log in or be renamed")
+    feed(proto, ":ana!~ana@h NICK Guest1")
+    proto.connection_lost("Connection lost")
+    proto.register()
+    assert "NICK ana" in sent(proto)
+
+
+# -- missed direct messages and read markers -----------------------------------------------------
+
+
+def test_a_history_batch_nobody_asked_for_holds_missed_direct_messages() -> None:
+    proto = registered(caps=ALL_CAPS + " draft/chathistory")
+    events = feed(
+        proto,
+        ":irc.test NOTICE ana :You have 2 messages that arrived while you were away",
+        ":irc.test BATCH +r chathistory bo",
+        "@batch=r;time=2024-04-30T21:00:00.000Z;msgid=d1 :bo!~bo@h PRIVMSG ana :are you there?",
+        "@batch=r;time=2024-04-30T21:05:00.000Z;msgid=d2 :bo!~bo@h NOTICE ana :call me",
+        ":irc.test BATCH -r",
+    )
+    notice, batch = events
+    assert isinstance(notice, ev.Message) and notice.from_server
+    assert isinstance(batch, ev.Batch) and batch.missed and batch.params == ("bo",)
+    first, second = batch.events
+    assert isinstance(first, ev.Message) and isinstance(second, ev.Message)
+    assert first.missed and first.history and first.conversation == "bo"
+    assert first.time == datetime(2024, 4, 30, 21, tzinfo=UTC)
+    assert second.missed and second.is_notice
+
+
+def test_without_labeled_response_requests_are_matched_by_target_in_order() -> None:
+    proto = registered(caps="server-time batch draft/chathistory")
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    assert sent(proto) == ["CHATHISTORY LATEST #lobby * 50"]
+    [asked] = feed(proto, ":irc.test BATCH +a chathistory #lobby", ":irc.test BATCH -a")
+    assert isinstance(asked, ev.Batch) and not asked.missed
+    [unasked] = feed(proto, ":irc.test BATCH +b chathistory bo", ":irc.test BATCH -b")
+    assert isinstance(unasked, ev.Batch) and unasked.missed
+
+
+def test_read_markers_are_kept_and_reported() -> None:
+    proto = joined_lobby()
+    [marker] = feed(proto, ":irc.test MARKREAD #lobby timestamp=2024-05-01T11:30:00.000Z")
+    assert marker == ev.ReadMarker("#Lobby", datetime(2024, 5, 1, 11, 30, tzinfo=UTC), time=NOW)
+    assert proto.read_marker("#LOBBY") == datetime(2024, 5, 1, 11, 30, tzinfo=UTC)
+    [never] = feed(proto, ":irc.test MARKREAD bo *")
+    assert never == ev.ReadMarker("bo", None, time=NOW)
+    assert feed(proto, ":irc.test MARKREAD bo garbage") == []
+
+
+def test_mark_read_sends_the_time_of_the_message_and_only_forwards() -> None:
+    proto = registered(caps=ALL_CAPS)
+    moment = datetime(2024, 5, 1, 11, 30, 5, 123000, tzinfo=UTC)
+    assert proto.mark_read("#lobby", moment)
+    assert sent(proto) == ["MARKREAD #lobby timestamp=2024-05-01T11:30:05.123Z"]
+    assert not proto.mark_read("#lobby", moment)  # the server knows it already
+    assert sent(proto) == []
+    proto.ask_read_marker("bo")
+    assert sent(proto) == ["MARKREAD bo"]
+    without = registered(caps="server-time")
+    assert not without.mark_read("#lobby", moment)
+    assert sent(without) == []
+
+
+# -- filling the gap a reconnection left ------------------------------------------------------
+
+
+def reconnect(proto: ClientProtocol, caps: str) -> None:
+    proto.connection_lost("Connection lost")
+    proto.register()
+    feed(proto, f":irc.test CAP * LS :{caps}")
+    for line in sent(proto):
+        if line.startswith("CAP REQ"):
+            feed(proto, f":irc.test CAP * ACK :{line.split(' ', 2)[2].lstrip(':')}")
+    sent(proto)
+    feed(proto, ":irc.test 001 ana :Welcome", ":irc.test 422 ana :No MOTD")
+
+
+def test_after_a_reconnection_rooms_and_conversations_ask_for_what_came_after() -> None:
+    caps = "server-time batch draft/chathistory draft/read-marker message-tags"
+    proto = registered(caps=caps, rooms=("#lobby",))
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    sent(proto)
+    feed(
+        proto,
+        "@time=2024-05-01T11:59:00.000Z;msgid=a :bo!~bo@h PRIVMSG #lobby :last word",
+        "@time=2024-05-01T11:58:00.000Z;msgid=b :cy!~cy@h PRIVMSG ana :psst",
+        "@time=2024-05-01T11:57:00.000Z;msgid=c :NickServ!NickServ@services NOTICE ana :hi",
+    )
+    reconnect(proto, caps)
+    assert sent(proto) == [
+        "JOIN #lobby",
+        "MARKREAD cy",
+        "CHATHISTORY AFTER cy timestamp=2024-05-01T11:58:00.000Z 100",
+    ]
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    assert sent(proto) == ["CHATHISTORY AFTER #lobby timestamp=2024-05-01T11:59:00.000Z 100"]
+
+
+def test_a_full_page_of_a_gap_fill_asks_for_the_next() -> None:
+    caps = "server-time batch draft/chathistory message-tags"
+    proto = registered(caps=caps, rooms=("#lobby",))
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    feed(proto, "@time=2024-05-01T11:00:00.000Z :bo!~bo@h PRIVMSG #lobby :before")
+    sent(proto)
+    reconnect(proto, caps)
+    feed(proto, ":irc.test 005 ana CHATHISTORY=3 :are supported by this server")
+    sent(proto)
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    assert sent(proto) == ["CHATHISTORY AFTER #lobby timestamp=2024-05-01T11:00:00.000Z 3"]
+    page = [
+        f"@batch=p;time=2024-05-01T11:0{minute}:00.000Z :bo!~bo@h PRIVMSG #lobby :{minute}"
+        for minute in (1, 2, 3)
+    ]
+    feed(proto, ":irc.test BATCH +p chathistory #lobby", *page, ":irc.test BATCH -p")
+    assert sent(proto) == ["CHATHISTORY AFTER #lobby timestamp=2024-05-01T11:03:00.000Z 3"]
+    feed(
+        proto,
+        ":irc.test BATCH +q chathistory #lobby",
+        "@batch=q;time=2024-05-01T11:04:00.000Z :bo!~bo@h PRIVMSG #lobby :4",
+        ":irc.test BATCH -q",
+    )
+    assert sent(proto) == []  # not full: the gap is filled
+
+
+def test_logged_in_and_out_are_kept_in_our_own_state() -> None:
+    proto = registered(caps=SASL_CAPS)
+    feed(proto, ":irc.test 900 ana ana!~ana@h ana :You are now logged in as ana")
+    assert proto.account == "ana"
+    assert proto.user("ana") is not None and proto.user("ana").account == "ana"  # type: ignore[union-attr]
+    [out] = feed(proto, ":irc.test 901 ana ana!~ana@h :You are now logged out")
+    assert out == ev.LoggedOut(time=NOW)
+    assert proto.account is None
+    [already] = feed(proto, ":irc.test 907 ana :You have already authenticated using SASL")
+    assert isinstance(already, ev.LoginFailed) and already.code == "907"

@@ -189,3 +189,84 @@ async def test_chinwag_chat_in_tmux(server: ChinwagServer, tmux: Tmux) -> None:
     modes = "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{mouse_all_flag}"
     assert (await tmux.run("display-message", "-p", modes)).split() == ["0", "1", "0", "0"]
     await bo.close()
+
+
+# -- accounts: passwords typed in a real terminal are never shown ----------------------------
+
+PASSWORD = "correct horse battery"
+
+
+async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
+    """``nick`` is a registered account (made by a raw client that then leaves)."""
+    client = await IrcClient.registered(server.addresses[0], nick)
+    await client.send("REGISTER", "*", PASSWORD)
+    await client.expect(is_("REGISTER", "SUCCESS"), timeout=DEADLINE)
+    await client.send("QUIT")
+    await client.expect_closed()
+
+
+def chat_command(server: ChinwagServer, *options: str) -> str:
+    """The shell command running ``chinwag chat`` on ``server`` as ana, then saying how it
+    ended and whether the terminal echoes again (``stty``: ``echo`` or ``-echo``)."""
+    host, port = server.addresses[0]
+    argv = [sys.executable, "-m", "chinwag", "chat", f"{host}:{port}", "--nick", "ana", *options]
+    echo = "stty -a | tr ' ' '\\n' | grep -x -- '-\\{0,1\\}echo' | sed 's/^/STTY:/'"
+    return f"TERM=xterm-256color {shlex.join(argv)}; echo EXITED:$?; {echo}; sleep 30"
+
+
+async def test_register_in_the_terminal_client_shows_only_dots(
+    server: ChinwagServer, tmux: Tmux
+) -> None:
+    await tmux.start(chat_command(server))
+    await tmux.until_shows(r"^ \[ana\] ")
+    await tmux.type("/register")
+    await tmux.until_shows(r"^ \[ana\] /register")
+    await tmux.press("Enter")
+    await tmux.until_shows(r"Register the account ana")
+    await tmux.type(PASSWORD)
+    shown = await tmux.until_shows("•" * len(PASSWORD))
+    assert PASSWORD not in shown
+    await tmux.press("Enter")
+    await tmux.until_shows(r"Now the same password again, then Enter")
+    await tmux.type(PASSWORD)
+    dots = "•" * len(PASSWORD)
+    await tmux.until("both fields filled, masked", lambda shown: shown.count(dots) == 2)
+    await tmux.press("Enter")
+    shown = await tmux.until_shows(r"You are logged in as ana")
+    assert PASSWORD not in shown
+    await tmux.press("C-c")
+    await tmux.until_shows(r"^EXITED:0$")
+
+
+async def test_login_in_plain_mode_reads_the_password_with_the_echo_off(
+    server: ChinwagServer, tmux: Tmux
+) -> None:
+    await register_account(server)
+    await tmux.start(chat_command(server, "--plain"))
+    await tmux.until_shows(r"!! ana belongs to a registered account: type /login")
+    await tmux.type("/login")
+    await tmux.press("Enter")
+    await tmux.until_shows(r"-- Log in as ana\. Password \(not shown\), then Enter:")
+    await tmux.type(PASSWORD)
+    await tmux.press("Enter")
+    shown = await tmux.until_shows(r"-- You are logged in as ana")
+    assert PASSWORD not in shown  # neither echoed by the terminal nor printed
+    await tmux.type("/quit")
+    await tmux.press("Enter")
+    shown = await tmux.until_shows(r"^STTY:-?echo$")
+    assert re.search(r"^EXITED:0$", shown, re.MULTILINE)
+    assert re.search(r"^STTY:echo$", shown, re.MULTILINE)  # the echo is back on
+    assert PASSWORD not in shown
+
+
+async def test_ask_password_logs_in_while_connecting(server: ChinwagServer, tmux: Tmux) -> None:
+    await register_account(server)
+    await tmux.start(chat_command(server, "--ask-password"))
+    await tmux.until_shows(r"^Password for ana:")
+    await tmux.type(PASSWORD)
+    await tmux.press("Enter")
+    await tmux.until_shows(r"→ ana joined #lobby")
+    shown = await tmux.until_shows(r"^ \[ana\] ")
+    assert PASSWORD not in shown and "registered account" not in shown
+    await tmux.press("C-c")
+    await tmux.until_shows(r"^EXITED:0$")

@@ -14,7 +14,9 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
+import pytest
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -22,12 +24,14 @@ from textual.widgets import Input, OptionList, RichLog, Static
 
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.server import app as server_app
 from chinwag.server.app import ChinwagServer
 from chinwag.tui.app import ChinwagApp
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
+from chinwag.tui.password import PasswordScreen
 from chinwag.tui.widgets import ChatInput
-from tests.conftest import ServerFactory, free_port
+from tests.conftest import FAST_ACCOUNTS, ServerFactory, free_port, test_config
 from tests.ircclient import IrcClient, is_
 
 SIZE = (100, 30)
@@ -574,3 +578,205 @@ async def test_control_characters_escapes_and_markup_from_the_network_are_shown_
         ]
         screenshot = ui.app.export_screenshot()
         assert not CONTROL.search(screenshot.replace("\n", ""))
+
+
+# -- accounts: /register, passwords, missed messages, history since last read ---------------
+
+PASSWORD = "correct horse battery"
+
+
+def password_prompt(ui: Ui) -> PasswordScreen | None:
+    """The password prompt, while it is on top."""
+    return ui.screen if isinstance(ui.screen, PasswordScreen) else None
+
+
+async def type_password(ui: Ui, password: str = PASSWORD) -> None:
+    """Wait for the password prompt and type ``password`` into it (Enter submits)."""
+    await ui.until(lambda: password_prompt(ui), "the password prompt")
+    await ui.pilot.press(*password, "enter")
+
+
+async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
+    """``nick`` is a registered account (made by a raw client that then leaves)."""
+    client = await IrcClient.registered(server.addresses[0], nick)
+    await client.send("REGISTER", "*", PASSWORD)
+    await client.expect(is_("REGISTER", "SUCCESS"))
+    await client.send("QUIT")
+    await client.expect_closed()
+
+
+def with_password(server: ChinwagServer, nick: str, password: str | None) -> ChinwagApp:
+    """``chinwag chat host --nick <nick>`` with a password from the command line (or not)."""
+    options = replace(options_for(server, nick), password=password)
+    return ChinwagApp(options, ask=False, environ={})
+
+
+def account_of(ui: Ui) -> str | None:
+    model = ui.app.model
+    return model.account if model is not None else None
+
+
+def everything_shown(ui: Ui) -> str:
+    """All the lines of every conversation, and the screen as drawn."""
+    model = ui.app.model
+    lines = [
+        line.text
+        for conversation in (model.conversations.values() if model is not None else [])
+        for line in conversation.lines
+    ]
+    return "\n".join([*lines, ui.app.export_screenshot()])
+
+
+async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say("/register")
+        await ui.until(lambda: password_prompt(ui), "the password prompt")
+        first = ui.screen.query_one("#password", Input)
+        assert first.password and ui.app.focused is first
+        await ui.pilot.press(*PASSWORD)
+        screen = ui.app.export_screenshot()
+        assert PASSWORD not in screen and "•" * len(PASSWORD) in screen  # masked
+        await ui.pilot.press("enter")
+        second = ui.screen.query_one("#again", Input)
+        assert second.password and ui.app.focused is second
+        await ui.pilot.press(*PASSWORD, "enter")
+
+        await ui.until(lambda: ui.said("You are logged in as ana"), "logged in")
+        assert ui.said("Account ana registered")
+        assert account_of(ui) == "ana"
+        assert PASSWORD not in everything_shown(ui)
+        assert all(PASSWORD not in line and "/register" not in line for line in ui.input.history)
+
+    # The nick is an account now: someone else taking it is told so.
+    other = await IrcClient.connect(server.addresses[0])
+    await other.send("CAP", "REQ", "standard-replies")
+    await other.send("CAP", "END")
+    await other.register("ana")
+    await other.expect(is_("NOTE", "NICK", "NICK_PROTECTED", "ana"))
+
+
+async def test_two_different_passwords_are_refused_in_the_prompt(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say("/register")
+        await type_password(ui)
+        await ui.pilot.press(*"something else", "enter")
+        prompt = password_prompt(ui)
+        assert prompt is not None
+        problem = prompt.query_one("#password-problem", Static)
+        assert plain(problem.content) == "The two passwords are not the same"
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.on_chat, "the chat again")
+        assert account_of(ui) is None
+
+
+async def test_a_password_on_the_login_screen_logs_in_while_connecting(
+    server: ChinwagServer,
+) -> None:
+    await register_account(server)
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.fill("server", address_of(server))
+        await ui.fill("nick", "ana")
+        await ui.fill("password", PASSWORD)
+        assert PASSWORD not in ui.app.export_screenshot()
+        await ui.pilot.click("#connect")
+        await ui.landed("ana")
+        assert account_of(ui) == "ana"
+        await ui.pilot.pause(0.3)
+        assert password_prompt(ui) is None  # nothing more to ask
+
+
+async def test_a_protected_nick_opens_the_password_prompt_and_logs_in(
+    server: ChinwagServer,
+) -> None:
+    await register_account(server)
+    async with running(with_password(server, "ana", None)) as ui:
+        await type_password(ui)
+        await ui.landed("ana")
+        await ui.until(lambda: ui.said("You are logged in as ana"), "logged in")
+        shown = everything_shown(ui)
+        assert "ana belongs to a registered account: type /login within 30 seconds" in shown
+        assert PASSWORD not in shown
+
+
+async def test_a_wrong_password_from_the_command_line_is_asked_again_with_the_reason(
+    server: ChinwagServer,
+) -> None:
+    await register_account(server)
+    async with running(with_password(server, "ana", "not the password")) as ui:
+        await ui.until(lambda: password_prompt(ui), "the password prompt")
+        prompt = password_prompt(ui)
+        assert prompt is not None and prompt.request.reason
+        reason = plain(prompt.query_one("#password-reason", Static).content)
+        assert "fail" in reason.lower() or "incorrect" in reason.lower(), reason
+        await type_password(ui)
+        await ui.until(lambda: account_of(ui) == "ana", "logged in")
+
+
+async def test_direct_messages_sent_while_away_arrive_on_login_after_a_divider(
+    server: ChinwagServer,
+) -> None:
+    await register_account(server)
+    bo = await IrcClient.registered(server.addresses[0], "bo")
+    await bo.send("PRIVMSG", "ana", "are you coming tonight?")
+    await bo.expect(lambda line: "delivered when they next log in" in line.params[-1])
+
+    async with running(with_password(server, "ana", PASSWORD)) as ui:
+        await ui.landed("ana")
+        await ui.until(lambda: "@bo 1!" in ui.conversations(), "bo's conversation, unread")
+        # Said where the person was looking when it came (the server window, at login).
+        assert "1 message from bo arrived while you were away" in everything_shown(ui)
+        await ui.say("@bo")
+        await ui.until(lambda: ui.said("<bo> are you coming tonight?"), "the missed message")
+        log = [line.strip() for line in ui.log() if line.strip()]
+        divider = log.index("— missed while you were away —")
+        assert "<bo> are you coming tonight?" in log[divider + 1]
+
+
+async def test_rejoining_shows_what_was_said_since_we_last_read_it(server: ChinwagServer) -> None:
+    await register_account(server)
+    bo = await IrcClient.registered(server.addresses[0], "bo", "#lobby")
+    async with running(with_password(server, "ana", PASSWORD)) as ui:
+        await ui.landed("ana")
+        await bo.send("PRIVMSG", "#lobby", "read this")
+        await ui.until(lambda: ui.said("<bo> read this"), "bo's line")
+        model = ui.app.model
+        assert model is not None
+        # On screen, so read: the server has the marker (it answers our MARKREAD).
+        await ui.until(lambda: model.protocol.read_marker("#lobby") is not None, "marked read")
+        await ui.app.action_leave()
+
+    await bo.send("PRIVMSG", "#lobby", "while you were out")
+    async with running(with_password(server, "ana", PASSWORD)) as ui:
+        await ui.landed("ana")
+        await ui.until(lambda: ui.said("<bo> while you were out"), "what was said since")
+        log = [line.strip() for line in ui.log() if line.strip()]
+        divider = next(i for i, line in enumerate(log) if line.startswith("— new since "))
+        assert re.fullmatch(r"— new since \d\d:\d\d —", log[divider])
+        assert any("<bo> read this" in line for line in log[:divider])
+        assert any("<bo> while you were out" in line for line in log[divider + 1 :])
+
+
+async def test_renamed_to_a_guest_then_login_takes_the_nick_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server_app, "TICK_SECONDS", 0.1)
+    quick = ChinwagServer(test_config(accounts=replace(FAST_ACCOUNTS, guest_grace=0.3)))
+    await quick.start()
+    try:
+        await register_account(quick)
+        async with running(with_password(quick, "ana", None)) as ui:
+            await ui.until(lambda: password_prompt(ui), "the password prompt")
+            await ui.pilot.press("escape")  # not now
+            await ui.until(
+                lambda: ui.app.model is not None and ui.app.model.nick.startswith("Guest"),
+                "renamed to a guest nick",
+            )
+            await ui.until(lambda: "/login to log in and take it back" in ui.log_text(), "a hint")
+            await ui.say("/login")
+            await type_password(ui)
+            await ui.until(lambda: ui.app.model is not None and ui.app.model.nick == "ana", "ana")
+            await ui.landed("ana")
+            assert account_of(ui) == "ana"
+    finally:
+        await quick.stop(grace=1.0)
+        await IrcClient.close_all()

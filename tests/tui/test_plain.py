@@ -35,6 +35,8 @@ from chinwag.tui.plain import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    Echo,
+    TerminalEcho,
     chat_plain,
     format_line,
     light_background,
@@ -93,8 +95,11 @@ CLOCK = line(LineKind.INFO, "").clock
         (LineKind.MODE, "bo", "sets mode +o ana", "--- bo sets mode +o ana"),
         (LineKind.INFO, None, "Commands:", "-- Commands:"),
         (LineKind.ERROR, None, "Not connected", "!! Not connected"),
+        (LineKind.DIVIDER, None, "— new since 14:02 —", "=== new since 14:02 ==="),
+        (LineKind.DIVIDER, None, "— missed while you were away —", "=== missed while you "
+         "were away ==="),
     ],
-)
+)  # fmt: skip
 def test_each_kind_of_line_is_one_ascii_line_after_the_time(
     kind: LineKind, nick: str | None, text: str, shown: str
 ) -> None:
@@ -304,7 +309,8 @@ async def sessions() -> AsyncIterator[list[Plain]]:
 
 
 class Start(Protocol):
-    """``start(address, nick, *lines, ansi=..., room=...)``: a running :class:`Plain`."""
+    """``start(address, nick, *lines, ansi=..., room=..., password=..., echo=...)``: a
+    running :class:`Plain`."""
 
     def __call__(
         self,
@@ -313,6 +319,8 @@ class Start(Protocol):
         *lines: str,
         ansi: bool = False,
         room: str = "#lobby",
+        password: str | None = None,
+        echo: Echo | None = None,
     ) -> Plain: ...
 
 
@@ -326,11 +334,15 @@ def start(sessions: list[Plain]) -> Start:
         *lines: str,
         ansi: bool = False,
         room: str = "#lobby",
+        password: str | None = None,
+        echo: Echo | None = None,
     ) -> Plain:
-        options = ChatOptions(host=address[0], port=address[1], nick=nick, room=room)
+        options = ChatOptions(
+            host=address[0], port=address[1], nick=nick, room=room, password=password
+        )
         script, out, errors = Script(*lines), Transcript(), io.StringIO()
         task = asyncio.create_task(
-            chat_plain(options, script, out, ansi=ansi, errors=errors, backoff=FAST)
+            chat_plain(options, script, out, ansi=ansi, errors=errors, backoff=FAST, echo=echo)
         )
         session = Plain(task, script, out, errors)
         sessions.append(session)
@@ -731,3 +743,130 @@ async def test_ctrl_c_says_quit_and_exits_130(server: ChinwagServer) -> None:
     status, output = await finished(process)
     assert status == EXIT_INTERRUPTED, output
     assert "Traceback" not in output
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+class FakeTerminal:
+    """:class:`Echo` of a pretend terminal: says whether what is typed would show."""
+
+    def __init__(self) -> None:
+        self.echoing = True
+        self.hidden_times = 0
+
+    def hide(self) -> None:
+        self.echoing = False
+        self.hidden_times += 1
+
+    def show(self) -> None:
+        self.echoing = True
+
+
+async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
+    client = await IrcClient.registered(address_of(server), nick)
+    await client.send("REGISTER", "*", PASSWORD)
+    await client.expect(is_("REGISTER", "SUCCESS"))
+    await client.send("QUIT")
+    await client.expect_closed()
+
+
+async def test_a_protected_nick_says_to_type_login_which_reads_the_password_unseen(
+    server: ChinwagServer, start: Start
+) -> None:
+    await register_account(server)
+    terminal = FakeTerminal()
+    ana = start(address_of(server), echo=terminal)
+    await ana.out.expect(
+        rf"{T} !! ana belongs to a registered account: type /login within 30 seconds.*"
+    )
+    await ana.landed()
+    ana.script.type("/login")
+    await ana.out.expect(rf"{T} -- Log in as ana\. Password \(not shown\), then Enter:")
+    assert not terminal.echoing
+    ana.script.type(PASSWORD)
+    await ana.out.expect(rf"{T} -- You are logged in as ana")
+    assert terminal.echoing and terminal.hidden_times == 1
+    assert await ana.end_of_input() == EXIT_OK
+    assert PASSWORD not in ana.out.getvalue()
+
+
+async def test_register_asks_for_the_password_twice(server: ChinwagServer, start: Start) -> None:
+    terminal = FakeTerminal()
+    ana = start(address_of(server), "ana", "/register", PASSWORD, PASSWORD, echo=terminal)
+    await ana.out.expect(rf"{T} -- The same password again, then Enter:")
+    await ana.out.expect(rf"{T} -- You are logged in as ana")
+    assert terminal.echoing
+    assert await ana.end_of_input() == EXIT_OK
+    assert PASSWORD not in ana.out.getvalue()
+
+
+async def test_passwords_that_differ_register_nothing(server: ChinwagServer, start: Start) -> None:
+    ana = start(address_of(server), "ana", "/register", PASSWORD, "oops", echo=FakeTerminal())
+    await ana.out.expect(rf"{T} !! The two passwords are not the same: /register to try again")
+    assert await ana.end_of_input() == EXIT_OK
+    assert "oops" not in ana.out.getvalue()
+
+
+async def test_without_a_terminal_login_is_refused_with_what_to_do_instead(
+    server: ChinwagServer, start: Start
+) -> None:
+    ana = start(address_of(server), "ana", "/login")
+    await ana.out.expect(
+        rf"{T} !! /login needs a terminal to type the password without showing it; "
+        "give it with --password-file or CHINWAG_PASSWORD instead"
+    )
+    assert await ana.end_of_input() == EXIT_OK
+
+
+async def test_a_password_given_up_front_logs_in_while_connecting(
+    server: ChinwagServer, start: Start
+) -> None:
+    await register_account(server)
+    ana = start(address_of(server), password=PASSWORD)
+    await ana.out.expect(rf"{T} -- You are logged in as ana")
+    await ana.landed()
+    assert await ana.end_of_input() == EXIT_OK
+    assert "registered account" not in ana.out.getvalue()  # no warning: we logged in
+
+
+async def test_missed_direct_messages_come_after_a_divider_with_their_times(
+    server: ChinwagServer, start: Start
+) -> None:
+    await register_account(server)
+    bo = await IrcClient.registered(address_of(server), "bo")
+    await bo.send("PRIVMSG", "ana", "are you coming tonight?")
+    await bo.expect(lambda line: "delivered when they next log in" in line.params[-1])
+    ana = start(address_of(server), password=PASSWORD)
+    await ana.out.expect(rf"{T} \[bo\] === missed while you were away ===")
+    await ana.out.expect(rf"{T} \[bo\] <bo> are you coming tonight\?")
+    assert await ana.end_of_input() == EXIT_OK
+
+
+def test_terminal_echo_is_only_for_a_terminal() -> None:
+    assert TerminalEcho.of(io.StringIO()) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_terminal_echo_turns_the_echo_of_a_real_terminal_off_and_back_on() -> None:
+    import termios
+
+    leader, follower = os.openpty()
+    try:
+        with open(follower, encoding="utf-8", closefd=False) as stream:
+            echo = TerminalEcho.of(stream)
+            assert echo is not None
+            before = termios.tcgetattr(follower)
+            echo.hide()
+            hidden = termios.tcgetattr(follower)[3]
+            assert not hidden & termios.ECHO and hidden & termios.ECHONL
+            assert hidden & termios.ICANON  # still whole lines, Enter ends the password
+            echo.show()
+            assert termios.tcgetattr(follower) == before
+            echo.show()  # twice is harmless
+            assert termios.tcgetattr(follower) == before
+    finally:
+        os.close(leader)
+        os.close(follower)

@@ -12,7 +12,16 @@ before it is stored in a :class:`Line`, a topic or a member list, so a UI may sh
 literal text without further checks (it must still not interpret them as markup).
 
 After each call that changes something (:meth:`ChatModel.handle`, :meth:`ChatModel.submit`,
-:meth:`ChatModel.select`) the model returns a :class:`Changes` saying what to redraw.
+:meth:`ChatModel.select`) the model returns a :class:`Changes` saying what to redraw. When it
+says a password is wanted (``/register``, ``/login``, a protected nick), the UI asks for it
+without echo and passes it to :meth:`ChatModel.provide_password`; the model never keeps it.
+
+Accounts and history: a room's history on join gets a ``— new since HH:MM —`` divider before
+the first line newer than the room's read marker (draft/read-marker, shared by all our
+devices); direct messages that arrived while we were away come after a ``— missed while you
+were away —`` divider, marked ``missed`` and counted unread. The conversation on screen is
+marked read on the server (``MARKREAD``) as lines arrive, at most once a second: the UI calls
+:meth:`ChatModel.tick` now and then so a postponed mark is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +38,13 @@ from enum import Enum, StrEnum
 from chinwag.client import commands as cmd
 from chinwag.client import events as ev
 from chinwag.client.colors import PALETTE, ColorError, color_name, nick_color, parse_color
-from chinwag.client.protocol import ClientProtocol, NotRegistered
+from chinwag.client.options import OptionError, check_password
+from chinwag.client.protocol import (
+    HISTORY_BATCHES,
+    READ_MARKER_CAP,
+    ClientProtocol,
+    NotRegistered,
+)
 from chinwag.client.text import clean
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import Folded, fold
@@ -43,6 +58,15 @@ DEFAULT_SCROLLBACK = 2000
 
 BANNER_DOWN = "Server is down — reconnecting in {seconds}s (press Ctrl-C to quit)"
 BANNER_NOW = "Server is down — reconnecting now (press Ctrl-C to quit)"
+
+NEW_SINCE = "— new since {time} —"
+"""The divider before the first line of a conversation newer than its read marker."""
+
+MISSED = "— missed while you were away —"
+"""The divider before direct messages delivered on login."""
+
+MARK_READ_INTERVAL = 1.0
+"""Seconds between two ``MARKREAD`` of the same conversation."""
 
 
 class LineKind(StrEnum):
@@ -59,6 +83,8 @@ class LineKind(StrEnum):
     MODE = "mode"
     INFO = "info"
     ERROR = "error"
+    DIVIDER = "divider"
+    """``— new since 14:02 —`` or ``— missed while you were away —``: no nick, drawn apart."""
 
 
 TALK = frozenset({LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE})
@@ -84,6 +110,8 @@ class Line:
     """Replayed from the server's history (chathistory), not said just now."""
     msgid: str | None = None
     """The server's id for the message, so history already shown is not shown twice."""
+    missed: bool = False
+    """A direct message that arrived while we were away, delivered on login (unread)."""
 
     @property
     def clock(self) -> str:
@@ -132,6 +160,35 @@ class MemberView:
     color: str
 
 
+@dataclass(frozen=True, slots=True)
+class PasswordRequest:
+    """The UI should ask for a password without echo, then call
+    :meth:`ChatModel.provide_password` (or :meth:`ChatModel.cancel_password`).
+
+    ``purpose`` is ``"login"`` or ``"register"``; ``account`` the account concerned;
+    ``reason`` why it is asked again (the server's words after a failure), if it is.
+    ``typed`` is False when the server asked (a protected nick) rather than the person: a UI
+    that cannot pop up a prompt tells the person to type ``/login`` instead.
+    """
+
+    purpose: str
+    account: str
+    reason: str | None = None
+    typed: bool = True
+
+    @property
+    def confirm(self) -> bool:
+        """A new password is typed twice."""
+        return self.purpose == "register"
+
+    @property
+    def title(self) -> str:
+        """What the prompt says it is for."""
+        if self.purpose == "register":
+            return f"Register the account {clean(self.account)}"
+        return f"Log in as {clean(self.account)}"
+
+
 class Link(Enum):
     """The state of the connection as a person sees it."""
 
@@ -160,6 +217,8 @@ class Changes:
     redraw: bool = False
     """Lines were put before others (history arriving after the join): redraw the log of
     the current conversation from :attr:`Conversation.lines` rather than append."""
+    password: PasswordRequest | None = None
+    """Ask the person for a password (see :class:`PasswordRequest`)."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` into this."""
@@ -172,6 +231,8 @@ class Changes:
         self.redraw |= other.redraw
         if other.quit is not None:
             self.quit = other.quit
+        if other.password is not None:
+            self.password = other.password
 
 
 class ChatModel:
@@ -204,6 +265,12 @@ class ChatModel:
         self._select_on_join: set[Folded] = set()
         self._known_colors: dict[Folded, str] = {}
         """Colours people chose, by folded nick: kept across reconnections."""
+        self._login_error: str | None = None
+        """Why the last login failed, shown when the password is asked for again."""
+        self._protected: Folded | None = None
+        """Our nick while the server says it belongs to an account we are not logged in to."""
+        self._marked_at: dict[Folded, float] = {}
+        self._mark_pending: set[Folded] = set()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -270,6 +337,11 @@ class ChatModel:
         return views
 
     @property
+    def account(self) -> str | None:
+        """The account we are logged in to, or None."""
+        return self.protocol.account
+
+    @property
     def own_color(self) -> str:
         """Our colour: the one chosen, or the one derived from our nick."""
         return self.protocol.own_metadata.get(COLOR_KEY) or nick_color(self.nick)
@@ -310,6 +382,7 @@ class ChatModel:
         conversation.unread = 0
         conversation.mentioned = False
         changes.conversations = changes.members = changes.topic = True
+        self._mark_read(key)
         return changes
 
     def select_next(self, step: int = 1) -> Changes:
@@ -324,7 +397,139 @@ class ChatModel:
         """Take one event from the runner; returns what to redraw."""
         changes = Changes()
         self._handle(event, changes)
+        self._seen(changes)
         return changes
+
+    def tick(self) -> None:
+        """Send the read markers postponed because one was sent less than a second before.
+        Call it now and then (the terminal client does twice a second)."""
+        now = self._clock()
+        for key in list(self._mark_pending):
+            if now - self._marked_at.get(key, -math.inf) >= MARK_READ_INTERVAL:
+                self._mark_read(key)
+
+    # -- read markers (https://ircv3.net/specs/extensions/read-marker) -------------------------
+
+    def _seen(self, changes: Changes) -> None:
+        """Talk arrived in the conversation on screen: the person has read it."""
+        if any(
+            conversation.key == self.current and line.kind in TALK and not line.is_self
+            for conversation, line in changes.lines
+        ):
+            self._mark_read(self.current)
+
+    def _mark_read(self, key: Folded) -> None:
+        """``MARKREAD`` up to the newest message of conversation ``key``, at most once a
+        second (a later one waits for :meth:`tick`)."""
+        conversation = self.conversations.get(key)
+        if conversation is None or conversation.kind is ConversationKind.SERVER:
+            return
+        if not self.protocol.ready or not self.protocol.has_cap(READ_MARKER_CAP):
+            return
+        # Only a message the server stamped (it has a msgid) may be named by its time.
+        newest = next(
+            (line.time for line in reversed(conversation.lines)
+             if line.kind in TALK and line.msgid is not None),
+            None,
+        )  # fmt: skip
+        known = self.protocol.read_marker(conversation.name)
+        if newest is None or (known is not None and newest <= known):
+            self._mark_pending.discard(key)
+            return
+        now = self._clock()
+        if now - self._marked_at.get(key, -math.inf) < MARK_READ_INTERVAL:
+            self._mark_pending.add(key)
+            return
+        self._marked_at[key] = now
+        self._mark_pending.discard(key)
+        self.protocol.mark_read(conversation.name, newest)
+
+    def _on_read_marker(self, event: ev.ReadMarker, changes: Changes) -> None:
+        """Read on another device (or the marker on join): what is older is not unread."""
+        conversation = self.conversations.get(fold(event.target))
+        if conversation is None or event.timestamp is None or conversation.key == self.current:
+            return
+        unread = [
+            line
+            for line in conversation.lines
+            if line.kind in TALK and not line.is_self and line.time > event.timestamp
+        ]
+        if len(unread) < conversation.unread:
+            conversation.unread = len(unread)
+            conversation.mentioned = any(line.mention for line in unread)
+            changes.conversations = True
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def provide_password(self, request: PasswordRequest, password: str) -> Changes:
+        """The person typed ``password`` for ``request``: log in or register with it.
+
+        The model does not keep it (the core keeps one that works, for reconnecting).
+        """
+        changes = Changes()
+        try:
+            check_password(password)
+        except OptionError as error:
+            self._error(self.current, _now(), str(error), changes)
+            return changes
+        account = clean(request.account)
+        try:
+            if request.purpose == "register":
+                self.protocol.register_account(password)
+                self._info(self.current, _now(), f"Registering the account {account} …", changes)
+            else:
+                self.protocol.login(password, request.account)
+                self._info(self.current, _now(), f"Logging in as {account} …", changes)
+        except NotRegistered:
+            self._error(self.current, _now(), "Not connected to the server: not sent", changes)
+        return changes
+
+    def cancel_password(self, request: PasswordRequest) -> Changes:
+        """The person closed the password prompt without typing one."""
+        changes = Changes()
+        if not request.typed and self._protected is not None:
+            text = "Not logged in: /login to log in, or /nick to choose another nick"
+            self._info(self.current, _now(), text, changes)
+        return changes
+
+    def _on_logged_in(self, event: ev.LoggedIn, changes: Changes) -> None:
+        self._login_error = None
+        self._protected = None
+        key = self.current if self.link is Link.ONLINE else SERVER_KEY
+        self._info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
+        changes.nick = True
+
+    def _on_logged_out(self, event: ev.LoggedOut, changes: Changes) -> None:
+        self._info(self.current, event.time, "You are logged out", changes)
+        changes.nick = True
+
+    def _on_login_failed(self, event: ev.LoginFailed, changes: Changes) -> None:
+        reason = clean(event.reason)
+        self._login_error = reason
+        key = self.current if self.link is Link.ONLINE else SERVER_KEY
+        self._error(key, event.time, f"Login as {clean(event.account)} failed: {reason}", changes)
+        if self._protected is not None and self._protected == fold(self.nick):
+            changes.password = PasswordRequest("login", self.nick, reason, typed=False)
+
+    def _on_account_registered(self, event: ev.AccountRegistered, changes: Changes) -> None:
+        text = clean(event.message) or f"The account {clean(event.account)} is registered"
+        self._info(self.current, event.time, text, changes)
+
+    def _on_registration_failed(self, event: ev.RegistrationFailed, changes: Changes) -> None:
+        text = clean(event.message) or clean(event.code)
+        self._error(self.current, event.time, f"Could not register: {text}", changes)
+
+    def _on_nick_protected(self, event: ev.NickProtected, changes: Changes) -> None:
+        nick = clean(event.nick)
+        self._protected = fold(event.nick)
+        within = f" within {event.seconds} seconds" if event.seconds is not None else ""
+        text = (
+            f"{nick} belongs to a registered account: type /login{within} to log in, "
+            "or /nick to choose another nick, or you will be renamed"
+        )
+        self._error(self.current, event.time, text, changes)
+        reason = self._login_error or clean(event.message)
+        changes.password = PasswordRequest("login", event.nick, reason, typed=False)
 
     def _handle(self, event: ev.Event, changes: Changes) -> None:
         handler = _EVENT_HANDLERS.get(type(event))
@@ -332,8 +537,75 @@ class ChatModel:
             handler(self, event, changes)
 
     def _on_batch(self, event: ev.Batch, changes: Changes) -> None:
+        if event.kind not in HISTORY_BATCHES or not event.params:
+            for inner in event.events:
+                self._handle(inner, changes)
+            return
+        filed = Changes()
         for inner in event.events:
-            self._handle(inner, changes)
+            self._handle(inner, filed)
+        conversation = self.conversations.get(fold(event.params[0]))
+        lines = [line for place, line in filed.lines if place is conversation]
+        if conversation is not None and lines:
+            if event.missed:
+                self._divide_missed(conversation, lines, filed)
+            else:
+                self._divide_new(conversation, lines, filed)
+        changes.merge(filed)
+
+    def _divide_missed(
+        self, conversation: Conversation, lines: list[Line], changes: Changes
+    ) -> None:
+        """``— missed while you were away —`` before the first of the missed ``lines``, and
+        a word where the person is looking."""
+        first = min(lines, key=lambda line: line.time)
+        self._divide(conversation, first, MISSED, changes)
+        if conversation.key != self.current:
+            count = sum(1 for line in lines if line.missed)
+            noun = "message" if count == 1 else "messages"
+            name = clean(conversation.name)
+            text = f"{count} {noun} from {name} arrived while you were away: @{name} to read"
+            self._info(self.current, first.time, text, changes)
+
+    def _divide_new(self, conversation: Conversation, lines: list[Line], changes: Changes) -> None:
+        """History arrived: ``— new since HH:MM —`` before the first line newer than the read
+        marker, and what is newer counts as unread where the person is not looking."""
+        marker = self.protocol.read_marker(conversation.name)
+        if marker is None:
+            return
+        news = [line for line in lines if _unread_after(line, marker)]
+        if not news:
+            return
+        first = next(line for line in conversation.lines if _unread_after(line, marker))
+        self._divide(conversation, first, NEW_SINCE.format(time=hhmm(marker)), changes)
+        if conversation.key != self.current:
+            conversation.unread += len(news)
+            conversation.mentioned |= any(line.mention for line in news)
+            changes.conversations = True
+
+    def _divide(
+        self, conversation: Conversation, before: Line, text: str, changes: Changes
+    ) -> None:
+        """Put a divider saying ``text`` right before line ``before`` (one of its kind per
+        conversation: an earlier one goes), also among the lines to print."""
+        kind = NEW_SINCE.split("{", 1)[0] if text != MISSED else MISSED
+        stale = [
+            line
+            for line in conversation.lines
+            if line.kind is LineKind.DIVIDER and line.text.startswith(kind)
+        ]
+        for line in stale:
+            conversation.lines.remove(line)
+        divider = Line(before.time, LineKind.DIVIDER, text)
+        index = next(i for i, line in enumerate(conversation.lines) if line is before)
+        self._insert(conversation, index, divider)
+        entry = (conversation, before)
+        position = next(
+            (i for i, (place, line) in enumerate(changes.lines) if (place, line) == entry),
+            len(changes.lines),
+        )
+        changes.lines.insert(position, (conversation, divider))
+        changes.redraw |= conversation.key == self.current
 
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
         self._info(SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes)
@@ -424,6 +696,7 @@ class ChatModel:
             mention=mention,
             history=event.history,
             msgid=event.msgid,
+            missed=event.missed,
         )
         conversation = self.conversations[key]
         if event.history:
@@ -492,6 +765,10 @@ class ChatModel:
             changes.conversations = True
         for key in keys:
             self._event_line(key, event, LineKind.NICK, event.old, text, event.is_self, changes)
+        if event.is_self and event.forced:
+            old = clean(event.old)
+            hint = f"{old} belongs to a registered account: /login to log in and take it back"
+            self._info(self.current, event.time, hint, changes)
         changes.members = True
 
     def _on_topic(self, event: ev.TopicChanged, changes: Changes) -> None:
@@ -611,6 +888,18 @@ class ChatModel:
 
     def _on_standard_reply(self, event: ev.StandardReply, changes: Changes) -> None:
         text = clean(event.description)
+        if event.code == "DELIVERED_LATER" and event.context:
+            # "bo is offline; your message will be delivered when they next log in"
+            key = fold(event.context[0])
+            if key not in self.conversations:
+                self._open(event.context[0], ConversationKind.DIRECT)
+                changes.conversations = True
+            self._info(key, event.time, text, changes)
+            return
+        if event.command in ("CHATHISTORY", "MARKREAD"):
+            # Asked by the client itself, not the person: noted where it bothers nobody.
+            self._error(SERVER_KEY, event.time, f"{event.command}: {text}", changes)
+            return
         if event.kind == "NOTE":
             self._info(self.current, event.time, text, changes)
         else:
@@ -685,14 +974,27 @@ class ChatModel:
                 self.protocol.whois(nick)
             case cmd.SetAway(message):
                 self.protocol.away(message)
-            case cmd.Account(command):
-                text = f"/{command}: accounts are not available yet in this version of chinwag"
-                self._error(self.current, _now(), text, changes)
+            case cmd.Account(command, account):
+                self._account_command(command, account, changes)
             case cmd.Unknown(command):
                 text = f"Unknown command {command}: @help lists the commands"
                 self._error(self.current, _now(), text, changes)
             case cmd.Usage(text):
                 self._error(self.current, _now(), f"Usage: {text}", changes)
+
+    def _account_command(self, command: str, account: str | None, changes: Changes) -> None:
+        """``/register`` and ``/login``: ask the UI for the password (nothing is sent yet)."""
+        if not self.protocol.ready:
+            raise NotRegistered("not connected to the server")
+        if self.protocol.account is not None:
+            text = f"You are already logged in as {clean(self.protocol.account)}"
+            self._error(self.current, _now(), text, changes)
+            return
+        if command == "register":
+            changes.password = PasswordRequest("register", self.nick)
+        else:
+            wanted = account or self.protocol.reclaim_nick or self.nick
+            changes.password = PasswordRequest("login", wanted, self._login_error)
 
     def _direct(self, nick: str, text: str, changes: Changes) -> None:
         if self.protocol.server.is_channel(nick) or not nick:
@@ -822,13 +1124,31 @@ class ChatModel:
     def _add(self, conversation: Conversation, line: Line, changes: Changes) -> None:
         conversation.lines.append(line)
         changes.lines.append((conversation, line))
-        if conversation.key == self.current or line.history or line.is_self:
+        self._count_unread(conversation, line, changes)
+
+    def _count_unread(self, conversation: Conversation, line: Line, changes: Changes) -> None:
+        """Talk said elsewhere (or missed while away) is unread; history and ours are not."""
+        if conversation.key == self.current or line.is_self:
+            return
+        if line.history and not line.missed:
             return
         if line.kind in TALK:
             conversation.unread += 1
             changes.conversations = True
             if line.mention:
                 conversation.mentioned = True
+
+    def _insert(self, conversation: Conversation, index: int, line: Line) -> bool:
+        """Put ``line`` at ``index``, dropping the oldest line if the scrollback is full;
+        False when it would itself be the oldest line dropped."""
+        lines = conversation.lines
+        if len(lines) == lines.maxlen:
+            if index == 0:
+                return False
+            lines.popleft()
+            index -= 1
+        lines.insert(index, line)
+        return True
 
     def _add_history(self, conversation: Conversation, line: Line, changes: Changes) -> None:
         """File a replayed line in time order (it may arrive after lines said since) unless
@@ -842,14 +1162,11 @@ class ChatModel:
         if index == len(lines):
             self._add(conversation, line, changes)
             return
-        if len(lines) == lines.maxlen:
-            if index == 0:
-                return  # older than everything kept
-            lines.popleft()
-            index -= 1
-        lines.insert(index, line)
+        if not self._insert(conversation, index, line):
+            return  # older than everything kept
         changes.lines.append((conversation, line))
         changes.redraw |= conversation.key == self.current
+        self._count_unread(conversation, line, changes)
 
     def _event_line(
         self,
@@ -888,6 +1205,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _unread_after(line: Line, marker: datetime) -> bool:
+    """Whether ``line`` is someone's talk newer than read marker ``marker``."""
+    return line.kind in TALK and not line.is_self and line.time > marker
+
+
 def _duration(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds}s"
@@ -923,6 +1245,13 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
         (ev.ServerReply, ChatModel._on_server_reply),
         (ev.StandardReply, ChatModel._on_standard_reply),
         (ev.Invited, ChatModel._on_invited),
+        (ev.LoggedIn, ChatModel._on_logged_in),
+        (ev.LoggedOut, ChatModel._on_logged_out),
+        (ev.LoginFailed, ChatModel._on_login_failed),
+        (ev.AccountRegistered, ChatModel._on_account_registered),
+        (ev.RegistrationFailed, ChatModel._on_registration_failed),
+        (ev.NickProtected, ChatModel._on_nick_protected),
+        (ev.ReadMarker, ChatModel._on_read_marker),
     )
     return dict(table)
 

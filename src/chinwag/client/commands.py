@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chinwag.client.protocol import SECRET_SERVICE_VERBS
+from chinwag.protocol.casemap import fold
+
 
 @dataclass(frozen=True, slots=True)
 class Say:
@@ -113,9 +116,12 @@ class SetAway:
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """``/register`` or ``/login`` (``command`` says which); the password is asked for."""
+    """``/register`` or ``/login [account]`` (``command`` says which); the password is then
+    asked for without echo, never typed on the command line."""
 
     command: str
+    account: str | None = None
+    """For ``/login``: the account to log in to (default: our nick)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +182,8 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("/topic [text]", "show or set the room's topic"),
     CommandHelp("/whois <nick>", "about someone"),
     CommandHelp("/away [message]", "mark yourself away, or back"),
-    CommandHelp("/register, /login", "accounts (password asked without echo)"),
+    CommandHelp("/register", "make your nick an account (password asked without echo)"),
+    CommandHelp("/login [account]", "log in to your account (password asked without echo)"),
 )
 """The table of design.md section 6, in its order, as ``@help`` shows it."""
 
@@ -293,6 +300,30 @@ def _slash(rest: str) -> Input:
         return Whois(nick) if nick else Usage("/whois <nick>: about someone")
     if name == "away":
         return SetAway(tail or None)
-    if name in ("register", "login"):
+    if name == "register":
+        if tail:
+            return Usage("/register alone: your nick becomes the account, the password is asked")
         return Account(name)
+    if name == "login":
+        account, extra = _split(tail)
+        if extra:
+            return Usage("/login [account]: the password is asked for, without echo")
+        return Account(name, account or None)
     return Unknown("/" + word)
+
+
+def is_secret(line: str) -> bool:
+    """Whether ``line`` may hold a password, so it is kept out of the input history:
+    ``/login`` and ``/register`` (even mistyped with a password after them), and messages to
+    NickServ that carry one (``/msg NickServ IDENTIFY ...``)."""
+    stripped = line.strip()
+    word = stripped.split(" ", 1)[0].lower()
+    if word in ("/login", "/register"):
+        return True
+    request = parse_input(line)
+    if isinstance(request, DirectMessage) and fold(request.nick) == fold("NickServ"):
+        words = request.text.upper().split()
+        return bool(words) and (
+            words[0] in SECRET_SERVICE_VERBS or words[:2] == ["SET", "PASSWORD"]
+        )
+    return False

@@ -129,6 +129,9 @@ class Message(Event):
     is_self: bool = False
     from_server: bool = False
     history: bool = False
+    missed: bool = False
+    """Part of a history batch we did not ask for: a direct message that arrived while we
+    were away, delivered on login with its original time (``history`` is set too)."""
     conversation: str = ""
     msgid: str | None = None
     account: str | None = None
@@ -210,6 +213,9 @@ class NickChanged(Event):
     new: str
     is_self: bool
     channels: tuple[str, ...]
+    forced: bool = False
+    """Our nick was changed by the server, not at our request (a registered nick we did not
+    log in to: renamed to a guest nick). Logging in takes the old nick back by itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +307,79 @@ class MetadataSyncLater(Event):
 
     target: str
     retry_after: float | None
+
+
+# -- accounts and read markers -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn(Event):
+    """We are logged in to ``account`` (RPL_LOGGEDIN: SASL, REGISTER or NickServ).
+
+    The password that did it is kept for the next connections (SASL while registering). If
+    the server had renamed us to a guest nick, the protocol has already asked for ours back.
+    """
+
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedOut(Event):
+    """We are no longer logged in (RPL_LOGGEDOUT, e.g. the account was dropped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailed(Event):
+    """Logging in failed; ``reason`` is the server's text (e.g. "Too many failed login
+    attempts; try again in 30 seconds") or ours when the server could not prove it knows the
+    password. ``registered`` is False when it happened while connecting: registration then
+    goes on without an account, and the password is forgotten."""
+
+    account: str
+    reason: str
+    code: str
+    registered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRegistered(Event):
+    """``REGISTER`` succeeded: ``account`` exists now (and we are logged in to it, a
+    :class:`LoggedIn` follows); ``message`` is the server's text. With
+    ``needs_verification`` the server wants a further step its message explains."""
+
+    account: str
+    message: str
+    needs_verification: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationFailed(Event):
+    """``REGISTER`` failed: ``code`` is the standard reply code (``ACCOUNT_EXISTS``,
+    ``WEAK_PASSWORD``, ``UNACCEPTABLE_PASSWORD``, ``ALREADY_REGISTERED``,
+    ``TEMPORARILY_UNAVAILABLE``, ...), ``message`` the server's text to show."""
+
+    code: str
+    account: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class NickProtected(Event):
+    """``nick`` (ours) belongs to a registered account we are not logged in to: log in
+    within ``seconds`` (None: not said) or the server renames us. ``message`` is its text."""
+
+    nick: str
+    seconds: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMarker(Event):
+    """The last message read in ``target`` (a room or a nick), on any of our devices, has
+    the time ``timestamp``; None when nothing was ever read there (draft/read-marker)."""
+
+    target: str
+    timestamp: datetime | None
 
 
 # -- query results -----------------------------------------------------------------------
@@ -402,6 +481,9 @@ class Batch(Event):
     params: tuple[str, ...]
     events: tuple[Event, ...]
     lines: tuple[IrcMessage, ...] = ()
+    missed: bool = False
+    """A history batch we did not ask for: direct messages that arrived while we were away
+    (``params[0]`` is who sent them); their :class:`Message` events are marked ``missed``."""
 
 
 @dataclass(frozen=True, slots=True)

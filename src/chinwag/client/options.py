@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chinwag.client.colors import ColorError, parse_color
 from chinwag.client.runner import Endpoint
@@ -17,6 +17,10 @@ from chinwag.client.runner import Endpoint
 DEFAULT_PORT = 6667
 DEFAULT_TLS_PORT = 6697
 DEFAULT_ROOM = "#lobby"
+
+MAX_PASSWORD_BYTES = 300
+"""The longest password we send: it must fit in a message to NickServ too (the
+account-registration spec's advice)."""
 
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
@@ -32,7 +36,9 @@ class OptionError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ChatOptions:
-    """Everything a client needs to connect: the server, the nick, the colour, the room."""
+    """Everything a client needs to connect: the server, the nick, the colour, the room, and
+    the password of the nick's account if it has one (for SASL while connecting; kept in
+    memory only, and left out of ``repr``)."""
 
     host: str = "localhost"
     port: int = DEFAULT_PORT
@@ -41,7 +47,7 @@ class ChatOptions:
     nick: str = ""
     color: str | None = None
     room: str = DEFAULT_ROOM
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     @property
     def endpoint(self) -> Endpoint:
@@ -132,3 +138,16 @@ def check_room(room: str) -> str:
     if "," in room or any(char.isspace() or not char.isprintable() for char in room):
         raise OptionError("room", f"{room!r} cannot be a room name")
     return room
+
+
+def check_password(password: str) -> str:
+    """``password`` if it can be sent (not empty, one line, at most 300 bytes); else
+    :class:`OptionError` for the ``password`` field. Whether it is strong enough, or right,
+    is the server's call."""
+    if not password:
+        raise OptionError("password", "Type the password")
+    if any(char in "\r\n\0" for char in password):
+        raise OptionError("password", "A password cannot contain line breaks")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise OptionError("password", f"A password can be at most {MAX_PASSWORD_BYTES} bytes")
+    return password

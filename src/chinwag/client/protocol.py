@@ -11,6 +11,16 @@ that produce events of their own (our messages without echo-message) leave them 
 :meth:`~ClientProtocol.connection_lost`; the same object can then :meth:`register` on a new
 connection and restores nick, colour and rooms by itself.
 
+Accounts: with an ``account_password`` the core logs in with SASL while registering (SCRAM-SHA-256
+or PLAIN, :mod:`chinwag.client.sasl`); :meth:`~ClientProtocol.login` and
+:meth:`~ClientProtocol.register_account` do it later (SASL or ``REGISTER``, else NickServ). A
+password that worked is kept, in memory only, for the next connections; none is ever logged.
+
+History: rooms joined are asked for their latest lines, and after a reconnection every room and
+direct conversation with a known newest message is asked for what came after it (paging while
+pages come back full), so gaps are filled. A history batch we did not ask for holds direct
+messages that arrived while we were away; its messages are marked ``missed``.
+
 References: Modern IRC (https://modern.ircdocs.horse) and the IRCv3 extensions named where
 they are handled. This module imports no asyncio and no socket.
 """
@@ -25,8 +35,10 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TypeVar
 
+from chinwag.client import sasl
 from chinwag.client.events import (
     AccountChanged,
+    AccountRegistered,
     Acknowledged,
     Away,
     Batch,
@@ -39,6 +51,9 @@ from chinwag.client.events import (
     Invited,
     Joined,
     Kicked,
+    LoggedIn,
+    LoggedOut,
+    LoginFailed,
     Member,
     Message,
     MetadataChanged,
@@ -48,11 +63,14 @@ from chinwag.client.events import (
     Motd,
     Names,
     NickChanged,
+    NickProtected,
     NickRejected,
     Parted,
     Quit,
+    ReadMarker,
     RealnameChanged,
     Registered,
+    RegistrationFailed,
     ServerError,
     ServerReply,
     StandardReply,
@@ -75,18 +93,22 @@ from chinwag.protocol.metadata import COLOR_KEY
 WANTED_CAPS: tuple[str, ...] = (
     "account-notify",
     "account-tag",
+    "draft/account-registration",
+    "draft/register",
     "away-notify",
     "batch",
     "cap-notify",
     "chghost",
     "draft/chathistory",
     "draft/metadata-2",
+    "draft/read-marker",
     "echo-message",
     "extended-join",
     "invite-notify",
     "labeled-response",
     "message-tags",
     "multi-prefix",
+    "sasl",
     "server-time",
     "setname",
     "standard-replies",
@@ -106,6 +128,27 @@ HISTORY_CAPS = ("draft/chathistory", "chathistory")
 
 DEFAULT_HISTORY_ON_JOIN = 50
 """Lines of a room's recent conversation asked for when we join it."""
+
+GAP_FILL_PAGE = 100
+"""Lines asked for per ``CHATHISTORY AFTER`` when filling the gap a reconnection left."""
+
+GAP_FILL_PAGES = 20
+"""Pages asked for at most per conversation and reconnection (enough for the scrollback)."""
+
+REGISTRATION_CAPS = ("draft/account-registration", "draft/register")
+"""The ``REGISTER`` capability under the names servers use for it
+(https://ircv3.net/specs/extensions/account-registration)."""
+
+READ_MARKER_CAP = "draft/read-marker"
+"""``MARKREAD`` (https://ircv3.net/specs/extensions/read-marker)."""
+
+NICKSERV = "NickServ"
+"""The service that takes ``REGISTER`` and ``IDENTIFY`` from clients without IRCv3 accounts."""
+
+SECRET_SERVICE_VERBS = frozenset(
+    {"IDENTIFY", "ID", "REGISTER", "LOGIN", "GHOST", "RECOVER", "DROP"}
+)
+"""NickServ commands whose arguments include a password: never shown, even as our echo."""
 
 
 _WHOIS_DETAILS = frozenset(
@@ -186,6 +229,26 @@ def parse_server_time(value: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def format_server_time(moment: datetime) -> str:
+    """``moment`` as a ``time`` tag writes it: UTC, milliseconds, ``Z``."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def redact_service_command(text: str) -> str:
+    """A message to NickServ as it may be shown: the arguments of commands that carry a
+    password (``IDENTIFY ana sesame``) replaced by stars."""
+    words = text.split()
+    if not words:
+        return text
+    verb = words[0].upper()
+    if verb in SECRET_SERVICE_VERBS or (
+        verb == "SET" and len(words) > 1 and words[1].upper() == "PASSWORD"
+    ):
+        return f"{words[0]} ********"
+    return text
+
+
 def split_text(text: str, budget: int) -> list[str]:
     """Cut ``text`` into pieces of at most ``budget`` UTF-8 bytes, at a space when one is
     near the end of a piece, never inside a character."""
@@ -213,8 +276,37 @@ class _OpenBatch:
     history: bool
     parent: str | None
     time: datetime
+    missed: bool = False
+    request: _HistoryRequest | None = None
     events: list[Event] = field(default_factory=list)
     lines: list[IrcMessage] = field(default_factory=list)
+
+
+@dataclass
+class _HistoryRequest:
+    """A ``CHATHISTORY`` we sent: LATEST on join, or AFTER a time to fill a gap."""
+
+    target: str
+    limit: int
+    after: datetime | None = None
+    pages: int = 1
+
+
+@dataclass
+class _SaslExchange:
+    """One SASL login under way: the mechanisms still to try (the first is in use)."""
+
+    account: str
+    password: str
+    candidates: list[str]
+    registering: bool
+    """Started while connecting: CAP END waits for it, and a failure forgets the password."""
+    mechanism: sasl.Mechanism | None = None
+    answered: bool = False
+    """The server sent a challenge for the current mechanism (so it accepted the name)."""
+    aborted: str | None = None
+    """Why we sent ``AUTHENTICATE *``: the reason to report when 906 comes."""
+    reader: sasl.ChallengeReader = field(default_factory=sasl.ChallengeReader)
 
 
 @dataclass
@@ -241,6 +333,9 @@ class ClientProtocol:
     gets :class:`NickRejected` and calls :meth:`set_nick`. With ``history_on_join`` lines
     (0: none) the recent conversation of each room we join is asked for when the server
     offers chathistory; it arrives as a :class:`Batch` of messages marked ``history``.
+    ``account_password`` logs in to ``account`` (default: the nick) with SASL while
+    registering, trying ``sasl_mechanisms`` in order among those the server offers.
+    ``password`` is the server's connection password (``PASS``), not an account's.
     ``clock`` gives the time of events without ``server-time`` (tests pass a fixed one).
     """
 
@@ -255,6 +350,9 @@ class ClientProtocol:
         metadata: Mapping[str, str] | None = None,
         auto_rename: bool = False,
         history_on_join: int = DEFAULT_HISTORY_ON_JOIN,
+        account: str | None = None,
+        account_password: str | None = None,
+        sasl_mechanisms: Iterable[str] = sasl.MECHANISMS,
         caps: Iterable[str] = WANTED_CAPS,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -270,8 +368,20 @@ class ClientProtocol:
             fold(room): (room, None) for room in rooms
         }
         """Rooms to be in, by folded name: display name and key. Rejoined on registration."""
+        self.account_name = account
+        """The account to log in to; None: the nick we want."""
+        self.account_password = account_password
+        """The password that logs in to :attr:`account_name` (kept after a login worked,
+        forgotten after one failed while connecting). Never logged."""
+        self.sasl_mechanisms = tuple(sasl_mechanisms)
+        self.reclaim_nick: str | None = None
+        """Our nick before the server renamed us (a registered nick we were not logged in
+        to): asked for again after logging in, and on the next connection."""
         self.away_message: str | None = None
         self.quitting = False
+        self._newest: dict[Folded, datetime] = {}
+        """The time of the newest message seen in each room and direct conversation, kept
+        across connections: where to fill gaps from after a reconnection."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._labels = itertools.count(1)
         self._local_events: list[Event] = []
@@ -305,6 +415,20 @@ class ClientProtocol:
         self._who: list[WhoEntry] = []
         self._whois: dict[Folded, _WhoisDraft] = {}
         self._list: list[ChannelListEntry] = []
+        self.account: str | None = None
+        """The account we are logged in to on this connection, or None."""
+        self.read_markers: dict[Folded, datetime | None] = {}
+        """draft/read-marker: the last read time of each target the server told us about."""
+        self._sasl: _SaslExchange | None = None
+        self._sasl_tried = False
+        self._pending_password: str | None = None
+        """The password of a /login or /register under way: kept once it worked."""
+        self._nick_requested: Folded | None = None
+        self._protected_nick: Folded | None = None
+        """The nick the server said is protected (and may take from us)."""
+        self._history_labels: dict[str, _HistoryRequest] = {}
+        self._history_queue: dict[Folded, list[_HistoryRequest]] = {}
+        """Requests by target, answered in order, when labeled-response is not there."""
 
     # -- driving the connection ------------------------------------------------------------
 
@@ -315,6 +439,8 @@ class ClientProtocol:
         :meth:`data_to_send`. Registration ends with a :class:`Registered` event.
         """
         self._reset_connection()
+        if self.reclaim_nick is not None:
+            self.nick = self.reclaim_nick  # a guest nick is nobody's choice
         self._cap_negotiating = True
         self._send("CAP", "LS", "302")
         if self.password is not None:
@@ -389,6 +515,11 @@ class ClientProtocol:
         user = self.users.get(fold(nick))
         return user.color if user is not None else None
 
+    def read_marker(self, target: str) -> datetime | None:
+        """The last read time of ``target`` as the server last said (draft/read-marker), or
+        None if it did not say or nothing was read there."""
+        return self.read_markers.get(fold(target))
+
     def new_label(self) -> str:
         """A fresh label to pass to an intent; events answering it carry it in ``label``."""
         return f"cw{next(self._labels)}"
@@ -434,8 +565,55 @@ class ClientProtocol:
         the change happens when :class:`NickChanged` arrives."""
         if not self.registered:
             self.nick = nick
+        else:
+            self._nick_requested = fold(nick)
         if self.connected:
             self._send("NICK", nick, label=label)
+
+    def login(self, password: str, account: str | None = None, *, label: str | None = None) -> None:
+        """Log in to ``account`` (default: the nick the server took from us, else ours) with
+        SASL, or by ``IDENTIFY`` to NickServ when the server offers no SASL. Wait for
+        :class:`LoggedIn` or :class:`LoginFailed`; a password that works is kept for the next
+        connections. Raises :class:`NotRegistered`."""
+        self._require_ready()
+        account = account or self.reclaim_nick or self.nick
+        if self._sasl is not None:
+            return  # one login at a time: this one ends with its own event
+        self._pending_password = password
+        if self.has_cap("sasl") and self._start_sasl(account, password, registering=False):
+            return
+        self._send("PRIVMSG", NICKSERV, f"IDENTIFY {account} {password}", label=label)
+
+    def register_account(self, password: str, *, label: str | None = None) -> None:
+        """Register our current nick as an account with ``password`` (``REGISTER``, else
+        ``REGISTER`` to NickServ). Wait for :class:`AccountRegistered` then :class:`LoggedIn`,
+        or :class:`RegistrationFailed`. Raises :class:`NotRegistered`."""
+        self._require_ready()
+        self._pending_password = password
+        if any(self.has_cap(cap) for cap in REGISTRATION_CAPS):
+            self._send("REGISTER", "*", password, label=label)
+        else:
+            self._send("PRIVMSG", NICKSERV, f"REGISTER {password}", label=label)
+
+    def mark_read(self, target: str, moment: datetime) -> bool:
+        """Tell the server (so our other devices) that ``target`` was read up to the message
+        of time ``moment`` (``MARKREAD``). Returns whether it was sent: not without
+        draft/read-marker, a connection, or when the server knows a later time already."""
+        if not self.ready or not self.has_cap(READ_MARKER_CAP):
+            return False
+        key = fold(target)
+        known = self.read_markers.get(key)
+        if known is not None and moment <= known:
+            return False
+        self.read_markers[key] = moment  # the server answers with the same or a later time
+        self._send("MARKREAD", target, "timestamp=" + format_server_time(moment))
+        return True
+
+    def ask_read_marker(self, target: str) -> None:
+        """Ask for ``target``'s read marker (``MARKREAD <target>``); :class:`ReadMarker`
+        answers. Rooms need no asking: the server tells us on join."""
+        if self.ready and self.has_cap(READ_MARKER_CAP):
+            self._send("MARKREAD", target)
 
     def set_topic(self, channel: str, topic: str, *, label: str | None = None) -> None:
         """Set the topic of ``channel``; :class:`TopicChanged` follows if allowed."""
@@ -580,13 +758,13 @@ class ClientProtocol:
         batch = self._batches.get(ref) if ref is not None else None
         if batch is not None:
             batch.lines.append(message)
-            batch.events += self._dispatch(message, history=batch.history)
+            batch.events += self._dispatch(message, history=batch.history, missed=batch.missed)
             return []
         return self._dispatch(message, history=False)
 
-    def _dispatch(self, message: IrcMessage, *, history: bool) -> list[Event]:
+    def _dispatch(self, message: IrcMessage, *, history: bool, missed: bool = False) -> list[Event]:
         if history:
-            events = self._on_history_line(message)
+            events = self._on_history_line(message, missed=missed)
         else:
             handler = _HANDLERS.get(message.command)
             if handler is not None:
@@ -601,10 +779,10 @@ class ClientProtocol:
         label = message.tags.get("label")
         return [replace(event, time=time, label=label or event.label) for event in events]
 
-    def _on_history_line(self, message: IrcMessage) -> list[Event]:
+    def _on_history_line(self, message: IrcMessage, *, missed: bool) -> list[Event]:
         """A line of replayed history: messages are shown, nothing changes our state."""
         if message.command in ("PRIVMSG", "NOTICE"):
-            return self._on_message(message, history=True)
+            return self._on_message(message, history=True, missed=missed)
         return []
 
     def _on_batch(self, message: IrcMessage) -> list[Event]:
@@ -616,19 +794,31 @@ class ClientProtocol:
             parent_ref = message.tags.get("batch")
             parent = self._batches.get(parent_ref) if parent_ref is not None else None
             kind = message.params[1] if len(message.params) > 1 else ""
+            label = message.tags.get("label") or (parent.label if parent else None)
+            request = None
+            missed = parent is not None and parent.missed
+            if kind in HISTORY_BATCHES and len(message.params) > 2:
+                request = self._history_request(message.params[2], label)
+                # History of a person we did not ask for is what arrived while we were away
+                # (a room's unasked replay on join is only history).
+                missed = request is None and not self.server.is_channel(message.params[2])
             self._batches[ref] = _OpenBatch(
                 ref=ref,
                 kind=kind,
                 params=message.params[2:],
-                label=message.tags.get("label") or (parent.label if parent else None),
+                label=label,
                 history=kind in HISTORY_BATCHES or (parent is not None and parent.history),
                 parent=parent.ref if parent is not None else None,
                 time=self._time_of(message),
+                missed=missed,
+                request=request,
             )
             return []
         batch = self._batches.pop(ref, None)
         if batch is None:
             return []
+        if batch.request is not None:
+            self._next_history_page(batch.request, batch.lines)
         inner = tuple(
             event if event.label or batch.label is None else replace(event, label=batch.label)
             for event in batch.events
@@ -641,6 +831,7 @@ class ClientProtocol:
             tuple(batch.lines),
             time=batch.time,
             label=batch.label,
+            missed=batch.missed,
         )
         parent = self._batches.get(batch.parent) if batch.parent is not None else None
         if parent is not None:
@@ -683,10 +874,15 @@ class ClientProtocol:
         return [channel for channel in self.channels.values() if key in channel.members]
 
     def _complete_registration(self) -> list[Event]:
-        """End of the welcome burst: subscribe, restore colour, away and rooms."""
+        """End of the welcome burst: log in by NickServ if SASL could not, subscribe, restore
+        colour, away and rooms, and ask what direct conversations missed meanwhile."""
         if self.ready:
             return []
         self.ready = True
+        password = self.account_password
+        if password is not None and self.account is None and not self.has_cap("sasl"):
+            account = self.account_name or self.nick
+            self._send("PRIVMSG", NICKSERV, f"IDENTIFY {account} {password}")
         if self.has_cap(METADATA_CAP):
             self._send("METADATA", "*", "SUB", *METADATA_KEYS)
             for key, value in self.own_metadata.items():
@@ -695,7 +891,69 @@ class ClientProtocol:
             self._send("AWAY", self.away_message)
         for name, channel_key in list(self.rooms.values()):
             self._send("JOIN", name, *([channel_key] if channel_key else []))
+        for key, newest in list(self._newest.items()):
+            if not self.server.is_channel(key):
+                self.ask_read_marker(key)  # answered before the history: for its divider
+                self._request_history(key, after=newest)
         return [Registered(self.nick, self.server.network, self.server.name)]
+
+    # -- history ---------------------------------------------------------------------------
+
+    def _history_enabled(self) -> bool:
+        return any(self.has_cap(cap) for cap in HISTORY_CAPS)
+
+    def _history_limit(self, wanted: int) -> int:
+        """``wanted``, or less if the server's ``CHATHISTORY`` ISUPPORT limit says so."""
+        with contextlib.suppress(ValueError):
+            server_limit = int(self.server.tokens.get("CHATHISTORY", "0") or "0")
+            if server_limit > 0:
+                return min(wanted, server_limit)
+        return wanted
+
+    def _request_history(self, target: str, *, after: datetime | None, pages: int = 1) -> None:
+        """``CHATHISTORY LATEST <target> * <n>``, or with ``after`` ``CHATHISTORY AFTER
+        <target> timestamp=<after> <n>``, remembered so the answer is known for an answer."""
+        if not self._history_enabled():
+            return
+        if after is None:
+            if self.history_on_join <= 0:
+                return
+            request = _HistoryRequest(target, self._history_limit(self.history_on_join))
+            params = ("LATEST", target, "*", str(request.limit))
+        else:
+            request = _HistoryRequest(target, self._history_limit(GAP_FILL_PAGE), after, pages)
+            params = ("AFTER", target, "timestamp=" + format_server_time(after), str(request.limit))
+        # A label tells our answers from the missed messages the server sends unasked.
+        label = self.new_label() if self.has_cap("labeled-response") else None
+        if label is not None:
+            self._history_labels[label] = request
+        else:
+            self._history_queue.setdefault(fold(target), []).append(request)
+        self._send("CHATHISTORY", *params, label=label)
+
+    def _history_request(self, target: str, label: str | None) -> _HistoryRequest | None:
+        """The request a history batch for ``target`` answers, or None if we asked nothing."""
+        if label is not None and label in self._history_labels:
+            return self._history_labels.pop(label)
+        if self.has_cap("labeled-response"):
+            return None  # our requests all carry labels
+        queue = self._history_queue.get(fold(target))
+        if not queue:
+            return None
+        request = queue.pop(0)
+        if not queue:
+            del self._history_queue[fold(target)]
+        return request
+
+    def _next_history_page(self, request: _HistoryRequest, lines: list[IrcMessage]) -> None:
+        """A full page of a gap fill means more may follow: ask for what came after it."""
+        if request.after is None or len(lines) < request.limit or request.pages >= GAP_FILL_PAGES:
+            return
+        times = [parse_server_time(line.tags.get("time")) for line in lines]
+        newest = max((moment for moment in times if moment is not None), default=None)
+        if newest is None or newest <= request.after:
+            return  # no progress: asking again would get the same page
+        self._request_history(request.target, after=newest, pages=request.pages + 1)
 
     # -- handlers: connection --------------------------------------------------------------
 
@@ -767,24 +1025,205 @@ class ClientProtocol:
             self._cap_requests += 1
 
     def _maybe_end_caps(self) -> list[Event]:
-        if not self._cap_negotiating or self._cap_requests:
+        if not self._cap_negotiating or self._cap_requests or self._sasl is not None:
             return []
+        if not self._sasl_tried:
+            self._sasl_tried = True
+            password = self.account_password
+            if password is not None and self.has_cap("sasl"):
+                account = self.account_name or self.nick
+                if self._start_sasl(account, password, registering=True):
+                    return []  # CAP END when the login has ended, either way
         self._cap_negotiating = False
         self._send("CAP", "END")
         return [CapabilitiesChanged(frozenset(self.caps_enabled))]
 
     @_on(n.ERR_UNKNOWNCOMMAND)
     def _on_unknown_command(self, message: IrcMessage) -> list[Event]:
-        if len(message.params) > 1 and message.params[1].upper() == "CAP":
+        command = message.params[1].upper() if len(message.params) > 1 else ""
+        if command == "CAP":
             self._cap_negotiating = False  # a server without CAP: registration goes on
             return []
+        if command == "AUTHENTICATE" and self._sasl is not None:
+            return self._sasl_failed(message.command, message.params[-1])
         return self._numeric_reply(message)
+
+    # -- handlers: SASL (https://ircv3.net/specs/extensions/sasl-3.1) ---------------------
+
+    def _start_sasl(self, account: str, password: str, *, registering: bool) -> bool:
+        """Begin a SASL login; False if we share no mechanism with the server."""
+        offered = self.caps_available.get("sasl")
+        names = {name.strip().upper() for name in offered.split(",")} if offered else None
+        candidates = [name for name in self.sasl_mechanisms if names is None or name in names]
+        if not candidates:
+            return False
+        self._sasl = _SaslExchange(account, password, candidates, registering)
+        self._try_mechanism(self._sasl)
+        return True
+
+    def _try_mechanism(self, exchange: _SaslExchange) -> None:
+        name = exchange.candidates[0]
+        exchange.mechanism = sasl.new_mechanism(name, exchange.account, exchange.password)
+        exchange.answered = False
+        exchange.reader = sasl.ChallengeReader()
+        self._send("AUTHENTICATE", name)
+
+    def _end_sasl(self) -> list[Event]:
+        """The exchange is over; while connecting, registration goes on (CAP END)."""
+        exchange, self._sasl = self._sasl, None
+        if exchange is not None and exchange.registering:
+            return self._maybe_end_caps()
+        return []
+
+    def _sasl_failed(self, code: str, reason: str) -> list[Event]:
+        exchange = self._sasl
+        if exchange is None:
+            return [LoginFailed(self.account_name or self.nick, reason, code, self.registered)]
+        if exchange.aborted is not None:
+            reason = exchange.aborted
+        if exchange.registering:
+            self.account_password = None  # not again on every reconnection
+        self._pending_password = None
+        failed = LoginFailed(exchange.account, reason, code, self.registered)
+        return [failed, *self._end_sasl()]
+
+    @_on("AUTHENTICATE")
+    def _on_authenticate(self, message: IrcMessage) -> list[Event]:
+        exchange = self._sasl
+        if exchange is None or exchange.mechanism is None or not message.params:
+            return []
+        exchange.answered = True
+        try:
+            challenge = exchange.reader.feed(message.params[0])
+            if challenge is None:
+                return []  # more chunks to come
+            response = exchange.mechanism.respond(challenge)
+        except sasl.SaslError as error:
+            exchange.aborted = str(error)
+            self._send("AUTHENTICATE", "*")  # 906 follows, and reports the reason
+            return []
+        for chunk in sasl.encode_response(response):
+            self._send("AUTHENTICATE", chunk)
+        return []
+
+    @_on(n.RPL_LOGGEDIN)
+    def _on_logged_in(self, message: IrcMessage) -> list[Event]:
+        """``900 <nick> <mask> <account> :text``: by SASL, REGISTER or NickServ."""
+        if len(message.params) < 3:
+            return []
+        account = message.params[2]
+        self.account = account
+        self._protected_nick = None
+        self._user(self.nick).account = account
+        if self._pending_password is not None:
+            self.account_name, self.account_password = account, self._pending_password
+            self._pending_password = None
+        reclaim = self.reclaim_nick
+        if self.registered and reclaim is not None and fold(reclaim) == fold(account):
+            self._nick_requested = fold(reclaim)
+            self._send("NICK", reclaim)  # the server frees it for its owner
+        return [LoggedIn(account)]
+
+    @_on(n.RPL_LOGGEDOUT)
+    def _on_logged_out(self, message: IrcMessage) -> list[Event]:
+        self.account = None
+        self._user(self.nick).account = None
+        return [LoggedOut()]
+
+    @_on(n.RPL_SASLSUCCESS)
+    def _on_sasl_success(self, message: IrcMessage) -> list[Event]:
+        exchange = self._sasl
+        events: list[Event] = []
+        if self.account is None and exchange is not None:
+            events.append(LoggedIn(exchange.account))  # a server that skipped RPL_LOGGEDIN
+            self.account = exchange.account
+        if exchange is not None and self._pending_password is not None:
+            self.account_name, self.account_password = exchange.account, exchange.password
+            self._pending_password = None
+        return events + self._end_sasl()
+
+    @_on(n.ERR_SASLFAIL, n.ERR_SASLTOOLONG, n.ERR_NICKLOCKED, n.ERR_SASLABORTED)
+    def _on_sasl_fail(self, message: IrcMessage) -> list[Event]:
+        exchange = self._sasl
+        reason = message.params[-1] if len(message.params) > 1 else "SASL authentication failed"
+        if exchange is None:
+            return []  # not ours (a late answer to an exchange already given up)
+        if (
+            message.command == n.ERR_SASLFAIL
+            and not exchange.answered
+            and exchange.aborted is None
+            and len(exchange.candidates) > 1
+        ):
+            # The server refused the mechanism's name before any exchange: try the next.
+            exchange.candidates.pop(0)
+            self._try_mechanism(exchange)
+            return []
+        return self._sasl_failed(message.command, reason)
+
+    @_on(n.ERR_SASLALREADY)
+    def _on_sasl_already(self, message: IrcMessage) -> list[Event]:
+        self._pending_password = None
+        reason = message.params[-1] if len(message.params) > 1 else "Already logged in"
+        if self._sasl is None:
+            return [LoginFailed(self.account or self.nick, reason, message.command, True)]
+        return self._sasl_failed(message.command, reason)
+
+    @_on(n.RPL_SASLMECHS)
+    def _on_sasl_mechs(self, message: IrcMessage) -> list[Event]:
+        """The mechanisms the server has, after it refused ours: keep only those."""
+        exchange = self._sasl
+        if exchange is not None and len(message.params) > 1:
+            offered = {name.strip().upper() for name in message.params[1].split(",")}
+            current, *rest = exchange.candidates
+            exchange.candidates = [current, *(name for name in rest if name in offered)]
+        return []
+
+    # -- handlers: accounts ----------------------------------------------------------------
+
+    @_on("REGISTER")
+    def _on_register(self, message: IrcMessage) -> list[Event]:
+        """``REGISTER SUCCESS|VERIFICATION_REQUIRED <account> :text`` (account-registration)."""
+        params = message.params
+        if len(params) < 2:
+            return []
+        account, text = params[1], params[-1] if len(params) > 2 else ""
+        if params[0] == "SUCCESS":
+            if self._pending_password is not None:  # the RPL_LOGGEDIN that follows keeps it
+                self.account_name = account
+            return [AccountRegistered(account, text)]
+        if params[0] == "VERIFICATION_REQUIRED":
+            self._pending_password = None
+            return [AccountRegistered(account, text, needs_verification=True)]
+        return [Unhandled(message)]
+
+    @_on("MARKREAD")
+    def _on_markread(self, message: IrcMessage) -> list[Event]:
+        """``MARKREAD <target> timestamp=<time>|*`` (draft/read-marker)."""
+        params = message.params
+        if not params:
+            return []
+        value = params[1] if len(params) > 1 else "*"
+        if value == "*":
+            stamp = None
+        elif value.startswith("timestamp="):
+            stamp = parse_server_time(value.removeprefix("timestamp="))
+            if stamp is None:
+                return []
+        else:
+            return []
+        target = params[0]
+        key = fold(target)
+        self.read_markers[key] = stamp
+        channel = self.channels.get(key)
+        return [ReadMarker(channel.name if channel is not None else target, stamp)]
 
     @_on(n.RPL_WELCOME)
     def _on_welcome(self, message: IrcMessage) -> list[Event]:
         self.registered = True
         if message.params:
             self.nick = message.params[0]
+        if self.reclaim_nick is not None and self.is_me(self.reclaim_nick):
+            self.reclaim_nick = None
         return self._numeric_reply(message)
 
     @_on(n.RPL_MYINFO)
@@ -858,24 +1297,12 @@ class ClientProtocol:
             self.channels[key] = ChannelState(name)
             if key not in self.rooms:
                 self.rooms[key] = (name, None)
-            self._request_recent_history(name)
+            self._request_history(name, after=self._newest.get(key))
         channel = self.channels.get(key)
         if channel is None:
             return []
         channel.set_member(Member(nick))
         return [Joined(channel.name, nick, is_self, account, realname)]
-
-    def _request_recent_history(self, channel: str) -> None:
-        """``CHATHISTORY LATEST <channel> * <n>`` when the server offers chathistory, asking
-        for no more than its ``CHATHISTORY`` ISUPPORT limit (0 or absent: no limit)."""
-        if self.history_on_join <= 0 or not any(self.has_cap(cap) for cap in HISTORY_CAPS):
-            return
-        limit = self.history_on_join
-        with contextlib.suppress(ValueError):
-            server_limit = int(self.server.tokens.get("CHATHISTORY", "0") or "0")
-            if server_limit > 0:
-                limit = min(limit, server_limit)
-        self._send("CHATHISTORY", "LATEST", channel, "*", str(limit))
 
     def _leave(self, name: str, nick: str) -> tuple[str, bool]:
         """``nick`` left channel ``name`` (PART or KICK): forget the member, or the whole
@@ -928,8 +1355,18 @@ class ClientProtocol:
             return []
         old, new = nick_of(message.source), message.params[0]
         is_self = self.is_me(old)
+        forced = False
         if is_self:
             self.nick = new
+            requested, self._nick_requested = self._nick_requested, None
+            # Renamed without asking after being told the nick is protected: the grace
+            # period ended (or its owner logged in).
+            forced = requested != fold(new) and self._protected_nick == fold(old)
+            self._protected_nick = None
+            if forced:
+                self.reclaim_nick = self.reclaim_nick or old
+            elif self.reclaim_nick is not None:
+                self.reclaim_nick = None  # got it back, or chose another
         shared = self._shared_channels(old)
         for channel in shared:
             channel.rename_member(old, new)
@@ -937,7 +1374,8 @@ class ClientProtocol:
         if user is not None:
             user.nick = new
             self.users[fold(new)] = user
-        return [NickChanged(old, new, is_self, tuple(channel.name for channel in shared))]
+        channels = tuple(channel.name for channel in shared)
+        return [NickChanged(old, new, is_self, channels, forced=forced)]
 
     @_on("TOPIC")
     def _on_topic(self, message: IrcMessage) -> list[Event]:
@@ -1042,7 +1480,9 @@ class ClientProtocol:
     def _on_privmsg(self, message: IrcMessage) -> list[Event]:
         return self._on_message(message, history=False)
 
-    def _on_message(self, message: IrcMessage, *, history: bool) -> list[Event]:
+    def _on_message(
+        self, message: IrcMessage, *, history: bool, missed: bool = False
+    ) -> list[Event]:
         if len(message.params) < 2:
             return []
         target, text = message.params[0], message.params[-1]
@@ -1058,13 +1498,13 @@ class ClientProtocol:
             return [
                 self._message_event(
                     target, sender, argument, message.command, is_action=True,
-                    history=history, from_server=from_server, tags=message.tags,
+                    history=history, missed=missed, from_server=from_server, tags=message.tags,
                 )
             ]  # fmt: skip
         return [
             self._message_event(
                 target, sender, text, message.command,
-                history=history, from_server=from_server, tags=message.tags,
+                history=history, missed=missed, from_server=from_server, tags=message.tags,
             )
         ]  # fmt: skip
 
@@ -1077,6 +1517,7 @@ class ClientProtocol:
         *,
         is_action: bool = False,
         history: bool = False,
+        missed: bool = False,
         from_server: bool = False,
         tags: Mapping[str, str] | None = None,
         time: datetime | None = None,
@@ -1089,6 +1530,13 @@ class ClientProtocol:
             conversation = channel.name if channel is not None else target
         else:
             conversation = target if is_self else sender
+            if is_self and fold(target) == fold(NICKSERV):
+                text = redact_service_command(text)  # our IDENTIFY, echoed or shown locally
+        stamp = parse_server_time(tags.get("time"))
+        if stamp is not None and not from_server and (not is_direct or command == "PRIVMSG"):
+            key = fold(conversation)
+            if key != fold(NICKSERV) and (key not in self._newest or stamp > self._newest[key]):
+                self._newest[key] = stamp
         return Message(
             target,
             sender,
@@ -1099,6 +1547,7 @@ class ClientProtocol:
             is_self=is_self,
             from_server=from_server,
             history=history,
+            missed=missed,
             conversation=conversation,
             msgid=tags.get("msgid"),
             account=tags.get("account"),
@@ -1115,7 +1564,19 @@ class ClientProtocol:
         params = message.params
         if len(params) < 3:
             return [Unhandled(message)]
-        return [StandardReply(message.command, params[0], params[1], params[2:-1], params[-1])]
+        command, code, context, text = params[0], params[1], params[2:-1], params[-1]
+        if message.command == "FAIL" and command == "REGISTER":
+            self._pending_password = None
+            return [RegistrationFailed(code, context[0] if context else self.nick, text)]
+        if command == "NICK" and code == "NICK_PROTECTED":
+            self._protected_nick = fold(context[0] if context else self.nick)
+            seconds = int(context[1]) if len(context) > 1 and context[1].isdigit() else None
+            return [NickProtected(context[0] if context else self.nick, seconds, text)]
+        if message.command == "FAIL" and command == "CHATHISTORY":
+            label = message.tags.get("label")
+            if label is not None:
+                self._history_labels.pop(label, None)
+        return [StandardReply(message.command, command, code, context, text)]
 
     # -- handlers: people ------------------------------------------------------------------
 

@@ -10,6 +10,11 @@ Until the first registration the login screen is in charge: a refused nick is sh
 the nick field and retried on the same connection; a server that cannot be reached stops the
 attempt and says so next to the server field. Afterwards a dropped connection shows the
 "Server is down" banner and the runner keeps trying.
+
+When the model wants a password (``/login``, ``/register``, or the server saying our nick
+belongs to an account and no password worked) a masked prompt opens over the chat
+(:class:`~chinwag.tui.password.PasswordScreen`); what is typed goes to the model and nowhere
+else.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from chinwag.client import events as ev
-from chinwag.client.chat import Changes, ChatModel
+from chinwag.client.chat import Changes, ChatModel, PasswordRequest
 from chinwag.client.options import ChatOptions
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Backoff, Runner
@@ -32,6 +37,7 @@ from chinwag.client.text import clean
 from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
+from chinwag.tui.password import PasswordScreen
 from chinwag.tui.plain import light_background
 from chinwag.tui.render import Palette
 
@@ -74,6 +80,8 @@ class ChinwagApp(App[int]):
         self._runner_task: asyncio.Task[None] | None = None
         self.login: LoginScreen | None = None
         self.chat: ChatScreen | None = None
+        self.password_prompt: PasswordScreen | None = None
+        """The password prompt while it is open."""
 
     async def on_mount(self) -> None:
         """Show the login form (filled from the command line), or connect right away."""
@@ -103,12 +111,18 @@ class ChinwagApp(App[int]):
         if runner is not None and model is not None and runner.connected and same_server:
             protocol = runner.protocol
             protocol.set_metadata(COLOR_KEY, options.color)
+            protocol.account_password = options.password  # for the next connections
             if not protocol.registered:
                 protocol.set_nick(options.nick)
                 return
         await self._stop_runner()
         metadata = {COLOR_KEY: options.color} if options.color else {}
-        protocol = ClientProtocol(options.nick, rooms=[options.room], metadata=metadata)
+        protocol = ClientProtocol(
+            options.nick,
+            rooms=[options.room],
+            metadata=metadata,
+            account_password=options.password,
+        )
         self.model = ChatModel(protocol, server_name=options.host)
         self.runner = Runner(
             protocol,
@@ -137,6 +151,9 @@ class ChinwagApp(App[int]):
         if self.chat is None:
             self._login_phase(event, model)
             return
+        prompt = self.password_prompt
+        if isinstance(event, ev.LoggedIn) and prompt is not None and not prompt.request.typed:
+            prompt.action_cancel()  # logged in meanwhile: the server's question is answered
         self._show(changes)
 
     def _login_phase(self, event: ev.Event, model: ChatModel) -> None:
@@ -159,8 +176,30 @@ class ChinwagApp(App[int]):
     def _show(self, changes: Changes) -> None:
         if self.chat is not None and self.chat.is_mounted:
             self.chat.apply(changes)
+        if changes.password is not None:
+            self.call_later(self.ask_password, changes.password)
         if changes.quit is not None:
             self.call_later(self.action_leave, changes.quit)
+
+    def ask_password(self, request: PasswordRequest) -> None:
+        """Open the masked password prompt for ``request`` (unless one is open already);
+        the password typed goes to the model."""
+        if self.password_prompt is not None:
+            return
+        prompt = PasswordScreen(request)
+        self.password_prompt = prompt
+
+        def answered(password: str | None) -> None:
+            self.password_prompt = None
+            model = self.model
+            if model is None:
+                return
+            if password is None:
+                self._show(model.cancel_password(request))
+            else:
+                self._show(model.provide_password(request, password))
+
+        self.push_screen(prompt, answered)
 
     # -- the person's actions -----------------------------------------------------------------
 

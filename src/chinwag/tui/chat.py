@@ -160,6 +160,7 @@ class ChatScreen(Screen[None]):
         self.redraw_all()
         self.query_one(ChatInput).focus()
         self.set_interval(0.5, self.update_banner)
+        self.set_interval(0.5, self.model.tick)  # read markers held back by the 1 s limit
 
     # -- drawing ---------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""The login screen: server, nick and colour (design.md section 5's palette as swatches).
+"""The login screen: server, nick, password and colour (design.md section 5's palette).
+
+The password is optional: it is for a nick registered as an account (``/register``), and is
+typed into a masked field, used to log in with SASL while connecting, and never shown.
 
 Mistakes are shown next to the field they concern: an address or port that cannot be, a
 server nobody answers on, and a nick the server refused, with the server's own reason. The
@@ -25,12 +28,13 @@ from chinwag.client.options import (
     OptionError,
     check_color,
     check_nick,
+    check_password,
     parse_address,
 )
 from chinwag.client.text import clean
 from chinwag.tui.widgets import Swatch
 
-FIELDS = ("server", "nick", "color")
+FIELDS = ("server", "nick", "password", "color")
 
 
 class LoginScreen(Screen[None]):
@@ -117,6 +121,15 @@ class LoginScreen(Screen[None]):
             yield Label("Nick")
             yield Input(options.nick, placeholder="your name in the chat", id="nick", compact=True)
             yield Static("", id="nick-problem", classes="problem -empty")
+            yield Label("Password (only if your nick is a registered account)")
+            yield Input(
+                options.password or "",
+                placeholder="leave empty if you have no account",
+                password=True,
+                id="password",
+                compact=True,
+            )
+            yield Static("", id="password-problem", classes="problem -empty")
             yield Label("Colour: pick one, or type a name or #rrggbb")
             with Grid(id="swatches"):
                 for name, color in PALETTE.items():
@@ -167,6 +180,10 @@ class LoginScreen(Screen[None]):
     def _server_typed(self) -> None:
         self.show_problem("server", None)
 
+    @on(Input.Changed, "#password")
+    def _password_typed(self) -> None:
+        self.show_problem("password", None)
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#connect")
     def submit(self) -> None:
@@ -184,6 +201,7 @@ class LoginScreen(Screen[None]):
         server = self.query_one("#server", Input).value or "localhost"
         host, port = parse_address(server, tls=self.options.tls)
         nick = check_nick(self.query_one("#nick", Input).value)
+        password = self.query_one("#password", Input).value
         color = check_color(self.query_one("#color", Input).value)
         return ChatOptions(
             host=host,
@@ -193,6 +211,7 @@ class LoginScreen(Screen[None]):
             nick=nick,
             color=color,
             room=self.options.room,
+            password=check_password(password) if password else None,
         )
 
     # -- telling the person ---------------------------------------------------------------------

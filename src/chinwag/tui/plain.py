@@ -18,6 +18,8 @@ What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
     12:06 [#games] <carl> gg              a line of another conversation: its name in front
     12:06 [bo] <bo> psst                  ... a direct conversation is named after the person
     12:06 -- Now talking in bo            where typed lines go from now on (after @bo hi)
+    14:02 === new since 14:02 ===         history on join: what came after the read marker
+    09:14 === missed while you were away ===   direct messages delivered on login
 
 An event filed in several conversations (a quit seen in two shared rooms, "Reconnected")
 is printed once. Markers are ASCII so the transcript reads the same on any terminal, log
@@ -26,6 +28,12 @@ when the caller says so; :func:`run_plain` does when stdout is a terminal, ``NO_
 unset and ``TERM`` is not ``dumb``. Without colours no escape character is ever written.
 Text from the network is cleaned by the model (:func:`chinwag.client.text.clean`) and
 cleaned again here, so nothing a remote user sends reaches the terminal unescaped.
+
+Accounts: ``/login`` and ``/register`` read the password from the terminal with its echo
+turned off (the next line typed, twice for ``/register``), never from a pipe: with stdin not a
+terminal they say so and point to ``--password-file`` and ``CHINWAG_PASSWORD``. The line typed
+is never printed or sent as a message. When the server says the nick belongs to an account,
+a line says to type ``/login``.
 
 Life cycle: connect; nothing typed is sent before we are registered and in the landing room
 (lines wait in order); at end of input, everything typed has been sent, then ``QUIT`` and exit
@@ -46,11 +54,20 @@ import os
 import sys
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from chinwag.client import events as ev
-from chinwag.client.chat import TALK, Changes, ChatModel, Conversation, Line, LineKind
+from chinwag.client.chat import (
+    TALK,
+    Changes,
+    ChatModel,
+    Conversation,
+    Line,
+    LineKind,
+    PasswordRequest,
+)
 from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
 from chinwag.client.protocol import ClientProtocol
@@ -65,6 +82,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "MARKERS",
+    "Echo",
+    "TerminalEcho",
     "chat_plain",
     "format_line",
     "light_background",
@@ -100,6 +119,9 @@ NickColor = Callable[[str], str]
 
 _LEAVE_TIMEOUT = 2.0
 """Seconds to wait for the server to close the connection after our QUIT."""
+
+_TICK = 0.5
+"""Seconds between two calls of :meth:`ChatModel.tick` (read markers held back)."""
 
 _SGR_RESET_FG = "\x1b[39m"
 _SGR_RED = "\x1b[31m"
@@ -143,6 +165,11 @@ def format_line(
             body = _paint(f"!! {text}", _SGR_RED, _SGR_RESET_FG, nick_color is not None)
         case LineKind.INFO:
             body = _paint(f"-- {text}", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None)
+        case LineKind.DIVIDER:
+            words = text.strip("— ")
+            body = _paint(
+                f"=== {words} ===", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None
+            )
         case _:
             who = f" {name(line.nick)}" if line.nick else ""
             body = f"{MARKERS.get(line.kind, '---')}{who} {text}"
@@ -207,6 +234,70 @@ def _enable_windows_vt() -> bool:
 # -- input ------------------------------------------------------------------------------------
 
 
+class Echo(Protocol):
+    """Turns the terminal's echo of what is typed off (for a password) and on again."""
+
+    def hide(self) -> None:
+        """Stop showing what is typed (Enter still moves to a new line)."""
+        ...
+
+    def show(self) -> None:
+        """Show what is typed again, as before :meth:`hide`."""
+        ...
+
+
+class TerminalEcho:
+    """:class:`Echo` for a POSIX terminal on ``stream``, by termios.
+
+    The stdin thread keeps reading lines meanwhile, so the password is simply the next line
+    it delivers: no second reader (as :func:`getpass.getpass` would be) races it for the
+    keystrokes.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._fd = stream.fileno()
+        self._saved: list[Any] | None = None
+
+    @classmethod
+    def of(cls, stream: TextIO) -> TerminalEcho | None:
+        """Echo control of ``stream`` if it is a terminal we can control, else None."""
+        if not _isatty(stream):
+            return None
+        try:
+            import termios  # noqa: F401  (POSIX only)
+        except ImportError:
+            return None
+        return cls(stream)
+
+    def hide(self) -> None:
+        """Echo off, newline echo on (so the next line starts on a line of its own)."""
+        import termios
+
+        with contextlib.suppress(termios.error, OSError):
+            attributes = termios.tcgetattr(self._fd)
+            if self._saved is None:
+                self._saved = list(attributes)
+            lflag = (attributes[3] & ~termios.ECHO) | termios.ECHONL
+            termios.tcsetattr(self._fd, termios.TCSANOW, [*attributes[:3], lflag, *attributes[4:]])
+
+    def show(self) -> None:
+        """The settings from before :meth:`hide`."""
+        import termios
+
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(self._fd, termios.TCSANOW, saved)
+
+
+@dataclass
+class _SecretPrompt:
+    """A password being typed: the request, and the first entry when it is asked twice."""
+
+    request: PasswordRequest
+    first: str | None = None
+
+
 async def stdin_lines(stream: TextIO) -> AsyncIterator[str]:
     """The lines of ``stream`` (without their line ending) as they arrive, until end of input.
 
@@ -255,14 +346,17 @@ class _PlainChat:
         errors: TextIO | None,
         backoff: Backoff | None,
         connect_timeout: float,
+        echo: Echo | None,
     ) -> None:
         self.options = options
         self.out = out
         self.errors = errors
         self.dark_background = dark_background
+        self.echo = echo
+        self._secret: _SecretPrompt | None = None
         self.protocol = ClientProtocol(
             options.nick,
-            password=options.password,
+            account_password=options.password,
             rooms=[options.room],
             metadata={COLOR_KEY: options.color} if options.color else None,
             # A pipe or a script cannot answer "choose another nick": take ana_ instead.
@@ -289,16 +383,23 @@ class _PlainChat:
 
     async def run(self, lines: AsyncIterable[str]) -> int:
         """Chat until the input ends, the person leaves or a fatal error; the exit status."""
+        try:
+            return await self._run(lines)
+        finally:
+            self._end_secret()  # never leave the terminal without echo
+
+    async def _run(self, lines: AsyncIterable[str]) -> int:
         runner = asyncio.create_task(self.runner.run(), name="chinwag-plain-runner")
         feed = asyncio.create_task(self._feed(lines), name="chinwag-plain-input")
         stopped = asyncio.create_task(self.stop.wait(), name="chinwag-plain-stop")
+        ticker = asyncio.create_task(self._tick(), name="chinwag-plain-tick")
         try:
             try:
                 done, _ = await asyncio.wait(
                     {runner, feed, stopped}, return_when=asyncio.FIRST_COMPLETED
                 )
             finally:
-                await _cancel(feed, stopped)
+                await _cancel(feed, stopped, ticker)
         except asyncio.CancelledError:
             # Ctrl-C (asyncio.run cancels the main task on SIGINT) or the caller cancelled:
             # say goodbye to the server first, then let the cancellation go on.
@@ -333,6 +434,9 @@ class _PlainChat:
         """Submit each typed line once we are in the room; the quit reason, or None at EOF."""
         async for text in lines:
             await self.landed.wait()
+            if self._secret is not None:
+                self._take_secret(text.removesuffix("\n").removesuffix("\r"))
+                continue
             try:
                 changes = self.model.submit(text.removesuffix("\n").removesuffix("\r"))
             except ValueError as error:  # a line IRC cannot carry; say so and go on
@@ -345,6 +449,51 @@ class _PlainChat:
         # still checks that the server is there and lets us in.
         await self.landed.wait()
         return None
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            self.model.tick()
+
+    # -- passwords -------------------------------------------------------------------------
+
+    def _ask_secret(self, request: PasswordRequest) -> None:
+        """Take the next line typed as the password, with the terminal's echo off."""
+        if self._secret is not None:
+            return
+        command = f"/{request.purpose}"
+        if self.echo is None:
+            text = f"{command} needs a terminal to type the password without showing it"
+            if request.purpose == "login":
+                text += "; give it with --password-file or CHINWAG_PASSWORD instead"
+            self._print([self._note(LineKind.ERROR, text)])
+            return
+        self._secret = _SecretPrompt(request)
+        self.echo.hide()
+        what = "Choose a password" if request.confirm else "Password"
+        text = f"{request.title}. {what} (not shown), then Enter:"
+        self._print([self._note(LineKind.INFO, text)])
+
+    def _take_secret(self, text: str) -> None:
+        """One line typed while a password is asked: never printed, never sent as talk."""
+        prompt = self._secret
+        if prompt is None:
+            return
+        if prompt.request.confirm and prompt.first is None:
+            prompt.first = text
+            self._print([self._note(LineKind.INFO, "The same password again, then Enter:")])
+            return
+        self._end_secret()
+        if prompt.request.confirm and text != prompt.first:
+            problem = "The two passwords are not the same: /register to try again"
+            self._print([self._note(LineKind.ERROR, problem)])
+            return
+        self._show(self.model.provide_password(prompt.request, text))
+
+    def _end_secret(self) -> None:
+        self._secret = None
+        if self.echo is not None:
+            self.echo.show()
 
     async def _leave(self, runner: asyncio.Task[None], reason: str | None) -> None:
         """QUIT (when connected), wait for the runner to stop, flush what was printed."""
@@ -428,6 +577,9 @@ class _PlainChat:
                 name = self.model.conversations[current].name
                 printed.append(self._note(LineKind.INFO, f"Now talking in {clean(name)}"))
         self._print(printed)
+        if changes.password is not None and changes.password.typed:
+            # A protected nick is not asked here: the model's line says to type /login.
+            self._ask_secret(changes.password)
 
     def _note(self, kind: LineKind, text: str) -> str:
         """A line of our own (not from the model), timed now."""
@@ -464,6 +616,10 @@ async def _cancel(*tasks: asyncio.Task[Any]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+_NEVER_MERGED = TALK | {LineKind.DIVIDER}
+"""Talk, and dividers (each belongs to its own conversation's history)."""
+
+
 def _unique(
     lines: list[tuple[Conversation, Line]], current: Folded
 ) -> Iterator[tuple[Conversation, Line]]:
@@ -475,11 +631,11 @@ def _unique(
     """
     groups: dict[tuple[LineKind, str, str | None], list[Conversation]] = {}
     for conversation, line in lines:
-        if line.kind not in TALK:
+        if line.kind not in _NEVER_MERGED:
             groups.setdefault((line.kind, line.text, line.nick), []).append(conversation)
     printed: set[tuple[LineKind, str, str | None]] = set()
     for conversation, line in lines:
-        if line.kind in TALK:
+        if line.kind in _NEVER_MERGED:
             yield conversation, line
             continue
         key = (line.kind, line.text, line.nick)
@@ -504,6 +660,7 @@ async def chat_plain(
     errors: TextIO | None = None,
     backoff: Backoff | None = None,
     connect_timeout: float = 10.0,
+    echo: Echo | None = None,
 ) -> int:
     """Chat as ``options`` says, reading what to say from ``lines`` and printing every event
     to ``out`` one line each (issue: plain mode; design.md section 6 commands).
@@ -516,7 +673,8 @@ async def chat_plain(
     colours the output (see :func:`format_line`) for a terminal with a dark background unless
     ``dark_background`` is false. ``backoff`` and ``connect_timeout`` go to the
     :class:`~chinwag.client.runner.Runner`. Cancelling the task sends ``QUIT`` (when
-    connected) before the cancellation goes on.
+    connected) before the cancellation goes on. ``echo`` controls the echo of the terminal
+    the lines come from, for ``/login`` and ``/register``; without it they cannot be used.
     """
     session = _PlainChat(
         options,
@@ -526,6 +684,7 @@ async def chat_plain(
         errors=errors,
         backoff=backoff,
         connect_timeout=connect_timeout,
+        echo=echo,
     )
     return await session.run(lines)
 
@@ -561,6 +720,7 @@ def run_plain(
                 ansi=ansi,
                 dark_background=not light_background(env.get("COLORFGBG")),
                 errors=None if _isatty(out) else sys.stderr,
+                echo=TerminalEcho.of(source),
             )
         )
     except KeyboardInterrupt:

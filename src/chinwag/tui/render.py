@@ -74,7 +74,13 @@ class Palette:
 
 def render_row(line: Line, color_of: Callable[[str], str], palette: Palette) -> Table:
     """A line as the log shows it: the time in its own column, so wrapped text hangs
-    indented under the text rather than under the time."""
+    indented under the text rather than under the time. A divider (``— new since 14:02 —``)
+    has no time: it is centred, dim, across the log."""
+    if line.kind is LineKind.DIVIDER:
+        divider = Table.grid(expand=True)
+        divider.add_column(justify="center", overflow="fold")
+        divider.add_row(Text(line.text, palette.dim + Style(italic=True)))
+        return divider
     row = Table.grid(padding=(0, 1), expand=True)
     row.add_column(width=len(line.clock), no_wrap=True)
     row.add_column(ratio=1, overflow="fold")
@@ -84,6 +90,8 @@ def render_row(line: Line, color_of: Callable[[str], str], palette: Palette) -> 
 
 def render_line(line: Line, color_of: Callable[[str], str], palette: Palette) -> Text:
     """One conversation line as a single text: ``HH:MM <nick> text``."""
+    if line.kind is LineKind.DIVIDER:
+        return Text(line.text, palette.dim)
     text = Text(line.clock, palette.dim)
     text.append(" ")
     text.append_text(render_body(line, color_of, palette))
@@ -131,7 +139,8 @@ def render_body(line: Line, color_of: Callable[[str], str], palette: Palette) ->
         text.append_text(body)
     if line.mention:
         text.stylize(palette.mention)
-    if line.history:
+    if line.history and not line.missed:
+        # Replayed history is quiet; what was missed while away is news, shown as such.
         text.stylize(Style(dim=True))
     return text
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from chinwag.client.colors import readable
+from chinwag.client.commands import is_secret
 
 HISTORY_LIMIT = 500
 """Lines the input remembers for Up and Down."""
@@ -40,8 +41,9 @@ class ChatInput(Input):
         """While Tab cycles: where the word starts, the candidates, the one shown."""
 
     def remember(self, line: str) -> None:
-        """Add a sent line to the history (not twice in a row)."""
-        if line and (not self.history or self.history[-1] != line):
+        """Add a sent line to the history (not twice in a row, and never a line that may
+        hold a password, such as ``/msg NickServ IDENTIFY ...``)."""
+        if line and not is_secret(line) and (not self.history or self.history[-1] != line):
             self.history.append(line)
             del self.history[:-HISTORY_LIMIT]
         self._position = None
