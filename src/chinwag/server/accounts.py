@@ -132,14 +132,8 @@ class AccountRegistry:
     def set_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Record one metadata change of an account (after the store took it)."""
         account = self._accounts.get(name)
-        if account is None:
-            return
-        metadata = dict(account.metadata)
-        if value is None:
-            metadata.pop(key, None)
-        else:
-            metadata[key] = value
-        self._accounts[name] = replace(account, metadata=metadata)
+        if account is not None:
+            self._accounts[name] = account.with_metadata(key, value)
 
     def scram_keys(self, name: str) -> tuple[bytes, bytes, bytes, int]:
         """SCRAM auth info for ``name``, as scramp's server asks for it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -115,6 +115,15 @@ class Account:
     def folded(self) -> Folded:
         """The account's name folded, its key everywhere."""
         return fold(self.name)
+
+    def with_metadata(self, key: str, value: str | None) -> Account:
+        """This account with ``key`` set to ``value`` (``None``: removed)."""
+        metadata = dict(self.metadata)
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+        return replace(self, metadata=metadata)
 
 
 class StoreError(Exception):

@@ -208,14 +208,8 @@ class MemoryStore:
     async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Set or delete one metadata key of an existing account."""
         account = self._accounts.get(name)
-        if account is None:
-            return
-        metadata = dict(account.metadata)
-        if value is None:
-            metadata.pop(key, None)
-        else:
-            metadata[key] = value
-        self._accounts[name] = dataclasses.replace(account, metadata=metadata)
+        if account is not None:
+            self._accounts[name] = account.with_metadata(key, value)
 
     # -- read markers -------------------------------------------------------------------------
 

@@ -29,7 +29,12 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message, parse
 from chinwag.server import presence
-from chinwag.server.accounts import make_account, password_problem, persist_metadata
+from chinwag.server.accounts import (
+    check_password,
+    make_account,
+    password_problem,
+    persist_metadata,
+)
 from chinwag.server.commands.metadata import Target, announce
 from chinwag.server.dispatch import Context, command
 from chinwag.server.replies import deliver, event_tags
@@ -62,6 +67,18 @@ def login_failed(ctx: Context, account: str) -> None:
     """Count a wrong password against the account and the client's address."""
     ctx.server.login_throttle.failed(throttle_keys(ctx.session, account), ctx.server.clock())
     log.info("failed login to %s from %s", account, ctx.session.ip)
+
+
+async def verify_login(server: ServerCore, name: str, password: str) -> bool:
+    """Whether ``password`` opens the account ``name`` (argon2, in a thread). An unknown
+    account takes as long to refuse as a wrong password, so timing does not tell who has one."""
+    account = server.accounts.get(name)
+    if account is None:
+        await server.effects.in_thread(
+            server.accounts.decoy_check, password, server.config.accounts
+        )
+        return False
+    return await server.effects.in_thread(check_password, account, password)
 
 
 def wait_text(seconds: float) -> str:

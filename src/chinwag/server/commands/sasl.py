@@ -29,8 +29,14 @@ from scramp.core import ScramServer
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.accounts import SCRAM, check_password
-from chinwag.server.commands.accounts import log_in, login_failed, login_wait, wait_text
+from chinwag.server.accounts import SCRAM
+from chinwag.server.commands.accounts import (
+    log_in,
+    login_failed,
+    login_wait,
+    verify_login,
+    wait_text,
+)
 from chinwag.server.dispatch import Context, command
 
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256")
@@ -147,16 +153,6 @@ def _plain(ctx: Context, data: bytes) -> None:
     if wait:
         _fail(ctx, wait_text(wait))
         return
-    registry = ctx.server.accounts
-    account = registry.get(authcid)
-    settings = ctx.server.config.accounts
-
-    async def verify() -> bool:
-        if account is None:
-            # As slow as a real check, so timing does not tell who has an account.
-            await ctx.server.effects.in_thread(registry.decoy_check, password, settings)
-            return False
-        return await ctx.server.effects.in_thread(check_password, account, password)
 
     def then(ctx: Context, good: bool) -> None:
         if good:
@@ -165,7 +161,7 @@ def _plain(ctx: Context, data: bytes) -> None:
             login_failed(ctx, authcid)
             _fail(ctx)
 
-    ctx.later(verify(), then)
+    ctx.later(verify_login(ctx.server, authcid, password), then)
 
 
 def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:

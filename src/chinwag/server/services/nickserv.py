@@ -31,6 +31,7 @@ from chinwag.server.commands.accounts import (
     nickserv_source,
     registration_problem,
     start_registration,
+    verify_login,
     wait_text,
 )
 from chinwag.server.dispatch import Context, command
@@ -117,15 +118,6 @@ def _identify(ctx: Context, args: list[str]) -> None:
     if wait:
         _say(ctx, wait_text(wait) + ".")
         return
-    account = ctx.server.accounts.get(name)
-    registry = ctx.server.accounts
-    settings = ctx.server.config.accounts
-
-    async def verify() -> bool:
-        if account is None:
-            await ctx.server.effects.in_thread(registry.decoy_check, password, settings)
-            return False
-        return await ctx.server.effects.in_thread(check_password, account, password)
 
     def then(ctx: Context, good: bool) -> None:
         current = ctx.server.accounts.get(name)
@@ -136,7 +128,7 @@ def _identify(ctx: Context, args: list[str]) -> None:
         _say(ctx, f"You are now logged in as {current.name}.")
         log_in(ctx, current)
 
-    ctx.later(verify(), then)
+    ctx.later(verify_login(ctx.server, name, password), then)
 
 
 def _set(ctx: Context, args: list[str]) -> None:
