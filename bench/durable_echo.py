@@ -123,8 +123,8 @@ async def main() -> None:
             # Interleaved, so both stores see the same machine load.
             results["memory"].append(await run(MemoryStore(), args.senders, args.messages))
             database = Path(directory) / f"bench{round_}.db"
-            sqlite = await SqliteStore.open(database)
-            results["sqlite"].append(await run(sqlite, args.senders, args.messages))
+            on_disk = await SqliteStore.open(database)
+            results["sqlite"].append(await run(on_disk, args.senders, args.messages))
     median = {
         name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         for name, runs in results.items()
