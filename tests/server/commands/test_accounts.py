@@ -343,3 +343,16 @@ def test_a_colour_chosen_before_logging_in_wins_over_the_saved_one() -> None:
     client.send("QUIT")
     owner_logs_in(h).take()
     assert h.user("ana").metadata == {"color": "#00d700"}
+
+
+def test_being_logged_in_to_one_account_does_not_protect_anothers_nick() -> None:
+    h = Harness()
+    registered(h, "ana")
+    registered(h, "bo")
+    client = h.connect()
+    client.send("CAP LS 302", "CAP REQ :sasl standard-replies", "NICK bo", "USER x 0 * :x")
+    client.send("AUTHENTICATE PLAIN")
+    client.send("AUTHENTICATE " + base64.b64encode(f"\0ana\0{PASSWORD}".encode()).decode())
+    client.send("CAP END")
+    assert ("NOTE", "NICK", "NICK_PROTECTED", "bo") in [line[:4] for line in client.lines()]
+    assert h.user("bo").account == "ana"

@@ -152,12 +152,11 @@ def registered_with_account(ctx: Context, user: User) -> None:
 
 
 def after_welcome(ctx: Context, user: User) -> None:
-    """After the welcome burst: nick protection, or for a logged-in user the read markers
-    and missed direct messages."""
-    if user.account is None:
-        protect_nick(ctx, user)
-        return
-    ctx.later(_login_state(ctx.server, fold(user.account)), _deliver_login_state)
+    """After the welcome burst: nick protection (someone logged in to one account may still
+    hold another's nick), then for a logged-in user the read markers and missed messages."""
+    protect_nick(ctx, user)
+    if user.account is not None:
+        ctx.later(_login_state(ctx.server, fold(user.account)), _deliver_login_state)
 
 
 def restore_metadata(ctx: Context, user: User, account: Account, announce_changes: bool) -> None:
