@@ -156,3 +156,77 @@ def test_a_password_file_and_ask_password_do_not_go_together(
         main([*CHAT, "--password-file", str(tmp_path / "p"), "--ask-password"])
     assert caught.value.code == 2
     assert "not allowed with" in capsys.readouterr().err
+
+
+# -- chinwag gui ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gui_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, object]]:
+    """What ``chinwag gui`` would open the window with (the window itself is not opened)."""
+    seen: list[dict[str, object]] = []
+
+    def run_gui(options: ChatOptions, **settings: object) -> int:
+        seen.append({"options": options, **settings})
+        return 0
+
+    monkeypatch.setattr("chinwag.gui.app.run_gui", run_gui)
+    monkeypatch.delenv("CHINWAG_PASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return seen
+
+
+def test_gui_with_server_and_nick_connects_at_once_with_the_chat_options(
+    gui_runs: list[dict[str, object]], tmp_path: Path
+) -> None:
+    assert main(["gui", "192.168.1.5:6668", "--nick", "ana", "--color", "teal"]) == 0
+    [run] = gui_runs
+    assert run["options"] == ChatOptions(host="192.168.1.5", port=6668, nick="ana", color="#008787")
+    assert run["ask"] is False and run["server_given"] is True
+    assert run["theme"] == "auto"
+    assert run["settings_path"] == tmp_path / "config" / "chinwag" / "gui.json"
+
+
+def test_gui_without_a_server_asks_and_starts_from_the_remembered_one(
+    gui_runs: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHINWAG_PASSWORD", "from the environment")
+    assert main(["gui", "--nick", "ana", "--theme", "dark"]) == 0
+    [run] = gui_runs
+    assert run["ask"] is True and run["server_given"] is False and run["theme"] == "dark"
+    options = run["options"]
+    assert isinstance(options, ChatOptions) and options.password == "from the environment"
+
+
+def test_gui_options_are_checked_before_any_window_opens(
+    gui_runs: list[dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gui", "localhost:99999", "--nick", "ana"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chinwag gui: ") and "between 1 and 65535" in err
+    assert gui_runs == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11: DISPLAY says where")
+def test_gui_without_a_usable_display_says_so_instead_of_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("tkinter")
+    monkeypatch.setenv("DISPLAY", ":65000")  # no X server there
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["gui", "localhost", "--nick", "ana", "--theme", "light"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chinwag gui: cannot open a window: ")
+    assert ":65000" in err and "Traceback" not in err
+
+
+def test_gui_on_a_python_without_tkinter_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tkinter", None)  # "import tkinter" raises ImportError
+    monkeypatch.delitem(sys.modules, "chinwag.gui.app", raising=False)
+    assert main(["gui", "localhost", "--nick", "ana"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chinwag gui: this Python cannot open windows: tkinter")
+    assert "python3-tk" in err

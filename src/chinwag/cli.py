@@ -3,7 +3,9 @@
 ``chinwag serve`` starts a server (history in the SQLite file of ``[storage]``);
 ``chinwag chat`` the terminal client (or its plain line mode), logging in to the nick's account
 with a password from ``--password-file``, ``--ask-password`` or ``CHINWAG_PASSWORD`` (read
-here and only here); ``chinwag hash-password`` makes
+here and only here); ``chinwag gui`` the window client (the same options, a password field
+instead of ``--ask-password``; it remembers the last server in a per-user settings file whose
+place is found here from the environment); ``chinwag hash-password`` makes
 an argon2 hash for an operator block;
 ``chinwag example-config`` prints the commented example configuration.
 """
@@ -55,20 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     chat = commands.add_parser("chat", help="chat in the terminal")
-    chat.add_argument(
-        "server",
-        nargs="?",
-        help="host[:port] of the server (asked on the login screen if left out)",
-    )
-    chat.add_argument("--nick", help="your nick")
-    chat.add_argument("--color", help="your colour: a name such as teal, or #rrggbb")
-    chat.add_argument("--room", default=DEFAULT_ROOM, help=f"room to land in ({DEFAULT_ROOM})")
-    chat.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
-    chat.add_argument(
-        "--insecure",
-        action="store_true",
-        help="with --tls, accept any certificate (a LAN server's self-signed one)",
-    )
+    _client_arguments(chat)
     chat.add_argument(
         "--plain",
         action="store_true",
@@ -94,9 +83,42 @@ def _parser() -> argparse.ArgumentParser:
         help="colours for a dark or light terminal (auto: guess from COLORFGBG)",
     )
 
+    gui = commands.add_parser("gui", help="chat in a window")
+    _client_arguments(gui, where="asked in the window if left out; default: the last one")
+    gui.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="PATH",
+        help="fill in the password of your nick's account from the first line of PATH "
+        "(default: the CHINWAG_PASSWORD environment variable, if set)",
+    )
+    gui.add_argument(
+        "--theme",
+        choices=["auto", "dark", "light"],
+        default="auto",
+        help="light or dark window (auto: as the system is set)",
+    )
+    gui.set_defaults(ask_password=False)  # the window has a password field instead
+
     commands.add_parser("hash-password", help="hash a password for an [[operators]] block")
     commands.add_parser("example-config", help="print the commented example configuration")
     return parser
+
+
+def _client_arguments(
+    parser: argparse.ArgumentParser, where: str = "asked on the login screen if left out"
+) -> None:
+    """The options ``chinwag chat`` and ``chinwag gui`` share: where and as whom."""
+    parser.add_argument("server", nargs="?", help=f"host[:port] of the server ({where})")
+    parser.add_argument("--nick", help="your nick")
+    parser.add_argument("--color", help="your colour: a name such as teal, or #rrggbb")
+    parser.add_argument("--room", default=DEFAULT_ROOM, help=f"room to land in ({DEFAULT_ROOM})")
+    parser.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="with --tls, accept any certificate (a LAN server's self-signed one)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,8 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "hash-password":
         return _hash_password()
-    if args.command == "chat":
-        return _chat(args)
+    if args.command in ("chat", "gui"):
+        return _client(args)
     try:
         config = load_config(
             args.config or _env_path(), dict(os.environ), host=args.host, port=args.port
@@ -120,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(config)
 
 
-def _chat(args: argparse.Namespace) -> int:
+def _client(args: argparse.Namespace) -> int:
+    """``chinwag chat`` and ``chinwag gui``: check the options, then open the client."""
     from chinwag.client.options import (
         ChatOptions,
         OptionError,
@@ -144,11 +167,27 @@ def _chat(args: argparse.Namespace) -> int:
             password=_chat_password(args, os.environ),
         )
     except OptionError as error:
-        print(f"chinwag chat: {error}", file=sys.stderr)
+        print(f"chinwag {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C at the password prompt
         print(file=sys.stderr)
         return 130
+    if args.command == "gui":
+        try:
+            from chinwag.gui.app import run_gui
+        except ImportError as error:  # Debian's python3 keeps tkinter in python3-tk
+            missing = "tkinter (apt install python3-tk)" if "tk" in (error.name or "") else error
+            print(f"chinwag gui: this Python cannot open windows: {missing}", file=sys.stderr)
+            return 1
+        from chinwag.gui.settings import settings_path
+
+        return run_gui(
+            options,
+            ask=not (args.server and args.nick),
+            server_given=bool(args.server),
+            theme=args.theme,
+            settings_path=settings_path(os.environ),
+        )
     if args.plain:
         from chinwag.tui.plain import run_plain
 

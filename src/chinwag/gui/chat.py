@@ -1,0 +1,378 @@
+"""The chat window's widgets: conversations on the left, the log, members on the right.
+
+:class:`ChatFrame` draws :class:`~chinwag.gui.view.ChatUpdate` values and reports what the
+person does through :class:`ChatActions`. It holds no chat state beyond what it shows.
+
+Text goes into widgets only as literal strings: ``Text.insert(index, text, tags)``,
+``Treeview.insert(text=...)`` and ``Label(text=...)`` never interpret markup, and every
+string in an update has been through :func:`chinwag.gui.text.displayable`.
+"""
+
+from __future__ import annotations
+
+import time
+import tkinter as tk
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from tkinter import font as tkfont
+from tkinter import ttk
+
+from chinwag.client.chat import ConversationKind, Link
+from chinwag.gui.history import InputHistory
+from chinwag.gui.text import from_tk
+from chinwag.gui.theme import Fonts
+from chinwag.gui.view import (
+    ACTION,
+    DIM,
+    DIVIDER,
+    ERROR,
+    HISTORY,
+    INFO,
+    MENTION,
+    NOT_CONNECTED,
+    TIME,
+    ChatUpdate,
+    GuiPalette,
+    Header,
+    MemberRow,
+    Prompt,
+    Row,
+    SidebarEntry,
+    Status,
+    banner_text,
+    tag_color,
+)
+
+LOG_LINES = 1000
+"""Rows the log keeps while a conversation stays on screen."""
+ROW = "row"
+"""The tag every row carries: wrapped lines hang under the text, not under the time."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatActions:
+    """What the person's clicks and keys ask for (the app sends them to the client)."""
+
+    submit: Callable[[str], object]
+    """A typed line: a message or a command."""
+    select: Callable[[str], object]
+    """Show the conversation with this key."""
+    select_next: Callable[[int], object]
+    """Show the next (1) or previous (-1) conversation."""
+
+
+class ChatFrame(ttk.Frame):
+    """The main window's content once connected."""
+
+    def __init__(
+        self, master: tk.Misc, palette: GuiPalette, fonts: Fonts, actions: ChatActions
+    ) -> None:
+        super().__init__(master)
+        self.palette = palette
+        self.fonts = fonts
+        self.actions = actions
+        self.history = InputHistory()
+        self.current: str | None = None
+        self.status = Status(Link.ONLINE)
+        self._members: dict[str, MemberRow] = {}
+        self._nick_tags: set[str] = set()
+        self._banner_shown: str | None = None
+        self._build()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        palette, fonts = self.palette, self.fonts
+        self.banner = tk.Frame(self, background=palette.banner)
+        self.banner_label = tk.Label(
+            self.banner,
+            text="",
+            background=palette.banner,
+            foreground=palette.banner_text,
+            font=fonts.bold,
+            pady=6,
+        )
+        self.banner_label.pack(fill="x")
+
+        self.header = ttk.Frame(self, padding=(14, 10, 14, 8))
+        self.header.pack(side="top", fill="x")
+        self.title_label = ttk.Label(self.header, text="", style="Heading.TLabel")
+        self.title_label.pack(side="left")
+        self.detail_label = ttk.Label(self.header, text="", style="Dim.TLabel")
+        self.detail_label.pack(side="left", padx=(10, 0), pady=(3, 0))
+        self.topic_label = ttk.Label(self.header, text="")
+        self.topic_label.pack(side="left", padx=(14, 0), fill="x", expand=True)
+        ttk.Separator(self).pack(side="top", fill="x")
+
+        bottom = ttk.Frame(self, padding=(12, 8, 12, 10))
+        bottom.pack(side="bottom", fill="x")
+        bottom.columnconfigure(1, weight=1)
+        self.prompt_label = tk.Label(
+            bottom, text="", font=fonts.bold, background=palette.background
+        )
+        self.prompt_label.grid(row=0, column=0, padx=(0, 8))
+        self.entry = ttk.Entry(bottom, font=fonts.body)
+        self.entry.grid(row=0, column=1, sticky="ew")
+        self.send_button = ttk.Button(
+            bottom, text="Send", style="Accent.TButton", command=self.send_line
+        )
+        self.send_button.grid(row=0, column=2, padx=(8, 0))
+        self.hint = ttk.Label(bottom, text="", style="Dim.TLabel")
+        self.hint.grid(row=1, column=1, sticky="w", pady=(4, 0))
+        ttk.Separator(self).pack(side="bottom", fill="x")
+
+        panes = ttk.PanedWindow(self, orient="horizontal")
+        panes.pack(side="top", fill="both", expand=True)
+        self.sidebar = ttk.Treeview(
+            panes, columns=("badge",), show="tree", selectmode="browse", style="Sidebar.Treeview"
+        )
+        self.sidebar.column("#0", width=150, stretch=True)
+        self.sidebar.column("badge", width=40, anchor="e", stretch=False)
+        self.sidebar.tag_configure("server", foreground=palette.dim, font=fonts.italic)
+        self.sidebar.tag_configure("parted", foreground=palette.dim)
+        self.sidebar.tag_configure("unread", font=fonts.bold)
+        self.sidebar.tag_configure("mentioned", foreground=palette.error, font=fonts.bold)
+        panes.add(self.sidebar, weight=0)
+
+        middle = ttk.Frame(panes)
+        self.log = tk.Text(
+            middle,
+            wrap="word",
+            state="disabled",
+            background=palette.background,
+            foreground=palette.foreground,
+            selectbackground=palette.accent,
+            font=fonts.body,
+            padx=12,
+            pady=8,
+            borderwidth=0,
+            highlightthickness=0,
+            spacing1=3,
+            spacing3=1,
+            cursor="arrow",
+            takefocus=False,
+            width=60,
+        )
+        scrollbar = ttk.Scrollbar(middle, orient="vertical", command=self.log.yview)
+        self.log.configure(yscrollcommand=scrollbar.set)
+        scrollbar.pack(side="right", fill="y")
+        self.log.pack(side="left", fill="both", expand=True)
+        panes.add(middle, weight=1)
+        self._configure_log_tags()
+
+        self.member_list = ttk.Treeview(
+            panes, show="tree", selectmode="browse", style="Sidebar.Treeview"
+        )
+        self.member_list.column("#0", width=170)
+        self.member_list.tag_configure("away", foreground=palette.dim, font=fonts.italic)
+        panes.add(self.member_list, weight=0)
+
+        self.sidebar.bind("<<TreeviewSelect>>", self._conversation_chosen)
+        self.member_list.bind("<Double-1>", self._member_clicked)
+        self.member_list.bind(
+            "<Return>",
+            lambda _event: self._member_chosen(next(iter(self.member_list.selection()), "")),
+        )
+        self.entry.bind("<Return>", lambda _event: self.send_line())
+        self.entry.bind("<KP_Enter>", lambda _event: self.send_line())
+        self.entry.bind("<Up>", self._back)
+        self.entry.bind("<Down>", self._forward)
+        self.entry.bind("<Prior>", lambda _event: self.log.yview_scroll(-1, "pages"))
+        self.entry.bind("<Next>", lambda _event: self.log.yview_scroll(1, "pages"))
+        for sequence in ("<Control-n>", "<Control-Tab>", "<Alt-Down>"):
+            self.bind_all(sequence, lambda _event: self._cycle(1))
+        for sequence in ("<Control-p>", "<Control-Shift-Tab>", "<Alt-Up>"):
+            self.bind_all(sequence, lambda _event: self._cycle(-1))
+        self.draw_status(self.status)
+
+    def _configure_log_tags(self) -> None:
+        palette, fonts, log = self.palette, self.fonts, self.log
+        indent = tkfont.nametofont(fonts.small, root=self).measure("00:00 ")
+        log.tag_configure(ROW, lmargin2=indent)
+        log.tag_configure(TIME, foreground=palette.dim, font=fonts.small)
+        log.tag_configure(DIM, foreground=palette.dim)
+        log.tag_configure(INFO, foreground=palette.dim, font=fonts.italic)
+        log.tag_configure(ACTION, font=fonts.italic)
+        log.tag_configure(ERROR, foreground=palette.error)
+        log.tag_configure(HISTORY, foreground=palette.dim)
+        log.tag_configure(
+            DIVIDER, foreground=palette.dim, font=fonts.italic, justify="center", spacing1=8
+        )
+        log.tag_configure(MENTION, background=palette.mention)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def apply(self, update: ChatUpdate) -> None:
+        """Redraw what ``update`` says changed."""
+        if update.clear_log:
+            self._clear_log()
+        if update.rows:
+            self.add_rows(update.rows)
+        if update.conversations is not None:
+            self.draw_conversations(update.conversations)
+        if update.members is not None:
+            self.draw_members(update.members)
+        if update.header is not None:
+            self.draw_header(update.header)
+        if update.prompt is not None:
+            self.draw_prompt(update.prompt)
+        if update.status is not None:
+            self.draw_status(update.status)
+
+    def add_rows(self, rows: Sequence[Row]) -> None:
+        """Add ``rows`` at the end of the log; follow them unless the person scrolled up."""
+        log = self.log
+        following = log.yview()[1] >= 0.999
+        log.configure(state="normal")
+        for row in rows:
+            if log.index("end-1c") != "1.0":
+                log.insert("end", "\n", (ROW,))
+            for segment in row.segments:
+                for tag in segment.tags:
+                    self._nick_tag(tag)
+                log.insert("end", segment.text, (ROW, *segment.tags))
+        lines = int(log.index("end-1c").split(".")[0])
+        if lines > LOG_LINES:
+            log.delete("1.0", f"{lines - LOG_LINES + 1}.0")
+        log.configure(state="disabled")
+        if following:
+            log.see("end")
+
+    def _clear_log(self) -> None:
+        self.log.configure(state="normal")
+        self.log.delete("1.0", "end")
+        self.log.configure(state="disabled")
+
+    def _nick_tag(self, tag: str) -> None:
+        """Configure a nick colour's tag the first time it is used."""
+        color = tag_color(tag)
+        if color is not None and tag not in self._nick_tags:
+            self.log.tag_configure(tag, foreground=color, font=self.fonts.bold)
+            self._nick_tags.add(tag)
+
+    def draw_conversations(self, entries: Sequence[SidebarEntry]) -> None:
+        """The conversation list, the current one selected."""
+        sidebar = self.sidebar
+        sidebar.delete(*sidebar.get_children())
+        for entry in entries:
+            tags: list[str] = []
+            if entry.kind is ConversationKind.SERVER:
+                tags.append("server")
+            elif entry.color is not None:
+                tag = "c" + entry.color
+                sidebar.tag_configure(tag, foreground=entry.color)
+                tags.append(tag)
+            if not entry.joined:
+                tags.append("parted")
+            # A direct conversation keeps its person's colour; its "!" says it names us.
+            if entry.mentioned and entry.color is None:
+                tags.append("mentioned")
+            elif entry.unread:
+                tags.append("unread")
+            sidebar.insert("", "end", iid=entry.key, text=entry.label, values=(entry.badge,),
+                           tags=tags)  # fmt: skip
+            if entry.current:
+                self.current = entry.key
+        if self.current is not None and sidebar.exists(self.current):
+            sidebar.selection_set(self.current)
+            sidebar.see(self.current)
+
+    def draw_members(self, members: Sequence[MemberRow]) -> None:
+        """The member list: status prefix and nick in its colour, away people dimmed."""
+        listing = self.member_list
+        listing.delete(*listing.get_children())
+        self._members = {}
+        for index, member in enumerate(members):
+            iid = f"m{index}"
+            self._members[iid] = member
+            tag = "c" + member.color
+            listing.tag_configure(tag, foreground=member.color)
+            text = member.label + ("  (away)" if member.away else "")
+            listing.insert("", "end", iid=iid, text=text, tags=("away",) if member.away else (tag,))
+
+    def draw_header(self, header: Header) -> None:
+        """Name, a few words, topic."""
+        self.title_label.configure(text=header.title)
+        self.detail_label.configure(text=header.detail)
+        self.topic_label.configure(text=header.topic)
+
+    def draw_prompt(self, prompt: Prompt) -> None:
+        """Our nick in our colour before the input."""
+        self.prompt_label.configure(text=prompt.nick, foreground=prompt.color)
+
+    def draw_status(self, status: Status) -> None:
+        """Online or not: the input's hint and the down bar."""
+        self.status = status
+        hint = status.placeholder
+        self.hint.configure(
+            text=hint, foreground=self.palette.error if hint == NOT_CONNECTED else self.palette.dim
+        )
+        self.tick_banner()
+
+    def tick_banner(self, now: float | None = None) -> None:
+        """Show, count down or hide the "Server is down" bar (the app calls this often)."""
+        text = banner_text(self.status, time.monotonic() if now is None else now)
+        if text == self._banner_shown:
+            return
+        self._banner_shown = text
+        if text is None:
+            self.banner.pack_forget()
+        else:
+            self.banner_label.configure(text=text)
+            if not self.banner.winfo_ismapped():
+                self.banner.pack(side="top", fill="x", before=self.header)
+
+    @property
+    def banner_shown(self) -> str | None:
+        """The bar's text while it is shown."""
+        return self._banner_shown
+
+    # -- the person's actions ------------------------------------------------------------------
+
+    def send_line(self) -> None:
+        """Enter: send the line, empty the input, remember the line for Up."""
+        line = from_tk(self.entry.get())
+        if not line.strip():
+            return
+        self.entry.delete(0, "end")
+        self.history.remember(line)
+        self.actions.submit(line)
+
+    def _back(self, _event: object) -> str:
+        shown = self.history.back(from_tk(self.entry.get()))
+        if shown is not None:
+            self._set_input(shown)
+        return "break"
+
+    def _forward(self, _event: object) -> str:
+        shown = self.history.forward()
+        if shown is not None:
+            self._set_input(shown)
+        return "break"
+
+    def _set_input(self, text: str) -> None:
+        self.entry.delete(0, "end")
+        self.entry.insert(0, text)
+        self.entry.icursor("end")
+
+    def _cycle(self, step: int) -> str:
+        self.actions.select_next(step)
+        return "break"
+
+    def _conversation_chosen(self, _event: object) -> None:
+        selected = self.sidebar.selection()
+        # Redrawing selects the current conversation too: only a different one is a choice.
+        if selected and selected[0] != self.current:
+            self.current = selected[0]
+            self.actions.select(selected[0])
+        self.entry.focus_set()
+
+    def _member_clicked(self, event: tk.Event[tk.Misc]) -> None:
+        self._member_chosen(self.member_list.identify_row(event.y))
+
+    def _member_chosen(self, iid: str) -> None:
+        """Double-click or Enter on a person: a direct conversation with them."""
+        member = self._members.get(iid)
+        if member is not None and not member.is_self:
+            self.actions.submit("@" + member.nick)
+        self.entry.focus_set()

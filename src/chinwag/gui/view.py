@@ -1,0 +1,422 @@
+"""What the chat window shows, computed without a window: the view model.
+
+:class:`ChatView` reads a :class:`~chinwag.client.chat.ChatModel` and turns the
+:class:`~chinwag.client.chat.Changes` of each call into a :class:`ChatUpdate`: rows of text to
+add to the log (each a run of :class:`Segment` with the names of the Tk text tags that style
+it), the conversation list with unread counts, the member list, the bar above the log, the
+connection status. Updates are immutable and hold only strings and numbers, so they can be
+made in the client's thread and drawn in Tk's (:mod:`chinwag.gui.bridge`).
+
+Every string in an update has been through :func:`chinwag.gui.text.displayable`: no control
+characters, nothing Tk 8.6 cannot draw. The window inserts them as literal text.
+
+Tags are plain names the window configures once (:data:`TIME`, :data:`DIM`, ...), plus one
+per nick colour, ``nick#rrggbb``, whose colour has already been made readable on the
+background (:func:`chinwag.client.colors.readable`, design.md section 5).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chinwag.client.chat import (
+    Changes,
+    ChatModel,
+    Conversation,
+    ConversationKind,
+    Line,
+    LineKind,
+    Link,
+    PasswordRequest,
+)
+from chinwag.client.colors import readable
+from chinwag.gui.text import displayable
+
+# -- tags the window configures ------------------------------------------------------------------
+
+TIME = "time"
+DIM = "dim"
+ERROR = "error"
+INFO = "info"
+ACTION = "action"
+MENTION = "mention"
+HISTORY = "history"
+DIVIDER = "divider"
+NICK_TAG = "nick"
+"""Prefix of a nick colour's tag: ``nick#rrggbb``."""
+
+EVENT_MARKS = {
+    LineKind.JOIN: "→",
+    LineKind.PART: "←",
+    LineKind.QUIT: "←",
+    LineKind.NICK: "~",
+    LineKind.TOPIC: "~",
+    LineKind.MODE: "~",
+}
+
+REDRAWN_LINES = 500
+"""Lines drawn when another conversation is shown: enough to scroll back through, few
+enough that switching stays instant."""
+
+BANNER_DOWN = "Server is down — reconnecting in {seconds}s"
+BANNER_NOW = "Server is down — reconnecting now"
+SAY_SOMETHING = "Say something (Enter sends, @help lists the commands)"
+NOT_CONNECTED = "Not connected: your messages cannot be sent"
+
+
+def nick_tag(color: str) -> str:
+    """The tag of a (readable) nick colour ``#rrggbb``; :func:`tag_color` reads it back."""
+    return NICK_TAG + color
+
+
+def tag_color(tag: str) -> str | None:
+    """The colour of a nick tag, None for any other tag."""
+    return tag.removeprefix(NICK_TAG) if tag.startswith(NICK_TAG + "#") else None
+
+
+# -- colours -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GuiPalette:
+    """The window's colours for a dark or a light theme (sv-ttk's backgrounds), each with
+    a contrast of at least 4.5 against its background (WCAG AA for text)."""
+
+    dark: bool
+    background: str
+    foreground: str
+    dim: str
+    error: str
+    mention: str
+    """Background of a line that names us."""
+    banner: str
+    banner_text: str
+    accent: str
+
+    @classmethod
+    def for_theme(cls, dark: bool) -> GuiPalette:
+        """The palette for sv-ttk's dark or light theme."""
+        if dark:
+            return cls(
+                dark=True,
+                background="#1c1c1c",
+                foreground="#fafafa",
+                dim="#9e9e9e",
+                error="#ff7b72",
+                mention="#3d3400",
+                banner="#b3261e",
+                banner_text="#ffffff",
+                accent="#57c8ff",
+            )
+        return cls(
+            dark=False,
+            background="#fafafa",
+            foreground="#1c1c1c",
+            dim="#6b6b6b",
+            error="#b3261e",
+            mention="#fff1b8",
+            banner="#b3261e",
+            banner_text="#ffffff",
+            accent="#005fb8",
+        )
+
+    def nick(self, color: str) -> str:
+        """``color`` (a nick's ``#rrggbb``) made readable on this background."""
+        return readable(color, dark_background=self.dark, background=self.background)
+
+
+# -- what is drawn -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text and the tags that style it."""
+
+    text: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the log."""
+
+    segments: tuple[Segment, ...]
+
+    @property
+    def text(self) -> str:
+        """The row as plain text, as the log shows it."""
+        return "".join(segment.text for segment in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class SidebarEntry:
+    """A conversation in the list on the left."""
+
+    key: str
+    """The conversation's key (:attr:`Conversation.key`), to select it with."""
+    label: str
+    kind: ConversationKind
+    unread: int
+    mentioned: bool
+    current: bool
+    joined: bool
+    color: str | None
+    """The other person's readable colour, for a direct conversation."""
+
+    @property
+    def badge(self) -> str:
+        """The unread count (``3``, ``3!`` when someone named us), or ``""``."""
+        if not self.unread:
+            return ""
+        return f"{self.unread}!" if self.mentioned else str(self.unread)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A person in the member list on the right."""
+
+    nick: str
+    """The nick to address them by (``@nick``)."""
+    label: str
+    """Status prefix and nick as shown (``@ana``)."""
+    color: str
+    """Readable colour of the nick."""
+    away: bool
+    is_self: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The bar above the log: the conversation's name, a few words about it, the topic."""
+
+    title: str
+    detail: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The connection as the person sees it. ``reconnect_at`` is the ``time.monotonic()``
+    of the next attempt, so the window counts down on its own (:func:`banner_text`)."""
+
+    link: Link
+    reconnect_at: float | None = None
+
+    @property
+    def placeholder(self) -> str:
+        """The input line's hint."""
+        return SAY_SOMETHING if self.link is Link.ONLINE else NOT_CONNECTED
+
+
+def banner_text(status: Status, now: float) -> str | None:
+    """The text of the bar across the top at monotonic time ``now``: ``Server is down —
+    reconnecting in 4s`` (whole seconds, rounded up), ``… reconnecting now`` while an attempt
+    is under way; None while connected or connecting for the first time."""
+    if status.link is not Link.DOWN:
+        return None
+    if status.reconnect_at is None:
+        return BANNER_NOW
+    seconds = math.ceil(status.reconnect_at - now)
+    return BANNER_DOWN.format(seconds=seconds) if seconds > 0 else BANNER_NOW
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Who we are, before the input line: our nick in our colour, our account if any."""
+
+    nick: str
+    color: str
+    account: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUpdate:
+    """What to redraw after one change. A field left None did not change.
+
+    ``clear_log`` empties the log before ``rows`` are added (another conversation is shown,
+    or lines were put before others). ``password``: ask for one (see
+    :class:`~chinwag.client.chat.PasswordRequest`); ``quit``: the person asked to leave, the
+    window closes once the client has said goodbye.
+    """
+
+    rows: tuple[Row, ...] = ()
+    clear_log: bool = False
+    conversations: tuple[SidebarEntry, ...] | None = None
+    members: tuple[MemberRow, ...] | None = None
+    header: Header | None = None
+    status: Status | None = None
+    prompt: Prompt | None = None
+    password: PasswordRequest | None = None
+    quit: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to redraw."""
+        return self == _NOTHING
+
+
+_NOTHING = ChatUpdate()
+
+
+def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> Row:
+    """A line as the log shows it: ``HH:MM <nick> text`` with the nick in its colour
+    (``color_of`` gives a nick's ``#rrggbb``: :meth:`ChatModel.color_of`); events, notices,
+    actions, info and errors each their own way; a divider alone on its row."""
+    if line.kind is LineKind.DIVIDER:
+        return Row((Segment(displayable(line.text), (DIVIDER,)),))
+    text = displayable(line.text)
+    nick = displayable(line.nick or "")
+    name = nick_tag(palette.nick(color_of(line.nick))) if line.nick else DIM
+    parts: list[Segment] = [Segment(line.clock + " ", (TIME,))]
+    if line.kind is LineKind.MESSAGE:
+        parts += [Segment("<", (DIM,)), Segment(nick, (name,)), Segment("> ", (DIM,))]
+        parts.append(Segment(text))
+    elif line.kind is LineKind.ACTION:
+        parts += [Segment("* ", (DIM,)), Segment(nick, (name,)), Segment(" " + text, (ACTION,))]
+    elif line.kind is LineKind.NOTICE:
+        parts += [Segment("-", (DIM,)), Segment(nick, (name,)), Segment("- ", (DIM,))]
+        parts.append(Segment(text))
+    elif line.kind in EVENT_MARKS:
+        parts.append(Segment(EVENT_MARKS[line.kind] + " ", (DIM,)))
+        if nick:
+            parts += [Segment(nick, (name,)), Segment(" ")]
+        parts.append(Segment(text, (DIM,)))
+    elif line.kind is LineKind.ERROR:
+        parts += [Segment("! ", (ERROR,)), Segment(text, (ERROR,))]
+    else:
+        parts += [Segment("- ", (DIM,)), Segment(text, (INFO,))]
+    extra: tuple[str, ...] = (MENTION,) if line.mention else ()
+    if line.history and not line.missed:
+        extra += (HISTORY,)  # replayed history is quiet; what was missed is news
+    if extra:
+        parts = [Segment(part.text, part.tags + extra) for part in parts]
+    return Row(tuple(parts))
+
+
+class ChatView:
+    """Turns a :class:`ChatModel` and its :class:`Changes` into :class:`ChatUpdate` values.
+
+    Call it where the model lives (the client's thread): :meth:`full` for everything (when
+    the chat window opens), :meth:`update` after each call that returned ``Changes``.
+    """
+
+    def __init__(
+        self, model: ChatModel, palette: GuiPalette, *, redrawn_lines: int = REDRAWN_LINES
+    ) -> None:
+        self.model = model
+        self.palette = palette
+        self.redrawn_lines = redrawn_lines
+        self._drawn: str | None = None
+        """The conversation whose lines the log holds."""
+
+    def full(self) -> ChatUpdate:
+        """Everything, the log of the current conversation included."""
+        return ChatUpdate(
+            rows=self._log_rows(),
+            clear_log=True,
+            conversations=self.conversations(),
+            members=self.members(),
+            header=self.header(),
+            status=self.status(),
+            prompt=self.prompt(),
+        )
+
+    def update(self, changes: Changes) -> ChatUpdate:
+        """What ``changes`` asks to redraw (the whole log when another conversation is on
+        screen or lines were put before others)."""
+        model = self.model
+        if model.current != self._drawn or changes.redraw:
+            rows, clear = self._log_rows(), True
+        else:
+            rows = tuple(
+                row_for(line, model.color_of, self.palette)
+                for conversation, line in changes.lines
+                if conversation.key == model.current
+            )
+            clear = False
+        switched = clear and not changes.redraw
+        members = changes.members or switched
+        return ChatUpdate(
+            rows=rows,
+            clear_log=clear,
+            conversations=self.conversations() if changes.conversations or switched else None,
+            members=self.members() if members else None,
+            header=self.header() if changes.topic or members or changes.status else None,
+            status=self.status() if changes.status else None,
+            prompt=self.prompt() if changes.nick or members else None,
+            password=changes.password,
+            quit=changes.quit,
+        )
+
+    # -- the parts -------------------------------------------------------------------------------
+
+    def conversations(self) -> tuple[SidebarEntry, ...]:
+        """The conversation list, in the model's order (server, then as opened)."""
+        return tuple(
+            self._entry(conversation) for conversation in self.model.conversations.values()
+        )
+
+    def members(self) -> tuple[MemberRow, ...]:
+        """The current room's members (both people of a direct conversation)."""
+        protocol = self.model.protocol
+        return tuple(
+            MemberRow(
+                nick=member.nick,
+                label=displayable(member.prefix + member.nick),
+                color=self.palette.nick(member.color),
+                away=member.away,
+                is_self=protocol.is_me(member.nick),
+            )
+            for member in self.model.members()
+        )
+
+    def header(self) -> Header:
+        """The bar above the log."""
+        model = self.model
+        conversation = model.current_conversation
+        title = displayable(conversation.name)
+        if model.link is not Link.ONLINE:
+            return Header(title, "not connected", "")
+        if conversation.kind is ConversationKind.ROOM:
+            count = len(model.members())
+            return Header(title, f"{count} here", displayable(model.topic))
+        if conversation.kind is ConversationKind.DIRECT:
+            return Header(title, "direct conversation", "")
+        return Header(title, "server messages", "")
+
+    def status(self) -> Status:
+        """The link and when the next attempt is (in the model's clock: ``time.monotonic``)."""
+        return Status(self.model.link, self.model.reconnect_at)
+
+    def prompt(self) -> Prompt:
+        """Our nick, colour and account."""
+        model = self.model
+        account = displayable(model.account) if model.account else None
+        return Prompt(displayable(model.nick), self.palette.nick(model.own_color), account)
+
+    def _entry(self, conversation: Conversation) -> SidebarEntry:
+        color = None
+        label = displayable(conversation.name)
+        if conversation.kind is ConversationKind.DIRECT:
+            color = self.palette.nick(self.model.color_of(conversation.name))
+            label = "@" + label
+        return SidebarEntry(
+            key=conversation.key,
+            label=label,
+            kind=conversation.kind,
+            unread=conversation.unread,
+            mentioned=conversation.mentioned,
+            current=conversation.key == self.model.current,
+            joined=conversation.joined or conversation.kind is not ConversationKind.ROOM,
+            color=color,
+        )
+
+    def _log_rows(self) -> tuple[Row, ...]:
+        self._drawn = self.model.current
+        lines: Iterable[Line] = self.model.current_conversation.lines
+        count = len(self.model.current_conversation.lines)
+        lines = itertools.islice(lines, max(0, count - self.redrawn_lines), None)
+        return tuple(row_for(line, self.model.color_of, self.palette) for line in lines)

@@ -1,0 +1,184 @@
+"""The login form's rules without a window: every mistake is named next to its field, in words,
+and the connection's events become progress or a problem next to the right field."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from chinwag.client import events as ev
+from chinwag.client.colors import PALETTE, parse_color
+from chinwag.client.options import ChatOptions
+from chinwag.gui.form import (
+    LoginFields,
+    LoginNews,
+    check_login,
+    color_field,
+    initial_fields,
+    login_news,
+    surprise_color,
+)
+from chinwag.gui.settings import GuiSettings
+
+
+def fields(**typed: str) -> LoginFields:
+    values = {"server": "192.168.1.5", "port": "6667", "nick": "ana"} | typed
+    return LoginFields(**values)
+
+
+def test_a_filled_in_form_gives_the_options_to_connect_with() -> None:
+    check = check_login(fields(color="Light Blue", password="secret words"), room="#games")
+    assert check.problems == {}
+    assert check.options == ChatOptions(
+        host="192.168.1.5",
+        port=6667,
+        nick="ana",
+        color="#afd7ff",
+        room="#games",
+        password="secret words",
+    )
+
+
+def test_empty_server_port_colour_and_password_mean_the_defaults() -> None:
+    check = check_login(LoginFields(nick="ana"))
+    assert check.options == ChatOptions(host="localhost", port=6667, nick="ana")
+    assert check_login(LoginFields(nick="ana"), tls=True).options == ChatOptions(
+        host="localhost", port=6697, tls=True, nick="ana"
+    )
+
+
+@pytest.mark.parametrize(
+    ("server", "host", "port"),
+    [
+        ("chat.example.org:6668", "chat.example.org", 6668),
+        ("[::1]:6668", "::1", 6668),
+        ("::1", "::1", 7000),
+        ("[fe80::1]", "fe80::1", 7000),
+    ],
+)
+def test_a_port_typed_in_the_server_field_wins_over_the_port_field(
+    server: str, host: str, port: int
+) -> None:
+    options = check_login(fields(server=server, port="7000")).options
+    assert options is not None and (options.host, options.port) == (host, port)
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "words"),
+    [
+        ({"server": "not a host"}, "server", "is not a host name or an IP address"),
+        ({"server": "bad_host!"}, "server", "is not a host name or an IP address"),
+        ({"port": "0"}, "port", "between 1 and 65535, not 0"),
+        ({"port": "65536"}, "port", "between 1 and 65535, not 65536"),
+        ({"port": "http"}, "port", "must be a number, not 'http'"),
+        ({"nick": ""}, "nick", "Choose a nick"),
+        ({"nick": "two words"}, "nick", "one word, no spaces"),
+        ({"color": "mauve"}, "color", "Unknown colour 'mauve'"),
+        ({"password": "a\nb"}, "password", "cannot contain line breaks"),
+    ],
+)
+def test_each_mistake_is_named_next_to_its_field(
+    typed: dict[str, str], field: str, words: str
+) -> None:
+    check = check_login(fields(**typed))
+    assert check.options is None
+    assert list(check.problems) == [field]
+    assert words in check.problems[field]
+
+
+def test_all_mistakes_are_shown_at_once() -> None:
+    check = check_login(fields(server="no such place", port="-1", nick="", color="mauve"))
+    assert set(check.problems) == {"server", "port", "nick", "color"}
+
+
+def test_the_colour_field_shows_a_palette_colour_by_name() -> None:
+    assert color_field("#008787") == "teal"
+    assert color_field("#123456") == "#123456"
+    assert color_field(None) == ""
+
+
+def test_surprise_me_picks_a_palette_colour_and_never_the_one_already_chosen() -> None:
+    rng = random.Random(5)
+    for current in ["", "teal", "#ff0000", "Light Blue", *PALETTE]:
+        chosen = parse_color(current) if current else None
+        for _ in range(20):
+            name = surprise_color(current, rng)
+            assert name in PALETTE
+            assert PALETTE[name] != chosen
+    seen = {surprise_color("", rng) for _ in range(300)}
+    assert seen == set(PALETTE)  # every colour can come up
+
+
+# -- what the form says while connecting ----------------------------------------------------
+
+
+ADDRESS = "192.168.1.5:6667"
+
+
+def test_a_connection_says_it_is_logging_in() -> None:
+    news = login_news(ev.Connected("192.168.1.5", 6667, False), ADDRESS)
+    assert news == LoginNews(status="Connected to 192.168.1.5:6667, logging in …")
+
+
+def test_a_refused_nick_shows_the_servers_reason_next_to_the_nick_and_keeps_the_connection() -> (
+    None
+):
+    event = ev.NickRejected("ana", "Nickname is already in use", "433", registered=False)
+    news = login_news(event, ADDRESS)
+    assert news is not None
+    assert (news.field, news.problem) == ("nick", "ana: Nickname is already in use")
+    assert not news.stop and not news.ready
+
+
+def test_a_nobody_listening_server_is_shown_next_to_the_address_and_ends_the_attempt() -> None:
+    reason = "Nobody is listening on 192.168.1.5:6667 — is the server started?"
+    news = login_news(ev.Disconnected(reason), ADDRESS)
+    assert news == LoginNews(status="", field="server", problem=reason, stop=True)
+
+
+def test_the_servers_error_text_is_added_to_the_reason() -> None:
+    news = login_news(ev.Disconnected("Connection closed", "Too many connections"), ADDRESS)
+    assert news is not None and news.problem == "Connection closed: Too many connections"
+
+
+def test_a_wrong_password_is_shown_next_to_the_password_and_ends_the_attempt() -> None:
+    event = ev.LoginFailed("ana", "SASL authentication failed", "904", registered=False)
+    news = login_news(event, ADDRESS)
+    assert news is not None
+    assert news.field == "password" and news.stop
+    assert news.problem == "Cannot log in as ana: SASL authentication failed"
+
+
+def test_being_welcomed_opens_the_chat() -> None:
+    news = login_news(ev.Registered("ana", "TestNet", "irc.test"), ADDRESS)
+    assert news is not None and news.ready
+
+
+def test_a_failed_login_after_registration_and_other_events_are_not_news() -> None:
+    assert login_news(ev.LoginFailed("ana", "no", "904", registered=True), ADDRESS) is None
+    assert login_news(ev.Motd(("hello",)), ADDRESS) is None
+
+
+def test_what_the_server_says_is_cleaned_and_made_displayable() -> None:
+    event = ev.NickRejected("a\x1b[31mna", "in use \U0001f600\x07", "433", registered=False)
+    news = login_news(event, ADDRESS)
+    assert news is not None and news.problem == "ana: in use [grinning face]"
+
+
+# -- what the form starts with -------------------------------------------------------------
+
+
+def test_the_form_starts_with_the_command_line_else_what_was_used_last_time() -> None:
+    remembered = GuiSettings(host="192.168.1.5", port=6668, nick="bo", color="#ff00af")
+    given = ChatOptions(host="chat.example.org", port=6697, nick="ana", password="pw")
+    assert initial_fields(given, remembered, server_given=True) == LoginFields(
+        server="chat.example.org", port="6697", nick="ana", password="pw", color="pink"
+    )
+    nothing_given = ChatOptions()
+    assert initial_fields(nothing_given, remembered, server_given=False) == LoginFields(
+        server="192.168.1.5", port="6668", nick="bo", color="pink"
+    )
+    assert initial_fields(nothing_given, GuiSettings(), server_given=False) == LoginFields(
+        server="localhost", port="6667"
+    )
