@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from chinwag.server.core import ServerCore
@@ -34,6 +34,7 @@ class IrcConnection(asyncio.Protocol):
     """One client connection: bytes to the core on receipt, bytes from the core batched."""
 
     __slots__ = (
+        "_buffered",
         "_closing",
         "_connections",
         "_core",
@@ -58,6 +59,8 @@ class IrcConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._buffered = 0
+        """The transport's write buffer as of our last flush (it only grows when we write)."""
         self._flush_scheduled = False
         self._overflowed = False
         self._closing = False
@@ -72,14 +75,15 @@ class IrcConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Register the new connection with the core (or refuse it when the server is full)."""
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport, though not always an asyncio.Transport subclass: uvloop's is
+        # its own class with the same methods.
+        stream = self._transport = cast(asyncio.Transport, transport)
         self._connections.add(self)
-        peer = transport.get_extra_info("peername")
+        peer = stream.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
         if len(self._connections) > self._core.limits.max_clients:
-            transport.write(b"ERROR :Closing Link: server is full, try again later\r\n")
-            transport.close()
+            stream.write(b"ERROR :Closing Link: server is full, try again later\r\n")
+            stream.close()
             return
         self.session = self._core.connect(self, ip)
 
@@ -149,7 +153,13 @@ class IrcConnection(asyncio.Protocol):
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
-        if self.queued > self._sendq and self.session is not None:
+        # The transport's buffer only grows in _flush, so its size from then is an upper
+        # bound: the fan-out path asks the transport only when that bound says "too much".
+        if self._pending_size + self._buffered > self._sendq and self.session is not None:
+            if self._transport is not None:
+                self._buffered = self._transport.get_write_buffer_size()
+            if self._pending_size + self._buffered <= self._sendq:
+                return
             self._overflowed = True
             self._pending.clear()
             self._pending_size = 0
@@ -191,3 +201,4 @@ class IrcConnection(asyncio.Protocol):
         self._pending.clear()
         self._pending_size = 0
         self._transport.write(data)
+        self._buffered = self._transport.get_write_buffer_size()

@@ -1,0 +1,627 @@
+"""The load generator: worker processes on the generator's cores, moved through phases together.
+
+Each workload splits its clients over a few worker processes (forked, pinned to the load
+generator's CPUs). The parent moves them through the same phases: set-up (register, join,
+answer a PING, so every JOIN before it has been handled), sync (a second PING once everyone
+is in, so the JOIN notices of later joiners are out of the way), then the measurement, then a
+stop. No client disconnects before every worker has reported, so no QUIT traffic lands in a
+measurement.
+
+Workers report the CPU time they used while measuring; the parent turns it into the load
+generator's share of its cores (``loadgen_cpu``, 1.0 = one core busy), printed next to each
+figure so a saturated generator is visible rather than mistaken for a slow server.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import multiprocessing
+import select
+import selectors
+import socket
+import time
+import traceback
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bench.proc import cpu_seconds, own_cpu_seconds, pin_self, raise_nofile, rss_kib
+from bench.wire import (
+    ROOM,
+    MarkCounter,
+    StampReader,
+    Step,
+    handshake,
+    ping,
+    registration,
+    room_burst,
+    stamped,
+)
+
+READY = "zbenchready"
+SYNCED = "zbenchsynced"
+JOINED = "zbenchjoined"
+"""PONG tokens: words no server says of its own accord."""
+
+RECV_SIZE = 1 << 18
+CONNECT_WINDOW = 8
+"""Clients connecting and registering at once, over all workers. ngIRCd listens with a
+backlog of 10 and accepts one connection per turn of its loop; more connects in flight than
+that make the kernel drop handshakes, which TCP retries a second (or a minute) later and the
+figure would measure the retries."""
+JOIN_WINDOW = 64
+"""Registered clients of one worker joining at once (no new connections involved)."""
+
+_FORK = multiprocessing.get_context("fork")
+
+
+class LoadError(RuntimeError):
+    """A worker failed or the server dropped clients; the text says what happened."""
+
+
+class Worker:
+    """A forked child running ``target(conn, *args)``; the parent talks to it over ``conn``."""
+
+    def __init__(self, target: Callable[..., None], *args: Any, cpus: Collection[int]) -> None:
+        parent_end, child_end = _FORK.Pipe()
+        self.process = _FORK.Process(
+            target=_enter, args=(child_end, frozenset(cpus), target, args), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+        self.conn = parent_end
+
+    def send(self, kind: str) -> None:
+        self.conn.send(kind)
+
+    def expect(self, kind: str, timeout: float) -> Any:
+        """The payload of the worker's next message, which must be ``kind``."""
+        if not self.conn.poll(timeout):
+            raise LoadError(f"worker sent no {kind!r} within {timeout:.0f}s")
+        try:
+            got, payload = self.conn.recv()
+        except EOFError:
+            raise LoadError(f"worker exited before {kind!r}") from None
+        if got == "error":
+            raise LoadError(f"worker failed:\n{payload}")
+        if got != kind:
+            raise LoadError(f"worker sent {got!r}, expected {kind!r}")
+        return payload
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.conn.send("stop")
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        self.conn.close()
+
+
+def _enter(
+    conn: Connection, cpus: frozenset[int], target: Callable[..., None], args: tuple[Any, ...]
+) -> None:
+    pin_self(cpus)
+    raise_nofile()
+    try:
+        target(conn, *args)
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _await(conn: Connection, kind: str) -> None:
+    message = conn.recv()
+    if message != kind:
+        raise LoadError(f"parent sent {message!r}, expected {kind!r}")
+
+
+def _hold_until_stop(socks: Sequence[socket.socket], conn: Connection) -> None:
+    """Keep reading (and discarding) until the parent says stop, then close every socket.
+
+    Reading on matters: a server whose output to a client backs up may drop that client
+    (ngIRCd after 32 KiB), and a sender dropped with lines still unread loses them.
+    """
+    scratch = bytearray(RECV_SIZE)
+    selector = selectors.DefaultSelector()
+    selector.register(conn, selectors.EVENT_READ, None)
+    for sock in socks:
+        selector.register(sock, selectors.EVENT_READ, sock)
+    try:
+        while True:
+            for key, _ in selector.select():
+                if key.data is None:
+                    _await(conn, "stop")
+                    return
+                try:
+                    if not key.data.recv_into(scratch):
+                        selector.unregister(key.data)
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    selector.unregister(key.data)
+    finally:
+        selector.close()
+        for sock in socks:
+            sock.close()
+
+
+# -- the room workloads (fan-out and latency) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomJob:
+    """One worker's part in a room workload.
+
+    ``role`` is ``"receive"`` (count, or time, what arrives) or ``"send"``. Senders send
+    ``messages`` each: as fast as the server takes them when ``rate`` is 0, else at ``rate``
+    messages per second each, stamped with their send time.
+    """
+
+    role: str
+    nicks: tuple[str, ...]
+    messages: int
+    expected: int = 0
+    """Messages each receiver should get."""
+    rate: float = 0.0
+    timeout: float = 120.0
+    stall: float = 10.0
+    """Seconds without a byte, once messages flow, after which a receiver gives up."""
+    first_sender: int = 0
+    window: int = CONNECT_WINDOW
+    """This worker's share of :data:`CONNECT_WINDOW`."""
+
+
+def room_worker(conn: Connection, port: int, job: RoomJob) -> None:
+    """Join the room, sync, then receive or send as ``job`` says; report; hold until stop."""
+    steps = [
+        Step(None, registration(nick) + f"JOIN {ROOM}\r\n".encode() + ping(READY), READY.encode())
+        for nick in job.nicks
+    ]
+    handshake(port, steps, job.window, job.timeout)
+    socks = [step.sock for step in steps if step.sock is not None]
+    conn.send(("ready", None))
+    _await(conn, "sync")
+    handshake(
+        port, [Step(sock, ping(SYNCED), SYNCED.encode()) for sock in socks], len(socks), job.timeout
+    )
+    conn.send(("synced", None))
+    if job.role == "receive":
+        result = _receive(socks, job)
+    elif job.rate > 0:
+        _await(conn, "go")
+        result = _paced(socks, job)
+    else:
+        bursts = [room_burst(job.first_sender + index, job.messages) for index in range(len(socks))]
+        _await(conn, "go")
+        result = _blast(socks, bursts, job.timeout)
+    conn.send(("result", result))
+    _hold_until_stop(socks, conn)
+
+
+def _receive(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
+    """Read every socket until each has ``job.expected`` messages (or the stream stalls).
+
+    epoll and one reused buffer rather than selectors and a new bytes object per read: at two
+    million lines a second the generator's own overhead is what decides whether it keeps up.
+    """
+    timed = job.rate > 0
+    counters = [MarkCounter() for _ in socks]
+    stamps = [StampReader() for _ in socks] if timed else []
+    done_at = [0.0] * len(socks)
+    closed = 0
+    poller = select.epoll()
+    by_fd = {}
+    for index, sock in enumerate(socks):
+        poller.register(sock.fileno(), select.EPOLLIN)
+        by_fd[sock.fileno()] = index
+    buffer = bytearray(RECV_SIZE)
+    cpu = own_cpu_seconds()
+    start = time.monotonic()
+    last_data = 0.0
+    left = len(socks)
+    while left:
+        events = poller.poll(0.5)
+        now = time.monotonic()
+        if not events:
+            if (last_data and now - last_data > job.stall) or now - start > job.timeout:
+                break
+            continue
+        for fd, _ in events:
+            index = by_fd[fd]
+            try:
+                size = socks[index].recv_into(buffer)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                size = 0
+            if not size:  # dropped by the server: what it had not sent is lost
+                closed += 1
+                left -= 1
+                poller.unregister(fd)
+                continue
+            last_data = now
+            if timed:
+                reader = stamps[index]
+                reader.feed(bytes(buffer[:size]), time.monotonic_ns())
+                count = reader.count
+            else:
+                counter = counters[index]
+                counter.feed_from(buffer, size)
+                count = counter.count
+            if count >= job.expected:
+                done_at[index] = time.monotonic()
+                left -= 1
+                poller.unregister(fd)
+    poller.close()
+    latencies = array.array("q")
+    for reader in stamps:
+        latencies.extend(reader.latencies)
+    return {
+        "counts": [reader.count for reader in (stamps or counters)],
+        "done_at": done_at,
+        "closed": closed,
+        "cpu": own_cpu_seconds() - cpu,
+        "start": start,
+        "end": time.monotonic(),
+        "latencies_ns": latencies.tobytes(),
+    }
+
+
+def _blast(
+    socks: Sequence[socket.socket], bursts: Sequence[bytes], timeout: float
+) -> dict[str, Any]:
+    """Write each sender's burst as fast as its socket takes it, reading meanwhile."""
+    views = [memoryview(burst) for burst in bursts]
+    scratch = bytearray(RECV_SIZE)  # what the room sends the senders is read and dropped
+    sent = [0] * len(socks)
+    selector = selectors.DefaultSelector()
+    for index, sock in enumerate(socks):
+        selector.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE, index)
+    cpu = own_cpu_seconds()
+    start = time.monotonic()
+    writing = len(socks)
+    closed = 0
+    deadline = start + timeout
+    while writing and time.monotonic() < deadline:
+        for key, mask in selector.select(1.0):
+            index = key.data
+            sock = socks[index]
+            if mask & selectors.EVENT_READ:
+                try:
+                    if not sock.recv_into(scratch):
+                        raise ConnectionResetError
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    closed += 1
+                    writing -= 1 if sent[index] < len(views[index]) else 0
+                    selector.unregister(sock)
+                    continue
+            if mask & selectors.EVENT_WRITE and sent[index] < len(views[index]):
+                with contextlib.suppress(BlockingIOError, InterruptedError):
+                    sent[index] += sock.send(views[index][sent[index] : sent[index] + RECV_SIZE])
+                if sent[index] >= len(views[index]):
+                    writing -= 1
+                    selector.modify(sock, selectors.EVENT_READ, index)
+    selector.close()
+    return {
+        "start": start,
+        "end": time.monotonic(),
+        "cpu": own_cpu_seconds() - cpu,
+        "closed": closed,
+        "unsent_bytes": sum(len(view) - done for view, done in zip(views, sent, strict=True)),
+    }
+
+
+def _paced(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
+    """Send ``job.messages`` each at ``job.rate`` per second, each stamped when it is made.
+
+    Senders are staggered over one interval so the room sees an even stream. A line the
+    socket does not take at once waits in our buffer, and its wait counts as latency.
+    """
+    count = len(socks)
+    interval = 1.0 / job.rate
+    start = time.monotonic()
+    made = [0] * count
+    pending = [b""] * count
+    scratch = bytearray(RECV_SIZE)
+    selector = selectors.DefaultSelector()
+    for index, sock in enumerate(socks):
+        selector.register(sock, selectors.EVENT_READ, index)
+    cpu = own_cpu_seconds()
+    closed = 0
+    while any(n < job.messages for n in made) or any(pending):
+        now = time.monotonic()
+        next_due = now + 0.01
+        for index, sock in enumerate(socks):
+            first = start + interval * index / count
+            due = min(job.messages, int((now - first) / interval) + 1) if now >= first else 0
+            while made[index] < due:
+                pending[index] += stamped(ROOM, time.monotonic_ns())
+                made[index] += 1
+            if pending[index]:
+                try:
+                    taken = sock.send(pending[index])
+                    pending[index] = pending[index][taken:]
+                except (BlockingIOError, InterruptedError):
+                    pass
+            if made[index] < job.messages:
+                next_due = min(next_due, first + made[index] * interval)
+        for key, _ in selector.select(max(0.0, next_due - time.monotonic())):
+            try:
+                if not socks[key.data].recv_into(scratch):
+                    raise ConnectionResetError
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                closed += 1
+                selector.unregister(socks[key.data])
+        if time.monotonic() - start > job.timeout:
+            break
+    selector.close()
+    return {
+        "start": start,
+        "end": time.monotonic(),
+        "cpu": own_cpu_seconds() - cpu,
+        "closed": closed,
+        "unsent_bytes": sum(len(data) for data in pending),
+    }
+
+
+def _split(items: Sequence[str], parts: int) -> list[tuple[str, ...]]:
+    parts = max(1, min(parts, len(items)))
+    return [tuple(items[index::parts]) for index in range(parts)]
+
+
+def _room_workload(
+    port: int,
+    server_pid: int,
+    receivers: int,
+    senders: int,
+    job: RoomJob,
+    procs: int,
+    cpus: Collection[int],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], float, float, float]:
+    """Run one room workload; return receiver and sender reports, go time, server CPU, end."""
+    parts = _split([f"r{index}" for index in range(receivers)], procs)
+    window = max(1, CONNECT_WINDOW // (len(parts) + 1))
+    receiver_jobs = [replace(job, role="receive", nicks=nicks, window=window) for nicks in parts]
+    sender_job = replace(
+        job, role="send", nicks=tuple(f"s{index}" for index in range(senders)), window=window
+    )
+    workers = [Worker(room_worker, port, part, cpus=cpus) for part in receiver_jobs]
+    sender = Worker(room_worker, port, sender_job, cpus=cpus)
+    everyone = [*workers, sender]
+    try:
+        for worker in everyone:
+            worker.expect("ready", job.timeout + 30)
+        for worker in everyone:
+            worker.send("sync")
+        for worker in everyone:
+            worker.expect("synced", job.timeout + 30)
+        server_cpu = cpu_seconds(server_pid)
+        go = time.monotonic()
+        sender.send("go")
+        sent = [sender.expect("result", job.timeout + 60)]
+        received = [worker.expect("result", job.timeout + 60) for worker in workers]
+        end = time.monotonic()
+        server_cpu = cpu_seconds(server_pid) - server_cpu
+    finally:
+        for worker in everyone:
+            worker.stop()
+    return received, sent, go, server_cpu, end
+
+
+def _loadgen_cpu(reports: Sequence[dict[str, Any]], go: float) -> float:
+    """The generator's CPU time over the measured wall time: 1.0 is one core busy."""
+    cpu = sum(report["cpu"] for report in reports)
+    wall = max(report["end"] for report in reports) - go
+    return cpu / wall if wall > 0 else 0.0
+
+
+def fanout(
+    port: int,
+    server_pid: int,
+    receivers: int,
+    senders: int,
+    messages: int,
+    procs: int,
+    cpus: Collection[int],
+    timeout: float = 120.0,
+) -> dict[str, Any]:
+    """``receivers`` and ``senders`` in one room; each sender sends ``messages`` at once.
+
+    Deliveries per second are receivers x senders x messages over the time from the first
+    send until the last receiver has its last message. Lost messages are what receivers are
+    short of when the stream stops (a dropped client loses all it had not received).
+    """
+    expected = senders * messages
+    job = RoomJob("", (), messages, expected, 0.0, timeout)
+    received, sent, go, server_cpu, _ = _room_workload(
+        port, server_pid, receivers, senders, job, procs, cpus
+    )
+    counts = [count for report in received for count in report["counts"]]
+    done = [at for report in received for at in report["done_at"]]
+    finished = [report["end"] for report in received]
+    start = min(report["start"] for report in sent)
+    last = max(done) if all(done) else max(finished)
+    seconds = last - start
+    deliveries = sum(min(count, expected) for count in counts)
+    return {
+        "workload": "fanout",
+        "params": {"receivers": receivers, "senders": senders, "messages": messages},
+        "metrics": {
+            "deliveries_per_s": deliveries / seconds if seconds > 0 else 0.0,
+            "seconds": seconds,
+            "deliveries": deliveries,
+            "lost": receivers * expected - deliveries,
+        },
+        "dropped": sum(report["closed"] for report in [*received, *sent]),
+        "unsent_bytes": sum(report["unsent_bytes"] for report in sent),
+        "loadgen_cpu": _loadgen_cpu([*received, *sent], go),
+        "server_cpu": server_cpu / seconds if seconds > 0 else 0.0,
+    }
+
+
+def latency(
+    port: int,
+    server_pid: int,
+    receivers: int,
+    senders: int,
+    rate: float,
+    duration: float,
+    procs: int,
+    cpus: Collection[int],
+) -> dict[str, Any]:
+    """A steady ``rate`` of room messages (spread over ``senders``) for ``duration`` seconds;
+    the time from each send to each delivery, at every receiver."""
+    per_sender = max(1, round(rate * duration / senders))
+    job = RoomJob(
+        "", (), per_sender, per_sender * senders, rate / senders, duration + 60, stall=10.0
+    )
+    received, sent, go, server_cpu, end = _room_workload(
+        port, server_pid, receivers, senders, job, procs, cpus
+    )
+    samples = array.array("q")
+    for report in received:
+        samples.frombytes(report["latencies_ns"])
+    ordered = sorted(samples)
+    delivered = len(ordered)
+
+    def percentile(fraction: float) -> float:
+        if not ordered:
+            return float("nan")
+        return ordered[min(delivered - 1, int(fraction * delivered))] / 1e6
+
+    wall = max(report["end"] for report in sent) - go
+    return {
+        "workload": "latency",
+        "params": {"receivers": receivers, "senders": senders, "rate": rate, "seconds": duration},
+        "metrics": {
+            "p50_ms": percentile(0.50),
+            "p99_ms": percentile(0.99),
+            "max_ms": ordered[-1] / 1e6 if ordered else float("nan"),
+            "samples": delivered,
+            "lost": receivers * per_sender * senders - delivered,
+            "sent_per_s": per_sender * senders / wall if wall > 0 else 0.0,
+        },
+        "dropped": sum(report["closed"] for report in [*received, *sent]),
+        "unsent_bytes": sum(report["unsent_bytes"] for report in sent),
+        "loadgen_cpu": _loadgen_cpu([*received, *sent], go),
+        "server_cpu": server_cpu / (end - go) if end > go else 0.0,
+    }
+
+
+# -- idle connections ----------------------------------------------------------------------
+
+
+def idle_worker(
+    conn: Connection,
+    port: int,
+    nicks: tuple[str, ...],
+    rooms: tuple[str, ...],
+    window: int,
+    timeout: float,
+) -> None:
+    """Register every nick (on "go"), then join each to its room (on "join"); hold."""
+    conn.send(("ready", None))
+    _await(conn, "go")
+    cpu = own_cpu_seconds()
+    start = time.monotonic()
+    steps = [Step(None, registration(nick), b" 001 ") for nick in nicks]
+    handshake(port, steps, window, timeout)
+    socks = [step.sock for step in steps if step.sock is not None]
+    conn.send(
+        (
+            "registered",
+            {"start": start, "end": max(s.done_at for s in steps), "cpu": own_cpu_seconds() - cpu},
+        )
+    )
+    _await(conn, "join")
+    cpu = own_cpu_seconds()
+    start = time.monotonic()
+    joins = [
+        Step(sock, f"JOIN {room}\r\n".encode() + ping(JOINED), JOINED.encode())
+        for sock, room in zip(socks, rooms, strict=True)
+    ]
+    handshake(port, joins, JOIN_WINDOW, timeout)
+    conn.send(
+        (
+            "joined",
+            {"start": start, "end": max(s.done_at for s in joins), "cpu": own_cpu_seconds() - cpu},
+        )
+    )
+    _hold_until_stop(socks, conn)
+
+
+def idle(
+    port: int,
+    server_pid: int,
+    clients: int,
+    room_size: int,
+    procs: int,
+    cpus: Collection[int],
+    window: int = CONNECT_WINDOW,
+    timeout: float = 600.0,
+    settle: float = 1.0,
+) -> dict[str, Any]:
+    """``clients`` registered clients in rooms of ``room_size``: the server's memory per
+    connection (resident memory after, less before, over ``clients``) and how many
+    registrations per second it completed while they all arrived at once."""
+    nicks = [f"i{index}" for index in range(clients)]
+    rooms = [f"#idle{index // room_size}" for index in range(clients)]
+    parts = max(1, min(procs, clients))
+    workers = [
+        Worker(
+            idle_worker,
+            port,
+            tuple(nicks[i::parts]),
+            tuple(rooms[i::parts]),
+            max(1, window // parts + (i < window % parts)),
+            timeout,
+            cpus=cpus,
+        )
+        for i in range(parts)
+    ]
+    try:
+        for worker in workers:
+            worker.expect("ready", 60)
+        before = rss_kib(server_pid)
+        server_cpu = cpu_seconds(server_pid)
+        for worker in workers:
+            worker.send("go")
+        registered = [worker.expect("registered", timeout + 30) for worker in workers]
+        go = min(report["start"] for report in registered)
+        register_seconds = max(report["end"] for report in registered) - go
+        server_cpu = cpu_seconds(server_pid) - server_cpu
+        after_registration = rss_kib(server_pid)
+        for worker in workers:
+            worker.send("join")
+        joined = [worker.expect("joined", timeout + 30) for worker in workers]
+        join_seconds = max(r["end"] for r in joined) - min(r["start"] for r in joined)
+        time.sleep(settle)  # let deferred work (chinwag's history writes of the JOINs) finish
+        after = rss_kib(server_pid)
+    finally:
+        for worker in workers:
+            worker.stop()
+    return {
+        "workload": "idle",
+        "params": {"clients": clients, "room_size": room_size},
+        "metrics": {
+            "kib_per_connection": (after - before) / clients,
+            "registrations_per_s": clients / register_seconds if register_seconds > 0 else 0.0,
+            "joins_per_s": clients / join_seconds if join_seconds > 0 else 0.0,
+            "rss_before_kib": before,
+            "rss_registered_kib": after_registration,
+            "rss_after_kib": after,
+        },
+        "dropped": 0,
+        "loadgen_cpu": sum(r["cpu"] for r in registered) / register_seconds
+        if register_seconds > 0
+        else 0.0,
+        "server_cpu": server_cpu / register_seconds if register_seconds > 0 else 0.0,
+    }

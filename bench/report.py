@@ -1,0 +1,334 @@
+"""From run records (one JSON object per server, workload and repeat) to the published page.
+
+:func:`summarize` groups the records by figure and server: the median and the range over the
+repeats, and the ratio chinwag/ngIRCd of the medians. :func:`markdown` writes the table and
+the notes that say how the numbers were made; :func:`plot` draws deliveries per second and
+latency (matplotlib, optional: without it the page says how to get the plot).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SUBJECT = "chinwag"
+REFERENCE = "ngircd"
+SERVER_NAMES = {SUBJECT: "chinwag", REFERENCE: "ngIRCd"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number the page reports for a workload, and which way is better."""
+
+    key: str
+    label: str
+    higher_is_better: bool
+    digits: int = 0
+
+
+METRICS: dict[str, tuple[Metric, ...]] = {
+    "fanout": (
+        Metric("deliveries_per_s", "deliveries/s", True),
+        Metric("lost", "messages lost", False),
+    ),
+    "latency": (
+        Metric("p50_ms", "p50 latency, ms", False, 2),
+        Metric("p99_ms", "p99 latency, ms", False, 2),
+        Metric("max_ms", "max latency, ms", False, 2),
+        Metric("lost", "messages lost", False),
+    ),
+    "idle": (
+        Metric("kib_per_connection", "memory per connection, KiB", False, 1),
+        Metric("registrations_per_s", "registrations/s", True),
+    ),
+}
+
+
+def figure_name(record: dict[str, Any]) -> str:
+    """The workload and its size, as the table's first column shows them."""
+    params = record["params"]
+    workload = record["workload"]
+    if workload == "fanout":
+        return f"fan-out N={params['receivers']} S={params['senders']} M={params['messages']}"
+    if workload == "latency":
+        return f"latency {params['rate']:g} msg/s to {params['receivers']} receivers"
+    if workload == "idle":
+        return f"idle K={params['clients']} (rooms of {params['room_size']})"
+    return str(workload)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """The median and range of one figure over the repeats."""
+
+    median: float
+    low: float
+    high: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table."""
+
+    figure: str
+    metric: Metric
+    subject: Stat | None
+    reference: Stat | None
+
+    @property
+    def ratio(self) -> float | None:
+        """chinwag's median over ngIRCd's, or ``None`` when either is missing or zero."""
+        if self.subject is None or self.reference is None or not self.reference.median:
+            return None
+        return self.subject.median / self.reference.median
+
+
+def load(path: Path, run: str | None = None) -> list[dict[str, Any]]:
+    """The records in a JSON-lines file; only run ``run``'s when given."""
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [record for record in records if run is None or record.get("run") == run]
+
+
+def _order(records: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(workload, figure) pairs in the order they first appear."""
+    seen: dict[tuple[str, str], None] = {}
+    for record in records:
+        seen.setdefault((record["workload"], figure_name(record)), None)
+    return list(seen)
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> list[Row]:
+    """A row per figure and metric, with chinwag's and ngIRCd's statistics side by side."""
+    rows = []
+    for workload, figure in _order(records):
+        mine = [r for r in records if r["workload"] == workload and figure_name(r) == figure]
+        for metric in METRICS.get(workload, ()):
+            stats: dict[str, Stat | None] = {}
+            for server in (SUBJECT, REFERENCE):
+                values = [
+                    float(r["metrics"][metric.key])
+                    for r in mine
+                    if r["server"] == server and metric.key in r["metrics"]
+                ]
+                values = [value for value in values if not math.isnan(value)]
+                stats[server] = Stat.of(values) if values else None
+            rows.append(Row(figure, metric, stats[SUBJECT], stats[REFERENCE]))
+    return rows
+
+
+def _number(value: float, digits: int) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _cell(stat: Stat | None, digits: int) -> str:
+    if stat is None:
+        return "not run"
+    if stat.runs == 1 or stat.low == stat.high:
+        return _number(stat.median, digits)
+    return (
+        f"{_number(stat.median, digits)} [{_number(stat.low, digits)}-{_number(stat.high, digits)}]"
+    )
+
+
+def _ratio(row: Row) -> str:
+    ratio = row.ratio
+    if ratio is None:
+        return "—"
+    better = ratio >= 1 if row.metric.higher_is_better else ratio <= 1
+    return f"{ratio:.2f}" + ("" if better else " ⚠")
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "| figure | chinwag | ngIRCd | chinwag/ngIRCd |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        direction = "higher is better" if row.metric.higher_is_better else "lower is better"
+        lines.append(
+            f"| {row.figure}: {row.metric.label} ({direction}) "
+            f"| {_cell(row.subject, row.metric.digits)} "
+            f"| {_cell(row.reference, row.metric.digits)} | {_ratio(row)} |"
+        )
+    return "\n".join(lines)
+
+
+def load_table(records: Sequence[dict[str, Any]]) -> str:
+    """Load-generator and server CPU per figure: proof the generator was not the limit."""
+    lines = [
+        "| figure | server | load generator CPU (median, max) | server CPU (median) "
+        "| clients dropped |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for workload, figure in _order(records):
+        for server in (SUBJECT, REFERENCE):
+            mine = [
+                r
+                for r in records
+                if r["workload"] == workload and figure_name(r) == figure and r["server"] == server
+            ]
+            if not mine:
+                continue
+            loadgen = [r["loadgen_cpu"] for r in mine]
+            busy = [r["server_cpu"] for r in mine]
+            dropped = sum(r.get("dropped", 0) for r in mine)
+            lines.append(
+                f"| {figure} | {SERVER_NAMES[server]} "
+                f"| {statistics.median(loadgen):.0%}, {max(loadgen):.0%} "
+                f"| {statistics.median(busy):.0%} | {dropped} |"
+            )
+    return "\n".join(lines)
+
+
+def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
+    """Draw deliveries/s per fan-out size and the latency percentiles; ``False`` without
+    matplotlib (``pip install 'chinwag[bench]'``)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    rows = summarize(records)
+    colours = {SUBJECT: "#008787", REFERENCE: "#8700ff"}
+    fanout = [r for r in rows if r.metric.key == "deliveries_per_s"]
+    timing = [r for r in rows if r.metric.key in ("p50_ms", "p99_ms", "max_ms")]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+
+    def bars(axis: Any, selected: Sequence[Row], labels: Sequence[str]) -> None:
+        width = 0.38
+        for offset, server in ((-width / 2, SUBJECT), (width / 2, REFERENCE)):
+            heights, low, high, xs = [], [], [], []
+            for index, row in enumerate(selected):
+                stat = row.subject if server == SUBJECT else row.reference
+                if stat is None:
+                    continue
+                xs.append(index + offset)
+                heights.append(stat.median)
+                low.append(stat.median - stat.low)
+                high.append(stat.high - stat.median)
+            if xs:
+                axis.bar(
+                    xs,
+                    heights,
+                    width,
+                    yerr=[low, high],
+                    capsize=3,
+                    color=colours[server],
+                    label=SERVER_NAMES[server],
+                )
+        axis.set_xticks(range(len(selected)), labels)
+        axis.legend()
+        axis.grid(axis="y", alpha=0.3)
+
+    bars(left, fanout, [r.figure.replace("fan-out ", "").replace(" ", "\n") for r in fanout])
+    left.set_title("Fan-out: deliveries per second (median, range)")
+    left.set_ylabel("million deliveries/s")
+    left.yaxis.set_major_formatter(lambda value, _: f"{value / 1e6:g}")
+    bars(right, timing, [r.metric.key.removesuffix("_ms") for r in timing])
+    right.set_title(timing[0].figure.capitalize() if timing else "Latency")
+    right.set_ylabel("ms from send to delivery (log scale)")
+    right.set_yscale("log")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def markdown(
+    records: Sequence[dict[str, Any]],
+    machine: dict[str, Any],
+    command: str,
+    results_path: str,
+    plot_name: str | None,
+) -> str:
+    """The whole of docs/benchmarks.md for these records."""
+    versions = {r["server"]: r["version"] for r in records}
+    repeats = max((r["repeat"] for r in records), default=0) + 1
+    dropped = sum(r.get("dropped", 0) for r in records)
+    dropped_text = (
+        "No run above dropped a client."
+        if not dropped
+        else f"{dropped} clients were dropped in all (see the last table)."
+    )
+    plot_text = (
+        f"![deliveries per second and latency, chinwag and ngIRCd]({plot_name})"
+        if plot_name
+        else "_No plot: matplotlib is not installed (`pip install 'chinwag[bench]'`)._"
+    )
+    return f"""# Benchmarks: chinwag against ngIRCd
+
+A chat server lives or dies by fan-out: one message to a room of a thousand. This page is
+written by the benchmark suite (issue 6); do not edit it by hand, run it again:
+
+```
+{command}
+```
+
+Each figure is the median over {repeats} repeat(s) with the range in brackets; the last column
+is chinwag's median over ngIRCd's (⚠ where chinwag is worse). Every run is one JSON line in
+`{results_path}`.
+
+## Results
+
+{table(summarize(records))}
+
+{plot_text}
+
+## How it was measured
+
+- **Servers.** {versions.get(SUBJECT, "chinwag")}, history on (SQLite, every relayed message
+  stored), no echo-message; and {versions.get(REFERENCE, "ngIRCd (not run)")} as the
+  reference, configured for benchmarking: no flood penalty (`MaxPenaltyTime = 0`), no
+  connection limits (`MaxConnections`, `MaxConnectionsIP = 0`), no DNS, ident or PAM
+  (`bench/servers.py` writes its `ngircd.conf`). Each run starts a fresh server.
+- **Interleaved.** Every repeat runs every workload on both servers, one after the other,
+  alternating which goes first, so a slow minute on the machine hurts both.
+- **Pinned.** {machine["pinning"]}
+- **Load generator.** Raw non-blocking sockets, registration pipelined; receivers count
+  `PRIVMSG` in whatever chunks arrive without parsing lines, in several processes; senders
+  write pre-built bytes as fast as the socket takes them and keep reading what the room
+  sends them. Its CPU is reported below next to the server's: a generator near 100% of its
+  core would mean the figure measures the generator, not the server.
+- **Fan-out.** N receivers and S senders in one room; each sender sends M messages at once.
+  Deliveries per second = N·S·M over the time from the first send until the last receiver
+  has its last message. A message a receiver never gets is counted as lost.
+- **Latency.** The senders together offer a fixed rate of messages, each stamped with its
+  send time; every receiver records the time from send to arrival, and p50, p99 and max are
+  taken over all deliveries. Each message is a read on every receiver's socket, so the
+  generator's own scheduling is part of these times, equally for both servers.
+- **Idle.** K clients connect and register, 8 at a time across the generator (ngIRCd
+  listens with a backlog of 10; more connections in flight make the kernel drop handshakes
+  that TCP retries a second later), then each joins a room. Memory per connection = server
+  resident memory after, less before, over K; registrations per second = K over the time
+  from the first connect to the last welcome (001).
+- **Limits that differ.** ngIRCd drops a client whose unsent output passes 32 KiB (fixed at
+  compile time) and handles at most 3 commands of a client per turn of its loop; chinwag's
+  output limit was set to 8 MiB. {dropped_text}
+
+## Load generator and server CPU
+
+{load_table(records)}
+
+## Machine
+
+- CPU: {machine["cpu"]}, {machine["cpus"]} cores; kernel {machine["kernel"]}
+- Python {machine["python"]}; open-file limit {machine["nofile"]}; chinwag at commit
+  {machine.get("commit", "unknown")}
+- SQLite database in `{machine["data_dir"]}` ({machine["filesystem"]})
+"""

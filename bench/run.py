@@ -1,0 +1,383 @@
+"""One command for the server benchmark: chinwag and ngIRCd under the same load, interleaved.
+
+    .venv/bin/python -m bench                 # the full suite (about 10 minutes), 3 repeats
+    .venv/bin/python -m bench --smoke         # a few seconds: tiny sizes, one repeat
+    .venv/bin/python -m bench --report-only bench/results/2026-11-21.jsonl
+
+Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at a
+fixed offered rate, and K idle clients. ngIRCd is installed from Debian when missing (as root
+with apt-get; ``--no-install`` to skip). Each run appends one JSON line to the results file;
+at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
+invocation's runs. Linux only (CPU pinning, ``/proc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import loadgen, report
+from bench.proc import Cores, pin_self, raise_nofile
+from bench.servers import Chinwag, Ngircd, Running, ServerKind, find_ngircd
+from bench.wire import HandshakeError
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+PLOT = ROOT / "docs" / "benchmarks.png"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The sizes of one invocation."""
+
+    fanouts: tuple[tuple[int, int, int], ...] = (
+        (100, 4, 2000),
+        (1000, 2, 200),
+        # The issue's sizes last well under a second; ten times the messages give steadier
+        # figures, in which start-up and the last stragglers weigh less.
+        (100, 4, 20000),
+        (1000, 2, 2000),
+    )
+    latency: tuple[int, int, float, float] | None = (100, 2, 1000.0, 10.0)
+    """Receivers, senders, offered messages per second (all senders together), seconds."""
+    idle: tuple[int, int] | None = (10_000, 100)
+    """Clients, clients per room."""
+    repeats: int = 3
+    procs: int = 3
+    """Load-generator processes for the receivers (the senders get one more)."""
+    workloads: frozenset[str] = field(default=frozenset({"fanout", "latency", "idle"}))
+
+
+SMOKE = Plan(fanouts=((5, 2, 50),), latency=(5, 1, 200.0, 1.0), idle=(50, 10), repeats=1, procs=2)
+
+
+def _size(text: str) -> tuple[int, int, int]:
+    try:
+        receivers, senders, messages = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NxSxM, e.g. 100x4x2000, got {text!r}") from None
+    return receivers, senders, messages
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat (seconds)")
+    parser.add_argument(
+        "--fanout",
+        type=_size,
+        action="append",
+        metavar="NxSxM",
+        help="a fan-out size (repeatable; default 100x4x2000, 1000x2x200 and ten times M)",
+    )
+    parser.add_argument("--latency-receivers", type=int, help="default 100")
+    parser.add_argument("--latency-rate", type=float, help="messages/s offered (default 1000)")
+    parser.add_argument("--latency-seconds", type=float, help="default 10")
+    parser.add_argument("--latency-senders", type=int, help="default 2")
+    parser.add_argument("--idle", type=int, metavar="K", help="idle clients (default 10000)")
+    parser.add_argument("--idle-room-size", type=int, help="clients per room (default 100)")
+    parser.add_argument("--repeats", type=int, help="default 3")
+    parser.add_argument("--procs", type=int, help="receiver processes (default 3)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["fanout", "latency", "idle"],
+        help="run only this workload (repeatable)",
+    )
+    parser.add_argument("--no-reference", action="store_true", help="measure chinwag alone")
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not apt-get install ngircd when it is missing"
+    )
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to CPUs")
+    parser.add_argument(
+        "--chinwag-log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="chinwag's console logging (default INFO, as shipped)",
+    )
+    parser.add_argument("--data-dir", type=Path, help="where servers keep their files")
+    parser.add_argument("--results", type=Path, help="JSON-lines file to append runs to")
+    parser.add_argument("--doc", type=Path, default=DOC, help=f"default {DOC.relative_to(ROOT)}")
+    parser.add_argument("--plot", type=Path, default=PLOT, help=f"default {PLOT.relative_to(ROOT)}")
+    parser.add_argument("--no-doc", action="store_true", help="write only the JSON lines")
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="RESULTS",
+        help="rewrite the page from a results file; run nothing",
+    )
+    parser.add_argument("--run", help="with --report-only: which run id (default: the last)")
+    return parser
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    """The sizes: the smoke or full defaults, with whatever the options override."""
+    base = SMOKE if args.smoke else Plan()
+    latency = base.latency
+    if latency is not None:
+        receivers, senders, rate, seconds = latency
+        latency = (
+            args.latency_receivers or receivers,
+            args.latency_senders or senders,
+            args.latency_rate or rate,
+            args.latency_seconds or seconds,
+        )
+    idle = base.idle
+    if idle is not None:
+        idle = (args.idle or idle[0], args.idle_room_size or idle[1])
+    return Plan(
+        fanouts=tuple(args.fanout) if args.fanout else base.fanouts,
+        latency=latency,
+        idle=idle,
+        repeats=args.repeats or base.repeats,
+        procs=args.procs or base.procs,
+        workloads=frozenset(args.only) if args.only else base.workloads,
+    )
+
+
+Workload = Callable[[Running, Cores], dict[str, Any]]
+
+
+def workloads(plan: Plan) -> list[Workload]:
+    """The measurements of one repeat, in order; each runs against one started server."""
+    chosen: list[Workload] = []
+    if "fanout" in plan.workloads:
+        for receivers, senders, messages in plan.fanouts:
+
+            def run_fanout(
+                server: Running,
+                cores: Cores,
+                n: int = receivers,
+                s: int = senders,
+                m: int = messages,
+            ) -> dict[str, Any]:
+                return loadgen.fanout(server.port, server.pid, n, s, m, plan.procs, cores.generator)
+
+            chosen.append(run_fanout)
+    if "latency" in plan.workloads and plan.latency is not None:
+        receivers, senders, rate, seconds = plan.latency
+
+        def run_latency(server: Running, cores: Cores) -> dict[str, Any]:
+            return loadgen.latency(
+                server.port,
+                server.pid,
+                receivers,
+                senders,
+                rate,
+                seconds,
+                plan.procs,
+                cores.generator,
+            )
+
+        chosen.append(run_latency)
+    if "idle" in plan.workloads and plan.idle is not None:
+        clients, room_size = plan.idle
+
+        def run_idle(server: Running, cores: Cores) -> dict[str, Any]:
+            return loadgen.idle(
+                server.port, server.pid, clients, room_size, plan.procs, cores.generator
+            )
+
+        chosen.append(run_idle)
+    return chosen
+
+
+def _measure(kind: ServerKind, workload: Workload, cores: Cores, data_dir: Path) -> dict[str, Any]:
+    """One workload on a fresh server of ``kind``; a failure becomes a record that says so
+    (with the end of the server's log), so one bad run does not cost the whole suite."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-", dir=data_dir) as tmp:
+        log = Path(tmp) / f"{kind.name}.log"
+        try:
+            with kind.running(Path(tmp), cores) as server:
+                return workload(server, cores)
+        except (loadgen.LoadError, HandshakeError, RuntimeError, OSError) as error:
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+            return {"workload": workload.__name__, "error": str(error), "log_tail": tail}
+
+
+def _filesystem(path: Path) -> str:
+    """The file system type ``path`` lives on (SQLite's commits depend on it)."""
+    best, kind = "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    resolved = str(path.resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) > 2 and resolved.startswith(parts[1]) and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    return kind
+
+
+def _commit() -> str:
+    """The chinwag commit measured (``-dirty``: with uncommitted changes), if known."""
+    try:
+        result = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "unknown"
+    return result.stdout.strip() or "unknown"
+
+
+def machine(cores: Cores, data_dir: Path) -> dict[str, Any]:
+    """What the page says about the machine the numbers come from."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pinning = (
+        f"The server runs on CPU {', '.join(map(str, sorted(cores.server)))} alone; the load "
+        f"generator (every process) on CPU {', '.join(map(str, sorted(cores.generator)))}."
+        if cores.pinned
+        else "Nothing was pinned (one CPU, or `--no-pin`): figures are less trustworthy."
+    )
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+        "pinning": pinning,
+        "data_dir": str(data_dir),
+        "filesystem": _filesystem(data_dir),
+        "commit": _commit(),
+    }
+
+
+def _headline(record: dict[str, Any]) -> str:
+    metrics = record["metrics"]
+    if record["workload"] == "fanout":
+        text = f"{metrics['deliveries_per_s']:,.0f} deliveries/s, lost {metrics['lost']}"
+    elif record["workload"] == "latency":
+        text = (
+            f"p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "
+            f"max {metrics['max_ms']:.2f} ms, lost {metrics['lost']}"
+        )
+    else:
+        text = (
+            f"{metrics['kib_per_connection']:.1f} KiB/connection, "
+            f"{metrics['registrations_per_s']:,.0f} registrations/s"
+        )
+    return (
+        f"{text}; load generator {record['loadgen_cpu']:.0%}, server {record['server_cpu']:.0%}"
+        + (f", {record['dropped']} dropped" if record.get("dropped") else "")
+    )
+
+
+def write_page(
+    records: Sequence[dict[str, Any]], doc: Path, plot_path: Path, command: str, results: Path
+) -> None:
+    """Write the Markdown page (and its plot, when matplotlib is there) for ``records``."""
+    drawn = report.plot(records, plot_path)
+    if not drawn:
+        print(
+            "bench: no plot: matplotlib is missing (pip install 'chinwag[bench]')", file=sys.stderr
+        )
+    try:
+        plot_name = os.path.relpath(plot_path, doc.parent) if drawn else None
+        shown_results = os.path.relpath(results, ROOT)
+    except ValueError:  # another drive (Windows): absolute paths then
+        plot_name, shown_results = (str(plot_path) if drawn else None), str(results)
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(
+        report.markdown(records, records[0]["machine"], command, shown_results, plot_name)
+    )
+    print(f"bench: wrote {doc}" + (f" and {plot_path}" if drawn else ""), file=sys.stderr)
+
+
+def _report_only(args: argparse.Namespace) -> int:
+    records = report.load(args.report_only)
+    run = args.run or (records[-1]["run"] if records else None)
+    records = [record for record in records if record["run"] == run]
+    if not records:
+        print(f"bench: no runs in {args.report_only}", file=sys.stderr)
+        return 2
+    write_page(records, args.doc, args.plot, records[0]["command"], args.report_only)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the suite; return 0, or 3 when a run lost messages or dropped clients."""
+    args = _parser().parse_args(argv)
+    if args.report_only:
+        return _report_only(args)
+    plan = plan_from(args)
+    cores = Cores.split(pin=not args.no_pin)
+    pin_self(cores.generator)  # this process only coordinates; keep it off the server's CPU
+    raise_nofile()
+    kinds: list[ServerKind] = [Chinwag(args.chinwag_log_level)]
+    if not args.no_reference:
+        binary = find_ngircd(install=not args.no_install)
+        if binary:
+            kinds.append(Ngircd(binary))
+        else:
+            print("bench: measuring chinwag alone (no ngircd)", file=sys.stderr)
+    now = datetime.datetime.now(datetime.UTC)
+    run = now.strftime("%Y%m%dT%H%M%SZ")
+    results = args.results or RESULTS / f"{now:%Y-%m-%d}.jsonl"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    data_dir = args.data_dir or Path(tempfile.gettempdir())
+    about = machine(cores, data_dir)
+    command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
+    records: list[dict[str, Any]] = []
+    troubled = False
+    for repeat in range(plan.repeats):
+        order = kinds if repeat % 2 == 0 else kinds[::-1]
+        for workload in workloads(plan):
+            for kind in order:
+                result = _measure(kind, workload, cores, data_dir)
+                record = {
+                    "run": run,
+                    "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                    "repeat": repeat,
+                    "server": kind.name,
+                    "version": kind.version(),
+                    **result,
+                    "machine": about,
+                    "command": command,
+                }
+                with results.open("a") as out:
+                    out.write(json.dumps(record) + "\n")
+                if "error" in record:
+                    troubled = True
+                    print(
+                        f"[{repeat + 1}/{plan.repeats}] {kind.name} FAILED: {record['error']}",
+                        file=sys.stderr,
+                    )
+                    continue
+                records.append(record)
+                troubled |= bool(result["metrics"].get("lost") or result.get("dropped"))
+                print(
+                    f"[{repeat + 1}/{plan.repeats}] {report.figure_name(record)}, "
+                    f"{kind.name}: {_headline(record)}",
+                    file=sys.stderr,
+                )
+    print(f"bench: {len(records)} runs appended to {results}", file=sys.stderr)
+    if not args.no_doc and records:
+        write_page(records, args.doc, args.plot, command, results)
+        print(report.table(report.summarize(records)))
+    return 3 if troubled else 0

@@ -1,0 +1,121 @@
+"""From run records to the table on docs/benchmarks.md: medians, ranges, ratios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.report import Stat
+
+from bench import report
+
+
+def _fanout(server: str, repeat: int, rate: float, lost: int = 0) -> dict[str, Any]:
+    return {
+        "run": "r1",
+        "repeat": repeat,
+        "server": server,
+        "version": f"{server} 1.0",
+        "workload": "fanout",
+        "params": {"receivers": 100, "senders": 4, "messages": 2000},
+        "metrics": {"deliveries_per_s": rate, "lost": lost},
+        "loadgen_cpu": 0.4,
+        "server_cpu": 0.95,
+        "dropped": 0,
+    }
+
+
+def _latency(server: str, p50: float) -> dict[str, Any]:
+    return {
+        "run": "r1",
+        "repeat": 0,
+        "server": server,
+        "version": f"{server} 1.0",
+        "workload": "latency",
+        "params": {"receivers": 100, "senders": 2, "rate": 1000.0, "seconds": 10.0},
+        "metrics": {"p50_ms": p50, "p99_ms": p50 * 3, "max_ms": float("nan"), "lost": 0},
+        "loadgen_cpu": 0.7,
+        "server_cpu": 0.5,
+        "dropped": 0,
+    }
+
+
+MACHINE = {
+    "cpu": "Test CPU",
+    "cpus": 2,
+    "kernel": "6.0",
+    "python": "3.11",
+    "nofile": 20000,
+    "pinning": "The server runs on CPU 0 alone.",
+    "data_dir": "/tmp",
+    "filesystem": "ext4",
+}
+
+
+def test_medians_ranges_and_the_ratio_of_medians() -> None:
+    records = [
+        _fanout("chinwag", 0, 100.0),
+        _fanout("chinwag", 1, 300.0),
+        _fanout("chinwag", 2, 200.0),
+        _fanout("ngircd", 0, 400.0),
+        _fanout("ngircd", 1, 500.0),
+    ]
+    rows = report.summarize(records)
+    rate = next(row for row in rows if row.metric.key == "deliveries_per_s")
+    assert rate.figure == "fan-out N=100 S=4 M=2000"
+    assert rate.subject == Stat(200.0, 100.0, 300.0, 3)
+    assert rate.reference == Stat(450.0, 400.0, 500.0, 2)
+    assert rate.ratio == pytest.approx(200 / 450)
+    table = report.table(rows)
+    assert "| 200 [100-300] | 450 [400-500] | 0.44 ⚠ |" in table  # fewer deliveries: worse
+    lost = next(row for row in rows if row.metric.key == "lost")
+    assert lost.ratio is None  # 0 lost against 0 lost has no ratio
+    assert "| 0 | 0 | — |" in table
+
+
+def test_lower_is_better_for_latency_and_nan_is_left_out() -> None:
+    rows = report.summarize([_latency("chinwag", 1.0), _latency("ngircd", 2.0)])
+    p50 = next(row for row in rows if row.metric.key == "p50_ms")
+    assert p50.ratio == pytest.approx(0.5)
+    assert "| 1.00 | 2.00 | 0.50 |" in report.table([p50])  # faster: no warning
+    worst = next(row for row in rows if row.metric.key == "max_ms")
+    assert worst.subject is None and worst.reference is None
+
+
+def test_a_server_that_did_not_run_is_shown_as_such() -> None:
+    rows = report.summarize([_fanout("chinwag", 0, 123_456.0)])
+    rate = rows[0]
+    assert rate.reference is None and rate.ratio is None
+    assert "| 123,456 | not run | — |" in report.table(rows)
+
+
+def test_the_page_has_the_table_the_cpu_and_the_plot(tmp_path: Path) -> None:
+    records = [_fanout("chinwag", 0, 1000.0), _fanout("ngircd", 0, 2000.0)]
+    page = report.markdown(records, MACHINE, "python -m bench", "bench/results/x.jsonl", "b.png")
+    assert report.table(report.summarize(records)) in page
+    assert "![deliveries per second and latency, chinwag and ngIRCd](b.png)" in page
+    assert "| fan-out N=100 S=4 M=2000 | ngIRCd | 40%, 40% | 95% | 0 |" in page
+    assert "python -m bench" in page
+    without = report.markdown(records, MACHINE, "python -m bench", "x.jsonl", None)
+    assert "pip install 'chinwag[bench]'" in without
+
+
+def test_the_plot_is_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    records = [
+        _fanout("chinwag", 0, 1000.0),
+        _fanout("ngircd", 0, 2000.0),
+        _latency("chinwag", 1.0),
+        _latency("ngircd", 2.0),
+    ]
+    path = tmp_path / "plot.png"
+    assert report.plot(records, path)
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_records_are_read_back_by_run(tmp_path: Path) -> None:
+    path = tmp_path / "runs.jsonl"
+    path.write_text('{"run": "a", "x": 1}\n\n{"run": "b", "x": 2}\n')
+    assert [r["x"] for r in report.load(path)] == [1, 2]
+    assert [r["x"] for r in report.load(path, run="b")] == [2]

@@ -1,0 +1,70 @@
+"""The servers under test and what the suite reads about them from Linux."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bench.run import SMOKE, _parser, plan_from
+from bench.servers import NGIRCD_CONF, installed_ngircd
+
+from bench import proc
+
+if sys.platform != "linux":
+    pytest.skip("the benchmark reads /proc and pins CPUs (Linux only)", allow_module_level=True)
+
+NGIRCD = installed_ngircd()
+
+
+def test_memory_and_cpu_of_a_process_come_from_proc() -> None:
+    ballast = bytearray(32 * 1024 * 1024)  # touched, so resident
+    assert proc.rss_kib(os.getpid()) > 32 * 1024
+    del ballast
+    # Both clocks count this process; /proc in ticks, getrusage finer.
+    assert abs(proc.cpu_seconds(os.getpid()) - proc.own_cpu_seconds()) < 0.1
+
+
+def test_the_server_gets_its_own_cpu() -> None:
+    cores = proc.Cores.split()
+    available = os.sched_getaffinity(0)
+    if len(available) < 2:
+        assert not cores.pinned
+        return
+    assert cores.server and cores.generator
+    assert not cores.server & cores.generator
+    assert cores.server | cores.generator == available
+    assert not proc.Cores.split(pin=False).pinned
+
+
+@pytest.mark.skipif(NGIRCD is None, reason="ngircd is not installed")
+def test_ngircd_accepts_the_benchmark_configuration(tmp_path: Path) -> None:
+    conf = tmp_path / "ngircd.conf"
+    conf.write_text(NGIRCD_CONF.format(port=16999, include=tmp_path))
+    assert NGIRCD is not None
+    result = subprocess.run(
+        [NGIRCD, "--configtest", "-f", str(conf)], capture_output=True, text=True, timeout=30
+    )
+    dump = result.stdout
+    assert result.returncode == 0, result.stderr
+    for setting in (
+        "MaxConnections = 0",
+        "MaxConnectionsIP = 0",
+        "MaxPenaltyTime = 0",
+        "DNS = no",  # ngIRCd asks ident only along with DNS, and does not print Ident
+        "PAM = no",
+        "Ports = 16999",
+    ):
+        assert f"  {setting}\n" in dump, setting
+
+
+def test_smoke_sizes_and_overrides() -> None:
+    assert plan_from(_parser().parse_args(["--smoke"])) == SMOKE
+    plan = plan_from(_parser().parse_args(["--fanout", "10x2x5", "--idle", "7", "--only", "idle"]))
+    assert plan.fanouts == ((10, 2, 5),)
+    assert plan.idle == (7, 100)  # the room size stays the default
+    assert plan.workloads == frozenset({"idle"})
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--fanout", "10x2"])

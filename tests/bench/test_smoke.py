@@ -1,0 +1,142 @@
+"""The benchmark suite's smoke run: the real programs, tiny sizes, nothing timed.
+
+``python -m bench --smoke`` starts chinwag (and ngIRCd when installed), runs every workload
+once, writes one JSON line per run and the page. This checks what the runs must get right
+whatever the machine's speed: every message counted at every receiver, none lost, every
+record complete, the ratio on the page the ratio of the records. No assertion is about
+speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.servers import installed_ngircd
+
+if sys.platform != "linux":
+    pytest.skip("the benchmark reads /proc and pins CPUs (Linux only)", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+HAVE_NGIRCD = installed_ngircd() is not None
+SERVERS = ("chinwag", "ngircd") if HAVE_NGIRCD else ("chinwag",)
+RECORD_KEYS = {
+    "run",
+    "time",
+    "repeat",
+    "server",
+    "version",
+    "workload",
+    "params",
+    "metrics",
+    "loadgen_cpu",
+    "server_cpu",
+    "dropped",
+    "machine",
+    "command",
+}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], str]:
+    """Run the smoke benchmark once for this module: its records and its page."""
+    out = tmp_path_factory.mktemp("bench")
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--smoke",
+        "--no-install",
+        "--results",
+        str(out / "runs.jsonl"),
+        "--doc",
+        str(out / "benchmarks.md"),
+        "--plot",
+        str(out / "benchmarks.png"),
+        "--data-dir",
+        str(out),
+    ]
+    if not HAVE_NGIRCD:
+        command.append("--no-reference")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stderr[-3000:]}"
+    lines = (out / "runs.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines], (out / "benchmarks.md").read_text()
+
+
+def _one(records: list[dict[str, Any]], server: str, workload: str) -> dict[str, Any]:
+    found = [r for r in records if r["server"] == server and r["workload"] == workload]
+    assert len(found) == 1, (server, workload, records)
+    return found[0]
+
+
+@pytest.mark.timeout(300)
+def test_every_workload_ran_once_on_every_server(smoke: tuple[list[dict[str, Any]], str]) -> None:
+    records, _ = smoke
+    assert sorted((r["server"], r["workload"]) for r in records) == sorted(
+        (server, workload) for server in SERVERS for workload in ("fanout", "latency", "idle")
+    )
+    for record in records:
+        assert "error" not in record, record
+        assert record.keys() >= RECORD_KEYS, RECORD_KEYS - record.keys()
+        assert len({r["run"] for r in records}) == 1
+        assert record["dropped"] == 0, record
+        assert record["loadgen_cpu"] >= 0
+        assert record["server_cpu"] >= 0
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("server", SERVERS)
+def test_fanout_delivers_every_message_to_every_receiver(
+    smoke: tuple[list[dict[str, Any]], str], server: str
+) -> None:
+    record = _one(smoke[0], server, "fanout")
+    params, metrics = record["params"], record["metrics"]
+    assert (params["receivers"], params["senders"], params["messages"]) == (5, 2, 50)
+    assert metrics["deliveries"] == 5 * 2 * 50
+    assert metrics["lost"] == 0
+    assert metrics["deliveries_per_s"] == pytest.approx(metrics["deliveries"] / metrics["seconds"])
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("server", SERVERS)
+def test_latency_has_a_sample_for_every_delivery(
+    smoke: tuple[list[dict[str, Any]], str], server: str
+) -> None:
+    record = _one(smoke[0], server, "latency")
+    params, metrics = record["params"], record["metrics"]
+    sent = round(params["rate"] * params["seconds"])
+    assert metrics["samples"] == params["receivers"] * sent
+    assert metrics["lost"] == 0
+    assert 0 < metrics["p50_ms"] <= metrics["p99_ms"] <= metrics["max_ms"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("server", SERVERS)
+def test_idle_measures_memory_and_registrations(
+    smoke: tuple[list[dict[str, Any]], str], server: str
+) -> None:
+    metrics = _one(smoke[0], server, "idle")["metrics"]
+    assert metrics["rss_before_kib"] > 0 and metrics["rss_after_kib"] > 0
+    assert metrics["kib_per_connection"] == pytest.approx(
+        (metrics["rss_after_kib"] - metrics["rss_before_kib"]) / 50
+    )
+    assert metrics["registrations_per_s"] > 0
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not HAVE_NGIRCD, reason="ngircd is not installed (./dev test installs it)")
+def test_the_page_shows_the_ratio_of_the_records(smoke: tuple[list[dict[str, Any]], str]) -> None:
+    records, page = smoke
+    ours = _one(records, "chinwag", "fanout")["metrics"]["deliveries_per_s"]
+    theirs = _one(records, "ngircd", "fanout")["metrics"]["deliveries_per_s"]
+    row = next(line for line in page.splitlines() if "N=5 S=2 M=50: deliveries/s" in line)
+    assert f"| {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}" in row
