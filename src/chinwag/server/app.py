@@ -18,7 +18,7 @@ from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
-from chinwag.transport.tcp import IrcConnection
+from chinwag.transport.tcp import Flusher, IrcConnection
 
 log = logging.getLogger("chinwag.server")
 
@@ -63,9 +63,10 @@ class ChinwagServer:
         """Load the accounts, open every listener and start the timeout ticker."""
         self.core.accounts.load(await self.store.accounts())
         loop = asyncio.get_running_loop()
+        flusher = Flusher(loop)
         for listener in self.config.listeners:
             server = await loop.create_server(
-                lambda: IrcConnection(self.core, self._connections),
+                lambda: IrcConnection(self.core, self._connections, flusher),
                 host=listener.host,
                 port=listener.port,
                 reuse_address=True,

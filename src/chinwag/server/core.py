@@ -98,6 +98,8 @@ class ServerCore:
         self._doomed: list[tuple[Session, str]] = []
         self._shutting_down = False
         self.max_local_users = 0
+        self.lusers_cache: tuple[float, tuple[int, int, int]] | None = None
+        """When LUSERS last counted over every user, and the counts (see commands.info)."""
         self.accounts = AccountRegistry()
         """Every registered account; the application loads it from the store at start-up."""
         self.login_throttle = LoginThrottle(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,15 +44,33 @@ LIST_BUDGET = 400
 for the prefix and the other parameters."""
 
 
+_last_stamp: list[object] = [-1, ""]
+"""The last (millisecond, text) :func:`server_time` made: a burst of messages in the same
+millisecond formats the time once."""
+
+
 def server_time(timestamp: float | None = None) -> str:
     """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
-    moment = datetime.now(UTC) if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    millis = int((time.time() if timestamp is None else timestamp) * 1000)
+    if millis == _last_stamp[0]:
+        return str(_last_stamp[1])
+    moment = datetime.fromtimestamp(millis / 1000, UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+    _last_stamp[0], _last_stamp[1] = millis, text
+    return text
+
+
+_MSGID_PREFIX = secrets.token_urlsafe(9)
+"""72 random bits chosen at start-up; with a counter after it every msgid is unique without
+asking the operating system for randomness per message (message-ids asks only for
+uniqueness; history stores msgids UNIQUE across restarts, which the random part covers)."""
+
+_msgid_counter = itertools.count(1)
 
 
 def new_msgid() -> str:
-    """A fresh, unguessable message id (message-ids spec)."""
-    return secrets.token_urlsafe(12)
+    """A fresh message id, unique across servers and restarts (message-ids spec)."""
+    return f"{_MSGID_PREFIX}{next(_msgid_counter):x}"
 
 
 def new_batch_id() -> str:

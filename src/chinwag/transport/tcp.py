@@ -30,6 +30,32 @@ RECEIVE_SLICE = 4096
 """Bytes of one peer's input handed to the core per loop turn."""
 
 
+class Flusher:
+    """Flushes, once per loop turn, every connection written to during that turn.
+
+    One callback per turn for the whole server instead of one per connection: a message to a
+    room of a thousand queues a thousand appends and a single loop callback, which then makes
+    one ``write`` per member.
+    """
+
+    __slots__ = ("_dirty", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._dirty: list[IrcConnection] = []
+
+    def add(self, connection: IrcConnection) -> None:
+        """Flush ``connection`` at the end of this turn (it adds itself once per turn)."""
+        if not self._dirty:
+            self._loop.call_soon(self._run)
+        self._dirty.append(connection)
+
+    def _run(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for connection in dirty:
+            connection._flush()
+
+
 class IrcConnection(asyncio.Protocol):
     """One client connection: bytes to the core on receipt, bytes from the core batched."""
 
@@ -39,6 +65,7 @@ class IrcConnection(asyncio.Protocol):
         "_connections",
         "_core",
         "_flush_scheduled",
+        "_flusher",
         "_inbox",
         "_loop",
         "_overflowed",
@@ -52,10 +79,16 @@ class IrcConnection(asyncio.Protocol):
         "session",
     )
 
-    def __init__(self, core: ServerCore, connections: set[IrcConnection]) -> None:
+    def __init__(
+        self,
+        core: ServerCore,
+        connections: set[IrcConnection],
+        flusher: Flusher | None = None,
+    ) -> None:
         self._core = core
         self._sendq = core.limits.sendq
         self._loop = asyncio.get_running_loop()
+        self._flusher = flusher if flusher is not None else Flusher(self._loop)
         self._transport: asyncio.Transport | None = None
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -152,7 +185,7 @@ class IrcConnection(asyncio.Protocol):
         self._pending_size += len(data)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+            self._flusher.add(self)
         # The transport's buffer only grows in _flush, so its size from then is an upper
         # bound: the fan-out path asks the transport only when that bound says "too much".
         if self._pending_size + self._buffered > self._sendq and self.session is not None:

@@ -12,19 +12,45 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.dispatch import Context, command
 
+LUSERS_CACHE_SECONDS = 1.0
+"""How long LUSERS counts that need a pass over every user are reused. Every registration
+sends LUSERS; counting 10,000 users for each of a thousand registrations a second was most
+of the server's time, and a count a second old is as good to a person."""
 
-def send_lusers(ctx: Context) -> None:
-    """RPL_LUSERCLIENT .. RPL_GLOBALUSERS for this (single-node) network."""
+def _counts(ctx: Context, fresh: bool) -> tuple[int, int, int]:
+    """Invisible users, operators and unregistered connections; unless ``fresh``, counts up
+    to a second old are reused."""
+    server = ctx.server
+    now = server.clock()
+    cached = server.lusers_cache
+    if not fresh and cached is not None and now - cached[0] < LUSERS_CACHE_SECONDS:
+        return cached[1]
+    network = ctx.network
+    invisible = operators = 0
+    for user in network.users.values():
+        modes = user.modes
+        if "i" in modes:
+            invisible += 1
+        if "o" in modes:
+            operators += 1
+    unknown = len(network.sessions) - sum(len(user.sessions) for user in network.users.values())
+    counts = (invisible, operators, unknown)
+    server.lusers_cache = (now, counts)
+    return counts
+
+
+def send_lusers(ctx: Context, fresh: bool = True) -> None:
+    """RPL_LUSERCLIENT .. RPL_GLOBALUSERS for this (single-node) network; the welcome burst
+    passes ``fresh=False`` to reuse counts up to a second old."""
     network = ctx.network
     users = len(network.users)
-    invisible = sum(1 for user in network.users.values() if "i" in user.modes)
-    unknown = sum(1 for session in network.sessions.values() if session.user is None)
+    invisible, operators, unknown = _counts(ctx, fresh)
     peak = ctx.server.max_local_users
     ctx.numeric(
         n.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",
     )
-    ctx.numeric(n.RPL_LUSEROP, str(network.operator_count), "operator(s) online")
+    ctx.numeric(n.RPL_LUSEROP, str(operators), "operator(s) online")
     ctx.numeric(n.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
     ctx.numeric(n.RPL_LUSERCHANNELS, str(len(network.channels)), "channels formed")
     ctx.numeric(n.RPL_LUSERME, f"I have {users} clients and 0 servers")

@@ -83,7 +83,7 @@ def welcome(ctx: Context) -> None:
     )
     for tokens in server.isupport_lines:
         ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
-    send_lusers(ctx)
+    send_lusers(ctx, fresh=False)
     send_motd(ctx)
     if ctx.session.has(METADATA):
         send_own_metadata(ctx)
