@@ -17,6 +17,7 @@ LUSERS_CACHE_SECONDS = 1.0
 sends LUSERS; counting 10,000 users for each of a thousand registrations a second was most
 of the server's time, and a count a second old is as good to a person."""
 
+
 def _counts(ctx: Context, fresh: bool) -> tuple[int, int, int]:
     """Invisible users, operators and unregistered connections; unless ``fresh``, counts up
     to a second old are reused."""
