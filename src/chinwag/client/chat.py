@@ -87,6 +87,17 @@ class LineKind(StrEnum):
     """``— new since 14:02 —`` or ``— missed while you were away —``: no nick, drawn apart."""
 
 
+EVENT_MARKS: dict[LineKind, str] = {
+    LineKind.JOIN: "→",
+    LineKind.PART: "←",
+    LineKind.QUIT: "←",
+    LineKind.NICK: "~",
+    LineKind.TOPIC: "~",
+    LineKind.MODE: "~",
+}
+"""The mark every client shows before an event line (joins in, leaves out, changes)."""
+
+
 TALK = frozenset({LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE})
 """Kinds that count as unread and can mention us."""
 

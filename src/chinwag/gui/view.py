@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chinwag.client.chat import (
+    EVENT_MARKS,
     Changes,
     ChatModel,
     Conversation,
@@ -47,15 +48,6 @@ HISTORY = "history"
 DIVIDER = "divider"
 NICK_TAG = "nick"
 """Prefix of a nick colour's tag: ``nick#rrggbb``."""
-
-EVENT_MARKS = {
-    LineKind.JOIN: "→",
-    LineKind.PART: "←",
-    LineKind.QUIT: "←",
-    LineKind.NICK: "~",
-    LineKind.TOPIC: "~",
-    LineKind.MODE: "~",
-}
 
 REDRAWN_LINES = 500
 """Lines drawn when another conversation is shown: enough to scroll back through, few

@@ -18,21 +18,19 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from chinwag.client.chat import Conversation, ConversationKind, Line, LineKind, MemberView
+from chinwag.client.chat import (
+    EVENT_MARKS,
+    Conversation,
+    ConversationKind,
+    Line,
+    LineKind,
+    MemberView,
+)
 from chinwag.client.colors import readable
 from chinwag.client.text import clean
 
 DARK_BACKGROUND = "#121212"
 LIGHT_BACKGROUND = "#e0e0e0"
-
-EVENT_MARKS = {
-    LineKind.JOIN: "→",
-    LineKind.PART: "←",
-    LineKind.QUIT: "←",
-    LineKind.NICK: "~",
-    LineKind.TOPIC: "~",
-    LineKind.MODE: "~",
-}
 
 
 def safe(text: str) -> Text:
