@@ -38,6 +38,10 @@ class Effects(Protocol):
     async def next_turn(self) -> None:
         """Let the rest of this loop turn run first, so a burst is handled as one batch."""
 
+    async def coalesce(self, seconds: float) -> None:
+        """Wait up to ``seconds`` only so that more work joins a batch (spacing history
+        commits); a caller must be correct whether or not any time passes."""
+
 
 class AsyncioEffects:
     """Deferred work as asyncio tasks, blocking calls in the default thread pool."""
@@ -73,6 +77,10 @@ class AsyncioEffects:
     async def next_turn(self) -> None:
         """Yield to the loop once."""
         await asyncio.sleep(0)
+
+    async def coalesce(self, seconds: float) -> None:
+        """:func:`asyncio.sleep`."""
+        await asyncio.sleep(seconds)
 
     async def wait_idle(self) -> None:
         """Wait until every task started so far (and any they start) has finished."""
@@ -110,3 +118,6 @@ class ImmediateEffects:
 
     async def next_turn(self) -> None:
         """Return at once."""
+
+    async def coalesce(self, seconds: float) -> None:
+        """Return at once: with nothing running in between, waiting would gather nothing."""

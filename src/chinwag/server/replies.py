@@ -44,19 +44,24 @@ LIST_BUDGET = 400
 for the prefix and the other parameters."""
 
 
-_last_stamp: list[object] = [-1, ""]
-"""The last (millisecond, text) :func:`server_time` made: a burst of messages in the same
-millisecond formats the time once."""
+_last_stamp: list[object] = [-1, "", -1, ""]
+"""The last (millisecond, text, second, text up to the seconds) :func:`server_time` made: a
+burst in one millisecond formats the time once, and a steady stream formats the date and
+time of day once a second and only the milliseconds per message."""
 
 
 def server_time(timestamp: float | None = None) -> str:
     """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
     millis = int((time.time() if timestamp is None else timestamp) * 1000)
-    if millis == _last_stamp[0]:
-        return str(_last_stamp[1])
-    moment = datetime.fromtimestamp(millis / 1000, UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
-    _last_stamp[0], _last_stamp[1] = millis, text
+    stamp = _last_stamp
+    if millis == stamp[0]:
+        return str(stamp[1])
+    seconds = millis // 1000
+    if seconds != stamp[2]:
+        moment = datetime.fromtimestamp(seconds, UTC)
+        stamp[2], stamp[3] = seconds, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+    text = f"{stamp[3]}{millis % 1000:03d}Z"
+    stamp[0], stamp[1] = millis, text
     return text
 
 

@@ -69,6 +69,7 @@ class Session:
         "ip",
         "last_activity",
         "last_message",
+        "lost",
         "metadata",
         "metadata_subs",
         "monitoring",
@@ -122,6 +123,9 @@ class Session:
         ``held_lines`` until it is done, so replies keep the order of the commands."""
         self.held_lines: list[object] | None = None
         """Created on first need: most sessions never wait, and idle ones should stay small."""
+        self.lost: tuple[str, float] | None = None
+        """Why and when the connection went away while lines were still held: the session
+        ends once they are handled (or after :data:`LOST_GRACE` seconds, whichever is first)."""
         self.gate: deque[tuple[int, bytes | None]] | None = None
         """Replies waiting for history to be durable (:class:`chinwag.server.history
         .HistoryQueue`), with the sequence number each waits for."""

@@ -15,6 +15,7 @@ step is never edited once released.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
@@ -165,6 +166,18 @@ _INSERT = f"""
     INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (msgid) DO NOTHING
 """
+ROWS_PER_INSERT = 200
+"""The most messages stored with one multi-row INSERT: 1,600 parameters, well inside
+SQLite's limit of 32,766. A longer batch (a burst) is one explicit transaction instead."""
+
+
+@functools.lru_cache(maxsize=ROWS_PER_INSERT)
+def _insert_many(count: int) -> str:
+    """The INSERT of ``count`` messages (its text is cached, and so is SQLite's statement)."""
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * count)
+    return f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES {rows} ON CONFLICT (msgid) DO NOTHING"
+
+
 # The account may have been dropped since the message was relayed: then there is no one left
 # to deliver it to, and the foreign key would refuse the row (and with it the whole batch).
 _QUEUE_OFFLINE = """
@@ -370,6 +383,13 @@ class SqliteStore:
         in history.
         """
         if not messages:
+            return
+        if len(messages) <= ROWS_PER_INSERT and all(m.offline_for is None for m in messages):
+            # One multi-row INSERT is one statement, which SQLite commits alone and atomically,
+            # in one trip to aiosqlite's thread (BEGIN / executemany / COMMIT takes three).
+            rows = [value for message in messages for value in _row(message)]
+            async with self._lock:  # never inside another coroutine's open transaction
+                await self._db.execute_fetchall(_insert_many(len(messages)), rows)
             return
 
         async def insert(db: aiosqlite.Connection) -> None:
