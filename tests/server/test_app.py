@@ -16,13 +16,16 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from chinwag.protocol.casemap import fold
 from chinwag.server import app
 from chinwag.server.app import ChinwagServer
+from chinwag.server.core import COMMIT_SPACING
+from chinwag.storage.base import StoredMessage
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
@@ -226,3 +229,37 @@ async def test_a_message_is_in_the_database_file_after_serve_is_stopped(tmp_path
 def test_a_server_built_without_a_store_keeps_history_in_memory() -> None:
     # Tests build servers this way; none of them may write to the user's data directory.
     assert isinstance(ChinwagServer(test_config()).store, MemoryStore)
+
+
+async def test_sustained_traffic_is_committed_in_spaced_batches_not_per_message(
+    make_server: ServerFactory,
+) -> None:
+    """At most one history commit per COMMIT_SPACING while messages keep coming; every
+    message is still stored."""
+    server = await make_server()
+    store = server.core.store
+    commits: list[int] = []
+    append = store.append
+
+    async def counted(messages: Sequence[StoredMessage]) -> None:
+        commits.append(len(messages))
+        await append(messages)
+
+    store.append = counted  # type: ignore[method-assign]
+    talker = await IrcClient.registered(server.addresses[0], "talker", "#lobby")
+    await asyncio.sleep(0.1)
+    commits.clear()  # the JOIN's own record
+    started = time.monotonic()
+    for n in range(200):
+        await talker.send("PRIVMSG", "#lobby", f"message {n}")
+        await asyncio.sleep(0.002)
+    await talker.send("PING", "done")
+    await talker.expect(is_("PONG"))
+    while sum(commits) < 200:
+        await asyncio.sleep(0.01)
+    elapsed = time.monotonic() - started
+
+    assert sum(commits) == 200
+    assert len(commits) <= elapsed / COMMIT_SPACING + 2
+    stored = [m.line for m in await store.latest(fold("#lobby"), 500) if " PRIVMSG " in m.line]
+    assert len(stored) == 200

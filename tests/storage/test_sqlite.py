@@ -24,7 +24,14 @@ from chinwag.protocol.casemap import fold
 from chinwag.storage import open_store
 from chinwag.storage.base import Account, StoredMessage, StoreError, conversation_key
 from chinwag.storage.memory import MemoryStore
-from chinwag.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Migration, SqliteStore, sql
+from chinwag.storage.sqlite import (
+    MIGRATIONS,
+    ROWS_PER_INSERT,
+    SCHEMA_VERSION,
+    Migration,
+    SqliteStore,
+    sql,
+)
 
 Opener = Callable[..., Awaitable[SqliteStore]]
 """``await open_db(path, migrations=...)``: :meth:`SqliteStore.open`, closed after the test."""
@@ -285,6 +292,23 @@ async def test_a_batch_of_ten_thousand_is_one_transaction_all_or_nothing(
     await store.append(batch)  # the store is usable again, and takes the batch whole
     assert query(path, "SELECT count(*) FROM messages") == [(10_000,)]
     assert [m.msgid for m in await store.latest(fold("#lobby"), 2)] == ["id9998", "id9999"]
+
+
+async def test_a_small_batch_is_one_statement_and_all_or_nothing_too(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    store = await open_db(path)
+    batch = [message(n) for n in range(ROWS_PER_INSERT - 1)]
+    refused = StoredMessage("bad", fold(""), "ana", 99999.0, "no target")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.append([*batch, refused])
+
+    assert query(path, "SELECT count(*) FROM messages") == [(0,)]
+    await store.append(batch)
+    await store.append([message(0), message(ROWS_PER_INSERT)])  # id0 again: skipped
+    assert query(path, "SELECT count(*) FROM messages") == [(ROWS_PER_INSERT,)]
 
 
 async def test_a_repeated_msgid_keeps_the_first_copy_and_loses_nothing_else(

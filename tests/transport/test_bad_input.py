@@ -13,10 +13,12 @@ import random
 import socket
 import struct
 import time
+from typing import Any
 
 import pytest
 
 from chinwag.server.app import ChinwagServer
+from chinwag.storage.base import StoredMessage
 from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 
@@ -227,6 +229,49 @@ async def test_a_half_closed_socket_ends_the_session_after_what_it_sent(
     await cy.expect_closed()
     await ana.send("NAMES", "#lobby")
     assert (await ana.expect(is_("353", "ana"))).params[-1].split() == ["@ana"]
+
+
+async def test_lines_sent_right_after_a_join_are_heard_when_the_peer_hangs_up_at_once(
+    server: ChinwagServer,
+) -> None:
+    """JOIN waits for the room's history, so the PRIVMSG behind it is held; the hang-up must
+    not throw it away (``printf 'JOIN #lobby\r\nPRIVMSG ...' | nc``)."""
+    (ana,) = await _lobby(server, "ana")
+    cy = await IrcClient.registered(server.addresses[0], "cy")
+
+    await cy.send_raw(b"JOIN #lobby\r\nPRIVMSG #lobby :one last thing\r\n")
+    cy.writer.write_eof()
+
+    said = await ana.expect(is_("PRIVMSG", "#lobby"))
+    assert (said.hostmask.nickname, said.params[1]) == ("cy", "one last thing")
+    assert (await ana.expect(is_("QUIT"))).hostmask.nickname == "cy"
+
+
+async def test_a_paste_right_after_a_join_reaches_a_member_with_a_small_sendq(
+    make_server: ServerFactory,
+) -> None:
+    """Lines held behind the JOIN (here its history query takes 50 ms, a slow disk) are let
+    go a slice per loop turn, as the socket would have handed them over, not all in one
+    turn (60 KB at once would overflow 20 KB)."""
+    server = await make_server(sendq=20_000)
+    store = server.core.store
+    query = store.history
+
+    async def slow_history(*args: Any, **kwargs: Any) -> list[StoredMessage]:
+        await asyncio.sleep(0.05)
+        return await query(*args, **kwargs)
+
+    store.history = slow_history  # type: ignore[method-assign]
+    (reader,) = await _lobby(server, "reader")
+    paster = await IrcClient.registered(server.addresses[0], "paster")
+    pasted = [f"{n:03d} " + "p" * 300 for n in range(200)]
+
+    await paster.send_raw(
+        b"JOIN #lobby\r\n" + b"".join(b"PRIVMSG #lobby :%s\r\n" % t.encode() for t in pasted)
+    )
+    got = [(await reader.expect(is_("PRIVMSG", "#lobby"))).params[1] for _ in pasted]
+
+    assert got == pasted
 
 
 # -- a reader that never reads ---------------------------------------------------------------

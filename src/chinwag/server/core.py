@@ -389,10 +389,11 @@ class ServerCore:
         elif len(self.history):
             self._schedule_history_write()
 
-    async def after_history(self, work: Awaitable[T]) -> T:
-        """``work``'s result, once everything relayed before this call is in the store: a
-        history query then sees the messages its sender has just said."""
-        target = self.history.pushed_seq
+    async def after_history(self, work: Awaitable[T], upto: int | None = None) -> T:
+        """``work``'s result, once everything relayed before this call (or up to sequence
+        number ``upto``) is in the store: a history query then sees the messages its sender
+        has just said."""
+        target = self.history.pushed_seq if upto is None else upto
         while self.history.committed_seq < target:
             writing = self.history_write()
             if writing is None:

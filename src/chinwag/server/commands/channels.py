@@ -171,6 +171,7 @@ def join(ctx: Context, message: Message) -> None:
         return
     # Replayed lines are those stamped before the JOIN: later ones reach the joiner live.
     until = time.time()
+    relayed = ctx.server.history.pushed_seq
     names = message.params[0].split(",")
     keys = message.params[1].split(",") if len(message.params) > 1 else []
     joined: list[Channel] = []
@@ -179,7 +180,7 @@ def join(ctx: Context, message: Message) -> None:
             entered = join_channel(ctx, name, keys[index] if index < len(keys) else None)
             if entered is not None:
                 joined.append(entered)
-    replay_on_join(ctx, joined, until)
+    replay_on_join(ctx, joined, until, relayed)
 
 
 @command("PART", min_params=1)

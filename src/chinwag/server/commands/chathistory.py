@@ -136,10 +136,14 @@ def add_history_batch(
                 ctx.reply.add(message)
 
 
-def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float) -> None:
+def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, relayed: int) -> None:
     """After the JOIN burst of ``channels``, the last ``[history] replay_lines`` messages of
     each (PRIVMSG and NOTICE, stamped before ``until``), for a session without
     draft/chathistory (chathistory spec: with the capability, no automatic playback).
+
+    ``relayed`` is the history sequence number before the JOIN: the query waits for what
+    was relayed up to then to be stored, not for the JOIN's own events (which it does not
+    replay), so joining a quiet room never waits for a commit.
 
     One store query per channel, all in one piece of deferred work; a channel with nothing
     stored gets no batch.
@@ -154,7 +158,8 @@ def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float) -> N
         ctx.reply.flush()
     chosen = list(channels)
     ctx.later(
-        ctx.server.after_history(_recent(ctx.server.store, chosen, lines, until)), _send_replay
+        ctx.server.after_history(_recent(ctx.server.store, chosen, lines, until), relayed),
+        _send_replay,
     )
 
 
