@@ -49,6 +49,7 @@ _RELEASING = object()
 arrive meanwhile queue behind them."""
 
 HISTORY_RETRY_MAX = 30.0
+"""Longest pause, in seconds, between attempts to store a batch the store refused."""
 
 LOST_GRACE = 10.0
 """Seconds a session whose connection is gone may wait to handle the lines it sent."""
@@ -60,7 +61,6 @@ commit is long past); under sustained traffic each commit carries every message 
 spacing instead of one or two, which at 1000 messages/s cut the writer's system calls and
 thread hand-offs from about 700 commits/s to 100, at the cost of up to this much more wait
 for an echo that must be durable first."""
-"""Longest pause, in seconds, between attempts to store a batch the store refused."""
 
 
 class ServerCore:
