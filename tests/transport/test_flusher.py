@@ -183,7 +183,7 @@ async def test_no_direct_write_after_the_connection_is_closed(make_server: Serve
 
     await ana.send("QUIT", "bye")
     await ana.expect_closed()
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(connection.closed, 5)
 
     assert connection._fd == -1
     connection.write(b"too late\r\n")

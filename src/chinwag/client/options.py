@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from chinwag.client.colors import ColorError, parse_color
+from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Endpoint
+from chinwag.protocol.metadata import COLOR_KEY
 
 DEFAULT_PORT = 6667
 DEFAULT_TLS_PORT = 6697
@@ -53,6 +55,18 @@ class ChatOptions:
     def endpoint(self) -> Endpoint:
         """The runner's view of where to connect."""
         return Endpoint(self.host, self.port, self.tls, self.verify)
+
+    def new_protocol(self, *, auto_rename: bool = False) -> ClientProtocol:
+        """A client core for these options: the nick, the room to join, the colour as
+        ``color`` metadata and the account's password for SASL. ``auto_rename`` takes
+        ``ana_`` when the nick is taken (for clients nobody can ask)."""
+        return ClientProtocol(
+            self.nick,
+            rooms=[self.room],
+            metadata={COLOR_KEY: self.color} if self.color else None,
+            account_password=self.password,
+            auto_rename=auto_rename,
+        )
 
     @property
     def address(self) -> str:

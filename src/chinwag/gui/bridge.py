@@ -34,7 +34,6 @@ from typing import Any
 from chinwag.client import events as ev
 from chinwag.client.chat import Changes, ChatModel, PasswordRequest
 from chinwag.client.options import ChatOptions
-from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Backoff, Runner
 from chinwag.gui.form import LoginNews, login_news
 from chinwag.gui.view import ChatUpdate, ChatView, GuiPalette
@@ -167,13 +166,7 @@ class Bridge:
 
     async def _run(self) -> None:
         options = self.options
-        metadata = {COLOR_KEY: options.color} if options.color else {}
-        protocol = ClientProtocol(
-            options.nick,
-            rooms=[options.room],
-            metadata=metadata,
-            account_password=options.password,
-        )
+        protocol = options.new_protocol()
         self._model = ChatModel(protocol, server_name=options.host)
         self._view = ChatView(self._model, self.palette)
         runner = Runner(

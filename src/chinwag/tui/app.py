@@ -31,7 +31,6 @@ from textual.binding import Binding
 from chinwag.client import events as ev
 from chinwag.client.chat import Changes, ChatModel, PasswordRequest
 from chinwag.client.options import ChatOptions
-from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
 from chinwag.protocol.metadata import COLOR_KEY
@@ -116,13 +115,7 @@ class ChinwagApp(App[int]):
                 protocol.set_nick(options.nick)
                 return
         await self._stop_runner()
-        metadata = {COLOR_KEY: options.color} if options.color else {}
-        protocol = ClientProtocol(
-            options.nick,
-            rooms=[options.room],
-            metadata=metadata,
-            account_password=options.password,
-        )
+        protocol = options.new_protocol()
         self.model = ChatModel(protocol, server_name=options.host)
         self.runner = Runner(
             protocol,

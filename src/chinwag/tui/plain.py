@@ -70,12 +70,10 @@ from chinwag.client.chat import (
 )
 from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
-from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.protocol.metadata import COLOR_KEY
 
 __all__ = [
     "EXIT_FAILED",
@@ -354,14 +352,8 @@ class _PlainChat:
         self.dark_background = dark_background
         self.echo = echo
         self._secret: _SecretPrompt | None = None
-        self.protocol = ClientProtocol(
-            options.nick,
-            account_password=options.password,
-            rooms=[options.room],
-            metadata={COLOR_KEY: options.color} if options.color else None,
-            # A pipe or a script cannot answer "choose another nick": take ana_ instead.
-            auto_rename=True,
-        )
+        # A pipe or a script cannot answer "choose another nick": take ana_ instead.
+        self.protocol = options.new_protocol(auto_rename=True)
         self.model = ChatModel(self.protocol)
         self.runner = Runner(
             self.protocol,

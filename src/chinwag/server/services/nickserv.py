@@ -64,6 +64,14 @@ HELP: dict[str, tuple[str, ...]] = {
 }
 
 
+def _own_account(ctx: Context) -> Account | None:
+    """The account the user is logged in to; if none, they are told so."""
+    account = ctx.server.accounts.get(ctx.user.account or "")
+    if account is None:
+        _say(ctx, "You are not logged in.")
+    return account
+
+
 def _say(ctx: Context, *lines: str) -> None:
     source = nickserv_source(ctx.server)
     for line in lines:
@@ -135,10 +143,8 @@ def _set(ctx: Context, args: list[str]) -> None:
     if len(args) != 2 or args[0].upper() != "PASSWORD":
         _say(ctx, "Syntax: " + HELP["SET"][0])
         return
-    user = ctx.user
-    account = ctx.server.accounts.get(user.account or "")
+    account = _own_account(ctx)
     if account is None:
-        _say(ctx, "You are not logged in.")
         return
     settings = ctx.server.config.accounts
     problem = password_problem(args[1], settings)
@@ -193,9 +199,8 @@ def _drop(ctx: Context, args: list[str]) -> None:
         _say(ctx, "Syntax: " + HELP["DROP"][0])
         return
     user = ctx.user
-    account = ctx.server.accounts.get(user.account or "")
+    account = _own_account(ctx)
     if account is None:
-        _say(ctx, "You are not logged in.")
         return
     wait = login_wait(ctx, account.name)
     if wait:
