@@ -25,7 +25,15 @@ from chinwag.server.commands.accounts import enforce_nick_protection
 from chinwag.server.dispatch import Context, dispatch
 from chinwag.server.effects import Effects, ImmediateEffects
 from chinwag.server.history import HistoryQueue
-from chinwag.server.replies import deliver, event_tags, send, serialize_for
+from chinwag.server.replies import (
+    begin_batch,
+    deliver,
+    end_batch,
+    event_tags,
+    send,
+    serialize_for,
+    settle,
+)
 from chinwag.server.state import Network, Outbox, Session, User
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
@@ -153,15 +161,19 @@ class ServerCore:
             return
         session.last_activity = self.clock()
         session.ping_sent_at = None
-        for item in session.framer.feed(data):
-            if session.closed:
-                break
-            if session.waiting is not None:
-                self._hold(session, item)
-            elif isinstance(item, str):
-                self.handle_line(session, item)
-            else:
-                self._refuse(session, item)
+        begin_batch()
+        try:
+            for item in session.framer.feed(data):
+                if session.closed:
+                    break
+                if session.waiting is not None:
+                    self._hold(session, item)
+                elif isinstance(item, str):
+                    self.handle_line(session, item)
+                else:
+                    self._refuse(session, item)
+        finally:
+            end_batch()
         self._reap()
 
     def connection_lost(self, session: Session, reason: str = "Connection closed") -> None:
@@ -345,7 +357,11 @@ class ServerCore:
     def _go_on(self, session: Session) -> None:
         if session.waiting is _RELEASING:
             session.waiting = None
-        self._release_held(session)
+        begin_batch()
+        try:
+            self._release_held(session)
+        finally:
+            end_batch()
         self._reap()
 
     # -- history writes --------------------------------------------------------------------
@@ -413,7 +429,7 @@ class ServerCore:
 
     def add_user(self, session: Session, user: User) -> None:
         """Make ``user`` known to the network as reached through ``session``."""
-        user.sessions.append(session)
+        user.add_session(session)
         session.user = user
         self.network.users[user.folded] = user
         self.max_local_users = max(self.max_local_users, len(self.network.users))
@@ -427,7 +443,7 @@ class ServerCore:
             quit_ = Message("QUIT", (reason,), user.source, event_tags(user.account))
             deliver(network.neighbour_sessions(user), quit_)
         for channel in list(user.channels.values()):
-            del channel.members[user]
+            channel.remove_member(user)
             if not channel.members:
                 del network.channels[channel.folded]
         user.channels.clear()
@@ -460,7 +476,7 @@ class ServerCore:
             presence.unwatch(self.network, session, nick)
         user = session.user
         if user is not None:
-            user.sessions.remove(session)
+            user.remove_session(session)
             if not user.sessions:
                 self.quit_user(user, reason)
         else:
@@ -468,9 +484,11 @@ class ServerCore:
         if session.gate:
             self.history.hold(session, 0, None)  # closed once the held replies are out
         else:
+            settle()  # what was relayed to the session before it closed still reaches it
             session.outbox.close()
 
     def _reap(self) -> None:
+        settle()
         while self._doomed:
             session, reason = self._doomed.pop()
             self.close(session, reason)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
+from chinwag.server.replies import settle
 from chinwag.server.state import Session, User
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 
@@ -95,6 +96,7 @@ class HistoryQueue:
     def committed(self, seq: int) -> None:
         """Everything up to ``seq`` is durable: send the replies that waited for it."""
         self.committed_seq = max(self.committed_seq, seq)
+        settle()  # what was relayed before these replies reaches everyone before them
         for session_id, session in list(self._gated.items()):
             gate = session.gate
             if gate is None:

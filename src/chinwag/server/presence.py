@@ -11,7 +11,7 @@ from __future__ import annotations
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
-from chinwag.server.replies import deliver, event_tags
+from chinwag.server.replies import deliver, event_tags, send
 from chinwag.server.state import Network, Session, User
 
 
@@ -38,17 +38,13 @@ def unwatch(network: Network, session: Session, nick: Folded) -> None:
 def monitor_online(network: Network, user: User) -> None:
     """Tell every session monitoring ``user``'s nick that it is now online."""
     for session in _watchers(network, user.nick):
-        session.outbox.write(
-            Message(n.RPL_MONONLINE, (session.target, user.source), network.server_name).to_bytes()
-        )
+        send(session, Message(n.RPL_MONONLINE, (session.target, user.source), network.server_name))
 
 
 def monitor_offline(network: Network, nick: str) -> None:
     """Tell every session monitoring ``nick`` that it is now offline."""
     for session in _watchers(network, nick):
-        session.outbox.write(
-            Message(n.RPL_MONOFFLINE, (session.target, nick), network.server_name).to_bytes()
-        )
+        send(session, Message(n.RPL_MONOFFLINE, (session.target, nick), network.server_name))
 
 
 def extended_monitor_recipients(network: Network, user: User, cap: str) -> list[Session]:

@@ -189,6 +189,18 @@ class User:
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
 
+    def add_session(self, session: Session) -> None:
+        """Reach this user through ``session`` too (its channels' member lists change)."""
+        self.sessions.append(session)
+        for channel in self.channels.values():
+            channel.member_sessions_changed()
+
+    def remove_session(self, session: Session) -> None:
+        """Stop reaching this user through ``session``."""
+        self.sessions.remove(session)
+        for channel in self.channels.values():
+            channel.member_sessions_changed()
+
     @property
     def source(self) -> str:
         """The ``nick!user@host`` prefix of messages this user sends."""
@@ -216,6 +228,7 @@ class Channel:
     """A channel: members with their status, topic, modes and lists."""
 
     __slots__ = (
+        "_sessions",
         "bans",
         "created",
         "folded",
@@ -247,6 +260,35 @@ class Channel:
         self.invited: set[Folded] = set()
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2), set by channel operators."""
+        self._sessions: list[Session] | None = None
+
+    def add_member(self, user: User, status: set[str]) -> None:
+        """Make ``user`` a member with ``status`` (``{"o"}`` for the channel's creator)."""
+        self.members[user] = status
+        self._sessions = None
+
+    def remove_member(self, user: User) -> None:
+        """``user`` is no longer a member."""
+        del self.members[user]
+        self._sessions = None
+
+    def member_sessions_changed(self) -> None:
+        """A member gained or lost a session: the list :attr:`all_sessions` is rebuilt."""
+        self._sessions = None
+
+    @property
+    def all_sessions(self) -> list[Session]:
+        """Every session of every member, built once per change of membership.
+
+        The fan-out reads this for each message instead of walking the members; a new list
+        is made after each change (never changed in place), so holding on to one is safe and
+        comparing two by identity says whether membership changed between them. Callers
+        must not modify it.
+        """
+        sessions = self._sessions
+        if sessions is None:
+            sessions = self._sessions = [s for member in self.members for s in member.sessions]
+        return sessions
 
     def prefix_of(self, user: User, multi: bool = False) -> str:
         """The member's prefix characters, highest first; all of them with ``multi``."""
@@ -262,7 +304,7 @@ class Channel:
 
     def sessions(self, exclude: Session | None = None) -> list[Session]:
         """Every session of every member, but ``exclude``."""
-        return [s for member in self.members for s in member.sessions if s is not exclude]
+        return [s for s in self.all_sessions if s is not exclude]
 
     def mode_string(self, show_key: bool) -> list[str]:
         """The channel's modes as MODE parameters (``+klnt``, key, limit)."""

@@ -73,36 +73,33 @@ class Flusher:
         fds: list[int] = []
         chunks: list[bytes] = []
         direct: list[IrcConnection] = []
-        size = 0
         for connection in dirty:
+            connection._flush_scheduled = False
             pending = connection._pending
+            if not pending:
+                continue
+            # _fd is -1 from the moment we close or abort; is_closing covers the transport
+            # closing itself on an error: it closes its socket (whose number a new
+            # connection may then get) only after it says so, so this never writes a
+            # stranger.
             transport = connection._transport
-            # is_closing: a transport closes its socket (whose number a new connection may
-            # then get) only after it says it is closing, so this never writes a stranger.
             if (
                 connection._fd < 0
                 or connection._buffered
-                or not pending
-                or connection._closing
+                or connection._pending_size > DIRECT_WRITE_MAX
                 or transport is None
                 or transport.is_closing()
             ):
                 connection._flush()
                 continue
-            if connection._pending_size > DIRECT_WRITE_MAX:
-                connection._flush()
-                continue
-            connection._flush_scheduled = False
-            data = pending[0] if len(pending) == 1 else b"".join(pending)
+            chunks.append(pending[0] if len(pending) == 1 else b"".join(pending))
             pending.clear()
             connection._pending_size = 0
             fds.append(connection._fd)
-            chunks.append(data)
             direct.append(connection)
-            size += len(data)
         if fds:
             written = write_all(fds, chunks)
-            if sum(written) != size:
+            if sum(written) != sum(map(len, chunks)):
                 for connection, data, count in zip(direct, chunks, written, strict=True):
                     if count < len(data):
                         connection._to_transport(data[count:])
@@ -185,13 +182,13 @@ class IrcConnection(asyncio.Protocol):
         # its own class with the same methods.
         stream = self._transport = cast(asyncio.Transport, transport)
         self._connections.add(self)
-        self._fd = direct_fd(stream)
         peer = stream.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
         if len(self._connections) > self._core.limits.max_clients:
             stream.write(b"ERROR :Closing Link: server is full, try again later\r\n")
             stream.close()
             return
+        self._fd = direct_fd(stream)
         self.session = self._core.connect(self, ip)
 
     def data_received(self, data: bytes) -> None:

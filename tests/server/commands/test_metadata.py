@@ -504,7 +504,7 @@ def test_a_users_other_sessions_are_told_of_the_change() -> None:
     phone.session.set_caps(set(CAPS))
     phone.session.metadata_subs.add("color")
     phone.session.user = h.user("ana")
-    h.user("ana").sessions.append(phone.session)
+    h.user("ana").add_session(phone.session)
 
     ana.send("METADATA * SET color #008787")
 

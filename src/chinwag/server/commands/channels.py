@@ -127,13 +127,13 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
     if channel is None:
         channel = Channel(name)
         network.channels[channel.folded] = channel
-        channel.members[user] = {"o"}
+        channel.add_member(user, {"o"})
     else:
         refusal = _join_refusal(ctx, channel, key)
         if refusal is not None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
             return None
-        channel.members[user] = set()
+        channel.add_member(user, set())
         channel.invited.discard(user.folded)
     user.channels[channel.folded] = channel
     log.info("%s joined %s", user.nick, channel.name)
@@ -154,7 +154,7 @@ def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) 
     deliver(others, message)
     ctx.reply.add(message)
     ctx.server.history.push(channel.folded, message, event=True)
-    del channel.members[user]
+    channel.remove_member(user)
     del user.channels[channel.folded]
     if not channel.members:
         del ctx.network.channels[channel.folded]

@@ -17,7 +17,7 @@ from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.dispatch import Context, command
 from chinwag.server.history import direct_key, identity
-from chinwag.server.replies import deliver, new_msgid, server_time
+from chinwag.server.replies import deliver, deliver_to_channel, new_msgid, server_time
 from chinwag.server.services import SERVICES
 from chinwag.server.state import Channel, Session, User
 
@@ -88,27 +88,41 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             if not quiet:
                 ctx.numeric(n.ERR_TOOMANYTARGETS, target, "Too many targets")
             continue
-        offline_for: Folded | None = None
         if is_channel_name(target):
-            recipients = _channel_recipients(ctx, target, quiet)
-            if recipients is None:
+            channel = _speakable_channel(ctx, target, quiet)
+            if channel is None:
                 continue
-            shown_target, others = recipients
-            history_key = fold(shown_target)
-        elif fold(target) in SERVICES:
+            relayed = Message(
+                command_name,
+                (channel.name,) if is_tagmsg else (channel.name, text),
+                user.source,
+                _message_tags(ctx, message),
+            )
+            # Every member's sessions are in the list, the sender's other devices too: they
+            # see what was said from this one.
+            if is_tagmsg:
+                members = channel.all_sessions
+                deliver([s for s in members if s is not session and s.has("message-tags")], relayed)
+            else:
+                deliver_to_channel(channel.all_sessions, relayed, session)
+            if len(user.sessions) > 1 and user not in channel.members:
+                # Speaking from outside (-n): the sender's other devices are not in the list.
+                deliver([s for s in user.sessions if s is not session], relayed)
+            _acknowledge(ctx, relayed, channel.folded, None)
+            continue
+        if fold(target) in SERVICES:
             # Service commands carry passwords: never relayed, echoed or stored.
             if command_name == "PRIVMSG":
                 SERVICES[fold(target)](ctx, text)
             continue
-        else:
-            found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
-            if found is None:
-                continue
-            shown_target, others, recipient = found
-            if recipient is None:
-                offline_for = fold(shown_target)
-                recipient = offline_for
-            history_key = direct_key(user, recipient)
+        found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
+        if found is None:
+            continue
+        shown_target, others, recipient = found
+        offline_for: Folded | None = None
+        if recipient is None:
+            offline_for = fold(shown_target)
+            recipient = offline_for
         params = (shown_target,) if is_tagmsg else (shown_target, text)
         # Each delivered message has its own msgid, even when one command had several targets.
         relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
@@ -119,17 +133,27 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         if is_tagmsg:
             others = [other for other in others if other.has("message-tags")]
         deliver(others, relayed)
-        if session.has("echo-message"):
-            ctx.reply.add(relayed)
-        if not is_tagmsg:
-            seq = ctx.server.history.push(history_key, relayed, offline_for=offline_for)
-            # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
-            ctx.reply.after_commit(seq)
-            if offline_for is not None and not quiet:
-                _tell_offline(ctx, shown_target)
+        _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for)
+        if offline_for is not None and not quiet and not is_tagmsg:
+            _tell_offline(ctx, shown_target)
 
 
-def _channel_recipients(ctx: Context, name: str, quiet: bool) -> tuple[str, list[Session]] | None:
+def _acknowledge(
+    ctx: Context, relayed: Message, history_key: Folded, offline_for: Folded | None
+) -> None:
+    """The sender's echo (echo-message), and the history record of anything but a TAGMSG,
+    which the sender's next replies wait for."""
+    if ctx.session.has("echo-message"):
+        ctx.reply.add(relayed)
+    if relayed.command != "TAGMSG":
+        seq = ctx.server.history.push(history_key, relayed, offline_for=offline_for)
+        # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
+        ctx.reply.after_commit(seq)
+
+
+def _speakable_channel(ctx: Context, name: str, quiet: bool) -> Channel | None:
+    """The channel ``name`` if the sender may speak there; otherwise the error is told
+    (unless ``quiet``) and ``None`` returned."""
     channel = ctx.network.find_channel(name)
     if channel is None:
         if not quiet:
@@ -140,7 +164,7 @@ def _channel_recipients(ctx: Context, name: str, quiet: bool) -> tuple[str, list
         if not quiet:
             ctx.numeric(n.ERR_CANNOTSENDTOCHAN, channel.name, reason)
         return None
-    return channel.name, channel.sessions(exclude=ctx.session)
+    return channel
 
 
 def _user_recipients(
