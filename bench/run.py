@@ -199,6 +199,11 @@ def workloads(plan: Plan) -> list[Workload]:
 def _measure(kind: ServerKind, workload: Workload, cores: Cores, data_dir: Path) -> dict[str, Any]:
     """One workload on a fresh server of ``kind``; a failure becomes a record that says so
     (with the end of the server's log), so one bad run does not cost the whole suite."""
+    if hasattr(os, "sync"):
+        # The last run's database (millions of rows after a fan-out) is written back by the
+        # kernel in its own time; flushed now, that writing cannot land in this measurement
+        # on the shared core, whichever server comes next.
+        os.sync()
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-", dir=data_dir) as tmp:
         log = Path(tmp) / f"{kind.name}.log"
         try:

@@ -10,6 +10,9 @@ Everything that decides which tags a session sees lives here, once:
 
 :func:`deliver` is the fan-out primitive: it serializes a message once per distinct tag mask
 and queues the bytes on each outbox without awaiting anyone (design.md rule 5).
+:func:`deliver_to_channel` does the same for channel messages, and within a slice of input
+collects consecutive messages to one channel into a run that each member gets in one write;
+every other write settles the run first (:func:`settle`), so nobody can tell it was batched.
 """
 
 from __future__ import annotations
