@@ -145,7 +145,7 @@ def send(session: Session, message: Message) -> None:
 
 
 class _ChannelRun:
-    """Consecutive messages to one channel, queued within one batch (see :func:`batching`).
+    """Consecutive messages to one channel, collected within one batch (:func:`begin_batch`).
 
     ``sessions`` is the channel's member list (:attr:`Channel.all_sessions`) and each message
     is kept with the session that sent it, which does not hear it.
@@ -201,16 +201,17 @@ _run: _ChannelRun | None = None
 """The channel run being collected, if any."""
 
 _batching = 0
-"""How many :func:`batching` scopes are open."""
+"""How many batches (:func:`begin_batch`) are open."""
 
 
 def deliver_to_channel(members: list[Session], message: Message, sender: Session) -> None:
     """Queue ``message`` from ``sender`` on every other session of ``members`` (a channel's
     :attr:`~chinwag.server.state.Channel.all_sessions`).
 
-    Inside :func:`batching`, consecutive messages to the same member list are collected and
-    queued together when anything else is about to be written: a paste of fifty lines to a
-    room of a hundred is a hundred writes of the fifty lines joined, not five thousand. What
+    Inside a batch (:func:`begin_batch`), consecutive messages to the same member list are
+    collected and queued together when anything else is about to be written: a paste of
+    fifty lines to a room of a hundred is a hundred writes of the fifty lines joined, not
+    five thousand. What
     each member receives, and in which order, is the same as delivering each message at once:
     every other write to an outbox settles the run first (:func:`settle`).
     """
