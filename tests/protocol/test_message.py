@@ -263,3 +263,13 @@ def test_to_line_refuses_unsendable_tag_keys(key: str) -> None:
 def test_tag_values_may_hold_cr_lf_because_they_are_escaped() -> None:
     line = Message("PING", ("x",), None, {"a": "1\r\n2"}).to_line()
     assert line == "@a=1\\r\\n2 PING x"
+
+
+def test_a_nul_in_a_tag_value_is_refused_because_it_has_no_escape() -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        Message("PING", ("x",), None, {"a": "1\0002"}).to_line()
+
+
+def test_every_part_in_one_line_in_wire_order() -> None:
+    message = Message("PRIVMSG", ("#a", "b", "hi there"), "ana!a@h", {"time": "t", "+k": ""})
+    assert message.to_line() == "@time=t;+k :ana!a@h PRIVMSG #a b :hi there"

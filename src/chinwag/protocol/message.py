@@ -116,14 +116,15 @@ class Message:
             if not source or " " in source:
                 raise ValueError(f"source cannot be sent as is: {source!r}")
             line = f":{source} {line}"
-        if "\r" in line or "\n" in line or "\0" in line:
-            raise ValueError("a message cannot hold CR, LF or NUL")
         tags = self.tags
         if tags:
             if "" in tags or not _BAD_TAG_KEY_CHARS.isdisjoint("".join(tags)):
                 bad = next(k for k in tags if not k or _BAD_TAG_KEY_CHARS.intersection(k))
                 raise ValueError(f"tag key cannot be sent as is: {bad!r}")
             line = f"@{serialize_tags(tags)} {line}"
+        # After the tags: their values have CR and LF escaped, but a NUL has no escape.
+        if "\r" in line or "\n" in line or "\0" in line:
+            raise ValueError("a message cannot hold CR, LF or NUL")
         return line
 
     def to_bytes(self) -> bytes:
