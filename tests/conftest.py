@@ -9,6 +9,7 @@ import pytest
 
 from chinwag.config import AccountSettings, Config, Limits, Listener, ServerInfo
 from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient
 
 FAST_ACCOUNTS = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
@@ -49,7 +50,7 @@ async def make_server() -> AsyncIterator[ServerFactory]:
     started: list[ChinwagServer] = []
 
     async def make(port: int = 0, **limits: object) -> ChinwagServer:
-        running = ChinwagServer(test_config(port, **limits))
+        running = ChinwagServer(test_config(port, **limits), MemoryStore())
         await running.start()
         started.append(running)
         return running

@@ -78,12 +78,17 @@ class Limits:
     """Longest metadata value, in UTF-8 bytes (draft/metadata-2 ``max-value-bytes``)."""
 
 
+LISTENER_KINDS = ("tcp",)
+"""What a listener may carry: ``tcp`` is IRC over plain TCP (Modern IRC)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Listener:
-    """One address to accept plain TCP connections on."""
+    """One address to accept connections on, and what they carry (:data:`LISTENER_KINDS`)."""
 
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
+    kind: str = "tcp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +320,9 @@ def _listener(raw: Mapping[str, Any], where: str) -> Listener:
     listener: Listener = _build_section(Listener, where, raw)
     if not 0 <= listener.port <= 65535:
         raise ConfigError(f"{where}: port must be between 0 and 65535, got {listener.port}")
+    if listener.kind not in LISTENER_KINDS:
+        known = ", ".join(LISTENER_KINDS)
+        raise ConfigError(f"{where}: kind must be one of {known}, got {listener.kind!r}")
     return listener
 
 
@@ -386,6 +394,7 @@ def load_config(
                 {
                     "host": chosen_host or first.host,
                     "port": first.port if chosen_port is None else chosen_port,
+                    "kind": first.kind,
                 },
                 "listener (flags/environment)",
             ),

@@ -12,16 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chinwag.config import AccountSettings, Config, Limits, ServerInfo
+from chinwag.protocol.framing import LineFramer
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
+from chinwag.server.effects import Effects, ImmediateEffects
 from chinwag.server.state import Channel, Session, User
+from chinwag.storage.base import Store
+from chinwag.storage.memory import MemoryStore
 
 HOST = "127.0.0.1"
 """The address every harness client connects from, unless told otherwise."""
 
 
 class MemoryOutbox:
-    """An outbox that keeps bytes in memory and enforces the SendQ limit like the real one."""
+    """An outbox that keeps bytes in memory and enforces the SendQ limit like the real one.
+
+    ``writes`` counts the calls it was given (a run of lines is one write); what is written
+    after the close is kept apart in ``after_close`` (it would never reach the peer)."""
 
     def __init__(self, core: ServerCore) -> None:
         self.core = core
@@ -29,12 +36,23 @@ class MemoryOutbox:
         self.closed = False
         self.session: Session | None = None
         self.overflowed = False
+        self.writes = 0
+        self.after_close: list[bytes] = []
 
-    def write(self, data: bytes) -> None:
-        if self.closed or self.overflowed:
+    def write_line(self, line: bytes) -> None:
+        self.write_lines([line])
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        self.writes += 1
+        if self.closed:
+            self.after_close.extend(lines)
             return
-        self.buffer += data
-        if len(self.buffer) > self.core.limits.sendq and self.session is not None:
+        if self.overflowed:
+            return
+        for line in lines:
+            assert line.endswith(b"\r\n") and line.count(b"\n") == 1, f"not one line: {line!r}"
+        self.buffer += b"".join(lines)
+        if len(self.buffer) > self.core.config.limits.sendq and self.session is not None:
             self.overflowed = True
             self.core.overflowed(self.session)
 
@@ -67,9 +85,12 @@ class Client:
         self.outbox = MemoryOutbox(harness.core)
         self.session = harness.core.connect(self.outbox, ip)
         self.outbox.session = self.session
+        self.framer = LineFramer()
 
     def send_bytes(self, data: bytes) -> None:
-        self.harness.core.receive(self.session, data)
+        """Bytes as a stream transport would receive them: framed, then given to the core
+        in one piece (a paste arrives as one read)."""
+        self.harness.core.receive(self.session, self.framer.feed(data))
 
     def send(self, *lines: str) -> None:
         for line in lines:
@@ -116,12 +137,15 @@ class Client:
 
 
 class Harness:
-    """A server core with in-memory clients and a hand-moved clock."""
+    """A server core with in-memory clients and a hand-moved clock; ``store`` and ``effects``
+    default to an in-memory store and deferred work run at once."""
 
     def __init__(
         self,
         config: Config | None = None,
         accounts: AccountSettings | None = None,
+        store: Store | None = None,
+        effects: Effects | None = None,
         **limits: object,
     ) -> None:
         if config is None:
@@ -133,7 +157,10 @@ class Harness:
                 or AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1),
             )
         self.clock = Clock()
-        self.core = ServerCore(config, clock=self.clock)
+        self.store: Store = store if store is not None else MemoryStore()
+        self.core = ServerCore(
+            config, self.store, effects if effects is not None else ImmediateEffects(), self.clock
+        )
 
     def connect(self, ip: str = HOST) -> Client:
         return Client(self, ip)

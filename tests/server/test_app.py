@@ -24,10 +24,9 @@ import pytest
 from chinwag.protocol.casemap import fold
 from chinwag.server import app
 from chinwag.server.app import ChinwagServer
-from chinwag.server.core import COMMIT_SPACING
+from chinwag.server.history import COMMIT_SPACING
 from chinwag.storage.base import StoredMessage
-from chinwag.storage.memory import MemoryStore
-from tests.conftest import ServerFactory, test_config
+from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 from tests.serve import Serve, serve_command, serve_env, serving
 
@@ -86,7 +85,7 @@ async def test_stop_does_not_wait_forever_for_a_client_that_stopped_reading(
     await IrcClient.registered(address, "stalled", "#lobby", rcvbuf=4096)  # never reads again
     talker = await IrcClient.registered(address, "talker", "#lobby")
     listener = await IrcClient.registered(address, "listener", "#lobby")
-    (stuck,) = (s for s in server.core.network.sessions.values() if s.nick == "stalled")
+    (stuck,) = (link for link in server.links if link.session and link.session.nick == "stalled")
     sent = 0
     while stuck.outbox.queued < 100_000:  # until the kernel's buffers are full and then some
         assert sent < 100_000, "the stalled member's outbox never filled"
@@ -226,15 +225,9 @@ async def test_a_message_is_in_the_database_file_after_serve_is_stopped(tmp_path
     assert line.endswith(" PRIVMSG #lobby :kept for later")
 
 
-def test_a_server_built_without_a_store_keeps_history_in_memory() -> None:
-    # Tests build servers this way; none of them may write to the user's data directory.
-    assert isinstance(ChinwagServer(test_config()).store, MemoryStore)
-
-
 async def stored_everything(server: ChinwagServer) -> None:
     """Return once every message relayed so far is in the store."""
-    while (writing := server.core.history_write()) is not None:
-        await writing
+    await server.core.deps.history.stored()
 
 
 async def test_sustained_traffic_is_committed_in_spaced_batches_not_per_message(
@@ -243,7 +236,7 @@ async def test_sustained_traffic_is_committed_in_spaced_batches_not_per_message(
     """At most one history commit per COMMIT_SPACING while messages keep coming; every
     message is still stored."""
     server = await make_server()
-    store = server.core.store
+    store = server.store
     commits: list[int] = []
     append = store.append
 

@@ -32,10 +32,7 @@ async def test_channel_messages_and_direct_messages_are_stored_in_order() -> Non
     while b"PONG" not in data:
         data += await asyncio.wait_for(reader.read(65536), 5)
     lobby = fold("#lobby")
-    for _ in range(100):
-        if len(await store.history(lobby, limit=100)) == 50:
-            break
-        await asyncio.sleep(0.01)
+    await server.core.deps.history.stored()
     stored = await store.history(lobby, limit=100)  # messages only, not the JOIN
     assert [m.line.rsplit(":", 1)[1] for m in stored] == [f"line {n}" for n in range(50)]
     assert all(m.sender == "ana!~ana@127.0.0.1" and m.msgid for m in stored)
@@ -55,10 +52,7 @@ async def test_history_beyond_the_configured_count_is_deleted_when_the_server_st
     server = ChinwagServer(config, store=store)
     await server.start()
     try:
-        for _ in range(200):
-            if len(await store.latest(lobby, 100)) == 3:
-                break
-            await asyncio.sleep(0.01)
+        await server.retention.passed()
         assert [m.msgid for m in await store.latest(lobby, 100)] == ["id7", "id8", "id9"]
     finally:
         await server.stop(grace=1.0)
@@ -78,10 +72,7 @@ async def test_history_older_than_the_configured_age_is_deleted_when_the_server_
     server = ChinwagServer(config, store=store)
     await server.start()
     try:
-        for _ in range(200):
-            if len(await store.latest(lobby, 100)) == 1:
-                break
-            await asyncio.sleep(0.01)
+        await server.retention.passed()
         assert [m.msgid for m in await store.latest(lobby, 100)] == ["new"]
     finally:
         await server.stop(grace=1.0)
@@ -105,10 +96,18 @@ class PruneCounting(MemoryStore):
 async def test_without_limits_history_is_never_pruned() -> None:
     store = PruneCounting()
     server = ChinwagServer(test_config(), store=store)
+    assert not server.retention.enabled
     await server.start()
-    await asyncio.sleep(0.05)  # nothing to await: the point is that nothing happens
+    # A whole session's life: connect, talk, leave; the store is never asked to prune.
+    host, port = server.addresses[0]
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(b"NICK ana\r\nUSER ana 0 * :Ana\r\nJOIN #a\r\nPRIVMSG #a :hi\r\nPING :done\r\n")
+    while b"done" not in await asyncio.wait_for(reader.readline(), 5):
+        pass
+    writer.close()
     await server.stop(grace=1.0)
     assert store.prunes == 0
+    assert server.retention.passes == 0
 
 
 async def test_a_failing_prune_is_logged_and_the_server_serves_on(
@@ -119,11 +118,8 @@ async def test_a_failing_prune_is_logged_and_the_server_serves_on(
     server = ChinwagServer(config, store=store)
     await server.start()
     try:
-        for _ in range(200):
-            if store.prunes:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0)  # the pruner logs once prune() has raised
+        await server.retention.passed()
+        assert store.prunes == 1
         assert "could not delete old history" in caplog.text
         host, port = server.addresses[0]
         reader, writer = await asyncio.open_connection(host, port)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.dispatch import REGISTRY, Context, Handler, command
+from chinwag.server.context import Context
+from chinwag.server.dispatch import REGISTRY, Handler, command
 from tests.server.harness import HOST, Harness
 
 # -- dispatch -------------------------------------------------------------------------------

@@ -1,39 +1,74 @@
-"""The queue between relaying a message and storing it, and the replies that wait for it.
+"""The writer between relaying a message and storing it.
 
 Issue 4: "a message is durable before it is echoed or acknowledged to its sender." Pushing is
-the hot path; the owner drains in batches and calls ``committed`` once a batch is stored,
-which releases the replies held on each sender's gate, in the order they were made.
+the hot path; the writer drains in batches, stores each, and then tells the core's
+:class:`~chinwag.server.delivery.Delivery` which sequence number is durable (the gates that
+release are tested in tests/server/test_delivery.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Coroutine, Sequence
+from typing import Any
+
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
-from chinwag.server.history import HistoryQueue, direct_key, identity
-from chinwag.server.state import Session, User
+from chinwag.server.delivery import Delivery
+from chinwag.server.effects import AsyncioEffects, Done, Effects, ImmediateEffects
+from chinwag.server.history import HistoryWriter, direct_key, identity
+from chinwag.server.state import User
+from chinwag.storage.base import StoredMessage
+from chinwag.storage.memory import MemoryStore
 
 
-class Outbox:
-    """Keeps what is written, in order."""
+class Runs(ImmediateEffects):
+    """Deferred work that waits until the test runs it; counts how often work was started."""
 
     def __init__(self) -> None:
-        self.data = b""
-        self.closed = False
+        self.waiting: list[tuple[Coroutine[Any, Any, Any], Done]] = []
 
-    def write(self, data: bytes) -> None:
-        self.data += data
+    def run(self, work: Coroutine[Any, Any, Any], done: Done) -> Awaitable[None] | None:
+        self.waiting.append((work, done))
+        return None
 
-    def close(self) -> None:
-        self.closed = True
+    def go(self) -> None:
+        while self.waiting:
+            super().run(*self.waiting.pop(0))
 
-    @property
-    def queued(self) -> int:
-        return len(self.data)
+    def drop(self) -> None:
+        """Forget the work never run (a test that looked only at the queue)."""
+        for work, _ in self.waiting:
+            work.close()
+        self.waiting.clear()
 
 
-def session(session_id: int = 1) -> tuple[Session, Outbox]:
-    outbox = Outbox()
-    return Session(session_id, outbox, "127.0.0.1", "localhost", 0.0), outbox
+class Recording(MemoryStore):
+    """A memory store that keeps each batch it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    async def append(self, messages: Sequence[StoredMessage]) -> None:
+        self.batches.append([m.msgid for m in messages])
+        await super().append(messages)
+
+
+def writer(
+    store: MemoryStore | None = None, effects: Effects | None = None
+) -> tuple[HistoryWriter, Delivery, list[int]]:
+    """A writer on ``store`` and ``effects``; the list counts its after-commit calls."""
+    delivery = Delivery()
+    commits: list[int] = []
+    history = HistoryWriter(
+        store or MemoryStore(),
+        effects or Runs(),
+        delivery,
+        lambda: 0.0,
+        lambda: commits.append(delivery.committed_seq),
+    )
+    return history, delivery, commits
 
 
 def privmsg(n: int, **tags: str) -> Message:
@@ -45,7 +80,8 @@ def privmsg(n: int, **tags: str) -> Message:
 
 
 def test_push_numbers_messages_and_drain_takes_them_in_order_as_history_records() -> None:
-    queue = HistoryQueue()
+    runs = Runs()
+    queue, _, _ = writer(effects=runs)
     assert queue.push(fold("#Lobby"), privmsg(1)) == 1
     assert queue.push(fold("#Lobby"), privmsg(2, account="Ana"), event=True) == 2
     assert queue.push(fold("ana bo"), privmsg(3), offline_for=fold("bo")) == 3
@@ -62,118 +98,61 @@ def test_push_numbers_messages_and_drain_takes_them_in_order_as_history_records(
     assert (first.account, first.event, first.offline_for) == (None, False, None)
     assert (records[1].account, records[1].event) == ("Ana", True)
     assert (records[2].target, records[2].offline_for) == ("ana bo", "bo")
+    runs.drop()
 
 
 def test_sequence_numbers_go_on_across_drains() -> None:
-    queue = HistoryQueue()
+    runs = Runs()
+    queue, _, _ = writer(effects=runs)
     queue.push(fold("#a"), privmsg(1))
     queue.drain()
     assert queue.push(fold("#a"), privmsg(2)) == 2
     assert queue.drain()[0] == 2
     assert queue.drain() == (2, [])
+    runs.drop()
 
 
-def test_the_owner_is_woken_once_per_burst() -> None:
-    wakes: list[int] = []
-    queue = HistoryQueue(on_first=lambda: wakes.append(len(queue)))
-    queue.push(fold("#a"), privmsg(1))
-    queue.push(fold("#a"), privmsg(2))
-    assert wakes == [1]
+def test_one_write_is_started_per_burst_and_stores_the_whole_burst() -> None:
+    store = Recording()
+    runs = Runs()
+    history, delivery, commits = writer(store, runs)
+    history.push(fold("#a"), privmsg(1))
+    history.push(fold("#a"), privmsg(2))
+    assert len(runs.waiting) == 1
 
-    queue.drain()
-    queue.push(fold("#a"), privmsg(3))
+    runs.go()
 
-    assert wakes == [1, 1]
-
-
-# -- replies held until durable ----------------------------------------------------------------
-
-
-def test_a_held_reply_waits_until_its_message_is_committed() -> None:
-    queue = HistoryQueue()
-    ana, outbox = session()
-    seq = queue.push(fold("#a"), privmsg(1))
-    assert queue.must_hold(ana, seq)
-
-    queue.hold(ana, seq, b"echo\r\n")
-    assert outbox.data == b""
-    assert ana.gate
-
-    queue.committed(seq)
-
-    assert outbox.data == b"echo\r\n"
-    assert ana.gate is None
-    assert not queue.must_hold(ana, seq)
+    assert store.batches == [["id1", "id2"]]
+    assert delivery.committed_seq == history.committed_seq == 2
+    assert commits == [2]
+    history.push(fold("#a"), privmsg(3))
+    assert len(runs.waiting) == 1  # a new burst, a new write
+    runs.go()
+    assert store.batches == [["id1", "id2"], ["id3"]]
+    assert commits == [2, 3]
 
 
-def test_replies_leave_in_the_order_they_were_held() -> None:
-    queue = HistoryQueue()
-    ana, outbox = session()
-    one, two, three = (queue.push(fold("#a"), privmsg(n)) for n in (1, 2, 3))
-    queue.hold(ana, one, b"echo 1\r\n")
-    queue.hold(ana, three, b"echo 3\r\n")
-    queue.hold(ana, two, b"PONG\r\n")  # made after echo 3: it must not overtake it
+def test_a_batch_the_store_refuses_is_not_called_durable() -> None:
+    class Failing(MemoryStore):
+        async def append(self, messages: Sequence[StoredMessage]) -> None:
+            raise OSError("disk on fire")
 
-    queue.committed(two)
-    assert outbox.data == b"echo 1\r\n"
-
-    queue.committed(three)
-    assert outbox.data == b"echo 1\r\necho 3\r\nPONG\r\n"
+    runs = Runs()
+    history, delivery, commits = writer(Failing(), runs)
+    history.push(fold("#a"), privmsg(1))
+    runs.go()  # the retry wants to wait, which ImmediateEffects refuses: the write stops
+    assert delivery.committed_seq == 0
+    assert commits == []
 
 
-def test_a_reply_to_a_durable_message_still_waits_behind_earlier_held_replies() -> None:
-    queue = HistoryQueue()
-    ana, _ = session()
-    stored = queue.push(fold("#a"), privmsg(1))
-    queue.committed(stored)
-    assert not queue.must_hold(ana, stored)
-
-    queue.hold(ana, queue.push(fold("#a"), privmsg(2)), b"echo 2\r\n")
-
-    assert queue.must_hold(ana, stored)
-
-
-def test_each_session_waits_only_for_its_own_messages() -> None:
-    queue = HistoryQueue()
-    ana, ana_out = session(1)
-    bo, bo_out = session(2)
-    queue.hold(ana, queue.push(fold("#a"), privmsg(1)), b"to ana\r\n")
-    queue.hold(bo, queue.push(fold("#a"), privmsg(2)), b"to bo\r\n")
-
-    queue.committed(1)
-
-    assert (ana_out.data, bo_out.data) == (b"to ana\r\n", b"")
-    queue.committed(2)
-    assert bo_out.data == b"to bo\r\n"
-
-
-def test_committed_never_goes_back() -> None:
-    queue = HistoryQueue()
-    ana, outbox = session()
-    for n in (1, 2, 3):
-        queue.push(fold("#a"), privmsg(n))
-    queue.committed(3)
-    queue.committed(1)
-    assert queue.committed_seq == 3
-    queue.hold(ana, 2, b"late\r\n")  # the owner checks must_hold first; held anyway
-    queue.committed(2)
-    assert outbox.data == b"late\r\n"
-
-
-def test_a_session_that_leaves_while_waiting_still_gets_its_replies_then_is_closed() -> None:
-    queue = HistoryQueue()
-    ana, outbox = session()
-    queue.hold(ana, queue.push(fold("#a"), privmsg(1)), b"echo\r\n")
-    ana.closed = True
-    queue.hold(ana, 0, b"ERROR :bye\r\n")
-    queue.hold(ana, 0, None)  # the close itself waits its turn
-    assert not outbox.closed
-
-    queue.committed(1)
-
-    assert outbox.data == b"echo\r\nERROR :bye\r\n"
-    assert outbox.closed
-    assert ana.gate is None
+async def test_stored_returns_once_everything_pushed_is_in_the_store() -> None:
+    store = Recording()
+    history, _, _ = writer(store, AsyncioEffects())
+    for n in range(5):
+        history.push(fold("#a"), privmsg(n))
+    await history.stored()
+    assert [msgid for batch in store.batches for msgid in batch] == [f"id{n}" for n in range(5)]
+    assert await history.after(asyncio.sleep(0, "asked")) == "asked"
 
 
 # -- whose conversation ------------------------------------------------------------------------

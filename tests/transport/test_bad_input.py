@@ -210,7 +210,7 @@ async def test_a_socket_closed_mid_line_ends_the_session_and_the_server_carries_
     await dee.send("PRIVMSG", "#lobby", "hi ana")
     assert (await ana.expect(is_("PRIVMSG", "#lobby"))).params[1] == "hi ana"
     assert server.core.network.sessions.keys() == {
-        c.session.id for c in server._connections if c.session is not None
+        link.session.id for link in server.links if link.session is not None
     }
 
 
@@ -254,7 +254,7 @@ async def test_a_paste_right_after_a_join_reaches_a_member_with_a_small_sendq(
     go a slice per loop turn, as the socket would have handed them over, not all in one
     turn (60 KB at once would overflow 20 KB)."""
     server = await make_server(sendq=20_000)
-    store = server.core.store
+    store = server.store
     query = store.history
 
     async def slow_history(*args: Any, **kwargs: Any) -> list[StoredMessage]:

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
 from tests.conftest import test_config
 
 if sys.platform == "win32":
@@ -15,7 +16,7 @@ if sys.platform == "win32":
 
 
 async def _chat_once() -> bytes:
-    server = ChinwagServer(test_config())
+    server = ChinwagServer(test_config(), MemoryStore())
     await server.start()
     host, port = server.addresses[0]
     reader, writer = await asyncio.open_connection(host, port)

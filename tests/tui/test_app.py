@@ -26,6 +26,7 @@ from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
 from chinwag.server import app as server_app
 from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
 from chinwag.tui.app import ChinwagApp
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
@@ -760,7 +761,9 @@ async def test_renamed_to_a_guest_then_login_takes_the_nick_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(server_app, "TICK_SECONDS", 0.1)
-    quick = ChinwagServer(test_config(accounts=replace(FAST_ACCOUNTS, guest_grace=0.3)))
+    quick = ChinwagServer(
+        test_config(accounts=replace(FAST_ACCOUNTS, guest_grace=0.3)), MemoryStore()
+    )
     await quick.start()
     try:
         await register_account(quick)

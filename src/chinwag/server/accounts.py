@@ -16,13 +16,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import logging
 import secrets
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,11 +29,6 @@ from scramp import ScramMechanism
 from chinwag.config import AccountSettings
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.storage.base import Account
-
-if TYPE_CHECKING:
-    from chinwag.server.core import ServerCore
-
-log = logging.getLogger("chinwag.server")
 
 SCRAM = ScramMechanism("SCRAM-SHA-256")
 
@@ -203,19 +196,3 @@ class LoginThrottle:
             self._failures = {k: v for k, v in self._failures.items() if v}
             self._failures[key] = times
         return times
-
-
-def persist_metadata(server: ServerCore, account: Folded, key: str, value: str | None) -> None:
-    """Save one metadata change of ``account`` (``value`` ``None``: removed) in the
-    background; the registry follows once the store has it."""
-
-    async def write() -> None:
-        await server.store.set_account_metadata(account, key, value)
-
-    def done(_: object, error: BaseException | None) -> None:
-        if isinstance(error, Exception):
-            log.error("could not save metadata %s of %s: %r", key, account, error)
-        elif error is None:
-            server.accounts.set_metadata(account, key, value)
-
-    server.effects.run(write(), done)

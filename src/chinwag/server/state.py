@@ -13,26 +13,27 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.protocol.framing import LineFramer
+from chinwag.protocol.masks import matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
 
 
 class Outbox(Protocol):
-    """Where a session's outgoing bytes go; the transport implements it.
+    """Where one session's outgoing lines go; the transport implements it
+    (:class:`chinwag.transport.outbox.Outbox`).
 
-    ``write`` must never block or await: it queues, and the transport flushes once per loop
-    turn. ``close`` ends the connection after what is queued has been sent.
+    Lines are complete IRC lines: bytes ending in CR LF. Nothing here blocks or awaits: the
+    outbox queues and flushes once per loop turn. Only :class:`chinwag.server.delivery
+    .Delivery` calls these, so that the order of what a session hears has one owner.
     """
 
-    def write(self, data: bytes) -> None:
-        """Queue bytes for the peer."""
+    def write_line(self, line: bytes) -> None:
+        """Queue one line for the peer."""
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        """Queue several lines for the peer, in order (the list is not kept)."""
 
     def close(self) -> None:
-        """Flush what is queued, then close the connection."""
-
-    @property
-    def queued(self) -> int:
-        """Bytes queued but not yet taken by the operating system."""
+        """Send what is queued, then close the connection."""
 
 
 # Bits of Session.tag_mask: which tags a session may receive (see replies.serialize_for).
@@ -55,13 +56,13 @@ class Session:
     """One connection: its capabilities, its outbox, and the user it registered as."""
 
     __slots__ = (
+        "_outbox",
         "account",
         "cap_negotiating",
         "cap_version",
         "caps",
         "closed",
         "connected_at",
-        "framer",
         "gate",
         "held_lines",
         "host",
@@ -74,7 +75,6 @@ class Session:
         "metadata_subs",
         "monitoring",
         "nick",
-        "outbox",
         "password_ok",
         "ping_sent_at",
         "realname",
@@ -87,8 +87,9 @@ class Session:
 
     def __init__(self, session_id: int, outbox: Outbox, ip: str, host: str, now: float) -> None:
         self.id = session_id
-        self.outbox = outbox
-        self.framer = LineFramer()
+        self._outbox = outbox
+        """Written by :class:`chinwag.server.delivery.Delivery` alone: every other writer
+        would jump the queue of channel runs and durability gates."""
         self.ip = ip
         self.host = host
         self.caps: set[str] = set()
@@ -126,9 +127,10 @@ class Session:
         self.lost: tuple[str, float] | None = None
         """Why and when the connection went away while lines were still held: the session
         ends once they are handled (or after :data:`LOST_GRACE` seconds, whichever is first)."""
-        self.gate: deque[tuple[int, bytes | None]] | None = None
-        """Replies waiting for history to be durable (:class:`chinwag.server.history
-        .HistoryQueue`), with the sequence number each waits for."""
+        self.gate: deque[tuple[int, list[bytes] | None]] | None = None
+        """Replies waiting for history to be durable, with the sequence number each waits
+        for (``None``: close the connection); kept by :class:`chinwag.server.delivery
+        .Delivery`."""
 
     def has(self, cap: str) -> bool:
         """Whether the session enabled capability ``cap``."""
@@ -302,6 +304,10 @@ class Channel:
         """Whether ``user`` is a channel operator here."""
         return "o" in self.members.get(user, ())
 
+    def is_banned(self, user: User) -> bool:
+        """Whether ``user`` matches one of the channel's ban masks (``+b``)."""
+        return any(matches(entry.mask, user.source) for entry in self.bans)
+
     def sessions(self, exclude: Session | None = None) -> list[Session]:
         """Every session of every member, but ``exclude``."""
         return [s for s in self.all_sessions if s is not exclude]
@@ -347,6 +353,8 @@ class Network:
     """For each nick watched with MONITOR, the sessions watching it."""
     whowas: deque[WhowasEntry] = field(default_factory=deque)
     created: float = field(default_factory=time.time)
+    counts: UserCounts = field(default_factory=lambda: UserCounts())
+    """LUSERS bookkeeping (peak users, the last full count)."""
 
     def find_user(self, nick: str) -> User | None:
         """The user with this nick, in any case."""
@@ -391,3 +399,13 @@ class Network:
     def operator_count(self) -> int:
         """How many users are operators."""
         return sum(1 for user in self.users.values() if user.is_oper)
+
+
+@dataclass(slots=True)
+class UserCounts:
+    """LUSERS bookkeeping: the most users seen at once, and the last count that needed a
+    pass over every user (invisible, operators, unregistered) with when it was made."""
+
+    peak: int = 0
+    counted_at: float = float("-inf")
+    counts: tuple[int, int, int] = (0, 0, 0)

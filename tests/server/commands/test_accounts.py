@@ -43,7 +43,7 @@ def test_register_claims_the_current_nick_and_logs_in() -> None:
     assert replies[0] == ("REGISTER", "SUCCESS", "ana", "Account ana registered; you are logged in")
     assert replies[1][:4] == (n.RPL_LOGGEDIN, "ana", "ana!~ana@127.0.0.1", "ana")
     assert h.user("ana").account == "ana"
-    assert "ana" in h.core.accounts
+    assert "ana" in h.core.deps.accounts
 
 
 def test_register_with_the_account_named_explicitly_and_an_email() -> None:
@@ -126,11 +126,11 @@ def test_register_before_connecting_does_not_get_round_the_server_password() -> 
 def test_the_account_is_stored() -> None:
     h = Harness()
     registered(h, "ana")
-    stored = h.core.effects  # the harness runs store calls at once
+    stored = h.core.deps.effects  # the harness runs store calls at once
     accounts: list[str] = []
 
     async def names() -> None:
-        accounts.extend(account.name for account in await h.core.store.accounts())
+        accounts.extend(account.name for account in await h.core.deps.store.accounts())
 
     stored.run(names(), lambda _result, _error: None)
     assert accounts == ["ana"]

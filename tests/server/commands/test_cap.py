@@ -26,7 +26,7 @@ def test_ls_302_lists_with_values_and_enables_cap_notify() -> None:
     h = Harness()
     client = h.connect()
     client.send("CAP LS 302")
-    values = h.core.cap_values
+    values = h.core.deps.facts.cap_values
     *more, last = client.lines()
     # The list is long enough to take more than one line: each but the last says "*" first.
     assert all(line[:4] == ("CAP", "*", "LS", "*") for line in more)

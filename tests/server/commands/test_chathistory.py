@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from chinwag.config import Config, HistorySettings, ServerInfo
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
-from chinwag.server.replies import server_time
+from chinwag.server.tags import server_time
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 from chinwag.storage.memory import MemoryStore
 from tests.server.harness import Client, Harness
@@ -69,7 +70,7 @@ def record(
 
 def seed(h: Harness, records: Iterable[StoredMessage]) -> None:
     """Put ``records`` in the server's store, as the history writer would."""
-    asyncio.run(h.core.store.append(list(records)))
+    asyncio.run(h.core.deps.store.append(list(records)))
 
 
 def reader(h: Harness, nick: str = "bo", caps: Iterable[str] = CAPS) -> Client:
@@ -357,19 +358,28 @@ def test_joining_gives_access_to_the_history_from_before() -> None:
     assert texts(carol, "CHATHISTORY LATEST #room * 2") == names(8, 9)
 
 
-class BrokenStore(MemoryStore):
-    """A store whose history queries fail."""
+class BreakableStore(MemoryStore):
+    """A store whose history queries fail once it is ``broken``."""
 
-    async def history(self, *args: object, **kwargs: object) -> list[StoredMessage]:
-        raise OSError("disk on fire")
+    broken = False
 
-    async def targets(self, *args: object, **kwargs: object) -> list[tuple[Folded, float]]:
-        raise OSError("disk on fire")
+    async def history(self, *args: Any, **kwargs: Any) -> list[StoredMessage]:
+        if self.broken:
+            raise OSError("disk on fire")
+        return await super().history(*args, **kwargs)
+
+    async def targets(self, *args: Any, **kwargs: Any) -> list[tuple[Folded, float]]:
+        if self.broken:
+            raise OSError("disk on fire")
+        return await super().targets(*args, **kwargs)
 
 
 def test_a_store_failure_gets_message_error_and_the_session_lives_on() -> None:
-    h, bo = seeded()
-    h.core.store = BrokenStore()
+    store = BreakableStore()
+    h = Harness(store=store)
+    seed(h, (record("#room", i) for i in range(10)))
+    bo = reader(h)
+    store.broken = True
     assert fail(bo, "CHATHISTORY LATEST #room * 10") == (
         "FAIL",
         "CHATHISTORY",

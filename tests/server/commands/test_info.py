@@ -76,10 +76,12 @@ def test_version_then_isupport() -> None:
     ana = h.client("ana")
     ana.send("VERSION")
     replies = ana.lines()
-    assert replies[0] == ("351", "ana", h.core.version, "irc.test", "chinwag IRC server")
+    assert replies[0] == ("351", "ana", h.core.deps.facts.version, "irc.test", "chinwag IRC server")
     isupport = replies[1:]
-    assert [line[0] for line in isupport] == ["005"] * len(h.core.isupport_lines)
-    assert [list(line[2:-1]) for line in isupport] == h.core.isupport_lines
+    assert [line[0] for line in isupport] == ["005"] * len(h.core.deps.facts.isupport_lines)
+    assert [list(line[2:-1]) for line in isupport] == [
+        list(tokens) for tokens in h.core.deps.facts.isupport_lines
+    ]
 
 
 def test_version_of_another_server_is_402() -> None:

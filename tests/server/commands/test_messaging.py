@@ -11,6 +11,7 @@ import time
 import pytest
 
 from chinwag.protocol.message import Message
+from chinwag.server.history import HistoryWriter
 from chinwag.server.state import ListEntry
 from tests.server.harness import HOST, Client, Harness
 
@@ -481,7 +482,7 @@ def second_device(h: Harness, nick: str, caps: list[str] | None = None) -> Clien
     """Another session of an already registered user (as a bouncer-style login would add)."""
     client = h.connect()
     client.session.set_caps(set(caps or []))
-    h.core.add_user(client.session, h.user(nick))
+    h.core.deps.sessions.add_user(client.session, h.user(nick))
     return client
 
 
@@ -546,22 +547,22 @@ def test_client_tag_data_over_4094_bytes_is_refused_with_417_and_not_relayed() -
 # -- durable before acknowledged (issue 4) -------------------------------------------------------
 
 
-def _slow_store_harness() -> tuple[Harness, list[object]]:
+def _slow_store_harness(monkeypatch: pytest.MonkeyPatch) -> tuple[Harness, list[object]]:
     """A harness whose history writes are held back until the test lets them through."""
-    h = Harness()
     writes: list[object] = []
-    h.core._schedule_history_write = lambda: writes.append(1)  # type: ignore[method-assign]
-    h.core.history.on_first = h.core._schedule_history_write
-    return h, writes
+    monkeypatch.setattr(HistoryWriter, "_start", lambda self: writes.append(1))
+    return Harness(), writes
 
 
 def _commit(h: Harness) -> None:
-    seq, _records = h.core.history.drain()
-    h.core.history.committed(seq)
+    seq, _records = h.core.deps.history.drain()
+    h.core.deps.delivery.committed(seq)
 
 
-def test_the_echo_and_later_replies_wait_until_the_message_is_stored() -> None:
-    h, writes = _slow_store_harness()
+def test_the_echo_and_later_replies_wait_until_the_message_is_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h, writes = _slow_store_harness(monkeypatch)
     ana = h.client("ana", caps=["echo-message"])
     bo = h.client("bo")
     h.join("#room", ana, bo)
@@ -572,8 +573,10 @@ def test_the_echo_and_later_replies_wait_until_the_message_is_stored() -> None:
     assert [m.command for m in ana.take()] == ["PRIVMSG", "PONG"]
 
 
-def test_without_echo_message_a_pong_still_waits_for_the_disk() -> None:
-    h, _writes = _slow_store_harness()
+def test_without_echo_message_a_pong_still_waits_for_the_disk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h, _writes = _slow_store_harness(monkeypatch)
     ana, _bo = h.room("ana", "bo")
     ana.send("PRIVMSG #room :kept", "PING :after")
     assert ana.take() == []
@@ -581,8 +584,10 @@ def test_without_echo_message_a_pong_still_waits_for_the_disk() -> None:
     assert ana.commands() == ["PONG"]
 
 
-def test_quitting_right_after_a_message_still_delivers_its_echo_before_closing() -> None:
-    h, _writes = _slow_store_harness()
+def test_quitting_right_after_a_message_still_delivers_its_echo_before_closing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h, _writes = _slow_store_harness(monkeypatch)
     ana = h.client("ana", caps=["echo-message"])
     ana.send("JOIN #room")
     ana.take()

@@ -10,8 +10,7 @@ import asyncio
 import time
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.server.commands.chathistory import parse_timestamp
-from chinwag.server.replies import server_time
+from chinwag.server.tags import parse_timestamp, server_time
 from chinwag.storage.base import conversation_key
 from chinwag.storage.memory import MemoryStore
 from tests.server.harness import Client, Harness
@@ -48,7 +47,7 @@ def second_device(h: Harness, nick: str, caps: list[str]) -> Client:
     if caps:
         device.send("CAP LS 302", "CAP REQ :" + " ".join(caps))
     device.take()
-    h.core.add_user(device.session, h.user(nick))
+    h.core.deps.sessions.add_user(device.session, h.user(nick))
     return device
 
 
@@ -161,7 +160,7 @@ def test_no_marker_on_join_without_the_capability() -> None:
 
 
 def stored_markers(h: Harness, account: str) -> dict[Folded, float]:
-    return asyncio.run(h.core.store.read_markers(fold(account)))
+    return asyncio.run(h.core.deps.store.read_markers(fold(account)))
 
 
 def test_a_logged_in_users_markers_are_kept_under_the_account() -> None:
@@ -181,20 +180,25 @@ def test_without_an_account_markers_live_only_with_the_user() -> None:
     assert stored_markers(h, "bo") == {}
 
 
-class BrokenStore(MemoryStore):
-    """A store that cannot keep read markers."""
+class BreakableStore(MemoryStore):
+    """A store that cannot keep read markers once it is ``broken``."""
+
+    broken = False
 
     async def set_read_marker(self, account: Folded, target: Folded, when: float) -> float:
-        raise OSError("disk on fire")
+        if self.broken:
+            raise OSError("disk on fire")
+        return await super().set_read_marker(account, target, when)
 
 
 def test_a_store_failure_gets_internal_error_and_leaves_the_marker_alone() -> None:
-    h = Harness()
+    store = BreakableStore()
+    h = Harness(store=store)
     ana = h.client("ana", caps=[*CAPS, "standard-replies"])
     ana.send("REGISTER * :correct-horse-battery")
     ana.take()
     marker(ana, f"MARKREAD #room {at(1)}")
-    h.core.store = BrokenStore()
+    store.broken = True
     assert fail(ana, f"MARKREAD #room {at(5)}") == ("FAIL", "MARKREAD", "INTERNAL_ERROR", "#room")
     assert h.user("ana").read_markers == {fold("#room"): T0 + 1}
 

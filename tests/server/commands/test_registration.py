@@ -13,7 +13,11 @@ LUSERS_AND_MOTD = ["251", "252", "253", "254", "255", "265", "266", "375", "372"
 
 def burst(h: Harness) -> list[str]:
     """The commands of the whole welcome burst, in order."""
-    return ["001", "002", "003", "004"] + ["005"] * len(h.core.isupport_lines) + LUSERS_AND_MOTD
+    return (
+        ["001", "002", "003", "004"]
+        + ["005"] * len(h.core.deps.facts.isupport_lines)
+        + LUSERS_AND_MOTD
+    )
 
 
 def with_password(password: str = "pw") -> Harness:
@@ -50,10 +54,14 @@ def test_welcome_burst_contents() -> None:
     assert all(m.source == "irc.test" and m.params[0] == "ana" for m in replies)
     by_code = {m.command: m.params[1:] for m in replies}
     assert by_code["001"] == (f"Welcome to the TestNet Network, ana!~ana@{HOST}",)
-    assert by_code["002"] == (f"Your host is irc.test, running version {h.core.version}",)
-    assert by_code["004"] == ("irc.test", h.core.version, "Bio", "biklmnostv", "bklov")
+    assert by_code["002"] == (
+        f"Your host is irc.test, running version {h.core.deps.facts.version}",
+    )
+    assert by_code["004"] == ("irc.test", h.core.deps.facts.version, "Bio", "biklmnostv", "bklov")
     isupport = [m.params[1:] for m in replies if m.command == "005"]
-    assert [list(p[:-1]) for p in isupport] == h.core.isupport_lines
+    assert [list(p[:-1]) for p in isupport] == [
+        list(tokens) for tokens in h.core.deps.facts.isupport_lines
+    ]
     assert all(p[-1] == "are supported by this server" for p in isupport)
     tokens = [token for p in isupport for token in p[:-1]]
     assert "NETWORK=TestNet" in tokens and "NICKLEN=30" in tokens and "UTF8ONLY" in tokens
@@ -178,18 +186,10 @@ def test_labelled_wrong_password_sends_nothing_after_error() -> None:
     client = h.connect()
     client.send("CAP REQ :labeled-response", "CAP END", "NICK ana")
     client.take()
-    written_after_close: list[bytes] = []
-    queue = client.outbox.write
-
-    def write(data: bytes) -> None:
-        if client.outbox.closed:
-            written_after_close.append(data)
-        queue(data)
-
-    client.outbox.write = write  # type: ignore[method-assign]
     client.send("@label=x USER ana 0 * :Ana")
     assert [m.command for m in client.take()] == ["464", "ERROR"]
-    assert written_after_close == []
+    assert client.outbox.closed
+    assert client.outbox.after_close == []
 
 
 def test_pass_is_ignored_without_a_configured_password() -> None:

@@ -96,7 +96,7 @@ def test_drop_needs_the_password_and_then_frees_the_nick() -> None:
         (m.command, m.params) for m in replies
     ]
     assert replies[-1].params[1] == "Account ana has been dropped."
-    assert "ana" not in h.core.accounts
+    assert "ana" not in h.core.deps.accounts
     assert h.user("ana").account is None
 
 
@@ -121,9 +121,9 @@ def test_messages_to_nickserv_are_never_echoed_or_stored() -> None:
 
     async def everything() -> None:
         for target in ("nickserv", "ana nickserv"):
-            found.extend(await h.core.store.latest(target, 10))  # type: ignore[arg-type]
+            found.extend(await h.core.deps.store.latest(target, 10))  # type: ignore[arg-type]
 
-    h.core.effects.run(everything(), lambda _r, _e: None)
+    h.core.deps.effects.run(everything(), lambda _r, _e: None)
     assert found == []
 
 
@@ -134,6 +134,6 @@ def test_a_password_with_a_space_is_refused_rather_than_cut_short() -> None:
     assert says(ana) == [
         "Syntax: REGISTER <password> [<email>] (the password cannot contain spaces)"
     ]
-    assert "ana" not in h.core.accounts
+    assert "ana" not in h.core.deps.accounts
     ana.send(f"PRIVMSG NickServ :REGISTER {PASSWORD} ana@example.org")
     assert says(ana) == ["Account ana registered. You are now logged in."]

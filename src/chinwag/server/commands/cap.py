@@ -10,10 +10,11 @@ from __future__ import annotations
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY
 from chinwag.protocol.message import Message
-from chinwag.server.commands.metadata import send_own_metadata
-from chinwag.server.commands.registration import try_complete_registration
-from chinwag.server.dispatch import Context, command
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
 from chinwag.server.replies import pack
+from chinwag.server.services.metadata import send_own_metadata
+from chinwag.server.services.welcome import try_complete_registration
 
 
 def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
@@ -28,7 +29,7 @@ def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
             if more
             else (target, subcommand, " ".join(chunk))
         )
-        ctx.reply.add(Message("CAP", params, ctx.server.name))
+        ctx.reply.add(Message("CAP", params, ctx.deps.name))
 
 
 @command("CAP", min_params=1, before_registration=True)
@@ -45,7 +46,7 @@ def cap(ctx: Context, message: Message) -> None:
             session.cap_negotiating = True
         if version >= 302:
             session.set_caps(session.caps | {"cap-notify"})
-        values = ctx.server.cap_values
+        values = ctx.deps.facts.cap_values
         tokens = [c.advertised(session.cap_version, values.get(c.name)) for c in CAPABILITIES]
         _send_list(ctx, "LS", tokens)
     elif subcommand == "LIST":
@@ -71,7 +72,7 @@ def cap(ctx: Context, message: Message) -> None:
         newly_metadata = acceptable and METADATA in enable - disable and not session.has(METADATA)
         if acceptable:
             session.set_caps((session.caps | enable) - disable)
-        ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.server.name))
+        ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.deps.name))
         if newly_metadata and session.user is not None:
             # "Upon requesting the capability, clients receive their metadata"; during
             # registration the welcome burst sends it instead.

@@ -15,13 +15,14 @@ import time
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
 from chinwag.protocol.message import Message
-from chinwag.server.commands.chathistory import replay_on_join
-from chinwag.server.commands.messaging import is_banned
-from chinwag.server.commands.metadata import after_join
-from chinwag.server.commands.readmarker import send_join_marker
-from chinwag.server.dispatch import Context, command, existing_channel, existing_user
-from chinwag.server.replies import deliver, event_tags, pack
+from chinwag.server.context import Context, existing_channel, existing_user
+from chinwag.server.dispatch import command
+from chinwag.server.replies import pack
+from chinwag.server.services.metadata import after_join
+from chinwag.server.services.playback import replay_on_join
+from chinwag.server.services.readmarkers import send_join_marker
 from chinwag.server.state import Channel, Session, User
+from chinwag.server.tags import event_tags
 
 log = logging.getLogger("chinwag.server")
 
@@ -53,13 +54,14 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     plain = [s for s in channel.sessions(exclude=ctx.session) if not s.has("extended-join")]
     extended = [s for s in channel.sessions(exclude=ctx.session) if s.has("extended-join")]
     full = Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags)
-    deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
-    deliver(extended, full)
-    ctx.server.history.push(channel.folded, full, event=True)
+    delivery = ctx.deps.delivery
+    delivery.deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
+    delivery.deliver(extended, full)
+    ctx.deps.history.push(channel.folded, full, event=True)
     ctx.reply.add(join_message(user, channel, ctx.session, tags))
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
-        deliver([s for s in plain + extended if s.has("away-notify")], away)
+        delivery.deliver([s for s in plain + extended if s.has("away-notify")], away)
 
 
 def send_topic(ctx: Context, channel: Channel) -> None:
@@ -104,7 +106,7 @@ def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str,
         return n.ERR_CHANNELISFULL, "Cannot join channel (+l)"
     if "i" in channel.modes and not invited:
         return n.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
-    if is_banned(channel, user) and not invited:
+    if channel.is_banned(user) and not invited:
         return n.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
     return None
 
@@ -113,7 +115,7 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
     """Join ``name`` (creating it if new), with every check and reply JOIN calls for; the
     channel if the user joined it now, else ``None``."""
     user = ctx.user
-    limits = ctx.server.limits
+    limits = ctx.deps.limits
     if not is_channel_name(name) or len(name) > limits.channellen:
         ctx.numeric(n.ERR_BADCHANMASK, name, "Bad Channel Mask")
         return None
@@ -151,9 +153,9 @@ def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) 
     ``message`` (a PART or KICK), which history keeps as an event; an empty channel ceases to
     exist."""
     others = [s for s in channel.sessions() if s is not ctx.session]
-    deliver(others, message)
+    ctx.deps.delivery.deliver(others, message)
     ctx.reply.add(message)
-    ctx.server.history.push(channel.folded, message, event=True)
+    ctx.deps.history.push(channel.folded, message, event=True)
     channel.remove_member(user)
     del user.channels[channel.folded]
     if not channel.members:
@@ -171,7 +173,7 @@ def join(ctx: Context, message: Message) -> None:
         return
     # Replayed lines are those stamped before the JOIN: later ones reach the joiner live.
     until = time.time()
-    relayed = ctx.server.history.pushed_seq
+    relayed = ctx.deps.history.pushed_seq
     names = message.params[0].split(",")
     keys = message.params[1].split(",") if len(message.params) > 1 else []
     joined: list[Channel] = []
@@ -245,14 +247,14 @@ def topic(ctx: Context, message: Message) -> None:
     if "t" in channel.modes and not channel.is_operator(user):
         ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
         return
-    text = message.params[1][: ctx.server.limits.topiclen]
+    text = message.params[1][: ctx.deps.limits.topiclen]
     channel.topic = text
     channel.topic_by = user.nick if text else ""
     channel.topic_at = int(time.time()) if text else 0
     change = Message("TOPIC", (channel.name, text), user.source, event_tags(user.account))
-    deliver(channel.sessions(exclude=ctx.session), change)
+    ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), change)
     ctx.reply.add(change)
-    ctx.server.history.push(channel.folded, change, event=True)
+    ctx.deps.history.push(channel.folded, change, event=True)
     log.info("%s set the topic of %s", user.nick, channel.name)
 
 
@@ -320,7 +322,7 @@ def kick(ctx: Context, message: Message) -> None:
     are dropped silently.
     """
     user = ctx.user
-    limits = ctx.server.limits
+    limits = ctx.deps.limits
     channel = joined_channel(ctx, message.params[0])
     if channel is None:
         return
@@ -402,6 +404,6 @@ def invite(ctx: Context, message: Message) -> None:
     invitation = Message(
         "INVITE", (target.nick, channel.name), user.source, event_tags(user.account)
     )
-    deliver(target.sessions, invitation)
-    deliver(_invite_notify_recipients(ctx, channel, target), invitation)
+    ctx.deps.delivery.deliver(target.sessions, invitation)
+    ctx.deps.delivery.deliver(_invite_notify_recipients(ctx, channel, target), invitation)
     log.info("%s invited %s to %s", user.nick, target.nick, channel.name)

@@ -30,36 +30,26 @@ does what Ergo does. In short:
   ``MESSAGE_ERROR <subcommand> <target>`` when the store fails.
 - A session without ``draft/chathistory`` gets the last ``[history] replay_lines`` messages of
   a channel after its JOIN burst, in a ``chathistory`` batch (spec: a client with the
-  capability gets no automatic playback).
+  capability gets no automatic playback); that replay, the batches and the direct
+  conversations are :mod:`chinwag.server.services.playback`, shared with JOIN and MARKREAD.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from chinwag.protocol.caps import CHATHISTORY, EVENT_PLAYBACK
+from chinwag.protocol.caps import EVENT_PLAYBACK
 from chinwag.protocol.casemap import Folded, fold, is_channel_name, is_valid_nick
-from chinwag.protocol.errors import ProtocolError
-from chinwag.protocol.message import Message, parse
-from chinwag.server.dispatch import Context, command
+from chinwag.protocol.message import Message
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
 from chinwag.server.history import identity
-from chinwag.server.replies import server_time
-from chinwag.server.state import Channel
-from chinwag.storage.base import Bound, Store, StoredMessage, conversation_key
-
-log = logging.getLogger(__name__)
-
-BATCH_TYPE = "chathistory"
-"""The ratified batch type of history replies (one parameter: the target)."""
+from chinwag.server.services.playback import add_history_batch, direct_target
+from chinwag.server.tags import parse_timestamp, server_time
+from chinwag.storage.base import Bound, Store, StoredMessage
 
 TARGETS_BATCH_TYPE = "draft/chathistory-targets"
 """The batch type of ``CHATHISTORY TARGETS`` replies (no parameter)."""
-
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z")
 
 HALF_MILLISECOND = 0.0005
 """Stored times are whole milliseconds (they come from ``time`` tags); a bound this much
@@ -68,115 +58,6 @@ before a timestamp lets a query include the messages at exactly that timestamp."
 TARGETS_SCAN = 10_000
 """Targets read from the store for a backwards ``TARGETS`` query, which wants the newest
 ones while the store hands out the oldest first."""
-
-
-# -- what other modules use ---------------------------------------------------------------
-
-
-def parse_timestamp(text: str) -> float | None:
-    """The Unix time of a server-time timestamp ``YYYY-MM-DDThh:mm:ss.sssZ`` (server-time
-    spec), or ``None`` if ``text`` is not one. The same conversion as the store's, so a
-    message's own timestamp names exactly its stored time."""
-    if not _TIMESTAMP.fullmatch(text):
-        return None
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:  # a well-formed string naming no real moment (month 13)
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """A direct conversation as history keeps it: the store key, and the other party's
-    name as the asker should see it."""
-
-    key: Folded
-    shown: str
-
-
-def direct_target(ctx: Context, nick: str) -> Conversation:
-    """The direct conversation between the sender and ``nick`` (chathistory spec, "If a
-    nickname is given as the target"): keyed by both identities, the other one being the
-    online user's (account, else nick) or, for someone offline, the folded nick, which is
-    also their account's key if the nick is an account name (as messaging does)."""
-    other = ctx.network.find_user(nick)
-    if other is not None:
-        return Conversation(conversation_key(identity(ctx.user), identity(other)), other.nick)
-    account = ctx.server.accounts.get(fold(nick))
-    shown = account.name if account is not None else nick
-    return Conversation(conversation_key(identity(ctx.user), fold(nick)), shown)
-
-
-def replayed(message: StoredMessage, extended_join: bool) -> Message | None:
-    """The stored line as a message to send again, or ``None`` (logged) if it no longer
-    parses. A JOIN is stored as extended-join shows it; a session without that capability
-    gets the plain form."""
-    try:
-        line = parse(message.line)
-    except ProtocolError:
-        log.warning("stored message %s of %s does not parse", message.msgid, message.target)
-        return None
-    if line.command == "JOIN" and len(line.params) > 1 and not extended_join:
-        return Message("JOIN", line.params[:1], line.source, line.tags)
-    return line
-
-
-def add_history_batch(
-    ctx: Context, shown: str, messages: Sequence[StoredMessage], *, always: bool = True
-) -> None:
-    """Add ``messages`` to the replies as one ``chathistory <shown>`` batch (batch spec,
-    "chathistory"); with ``always`` false, nothing at all when there are none."""
-    if not messages and not always:
-        return
-    extended_join = ctx.session.has("extended-join")
-    with ctx.reply.batch(BATCH_TYPE, shown):
-        for stored in messages:
-            message = replayed(stored, extended_join)
-            if message is not None:
-                ctx.reply.add(message)
-
-
-def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, relayed: int) -> None:
-    """After the JOIN burst of ``channels``, the last ``[history] replay_lines`` messages of
-    each (PRIVMSG and NOTICE, stamped before ``until``), for a session without
-    draft/chathistory (chathistory spec: with the capability, no automatic playback).
-
-    ``relayed`` is the history sequence number before the JOIN: the query waits for what
-    was relayed up to then to be stored, not for the JOIN's own events (which it does not
-    replay), so joining a quiet room never waits for a commit.
-
-    One store query per channel, all in one piece of deferred work; a channel with nothing
-    stored gets no batch.
-    """
-    lines = ctx.server.config.history.replay_lines
-    if not channels or lines <= 0 or ctx.session.has(CHATHISTORY):
-        return
-    if ctx.reply.label is None:
-        # Others' messages to the channel reach this session's outbox directly while the
-        # query runs; sending the burst now keeps the JOIN ahead of them. A labelled JOIN
-        # must stay one response, so it waits whole.
-        ctx.reply.flush()
-    chosen = list(channels)
-    ctx.later(
-        ctx.server.after_history(_recent(ctx.server.store, chosen, lines, until), relayed),
-        _send_replay,
-    )
-
-
-async def _recent(
-    store: Store, channels: list[Channel], limit: int, until: float
-) -> list[tuple[Channel, list[StoredMessage]]]:
-    return [
-        (channel, await store.history(channel.folded, before=Bound(time=until), limit=limit))
-        for channel in channels
-    ]
-
-
-def _send_replay(ctx: Context, found: list[tuple[Channel, list[StoredMessage]]]) -> None:
-    user = ctx.user
-    for channel, messages in found:
-        if user in channel.members:  # not kicked while the store was asked
-            add_history_batch(ctx, channel.name, messages, always=False)
 
 
 # -- CHATHISTORY ----------------------------------------------------------------------------
@@ -216,7 +97,7 @@ def _limit(ctx: Context, subcommand: str, param: str) -> int:
     """The limit asked for, capped at the ISUPPORT value; 0 means that value (Ergo)."""
     if not (param.isascii() and param.isdigit()):
         raise InvalidParamError(subcommand, param, "Invalid limit")
-    most = ctx.server.config.history.chathistory_limit
+    most = ctx.deps.config.history.chathistory_limit
     asked = int(param)
     return most if asked == 0 else min(asked, most)
 
@@ -287,8 +168,9 @@ def _history(ctx: Context, subcommand: str, params: tuple[str, ...]) -> None:
         return
     key, shown = target
     query = _Query(subcommand, key, shown, first, second, limit, ctx.session.has(EVENT_PLAYBACK))
+    deps = ctx.deps
     ctx.later(
-        ctx.server.after_history(_run(ctx.server.store, query)),
+        deps.history.after(_run(deps.store, query)),
         lambda ctx, found: add_history_batch(ctx, shown, found),
         lambda ctx, _error: _fail(
             ctx, "MESSAGE_ERROR", "Messages could not be retrieved", subcommand, name
@@ -302,7 +184,7 @@ def _resolve(ctx: Context, name: str) -> tuple[Folded, str] | None:
     if is_channel_name(name):
         channel = ctx.user.channels.get(fold(name))
         return None if channel is None else (channel.folded, channel.name)
-    if is_valid_nick(name, ctx.server.limits.nicklen):
+    if is_valid_nick(name, ctx.deps.limits.nicklen):
         conversation = direct_target(ctx, name)
         return conversation.key, conversation.shown
     return None
@@ -377,10 +259,10 @@ def _targets(ctx: Context, params: tuple[str, ...]) -> None:
     me = identity(user)
     backwards = first > second
     low, high = (second, first) if backwards else (first, second)
+    deps = ctx.deps
+    scan = TARGETS_SCAN if backwards else limit
     ctx.later(
-        ctx.server.after_history(
-            ctx.server.store.targets(channels, me, low, high, TARGETS_SCAN if backwards else limit)
-        ),
+        deps.history.after(deps.store.targets(channels, me, low, high, scan)),
         lambda ctx, found: _send_targets(ctx, channels, me, found[-limit:] if backwards else found),
         lambda ctx, _error: _fail(
             ctx, "MESSAGE_ERROR", "Messages could not be retrieved", "TARGETS", "*"
@@ -395,7 +277,7 @@ def _send_targets(
         for key, latest in found:
             shown = channels.get(key) or _other_party(ctx, key, me)
             ctx.reply.add(
-                Message("CHATHISTORY", ("TARGETS", shown, server_time(latest)), ctx.server.name)
+                Message("CHATHISTORY", ("TARGETS", shown, server_time(latest)), ctx.deps.name)
             )
 
 
@@ -407,5 +289,5 @@ def _other_party(ctx: Context, key: Folded, me: Folded) -> str:
     user = ctx.network.users.get(other)
     if user is not None and identity(user) == other:
         return user.nick
-    account = ctx.server.accounts.get(other)
+    account = ctx.deps.accounts.get(other)
     return account.name if account is not None else other

@@ -3,7 +3,7 @@
 Modern IRC "Sending Messages"; IRCv3 message-tags (client-only tags relayed, TAGMSG),
 echo-message, server-time, msgid, account-tag, bot-mode (the ``bot`` tag). A message to a
 channel is serialized once per distinct tag mask and queued on each member's outbox without
-awaiting anyone (:func:`chinwag.server.replies.deliver`).
+awaiting anyone (:class:`chinwag.server.delivery.Delivery`).
 """
 
 from __future__ import annotations
@@ -13,18 +13,13 @@ import time
 from chinwag.protocol import modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
-from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message, serialize_tags
-from chinwag.server.dispatch import Context, command
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
 from chinwag.server.history import direct_key, identity
-from chinwag.server.replies import deliver, deliver_to_channel, new_msgid, server_time
 from chinwag.server.services import SERVICES
 from chinwag.server.state import Channel, Session, User
-
-
-def is_banned(channel: Channel, user: User) -> bool:
-    """Whether ``user`` matches one of ``channel``'s ban masks."""
-    return any(matches(entry.mask, user.source) for entry in channel.bans)
+from chinwag.server.tags import new_msgid, server_time
 
 
 def cannot_send_reason(channel: Channel, user: User) -> str | None:
@@ -36,7 +31,7 @@ def cannot_send_reason(channel: Channel, user: User) -> str | None:
         return None  # voiced and operators speak through +m and bans
     if "m" in channel.modes:
         return "Cannot send to channel (+m)"
-    if is_banned(channel, user):
+    if channel.is_banned(user):
         return "Cannot send to channel (you're banned)"
     return None
 
@@ -79,9 +74,10 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         return
     user = ctx.user
     session = ctx.session
+    delivery = ctx.deps.delivery
     if not is_tagmsg:
         session.last_message = time.time()
-    limit = ctx.server.limits.max_targets
+    limit = ctx.deps.limits.max_targets
     targets = [target for target in dict.fromkeys(message.params[0].split(",")) if target]
     for index, target in enumerate(targets):
         if index >= limit:
@@ -102,12 +98,13 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             # see what was said from this one.
             if is_tagmsg:
                 members = channel.all_sessions
-                deliver([s for s in members if s is not session and s.has("message-tags")], relayed)
+                listeners = [s for s in members if s is not session and s.has("message-tags")]
+                delivery.deliver(listeners, relayed)
             else:
-                deliver_to_channel(channel.all_sessions, relayed, session)
+                delivery.to_channel(channel.all_sessions, relayed, session)
             if len(user.sessions) > 1 and user not in channel.members:
                 # Speaking from outside (-n): the sender's other devices are not in the list.
-                deliver([s for s in user.sessions if s is not session], relayed)
+                delivery.deliver([s for s in user.sessions if s is not session], relayed)
             _acknowledge(ctx, relayed, channel.folded, None)
             continue
         if fold(target) in SERVICES:
@@ -132,7 +129,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             others.extend(s for s in user.sessions if s is not session and s not in reached)
         if is_tagmsg:
             others = [other for other in others if other.has("message-tags")]
-        deliver(others, relayed)
+        delivery.deliver(others, relayed)
         _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for)
         if offline_for is not None and not quiet and not is_tagmsg:
             _tell_offline(ctx, shown_target)
@@ -146,7 +143,7 @@ def _acknowledge(
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
     if relayed.command != "TAGMSG":
-        seq = ctx.server.history.push(history_key, relayed, offline_for=offline_for)
+        seq = ctx.deps.history.push(history_key, relayed, offline_for=offline_for)
         # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
         ctx.reply.after_commit(seq)
 
@@ -175,7 +172,7 @@ def _user_recipients(
     waits for the account's next login)."""
     target = ctx.network.find_user(nick)
     if target is None:
-        account = ctx.server.accounts.get(fold(nick))
+        account = ctx.deps.accounts.get(fold(nick))
         if account is not None:
             return account.name, [], None
         if not quiet:
@@ -196,7 +193,7 @@ def _tell_offline(ctx: Context, nick: str) -> None:
     if ctx.session.has("standard-replies"):
         ctx.note("PRIVMSG", "DELIVERED_LATER", text, nick)
     else:
-        ctx.reply.add(Message("NOTICE", (ctx.session.target, text), ctx.server.name))
+        ctx.reply.add(Message("NOTICE", (ctx.session.target, text), ctx.deps.name))
 
 
 @command("PRIVMSG")

@@ -33,29 +33,22 @@ chinwag does what Ergo does. In short:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import METADATA
-from chinwag.protocol.casemap import fold, is_channel_name
+from chinwag.protocol.casemap import is_channel_name
 from chinwag.protocol.message import Message
 from chinwag.protocol.metadata import VISIBLE_TO_ALL, is_valid_key, normalise_value
-from chinwag.server.accounts import persist_metadata
-from chinwag.server.dispatch import Context, command
-from chinwag.server.replies import deliver, pack
-from chinwag.server.state import Channel, Session, User
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What a ``METADATA`` command is about: the name shown in replies and where the keys
-    live. ``user`` and ``channel`` are both ``None`` before registration (``before-connect``,
-    the keys then live on the session)."""
-
-    name: str
-    store: dict[str, str]
-    user: User | None = None
-    channel: Channel | None = None
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
+from chinwag.server.replies import pack
+from chinwag.server.services.metadata import (
+    Target,
+    announce,
+    metadata_messages,
+    persist_own,
+)
+from chinwag.server.state import Session
 
 
 def _fail(ctx: Context, code: str, description: str, *context: str) -> None:
@@ -101,84 +94,6 @@ def _refused(ctx: Context, target: Target, key: str = "*") -> None:
     _fail(ctx, "KEY_NO_PERMISSION", "Permission denied", target.name, key)
 
 
-def _metadata_messages(
-    server_name: str, name: str, store: dict[str, str], keys: set[str] | None
-) -> list[Message]:
-    """``METADATA <name> <key> * :<value>`` for each key of ``store`` (only those in
-    ``keys`` unless it is ``None``), in key order."""
-    return [
-        Message("METADATA", (name, key, VISIBLE_TO_ALL, value), server_name)
-        for key, value in sorted(store.items())
-        if keys is None or key in keys
-    ]
-
-
-def _persist(ctx: Context, target: Target, key: str, value: str | None) -> None:
-    """A logged-in user's own keys are saved to their account (issue 4, part 5)."""
-    user = target.user
-    if user is not None and user.account is not None and user is ctx.session.user:
-        persist_metadata(ctx.server, fold(user.account), key, value)
-
-
-def announce(ctx: Context, target: Target, key: str, value: str | None) -> None:
-    """Tell every other session that enabled the capability, subscribed to ``key`` and sees
-    ``target`` that its ``key`` changed (``value`` ``None``: removed)."""
-    if target.channel is not None:
-        candidates = target.channel.sessions(exclude=ctx.session)
-    elif target.user is not None:
-        user = target.user
-        candidates = ctx.network.neighbour_sessions(user)
-        candidates += [s for s in user.sessions if s is not ctx.session]
-    else:
-        return  # before registration nobody else can see the session
-    params = (target.name, key, VISIBLE_TO_ALL) + (() if value is None else (value,))
-    recipients = [s for s in candidates if s.has(METADATA) and key in s.metadata_subs]
-    deliver(recipients, Message("METADATA", params, ctx.server.name))
-
-
-# -- what other commands call ------------------------------------------------------------
-
-
-def send_own_metadata(ctx: Context) -> None:
-    """The sender's own metadata as ``METADATA`` lines in a ``metadata`` batch, sent even
-    when empty (after registration, or on enabling the capability)."""
-    user = ctx.user
-    with ctx.reply.batch("metadata", user.nick):
-        for message in _metadata_messages(ctx.server.name, user.nick, user.metadata, None):
-            ctx.reply.add(message)
-
-
-def after_join(ctx: Context, user: User, channel: Channel) -> None:
-    """Metadata after ``user`` joined ``channel``: the joiner gets the channel's and the
-    members' subscribed keys; members who shared no other channel with the joiner get the
-    joiner's."""
-    session = ctx.session
-    name = ctx.server.name
-    if session.has(METADATA) and session.metadata_subs:
-        subs = session.metadata_subs
-        messages = _metadata_messages(name, channel.name, channel.metadata, subs)
-        for member in channel.members:
-            messages += _metadata_messages(name, member.nick, member.metadata, subs)
-        if messages:
-            with ctx.reply.batch("metadata", channel.name):
-                for message in messages:
-                    ctx.reply.add(message)
-    if not user.metadata:
-        return
-    newcomers_to = [
-        member
-        for member in channel.members
-        if member is not user
-        and not any(
-            member in other.members for other in user.channels.values() if other is not channel
-        )
-    ]
-    sessions = [s for member in newcomers_to for s in member.sessions if s.has(METADATA)]
-    for message in _metadata_messages(name, user.nick, user.metadata, None):
-        key = message.params[1]
-        deliver([s for s in sessions if key in s.metadata_subs], message)
-
-
 # -- subcommands ------------------------------------------------------------------------
 
 
@@ -220,9 +135,9 @@ def _set(ctx: Context, target: Target, key: str, value: str | None) -> None:
         del store[key]
         ctx.numeric(n.RPL_KEYNOTSET, target.name, key, "Key not set")
         announce(ctx, target, key, None)
-        _persist(ctx, target, key, None)
+        persist_own(ctx, target, key, None)
         return
-    limits = ctx.server.limits
+    limits = ctx.deps.limits
     stored = normalise_value(key, value, limits.metadata_max_value_bytes)
     if stored is None:
         _fail(ctx, "VALUE_INVALID", f"Invalid value for {key}")
@@ -235,7 +150,7 @@ def _set(ctx: Context, target: Target, key: str, value: str | None) -> None:
     ctx.numeric(n.RPL_KEYVALUE, target.name, key, VISIBLE_TO_ALL, stored)
     if changed:
         announce(ctx, target, key, stored)
-        _persist(ctx, target, key, stored)
+        persist_own(ctx, target, key, stored)
 
 
 def _clear(ctx: Context, target: Target) -> None:
@@ -249,7 +164,7 @@ def _clear(ctx: Context, target: Target) -> None:
             ctx.numeric(n.RPL_KEYVALUE, target.name, key, VISIBLE_TO_ALL)
     for key in cleared:
         announce(ctx, target, key, None)
-        _persist(ctx, target, key, None)
+        persist_own(ctx, target, key, None)
 
 
 def _key_lines(ctx: Context, code: str, keys: Iterable[str]) -> None:
@@ -260,7 +175,7 @@ def _key_lines(ctx: Context, code: str, keys: Iterable[str]) -> None:
 
 def _sub(ctx: Context, keys: list[str]) -> None:
     subs = ctx.session.metadata_subs
-    limit = ctx.server.limits.metadata_max_subs
+    limit = ctx.deps.limits.metadata_max_subs
     accepted: list[str] = []
     for key in keys:
         if not is_valid_key(key):
@@ -300,11 +215,11 @@ def _sync(ctx: Context, target: Target) -> None:
         _refused(ctx, target)
         return
     subs = ctx.session.metadata_subs
-    name = ctx.server.name
-    messages = _metadata_messages(name, target.name, target.store, subs)
+    name = ctx.deps.name
+    messages = metadata_messages(name, target.name, target.store, subs)
     if target.channel is not None:
         for member in target.channel.members:
-            messages += _metadata_messages(name, member.nick, member.metadata, subs)
+            messages += metadata_messages(name, member.nick, member.metadata, subs)
     with ctx.reply.batch("metadata", target.name):
         for message in messages:
             ctx.reply.add(message)

@@ -26,9 +26,11 @@ from chinwag.protocol.modes import (
     format_changes,
     parse_mode_changes,
 )
-from chinwag.server.dispatch import Context, command, existing_channel, existing_user
-from chinwag.server.replies import deliver, event_tags, sendable
+from chinwag.server.context import Context, existing_channel, existing_user
+from chinwag.server.dispatch import command
+from chinwag.server.replies import sendable
 from chinwag.server.state import Channel, ListEntry, User
+from chinwag.server.tags import event_tags
 
 USER_MODE_TABLE: dict[str, ModeKind] = dict.fromkeys(USER_MODES, ModeKind.FLAG)
 """User modes are all type D (Modern IRC "MODE message": "User mode letters are always Type D")."""
@@ -152,7 +154,7 @@ def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange
         return ModeChange(False, "b", existing.mask)
     if existing is not None:
         return None
-    if len(channel.bans) >= ctx.server.limits.max_bans:
+    if len(channel.bans) >= ctx.deps.limits.max_bans:
         ctx.numeric(n.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full")
         return None
     channel.bans.append(ListEntry(mask, ctx.user.source, int(time.time())))
@@ -219,10 +221,10 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     announcement = Message(
         "MODE", (channel.name, *format_changes(applied)), user.source, event_tags(user.account)
     )
-    deliver(channel.sessions(exclude=ctx.session), announcement)
+    ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), announcement)
     ctx.reply.add(announcement)
     # Kept for draft/event-playback; like every event, not acknowledged durably.
-    ctx.server.history.push(channel.folded, announcement, event=True)
+    ctx.deps.history.push(channel.folded, announcement, event=True)
 
 
 # -- user modes ----------------------------------------------------------------------------
@@ -261,7 +263,8 @@ def user_mode(ctx: Context, nick: str, args: tuple[str, ...]) -> None:
         applied.append(change)
     if applied:
         announcement = Message("MODE", (user.nick, *format_changes(applied)), user.nick)
-        deliver([s for s in user.sessions if s is not ctx.session], announcement)
+        others = [s for s in user.sessions if s is not ctx.session]
+        ctx.deps.delivery.deliver(others, announcement)
         ctx.reply.add(announcement)
     if parsed.unknown:
         ctx.numeric(n.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")

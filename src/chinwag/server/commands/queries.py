@@ -18,7 +18,8 @@ from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.protocol.metadata import VISIBLE_TO_ALL, WHOIS_KEYS
-from chinwag.server.dispatch import Context, command, existing_user
+from chinwag.server.context import Context, existing_user
+from chinwag.server.dispatch import command
 from chinwag.server.replies import pack, sendable
 from chinwag.server.state import Channel, User
 
@@ -126,7 +127,7 @@ def _whox_params(
         elif letter == "h":
             values.append(user.host)
         elif letter == "s":
-            values.append(ctx.server.name)
+            values.append(ctx.deps.name)
         elif letter == "n":
             values.append(user.nick)
         elif letter == "f":
@@ -163,7 +164,7 @@ def who(ctx: Context, message: Message) -> None:
     if "o" in flags:
         targets = [(user, channel) for user, channel in targets if user.is_oper]
     multi = ctx.session.has("multi-prefix")
-    server_name = ctx.server.name
+    server_name = ctx.deps.name
     for user, channel in targets:
         if percent:
             params = _whox_params(ctx, user, channel, fields, reply_token)
@@ -201,8 +202,8 @@ def send_whois(ctx: Context, user: User) -> None:
     ctx.numeric(n.RPL_WHOISUSER, nick, user.username, user.host, "*", user.realname)
     for line in pack(_whois_channels(ctx, user)):
         ctx.numeric(n.RPL_WHOISCHANNELS, nick, " ".join(line))
-    server = ctx.server
-    ctx.numeric(n.RPL_WHOISSERVER, nick, server.name, server.config.server.description)
+    deps = ctx.deps
+    ctx.numeric(n.RPL_WHOISSERVER, nick, deps.name, deps.config.server.description)
     if user.is_oper:
         ctx.numeric(n.RPL_WHOISOPERATOR, nick, "is an IRC operator")
     if user.away is not None:
@@ -210,7 +211,7 @@ def send_whois(ctx: Context, user: User) -> None:
     if user.account:
         ctx.numeric(n.RPL_WHOISACCOUNT, nick, user.account, "is logged in as")
     if modes.BOT_USER_MODE in user.modes:
-        ctx.numeric(n.RPL_WHOISBOT, nick, f"is a bot on {server.config.server.network}")
+        ctx.numeric(n.RPL_WHOISBOT, nick, f"is a bot on {deps.config.server.network}")
     for key in WHOIS_KEYS:
         if key in user.metadata:
             ctx.numeric(n.RPL_WHOISKEYVALUE, nick, key, VISIBLE_TO_ALL, user.metadata[key])
@@ -237,7 +238,7 @@ def whois(ctx: Context, message: Message) -> None:
     asked = message.params[-1]
     if len(message.params) > 1:
         server = message.params[0]
-        if fold(server) != fold(ctx.server.name) and ctx.network.find_user(server) is None:
+        if fold(server) != fold(ctx.deps.name) and ctx.network.find_user(server) is None:
             ctx.numeric(n.ERR_NOSUCHSERVER, server, "No such server")
             return
     # WHOIS takes one target (TARGMAX=WHOIS:1); of a list, only the first is answered.

@@ -12,7 +12,7 @@ open, chinwag does what Ergo does. In short:
   before RPL_ENDOFNAMES (right after the JOIN, as Ergo sends it).
 - A target is a channel name (it need not exist, nor the user be in it, as in Ergo) or a nick:
   the direct conversation with that nick, keyed as history keys it
-  (:func:`chinwag.server.commands.chathistory.direct_target`).
+  (:func:`chinwag.server.services.playback.direct_target`).
 - Markers live on the user (``User.read_markers``); those of a logged-in user are also written
   to the store under the account, so they survive a reconnect; the reply waits for the write.
 - Errors are ``FAIL MARKREAD`` standard replies: ``NEED_MORE_PARAMS`` (no target),
@@ -22,46 +22,14 @@ open, chinwag does what Ergo does. In short:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chinwag.protocol.caps import READ_MARKER
-from chinwag.protocol.casemap import Folded, fold, is_channel_name, is_valid_nick
+from chinwag.protocol.casemap import fold, is_channel_name, is_valid_nick
 from chinwag.protocol.message import Message
-from chinwag.server.commands.chathistory import direct_target, parse_timestamp
-from chinwag.server.dispatch import Context, command
-from chinwag.server.replies import deliver, server_time
-from chinwag.server.state import User
-
-_PREFIX = "timestamp="
-
-
-@dataclass(frozen=True, slots=True)
-class MarkerTarget:
-    """Where a marker is kept (the history key) and the name shown in ``MARKREAD``."""
-
-    key: Folded
-    shown: str
-
-
-def marker_value(user: User, key: Folded) -> str:
-    """The marker parameter: ``timestamp=<time>``, or ``*`` when none is known."""
-    when = user.read_markers.get(key)
-    return "*" if when is None else _PREFIX + server_time(when)
-
-
-def marker_message(ctx: Context, user: User, target: MarkerTarget) -> Message:
-    """The server's ``MARKREAD <target> <timestamp|*>`` (read-marker spec, "MARKREAD server
-    command")."""
-    return Message("MARKREAD", (target.shown, marker_value(user, target.key)), ctx.server.name)
-
-
-def send_join_marker(ctx: Context, user: User, key: Folded, shown: str) -> None:
-    """The channel's marker, for every session of ``user`` with the capability, right after
-    the JOIN they were sent (read-marker spec, "Command flows": before RPL_ENDOFNAMES)."""
-    marker = marker_message(ctx, user, MarkerTarget(key, shown))
-    if ctx.session.has(READ_MARKER):
-        ctx.reply.add(marker)
-    deliver([s for s in user.sessions if s is not ctx.session and s.has(READ_MARKER)], marker)
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
+from chinwag.server.services.playback import direct_target
+from chinwag.server.services.readmarkers import PREFIX, MarkerTarget, marker_message
+from chinwag.server.tags import parse_timestamp, server_time
 
 
 def _fail(ctx: Context, code: str, description: str, *context: str) -> None:
@@ -73,7 +41,7 @@ def _resolve(ctx: Context, name: str) -> MarkerTarget | None:
     if is_channel_name(name):
         channel = ctx.network.find_channel(name)
         return MarkerTarget(fold(name), channel.name if channel is not None else name)
-    if is_valid_nick(name, ctx.server.limits.nicklen):
+    if is_valid_nick(name, ctx.deps.limits.nicklen):
         conversation = direct_target(ctx, name)
         return MarkerTarget(conversation.key, conversation.shown)
     return None
@@ -103,7 +71,7 @@ def markread(ctx: Context, message: Message) -> None:
         ctx.reply.add(marker_message(ctx, user, target))
         return
     given = params[1]
-    when = parse_timestamp(given[len(_PREFIX) :]) if given.startswith(_PREFIX) else None
+    when = parse_timestamp(given[len(PREFIX) :]) if given.startswith(PREFIX) else None
     if when is None:
         _fail(ctx, "INVALID_PARAMS", "Invalid timestamp", given)
         return
@@ -117,7 +85,7 @@ def markread(ctx: Context, message: Message) -> None:
         _moved(ctx, target, when)
         return
     ctx.later(
-        ctx.server.store.set_read_marker(fold(user.account), target.key, when),
+        ctx.deps.store.set_read_marker(fold(user.account), target.key, when),
         lambda ctx, stored: _moved(ctx, target, stored),
         lambda ctx, _error: _fail(
             ctx, "INTERNAL_ERROR", "The read timestamp could not be set", target.shown
@@ -149,4 +117,4 @@ def _moved(ctx: Context, target: MarkerTarget, when: float) -> None:
     for device in devices:
         device.read_markers[target.key] = max(device.read_markers.get(target.key, when), when)
         sessions = [s for s in device.sessions if s is not ctx.session and s.has(READ_MARKER)]
-        deliver(sessions, marker)
+        ctx.deps.delivery.deliver(sessions, marker)

@@ -30,14 +30,15 @@ from scramp.core import ScramServer
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.accounts import SCRAM
-from chinwag.server.commands.accounts import (
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
+from chinwag.server.services.logins import (
     log_in,
     login_failed,
     login_wait,
     verify_login,
     wait_text,
 )
-from chinwag.server.dispatch import Context, command
 
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256")
 
@@ -78,11 +79,11 @@ def _challenge(ctx: Context, data: bytes) -> None:
     if len(chunks[-1]) == CHUNK:
         chunks.append("")
     for chunk in chunks:
-        ctx.reply.add(Message("AUTHENTICATE", (chunk or "+",), ctx.server.name))
+        ctx.reply.add(Message("AUTHENTICATE", (chunk or "+",), ctx.deps.name))
 
 
 def _succeeded(ctx: Context, account_name: str) -> None:
-    account = ctx.server.accounts.get(account_name)
+    account = ctx.deps.accounts.get(account_name)
     ctx.session.sasl = None
     if account is None:  # dropped while the password was being checked
         _fail(ctx)
@@ -112,7 +113,7 @@ def authenticate(ctx: Context, message: Message) -> None:
             _fail(ctx)
             return
         session.sasl = Exchange(mechanism)
-        ctx.reply.add(Message("AUTHENTICATE", ("+",), ctx.server.name))
+        ctx.reply.add(Message("AUTHENTICATE", ("+",), ctx.deps.name))
         return
     if len(param) > CHUNK:
         session.sasl = None
@@ -161,13 +162,13 @@ def _plain(ctx: Context, data: bytes) -> None:
             login_failed(ctx, authcid)
             _fail(ctx)
 
-    ctx.later(verify_login(ctx.server, authcid, password), then)
+    ctx.later(verify_login(ctx.deps, authcid, password), then)
 
 
 def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:
     """RFC 5802 in two rounds: client-first, server-first, client-final, server-final, and
     the client's empty answer (``+``) that completes the login."""
-    registry = ctx.server.accounts
+    registry = ctx.deps.accounts
     try:
         if exchange.scram is None:
             message = data.decode()

@@ -5,7 +5,7 @@ References: Modern IRC "AWAY message", "OPER message", "KILL message"
 (https://modern.ircdocs.horse); IRCv3 away-notify, setname
 (https://ircv3.net/specs/extensions/setname), monitor
 (https://ircv3.net/specs/extensions/monitor) and extended-monitor. Notifications to others go
-through :mod:`chinwag.server.presence`.
+through :mod:`chinwag.server.services.presence`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_valid_nick
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
-from chinwag.server import presence
-from chinwag.server.dispatch import Context, command, existing_user
-from chinwag.server.replies import deliver, event_tags, pack
+from chinwag.server.context import Context, existing_user
+from chinwag.server.dispatch import command
+from chinwag.server.replies import pack
+from chinwag.server.tags import event_tags
 
 log = logging.getLogger("chinwag.server")
 
@@ -44,15 +45,15 @@ def away(ctx: Context, message: Message) -> None:
     user = ctx.user
     text = message.params[0] if message.params else ""
     if text:
-        user.away = text[: ctx.server.limits.awaylen]
+        user.away = text[: ctx.deps.limits.awaylen]
         ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
-        presence.away_changed(ctx.network, user)
+        ctx.deps.presence.away_changed(user)
         return
     was_away = user.away is not None
     user.away = None
     ctx.numeric(n.RPL_UNAWAY, "You are no longer marked as being away")
     if was_away:
-        presence.away_changed(ctx.network, user)
+        ctx.deps.presence.away_changed(user)
 
 
 # -- SETNAME --------------------------------------------------------------------------------
@@ -68,14 +69,15 @@ def setname(ctx: Context, message: Message) -> None:
     the user's other sessions with it, and back to the sender if it has it.
     """
     realname = message.params[0]
-    if not realname or len(realname) > ctx.server.limits.realnamelen:
+    if not realname or len(realname) > ctx.deps.limits.realnamelen:
         ctx.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     user = ctx.user
     user.realname = realname
     change = Message("SETNAME", (realname,), user.source, event_tags(user.account))
-    presence.notify_neighbours(ctx.network, user, change, "setname")
-    deliver([s for s in user.sessions if s is not ctx.session and s.has("setname")], change)
+    ctx.deps.presence.notify_neighbours(user, change, "setname")
+    others = [s for s in user.sessions if s is not ctx.session and s.has("setname")]
+    ctx.deps.delivery.deliver(others, change)
     if ctx.session.has("setname"):
         ctx.reply.add(change)
 
@@ -98,7 +100,7 @@ def _operator_block(ctx: Context, name: str) -> Operator | None:
     """The operator block called ``name`` whose host mask matches the user, if any."""
     user = ctx.user
     mask_subject = f"{user.username}@{user.host}"
-    for block in ctx.server.config.operators:
+    for block in ctx.deps.config.operators:
         if block.name == name and matches(block.hostmask, mask_subject):
             return block
     return None
@@ -119,7 +121,7 @@ def oper(ctx: Context, message: Message) -> None:
         log.info("%s failed OPER as %s: no matching operator block", ctx.user.nick, name)
         return
     # argon2 is slow on purpose: verified in a thread, never on the event loop.
-    matched = ctx.server.effects.in_thread(password_matches, block.password, password)
+    matched = ctx.deps.effects.in_thread(password_matches, block.password, password)
     ctx.later(matched, lambda ctx, good: _opered(ctx, name, good))
 
 
@@ -134,7 +136,7 @@ def _opered(ctx: Context, name: str, good: bool) -> None:
         return
     user.modes.add("o")
     change = Message("MODE", (user.nick, "+o"), user.source)
-    deliver([s for s in user.sessions if s is not ctx.session], change)
+    ctx.deps.delivery.deliver([s for s in user.sessions if s is not ctx.session], change)
     ctx.reply.add(change)
     log.info("%s is now an IRC operator (as %s)", user.nick, name)
 
@@ -157,9 +159,10 @@ def kill(ctx: Context, message: Message) -> None:
     killer = ctx.user
     reason = f"Killed ({killer.nick} ({comment}))"
     log.info("%s killed %s (%s)", killer.nick, target.nick, comment)
-    deliver(target.sessions, Message("KILL", (target.nick, comment), killer.source))
+    kill = Message("KILL", (target.nick, comment), killer.source)
+    ctx.deps.delivery.deliver(target.sessions, kill)
     for session in list(target.sessions):
-        ctx.server.close(session, reason)
+        ctx.deps.sessions.close(session, reason)
 
 
 # -- MONITOR --------------------------------------------------------------------------------
@@ -189,11 +192,11 @@ def _send_status(ctx: Context, nicks: list[str]) -> None:
 def _monitor_add(ctx: Context, targets: list[str]) -> None:
     """``MONITOR + <targets>``: add, report each one's status, stop at the limit."""
     session = ctx.session
-    limit = ctx.server.limits.monitor
+    limit = ctx.deps.limits.monitor
     nicks: list[str] = []
     seen: set[Folded] = set()
     for nick in targets:
-        if is_valid_nick(nick, ctx.server.limits.nicklen) and fold(nick) not in seen:
+        if is_valid_nick(nick, ctx.deps.limits.nicklen) and fold(nick) not in seen:
             seen.add(fold(nick))
             nicks.append(nick)
     reported: list[str] = []
@@ -209,7 +212,7 @@ def _monitor_add(ctx: Context, targets: list[str]) -> None:
                     "Monitor list is full.",
                 )
                 return
-            presence.watch(ctx.network, session, folded)
+            ctx.deps.presence.watch(session, folded)
         reported.append(nick)
     _send_status(ctx, reported)
 
@@ -225,7 +228,7 @@ def monitor(ctx: Context, message: Message) -> None:
     """
     subcommand = message.params[0].upper()
     session = ctx.session
-    network = ctx.network
+    presence = ctx.deps.presence
     if subcommand in ("+", "-"):
         if len(message.params) < 2 or not message.params[1]:
             ctx.numeric(n.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
@@ -235,10 +238,10 @@ def monitor(ctx: Context, message: Message) -> None:
             _monitor_add(ctx, targets)
         else:
             for target in targets:
-                presence.unwatch(network, session, fold(target))
+                presence.unwatch(session, fold(target))
     elif subcommand == "C":
         for nick in list(session.monitoring):
-            presence.unwatch(network, session, nick)
+            presence.unwatch(session, nick)
     elif subcommand == "L":
         for line in _chunks(sorted(session.monitoring)):
             ctx.numeric(n.RPL_MONLIST, line)

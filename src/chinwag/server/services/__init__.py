@@ -1,8 +1,16 @@
-"""Services: pseudo-users such as NickServ, for clients without IRCv3 account support.
+"""Domain services the command modules share, and pseudo-users such as NickServ.
 
-A service is reached by ``PRIVMSG <service> :<command>``; the messaging handler hands the text
-to the service's function instead of relaying it, and never echoes or stores it (it may hold
-a password). Each service module registers its function here with :func:`service`.
+The modules here hold what more than one command needs (design.md: "a command module that
+needs another's behaviour moves it into a service"): the session lifecycle (``sessions``),
+MONITOR and away-notify (``presence``), nick protection (``nicks``), logins and account
+registration (``logins``), metadata announcements and persistence (``metadata``), the
+welcome burst (``welcome``, ``serverinfo``), history playback (``playback``) and read markers
+(``readmarkers``). Command modules import these; these never import command modules.
+
+A pseudo-user service is reached by ``PRIVMSG <service> :<command>``; the messaging handler
+hands the text to the service's function instead of relaying it, and never echoes or stores
+it (it may hold a password). Each service module registers its function here with
+:func:`service` (NickServ: :mod:`chinwag.server.services.nickserv`).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from typing import TYPE_CHECKING
 from chinwag.protocol.casemap import Folded, fold
 
 if TYPE_CHECKING:
-    from chinwag.server.dispatch import Context
+    from chinwag.server.context import Context
 
 ServiceHandler = Callable[["Context", str], None]
 

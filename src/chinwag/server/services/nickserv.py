@@ -11,7 +11,7 @@ from Atheme and Anope, answered with NOTICEs from ``NickServ!NickServ@services``
 - ``HELP [<command>]``.
 
 Logins share the throttling, hashing and everything a login brings back with SASL
-(:mod:`chinwag.server.commands.accounts`).
+(:mod:`chinwag.server.services.logins`).
 """
 
 from __future__ import annotations
@@ -23,19 +23,20 @@ from datetime import UTC, datetime
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
-from chinwag.server.commands.accounts import (
+from chinwag.server.context import Context
+from chinwag.server.dispatch import command
+from chinwag.server.services import service
+from chinwag.server.services.logins import (
     log_in,
     log_out,
     login_failed,
     login_wait,
-    nickserv_source,
     registration_problem,
     start_registration,
     verify_login,
     wait_text,
 )
-from chinwag.server.dispatch import Context, command
-from chinwag.server.services import service
+from chinwag.server.services.nicks import NICKSERV_SOURCE
 from chinwag.storage.base import Account
 
 HELP: dict[str, tuple[str, ...]] = {
@@ -66,16 +67,15 @@ HELP: dict[str, tuple[str, ...]] = {
 
 def _own_account(ctx: Context) -> Account | None:
     """The account the user is logged in to; if none, they are told so."""
-    account = ctx.server.accounts.get(ctx.user.account or "")
+    account = ctx.deps.accounts.get(ctx.user.account or "")
     if account is None:
         _say(ctx, "You are not logged in.")
     return account
 
 
 def _say(ctx: Context, *lines: str) -> None:
-    source = nickserv_source(ctx.server)
     for line in lines:
-        ctx.reply.add(Message("NOTICE", (ctx.session.target, line), source))
+        ctx.reply.add(Message("NOTICE", (ctx.session.target, line), NICKSERV_SOURCE))
 
 
 @service("NickServ")
@@ -128,7 +128,7 @@ def _identify(ctx: Context, args: list[str]) -> None:
         return
 
     def then(ctx: Context, good: bool) -> None:
-        current = ctx.server.accounts.get(name)
+        current = ctx.deps.accounts.get(name)
         if not good or current is None:
             login_failed(ctx, name)
             _say(ctx, f"Invalid password for {name}.")
@@ -136,7 +136,7 @@ def _identify(ctx: Context, args: list[str]) -> None:
         _say(ctx, f"You are now logged in as {current.name}.")
         log_in(ctx, current)
 
-    ctx.later(verify_login(ctx.server, name, password), then)
+    ctx.later(verify_login(ctx.deps, name, password), then)
 
 
 def _set(ctx: Context, args: list[str]) -> None:
@@ -146,21 +146,21 @@ def _set(ctx: Context, args: list[str]) -> None:
     account = _own_account(ctx)
     if account is None:
         return
-    settings = ctx.server.config.accounts
+    settings = ctx.deps.config.accounts
     problem = password_problem(args[1], settings)
     if problem is not None:
         _say(ctx, problem + ".")
         return
 
     async def change() -> Account:
-        changed = await ctx.server.effects.in_thread(with_password, account, args[1], settings)
-        await ctx.server.store.update_password(changed)
+        changed = await ctx.deps.effects.in_thread(with_password, account, args[1], settings)
+        await ctx.deps.store.update_password(changed)
         return changed
 
     def then(ctx: Context, changed: Account) -> None:
-        current = ctx.server.accounts.get(changed.name)
+        current = ctx.deps.accounts.get(changed.name)
         if current is not None:  # keep what changed meanwhile (metadata)
-            ctx.server.accounts.put(
+            ctx.deps.accounts.put(
                 replace(
                     current,
                     password_hash=changed.password_hash,
@@ -180,7 +180,7 @@ def _set(ctx: Context, args: list[str]) -> None:
 
 def _info(ctx: Context, args: list[str]) -> None:
     name = args[0] if args else ctx.user.nick
-    account = ctx.server.accounts.get(name)
+    account = ctx.deps.accounts.get(name)
     if account is None:
         _say(ctx, f"{name} is not registered.")
         return
@@ -208,9 +208,9 @@ def _drop(ctx: Context, args: list[str]) -> None:
         return
 
     async def drop() -> bool:
-        good = await ctx.server.effects.in_thread(check_password, account, args[0])
+        good = await ctx.deps.effects.in_thread(check_password, account, args[0])
         if good:
-            await ctx.server.store.drop_account(account.folded)
+            await ctx.deps.store.drop_account(account.folded)
         return good
 
     def then(ctx: Context, dropped: bool) -> None:
@@ -218,7 +218,7 @@ def _drop(ctx: Context, args: list[str]) -> None:
             login_failed(ctx, account.name)
             _say(ctx, f"Invalid password for {account.name}.")
             return
-        ctx.server.accounts.remove(account.folded)
+        ctx.deps.accounts.remove(account.folded)
         for other in list(ctx.network.users.values()):
             if other.account is not None and fold(other.account) == account.folded:
                 if other is user:

@@ -1,6 +1,6 @@
-"""The fan-out primitives of :mod:`chinwag.server.replies`: a run of messages to one channel
-is queued on each member once, and nobody can tell from what arrives, or in which order,
-that it was."""
+"""The one path to every outbox, :mod:`chinwag.server.delivery`: a run of messages to one
+channel is queued on each member once, and nobody can tell from what arrives, or in which
+order, that it was."""
 
 from __future__ import annotations
 
@@ -8,40 +8,31 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from chinwag.protocol.message import Message
+from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Done, ImmediateEffects
-from chinwag.server.replies import begin_batch, deliver_to_channel, end_batch, send
+from chinwag.server.state import Session
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Client, Harness, MemoryOutbox
 
 
-class CountingOutbox(MemoryOutbox):
-    """A memory outbox that also counts the writes it was given."""
-
-    writes = 0
-
-    def write(self, data: bytes) -> None:
-        self.writes += 1
-        super().write(data)
-
-
-def counted(client: Client) -> CountingOutbox:
-    """Swap ``client``'s outbox for one that counts writes, keeping what it holds."""
-    counting = CountingOutbox(client.harness.core)
-    counting.session = client.session
-    counting.buffer = client.outbox.buffer
-    client.outbox = counting
-    client.session.outbox = counting
-    return counting
+def counted(client: Client) -> MemoryOutbox:
+    """``client``'s outbox with its count of writes started afresh."""
+    client.outbox.writes = 0
+    return client.outbox
 
 
 class LaterEffects(ImmediateEffects):
-    """Deferred work (the history writer) waits until :meth:`go`, as it waits for a later
-    loop turn in the running server; the harness otherwise stores each message at once."""
+    """Once ``holding``, deferred work (the history writer) waits until :meth:`go`, as it
+    waits for a later loop turn in the running server; the harness otherwise stores each
+    message at once."""
 
     def __init__(self) -> None:
+        self.holding = False
         self.waiting: list[tuple[Coroutine[Any, Any, Any], Done]] = []
 
     def run(self, work: Coroutine[Any, Any, Any], done: Done) -> Awaitable[None] | None:
+        if not self.holding:
+            return super().run(work, done)
         self.waiting.append((work, done))
         return None
 
@@ -56,10 +47,11 @@ def paste(client: Client, *lines: str) -> None:
 
 
 def test_a_paste_to_a_room_reaches_each_member_as_one_write() -> None:
-    h = Harness()
+    later = LaterEffects()
+    h = Harness(effects=later)
     ana, bo, cy = h.room("ana", "bo", "cy")
     bo_outbox = counted(bo)
-    h.core.effects = later = LaterEffects()
+    later.holding = True
     paste(ana, *(f"PRIVMSG #room :line {number}" for number in range(50)))
     later.go()
     assert bo.lines() == [("PRIVMSG", "#room", f"line {number}") for number in range(50)]
@@ -132,13 +124,14 @@ def test_members_joining_during_a_run_hear_only_what_follows_their_join() -> Non
     ana, bo, cy = h.room("ana", "bo", "cy", channel="#a")
     dee = h.client("dee")
     members = h.channel("#a").all_sessions
-    begin_batch()
+    delivery = h.core.deps.delivery
+    delivery.begin()
     message = Message("PRIVMSG", ("#a", "early"), "ana!ana@x")
-    deliver_to_channel(members, message, ana.session)
+    delivery.to_channel(members, message, ana.session)
     dee.send("JOIN #a")  # settles the run: a JOIN is written to the members
     late = Message("PRIVMSG", ("#a", "late"), "ana!ana@x")
-    deliver_to_channel(h.channel("#a").all_sessions, late, ana.session)
-    end_batch()
+    delivery.to_channel(h.channel("#a").all_sessions, late, ana.session)
+    delivery.end()
     assert [line[0] for line in bo.lines()] == ["PRIVMSG", "JOIN", "PRIVMSG"]
     assert [line[0] for line in cy.lines()] == ["PRIVMSG", "JOIN", "PRIVMSG"]
     heard = dee.lines()
@@ -150,11 +143,12 @@ def test_several_senders_in_one_run_never_hear_themselves() -> None:
     h = Harness()
     ana, bo, cy = h.room("ana", "bo", "cy")
     members = h.channel("#room").all_sessions
-    begin_batch()
+    delivery = h.core.deps.delivery
+    delivery.begin()
     for number, speaker in enumerate([ana, bo, ana, cy]):
         said = Message("PRIVMSG", ("#room", str(number)), speaker.session.target)
-        deliver_to_channel(members, said, speaker.session)
-    end_batch()
+        delivery.to_channel(members, said, speaker.session)
+    delivery.end()
     assert [line[2] for line in ana.lines()] == ["1", "3"]
     assert [line[2] for line in bo.lines()] == ["0", "2", "3"]
     assert [line[2] for line in cy.lines()] == ["0", "1", "2"]
@@ -163,12 +157,13 @@ def test_several_senders_in_one_run_never_hear_themselves() -> None:
 def test_a_run_is_written_before_any_other_write() -> None:
     h = Harness()
     ana, bo = h.room("ana", "bo")
-    begin_batch()
+    delivery = h.core.deps.delivery
+    delivery.begin()
     said = Message("PRIVMSG", ("#room", "first"), "ana!ana@x")
-    deliver_to_channel(h.channel("#room").all_sessions, said, ana.session)
+    delivery.to_channel(h.channel("#room").all_sessions, said, ana.session)
     assert bo.raw() == []  # still collecting
-    send(bo.session, Message("NOTICE", ("bo", "second"), "irc.test"))
-    end_batch()
+    delivery.send(bo.session, Message("NOTICE", ("bo", "second"), "irc.test"))
+    delivery.end()
     assert bo.lines() == [("PRIVMSG", "#room", "first"), ("NOTICE", "bo", "second")]
 
 
@@ -176,15 +171,16 @@ def test_outside_a_batch_a_channel_message_is_written_at_once() -> None:
     h = Harness()
     ana, bo = h.room("ana", "bo")
     said = Message("PRIVMSG", ("#room", "now"), "ana!ana@x")
-    deliver_to_channel(h.channel("#room").all_sessions, said, ana.session)
+    h.core.deps.delivery.to_channel(h.channel("#room").all_sessions, said, ana.session)
     assert bo.lines() == [("PRIVMSG", "#room", "now")]
 
 
 def test_a_member_over_its_sendq_in_a_run_is_closed_and_the_others_hear_all() -> None:
-    h = Harness(sendq=2000)
+    later = LaterEffects()
+    h = Harness(effects=later, sendq=2000)
     ana, bo, cy = h.room("ana", "bo", "cy")
     bo.outbox.buffer += b"x" * 1900  # bo has not been reading
-    h.core.effects = later = LaterEffects()
+    later.holding = True
     paste(ana, *(f"PRIVMSG #room :line {number}" for number in range(40)))
     later.go()
     assert bo.closed
@@ -208,3 +204,147 @@ def test_an_outsider_with_two_devices_sees_its_message_on_the_other() -> None:
     ]
     assert bo.lines() == [("PRIVMSG", "#open", "from outside"), ("PRIVMSG", "#open", "again")]
     assert laptop.raw() == []
+
+
+# -- durability gates (issue 4: durable before acknowledged) ------------------------------------
+
+
+class Recorder:
+    """An outbox that keeps what is written, in order, and how often it was written to."""
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.writes = 0
+        self.closed = False
+
+    def write_line(self, line: bytes) -> None:
+        self.write_lines([line])
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        self.writes += 1
+        self.data += b"".join(lines)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def session(session_id: int = 1) -> tuple[Session, Recorder]:
+    outbox = Recorder()
+    return Session(session_id, outbox, "127.0.0.1", "localhost", 0.0), outbox
+
+
+def test_a_reply_waits_until_the_message_it_acknowledges_is_committed() -> None:
+    delivery = Delivery()
+    ana, outbox = session()
+    delivery.reply(ana, [b"echo\r\n"], durable_seq=1)
+    assert outbox.data == b""
+    assert ana.gate
+
+    delivery.committed(1)
+
+    assert outbox.data == b"echo\r\n"
+    assert ana.gate is None
+
+
+def test_replies_leave_in_the_order_they_were_made() -> None:
+    delivery = Delivery()
+    ana, outbox = session()
+    delivery.reply(ana, [b"echo 1\r\n"], 1)
+    delivery.reply(ana, [b"echo 3\r\n"], 3)
+    delivery.reply(ana, [b"PONG\r\n"], 2)  # made after echo 3: it must not overtake it
+
+    delivery.committed(2)
+    assert outbox.data == b"echo 1\r\n"
+
+    delivery.committed(3)
+    assert outbox.data == b"echo 1\r\necho 3\r\nPONG\r\n"
+
+
+def test_a_reply_needing_nothing_still_waits_behind_earlier_held_replies() -> None:
+    delivery = Delivery()
+    ana, outbox = session()
+    delivery.committed(1)
+    delivery.reply(ana, [b"echo 2\r\n"], 2)
+    delivery.reply(ana, [b"PONG\r\n"], 1)  # durable already, but the echo waits
+
+    assert outbox.data == b""
+    delivery.committed(2)
+    assert outbox.data == b"echo 2\r\nPONG\r\n"
+    delivery.reply(ana, [b"free\r\n"], 2)
+    assert outbox.data.endswith(b"free\r\n")  # nothing waits any more
+
+
+def test_each_session_waits_only_for_its_own_messages() -> None:
+    delivery = Delivery()
+    ana, ana_out = session(1)
+    bo, bo_out = session(2)
+    delivery.reply(ana, [b"to ana\r\n"], 1)
+    delivery.reply(bo, [b"to bo\r\n"], 2)
+
+    delivery.committed(1)
+
+    assert (ana_out.data, bo_out.data) == (b"to ana\r\n", b"")
+    delivery.committed(2)
+    assert bo_out.data == b"to bo\r\n"
+
+
+def test_committed_never_goes_back() -> None:
+    delivery = Delivery()
+    ana, outbox = session()
+    delivery.committed(3)
+    delivery.committed(1)
+    assert delivery.committed_seq == 3
+    delivery.reply(ana, [b"now\r\n"], 2)
+    assert outbox.data == b"now\r\n"
+
+
+def test_a_session_closed_while_waiting_gets_its_replies_then_the_goodbye_then_the_close() -> None:
+    delivery = Delivery()
+    ana, outbox = session()
+    delivery.reply(ana, [b"echo\r\n"], 1)
+    delivery.goodbye(ana, Message("ERROR", ("bye",)))
+    delivery.close(ana)
+    assert (outbox.data, outbox.closed) == (b"", False)
+
+    delivery.committed(1)
+
+    assert outbox.data == b"echo\r\nERROR bye\r\n"
+    assert outbox.closed
+    assert ana.gate is None
+
+
+def test_a_run_is_settled_before_held_replies_are_released() -> None:
+    delivery = Delivery()
+    ana, ana_out = session(1)
+    bo, bo_out = session(2)
+    delivery.reply(bo, [b"echo\r\n"], 1)
+    delivery.begin()
+    delivery.to_channel([ana, bo], Message("PRIVMSG", ("#a", "said first"), "cy!c@h"), ana)
+    delivery.committed(1)  # bo hears what was relayed before its echo is let go
+    delivery.end()
+    assert bo_out.data == b":cy!c@h PRIVMSG #a :said first\r\necho\r\n"
+    assert ana_out.data == b""
+
+
+# -- one Delivery per core -------------------------------------------------------------------------
+
+
+def test_two_cores_in_one_process_share_no_delivery_state() -> None:
+    """A batch open on one core collects no run for the other, and a gate on one core is not
+    released by the other's commits."""
+    one, two = Harness(), Harness()
+    ana1, bo1 = one.room("ana", "bo")
+    ana2, bo2 = two.room("ana", "bo")
+    assert one.core.deps.delivery is not two.core.deps.delivery
+    one.core.deps.delivery.begin()  # one's batch is open...
+    ana2.send("PRIVMSG #room :on two")  # ...and two writes at once all the same
+    assert bo2.lines() == [("PRIVMSG", "#room", "on two")]
+    ana1.send("PRIVMSG #room :on one")
+    assert bo1.lines() == [("PRIVMSG", "#room", "on one")]
+    one.core.deps.delivery.end()
+    gated, outbox = session(99)
+    two.core.deps.delivery.reply(gated, [b"held\r\n"], 10**6)
+    one.core.deps.delivery.committed(10**6)
+    assert outbox.data == b""
+    two.core.deps.delivery.committed(10**6)
+    assert outbox.data == b"held\r\n"

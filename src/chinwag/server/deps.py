@@ -1,0 +1,109 @@
+"""What a command handler may use, typed: :class:`Deps`, built once per core.
+
+Handlers get these through their :class:`~chinwag.server.context.Context` instead of the
+core itself, so a handler can neither call the core's entry points nor reach its internals,
+and each dependency says what it is for. The in-memory harness builds the same object with
+an in-memory store and deferred work run at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chinwag import __version__
+from chinwag.config import Config, Limits
+from chinwag.protocol import caps, isupport
+from chinwag.server.accounts import AccountRegistry, LoginThrottle
+from chinwag.server.delivery import Delivery
+from chinwag.server.effects import Effects
+from chinwag.server.history import HistoryWriter
+from chinwag.server.services.presence import Presence
+from chinwag.server.services.sessions import Sessions
+from chinwag.server.state import Network, User
+from chinwag.storage.base import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFacts:
+    """What the server tells clients about itself, fixed at start-up: its name and version,
+    when it started, its ISUPPORT lines (RPL_ISUPPORT) and the capability values that depend
+    on the configuration (``CAP LS 302``)."""
+
+    name: str
+    version: str
+    started: float
+    isupport_lines: tuple[tuple[str, ...], ...]
+    cap_values: dict[str, str | None]
+
+    @classmethod
+    def from_config(cls, config: Config) -> ServerFacts:
+        """The facts ``config`` implies, started now."""
+        limits = config.limits
+        lines = isupport.lines(
+            isupport.SupportLimits(
+                network=config.server.network,
+                nicklen=limits.nicklen,
+                channellen=limits.channellen,
+                topiclen=limits.topiclen,
+                kicklen=limits.kicklen,
+                awaylen=limits.awaylen,
+                userlen=limits.userlen,
+                max_channels=limits.max_channels,
+                max_targets=limits.max_targets,
+                max_bans=limits.max_bans,
+                monitor=limits.monitor,
+                max_list_modes=limits.max_bans,
+                chathistory=config.history.chathistory_limit,
+            ),
+            config.server.name,
+        )
+        values: dict[str, str | None] = {
+            caps.METADATA: caps.metadata_value(
+                limits.metadata_max_subs, limits.metadata_max_keys, limits.metadata_max_value_bytes
+            )
+        }
+        return cls(
+            name=config.server.name,
+            version=f"chinwag-{__version__}",
+            started=time.time(),
+            isupport_lines=tuple(tuple(tokens) for tokens in lines),
+            cap_values=values,
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Deps:
+    """The dependencies of every handler of one core.
+
+    ``clock`` is the monotonic clock of timeouts and throttles (tests move their own);
+    ``delivery`` is the only way to write to another session; ``history`` takes relayed
+    messages for the store; ``store`` and ``effects`` are for deferred work
+    (:meth:`~chinwag.server.context.Context.later`); ``nick_deadlines`` lists users holding
+    a registered nick without its login, with when they get renamed.
+    """
+
+    config: Config
+    facts: ServerFacts
+    clock: Callable[[], float]
+    network: Network
+    delivery: Delivery
+    history: HistoryWriter
+    store: Store
+    effects: Effects
+    accounts: AccountRegistry
+    throttle: LoginThrottle
+    presence: Presence
+    sessions: Sessions
+    nick_deadlines: dict[User, float]
+
+    @property
+    def name(self) -> str:
+        """The server's name, the source of its own messages."""
+        return self.facts.name
+
+    @property
+    def limits(self) -> Limits:
+        """The ``[limits]`` settings."""
+        return self.config.limits

@@ -1,0 +1,280 @@
+"""Logging in and out, registering accounts, and what a login brings back.
+
+References: IRCv3 account-registration (https://ircv3.net/specs/extensions/account-registration),
+account-notify (``ACCOUNT``), sasl-3.1 for RPL_LOGGEDIN / RPL_LOGGEDOUT. SASL
+(:mod:`chinwag.server.commands.sasl`), ``REGISTER`` (:mod:`chinwag.server.commands.accounts`)
+and NickServ (:mod:`chinwag.server.services.nickserv`) all end in :func:`log_in`.
+
+A login, however it happens, brings back what the account keeps:
+
+- its metadata (``color`` and the rest): keys the user has set on this connection win and are
+  saved to the account, the others are restored;
+- its read markers (draft/read-marker), for MARKREAD;
+- the direct messages that arrived while no session was logged in: a notice saying how many,
+  then one ``chathistory`` batch per correspondent with their original ``time`` tags.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from chinwag.protocol import numerics as n
+from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.message import Message, parse
+from chinwag.server.accounts import check_password, make_account, password_problem
+from chinwag.server.context import Context
+from chinwag.server.deps import Deps
+from chinwag.server.services.metadata import Target, announce, persist
+from chinwag.server.services.nicks import protect_nick, release_nick
+from chinwag.server.state import Session, User
+from chinwag.server.tags import event_tags
+from chinwag.storage.base import Account, StoredMessage
+
+log = logging.getLogger("chinwag.server")
+
+LoginState = tuple[Folded, dict[Folded, float], list[StoredMessage]]
+"""What the store keeps for an account to bring back at login: the account, its read
+markers, and the direct messages that waited for it."""
+
+
+# -- throttling ------------------------------------------------------------------------------
+
+
+def throttle_keys(session: Session, account: str) -> tuple[str, str]:
+    """The keys a login attempt counts against: the account and the client's address."""
+    return (f"account:{fold(account)}", f"ip:{session.ip}")
+
+
+def login_wait(ctx: Context, account: str) -> float:
+    """Seconds before another login to ``account`` from this client may be tried (0: now)."""
+    return ctx.deps.throttle.wait(throttle_keys(ctx.session, account), ctx.deps.clock())
+
+
+def login_failed(ctx: Context, account: str) -> None:
+    """Count a wrong password against the account and the client's address."""
+    ctx.deps.throttle.failed(throttle_keys(ctx.session, account), ctx.deps.clock())
+    log.info("failed login to %s from %s", account, ctx.session.ip)
+
+
+async def verify_login(deps: Deps, name: str, password: str) -> bool:
+    """Whether ``password`` opens the account ``name`` (argon2, in a thread). An unknown
+    account takes as long to refuse as a wrong password, so timing does not tell who has one."""
+    account = deps.accounts.get(name)
+    if account is None:
+        await deps.effects.in_thread(deps.accounts.decoy_check, password, deps.config.accounts)
+        return False
+    return await deps.effects.in_thread(check_password, account, password)
+
+
+def wait_text(seconds: float) -> str:
+    """ "Too many failed logins" in words, with how long to wait."""
+    whole = max(1, int(seconds + 0.999))
+    return f"Too many failed login attempts; try again in {whole} seconds"
+
+
+# -- logging in and out ------------------------------------------------------------------------
+
+
+def _mask(session: Session) -> str:
+    user = session.user
+    if user is not None:
+        return user.source
+    if session.nick and session.username:
+        return f"{session.nick}!{session.username}@{session.host}"
+    return "*"
+
+
+def log_in(ctx: Context, account: Account) -> None:
+    """The session proved it owns ``account``: RPL_LOGGEDIN, and for a registered user
+    everything the account brings back (see the module docstring).
+
+    Before registration the session only remembers the account; registration completing
+    (:func:`registered_with_account`) does the rest.
+    """
+    session = ctx.session
+    ctx.deps.throttle.succeeded(f"account:{account.folded}")
+    ctx.numeric(
+        n.RPL_LOGGEDIN, _mask(session), account.name, f"You are now logged in as {account.name}"
+    )
+    log.info("%s logged in as %s", session.target, account.name)
+    user = session.user
+    if user is None:
+        session.account = account.name
+        return
+    user.account = account.name
+    _account_changed(ctx, user)
+    release_nick(ctx.deps, user)
+    restore_metadata(ctx, user, account, announce_changes=True)
+    ctx.later(_login_state(ctx.deps, account.folded), _deliver_login_state)
+
+
+def log_out(ctx: Context, user: User) -> None:
+    """End ``user``'s login (the account was dropped): RPL_LOGGEDOUT and ``ACCOUNT *``."""
+    user.account = None
+    ctx.numeric(n.RPL_LOGGEDOUT, user.source, "You are now logged out")
+    _account_changed(ctx, user)
+    user.read_markers.clear()
+    protect_nick(ctx, user)
+
+
+def _account_changed(ctx: Context, user: User) -> None:
+    """account-notify: ``ACCOUNT <name>|*`` to neighbours and the user's other sessions."""
+    change = Message("ACCOUNT", (user.account or "*",), user.source, event_tags(user.account))
+    ctx.deps.presence.notify_neighbours(user, change, "account-notify")
+    others = [s for s in user.sessions if s is not ctx.session and s.has("account-notify")]
+    ctx.deps.delivery.deliver(others, change)
+
+
+def registered_with_account(ctx: Context, user: User) -> None:
+    """Registration just completed for a session that logged in before it (SASL, REGISTER):
+    the user takes over the account, its metadata first (so the welcome burst's own
+    metadata includes it). Call before the welcome burst, and :func:`after_welcome` after."""
+    account = ctx.deps.accounts.get(ctx.session.account or "")
+    ctx.session.account = None
+    if account is None:  # dropped meanwhile
+        return
+    user.account = account.name
+    restore_metadata(ctx, user, account, announce_changes=False)
+
+
+def after_welcome(ctx: Context, user: User) -> None:
+    """After the welcome burst: nick protection (someone logged in to one account may still
+    hold another's nick), then for a logged-in user the read markers and missed messages."""
+    protect_nick(ctx, user)
+    if user.account is not None:
+        ctx.later(_login_state(ctx.deps, fold(user.account)), _deliver_login_state)
+
+
+def restore_metadata(ctx: Context, user: User, account: Account, announce_changes: bool) -> None:
+    """Bring back the account's metadata: keys set on this connection win and are saved,
+    the others are restored (and announced to subscribers when ``announce_changes``)."""
+    saved = account.metadata
+    for key, value in sorted(user.metadata.items()):
+        if saved.get(key) != value:
+            persist(ctx.deps, account.folded, key, value)
+    for key, value in sorted(saved.items()):
+        if key not in user.metadata and len(user.metadata) < ctx.deps.limits.metadata_max_keys:
+            user.metadata[key] = value
+            if announce_changes:
+                announce(ctx, Target(user.nick, user.metadata, user=user), key, value)
+
+
+async def _login_state(deps: Deps, account: Folded) -> LoginState:
+    markers = await deps.store.read_markers(account)
+    waiting = await deps.store.offline_messages(account)
+    return account, markers, waiting
+
+
+def _deliver_login_state(ctx: Context, state: LoginState) -> None:
+    account, markers, waiting = state
+    user = ctx.session.user
+    if user is None or user.account is None or fold(user.account) != account:
+        return  # logged out (or dropped) while the store answered
+    for target, when in markers.items():
+        user.read_markers[target] = max(user.read_markers.get(target, 0.0), when)
+    if not waiting:
+        return
+    count = len(waiting)
+    noun = "message" if count == 1 else "messages"
+    ctx.reply.add(
+        Message(
+            "NOTICE",
+            (user.nick, f"You have {count} {noun} that arrived while you were away"),
+            ctx.deps.name,
+        )
+    )
+    for sender, lines in _by_sender(waiting):
+        with ctx.reply.batch("chathistory", sender):
+            for line in lines:
+                ctx.reply.add(line)
+    # Forgotten once queued for this session; history keeps them either way.
+    msgids = [message.msgid for message in waiting]
+
+    def done(_: object, error: BaseException | None) -> None:
+        if isinstance(error, Exception):
+            log.error("could not mark delivered messages for %s: %r", account, error)
+
+    deps = ctx.deps
+    deps.effects.run(deps.store.clear_offline(account, msgids), done)
+
+
+def _by_sender(waiting: Sequence[StoredMessage]) -> Iterable[tuple[str, list[Message]]]:
+    """The waiting messages grouped by sender nick, in the order each sender first wrote."""
+    groups: dict[str, list[Message]] = {}
+    for stored in waiting:
+        try:
+            message = parse(stored.line)
+        except Exception:  # a line stored by an older chinwag that no longer parses
+            log.warning("skipping unreadable stored message %s", stored.msgid)
+            continue
+        sender = (message.source or "*").split("!", 1)[0]
+        groups.setdefault(sender, []).append(message)
+    return groups.items()
+
+
+# -- registering accounts ------------------------------------------------------------------------
+
+
+def registration_problem(ctx: Context, nick: str | None) -> tuple[str, str] | None:
+    """Why the session may not register an account named ``nick`` now, as a FAIL code and
+    text (account-registration spec, "Errors"), or ``None`` if it may."""
+    config = ctx.deps.config
+    if not config.accounts.registration:
+        return "TEMPORARILY_UNAVAILABLE", "Registration is disabled on this server"
+    if config.server.password is not None and not ctx.session.password_ok:
+        # REGISTER before connecting must not get round the connection password.
+        return "TEMPORARILY_UNAVAILABLE", "Send the server password (PASS) first"
+    if ctx.session.account is not None or (ctx.session.user and ctx.session.user.account):
+        return "ALREADY_REGISTERED", "You are already logged in"
+    if nick is None:
+        return "NEED_NICK", "Choose a nick first: the account is named after it"
+    if nick in ctx.deps.accounts:
+        return "ACCOUNT_EXISTS", f"{nick} is already registered"
+    if fold(nick).startswith(fold(config.accounts.guest_prefix)):
+        return "ACCOUNT_EXISTS", "Guest nicks cannot be registered; choose a nick first"
+    return None
+
+
+def start_registration(
+    ctx: Context,
+    nick: str,
+    password: str,
+    succeeded: Callable[[Context, Account], None],
+    failed: Callable[[Context, str, str], None],
+) -> None:
+    """Hash ``password`` (in a thread), store the account, log in, then ``succeeded``;
+    or ``failed`` with a FAIL code and text. Registrations count against the address's
+    login throttle so that nobody can keep the hashing busy."""
+    deps = ctx.deps
+    settings = deps.config.accounts
+    keys = (f"register:{ctx.session.ip}",)
+    wait = deps.throttle.wait(keys, deps.clock())
+    if wait:
+        seconds = max(1, int(wait + 0.999))
+        failed(ctx, "TEMPORARILY_UNAVAILABLE", f"Too many registrations; try in {seconds} s")
+        return
+    deps.throttle.failed(keys, deps.clock())
+    problem = password_problem(password, settings)
+    if problem is not None:
+        failed(ctx, "WEAK_PASSWORD" if "least" in problem else "UNACCEPTABLE_PASSWORD", problem)
+        return
+
+    async def create() -> Account | None:
+        account = await deps.effects.in_thread(make_account, nick, password, settings)
+        created = await deps.store.create_account(account)
+        return account if created else None
+
+    def then(ctx: Context, account: Account | None) -> None:
+        if account is None:
+            failed(ctx, "ACCOUNT_EXISTS", f"{nick} is already registered")
+            return
+        deps.accounts.put(account)
+        log.info("account %s registered from %s", account.name, ctx.session.ip)
+        succeeded(ctx, account)
+        log_in(ctx, account)
+
+    def broken(ctx: Context, error: Exception) -> None:
+        failed(ctx, "TEMPORARILY_UNAVAILABLE", "Accounts cannot be saved right now; try later")
+
+    ctx.later(create(), then, broken)

@@ -1,0 +1,120 @@
+"""History played back outside ``CHATHISTORY``: the replay on JOIN, history batches, and the
+direct conversation a nick names.
+
+References: https://ircv3.net/specs/extensions/chathistory ("If a nickname is given as the
+target"; a client with the capability gets no automatic playback) and the ``chathistory``
+batch type (https://ircv3.net/specs/batches/chathistory). Shared by ``CHATHISTORY``,
+``JOIN`` and ``MARKREAD``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chinwag.protocol.caps import CHATHISTORY
+from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.errors import ProtocolError
+from chinwag.protocol.message import Message, parse
+from chinwag.server.context import Context
+from chinwag.server.history import identity
+from chinwag.server.state import Channel
+from chinwag.storage.base import Bound, Store, StoredMessage, conversation_key
+
+log = logging.getLogger(__name__)
+
+BATCH_TYPE = "chathistory"
+"""The ratified batch type of history replies (one parameter: the target)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A direct conversation as history keeps it: the store key, and the other party's
+    name as the asker should see it."""
+
+    key: Folded
+    shown: str
+
+
+def direct_target(ctx: Context, nick: str) -> Conversation:
+    """The direct conversation between the sender and ``nick`` (chathistory spec, "If a
+    nickname is given as the target"): keyed by both identities, the other one being the
+    online user's (account, else nick) or, for someone offline, the folded nick, which is
+    also their account's key if the nick is an account name (as messaging does)."""
+    other = ctx.network.find_user(nick)
+    if other is not None:
+        return Conversation(conversation_key(identity(ctx.user), identity(other)), other.nick)
+    account = ctx.deps.accounts.get(fold(nick))
+    shown = account.name if account is not None else nick
+    return Conversation(conversation_key(identity(ctx.user), fold(nick)), shown)
+
+
+def replayed(message: StoredMessage, extended_join: bool) -> Message | None:
+    """The stored line as a message to send again, or ``None`` (logged) if it no longer
+    parses. A JOIN is stored as extended-join shows it; a session without that capability
+    gets the plain form."""
+    try:
+        line = parse(message.line)
+    except ProtocolError:
+        log.warning("stored message %s of %s does not parse", message.msgid, message.target)
+        return None
+    if line.command == "JOIN" and len(line.params) > 1 and not extended_join:
+        return Message("JOIN", line.params[:1], line.source, line.tags)
+    return line
+
+
+def add_history_batch(
+    ctx: Context, shown: str, messages: Sequence[StoredMessage], *, always: bool = True
+) -> None:
+    """Add ``messages`` to the replies as one ``chathistory <shown>`` batch (batch spec,
+    "chathistory"); with ``always`` false, nothing at all when there are none."""
+    if not messages and not always:
+        return
+    extended_join = ctx.session.has("extended-join")
+    with ctx.reply.batch(BATCH_TYPE, shown):
+        for stored in messages:
+            message = replayed(stored, extended_join)
+            if message is not None:
+                ctx.reply.add(message)
+
+
+def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, relayed: int) -> None:
+    """After the JOIN burst of ``channels``, the last ``[history] replay_lines`` messages of
+    each (PRIVMSG and NOTICE, stamped before ``until``), for a session without
+    draft/chathistory (chathistory spec: with the capability, no automatic playback).
+
+    ``relayed`` is the history sequence number before the JOIN: the query waits for what
+    was relayed up to then to be stored, not for the JOIN's own events (which it does not
+    replay), so joining a quiet room never waits for a commit.
+
+    One store query per channel, all in one piece of deferred work; a channel with nothing
+    stored gets no batch.
+    """
+    lines = ctx.deps.config.history.replay_lines
+    if not channels or lines <= 0 or ctx.session.has(CHATHISTORY):
+        return
+    if ctx.reply.label is None:
+        # Others' messages to the channel reach this session's outbox directly while the
+        # query runs; sending the burst now keeps the JOIN ahead of them. A labelled JOIN
+        # must stay one response, so it waits whole.
+        ctx.reply.flush()
+    chosen = list(channels)
+    deps = ctx.deps
+    ctx.later(deps.history.after(_recent(deps.store, chosen, lines, until), relayed), _send_replay)
+
+
+async def _recent(
+    store: Store, channels: list[Channel], limit: int, until: float
+) -> list[tuple[Channel, list[StoredMessage]]]:
+    return [
+        (channel, await store.history(channel.folded, before=Bound(time=until), limit=limit))
+        for channel in channels
+    ]
+
+
+def _send_replay(ctx: Context, found: list[tuple[Channel, list[StoredMessage]]]) -> None:
+    user = ctx.user
+    for channel, messages in found:
+        if user in channel.members:  # not kicked while the store was asked
+            add_history_batch(ctx, channel.name, messages, always=False)

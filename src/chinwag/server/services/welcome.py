@@ -1,0 +1,76 @@
+"""Completing connection registration: the moment a session becomes a user.
+
+Modern IRC "Connection Registration": once the session has a nick, ``USER``, the connection
+password if one is set, and has ended capability negotiation (``CAP END``), the server sends
+the welcome burst (RPL_WELCOME .. RPL_ISUPPORT, LUSERS, MOTD). ``NICK``, ``USER``, ``CAP`` and
+``PASS`` each may be the last of these, so they share :func:`try_complete_registration`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chinwag.protocol import isupport, modes
+from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import METADATA
+from chinwag.server.context import Context
+from chinwag.server.services.logins import after_welcome, registered_with_account
+from chinwag.server.services.metadata import send_own_metadata
+from chinwag.server.services.nicks import take_nick_from_guest
+from chinwag.server.services.serverinfo import send_lusers, send_motd
+from chinwag.server.state import User
+
+
+def try_complete_registration(ctx: Context) -> None:
+    """Register the session if it has all it needs: a nick, USER, CAP END, the password."""
+    session = ctx.session
+    if session.user is not None or session.cap_negotiating:
+        return
+    if session.nick is None or session.username is None:
+        return
+    deps = ctx.deps
+    if deps.config.server.password is not None and not session.password_ok:
+        ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
+        ctx.reply.flush()
+        deps.sessions.close(session, "Bad password")
+        return
+    if ctx.network.find_user(session.nick) is not None and not take_nick_from_guest(
+        ctx, session.nick, session.account
+    ):
+        # Another session registered this nick first; this one has no nick (``*``) again.
+        wanted, session.nick = session.nick, None
+        ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
+        return
+    user = User(session.nick, session.username, session.host, session.realname)
+    user.metadata, session.metadata = session.metadata, {}  # set before-connect
+    if session.account is not None:
+        registered_with_account(ctx, user)
+    deps.sessions.add_user(session, user)
+    welcome(ctx)
+    after_welcome(ctx, user)
+
+
+def welcome(ctx: Context) -> None:
+    """The welcome burst (Modern IRC "Connection Registration" step 4), then the user's own
+    metadata for a client with draft/metadata-2."""
+    facts = ctx.deps.facts
+    user = ctx.user
+    created = datetime.fromtimestamp(facts.started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    network_name = ctx.deps.config.server.network
+    ctx.numeric(n.RPL_WELCOME, f"Welcome to the {network_name} Network, {user.source}")
+    ctx.numeric(n.RPL_YOURHOST, f"Your host is {facts.name}, running version {facts.version}")
+    ctx.numeric(n.RPL_CREATED, f"This server was created {created}")
+    ctx.numeric(
+        n.RPL_MYINFO,
+        facts.name,
+        facts.version,
+        modes.USER_MODES,
+        modes.CHANNEL_MODE_LETTERS,
+        modes.CHANNEL_MODES_WITH_PARAMS,
+    )
+    for tokens in facts.isupport_lines:
+        ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
+    send_lusers(ctx, fresh=False)
+    send_motd(ctx)
+    if ctx.session.has(METADATA):
+        send_own_metadata(ctx)

@@ -1,0 +1,123 @@
+"""The tags the server puts on what it relays, and which of them each session may see.
+
+- ``time`` (https://ircv3.net/specs/extensions/server-time): :func:`server_time` formats it,
+  :func:`parse_timestamp` reads one back (history references, read markers);
+- ``msgid`` (https://ircv3.net/specs/extensions/message-ids): :func:`new_msgid`;
+- ``account`` (account-tag) and the reference tags of batches (:func:`new_batch_id`).
+
+Which tags a session receives is decided here once (:func:`serialize_for`): ``time`` needs
+server-time, ``account`` needs account-tag, ``batch`` needs batch, ``label`` needs
+labeled-response, and every other tag (``msgid``, ``bot``, client-only ``+tags``) needs
+message-tags (https://ircv3.net/specs/extensions/message-tags). A session's capabilities are
+folded into a bit mask (:attr:`chinwag.server.state.Session.tag_mask`) so that a fan-out
+serializes a message once per distinct mask, not once per recipient.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+
+from chinwag.protocol.message import Message
+from chinwag.server.state import (
+    TAG_ACCOUNT,
+    TAG_BATCH,
+    TAG_LABEL,
+    TAG_MESSAGE_TAGS,
+    TAG_SERVER_TIME,
+)
+
+_TAG_BIT = {"time": TAG_SERVER_TIME, "account": TAG_ACCOUNT, "batch": TAG_BATCH, "label": TAG_LABEL}
+
+_batch_ids = itertools.count(1)
+
+_last_stamp: list[object] = [-1, "", -1, ""]
+"""The last (millisecond, text, second, text up to the seconds) :func:`server_time` made: a
+burst in one millisecond formats the time once, and a steady stream formats the date and
+time of day once a second and only the milliseconds per message. Shared by every core in
+the process: it only caches a pure function of the clock."""
+
+
+def server_time(timestamp: float | None = None) -> str:
+    """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
+    millis = int((time.time() if timestamp is None else timestamp) * 1000)
+    stamp = _last_stamp
+    if millis == stamp[0]:
+        return str(stamp[1])
+    seconds = millis // 1000
+    if seconds != stamp[2]:
+        moment = datetime.fromtimestamp(seconds, UTC)
+        stamp[2], stamp[3] = seconds, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+    text = f"{stamp[3]}{millis % 1000:03d}Z"
+    stamp[0], stamp[1] = millis, text
+    return text
+
+
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z")
+
+
+def parse_timestamp(text: str) -> float | None:
+    """The Unix time of a server-time timestamp ``YYYY-MM-DDThh:mm:ss.sssZ`` (server-time
+    spec), or ``None`` if ``text`` is not one. The same conversion as the store's, so a
+    message's own timestamp names exactly its stored time."""
+    if not _TIMESTAMP.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:  # a well-formed string naming no real moment (month 13)
+        return None
+
+
+_MSGID_PREFIX = secrets.token_urlsafe(9)
+"""72 random bits chosen at start-up; with a counter after it every msgid is unique without
+asking the operating system for randomness per message (message-ids asks only for
+uniqueness; history stores msgids UNIQUE across restarts, which the random part covers).
+Two cores in one process share the counter, so their msgids never collide either."""
+
+_msgid_counter = itertools.count(1)
+
+
+def new_msgid() -> str:
+    """A fresh message id, unique across servers and restarts (message-ids spec)."""
+    return f"{_MSGID_PREFIX}{next(_msgid_counter):x}"
+
+
+def new_batch_id() -> str:
+    """A batch reference tag unique in this process (batch spec, "reference tag")."""
+    return f"b{next(_batch_ids)}"
+
+
+def event_tags(account: str | None = None) -> dict[str, str]:
+    """The tags every relayed event carries: ``time``, ``msgid`` and ``account`` if any."""
+    tags = {"time": server_time(), "msgid": new_msgid()}
+    if account:
+        tags["account"] = account
+    return tags
+
+
+def tag_mask_needed(message: Message) -> int:
+    """Which tag-mask bits matter for this message: two sessions that agree on them get
+    the same bytes."""
+    needed = 0
+    for key in message.tags:
+        needed |= _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
+    return needed
+
+
+def serialize_for(message: Message, mask: int) -> bytes:
+    """The line (CRLF-terminated bytes) of ``message`` for a session with tag mask ``mask``."""
+    if not message.tags:
+        return message.to_bytes()
+    if not mask:
+        return Message(message.command, message.params, message.source).to_bytes()
+    kept = {
+        key: value
+        for key, value in message.tags.items()
+        if mask & _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
+    }
+    if len(kept) == len(message.tags):
+        return message.to_bytes()
+    return Message(message.command, message.params, message.source, kept).to_bytes()

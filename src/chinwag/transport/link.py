@@ -1,0 +1,164 @@
+"""One peer's connection to the server core, whatever transport carries it.
+
+A transport (TCP now; TLS and WebSocket next) frames what it receives into lines, keeps them
+in a :class:`LineSource`, and hands the rest to a :class:`Link`: registering the connection
+with the core (or refusing it when the server is full), feeding the core a slice of lines per
+loop turn, and ending the session when the peer goes.
+
+Input is handled a slice at a time: at most :data:`RECEIVE_SLICE` bytes of one peer's input
+per loop turn, with reading from that peer paused until the rest is done. A client pasting a
+megabyte of lines therefore cannot hold the loop for the whole of it, and the fan-out of one
+turn stays small enough for every reading member's outbox to drain between turns; without
+this, one 256 KiB read relayed to a room would be queued in full before anything was flushed
+and could push members who read perfectly well over a small SendQ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Protocol
+
+from chinwag.server.core import Item, ServerCore
+from chinwag.server.state import Session
+from chinwag.transport.outbox import Outbox
+
+RECEIVE_SLICE = 4096
+"""Bytes of one peer's input handed to the core per loop turn."""
+
+SERVER_FULL = b"ERROR :Closing Link: server is full, try again later\r\n"
+
+
+class LineSource(Protocol):
+    """The lines a transport received and has not yet handed to the core."""
+
+    def take(self, budget: int) -> list[Item]:
+        """The next lines, about ``budget`` bytes of input's worth (at least one line if any
+        is complete)."""
+
+    def pending(self) -> bool:
+        """Whether input is waiting that :meth:`take` has not handed out."""
+
+    def rest(self) -> list[Item]:
+        """Every complete line still waiting (the peer finished sending)."""
+
+    def clear(self) -> None:
+        """Forget whatever is waiting (the session is over)."""
+
+
+class Reader(Protocol):
+    """The reading side of a transport (an :class:`asyncio.Transport` is one)."""
+
+    def pause_reading(self) -> None:
+        """Stop reading from the peer until :meth:`resume_reading`."""
+
+    def resume_reading(self) -> None:
+        """Read from the peer again."""
+
+
+class Link:
+    """A connection as the core sees it: lines in from a :class:`LineSource`, an
+    :class:`~chinwag.transport.outbox.Outbox` for what goes out.
+
+    ``links`` is the set of every open link of the server (the application waits for them
+    at stop); ``closed`` is done when the connection is gone.
+    """
+
+    __slots__ = (
+        "_core",
+        "_done",
+        "_links",
+        "_loop",
+        "_pump_scheduled",
+        "_reader",
+        "_reading_paused",
+        "_source",
+        "closed",
+        "outbox",
+        "session",
+    )
+
+    def __init__(
+        self,
+        core: ServerCore,
+        links: set[Link],
+        outbox: Outbox,
+        source: LineSource,
+        reader: Reader,
+    ) -> None:
+        self._core = core
+        self._links = links
+        self.outbox = outbox
+        self._source = source
+        self._reader = reader
+        self._loop = asyncio.get_running_loop()
+        self._pump_scheduled = False
+        self._reading_paused = False
+        self._done = False
+        self.session: Session | None = None
+        self.closed: asyncio.Future[None] = self._loop.create_future()
+
+    def open(self, ip: str) -> None:
+        """Register the connection from ``ip`` with the core, or refuse it when the server
+        already has ``[limits] max_clients`` connections."""
+        self._links.add(self)
+        if len(self._links) > self._core.config.limits.max_clients:
+            self.outbox.write_line(SERVER_FULL)
+            self.outbox.close()
+            return
+        session = self.session = self._core.connect(self.outbox, ip)
+        self.outbox.on_overflow = functools.partial(self._core.overflowed, session)
+
+    def received(self) -> None:
+        """The transport added lines to the source: hand the core its next slice."""
+        if self.session is None or self._done:
+            self._source.clear()
+            return
+        if not self._pump_scheduled:
+            self._pump()
+
+    def _pump(self) -> None:
+        """Give the core the next slice of input; come back next turn if more is waiting."""
+        self._pump_scheduled = False
+        session = self.session
+        source = self._source
+        if session is None or session.closed or self._done:
+            source.clear()
+            return
+        self._core.receive(session, source.take(RECEIVE_SLICE))
+        if self._done or session.closed:
+            source.clear()
+        elif source.pending():
+            if not self._reading_paused:
+                self._reading_paused = True
+                self._reader.pause_reading()
+            self._pump_scheduled = True
+            self._loop.call_soon(self._pump)
+        elif self._reading_paused:
+            self._reading_paused = False
+            self._reader.resume_reading()
+
+    def ended(self) -> None:
+        """The peer finished sending: its session ends as a quit, after the lines that
+        arrived before the end are handled (so ``printf 'PRIVMSG ...' | nc`` is heard)."""
+        session = self.session
+        if session is None:
+            return
+        if not self._done and self._source.pending():
+            self._core.receive(session, self._source.rest())
+        self._core.connection_lost(session, "Connection closed")
+
+    def lost(self, reason: str) -> None:
+        """The connection is gone: end the session if the core has not already."""
+        self._done = True
+        self.outbox.detach()
+        self._links.discard(self)
+        if self.session is not None:
+            self._core.connection_lost(self.session, reason)
+        self._source.clear()
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def abort(self) -> None:
+        """Drop the connection at once (the server is stopping and the peer does not read)."""
+        self.outbox.abort()

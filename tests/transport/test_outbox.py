@@ -1,0 +1,313 @@
+"""The end of the fan-out path: how queued lines reach the peers, :mod:`chinwag.transport.outbox`.
+
+The contract every sink keeps under an :class:`~chinwag.transport.outbox.Outbox` runs against
+every sink on real connections (TCP, and TLS, where nothing may go around the encryption). A
+plain TCP connection on POSIX with nothing buffered is written by ``os.write`` in one C-level
+``map`` per loop turn (:func:`~chinwag.transport.outbox.write_all`); anything a socket does not
+take goes to the transport, which buffers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from chinwag.transport.outbox import DIRECT_WRITE_MAX, Flusher, Outbox, write_all
+from chinwag.transport.tcp import StreamSink
+from tests.conftest import ServerFactory
+from tests.ircclient import IrcClient, is_
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="direct writes are POSIX-only")
+
+
+SINKS = ["tcp", "tls"]
+"""Every sink the server has: a stream over plain TCP, and over TLS."""
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and key for a TLS connection to ``localhost``."""
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the openssl command is missing (./dev test installs it)")
+        pytest.skip("needs the openssl command (./dev test installs it)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@dataclass
+class Wire:
+    """An outbox on one end of a real connection, and the peer's end to read it from."""
+
+    outbox: Outbox
+    sink: StreamSink
+    peer: asyncio.StreamReader
+    overflows: list[int] = field(default_factory=list)
+
+    async def read(self, size: int) -> bytes:
+        return await asyncio.wait_for(self.peer.readexactly(size), 5)
+
+    async def read_to_end(self) -> bytes:
+        return await asyncio.wait_for(self.peer.read(), 5)
+
+
+WireFactory = Callable[..., Awaitable[Wire]]
+
+
+@pytest.fixture(params=SINKS)
+async def open_wire(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WireFactory]:
+    """``await open_wire(sendq=..., rcvbuf=...)``: an outbox over the parametrized sink."""
+    loop = asyncio.get_running_loop()
+    server_context = client_context = None
+    if request.param == "tls":
+        cert, key = request.getfixturevalue("certificate")
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_context.load_cert_chain(cert, key)
+        client_context = ssl.create_default_context()
+        client_context.check_hostname = False
+        client_context.verify_mode = ssl.CERT_NONE
+    closing: list[Callable[[], object]] = []
+
+    async def make(sendq: int = 1 << 20, rcvbuf: int | None = None) -> Wire:
+        accepted: asyncio.Future[asyncio.Transport] = loop.create_future()
+
+        class Accept(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                accepted.set_result(transport)  # type: ignore[arg-type]
+
+        server = await loop.create_server(Accept, "127.0.0.1", 0, ssl=server_context)
+        port = server.sockets[0].getsockname()[1]
+        sock = socket.socket()
+        if rcvbuf is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.connect(("127.0.0.1", port))
+        peer, writer = await asyncio.open_connection(
+            sock=sock, ssl=client_context, server_hostname="localhost" if client_context else None
+        )
+        transport = await asyncio.wait_for(accepted, 5)
+        sink = StreamSink(transport)
+        wire = Wire(Outbox(sink, Flusher(loop), sendq), sink, peer)
+        wire.outbox.on_overflow = lambda: wire.overflows.append(1)
+        closing.extend([transport.abort, writer.close, server.close])
+        return wire
+
+    yield make
+    for close in closing:
+        close()
+
+
+def lines(*texts: str) -> list[bytes]:
+    return [f"{text}\r\n".encode() for text in texts]
+
+
+async def test_lines_of_one_turn_arrive_whole_and_in_order(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    wire.outbox.write_line(b"PING :one\r\n")
+    wire.outbox.write_lines(lines("PING :two", "PING :three"))
+    wire.outbox.write_line(b"PING :four\r\n")
+    expected = b"".join(lines("PING :one", "PING :two", "PING :three", "PING :four"))
+    assert await wire.read(len(expected)) == expected
+
+
+async def test_lines_of_later_turns_follow_in_order(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    sent = b""
+    for turn in range(20):
+        batch = lines(*(f"PRIVMSG #a :{turn}.{n}" for n in range(turn)))
+        wire.outbox.write_lines(batch)
+        sent += b"".join(batch)
+        await asyncio.sleep(0)
+    assert await wire.read(len(sent)) == sent
+
+
+async def test_a_list_given_to_write_lines_is_not_kept(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    given = lines("PING :a", "PING :b")
+    wire.outbox.write_lines(given)
+    given.append(b"PING :added later\r\n")
+    given[0] = b"PING :changed\r\n"
+    wire.outbox.write_line(b"PING :c\r\n")
+    expected = b"".join(lines("PING :a", "PING :b", "PING :c"))
+    assert await wire.read(len(expected)) == expected
+
+
+async def test_a_burst_bigger_than_a_direct_write_arrives_whole(open_wire: WireFactory) -> None:
+    """Through a small receive buffer, turns alternate between the socket taking everything
+    and the transport buffering the rest; nothing may be lost or overtake."""
+    wire = await open_wire(sendq=50_000_000, rcvbuf=4096)
+    sent = b""
+    for turn in range(40):
+        batch = lines(*(f"PRIVMSG #a :{turn:02d}.{n:03d} " + "z" * 100 for n in range(60)))
+        assert len(b"".join(batch)) > DIRECT_WRITE_MAX
+        wire.outbox.write_lines(batch)
+        wire.outbox.write_line(f"PING :{turn}\r\n".encode())
+        sent += b"".join(batch) + f"PING :{turn}\r\n".encode()
+        await asyncio.sleep(0)
+    assert await wire.read(len(sent)) == sent
+    assert wire.overflows == []
+
+
+async def test_close_sends_what_is_queued_then_ends_the_stream(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    wire.outbox.write_lines(lines("PING :last", "ERROR :bye"))
+    wire.outbox.close()
+    assert await wire.read_to_end() == b"".join(lines("PING :last", "ERROR :bye"))
+
+
+async def test_abort_drops_what_is_queued(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    wire.outbox.write_line(b"PING :never\r\n")
+    wire.outbox.abort()
+    with contextlib.suppress(ConnectionError):
+        assert await wire.read_to_end() == b""
+    wire.outbox.write_line(b"PING :after\r\n")
+    assert wire.outbox.queued == 0
+
+
+async def test_after_the_connection_is_lost_nothing_is_queued(open_wire: WireFactory) -> None:
+    wire = await open_wire()
+    wire.outbox.detach()
+    wire.outbox.write_line(b"PING :too late\r\n")
+    wire.outbox.write_lines(lines("PING :still too late"))
+    assert wire.outbox.queued == 0
+
+
+async def test_a_peer_that_stops_reading_overflows_the_sendq_once(open_wire: WireFactory) -> None:
+    """Past the SendQ (here and in the transport), the owner is told once, nothing more is
+    queued, and closing drops the connection instead of waiting for the peer."""
+    wire = await open_wire(sendq=200_000, rcvbuf=4096)
+    chunk = lines(*(f"PRIVMSG #a :{n:04d} " + "x" * 200 for n in range(100)))
+    for _ in range(200):
+        if wire.overflows:
+            break
+        wire.outbox.write_lines(chunk)
+        await asyncio.sleep(0)
+    assert wire.overflows == [1]
+    queued = wire.outbox.queued
+    wire.outbox.write_lines(chunk)
+    assert wire.outbox.queued <= queued
+    assert wire.overflows == [1]
+    wire.outbox.close()
+    assert wire.sink.is_closing()
+
+
+@contextlib.contextmanager
+def socket_pairs(count: int) -> Iterator[list[tuple[socket.socket, socket.socket]]]:
+    """``count`` connected stream socket pairs, non-blocking on the writing side."""
+    pairs = [socket.socketpair() for _ in range(count)]
+    for writer, _ in pairs:
+        writer.setblocking(False)
+    try:
+        yield pairs
+    finally:
+        for writer, reader in pairs:
+            writer.close()
+            reader.close()
+
+
+def read_all(sock: socket.socket, size: int) -> bytes:
+    """Exactly ``size`` bytes from a blocking socket."""
+    data = b""
+    sock.settimeout(5)
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        assert chunk, "the peer closed early"
+        data += chunk
+    return data
+
+
+@posix_only
+def test_write_all_writes_each_chunk_to_its_own_descriptor() -> None:
+    with socket_pairs(3) as pairs:
+        chunks = [b"to the first\r\n", b"to the second\r\n", b"to the third\r\n"]
+
+        written = write_all([writer.fileno() for writer, _ in pairs], chunks)
+
+        assert written == [len(chunk) for chunk in chunks]
+        readers = [reader for _, reader in pairs]
+        assert [read_all(r, len(chunk)) for r, chunk in zip(readers, chunks, strict=True)] == chunks
+
+
+@posix_only
+def test_write_all_counts_what_a_full_socket_took_and_goes_on_to_the_next() -> None:
+    with socket_pairs(2) as ((full, _unread), (fine, fine_reader)):
+        full.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        with contextlib.suppress(BlockingIOError):
+            while True:  # fill it: nobody reads full_reader
+                full.send(b"x" * 4096)
+        big = b"y" * 65536
+
+        written = write_all([full.fileno(), fine.fileno()], [big, b"still delivered\r\n"])
+
+        assert written[0] < len(big)  # nothing, or what fitted
+        assert written[1] == len(b"still delivered\r\n")
+        assert read_all(fine_reader, written[1]) == b"still delivered\r\n"
+
+
+@posix_only
+def test_write_all_counts_a_vanished_peer_as_nothing_and_goes_on_to_the_next() -> None:
+    with socket_pairs(3) as pairs:
+        pairs[1][1].close()  # the middle peer is gone: EPIPE (or ECONNRESET)
+
+        written = write_all(
+            [writer.fileno() for writer, _ in pairs], [b"a\r\n", b"b\r\n", b"c\r\n"]
+        )
+
+        assert written == [3, 0, 3]
+        assert read_all(pairs[0][1], 3) == b"a\r\n"
+        assert read_all(pairs[2][1], 3) == b"c\r\n"
+
+
+# -- through a real server -------------------------------------------------------------------
+
+
+async def test_a_member_with_a_tiny_receive_buffer_gets_every_message_in_order(
+    make_server: ServerFactory,
+) -> None:
+    """Its socket keeps filling, so its bytes go back and forth between direct writes and
+    the transport's buffer; none may be lost or overtake another."""
+    server = await make_server(sendq=10_000_000)
+    address = server.addresses[0]
+    slow = await IrcClient.registered(address, "slow", "#lobby", rcvbuf=4096)
+    talker = await IrcClient.registered(address, "talker", "#lobby")
+    sent = [f"{n:05d} " + "z" * 200 for n in range(3000)]
+
+    await talker.send_raw(b"".join(b"PRIVMSG #lobby :%s\r\n" % text.encode() for text in sent))
+    got: list[str] = []
+    while len(got) < len(sent):
+        got.append((await slow.expect(is_("PRIVMSG", "#lobby"))).params[1])
+
+    assert got == sent
+
+
+async def test_nothing_is_queued_after_the_connection_is_closed(make_server: ServerFactory) -> None:
+    """Its socket's number may already belong to someone else."""
+    server = await make_server()
+    ana = await IrcClient.registered(server.addresses[0], "ana", "#lobby")
+    (link,) = server.links
+
+    await ana.send("QUIT", "bye")
+    await ana.expect_closed()
+    await asyncio.wait_for(link.closed, 5)
+
+    link.outbox.write_line(b"too late\r\n")
+    assert link.outbox.queued == 0
