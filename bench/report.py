@@ -107,14 +107,18 @@ def _order(records: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     return list(seen)
 
 
-def summarize(records: Sequence[dict[str, Any]]) -> list[Row]:
-    """A row per figure and metric, with chinwag's and ngIRCd's statistics side by side."""
+def summarize(
+    records: Sequence[dict[str, Any]], subject: str = SUBJECT, reference: str = REFERENCE
+) -> list[Row]:
+    """A row per figure and metric, with ``subject``'s and ``reference``'s statistics side by
+    side (chinwag's and ngIRCd's unless told: a chinwag of another commit, for before and
+    after)."""
     rows = []
     for workload, figure in _order(records):
         mine = [r for r in records if r["workload"] == workload and figure_name(r) == figure]
         for metric in METRICS.get(workload, ()):
             stats: dict[str, Stat | None] = {}
-            for server in (SUBJECT, REFERENCE):
+            for server in (subject, reference):
                 values = [
                     float(r["metrics"][metric.key])
                     for r in mine
@@ -122,7 +126,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> list[Row]:
                 ]
                 values = [value for value in values if not math.isnan(value)]
                 stats[server] = Stat.of(values) if values else None
-            rows.append(Row(figure, metric, stats[SUBJECT], stats[REFERENCE]))
+            rows.append(Row(figure, metric, stats[subject], stats[reference]))
     return rows
 
 
@@ -150,10 +154,11 @@ def _ratio(row: Row) -> str:
     return f"{ratio:.2f}" + ("" if better else " ⚠")
 
 
-def table(rows: Sequence[Row]) -> str:
-    """The results as a Markdown table."""
+def table(rows: Sequence[Row], names: tuple[str, str] = ("chinwag", "ngIRCd")) -> str:
+    """The results as a Markdown table; ``names`` head the subject's and reference's columns."""
+    subject, reference = names
     lines = [
-        "| figure | chinwag | ngIRCd | chinwag/ngIRCd |",
+        f"| figure | {subject} | {reference} | {subject}/{reference} |",
         "|---|---:|---:|---:|",
     ]
     for row in rows:

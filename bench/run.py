@@ -104,6 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin to CPUs")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="TREE",
+        help="also measure the chinwag of this source tree (a checkout of an earlier commit), "
+        "interleaved, and print its figures beside this tree's",
+    )
+    parser.add_argument(
+        "--baseline-name", default="chinwag-base", help="the baseline's name in the records"
+    )
+    parser.add_argument(
+        "--standard-loop",
+        action="store_true",
+        help="run chinwag on the standard asyncio loop even when uvloop is installed",
+    )
+    parser.add_argument(
         "--chinwag-log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -334,7 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cores = Cores.split(pin=not args.no_pin)
     pin_self(cores.generator)  # this process only coordinates; keep it off the server's CPU
     raise_nofile()
-    kinds: list[ServerKind] = [Chinwag(args.chinwag_log_level)]
+    kinds: list[ServerKind] = [Chinwag(args.chinwag_log_level, standard_loop=args.standard_loop)]
+    if args.baseline is not None:
+        baseline = Chinwag(
+            args.chinwag_log_level,
+            tree=args.baseline.resolve(),
+            name=args.baseline_name,
+            standard_loop=args.standard_loop,
+        )
+        kinds.append(baseline)
     if not args.no_reference:
         binary = find_ngircd(install=not args.no_install)
         if binary:
@@ -382,7 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
     print(f"bench: {len(records)} runs appended to {results}", file=sys.stderr)
-    if not args.no_doc and records:
+    if not args.no_doc and records and any(r["server"] == report.REFERENCE for r in records):
         write_page(records, args.doc, args.plot, command, results)
+    if records:
         print(report.table(report.summarize(records)))
+    if args.baseline is not None and records:
+        name = args.baseline_name
+        rows = report.summarize(records, report.SUBJECT, name)
+        print(f"\nThis tree against {name} ({args.baseline}):")
+        print(report.table(rows, ("chinwag", name)))
     return 3 if troubled else 0

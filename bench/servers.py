@@ -117,27 +117,63 @@ def _supervised(
                 process.wait()
 
 
+STANDARD_LOOP = (
+    "import sys; sys.modules['uvloop'] = None; from chinwag.cli import main; sys.exit(main())"
+)
+"""``chinwag serve`` with uvloop hidden from the import system, so it runs on the standard
+asyncio loop as it does where uvloop is not installed (any chinwag version, no flag needed)."""
+
+
 class Chinwag:
-    """``python -m chinwag serve`` in this interpreter, with SQLite history on."""
+    """``python -m chinwag serve`` in this interpreter, with SQLite history on.
 
-    name = "chinwag"
+    ``tree`` runs the chinwag of another source tree instead (a checkout of an earlier
+    commit, for before/after figures in one session), under ``name``; ``standard_loop``
+    keeps uvloop out even when it is installed.
+    """
 
-    def __init__(self, log_level: str = "INFO") -> None:
+    def __init__(
+        self,
+        log_level: str = "INFO",
+        tree: Path | None = None,
+        name: str = "chinwag",
+        standard_loop: bool = False,
+    ) -> None:
         self.log_level = log_level
+        self.tree = tree
+        self.name = name
+        self.standard_loop = standard_loop
 
-    @staticmethod
-    def event_loop() -> str:
+    def event_loop(self) -> str:
         """Which event loop ``chinwag serve`` will run: uvloop when installed, as it does."""
-        return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+        if self.standard_loop or not importlib.util.find_spec("uvloop"):
+            return "asyncio"
+        return "uvloop"
 
     def version(self) -> str:
         from chinwag import __version__
 
         python = ".".join(map(str, sys.version_info[:3]))
-        return f"chinwag {__version__} (Python {python}, {self.event_loop()})"
+        where = f", {self.tree}" if self.tree is not None else ""
+        return f"chinwag {__version__} (Python {python}, {self.event_loop()}{where})"
 
-    def running(self, workdir: Path, cores: Cores) -> contextlib.AbstractContextManager[Running]:
-        port = free_port()
+    def command(self, port: int) -> list[str]:
+        """The command line that starts this chinwag on ``port``."""
+        start = ["-c", STANDARD_LOOP] if self.standard_loop else ["-m", "chinwag"]
+        return [
+            sys.executable,
+            *start,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            self.log_level,
+        ]
+
+    def environment(self, workdir: Path) -> dict[str, str]:
+        """The environment it runs in: its own data directory, every limit lifted."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("CHINWAG_")}
         env.update(
             CHINWAG_STORAGE_DATA_DIR=str(workdir),
@@ -148,19 +184,15 @@ class Chinwag:
             CHINWAG_LIMITS_PING_INTERVAL="3600",
             CHINWAG_LIMITS_REGISTRATION_TIMEOUT="3600",
         )
-        command = [
-            sys.executable,
-            "-m",
-            "chinwag",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            self.log_level,
-        ]
-        return _supervised(self.name, self.version(), command, env, workdir, port, cores)
+        if self.tree is not None:
+            # Ahead of the installed (editable) chinwag on the import path.
+            env["PYTHONPATH"] = str(self.tree / "src")
+        return env
+
+    def running(self, workdir: Path, cores: Cores) -> contextlib.AbstractContextManager[Running]:
+        port = free_port()
+        env = self.environment(workdir)
+        return _supervised(self.name, self.version(), self.command(port), env, workdir, port, cores)
 
 
 NGIRCD_CONF = """\

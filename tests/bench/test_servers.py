@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from bench.run import SMOKE, _parser, plan_from
-from bench.servers import NGIRCD_CONF, installed_ngircd
+from bench.servers import NGIRCD_CONF, Chinwag, installed_ngircd
 
 from bench import proc
 
@@ -68,3 +69,21 @@ def test_smoke_sizes_and_overrides() -> None:
     assert plan.workloads == frozenset({"idle"})
     with pytest.raises(SystemExit):
         _parser().parse_args(["--fanout", "10x2"])
+
+
+def test_a_baseline_tree_runs_on_the_standard_loop_when_asked(tmp_path: Path) -> None:
+    """``--baseline TREE --standard-loop``: that tree's chinwag, with no uvloop loaded."""
+    root = Path(__file__).resolve().parents[2]
+    kind = Chinwag(tree=root, name="chinwag-base", standard_loop=True)
+    assert kind.environment(tmp_path)["PYTHONPATH"] == str(root / "src")
+    assert kind.event_loop() == "asyncio"
+    with kind.running(tmp_path, proc.Cores.split(pin=False)) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"NICK ana\r\nUSER ana 0 * :Ana\r\n")
+            welcome = b""
+            while b" 001 ana " not in welcome:
+                chunk = sock.recv(4096)
+                assert chunk, f"closed before the welcome: {welcome!r}"
+                welcome += chunk
+        maps = Path(f"/proc/{server.pid}/maps").read_text()
+    assert "uvloop" not in maps
