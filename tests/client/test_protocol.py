@@ -9,13 +9,10 @@ import pytest
 from scramp import ScramMechanism
 
 from chinwag.client import events as ev
-from chinwag.client.protocol import (
-    WANTED_CAPS,
-    ClientProtocol,
-    NotRegistered,
-    parse_server_time,
-    split_text,
-)
+from chinwag.client.messages import split_text
+from chinwag.client.negotiation import WANTED_CAPS
+from chinwag.client.protocol import ClientProtocol, NotRegistered
+from chinwag.client.wire import parse_server_time
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 ALL_CAPS = " ".join(
