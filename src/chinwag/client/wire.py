@@ -100,15 +100,15 @@ class Link:
         }
         if label is not None and self.has_cap("labeled-response"):
             wire_tags["label"] = label
-        self.notify_output()
+        self._notify_output()
         self._out += IrcMessage(command, params, None, wire_tags).to_bytes()
 
     def emit(self, event: Event) -> None:
         """Queue an event produced by an intent rather than by the server."""
-        self.notify_output()
+        self._notify_output()
         self._events.append(event)
 
-    def notify_output(self) -> None:
+    def _notify_output(self) -> None:
         """Tell the driver output is coming, if none was waiting (call before queueing)."""
         if self.on_output is not None and not self._out and not self._events:
             self.on_output()
