@@ -5,6 +5,7 @@
 drives it over TCP or TLS, reconnecting with backoff. No UI toolkit is imported here.
 """
 
-from chinwag.client.protocol import WANTED_CAPS, ClientProtocol, NotRegistered
+from chinwag.client.negotiation import WANTED_CAPS
+from chinwag.client.protocol import ClientProtocol, NotRegistered
 
 __all__ = ["WANTED_CAPS", "ClientProtocol", "NotRegistered"]

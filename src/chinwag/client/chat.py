@@ -38,13 +38,9 @@ from enum import Enum, StrEnum
 from chinwag.client import commands as cmd
 from chinwag.client import events as ev
 from chinwag.client.colors import PALETTE, ColorError, color_name, nick_color, parse_color
+from chinwag.client.history import HISTORY_BATCHES, READ_MARKER_CAP
 from chinwag.client.options import OptionError, check_password
-from chinwag.client.protocol import (
-    HISTORY_BATCHES,
-    READ_MARKER_CAP,
-    ClientProtocol,
-    NotRegistered,
-)
+from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.text import clean
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import Folded, fold

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chinwag.client.protocol import SECRET_SERVICE_VERBS
+from chinwag.client.negotiation import SECRET_SERVICE_VERBS
 from chinwag.protocol.casemap import fold
 
 

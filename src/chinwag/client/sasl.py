@@ -3,7 +3,7 @@
 Sans-I/O like the rest of the core: a mechanism turns each challenge from the server (bytes)
 into the response to send (bytes); :func:`encode_response` cuts a response into the
 ``AUTHENTICATE`` parameters IRC sends, and :class:`ChallengeReader` puts the server's chunks
-back together. :class:`~chinwag.client.protocol.ClientProtocol` drives them.
+back together. :class:`~chinwag.client.negotiation.Negotiation` drives them.
 
 References: https://ircv3.net/specs/extensions/sasl-3.1 (the exchange, 400-byte chunks),
 RFC 4616 (PLAIN), RFC 5802 and RFC 7677 (SCRAM-SHA-256, done by the ``scramp`` library).

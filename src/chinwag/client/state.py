@@ -1,7 +1,9 @@
-"""What the client knows about the server, its rooms and the people in them.
+"""What the client knows about the server, its rooms, the people in them and itself.
 
-Plain classes kept up to date by :class:`~chinwag.client.protocol.ClientProtocol`; a UI
-reads them (member lists, topics, away state, colours) and never changes them.
+Plain classes kept up to date by :class:`~chinwag.client.protocol.ClientProtocol` and its
+parts, which share them: :class:`World` is what one connection taught us (server, rooms,
+people), :class:`Identity` is who we are and want to be across connections. A UI reads them
+(member lists, topics, away state, colours) and never changes them.
 """
 
 from __future__ import annotations
@@ -137,3 +139,72 @@ class ChannelState:
             return False
         self.members[fold(new)] = Member(new, member.prefixes)
         return True
+
+
+@dataclass
+class Identity:
+    """Who we are and what we want on the server, kept across connections.
+
+    The parts of the client core share one: the negotiation sends the nick and names while
+    registering and restores the rooms, metadata and away message once registered; the
+    roster follows our nick changes, joins and parts. ``rooms`` maps folded names to the
+    display name and key of each room to be in (rejoined on registration).
+    """
+
+    nick: str
+    username: str
+    realname: str
+    rooms: dict[Folded, tuple[str, str | None]]
+    metadata: dict[str, str]
+    away_message: str | None = None
+    reclaim_nick: str | None = None
+    """Our nick before the server renamed us (a registered nick we were not logged in to):
+    asked for again after logging in, and on the next connection."""
+    nick_requested: Folded | None = None
+    """The nick we last asked for on this connection (a rename we asked for is not forced)."""
+    protected_nick: Folded | None = None
+    """The nick the server said is protected on this connection (and may take from us)."""
+
+    def is_me(self, nick: str) -> bool:
+        """Whether ``nick`` is our nick."""
+        return fold(nick) == fold(self.nick)
+
+    def forget_connection(self) -> None:
+        """Forget what only held on the connection that ended."""
+        self.nick_requested = self.protected_nick = None
+
+
+class World:
+    """What one connection taught us: the server's ISUPPORT, the rooms we are in and the
+    people we know of, by folded name. :meth:`reset` starts a new connection."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything the last connection taught."""
+        self.server = ServerInfo()
+        self.channels: dict[Folded, ChannelState] = {}
+        self.users: dict[Folded, UserState] = {}
+
+    def user(self, nick: str) -> UserState:
+        """What we know of ``nick``, recorded now if nothing was."""
+        key = fold(nick)
+        user = self.users.get(key)
+        if user is None:
+            user = self.users[key] = UserState(nick)
+        return user
+
+    def learn_source(self, source: str | None) -> None:
+        """Note the user and host of ``nick!user@host``."""
+        if not source or "!" not in source:
+            return
+        nick, _, rest = source.partition("!")
+        user_part, _, host = rest.partition("@")
+        user = self.user(nick)
+        user.nick, user.user, user.host = nick, user_part, host or user.host
+
+    def shared_channels(self, nick: str) -> list[ChannelState]:
+        """The rooms we are in where ``nick`` is too."""
+        key = fold(nick)
+        return [channel for channel in self.channels.values() if key in channel.members]
