@@ -1,5 +1,6 @@
-"""The server core's shared machinery: dispatch checks, protocol errors, labels and batches,
-timeouts, SendQ, errors inside handlers, quitting and shutdown."""
+"""The server core's shared machinery: dispatch checks, protocol errors, errors inside
+handlers, timeouts, SendQ and shutdown. Labels and batches are in tests/server/test_replies.py,
+quitting in tests/server/services/test_sessions.py."""
 
 from __future__ import annotations
 
@@ -113,74 +114,7 @@ def test_the_connection_survives_protocol_errors() -> None:
     assert not ana.closed
 
 
-# -- labeled-response and batches (replies.py) ------------------------------------------------
-
 LABEL_CAPS = ["labeled-response", "batch"]
-
-
-def test_labelled_command_without_reply_gets_ack() -> None:
-    ana = Harness().client("ana", caps=LABEL_CAPS)
-    ana.send("@label=l1 PONG irc.test")
-    assert ana.take() == [Message("ACK", (), "irc.test", {"label": "l1"})]
-
-
-def test_single_reply_carries_the_label() -> None:
-    ana = Harness().client("ana", caps=LABEL_CAPS)
-    ana.send("@label=l2 PING tok")
-    assert ana.take() == [Message("PONG", ("irc.test", "tok"), "irc.test", {"label": "l2"})]
-
-
-def test_error_reply_carries_the_label() -> None:
-    ana = Harness().client("ana", caps=LABEL_CAPS)
-    ana.send("@label=l3 FROBNICATE")
-    (reply,) = ana.take()
-    assert reply.command == "421"
-    assert reply.tags == {"label": "l3"}
-
-
-def test_several_replies_are_wrapped_in_a_labeled_response_batch() -> None:
-    ana = Harness().client("ana", caps=LABEL_CAPS)
-    ana.send("@label=l4 MOTD")
-    start, *inner, end = ana.take()
-    assert start.command == "BATCH"
-    assert start.tags == {"label": "l4"}
-    reference = start.params[0].removeprefix("+")
-    assert start.params == ("+" + reference, "labeled-response")
-    assert [m.command for m in inner] == ["375", "372", "376"]
-    assert all(m.tags == {"batch": reference} for m in inner)
-    assert end == Message("BATCH", ("-" + reference,), "irc.test")
-
-
-def test_batch_references_are_not_reused() -> None:
-    ana = Harness().client("ana", caps=LABEL_CAPS)
-    ana.send("@label=a MOTD", "@label=b MOTD")
-    starts = [m.params[0] for m in ana.take() if m.command == "BATCH" and "label" in m.tags]
-    assert len(starts) == 2 and starts[0] != starts[1]
-
-
-def test_label_is_ignored_without_labeled_response() -> None:
-    ana = Harness().client("ana", caps=["batch"])
-    ana.send("@label=l5 PING tok", "@label=l6 PONG x")
-    assert ana.take() == [Message("PONG", ("irc.test", "tok"), "irc.test")]
-
-
-def test_label_goes_only_to_the_sender() -> None:
-    h = Harness()
-    ana = h.client("ana", caps=[*LABEL_CAPS, "echo-message", "message-tags"])
-    bo = h.client("bo", caps=[*LABEL_CAPS, "message-tags"])
-    ana.send("@label=l7 PRIVMSG bo :hi")
-    (echo,) = ana.take()
-    (delivered,) = bo.take()
-    assert echo.tags["label"] == "l7"
-    assert "label" not in delivered.tags
-    assert echo.tags["msgid"] == delivered.tags["msgid"]
-
-
-def test_labelled_message_without_echo_gets_ack() -> None:
-    h = Harness()
-    ana, _ = h.client("ana", caps=LABEL_CAPS), h.client("bo")
-    ana.send("@label=l8 PRIVMSG bo :hi")
-    assert [(m.command, dict(m.tags)) for m in ana.take()] == [("ACK", {"label": "l8"})]
 
 
 # -- an exception inside a handler ------------------------------------------------------------
@@ -409,78 +343,6 @@ def test_neighbours_see_the_slow_session_quit_with_sendq_exceeded() -> None:
         m.without_tags() for m in fast.take()
     ]
     assert len(slow.outbox.buffer) <= 2000 + 600  # nothing queued after the overflow
-
-
-# -- quitting -------------------------------------------------------------------------------
-
-
-def test_quit_is_seen_by_neighbours_and_answered_with_error() -> None:
-    h = Harness()
-    ana, bo, stranger = h.client("ana"), h.client("bo"), h.client("cy")
-    h.join("#x", ana, bo)
-
-    bo.send("QUIT :see you")
-
-    assert bo.raw() == [f"ERROR :Closing Link: {HOST} (Quit: see you)"]
-    assert bo.closed
-    assert [m.without_tags() for m in ana.take()] == [
-        Message("QUIT", ("Quit: see you",), f"bo!~bo@{HOST}")
-    ]
-    assert stranger.raw() == []
-    assert h.core.network.find_user("bo") is None
-    assert h.client("bo").session.user is not None  # the nick is free again
-
-
-def test_quit_without_reason() -> None:
-    h = Harness()
-    ana, bo = h.client("ana"), h.client("bo")
-    h.join("#x", ana, bo)
-    bo.send("QUIT")
-    assert ana.lines() == [("QUIT", "Quit")]
-
-
-def test_quit_before_registration_closes_quietly() -> None:
-    client = Harness().connect()
-    client.send("NICK ana", "QUIT :bye")
-    assert client.raw() == [f"ERROR :Closing Link: {HOST} (Quit: bye)"]
-    assert client.closed
-
-
-def test_last_member_leaving_removes_the_channel() -> None:
-    h = Harness()
-    ana = h.client("ana")
-    h.join("#x", ana)
-    ana.send("QUIT")
-    assert h.core.network.find_channel("#x") is None
-
-
-def test_lost_connection_is_a_quit_for_neighbours() -> None:
-    h = Harness()
-    ana, bo = h.client("ana"), h.client("bo")
-    h.join("#x", ana, bo)
-    h.core.connection_lost(bo.session)
-    assert ana.lines() == [("QUIT", "Connection closed")]
-    assert h.core.network.find_user("bo") is None
-
-
-def test_nothing_is_handled_after_a_session_closed() -> None:
-    h = Harness()
-    ana, bo = h.client("ana"), h.client("bo")
-    bo.send("QUIT", "PRIVMSG ana :ghost")
-    assert ana.raw() == []
-
-
-def test_quit_tags_follow_the_receivers_caps() -> None:
-    h = Harness()
-    tagged = h.client("tagged", caps=["server-time", "message-tags"])
-    plain = h.client("plain")
-    bo = h.client("bo")
-    h.join("#x", tagged, plain, bo)
-    bo.send("QUIT")
-    (seen_tagged,) = tagged.take()
-    (seen_plain,) = plain.take()
-    assert set(seen_tagged.tags) == {"time", "msgid"}
-    assert seen_plain.tags == {}
 
 
 # -- shutdown -------------------------------------------------------------------------------
