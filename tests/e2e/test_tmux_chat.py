@@ -19,7 +19,6 @@ import re
 import shlex
 import shutil
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ import pytest
 
 from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 TMUX = shutil.which("tmux")
 DEADLINE = 8.0
@@ -107,15 +107,19 @@ class Tmux:
         await self.run("send-keys", key)
 
     async def until(self, what: str, check: Callable[[str], bool]) -> str:
-        """Poll the screen until ``check`` accepts it (returned), or fail saying ``what``."""
-        deadline = time.monotonic() + DEADLINE
-        while True:
+        """Look at the screen until ``check`` accepts it (returned), or fail saying ``what``."""
+        shown = ""
+
+        async def look() -> str | None:
+            nonlocal shown
             shown = await self.screen()
-            if check(shown):
-                return shown
-            if time.monotonic() > deadline:
-                raise AssertionError(f"tmux: {what}, not seen in time. The screen:\n{shown}")
-            await asyncio.sleep(0.05)
+            return shown if check(shown) else None
+
+        found = await until(
+            look, f"tmux: {what}", timeout=DEADLINE, describe=lambda: f"The screen:\n{shown}"
+        )
+        assert found is not None
+        return found
 
     async def until_shows(self, pattern: str) -> str:
         """Poll until the screen has a match for the regular expression ``pattern``."""

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 
 from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 WEECHAT = shutil.which("weechat-headless")
 DEADLINE = 20.0
@@ -38,12 +38,14 @@ if sys.platform == "win32":
 
 
 async def _until(what: str, check: Callable[[], bool], weechat: WeeChat) -> None:
-    """Poll ``check`` every few milliseconds until it holds, or fail saying ``what``."""
-    deadline = time.monotonic() + DEADLINE
-    while not check():
-        if time.monotonic() > deadline or weechat.process.returncode is not None:
-            raise AssertionError(f"WeeChat: {what}, not seen in time.\n{weechat.diagnostics()}")
-        await asyncio.sleep(0.05)
+    """Look until ``check`` holds, or fail saying ``what`` (at once if WeeChat exited)."""
+
+    def look() -> bool:
+        if weechat.process.returncode is not None:
+            raise AssertionError(f"WeeChat exited: {what}\n{weechat.diagnostics()}")
+        return check()
+
+    await until(look, f"WeeChat: {what}", timeout=DEADLINE, describe=weechat.diagnostics)
 
 
 @dataclass
