@@ -16,7 +16,7 @@ from chinwag.protocol.framing import LineFramer
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import Effects, ImmediateEffects
-from chinwag.server.state import Channel, Session, User
+from chinwag.server.state import Channel, Lines, Session, User
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
 
@@ -40,18 +40,19 @@ class MemoryOutbox:
         self.after_close: list[bytes] = []
 
     def write_line(self, line: bytes) -> None:
-        self.write_lines([line])
+        self.write_lines(Lines([line]))
 
-    def write_lines(self, lines: list[bytes]) -> None:
+    def write_lines(self, lines: Lines) -> None:
         self.writes += 1
         if self.closed:
-            self.after_close.extend(lines)
+            self.after_close.extend(lines.items)
             return
         if self.overflowed:
             return
-        for line in lines:
+        for line in lines.items:
             assert line.endswith(b"\r\n") and line.count(b"\n") == 1, f"not one line: {line!r}"
-        self.buffer += b"".join(lines)
+        assert lines.size == len(lines.data)
+        self.buffer += lines.data
         if len(self.buffer) > self.core.config.limits.sendq and self.session is not None:
             self.overflowed = True
             self.core.overflowed(self.session)

@@ -10,7 +10,7 @@ from typing import Any
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Done, ImmediateEffects
-from chinwag.server.state import Session
+from chinwag.server.state import Lines, Session
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Client, Harness, MemoryOutbox
 
@@ -218,11 +218,11 @@ class Recorder:
         self.closed = False
 
     def write_line(self, line: bytes) -> None:
-        self.write_lines([line])
+        self.write_lines(Lines([line]))
 
-    def write_lines(self, lines: list[bytes]) -> None:
+    def write_lines(self, lines: Lines) -> None:
         self.writes += 1
-        self.data += b"".join(lines)
+        self.data += lines.data
 
     def close(self) -> None:
         self.closed = True

@@ -8,13 +8,14 @@ import asyncio
 
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import ImmediateEffects
+from chinwag.server.state import Lines
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport.link import RECEIVE_SLICE, SERVER_FULL, Link
 from chinwag.transport.outbox import Flusher, Outbox
 from tests.conftest import test_config
 
 
-class Lines:
+class ReadyLines:
     """A line source over ready-made lines, counting what it handed out per take."""
 
     def __init__(self) -> None:
@@ -64,8 +65,8 @@ class Sink:
         self.data = b""
         self.closed = False
 
-    def send(self, lines: list[bytes]) -> None:
-        self.data += b"".join(lines)
+    def send(self, lines: Lines) -> None:
+        self.data += lines.data
 
     def send_rest(self, data: bytes) -> None:
         self.data += data
@@ -83,8 +84,8 @@ class Sink:
         self.closed = True
 
 
-def link(core: ServerCore, links: set[Link]) -> tuple[Link, Lines, Reader, Sink]:
-    source, reader, sink = Lines(), Reader(), Sink()
+def link(core: ServerCore, links: set[Link]) -> tuple[Link, ReadyLines, Reader, Sink]:
+    source, reader, sink = ReadyLines(), Reader(), Sink()
     outbox = Outbox(sink, Flusher(asyncio.get_running_loop()), core.config.limits.sendq)
     return Link(core, links, outbox, source, reader), source, reader, sink
 

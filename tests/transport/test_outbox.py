@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from chinwag.server.state import Lines
 from chinwag.transport.outbox import DIRECT_WRITE_MAX, Flusher, Outbox, write_all
 from chinwag.transport.tcp import StreamSink
 from tests.conftest import ServerFactory
@@ -115,8 +116,8 @@ async def open_wire(
         close()
 
 
-def lines(*texts: str) -> list[bytes]:
-    return [f"{text}\r\n".encode() for text in texts]
+def lines(*texts: str) -> Lines:
+    return Lines([f"{text}\r\n".encode() for text in texts])
 
 
 async def test_lines_of_one_turn_arrive_whole_and_in_order(open_wire: WireFactory) -> None:
@@ -124,7 +125,7 @@ async def test_lines_of_one_turn_arrive_whole_and_in_order(open_wire: WireFactor
     wire.outbox.write_line(b"PING :one\r\n")
     wire.outbox.write_lines(lines("PING :two", "PING :three"))
     wire.outbox.write_line(b"PING :four\r\n")
-    expected = b"".join(lines("PING :one", "PING :two", "PING :three", "PING :four"))
+    expected = lines("PING :one", "PING :two", "PING :three", "PING :four").data
     assert await wire.read(len(expected)) == expected
 
 
@@ -134,20 +135,26 @@ async def test_lines_of_later_turns_follow_in_order(open_wire: WireFactory) -> N
     for turn in range(20):
         batch = lines(*(f"PRIVMSG #a :{turn}.{n}" for n in range(turn)))
         wire.outbox.write_lines(batch)
-        sent += b"".join(batch)
+        sent += batch.data
         await asyncio.sleep(0)
     assert await wire.read(len(sent)) == sent
 
 
-async def test_a_list_given_to_write_lines_is_not_kept(open_wire: WireFactory) -> None:
-    wire = await open_wire()
-    given = lines("PING :a", "PING :b")
-    wire.outbox.write_lines(given)
-    given.append(b"PING :added later\r\n")
-    given[0] = b"PING :changed\r\n"
+async def test_lines_shared_with_others_are_not_changed_by_what_follows(
+    open_wire: WireFactory,
+) -> None:
+    """The same Lines go to many outboxes (a channel run): one outbox queueing more after
+    them must not change what the others send."""
+    wire, other = await open_wire(), await open_wire()
+    shared = lines("PING :a", "PING :b")
+    wire.outbox.write_lines(shared)
+    other.outbox.write_lines(shared)
     wire.outbox.write_line(b"PING :c\r\n")
-    expected = b"".join(lines("PING :a", "PING :b", "PING :c"))
+    wire.outbox.write_lines(lines("PING :d"))
+    assert shared.items == lines("PING :a", "PING :b").items
+    expected = lines("PING :a", "PING :b", "PING :c", "PING :d").data
     assert await wire.read(len(expected)) == expected
+    assert await other.read(len(shared.data)) == shared.data
 
 
 async def test_a_burst_bigger_than_a_direct_write_arrives_whole(open_wire: WireFactory) -> None:
@@ -157,10 +164,10 @@ async def test_a_burst_bigger_than_a_direct_write_arrives_whole(open_wire: WireF
     sent = b""
     for turn in range(40):
         batch = lines(*(f"PRIVMSG #a :{turn:02d}.{n:03d} " + "z" * 100 for n in range(60)))
-        assert len(b"".join(batch)) > DIRECT_WRITE_MAX
+        assert batch.size > DIRECT_WRITE_MAX
         wire.outbox.write_lines(batch)
         wire.outbox.write_line(f"PING :{turn}\r\n".encode())
-        sent += b"".join(batch) + f"PING :{turn}\r\n".encode()
+        sent += batch.data + f"PING :{turn}\r\n".encode()
         await asyncio.sleep(0)
     assert await wire.read(len(sent)) == sent
     assert wire.overflows == []
@@ -170,7 +177,7 @@ async def test_close_sends_what_is_queued_then_ends_the_stream(open_wire: WireFa
     wire = await open_wire()
     wire.outbox.write_lines(lines("PING :last", "ERROR :bye"))
     wire.outbox.close()
-    assert await wire.read_to_end() == b"".join(lines("PING :last", "ERROR :bye"))
+    assert await wire.read_to_end() == lines("PING :last", "ERROR :bye").data
 
 
 async def test_abort_drops_what_is_queued(open_wire: WireFactory) -> None:

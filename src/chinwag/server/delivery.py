@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from chinwag.protocol.message import Message
-from chinwag.server.state import Session
+from chinwag.server.state import Lines, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
 
 
@@ -49,28 +49,30 @@ class _ChannelRun:
             return
         needs = [tag_mask_needed(message) for message in messages]
         caches: list[dict[int, bytes]] = [{} for _ in messages]
-        by_mask: dict[int, list[bytes]] = {}
+        by_mask: dict[int, Lines] = {}
         speakers = set(senders)
 
-        def serialized(mask: int) -> list[bytes]:
+        def serialized(mask: int) -> Lines:
             lines = by_mask.get(mask)
             if lines is None:
-                lines = by_mask[mask] = []
+                items = []
                 for message, needed, cache in zip(messages, needs, caches, strict=True):
                     key = mask & needed
                     data = cache.get(key)
                     if data is None:
                         data = cache[key] = serialize_for(message, key)
-                    lines.append(data)
+                    items.append(data)
+                lines = by_mask[mask] = Lines(items)
             return lines
 
         for session in self.sessions:
             if session in speakers:
-                pairs = zip(serialized(session.tag_mask), senders, strict=True)
+                pairs = zip(serialized(session.tag_mask).items, senders, strict=True)
                 heard = [line for line, sender in pairs if sender is not session]
                 if heard:
-                    session._outbox.write_lines(heard)
+                    session._outbox.write_lines(Lines(heard))
             else:
+                # Every member with this mask gets the same Lines: joined once for all.
                 session._outbox.write_lines(serialized(session.tag_mask))
 
 
@@ -172,18 +174,18 @@ class Delivery:
         if durable_seq > self.committed_seq or session.gate:
             # Held even when empty, so that whatever the session is told next (a PONG) is
             # not an acknowledgement sent before the message is durable.
-            self._hold(session, durable_seq, lines)
+            self._hold(session, durable_seq, Lines(lines))
             return
         if lines:
             if self._run is not None:
                 self._settle()
-            session._outbox.write_lines(lines)
+            session._outbox.write_lines(Lines(lines))
 
     def goodbye(self, session: Session, message: Message) -> None:
         """Queue the last message to a session the server is closing (its ``ERROR``), after
         any replies that wait on its gate."""
         if session.gate:
-            self._hold(session, 0, [serialize_for(message, session.tag_mask)])
+            self._hold(session, 0, Lines([serialize_for(message, session.tag_mask)]))
         else:
             self.send(session, message)
 
@@ -199,7 +201,7 @@ class Delivery:
 
     # -- durability gates -----------------------------------------------------------------------
 
-    def _hold(self, session: Session, seq: int, lines: list[bytes] | None) -> None:
+    def _hold(self, session: Session, seq: int, lines: Lines | None) -> None:
         """Queue ``lines`` for ``session`` until message ``seq`` (and all before it) is
         durable, behind whatever the session already has waiting; ``None`` stands for
         closing the connection."""

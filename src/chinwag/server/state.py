@@ -17,6 +17,31 @@ from chinwag.protocol.masks import matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
 
 
+class Lines:
+    """Complete IRC lines (bytes ending in CR LF) handed to outboxes as one piece, often the
+    same piece to many (a channel run to every member): their total size and their bytes back
+    to back are worked out once for all of them. ``items`` must not change afterwards."""
+
+    __slots__ = ("_data", "items", "size")
+
+    def __init__(self, items: list[bytes], size: int | None = None) -> None:
+        self.items = items
+        self.size = sum(map(len, items)) if size is None else size
+        self._data: bytes | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The lines back to back, as a stream carries them (joined on first use)."""
+        data = self._data
+        if data is None:
+            items = self.items
+            data = self._data = items[0] if len(items) == 1 else b"".join(items)
+        return data
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
 class Outbox(Protocol):
     """Where one session's outgoing lines go; the transport implements it
     (:class:`chinwag.transport.outbox.Outbox`).
@@ -29,8 +54,8 @@ class Outbox(Protocol):
     def write_line(self, line: bytes) -> None:
         """Queue one line for the peer."""
 
-    def write_lines(self, lines: list[bytes]) -> None:
-        """Queue several lines for the peer, in order (the list is not kept)."""
+    def write_lines(self, lines: Lines) -> None:
+        """Queue several lines for the peer, in order."""
 
     def close(self) -> None:
         """Send what is queued, then close the connection."""
@@ -127,7 +152,7 @@ class Session:
         self.lost: tuple[str, float] | None = None
         """Why and when the connection went away while lines were still held: the session
         ends once they are handled (or after :data:`LOST_GRACE` seconds, whichever is first)."""
-        self.gate: deque[tuple[int, list[bytes] | None]] | None = None
+        self.gate: deque[tuple[int, Lines | None]] | None = None
         """Replies waiting for history to be durable, with the sequence number each waits
         for (``None``: close the connection); kept by :class:`chinwag.server.delivery
         .Delivery`."""

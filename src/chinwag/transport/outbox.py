@@ -19,6 +19,8 @@ import os
 from collections.abc import Callable
 from typing import Protocol
 
+from chinwag.server.state import Lines
+
 DIRECT_WRITE_MAX = 4096
 """The most bytes of one turn written around the transport (see :class:`Flusher`). A quiet
 room's message goes straight out; a burst's large writes go through the transport, because
@@ -35,9 +37,9 @@ class Sink(Protocol):
         buffered, or -1. Only a plain stream socket on POSIX has one: TLS bytes must go
         through the layer that encrypts them, and a message transport frames each line."""
 
-    def send(self, lines: list[bytes]) -> None:
-        """Send complete lines (each ending in CR LF), in order, without blocking; the list
-        is not kept."""
+    def send(self, lines: Lines) -> None:
+        """Send complete lines (each ending in CR LF), in order, without blocking: a stream
+        writes :attr:`Lines.data`, a message transport each of :attr:`Lines.items`."""
 
     def send_rest(self, data: bytes) -> None:
         """Send what a direct write to :attr:`fd` left of a chunk of lines (stream sinks
@@ -62,6 +64,10 @@ class Outbox:
     Implements :class:`chinwag.server.state.Outbox`. ``on_overflow`` is called once when the
     SendQ limit is passed; from then on nothing more is queued and :meth:`close` drops the
     connection instead of waiting for a peer that stopped reading.
+
+    When all a turn brought is one :class:`~chinwag.server.state.Lines` (a channel run, the
+    usual case in a busy room), it is handed to the sink as it is, so every member's stream
+    writes the same bytes, joined once.
     """
 
     __slots__ = (
@@ -73,6 +79,7 @@ class Outbox:
         "_overflowed",
         "_scheduled",
         "_sendq",
+        "_shared",
         "_sink",
         "_size",
         "on_overflow",
@@ -93,6 +100,8 @@ class Outbox:
         """The sink's descriptor while direct writes are allowed, else -1 (from the moment
         the connection closes, so a reused descriptor is never written)."""
         self._lines: list[bytes] = []
+        self._shared: Lines | None = None
+        """The only thing queued, when it came as one piece (then ``_lines`` is empty)."""
         self._size = 0
         self._buffered = 0
         """The sink's buffer as of our last flush (it only grows when we write)."""
@@ -104,6 +113,8 @@ class Outbox:
         """Queue one line; it goes out with the rest at the end of this loop turn."""
         if self._closing or self._overflowed:
             return
+        if self._shared is not None:
+            self._unshare()
         self._lines.append(line)
         self._size += len(line)
         if not self._scheduled:
@@ -112,17 +123,39 @@ class Outbox:
         if self._size + self._buffered > self._sendq:
             self._check_sendq()
 
-    def write_lines(self, lines: list[bytes]) -> None:
-        """Queue several lines, in order (the list is copied, not kept)."""
+    def write_lines(self, lines: Lines) -> None:
+        """Queue several lines, in order."""
         if self._closing or self._overflowed:
             return
-        self._lines.extend(lines)
-        self._size += sum(map(len, lines))
+        if self._shared is not None:
+            self._unshare()
+        if self._lines:
+            self._lines.extend(lines.items)
+        else:
+            self._shared = lines
+        self._size += lines.size
         if not self._scheduled:
             self._scheduled = True
             self._flusher.add(self)
         if self._size + self._buffered > self._sendq:
             self._check_sendq()
+
+    def _unshare(self) -> None:
+        """More is queued after a shared piece: copy its lines to add to them."""
+        assert self._shared is not None
+        self._lines = list(self._shared.items)
+        self._shared = None
+
+    def _take(self) -> Lines | None:
+        """Everything queued, as one piece, and nothing queued any more."""
+        taken = self._shared
+        if taken is not None:
+            self._shared = None
+        elif self._lines:
+            taken = Lines(self._lines, self._size)
+            self._lines = []
+        self._size = 0
+        return taken
 
     def _check_sendq(self) -> None:
         # The sink's buffer only grows when we flush, so its size from then is an upper
@@ -131,8 +164,7 @@ class Outbox:
         if self._size + self._buffered <= self._sendq:
             return
         self._overflowed = True
-        self._lines.clear()
-        self._size = 0
+        self._take()
         if self.on_overflow is not None:
             self.on_overflow()
 
@@ -145,17 +177,15 @@ class Outbox:
         """Hand what is queued to the sink, or to ``direct`` for one ``os.write`` when the
         sink allows it, has nothing buffered and the lines are few (:class:`Flusher`)."""
         self._scheduled = False
-        lines = self._lines
-        if not lines:
-            return
         size = self._size
-        self._lines = []
-        self._size = 0
+        lines = self._take()
+        if lines is None:
+            return
         sink = self._sink
         if sink.is_closing():
             return
         if direct is not None and self._fd >= 0 and not self._buffered and size <= DIRECT_WRITE_MAX:
-            direct.add(self, self._fd, lines[0] if len(lines) == 1 else b"".join(lines))
+            direct.add(self, self._fd, lines.data)
             return
         sink.send(lines)
         self._buffered = sink.buffered()
@@ -182,18 +212,14 @@ class Outbox:
 
     def abort(self) -> None:
         """Drop the connection at once, discarding anything unsent."""
-        self._closing = True
-        self._fd = -1
-        self._lines.clear()
-        self._size = 0
+        self.detach()
         self._sink.abort()
 
     def detach(self) -> None:
         """The connection is gone: queue and write nothing more."""
         self._closing = True
         self._fd = -1
-        self._lines.clear()
-        self._size = 0
+        self._take()
 
 
 class DirectWrites:

@@ -16,6 +16,7 @@ from typing import cast
 
 from chinwag.protocol.framing import LineFramer
 from chinwag.server.core import Item, ServerCore
+from chinwag.server.state import Lines
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher, Outbox
 
@@ -65,12 +66,9 @@ class StreamSink:
         self.fd = direct_fd(transport)
         """The socket's descriptor when it may be written directly, else -1."""
 
-    def send(self, lines: list[bytes]) -> None:
-        """Write ``lines`` to the transport (it sends at once what the socket takes)."""
-        if len(lines) == 1:
-            self._transport.write(lines[0])
-        else:
-            self._transport.writelines(lines)
+    def send(self, lines: Lines) -> None:
+        """Write ``lines`` back to back (the transport sends at once what the socket takes)."""
+        self._transport.write(lines.data)
 
     def send_rest(self, data: bytes) -> None:
         """Write the part of a chunk a direct write did not get into the socket."""
