@@ -36,7 +36,8 @@ class Context:
         self.network: Network = deps.network
         self.session = session
         self.message = message
-        self.reply = ReplyBuffer(session, deps.delivery, deps.name, message.tags.get("label"))
+        label = message.tags.get("label")
+        self.reply = ReplyBuffer(session, deps.delivery, deps.facts.name, label)
         self.pending: Pending | None = None
 
     def later(

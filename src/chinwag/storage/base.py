@@ -1,7 +1,7 @@
 """The ``Store`` interface the server persists through (design.md section 2, rule 8).
 
 The server core never awaits storage: relayed messages go on a queue on the hot path
-(:class:`chinwag.server.history.HistoryQueue`) and are written in batches off that path; the
+(:class:`chinwag.server.history.HistoryWriter`) and are written in batches off that path; the
 rest (accounts, read markers, chathistory queries) run as the core's deferred work. Every
 implementation is tested by tests/storage/test_store_suite.py.
 """
