@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from chinwag.client import events as ev
-from chinwag.client.chat import (
-    MISSED,
+from chinwag.client.chat import MISSED, ChatModel
+from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
+from chinwag.client.protocol import ClientProtocol
+from chinwag.client.values import (
     Changes,
-    ChatModel,
     ConversationKind,
     Line,
     LineKind,
@@ -20,8 +21,6 @@ from chinwag.client.chat import (
     PasswordRequest,
     hhmm,
 )
-from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
-from chinwag.client.protocol import ClientProtocol
 from chinwag.gui.view import (
     ACTION,
     BANNER_DOWN,

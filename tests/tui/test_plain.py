@@ -26,10 +26,10 @@ from typing import Protocol
 import pytest
 
 from chinwag.client import commands as cmd
-from chinwag.client.chat import Line, LineKind
 from chinwag.client.colors import nick_color, readable
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.client.values import Line, LineKind
 from chinwag.server.app import ChinwagServer
 from chinwag.tui.plain import (
     EXIT_FAILED,

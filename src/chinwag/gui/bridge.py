@@ -32,9 +32,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chinwag.client import events as ev
-from chinwag.client.chat import Changes, ChatModel, PasswordRequest
+from chinwag.client.chat import ChatModel
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
+from chinwag.client.values import Changes, PasswordRequest
 from chinwag.gui.form import LoginNews, login_news
 from chinwag.gui.view import ChatUpdate, ChatView, GuiPalette
 from chinwag.protocol.casemap import fold

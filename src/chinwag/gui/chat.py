@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
 
-from chinwag.client.chat import ConversationKind, Link
+from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
 from chinwag.gui.text import from_tk
 from chinwag.gui.theme import Fonts

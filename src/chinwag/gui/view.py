@@ -1,7 +1,7 @@
 """What the chat window shows, computed without a window: the view model.
 
 :class:`ChatView` reads a :class:`~chinwag.client.chat.ChatModel` and turns the
-:class:`~chinwag.client.chat.Changes` of each call into a :class:`ChatUpdate`: rows of text to
+:class:`~chinwag.client.values.Changes` of each call into a :class:`ChatUpdate`: rows of text to
 add to the log (each a run of :class:`Segment` with the names of the Tk text tags that style
 it), the conversation list with unread counts, the member list, the bar above the log, the
 connection status. Updates are immutable and hold only strings and numbers, so they can be
@@ -22,10 +22,10 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chinwag.client.chat import (
-    EVENT_MARKS,
+from chinwag.client.chat import EVENT_MARKS, ChatModel
+from chinwag.client.colors import readable
+from chinwag.client.values import (
     Changes,
-    ChatModel,
     Conversation,
     ConversationKind,
     Line,
@@ -33,7 +33,6 @@ from chinwag.client.chat import (
     Link,
     PasswordRequest,
 )
-from chinwag.client.colors import readable
 from chinwag.gui.text import displayable
 
 # -- tags the window configures ------------------------------------------------------------------
@@ -230,7 +229,7 @@ class ChatUpdate:
 
     ``clear_log`` empties the log before ``rows`` are added (another conversation is shown,
     or lines were put before others). ``password``: ask for one (see
-    :class:`~chinwag.client.chat.PasswordRequest`); ``quit``: the person asked to leave, the
+    :class:`~chinwag.client.values.PasswordRequest`); ``quit``: the person asked to leave, the
     window closes once the client has said goodbye.
     """
 

@@ -3,7 +3,7 @@ client core together.
 
 The app owns one :class:`~chinwag.client.runner.Runner` (connect, reconnect with backoff,
 restore nick, colour and rooms) and one :class:`~chinwag.client.chat.ChatModel`. Every event
-the runner reports goes to the model, and the :class:`~chinwag.client.chat.Changes` it returns
+the runner reports goes to the model, and the :class:`~chinwag.client.values.Changes` it returns
 go to the chat screen, all on Textual's own asyncio loop: no threads.
 
 Until the first registration the login screen is in charge: a refused nick is shown next to
@@ -29,10 +29,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from chinwag.client import events as ev
-from chinwag.client.chat import Changes, ChatModel, PasswordRequest
+from chinwag.client.chat import ChatModel
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
+from chinwag.client.values import Changes, PasswordRequest
 from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen

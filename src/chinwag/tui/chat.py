@@ -1,7 +1,7 @@
 """The chat screen: conversations on the left, the log in the middle, members on the right.
 
 It draws a :class:`~chinwag.client.chat.ChatModel` and hands what the person types to it.
-The app feeds it the model's :class:`~chinwag.client.chat.Changes` after every event, so only
+The app feeds it the model's :class:`~chinwag.client.values.Changes` after every event, so only
 what changed is redrawn; the log of the current conversation is redrawn from the model when
 the conversation changes or the terminal is resized, so long lines wrap to the new width.
 """
@@ -21,8 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from chinwag.client.chat import Changes, ChatModel, ConversationKind, Link
+from chinwag.client.chat import ChatModel
 from chinwag.client.text import clean_line
+from chinwag.client.values import Changes, ConversationKind, Link
 from chinwag.protocol.casemap import fold
 from chinwag.tui.render import Palette, render_conversation, render_member, render_row
 from chinwag.tui.widgets import ChatInput

@@ -59,19 +59,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from chinwag.client import events as ev
-from chinwag.client.chat import (
-    TALK,
-    Changes,
-    ChatModel,
-    Conversation,
-    Line,
-    LineKind,
-    PasswordRequest,
-)
+from chinwag.client.chat import ChatModel
 from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
+from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 

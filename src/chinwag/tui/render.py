@@ -18,16 +18,10 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from chinwag.client.chat import (
-    EVENT_MARKS,
-    Conversation,
-    ConversationKind,
-    Line,
-    LineKind,
-    MemberView,
-)
+from chinwag.client.chat import EVENT_MARKS
 from chinwag.client.colors import readable
 from chinwag.client.text import clean
+from chinwag.client.values import Conversation, ConversationKind, Line, LineKind, MemberView
 
 DARK_BACKGROUND = "#121212"
 LIGHT_BACKGROUND = "#e0e0e0"
