@@ -133,6 +133,15 @@ def test_without_colours_not_even_hostile_text_brings_an_escape_or_a_bell() -> N
     assert shown[0] == f"{CLOCK} <bo> red   done"
 
 
+def test_with_colours_hostile_text_brings_no_escape_but_our_colours() -> None:
+    hostile = "\x1b[31mred\x07 \x1b]0;title\x07 \x9b2J done"
+    shown = format_line(
+        line(LineKind.MESSAGE, hostile, "b\x1b[5mo"), nick_color=lambda _: "#ffffff"
+    )
+    assert shown == f"{CLOCK} <\x1b[38;2;255;255;255mbo\x1b[39m> red   done"
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", SGR.sub("", shown))
+
+
 def test_with_colours_nicks_are_24_bit_errors_red_and_information_dim() -> None:
     def colours(nick: str) -> str:
         return "#0a141e" if nick == "ana" else "#ffffff"

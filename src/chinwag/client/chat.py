@@ -62,16 +62,6 @@ NEW_SINCE = "— new since {time} —"
 MISSED = "— missed while you were away —"
 """The divider before direct messages delivered on login."""
 
-EVENT_MARKS: dict[LineKind, str] = {
-    LineKind.JOIN: "→",
-    LineKind.PART: "←",
-    LineKind.QUIT: "←",
-    LineKind.NICK: "~",
-    LineKind.TOPIC: "~",
-    LineKind.MODE: "~",
-}
-"""The mark every client shows before an event line (joins in, leaves out, changes)."""
-
 
 class ChatModel(TypedInput):
     """The conversations one person sees on one server, fed by a client core's events.

@@ -36,9 +36,9 @@ from chinwag.gui.view import (
     Header,
     MemberRow,
     Prompt,
-    Row,
     SidebarEntry,
     Status,
+    TaggedRow,
     banner_text,
     tag_color,
 )
@@ -219,7 +219,7 @@ class ChatFrame(ttk.Frame):
         if update.status is not None:
             self.draw_status(update.status)
 
-    def add_rows(self, rows: Sequence[Row]) -> None:
+    def add_rows(self, rows: Sequence[TaggedRow]) -> None:
         """Add ``rows`` at the end of the log; follow them unless the person scrolled up."""
         log = self.log
         following = log.yview()[1] >= 0.999
@@ -287,7 +287,8 @@ class ChatFrame(ttk.Frame):
             self._members[iid] = member
             tag = "c" + member.color
             listing.tag_configure(tag, foreground=member.color)
-            text = member.label + ("  (away)" if member.away else "")
+            # Set one space further apart than in the terminal: the list has no column for it.
+            text = member.label + (" " + member.note if member.note else "")
             listing.insert("", "end", iid=iid, text=text, tags=("away",) if member.away else (tag,))
 
     def draw_header(self, header: Header) -> None:

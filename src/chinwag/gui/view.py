@@ -1,13 +1,15 @@
 """What the chat window shows, computed without a window: the view model.
 
 :class:`ChatView` reads a :class:`~chinwag.client.chat.ChatModel` and turns the
-:class:`~chinwag.client.values.Changes` of each call into a :class:`ChatUpdate`: rows of text to
-add to the log (each a run of :class:`Segment` with the names of the Tk text tags that style
-it), the conversation list with unread counts, the member list, the bar above the log, the
-connection status. Updates are immutable and hold only strings and numbers, so they can be
+:class:`~chinwag.client.values.Changes` of each call into a :class:`ChatUpdate`: rows of text
+to add to the log (each a run of :class:`TaggedSegment` with the names of the Tk text tags that
+style it), the conversation list with unread counts, the member list, the bar above the log,
+the connection status. Updates are immutable and hold only strings and numbers, so they can be
 made in the client's thread and drawn in Tk's (:mod:`chinwag.gui.bridge`).
 
-Every string in an update has been through :func:`chinwag.gui.text.displayable`: no control
+What each line and entry says comes from the presentation model
+(:mod:`chinwag.client.presentation`); here its roles become Tk tags (:func:`row_for`). Every
+string in an update has been through :func:`chinwag.gui.text.displayable`: no control
 characters, nothing Tk 8.6 cannot draw. The window inserts them as literal text.
 
 Tags are plain names the window configures once (:data:`TIME`, :data:`DIM`, ...), plus one
@@ -22,14 +24,21 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chinwag.client.chat import EVENT_MARKS, ChatModel
+from chinwag.client.chat import ChatModel
 from chinwag.client.colors import readable
+from chinwag.client.presentation import (
+    Role,
+    Row,
+    Segment,
+    conversation_row,
+    line_row,
+    member_row,
+)
 from chinwag.client.values import (
     Changes,
     Conversation,
     ConversationKind,
     Line,
-    LineKind,
     Link,
     PasswordRequest,
 )
@@ -123,18 +132,18 @@ class GuiPalette:
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    """A run of text and the tags that style it."""
+class TaggedSegment:
+    """A run of text and the Tk tags that style it."""
 
     text: str
     tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the log."""
+class TaggedRow:
+    """One line of the log, as the Tk text widget takes it."""
 
-    segments: tuple[Segment, ...]
+    segments: tuple[TaggedSegment, ...]
 
     @property
     def text(self) -> str:
@@ -156,13 +165,8 @@ class SidebarEntry:
     joined: bool
     color: str | None
     """The other person's readable colour, for a direct conversation."""
-
-    @property
-    def badge(self) -> str:
-        """The unread count (``3``, ``3!`` when someone named us), or ``""``."""
-        if not self.unread:
-            return ""
-        return f"{self.unread}!" if self.mentioned else str(self.unread)
+    badge: str
+    """The unread count (``3``, ``3!`` when something unread names us), or ``""``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,8 @@ class MemberRow:
     """Readable colour of the nick."""
     away: bool
     is_self: bool
+    note: str = ""
+    """What follows the label, `` (away)``, or ``""``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +239,7 @@ class ChatUpdate:
     window closes once the client has said goodbye.
     """
 
-    rows: tuple[Row, ...] = ()
+    rows: tuple[TaggedRow, ...] = ()
     clear_log: bool = False
     conversations: tuple[SidebarEntry, ...] | None = None
     members: tuple[MemberRow, ...] | None = None
@@ -252,39 +258,56 @@ class ChatUpdate:
 _NOTHING = ChatUpdate()
 
 
-def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> Row:
+def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> TaggedRow:
     """A line as the log shows it: ``HH:MM <nick> text`` with the nick in its colour
     (``color_of`` gives a nick's ``#rrggbb``: :meth:`ChatModel.color_of`); events, notices,
     actions, info and errors each their own way; a divider alone on its row."""
-    if line.kind is LineKind.DIVIDER:
-        return Row((Segment(displayable(line.text), (DIVIDER,)),))
-    text = displayable(line.text)
-    nick = displayable(line.nick or "")
-    name = nick_tag(palette.nick(color_of(line.nick))) if line.nick else DIM
-    parts: list[Segment] = [Segment(line.clock + " ", (TIME,))]
-    if line.kind is LineKind.MESSAGE:
-        parts += [Segment("<", (DIM,)), Segment(nick, (name,)), Segment("> ", (DIM,))]
-        parts.append(Segment(text))
-    elif line.kind is LineKind.ACTION:
-        parts += [Segment("* ", (DIM,)), Segment(nick, (name,)), Segment(" " + text, (ACTION,))]
-    elif line.kind is LineKind.NOTICE:
-        parts += [Segment("-", (DIM,)), Segment(nick, (name,)), Segment("- ", (DIM,))]
-        parts.append(Segment(text))
-    elif line.kind in EVENT_MARKS:
-        parts.append(Segment(EVENT_MARKS[line.kind] + " ", (DIM,)))
-        if nick:
-            parts += [Segment(nick, (name,)), Segment(" ")]
-        parts.append(Segment(text, (DIM,)))
-    elif line.kind is LineKind.ERROR:
-        parts += [Segment("! ", (ERROR,)), Segment(text, (ERROR,))]
-    else:
-        parts += [Segment("- ", (DIM,)), Segment(text, (INFO,))]
-    extra: tuple[str, ...] = (MENTION,) if line.mention else ()
-    if line.history and not line.missed:
+    row = line_row(line, color_of)
+    if Role.DIVIDER in row.roles:
+        return TaggedRow((TaggedSegment(displayable(row.text), (DIVIDER,)),))
+    extra: tuple[str, ...] = (MENTION,) if Role.MENTION in row.roles else ()
+    if Role.HISTORY in row.roles:
         extra += (HISTORY,)  # replayed history is quiet; what was missed is news
-    if extra:
-        parts = [Segment(part.text, part.tags + extra) for part in parts]
-    return Row(tuple(parts))
+    parts = [TaggedSegment(row.time + " ", (TIME, *extra))]
+    gap: TaggedSegment | None = None
+    for segment in row.segments:
+        tagged = TaggedSegment(displayable(segment.text), (*_tags(segment, palette), *extra))
+        if gap is not None:
+            # The space before an action's words is drawn in their font, not on its own.
+            if gap.tags == tagged.tags:
+                tagged = TaggedSegment(gap.text + tagged.text, tagged.tags)
+            else:
+                parts.append(gap)
+            gap = None
+        if Role.GAP in segment.roles:
+            gap = tagged
+        else:
+            parts.append(tagged)
+    if gap is not None:
+        parts.append(gap)
+    return TaggedRow(tuple(parts))
+
+
+def _tags(segment: Segment, palette: GuiPalette) -> tuple[str, ...]:
+    """The log's tags for the roles of ``segment`` (the row's own roles aside)."""
+    roles = segment.roles
+    if Role.NICK in roles:
+        return (nick_tag(palette.nick(segment.color)),) if segment.color else (DIM,)
+    for role, tag in _ROLE_TAGS:
+        if role in roles:
+            return (tag,)
+    return ()
+
+
+_ROLE_TAGS = (
+    (Role.ERROR, ERROR),
+    (Role.DIM, DIM),
+    (Role.INFO, INFO),
+    (Role.ACTION, ACTION),
+    (Role.DIVIDER, DIVIDER),
+)
+"""Which tag a role of the log gets, the first that applies winning (an error's mark is an
+error; information's mark is dim, its words are information)."""
 
 
 class ChatView:
@@ -353,16 +376,21 @@ class ChatView:
     def members(self) -> tuple[MemberRow, ...]:
         """The current room's members (both people of a direct conversation)."""
         protocol = self.model.protocol
-        return tuple(
-            MemberRow(
-                nick=member.nick,
-                label=displayable(member.prefix + member.nick),
-                color=self.palette.nick(member.color),
-                away=member.away,
-                is_self=protocol.is_me(member.nick),
+        rows: list[MemberRow] = []
+        for member in self.model.members():
+            row = member_row(member)
+            name = _named(row)
+            rows.append(
+                MemberRow(
+                    nick=member.nick,
+                    label=_text(row, lambda roles: bool(roles & _LABEL)),
+                    color=self.palette.nick(member.color),
+                    away=Role.AWAY in name.roles,
+                    is_self=protocol.is_me(member.nick),
+                    note=_text(row, lambda roles: Role.DIM in roles),
+                )
             )
-            for member in self.model.members()
-        )
+        return tuple(rows)
 
     def header(self) -> Header:
         """The bar above the log."""
@@ -389,25 +417,39 @@ class ChatView:
         return Prompt(displayable(model.nick), self.palette.nick(model.own_color), account)
 
     def _entry(self, conversation: Conversation) -> SidebarEntry:
-        color = None
-        label = displayable(conversation.name)
-        if conversation.kind is ConversationKind.DIRECT:
-            color = self.palette.nick(self.model.color_of(conversation.name))
-            label = "@" + label
+        current = conversation.key == self.model.current
+        row = conversation_row(conversation, current=current, color_of=self.model.color_of)
+        name = _named(row)
         return SidebarEntry(
             key=conversation.key,
-            label=label,
+            label=_text(row, lambda roles: Role.UNREAD not in roles),
             kind=conversation.kind,
             unread=conversation.unread,
             mentioned=conversation.mentioned,
-            current=conversation.key == self.model.current,
-            joined=conversation.joined or conversation.kind is not ConversationKind.ROOM,
-            color=color,
+            current=current,
+            joined=Role.PARTED not in name.roles,
+            color=self.palette.nick(name.color) if name.color else None,
+            # The list has a column for the count: no space before it there.
+            badge=_text(row, lambda roles: Role.UNREAD in roles).strip(),
         )
 
-    def _log_rows(self) -> tuple[Row, ...]:
+    def _log_rows(self) -> tuple[TaggedRow, ...]:
         self._drawn = self.model.current
         lines: Iterable[Line] = self.model.current_conversation.lines
         count = len(self.model.current_conversation.lines)
         lines = itertools.islice(lines, max(0, count - self.redrawn_lines), None)
         return tuple(row_for(line, self.model.color_of, self.palette) for line in lines)
+
+
+_LABEL = frozenset({Role.PREFIX, Role.NAME})
+"""The roles of a member's label (``@ana``), as against the note after it."""
+
+
+def _named(row: Row) -> Segment:
+    """The segment of a list entry that names the conversation or the member."""
+    return next(segment for segment in row.segments if Role.NAME in segment.roles)
+
+
+def _text(row: Row, wanted: Callable[[frozenset[Role]], bool]) -> str:
+    """The displayable text of the segments of ``row`` whose roles are ``wanted``."""
+    return displayable("".join(s.text for s in row.segments if wanted(s.roles)))

@@ -22,10 +22,11 @@ from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from chinwag.client.chat import ChatModel
+from chinwag.client.presentation import conversation_row, member_row
 from chinwag.client.text import clean_line
 from chinwag.client.values import Changes, ConversationKind, Link
 from chinwag.protocol.casemap import fold
-from chinwag.tui.render import Palette, render_conversation, render_member, render_row
+from chinwag.tui.render import Palette, render_entry, render_row
 from chinwag.tui.widgets import ChatInput
 
 NARROW = 70
@@ -215,18 +216,10 @@ class ChatScreen(Screen[None]):
         options = []
         keys: list[str] = []
         for key, conversation in self.model.conversations.items():
-            color = (
-                self.model.color_of(conversation.name)
-                if conversation.kind is ConversationKind.DIRECT
-                else None
+            row = conversation_row(
+                conversation, current=key == self.model.current, color_of=self.model.color_of
             )
-            prompt = render_conversation(
-                conversation,
-                current=key == self.model.current,
-                nick_color=color,
-                palette=self.palette,
-            )
-            options.append(Option(prompt, id=key))
+            options.append(Option(render_entry(row, self.palette), id=key))
             keys.append(key)
         listing.set_options(options)
         if self.model.current in keys:
@@ -236,7 +229,7 @@ class ChatScreen(Screen[None]):
         """The current room's members, with status and away state."""
         listing = self.query_one("#members", OptionList)
         listing.set_options(
-            Option(render_member(member, self.palette), id="member:" + member.nick)
+            Option(render_entry(member_row(member), self.palette), id="member:" + member.nick)
             for member in self.model.members()
         )
 

@@ -22,12 +22,14 @@ What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
     09:14 === missed while you were away ===   direct messages delivered on login
 
 An event filed in several conversations (a quit seen in two shared rooms, "Reconnected")
-is printed once. Markers are ASCII so the transcript reads the same on any terminal, log
-file or pipe. Colours (24-bit SGR for nicks, red errors, dim information) are written only
-when the caller says so; :func:`run_plain` does when stdout is a terminal, ``NO_COLOR`` is
-unset and ``TERM`` is not ``dumb``. Without colours no escape character is ever written.
-Text from the network is cleaned by the model (:func:`chinwag.client.text.clean`) and
-cleaned again here, so nothing a remote user sends reaches the terminal unescaped.
+is printed once. Each line is the presentation model's row (:mod:`chinwag.client.presentation`,
+the same as the terminal client and the window draw) with ASCII markers
+(:data:`ASCII_MARKS`), so the transcript reads the same on any terminal, log file or pipe.
+Colours (24-bit SGR for nicks, red errors, dim information) are written only when the caller
+says so; :func:`run_plain` does when stdout is a terminal, ``NO_COLOR`` is unset and ``TERM``
+is not ``dumb``. Without colours no escape character is ever written. Text from the network
+is cleaned by the model (:func:`chinwag.client.text.clean`) and again by the presentation
+model, so nothing a remote user sends reaches the terminal unescaped.
 
 Accounts: ``/login`` and ``/register`` read the password from the terminal with its echo
 turned off (the next line typed, twice for ``/register``), never from a pipe: with stdin not a
@@ -62,6 +64,7 @@ from chinwag.client import events as ev
 from chinwag.client.chat import ChatModel
 from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
+from chinwag.client.presentation import Marks, Role, Row, Segment, line_row
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
 from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
@@ -69,10 +72,10 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 
 __all__ = [
+    "ASCII_MARKS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
-    "MARKERS",
     "Echo",
     "TerminalEcho",
     "chat_plain",
@@ -92,18 +95,22 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 """Ctrl-C: ``QUIT`` was sent if we were connected; 128 + SIGINT, as shells report it."""
 
-MARKERS: Mapping[LineKind, str] = {
-    LineKind.JOIN: "-->",
-    LineKind.PART: "<--",
-    LineKind.QUIT: "<--",
-    LineKind.NICK: "---",
-    LineKind.TOPIC: "---",
-    LineKind.MODE: "---",
-    LineKind.INFO: "--",
-    LineKind.ERROR: "!!",
-}
-"""The ASCII marker in front of each kind of line that is not talk (talk is ``<nick>``,
-``* nick`` or ``-nick-``)."""
+ASCII_MARKS = Marks(
+    events={
+        LineKind.JOIN: "-->",
+        LineKind.PART: "<--",
+        LineKind.QUIT: "<--",
+        LineKind.NICK: "---",
+        LineKind.TOPIC: "---",
+        LineKind.MODE: "---",
+    },
+    error="!!",
+    info="--",
+    divider="=== {} ===",
+    nobody="?",
+)
+"""The ASCII marks in front of each kind of line that is not talk (talk is ``<nick>``,
+``* nick`` or ``-nick-``, as everywhere: :mod:`chinwag.client.presentation`)."""
 
 NickColor = Callable[[str], str]
 """A nick -> the ``#rrggbb`` to show it in (already made readable on the background)."""
@@ -134,48 +141,47 @@ def format_line(
     ``where`` is the name of the line's conversation when it is not the current one; it is
     shown in brackets after the time. With ``nick_color`` the line is coloured with ANSI SGR:
     nicks in their colour (24-bit), errors red, information dim. Without it the result
-    contains no escape character at all. Every string from the line is passed through
-    :func:`~chinwag.client.text.clean` again, so a line built by other code is safe too.
+    contains no escape character at all. The row comes from the presentation model, which
+    cleans every string of the line again (:func:`~chinwag.client.text.clean`), so a line
+    built by other code is safe too.
     """
-    text = clean(line.text)
-
-    def name(nick: str | None) -> str:
-        shown = clean(nick or "?")
-        if nick_color is None:
-            return shown
-        return _sgr_rgb(nick_color(shown)) + shown + _SGR_RESET_FG
-
-    match line.kind:
-        case LineKind.MESSAGE:
-            body = f"<{name(line.nick)}> {text}"
-        case LineKind.ACTION:
-            body = f"* {name(line.nick)} {text}"
-        case LineKind.NOTICE:
-            body = f"-{name(line.nick)}- {text}"
-        case LineKind.ERROR:
-            body = _paint(f"!! {text}", _SGR_RED, _SGR_RESET_FG, nick_color is not None)
-        case LineKind.INFO:
-            body = _paint(f"-- {text}", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None)
-        case LineKind.DIVIDER:
-            words = text.strip("— ")
-            body = _paint(
-                f"=== {words} ===", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None
-            )
-        case _:
-            who = f" {name(line.nick)}" if line.nick else ""
-            body = f"{MARKERS.get(line.kind, '---')}{who} {text}"
+    row = line_row(line, nick_color, ASCII_MARKS)
     prefix = f"[{clean(where)}] " if where else ""
-    return f"{line.clock} {prefix}{body}"
+    return f"{row.time} {prefix}{_paint(row, ansi=nick_color is not None)}"
+
+
+def _paint(row: Row, *, ansi: bool) -> str:
+    """The row's text, each run of segments of the same colour wrapped in its SGR pair."""
+    runs: list[tuple[tuple[str, str], str]] = []
+    for segment in row.segments:
+        sgr = _sgr(segment) if ansi else _NO_SGR
+        if runs and runs[-1][0] == sgr:
+            runs[-1] = (sgr, runs[-1][1] + segment.text)  # "!! oops" is one red run
+        else:
+            runs.append((sgr, segment.text))
+    return "".join(f"{start}{text}{end}" for (start, end), text in runs)
+
+
+def _sgr(segment: Segment) -> tuple[str, str]:
+    """The SGR sequences that start and end ``segment``'s colour: nicks in theirs, errors
+    red, information and dividers dim, everything else as the terminal has it."""
+    roles = segment.roles
+    if Role.ERROR in roles:
+        return _SGR_RED, _SGR_RESET_FG
+    if Role.INFO in roles or Role.DIVIDER in roles:
+        return _SGR_DIM, _SGR_NORMAL_INTENSITY
+    if Role.NICK in roles and segment.color:
+        return _sgr_rgb(segment.color), _SGR_RESET_FG
+    return _NO_SGR
+
+
+_NO_SGR = ("", "")
 
 
 def _sgr_rgb(color: str) -> str:
     """The SGR sequence for foreground ``#rrggbb``; only digits go into it."""
     red, green, blue = (int(color[index : index + 2], 16) for index in (1, 3, 5))
     return f"\x1b[38;2;{red};{green};{blue}m"
-
-
-def _paint(text: str, start: str, end: str, ansi: bool) -> str:
-    return f"{start}{text}{end}" if ansi else text
 
 
 def light_background(colorfgbg: str | None) -> bool:
