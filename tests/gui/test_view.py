@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chinwag.client import events as ev
+from chinwag.client.banner import BANNER_DOWN, BANNER_NOW, NOT_CONNECTED
 from chinwag.client.chat import MISSED, ChatModel
 from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
 from chinwag.client.protocol import ClientProtocol
@@ -23,14 +24,11 @@ from chinwag.client.values import (
 )
 from chinwag.gui.view import (
     ACTION,
-    BANNER_DOWN,
-    BANNER_NOW,
     DIM,
     DIVIDER,
     ERROR,
     INFO,
     MENTION,
-    NOT_CONNECTED,
     SAY_SOMETHING,
     TIME,
     ChatUpdate,

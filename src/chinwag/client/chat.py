@@ -29,11 +29,11 @@ marked read on the server (``MARKREAD``) as lines arrive, at most once a second:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from chinwag.client import events as ev
+from chinwag.client.banner import QUIT_HINT, down_banner
 from chinwag.client.colors import color_name
 from chinwag.client.protocol import HISTORY_BATCHES
 from chinwag.client.text import clean
@@ -53,9 +53,6 @@ from chinwag.client.values import (
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
 
-BANNER_DOWN = "Server is down — reconnecting in {seconds}s (press Ctrl-C to quit)"
-BANNER_NOW = "Server is down — reconnecting now (press Ctrl-C to quit)"
-
 NEW_SINCE = "— new since {time} —"
 """The divider before the first line of a conversation newer than its read marker."""
 
@@ -71,13 +68,9 @@ class ChatModel(TypedInput):
     """
 
     def banner(self) -> str | None:
-        """The "Server is down" banner with its countdown, or None while connected."""
-        if self.link is not Link.DOWN:
-            return None
-        if self.reconnect_at is None:
-            return BANNER_NOW
-        seconds = math.ceil(self.reconnect_at - self._clock())
-        return BANNER_DOWN.format(seconds=seconds) if seconds > 0 else BANNER_NOW
+        """The "Server is down" banner with its countdown and the key that quits a terminal
+        client (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
+        return down_banner(self.link, self.reconnect_at, self._clock(), hint=QUIT_HINT)
 
     # -- events from the connection -----------------------------------------------------------
 

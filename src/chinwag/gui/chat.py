@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
 
+from chinwag.client.banner import NOT_CONNECTED
 from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
 from chinwag.gui.text import from_tk
@@ -29,7 +30,6 @@ from chinwag.gui.view import (
     HISTORY,
     INFO,
     MENTION,
-    NOT_CONNECTED,
     TIME,
     ChatUpdate,
     GuiPalette,

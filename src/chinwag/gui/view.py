@@ -20,10 +20,10 @@ background (:func:`chinwag.client.colors.readable`, design.md section 5).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from chinwag.client.banner import NOT_CONNECTED, down_banner
 from chinwag.client.chat import ChatModel
 from chinwag.client.colors import readable
 from chinwag.client.presentation import (
@@ -61,10 +61,7 @@ REDRAWN_LINES = 500
 """Lines drawn when another conversation is shown: enough to scroll back through, few
 enough that switching stays instant."""
 
-BANNER_DOWN = "Server is down — reconnecting in {seconds}s"
-BANNER_NOW = "Server is down — reconnecting now"
 SAY_SOMETHING = "Say something (Enter sends, @help lists the commands)"
-NOT_CONNECTED = "Not connected: your messages cannot be sent"
 
 
 def nick_tag(color: str) -> str:
@@ -212,12 +209,7 @@ def banner_text(status: Status, now: float) -> str | None:
     """The text of the bar across the top at monotonic time ``now``: ``Server is down —
     reconnecting in 4s`` (whole seconds, rounded up), ``… reconnecting now`` while an attempt
     is under way; None while connected or connecting for the first time."""
-    if status.link is not Link.DOWN:
-        return None
-    if status.reconnect_at is None:
-        return BANNER_NOW
-    seconds = math.ceil(status.reconnect_at - now)
-    return BANNER_DOWN.format(seconds=seconds) if seconds > 0 else BANNER_NOW
+    return down_banner(status.link, status.reconnect_at, now)  # a window has a close button
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
+from chinwag.client.banner import NOT_CONNECTED
 from chinwag.client.chat import ChatModel
 from chinwag.client.presentation import conversation_row, member_row
 from chinwag.client.text import clean_line
@@ -268,9 +269,7 @@ class ChatScreen(Screen[None]):
         widget.update(Text(banner or ""))
         widget.set_class(banner is not None, "-down")
         self.query_one("#input", ChatInput).placeholder = (
-            "Not connected: your messages cannot be sent"
-            if self.model.link is not Link.ONLINE
-            else "Say something"
+            NOT_CONNECTED if self.model.link is not Link.ONLINE else "Say something"
         )
 
     def on_resize(self, event: Resize) -> None:
