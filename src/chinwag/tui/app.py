@@ -40,8 +40,8 @@ from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
 from chinwag.tui.password import PasswordScreen
-from chinwag.tui.plain import light_background
 from chinwag.tui.render import Palette
+from chinwag.tui.terminal import light_background
 
 QUIT_TIMEOUT = 2.0
 """Seconds to wait for the server to close after our QUIT."""

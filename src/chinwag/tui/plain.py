@@ -54,11 +54,10 @@ import contextlib
 import io
 import os
 import sys
-import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from chinwag.client import events as ev
 from chinwag.client.chat import ChatModel
@@ -70,20 +69,23 @@ from chinwag.client.text import clean
 from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.tui.terminal import (
+    Echo,
+    TerminalEcho,
+    isatty,
+    light_background,
+    stdin_lines,
+    wants_ansi,
+)
 
 __all__ = [
     "ASCII_MARKS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
-    "Echo",
-    "TerminalEcho",
     "chat_plain",
     "format_line",
-    "light_background",
     "run_plain",
-    "stdin_lines",
-    "wants_ansi",
 ]
 
 EXIT_OK = 0
@@ -125,9 +127,6 @@ _SGR_RESET_FG = "\x1b[39m"
 _SGR_RED = "\x1b[31m"
 _SGR_DIM = "\x1b[2m"
 _SGR_NORMAL_INTENSITY = "\x1b[22m"
-
-_LIGHT_BACKGROUNDS = frozenset({"7", "15"})
-"""``COLORFGBG`` background numbers of a light terminal (white and bright white)."""
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -184,147 +183,12 @@ def _sgr_rgb(color: str) -> str:
     return f"\x1b[38;2;{red};{green};{blue}m"
 
 
-def light_background(colorfgbg: str | None) -> bool:
-    """Whether ``COLORFGBG`` (``"fg;bg"``, set by rxvt, Konsole and others) says the terminal
-    background is light (its last field 7 or 15); unset or unknown means dark, the usual
-    terminal (design.md section 5: names are kept readable on the background)."""
-    if not colorfgbg:
-        return False
-    return colorfgbg.rsplit(";", 1)[-1].strip() in _LIGHT_BACKGROUNDS
-
-
-def wants_ansi(stream: TextIO, env: Mapping[str, str]) -> bool:
-    """Whether to colour what is written to ``stream``: only a terminal gets escapes, never a
-    pipe or a file; ``NO_COLOR`` set to anything non-empty (https://no-color.org) and
-    ``TERM=dumb`` turn them off. On Windows the console's VT processing is switched on, and
-    colours are off if that fails (an old console would print the escapes)."""
-    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
-        return False
-    if not _isatty(stream):
-        return False
-    return _enable_windows_vt()
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):  # closed or not a real stream
-        return False
-
-
-def _enable_windows_vt() -> bool:
-    """Switch on ANSI processing of the Windows console (a no-op elsewhere)."""
-    if sys.platform != "win32":
-        return True
-    import ctypes
-    from ctypes import wintypes
-
-    enable_virtual_terminal_processing = 0x0004
-    kernel32 = ctypes.windll.kernel32
-    handle = kernel32.GetStdHandle(-11)  # STD_OUTPUT_HANDLE
-    mode = wintypes.DWORD()
-    if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
-        return False
-    return bool(kernel32.SetConsoleMode(handle, mode.value | enable_virtual_terminal_processing))
-
-
-# -- input ------------------------------------------------------------------------------------
-
-
-class Echo(Protocol):
-    """Turns the terminal's echo of what is typed off (for a password) and on again."""
-
-    def hide(self) -> None:
-        """Stop showing what is typed (Enter still moves to a new line)."""
-        ...
-
-    def show(self) -> None:
-        """Show what is typed again, as before :meth:`hide`."""
-        ...
-
-
-class TerminalEcho:
-    """:class:`Echo` for a POSIX terminal on ``stream``, by termios.
-
-    The stdin thread keeps reading lines meanwhile, so the password is simply the next line
-    it delivers: no second reader (as :func:`getpass.getpass` would be) races it for the
-    keystrokes.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._fd = stream.fileno()
-        self._saved: list[Any] | None = None
-
-    @classmethod
-    def of(cls, stream: TextIO) -> TerminalEcho | None:
-        """Echo control of ``stream`` if it is a terminal we can control, else None."""
-        if not _isatty(stream):
-            return None
-        try:
-            import termios  # noqa: F401  (POSIX only)
-        except ImportError:
-            return None
-        return cls(stream)
-
-    def hide(self) -> None:
-        """Echo off, newline echo on (so the next line starts on a line of its own)."""
-        import termios
-
-        with contextlib.suppress(termios.error, OSError):
-            attributes = termios.tcgetattr(self._fd)
-            if self._saved is None:
-                self._saved = list(attributes)
-            lflag = (attributes[3] & ~termios.ECHO) | termios.ECHONL
-            termios.tcsetattr(self._fd, termios.TCSANOW, [*attributes[:3], lflag, *attributes[4:]])
-
-    def show(self) -> None:
-        """The settings from before :meth:`hide`."""
-        import termios
-
-        saved, self._saved = self._saved, None
-        if saved is not None:
-            with contextlib.suppress(termios.error, OSError):
-                termios.tcsetattr(self._fd, termios.TCSANOW, saved)
-
-
 @dataclass
 class _SecretPrompt:
     """A password being typed: the request, and the first entry when it is asked twice."""
 
     request: PasswordRequest
     first: str | None = None
-
-
-async def stdin_lines(stream: TextIO) -> AsyncIterator[str]:
-    """The lines of ``stream`` (without their line ending) as they arrive, until end of input.
-
-    A daemon thread does the blocking reads and hands each line to the running loop: this
-    works on every platform (Windows has no ``add_reader`` for a console or a pipe) and never
-    keeps the program from exiting when it leaves before the input ends (``/quit``, Ctrl-C).
-    """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def deliver(item: str | None) -> bool:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: the program is leaving
-            return False
-        return True
-
-    def pump() -> None:
-        try:
-            # readline on a text stream over a pipe returns each line as soon as it is there.
-            while text := stream.readline():
-                if not deliver(text.removesuffix("\n").removesuffix("\r")):
-                    return
-        except (OSError, ValueError):  # stdin closed or unreadable: that is end of input
-            pass
-        deliver(None)
-
-    threading.Thread(target=pump, name="chinwag-plain-stdin", daemon=True).start()
-    while (text := await queue.get()) is not None:
-        yield text
 
 
 # -- the session ------------------------------------------------------------------------------
@@ -710,7 +574,7 @@ def run_plain(
                 out,
                 ansi=ansi,
                 dark_background=not light_background(env.get("COLORFGBG")),
-                errors=None if _isatty(out) else sys.stderr,
+                errors=None if isatty(out) else sys.stderr,
                 echo=TerminalEcho.of(source),
             )
         )
