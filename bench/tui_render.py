@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console, RenderableType
 
-from chinwag.client.chat import Line, LineKind
 from chinwag.client.colors import nick_color
+from chinwag.client.values import Line, LineKind
 from chinwag.tui.chat import REDRAWN_LINES
 from chinwag.tui.render import Palette, render_line, render_row
 

@@ -10,9 +10,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
+from chinwag.client.login import LoginNews
 from chinwag.client.options import ChatOptions
 from chinwag.gui.bridge import Bridge, Finished, Update
-from chinwag.gui.form import LoginNews
 from chinwag.gui.view import ChatUpdate, GuiPalette
 from chinwag.server.app import ChinwagServer
 from tests.conftest import free_port

@@ -1,5 +1,6 @@
 """The login form's rules without a window: every mistake is named next to its field, in words,
-and the connection's events become progress or a problem next to the right field."""
+and what the connection's events say there is drawable by Tk (the news themselves are the
+terminal client's too: tests/client/test_login.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from chinwag.client.colors import PALETTE, parse_color
 from chinwag.client.options import ChatOptions
 from chinwag.gui.form import (
     LoginFields,
-    LoginNews,
     check_login,
     color_field,
+    form_news,
     initial_fields,
-    login_news,
     surprise_color,
 )
 from chinwag.gui.settings import GuiSettings
@@ -116,53 +116,9 @@ def test_surprise_me_picks_a_palette_colour_and_never_the_one_already_chosen() -
 ADDRESS = "192.168.1.5:6667"
 
 
-def test_a_connection_says_it_is_logging_in() -> None:
-    news = login_news(ev.Connected("192.168.1.5", 6667, False), ADDRESS)
-    assert news == LoginNews(status="Connected to 192.168.1.5:6667, logging in …")
-
-
-def test_a_refused_nick_shows_the_servers_reason_next_to_the_nick_and_keeps_the_connection() -> (
-    None
-):
-    event = ev.NickRejected("ana", "Nickname is already in use", "433", registered=False)
-    news = login_news(event, ADDRESS)
-    assert news is not None
-    assert (news.field, news.problem) == ("nick", "ana: Nickname is already in use")
-    assert not news.stop and not news.ready
-
-
-def test_a_nobody_listening_server_is_shown_next_to_the_address_and_ends_the_attempt() -> None:
-    reason = "Nobody is listening on 192.168.1.5:6667 — is the server started?"
-    news = login_news(ev.Disconnected(reason), ADDRESS)
-    assert news == LoginNews(status="", field="server", problem=reason, stop=True)
-
-
-def test_the_servers_error_text_is_added_to_the_reason() -> None:
-    news = login_news(ev.Disconnected("Connection closed", "Too many connections"), ADDRESS)
-    assert news is not None and news.problem == "Connection closed: Too many connections"
-
-
-def test_a_wrong_password_is_shown_next_to_the_password_and_ends_the_attempt() -> None:
-    event = ev.LoginFailed("ana", "SASL authentication failed", "904", registered=False)
-    news = login_news(event, ADDRESS)
-    assert news is not None
-    assert news.field == "password" and news.stop
-    assert news.problem == "Cannot log in as ana: SASL authentication failed"
-
-
-def test_being_welcomed_opens_the_chat() -> None:
-    news = login_news(ev.Registered("ana", "TestNet", "irc.test"), ADDRESS)
-    assert news is not None and news.ready
-
-
-def test_a_failed_login_after_registration_and_other_events_are_not_news() -> None:
-    assert login_news(ev.LoginFailed("ana", "no", "904", registered=True), ADDRESS) is None
-    assert login_news(ev.Motd(("hello",)), ADDRESS) is None
-
-
 def test_what_the_server_says_is_cleaned_and_made_displayable() -> None:
     event = ev.NickRejected("a\x1b[31mna", "in use \U0001f600\x07", "433", registered=False)
-    news = login_news(event, ADDRESS)
+    news = form_news(event, ADDRESS)
     assert news is not None and news.problem == "ana: in use [grinning face]"
 
 

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from chinwag.client import events as ev
-from chinwag.client.chat import (
-    MISSED,
+from chinwag.client.banner import BANNER_DOWN, BANNER_NOW, NOT_CONNECTED
+from chinwag.client.chat import MISSED, ChatModel
+from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
+from chinwag.client.protocol import ClientProtocol
+from chinwag.client.values import (
     Changes,
-    ChatModel,
     ConversationKind,
     Line,
     LineKind,
@@ -20,27 +22,22 @@ from chinwag.client.chat import (
     PasswordRequest,
     hhmm,
 )
-from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
-from chinwag.client.protocol import ClientProtocol
 from chinwag.gui.view import (
     ACTION,
-    BANNER_DOWN,
-    BANNER_NOW,
     DIM,
     DIVIDER,
     ERROR,
     INFO,
     MENTION,
-    NOT_CONNECTED,
     SAY_SOMETHING,
     TIME,
     ChatUpdate,
     ChatView,
     GuiPalette,
     Header,
-    Row,
-    Segment,
     Status,
+    TaggedRow,
+    TaggedSegment,
     banner_text,
     nick_tag,
     row_for,
@@ -113,7 +110,7 @@ def lobby(palette: GuiPalette = LIGHT) -> Chat:
     return chat
 
 
-def tags_of(row: Row, text: str) -> tuple[str, ...]:
+def tags_of(row: TaggedRow, text: str) -> tuple[str, ...]:
     """The tags of the segment of ``row`` whose text is ``text``."""
     return next(segment.tags for segment in row.segments if segment.text == text)
 
@@ -180,7 +177,7 @@ def test_a_line_that_names_us_is_marked_as_a_mention_throughout() -> None:
 
 def test_a_divider_is_alone_on_its_row() -> None:
     row = row_for(Line(NOW, LineKind.DIVIDER, MISSED), nick_color, LIGHT)
-    assert row == Row((Segment(MISSED, (DIVIDER,)),))
+    assert row == TaggedRow((TaggedSegment(MISSED, (DIVIDER,)),))
 
 
 def test_hostile_text_from_the_network_is_cleaned_and_made_displayable() -> None:
@@ -193,6 +190,17 @@ def test_hostile_text_from_the_network_is_cleaned_and_made_displayable() -> None
     update = chat.feed(":\U0001f600!~x@h JOIN #lobby")
     assert update.members is not None
     assert "[grinning face]" in [member.label for member in update.members]
+
+
+def test_a_line_built_with_a_hostile_nick_and_text_is_drawn_clean() -> None:
+    hostile, nick = "\x1b[31mred\x1b[0m \x07bell \x1b]0;title\x07", "b\x1b[31mo\x07"
+    for kind in LineKind:
+        row = row_for(Line(NOW, kind, hostile, nick), nick_color, LIGHT)
+        for segment in row.segments:
+            assert segment.text.isprintable() and "title" not in segment.text, (kind, row)
+    row = row_for(Line(NOW, LineKind.MESSAGE, hostile, nick), nick_color, LIGHT)
+    assert row.text == f"{CLOCK} <bo> red bell "
+    assert tags_of(row, "bo") == (nick_tag(LIGHT.nick(nick_color("bo"))),)
 
 
 # -- conversations, members, header ----------------------------------------------------------

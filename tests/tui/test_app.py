@@ -686,6 +686,30 @@ async def test_a_password_on_the_login_screen_logs_in_while_connecting(
         assert password_prompt(ui) is None  # nothing more to ask
 
 
+async def test_a_wrong_password_typed_into_the_form_is_shown_next_to_it_and_ends_the_attempt(
+    server: ChinwagServer,
+) -> None:
+    await register_account(server)
+    async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
+        await ui.fill("server", address_of(server))
+        await ui.fill("nick", "ana")
+        await ui.fill("password", "not the password")
+        await ui.pilot.click("#connect")
+        await ui.until(lambda: ui.problem("password"), "a problem with the password")
+        problem = ui.problem("password")
+        assert problem is not None and problem.startswith("Cannot log in as ana: "), problem
+        assert ui.app.focused is ui.screen.query_one("#password", Input)
+        await ui.until(lambda: ui.app.runner is None, "the attempt ended")
+        await ui.pilot.pause(0.2)
+        assert ui.on_login and password_prompt(ui) is None  # no chat behind the form
+
+        await ui.fill("password", PASSWORD)
+        assert ui.problem("password") is None  # typing clears the problem
+        await ui.pilot.click("#connect")
+        await ui.landed("ana")
+        await ui.until(lambda: account_of(ui) == "ana", "logged in")
+
+
 async def test_a_protected_nick_opens_the_password_prompt_and_logs_in(
     server: ChinwagServer,
 ) -> None:

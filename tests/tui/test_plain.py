@@ -26,24 +26,20 @@ from typing import Protocol
 import pytest
 
 from chinwag.client import commands as cmd
-from chinwag.client.chat import Line, LineKind
 from chinwag.client.colors import nick_color, readable
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.client.values import Line, LineKind
 from chinwag.server.app import ChinwagServer
 from chinwag.tui.plain import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    Echo,
-    TerminalEcho,
     chat_plain,
     format_line,
-    light_background,
     run_plain,
-    stdin_lines,
-    wants_ansi,
 )
+from chinwag.tui.terminal import Echo
 from tests.conftest import free_port
 from tests.ircclient import IrcClient, is_
 
@@ -133,6 +129,15 @@ def test_without_colours_not_even_hostile_text_brings_an_escape_or_a_bell() -> N
     assert shown[0] == f"{CLOCK} <bo> red   done"
 
 
+def test_with_colours_hostile_text_brings_no_escape_but_our_colours() -> None:
+    hostile = "\x1b[31mred\x07 \x1b]0;title\x07 \x9b2J done"
+    shown = format_line(
+        line(LineKind.MESSAGE, hostile, "b\x1b[5mo"), nick_color=lambda _: "#ffffff"
+    )
+    assert shown == f"{CLOCK} <\x1b[38;2;255;255;255mbo\x1b[39m> red   done"
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", SGR.sub("", shown))
+
+
 def test_with_colours_nicks_are_24_bit_errors_red_and_information_dim() -> None:
     def colours(nick: str) -> str:
         return "#0a141e" if nick == "ana" else "#ffffff"
@@ -149,67 +154,6 @@ def test_with_colours_nicks_are_24_bit_errors_red_and_information_dim() -> None:
     assert format_line(line(LineKind.INFO, "fyi"), nick_color=colours) == (
         f"{CLOCK} \x1b[2m-- fyi\x1b[22m"
     )
-
-
-@pytest.mark.parametrize(
-    ("colorfgbg", "light"),
-    [
-        (None, False),
-        ("", False),
-        ("15;0", False),
-        ("0;15", True),
-        ("0;7", True),
-        ("0;default;7", True),
-        ("7;8", False),
-    ],
-)
-def test_colorfgbg_names_a_light_background_by_its_last_field(
-    colorfgbg: str | None, light: bool
-) -> None:
-    assert light_background(colorfgbg) is light
-
-
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-@pytest.mark.parametrize(
-    ("stream", "env", "colours"),
-    [
-        (Terminal(), {}, True),
-        (Terminal(), {"NO_COLOR": ""}, True),
-        (Terminal(), {"NO_COLOR": "1"}, False),
-        (Terminal(), {"TERM": "dumb"}, False),
-        (io.StringIO(), {}, False),
-    ],
-    ids=["terminal", "empty NO_COLOR", "NO_COLOR", "dumb terminal", "pipe or file"],
-)
-def test_colours_only_on_a_terminal_that_wants_them(
-    stream: io.StringIO, env: dict[str, str], colours: bool
-) -> None:
-    assert wants_ansi(stream, env) is colours
-
-
-async def test_stdin_lines_come_from_a_pipe_as_they_arrive_even_split_inside_a_character() -> None:
-    read_fd, write_fd = os.pipe()
-    with open(read_fd, encoding="utf-8") as stream:
-        lines = stdin_lines(stream)
-        first = "héllo\r\nwö".encode()
-        os.write(write_fd, first[:-1])  # the second byte of "ö" comes with the next write
-        async with asyncio.timeout(TIMEOUT):
-            assert await anext(lines) == "héllo"
-            os.write(write_fd, first[-1:] + b"rld\nno newline at the end")
-            os.close(write_fd)
-            assert [text async for text in lines] == ["wörld", "no newline at the end"]
-
-
-async def test_stdin_lines_also_come_from_a_text_stream_without_a_file() -> None:
-    async with asyncio.timeout(TIMEOUT):
-        lines = [text async for text in stdin_lines(io.StringIO("one\ntwo\r\n\nthree"))]
-    assert lines == ["one", "two", "", "three"]
 
 
 # -- in-process, against a real server -------------------------------------------------------
@@ -843,30 +787,3 @@ async def test_missed_direct_messages_come_after_a_divider_with_their_times(
     await ana.out.expect(rf"{T} \[bo\] === missed while you were away ===")
     await ana.out.expect(rf"{T} \[bo\] <bo> are you coming tonight\?")
     assert await ana.end_of_input() == EXIT_OK
-
-
-def test_terminal_echo_is_only_for_a_terminal() -> None:
-    assert TerminalEcho.of(io.StringIO()) is None
-
-
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_terminal_echo_turns_the_echo_of_a_real_terminal_off_and_back_on() -> None:
-    import termios
-
-    leader, follower = os.openpty()
-    try:
-        with open(follower, encoding="utf-8", closefd=False) as stream:
-            echo = TerminalEcho.of(stream)
-            assert echo is not None
-            before = termios.tcgetattr(follower)
-            echo.hide()
-            hidden = termios.tcgetattr(follower)[3]
-            assert not hidden & termios.ECHO and hidden & termios.ECHONL
-            assert hidden & termios.ICANON  # still whole lines, Enter ends the password
-            echo.show()
-            assert termios.tcgetattr(follower) == before
-            echo.show()  # twice is harmless
-            assert termios.tcgetattr(follower) == before
-    finally:
-        os.close(leader)
-        os.close(follower)

@@ -1,20 +1,23 @@
 """The chat model every first-party client shows: conversations, their lines, who is online.
 
 :class:`ChatModel` sits between the client core and a screen. It turns the core's events
-(:mod:`chinwag.client.events`) into :class:`Line` values filed under conversations (the
-server, each room, each direct conversation), keeps unread counts and mention highlights,
-and runs what the person types (:mod:`chinwag.client.commands`, design.md section 6) as
-intents on the :class:`~chinwag.client.protocol.ClientProtocol`. It does no I/O and imports
-no UI toolkit: the terminal client, plain mode and the GUI each draw the same model.
+(:mod:`chinwag.client.events`) into :class:`~chinwag.client.values.Line` values filed under
+conversations (the server, each room, each direct conversation), keeps unread counts and
+mention highlights (:mod:`chinwag.client.filing`), and runs what the person types
+(:mod:`chinwag.client.typed`, design.md section 6) as intents on the
+:class:`~chinwag.client.protocol.ClientProtocol`. It does no I/O and imports no UI toolkit:
+the terminal client, plain mode and the GUI each draw the same model, through the one
+presentation model (:mod:`chinwag.client.presentation`).
 
 Every string that came from the network is passed through :func:`chinwag.client.text.clean`
-before it is stored in a :class:`Line`, a topic or a member list, so a UI may show them as
-literal text without further checks (it must still not interpret them as markup).
+before it is stored in a line, a topic or a member list, so a UI may show them as literal
+text without further checks (it must still not interpret them as markup).
 
 After each call that changes something (:meth:`ChatModel.handle`, :meth:`ChatModel.submit`,
-:meth:`ChatModel.select`) the model returns a :class:`Changes` saying what to redraw. When it
-says a password is wanted (``/register``, ``/login``, a protected nick), the UI asks for it
-without echo and passes it to :meth:`ChatModel.provide_password`; the model never keeps it.
+:meth:`ChatModel.select`) the model returns a :class:`~chinwag.client.values.Changes` saying
+what to redraw. When it says a password is wanted (``/register``, ``/login``, a protected
+nick), the UI asks for it without echo and passes it to :meth:`ChatModel.provide_password`;
+the model never keeps it.
 
 Accounts and history: a room's history on join gets a ``— new since HH:MM —`` divider before
 the first line newer than the room's read marker (draft/read-marker, shared by all our
@@ -26,34 +29,29 @@ marked read on the server (``MARKREAD``) as lines arrive, at most once a second:
 
 from __future__ import annotations
 
-import math
-import re
-import time as _time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import Enum, StrEnum
+from datetime import datetime
 
-from chinwag.client import commands as cmd
 from chinwag.client import events as ev
-from chinwag.client.colors import PALETTE, ColorError, color_name, nick_color, parse_color
-from chinwag.client.history import HISTORY_BATCHES, READ_MARKER_CAP
-from chinwag.client.options import OptionError, check_password
-from chinwag.client.protocol import ClientProtocol, NotRegistered
+from chinwag.client.banner import QUIT_HINT, down_banner
+from chinwag.client.colors import color_name
+from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.text import clean
-from chinwag.protocol.caps import METADATA as METADATA_CAP
+from chinwag.client.typed import TypedInput
+from chinwag.client.values import (
+    SERVER_KEY,
+    TALK,
+    Changes,
+    Conversation,
+    ConversationKind,
+    Line,
+    LineKind,
+    Link,
+    PasswordRequest,
+    hhmm,
+)
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
-
-SERVER_KEY = Folded("*")
-"""Key of the server conversation (``*`` can be neither a nick nor a room)."""
-
-DEFAULT_SCROLLBACK = 2000
-"""Lines kept per conversation."""
-
-BANNER_DOWN = "Server is down — reconnecting in {seconds}s (press Ctrl-C to quit)"
-BANNER_NOW = "Server is down — reconnecting now (press Ctrl-C to quit)"
 
 NEW_SINCE = "— new since {time} —"
 """The divider before the first line of a conversation newer than its read marker."""
@@ -61,342 +59,18 @@ NEW_SINCE = "— new since {time} —"
 MISSED = "— missed while you were away —"
 """The divider before direct messages delivered on login."""
 
-MARK_READ_INTERVAL = 1.0
-"""Seconds between two ``MARKREAD`` of the same conversation."""
 
-
-class LineKind(StrEnum):
-    """What a line in a conversation is; the UI styles each kind its own way."""
-
-    MESSAGE = "message"
-    ACTION = "action"
-    NOTICE = "notice"
-    JOIN = "join"
-    PART = "part"
-    QUIT = "quit"
-    NICK = "nick"
-    TOPIC = "topic"
-    MODE = "mode"
-    INFO = "info"
-    ERROR = "error"
-    DIVIDER = "divider"
-    """``— new since 14:02 —`` or ``— missed while you were away —``: no nick, drawn apart."""
-
-
-EVENT_MARKS: dict[LineKind, str] = {
-    LineKind.JOIN: "→",
-    LineKind.PART: "←",
-    LineKind.QUIT: "←",
-    LineKind.NICK: "~",
-    LineKind.TOPIC: "~",
-    LineKind.MODE: "~",
-}
-"""The mark every client shows before an event line (joins in, leaves out, changes)."""
-
-
-TALK = frozenset({LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE})
-"""Kinds that count as unread and can mention us."""
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line of a conversation, ready to show (``nick`` and ``text`` are cleaned).
-
-    For talk (message, action, notice) ``nick`` is who said ``text``. For events (join,
-    part, quit, nick, topic, mode) ``nick`` is who did it and ``text`` the rest of the
-    sentence ("joined #lobby"). Info and error lines have no nick.
-    """
-
-    time: datetime
-    kind: LineKind
-    text: str
-    nick: str | None = None
-    is_self: bool = False
-    mention: bool = False
-    history: bool = False
-    """Replayed from the server's history (chathistory), not said just now."""
-    msgid: str | None = None
-    """The server's id for the message, so history already shown is not shown twice."""
-    missed: bool = False
-    """A direct message that arrived while we were away, delivered on login (unread)."""
-
-    @property
-    def clock(self) -> str:
-        """``HH:MM`` in local time (design: times come from ``server-time``)."""
-        return hhmm(self.time)
-
-
-def hhmm(moment: datetime) -> str:
-    """``HH:MM`` of ``moment`` in the local time zone."""
-    return moment.astimezone().strftime("%H:%M")
-
-
-class ConversationKind(Enum):
-    """The server's own window, a room, or a direct conversation with one person."""
-
-    SERVER = "server"
-    ROOM = "room"
-    DIRECT = "direct"
-
-
-@dataclass
-class Conversation:
-    """A room, a direct conversation or the server window, with its recent lines."""
-
-    name: str
-    kind: ConversationKind
-    lines: deque[Line]
-    unread: int = 0
-    mentioned: bool = False
-    joined: bool = False
-    """For a room: we are in it now (false while disconnected or after a kick)."""
-
-    @property
-    def key(self) -> Folded:
-        """The conversation's key in :attr:`ChatModel.conversations`."""
-        return SERVER_KEY if self.kind is ConversationKind.SERVER else fold(self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class MemberView:
-    """A member of the current room as the member list shows them."""
-
-    nick: str
-    prefix: str
-    away: bool
-    color: str
-
-
-@dataclass(frozen=True, slots=True)
-class PasswordRequest:
-    """The UI should ask for a password without echo, then call
-    :meth:`ChatModel.provide_password` (or :meth:`ChatModel.cancel_password`).
-
-    ``purpose`` is ``"login"`` or ``"register"``; ``account`` the account concerned;
-    ``reason`` why it is asked again (the server's words after a failure), if it is.
-    ``typed`` is False when the server asked (a protected nick) rather than the person: a UI
-    that cannot pop up a prompt tells the person to type ``/login`` instead.
-    """
-
-    purpose: str
-    account: str
-    reason: str | None = None
-    typed: bool = True
-
-    @property
-    def confirm(self) -> bool:
-        """A new password is typed twice."""
-        return self.purpose == "register"
-
-    @property
-    def title(self) -> str:
-        """What the prompt says it is for."""
-        if self.purpose == "register":
-            return f"Register the account {clean(self.account)}"
-        return f"Log in as {clean(self.account)}"
-
-
-class Link(Enum):
-    """The state of the connection as a person sees it."""
-
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    DOWN = "down"
-    CLOSED = "closed"
-
-
-@dataclass
-class Changes:
-    """What one call changed, so a UI redraws only that."""
-
-    lines: list[tuple[Conversation, Line]] = field(default_factory=list)
-    conversations: bool = False
-    """The list of conversations, their unread counts, or the current one changed."""
-    members: bool = False
-    """The member list of the current room (or colours shown in it) changed."""
-    topic: bool = False
-    status: bool = False
-    """:attr:`ChatModel.link` or the reconnection countdown changed."""
-    quit: str | None = None
-    """The person asked to leave; the UI calls ``runner.quit(quit or None)`` and exits."""
-    nick: bool = False
-    """Our own nick changed (or was refused)."""
-    redraw: bool = False
-    """Lines were put before others (history arriving after the join): redraw the log of
-    the current conversation from :attr:`Conversation.lines` rather than append."""
-    password: PasswordRequest | None = None
-    """Ask the person for a password (see :class:`PasswordRequest`)."""
-
-    def merge(self, other: Changes) -> None:
-        """Fold ``other`` into this."""
-        self.lines += other.lines
-        self.conversations |= other.conversations
-        self.members |= other.members
-        self.topic |= other.topic
-        self.status |= other.status
-        self.nick |= other.nick
-        self.redraw |= other.redraw
-        if other.quit is not None:
-            self.quit = other.quit
-        if other.password is not None:
-            self.password = other.password
-
-
-class ChatModel:
+class ChatModel(TypedInput):
     """The conversations one person sees on one server, fed by a client core's events.
 
-    ``room`` is where the person lands (design: ``#lobby``); ``clock`` is a monotonic clock
-    for the reconnection countdown (tests pass their own).
+    Made as :class:`~chinwag.client.filing.ConversationFiling` says: a protocol, the server
+    conversation's name, the scrollback and a monotonic clock (tests pass their own).
     """
 
-    def __init__(
-        self,
-        protocol: ClientProtocol,
-        *,
-        server_name: str = "server",
-        scrollback: int = DEFAULT_SCROLLBACK,
-        clock: Callable[[], float] = _time.monotonic,
-    ) -> None:
-        self.protocol = protocol
-        self.scrollback = scrollback
-        self._clock = clock
-        server = Conversation(server_name, ConversationKind.SERVER, deque(maxlen=scrollback))
-        self.conversations: dict[Folded, Conversation] = {SERVER_KEY: server}
-        self.current: Folded = SERVER_KEY
-        self.link = Link.CONNECTING
-        self.reconnect_at: float | None = None
-        self.down_reason: str | None = None
-        self.ever_online = False
-        self._show_who: set[Folded] = set()
-        self._show_list = False
-        self._select_on_join: set[Folded] = set()
-        self._known_colors: dict[Folded, str] = {}
-        """Colours people chose, by folded nick: kept across reconnections."""
-        self._login_error: str | None = None
-        """Why the last login failed, shown when the password is asked for again."""
-        self._protected: Folded | None = None
-        """Our nick while the server says it belongs to an account we are not logged in to."""
-        self._marked_at: dict[Folded, float] = {}
-        self._mark_pending: set[Folded] = set()
-
-    # -- reading -----------------------------------------------------------------------------
-
-    @property
-    def nick(self) -> str:
-        """Our nick."""
-        return self.protocol.nick
-
-    @property
-    def current_conversation(self) -> Conversation:
-        """The conversation on screen."""
-        return self.conversations[self.current]
-
-    @property
-    def topic(self) -> str:
-        """The current room's topic (cleaned), or ``""``."""
-        conversation = self.current_conversation
-        if conversation.kind is not ConversationKind.ROOM:
-            return ""
-        channel = self.protocol.channel(conversation.name)
-        return clean(channel.topic) if channel is not None else ""
-
-    def color_of(self, nick: str) -> str:
-        """The colour ``nick`` chose (metadata ``color``), or the one derived from the nick.
-
-        Colours seen are remembered, so while the server is down (when the core knows
-        nobody) names keep the colours their owners chose.
-        """
-        chosen = self.protocol.color_of(nick)
-        if chosen is None and not self.protocol.is_me(nick):
-            chosen = self._known_colors.get(fold(nick))
-        return chosen or nick_color(nick)
-
-    def members(self) -> list[MemberView]:
-        """The current room's members, operators first, then by nick; empty elsewhere."""
-        conversation = self.current_conversation
-        if conversation.kind is ConversationKind.DIRECT:
-            user = self.protocol.user(conversation.name)
-            away = user.away if user is not None else False
-            return [
-                MemberView(clean(self.nick), "", bool(self.protocol.away_message), self.own_color),
-                MemberView(clean(conversation.name), "", away, self.color_of(conversation.name)),
-            ]
-        channel = self.protocol.channel(conversation.name)
-        if channel is None:
-            return []
-        ranks = self.protocol.server.prefix_symbols
-        views = []
-        for member in channel.members.values():
-            user = self.protocol.user(member.nick)
-            away = user.away if user is not None else False
-            if self.protocol.is_me(member.nick):
-                away = bool(self.protocol.away_message)
-            views.append(
-                MemberView(clean(member.nick), member.prefix, away, self.color_of(member.nick))
-            )
-        views.sort(
-            key=lambda view: (
-                # "" is "in" every string: only a real prefix has a rank.
-                ranks.index(view.prefix) if view.prefix and view.prefix in ranks else len(ranks),
-                fold(view.nick),
-            )
-        )
-        return views
-
-    @property
-    def account(self) -> str | None:
-        """The account we are logged in to, or None."""
-        return self.protocol.account
-
-    @property
-    def own_color(self) -> str:
-        """Our colour: the one chosen, or the one derived from our nick."""
-        return self.protocol.own_metadata.get(COLOR_KEY) or nick_color(self.nick)
-
     def banner(self) -> str | None:
-        """The "Server is down" banner with its countdown, or None while connected."""
-        if self.link is not Link.DOWN:
-            return None
-        if self.reconnect_at is None:
-            return BANNER_NOW
-        seconds = math.ceil(self.reconnect_at - self._clock())
-        return BANNER_DOWN.format(seconds=seconds) if seconds > 0 else BANNER_NOW
-
-    def completions(self, word: str, *, at_start: bool) -> list[str]:
-        """Candidates for tab-completing ``word``: commands at the start of the line, nicks
-        of the current conversation everywhere (``@nick`` forms too), sorted."""
-        folded = fold(word)
-        found: set[str] = set()
-        if at_start and word[:1] in ("/", "@"):
-            found.update(name for name in cmd.COMMAND_NAMES if name.startswith(word.lower()))
-        nicks = [view.nick for view in self.members() if not self.protocol.is_me(view.nick)]
-        nicks += [c.name for c in self.conversations.values() if c.kind is ConversationKind.DIRECT]
-        if word.startswith("@") and at_start:
-            found.update("@" + nick for nick in nicks if fold(nick).startswith(folded[1:]))
-        elif not word.startswith(("/", "@")):
-            found.update(nick for nick in nicks if fold(nick).startswith(folded))
-        return sorted(found, key=lambda item: (fold(item), item))
-
-    # -- selecting ---------------------------------------------------------------------------
-
-    def select(self, key: Folded) -> Changes:
-        """Show conversation ``key``; its unread count and highlight are cleared."""
-        changes = Changes()
-        conversation = self.conversations.get(key)
-        if conversation is None:
-            return changes
-        self.current = key
-        conversation.unread = 0
-        conversation.mentioned = False
-        changes.conversations = changes.members = changes.topic = True
-        self._mark_read(key)
-        return changes
-
-    def select_next(self, step: int = 1) -> Changes:
-        """Show the next (``step`` 1) or previous (-1) conversation, wrapping around."""
-        keys = list(self.conversations)
-        index = keys.index(self.current)
-        return self.select(keys[(index + step) % len(keys)])
+        """The "Server is down" banner with its countdown and the key that quits a terminal
+        client (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
+        return down_banner(self.link, self.reconnect_at, self._clock(), hint=QUIT_HINT)
 
     # -- events from the connection -----------------------------------------------------------
 
@@ -407,49 +81,12 @@ class ChatModel:
         self._seen(changes)
         return changes
 
-    def tick(self) -> None:
-        """Send the read markers postponed because one was sent less than a second before.
-        Call it now and then (the terminal client does twice a second)."""
-        now = self._clock()
-        for key in list(self._mark_pending):
-            if now - self._marked_at.get(key, -math.inf) >= MARK_READ_INTERVAL:
-                self._mark_read(key)
+    def _handle(self, event: ev.Event, changes: Changes) -> None:
+        handler = _EVENT_HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event, changes)
 
-    # -- read markers (https://ircv3.net/specs/extensions/read-marker) -------------------------
-
-    def _seen(self, changes: Changes) -> None:
-        """Talk arrived in the conversation on screen: the person has read it."""
-        if any(
-            conversation.key == self.current and line.kind in TALK and not line.is_self
-            for conversation, line in changes.lines
-        ):
-            self._mark_read(self.current)
-
-    def _mark_read(self, key: Folded) -> None:
-        """``MARKREAD`` up to the newest message of conversation ``key``, at most once a
-        second (a later one waits for :meth:`tick`)."""
-        conversation = self.conversations.get(key)
-        if conversation is None or conversation.kind is ConversationKind.SERVER:
-            return
-        if not self.protocol.ready or not self.protocol.has_cap(READ_MARKER_CAP):
-            return
-        # Only a message the server stamped (it has a msgid) may be named by its time.
-        newest = next(
-            (line.time for line in reversed(conversation.lines)
-             if line.kind in TALK and line.msgid is not None),
-            None,
-        )  # fmt: skip
-        known = self.protocol.read_marker(conversation.name)
-        if newest is None or (known is not None and newest <= known):
-            self._mark_pending.discard(key)
-            return
-        now = self._clock()
-        if now - self._marked_at.get(key, -math.inf) < MARK_READ_INTERVAL:
-            self._mark_pending.add(key)
-            return
-        self._marked_at[key] = now
-        self._mark_pending.discard(key)
-        self.protocol.mark_read(conversation.name, newest)
+    # -- read markers on other devices ------------------------------------------------------
 
     def _on_read_marker(self, event: ev.ReadMarker, changes: Changes) -> None:
         """Read on another device (or the marker on join): what is older is not unread."""
@@ -466,38 +103,7 @@ class ChatModel:
             conversation.mentioned = any(line.mention for line in unread)
             changes.conversations = True
 
-    # -- accounts ----------------------------------------------------------------------------
-
-    def provide_password(self, request: PasswordRequest, password: str) -> Changes:
-        """The person typed ``password`` for ``request``: log in or register with it.
-
-        The model does not keep it (the core keeps one that works, for reconnecting).
-        """
-        changes = Changes()
-        try:
-            check_password(password)
-        except OptionError as error:
-            self._error(self.current, _now(), str(error), changes)
-            return changes
-        account = clean(request.account)
-        try:
-            if request.purpose == "register":
-                self.protocol.register_account(password)
-                self._info(self.current, _now(), f"Registering the account {account} …", changes)
-            else:
-                self.protocol.login(password, request.account)
-                self._info(self.current, _now(), f"Logging in as {account} …", changes)
-        except NotRegistered:
-            self._error(self.current, _now(), "Not connected to the server: not sent", changes)
-        return changes
-
-    def cancel_password(self, request: PasswordRequest) -> Changes:
-        """The person closed the password prompt without typing one."""
-        changes = Changes()
-        if not request.typed and self._protected is not None:
-            text = "Not logged in: /login to log in, or /nick to choose another nick"
-            self._info(self.current, _now(), text, changes)
-        return changes
+    # -- accounts ---------------------------------------------------------------------------
 
     def _on_logged_in(self, event: ev.LoggedIn, changes: Changes) -> None:
         self._login_error = None
@@ -538,10 +144,7 @@ class ChatModel:
         reason = self._login_error or clean(event.message)
         changes.password = PasswordRequest("login", event.nick, reason, typed=False)
 
-    def _handle(self, event: ev.Event, changes: Changes) -> None:
-        handler = _EVENT_HANDLERS.get(type(event))
-        if handler is not None:
-            handler(self, event, changes)
+    # -- history, with its dividers ---------------------------------------------------------
 
     def _on_batch(self, event: ev.Batch, changes: Changes) -> None:
         if event.kind not in HISTORY_BATCHES or not event.params:
@@ -614,6 +217,8 @@ class ChatModel:
         changes.lines.insert(position, (conversation, divider))
         changes.redraw |= conversation.key == self.current
 
+    # -- the connection ---------------------------------------------------------------------
+
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
         self._info(SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes)
 
@@ -627,7 +232,7 @@ class ChatModel:
         where = clean(event.network or event.server or "the server")
         if returning:
             for conversation in list(self.conversations.values()):
-                self._add(conversation, ev_line(event.time, LineKind.INFO, "Reconnected"), changes)
+                self._add(conversation, Line(event.time, LineKind.INFO, "Reconnected"), changes)
         else:
             text = f"Welcome to {where}, {clean(event.nick)}"
             self._info(SERVER_KEY, event.time, text, changes)
@@ -668,6 +273,8 @@ class ChatModel:
         self.link = Link.DOWN
         self.reconnect_at = self._clock() + event.delay
         changes.status = True
+
+    # -- talk, rooms and people -------------------------------------------------------------
 
     def _on_message(self, event: ev.Message, changes: Changes) -> None:
         kind = (
@@ -783,7 +390,7 @@ class ChatModel:
         topic = clean(event.topic)
         if event.by is None:
             nick, text = None, f"Topic: {topic}" if topic else "No topic is set"
-            line = ev_line(event.time, LineKind.TOPIC, text)
+            line = Line(event.time, LineKind.TOPIC, text)
             if key in self.conversations:
                 self._add(self.conversations[key], line, changes)
         else:
@@ -831,6 +438,8 @@ class ChatModel:
         else:
             self._known_colors[fold(event.target)] = event.value
         changes.members = changes.conversations = True
+
+    # -- answers to what the person asked ---------------------------------------------------
 
     def _on_who(self, event: ev.WhoResult, changes: Changes) -> None:
         key = fold(event.mask)
@@ -918,262 +527,7 @@ class ChatModel:
             text = f"{clean(event.by)} invites you to {room}: /join {room}"
             self._info(self.current, event.time, text, changes)
 
-    # -- what the person typed ----------------------------------------------------------------
-
-    def submit(self, text: str) -> Changes:
-        """Run one line the person typed: a command of design.md section 6 or a message."""
-        changes = Changes()
-        request = cmd.parse_input(text)
-        if request is None:
-            return changes
-        try:
-            self._submit(request, changes)
-        except NotRegistered:
-            self._error(self.current, _now(), "Not connected to the server: not sent", changes)
-        return changes
-
-    def _submit(self, request: cmd.Input, changes: Changes) -> None:
-        conversation = self.current_conversation
-        match request:
-            case cmd.Say(text, to_room):
-                if to_room and conversation.kind is not ConversationKind.ROOM:
-                    self._error(self.current, _now(), "@all works in a room", changes)
-                elif conversation.kind is ConversationKind.SERVER:
-                    self._error(self.current, _now(), _SERVER_WINDOW, changes)
-                else:
-                    self.protocol.privmsg(conversation.name, text)
-            case cmd.DirectMessage(nick, text):
-                self._direct(nick, text, changes)
-            case cmd.Action(text):
-                if conversation.kind is ConversationKind.SERVER:
-                    self._error(self.current, _now(), _SERVER_WINDOW, changes)
-                else:
-                    self.protocol.action(conversation.name, text)
-            case cmd.Help():
-                self._help(changes)
-            case cmd.Online():
-                target = (
-                    "*" if conversation.kind is not ConversationKind.ROOM else conversation.name
-                )
-                self.protocol.who(target)  # raises NotRegistered before anything is pending
-                self._show_who.add(fold(target))
-            case cmd.Disconnect(reason):
-                changes.quit = reason or ""
-            case cmd.Join(room, key):
-                room = self._room_name(room)
-                if fold(room) in self.conversations and self.conversations[fold(room)].joined:
-                    changes.merge(self.select(fold(room)))  # no JOIN echo will come to wait for
-                else:
-                    self._select_on_join.add(fold(room))
-                self.protocol.join(room, key)
-            case cmd.Leave(room, reason):
-                self._leave(room, reason, changes)
-            case cmd.ListRooms():
-                self.protocol.list_channels()
-                self._show_list = True
-            case cmd.ChangeNick(nick):
-                self.protocol.set_nick(nick)
-            case cmd.ChangeColor(value):
-                self._color(value, changes)
-            case cmd.Topic(text):
-                self._topic(text, changes)
-            case cmd.Whois(nick):
-                self.protocol.whois(nick)
-            case cmd.SetAway(message):
-                self.protocol.away(message)
-            case cmd.Account(command, account):
-                self._account_command(command, account, changes)
-            case cmd.Unknown(command):
-                text = f"Unknown command {command}: @help lists the commands"
-                self._error(self.current, _now(), text, changes)
-            case cmd.Usage(text):
-                self._error(self.current, _now(), f"Usage: {text}", changes)
-
-    def _account_command(self, command: str, account: str | None, changes: Changes) -> None:
-        """``/register`` and ``/login``: ask the UI for the password (nothing is sent yet)."""
-        if not self.protocol.ready:
-            raise NotRegistered("not connected to the server")
-        if self.protocol.account is not None:
-            text = f"You are already logged in as {clean(self.protocol.account)}"
-            self._error(self.current, _now(), text, changes)
-            return
-        if command == "register":
-            changes.password = PasswordRequest("register", self.nick)
-        else:
-            wanted = account or self.protocol.reclaim_nick or self.nick
-            changes.password = PasswordRequest("login", wanted, self._login_error)
-
-    def _direct(self, nick: str, text: str, changes: Changes) -> None:
-        if self.protocol.server.is_channel(nick) or not nick:
-            self._error(self.current, _now(), "@<nick> <text>: name a person", changes)
-            return
-        key = fold(nick)
-        if key not in self.conversations:
-            self._open(nick, ConversationKind.DIRECT)
-            changes.conversations = True
-        changes.merge(self.select(key))
-        if text:
-            self.protocol.privmsg(nick, text)
-
-    def _room_name(self, room: str) -> str:
-        return room if self.protocol.server.is_channel(room) else "#" + room
-
-    def _leave(self, room: str | None, reason: str | None, changes: Changes) -> None:
-        conversation = self.current_conversation
-        if room is None:
-            if conversation.kind is ConversationKind.DIRECT:
-                self._close(conversation.key, changes)
-                return
-            if conversation.kind is ConversationKind.SERVER:
-                self._error(self.current, _now(), "/leave: you are not in a room here", changes)
-                return
-            room = conversation.name
-        key = fold(room)
-        target = self.conversations.get(key)
-        if target is not None and not target.joined:
-            self.protocol.part(room, reason)  # forget it for reconnects, too
-            self._close(key, changes)
-            return
-        self.protocol.part(room, reason)
-
-    def _color(self, value: str | None, changes: Changes) -> None:
-        if value is None:
-            own = self.protocol.own_metadata.get(COLOR_KEY)
-            mine = (
-                f"Your colour is {color_name(own) or own}"
-                if own
-                else f"You have no colour set (yours is derived from your nick: {self.own_color})"
-            )
-            self._info(self.current, _now(), mine, changes)
-            self._info(self.current, _now(), "Colours: " + ", ".join(PALETTE), changes)
-            self._info(self.current, _now(), "or any #rrggbb; /color none removes it", changes)
-            return
-        if value.strip().lower() == "none":
-            self.protocol.set_metadata(COLOR_KEY, None)
-            self._info(self.current, _now(), "Your colour is now derived from your nick", changes)
-            changes.members = True
-            return
-        try:
-            color = parse_color(value)
-        except ColorError as error:
-            self._error(self.current, _now(), str(error), changes)
-            return
-        self.protocol.set_metadata(COLOR_KEY, color)
-        changes.members = changes.conversations = True
-        shown = color_name(color) or color
-        if self.protocol.ready and not self.protocol.has_cap(METADATA_CAP):
-            shown += " (this server does not share colours, so only you see it)"
-        self._info(self.current, _now(), f"Your colour is now {shown}", changes)
-
-    def _topic(self, text: str | None, changes: Changes) -> None:
-        conversation = self.current_conversation
-        if conversation.kind is not ConversationKind.ROOM:
-            self._error(self.current, _now(), "/topic: you are not in a room here", changes)
-            return
-        if text is None:
-            topic = self.topic
-            shown = f"Topic: {topic}" if topic else "No topic is set: /topic <text> sets one"
-            self._info(self.current, _now(), shown, changes)
-            return
-        self.protocol.set_topic(conversation.name, text)
-
-    def _help(self, changes: Changes) -> None:
-        now = _now()
-        self._info(self.current, now, "Commands:", changes)
-        for row in cmd.HELP:
-            self._info(self.current, now, f"  {row.usage}: {row.does}", changes)
-        self._info(self.current, now, cmd.HELP_FOOTER, changes)
-
-    # -- filing lines -------------------------------------------------------------------------
-
-    def _open(self, name: str, kind: ConversationKind) -> Conversation:
-        conversation = Conversation(name, kind, deque(maxlen=self.scrollback))
-        self.conversations[conversation.key] = conversation
-        return conversation
-
-    def _close(self, key: Folded, changes: Changes) -> None:
-        if key == SERVER_KEY or key not in self.conversations:
-            return
-        keys = list(self.conversations)
-        index = keys.index(key)
-        del self.conversations[key]
-        changes.conversations = True
-        if self.current == key:
-            remaining = list(self.conversations)
-            changes.merge(self.select(remaining[min(index, len(remaining) - 1)]))
-
-    def _rename(self, old: Folded, new: str) -> None:
-        new_key = fold(new)
-        # An earlier conversation with the new nick (someone who left) is merged, not lost.
-        stale = self.conversations.get(new_key) if new_key != old else None
-        renamed: dict[Folded, Conversation] = {}
-        for key, conversation in self.conversations.items():
-            if conversation is stale:
-                continue
-            if key == old:
-                conversation.name = new
-                key = new_key
-                if stale is not None:
-                    lines = sorted([*stale.lines, *conversation.lines], key=lambda ln: ln.time)
-                    conversation.lines = deque(lines, maxlen=conversation.lines.maxlen)
-                    conversation.unread += stale.unread
-                    conversation.mentioned |= stale.mentioned
-            renamed[key] = conversation
-        self.conversations = renamed
-        if self.current in (old, new_key):
-            self.current = new_key
-
-    def _mentions_me(self, text: str) -> bool:
-        nick = self.nick
-        pattern = r"(?<![\w\[\]\\`^{}|-])" + re.escape(nick) + r"(?![\w\[\]\\`^{}|-])"
-        return re.search(pattern, text, re.IGNORECASE) is not None
-
-    def _add(self, conversation: Conversation, line: Line, changes: Changes) -> None:
-        conversation.lines.append(line)
-        changes.lines.append((conversation, line))
-        self._count_unread(conversation, line, changes)
-
-    def _count_unread(self, conversation: Conversation, line: Line, changes: Changes) -> None:
-        """Talk said elsewhere (or missed while away) is unread; history and ours are not."""
-        if conversation.key == self.current or line.is_self:
-            return
-        if line.history and not line.missed:
-            return
-        if line.kind in TALK:
-            conversation.unread += 1
-            changes.conversations = True
-            if line.mention:
-                conversation.mentioned = True
-
-    def _insert(self, conversation: Conversation, index: int, line: Line) -> bool:
-        """Put ``line`` at ``index``, dropping the oldest line if the scrollback is full;
-        False when it would itself be the oldest line dropped."""
-        lines = conversation.lines
-        if len(lines) == lines.maxlen:
-            if index == 0:
-                return False
-            lines.popleft()
-            index -= 1
-        lines.insert(index, line)
-        return True
-
-    def _add_history(self, conversation: Conversation, line: Line, changes: Changes) -> None:
-        """File a replayed line in time order (it may arrive after lines said since) unless
-        it is already there (a rejoin asks for the latest lines again)."""
-        lines = conversation.lines
-        if line.msgid is not None and any(known.msgid == line.msgid for known in lines):
-            return
-        index = len(lines)
-        while index > 0 and lines[index - 1].time > line.time:
-            index -= 1
-        if index == len(lines):
-            self._add(conversation, line, changes)
-            return
-        if not self._insert(conversation, index, line):
-            return  # older than everything kept
-        changes.lines.append((conversation, line))
-        changes.redraw |= conversation.key == self.current
-        self._count_unread(conversation, line, changes)
+    # -- filing an event --------------------------------------------------------------------
 
     def _event_line(
         self,
@@ -1190,26 +544,6 @@ class ChatModel:
             return
         line = Line(event.time, kind, text, clean(nick) if nick else None, is_self=is_self)
         self._add(conversation, line, changes)
-
-    def _info(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
-        conversation = self.conversations.get(key) or self.current_conversation
-        self._add(conversation, ev_line(when, LineKind.INFO, text), changes)
-
-    def _error(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
-        conversation = self.conversations.get(key) or self.current_conversation
-        self._add(conversation, ev_line(when, LineKind.ERROR, text), changes)
-
-
-_SERVER_WINDOW = "This is the server window: /join a room, or @nick someone to talk"
-
-
-def ev_line(when: datetime, kind: LineKind, text: str) -> Line:
-    """A line with no nick (info, error, a topic shown on join)."""
-    return Line(when, kind, text)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _unread_after(line: Line, marker: datetime) -> bool:

@@ -25,12 +25,13 @@ import tkinter as tk
 from dataclasses import replace
 from pathlib import Path
 
-from chinwag.client.chat import PasswordRequest
+from chinwag.client.login import LoginNews
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.client.values import PasswordRequest
 from chinwag.gui.bridge import Bridge, Finished, Update
 from chinwag.gui.chat import ChatActions, ChatFrame
-from chinwag.gui.form import LoginFields, LoginNews, check_login, initial_fields
+from chinwag.gui.form import LoginFields, check_login, initial_fields
 from chinwag.gui.login import LoginFrame
 from chinwag.gui.password import PasswordDialog
 from chinwag.gui.settings import GuiSettings, load_settings, save_settings

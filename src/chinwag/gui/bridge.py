@@ -32,10 +32,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chinwag.client import events as ev
-from chinwag.client.chat import Changes, ChatModel, PasswordRequest
+from chinwag.client.chat import ChatModel
+from chinwag.client.login import LoginNews
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
-from chinwag.gui.form import LoginNews, login_news
+from chinwag.client.values import Changes, PasswordRequest
+from chinwag.gui.form import form_news
 from chinwag.gui.view import ChatUpdate, ChatView, GuiPalette
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
@@ -215,7 +217,7 @@ class Bridge:
             return
         if changes.password is not None:  # asked before the chat opens: asked once it has
             self._pending_password = changes.password
-        news = login_news(event, self.options.address)
+        news = form_news(event, self.options.address)
         if news is None or self._abandoned:
             return
         self.updates.put(news)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
 
-from chinwag.client.chat import ConversationKind, Link
+from chinwag.client.banner import NOT_CONNECTED
+from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
 from chinwag.gui.text import from_tk
 from chinwag.gui.theme import Fonts
@@ -29,16 +30,15 @@ from chinwag.gui.view import (
     HISTORY,
     INFO,
     MENTION,
-    NOT_CONNECTED,
     TIME,
     ChatUpdate,
     GuiPalette,
     Header,
     MemberRow,
     Prompt,
-    Row,
     SidebarEntry,
     Status,
+    TaggedRow,
     banner_text,
     tag_color,
 )
@@ -219,7 +219,7 @@ class ChatFrame(ttk.Frame):
         if update.status is not None:
             self.draw_status(update.status)
 
-    def add_rows(self, rows: Sequence[Row]) -> None:
+    def add_rows(self, rows: Sequence[TaggedRow]) -> None:
         """Add ``rows`` at the end of the log; follow them unless the person scrolled up."""
         log = self.log
         following = log.yview()[1] >= 0.999
@@ -287,7 +287,8 @@ class ChatFrame(ttk.Frame):
             self._members[iid] = member
             tag = "c" + member.color
             listing.tag_configure(tag, foreground=member.color)
-            text = member.label + ("  (away)" if member.away else "")
+            # Set one space further apart than in the terminal: the list has no column for it.
+            text = member.label + (" " + member.note if member.note else "")
             listing.insert("", "end", iid=iid, text=text, tags=("away",) if member.away else (tag,))
 
     def draw_header(self, header: Header) -> None:

@@ -2,9 +2,9 @@
 
 :func:`check_login` turns the five fields as typed into :class:`~chinwag.client.options.ChatOptions`
 or into one problem per field, worded for the person (the window shows each next to its
-field). :func:`login_news` says what the form shows for each event of the connection until
-the server has accepted us: progress, the server's reason for refusing a nick, a wrong
-password, a server nobody answers on. Both are plain functions, tested without a display.
+field). :func:`form_news` says what the form shows for each event of the connection until
+the server has accepted us (:func:`chinwag.client.login.login_news`, shared with the terminal
+client). Both are plain functions, tested without a display.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from chinwag.client import events as ev
 from chinwag.client.colors import PALETTE, color_name, parse_color
+from chinwag.client.login import LoginNews, login_news
 from chinwag.client.options import (
     DEFAULT_PORT,
     DEFAULT_ROOM,
@@ -161,41 +162,8 @@ def surprise_color(current: str = "", rng: random.Random | None = None) -> str:
 # -- what the form shows while connecting ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class LoginNews:
-    """What the login form shows for one event while connecting.
-
-    ``status`` is the line under Connect; ``problem`` goes next to field ``field``;
-    ``stop`` ends this attempt (the connection is closed: the person fixes and presses
-    Connect again); ``ready`` means the server accepted us: open the chat window.
-    """
-
-    status: str | None = None
-    field: str | None = None
-    problem: str | None = None
-    stop: bool = False
-    ready: bool = False
-
-
-def login_news(event: ev.Event, address: str) -> LoginNews | None:
-    """What the login form shows for ``event`` of a connection to ``address``; None for
-    the events it does not mention.
-
-    A refused nick waits for another on the same connection (the person types it and
-    presses Connect). A wrong password and a server that cannot be reached end the attempt.
-    """
-    match event:
-        case ev.Connected():
-            return LoginNews(status=f"Connected to {displayable(address)}, logging in …")
-        case ev.NickRejected(nick=nick, reason=reason, registered=False):
-            problem = f"{displayable(nick)}: {displayable(reason)}"
-            return LoginNews(status="", field="nick", problem=problem)
-        case ev.LoginFailed(account=account, reason=reason, registered=False):
-            problem = f"Cannot log in as {displayable(account)}: {displayable(reason)}"
-            return LoginNews(status="", field="password", problem=problem, stop=True)
-        case ev.Disconnected(reason=reason, error=error):
-            problem = displayable(reason if error is None else f"{reason}: {error}")
-            return LoginNews(status="", field="server", problem=problem, stop=True)
-        case ev.Registered():
-            return LoginNews(status="", ready=True)
-    return None
+def form_news(event: ev.Event, address: str) -> LoginNews | None:
+    """What the window's login form shows for ``event``: the news every client's form shows
+    (:func:`chinwag.client.login.login_news`), each string made drawable by Tk
+    (:func:`~chinwag.gui.text.displayable`), as everything that crosses to Tk's thread is."""
+    return login_news(event, address, shown=displayable)

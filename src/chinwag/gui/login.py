@@ -1,7 +1,7 @@
 """The login form as Tk widgets: server, port, nick, password, colour swatches, Connect.
 
 It only draws and collects: :func:`chinwag.gui.form.check_login` decides what is wrong and
-:func:`chinwag.gui.form.login_news` what to say while connecting; the app passes their
+:func:`chinwag.gui.form.form_news` what to say while connecting; the app passes their
 verdicts to :meth:`LoginFrame.show_problem` and :meth:`LoginFrame.set_status`. A problem is
 shown under its field in the error colour, and typing in the field takes it away.
 """

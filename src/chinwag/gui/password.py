@@ -1,7 +1,7 @@
 """The password prompt: a small window over the chat that asks for a password without echo.
 
 Opened for ``/login`` and ``/register`` and when the server says our nick belongs to an
-account we are not logged in to (:class:`~chinwag.client.chat.PasswordRequest`). What is typed
+account we are not logged in to (:class:`~chinwag.client.values.PasswordRequest`). What is typed
 is shown as dots, leaves the prompt only through ``on_done``, and the fields are emptied as
 the prompt closes.
 """
@@ -12,8 +12,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from chinwag.client.chat import PasswordRequest
 from chinwag.client.options import OptionError, check_password
+from chinwag.client.values import PasswordRequest
 from chinwag.gui.text import displayable, from_tk
 from chinwag.gui.theme import Fonts
 

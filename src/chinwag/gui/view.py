@@ -1,13 +1,15 @@
 """What the chat window shows, computed without a window: the view model.
 
 :class:`ChatView` reads a :class:`~chinwag.client.chat.ChatModel` and turns the
-:class:`~chinwag.client.chat.Changes` of each call into a :class:`ChatUpdate`: rows of text to
-add to the log (each a run of :class:`Segment` with the names of the Tk text tags that style
-it), the conversation list with unread counts, the member list, the bar above the log, the
-connection status. Updates are immutable and hold only strings and numbers, so they can be
+:class:`~chinwag.client.values.Changes` of each call into a :class:`ChatUpdate`: rows of text
+to add to the log (each a run of :class:`TaggedSegment` with the names of the Tk text tags that
+style it), the conversation list with unread counts, the member list, the bar above the log,
+the connection status. Updates are immutable and hold only strings and numbers, so they can be
 made in the client's thread and drawn in Tk's (:mod:`chinwag.gui.bridge`).
 
-Every string in an update has been through :func:`chinwag.gui.text.displayable`: no control
+What each line and entry says comes from the presentation model
+(:mod:`chinwag.client.presentation`); here its roles become Tk tags (:func:`row_for`). Every
+string in an update has been through :func:`chinwag.gui.text.displayable`: no control
 characters, nothing Tk 8.6 cannot draw. The window inserts them as literal text.
 
 Tags are plain names the window configures once (:data:`TIME`, :data:`DIM`, ...), plus one
@@ -18,22 +20,28 @@ background (:func:`chinwag.client.colors.readable`, design.md section 5).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chinwag.client.chat import (
-    EVENT_MARKS,
+from chinwag.client.banner import NOT_CONNECTED, down_banner
+from chinwag.client.chat import ChatModel
+from chinwag.client.colors import readable
+from chinwag.client.presentation import (
+    Role,
+    Row,
+    Segment,
+    conversation_row,
+    line_row,
+    member_row,
+)
+from chinwag.client.values import (
     Changes,
-    ChatModel,
     Conversation,
     ConversationKind,
     Line,
-    LineKind,
     Link,
     PasswordRequest,
 )
-from chinwag.client.colors import readable
 from chinwag.gui.text import displayable
 
 # -- tags the window configures ------------------------------------------------------------------
@@ -53,10 +61,7 @@ REDRAWN_LINES = 500
 """Lines drawn when another conversation is shown: enough to scroll back through, few
 enough that switching stays instant."""
 
-BANNER_DOWN = "Server is down — reconnecting in {seconds}s"
-BANNER_NOW = "Server is down — reconnecting now"
 SAY_SOMETHING = "Say something (Enter sends, @help lists the commands)"
-NOT_CONNECTED = "Not connected: your messages cannot be sent"
 
 
 def nick_tag(color: str) -> str:
@@ -124,18 +129,18 @@ class GuiPalette:
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    """A run of text and the tags that style it."""
+class TaggedSegment:
+    """A run of text and the Tk tags that style it."""
 
     text: str
     tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the log."""
+class TaggedRow:
+    """One line of the log, as the Tk text widget takes it."""
 
-    segments: tuple[Segment, ...]
+    segments: tuple[TaggedSegment, ...]
 
     @property
     def text(self) -> str:
@@ -157,13 +162,8 @@ class SidebarEntry:
     joined: bool
     color: str | None
     """The other person's readable colour, for a direct conversation."""
-
-    @property
-    def badge(self) -> str:
-        """The unread count (``3``, ``3!`` when someone named us), or ``""``."""
-        if not self.unread:
-            return ""
-        return f"{self.unread}!" if self.mentioned else str(self.unread)
+    badge: str
+    """The unread count (``3``, ``3!`` when something unread names us), or ``""``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +178,8 @@ class MemberRow:
     """Readable colour of the nick."""
     away: bool
     is_self: bool
+    note: str = ""
+    """What follows the label, `` (away)``, or ``""``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +209,7 @@ def banner_text(status: Status, now: float) -> str | None:
     """The text of the bar across the top at monotonic time ``now``: ``Server is down —
     reconnecting in 4s`` (whole seconds, rounded up), ``… reconnecting now`` while an attempt
     is under way; None while connected or connecting for the first time."""
-    if status.link is not Link.DOWN:
-        return None
-    if status.reconnect_at is None:
-        return BANNER_NOW
-    seconds = math.ceil(status.reconnect_at - now)
-    return BANNER_DOWN.format(seconds=seconds) if seconds > 0 else BANNER_NOW
+    return down_banner(status.link, status.reconnect_at, now)  # a window has a close button
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,11 +227,11 @@ class ChatUpdate:
 
     ``clear_log`` empties the log before ``rows`` are added (another conversation is shown,
     or lines were put before others). ``password``: ask for one (see
-    :class:`~chinwag.client.chat.PasswordRequest`); ``quit``: the person asked to leave, the
+    :class:`~chinwag.client.values.PasswordRequest`); ``quit``: the person asked to leave, the
     window closes once the client has said goodbye.
     """
 
-    rows: tuple[Row, ...] = ()
+    rows: tuple[TaggedRow, ...] = ()
     clear_log: bool = False
     conversations: tuple[SidebarEntry, ...] | None = None
     members: tuple[MemberRow, ...] | None = None
@@ -253,39 +250,56 @@ class ChatUpdate:
 _NOTHING = ChatUpdate()
 
 
-def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> Row:
+def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> TaggedRow:
     """A line as the log shows it: ``HH:MM <nick> text`` with the nick in its colour
     (``color_of`` gives a nick's ``#rrggbb``: :meth:`ChatModel.color_of`); events, notices,
     actions, info and errors each their own way; a divider alone on its row."""
-    if line.kind is LineKind.DIVIDER:
-        return Row((Segment(displayable(line.text), (DIVIDER,)),))
-    text = displayable(line.text)
-    nick = displayable(line.nick or "")
-    name = nick_tag(palette.nick(color_of(line.nick))) if line.nick else DIM
-    parts: list[Segment] = [Segment(line.clock + " ", (TIME,))]
-    if line.kind is LineKind.MESSAGE:
-        parts += [Segment("<", (DIM,)), Segment(nick, (name,)), Segment("> ", (DIM,))]
-        parts.append(Segment(text))
-    elif line.kind is LineKind.ACTION:
-        parts += [Segment("* ", (DIM,)), Segment(nick, (name,)), Segment(" " + text, (ACTION,))]
-    elif line.kind is LineKind.NOTICE:
-        parts += [Segment("-", (DIM,)), Segment(nick, (name,)), Segment("- ", (DIM,))]
-        parts.append(Segment(text))
-    elif line.kind in EVENT_MARKS:
-        parts.append(Segment(EVENT_MARKS[line.kind] + " ", (DIM,)))
-        if nick:
-            parts += [Segment(nick, (name,)), Segment(" ")]
-        parts.append(Segment(text, (DIM,)))
-    elif line.kind is LineKind.ERROR:
-        parts += [Segment("! ", (ERROR,)), Segment(text, (ERROR,))]
-    else:
-        parts += [Segment("- ", (DIM,)), Segment(text, (INFO,))]
-    extra: tuple[str, ...] = (MENTION,) if line.mention else ()
-    if line.history and not line.missed:
+    row = line_row(line, color_of)
+    if Role.DIVIDER in row.roles:
+        return TaggedRow((TaggedSegment(displayable(row.text), (DIVIDER,)),))
+    extra: tuple[str, ...] = (MENTION,) if Role.MENTION in row.roles else ()
+    if Role.HISTORY in row.roles:
         extra += (HISTORY,)  # replayed history is quiet; what was missed is news
-    if extra:
-        parts = [Segment(part.text, part.tags + extra) for part in parts]
-    return Row(tuple(parts))
+    parts = [TaggedSegment(row.time + " ", (TIME, *extra))]
+    gap: TaggedSegment | None = None
+    for segment in row.segments:
+        tagged = TaggedSegment(displayable(segment.text), (*_tags(segment, palette), *extra))
+        if gap is not None:
+            # The space before an action's words is drawn in their font, not on its own.
+            if gap.tags == tagged.tags:
+                tagged = TaggedSegment(gap.text + tagged.text, tagged.tags)
+            else:
+                parts.append(gap)
+            gap = None
+        if Role.GAP in segment.roles:
+            gap = tagged
+        else:
+            parts.append(tagged)
+    if gap is not None:
+        parts.append(gap)
+    return TaggedRow(tuple(parts))
+
+
+def _tags(segment: Segment, palette: GuiPalette) -> tuple[str, ...]:
+    """The log's tags for the roles of ``segment`` (the row's own roles aside)."""
+    roles = segment.roles
+    if Role.NICK in roles:
+        return (nick_tag(palette.nick(segment.color)),) if segment.color else (DIM,)
+    for role, tag in _ROLE_TAGS:
+        if role in roles:
+            return (tag,)
+    return ()
+
+
+_ROLE_TAGS = (
+    (Role.ERROR, ERROR),
+    (Role.DIM, DIM),
+    (Role.INFO, INFO),
+    (Role.ACTION, ACTION),
+    (Role.DIVIDER, DIVIDER),
+)
+"""Which tag a role of the log gets, the first that applies winning (an error's mark is an
+error; information's mark is dim, its words are information)."""
 
 
 class ChatView:
@@ -354,16 +368,21 @@ class ChatView:
     def members(self) -> tuple[MemberRow, ...]:
         """The current room's members (both people of a direct conversation)."""
         protocol = self.model.protocol
-        return tuple(
-            MemberRow(
-                nick=member.nick,
-                label=displayable(member.prefix + member.nick),
-                color=self.palette.nick(member.color),
-                away=member.away,
-                is_self=protocol.is_me(member.nick),
+        rows: list[MemberRow] = []
+        for member in self.model.members():
+            row = member_row(member)
+            name = _named(row)
+            rows.append(
+                MemberRow(
+                    nick=member.nick,
+                    label=_text(row, lambda roles: bool(roles & _LABEL)),
+                    color=self.palette.nick(member.color),
+                    away=Role.AWAY in name.roles,
+                    is_self=protocol.is_me(member.nick),
+                    note=_text(row, lambda roles: Role.DIM in roles),
+                )
             )
-            for member in self.model.members()
-        )
+        return tuple(rows)
 
     def header(self) -> Header:
         """The bar above the log."""
@@ -390,25 +409,39 @@ class ChatView:
         return Prompt(displayable(model.nick), self.palette.nick(model.own_color), account)
 
     def _entry(self, conversation: Conversation) -> SidebarEntry:
-        color = None
-        label = displayable(conversation.name)
-        if conversation.kind is ConversationKind.DIRECT:
-            color = self.palette.nick(self.model.color_of(conversation.name))
-            label = "@" + label
+        current = conversation.key == self.model.current
+        row = conversation_row(conversation, current=current, color_of=self.model.color_of)
+        name = _named(row)
         return SidebarEntry(
             key=conversation.key,
-            label=label,
+            label=_text(row, lambda roles: Role.UNREAD not in roles),
             kind=conversation.kind,
             unread=conversation.unread,
             mentioned=conversation.mentioned,
-            current=conversation.key == self.model.current,
-            joined=conversation.joined or conversation.kind is not ConversationKind.ROOM,
-            color=color,
+            current=current,
+            joined=Role.PARTED not in name.roles,
+            color=self.palette.nick(name.color) if name.color else None,
+            # The list has a column for the count: no space before it there.
+            badge=_text(row, lambda roles: Role.UNREAD in roles).strip(),
         )
 
-    def _log_rows(self) -> tuple[Row, ...]:
+    def _log_rows(self) -> tuple[TaggedRow, ...]:
         self._drawn = self.model.current
         lines: Iterable[Line] = self.model.current_conversation.lines
         count = len(self.model.current_conversation.lines)
         lines = itertools.islice(lines, max(0, count - self.redrawn_lines), None)
         return tuple(row_for(line, self.model.color_of, self.palette) for line in lines)
+
+
+_LABEL = frozenset({Role.PREFIX, Role.NAME})
+"""The roles of a member's label (``@ana``), as against the note after it."""
+
+
+def _named(row: Row) -> Segment:
+    """The segment of a list entry that names the conversation or the member."""
+    return next(segment for segment in row.segments if Role.NAME in segment.roles)
+
+
+def _text(row: Row, wanted: Callable[[frozenset[Role]], bool]) -> str:
+    """The displayable text of the segments of ``row`` whose roles are ``wanted``."""
+    return displayable("".join(s.text for s in row.segments if wanted(s.roles)))

@@ -3,13 +3,14 @@ client core together.
 
 The app owns one :class:`~chinwag.client.runner.Runner` (connect, reconnect with backoff,
 restore nick, colour and rooms) and one :class:`~chinwag.client.chat.ChatModel`. Every event
-the runner reports goes to the model, and the :class:`~chinwag.client.chat.Changes` it returns
+the runner reports goes to the model, and the :class:`~chinwag.client.values.Changes` it returns
 go to the chat screen, all on Textual's own asyncio loop: no threads.
 
-Until the first registration the login screen is in charge: a refused nick is shown next to
-the nick field and retried on the same connection; a server that cannot be reached stops the
-attempt and says so next to the server field. Afterwards a dropped connection shows the
-"Server is down" banner and the runner keeps trying.
+Until the first registration the login screen is in charge, showing what the window's form
+shows (:mod:`chinwag.client.login`): a refused nick is shown next to the nick field and
+retried on the same connection; a server that cannot be reached, or a wrong password typed
+into the form, stops the attempt and says so next to its field. Afterwards a dropped
+connection shows the "Server is down" banner and the runner keeps trying.
 
 When the model wants a password (``/login``, ``/register``, or the server saying our nick
 belongs to an account and no password worked) a masked prompt opens over the chat
@@ -29,16 +30,18 @@ from textual.app import App
 from textual.binding import Binding
 
 from chinwag.client import events as ev
-from chinwag.client.chat import Changes, ChatModel, PasswordRequest
+from chinwag.client.chat import ChatModel
+from chinwag.client.login import login_news
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
+from chinwag.client.values import Changes, PasswordRequest
 from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
 from chinwag.tui.login import LoginScreen
 from chinwag.tui.password import PasswordScreen
-from chinwag.tui.plain import light_background
 from chinwag.tui.render import Palette
+from chinwag.tui.terminal import light_background
 
 QUIT_TIMEOUT = 2.0
 """Seconds to wait for the server to close after our QUIT."""
@@ -81,6 +84,8 @@ class ChinwagApp(App[int]):
         self.chat: ChatScreen | None = None
         self.password_prompt: PasswordScreen | None = None
         """The password prompt while it is open."""
+        self._attempt_over = False
+        """The login form ended this connection attempt (a wrong password, no server)."""
 
     async def on_mount(self) -> None:
         """Show the login form (filled from the command line), or connect right away."""
@@ -115,6 +120,7 @@ class ChinwagApp(App[int]):
                 protocol.set_nick(options.nick)
                 return
         await self._stop_runner()
+        self._attempt_over = False
         protocol = options.new_protocol()
         self.model = ChatModel(protocol, server_name=options.host)
         self.runner = Runner(
@@ -150,19 +156,24 @@ class ChinwagApp(App[int]):
         self._show(changes)
 
     def _login_phase(self, event: ev.Event, model: ChatModel) -> None:
-        """Before the first registration the login form shows what happens."""
+        """Before the first registration the login form shows what happens, as the window's
+        does (:func:`~chinwag.client.login.login_news`)."""
         login = self.login
-        if login is None:
+        news = login_news(event, self.options.address)
+        if login is None or news is None or self._attempt_over:
             return
-        if isinstance(event, ev.Connected):
-            login.set_status(f"Connected to {self.options.address}, logging in …")
-        elif isinstance(event, ev.NickRejected) and not event.registered:
-            login.show_problem("nick", f"{event.nick}: {event.reason}")
-        elif isinstance(event, ev.Disconnected):
-            reason = event.reason if event.error is None else f"{event.reason}: {event.error}"
-            login.show_problem("server", reason)
+        if isinstance(event, ev.LoginFailed) and not self.ask:
+            # Connecting at once from the command line, nobody typed the password into the
+            # form: the chat opens and asks for it again, with the server's reason.
+            return
+        if news.status is not None:
+            login.set_status(news.status)
+        if news.field is not None:
+            login.show_problem(news.field, news.problem)
+        if news.stop:
+            self._attempt_over = True  # what the closing connection says next is not news
             self.call_later(self._stop_runner)
-        elif isinstance(event, ev.Registered):
+        if news.ready:
             self.chat = ChatScreen(model, self.submit, self.palette)
             self.call_later(self.switch_screen, self.chat)
 

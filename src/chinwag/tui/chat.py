@@ -1,7 +1,7 @@
 """The chat screen: conversations on the left, the log in the middle, members on the right.
 
 It draws a :class:`~chinwag.client.chat.ChatModel` and hands what the person types to it.
-The app feeds it the model's :class:`~chinwag.client.chat.Changes` after every event, so only
+The app feeds it the model's :class:`~chinwag.client.values.Changes` after every event, so only
 what changed is redrawn; the log of the current conversation is redrawn from the model when
 the conversation changes or the terminal is resized, so long lines wrap to the new width.
 """
@@ -21,10 +21,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from chinwag.client.chat import Changes, ChatModel, ConversationKind, Link
+from chinwag.client.banner import NOT_CONNECTED
+from chinwag.client.chat import ChatModel
+from chinwag.client.presentation import conversation_row, member_row
 from chinwag.client.text import clean_line
+from chinwag.client.values import Changes, ConversationKind, Link
 from chinwag.protocol.casemap import fold
-from chinwag.tui.render import Palette, render_conversation, render_member, render_row
+from chinwag.tui.render import Palette, render_entry, render_row
 from chinwag.tui.widgets import ChatInput
 
 NARROW = 70
@@ -214,18 +217,10 @@ class ChatScreen(Screen[None]):
         options = []
         keys: list[str] = []
         for key, conversation in self.model.conversations.items():
-            color = (
-                self.model.color_of(conversation.name)
-                if conversation.kind is ConversationKind.DIRECT
-                else None
+            row = conversation_row(
+                conversation, current=key == self.model.current, color_of=self.model.color_of
             )
-            prompt = render_conversation(
-                conversation,
-                current=key == self.model.current,
-                nick_color=color,
-                palette=self.palette,
-            )
-            options.append(Option(prompt, id=key))
+            options.append(Option(render_entry(row, self.palette), id=key))
             keys.append(key)
         listing.set_options(options)
         if self.model.current in keys:
@@ -235,7 +230,7 @@ class ChatScreen(Screen[None]):
         """The current room's members, with status and away state."""
         listing = self.query_one("#members", OptionList)
         listing.set_options(
-            Option(render_member(member, self.palette), id="member:" + member.nick)
+            Option(render_entry(member_row(member), self.palette), id="member:" + member.nick)
             for member in self.model.members()
         )
 
@@ -274,9 +269,7 @@ class ChatScreen(Screen[None]):
         widget.update(Text(banner or ""))
         widget.set_class(banner is not None, "-down")
         self.query_one("#input", ChatInput).placeholder = (
-            "Not connected: your messages cannot be sent"
-            if self.model.link is not Link.ONLINE
-            else "Say something"
+            NOT_CONNECTED if self.model.link is not Link.ONLINE else "Say something"
         )
 
     def on_resize(self, event: Resize) -> None:

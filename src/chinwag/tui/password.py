@@ -16,9 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from chinwag.client.chat import PasswordRequest
 from chinwag.client.options import OptionError, check_password
 from chinwag.client.text import clean
+from chinwag.client.values import PasswordRequest
 
 
 class PasswordScreen(ModalScreen[str | None]):

@@ -22,12 +22,14 @@ What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
     09:14 === missed while you were away ===   direct messages delivered on login
 
 An event filed in several conversations (a quit seen in two shared rooms, "Reconnected")
-is printed once. Markers are ASCII so the transcript reads the same on any terminal, log
-file or pipe. Colours (24-bit SGR for nicks, red errors, dim information) are written only
-when the caller says so; :func:`run_plain` does when stdout is a terminal, ``NO_COLOR`` is
-unset and ``TERM`` is not ``dumb``. Without colours no escape character is ever written.
-Text from the network is cleaned by the model (:func:`chinwag.client.text.clean`) and
-cleaned again here, so nothing a remote user sends reaches the terminal unescaped.
+is printed once. Each line is the presentation model's row (:mod:`chinwag.client.presentation`,
+the same as the terminal client and the window draw) with ASCII markers
+(:data:`ASCII_MARKS`), so the transcript reads the same on any terminal, log file or pipe.
+Colours (24-bit SGR for nicks, red errors, dim information) are written only when the caller
+says so; :func:`run_plain` does when stdout is a terminal, ``NO_COLOR`` is unset and ``TERM``
+is not ``dumb``. Without colours no escape character is ever written. Text from the network
+is cleaned by the model (:func:`chinwag.client.text.clean`) and again by the presentation
+model, so nothing a remote user sends reaches the terminal unescaped.
 
 Accounts: ``/login`` and ``/register`` read the password from the terminal with its echo
 turned off (the next line typed, twice for ``/register``), never from a pipe: with stdin not a
@@ -52,42 +54,38 @@ import contextlib
 import io
 import os
 import sys
-import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from chinwag.client import events as ev
-from chinwag.client.chat import (
-    TALK,
-    Changes,
-    ChatModel,
-    Conversation,
-    Line,
-    LineKind,
-    PasswordRequest,
-)
+from chinwag.client.chat import ChatModel
 from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
+from chinwag.client.presentation import Marks, Role, Row, Segment, line_row
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
+from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.tui.terminal import (
+    Echo,
+    TerminalEcho,
+    isatty,
+    light_background,
+    stdin_lines,
+    wants_ansi,
+)
 
 __all__ = [
+    "ASCII_MARKS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
-    "MARKERS",
-    "Echo",
-    "TerminalEcho",
     "chat_plain",
     "format_line",
-    "light_background",
     "run_plain",
-    "stdin_lines",
-    "wants_ansi",
 ]
 
 EXIT_OK = 0
@@ -99,18 +97,22 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 """Ctrl-C: ``QUIT`` was sent if we were connected; 128 + SIGINT, as shells report it."""
 
-MARKERS: Mapping[LineKind, str] = {
-    LineKind.JOIN: "-->",
-    LineKind.PART: "<--",
-    LineKind.QUIT: "<--",
-    LineKind.NICK: "---",
-    LineKind.TOPIC: "---",
-    LineKind.MODE: "---",
-    LineKind.INFO: "--",
-    LineKind.ERROR: "!!",
-}
-"""The ASCII marker in front of each kind of line that is not talk (talk is ``<nick>``,
-``* nick`` or ``-nick-``)."""
+ASCII_MARKS = Marks(
+    events={
+        LineKind.JOIN: "-->",
+        LineKind.PART: "<--",
+        LineKind.QUIT: "<--",
+        LineKind.NICK: "---",
+        LineKind.TOPIC: "---",
+        LineKind.MODE: "---",
+    },
+    error="!!",
+    info="--",
+    divider="=== {} ===",
+    nobody="?",
+)
+"""The ASCII marks in front of each kind of line that is not talk (talk is ``<nick>``,
+``* nick`` or ``-nick-``, as everywhere: :mod:`chinwag.client.presentation`)."""
 
 NickColor = Callable[[str], str]
 """A nick -> the ``#rrggbb`` to show it in (already made readable on the background)."""
@@ -126,9 +128,6 @@ _SGR_RED = "\x1b[31m"
 _SGR_DIM = "\x1b[2m"
 _SGR_NORMAL_INTENSITY = "\x1b[22m"
 
-_LIGHT_BACKGROUNDS = frozenset({"7", "15"})
-"""``COLORFGBG`` background numbers of a light terminal (white and bright white)."""
-
 
 # -- formatting -------------------------------------------------------------------------------
 
@@ -141,38 +140,41 @@ def format_line(
     ``where`` is the name of the line's conversation when it is not the current one; it is
     shown in brackets after the time. With ``nick_color`` the line is coloured with ANSI SGR:
     nicks in their colour (24-bit), errors red, information dim. Without it the result
-    contains no escape character at all. Every string from the line is passed through
-    :func:`~chinwag.client.text.clean` again, so a line built by other code is safe too.
+    contains no escape character at all. The row comes from the presentation model, which
+    cleans every string of the line again (:func:`~chinwag.client.text.clean`), so a line
+    built by other code is safe too.
     """
-    text = clean(line.text)
-
-    def name(nick: str | None) -> str:
-        shown = clean(nick or "?")
-        if nick_color is None:
-            return shown
-        return _sgr_rgb(nick_color(shown)) + shown + _SGR_RESET_FG
-
-    match line.kind:
-        case LineKind.MESSAGE:
-            body = f"<{name(line.nick)}> {text}"
-        case LineKind.ACTION:
-            body = f"* {name(line.nick)} {text}"
-        case LineKind.NOTICE:
-            body = f"-{name(line.nick)}- {text}"
-        case LineKind.ERROR:
-            body = _paint(f"!! {text}", _SGR_RED, _SGR_RESET_FG, nick_color is not None)
-        case LineKind.INFO:
-            body = _paint(f"-- {text}", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None)
-        case LineKind.DIVIDER:
-            words = text.strip("— ")
-            body = _paint(
-                f"=== {words} ===", _SGR_DIM, _SGR_NORMAL_INTENSITY, nick_color is not None
-            )
-        case _:
-            who = f" {name(line.nick)}" if line.nick else ""
-            body = f"{MARKERS.get(line.kind, '---')}{who} {text}"
+    row = line_row(line, nick_color, ASCII_MARKS)
     prefix = f"[{clean(where)}] " if where else ""
-    return f"{line.clock} {prefix}{body}"
+    return f"{row.time} {prefix}{_paint(row, ansi=nick_color is not None)}"
+
+
+def _paint(row: Row, *, ansi: bool) -> str:
+    """The row's text, each run of segments of the same colour wrapped in its SGR pair."""
+    runs: list[tuple[tuple[str, str], str]] = []
+    for segment in row.segments:
+        sgr = _sgr(segment) if ansi else _NO_SGR
+        if runs and runs[-1][0] == sgr:
+            runs[-1] = (sgr, runs[-1][1] + segment.text)  # "!! oops" is one red run
+        else:
+            runs.append((sgr, segment.text))
+    return "".join(f"{start}{text}{end}" for (start, end), text in runs)
+
+
+def _sgr(segment: Segment) -> tuple[str, str]:
+    """The SGR sequences that start and end ``segment``'s colour: nicks in theirs, errors
+    red, information and dividers dim, everything else as the terminal has it."""
+    roles = segment.roles
+    if Role.ERROR in roles:
+        return _SGR_RED, _SGR_RESET_FG
+    if Role.INFO in roles or Role.DIVIDER in roles:
+        return _SGR_DIM, _SGR_NORMAL_INTENSITY
+    if Role.NICK in roles and segment.color:
+        return _sgr_rgb(segment.color), _SGR_RESET_FG
+    return _NO_SGR
+
+
+_NO_SGR = ("", "")
 
 
 def _sgr_rgb(color: str) -> str:
@@ -181,151 +183,12 @@ def _sgr_rgb(color: str) -> str:
     return f"\x1b[38;2;{red};{green};{blue}m"
 
 
-def _paint(text: str, start: str, end: str, ansi: bool) -> str:
-    return f"{start}{text}{end}" if ansi else text
-
-
-def light_background(colorfgbg: str | None) -> bool:
-    """Whether ``COLORFGBG`` (``"fg;bg"``, set by rxvt, Konsole and others) says the terminal
-    background is light (its last field 7 or 15); unset or unknown means dark, the usual
-    terminal (design.md section 5: names are kept readable on the background)."""
-    if not colorfgbg:
-        return False
-    return colorfgbg.rsplit(";", 1)[-1].strip() in _LIGHT_BACKGROUNDS
-
-
-def wants_ansi(stream: TextIO, env: Mapping[str, str]) -> bool:
-    """Whether to colour what is written to ``stream``: only a terminal gets escapes, never a
-    pipe or a file; ``NO_COLOR`` set to anything non-empty (https://no-color.org) and
-    ``TERM=dumb`` turn them off. On Windows the console's VT processing is switched on, and
-    colours are off if that fails (an old console would print the escapes)."""
-    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
-        return False
-    if not _isatty(stream):
-        return False
-    return _enable_windows_vt()
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):  # closed or not a real stream
-        return False
-
-
-def _enable_windows_vt() -> bool:
-    """Switch on ANSI processing of the Windows console (a no-op elsewhere)."""
-    if sys.platform != "win32":
-        return True
-    import ctypes
-    from ctypes import wintypes
-
-    enable_virtual_terminal_processing = 0x0004
-    kernel32 = ctypes.windll.kernel32
-    handle = kernel32.GetStdHandle(-11)  # STD_OUTPUT_HANDLE
-    mode = wintypes.DWORD()
-    if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
-        return False
-    return bool(kernel32.SetConsoleMode(handle, mode.value | enable_virtual_terminal_processing))
-
-
-# -- input ------------------------------------------------------------------------------------
-
-
-class Echo(Protocol):
-    """Turns the terminal's echo of what is typed off (for a password) and on again."""
-
-    def hide(self) -> None:
-        """Stop showing what is typed (Enter still moves to a new line)."""
-        ...
-
-    def show(self) -> None:
-        """Show what is typed again, as before :meth:`hide`."""
-        ...
-
-
-class TerminalEcho:
-    """:class:`Echo` for a POSIX terminal on ``stream``, by termios.
-
-    The stdin thread keeps reading lines meanwhile, so the password is simply the next line
-    it delivers: no second reader (as :func:`getpass.getpass` would be) races it for the
-    keystrokes.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._fd = stream.fileno()
-        self._saved: list[Any] | None = None
-
-    @classmethod
-    def of(cls, stream: TextIO) -> TerminalEcho | None:
-        """Echo control of ``stream`` if it is a terminal we can control, else None."""
-        if not _isatty(stream):
-            return None
-        try:
-            import termios  # noqa: F401  (POSIX only)
-        except ImportError:
-            return None
-        return cls(stream)
-
-    def hide(self) -> None:
-        """Echo off, newline echo on (so the next line starts on a line of its own)."""
-        import termios
-
-        with contextlib.suppress(termios.error, OSError):
-            attributes = termios.tcgetattr(self._fd)
-            if self._saved is None:
-                self._saved = list(attributes)
-            lflag = (attributes[3] & ~termios.ECHO) | termios.ECHONL
-            termios.tcsetattr(self._fd, termios.TCSANOW, [*attributes[:3], lflag, *attributes[4:]])
-
-    def show(self) -> None:
-        """The settings from before :meth:`hide`."""
-        import termios
-
-        saved, self._saved = self._saved, None
-        if saved is not None:
-            with contextlib.suppress(termios.error, OSError):
-                termios.tcsetattr(self._fd, termios.TCSANOW, saved)
-
-
 @dataclass
 class _SecretPrompt:
     """A password being typed: the request, and the first entry when it is asked twice."""
 
     request: PasswordRequest
     first: str | None = None
-
-
-async def stdin_lines(stream: TextIO) -> AsyncIterator[str]:
-    """The lines of ``stream`` (without their line ending) as they arrive, until end of input.
-
-    A daemon thread does the blocking reads and hands each line to the running loop: this
-    works on every platform (Windows has no ``add_reader`` for a console or a pipe) and never
-    keeps the program from exiting when it leaves before the input ends (``/quit``, Ctrl-C).
-    """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def deliver(item: str | None) -> bool:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: the program is leaving
-            return False
-        return True
-
-    def pump() -> None:
-        try:
-            # readline on a text stream over a pipe returns each line as soon as it is there.
-            while text := stream.readline():
-                if not deliver(text.removesuffix("\n").removesuffix("\r")):
-                    return
-        except (OSError, ValueError):  # stdin closed or unreadable: that is end of input
-            pass
-        deliver(None)
-
-    threading.Thread(target=pump, name="chinwag-plain-stdin", daemon=True).start()
-    while (text := await queue.get()) is not None:
-        yield text
 
 
 # -- the session ------------------------------------------------------------------------------
@@ -711,7 +574,7 @@ def run_plain(
                 out,
                 ansi=ansi,
                 dark_background=not light_background(env.get("COLORFGBG")),
-                errors=None if _isatty(out) else sys.stderr,
+                errors=None if isatty(out) else sys.stderr,
                 echo=TerminalEcho.of(source),
             )
         )

@@ -1,12 +1,14 @@
 """How chat lines, conversations and members look in the terminal client.
 
-Everything here builds :class:`rich.text.Text` from plain strings, never from markup, so
-``[bold]`` typed by someone is shown as typed (issue: "Textual markup in messages is not
-interpreted"). The strings were already cleaned of control characters and escape sequences
-by :class:`~chinwag.client.chat.ChatModel`; :func:`safe` cleans again for values that did not
-come through the model. Nick colours are the owner's choice (metadata ``color``) or derived
-from the nick, passed through :func:`~chinwag.client.colors.readable` for the background in use
-(design.md section 5).
+What a line or an entry says is decided once, in the presentation model
+(:mod:`chinwag.client.presentation`); here each :class:`~chinwag.client.presentation.Role`
+gets a rich :class:`~rich.style.Style` (:meth:`Palette.style`) and each row becomes a
+:class:`rich.text.Text` built from plain strings, never from markup, so ``[bold]`` typed by
+someone is shown as typed (issue: "Textual markup in messages is not interpreted"). The rows'
+strings are cleaned of control characters and escape sequences by the presentation model.
+Nick colours are the owner's choice (metadata ``color``) or derived from the nick, passed
+through :func:`~chinwag.client.colors.readable` for the background in use (design.md
+section 5).
 """
 
 from __future__ import annotations
@@ -18,24 +20,12 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from chinwag.client.chat import (
-    EVENT_MARKS,
-    Conversation,
-    ConversationKind,
-    Line,
-    LineKind,
-    MemberView,
-)
 from chinwag.client.colors import readable
-from chinwag.client.text import clean
+from chinwag.client.presentation import Role, Row, Segment, line_row
+from chinwag.client.values import Line
 
 DARK_BACKGROUND = "#121212"
 LIGHT_BACKGROUND = "#e0e0e0"
-
-
-def safe(text: str) -> Text:
-    """Network text as literal, cleaned :class:`Text`."""
-    return Text(clean(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,110 +59,92 @@ class Palette:
         """A line that names us, or a direct message: it must stand out."""
         return Style(bgcolor="#3a3000" if self.dark else "#fff3b0", bold=True)
 
+    def style(self, segment: Segment) -> Style | None:
+        """The look of ``segment`` by its roles (None: the terminal's own)."""
+        roles = segment.roles
+        if Role.GAP in roles:
+            return None  # a space between two parts is never styled on its own
+        if Role.ERROR in roles:
+            return self.error
+        if Role.DIM in roles or Role.PREFIX in roles:
+            return self.dim
+        if Role.NICK in roles:
+            return Style(bold=True) + (self.nick(segment.color) if segment.color else Style())
+        if Role.NAME in roles:
+            return self._name(segment)
+        if Role.UNREAD in roles:
+            return self.error if Role.MENTION in roles else Style(bold=True)
+        if Role.ACTION in roles or Role.INFO in roles:
+            return Style(italic=True)
+        return None
+
+    def _name(self, segment: Segment) -> Style | None:
+        """A name in a list: the server window's quiet, a parted room's dim, a person's in
+        their colour (and quiet while away)."""
+        roles = segment.roles
+        if Role.SERVER in roles:
+            return self.dim + Style(italic=True)
+        if Role.PARTED in roles:
+            return self.dim
+        if segment.color is None:
+            return None
+        style = self.nick(segment.color)
+        if Role.AWAY in roles:
+            style += Style(italic=True, dim=True)
+        return style
+
 
 def render_row(line: Line, color_of: Callable[[str], str], palette: Palette) -> Table:
     """A line as the log shows it: the time in its own column, so wrapped text hangs
-    indented under the text rather than under the time. A divider (``— new since 14:02 —``)
-    has no time: it is centred, dim, across the log."""
-    if line.kind is LineKind.DIVIDER:
+    indented under the text rather than under the time (``color_of`` gives a nick's
+    ``#rrggbb``: :meth:`~chinwag.client.chat.ChatModel.color_of`). A divider
+    (``— new since 14:02 —``) has no time: it is centred, dim, across the log."""
+    row = line_row(line, color_of)
+    if Role.DIVIDER in row.roles:
         divider = Table.grid(expand=True)
         divider.add_column(justify="center", overflow="fold")
-        divider.add_row(Text(line.text, palette.dim + Style(italic=True)))
+        divider.add_row(Text(row.text, palette.dim + Style(italic=True)))
         return divider
-    row = Table.grid(padding=(0, 1), expand=True)
-    row.add_column(width=len(line.clock), no_wrap=True)
-    row.add_column(ratio=1, overflow="fold")
-    row.add_row(Text(line.clock, palette.dim), render_body(line, color_of, palette))
-    return row
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=len(row.time), no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(Text(row.time, palette.dim), render_body(row, palette))
+    return grid
 
 
 def render_line(line: Line, color_of: Callable[[str], str], palette: Palette) -> Text:
     """One conversation line as a single text: ``HH:MM <nick> text``."""
-    if line.kind is LineKind.DIVIDER:
-        return Text(line.text, palette.dim)
-    text = Text(line.clock, palette.dim)
+    row = line_row(line, color_of)
+    if Role.DIVIDER in row.roles:
+        return Text(row.text, palette.dim)
+    text = Text(row.time, palette.dim)
     text.append(" ")
-    text.append_text(render_body(line, color_of, palette))
+    text.append_text(render_body(row, palette))
     return text
 
 
-def render_body(line: Line, color_of: Callable[[str], str], palette: Palette) -> Text:
-    """A line without its time: ``<nick> text`` with the nick in its colour (``color_of``
-    gives a nick's ``#rrggbb``: :meth:`ChatModel.color_of`)."""
+def render_body(row: Row, palette: Palette) -> Text:
+    """A line's row without its time: ``<nick> text`` with the nick in its colour; a line
+    that names us stands out, replayed history is quiet."""
     text = Text(no_wrap=False, overflow="fold")
-    nick_style = Style(bold=True)
-    if line.nick is not None:
-        nick_style += palette.nick(color_of(line.nick))
-    body = Text(line.text)
-    if line.kind is LineKind.MESSAGE:
-        text.append("<", palette.dim)
-        text.append(line.nick or "", nick_style)
-        text.append("> ", palette.dim)
-        text.append_text(body)
-    elif line.kind is LineKind.ACTION:
-        text.append("* ", palette.dim)
-        text.append(line.nick or "", nick_style)
-        text.append(" ")
-        body.stylize(Style(italic=True))
-        text.append_text(body)
-    elif line.kind is LineKind.NOTICE:
-        text.append("-", palette.dim)
-        text.append(line.nick or "", nick_style)
-        text.append("- ", palette.dim)
-        text.append_text(body)
-    elif line.kind in EVENT_MARKS:
-        text.append(EVENT_MARKS[line.kind] + " ", palette.dim)
-        if line.nick:
-            text.append(line.nick, nick_style)
-            text.append(" ")
-        body.stylize(palette.dim)
-        text.append_text(body)
-    elif line.kind is LineKind.ERROR:
-        text.append("! ", palette.error)
-        body.stylize(palette.error)
-        text.append_text(body)
-    else:
-        text.append("- ", palette.dim)
-        body.stylize(Style(italic=True))
-        text.append_text(body)
-    if line.mention:
+    for segment in row.segments:
+        text.append(segment.text, palette.style(segment))
+    if Role.MENTION in row.roles:
         text.stylize(palette.mention)
-    if line.history and not line.missed:
-        # Replayed history is quiet; what was missed while away is news, shown as such.
+    if Role.HISTORY in row.roles:
         text.stylize(Style(dim=True))
     return text
 
 
-def render_conversation(
-    conversation: Conversation, *, current: bool, nick_color: str | None, palette: Palette
-) -> Text:
-    """An entry of the conversation list: name, unread count, ``!`` when we were mentioned."""
+def render_entry(row: Row, palette: Palette) -> Text:
+    """An entry of the conversation or member list
+    (:func:`~chinwag.client.presentation.conversation_row`,
+    :func:`~chinwag.client.presentation.member_row`); the conversation on screen in bold."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    if conversation.kind is ConversationKind.SERVER:
-        text.append(clean(conversation.name), palette.dim + Style(italic=True))
-    elif conversation.kind is ConversationKind.DIRECT:
-        text.append("@", palette.dim)
-        style = palette.nick(nick_color) if nick_color else Style()
-        text.append(clean(conversation.name), style)
-    else:
-        style = Style() if conversation.joined else palette.dim
-        text.append(clean(conversation.name), style)
-    if conversation.unread:
-        marker = f" {conversation.unread}" + ("!" if conversation.mentioned else "")
-        text.append(marker, palette.error if conversation.mentioned else Style(bold=True))
-    if current:
+    for segment in row.segments:
+        # An empty status prefix is a space, so the nicks line up in the column.
+        shown = segment.text or (" " if Role.PREFIX in segment.roles else "")
+        text.append(shown, palette.style(segment))
+    if Role.CURRENT in row.roles:
         text.stylize(Style(bold=True))
-    return text
-
-
-def render_member(member: MemberView, palette: Palette) -> Text:
-    """An entry of the member list: status prefix, nick in its colour, ``(away)``."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(member.prefix or " ", palette.dim)
-    style = palette.nick(member.color)
-    if member.away:
-        style += Style(italic=True, dim=True)
-    text.append(member.nick, style)
-    if member.away:
-        text.append(" (away)", palette.dim)
     return text

@@ -1,0 +1,248 @@
+"""What the person types, run on the chat model: messages and the commands of design.md section 6.
+
+:func:`chinwag.client.commands.parse_input` reads a typed line into an
+:class:`~chinwag.client.commands.Input` value; :class:`TypedInput` acts on it: it sends the
+message or the command's intent through the :class:`~chinwag.client.protocol.ClientProtocol`
+and files what the person should see (an answer, an error, a usage line) in the conversation
+on screen. ``/register`` and ``/login`` send nothing: they ask the screen for a password
+(:class:`~chinwag.client.values.PasswordRequest`), which comes back through
+:meth:`TypedInput.provide_password`. Tab completion of what is being typed is here too.
+
+:class:`~chinwag.client.chat.ChatModel` is built on this class; screens call it there.
+"""
+
+from __future__ import annotations
+
+from chinwag.client import commands as cmd
+from chinwag.client.colors import PALETTE, ColorError, color_name, parse_color
+from chinwag.client.filing import ConversationFiling, now
+from chinwag.client.options import OptionError, check_password
+from chinwag.client.protocol import NotRegistered
+from chinwag.client.text import clean
+from chinwag.client.values import Changes, ConversationKind, PasswordRequest
+from chinwag.protocol.caps import METADATA as METADATA_CAP
+from chinwag.protocol.casemap import fold
+from chinwag.protocol.metadata import COLOR_KEY
+
+_SERVER_WINDOW = "This is the server window: /join a room, or @nick someone to talk"
+"""What typing a message in the server window says (it goes nowhere)."""
+
+
+class TypedInput(ConversationFiling):
+    """The part of the chat model that runs what the person types (and completes it)."""
+
+    # -- what the person typed ----------------------------------------------------------------
+
+    def submit(self, text: str) -> Changes:
+        """Run one line the person typed: a command of design.md section 6 or a message."""
+        changes = Changes()
+        request = cmd.parse_input(text)
+        if request is None:
+            return changes
+        try:
+            self._submit(request, changes)
+        except NotRegistered:
+            self._error(self.current, now(), "Not connected to the server: not sent", changes)
+        return changes
+
+    def _submit(self, request: cmd.Input, changes: Changes) -> None:
+        conversation = self.current_conversation
+        match request:
+            case cmd.Say(text, to_room):
+                if to_room and conversation.kind is not ConversationKind.ROOM:
+                    self._error(self.current, now(), "@all works in a room", changes)
+                elif conversation.kind is ConversationKind.SERVER:
+                    self._error(self.current, now(), _SERVER_WINDOW, changes)
+                else:
+                    self.protocol.privmsg(conversation.name, text)
+            case cmd.DirectMessage(nick, text):
+                self._direct(nick, text, changes)
+            case cmd.Action(text):
+                if conversation.kind is ConversationKind.SERVER:
+                    self._error(self.current, now(), _SERVER_WINDOW, changes)
+                else:
+                    self.protocol.action(conversation.name, text)
+            case cmd.Help():
+                self._help(changes)
+            case cmd.Online():
+                target = (
+                    "*" if conversation.kind is not ConversationKind.ROOM else conversation.name
+                )
+                self.protocol.who(target)  # raises NotRegistered before anything is pending
+                self._show_who.add(fold(target))
+            case cmd.Disconnect(reason):
+                changes.quit = reason or ""
+            case cmd.Join(room, key):
+                room = self._room_name(room)
+                if fold(room) in self.conversations and self.conversations[fold(room)].joined:
+                    changes.merge(self.select(fold(room)))  # no JOIN echo will come to wait for
+                else:
+                    self._select_on_join.add(fold(room))
+                self.protocol.join(room, key)
+            case cmd.Leave(room, reason):
+                self._leave(room, reason, changes)
+            case cmd.ListRooms():
+                self.protocol.list_channels()
+                self._show_list = True
+            case cmd.ChangeNick(nick):
+                self.protocol.set_nick(nick)
+            case cmd.ChangeColor(value):
+                self._color(value, changes)
+            case cmd.Topic(text):
+                self._topic(text, changes)
+            case cmd.Whois(nick):
+                self.protocol.whois(nick)
+            case cmd.SetAway(message):
+                self.protocol.away(message)
+            case cmd.Account(command, account):
+                self._account_command(command, account, changes)
+            case cmd.Unknown(command):
+                text = f"Unknown command {command}: @help lists the commands"
+                self._error(self.current, now(), text, changes)
+            case cmd.Usage(text):
+                self._error(self.current, now(), f"Usage: {text}", changes)
+
+    def _account_command(self, command: str, account: str | None, changes: Changes) -> None:
+        """``/register`` and ``/login``: ask the UI for the password (nothing is sent yet)."""
+        if not self.protocol.ready:
+            raise NotRegistered("not connected to the server")
+        if self.protocol.account is not None:
+            text = f"You are already logged in as {clean(self.protocol.account)}"
+            self._error(self.current, now(), text, changes)
+            return
+        if command == "register":
+            changes.password = PasswordRequest("register", self.nick)
+        else:
+            wanted = account or self.protocol.reclaim_nick or self.nick
+            changes.password = PasswordRequest("login", wanted, self._login_error)
+
+    def _direct(self, nick: str, text: str, changes: Changes) -> None:
+        if self.protocol.server.is_channel(nick) or not nick:
+            self._error(self.current, now(), "@<nick> <text>: name a person", changes)
+            return
+        key = fold(nick)
+        if key not in self.conversations:
+            self._open(nick, ConversationKind.DIRECT)
+            changes.conversations = True
+        changes.merge(self.select(key))
+        if text:
+            self.protocol.privmsg(nick, text)
+
+    def _room_name(self, room: str) -> str:
+        return room if self.protocol.server.is_channel(room) else "#" + room
+
+    def _leave(self, room: str | None, reason: str | None, changes: Changes) -> None:
+        conversation = self.current_conversation
+        if room is None:
+            if conversation.kind is ConversationKind.DIRECT:
+                self._close(conversation.key, changes)
+                return
+            if conversation.kind is ConversationKind.SERVER:
+                self._error(self.current, now(), "/leave: you are not in a room here", changes)
+                return
+            room = conversation.name
+        key = fold(room)
+        target = self.conversations.get(key)
+        if target is not None and not target.joined:
+            self.protocol.part(room, reason)  # forget it for reconnects, too
+            self._close(key, changes)
+            return
+        self.protocol.part(room, reason)
+
+    def _color(self, value: str | None, changes: Changes) -> None:
+        if value is None:
+            own = self.protocol.own_metadata.get(COLOR_KEY)
+            mine = (
+                f"Your colour is {color_name(own) or own}"
+                if own
+                else f"You have no colour set (yours is derived from your nick: {self.own_color})"
+            )
+            self._info(self.current, now(), mine, changes)
+            self._info(self.current, now(), "Colours: " + ", ".join(PALETTE), changes)
+            self._info(self.current, now(), "or any #rrggbb; /color none removes it", changes)
+            return
+        if value.strip().lower() == "none":
+            self.protocol.set_metadata(COLOR_KEY, None)
+            self._info(self.current, now(), "Your colour is now derived from your nick", changes)
+            changes.members = True
+            return
+        try:
+            color = parse_color(value)
+        except ColorError as error:
+            self._error(self.current, now(), str(error), changes)
+            return
+        self.protocol.set_metadata(COLOR_KEY, color)
+        changes.members = changes.conversations = True
+        shown = color_name(color) or color
+        if self.protocol.ready and not self.protocol.has_cap(METADATA_CAP):
+            shown += " (this server does not share colours, so only you see it)"
+        self._info(self.current, now(), f"Your colour is now {shown}", changes)
+
+    def _topic(self, text: str | None, changes: Changes) -> None:
+        conversation = self.current_conversation
+        if conversation.kind is not ConversationKind.ROOM:
+            self._error(self.current, now(), "/topic: you are not in a room here", changes)
+            return
+        if text is None:
+            topic = self.topic
+            shown = f"Topic: {topic}" if topic else "No topic is set: /topic <text> sets one"
+            self._info(self.current, now(), shown, changes)
+            return
+        self.protocol.set_topic(conversation.name, text)
+
+    def _help(self, changes: Changes) -> None:
+        when = now()
+        self._info(self.current, when, "Commands:", changes)
+        for row in cmd.HELP:
+            self._info(self.current, when, f"  {row.usage}: {row.does}", changes)
+        self._info(self.current, when, cmd.HELP_FOOTER, changes)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def provide_password(self, request: PasswordRequest, password: str) -> Changes:
+        """The person typed ``password`` for ``request``: log in or register with it.
+
+        The model does not keep it (the core keeps one that works, for reconnecting).
+        """
+        changes = Changes()
+        try:
+            check_password(password)
+        except OptionError as error:
+            self._error(self.current, now(), str(error), changes)
+            return changes
+        account = clean(request.account)
+        try:
+            if request.purpose == "register":
+                self.protocol.register_account(password)
+                self._info(self.current, now(), f"Registering the account {account} …", changes)
+            else:
+                self.protocol.login(password, request.account)
+                self._info(self.current, now(), f"Logging in as {account} …", changes)
+        except NotRegistered:
+            self._error(self.current, now(), "Not connected to the server: not sent", changes)
+        return changes
+
+    def cancel_password(self, request: PasswordRequest) -> Changes:
+        """The person closed the password prompt without typing one."""
+        changes = Changes()
+        if not request.typed and self._protected is not None:
+            text = "Not logged in: /login to log in, or /nick to choose another nick"
+            self._info(self.current, now(), text, changes)
+        return changes
+
+    # -- completing --------------------------------------------------------------------------
+
+    def completions(self, word: str, *, at_start: bool) -> list[str]:
+        """Candidates for tab-completing ``word``: commands at the start of the line, nicks
+        of the current conversation everywhere (``@nick`` forms too), sorted."""
+        folded = fold(word)
+        found: set[str] = set()
+        if at_start and word[:1] in ("/", "@"):
+            found.update(name for name in cmd.COMMAND_NAMES if name.startswith(word.lower()))
+        nicks = [view.nick for view in self.members() if not self.protocol.is_me(view.nick)]
+        nicks += [c.name for c in self.conversations.values() if c.kind is ConversationKind.DIRECT]
+        if word.startswith("@") and at_start:
+            found.update("@" + nick for nick in nicks if fold(nick).startswith(folded[1:]))
+        elif not word.startswith(("/", "@")):
+            found.update(nick for nick in nicks if fold(nick).startswith(folded))
+        return sorted(found, key=lambda item: (fold(item), item))
