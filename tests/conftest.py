@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +69,22 @@ async def make_server() -> AsyncIterator[ServerFactory]:
 async def server(make_server: ServerFactory) -> ChinwagServer:
     """A started server on 127.0.0.1 and a free port; stopped after the test."""
     return await make_server()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and key for TLS connections to ``localhost`` (made with the
+    openssl command, which ./dev test installs; missing under CI is a failure)."""
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the openssl command is missing (./dev test installs it)")
+        pytest.skip("needs the openssl command (./dev test installs it)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key

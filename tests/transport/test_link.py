@@ -57,9 +57,7 @@ class Reader:
 
 
 class Sink:
-    """Keeps what is sent; never has a descriptor."""
-
-    fd = -1
+    """Keeps what is sent."""
 
     def __init__(self) -> None:
         self.data = b""
@@ -67,9 +65,6 @@ class Sink:
 
     def send(self, lines: Lines) -> None:
         self.data += lines.data
-
-    def send_rest(self, data: bytes) -> None:
-        self.data += data
 
     def buffered(self) -> int:
         return 0

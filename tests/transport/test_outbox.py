@@ -1,56 +1,29 @@
 """The end of the fan-out path: how queued lines reach the peers, :mod:`chinwag.transport.outbox`.
 
 The contract every sink keeps under an :class:`~chinwag.transport.outbox.Outbox` runs against
-every sink on real connections (TCP, and TLS, where nothing may go around the encryption). A
-plain TCP connection on POSIX with nothing buffered is written by ``os.write`` in one C-level
-``map`` per loop turn (:func:`~chinwag.transport.outbox.write_all`); anything a socket does not
-take goes to the transport, which buffers it.
+every sink on real connections: a stream over plain TCP and over TLS (the WebSocket message
+sink joins the list when it comes). Then the same path through a real server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import socket
 import ssl
-import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from chinwag.server.state import Lines
-from chinwag.transport.outbox import DIRECT_WRITE_MAX, Flusher, Outbox, write_all
+from chinwag.transport.outbox import Flusher, Outbox
 from chinwag.transport.tcp import StreamSink
 from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 
-posix_only = pytest.mark.skipif(os.name != "posix", reason="direct writes are POSIX-only")
-
-
 SINKS = ["tcp", "tls"]
 """Every sink the server has: a stream over plain TCP, and over TLS."""
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate and key for a TLS connection to ``localhost``."""
-    if shutil.which("openssl") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the openssl command is missing (./dev test installs it)")
-        pytest.skip("needs the openssl command (./dev test installs it)")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 @dataclass
@@ -157,14 +130,13 @@ async def test_lines_shared_with_others_are_not_changed_by_what_follows(
     assert await other.read(len(shared.data)) == shared.data
 
 
-async def test_a_burst_bigger_than_a_direct_write_arrives_whole(open_wire: WireFactory) -> None:
+async def test_bursts_through_a_small_receive_buffer_arrive_whole(open_wire: WireFactory) -> None:
     """Through a small receive buffer, turns alternate between the socket taking everything
     and the transport buffering the rest; nothing may be lost or overtake."""
     wire = await open_wire(sendq=50_000_000, rcvbuf=4096)
     sent = b""
     for turn in range(40):
         batch = lines(*(f"PRIVMSG #a :{turn:02d}.{n:03d} " + "z" * 100 for n in range(60)))
-        assert batch.size > DIRECT_WRITE_MAX
         wire.outbox.write_lines(batch)
         wire.outbox.write_line(f"PING :{turn}\r\n".encode())
         sent += batch.data + f"PING :{turn}\r\n".encode()
@@ -217,81 +189,14 @@ async def test_a_peer_that_stops_reading_overflows_the_sendq_once(open_wire: Wir
     assert wire.sink.is_closing()
 
 
-@contextlib.contextmanager
-def socket_pairs(count: int) -> Iterator[list[tuple[socket.socket, socket.socket]]]:
-    """``count`` connected stream socket pairs, non-blocking on the writing side."""
-    pairs = [socket.socketpair() for _ in range(count)]
-    for writer, _ in pairs:
-        writer.setblocking(False)
-    try:
-        yield pairs
-    finally:
-        for writer, reader in pairs:
-            writer.close()
-            reader.close()
-
-
-def read_all(sock: socket.socket, size: int) -> bytes:
-    """Exactly ``size`` bytes from a blocking socket."""
-    data = b""
-    sock.settimeout(5)
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        assert chunk, "the peer closed early"
-        data += chunk
-    return data
-
-
-@posix_only
-def test_write_all_writes_each_chunk_to_its_own_descriptor() -> None:
-    with socket_pairs(3) as pairs:
-        chunks = [b"to the first\r\n", b"to the second\r\n", b"to the third\r\n"]
-
-        written = write_all([writer.fileno() for writer, _ in pairs], chunks)
-
-        assert written == [len(chunk) for chunk in chunks]
-        readers = [reader for _, reader in pairs]
-        assert [read_all(r, len(chunk)) for r, chunk in zip(readers, chunks, strict=True)] == chunks
-
-
-@posix_only
-def test_write_all_counts_what_a_full_socket_took_and_goes_on_to_the_next() -> None:
-    with socket_pairs(2) as ((full, _unread), (fine, fine_reader)):
-        full.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-        with contextlib.suppress(BlockingIOError):
-            while True:  # fill it: nobody reads full_reader
-                full.send(b"x" * 4096)
-        big = b"y" * 65536
-
-        written = write_all([full.fileno(), fine.fileno()], [big, b"still delivered\r\n"])
-
-        assert written[0] < len(big)  # nothing, or what fitted
-        assert written[1] == len(b"still delivered\r\n")
-        assert read_all(fine_reader, written[1]) == b"still delivered\r\n"
-
-
-@posix_only
-def test_write_all_counts_a_vanished_peer_as_nothing_and_goes_on_to_the_next() -> None:
-    with socket_pairs(3) as pairs:
-        pairs[1][1].close()  # the middle peer is gone: EPIPE (or ECONNRESET)
-
-        written = write_all(
-            [writer.fileno() for writer, _ in pairs], [b"a\r\n", b"b\r\n", b"c\r\n"]
-        )
-
-        assert written == [3, 0, 3]
-        assert read_all(pairs[0][1], 3) == b"a\r\n"
-        assert read_all(pairs[2][1], 3) == b"c\r\n"
-
-
 # -- through a real server -------------------------------------------------------------------
 
 
 async def test_a_member_with_a_tiny_receive_buffer_gets_every_message_in_order(
     make_server: ServerFactory,
 ) -> None:
-    """Its socket keeps filling, so its bytes go back and forth between direct writes and
-    the transport's buffer; none may be lost or overtake another."""
+    """Its socket keeps filling, so its bytes go back and forth between being sent at once
+    and waiting in the transport's buffer; none may be lost or overtake another."""
     server = await make_server(sendq=10_000_000)
     address = server.addresses[0]
     slow = await IrcClient.registered(address, "slow", "#lobby", rcvbuf=4096)

@@ -1,5 +1,4 @@
-"""Chat over real TCP sockets, driven by IRC client libraries nobody here wrote; and which
-stream connections the fan-out may write around their transport.
+"""Chat over real TCP sockets, driven by IRC client libraries nobody here wrote.
 
 ``irctokens`` (through tests/ircclient.py) and jaraco's ``irc`` package register, join
 ``#lobby``, talk in the room and in private, and watch others come and go, against a started
@@ -9,15 +8,9 @@ stream connections the fan-out may write around their transport.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import shutil
 import socket
-import ssl
-import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import irc.client
 import irc.client_aio
@@ -26,13 +19,10 @@ import pytest
 from chinwag.config import Config, Limits, Listener, ServerInfo
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
-from chinwag.transport.tcp import direct_fd
 from tests.conftest import ServerFactory
 from tests.ircclient import TIMEOUT, IrcClient, is_
 
 Connect = Callable[[str], Awaitable[IrcClient]]
-
-posix_only = pytest.mark.skipif(os.name != "posix", reason="direct writes are POSIX-only")
 
 
 @pytest.fixture
@@ -290,61 +280,3 @@ async def test_a_jaraco_irc_client_chats_with_an_irctokens_client(
 
     jay.connection.disconnect("done")
     await jay.expect("disconnect")
-
-
-# -- which connections may be written directly (the stream sink's descriptor) -------------------
-
-
-async def _accepted_transport(ssl_context: ssl.SSLContext | None) -> tuple[int, int]:
-    """The direct descriptor chosen for a server-side connection, and the socket's own."""
-    chosen: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
-
-    class Probe(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            sock = transport.get_extra_info("socket")
-            chosen.set_result((direct_fd(transport), sock.fileno()))
-            transport.close()
-
-    server = await asyncio.get_running_loop().create_server(Probe, "127.0.0.1", 0, ssl=ssl_context)
-    port = server.sockets[0].getsockname()[1]
-    client_context = None
-    if ssl_context is not None:
-        client_context = ssl.create_default_context()
-        client_context.check_hostname = False
-        client_context.verify_mode = ssl.CERT_NONE
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_context)
-        result = await asyncio.wait_for(chosen, 5)
-        writer.close()
-        with contextlib.suppress(ConnectionError, ssl.SSLError):
-            await writer.wait_closed()
-        return result
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-@posix_only
-async def test_a_plain_tcp_connection_is_written_directly() -> None:
-    fd, socket_fd = await _accepted_transport(None)
-    assert fd == socket_fd >= 0
-
-
-@pytest.mark.skipif(
-    shutil.which("openssl") is None and os.environ.get("CI") != "true",
-    reason="needs the openssl command (./dev test installs it; under CI its absence fails)",
-)
-async def test_a_tls_connection_is_never_written_around_its_encryption(tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-
-    fd, _ = await _accepted_transport(context)
-
-    assert fd == -1

@@ -15,35 +15,18 @@ with ``SendQ exceeded``.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from typing import Protocol
 
 from chinwag.server.state import Lines
 
-DIRECT_WRITE_MAX = 4096
-"""The most bytes of one turn written around the transport (see :class:`Flusher`). A quiet
-room's message goes straight out; a burst's large writes go through the transport, because
-there the GIL that ``os.write`` lets go is picked up by the history thread and the fan-out
-waits for it back (measured: 6% fewer deliveries per second with every write direct)."""
-
 
 class Sink(Protocol):
     """Where an :class:`Outbox` hands its lines: one connection's transport."""
 
-    @property
-    def fd(self) -> int:
-        """A descriptor :class:`Flusher` may ``os.write`` complete lines to while nothing is
-        buffered, or -1. Only a plain stream socket on POSIX has one: TLS bytes must go
-        through the layer that encrypts them, and a message transport frames each line."""
-
     def send(self, lines: Lines) -> None:
         """Send complete lines (each ending in CR LF), in order, without blocking: a stream
         writes :attr:`Lines.data`, a message transport each of :attr:`Lines.items`."""
-
-    def send_rest(self, data: bytes) -> None:
-        """Send what a direct write to :attr:`fd` left of a chunk of lines (stream sinks
-        only: a sink without a descriptor never gets this)."""
 
     def buffered(self) -> int:
         """Bytes taken but not yet handed to the operating system."""
@@ -73,7 +56,6 @@ class Outbox:
     __slots__ = (
         "_buffered",
         "_closing",
-        "_fd",
         "_flusher",
         "_lines",
         "_overflowed",
@@ -96,9 +78,6 @@ class Outbox:
         self._flusher = flusher
         self._sendq = sendq
         self.on_overflow = on_overflow
-        self._fd = sink.fd
-        """The sink's descriptor while direct writes are allowed, else -1 (from the moment
-        the connection closes, so a reused descriptor is never written)."""
         self._lines: list[bytes] = []
         self._shared: Lines | None = None
         """The only thing queued, when it came as one piece (then ``_lines`` is empty)."""
@@ -173,29 +152,17 @@ class Outbox:
         """Bytes waiting here and in the sink."""
         return self._size + self._sink.buffered()
 
-    def flush(self, direct: DirectWrites | None = None) -> None:
-        """Hand what is queued to the sink, or to ``direct`` for one ``os.write`` when the
-        sink allows it, has nothing buffered and the lines are few (:class:`Flusher`)."""
+    def flush(self) -> None:
+        """Hand what is queued to the sink (the :class:`Flusher` calls this once a turn)."""
         self._scheduled = False
-        size = self._size
         lines = self._take()
         if lines is None:
             return
         sink = self._sink
         if sink.is_closing():
             return
-        if direct is not None and self._fd >= 0 and not self._buffered and size <= DIRECT_WRITE_MAX:
-            direct.add(self, self._fd, lines.data)
-            return
         sink.send(lines)
         self._buffered = sink.buffered()
-
-    def _send_rest(self, data: bytes) -> None:
-        """What a direct write left over goes through the sink, which buffers it."""
-        sink = self._sink
-        if not sink.is_closing():
-            sink.send_rest(data)
-            self._buffered = sink.buffered()
 
     def close(self) -> None:
         """Send what is queued, then close the connection (at once if it overflowed: a peer
@@ -204,7 +171,6 @@ class Outbox:
             return
         self.flush()
         self._closing = True
-        self._fd = -1
         if self._overflowed:
             self._sink.abort()
         else:
@@ -218,63 +184,17 @@ class Outbox:
     def detach(self) -> None:
         """The connection is gone: queue and write nothing more."""
         self._closing = True
-        self._fd = -1
         self._take()
-
-
-class DirectWrites:
-    """The direct writes of one flush: each outbox's lines as one chunk for its descriptor."""
-
-    __slots__ = ("chunks", "fds", "outboxes")
-
-    def __init__(self) -> None:
-        self.fds: list[int] = []
-        self.chunks: list[bytes] = []
-        self.outboxes: list[Outbox] = []
-
-    def add(self, outbox: Outbox, fd: int, chunk: bytes) -> None:
-        """Write ``chunk`` to ``fd`` on :meth:`write`."""
-        self.fds.append(fd)
-        self.chunks.append(chunk)
-        self.outboxes.append(outbox)
-
-    def write(self) -> None:
-        """Write every chunk in one C-level loop; what a socket did not take goes to its
-        outbox's sink, which buffers it (or reports the broken connection)."""
-        chunks = self.chunks
-        written = write_all(self.fds, chunks)
-        if sum(written) != sum(map(len, chunks)):
-            for outbox, data, count in zip(self.outboxes, chunks, written, strict=True):
-                if count < len(data):
-                    outbox._send_rest(data[count:])
-
-
-def write_all(fds: list[int], chunks: list[bytes]) -> list[int]:
-    """``os.write(fds[i], chunks[i])`` for every ``i``, in C; how many bytes each took.
-
-    A write that fails (a full socket buffer, a reset peer) counts as 0 bytes and the rest go
-    on; the caller hands what was not taken to the sink.
-    """
-    written: list[int] = []
-    total = len(fds)
-    while len(written) < total:
-        start = len(written)
-        try:
-            # list.extend keeps what the iterator gave before it raised.
-            written.extend(map(os.write, fds[start:], chunks[start:]))
-        except OSError:
-            written.append(0)
-    return written
 
 
 class Flusher:
     """Flushes, once per loop turn, every outbox written to during that turn.
 
-    One callback per turn for the whole server instead of one per connection. On POSIX, an
-    outbox whose sink is a plain TCP socket with nothing buffered and at most
-    :data:`DIRECT_WRITE_MAX` bytes to send is written with ``os.write``, all such outboxes of
-    the turn in one ``map`` that runs in C: no Python runs between the system calls of a
-    fan-out.
+    One callback per turn for the whole server instead of one per connection: a message to a
+    room of a thousand queues a thousand appends and a single loop callback, which then makes
+    one write per member. (Writing plain sockets with ``os.write`` around their transports
+    was measured on the standard loop behind this seam and bought nothing, so every write
+    goes through the transport, which alone knows about TLS and closed descriptors.)
     """
 
     __slots__ = ("_dirty", "_loop")
@@ -291,8 +211,5 @@ class Flusher:
 
     def _run(self) -> None:
         dirty, self._dirty = self._dirty, []
-        direct = DirectWrites()
         for outbox in dirty:
-            outbox.flush(direct)
-        if direct.fds:
-            direct.write()
+            outbox.flush()

@@ -10,8 +10,6 @@ of each flush with one call to the transport. :class:`IrcStreamProtocol` is the 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from typing import cast
 
 from chinwag.protocol.framing import LineFramer
@@ -59,20 +57,14 @@ class StreamSink:
     """A stream transport as a :class:`~chinwag.transport.outbox.Sink`: the lines of a flush
     are written back to back in one call."""
 
-    __slots__ = ("_transport", "fd")
+    __slots__ = ("_transport",)
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
-        self.fd = direct_fd(transport)
-        """The socket's descriptor when it may be written directly, else -1."""
 
     def send(self, lines: Lines) -> None:
         """Write ``lines`` back to back (the transport sends at once what the socket takes)."""
         self._transport.write(lines.data)
-
-    def send_rest(self, data: bytes) -> None:
-        """Write the part of a chunk a direct write did not get into the socket."""
-        self._transport.write(data)
 
     def buffered(self) -> int:
         """The transport's write buffer."""
@@ -130,23 +122,3 @@ class IrcStreamProtocol(asyncio.Protocol):
         if self.link is not None:
             reason = "Connection closed" if exc is None else f"Connection error: {exc}"
             self.link.lost(reason)
-
-
-def direct_fd(transport: asyncio.BaseTransport) -> int:
-    """The descriptor :class:`~chinwag.transport.outbox.Flusher` may ``os.write`` for this
-    transport, or -1.
-
-    Only a plain TCP socket on POSIX qualifies: on Windows a socket is not a file descriptor,
-    and TLS bytes must go through the transport that encrypts them.
-    """
-    if os.name != "posix" or transport.get_extra_info("sslcontext") is not None:
-        return -1
-    if transport.get_extra_info("ssl_object") is not None:
-        return -1
-    sock = transport.get_extra_info("socket")
-    if sock is None or sock.type != socket.SOCK_STREAM:
-        return -1
-    try:
-        return int(sock.fileno())
-    except (OSError, ValueError):
-        return -1
