@@ -3,6 +3,7 @@ membership, and stays the same list while nothing changes."""
 
 from __future__ import annotations
 
+from chinwag.server.state import Lines
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Harness
 
@@ -41,3 +42,26 @@ def test_the_member_list_follows_a_members_devices() -> None:
     phone.send("QUIT :phone off")
     assert phone.session not in channel.all_sessions
     assert [s.target for s in channel.all_sessions] == ["ana", "bo"]
+
+
+# -- Lines: output shared by many outboxes -------------------------------------------------------
+
+
+def test_lines_know_their_size_and_bytes_back_to_back() -> None:
+    lines = Lines([b"PING :a\r\n", b"PING :bc\r\n"])
+    assert lines.size == 19 and len(lines) == 2
+    assert lines.data == b"PING :a\r\nPING :bc\r\n"
+    assert lines.data is lines.data  # joined once, however many outboxes ask
+
+
+def test_lines_joined_from_pieces_keep_their_order_both_ways() -> None:
+    run = Lines([b"PRIVMSG #a :1\r\n", b"PRIVMSG #a :2\r\n"])
+    turn = Lines.joining([b"NOTICE x :before\r\n", run, b"PING :after\r\n"], 0)
+    assert turn.data == b"NOTICE x :before\r\nPRIVMSG #a :1\r\nPRIVMSG #a :2\r\nPING :after\r\n"
+    assert turn.items == [
+        b"NOTICE x :before\r\n",
+        b"PRIVMSG #a :1\r\n",
+        b"PRIVMSG #a :2\r\n",
+        b"PING :after\r\n",
+    ]
+    assert run.items == [b"PRIVMSG #a :1\r\n", b"PRIVMSG #a :2\r\n"]  # shared piece untouched

@@ -11,16 +11,18 @@ from chinwag.server.effects import ImmediateEffects
 from chinwag.server.state import Lines
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport.link import RECEIVE_SLICE, SERVER_FULL, Link
-from chinwag.transport.outbox import Flusher, Outbox
+from chinwag.transport.outbox import Flusher
 from tests.conftest import test_config
 
 
 class ReadyLines:
-    """A line source over ready-made lines, counting what it handed out per take."""
+    """A line source over ready-made lines, counting what it handed out per take and
+    recording pauses and resumes of reading."""
 
     def __init__(self) -> None:
         self.waiting: list[Item] = []
         self.takes: list[int] = []
+        self.calls: list[str] = []
 
     def take(self, budget: int) -> list[Item]:
         taken: list[Item] = []
@@ -42,13 +44,6 @@ class ReadyLines:
     def clear(self) -> None:
         self.waiting.clear()
 
-
-class Reader:
-    """Records pauses and resumes of reading."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
     def pause_reading(self) -> None:
         self.calls.append("pause")
 
@@ -63,14 +58,14 @@ class Sink:
         self.data = b""
         self.closed = False
 
-    def send(self, lines: Lines) -> None:
+    def send_line(self, line: bytes) -> None:
+        self.data += line
+
+    def send_lines(self, lines: Lines) -> None:
         self.data += lines.data
 
     def buffered(self) -> int:
         return 0
-
-    def is_closing(self) -> bool:
-        return self.closed
 
     def close(self) -> None:
         self.closed = True
@@ -79,10 +74,9 @@ class Sink:
         self.closed = True
 
 
-def link(core: ServerCore, links: set[Link]) -> tuple[Link, ReadyLines, Reader, Sink]:
-    source, reader, sink = ReadyLines(), Reader(), Sink()
-    outbox = Outbox(sink, Flusher(asyncio.get_running_loop()), core.config.limits.sendq)
-    return Link(core, links, outbox, source, reader), source, reader, sink
+def link(core: ServerCore, links: set[Link]) -> tuple[Link, ReadyLines, Sink]:
+    source, sink = ReadyLines(), Sink()
+    return Link(core, links, source, sink, Flusher(asyncio.get_running_loop())), source, sink
 
 
 def core(**limits: object) -> ServerCore:
@@ -91,16 +85,16 @@ def core(**limits: object) -> ServerCore:
 
 async def test_a_big_read_is_handed_to_the_core_a_slice_per_turn_with_reading_paused() -> None:
     server = core()
-    connection, source, reader, sink = link(server, set())
+    connection, source, sink = link(server, set())
     connection.open("127.0.0.1")
     source.waiting = [f"PING :{n:05d}" for n in range(2000)]  # about 28 KB
     connection.received()
     assert len(source.takes) == 1 and source.takes[0] <= RECEIVE_SLICE + 100
-    assert reader.calls == ["pause"]
+    assert source.calls == ["pause"]
     while source.pending():
         await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert reader.calls == ["pause", "resume"]
+    assert source.calls == ["pause", "resume"]
     assert len(source.takes) > 5
     assert sink.data.count(b"PONG") == 2000
 
@@ -110,7 +104,7 @@ async def test_a_connection_past_max_clients_is_told_the_server_is_full() -> Non
     links: set[Link] = set()
     first, *_ = link(server, links)
     first.open("127.0.0.1")
-    second, _, _, sink = link(server, links)
+    second, _, sink = link(server, links)
     second.open("127.0.0.1")
     await asyncio.sleep(0)
     assert first.session is not None
@@ -121,7 +115,7 @@ async def test_a_connection_past_max_clients_is_told_the_server_is_full() -> Non
 
 async def test_lines_that_arrived_before_the_peer_hung_up_are_heard() -> None:
     server = core()
-    connection, source, _, sink = link(server, set())
+    connection, source, sink = link(server, set())
     connection.open("127.0.0.1")
     source.waiting = ["NICK ana", "USER ana 0 * :Ana", "PING :last words"]
     connection.ended()

@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from chinwag.server.core import ServerCore
+from chinwag.server.effects import ImmediateEffects
 from chinwag.server.state import Lines
+from chinwag.storage.memory import MemoryStore
 from chinwag.transport.outbox import Flusher, Outbox
-from chinwag.transport.tcp import StreamSink
-from tests.conftest import ServerFactory
+from chinwag.transport.tcp import IrcStreamProtocol
+from tests.conftest import ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 SINKS = ["tcp", "tls"]
 """Every sink the server has: a stream over plain TCP, and over TLS."""
@@ -31,9 +35,12 @@ class Wire:
     """An outbox on one end of a real connection, and the peer's end to read it from."""
 
     outbox: Outbox
-    sink: StreamSink
+    protocol: IrcStreamProtocol
     peer: asyncio.StreamReader
     overflows: list[int] = field(default_factory=list)
+
+    def overflowed(self) -> None:
+        self.overflows.append(1)
 
     async def read(self, size: int) -> bytes:
         return await asyncio.wait_for(self.peer.readexactly(size), 5)
@@ -62,13 +69,16 @@ async def open_wire(
     closing: list[Callable[[], object]] = []
 
     async def make(sendq: int = 1 << 20, rcvbuf: int | None = None) -> Wire:
-        accepted: asyncio.Future[asyncio.Transport] = loop.create_future()
+        # The server's own stream protocol is the sink, registered with a real core.
+        core = ServerCore(test_config(sendq=sendq), MemoryStore(), ImmediateEffects())
+        accepted: asyncio.Future[IrcStreamProtocol] = loop.create_future()
 
-        class Accept(asyncio.Protocol):
-            def connection_made(self, transport: asyncio.BaseTransport) -> None:
-                accepted.set_result(transport)  # type: ignore[arg-type]
+        def accept() -> IrcStreamProtocol:
+            protocol = IrcStreamProtocol(core, set(), Flusher(loop))
+            accepted.set_result(protocol)
+            return protocol
 
-        server = await loop.create_server(Accept, "127.0.0.1", 0, ssl=server_context)
+        server = await loop.create_server(accept, "127.0.0.1", 0, ssl=server_context)
         port = server.sockets[0].getsockname()[1]
         sock = socket.socket()
         if rcvbuf is not None:
@@ -77,11 +87,12 @@ async def open_wire(
         peer, writer = await asyncio.open_connection(
             sock=sock, ssl=client_context, server_hostname="localhost" if client_context else None
         )
-        transport = await asyncio.wait_for(accepted, 5)
-        sink = StreamSink(transport)
-        wire = Wire(Outbox(sink, Flusher(loop), sendq), sink, peer)
-        wire.outbox.on_overflow = lambda: wire.overflows.append(1)
-        closing.extend([transport.abort, writer.close, server.close])
+        protocol = await asyncio.wait_for(accepted, 5)
+        # Made by the factory; connected once the TLS handshake (if any) is over.
+        link = await until(lambda: protocol.link, "the connection is made")
+        wire = Wire(link.outbox, protocol, peer)
+        wire.outbox.owner = wire  # told of an overflow instead of the link
+        closing.extend([protocol.abort, writer.close, server.close])
         return wire
 
     yield make
@@ -186,7 +197,7 @@ async def test_a_peer_that_stops_reading_overflows_the_sendq_once(open_wire: Wir
     assert wire.outbox.queued <= queued
     assert wire.overflows == [1]
     wire.outbox.close()
-    assert wire.sink.is_closing()
+    assert wire.protocol._transport is not None and wire.protocol._transport.is_closing()
 
 
 # -- through a real server -------------------------------------------------------------------

@@ -16,12 +16,11 @@ and could push members who read perfectly well over a small SendQ.
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Protocol
 
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.state import Session
-from chinwag.transport.outbox import Outbox
+from chinwag.transport.outbox import Flusher, Outbox, Sink
 
 RECEIVE_SLICE = 4096
 """Bytes of one peer's input handed to the core per loop turn."""
@@ -30,7 +29,8 @@ SERVER_FULL = b"ERROR :Closing Link: server is full, try again later\r\n"
 
 
 class LineSource(Protocol):
-    """The lines a transport received and has not yet handed to the core."""
+    """The lines a transport received and has not yet handed to the core, and the reading
+    that brings more."""
 
     def take(self, budget: int) -> list[Item]:
         """The next lines, about ``budget`` bytes of input's worth (at least one line if any
@@ -45,10 +45,6 @@ class LineSource(Protocol):
     def clear(self) -> None:
         """Forget whatever is waiting (the session is over)."""
 
-
-class Reader(Protocol):
-    """The reading side of a transport (an :class:`asyncio.Transport` is one)."""
-
     def pause_reading(self) -> None:
         """Stop reading from the peer until :meth:`resume_reading`."""
 
@@ -58,7 +54,7 @@ class Reader(Protocol):
 
 class Link:
     """A connection as the core sees it: lines in from a :class:`LineSource`, an
-    :class:`~chinwag.transport.outbox.Outbox` for what goes out.
+    :class:`~chinwag.transport.outbox.Outbox` over ``sink`` for what goes out.
 
     ``links`` is the set of every open link of the server (the application waits for them
     at stop); ``closed`` is done when the connection is gone.
@@ -68,9 +64,7 @@ class Link:
         "_core",
         "_done",
         "_links",
-        "_loop",
         "_pump_scheduled",
-        "_reader",
         "_reading_paused",
         "_source",
         "closed",
@@ -82,21 +76,19 @@ class Link:
         self,
         core: ServerCore,
         links: set[Link],
-        outbox: Outbox,
         source: LineSource,
-        reader: Reader,
+        sink: Sink,
+        flusher: Flusher,
     ) -> None:
         self._core = core
         self._links = links
-        self.outbox = outbox
         self._source = source
-        self._reader = reader
-        self._loop = asyncio.get_running_loop()
+        self.outbox = Outbox(sink, flusher, core.config.limits.sendq, self)
         self._pump_scheduled = False
         self._reading_paused = False
         self._done = False
         self.session: Session | None = None
-        self.closed: asyncio.Future[None] = self._loop.create_future()
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def open(self, ip: str) -> None:
         """Register the connection from ``ip`` with the core, or refuse it when the server
@@ -106,8 +98,12 @@ class Link:
             self.outbox.write_line(SERVER_FULL)
             self.outbox.close()
             return
-        session = self.session = self._core.connect(self.outbox, ip)
-        self.outbox.on_overflow = functools.partial(self._core.overflowed, session)
+        self.session = self._core.connect(self.outbox, ip)
+
+    def overflowed(self) -> None:
+        """The outbox passed the SendQ: the core closes the session once its work is done."""
+        if self.session is not None:
+            self._core.overflowed(self.session)
 
     def received(self) -> None:
         """The transport added lines to the source: hand the core its next slice."""
@@ -131,12 +127,12 @@ class Link:
         elif source.pending():
             if not self._reading_paused:
                 self._reading_paused = True
-                self._reader.pause_reading()
+                source.pause_reading()
             self._pump_scheduled = True
-            self._loop.call_soon(self._pump)
+            asyncio.get_running_loop().call_soon(self._pump)
         elif self._reading_paused:
             self._reading_paused = False
-            self._reader.resume_reading()
+            source.resume_reading()
 
     def ended(self) -> None:
         """The peer finished sending: its session ends as a quit, after the lines that

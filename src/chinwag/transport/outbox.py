@@ -15,7 +15,6 @@ with ``SendQ exceeded``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Protocol
 
 from chinwag.server.state import Lines
@@ -24,15 +23,16 @@ from chinwag.server.state import Lines
 class Sink(Protocol):
     """Where an :class:`Outbox` hands its lines: one connection's transport."""
 
-    def send(self, lines: Lines) -> None:
-        """Send complete lines (each ending in CR LF), in order, without blocking: a stream
-        writes :attr:`Lines.data`, a message transport each of :attr:`Lines.items`."""
+    def send_line(self, line: bytes) -> None:
+        """Send one complete line (ending in CR LF) without blocking; nothing once the
+        transport is closing (what is sent then would never arrive)."""
+
+    def send_lines(self, lines: Lines) -> None:
+        """Send complete lines, in order, the same way: a stream writes :attr:`Lines.data`,
+        a message transport each of :attr:`Lines.items` as a message of its own."""
 
     def buffered(self) -> int:
         """Bytes taken but not yet handed to the operating system."""
-
-    def is_closing(self) -> bool:
-        """Whether the transport is closing or closed (nothing sent now would arrive)."""
 
     def close(self) -> None:
         """Close once what was sent has gone out."""
@@ -41,30 +41,37 @@ class Sink(Protocol):
         """Close now, dropping whatever was not sent."""
 
 
+class Owner(Protocol):
+    """Who is told when an :class:`Outbox` passes its SendQ (the connection's link)."""
+
+    def overflowed(self) -> None:
+        """Called once, when queued bytes pass the SendQ limit."""
+
+
 class Outbox:
     """The lines queued for one connection, flushed to its sink once per loop turn.
 
-    Implements :class:`chinwag.server.state.Outbox`. ``on_overflow`` is called once when the
-    SendQ limit is passed; from then on nothing more is queued and :meth:`close` drops the
+    Implements :class:`chinwag.server.state.Outbox`. ``owner`` is told once when the SendQ
+    limit is passed; from then on nothing more is queued and :meth:`close` drops the
     connection instead of waiting for a peer that stopped reading.
 
-    When all a turn brought is one :class:`~chinwag.server.state.Lines` (a channel run, the
-    usual case in a busy room), it is handed to the sink as it is, so every member's stream
-    writes the same bytes, joined once.
+    What a turn brings is kept as it came: single lines, and whole
+    :class:`~chinwag.server.state.Lines` (channel runs) that many members share. A turn of
+    one piece, the usual case, goes to the sink as it is; several are handed over together
+    without taking the shared ones apart, so every member's stream writes bytes joined once.
     """
 
     __slots__ = (
         "_buffered",
         "_closing",
         "_flusher",
-        "_lines",
         "_overflowed",
+        "_pieces",
         "_scheduled",
         "_sendq",
-        "_shared",
         "_sink",
         "_size",
-        "on_overflow",
+        "owner",
     )
 
     def __init__(
@@ -72,18 +79,18 @@ class Outbox:
         sink: Sink,
         flusher: Flusher,
         sendq: int,
-        on_overflow: Callable[[], None] | None = None,
+        owner: Owner | None = None,
     ) -> None:
         self._sink = sink
         self._flusher = flusher
         self._sendq = sendq
-        self.on_overflow = on_overflow
-        self._lines: list[bytes] = []
-        self._shared: Lines | None = None
-        """The only thing queued, when it came as one piece (then ``_lines`` is empty)."""
+        self.owner = owner
+        self._pieces: list[bytes | Lines] = []
         self._size = 0
         self._buffered = 0
-        """The sink's buffer as of our last flush (it only grows when we write)."""
+        """An upper bound on the sink's buffer: its size when last asked plus all handed to
+        it since (it only grows when we write). The sink is asked only when this bound says
+        the SendQ may be passed, not on every flush."""
         self._scheduled = False
         self._overflowed = False
         self._closing = False
@@ -92,9 +99,7 @@ class Outbox:
         """Queue one line; it goes out with the rest at the end of this loop turn."""
         if self._closing or self._overflowed:
             return
-        if self._shared is not None:
-            self._unshare()
-        self._lines.append(line)
+        self._pieces.append(line)
         self._size += len(line)
         if not self._scheduled:
             self._scheduled = True
@@ -106,12 +111,7 @@ class Outbox:
         """Queue several lines, in order."""
         if self._closing or self._overflowed:
             return
-        if self._shared is not None:
-            self._unshare()
-        if self._lines:
-            self._lines.extend(lines.items)
-        else:
-            self._shared = lines
+        self._pieces.append(lines)
         self._size += lines.size
         if not self._scheduled:
             self._scheduled = True
@@ -119,33 +119,19 @@ class Outbox:
         if self._size + self._buffered > self._sendq:
             self._check_sendq()
 
-    def _unshare(self) -> None:
-        """More is queued after a shared piece: copy its lines to add to them."""
-        assert self._shared is not None
-        self._lines = list(self._shared.items)
-        self._shared = None
-
-    def _take(self) -> Lines | None:
-        """Everything queued, as one piece, and nothing queued any more."""
-        taken = self._shared
-        if taken is not None:
-            self._shared = None
-        elif self._lines:
-            taken = Lines(self._lines, self._size)
-            self._lines = []
+    def _drop(self) -> None:
+        """Forget everything queued."""
+        self._pieces = []
         self._size = 0
-        return taken
 
     def _check_sendq(self) -> None:
-        # The sink's buffer only grows when we flush, so its size from then is an upper
-        # bound: the fan-out path asks the sink only when that bound says "too much".
         self._buffered = self._sink.buffered()
         if self._size + self._buffered <= self._sendq:
             return
         self._overflowed = True
-        self._take()
-        if self.on_overflow is not None:
-            self.on_overflow()
+        self._drop()
+        if self.owner is not None:
+            self.owner.overflowed()
 
     @property
     def queued(self) -> int:
@@ -155,14 +141,21 @@ class Outbox:
     def flush(self) -> None:
         """Hand what is queued to the sink (the :class:`Flusher` calls this once a turn)."""
         self._scheduled = False
-        lines = self._take()
-        if lines is None:
+        pieces = self._pieces
+        if not pieces:
             return
-        sink = self._sink
-        if sink.is_closing():
+        size = self._size
+        self._pieces = []
+        self._size = 0
+        self._buffered += size
+        if len(pieces) > 1:
+            self._sink.send_lines(Lines.joining(pieces, size))
             return
-        sink.send(lines)
-        self._buffered = sink.buffered()
+        piece = pieces[0]
+        if isinstance(piece, Lines):
+            self._sink.send_lines(piece)
+        else:
+            self._sink.send_line(piece)
 
     def close(self) -> None:
         """Send what is queued, then close the connection (at once if it overflowed: a peer
@@ -184,7 +177,7 @@ class Outbox:
     def detach(self) -> None:
         """The connection is gone: queue and write nothing more."""
         self._closing = True
-        self._take()
+        self._drop()
 
 
 class Flusher:
