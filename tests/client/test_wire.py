@@ -8,8 +8,8 @@ import pytest
 
 from chinwag.client import events as ev
 from chinwag.client.wire import (
+    Connection,
     Handlers,
-    Link,
     format_server_time,
     merge_handlers,
     nick_of,
@@ -27,7 +27,7 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def test_client_tags_and_labels_go_only_with_their_capabilities() -> None:
-    link = Link()
+    link = Connection()
     link.send("PRIVMSG", "#lobby", "hi", tags={"+typing": "active"}, label="cw1")
     assert link.take_bytes() == b"PRIVMSG #lobby hi\r\n"
     link.caps_enabled |= {"message-tags", "labeled-response"}
@@ -39,7 +39,7 @@ def test_client_tags_and_labels_go_only_with_their_capabilities() -> None:
 
 
 def test_the_driver_is_told_once_until_it_takes_the_output() -> None:
-    link = Link()
+    link = Connection()
     calls: list[int] = []
     link.on_output = lambda: calls.append(1)
     link.send("PING", "a")
@@ -53,7 +53,7 @@ def test_the_driver_is_told_once_until_it_takes_the_output() -> None:
 
 
 def test_a_new_connection_drops_unsent_bytes_and_capabilities_but_not_labels() -> None:
-    link = Link()
+    link = Connection()
     link.caps_enabled.add("batch")
     link.caps_available["batch"] = None
     link.send("JOIN", "#lobby")

@@ -28,9 +28,9 @@ from datetime import datetime
 from chinwag.client.events import Batch, Event, ReadMarker
 from chinwag.client.state import World
 from chinwag.client.wire import (
+    Connection,
     Handler,
     Handlers,
-    Link,
     format_server_time,
     parse_server_time,
     time_of,
@@ -108,7 +108,7 @@ class HistorySync:
 
     def __init__(
         self,
-        link: Link,
+        link: Connection,
         world: World,
         *,
         history_on_join: int = DEFAULT_HISTORY_ON_JOIN,

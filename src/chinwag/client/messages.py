@@ -25,7 +25,7 @@ from chinwag.client.events import Ctcp, Event, Message
 from chinwag.client.history import HistorySync
 from chinwag.client.negotiation import NICKSERV, redact_service_command
 from chinwag.client.state import Identity, World
-from chinwag.client.wire import Handler, Handlers, Link, nick_of, parse_server_time
+from chinwag.client.wire import Connection, Handler, Handlers, nick_of, parse_server_time
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.framing import MAX_BODY_BYTES
 from chinwag.protocol.message import Message as IrcMessage
@@ -62,7 +62,7 @@ class Messages:
 
     def __init__(
         self,
-        link: Link,
+        link: Connection,
         world: World,
         me: Identity,
         history: HistorySync,

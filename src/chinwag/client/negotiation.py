@@ -42,7 +42,7 @@ from chinwag.client.events import (
 )
 from chinwag.client.history import HistorySync
 from chinwag.client.state import Identity, World
-from chinwag.client.wire import Handler, Handlers, Link, numeric_reply
+from chinwag.client.wire import Connection, Handler, Handlers, numeric_reply
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import fold
@@ -165,7 +165,7 @@ class Negotiation:
 
     def __init__(
         self,
-        link: Link,
+        link: Connection,
         world: World,
         me: Identity,
         history: HistorySync,

@@ -28,7 +28,7 @@ the welcome burst, the connection's :class:`~chinwag.client.negotiation.Phase`),
 :class:`~chinwag.client.messages.Messages` (PRIVMSG and NOTICE, in and out),
 :class:`~chinwag.client.history.HistorySync` (batches, chathistory, read markers) and
 :class:`~chinwag.client.queries.Queries` (WHO, WHOIS, LIST, NAMES). They share the
-:class:`~chinwag.client.wire.Link` (capabilities, output), the
+:class:`~chinwag.client.wire.Connection` (capabilities, output), the
 :class:`~chinwag.client.state.World` and our :class:`~chinwag.client.state.Identity`; the
 facade keeps the public API, the one dispatch table their handlers are merged into, and
 routes lines into open batches.
@@ -59,7 +59,7 @@ from chinwag.client.negotiation import WANTED_CAPS, Negotiation, Phase
 from chinwag.client.queries import Queries
 from chinwag.client.roster import Roster
 from chinwag.client.state import ChannelState, Identity, ServerInfo, UserState, World
-from chinwag.client.wire import Handlers, Link, merge_handlers, numeric_reply, time_of
+from chinwag.client.wire import Connection, Handlers, merge_handlers, numeric_reply, time_of
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.errors import ProtocolError
@@ -121,7 +121,7 @@ class ClientProtocol:
             {fold(room): (room, None) for room in rooms},
             dict(metadata or {}),
         )
-        self._link = Link()
+        self._link = Connection()
         self._world = World()
         self._history = HistorySync(
             self._link, self._world, history_on_join=history_on_join, clock=self._clock

@@ -30,7 +30,7 @@ from chinwag.client.events import (
     WhoResult,
 )
 from chinwag.client.state import World
-from chinwag.client.wire import Handler, Handlers, Link, nick_of, numeric_reply
+from chinwag.client.wire import Connection, Handler, Handlers, nick_of, numeric_reply
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message as IrcMessage
@@ -73,7 +73,7 @@ _HANDLERS: Handlers[Queries] = Handlers()
 class Queries:
     """The WHO, WHOIS, LIST and NAMES queries of one connection and their collectors."""
 
-    def __init__(self, link: Link, world: World) -> None:
+    def __init__(self, link: Connection, world: World) -> None:
         self._link = link
         self._world = world
         self.reset()

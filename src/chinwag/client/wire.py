@@ -1,8 +1,8 @@
-"""What the parts of the client core share: the link to the connection and the handler tables.
+"""What the parts of the client core share: the connection and the handler tables.
 
 :class:`~chinwag.client.protocol.ClientProtocol` is a facade over a few parts (negotiation,
 roster, messages, history sync, queries). None of them reaches into another or into the
-facade: each writes through one :class:`Link` (the capabilities enabled on the connection, the
+facade: each writes through one :class:`Connection` (the capabilities enabled on the connection, the
 bytes queued for it, the events our intents produce, fresh labels) and registers its handlers
 in a :class:`Handlers` table that the facade merges into its one dispatch table. The helpers
 here read fields every part meets: the nick in a source, the ``time`` tag, numeric replies.
@@ -49,7 +49,7 @@ QUIET_NUMERICS = frozenset(
 """Numerics that update state or need no showing; they produce no event."""
 
 
-class Link:
+class Connection:
     """The current connection as the parts of the client core see it.
 
     It holds the capabilities negotiated on the connection (only the negotiation changes
