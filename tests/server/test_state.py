@@ -49,7 +49,7 @@ def test_the_member_list_follows_a_members_devices() -> None:
 
 def test_lines_know_their_size_and_bytes_back_to_back() -> None:
     lines = Lines([b"PING :a\r\n", b"PING :bc\r\n"])
-    assert lines.size == 19 and len(lines) == 2
+    assert lines.size == 19 and len(lines.items) == 2
     assert lines.data == b"PING :a\r\nPING :bc\r\n"
     assert lines.data is lines.data  # joined once, however many outboxes ask
 

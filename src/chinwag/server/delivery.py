@@ -26,6 +26,9 @@ from chinwag.protocol.message import Message
 from chinwag.server.state import Lines, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
 
+NOTHING = Lines([])
+"""No lines: what a gate holds for a command that had no reply, to keep its place."""
+
 
 class _ChannelRun:
     """Consecutive messages to one channel, collected within one batch.
@@ -53,27 +56,29 @@ class _ChannelRun:
         speakers = set(senders)
 
         def serialized(mask: int) -> Lines:
-            lines = by_mask.get(mask)
-            if lines is None:
-                items = []
-                for message, needed, cache in zip(messages, needs, caches, strict=True):
-                    key = mask & needed
-                    data = cache.get(key)
-                    if data is None:
-                        data = cache[key] = serialize_for(message, key)
-                    items.append(data)
-                lines = by_mask[mask] = Lines(items)
+            items = []
+            for message, needed, cache in zip(messages, needs, caches, strict=True):
+                key = mask & needed
+                data = cache.get(key)
+                if data is None:
+                    data = cache[key] = serialize_for(message, key)
+                items.append(data)
+            lines = by_mask[mask] = Lines(items)
             return lines
 
         for session in self.sessions:
+            mask = session.tag_mask
+            lines = by_mask.get(mask)
+            if lines is None:
+                lines = serialized(mask)
             if session in speakers:
-                pairs = zip(serialized(session.tag_mask).items, senders, strict=True)
+                pairs = zip(lines.items, senders, strict=True)
                 heard = [line for line, sender in pairs if sender is not session]
                 if heard:
                     session._outbox.write_lines(Lines(heard))
             else:
                 # Every member with this mask gets the same Lines: joined once for all.
-                session._outbox.write_lines(serialized(session.tag_mask))
+                session._outbox.write_lines(lines)
 
 
 def _fan_out(sessions: Iterable[Session], message: Message, exclude: Session | None) -> None:
@@ -174,7 +179,7 @@ class Delivery:
         if durable_seq > self.committed_seq or session.gate:
             # Held even when empty, so that whatever the session is told next (a PONG) is
             # not an acknowledgement sent before the message is durable.
-            self._hold(session, durable_seq, Lines(lines))
+            self._hold(session, durable_seq, Lines(lines) if lines else NOTHING)
             return
         if lines:
             if self._run is not None:
@@ -227,7 +232,7 @@ class Delivery:
                 lines = gate.popleft()[1]
                 if lines is None:
                     session._outbox.close()
-                elif lines:
+                elif lines.size:
                     session._outbox.write_lines(lines)
             if not gate:
                 session.gate = None

@@ -71,9 +71,6 @@ class Lines:
             self._data = data
         return data
 
-    def __len__(self) -> int:
-        return len(self.items)
-
 
 class Outbox(Protocol):
     """Where one session's outgoing lines go; the transport implements it
@@ -364,7 +361,10 @@ class Channel:
 
     def is_banned(self, user: User) -> bool:
         """Whether ``user`` matches one of the channel's ban masks (``+b``)."""
-        return any(matches(entry.mask, user.source) for entry in self.bans)
+        if not self.bans:  # most channels: no generator made per message
+            return False
+        source = user.source
+        return any(matches(entry.mask, source) for entry in self.bans)
 
     def sessions(self, exclude: Session | None = None) -> list[Session]:
         """Every session of every member, but ``exclude``."""
