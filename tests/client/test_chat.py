@@ -16,7 +16,9 @@ import pytest
 
 from chinwag.client import events as ev
 from chinwag.client.banner import BANNER_DOWN, BANNER_NOW, QUIT_HINT
-from chinwag.client.chat import MISSED
+from chinwag.client.chat import ChatModel
+from chinwag.client.filing import MISSED, ConversationFiling
+from chinwag.client.typed import TypedInput
 from chinwag.client.values import (
     SERVER_KEY,
     ConversationKind,
@@ -649,3 +651,13 @@ def test_after_a_reconnection_the_gap_is_filled_in_order_without_duplicates() ->
     )
     talk = [line.text for line in chat.lines("#lobby") if line.kind is LineKind.MESSAGE]
     assert talk == ["first", "second", "third"]
+
+
+# -- the shape -----------------------------------------------------------------------------
+
+
+def test_the_chat_model_owns_its_parts_and_is_built_on_none() -> None:
+    """Filing, typed input and event handling are separate objects (so each can be made and
+    tested alone): none is a base of another, nor has any base but ``object``."""
+    for part in (ChatModel, TypedInput, ConversationFiling):
+        assert part.__bases__ == (object,)

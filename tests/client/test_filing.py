@@ -2,7 +2,8 @@
 unread counts and mentions, history in time order, the member list and colours, selecting a
 conversation, the scrollback, and read markers sent for the conversation on screen.
 
-Driven as in :mod:`tests.client.chat_harness`: a real client core fed server lines.
+Driven as in :mod:`tests.client.chat_harness`: a real client core fed server lines; the last
+test uses a bare :class:`ConversationFiling`, as the typed input and the event handling do.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from datetime import UTC, datetime
 import pytest
 
 from chinwag.client.colors import nick_color
+from chinwag.client.filing import ConversationFiling
+from chinwag.client.protocol import ClientProtocol
 from chinwag.client.values import (
     SERVER_KEY,
     Changes,
+    ConversationKind,
+    Line,
     LineKind,
     MemberView,
 )
@@ -24,6 +29,7 @@ from tests.client.chat_harness import (
     BO,
     CY,
     HISTORY_CAPS,
+    NOW,
     in_lobby,
     in_lobby_and_games,
     online,
@@ -270,3 +276,23 @@ def test_without_read_markers_nothing_is_marked() -> None:
     chat = in_lobby()
     chat.feed(f"@time=2024-05-01T12:01:00.000Z;msgid=z1 {BO} PRIVMSG #lobby :one")
     assert chat.sent() == []
+
+
+# -- the filing on its own -----------------------------------------------------------------
+
+
+def test_the_filing_files_counts_and_closes_on_its_own() -> None:
+    """Its operations are public and need no chat model: what the typed input and the event
+    handling both rely on."""
+    filing = ConversationFiling(ClientProtocol("ana"))
+    room = filing.open("#lobby", ConversationKind.ROOM)
+    changes = Changes()
+    for text in ("hi", "ana, lunch?", "anyone?"):
+        line = Line(NOW, LineKind.MESSAGE, text, "bo", mention=filing.mentions_me(text))
+        filing.add(room, line, changes)
+    assert [line.text for line in room.lines] == ["hi", "ana, lunch?", "anyone?"]
+    assert (room.unread, room.mentioned, changes.conversations) == (3, True, True)
+    filing.select(room.key)
+    assert (filing.current, room.unread, room.mentioned) == (room.key, 0, False)
+    filing.close(room.key, changes)
+    assert filing.current == SERVER_KEY and list(filing.conversations) == [SERVER_KEY]

@@ -3,6 +3,8 @@ the commands of design.md section 6, password prompts and tab completion.
 
 Driven as in :mod:`tests.client.chat_harness`: a real client core fed server lines; what is
 typed goes to :meth:`ChatModel.submit` and the tests read what would be sent to the server.
+The last test drives a :class:`TypedInput` on a bare filing, without a chat model, so typing
+cannot come to depend on the event handling.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import pytest
 
 from chinwag.client.colors import PALETTE, nick_color
 from chinwag.client.commands import HELP, HELP_FOOTER
+from chinwag.client.filing import ConversationFiling
+from chinwag.client.protocol import ClientProtocol
+from chinwag.client.typed import TypedInput
 from chinwag.client.values import (
     SERVER_KEY,
     Changes,
@@ -23,6 +28,7 @@ from tests.client.chat_harness import (
     ACCOUNT_CAPS,
     ANA,
     BO,
+    NOW,
     PASSWORD,
     in_lobby,
     in_lobby_and_games,
@@ -547,3 +553,25 @@ def test_a_password_that_cannot_be_sent_is_refused_here(password: str, problem: 
     assert chat.sent() == []
     line = chat.last("#lobby")
     assert line.kind is LineKind.ERROR and problem in line.text
+
+
+# -- the typed input on its own ------------------------------------------------------------
+
+
+def test_typed_input_runs_on_a_filing_it_is_given_without_a_chat_model() -> None:
+    """What typing needs is the filing and the protocol it is handed: no event handling."""
+    proto = ClientProtocol("ana", clock=lambda: NOW)
+    proto.register()
+    proto.receive(b":irc.test 001 ana :Welcome\r\n:irc.test 376 ana :End of /MOTD\r\n")
+    proto.data_to_send()
+    filing = ConversationFiling(proto)
+    typed = TypedInput(filing, proto)
+    changes = typed.submit("@bo hi there")
+    assert proto.data_to_send() == b"PRIVMSG bo :hi there\r\n"
+    assert changes.conversations
+    assert filing.current == fold("bo")
+    assert filing.current_conversation.kind is ConversationKind.DIRECT
+    typed.submit("/who")
+    assert filing.show_who == {fold("*")}  # noted for the event handling to show the answer
+    typed.submit("/topic")
+    assert filing.current_conversation.lines[-1].text == "/topic: you are not in a room here"

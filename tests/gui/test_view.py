@@ -10,8 +10,9 @@ import pytest
 
 from chinwag.client import events as ev
 from chinwag.client.banner import BANNER_DOWN, BANNER_NOW, NOT_CONNECTED
-from chinwag.client.chat import MISSED, ChatModel
+from chinwag.client.chat import ChatModel
 from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
+from chinwag.client.filing import MISSED
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.values import (
     Changes,

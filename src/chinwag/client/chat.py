@@ -5,9 +5,10 @@
 conversations (the server, each room, each direct conversation), keeps unread counts and
 mention highlights (:mod:`chinwag.client.filing`), and runs what the person types
 (:mod:`chinwag.client.typed`, design.md section 6) as intents on the
-:class:`~chinwag.client.protocol.ClientProtocol`. It does no I/O and imports no UI toolkit:
-the terminal client, plain mode and the GUI each draw the same model, through the one
-presentation model (:mod:`chinwag.client.presentation`).
+:class:`~chinwag.client.protocol.ClientProtocol`. The filing and the typed input are objects
+it owns, not classes it is built on: the event handling is its own, the rest it hands on. It
+does no I/O and imports no UI toolkit: the terminal client, plain mode and the GUI each draw
+the same model, through the one presentation model (:mod:`chinwag.client.presentation`).
 
 Every string that came from the network is passed through :func:`chinwag.client.text.clean`
 before it is stored in a line, a topic or a member list, so a UI may show them as literal
@@ -22,20 +23,22 @@ the model never keeps it.
 Accounts and history: a room's history on join gets a ``— new since HH:MM —`` divider before
 the first line newer than the room's read marker (draft/read-marker, shared by all our
 devices); direct messages that arrived while we were away come after a ``— missed while you
-were away —`` divider, marked ``missed`` and counted unread. The conversation on screen is
-marked read on the server (``MARKREAD``) as lines arrive, at most once a second: the UI calls
-:meth:`ChatModel.tick` now and then so a postponed mark is sent.
+were away —`` divider, marked ``missed`` and counted unread (the filing places both). The
+conversation on screen is marked read on the server (``MARKREAD``) as lines arrive, at most
+once a second: the UI calls :meth:`ChatModel.tick` now and then so a postponed mark is sent.
 """
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 from chinwag.client import events as ev
 from chinwag.client.banner import QUIT_HINT, down_banner
 from chinwag.client.colors import color_name
+from chinwag.client.filing import DEFAULT_SCROLLBACK, ConversationFiling
 from chinwag.client.history import HISTORY_BATCHES
+from chinwag.client.protocol import ClientProtocol
 from chinwag.client.text import clean
 from chinwag.client.typed import TypedInput
 from chinwag.client.values import (
@@ -47,30 +50,138 @@ from chinwag.client.values import (
     Line,
     LineKind,
     Link,
+    MemberView,
     PasswordRequest,
-    hhmm,
 )
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
 
-NEW_SINCE = "— new since {time} —"
-"""The divider before the first line of a conversation newer than its read marker."""
 
-MISSED = "— missed while you were away —"
-"""The divider before direct messages delivered on login."""
-
-
-class ChatModel(TypedInput):
+class ChatModel:
     """The conversations one person sees on one server, fed by a client core's events.
 
-    Made as :class:`~chinwag.client.filing.ConversationFiling` says: a protocol, the server
-    conversation's name, the scrollback and a monotonic clock (tests pass their own).
+    Made with a protocol, the server conversation's name, the scrollback and a monotonic
+    clock for the reconnection countdown and the read markers (tests pass their own). It
+    owns the :class:`~chinwag.client.filing.ConversationFiling` (the conversations and the
+    filing of lines) and the :class:`~chinwag.client.typed.TypedInput` working on it, and
+    handles the events itself; a screen reads and calls this object only.
     """
+
+    def __init__(
+        self,
+        protocol: ClientProtocol,
+        *,
+        server_name: str = "server",
+        scrollback: int = DEFAULT_SCROLLBACK,
+        clock: Callable[[], float] = _time.monotonic,
+    ) -> None:
+        self.protocol = protocol
+        self._clock = clock
+        self._filing = ConversationFiling(
+            protocol, server_name=server_name, scrollback=scrollback, clock=clock
+        )
+        self._typed = TypedInput(self._filing, protocol)
+        # The link is the events' business and the screen's to show; filing and typing never
+        # look at it, so it lives here rather than in the filing they share.
+        self.link = Link.CONNECTING
+        """How the connection stands: connecting, online, down (reconnecting) or closed."""
+        self.reconnect_at: float | None = None
+        """When the next attempt to reconnect is due, on the model's clock; None if unknown."""
+        self.down_reason: str | None = None
+        """Why the connection was lost (cleaned), while it is down."""
+        self.ever_online = False
+        """Whether registration ever succeeded (a lost connection is then a reconnection)."""
 
     def banner(self) -> str | None:
         """The "Server is down" banner with its countdown and the key that quits a terminal
         client (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
         return down_banner(self.link, self.reconnect_at, self._clock(), hint=QUIT_HINT)
+
+    # -- what a screen reads (from the filing) ----------------------------------------------
+
+    @property
+    def conversations(self) -> dict[Folded, Conversation]:
+        """Every conversation by key, in the order they are listed; the server's first."""
+        return self._filing.conversations
+
+    @property
+    def current(self) -> Folded:
+        """The key of the conversation on screen (change it with :meth:`select`)."""
+        return self._filing.current
+
+    @property
+    def current_conversation(self) -> Conversation:
+        """The conversation on screen."""
+        return self._filing.current_conversation
+
+    @property
+    def scrollback(self) -> int:
+        """Lines kept per conversation."""
+        return self._filing.scrollback
+
+    @property
+    def nick(self) -> str:
+        """Our nick."""
+        return self._filing.nick
+
+    @property
+    def topic(self) -> str:
+        """The current room's topic (cleaned), or ``""``."""
+        return self._filing.topic
+
+    @property
+    def account(self) -> str | None:
+        """The account we are logged in to, or None."""
+        return self._filing.account
+
+    @property
+    def own_color(self) -> str:
+        """Our colour: the one chosen, or the one derived from our nick."""
+        return self._filing.own_color
+
+    def color_of(self, nick: str) -> str:
+        """The colour ``nick`` chose (metadata ``color``), or the one derived from the nick;
+        remembered while the server is down."""
+        return self._filing.color_of(nick)
+
+    def members(self) -> list[MemberView]:
+        """The current room's members, operators first, then by nick; empty elsewhere."""
+        return self._filing.members()
+
+    # -- what a screen asks (of the filing and the typed input) ------------------------------
+
+    def select(self, key: Folded) -> Changes:
+        """Show conversation ``key``; its unread count and highlight are cleared."""
+        return self._filing.select(key)
+
+    def select_next(self, step: int = 1) -> Changes:
+        """Show the next (``step`` 1) or previous (-1) conversation, wrapping around."""
+        return self._filing.select_next(step)
+
+    def tick(self) -> None:
+        """Send the read markers postponed because one was sent less than a second before.
+        Call it now and then (the terminal client does twice a second)."""
+        self._filing.tick()
+
+    def submit(self, text: str) -> Changes:
+        """Run one line the person typed: a command of design.md section 6 or a message."""
+        return self._typed.submit(text)
+
+    def provide_password(self, request: PasswordRequest, password: str) -> Changes:
+        """The person typed ``password`` for ``request``: log in or register with it.
+
+        The model does not keep it (the core keeps one that works, for reconnecting).
+        """
+        return self._typed.provide_password(request, password)
+
+    def cancel_password(self, request: PasswordRequest) -> Changes:
+        """The person closed the password prompt without typing one."""
+        return self._typed.cancel_password(request)
+
+    def completions(self, word: str, *, at_start: bool) -> list[str]:
+        """Candidates for tab-completing ``word``: commands at the start of the line, nicks
+        of the current conversation everywhere (``@nick`` forms too), sorted."""
+        return self._typed.completions(word, at_start=at_start)
 
     # -- events from the connection -----------------------------------------------------------
 
@@ -78,7 +189,7 @@ class ChatModel(TypedInput):
         """Take one event from the runner; returns what to redraw."""
         changes = Changes()
         self._handle(event, changes)
-        self._seen(changes)
+        self._filing.seen(changes)
         return changes
 
     def _handle(self, event: ev.Event, changes: Changes) -> None:
@@ -106,42 +217,44 @@ class ChatModel(TypedInput):
     # -- accounts ---------------------------------------------------------------------------
 
     def _on_logged_in(self, event: ev.LoggedIn, changes: Changes) -> None:
-        self._login_error = None
-        self._protected = None
+        self._filing.login_error = None
+        self._filing.protected = None
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
-        self._info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
+        self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
         changes.nick = True
 
     def _on_logged_out(self, event: ev.LoggedOut, changes: Changes) -> None:
-        self._info(self.current, event.time, "You are logged out", changes)
+        self._filing.info(self.current, event.time, "You are logged out", changes)
         changes.nick = True
 
     def _on_login_failed(self, event: ev.LoginFailed, changes: Changes) -> None:
         reason = clean(event.reason)
-        self._login_error = reason
+        self._filing.login_error = reason
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
-        self._error(key, event.time, f"Login as {clean(event.account)} failed: {reason}", changes)
-        if self._protected is not None and self._protected == fold(self.nick):
+        self._filing.error(
+            key, event.time, f"Login as {clean(event.account)} failed: {reason}", changes
+        )
+        if self._filing.protected is not None and self._filing.protected == fold(self.nick):
             changes.password = PasswordRequest("login", self.nick, reason, typed=False)
 
     def _on_account_registered(self, event: ev.AccountRegistered, changes: Changes) -> None:
         text = clean(event.message) or f"The account {clean(event.account)} is registered"
-        self._info(self.current, event.time, text, changes)
+        self._filing.info(self.current, event.time, text, changes)
 
     def _on_registration_failed(self, event: ev.RegistrationFailed, changes: Changes) -> None:
         text = clean(event.message) or clean(event.code)
-        self._error(self.current, event.time, f"Could not register: {text}", changes)
+        self._filing.error(self.current, event.time, f"Could not register: {text}", changes)
 
     def _on_nick_protected(self, event: ev.NickProtected, changes: Changes) -> None:
         nick = clean(event.nick)
-        self._protected = fold(event.nick)
+        self._filing.protected = fold(event.nick)
         within = f" within {event.seconds} seconds" if event.seconds is not None else ""
         text = (
             f"{nick} belongs to a registered account: type /login{within} to log in, "
             "or /nick to choose another nick, or you will be renamed"
         )
-        self._error(self.current, event.time, text, changes)
-        reason = self._login_error or clean(event.message)
+        self._filing.error(self.current, event.time, text, changes)
+        reason = self._filing.login_error or clean(event.message)
         changes.password = PasswordRequest("login", event.nick, reason, typed=False)
 
     # -- history, with its dividers ---------------------------------------------------------
@@ -158,69 +271,17 @@ class ChatModel(TypedInput):
         lines = [line for place, line in filed.lines if place is conversation]
         if conversation is not None and lines:
             if event.missed:
-                self._divide_missed(conversation, lines, filed)
+                self._filing.divide_missed(conversation, lines, filed)
             else:
-                self._divide_new(conversation, lines, filed)
+                self._filing.divide_new(conversation, lines, filed)
         changes.merge(filed)
-
-    def _divide_missed(
-        self, conversation: Conversation, lines: list[Line], changes: Changes
-    ) -> None:
-        """``— missed while you were away —`` before the first of the missed ``lines``, and
-        a word where the person is looking."""
-        first = min(lines, key=lambda line: line.time)
-        self._divide(conversation, first, MISSED, changes)
-        if conversation.key != self.current:
-            count = sum(1 for line in lines if line.missed)
-            noun = "message" if count == 1 else "messages"
-            name = clean(conversation.name)
-            text = f"{count} {noun} from {name} arrived while you were away: @{name} to read"
-            self._info(self.current, first.time, text, changes)
-
-    def _divide_new(self, conversation: Conversation, lines: list[Line], changes: Changes) -> None:
-        """History arrived: ``— new since HH:MM —`` before the first line newer than the read
-        marker, and what is newer counts as unread where the person is not looking."""
-        marker = self.protocol.read_marker(conversation.name)
-        if marker is None:
-            return
-        news = [line for line in lines if _unread_after(line, marker)]
-        if not news:
-            return
-        first = next(line for line in conversation.lines if _unread_after(line, marker))
-        self._divide(conversation, first, NEW_SINCE.format(time=hhmm(marker)), changes)
-        if conversation.key != self.current:
-            conversation.unread += len(news)
-            conversation.mentioned |= any(line.mention for line in news)
-            changes.conversations = True
-
-    def _divide(
-        self, conversation: Conversation, before: Line, text: str, changes: Changes
-    ) -> None:
-        """Put a divider saying ``text`` right before line ``before`` (one of its kind per
-        conversation: an earlier one goes), also among the lines to print."""
-        kind = NEW_SINCE.split("{", 1)[0] if text != MISSED else MISSED
-        stale = [
-            line
-            for line in conversation.lines
-            if line.kind is LineKind.DIVIDER and line.text.startswith(kind)
-        ]
-        for line in stale:
-            conversation.lines.remove(line)
-        divider = Line(before.time, LineKind.DIVIDER, text)
-        index = next(i for i, line in enumerate(conversation.lines) if line is before)
-        self._insert(conversation, index, divider)
-        entry = (conversation, before)
-        position = next(
-            (i for i, (place, line) in enumerate(changes.lines) if (place, line) == entry),
-            len(changes.lines),
-        )
-        changes.lines.insert(position, (conversation, divider))
-        changes.redraw |= conversation.key == self.current
 
     # -- the connection ---------------------------------------------------------------------
 
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
-        self._info(SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes)
+        self._filing.info(
+            SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes
+        )
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
@@ -232,28 +293,30 @@ class ChatModel(TypedInput):
         where = clean(event.network or event.server or "the server")
         if returning:
             for conversation in list(self.conversations.values()):
-                self._add(conversation, Line(event.time, LineKind.INFO, "Reconnected"), changes)
+                self._filing.add(
+                    conversation, Line(event.time, LineKind.INFO, "Reconnected"), changes
+                )
         else:
             text = f"Welcome to {where}, {clean(event.nick)}"
-            self._info(SERVER_KEY, event.time, text, changes)
+            self._filing.info(SERVER_KEY, event.time, text, changes)
 
     def _on_motd(self, event: ev.Motd, changes: Changes) -> None:
         for text in event.lines:
-            self._info(SERVER_KEY, event.time, clean(text), changes)
+            self._filing.info(SERVER_KEY, event.time, clean(text), changes)
 
     def _on_nick_rejected(self, event: ev.NickRejected, changes: Changes) -> None:
         text = f"The nick {clean(event.nick)} is not available: {clean(event.reason)}"
         changes.nick = True
         if event.registered:
-            self._error(self.current, event.time, text, changes)
+            self._filing.error(self.current, event.time, text, changes)
         else:
-            self._error(SERVER_KEY, event.time, text, changes)
+            self._filing.error(SERVER_KEY, event.time, text, changes)
 
     def _on_server_error(self, event: ev.ServerError, changes: Changes) -> None:
         text = f"ERROR :{clean(event.text)}"
-        self._error(self.current, event.time, text, changes)
+        self._filing.error(self.current, event.time, text, changes)
         if self.current != SERVER_KEY:
-            self._error(SERVER_KEY, event.time, text, changes)
+            self._filing.error(SERVER_KEY, event.time, text, changes)
 
     def _on_disconnected(self, event: ev.Disconnected, changes: Changes) -> None:
         changes.status = changes.members = changes.conversations = True
@@ -265,7 +328,7 @@ class ChatModel(TypedInput):
         self.down_reason = clean(event.reason)
         for conversation in self.conversations.values():
             conversation.joined = False
-        self._error(self.current, event.time, f"Disconnected: {self.down_reason}", changes)
+        self._filing.error(self.current, event.time, f"Disconnected: {self.down_reason}", changes)
 
     def _on_reconnecting(self, event: ev.Reconnecting, changes: Changes) -> None:
         if self.link is Link.CLOSED:
@@ -292,14 +355,14 @@ class ChatModel(TypedInput):
                 if event.is_notice and not event.is_self:
                     key = self.current  # a service's notice: where the person is looking
                 else:
-                    self._open(event.conversation, ConversationKind.DIRECT)
+                    self._filing.open(event.conversation, ConversationKind.DIRECT)
         else:
             key = fold(event.conversation)
             if key not in self.conversations:
-                self._open(event.conversation, ConversationKind.ROOM)
+                self._filing.open(event.conversation, ConversationKind.ROOM)
         text = clean(event.text)
         mention = not event.is_self and (
-            (event.is_direct and not event.from_server) or self._mentions_me(text)
+            (event.is_direct and not event.from_server) or self._filing.mentions_me(text)
         )
         line = Line(
             event.time,
@@ -314,20 +377,20 @@ class ChatModel(TypedInput):
         )
         conversation = self.conversations[key]
         if event.history:
-            self._add_history(conversation, line, changes)
+            self._filing.add_history(conversation, line, changes)
         else:
-            self._add(conversation, line, changes)
+            self._filing.add(conversation, line, changes)
 
     def _on_joined(self, event: ev.Joined, changes: Changes) -> None:
         key = fold(event.channel)
         if event.is_self:
             conversation = self.conversations.get(key)
             if conversation is None:
-                conversation = self._open(event.channel, ConversationKind.ROOM)
+                conversation = self._filing.open(event.channel, ConversationKind.ROOM)
             conversation.joined = True
             changes.conversations = True
-            if key in self._select_on_join or self.current == SERVER_KEY:
-                self._select_on_join.discard(key)
+            if key in self._filing.select_on_join or self.current == SERVER_KEY:
+                self._filing.select_on_join.discard(key)
                 changes.merge(self.select(key))
             self.protocol.who(event.channel)  # away state of the members, silently
         text = f"joined {clean(event.channel)}"
@@ -339,7 +402,7 @@ class ChatModel(TypedInput):
         reason = f" ({clean(event.reason)})" if event.reason else ""
         text = f"left {clean(event.channel)}{reason}"
         if event.is_self:
-            self._close(key, changes)
+            self._filing.close(key, changes)
             self._event_line(SERVER_KEY, event, LineKind.PART, event.nick, text, True, changes)
             return
         self._event_line(key, event, LineKind.PART, event.nick, text, False, changes)
@@ -368,13 +431,13 @@ class ChatModel(TypedInput):
         text = f"is now known as {clean(event.new)}"
         keys = [fold(channel) for channel in event.channels]
         old_key = fold(event.old)
-        if old_key in self._known_colors:
-            self._known_colors[fold(event.new)] = self._known_colors.pop(old_key)
+        if old_key in self._filing.known_colors:
+            self._filing.known_colors[fold(event.new)] = self._filing.known_colors.pop(old_key)
         if event.is_self:
             keys = [SERVER_KEY, *keys]
             changes.nick = True
         elif old_key in self.conversations:
-            self._rename(old_key, event.new)
+            self._filing.rename(old_key, event.new)
             keys.append(fold(event.new))
             changes.conversations = True
         for key in keys:
@@ -382,7 +445,7 @@ class ChatModel(TypedInput):
         if event.is_self and event.forced:
             old = clean(event.old)
             hint = f"{old} belongs to a registered account: /login to log in and take it back"
-            self._info(self.current, event.time, hint, changes)
+            self._filing.info(self.current, event.time, hint, changes)
         changes.members = True
 
     def _on_topic(self, event: ev.TopicChanged, changes: Changes) -> None:
@@ -392,7 +455,7 @@ class ChatModel(TypedInput):
             nick, text = None, f"Topic: {topic}" if topic else "No topic is set"
             line = Line(event.time, LineKind.TOPIC, text)
             if key in self.conversations:
-                self._add(self.conversations[key], line, changes)
+                self._filing.add(self.conversations[key], line, changes)
         else:
             text = f"changed the topic to: {topic}" if topic else "cleared the topic"
             nick = event.by
@@ -428,15 +491,15 @@ class ChatModel(TypedInput):
                 if event.message is None
                 else f"You are marked away: {clean(event.message)}"
             )
-            self._info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, text, changes)
 
     def _on_metadata(self, event: ev.MetadataChanged, changes: Changes) -> None:
         if event.key != COLOR_KEY:
             return
         if event.value is None:
-            self._known_colors.pop(fold(event.target), None)
+            self._filing.known_colors.pop(fold(event.target), None)
         else:
-            self._known_colors[fold(event.target)] = event.value
+            self._filing.known_colors[fold(event.target)] = event.value
         changes.members = changes.conversations = True
 
     # -- answers to what the person asked ---------------------------------------------------
@@ -444,9 +507,9 @@ class ChatModel(TypedInput):
     def _on_who(self, event: ev.WhoResult, changes: Changes) -> None:
         key = fold(event.mask)
         changes.members = True
-        if key not in self._show_who:
+        if key not in self._filing.show_who:
             return
-        self._show_who.discard(key)
+        self._filing.show_who.discard(key)
         names = sorted(
             {
                 clean(entry.prefixes[:1] + entry.nick) + (" (away)" if entry.away else "")
@@ -455,12 +518,14 @@ class ChatModel(TypedInput):
             key=lambda item: fold(item.lstrip("@+")),
         )
         where = f"In {clean(event.mask)}" if key != fold("*") else "Online"
-        self._info(self.current, event.time, f"{where} ({len(names)}): {', '.join(names)}", changes)
+        self._filing.info(
+            self.current, event.time, f"{where} ({len(names)}): {', '.join(names)}", changes
+        )
 
     def _on_whois(self, event: ev.WhoisResult, changes: Changes) -> None:
         nick = clean(event.nick)
         if not event.found:
-            self._error(self.current, event.time, f"{nick} is not online", changes)
+            self._filing.error(self.current, event.time, f"{nick} is not online", changes)
             return
         parts = [f"{nick} is {clean(event.user or '?')}@{clean(event.host or '?')}"]
         if event.realname:
@@ -480,27 +545,29 @@ class ChatModel(TypedInput):
         if color:
             lines.append(f"colour {color_name(color) or color}")
         for text in lines:
-            self._info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, text, changes)
 
     def _on_list(self, event: ev.ChannelList, changes: Changes) -> None:
-        if not self._show_list:
+        if not self._filing.show_list:
             return
-        self._show_list = False
+        self._filing.show_list = False
         if not event.channels:
-            self._info(self.current, event.time, "There are no rooms yet: /join #name", changes)
+            self._filing.info(
+                self.current, event.time, "There are no rooms yet: /join #name", changes
+            )
             return
-        self._info(self.current, event.time, f"{len(event.channels)} rooms:", changes)
+        self._filing.info(self.current, event.time, f"{len(event.channels)} rooms:", changes)
         for entry in sorted(event.channels, key=lambda entry: (-entry.users, entry.channel)):
             topic = f": {clean(entry.topic)}" if entry.topic else ""
             text = f"  {clean(entry.channel)} ({entry.users}){topic}"
-            self._info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, text, changes)
 
     def _on_server_reply(self, event: ev.ServerReply, changes: Changes) -> None:
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
         if event.is_error:
-            self._error(key, event.time, clean(event.text), changes)
+            self._filing.error(key, event.time, clean(event.text), changes)
         else:
-            self._info(key, event.time, clean(event.text), changes)
+            self._filing.info(key, event.time, clean(event.text), changes)
 
     def _on_standard_reply(self, event: ev.StandardReply, changes: Changes) -> None:
         text = clean(event.description)
@@ -508,24 +575,24 @@ class ChatModel(TypedInput):
             # "bo is offline; your message will be delivered when they next log in"
             key = fold(event.context[0])
             if key not in self.conversations:
-                self._open(event.context[0], ConversationKind.DIRECT)
+                self._filing.open(event.context[0], ConversationKind.DIRECT)
                 changes.conversations = True
-            self._info(key, event.time, text, changes)
+            self._filing.info(key, event.time, text, changes)
             return
         if event.command in ("CHATHISTORY", "MARKREAD"):
             # Asked by the client itself, not the person: noted where it bothers nobody.
-            self._error(SERVER_KEY, event.time, f"{event.command}: {text}", changes)
+            self._filing.error(SERVER_KEY, event.time, f"{event.command}: {text}", changes)
             return
         if event.kind == "NOTE":
-            self._info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, text, changes)
         else:
-            self._error(self.current, event.time, text, changes)
+            self._filing.error(self.current, event.time, text, changes)
 
     def _on_invited(self, event: ev.Invited, changes: Changes) -> None:
         if event.is_self:
             room = clean(event.channel)
             text = f"{clean(event.by)} invites you to {room}: /join {room}"
-            self._info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, text, changes)
 
     # -- filing an event --------------------------------------------------------------------
 
@@ -543,12 +610,7 @@ class ChatModel(TypedInput):
         if conversation is None:
             return
         line = Line(event.time, kind, text, clean(nick) if nick else None, is_self=is_self)
-        self._add(conversation, line, changes)
-
-
-def _unread_after(line: Line, marker: datetime) -> bool:
-    """Whether ``line`` is someone's talk newer than read marker ``marker``."""
-    return line.kind in TALK and not line.is_self and line.time > marker
+        self._filing.add(conversation, line, changes)
 
 
 def _duration(seconds: int) -> str:

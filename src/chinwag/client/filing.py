@@ -1,16 +1,18 @@
 """The chat model's conversations and how lines are filed in them.
 
-:class:`ConversationFiling` holds the state the rest of the chat model shares: the
-conversations one person sees on one server, which one is on screen, the link, and what the
-model remembers between events (colours people chose, a login that failed, a read marker
-held back). It files :class:`~chinwag.client.values.Line` values: in order or, for history,
-in time order; counted unread where the person is not looking; dropped from the top when the
+:class:`ConversationFiling` holds the state the parts of the chat model share: the
+conversations one person sees on one server, which one is on screen, and what is remembered
+between events (colours people chose, a login that failed, answers the person asked for and
+is waiting on). It files :class:`~chinwag.client.values.Line` values: in order or, for
+history, in time order, after a divider saying where the news (or what was missed while
+away) starts; counted unread where the person is not looking; dropped from the top when the
 scrollback is full. It also marks the conversation on screen read on the server
 (draft/read-marker), at most once a second.
 
-The event handling (:class:`~chinwag.client.chat.ChatModel`) and what the person types
-(:class:`~chinwag.client.typed.TypedInput`) are built on it; a screen uses
-:class:`~chinwag.client.chat.ChatModel`, never this class alone.
+It is given to the parts that work on it, which never subclass it:
+:class:`~chinwag.client.typed.TypedInput` (what the person types) and
+:class:`~chinwag.client.chat.ChatModel` (the events from the connection), which builds and
+owns both. A screen uses :class:`~chinwag.client.chat.ChatModel`, never this class alone.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from chinwag.client.values import (
     ConversationKind,
     Line,
     LineKind,
-    Link,
     MemberView,
+    hhmm,
 )
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
@@ -46,12 +48,21 @@ DEFAULT_SCROLLBACK = 2000
 MARK_READ_INTERVAL = 1.0
 """Seconds between two ``MARKREAD`` of the same conversation."""
 
+NEW_SINCE = "— new since {time} —"
+"""The divider before the first line of a conversation newer than its read marker."""
+
+MISSED = "— missed while you were away —"
+"""The divider before direct messages delivered on login."""
+
 
 class ConversationFiling:
     """The conversations one person sees on one server, and the filing of lines in them.
 
     ``server_name`` names the server's own conversation; ``clock`` is a monotonic clock for
-    the reconnection countdown and the read markers (tests pass their own).
+    the read markers (tests pass their own). The attributes after ``current`` are what the
+    parts of the chat model tell each other between events: the typed input notes what the
+    person asked for, the event handling takes it when the answer comes, and the other way
+    round for a login that failed or a protected nick.
     """
 
     def __init__(
@@ -67,19 +78,20 @@ class ConversationFiling:
         self._clock = clock
         server = Conversation(server_name, ConversationKind.SERVER, deque(maxlen=scrollback))
         self.conversations: dict[Folded, Conversation] = {SERVER_KEY: server}
+        """Every conversation by key, in the order they are listed; the server's first."""
         self.current: Folded = SERVER_KEY
-        self.link = Link.CONNECTING
-        self.reconnect_at: float | None = None
-        self.down_reason: str | None = None
-        self.ever_online = False
-        self._show_who: set[Folded] = set()
-        self._show_list = False
-        self._select_on_join: set[Folded] = set()
-        self._known_colors: dict[Folded, str] = {}
+        """The key of the conversation on screen (change it with :meth:`select`)."""
+        self.show_who: set[Folded] = set()
+        """WHO masks the person asked about (``/who``): their answer is shown, not only used."""
+        self.show_list = False
+        """Whether the person asked for the room list (``/list``): the next one is shown."""
+        self.select_on_join: set[Folded] = set()
+        """Rooms the person asked to join: each goes on screen when its JOIN echo comes."""
+        self.known_colors: dict[Folded, str] = {}
         """Colours people chose, by folded nick: kept across reconnections."""
-        self._login_error: str | None = None
+        self.login_error: str | None = None
         """Why the last login failed, shown when the password is asked for again."""
-        self._protected: Folded | None = None
+        self.protected: Folded | None = None
         """Our nick while the server says it belongs to an account we are not logged in to."""
         self._marked_at: dict[Folded, float] = {}
         self._mark_pending: set[Folded] = set()
@@ -113,7 +125,7 @@ class ConversationFiling:
         """
         chosen = self.protocol.color_of(nick)
         if chosen is None and not self.protocol.is_me(nick):
-            chosen = self._known_colors.get(fold(nick))
+            chosen = self.known_colors.get(fold(nick))
         return chosen or nick_color(nick)
 
     def members(self) -> list[MemberView]:
@@ -189,8 +201,9 @@ class ConversationFiling:
 
     # -- read markers (https://ircv3.net/specs/extensions/read-marker) -------------------------
 
-    def _seen(self, changes: Changes) -> None:
-        """Talk arrived in the conversation on screen: the person has read it."""
+    def seen(self, changes: Changes) -> None:
+        """Talk arrived in the conversation on screen: the person has read it. Called with
+        what each event changed, once it is filed."""
         if any(
             conversation.key == self.current and line.kind in TALK and not line.is_self
             for conversation, line in changes.lines
@@ -225,12 +238,15 @@ class ConversationFiling:
 
     # -- filing lines -------------------------------------------------------------------------
 
-    def _open(self, name: str, kind: ConversationKind) -> Conversation:
+    def open(self, name: str, kind: ConversationKind) -> Conversation:
+        """A new, empty conversation ``name`` of ``kind``, listed last (not put on screen)."""
         conversation = Conversation(name, kind, deque(maxlen=self.scrollback))
         self.conversations[conversation.key] = conversation
         return conversation
 
-    def _close(self, key: Folded, changes: Changes) -> None:
+    def close(self, key: Folded, changes: Changes) -> None:
+        """Forget conversation ``key`` (never the server's); if it was on screen, its
+        neighbour in the list is shown instead."""
         if key == SERVER_KEY or key not in self.conversations:
             return
         keys = list(self.conversations)
@@ -241,7 +257,9 @@ class ConversationFiling:
             remaining = list(self.conversations)
             changes.merge(self.select(remaining[min(index, len(remaining) - 1)]))
 
-    def _rename(self, old: Folded, new: str) -> None:
+    def rename(self, old: Folded, new: str) -> None:
+        """Conversation ``old`` (a person who changed nick) is called ``new`` from now on,
+        in the same place in the list."""
         new_key = fold(new)
         # An earlier conversation with the new nick (someone who left) is merged, not lost.
         stale = self.conversations.get(new_key) if new_key != old else None
@@ -262,12 +280,15 @@ class ConversationFiling:
         if self.current in (old, new_key):
             self.current = new_key
 
-    def _mentions_me(self, text: str) -> bool:
+    def mentions_me(self, text: str) -> bool:
+        """Whether ``text`` names our nick as a word of its own (``ana:`` but not ``banana``)."""
         nick = self.nick
         pattern = r"(?<![\w\[\]\\`^{}|-])" + re.escape(nick) + r"(?![\w\[\]\\`^{}|-])"
         return re.search(pattern, text, re.IGNORECASE) is not None
 
-    def _add(self, conversation: Conversation, line: Line, changes: Changes) -> None:
+    def add(self, conversation: Conversation, line: Line, changes: Changes) -> None:
+        """File ``line`` last in ``conversation``, among the lines to print, counted unread
+        if the person is not looking there."""
         conversation.lines.append(line)
         changes.lines.append((conversation, line))
         self._count_unread(conversation, line, changes)
@@ -284,7 +305,7 @@ class ConversationFiling:
             if line.mention:
                 conversation.mentioned = True
 
-    def _insert(self, conversation: Conversation, index: int, line: Line) -> bool:
+    def insert(self, conversation: Conversation, index: int, line: Line) -> bool:
         """Put ``line`` at ``index``, dropping the oldest line if the scrollback is full;
         False when it would itself be the oldest line dropped."""
         lines = conversation.lines
@@ -296,7 +317,7 @@ class ConversationFiling:
         lines.insert(index, line)
         return True
 
-    def _add_history(self, conversation: Conversation, line: Line, changes: Changes) -> None:
+    def add_history(self, conversation: Conversation, line: Line, changes: Changes) -> None:
         """File a replayed line in time order (it may arrive after lines said since) unless
         it is already there (a rejoin asks for the latest lines again)."""
         lines = conversation.lines
@@ -306,23 +327,87 @@ class ConversationFiling:
         while index > 0 and lines[index - 1].time > line.time:
             index -= 1
         if index == len(lines):
-            self._add(conversation, line, changes)
+            self.add(conversation, line, changes)
             return
-        if not self._insert(conversation, index, line):
+        if not self.insert(conversation, index, line):
             return  # older than everything kept
         changes.lines.append((conversation, line))
         changes.redraw |= conversation.key == self.current
         self._count_unread(conversation, line, changes)
 
-    def _info(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
+    def info(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
+        """File a line of ours saying ``text`` in conversation ``key`` (or, if it is gone, the
+        one on screen)."""
         conversation = self.conversations.get(key) or self.current_conversation
-        self._add(conversation, Line(when, LineKind.INFO, text), changes)
+        self.add(conversation, Line(when, LineKind.INFO, text), changes)
 
-    def _error(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
+    def error(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
+        """As :meth:`info`, for what went wrong (drawn as an error)."""
         conversation = self.conversations.get(key) or self.current_conversation
-        self._add(conversation, Line(when, LineKind.ERROR, text), changes)
+        self.add(conversation, Line(when, LineKind.ERROR, text), changes)
+
+    # -- dividers in history ------------------------------------------------------------------
+
+    def divide_missed(
+        self, conversation: Conversation, lines: list[Line], changes: Changes
+    ) -> None:
+        """``— missed while you were away —`` before the first of the missed ``lines``, and
+        a word where the person is looking."""
+        first = min(lines, key=lambda line: line.time)
+        self._divide(conversation, first, MISSED, changes)
+        if conversation.key != self.current:
+            count = sum(1 for line in lines if line.missed)
+            noun = "message" if count == 1 else "messages"
+            name = clean(conversation.name)
+            text = f"{count} {noun} from {name} arrived while you were away: @{name} to read"
+            self.info(self.current, first.time, text, changes)
+
+    def divide_new(self, conversation: Conversation, lines: list[Line], changes: Changes) -> None:
+        """History arrived: ``— new since HH:MM —`` before the first line newer than the read
+        marker, and what is newer counts as unread where the person is not looking."""
+        marker = self.protocol.read_marker(conversation.name)
+        if marker is None:
+            return
+        news = [line for line in lines if _unread_after(line, marker)]
+        if not news:
+            return
+        first = next(line for line in conversation.lines if _unread_after(line, marker))
+        self._divide(conversation, first, NEW_SINCE.format(time=hhmm(marker)), changes)
+        if conversation.key != self.current:
+            conversation.unread += len(news)
+            conversation.mentioned |= any(line.mention for line in news)
+            changes.conversations = True
+
+    def _divide(
+        self, conversation: Conversation, before: Line, text: str, changes: Changes
+    ) -> None:
+        """Put a divider saying ``text`` right before line ``before`` (one of its kind per
+        conversation: an earlier one goes), also among the lines to print."""
+        kind = NEW_SINCE.split("{", 1)[0] if text != MISSED else MISSED
+        stale = [
+            line
+            for line in conversation.lines
+            if line.kind is LineKind.DIVIDER and line.text.startswith(kind)
+        ]
+        for line in stale:
+            conversation.lines.remove(line)
+        divider = Line(before.time, LineKind.DIVIDER, text)
+        index = next(i for i, line in enumerate(conversation.lines) if line is before)
+        self.insert(conversation, index, divider)
+        entry = (conversation, before)
+        position = next(
+            (i for i, (place, line) in enumerate(changes.lines) if (place, line) == entry),
+            len(changes.lines),
+        )
+        changes.lines.insert(position, (conversation, divider))
+        changes.redraw |= conversation.key == self.current
 
 
 def now() -> datetime:
     """The time of a line the client writes itself (an error, an answer to a command)."""
     return datetime.now(UTC)
+
+
+def _unread_after(line: Line, marker: datetime) -> bool:
+    """Whether ``line`` is someone's talk newer than read marker ``marker``."""
+    return line.kind in TALK and not line.is_self and line.time > marker

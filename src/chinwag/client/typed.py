@@ -8,7 +8,9 @@ on screen. ``/register`` and ``/login`` send nothing: they ask the screen for a 
 (:class:`~chinwag.client.values.PasswordRequest`), which comes back through
 :meth:`TypedInput.provide_password`. Tab completion of what is being typed is here too.
 
-:class:`~chinwag.client.chat.ChatModel` is built on this class; screens call it there.
+:class:`TypedInput` is given the :class:`~chinwag.client.filing.ConversationFiling` it files
+in and the protocol it sends through; :class:`~chinwag.client.chat.ChatModel` builds one and
+screens call it there.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from chinwag.client import commands as cmd
 from chinwag.client.colors import PALETTE, ColorError, color_name, parse_color
 from chinwag.client.filing import ConversationFiling, now
 from chinwag.client.options import OptionError, check_password
-from chinwag.client.protocol import NotRegistered
+from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.text import clean
 from chinwag.client.values import Changes, ConversationKind, PasswordRequest
 from chinwag.protocol.caps import METADATA as METADATA_CAP
@@ -28,8 +30,24 @@ _SERVER_WINDOW = "This is the server window: /join a room, or @nick someone to t
 """What typing a message in the server window says (it goes nowhere)."""
 
 
-class TypedInput(ConversationFiling):
-    """The part of the chat model that runs what the person types (and completes it)."""
+class TypedInput:
+    """The part of the chat model that runs what the person types (and completes it).
+
+    What it sends goes through ``protocol``; what the person should see is filed by
+    ``filing``, which also says which conversation is on screen.
+    """
+
+    def __init__(self, filing: ConversationFiling, protocol: ClientProtocol) -> None:
+        self._filing = filing
+        self._protocol = protocol
+
+    def _say(self, text: str, changes: Changes) -> None:
+        """File ``text`` as an answer in the conversation on screen."""
+        self._filing.info(self._filing.current, now(), text, changes)
+
+    def _complain(self, text: str, changes: Changes) -> None:
+        """File ``text`` as an error in the conversation on screen."""
+        self._filing.error(self._filing.current, now(), text, changes)
 
     # -- what the person typed ----------------------------------------------------------------
 
@@ -42,160 +60,162 @@ class TypedInput(ConversationFiling):
         try:
             self._submit(request, changes)
         except NotRegistered:
-            self._error(self.current, now(), "Not connected to the server: not sent", changes)
+            self._complain("Not connected to the server: not sent", changes)
         return changes
 
     def _submit(self, request: cmd.Input, changes: Changes) -> None:
-        conversation = self.current_conversation
+        conversation = self._filing.current_conversation
         match request:
             case cmd.Say(text, to_room):
                 if to_room and conversation.kind is not ConversationKind.ROOM:
-                    self._error(self.current, now(), "@all works in a room", changes)
+                    self._complain("@all works in a room", changes)
                 elif conversation.kind is ConversationKind.SERVER:
-                    self._error(self.current, now(), _SERVER_WINDOW, changes)
+                    self._complain(_SERVER_WINDOW, changes)
                 else:
-                    self.protocol.privmsg(conversation.name, text)
+                    self._protocol.privmsg(conversation.name, text)
             case cmd.DirectMessage(nick, text):
                 self._direct(nick, text, changes)
             case cmd.Action(text):
                 if conversation.kind is ConversationKind.SERVER:
-                    self._error(self.current, now(), _SERVER_WINDOW, changes)
+                    self._complain(_SERVER_WINDOW, changes)
                 else:
-                    self.protocol.action(conversation.name, text)
+                    self._protocol.action(conversation.name, text)
             case cmd.Help():
                 self._help(changes)
             case cmd.Online():
                 target = (
                     "*" if conversation.kind is not ConversationKind.ROOM else conversation.name
                 )
-                self.protocol.who(target)  # raises NotRegistered before anything is pending
-                self._show_who.add(fold(target))
+                self._protocol.who(target)  # raises NotRegistered before anything is pending
+                self._filing.show_who.add(fold(target))
             case cmd.Disconnect(reason):
                 changes.quit = reason or ""
             case cmd.Join(room, key):
                 room = self._room_name(room)
-                if fold(room) in self.conversations and self.conversations[fold(room)].joined:
-                    changes.merge(self.select(fold(room)))  # no JOIN echo will come to wait for
+                known = self._filing.conversations.get(fold(room))
+                if known is not None and known.joined:
+                    changes.merge(self._filing.select(fold(room)))  # no JOIN echo will come
                 else:
-                    self._select_on_join.add(fold(room))
-                self.protocol.join(room, key)
+                    self._filing.select_on_join.add(fold(room))
+                self._protocol.join(room, key)
             case cmd.Leave(room, reason):
                 self._leave(room, reason, changes)
             case cmd.ListRooms():
-                self.protocol.list_channels()
-                self._show_list = True
+                self._protocol.list_channels()
+                self._filing.show_list = True
             case cmd.ChangeNick(nick):
-                self.protocol.set_nick(nick)
+                self._protocol.set_nick(nick)
             case cmd.ChangeColor(value):
                 self._color(value, changes)
             case cmd.Topic(text):
                 self._topic(text, changes)
             case cmd.Whois(nick):
-                self.protocol.whois(nick)
+                self._protocol.whois(nick)
             case cmd.SetAway(message):
-                self.protocol.away(message)
+                self._protocol.away(message)
             case cmd.Account(command, account):
                 self._account_command(command, account, changes)
             case cmd.Unknown(command):
                 text = f"Unknown command {command}: @help lists the commands"
-                self._error(self.current, now(), text, changes)
+                self._complain(text, changes)
             case cmd.Usage(text):
-                self._error(self.current, now(), f"Usage: {text}", changes)
+                self._complain(f"Usage: {text}", changes)
 
     def _account_command(self, command: str, account: str | None, changes: Changes) -> None:
         """``/register`` and ``/login``: ask the UI for the password (nothing is sent yet)."""
-        if not self.protocol.ready:
+        if not self._protocol.ready:
             raise NotRegistered("not connected to the server")
-        if self.protocol.account is not None:
-            text = f"You are already logged in as {clean(self.protocol.account)}"
-            self._error(self.current, now(), text, changes)
+        if self._protocol.account is not None:
+            text = f"You are already logged in as {clean(self._protocol.account)}"
+            self._complain(text, changes)
             return
         if command == "register":
-            changes.password = PasswordRequest("register", self.nick)
+            changes.password = PasswordRequest("register", self._protocol.nick)
         else:
-            wanted = account or self.protocol.reclaim_nick or self.nick
-            changes.password = PasswordRequest("login", wanted, self._login_error)
+            wanted = account or self._protocol.reclaim_nick or self._protocol.nick
+            changes.password = PasswordRequest("login", wanted, self._filing.login_error)
 
     def _direct(self, nick: str, text: str, changes: Changes) -> None:
-        if self.protocol.server.is_channel(nick) or not nick:
-            self._error(self.current, now(), "@<nick> <text>: name a person", changes)
+        if self._protocol.server.is_channel(nick) or not nick:
+            self._complain("@<nick> <text>: name a person", changes)
             return
         key = fold(nick)
-        if key not in self.conversations:
-            self._open(nick, ConversationKind.DIRECT)
+        if key not in self._filing.conversations:
+            self._filing.open(nick, ConversationKind.DIRECT)
             changes.conversations = True
-        changes.merge(self.select(key))
+        changes.merge(self._filing.select(key))
         if text:
-            self.protocol.privmsg(nick, text)
+            self._protocol.privmsg(nick, text)
 
     def _room_name(self, room: str) -> str:
-        return room if self.protocol.server.is_channel(room) else "#" + room
+        return room if self._protocol.server.is_channel(room) else "#" + room
 
     def _leave(self, room: str | None, reason: str | None, changes: Changes) -> None:
-        conversation = self.current_conversation
+        conversation = self._filing.current_conversation
         if room is None:
             if conversation.kind is ConversationKind.DIRECT:
-                self._close(conversation.key, changes)
+                self._filing.close(conversation.key, changes)
                 return
             if conversation.kind is ConversationKind.SERVER:
-                self._error(self.current, now(), "/leave: you are not in a room here", changes)
+                self._complain("/leave: you are not in a room here", changes)
                 return
             room = conversation.name
         key = fold(room)
-        target = self.conversations.get(key)
+        target = self._filing.conversations.get(key)
         if target is not None and not target.joined:
-            self.protocol.part(room, reason)  # forget it for reconnects, too
-            self._close(key, changes)
+            self._protocol.part(room, reason)  # forget it for reconnects, too
+            self._filing.close(key, changes)
             return
-        self.protocol.part(room, reason)
+        self._protocol.part(room, reason)
 
     def _color(self, value: str | None, changes: Changes) -> None:
         if value is None:
-            own = self.protocol.own_metadata.get(COLOR_KEY)
+            own = self._protocol.own_metadata.get(COLOR_KEY)
+            derived = self._filing.own_color
             mine = (
                 f"Your colour is {color_name(own) or own}"
                 if own
-                else f"You have no colour set (yours is derived from your nick: {self.own_color})"
+                else f"You have no colour set (yours is derived from your nick: {derived})"
             )
-            self._info(self.current, now(), mine, changes)
-            self._info(self.current, now(), "Colours: " + ", ".join(PALETTE), changes)
-            self._info(self.current, now(), "or any #rrggbb; /color none removes it", changes)
+            self._say(mine, changes)
+            self._say("Colours: " + ", ".join(PALETTE), changes)
+            self._say("or any #rrggbb; /color none removes it", changes)
             return
         if value.strip().lower() == "none":
-            self.protocol.set_metadata(COLOR_KEY, None)
-            self._info(self.current, now(), "Your colour is now derived from your nick", changes)
+            self._protocol.set_metadata(COLOR_KEY, None)
+            self._say("Your colour is now derived from your nick", changes)
             changes.members = True
             return
         try:
             color = parse_color(value)
         except ColorError as error:
-            self._error(self.current, now(), str(error), changes)
+            self._complain(str(error), changes)
             return
-        self.protocol.set_metadata(COLOR_KEY, color)
+        self._protocol.set_metadata(COLOR_KEY, color)
         changes.members = changes.conversations = True
         shown = color_name(color) or color
-        if self.protocol.ready and not self.protocol.has_cap(METADATA_CAP):
+        if self._protocol.ready and not self._protocol.has_cap(METADATA_CAP):
             shown += " (this server does not share colours, so only you see it)"
-        self._info(self.current, now(), f"Your colour is now {shown}", changes)
+        self._say(f"Your colour is now {shown}", changes)
 
     def _topic(self, text: str | None, changes: Changes) -> None:
-        conversation = self.current_conversation
+        conversation = self._filing.current_conversation
         if conversation.kind is not ConversationKind.ROOM:
-            self._error(self.current, now(), "/topic: you are not in a room here", changes)
+            self._complain("/topic: you are not in a room here", changes)
             return
         if text is None:
-            topic = self.topic
+            topic = self._filing.topic
             shown = f"Topic: {topic}" if topic else "No topic is set: /topic <text> sets one"
-            self._info(self.current, now(), shown, changes)
+            self._say(shown, changes)
             return
-        self.protocol.set_topic(conversation.name, text)
+        self._protocol.set_topic(conversation.name, text)
 
     def _help(self, changes: Changes) -> None:
-        when = now()
-        self._info(self.current, when, "Commands:", changes)
+        when, key = now(), self._filing.current
+        self._filing.info(key, when, "Commands:", changes)
         for row in cmd.HELP:
-            self._info(self.current, when, f"  {row.usage}: {row.does}", changes)
-        self._info(self.current, when, cmd.HELP_FOOTER, changes)
+            self._filing.info(key, when, f"  {row.usage}: {row.does}", changes)
+        self._filing.info(key, when, cmd.HELP_FOOTER, changes)
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -208,26 +228,26 @@ class TypedInput(ConversationFiling):
         try:
             check_password(password)
         except OptionError as error:
-            self._error(self.current, now(), str(error), changes)
+            self._complain(str(error), changes)
             return changes
         account = clean(request.account)
         try:
             if request.purpose == "register":
-                self.protocol.register_account(password)
-                self._info(self.current, now(), f"Registering the account {account} …", changes)
+                self._protocol.register_account(password)
+                self._say(f"Registering the account {account} …", changes)
             else:
-                self.protocol.login(password, request.account)
-                self._info(self.current, now(), f"Logging in as {account} …", changes)
+                self._protocol.login(password, request.account)
+                self._say(f"Logging in as {account} …", changes)
         except NotRegistered:
-            self._error(self.current, now(), "Not connected to the server: not sent", changes)
+            self._complain("Not connected to the server: not sent", changes)
         return changes
 
     def cancel_password(self, request: PasswordRequest) -> Changes:
         """The person closed the password prompt without typing one."""
         changes = Changes()
-        if not request.typed and self._protected is not None:
+        if not request.typed and self._filing.protected is not None:
             text = "Not logged in: /login to log in, or /nick to choose another nick"
-            self._info(self.current, now(), text, changes)
+            self._say(text, changes)
         return changes
 
     # -- completing --------------------------------------------------------------------------
@@ -239,8 +259,12 @@ class TypedInput(ConversationFiling):
         found: set[str] = set()
         if at_start and word[:1] in ("/", "@"):
             found.update(name for name in cmd.COMMAND_NAMES if name.startswith(word.lower()))
-        nicks = [view.nick for view in self.members() if not self.protocol.is_me(view.nick)]
-        nicks += [c.name for c in self.conversations.values() if c.kind is ConversationKind.DIRECT]
+        nicks = [
+            view.nick for view in self._filing.members() if not self._protocol.is_me(view.nick)
+        ]
+        nicks += [
+            c.name for c in self._filing.conversations.values() if c.kind is ConversationKind.DIRECT
+        ]
         if word.startswith("@") and at_start:
             found.update("@" + nick for nick in nicks if fold(nick).startswith(folded[1:]))
         elif not word.startswith(("/", "@")):
