@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -18,6 +17,7 @@ from chinwag.server.app import ChinwagServer
 from tests.conftest import free_port
 from tests.gui.conftest import register_account
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 WAIT = 10.0
 PALETTE = GuiPalette.for_theme(dark=False)
@@ -32,16 +32,22 @@ class Window:
 
     async def until(self, predicate: Callable[[Update], object], what: str) -> Update:
         """The next update for which ``predicate`` holds (earlier ones are kept in seen)."""
-        deadline = time.monotonic() + WAIT
-        while True:
+
+        def next_match() -> Update | None:
             while not self.bridge.updates.empty():
                 update = self.bridge.updates.get_nowait()
                 self.seen.append(update)
                 if predicate(update):
                     return update
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not told in {WAIT}s: {what}\nseen: {self.seen}")
-            await asyncio.sleep(0.01)
+            return None
+
+        return await until(
+            next_match,
+            f"told {what}",
+            timeout=WAIT,
+            step=lambda: asyncio.sleep(0.01),
+            describe=lambda: f"seen: {self.seen}",
+        )
 
     def log(self) -> list[str]:
         """Every row drawn in the log so far, as text."""
@@ -67,10 +73,13 @@ async def bridged(options: ChatOptions) -> AsyncIterator[Window]:
         yield Window(bridge)
     finally:
         bridge.stop()
-        deadline = time.monotonic() + WAIT
-        while not bridge.finished and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)  # the server (in this loop) must turn to say goodbye
-        assert bridge.finished
+        # The server (in this loop) must turn to say goodbye before the thread can end.
+        await until(
+            lambda: bridge.finished,
+            "the bridge's thread ended",
+            timeout=WAIT,
+            step=lambda: asyncio.sleep(0.01),
+        )
 
 
 def ready(update: Update) -> bool:

@@ -35,6 +35,7 @@ from chinwag.server.app import ChinwagServer
 from tests.conftest import ServerFactory, free_port
 from tests.gui.conftest import PASSWORD, register_account, restore_display
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 WAIT = 10.0
 """Seconds the window may take to show something before the test fails."""
@@ -52,15 +53,19 @@ class Window:
 
     async def until(self, predicate: Callable[[], object], what: str) -> None:
         """Let the window and the server run until ``predicate()`` holds."""
-        deadline = time.monotonic() + WAIT
-        while True:
+
+        def look() -> object:
             if not self.gui.closed:
                 self.gui.root.update()
-            if predicate():
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not shown in {WAIT}s: {what}\n{self.describe()}")
-            await asyncio.sleep(0.01)
+            return predicate()
+
+        await until(
+            look,
+            f"shown: {what}",
+            timeout=WAIT,
+            step=lambda: asyncio.sleep(0.01),
+            describe=self.describe,
+        )
 
     async def settle(self, seconds: float = 0.2) -> None:
         """Let everything run a moment (to see that something does *not* happen)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -34,6 +33,7 @@ from chinwag.tui.password import PasswordScreen
 from chinwag.tui.widgets import ChatInput
 from tests.conftest import FAST_ACCOUNTS, ServerFactory, free_port, test_config
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 
 SIZE = (100, 30)
 WAIT = 10.0
@@ -133,11 +133,13 @@ class Ui:
 
     async def until(self, predicate: Callable[[], object], what: str) -> None:
         """Let the app run until ``predicate()`` holds; fail after :data:`WAIT` seconds."""
-        deadline = time.monotonic() + WAIT
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not shown in {WAIT}s: {what}\n{self.describe()}")
-            await self.pilot.pause(0.05)
+        await until(
+            predicate,
+            f"shown: {what}",
+            timeout=WAIT,
+            step=lambda: self.pilot.pause(0.05),
+            describe=self.describe,
+        )
 
     def describe(self) -> str:
         """Everything the tests read, for a failure message."""
