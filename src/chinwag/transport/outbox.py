@@ -145,17 +145,18 @@ class Outbox:
         if not pieces:
             return
         size = self._size
-        self._pieces = []
         self._size = 0
         self._buffered += size
         if len(pieces) > 1:
+            self._pieces = []
             self._sink.send_lines(Lines.joining(pieces, size))
             return
         piece = pieces[0]
-        if isinstance(piece, Lines):
-            self._sink.send_lines(piece)
-        else:
+        pieces.clear()  # the usual turn of one piece reuses the list
+        if isinstance(piece, bytes):
             self._sink.send_line(piece)
+        else:
+            self._sink.send_lines(piece)
 
     def close(self) -> None:
         """Send what is queued, then close the connection (at once if it overflowed: a peer
