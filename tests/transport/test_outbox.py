@@ -24,7 +24,6 @@ from chinwag.transport.outbox import Flusher, Outbox
 from chinwag.transport.tcp import IrcStreamProtocol
 from tests.conftest import ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
-from tests.waiting import until
 
 SINKS = ["tcp", "tls"]
 """Every sink the server has: a stream over plain TCP, and over TLS."""
@@ -71,12 +70,18 @@ async def open_wire(
     async def make(sendq: int = 1 << 20, rcvbuf: int | None = None) -> Wire:
         # The server's own stream protocol is the sink, registered with a real core.
         core = ServerCore(test_config(sendq=sendq), MemoryStore(), ImmediateEffects())
-        accepted: asyncio.Future[IrcStreamProtocol] = loop.create_future()
+        made: asyncio.Future[IrcStreamProtocol] = loop.create_future()
+
+        class Announced(IrcStreamProtocol):
+            """The production protocol, saying when its connection is made (after the TLS
+            handshake, if any)."""
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                super().connection_made(transport)
+                made.set_result(self)
 
         def accept() -> IrcStreamProtocol:
-            protocol = IrcStreamProtocol(core, set(), Flusher(loop))
-            accepted.set_result(protocol)
-            return protocol
+            return Announced(core, set(), Flusher(loop))
 
         server = await loop.create_server(accept, "127.0.0.1", 0, ssl=server_context)
         port = server.sockets[0].getsockname()[1]
@@ -87,10 +92,9 @@ async def open_wire(
         peer, writer = await asyncio.open_connection(
             sock=sock, ssl=client_context, server_hostname="localhost" if client_context else None
         )
-        protocol = await asyncio.wait_for(accepted, 5)
-        # Made by the factory; connected once the TLS handshake (if any) is over.
-        link = await until(lambda: protocol.link, "the connection is made")
-        wire = Wire(link.outbox, protocol, peer)
+        protocol = await asyncio.wait_for(made, 5)
+        assert protocol.link is not None
+        wire = Wire(protocol.link.outbox, protocol, peer)
         wire.outbox.owner = wire  # told of an overflow instead of the link
         closing.extend([protocol.abort, writer.close, server.close])
         return wire

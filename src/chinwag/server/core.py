@@ -79,6 +79,8 @@ class ServerCore:
     ) -> None:
         self.config = config
         self.network = Network(config.server.name, config.limits.whowas)
+        # network, _delivery, _sessions and _clock are the same objects as in deps below,
+        # kept here too because every line received reaches them.
         self._delivery = delivery = Delivery()
         presence = Presence(self.network, delivery)
         nick_deadlines: dict[User, float] = {}
