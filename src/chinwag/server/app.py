@@ -129,6 +129,11 @@ class ChinwagServer:
         self._stopped.set()
         log.info("server stopped")
 
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` has finished."""
+        return self._stopped.is_set()
+
     async def wait_stopped(self) -> None:
         """Wait until :meth:`stop` has finished."""
         await self._stopped.wait()

@@ -1,0 +1,46 @@
+"""A server as an attacker meets it: real sockets, accounts, SQLite history, chathistory on.
+
+Each test in this folder plays an attacker with raw clients and asserts two things: the
+attacker gets nothing, and the rightful owner still gets everything (so a test cannot pass
+because nothing works at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from chinwag.server.app import ChinwagServer
+from chinwag.storage.sqlite import SqliteStore
+from tests.conftest import test_config
+from tests.ircclient import IrcClient
+
+SecureFactory = Callable[..., Awaitable[ChinwagServer]]
+"""``await start_server(**limits)``: a started server over the test's SQLite file. Calling it
+again after ``await server.stop()`` is a restart: same file, same port."""
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path) -> AsyncIterator[SecureFactory]:
+    """Start (or restart) a server with SQLite history in ``tmp_path``; stopped after the test."""
+    started: list[ChinwagServer] = []
+    database = tmp_path / "chinwag.db"
+    ports: list[int] = []
+
+    async def start(port: int = 0, **limits: object) -> ChinwagServer:
+        if ports and port == 0:
+            port = ports[-1]
+        store = await SqliteStore.open(database)
+        running = ChinwagServer(test_config(port, **limits), store)
+        await running.start()
+        started.append(running)
+        ports.append(running.addresses[0][1])
+        return running
+
+    yield start
+    await IrcClient.close_all()
+    for running in started:
+        if not running.stopped:
+            await running.stop(grace=1.0)
