@@ -25,7 +25,7 @@ from chinwag.protocol.casemap import fold
 from chinwag.server import app
 from chinwag.server.app import ChinwagServer
 from chinwag.server.history import COMMIT_SPACING
-from chinwag.storage.base import StoredMessage
+from chinwag.storage.base import HistoryChange, StoredMessage
 from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 from tests.serve import Serve, serve_command, serve_env, serving
@@ -240,9 +240,11 @@ async def test_sustained_traffic_is_committed_in_spaced_batches_not_per_message(
     commits: list[int] = []
     append = store.append
 
-    async def counted(messages: Sequence[StoredMessage]) -> None:
+    async def counted(
+        messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+    ) -> None:
         commits.append(len(messages))
-        await append(messages)
+        await append(messages, changes)
 
     store.append = counted  # type: ignore[method-assign]
     talker = await IrcClient.registered(server.addresses[0], "talker", "#lobby")

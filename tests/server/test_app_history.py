@@ -12,6 +12,7 @@ import pytest
 from chinwag.config import HistorySettings
 from chinwag.protocol.casemap import fold
 from chinwag.server.app import ChinwagServer
+from chinwag.server.history import identity
 from chinwag.storage.base import StoredMessage, conversation_key
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import test_config
@@ -36,7 +37,8 @@ async def test_channel_messages_and_direct_messages_are_stored_in_order() -> Non
     stored = await store.history(lobby, limit=100)  # messages only, not the JOIN
     assert [m.line.rsplit(":", 1)[1] for m in stored] == [f"line {n}" for n in range(50)]
     assert all(m.sender == "ana!~ana@127.0.0.1" and m.msgid for m in stored)
-    notes = await store.latest(conversation_key(fold("ana"), fold("ana")), 5)
+    me = identity(server.core.network.users[fold("ana")])
+    notes = await store.latest(conversation_key(me, me), 5)
     assert [m.line.split(" :")[-1] for m in notes] == ["note to self"]
     writer.close()
     await server.stop(grace=1.0)

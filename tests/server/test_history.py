@@ -18,7 +18,13 @@ from chinwag.server.delivery import Delivery
 from chinwag.server.effects import AsyncioEffects, Done, Effects, ImmediateEffects
 from chinwag.server.history import HistoryWriter, direct_key, identity
 from chinwag.server.state import User
-from chinwag.storage.base import StoredMessage
+from chinwag.storage.base import (
+    HistoryChange,
+    StoredMessage,
+    account_identity,
+    conversation_key,
+    session_identity,
+)
 from chinwag.storage.memory import MemoryStore
 
 
@@ -50,9 +56,11 @@ class Recording(MemoryStore):
         super().__init__()
         self.batches: list[list[str]] = []
 
-    async def append(self, messages: Sequence[StoredMessage]) -> None:
+    async def append(
+        self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+    ) -> None:
         self.batches.append([m.msgid for m in messages])
-        await super().append(messages)
+        await super().append(messages, changes)
 
 
 def writer(
@@ -134,7 +142,9 @@ def test_one_write_is_started_per_burst_and_stores_the_whole_burst() -> None:
 
 def test_a_batch_the_store_refuses_is_not_called_durable() -> None:
     class Failing(MemoryStore):
-        async def append(self, messages: Sequence[StoredMessage]) -> None:
+        async def append(
+            self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+        ) -> None:
             raise OSError("disk on fire")
 
     runs = Runs()
@@ -158,10 +168,14 @@ async def test_stored_returns_once_everything_pushed_is_in_the_store() -> None:
 # -- whose conversation ------------------------------------------------------------------------
 
 
-def test_a_user_is_known_by_account_when_logged_in_and_by_nick_otherwise() -> None:
+def test_a_user_is_known_by_account_id_when_logged_in_and_by_a_token_of_their_own_otherwise() -> (
+    None
+):
     ana = User("Ana", "~a", "h", "Ana")
-    assert identity(ana) == "ana"
-    assert direct_key(ana, fold("bo")) == "ana bo"
-    ana.account = "Zed"
-    assert identity(ana) == "zed"
-    assert direct_key(ana, fold("bo")) == "bo zed"
+    again = User("Ana", "~a", "h", "Ana")
+    assert identity(ana) == session_identity(ana.token)
+    assert identity(ana) != identity(again)  # the nick is nobody's identity
+    assert direct_key(ana, fold("a:1")) == conversation_key(fold("a:1"), identity(ana))
+    ana.account, ana.account_id = "Zed", "1f2e"
+    assert identity(ana) == account_identity("1f2e")
+    assert direct_key(ana, fold("s:bo")) == "a:1f2e s:bo"

@@ -22,7 +22,13 @@ import pytest
 from chinwag.config import StorageSettings
 from chinwag.protocol.casemap import fold
 from chinwag.storage import open_store
-from chinwag.storage.base import Account, StoredMessage, StoreError, conversation_key
+from chinwag.storage.base import (
+    Account,
+    StoredMessage,
+    StoreError,
+    account_identity,
+    conversation_key,
+)
 from chinwag.storage.memory import MemoryStore
 from chinwag.storage.sqlite import (
     MIGRATIONS,
@@ -122,8 +128,10 @@ async def test_accounts_markers_metadata_and_waiting_messages_survive_reopening(
 ) -> None:
     path = tmp_path / "chinwag.db"
     bo = Account("Bo", "$argon2id$x", b"salt", 4096, b"stored", b"server", 500.0, {"a": "1"})
-    key = conversation_key(fold("ana"), fold("bo"))
-    waiting = StoredMessage("m1", key, "ana!~a@h", 1001.0, "PRIVMSG Bo :hi", offline_for=fold("bo"))
+    key = conversation_key(fold("s:ana"), bo.identity)
+    waiting = StoredMessage(
+        "m1", key, "ana!~a@h", 1001.0, "PRIVMSG Bo :hi", offline_for=bo.identity
+    )
     first = await open_db(path)
     await first.create_account(bo)
     await first.set_account_metadata(fold("bo"), "color", "#ff00af")
@@ -143,6 +151,7 @@ async def test_accounts_markers_metadata_and_waiting_messages_survive_reopening(
             b"server",
             500.0,
             {"a": "1", "color": "#ff00af"},
+            bo.id,
         )
     ]
     assert await again.read_markers(fold("bo")) == {fold("#lobby"): 1500.0}
@@ -157,14 +166,16 @@ async def test_dropping_an_account_leaves_no_rows_of_it_behind(
     bo = Account("Bo", "$argon2id$x", b"salt", 4096, b"stored", b"server", 500.0, {"a": "1"})
     await store.create_account(bo)
     await store.set_read_marker(fold("bo"), fold("#lobby"), 1500.0)
-    key = conversation_key(fold("ana"), fold("bo"))
-    await store.append([StoredMessage("m1", key, "ana", 1001.0, "hi", offline_for=fold("bo"))])
+    key = conversation_key(fold("s:ana"), bo.identity)
+    await store.append([StoredMessage("m1", key, "ana", 1001.0, "hi", offline_for=bo.identity)])
+    await store.append([StoredMessage("m2", fold("#lobby"), "Bo", 1002.0, "all")])
 
     await store.drop_account(fold("bo"))
 
     for table in ("accounts", "account_metadata", "read_markers", "offline"):
         assert query(path, f"SELECT count(*) FROM {table}") == [(0,)], table
-    assert query(path, "SELECT msgid FROM messages") == [("m1",)]
+    # Its conversations go with it; what it said in a channel stays.
+    assert query(path, "SELECT msgid FROM messages") == [("m2",)]
 
 
 async def test_a_version_1_file_gets_conversation_keys_for_its_direct_messages(
@@ -185,23 +196,67 @@ async def test_a_version_1_file_gets_conversation_keys_for_its_direct_messages(
             ],
         )
 
-    store = await open_db(path)
+    await open_db(path, migrations=MIGRATIONS[:2])
 
-    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(path, "PRAGMA user_version") == [(2,)]
     assert query(path, "SELECT msgid, target, account, event FROM messages ORDER BY id") == [
         ("dm", "ana bo", None, 0),
         ("ch", "#lobby", None, 0),
         ("local", "&here", None, 0),
         ("self", "ana ana", None, 0),
     ]
-    [dm] = await store.history(conversation_key(fold("bo"), fold("ana")), limit=5)
-    assert (dm.msgid, dm.line, dm.event, dm.account) == (
-        "dm",
-        ":Ana!~a@host PRIVMSG Bo :hi",
-        False,
-        None,
-    )
-    assert [m.msgid for m in await store.latest(fold("#lobby"), 5)] == ["ch"]
+
+
+async def test_a_version_2_file_moves_history_to_identities_and_marks_private_lines(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    old = await open_db(path, migrations=MIGRATIONS[:2])
+    await old.close()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for name in ("ana", "bo"):
+            db.execute(
+                "INSERT INTO accounts VALUES (?, ?, 'h', x'00', 1, x'00', x'00', 1.0)",
+                (name, name.title()),
+            )
+        rows = [
+            # Version 2 keyed direct messages by names: an account's, or a mere nick's.
+            ("dm", "ana bo", "Ana", 1001.0, ":Ana!a@h PRIVMSG Bo :hi", 0, "bo"),
+            ("nick", "ana carol", "carol", 1002.0, ":carol!c@h PRIVMSG ana :yo", 0, "ana"),
+            ("open", "#room", "Ana", 1003.0, ":Ana!a@h PRIVMSG #room :open", 0, None),
+            ("lock", "#room", "Ana", 1004.0, ":Ana!a@h MODE #room +sk key", 1, None),
+            ("secret", "#room", "Ana", 1005.0, ":Ana!a@h PRIVMSG #room :secret", 0, None),
+            ("unlock", "#room", "Ana", 1006.0, ":Ana!a@h MODE #room -sk key", 1, None),
+            ("again", "#room", "Ana", 1007.0, ":Ana!a@h PRIVMSG #room :open again", 0, None),
+        ]
+        db.executemany(
+            "INSERT INTO messages (msgid, target, sender, time, line, event, offline_for)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute("INSERT INTO offline SELECT 'bo', id FROM messages WHERE msgid = 'dm'")
+
+    store = await open_db(path)
+
+    ids = {account.folded: account.id for account in await store.accounts()}
+    assert sorted(ids) == ["ana", "bo"] and len(set(ids.values())) == 2
+    ana, bo = account_identity(ids["ana"]), account_identity(ids["bo"])
+    [dm] = await store.latest(conversation_key(ana, bo), 5)
+    assert (dm.msgid, dm.offline_for) == ("dm", bo)
+    assert [m.msgid for m in await store.offline_messages(fold("bo"))] == ["dm"]
+    # A conversation keyed by a nick could belong to anyone who held it: gone.
+    assert query(path, "SELECT count(*) FROM messages WHERE msgid = 'nick'") == [(0,)]
+    assert query(
+        path, "SELECT msgid, private FROM messages WHERE target = '#room' ORDER BY id"
+    ) == [
+        ("open", 0),
+        ("lock", 1),
+        ("secret", 1),
+        ("unlock", 1),
+        ("again", 0),
+    ]
+    readable = await store.history(fold("#room"), limit=10, events=True, reader=ana)
+    assert [m.msgid for m in readable] == ["open", "again"]
 
 
 async def test_each_migration_runs_once_and_a_newer_list_adds_only_its_new_steps(

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.storage.base import Account, Bound, Store, StoredMessage, conversation_key
+from chinwag.storage.base import (
+    Account,
+    Bound,
+    Forget,
+    MemberChange,
+    Store,
+    StoredMessage,
+    account_identity,
+    conversation_key,
+)
 from chinwag.storage.memory import MemoryStore
 from chinwag.storage.sqlite import SqliteStore
 
@@ -36,8 +45,10 @@ def message(
     at: float | None = None,
     event: bool = False,
     offline_for: str | None = None,
+    private: bool = False,
 ) -> StoredMessage:
-    """Message ``idN`` to ``target``, relayed at ``1000 + N`` unless ``at`` says otherwise."""
+    """Message ``idN`` to ``target``, relayed at ``1000 + N`` unless ``at`` says otherwise;
+    ``offline_for`` names the account (made by :func:`account`) it waits for."""
     return StoredMessage(
         f"id{n}",
         fold(target),
@@ -45,8 +56,14 @@ def message(
         1000.0 + n if at is None else at,
         f"PRIVMSG {target} :{n}",
         event=event,
-        offline_for=None if offline_for is None else fold(offline_for),
+        offline_for=None if offline_for is None else identity_of(offline_for),
+        private=private,
     )
+
+
+def identity_of(name: str) -> Folded:
+    """The history identity of the account :func:`account` makes for ``name``."""
+    return account_identity(f"id-{fold(name)}")
 
 
 def ids(messages: list[StoredMessage]) -> list[str]:
@@ -65,6 +82,7 @@ def account(name: str, password: str = "hash-1", **metadata: str) -> Account:
         b"server" + key,
         500.0,
         metadata,
+        f"id-{fold(name)}",
     )
 
 
@@ -513,13 +531,15 @@ async def test_metadata_of_an_account_that_does_not_exist_is_not_kept(store: Sto
     assert stored.metadata == {}
 
 
-async def test_dropping_an_account_takes_its_metadata_markers_and_queue_but_not_history(
+async def test_dropping_an_account_takes_its_metadata_markers_queue_and_conversations(
     store: Store,
 ) -> None:
     await store.create_account(account("Bo", color="#ff00af"))
     await store.create_account(account("Cy"))
-    key = conversation_key(fold("ana"), fold("bo"))
+    key = conversation_key(identity_of("ana"), identity_of("bo"))
+    other = conversation_key(identity_of("ana"), identity_of("cy"))
     await store.append([message(1, key, offline_for="bo"), message(2, key, offline_for="bo")])
+    await store.append([message(3, other), message(4)])
     await store.set_read_marker(fold("bo"), LOBBY, 1500.0)
     await store.set_read_marker(fold("cy"), LOBBY, 1600.0)
 
@@ -528,10 +548,13 @@ async def test_dropping_an_account_takes_its_metadata_markers_and_queue_but_not_
     assert [a.name for a in await store.accounts()] == ["Cy"]
     assert await store.read_markers(fold("bo")) == {}
     assert await store.offline_messages(fold("bo")) == []
-    assert ids(await store.latest(key, 10)) == ["id1", "id2"]
+    # Its conversations go, for both sides; other conversations and channels stay.
+    assert await store.latest(key, 10) == []
+    assert ids(await store.latest(other, 10)) == ["id3"]
+    assert ids(await store.latest(LOBBY, 10)) == ["id4"]
     assert await store.read_markers(fold("cy")) == {LOBBY: 1600.0}
     # A new account of the same name starts with nothing of the old one.
-    await store.create_account(account("BO"))
+    await store.create_account(dataclasses.replace(account("BO"), id="another"))
     [bo] = [a for a in await store.accounts() if a.folded == "bo"]
     assert bo.metadata == {}
     assert await store.read_markers(fold("bo")) == {}
@@ -584,3 +607,114 @@ async def test_memory_store_is_bounded_per_target() -> None:
     bounded = MemoryStore(per_target=3)
     await bounded.append([message(n) for n in range(10)])
     assert ids(await bounded.latest(LOBBY, 10)) == ["id7", "id8", "id9"]
+
+
+async def test_a_message_for_a_dropped_account_never_waits_for_a_new_one_of_that_name(
+    store: Store,
+) -> None:
+    await store.create_account(account("Bo"))
+    await store.drop_account(fold("bo"))
+    await store.create_account(dataclasses.replace(account("Bo"), id="new"))
+    key = conversation_key(identity_of("ana"), identity_of("bo"))
+
+    await store.append([message(1, key, offline_for="bo")])
+
+    assert await store.offline_messages(fold("bo")) == []
+
+
+# -- private channel history -------------------------------------------------------------------
+
+ANA, BO, MAL = identity_of("ana"), identity_of("bo"), identity_of("mal")
+
+
+def joined(who: Folded, at: float, target: Folded = LOBBY) -> MemberChange:
+    return MemberChange(target, who, at, joined=True)
+
+
+def left(who: Folded, at: float, target: Folded = LOBBY) -> MemberChange:
+    return MemberChange(target, who, at, joined=False)
+
+
+async def test_a_private_message_is_read_only_by_who_was_a_member_when_it_was_said(
+    store: Store,
+) -> None:
+    await store.append([], [joined(ANA, 1000.5), joined(BO, 1002.5)])
+    await store.append([message(1, private=True), message(2, private=True), message(3)])
+    await store.append([message(4, private=True)], [left(ANA, 1004.0)])
+    await store.append([message(5, private=True)])
+
+    assert ids(await store.history(LOBBY, limit=10, reader=ANA)) == ["id1", "id2", "id3", "id4"]
+    assert ids(await store.history(LOBBY, limit=10, reader=BO)) == ["id3", "id4", "id5"]
+    assert ids(await store.history(LOBBY, limit=10, reader=MAL)) == ["id3"]
+    assert ids(await store.history(LOBBY, limit=10)) == ["id3"]
+    assert ids(await store.latest(LOBBY, 10, reader=MAL)) == ["id3"]
+    assert ids(await store.latest(LOBBY, 10, reader=ANA)) == ["id1", "id2", "id3", "id4"]
+
+
+async def test_a_private_msgid_names_nothing_for_those_who_may_not_read_it(store: Store) -> None:
+    await store.append([], [joined(ANA, 1000.0)])
+    await store.append([message(1), message(2, private=True), message(3)])
+
+    assert await store.find(LOBBY, "id2", reader=MAL) is None
+    assert await store.history(LOBBY, after=Bound(msgid="id2"), limit=5, reader=MAL) == []
+    assert await store.history(LOBBY, before=Bound(msgid="id2"), limit=5, reader=MAL) == []
+    found = await store.find(LOBBY, "id2", reader=ANA)
+    assert found is not None and found.private
+    assert ids(await store.history(LOBBY, after=Bound(msgid="id2"), limit=5, reader=ANA)) == ["id3"]
+
+
+async def test_a_membership_counts_in_the_milliseconds_server_time_stamps(
+    store: Store,
+) -> None:
+    # server-time has milliseconds: the JOIN stamped 1001.000 was made at 1001.0004.
+    await store.append([], [joined(ANA, 1001.0004), left(ANA, 1002.9996)])
+    await store.append([message(n, private=True) for n in (1, 2, 3)])
+
+    assert ids(await store.history(LOBBY, limit=10, reader=ANA)) == ["id1", "id2"]
+
+
+async def test_a_second_join_while_still_a_member_keeps_the_first(store: Store) -> None:
+    await store.append([], [joined(ANA, 1000.0), joined(ANA, 1002.0)])
+    await store.append([message(1, private=True)])
+
+    assert ids(await store.history(LOBBY, limit=10, reader=ANA)) == ["id1"]
+
+
+async def test_ending_every_membership_closes_the_open_ones(store: Store) -> None:
+    await store.append([], [joined(ANA, 1000.0)])
+    await store.end_memberships(1002.5)
+    await store.append([message(n, private=True) for n in (1, 2, 3)])
+
+    assert ids(await store.history(LOBBY, limit=10, reader=ANA)) == ["id1", "id2"]
+
+
+async def test_targets_do_not_count_private_messages_the_asker_may_not_read(
+    store: Store,
+) -> None:
+    await store.append([], [joined(ANA, 1000.0, fold("#priv"))])
+    await store.append([message(1, "#priv", private=True), message(2, "#priv")])
+    await store.append([message(3, "#priv", private=True)])
+
+    seen = await store.targets([fold("#priv")], ANA, 0.0, 5000.0, 10)
+    assert seen == [(fold("#priv"), 1003.0)]
+    assert await store.targets([fold("#priv")], MAL, 0.0, 5000.0, 10) == [(fold("#priv"), 1002.0)]
+
+
+async def test_forgetting_an_identity_deletes_its_conversations_on_both_sides(
+    store: Store,
+) -> None:
+    gone = Folded("s:0123")
+    with_ana = conversation_key(gone, ANA)
+    with_bo = conversation_key(BO, gone)
+    kept = conversation_key(ANA, BO)
+    await store.append([message(1, with_ana), message(2, with_bo), message(3, kept), message(4)])
+    await store.append([], [joined(gone, 900.0)])
+    await store.append([message(5, private=True)])
+
+    await store.append([], [Forget(gone)])
+
+    assert await store.latest(with_ana, 10) == []
+    assert await store.latest(with_bo, 10) == []
+    assert ids(await store.latest(kept, 10)) == ["id3"]
+    assert ids(await store.latest(LOBBY, 10, reader=gone)) == ["id4"]
+    assert await store.targets([], gone, 0.0, 5000.0, 10) == []

@@ -90,10 +90,12 @@ class AccountRegistry:
     here is always what a restart would load.
     """
 
-    __slots__ = ("_accounts", "_decoy_hash", "_decoy_key")
+    __slots__ = ("_accounts", "_by_identity", "_decoy_hash", "_decoy_key")
 
     def __init__(self) -> None:
         self._accounts: dict[Folded, Account] = {}
+        self._by_identity: dict[Folded, Folded] = {}
+        """Each account's history identity to its folded name."""
         self._decoy_key = secrets.token_bytes(32)
         self._decoy_hash: str | None = None
 
@@ -108,19 +110,29 @@ class AccountRegistry:
 
     def load(self, accounts: Iterable[Account]) -> None:
         """Replace what is known with ``accounts`` (the store's, at start-up)."""
+        accounts = list(accounts)
         self._accounts = {account.folded: account for account in accounts}
+        self._by_identity = {account.identity: account.folded for account in accounts}
 
     def get(self, name: str) -> Account | None:
         """The account called ``name`` (any case), if registered."""
         return self._accounts.get(fold(name))
 
+    def by_identity(self, identity: Folded) -> Account | None:
+        """The account whose history identity (``Account.identity``) this is, if any."""
+        name = self._by_identity.get(identity)
+        return None if name is None else self._accounts.get(name)
+
     def put(self, account: Account) -> None:
         """Add or replace ``account`` (after the store took it)."""
         self._accounts[account.folded] = account
+        self._by_identity[account.identity] = account.folded
 
     def remove(self, name: Folded) -> None:
         """Forget the account (after the store dropped it)."""
-        self._accounts.pop(name, None)
+        account = self._accounts.pop(name, None)
+        if account is not None:
+            self._by_identity.pop(account.identity, None)
 
     def set_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Record one metadata change of an account (after the store took it)."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable
 
 from chinwag.config import Config, Listener
@@ -73,6 +74,9 @@ class ChinwagServer:
     async def start(self) -> None:
         """Load the accounts, open every listener and start the timeout ticker."""
         self.core.deps.accounts.load(await self.store.accounts())
+        # Nobody is in any room yet: memberships left open by a crash end here, so a new
+        # room of an old name gives nobody what was said privately in the old one.
+        await self.store.end_memberships(time.time())
         loop = asyncio.get_running_loop()
         flusher = Flusher(loop)
         for listener in self.config.listeners:

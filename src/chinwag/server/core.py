@@ -84,14 +84,19 @@ class ServerCore:
         self._delivery = delivery = Delivery()
         presence = Presence(self.network, delivery)
         nick_deadlines: dict[User, float] = {}
-        self._sessions = sessions = Sessions(self.network, delivery, presence, nick_deadlines)
+        # The writer tells the sessions when a commit released replies; the sessions tell
+        # the writer who left. Each gets the other through a method, not a cycle of imports.
+        history = HistoryWriter(store, effects, delivery, clock, self._reap)
+        self._sessions = sessions = Sessions(
+            self.network, delivery, presence, nick_deadlines, history
+        )
         self.deps = Deps(
             config=config,
             facts=ServerFacts.from_config(config),
             clock=clock,
             network=self.network,
             delivery=delivery,
-            history=HistoryWriter(store, effects, delivery, clock, sessions.reap),
+            history=history,
             store=store,
             effects=effects,
             accounts=AccountRegistry(),
@@ -103,6 +108,9 @@ class ServerCore:
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
         self._clock = clock
+
+    def _reap(self) -> None:
+        self._sessions.reap()
 
     # -- entry points -------------------------------------------------------------------
 

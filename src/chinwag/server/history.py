@@ -12,15 +12,26 @@ disk.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.casemap import Folded
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Effects
-from chinwag.server.state import User
-from chinwag.storage.base import Store, StoredMessage, conversation_key, to_stored
+from chinwag.server.state import Channel, User
+from chinwag.storage.base import (
+    Forget,
+    HistoryChange,
+    MemberChange,
+    Store,
+    StoredMessage,
+    account_identity,
+    conversation_key,
+    session_identity,
+    to_stored,
+)
 
 log = logging.getLogger("chinwag.server")
 
@@ -39,8 +50,12 @@ for an echo that must be durable first."""
 
 
 def identity(user: User) -> Folded:
-    """Who ``user`` is for history: their account if logged in, else their nick (folded)."""
-    return fold(user.account) if user.account else user.folded
+    """Who ``user`` is for history (docs/security.md, "Who owns what"): their account's id
+    if logged in, else a token of this user alone, never their nick, which the next person
+    to hold it would inherit."""
+    if user.account_id is not None:
+        return account_identity(user.account_id)
+    return session_identity(user.token)
 
 
 def direct_key(sender: User, recipient: Folded) -> Folded:
@@ -60,6 +75,7 @@ class HistoryWriter:
 
     __slots__ = (
         "_busy",
+        "_changes",
         "_clock",
         "_committed",
         "_delivery",
@@ -84,7 +100,8 @@ class HistoryWriter:
         self._delivery = delivery
         self._clock = clock
         self._committed = committed
-        self._items: list[tuple[Folded, Message, bool, Folded | None]] = []
+        self._items: list[tuple[Folded, Message, bool, Folded | None, bool]] = []
+        self._changes: list[HistoryChange] = []
         self._busy = False
         self._task: Awaitable[None] | None = None
         self._last_commit = float("-inf")
@@ -106,22 +123,88 @@ class HistoryWriter:
         *,
         event: bool = False,
         offline_for: Folded | None = None,
+        private: bool = False,
     ) -> int:
-        """Queue one relayed message to ``target``; return its sequence number."""
-        self._items.append((target, message, event, offline_for))
+        """Queue one relayed message to ``target``; return its sequence number. ``private``:
+        said in a channel while it was private (:meth:`to_channel` works it out)."""
+        self._items.append((target, message, event, offline_for, private))
         self.pushed_seq += 1
         if not self._busy:
             self._start()
         return self.pushed_seq
 
+    def to_channel(
+        self, channel: Channel, message: Message, *, event: bool = False, private: bool = False
+    ) -> int:
+        """Queue ``message`` said in ``channel``: private if the channel is private now (or
+        ``private``: a mode change that made it public was said while it was not)."""
+        return self.push(
+            channel.folded, message, event=event, private=private or channel.is_private
+        )
+
+    # -- who may read a private channel's history (docs/security.md) --------------------------
+
+    def joined(self, channel: Channel, user: User) -> None:
+        """``user`` is now a member of ``channel``: if the channel is private, they may read
+        what is said there from now until :meth:`left`."""
+        if channel.is_private:
+            self._change(MemberChange(channel.folded, identity(user), time.time(), joined=True))
+
+    def left(self, channel: Channel, user: User) -> None:
+        """``user`` is no longer a member of ``channel`` (or it is about to go public)."""
+        if channel.is_private:
+            self._change(MemberChange(channel.folded, identity(user), time.time(), joined=False))
+
+    def privacy_changed(self, channel: Channel, was_private: bool) -> None:
+        """A mode change made ``channel`` private (every member may read from now) or public
+        (private reading ends: what is said now is open to later members anyway)."""
+        if channel.is_private == was_private:
+            return
+        now = time.time()
+        for user in channel.members:
+            self._change(MemberChange(channel.folded, identity(user), now, joined=not was_private))
+
+    def identity_changed(self, user: User, old: Folded) -> None:
+        """``user`` logged in or out: their private memberships move to the new identity
+        from now, and a user's own-token direct conversations end with it."""
+        now = time.time()
+        new = identity(user)
+        for channel in user.channels.values():
+            if channel.is_private:
+                self._change(MemberChange(channel.folded, old, now, joined=False))
+                self._change(MemberChange(channel.folded, new, now, joined=True))
+        if old.startswith("s:"):
+            self.forget(user, old)
+
+    def forget(self, user: User, old: Folded | None = None) -> None:
+        """``user`` (or their former identity ``old``) is gone for good: without an account,
+        their direct conversations are deleted (they lived as long as the user did)."""
+        who = identity(user) if old is None else old
+        if not who.startswith("s:"):
+            return
+        if user.direct_history:
+            self._change(Forget(who))
+            user.direct_history = False
+
+    def _change(self, change: HistoryChange) -> None:
+        self._changes.append(change)
+        if not self._busy:
+            self._start()
+
     def drain(self) -> tuple[int, list[StoredMessage]]:
-        """Take everything queued so far: the last sequence number taken, and the records."""
+        """Take every message queued so far: the last sequence number taken, and the records
+        (the membership changes and forgetting stay for :meth:`drain_changes`)."""
         items, self._items = self._items, []
         records = [
-            to_stored(target, message, event=event, offline_for=offline_for)
-            for target, message, event, offline_for in items
+            to_stored(target, message, event=event, offline_for=offline_for, private=private)
+            for target, message, event, offline_for, private in items
         ]
         return self.pushed_seq, records
+
+    def drain_changes(self) -> list[HistoryChange]:
+        """Take the membership changes and forgetting queued so far, in order."""
+        changes, self._changes = self._changes, []
+        return changes
 
     def _start(self) -> None:
         self._busy = True
@@ -135,16 +218,17 @@ class HistoryWriter:
         """
         # Let the current burst of lines finish queuing first: one write per burst.
         await self._effects.next_turn()
-        while self._items:
+        while self._items or self._changes:
             wait = self._last_commit + COMMIT_SPACING - self._clock()
             if wait > 0:
                 await self._effects.coalesce(wait)
             self._last_commit = self._clock()
             seq, batch = self.drain()
+            changes = self.drain_changes()
             pause = 0.5
             while True:
                 try:
-                    await self._store.append(batch)
+                    await self._store.append(batch, changes)
                     break
                 except Exception:
                     log.exception("could not store %d messages; trying again", len(batch))
@@ -158,13 +242,13 @@ class HistoryWriter:
         self._task = None
         if isinstance(error, Exception):  # not a cancellation at shutdown
             log.error("history writer stopped: %r", error)
-        elif self._items:
+        elif self._items or self._changes:
             self._start()
 
     def writing(self) -> Awaitable[None] | None:
         """The write in progress (started if messages are waiting), or ``None`` when
         everything relayed is stored."""
-        if not self._busy and self._items:
+        if not self._busy and (self._items or self._changes):
             self._start()
         return self._task if self._busy else None
 

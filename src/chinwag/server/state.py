@@ -7,6 +7,7 @@ outbox. Names are looked up folded (:mod:`chinwag.protocol.casemap`) and shown a
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from typing import Protocol
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.masks import matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
+
+PRIVATE_MODES = frozenset("spi")
+"""Channel modes that make what is said in a channel private (``+k`` does too)."""
 
 
 class Lines:
@@ -215,8 +219,10 @@ class User:
 
     __slots__ = (
         "account",
+        "account_id",
         "away",
         "channels",
+        "direct_history",
         "folded",
         "host",
         "metadata",
@@ -226,6 +232,7 @@ class User:
         "realname",
         "sessions",
         "signon",
+        "token",
         "username",
     )
 
@@ -236,6 +243,14 @@ class User:
         self.host = host
         self.realname = realname
         self.account: str | None = None
+        self.account_id: str | None = None
+        """The logged-in account's id (``Account.id``), set and cleared with :attr:`account`."""
+        self.token = secrets.token_hex(8)
+        """Who this user is for history while not logged in: random, never reused, gone
+        with the user (docs/security.md, "Who owns what")."""
+        self.direct_history = False
+        """Whether a direct message to or from this user was stored under :attr:`token`
+        (its conversations are deleted when the user leaves or logs in)."""
         self.modes: set[str] = set()
         self.away: str | None = None
         self.channels: dict[Folded, Channel] = {}
@@ -358,6 +373,13 @@ class Channel:
     def is_operator(self, user: User) -> bool:
         """Whether ``user`` is a channel operator here."""
         return "o" in self.members.get(user, ())
+
+    @property
+    def is_private(self) -> bool:
+        """Whether what is said here now is for its members only: the channel is secret
+        (``+s``), private (``+p``), invite-only (``+i``) or keyed (``+k``). History keeps it
+        for those who were members when it was said (docs/security.md)."""
+        return self.key is not None or not PRIVATE_MODES.isdisjoint(self.modes)
 
     def is_banned(self, user: User) -> bool:
         """Whether ``user`` matches one of the channel's ban masks (``+b``)."""

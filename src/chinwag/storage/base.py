@@ -8,6 +8,8 @@ implementation is tested by tests/storage/test_store_suite.py.
 
 from __future__ import annotations
 
+import math
+import secrets
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +40,7 @@ class StoredMessage:
     account: str | None = None
     event: bool = False
     offline_for: Folded | None = None
+    private: bool = False
 
 
 def to_stored(
@@ -46,6 +49,7 @@ def to_stored(
     *,
     event: bool = False,
     offline_for: Folded | None = None,
+    private: bool = False,
 ) -> StoredMessage:
     """The history record of a relayed ``message`` (which carries ``msgid`` and ``time``)."""
     tags = message.tags
@@ -60,15 +64,77 @@ def to_stored(
         tags.get("account") or None,
         event,
         offline_for,
+        private,
     )
+
+
+def new_account_id() -> str:
+    """A fresh account id: random, so never the id of an account dropped before."""
+    return secrets.token_hex(8)
+
+
+def account_identity(account_id: str) -> Folded:
+    """Who an account is for history: its id (never its name, which a later account may
+    take), marked so it cannot be mistaken for a session's."""
+    return Folded(f"a:{account_id}")
+
+
+def session_identity(token: str) -> Folded:
+    """Who a user without an account is for history: a token of that user alone, so the
+    next holder of the nick is someone else."""
+    return Folded(f"s:{token}")
+
+
+def identity_kind(identity: Folded) -> str:
+    """``"a"`` for an account's identity, ``"s"`` for a session's."""
+    return identity.partition(":")[0]
+
+
+def identity_value(identity: Folded) -> str:
+    """The account id or session token inside an identity."""
+    return identity.partition(":")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChange:
+    """Someone (an identity) began or stopped being a member of a channel while it was
+    private: they may read what was said privately between the two moments.
+
+    Only private periods are recorded: a join to a public channel, or a member of a
+    channel that stays public, needs no record, since its history is open to later members.
+    """
+
+    target: Folded
+    identity: Folded
+    time: float
+    joined: bool
+
+    @property
+    def stored_time(self) -> float:
+        """The moment as history compares it: whole milliseconds, cut as ``server-time``
+        stamps are (:func:`chinwag.server.tags.server_time`), so the JOIN that opened a
+        membership and the PART that closed it both fall inside it."""
+        return math.floor(self.time * 1000) / 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Delete every direct conversation ``identity`` took part in, and its memberships: the
+    identity is gone for good (a user without an account left, or an account was dropped)."""
+
+    identity: Folded
+
+
+HistoryChange = MemberChange | Forget
+"""What :meth:`Store.append` applies after the messages of its batch."""
 
 
 def conversation_key(one: Folded, other: Folded) -> Folded:
     """The history target of the direct conversation between two identities.
 
-    An identity is a folded account name, or a folded nick for someone not logged in. The key
-    is the same whichever of the two asks: the pair in order, joined by a space (which no nick
-    or account holds), so ``"ana bo"`` for both Ana and Bo.
+    An identity is :func:`account_identity` or :func:`session_identity`. The key is the same
+    whichever of the two asks: the pair in order, joined by a space (which no identity
+    holds), so ``"a:1f a:2e"`` for both sides.
     """
     low, high = sorted((one, other))
     return Folded(f"{low} {high}")
@@ -99,7 +165,9 @@ class Account:
     ``password_hash`` is an argon2id PHC string (argon2-cffi). The SCRAM-SHA-256 fields are
     RFC 5802's salt, iteration count, StoredKey and ServerKey, from which a SCRAM exchange can
     be checked without the password. ``metadata`` holds the keys (``color``...) the user set
-    while logged in, restored at every login.
+    while logged in, restored at every login. ``id`` is what history and offline messages
+    belong to (:func:`account_identity`): random, never reused, so an account registered
+    later under a dropped account's name reaches nothing of it.
     """
 
     name: str
@@ -110,11 +178,17 @@ class Account:
     scram_server_key: bytes
     created: float
     metadata: Mapping[str, str] = field(default_factory=dict)
+    id: str = field(default_factory=new_account_id)
 
     @property
     def folded(self) -> Folded:
-        """The account's name folded, its key everywhere."""
+        """The account's name folded: how people name it (logins, NickServ)."""
         return fold(self.name)
+
+    @property
+    def identity(self) -> Folded:
+        """What the account's history and offline messages belong to."""
+        return account_identity(self.id)
 
     def with_metadata(self, key: str, value: str | None) -> Account:
         """This account with ``key`` set to ``value`` (``None``: removed)."""
@@ -139,20 +213,30 @@ class Store(Protocol):
 
     # -- history -------------------------------------------------------------------------
 
-    async def append(self, messages: Sequence[StoredMessage]) -> None:
-        """Persist ``messages`` (already in order); returns once they are durable.
+    async def append(
+        self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+    ) -> None:
+        """Persist ``messages`` (already in order), then apply ``changes`` in order; returns
+        once both are durable.
 
         A message whose msgid is already stored is skipped (the first copy kept), so a retried
         batch is harmless. Otherwise a batch is all or nothing: if the store refuses one
         message it raises and keeps none. A message with ``offline_for`` is also queued for
-        that account (:meth:`offline_messages`).
+        that account (:meth:`offline_messages`) if an account with that identity exists.
+        A :class:`MemberChange` opens or closes a private membership; a :class:`Forget`
+        deletes an identity's conversations and memberships.
         """
 
-    async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
-        """The last ``limit`` messages to ``target`` (events included), oldest first."""
+    async def latest(
+        self, target: Folded, limit: int, *, reader: Folded | None = None
+    ) -> list[StoredMessage]:
+        """The last ``limit`` messages to ``target`` (events included) that ``reader`` may
+        read (:meth:`history`), oldest first."""
 
-    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
-        """The message to ``target`` with this msgid, if stored."""
+    async def find(
+        self, target: Folded, msgid: str, *, reader: Folded | None = None
+    ) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if stored and ``reader`` may read it."""
 
     async def history(
         self,
@@ -163,12 +247,15 @@ class Store(Protocol):
         limit: int,
         newest: bool = True,
         events: bool = False,
+        reader: Folded | None = None,
     ) -> list[StoredMessage]:
         """Messages to ``target`` strictly between ``after`` and ``before``, oldest first.
 
         At most ``limit`` of them: the newest of the range when ``newest``, else the oldest.
-        Events (``StoredMessage.event``) are included only with ``events``. This one query
-        answers every draft/chathistory selector.
+        Events (``StoredMessage.event``) are included only with ``events``. A private message
+        is included only if ``reader`` (an identity) was a member when it was said
+        (:class:`MemberChange`); without a reader, none is. This one query answers every
+        draft/chathistory selector.
         """
 
     async def targets(
@@ -183,7 +270,8 @@ class Store(Protocol):
         latest one there, earliest first, at most ``limit`` (CHATHISTORY TARGETS).
 
         The targets considered are ``channels`` and every direct conversation ``identity``
-        is part of (:func:`conversation_key`). Events do not count.
+        is part of (:func:`conversation_key`). Events do not count, nor private messages
+        ``identity`` may not read.
         """
 
     async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
@@ -212,7 +300,12 @@ class Store(Protocol):
         """Replace the stored password hash and SCRAM keys with ``account``'s."""
 
     async def drop_account(self, name: Folded) -> None:
-        """Delete the account with its metadata, read markers and waiting messages."""
+        """Delete the account with its metadata, read markers and waiting messages, and every
+        direct conversation it took part in (for both sides: docs/security.md)."""
+
+    async def end_memberships(self, when: float) -> None:
+        """Close every private membership still open: nobody is a member of anything after
+        a restart, so the next incarnation of a room gives no one its old private lines."""
 
     async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Set (or with ``None`` delete) one metadata key of an account."""

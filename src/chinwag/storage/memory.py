@@ -12,7 +12,15 @@ import dataclasses
 from collections.abc import Collection, Sequence
 
 from chinwag.protocol.casemap import Folded
-from chinwag.storage.base import Account, Bound, StoredMessage, is_conversation
+from chinwag.storage.base import (
+    Account,
+    Bound,
+    Forget,
+    HistoryChange,
+    MemberChange,
+    StoredMessage,
+    is_conversation,
+)
 
 
 class MemoryStore:
@@ -25,16 +33,23 @@ class MemoryStore:
         self._accounts: dict[Folded, Account] = {}
         self._markers: dict[Folded, dict[Folded, float]] = {}
         self._offline: dict[Folded, list[StoredMessage]] = {}
+        self._members: dict[tuple[Folded, Folded], list[list[float | None]]] = {}
+        """Private memberships: (channel, identity) to [since, until] pairs (until None:
+        still a member)."""
 
     # -- history -------------------------------------------------------------------------
 
-    async def append(self, messages: Sequence[StoredMessage]) -> None:
+    async def append(
+        self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+    ) -> None:
         """Keep ``messages`` (a msgid seen before is skipped), dropping a target's oldest
-        beyond ``per_target``.
+        beyond ``per_target``, then apply ``changes``.
 
-        A message for an offline account is queued only if the account exists (it may have
-        been dropped since the message was relayed), as the SQLite store's foreign key has it.
+        A message for an offline account is queued only if an account with that identity
+        exists (it may have been dropped since the message was relayed), as the SQLite
+        store's query has it.
         """
+        ids = {account.identity: folded for folded, account in self._accounts.items()}
         for message in messages:
             if message.msgid:
                 if message.msgid in self._msgids:
@@ -44,38 +59,88 @@ class MemoryStore:
             history.append(message)
             if len(history) > self.per_target:
                 self._forget(history.pop(0))
-            if message.offline_for is not None and message.offline_for in self._accounts:
-                self._offline.setdefault(message.offline_for, []).append(message)
+            owner = None if message.offline_for is None else ids.get(message.offline_for)
+            if owner is not None:
+                self._offline.setdefault(owner, []).append(message)
+        for change in changes:
+            if isinstance(change, MemberChange):
+                self._member_change(change)
+            else:
+                self._forget_identity(change)
+
+    def _member_change(self, change: MemberChange) -> None:
+        spans = self._members.setdefault((change.target, change.identity), [])
+        if change.joined:
+            if not spans or spans[-1][1] is not None:
+                spans.append([change.stored_time, None])
+        elif spans and spans[-1][1] is None:
+            spans[-1][1] = change.stored_time
+
+    def _forget_identity(self, change: Forget) -> None:
+        for target in [t for t in self._history if change.identity in t.split(" ")]:
+            for message in self._history.pop(target):
+                self._forget(message)
+        for key in [key for key in self._members if key[1] == change.identity]:
+            del self._members[key]
 
     def _forget(self, message: StoredMessage) -> None:
         self._msgids.discard(message.msgid)
 
-    async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
-        """The last ``limit`` messages to ``target``, oldest first."""
+    def _readable(self, message: StoredMessage, reader: Folded | None) -> bool:
+        """Whether ``reader`` may read ``message``: it is not private, or they were a member
+        of its channel when it was said."""
+        if not message.private:
+            return True
+        if reader is None:
+            return False
+        spans = self._members.get((message.target, reader), ())
+        return any(
+            since is not None and since <= message.time and (until is None or message.time <= until)
+            for since, until in spans
+        )
+
+    async def end_memberships(self, when: float) -> None:
+        """Close every open private membership at ``when``."""
+        for (target, identity), spans in self._members.items():
+            if spans and spans[-1][1] is None:
+                self._member_change(MemberChange(target, identity, when, joined=False))
+
+    async def latest(
+        self, target: Folded, limit: int, *, reader: Folded | None = None
+    ) -> list[StoredMessage]:
+        """The last ``limit`` messages to ``target`` that ``reader`` may read, oldest first."""
         history = self._history.get(target)
         if not history or limit <= 0:
             return []
         # In time order, as history() and the SQLite store read it, even if the clock stepped
         # back between two appends (sorting a list that is already in order is linear).
-        return sorted(history, key=lambda m: m.time)[-limit:]
+        readable = [m for m in history if self._readable(m, reader)]
+        return sorted(readable, key=lambda m: m.time)[-limit:]
 
-    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
-        """The message to ``target`` with this msgid, if kept."""
+    async def find(
+        self, target: Folded, msgid: str, *, reader: Folded | None = None
+    ) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if kept and ``reader`` may read it."""
         if not msgid:  # messages stored without a msgid cannot be named
             return None
         for message in self._history.get(target, ()):
             if message.msgid == msgid:
-                return message
+                return message if self._readable(message, reader) else None
         return None
 
-    def _position(self, history: list[StoredMessage], bound: Bound, after: bool) -> int | None:
+    def _position(
+        self, history: list[StoredMessage], bound: Bound, after: bool, reader: Folded | None
+    ) -> int | None:
         """The index range edge ``bound`` makes: messages are kept from it (``after``) or
-        before it; ``None`` when a msgid bound is unknown."""
+        before it; ``None`` when a msgid bound is unknown (or names what ``reader`` may not
+        read: it must not tell where such a message sits)."""
         if bound.msgid is not None:
             if not bound.msgid:  # messages stored without a msgid cannot be named
                 return None
             for index, message in enumerate(history):
                 if message.msgid == bound.msgid:
+                    if not self._readable(message, reader):
+                        return None
                     return index + 1 if after else index
             return None
         when = bound.time if bound.time is not None else 0.0
@@ -92,21 +157,24 @@ class MemoryStore:
         limit: int,
         newest: bool = True,
         events: bool = False,
+        reader: Folded | None = None,
     ) -> list[StoredMessage]:
         """Messages strictly between the bounds, oldest first; see ``Store.history``."""
         history = sorted(self._history.get(target, ()), key=lambda m: m.time)
         start, end = 0, len(history)
         if after is not None:
-            found = self._position(history, after, after=True)
+            found = self._position(history, after, True, reader)
             if found is None:
                 return []
             start = found
         if before is not None:
-            found = self._position(history, before, after=False)
+            found = self._position(history, before, False, reader)
             if found is None:
                 return []
             end = found
-        chosen = [m for m in history[start:end] if events or not m.event]
+        chosen = [
+            m for m in history[start:end] if (events or not m.event) and self._readable(m, reader)
+        ]
         if limit <= 0:
             return []
         return chosen[-limit:] if newest else chosen[:limit]
@@ -125,7 +193,11 @@ class MemoryStore:
             mine = target in channels or (is_conversation(target) and identity in target.split(" "))
             if not mine:
                 continue
-            times = [m.time for m in history if not m.event and after < m.time < before]
+            times = [
+                m.time
+                for m in history
+                if not m.event and after < m.time < before and self._readable(m, identity)
+            ]
             if times:
                 found.append((target, max(times)))
         found.sort(key=lambda item: (item[1], item[0]))  # ties by name, as SQLite's ORDER BY
@@ -200,8 +272,10 @@ class MemoryStore:
             )
 
     async def drop_account(self, name: Folded) -> None:
-        """Forget the account, its markers and its waiting messages."""
-        self._accounts.pop(name, None)
+        """Forget the account, its markers, its waiting messages and its conversations."""
+        account = self._accounts.pop(name, None)
+        if account is not None:
+            self._forget_identity(Forget(account.identity))
         self._markers.pop(name, None)
         self._offline.pop(name, None)
 
@@ -233,3 +307,4 @@ class MemoryStore:
         self._accounts.clear()
         self._markers.clear()
         self._offline.clear()
+        self._members.clear()

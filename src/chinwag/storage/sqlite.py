@@ -26,7 +26,23 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.storage.base import Account, Bound, StoredMessage, StoreError, conversation_key
+from chinwag.protocol.message import parse
+from chinwag.protocol.modes import CHANNEL_MODES, parse_mode_changes
+from chinwag.storage.base import (
+    Account,
+    Bound,
+    Forget,
+    HistoryChange,
+    MemberChange,
+    StoredMessage,
+    StoreError,
+    account_identity,
+    conversation_key,
+    identity_kind,
+    identity_value,
+    is_conversation,
+    new_account_id,
+)
 
 log = logging.getLogger("chinwag.storage")
 
@@ -127,6 +143,98 @@ async def _accounts_and_conversations(db: aiosqlite.Connection) -> None:
     )
 
 
+_PRIVACY_SCHEMA = sql(
+    # id: what history belongs to (base.account_identity); random, so never reused by a
+    # later account of the same name.
+    "ALTER TABLE accounts ADD COLUMN id TEXT",
+    # private: said while the channel was +s, +p, +i or +k; readable only through members.
+    "ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0",
+    # Who was a member of a channel while it was private, from since to until (NULL: still).
+    """
+    CREATE TABLE members (
+        target TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        since REAL NOT NULL,
+        until REAL
+    )
+    """,
+    "CREATE INDEX members_by_reader ON members (target, identity, since)",
+    "CREATE INDEX members_by_identity ON members (identity)",
+)
+
+
+def _private_rows(rows: Iterable[tuple[int, str, int, str]]) -> list[int]:
+    """The ids of a channel's rows (in order) said while it was private, as far as its stored
+    MODE lines tell: once private, a room counts as private until a MODE makes it public
+    again (version 2 did not record a room emptying, so this errs on the side of private)."""
+    private: set[str] = set()
+    chosen: list[int] = []
+    for row_id, line, event, _target in rows:
+        was = bool(private)
+        if event:
+            try:
+                message = parse(line)
+            except Exception:  # a line that no longer parses: keep the state as it was
+                message = None
+            if message is not None and message.command == "MODE" and len(message.params) > 1:
+                parsed = parse_mode_changes(message.params[1], message.params[2:], CHANNEL_MODES)
+                for change in parsed.changes:
+                    if change.mode in "spik":
+                        (private.add if change.adding else private.discard)(change.mode)
+        if was or private:
+            chosen.append(row_id)
+    return chosen
+
+
+async def _identities_and_privacy(db: aiosqlite.Connection) -> None:
+    """Step 3 (issue 24): history belongs to account ids and sessions, never to names; what
+    was said in a private room is for its members.
+
+    - Each account gets a random id.
+    - A direct conversation between two accounts moves to their ids. Any other direct
+      message is deleted: it was keyed by a nick, which anyone may have held since.
+    - A message waiting for an account names the account's id.
+    - A channel's rows said while its stored MODE lines had it private are marked private;
+      no memberships were recorded before, so nobody reads them again.
+    """
+    await _PRIVACY_SCHEMA(db)
+    accounts = [row[0] for row in await db.execute_fetchall("SELECT folded FROM accounts")]
+    ids = {folded: new_account_id() for folded in accounts}
+    await db.executemany(
+        "UPDATE accounts SET id = ? WHERE folded = ?", [(i, f) for f, i in ids.items()]
+    )
+    await db.execute("CREATE UNIQUE INDEX accounts_by_id ON accounts (id)")
+    rows = await db.execute_fetchall("SELECT DISTINCT target FROM messages")
+    for (target,) in rows:
+        if not is_conversation(Folded(target)):
+            continue
+        low, _, high = target.partition(" ")
+        if low in ids and high in ids:
+            key = conversation_key(account_identity(ids[low]), account_identity(ids[high]))
+            await db.execute("UPDATE messages SET target = ? WHERE target = ?", (key, target))
+        else:
+            await db.execute("DELETE FROM messages WHERE target = ?", (target,))
+    await db.executemany(
+        "UPDATE messages SET offline_for = ? WHERE offline_for = ?",
+        [(account_identity(i), f) for f, i in ids.items()],
+    )
+    await db.execute(
+        "UPDATE messages SET offline_for = NULL WHERE offline_for IS NOT NULL"
+        " AND substr(offline_for, 1, 2) <> 'a:'"
+    )
+    channel_rows = await db.execute_fetchall(
+        "SELECT id, line, event, target FROM messages"
+        " WHERE substr(target, 1, 1) IN ('#', '&') ORDER BY target, time, id"
+    )
+    by_target: dict[str, list[tuple[int, str, int, str]]] = {}
+    for row_id, line, event, target in channel_rows:
+        by_target.setdefault(target, []).append((row_id, line, event, target))
+    await db.executemany(
+        "UPDATE messages SET private = 1 WHERE id = ?",
+        [(row_id,) for group in by_target.values() for row_id in _private_rows(group)],
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "messages: channel and direct message history",
@@ -152,45 +260,74 @@ MIGRATIONS: tuple[Migration, ...] = (
         "accounts, read markers, offline messages, events; direct messages by conversation",
         _accounts_and_conversations,
     ),
+    Migration(
+        "account ids; history by identity; private channel history and its members",
+        _identities_and_privacy,
+    ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The schema version this code writes."""
 
-_MESSAGE_COLUMNS = "msgid, target, sender, time, line, account, event, offline_for"
-MessageRow = tuple[str | None, str, str, float, str, str | None, int, str | None]
+_MESSAGE_COLUMNS = "msgid, target, sender, time, line, account, event, offline_for, private"
+MessageRow = tuple[str | None, str, str, float, str, str | None, int, str | None, int]
 """A message as the ``messages`` table holds it, in the order of ``_MESSAGE_COLUMNS``."""
 
 _INSERT = f"""
-    INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (msgid) DO NOTHING
 """
 ROWS_PER_INSERT = 200
-"""The most messages stored with one multi-row INSERT: 1,600 parameters, well inside
+"""The most messages stored with one multi-row INSERT: 1,800 parameters, well inside
 SQLite's limit of 32,766. A longer batch (a burst) is one explicit transaction instead."""
 
 
 @functools.lru_cache(maxsize=ROWS_PER_INSERT)
 def _insert_many(count: int) -> str:
     """The INSERT of ``count`` messages (its text is cached, and so is SQLite's statement)."""
-    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * count)
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * count)
     return f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES {rows} ON CONFLICT (msgid) DO NOTHING"
 
 
-# The account may have been dropped since the message was relayed: then there is no one left
-# to deliver it to, and the foreign key would refuse the row (and with it the whole batch).
+# The account may have been dropped since the message was relayed (and its name registered
+# again, under a new id): then there is no one left to deliver it to, and it is only kept.
 _QUEUE_OFFLINE = """
     INSERT INTO offline (account, message_id)
-    SELECT :account, :message_id WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
+    SELECT folded, :message_id FROM accounts WHERE id = :id
 """
+# A private message is readable by an identity that was a member when it was said.
+_READABLE = """(private = 0 OR EXISTS (
+    SELECT 1 FROM members AS m
+    WHERE m.target = messages.target AND m.identity = :reader
+        AND m.since <= messages.time AND (m.until IS NULL OR m.until >= messages.time)
+))"""
 # Newest first so LIMIT keeps the newest; latest() turns the page round.
 _LATEST = f"""
     SELECT {_MESSAGE_COLUMNS} FROM messages
-    WHERE target = ? ORDER BY time DESC, id DESC LIMIT ?
+    WHERE target = :target AND {_READABLE} ORDER BY time DESC, id DESC LIMIT :limit
 """
-_FIND = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE target = ? AND msgid = ?"
-_POSITION = "SELECT time, id FROM messages WHERE target = ? AND msgid = ?"
+_FIND = (
+    f"SELECT {_MESSAGE_COLUMNS} FROM messages"
+    f" WHERE target = :target AND msgid = :msgid AND {_READABLE}"
+)
+_POSITION = (
+    f"SELECT time, id FROM messages WHERE target = :target AND msgid = :msgid AND {_READABLE}"
+)
+# Every conversation an identity is part of: "low high" keys, so one side is a prefix
+# range of the index and the other needs the distinct targets walked (as _TARGETS does).
+_CONVERSATIONS_OF = """
+    WITH RECURSIVE named (target) AS (
+        SELECT min(target) FROM messages
+        UNION ALL
+        SELECT (SELECT min(target) FROM messages WHERE target > named.target)
+        FROM named WHERE named.target IS NOT NULL
+    )
+    SELECT target FROM named
+    WHERE target IS NOT NULL AND instr(target, ' ') > 0
+        AND (substr(target, 1, instr(target, ' ') - 1) = :identity
+             OR substr(target, instr(target, ' ') + 1) = :identity)
+"""
 # Conversation keys are "low high" (base.conversation_key). Compared with substr rather than
 # LIKE, whose % and _ would need escaping in nicks such as "a_b" or "c\d".
 _TARGETS = """
@@ -213,10 +350,15 @@ _TARGETS = """
         ),
         latest (target, time) AS (
             SELECT target, (
-                SELECT time FROM messages AS m
-                WHERE m.target = mine.target AND m.event = 0
-                    AND m.time > :after AND m.time < :before
-                ORDER BY m.time DESC, m.id DESC LIMIT 1
+                SELECT time FROM messages
+                WHERE messages.target = mine.target AND event = 0
+                    AND time > :after AND time < :before
+                    AND (private = 0 OR EXISTS (
+                        SELECT 1 FROM members AS m
+                        WHERE m.target = messages.target AND m.identity = :identity
+                            AND m.since <= messages.time
+                            AND (m.until IS NULL OR m.until >= messages.time)))
+                ORDER BY time DESC, id DESC LIMIT 1
             ) FROM mine
         )
     SELECT target, time FROM latest WHERE time IS NOT NULL
@@ -244,10 +386,11 @@ _CLEAR_OFFLINE = """
     WHERE account = ? AND message_id = (SELECT id FROM messages WHERE msgid = ?)
 """
 _ACCOUNT_COLUMNS = (
-    "name, password_hash, scram_salt, scram_iterations, scram_stored_key, scram_server_key, created"
+    "name, password_hash, scram_salt, scram_iterations, scram_stored_key, scram_server_key,"
+    " created, id"
 )
 _CREATE_ACCOUNT = f"""
-    INSERT INTO accounts (folded, {_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO accounts (folded, {_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (folded) DO NOTHING
 """
 _UPDATE_PASSWORD = """
@@ -280,11 +423,12 @@ def _row(message: StoredMessage) -> MessageRow:
         message.account,
         int(message.event),
         message.offline_for,
+        int(message.private),
     )
 
 
 def _message(row: Iterable[Any]) -> StoredMessage:
-    msgid, target, sender, when, line, account, event, offline_for = row
+    msgid, target, sender, when, line, account, event, offline_for, private = row
     return StoredMessage(
         msgid or "",
         fold(target),
@@ -294,7 +438,35 @@ def _message(row: Iterable[Any]) -> StoredMessage:
         account,
         bool(event),
         None if offline_for is None else fold(offline_for),
+        bool(private),
     )
+
+
+async def _apply(db: aiosqlite.Connection, change: HistoryChange) -> None:
+    """One membership or forgetting, inside the caller's transaction."""
+    if isinstance(change, MemberChange):
+        if change.joined:
+            await db.execute(
+                "INSERT INTO members (target, identity, since) SELECT :target, :identity, :time"
+                " WHERE NOT EXISTS (SELECT 1 FROM members"
+                " WHERE target = :target AND identity = :identity AND until IS NULL)",
+                {"target": change.target, "identity": change.identity, "time": change.stored_time},
+            )
+        else:
+            await db.execute(
+                "UPDATE members SET until = ? WHERE target = ? AND identity = ? AND until IS NULL",
+                (change.stored_time, change.target, change.identity),
+            )
+        return
+    await _forget(db, change)
+
+
+async def _forget(db: aiosqlite.Connection, change: Forget) -> None:
+    """Delete ``change.identity``'s conversations (their waiting copies go with them) and
+    memberships."""
+    targets = await db.execute_fetchall(_CONVERSATIONS_OF, {"identity": change.identity})
+    await db.executemany("DELETE FROM messages WHERE target = ?", [tuple(t) for t in targets])
+    await db.execute("DELETE FROM members WHERE identity = ?", (change.identity,))
 
 
 class SqliteStore:
@@ -370,7 +542,9 @@ class SqliteStore:
 
     # -- history -------------------------------------------------------------------------------
 
-    async def append(self, messages: Sequence[StoredMessage]) -> None:
+    async def append(
+        self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+    ) -> None:
         """Store ``messages`` in one transaction; returns once it is committed and synced.
 
         A message whose msgid is already stored is skipped, the first copy kept, and the rest of
@@ -380,11 +554,15 @@ class SqliteStore:
 
         A message with ``offline_for`` is queued for that account only if the account exists
         (it may have been dropped since the message was relayed); otherwise it is just kept
-        in history.
+        in history. ``changes`` are applied after the messages, in the same transaction.
         """
-        if not messages:
+        if not messages and not changes:
             return
-        if len(messages) <= ROWS_PER_INSERT and all(m.offline_for is None for m in messages):
+        if (
+            not changes
+            and len(messages) <= ROWS_PER_INSERT
+            and all(m.offline_for is None for m in messages)
+        ):
             # One multi-row INSERT is one statement, which SQLite commits alone and atomically,
             # in one trip to aiosqlite's thread (BEGIN / executemany / COMMIT takes three).
             rows = [value for message in messages for value in _row(message)]
@@ -405,26 +583,46 @@ class SqliteStore:
                     run = []
                 async with db.execute(_INSERT, _row(message)) as cursor:
                     stored, row_id = cursor.rowcount, cursor.lastrowid
-                if stored:  # 0 when the msgid was already stored: the first copy stays as it was
+                owner = message.offline_for
+                # 0 when the msgid was already stored: the first copy stays as it was.
+                if stored and identity_kind(owner) == "a":
                     await db.execute(
-                        _QUEUE_OFFLINE, {"account": message.offline_for, "message_id": row_id}
+                        _QUEUE_OFFLINE, {"id": identity_value(owner), "message_id": row_id}
                     )
             if run:
                 await db.executemany(_INSERT, run)
+            for change in changes:
+                await _apply(db, change)
 
         await self._write(insert)
 
-    async def latest(self, target: Folded, limit: int) -> list[StoredMessage]:
-        """The last ``limit`` messages to ``target``, oldest first (by time, then arrival)."""
+    async def latest(
+        self, target: Folded, limit: int, *, reader: Folded | None = None
+    ) -> list[StoredMessage]:
+        """The last ``limit`` messages to ``target`` that ``reader`` may read, oldest first
+        (by time, then arrival)."""
         if limit <= 0:  # SQLite reads a negative LIMIT as "no limit"
             return []
-        rows = await self._rows(_LATEST, (target, limit))
+        rows = await self._rows(_LATEST, {"target": target, "limit": limit, "reader": reader})
         return [_message(row) for row in reversed(rows)]
 
-    async def find(self, target: Folded, msgid: str) -> StoredMessage | None:
-        """The message to ``target`` with this msgid, if stored."""
-        rows = await self._rows(_FIND, (target, msgid))
+    async def find(
+        self, target: Folded, msgid: str, *, reader: Folded | None = None
+    ) -> StoredMessage | None:
+        """The message to ``target`` with this msgid, if stored and ``reader`` may read it."""
+        rows = await self._rows(_FIND, {"target": target, "msgid": msgid, "reader": reader})
         return _message(rows[0]) if rows else None
+
+    async def end_memberships(self, when: float) -> None:
+        """Close every private membership still open at ``when`` (see ``Store``)."""
+        change = MemberChange(Folded(""), Folded(""), when, joined=False)
+
+        async def end(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "UPDATE members SET until = ? WHERE until IS NULL", (change.stored_time,)
+            )
+
+        await self._write(end)
 
     async def history(
         self,
@@ -435,6 +633,7 @@ class SqliteStore:
         limit: int,
         newest: bool = True,
         events: bool = False,
+        reader: Folded | None = None,
     ) -> list[StoredMessage]:
         """Messages to ``target`` strictly between ``after`` and ``before``, oldest first.
 
@@ -444,30 +643,36 @@ class SqliteStore:
         """
         if limit <= 0:
             return []
-        conditions = ["target = ?"]
-        parameters: list[object] = [target]
+        conditions = ["target = :target", _READABLE]
+        parameters: dict[str, object] = {"target": target, "reader": reader, "limit": limit}
         async with self._lock:
-            for bound, operator in ((after, ">"), (before, "<")):
+            for bound, operator, name in ((after, ">", "after"), (before, "<", "before")):
                 if bound is None:
                     continue
                 if bound.msgid is not None:
-                    found = list(await self._db.execute_fetchall(_POSITION, (target, bound.msgid)))
+                    # A msgid the reader may not read names no place (it must not tell
+                    # where a private message sits).
+                    found = list(
+                        await self._db.execute_fetchall(
+                            _POSITION, {"target": target, "msgid": bound.msgid, "reader": reader}
+                        )
+                    )
                     if not found:
                         return []
                     # Row values compare in order: time first, then storage order.
-                    conditions.append(f"(time, id) {operator} (?, ?)")
-                    parameters.extend(found[0])
+                    conditions.append(f"(time, id) {operator} (:{name}_time, :{name}_id)")
+                    parameters[f"{name}_time"], parameters[f"{name}_id"] = found[0]
                 else:
-                    conditions.append(f"time {operator} ?")
-                    parameters.append(bound.time if bound.time is not None else 0.0)
+                    conditions.append(f"time {operator} :{name}_time")
+                    parameters[f"{name}_time"] = bound.time if bound.time is not None else 0.0
             if not events:
                 conditions.append("event = 0")
             order = "DESC" if newest else "ASC"
             statement = (
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE {' AND '.join(conditions)}"
-                f" ORDER BY time {order}, id {order} LIMIT ?"
+                f" ORDER BY time {order}, id {order} LIMIT :limit"
             )
-            rows = list(await self._db.execute_fetchall(statement, (*parameters, limit)))
+            rows = list(await self._db.execute_fetchall(statement, parameters))
         if newest:
             rows.reverse()
         return [_message(row) for row in rows]
@@ -556,10 +761,19 @@ class SqliteStore:
                 server_key,
                 created,
                 metadata.get(folded, {}),
+                account_id,
             )
-            for folded, name, password_hash, salt, iterations, stored_key, server_key, created in (
-                rows
-            )
+            for (
+                folded,
+                name,
+                password_hash,
+                salt,
+                iterations,
+                stored_key,
+                server_key,
+                created,
+                account_id,
+            ) in rows
         ]
 
     async def create_account(self, account: Account) -> bool:
@@ -576,6 +790,7 @@ class SqliteStore:
                 account.scram_stored_key,
                 account.scram_server_key,
                 account.created,
+                account.id,
             )
             async with db.execute(_CREATE_ACCOUNT, row) as cursor:
                 if not cursor.rowcount:
@@ -607,9 +822,13 @@ class SqliteStore:
 
     async def drop_account(self, name: Folded) -> None:
         """Delete the account; its metadata, read markers and waiting messages go with it
-        (foreign keys), the history of what it said stays."""
+        (foreign keys), and so do its direct conversations. What it said in channels stays."""
 
         async def drop(db: aiosqlite.Connection) -> None:
+            found = "SELECT id FROM accounts WHERE folded = ?"
+            rows = list(await db.execute_fetchall(found, (name,)))
+            if rows:
+                await _forget(db, Forget(account_identity(rows[0][0])))
             await db.execute("DELETE FROM accounts WHERE folded = ?", (name,))
 
         await self._write(drop)

@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from chinwag.config import Config, HistorySettings, ServerInfo
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
+from chinwag.server.accounts import make_account
+from chinwag.server.history import identity
 from chinwag.server.tags import server_time
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 from chinwag.storage.memory import MemoryStore
+from tests.conftest import FAST_ACCOUNTS
 from tests.server.harness import Client, Harness
 
 CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
@@ -428,11 +431,15 @@ def test_both_parties_see_a_direct_conversation_under_the_other_ones_nick() -> N
     assert exchange(ana, "BO") == (["bo"], both)
 
 
-def test_a_conversation_stays_readable_after_the_other_party_left() -> None:
+def test_a_conversation_with_someone_without_an_account_ends_when_they_leave() -> None:
     h = harness()
     ana, bo = conversation(h)
     bo.send("QUIT :bye")
-    assert exchange(ana, "bo") == (["bo"], [("ana", "hi bo"), ("bo", "hello ana")])
+    assert exchange(ana, "bo") == (["bo"], [])
+    # The next holder of the nick is someone else, with no past.
+    again = h.client("bo", caps=CAPS)
+    assert exchange(again, "ana") == (["ana"], [])
+    assert exchange(ana, "bo") == (["bo"], [])
 
 
 def test_nobody_else_reads_a_conversation_and_it_is_not_in_any_channel() -> None:
@@ -508,24 +515,31 @@ def test_a_played_back_join_has_the_form_the_session_asked_for() -> None:
 # -- TARGETS -------------------------------------------------------------------------------------
 
 
-def targets_seeded() -> tuple[Harness, Client]:
+def targets_seeded() -> tuple[Harness, Client, Client]:
     """Bo's world: #room (his) at 1 s and 5 s, his conversations with Ana (3 s) and Dave
-    (7 s, offline), and what he may not see: #other (4 s) and Ana with Carol (6 s)."""
+    (7 s, an account with nobody online), and what he may not see: #other (4 s) and Ana
+    with Carol (6 s). Returns the harness, Bo, and Carol (who has no batch capability)."""
     h = harness()
     h.client("ana")
+    bo = reader(h)
+    carol = reader(h, "carol", caps=["draft/chathistory"])
+    bo.take()  # Carol's JOIN
+    dave = make_account("dave", "password1", FAST_ACCOUNTS)
+    h.core.deps.accounts.put(dave)
+    ana_id, bo_id, carol_id = (identity(h.user(nick)) for nick in ("ana", "bo", "carol"))
     seed(
         h,
         [
             record("#room", 1),
-            record(conversation_key(fold("ana"), fold("bo")), 3, to="bo"),
+            record(conversation_key(ana_id, bo_id), 3, to="bo"),
             record("#other", 4, to="#other"),
             record("#room", 5),
-            record(conversation_key(fold("ana"), fold("carol")), 6, to="carol"),
-            record(conversation_key(fold("bo"), fold("dave")), 7, to="bo"),
+            record(conversation_key(ana_id, carol_id), 6, to="carol"),
+            record(conversation_key(bo_id, dave.identity), 7, to="bo"),
             record("#room", 8, event=True),
         ],
     )
-    return h, reader(h)
+    return h, bo, carol
 
 
 def listed(client: Client, command: str) -> list[tuple[str, ...]]:
@@ -537,7 +551,7 @@ def listed(client: Client, command: str) -> list[tuple[str, ...]]:
 
 
 def test_targets_lists_channels_and_conversations_by_time_of_their_latest_message() -> None:
-    _, bo = targets_seeded()
+    _, bo, _ = targets_seeded()
     assert listed(bo, f"CHATHISTORY TARGETS timestamp={stamp(0)} timestamp={stamp(100)} 10") == [
         ("CHATHISTORY", "TARGETS", "ana", stamp(3)),
         ("CHATHISTORY", "TARGETS", "#room", stamp(5)),
@@ -546,7 +560,7 @@ def test_targets_lists_channels_and_conversations_by_time_of_their_latest_messag
 
 
 def test_targets_keeps_to_the_range_and_counts_the_limit_from_the_first_timestamp() -> None:
-    _, bo = targets_seeded()
+    _, bo, _ = targets_seeded()
     forward = f"CHATHISTORY TARGETS timestamp={stamp(4)} timestamp={stamp(100)} 1"
     assert listed(bo, forward) == [("CHATHISTORY", "TARGETS", "#room", stamp(5))]
     backward = f"CHATHISTORY TARGETS timestamp={stamp(100)} timestamp={stamp(0)} 2"
@@ -557,8 +571,7 @@ def test_targets_keeps_to_the_range_and_counts_the_limit_from_the_first_timestam
 
 
 def test_targets_without_batch_are_bare_lines() -> None:
-    h, _ = targets_seeded()
-    carol = reader(h, "carol", caps=["draft/chathistory"])
+    _, _, carol = targets_seeded()
     carol.send(f"CHATHISTORY TARGETS timestamp={stamp(0)} timestamp={stamp(100)} 10")
     assert carol.lines() == [
         ("CHATHISTORY", "TARGETS", "#room", stamp(5)),

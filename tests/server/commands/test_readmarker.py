@@ -10,6 +10,7 @@ import asyncio
 import time
 
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.server.history import identity
 from chinwag.server.tags import parse_timestamp, server_time
 from chinwag.storage.base import conversation_key
 from chinwag.storage.memory import MemoryStore
@@ -98,7 +99,8 @@ def test_a_nick_target_is_the_direct_conversation_and_each_side_has_its_own_mark
     ana = h.client("ana", caps=CAPS)
     bo = h.client("bo", caps=CAPS)
     assert marker(ana, f"MARKREAD BO {at(2)}") == ("bo", at(2))
-    assert h.user("ana").read_markers == {conversation_key(fold("ana"), fold("bo")): T0 + 2}
+    key = conversation_key(identity(h.user("ana")), identity(h.user("bo")))
+    assert h.user("ana").read_markers == {key: T0 + 2}
     assert marker(bo, "MARKREAD ana") == ("ana", "*")
     assert marker(ana, f"MARKREAD gone {at(1)}") == ("gone", at(1))
 

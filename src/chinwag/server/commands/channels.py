@@ -57,7 +57,7 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     delivery = ctx.deps.delivery
     delivery.deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
     delivery.deliver(extended, full)
-    ctx.deps.history.push(channel.folded, full, event=True)
+    ctx.deps.history.to_channel(channel, full, event=True)
     ctx.reply.add(join_message(user, channel, ctx.session, tags))
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
@@ -137,6 +137,8 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
             return None
         channel.add_member(user, set())
         channel.invited.discard(user.folded)
+    # Before the JOIN is stamped, so the member reads their own JOIN in a private room.
+    ctx.deps.history.joined(channel, user)
     user.channels[channel.folded] = channel
     log.info("%s joined %s", user.nick, channel.name)
     announce_join(ctx, user, channel)
@@ -155,7 +157,8 @@ def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) 
     others = [s for s in channel.sessions() if s is not ctx.session]
     ctx.deps.delivery.deliver(others, message)
     ctx.reply.add(message)
-    ctx.deps.history.push(channel.folded, message, event=True)
+    ctx.deps.history.to_channel(channel, message, event=True)
+    ctx.deps.history.left(channel, user)
     channel.remove_member(user)
     del user.channels[channel.folded]
     if not channel.members:
@@ -254,7 +257,7 @@ def topic(ctx: Context, message: Message) -> None:
     change = Message("TOPIC", (channel.name, text), user.source, event_tags(user.account))
     ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), change)
     ctx.reply.add(change)
-    ctx.deps.history.push(channel.folded, change, event=True)
+    ctx.deps.history.to_channel(channel, change, event=True)
     log.info("%s set the topic of %s", user.nick, channel.name)
 
 

@@ -152,6 +152,7 @@ class _Query:
     second: Bound | None
     limit: int
     events: bool
+    reader: Folded
 
 
 def _history(ctx: Context, subcommand: str, params: tuple[str, ...]) -> None:
@@ -167,7 +168,16 @@ def _history(ctx: Context, subcommand: str, params: tuple[str, ...]) -> None:
         _fail(ctx, "INVALID_TARGET", "Messages could not be retrieved", subcommand, name)
         return
     key, shown = target
-    query = _Query(subcommand, key, shown, first, second, limit, ctx.session.has(EVENT_PLAYBACK))
+    query = _Query(
+        subcommand,
+        key,
+        shown,
+        first,
+        second,
+        limit,
+        ctx.session.has(EVENT_PLAYBACK),
+        identity(ctx.user),
+    )
     deps = ctx.deps
     ctx.later(
         deps.history.after(_run(deps.store, query)),
@@ -192,33 +202,35 @@ def _resolve(ctx: Context, name: str) -> tuple[Folded, str] | None:
 
 async def _run(store: Store, query: _Query) -> list[StoredMessage]:
     """Answer one selector with :meth:`Store.history` (oldest first)."""
-    key, limit, events = query.key, query.limit, query.events
+    key, limit, events, reader = query.key, query.limit, query.events, query.reader
     first = query.first
     match query.subcommand:
         case "LATEST":
-            return await store.history(key, after=first, limit=limit, events=events)
+            return await store.history(key, after=first, limit=limit, events=events, reader=reader)
         case "BEFORE":
-            return await store.history(key, before=first, limit=limit, events=events)
+            return await store.history(key, before=first, limit=limit, events=events, reader=reader)
         case "AFTER":
-            return await store.history(key, after=first, limit=limit, newest=False, events=events)
+            return await store.history(
+                key, after=first, limit=limit, newest=False, events=events, reader=reader
+            )
         case "AROUND":
             assert first is not None
-            return await _around(store, key, first, limit, events)
+            return await _around(store, key, first, limit, events, reader)
         case _:  # BETWEEN
             assert first is not None and query.second is not None
-            return await _between(store, key, first, query.second, limit, events)
+            return await _between(store, key, first, query.second, limit, events, reader)
 
 
 async def _around(
-    store: Store, key: Folded, ref: Bound, limit: int, events: bool
+    store: Store, key: Folded, ref: Bound, limit: int, events: bool, reader: Folded
 ) -> list[StoredMessage]:
     """Up to ``limit // 2`` messages before the reference, then the referenced message (a
     msgid) or those at its timestamp, and what follows, ``limit`` in all."""
-    older = await store.history(key, before=ref, limit=limit // 2, events=events)
+    older = await store.history(key, before=ref, limit=limit // 2, events=events, reader=reader)
     room = limit - len(older)
     newer: list[StoredMessage] = []
     if ref.msgid is not None:
-        found = await store.find(key, ref.msgid)
+        found = await store.find(key, ref.msgid, reader=reader)
         if found is None:
             return []  # an unknown msgid names no place in the history
         if events or not found.event:
@@ -228,24 +240,32 @@ async def _around(
         assert ref.time is not None
         after = Bound(time=ref.time - HALF_MILLISECOND)
     newer += await store.history(
-        key, after=after, limit=room - len(newer), newest=False, events=events
+        key, after=after, limit=room - len(newer), newest=False, events=events, reader=reader
     )
     return older + newer
 
 
 async def _between(
-    store: Store, key: Folded, first: Bound, second: Bound, limit: int, events: bool
+    store: Store,
+    key: Folded,
+    first: Bound,
+    second: Bound,
+    limit: int,
+    events: bool,
+    reader: Folded,
 ) -> list[StoredMessage]:
     """Messages between two references, counted from the first: forwards if the first is
     the earlier, else backwards. An empty forward range means the references are the other
     way round (or nothing lies between them, and the backward range is empty too), so no
     lookup of where each msgid sits is needed."""
     forward = await store.history(
-        key, after=first, before=second, limit=limit, newest=False, events=events
+        key, after=first, before=second, limit=limit, newest=False, events=events, reader=reader
     )
     if forward:
         return forward
-    return await store.history(key, after=second, before=first, limit=limit, events=events)
+    return await store.history(
+        key, after=second, before=first, limit=limit, events=events, reader=reader
+    )
 
 
 def _targets(ctx: Context, params: tuple[str, ...]) -> None:
@@ -276,18 +296,21 @@ def _send_targets(
     with ctx.reply.batch(TARGETS_BATCH_TYPE):
         for key, latest in found:
             shown = channels.get(key) or _other_party(ctx, key, me)
+            if shown is None:
+                continue
             ctx.reply.add(
                 Message("CHATHISTORY", ("TARGETS", shown, server_time(latest)), ctx.deps.name)
             )
 
 
-def _other_party(ctx: Context, key: Folded, me: Folded) -> str:
-    """The name to show for the other side of conversation ``key``: their nick if someone
-    with that identity is online under it, else the account's name, else the folded nick."""
+def _other_party(ctx: Context, key: Folded, me: Folded) -> str | None:
+    """The name to show for the other side of conversation ``key``: the nick of the online
+    user with that identity, else the name of the account with it; ``None`` if neither
+    exists any more (the conversation is about to be deleted)."""
     low, _, high = key.partition(" ")
     other = Folded(high if low == me else low)
-    user = ctx.network.users.get(other)
-    if user is not None and identity(user) == other:
-        return user.nick
-    account = ctx.deps.accounts.get(other)
-    return account.name if account is not None else other
+    for user in ctx.network.users.values():
+        if identity(user) == other:
+            return user.nick
+    account = ctx.deps.accounts.by_identity(other)
+    return None if account is None else account.name

@@ -105,7 +105,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             if len(user.sessions) > 1 and user not in channel.members:
                 # Speaking from outside (-n): the sender's other devices are not in the list.
                 delivery.deliver([s for s in user.sessions if s is not session], relayed)
-            _acknowledge(ctx, relayed, channel.folded, None)
+            _acknowledge(ctx, relayed, channel.folded, None, channel.is_private)
             continue
         if fold(target) in SERVICES:
             # Service commands carry passwords: never relayed, echoed or stored.
@@ -115,11 +115,8 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         found = _user_recipients(ctx, target, quiet, command_name == "PRIVMSG")
         if found is None:
             continue
-        shown_target, others, recipient = found
-        offline_for: Folded | None = None
-        if recipient is None:
-            offline_for = fold(shown_target)
-            recipient = offline_for
+        shown_target, others, recipient, target_user = found
+        offline_for = recipient if target_user is None else None
         params = (shown_target,) if is_tagmsg else (shown_target, text)
         # Each delivered message has its own msgid, even when one command had several targets.
         relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
@@ -130,20 +127,29 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         if is_tagmsg:
             others = [other for other in others if other.has("message-tags")]
         delivery.deliver(others, relayed)
-        _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for)
+        if not is_tagmsg:
+            # Their conversations live no longer than they do, unless they have an account.
+            user.direct_history = True
+            if target_user is not None:
+                target_user.direct_history = True
+        _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for, False)
         if offline_for is not None and not quiet and not is_tagmsg:
             _tell_offline(ctx, shown_target)
 
 
 def _acknowledge(
-    ctx: Context, relayed: Message, history_key: Folded, offline_for: Folded | None
+    ctx: Context,
+    relayed: Message,
+    history_key: Folded,
+    offline_for: Folded | None,
+    private: bool,
 ) -> None:
     """The sender's echo (echo-message), and the history record of anything but a TAGMSG,
     which the sender's next replies wait for."""
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
     if relayed.command != "TAGMSG":
-        seq = ctx.deps.history.push(history_key, relayed, offline_for=offline_for)
+        seq = ctx.deps.history.push(history_key, relayed, offline_for=offline_for, private=private)
         # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
         ctx.reply.after_commit(seq)
 
@@ -166,15 +172,15 @@ def _speakable_channel(ctx: Context, name: str, quiet: bool) -> Channel | None:
 
 def _user_recipients(
     ctx: Context, nick: str, quiet: bool, tell_away: bool
-) -> tuple[str, list[Session], Folded | None] | None:
-    """The nick as shown, the sessions to reach, and the recipient's history identity;
-    for a registered account with nobody online, no sessions and no identity (the message
-    waits for the account's next login)."""
+) -> tuple[str, list[Session], Folded, User | None] | None:
+    """The nick as shown, the sessions to reach, the recipient's history identity, and the
+    recipient; for a registered account with nobody online, no sessions and no user (the
+    message waits for the account's next login)."""
     target = ctx.network.find_user(nick)
     if target is None:
         account = ctx.deps.accounts.get(fold(nick))
         if account is not None:
-            return account.name, [], None
+            return account.name, [], account.identity, None
         if not quiet:
             ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return None
@@ -184,7 +190,7 @@ def _user_recipients(
     # otherwise as an ordinary delivery.
     echoed = ctx.session.has("echo-message")
     sessions = [s for s in target.sessions if s is not ctx.session or not echoed]
-    return target.nick, sessions, identity(target)
+    return target.nick, sessions, identity(target), target
 
 
 def _tell_offline(ctx: Context, nick: str) -> None:

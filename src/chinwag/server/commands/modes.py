@@ -208,6 +208,7 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
         return
     applied: list[ModeChange] = []
     with_param = 0
+    was_private = channel.is_private
     for change in wanted:
         if change.param is not None:
             with_param += 1
@@ -218,13 +219,20 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
             applied.append(result)
     if not applied:
         return
+    history = ctx.deps.history
+    if channel.is_private and not was_private:
+        # Members may read from here on: from before the MODE (and its key) is stamped.
+        history.privacy_changed(channel, was_private)
     announcement = Message(
         "MODE", (channel.name, *format_changes(applied)), user.source, event_tags(user.account)
     )
     ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), announcement)
     ctx.reply.add(announcement)
-    # Kept for draft/event-playback; like every event, not acknowledged durably.
-    ctx.deps.history.push(channel.folded, announcement, event=True)
+    # Kept for draft/event-playback; like every event, not acknowledged durably. A change
+    # that made the room public was still said while it was private (it may carry the key).
+    history.to_channel(channel, announcement, event=True, private=was_private)
+    if was_private and not channel.is_private:
+        history.privacy_changed(channel, was_private)
 
 
 # -- user modes ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from chinwag.protocol.message import Message, parse
 from chinwag.server.accounts import check_password, make_account, password_problem
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
+from chinwag.server.history import identity
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
 from chinwag.server.state import Session, User
@@ -102,7 +103,7 @@ def log_in(ctx: Context, account: Account) -> None:
     if user is None:
         session.account = account.name
         return
-    user.account = account.name
+    set_account(ctx.deps, user, account)
     _account_changed(ctx, user)
     release_nick(ctx.deps, user)
     restore_metadata(ctx, user, account, announce_changes=True)
@@ -111,11 +112,20 @@ def log_in(ctx: Context, account: Account) -> None:
 
 def log_out(ctx: Context, user: User) -> None:
     """End ``user``'s login (the account was dropped): RPL_LOGGEDOUT and ``ACCOUNT *``."""
-    user.account = None
+    set_account(ctx.deps, user, None)
     ctx.numeric(n.RPL_LOGGEDOUT, user.source, "You are now logged out")
     _account_changed(ctx, user)
     user.read_markers.clear()
     protect_nick(ctx, user)
+
+
+def set_account(deps: Deps, user: User, account: Account | None) -> None:
+    """``user`` is now logged in to ``account`` (``None``: to none): what history they own
+    changes with it (docs/security.md, "Who owns what")."""
+    old = identity(user)
+    user.account = None if account is None else account.name
+    user.account_id = None if account is None else account.id
+    deps.history.identity_changed(user, old)
 
 
 def _account_changed(ctx: Context, user: User) -> None:
@@ -134,7 +144,7 @@ def registered_with_account(ctx: Context, user: User) -> None:
     ctx.session.account = None
     if account is None:  # dropped meanwhile
         return
-    user.account = account.name
+    set_account(ctx.deps, user, account)
     restore_metadata(ctx, user, account, announce_changes=False)
 
 

@@ -32,6 +32,7 @@ from chinwag.server.services.logins import (
     login_failed,
     login_wait,
     registration_problem,
+    set_account,
     start_registration,
     verify_login,
     wait_text,
@@ -224,7 +225,7 @@ def _drop(ctx: Context, args: list[str]) -> None:
                 if other is user:
                     log_out(ctx, other)
                 else:
-                    other.account = None
+                    set_account(ctx.deps, other, None)
         _say(ctx, f"Account {account.name} has been dropped.")
 
     ctx.later(drop(), then)

@@ -39,15 +39,17 @@ class Conversation:
 
 def direct_target(ctx: Context, nick: str) -> Conversation:
     """The direct conversation between the sender and ``nick`` (chathistory spec, "If a
-    nickname is given as the target"): keyed by both identities, the other one being the
-    online user's (account, else nick) or, for someone offline, the folded nick, which is
-    also their account's key if the nick is an account name (as messaging does)."""
+    nickname is given as the target"), keyed by both identities as messaging keys it: the
+    online user's with that nick, else the account's of that name. A nick that is neither
+    names a conversation nobody has (docs/security.md: a departed user's is gone)."""
+    me = identity(ctx.user)
     other = ctx.network.find_user(nick)
     if other is not None:
-        return Conversation(conversation_key(identity(ctx.user), identity(other)), other.nick)
+        return Conversation(conversation_key(me, identity(other)), other.nick)
     account = ctx.deps.accounts.get(fold(nick))
-    shown = account.name if account is not None else nick
-    return Conversation(conversation_key(identity(ctx.user), fold(nick)), shown)
+    if account is not None:
+        return Conversation(conversation_key(me, account.identity), account.name)
+    return Conversation(conversation_key(me, Folded(f"nobody:{fold(nick)}")), nick)
 
 
 def replayed(message: StoredMessage, extended_join: bool) -> Message | None:
@@ -101,14 +103,19 @@ def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, rela
         ctx.reply.flush()
     chosen = list(channels)
     deps = ctx.deps
-    ctx.later(deps.history.after(_recent(deps.store, chosen, lines, until), relayed), _send_replay)
+    reader = identity(ctx.user)
+    ctx.later(
+        deps.history.after(_recent(deps.store, chosen, lines, until, reader), relayed),
+        _send_replay,
+    )
 
 
 async def _recent(
-    store: Store, channels: list[Channel], limit: int, until: float
+    store: Store, channels: list[Channel], limit: int, until: float, reader: Folded
 ) -> list[tuple[Channel, list[StoredMessage]]]:
+    before = Bound(time=until)
     return [
-        (channel, await store.history(channel.folded, before=Bound(time=until), limit=limit))
+        (channel, await store.history(channel.folded, before=before, limit=limit, reader=reader))
         for channel in channels
     ]
 

@@ -12,6 +12,7 @@ import logging
 
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
+from chinwag.server.history import HistoryWriter
 from chinwag.server.services.presence import Presence
 from chinwag.server.state import Network, Outbox, Session, User
 from chinwag.server.tags import event_tags
@@ -26,6 +27,7 @@ class Sessions:
     __slots__ = (
         "_delivery",
         "_doomed",
+        "_history",
         "_network",
         "_next_id",
         "_nick_deadlines",
@@ -39,8 +41,10 @@ class Sessions:
         delivery: Delivery,
         presence: Presence,
         nick_deadlines: dict[User, float],
+        history: HistoryWriter,
     ) -> None:
         self._network = network
+        self._history = history
         self._delivery = delivery
         self._presence = presence
         self._nick_deadlines = nick_deadlines
@@ -73,11 +77,14 @@ class Sessions:
         if not self.shutting_down:
             quit_ = Message("QUIT", (reason,), user.source, event_tags(user.account))
             self._delivery.deliver(network.neighbour_sessions(user), quit_)
+        history = self._history
         for channel in list(user.channels.values()):
+            history.left(channel, user)
             channel.remove_member(user)
             if not channel.members:
                 del network.channels[channel.folded]
         user.channels.clear()
+        history.forget(user)
         network.remember(user)
         self._nick_deadlines.pop(user, None)
         if network.users.get(user.folded) is user:
