@@ -409,6 +409,10 @@ class Network:
     sessions: dict[int, Session] = field(default_factory=dict)
     monitors: dict[Folded, set[Session]] = field(default_factory=dict)
     """For each nick watched with MONITOR, the sessions watching it."""
+    pending_nicks: dict[Folded, Session] = field(default_factory=dict)
+    """Nicks chosen by sessions still registering, with the session holding each: nobody
+    else may take one (nor register it as an account) until its holder registers, changes
+    nick or leaves (:meth:`hold_pending_nick`)."""
     whowas: deque[WhowasEntry] = field(default_factory=deque)
     created: float = field(default_factory=time.time)
     counts: UserCounts = field(default_factory=lambda: UserCounts())
@@ -417,6 +421,23 @@ class Network:
     def find_user(self, nick: str) -> User | None:
         """The user with this nick, in any case."""
         return self.users.get(fold(nick))
+
+    def hold_pending_nick(self, session: Session, nick: str) -> None:
+        """``session``, still registering, chose ``nick``: it becomes ``session.nick`` and is
+        held for it, and the nick it had before is let go. A nick another session holds
+        already stays that session's (a registered account's name may be asked for by
+        several: the login decides, see :mod:`chinwag.server.services.nicks`)."""
+        self.drop_pending_nick(session)
+        session.nick = nick
+        self.pending_nicks.setdefault(fold(nick), session)
+
+    def drop_pending_nick(self, session: Session) -> None:
+        """``session`` no longer holds its nick as a registering session (it registered,
+        changed nick, or left)."""
+        if session.nick is not None:
+            folded = fold(session.nick)
+            if self.pending_nicks.get(folded) is session:
+                del self.pending_nicks[folded]
 
     def find_channel(self, name: str) -> Channel | None:
         """The channel with this name, in any case."""

@@ -86,7 +86,12 @@ def guest_nick(deps: Deps) -> str:
     prefix = deps.config.accounts.guest_prefix
     while True:
         nick = f"{prefix}{secrets.randbelow(100_000):05d}"
-        if deps.network.find_user(nick) is None and nick not in deps.accounts:
+        network = deps.network
+        if (
+            network.find_user(nick) is None
+            and fold(nick) not in network.pending_nicks
+            and nick not in deps.accounts
+        ):
             return nick
 
 

@@ -107,6 +107,7 @@ class Sessions:
             if not user.sessions:
                 self.quit_user(user, reason)
         else:
+            self._network.drop_pending_nick(session)
             log.debug("session %d closed before registering (%s)", session.id, reason)
         self._delivery.close(session)
 
