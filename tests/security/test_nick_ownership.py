@@ -9,7 +9,12 @@ does not end it.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import replace
+
 from chinwag.server.app import ChinwagServer
+from tests.conftest import FAST_ACCOUNTS
 from tests.ircclient import Address, IrcClient, is_
 from tests.security.conftest import SecureFactory
 
@@ -128,3 +133,101 @@ async def test_register_refuses_a_name_someone_else_holds_and_never_renames_its_
     await synced(attacker)
     assert "still yours" not in texts(attacker)
     assert not [line for line in attacker.received if line.command == "900"]
+
+
+# -- item 6: one deadline per claim --------------------------------------------------------------
+
+
+async def grace_server(start_server: SecureFactory, grace: float) -> ChinwagServer:
+    """A server whose nick protection renames after ``grace`` seconds."""
+    return await start_server(accounts=replace(FAST_ACCOUNTS, guest_grace=grace))
+
+
+async def owner_reads_what_waited(address: Address, name: str, text: str) -> None:
+    """The account's owner logs in from a new connection and gets ``text``, which was sent
+    to ``name`` while they were away."""
+    owner = await IrcClient.registered(address, f"{name}_home")
+    await owner.send("PRIVMSG", "NickServ", f"IDENTIFY {name} {PASSWORD}")
+    await owner.expect(is_("900"))
+    await owner.expect(lambda line: line.command == "PRIVMSG" and line.params[-1] == text)
+
+
+async def test_leaving_a_protected_nick_and_coming_back_keeps_the_first_deadline(
+    start_server: SecureFactory,
+) -> None:
+    server = await grace_server(start_server, 1.0)
+    address = server.addresses[0]
+    await make_account(address, "alice")
+    squatter = await IrcClient.registered(address, "alice")
+    claimed = time.monotonic()  # the deadline is at most a second after this
+    await asyncio.sleep(0.5)
+    await squatter.send("NICK", "alice_")
+    await squatter.expect(is_("NICK", "alice_"))
+    await squatter.send("NICK", "alice")
+    await squatter.expect(is_("NICK", "alice"))
+    # A fresh grace period would run until at least claimed + 1.5.
+    await asyncio.sleep(claimed + 1.2 - time.monotonic())
+    renamed = await renamed_by_tick(server, squatter)
+    assert renamed is not None and renamed.startswith("Guest")
+    # Nor does being renamed start a new claim.
+    await squatter.send("NICK", "alice")
+    await squatter.expect(is_("433", renamed, "alice"))
+    bob = await IrcClient.registered(address, "bob")
+    await bob.send("PRIVMSG", "alice", "for alice only")
+    await owner_reads_what_waited(address, "alice", "for alice only")
+    await synced(squatter)
+    assert "for alice only" not in texts(squatter)
+
+
+async def test_coming_back_to_a_protected_nick_after_the_deadline_is_refused(
+    start_server: SecureFactory,
+) -> None:
+    server = await grace_server(start_server, 0.5)
+    address = server.addresses[0]
+    await make_account(address, "alice")
+    squatter = await IrcClient.registered(address, "alice")
+    await squatter.send("NICK", "alice_")
+    await squatter.expect(is_("NICK", "alice_"))
+    await asyncio.sleep(0.7)
+    await squatter.send("NICK", "alice")
+    await squatter.expect(is_("433", "alice_", "alice"))
+    bob = await IrcClient.registered(address, "bob")
+    await bob.send("PRIVMSG", "alice", "for alice only")
+    await owner_reads_what_waited(address, "alice", "for alice only")
+    await synced(squatter)
+    assert "for alice only" not in texts(squatter)
+
+
+async def test_logging_in_to_another_account_does_not_end_the_grace_period(
+    start_server: SecureFactory,
+) -> None:
+    server = await grace_server(start_server, 0.5)
+    address = server.addresses[0]
+    await make_account(address, "alice")
+    await make_account(address, "mallory")
+    squatter = await IrcClient.registered(address, "alice")
+    await squatter.send("PRIVMSG", "NickServ", f"IDENTIFY mallory {PASSWORD}")
+    await squatter.expect(is_("900"))
+    await asyncio.sleep(0.7)
+    renamed = await renamed_by_tick(server, squatter)
+    assert renamed is not None and renamed.startswith("Guest")
+    bob = await IrcClient.registered(address, "bob")
+    await bob.send("PRIVMSG", "alice", "for alice only")
+    await owner_reads_what_waited(address, "alice", "for alice only")
+    await synced(squatter)
+    assert "for alice only" not in texts(squatter)
+
+
+async def test_the_owner_logging_in_keeps_the_nick_for_good(start_server: SecureFactory) -> None:
+    server = await grace_server(start_server, 0.5)
+    address = server.addresses[0]
+    await make_account(address, "alice")
+    alice = await IrcClient.registered(address, "alice")
+    await alice.send("PRIVMSG", "NickServ", f"IDENTIFY {PASSWORD}")
+    await alice.expect(is_("900"))
+    await asyncio.sleep(0.7)
+    assert await renamed_by_tick(server, alice) is None
+    bob = await IrcClient.registered(address, "bob")
+    await bob.send("PRIVMSG", "alice", "for alice")
+    await alice.expect(is_("PRIVMSG", "alice", "for alice"))
+    assert not [line for line in alice.received if line.command == "NICK"]

@@ -222,6 +222,7 @@ class User:
         "metadata",
         "modes",
         "nick",
+        "nick_claims",
         "read_markers",
         "realname",
         "sessions",
@@ -245,6 +246,10 @@ class User:
         """Metadata keys and values (draft/metadata-2), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
+        self.nick_claims: dict[Folded, float] = {}
+        """When the grace period ends of each registered nick this user took without logging
+        in to its account: set the first time, so leaving the nick and coming back does not
+        start a new one (:func:`chinwag.server.services.nicks.protect_nick`)."""
 
     def add_session(self, session: Session) -> None:
         """Reach this user through ``session`` too (its channels' member lists change)."""

@@ -17,6 +17,7 @@ from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services import SERVICES, is_service_name
 from chinwag.server.services.nicks import (
+    claim_expired,
     held_without_login,
     protect_nick,
     rename,
@@ -64,6 +65,14 @@ def nick(ctx: Context, message: Message) -> None:
         # Reserved for services nobody runs here: not "in use", but never acceptable (Modern
         # IRC "NICK message": a nickname the server does not accept gets ERR_ERRONEUSNICKNAME).
         ctx.numeric(n.ERR_ERRONEUSNICKNAME, wanted, "Erroneous nickname (reserved for services)")
+        return
+    if user is not None and fold(wanted) != user.folded and claim_expired(ctx.deps, user, wanted):
+        # Their grace period on this nick is over: coming back to it does not start another.
+        ctx.numeric(
+            n.ERR_NICKNAMEINUSE,
+            wanted,
+            "Nickname is reserved by a registered account; log in to it first",
+        )
         return
     pending = ctx.network.pending_nicks.get(fold(wanted))
     if pending is not None and pending is not session and wanted not in ctx.deps.accounts:

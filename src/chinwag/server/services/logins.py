@@ -105,7 +105,10 @@ def log_in(ctx: Context, account: Account) -> None:
         return
     user.account = account.name
     _account_changed(ctx, user)
-    release_nick(ctx.deps, user)
+    if user.folded == account.folded:
+        # Only the nick's own account ends its protection: a login to any other account
+        # must not let its holder keep someone else's nick.
+        release_nick(ctx.deps, user)
     restore_metadata(ctx, user, account, announce_changes=True)
     ctx.later(_login_state(ctx.deps, account.folded), _deliver_login_state)
 
