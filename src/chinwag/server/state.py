@@ -319,7 +319,10 @@ class Channel:
         self.key: str | None = None
         self.limit: int | None = None
         self.bans: list[ListEntry] = []
-        self.invited: set[Folded] = set()
+        self.invited: dict[User | Folded, bool] = {}
+        """Pending invitations (:meth:`invite`), each with whether a channel operator gave
+        it. The key is the person invited, never a nick (which its next holder would
+        inherit): their account's folded name if they were logged in, else the user."""
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2), set by channel operators."""
         self._sessions: list[Session] | None = None
@@ -351,6 +354,28 @@ class Channel:
         if sessions is None:
             sessions = self._sessions = [s for member in self.members for s in member.sessions]
         return sessions
+
+    def invite(self, user: User, by_operator: bool) -> None:
+        """Remember that ``user`` was invited (by a channel operator if ``by_operator``):
+        bound to their account if they are logged in, else to them, so it follows them
+        across nick changes and no one else who takes their nick gets it."""
+        key: User | Folded = fold(user.account) if user.account is not None else user
+        self.invited[key] = self.invited.get(key, False) or by_operator
+
+    def invitation(self, user: User) -> bool | None:
+        """Whether ``user`` is invited: ``None`` if not, else whether a channel operator
+        invited them (only that lets them past ``+i``, ``+l`` and ``+b``)."""
+        keys: list[User | Folded] = [user]
+        if user.account is not None:
+            keys.append(fold(user.account))
+        found = [self.invited[key] for key in keys if key in self.invited]
+        return any(found) if found else None
+
+    def uninvite(self, user: User) -> None:
+        """Forget ``user``'s invitations, to them and to their account (they joined)."""
+        self.invited.pop(user, None)
+        if user.account is not None:
+            self.invited.pop(fold(user.account), None)
 
     def prefix_of(self, user: User, multi: bool = False) -> str:
         """The member's prefix characters, highest first; all of them with ``multi``."""

@@ -78,6 +78,11 @@ class Sessions:
             if not channel.members:
                 del network.channels[channel.folded]
         user.channels.clear()
+        for channel in network.channels.values():
+            # An invitation bound to this connection's user can never be used now; one bound
+            # to their account waits for its next login.
+            if channel.invited:
+                channel.invited.pop(user, None)
         network.remember(user)
         self._nick_deadlines.pop(user, None)
         if network.users.get(user.folded) is user:
