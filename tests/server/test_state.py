@@ -3,7 +3,7 @@ membership, and stays the same list while nothing changes."""
 
 from __future__ import annotations
 
-from chinwag.server.state import Lines
+from chinwag.server.state import Channel, Lines, User
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Harness
 
@@ -65,3 +65,30 @@ def test_lines_joined_from_pieces_keep_their_order_both_ways() -> None:
         b"PING :after\r\n",
     ]
     assert run.items == [b"PRIVMSG #a :1\r\n", b"PRIVMSG #a :2\r\n"]  # shared piece untouched
+
+
+def test_an_invitation_is_bound_to_the_person_not_the_nick() -> None:
+    channel = Channel("#club")
+    vip = User("vip", "~vip", "host", "V")
+    channel.invite(vip, by_operator=True)
+    vip.nick = "vip_away"
+    assert channel.invitation(vip) is True
+    assert channel.invitation(User("vip", "~m", "host", "M")) is None
+
+
+def test_an_invitation_to_a_logged_in_user_is_bound_to_their_account() -> None:
+    channel = Channel("#club")
+    vip = User("vip", "~vip", "host", "V")
+    vip.account, vip.account_id = "VIP", "1f"
+    channel.invite(vip, by_operator=False)
+    again = User("vip_phone", "~vip", "host", "V")
+    again.account, again.account_id = "vip", "1f"
+    assert channel.invitation(again) is False  # invited, but not by an operator
+    # A later account of the same name (another id) is someone else.
+    heir = User("vip", "~vip", "host", "V")
+    heir.account, heir.account_id = "vip", "2e"
+    assert channel.invitation(heir) is None
+    channel.invite(again, by_operator=True)
+    assert channel.invitation(vip) is True
+    channel.uninvite(again)
+    assert channel.invitation(vip) is None

@@ -225,9 +225,11 @@ class User:
         "direct_history",
         "folded",
         "host",
+        "invited_to",
         "metadata",
         "modes",
         "nick",
+        "nick_claims",
         "read_markers",
         "realname",
         "sessions",
@@ -248,6 +250,9 @@ class User:
         self.token = secrets.token_hex(8)
         """Who this user is for history while not logged in: random, never reused, gone
         with the user (docs/security.md, "Who owns what")."""
+        self.invited_to: set[Channel] = set()
+        """Channels holding an invitation bound to this user (not to their account), which
+        go when the user does."""
         self.direct_history = False
         """Whether a direct message to or from this user was stored under :attr:`token`
         (its conversations are deleted when the user leaves or logs in)."""
@@ -260,6 +265,10 @@ class User:
         """Metadata keys and values (draft/metadata-2), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
+        self.nick_claims: dict[Folded, float] = {}
+        """When the grace period ends of each registered nick this user took without logging
+        in to its account: set the first time, so leaving the nick and coming back does not
+        start a new one (:func:`chinwag.server.services.nicks.protect_nick`)."""
 
     def add_session(self, session: Session) -> None:
         """Reach this user through ``session`` too (its channels' member lists change)."""
@@ -329,7 +338,11 @@ class Channel:
         self.key: str | None = None
         self.limit: int | None = None
         self.bans: list[ListEntry] = []
-        self.invited: set[Folded] = set()
+        self.invited: dict[User | str, bool] = {}
+        """Pending invitations (:meth:`invite`), each with whether a channel operator gave
+        it. The key is the person invited, never a nick (which its next holder would
+        inherit): their account's id if they were logged in (not its name, which a later
+        account may take), else the user."""
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2), set by channel operators."""
         self._sessions: list[Session] | None = None
@@ -361,6 +374,31 @@ class Channel:
         if sessions is None:
             sessions = self._sessions = [s for member in self.members for s in member.sessions]
         return sessions
+
+    def invite(self, user: User, by_operator: bool) -> None:
+        """Remember that ``user`` was invited (by a channel operator if ``by_operator``):
+        bound to their account if they are logged in, else to them, so it follows them
+        across nick changes and no one else who takes their nick gets it."""
+        key: User | str = user if user.account_id is None else user.account_id
+        self.invited[key] = self.invited.get(key, False) or by_operator
+        if key is user:
+            user.invited_to.add(self)
+
+    def invitation(self, user: User) -> bool | None:
+        """Whether ``user`` is invited: ``None`` if not, else whether a channel operator
+        invited them (only that lets them past ``+i``, ``+l`` and ``+b``)."""
+        keys: list[User | str] = [user]
+        if user.account_id is not None:
+            keys.append(user.account_id)
+        found = [self.invited[key] for key in keys if key in self.invited]
+        return any(found) if found else None
+
+    def uninvite(self, user: User) -> None:
+        """Forget ``user``'s invitations, to them and to their account (they joined)."""
+        self.invited.pop(user, None)
+        user.invited_to.discard(self)
+        if user.account_id is not None:
+            self.invited.pop(user.account_id, None)
 
     def prefix_of(self, user: User, multi: bool = False) -> str:
         """The member's prefix characters, highest first; all of them with ``multi``."""
@@ -431,6 +469,10 @@ class Network:
     sessions: dict[int, Session] = field(default_factory=dict)
     monitors: dict[Folded, set[Session]] = field(default_factory=dict)
     """For each nick watched with MONITOR, the sessions watching it."""
+    pending_nicks: dict[Folded, Session] = field(default_factory=dict)
+    """Nicks chosen by sessions still registering, with the session holding each: nobody
+    else may take one (nor register it as an account) until its holder registers, changes
+    nick or leaves (:meth:`hold_pending_nick`)."""
     whowas: deque[WhowasEntry] = field(default_factory=deque)
     created: float = field(default_factory=time.time)
     counts: UserCounts = field(default_factory=lambda: UserCounts())
@@ -439,6 +481,23 @@ class Network:
     def find_user(self, nick: str) -> User | None:
         """The user with this nick, in any case."""
         return self.users.get(fold(nick))
+
+    def hold_pending_nick(self, session: Session, nick: str) -> None:
+        """``session``, still registering, chose ``nick``: it becomes ``session.nick`` and is
+        held for it, and the nick it had before is let go. A nick another session holds
+        already stays that session's (a registered account's name may be asked for by
+        several: the login decides, see :mod:`chinwag.server.services.nicks`)."""
+        self.drop_pending_nick(session)
+        session.nick = nick
+        self.pending_nicks.setdefault(fold(nick), session)
+
+    def drop_pending_nick(self, session: Session) -> None:
+        """``session`` no longer holds its nick as a registering session (it registered,
+        changed nick, or left)."""
+        if session.nick is not None:
+            folded = fold(session.nick)
+            if self.pending_nicks.get(folded) is session:
+                del self.pending_nicks[folded]
 
     def find_channel(self, name: str) -> Channel | None:
         """The channel with this name, in any case."""

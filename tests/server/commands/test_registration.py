@@ -220,21 +220,35 @@ def test_nick_in_use_is_433() -> None:
     assert client.commands()[0] == "001"
 
 
-def test_two_unregistered_sessions_racing_for_one_nick() -> None:
+def test_two_unregistered_sessions_racing_for_one_nick_the_first_nick_holds_it() -> None:
+    # The first NICK holds the nick while its session registers (issue 24, item 3): the
+    # second is refused at once, not when the first completes.
     h = Harness()
     first, second = h.connect(), h.connect()
     first.send("NICK ana")
     second.send("NICK ana")
+    assert second.lines() == [("433", "*", "ana", "Nickname is already in use")]
     second.send("USER two 0 * :Two")
-    assert second.commands()[0] == "001"
+    assert second.raw() == []  # still no usable nick
     first.send("USER one 0 * :One")
-    assert first.lines() == [("433", "*", "ana", "Nickname is already in use")]
-    assert first.session.user is None
-    first.send("NICK ana2")
     assert first.commands()[0] == "001"
+    second.send("NICK ana2")
+    assert second.commands()[0] == "001"
     users = h.core.network.users
     assert {user.nick for user in users.values()} == {"ana", "ana2"}
-    assert second.session.user is not None and second.session.user.username == "~two"
+    assert first.session.user is not None and first.session.user.username == "~one"
+    assert h.core.network.pending_nicks == {}
+
+
+def test_a_held_nick_is_let_go_when_its_session_changes_nick_or_leaves() -> None:
+    h = Harness()
+    first, second, third = h.connect(), h.connect(), h.connect()
+    first.send("NICK ana", "NICK bo")
+    second.send("NICK ana")
+    assert second.raw() == []
+    second.send("QUIT")
+    third.send("NICK ana", "USER three 0 * :Three")
+    assert third.commands()[0] == "001"
 
 
 @pytest.mark.parametrize("nick", ["1ana", "-ana", "#ana", "ana!", "a.b", "é", "n" * 31])

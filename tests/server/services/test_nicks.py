@@ -71,6 +71,35 @@ def test_changing_to_a_registered_nick_starts_the_grace_period_and_leaving_it_en
     assert h.user("mallory").nick == "mallory"
 
 
+def test_coming_back_to_a_registered_nick_keeps_the_first_deadline() -> None:
+    h = Harness()
+    registered(h, "ana")
+    mallory = h.client("mallory")
+    mallory.send("NICK ana")
+    h.clock.advance(20)
+    mallory.send("NICK mallory", "NICK ana")
+    assert "within 10 seconds" in mallory.take()[-1].params[-1]
+    h.clock.advance(11)
+    h.core.tick()
+    assert h.core.network.find_user("ana") is None
+    renamed = [m for m in mallory.take() if m.command == "NICK"]
+    assert len(renamed) == 1 and renamed[0].params[0].startswith("Guest")
+    mallory.send("NICK ana")  # the claim is spent: no second grace period
+    assert mallory.commands() == [n.ERR_NICKNAMEINUSE]
+
+
+def test_logging_in_to_another_account_keeps_the_countdown() -> None:
+    h = Harness()
+    registered(h, "ana")
+    registered(h, "mallory")
+    squatter = h.connect().register("ana")
+    squatter.send(f"NS IDENTIFY mallory {PASSWORD}")
+    assert n.RPL_LOGGEDIN in squatter.commands()
+    h.clock.advance(31)
+    h.core.tick()
+    assert h.core.network.find_user("ana") is None
+
+
 def test_the_owner_logging_in_takes_the_nick_from_a_guest_at_once() -> None:
     h = Harness()
     registered(h, "ana")

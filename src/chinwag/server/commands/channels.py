@@ -97,7 +97,9 @@ def send_names(ctx: Context, channel: Channel) -> None:
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str, str] | None:
     """Why the user may not join an existing channel: (numeric, text), or ``None``."""
     user = ctx.user
-    invited = user.folded in channel.invited
+    # Only a channel operator's invitation lets anyone past the room's rules; another
+    # member's is a notification (issue 24: it must not override +b or +l).
+    invited = channel.invitation(user) is True
     if channel.key is not None and not (
         key is not None and hmac.compare_digest(key.encode(), channel.key.encode())
     ):
@@ -136,7 +138,7 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
             return None
         channel.add_member(user, set())
-        channel.invited.discard(user.folded)
+        channel.uninvite(user)
     # Before the JOIN is stamped, so the member reads their own JOIN in a private room.
     ctx.deps.history.joined(channel, user)
     user.channels[channel.folded] = channel
@@ -374,13 +376,15 @@ def invite(ctx: Context, message: Message) -> None:
     ERR_CHANOPRIVSNEEDED (``+i`` channels need an operator), ERR_USERONCHANNEL. On success the
     inviter gets RPL_INVITING (and RPL_AWAY if the invitee is away), the invitee an ``INVITE``,
     and members with invite-notify who could invite too see the same ``INVITE``. The
-    invitation lets the invitee past ``+i``, ``+l`` and ``+b`` once. Without parameters, INVITE
-    lists the caller's pending invitations (RPL_INVITELIST, RPL_ENDOFINVITELIST).
+    invitation is bound to the invitee (their account, or their connection), not to the nick.
+    A channel operator's lets the invitee past ``+i``, ``+l`` and ``+b`` once; another
+    member's lets them past nothing. Without parameters, INVITE lists the caller's pending
+    invitations (RPL_INVITELIST, RPL_ENDOFINVITELIST).
     """
     user = ctx.user
     if not message.params:
         for pending in ctx.network.channels.values():
-            if user.folded in pending.invited:
+            if pending.invitation(user) is not None:
                 ctx.numeric(n.RPL_INVITELIST, pending.name)
         ctx.numeric(n.RPL_ENDOFINVITELIST, "End of /INVITE list")
         return
@@ -400,7 +404,7 @@ def invite(ctx: Context, message: Message) -> None:
     if target in channel.members:
         ctx.numeric(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
         return
-    channel.invited.add(target.folded)
+    channel.invite(target, by_operator=channel.is_operator(user))
     ctx.numeric(n.RPL_INVITING, target.nick, channel.name)
     if target.away is not None:
         ctx.numeric(n.RPL_AWAY, target.nick, target.away)

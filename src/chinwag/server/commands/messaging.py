@@ -17,7 +17,7 @@ from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import direct_key, identity
-from chinwag.server.services import SERVICES
+from chinwag.server.services import SERVICES, is_service_name
 from chinwag.server.state import Channel, Session, User
 from chinwag.server.tags import new_msgid, server_time
 
@@ -79,6 +79,8 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         session.last_message = time.time()
     limit = ctx.deps.limits.max_targets
     targets = [target for target in dict.fromkeys(message.params[0].split(",")) if target]
+    if len(targets) > 1 and _refused_for_service(ctx, targets, quiet):
+        return
     for index, target in enumerate(targets):
         if index >= limit:
             if not quiet:
@@ -135,6 +137,27 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for, False)
         if offline_for is not None and not quiet and not is_tagmsg:
             _tell_offline(ctx, shown_target)
+
+
+def _refused_for_service(ctx: Context, targets: list[str], quiet: bool) -> bool:
+    """Whether a message with several ``targets`` names a service among them, and so is
+    refused whole with ERR_TOOMANYTARGETS (unless ``quiet``).
+
+    What is sent to a service is a command that may hold a password (``IDENTIFY``): a copy
+    must not reach the other targets, and the service acting on a line that also went
+    elsewhere would be no better. RFC 2812 gives ERR_TOOMANYTARGETS for a message refused
+    for its recipients, with the target named.
+    """
+    service = next((target for target in targets if is_service_name(target)), None)
+    if service is None:
+        return False
+    if not quiet:
+        ctx.numeric(
+            n.ERR_TOOMANYTARGETS,
+            service,
+            "Messages to services take one target; nothing was sent",
+        )
+    return True
 
 
 def _acknowledge(

@@ -15,8 +15,9 @@ from chinwag.protocol.casemap import fold, is_valid_nick
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import SERVICES
+from chinwag.server.services import SERVICES, is_service_name
 from chinwag.server.services.nicks import (
+    claim_expired,
     held_without_login,
     protect_nick,
     rename,
@@ -60,11 +61,30 @@ def nick(ctx: Context, message: Message) -> None:
         # The owner may be about to log in (SASL comes after NICK): decide when
         # registration completes, where a logged-in owner takes the nick over.
         in_use = False
+    if fold(wanted) not in SERVICES and is_service_name(wanted):
+        # Reserved for services nobody runs here: not "in use", but never acceptable (Modern
+        # IRC "NICK message": a nickname the server does not accept gets ERR_ERRONEUSNICKNAME).
+        ctx.numeric(n.ERR_ERRONEUSNICKNAME, wanted, "Erroneous nickname (reserved for services)")
+        return
+    if user is not None and fold(wanted) != user.folded and claim_expired(ctx.deps, user, wanted):
+        # Their grace period on this nick is over: coming back to it does not start another.
+        ctx.numeric(
+            n.ERR_NICKNAMEINUSE,
+            wanted,
+            "Nickname is reserved by a registered account; log in to it first",
+        )
+        return
+    pending = ctx.network.pending_nicks.get(fold(wanted))
+    if pending is not None and pending is not session and wanted not in ctx.deps.accounts:
+        # Another connection sent this NICK first and is still registering: the nick is
+        # theirs (a registered account's name is the exception: its login decides).
+        in_use = True
     if fold(wanted) in SERVICES or (in_use and not take_nick_from_guest(ctx, wanted, account)):
+        # A running service is on the network under its nick, so the nick is in use.
         ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
     if user is None:
-        session.nick = wanted
+        ctx.network.hold_pending_nick(session, wanted)
         try_complete_registration(ctx)
         return
     if wanted == user.nick:

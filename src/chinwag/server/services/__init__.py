@@ -11,6 +11,10 @@ A pseudo-user service is reached by ``PRIVMSG <service> :<command>``; the messag
 hands the text to the service's function instead of relaying it, and never echoes or stores
 it (it may hold a password). Each service module registers its function here with
 :func:`service` (NickServ: :mod:`chinwag.server.services.nickserv`).
+
+The names of the usual IRC services (Atheme, Anope) are reserved whether or not chinwag runs
+such a service (:func:`is_service_name`): nobody may take them as a nick or an account, so that
+a ``/msg ChanServ ...`` meant for services never reaches a person who chose the name.
 """
 
 from __future__ import annotations
@@ -30,6 +34,37 @@ SERVICES: dict[Folded, ServiceHandler] = {}
 
 SERVICE_NICKS: dict[Folded, str] = {}
 """Each service's nick as shown."""
+
+
+RESERVED_NAMES: frozenset[Folded] = frozenset(
+    fold(name)
+    for name in (
+        "NickServ",
+        "ChanServ",
+        "OperServ",
+        "MemoServ",
+        "HostServ",
+        "BotServ",
+        "SaslServ",
+        "HelpServ",
+        "InfoServ",
+        "StatServ",
+        "GroupServ",
+        "GameServ",
+        "ProxyScan",
+        "Global",
+        "ALIS",
+        "Services",
+    )
+)
+"""The service names of Atheme and Anope, reserved even for services chinwag does not run."""
+
+
+def is_service_name(name: str) -> bool:
+    """Whether ``name`` belongs to services (a running one or a reserved name), and so may be
+    nobody's nick or account."""
+    folded = fold(name)
+    return folded in SERVICES or folded in RESERVED_NAMES
 
 
 def service(nick: str) -> Callable[[ServiceHandler], ServiceHandler]:

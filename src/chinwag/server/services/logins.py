@@ -26,6 +26,7 @@ from chinwag.server.accounts import check_password, make_account, password_probl
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
+from chinwag.server.services import is_service_name
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
 from chinwag.server.state import Session, User
@@ -105,7 +106,10 @@ def log_in(ctx: Context, account: Account) -> None:
         return
     set_account(ctx.deps, user, account)
     _account_changed(ctx, user)
-    release_nick(ctx.deps, user)
+    if user.folded == account.folded:
+        # Only the nick's own account ends its protection: a login to any other account
+        # must not let its holder keep someone else's nick.
+        release_nick(ctx.deps, user)
     restore_metadata(ctx, user, account, announce_changes=True)
     ctx.later(_login_state(ctx.deps, account.folded), _deliver_login_state)
 
@@ -241,6 +245,17 @@ def registration_problem(ctx: Context, nick: str | None) -> tuple[str, str] | No
         return "NEED_NICK", "Choose a nick first: the account is named after it"
     if nick in ctx.deps.accounts:
         return "ACCOUNT_EXISTS", f"{nick} is already registered"
+    # The spec's ACCOUNT_EXISTS covers "a nick that is not available as a new account's
+    # name": a service's, or one somebody else holds (registering it would rename them).
+    if is_service_name(nick):
+        return "ACCOUNT_EXISTS", f"{nick} is reserved for services"
+    network = ctx.network
+    holder = network.find_user(nick)
+    if holder is not None:
+        if holder is not ctx.session.user:
+            return "ACCOUNT_EXISTS", f"{nick} is someone else's nick"
+    elif network.pending_nicks.get(fold(nick), ctx.session) is not ctx.session:
+        return "ACCOUNT_EXISTS", f"{nick} is someone else's nick"
     if fold(nick).startswith(fold(config.accounts.guest_prefix)):
         return "ACCOUNT_EXISTS", "Guest nicks cannot be registered; choose a nick first"
     return None

@@ -5,10 +5,16 @@ and renamed to a guest nick after ``[accounts] guest_grace`` seconds
 (:func:`enforce_nick_protection`, run by the core's ticker); an owner who logs in takes the
 nick back from such a holder straight away (:func:`take_nick_from_guest`). Renames are told
 to everyone who can see the user, as Modern IRC "NICK message" asks.
+
+Each user has one deadline per nick claimed (``User.nick_claims``): changing away and back
+keeps the first deadline, and once it has passed the nick is refused to that user
+(:func:`claim_expired`), so nobody holds someone else's nick by hopping between two. Only a
+login to the account that owns the nick ends the grace period (see ``log_in``).
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 
 from chinwag.protocol.casemap import fold
@@ -46,16 +52,20 @@ def rename(deps: Deps, user: User, new_nick: str, actor: Session | None) -> Mess
 
 
 def protect_nick(ctx: Context, user: User) -> None:
-    """If ``user`` holds a registered nick that is not their account, warn them and start
-    the grace period after which they are renamed; otherwise end any grace period."""
+    """If ``user`` holds a registered nick that is not their account, warn them and (re)start
+    the countdown to their claim's deadline, set the first time they took this nick;
+    otherwise end any countdown."""
     deps = ctx.deps
     account = deps.accounts.get(user.nick)
     if account is None or (user.account is not None and fold(user.account) == account.folded):
         release_nick(deps, user)
         return
     grace = deps.config.accounts.guest_grace
-    deps.nick_deadlines[user] = deps.clock() + grace
-    seconds = f"{grace:g}"
+    now = deps.clock()
+    deadline = user.nick_claims.setdefault(user.folded, now + grace)
+    deps.nick_deadlines[user] = deadline
+    left = deadline - now
+    seconds = f"{grace:g}" if left >= grace else str(max(1, math.ceil(left)))
     text = (
         f"This nick belongs to a registered account; log in within {seconds} seconds "
         "or you will be renamed"
@@ -76,8 +86,19 @@ def protect_nick(ctx: Context, user: User) -> None:
         )
 
 
+def claim_expired(deps: Deps, user: User, nick: str) -> bool:
+    """Whether ``user`` held the registered nick ``nick`` without its login until their
+    grace period ran out: they may not take it again (short of logging in to it)."""
+    deadline = user.nick_claims.get(fold(nick))
+    if deadline is None or deadline > deps.clock():
+        return False
+    account = deps.accounts.get(nick)
+    return account is not None and (user.account is None or fold(user.account) != account.folded)
+
+
 def release_nick(deps: Deps, user: User) -> None:
-    """End ``user``'s grace period, if any (they logged in, or changed nick)."""
+    """Stop ``user``'s countdown, if any (they logged in to the nick's account, or changed
+    nick); the claim's deadline is kept for a return to the nick."""
     deps.nick_deadlines.pop(user, None)
 
 
@@ -86,7 +107,12 @@ def guest_nick(deps: Deps) -> str:
     prefix = deps.config.accounts.guest_prefix
     while True:
         nick = f"{prefix}{secrets.randbelow(100_000):05d}"
-        if deps.network.find_user(nick) is None and nick not in deps.accounts:
+        network = deps.network
+        if (
+            network.find_user(nick) is None
+            and fold(nick) not in network.pending_nicks
+            and nick not in deps.accounts
+        ):
             return nick
 
 

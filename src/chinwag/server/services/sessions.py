@@ -85,6 +85,11 @@ class Sessions:
                 del network.channels[channel.folded]
         user.channels.clear()
         history.forget(user)
+        for invited in user.invited_to:
+            # An invitation bound to this connection's user can never be used now; one bound
+            # to their account waits for its next login.
+            invited.invited.pop(user, None)
+        user.invited_to.clear()
         network.remember(user)
         self._nick_deadlines.pop(user, None)
         if network.users.get(user.folded) is user:
@@ -114,6 +119,7 @@ class Sessions:
             if not user.sessions:
                 self.quit_user(user, reason)
         else:
+            self._network.drop_pending_nick(session)
             log.debug("session %d closed before registering (%s)", session.id, reason)
         self._delivery.close(session)
 

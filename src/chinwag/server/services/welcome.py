@@ -38,9 +38,11 @@ def try_complete_registration(ctx: Context) -> None:
         ctx, session.nick, session.account
     ):
         # Another session registered this nick first; this one has no nick (``*``) again.
+        ctx.network.drop_pending_nick(session)
         wanted, session.nick = session.nick, None
         ctx.numeric(n.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use")
         return
+    ctx.network.drop_pending_nick(session)  # held from now on as a user's nick
     user = User(session.nick, session.username, session.host, session.realname)
     user.metadata, session.metadata = session.metadata, {}  # set before-connect
     if session.account is not None:
