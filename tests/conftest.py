@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.config import AccountSettings, Config, Limits, Listener, ServerInfo
+from chinwag.config import AccountSettings, Config, Limits, Listener, Operator, ServerInfo
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient
@@ -21,15 +21,19 @@ FAST_ACCOUNTS = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2
 
 
 def test_config(
-    port: int = 0, accounts: AccountSettings = FAST_ACCOUNTS, **limits: object
+    port: int = 0,
+    accounts: AccountSettings = FAST_ACCOUNTS,
+    operators: tuple[Operator, ...] = (),
+    **limits: object,
 ) -> Config:
     """A configuration for tests: loopback, ``port`` (0: chosen by the OS), quick password
-    hashing, the given limits."""
+    hashing, the given operator blocks and limits."""
     return Config(
         server=ServerInfo(name="irc.test", network="TestNet"),
         limits=Limits(**limits),  # type: ignore[arg-type]
         listeners=(Listener("127.0.0.1", port),),
         accounts=accounts,
+        operators=operators,
     )
 
 

@@ -56,9 +56,15 @@ class IrcClient:
         IrcClient._open.append(self)
 
     @classmethod
-    async def connect(cls, address: Address, *, rcvbuf: int | None = None) -> IrcClient:
-        """Open a connection; ``rcvbuf`` sets a (small) receive buffer before connecting."""
-        if rcvbuf is None:
+    async def connect(
+        cls, address: Address, *, rcvbuf: int | None = None, source: str | None = None
+    ) -> IrcClient:
+        """Open a connection; ``rcvbuf`` sets a (small) receive buffer before connecting;
+        ``source`` is the local address to connect from (any 127.x.y.z on loopback, so a test
+        can play clients at several addresses)."""
+        if source is not None:
+            reader, writer = await asyncio.open_connection(*address, local_addr=(source, 0))
+        elif rcvbuf is None:
             reader, writer = await asyncio.open_connection(*address)
         else:
             sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET)

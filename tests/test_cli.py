@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from chinwag.cli import main
 from chinwag.client.options import ChatOptions
@@ -230,3 +232,47 @@ def test_gui_on_a_python_without_tkinter_says_what_to_install(
     err = capsys.readouterr().err
     assert err.startswith("chinwag gui: this Python cannot open windows: tkinter")
     assert "python3-tk" in err
+
+
+class Terminal(io.StringIO):
+    """Standard input that is a terminal (so the password is asked, not read from it)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_hash_password_at_a_terminal_asks_twice_without_echo_and_prints_only_the_hash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = iter(["oper-sesame", "oper-sesame"])
+    prompts: list[str] = []
+
+    def getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(typed)
+
+    monkeypatch.setattr("chinwag.cli.getpass.getpass", getpass)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    assert main(["hash-password"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert prompts == ["Password: ", "Again: "]
+    assert PasswordHasher().verify(printed, "oper-sesame")
+
+
+def test_hash_password_refuses_two_different_passwords_at_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = iter(["oper-sesame", "oper-sesaem"])
+    monkeypatch.setattr("chinwag.cli.getpass.getpass", lambda prompt: next(typed))
+    monkeypatch.setattr("sys.stdin", Terminal())
+    assert main(["hash-password"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "did not match" in captured.err
+
+
+def test_hash_password_from_an_empty_pipe_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["hash-password"]) == 1
+    assert "no password given" in capsys.readouterr().err

@@ -60,7 +60,7 @@ def test_file_values_are_used(tmp_path: Path) -> None:
         port = 7000
         [[operators]]
         name = "admin"
-        password = "pw"
+        password = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$Mg3ldG2+9+yvO6DzhkFJmw"
         """,
     )
     config = load_config(path)
@@ -70,7 +70,9 @@ def test_file_values_are_used(tmp_path: Path) -> None:
     assert config.limits.sendq == 4096
     assert config.limits.ping_timeout == 30.0
     assert config.listeners == (Listener("127.0.0.1", 7000),)
-    assert config.operators == (Operator("admin", "pw", "*"),)
+    assert config.operators == (
+        Operator("admin", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$Mg3ldG2+9+yvO6DzhkFJmw", "*"),
+    )
 
 
 def test_environment_beats_file_and_flags_beat_environment(tmp_path: Path) -> None:
@@ -140,6 +142,7 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
         ("[limits]\nsendq = -1\n", "must not be negative"),
         ("[[listeners]]\nport = 70000\n", "port must be between 0 and 65535"),
         ("[[operators]]\nname = 'admin'\n", "needs password"),
+        ("[[operators]]\nname = 'admin'\npassword = 'pw'\n", "run `chinwag hash-password`"),
         ("[server]\nname = 'two words'\n", "must be one word"),
         ("[server]\nnetwork = '" + "n" * 64 + "'\n", "at most 63 characters"),
         ("[sever]\n", "unknown section(s): sever"),

@@ -6,7 +6,8 @@ with a password from ``--password-file``, ``--ask-password`` or ``CHINWAG_PASSWO
 here and only here); ``chinwag gui`` the window client (the same options, a password field
 instead of ``--ask-password``; it remembers the last server in a per-user settings file whose
 place is found here from the environment); ``chinwag hash-password`` makes
-an argon2 hash for an operator block;
+an argon2 hash for an operator block (the only form the config accepts), from a password asked
+without echo or piped on standard input;
 ``chinwag example-config`` prints the commented example configuration.
 """
 
@@ -101,7 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     gui.set_defaults(ask_password=False)  # the window has a password field instead
 
-    commands.add_parser("hash-password", help="hash a password for an [[operators]] block")
+    commands.add_parser(
+        "hash-password",
+        help="print the argon2 hash of a password (asked without echo, or read from a pipe) "
+        "for an [[operators]] block",
+    )
     commands.add_parser("example-config", help="print the commented example configuration")
     return parser
 
@@ -243,11 +248,22 @@ def _env_path() -> Path | None:
 
 
 def _hash_password() -> int:
+    """``chinwag hash-password``: the argon2 hash (PHC string) of a password, for the
+    ``password`` of an ``[[operators]]`` block. At a terminal the password is asked twice
+    without echo; otherwise the first line of standard input is the password, so a script
+    (or a test) can pipe it in. Only the hash is printed."""
     from argon2 import PasswordHasher
 
-    password = getpass.getpass("Password: ")
-    if not password or password != getpass.getpass("Again: "):
-        print("chinwag: the passwords were empty or did not match", file=sys.stderr)
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if password and password != getpass.getpass("Again: "):
+            print("chinwag: the passwords did not match", file=sys.stderr)
+            return 1
+    else:
+        # getpass would read the controlling terminal, not the pipe, when there is one.
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not password:
+        print("chinwag: no password given", file=sys.stderr)
         return 1
     print(PasswordHasher().hash(password))
     return 0

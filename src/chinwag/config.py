@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import argon2
+
 DEFAULT_PORT = 6667
 
 STORAGE_BACKENDS = ("sqlite", "memory")
@@ -95,8 +97,9 @@ class Listener:
 class Operator:
     """An operator block: ``OPER <name> <password>`` from a matching host grants ``+o``.
 
-    ``password`` is either an argon2 hash (``$argon2id$...``, made with
-    ``chinwag hash-password``) or, for a quick local set-up, the plain password.
+    ``password`` is the argon2 hash of the password (``$argon2id$...``, made with
+    ``chinwag hash-password``); :func:`load_config` refuses anything else, so the password
+    itself is never kept in a config file (issue 24, item 8).
     """
 
     name: str
@@ -326,6 +329,20 @@ def _listener(raw: Mapping[str, Any], where: str) -> Listener:
     return listener
 
 
+def _operator(raw: Mapping[str, Any], where: str) -> Operator:
+    """An operator block whose password is an argon2 hash; a plaintext password is refused
+    with the command that makes a hash (and the error never repeats the password)."""
+    operator: Operator = _build_section(Operator, where, raw)
+    try:
+        argon2.extract_parameters(operator.password)
+    except argon2.exceptions.InvalidHashError:
+        raise ConfigError(
+            f"{where} ({operator.name}): password must be an argon2 hash, not the password "
+            "itself; run `chinwag hash-password` and put the line it prints here"
+        ) from None
+    return operator
+
+
 def load_config(
     path: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -400,7 +417,7 @@ def load_config(
             ),
         )
     operators = tuple(
-        _build_section(Operator, f"[[operators]] #{index + 1}", item)
+        _operator(item, f"[[operators]] #{index + 1}")
         for index, item in enumerate(raw.get("operators", []))
     )
     # One word each, short enough to fit every reply that carries them (005, 004, prefixes).

@@ -18,7 +18,8 @@ from tests.conftest import test_config
 from tests.ircclient import IrcClient
 
 SecureFactory = Callable[..., Awaitable[ChinwagServer]]
-"""``await start_server(**limits)``: a started server over the test's SQLite file. Calling it
+"""``await start_server(**settings)``: a started server over the test's SQLite file, with what
+:func:`tests.conftest.test_config` takes (``accounts=``, ``operators=``, limits). Calling it
 again after ``await server.stop()`` is a restart: same file, same port."""
 
 

@@ -20,7 +20,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -165,22 +165,49 @@ class AccountRegistry:
         return isinstance(name, str) and fold(name) in self._accounts
 
 
-class LoginThrottle:
-    """Failed logins counted per key (an account, an address) in a sliding window.
+@dataclass(slots=True, eq=False)
+class Attempt:
+    """One password check in progress, holding its place in :class:`LoginThrottle`.
 
-    After ``limit`` failures within ``window`` seconds a key is refused until the oldest of
-    them is older than the window. Times are the core's monotonic clock.
+    Made by :meth:`LoginThrottle.reserve` before the check starts; a success gives the place
+    back (:meth:`LoginThrottle.release`), anything else (a wrong password, an exchange never
+    finished, a connection gone) leaves it counted as a failure until the window passes.
     """
 
-    __slots__ = ("_failures", "limit", "window")
+    keys: tuple[str, ...]
+    at: float
+    released: bool = False
+
+
+class LoginThrottle:
+    """Password attempts counted per key (an account, an operator name, an address) in a
+    sliding window, each counted *before* its slow check.
+
+    :meth:`reserve` takes a place for an attempt in every key it counts against, or refuses
+    when any of them already holds ``limit`` attempts from the last ``window`` seconds; checks
+    still running count, so guesses sent together from many connections cannot all be
+    checked. Times are the core's monotonic clock. ``limit`` 0 turns the limit off.
+
+    It also remembers which addresses have proved a password for which subject
+    (:meth:`remember`, :meth:`knows`): callers leave such an address out of the subject's
+    limit, so an attack on an account from elsewhere never locks out its owner's usual client
+    (:mod:`chinwag.server.services.attempts` says how). This memory lives in the process:
+    after a restart every address is unknown until it logs in again.
+    """
+
+    __slots__ = ("_attempts", "_known", "limit", "window")
+
+    KNOWN_PER_SUBJECT = 16
+    """Addresses remembered per subject, the most recent kept (a phone's address changes)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
-        self._failures: dict[str, deque[float]] = {}
+        self._attempts: dict[str, deque[float]] = {}
+        self._known: dict[str, dict[str, None]] = {}
 
     def wait(self, keys: Iterable[str], now: float) -> float:
-        """Seconds until a login for ``keys`` may be tried again; 0 if it may now."""
+        """Seconds until an attempt counted against ``keys`` may be made; 0 if it may now."""
         longest = 0.0
         for key in keys:
             times = self._recent(key, now)
@@ -188,23 +215,54 @@ class LoginThrottle:
                 longest = max(longest, times[0] + self.window - now)
         return longest
 
-    def failed(self, keys: Iterable[str], now: float) -> None:
-        """Count one failed login against each of ``keys``."""
-        for key in keys:
-            self._recent(key, now).append(now)
+    def reserve(self, keys: Iterable[str], now: float) -> Attempt | None:
+        """Take a place for one attempt in each of ``keys``, before checking the password;
+        ``None`` (nothing taken) if any key is full: refuse without checking (:meth:`wait`
+        says for how long)."""
+        keys = tuple(keys)
+        if self.wait(keys, now):
+            return None
+        if self.limit:
+            for key in keys:
+                self._recent(key, now).append(now)
+        return Attempt(keys, now)
 
-    def succeeded(self, key: str) -> None:
-        """Forget the failures of ``key`` (the account, after a good password)."""
-        self._failures.pop(key, None)
+    def release(self, attempt: Attempt) -> None:
+        """Give back the place of an attempt that succeeded (once; later calls do nothing)."""
+        if attempt.released:
+            return
+        attempt.released = True
+        for key in attempt.keys:
+            times = self._attempts.get(key)
+            if times:
+                # Gone already if the window passed while the check ran.
+                with contextlib.suppress(ValueError):
+                    times.remove(attempt.at)
+
+    def remember(self, subject: str, address: str) -> None:
+        """``address`` proved the password of ``subject``: from now on it is known."""
+        known = self._known.setdefault(subject, {})
+        known.pop(address, None)
+        known[address] = None
+        while len(known) > self.KNOWN_PER_SUBJECT:
+            del known[next(iter(known))]
+
+    def knows(self, subject: str, address: str) -> bool:
+        """Whether ``address`` has proved the password of ``subject`` before."""
+        return address in self._known.get(subject, ())
+
+    def forget_subject(self, subject: str) -> None:
+        """Forget the known addresses of ``subject`` (an account that was dropped)."""
+        self._known.pop(subject, None)
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
+        times = self._attempts.get(key)
         if times is None:
-            times = self._failures[key] = deque()
+            times = self._attempts[key] = deque()
         while times and times[0] <= now - self.window:
             times.popleft()
-        if not times and len(self._failures) > 10_000:
+        if not times and len(self._attempts) > 10_000:
             # Forget idle keys so a scan from many addresses cannot grow this for ever.
-            self._failures = {k: v for k, v in self._failures.items() if v}
-            self._failures[key] = times
+            self._attempts = {k: v for k, v in self._attempts.items() if v}
+            self._attempts[key] = times
         return times

@@ -26,8 +26,8 @@ def registered_account(h: Harness, name: str = "ana", password: str = "correct h
     owner.send("QUIT")
 
 
-def sasl_client(h: Harness, nick: str = "ana") -> Client:
-    client = h.connect()
+def sasl_client(h: Harness, nick: str = "ana", ip: str | None = None) -> Client:
+    client = h.connect() if ip is None else h.connect(ip)
     client.send("CAP LS 302", "CAP REQ :sasl", f"NICK {nick}", f"USER {nick} 0 * :{nick}")
     client.take()
     return client
@@ -202,25 +202,42 @@ def test_scram_for_an_unknown_account_fails_only_at_the_proof() -> None:
     assert scram_login(client, "zed", "anything1") == [n.ERR_SASLFAIL]
 
 
+def plain(client: Client, password: str) -> list[tuple[str, ...]]:
+    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64(f"\0ana\0{password}"))
+    return client.lines()
+
+
 def test_repeated_failures_are_throttled_per_account_and_per_address() -> None:
+    # Issue 24 changed this test: failures from the address ana registered from no longer
+    # count against her account (that address is known); a stranger's still do.
+    h = Harness(accounts=None)
+    registered_account(h)  # from HOST, which is known for ana from then on
+    limit = h.core.config.accounts.login_failures
+    stranger = sasl_client(h, "mal", "192.0.2.7")
+    for _ in range(limit):
+        assert plain(stranger, "wrong horse")[-1][0] == n.ERR_SASLFAIL
+    # Even the right password is refused now, without being checked,
+    last = plain(stranger, "correct horse")[-1]
+    assert last[0] == n.ERR_SASLFAIL and "try again in" in last[2]
+    # ... from another unknown address too, since the account itself is full,
+    elsewhere = sasl_client(h, "x", "192.0.2.9")
+    assert "try again in" in plain(elsewhere, "correct horse")[-1][2]
+    # ... but not from the address that has logged in to it before,
+    home = sasl_client(h)
+    assert n.RPL_SASLSUCCESS in [line[0] for line in plain(home, "correct horse")]
+    # ... and for the others only until the window has passed.
+    h.clock.advance(h.core.config.accounts.login_window + 1)
+    assert n.RPL_SASLSUCCESS in [line[0] for line in plain(elsewhere, "correct horse")]
+
+
+def test_failures_at_a_known_address_fill_only_that_address_limit() -> None:
     h = Harness(accounts=None)
     registered_account(h)
     limit = h.core.config.accounts.login_failures
-    client = sasl_client(h)
+    home = sasl_client(h)
     for _ in range(limit):
-        client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0wrong horse"))
-        assert client.commands()[-1] == n.ERR_SASLFAIL
-    # Even the right password is refused now, without being checked.
-    client.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
-    last = client.lines()[-1]
-    assert last[0] == n.ERR_SASLFAIL and "try again in" in last[2]
-    # ... from another address too, since the account itself is throttled,
-    elsewhere = h.connect("192.0.2.9")
-    elsewhere.send("CAP REQ sasl", "NICK x", "USER x 0 * :x")
-    elsewhere.take()
-    elsewhere.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
-    assert "try again in" in elsewhere.lines()[-1][2]
-    # ... until the window has passed.
-    h.clock.advance(h.core.config.accounts.login_window + 1)
-    elsewhere.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + b64("\0ana\0correct horse"))
-    assert n.RPL_SASLSUCCESS in elsewhere.commands()
+        assert plain(home, "wrong horse")[-1][0] == n.ERR_SASLFAIL
+    assert "try again in" in plain(home, "correct horse")[-1][2]
+    # The account's own limit is untouched: a new address with the right password gets in.
+    phone = sasl_client(h, "x", "192.0.2.9")
+    assert n.RPL_SASLSUCCESS in [line[0] for line in plain(phone, "correct horse")]

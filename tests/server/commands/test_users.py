@@ -13,6 +13,14 @@ from chinwag.config import Config, Operator, ServerInfo
 from tests.server.harness import HOST, Harness
 
 
+def hashed(password: str) -> str:
+    """An operator password as config holds it: its argon2 hash (quick parameters)."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(password)
+
+
+SECRET = hashed("secret")
+
+
 def with_operators(*operators: Operator) -> Harness:
     return Harness(
         Config(server=ServerInfo(name="irc.test", network="TestNet"), operators=operators)
@@ -149,8 +157,8 @@ def test_setname_empty_fails() -> None:
 # -- OPER -----------------------------------------------------------------------------------
 
 
-def test_oper_with_a_plain_password_grants_operator_status() -> None:
-    h = with_operators(Operator("admin", "secret", "*"))
+def test_oper_with_the_right_password_grants_operator_status() -> None:
+    h = with_operators(Operator("admin", SECRET, "*"))
     ana = h.client("ana")
 
     ana.send("OPER admin secret")
@@ -163,8 +171,7 @@ def test_oper_with_a_plain_password_grants_operator_status() -> None:
 
 
 def test_oper_with_an_argon2_hashed_password() -> None:
-    hashed = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("secret")
-    h = with_operators(Operator("admin", hashed, "*"))
+    h = with_operators(Operator("admin", SECRET, "*"))
     ana, bo = h.client("ana"), h.client("bo")
 
     ana.send("OPER admin wrong")
@@ -176,8 +183,8 @@ def test_oper_with_an_argon2_hashed_password() -> None:
     assert h.user("bo").is_oper
 
 
-def test_oper_with_a_wrong_plain_password_is_password_mismatch() -> None:
-    h = with_operators(Operator("admin", "secret", "*"))
+def test_oper_with_a_wrong_password_is_password_mismatch() -> None:
+    h = with_operators(Operator("admin", SECRET, "*"))
     ana = h.client("ana")
 
     ana.send("OPER admin Secret")
@@ -186,8 +193,41 @@ def test_oper_with_a_wrong_plain_password_is_password_mismatch() -> None:
     assert not h.user("ana").is_oper
 
 
-def test_oper_with_an_unknown_name_is_no_oper_host() -> None:
+def test_a_plaintext_password_in_a_config_built_in_code_matches_nothing() -> None:
+    # load_config refuses plaintext passwords; one that gets in another way is no way in.
     h = with_operators(Operator("admin", "secret", "*"))
+    ana = h.client("ana")
+
+    ana.send("OPER admin secret")
+
+    assert ana.lines() == [("464", "ana", "Password incorrect")]
+    assert not h.user("ana").is_oper
+
+
+def test_oper_attempts_past_the_limit_are_refused_unchecked_saying_how_long_to_wait() -> None:
+    h = with_operators(Operator("admin", SECRET, "*"))
+    ana = h.client("ana")
+    limit = h.core.config.accounts.login_failures
+
+    for _ in range(limit):
+        ana.send("OPER admin wrong")
+    ana.send("OPER admin secret")
+
+    lines = ana.lines()
+    assert lines[:limit] == [("464", "ana", "Password incorrect")] * limit
+    assert lines[limit] == (
+        "464",
+        "ana",
+        "Too many failed OPER attempts; try again in 60 seconds",
+    )
+    assert not h.user("ana").is_oper
+    h.clock.advance(h.core.config.accounts.login_window + 1)
+    ana.send("OPER admin secret")
+    assert ("381", "ana", "You are now an IRC operator") in ana.lines()
+
+
+def test_oper_with_an_unknown_name_is_no_oper_host() -> None:
+    h = with_operators(Operator("admin", SECRET, "*"))
     ana = h.client("ana")
 
     ana.send("OPER root secret")
@@ -197,7 +237,7 @@ def test_oper_with_an_unknown_name_is_no_oper_host() -> None:
 
 
 def test_oper_from_a_host_outside_the_mask_is_no_oper_host() -> None:
-    h = with_operators(Operator("admin", "secret", "*@10.*"))
+    h = with_operators(Operator("admin", SECRET, "*@10.*"))
     ana = h.client("ana")
 
     ana.send("OPER admin secret")
@@ -206,7 +246,7 @@ def test_oper_from_a_host_outside_the_mask_is_no_oper_host() -> None:
 
 
 def test_oper_hostmask_is_matched_against_username_at_host() -> None:
-    h = with_operators(Operator("admin", "secret", "~ana@127.0.0.*"))
+    h = with_operators(Operator("admin", SECRET, "~ana@127.0.0.*"))
     ana, bo = h.client("ana"), h.client("bo")
 
     ana.send("OPER admin secret")
@@ -217,7 +257,7 @@ def test_oper_hostmask_is_matched_against_username_at_host() -> None:
 
 
 def test_oper_needs_a_name_and_a_password() -> None:
-    h = with_operators(Operator("admin", "secret", "*"))
+    h = with_operators(Operator("admin", SECRET, "*"))
     ana = h.client("ana")
 
     ana.send("OPER admin")
@@ -226,7 +266,7 @@ def test_oper_needs_a_name_and_a_password() -> None:
 
 
 def test_oper_never_logs_the_password(caplog: pytest.LogCaptureFixture) -> None:
-    h = with_operators(Operator("admin", "s3cr3t-pw", "*"))
+    h = with_operators(Operator("admin", hashed("s3cr3t-pw"), "*"))
     ana = h.client("ana")
 
     with caplog.at_level("DEBUG"):

@@ -13,9 +13,13 @@ before registration (``CAP END`` waits while a password is being checked, becaus
 later lines wait for it) and after it, for a client that was not logged in.
 
 PLAIN passwords are checked against the argon2id hash in a thread; SCRAM is checked against
-the stored keys (scramp does the RFC 5802 arithmetic). Failures count against the account and
-the address; past ``[accounts] login_failures`` in ``login_window`` seconds, attempts are
-refused unchecked with a 904 saying how long to wait.
+the stored keys (scramp does the RFC 5802 arithmetic). Each attempt takes its place in the
+limits of the account and of the address *before* the check (PLAIN: when the payload is in;
+SCRAM: at the client-first message, held until the proof is checked, so exchanges left open
+count too), and gives it back only if the password was right
+(:mod:`chinwag.server.services.attempts`, which also says how the owner's usual address is
+exempt from the account's limit). Past ``[accounts] login_failures`` in ``login_window``
+seconds, attempts are refused unchecked with a 904 saying how long to wait.
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from scramp.core import ScramServer
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
-from chinwag.server.accounts import SCRAM
+from chinwag.server.accounts import SCRAM, Attempt
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services.logins import (
+    begin_login,
+    end_login,
     log_in,
-    login_failed,
     login_wait,
     verify_login,
     wait_text,
@@ -60,6 +65,9 @@ class Exchange:
     """The account named in the exchange so far (SCRAM's client-first message)."""
     finished: bool = False
     """SCRAM: the server-final message was sent; the client's ``+`` completes the login."""
+    attempt: Attempt | None = None
+    """SCRAM: the place this exchange holds in the login limits from its client-first
+    message until its proof is checked."""
 
 
 def _exchange(ctx: Context) -> Exchange | None:
@@ -150,16 +158,16 @@ def _plain(ctx: Context, data: bytes) -> None:
     if not authcid or (authzid and authzid != authcid):
         _fail(ctx)
         return
-    wait = login_wait(ctx, authcid)
-    if wait:
-        _fail(ctx, wait_text(wait))
+    attempt = begin_login(ctx, authcid)
+    if attempt is None:
+        _fail(ctx, wait_text(login_wait(ctx, authcid)))
         return
 
     def then(ctx: Context, good: bool) -> None:
+        end_login(ctx, attempt, authcid, good)
         if good:
             _succeeded(ctx, authcid)
         else:
-            login_failed(ctx, authcid)
             _fail(ctx)
 
     ctx.later(verify_login(ctx.deps, authcid, password), then)
@@ -180,23 +188,25 @@ def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:
             server = SCRAM.make_server(keys)
             server.set_client_first(message)
             exchange.scram = server
-            wait = login_wait(ctx, exchange.account)
-            if wait:
-                _fail(ctx, wait_text(wait))
+            exchange.attempt = begin_login(ctx, exchange.account)
+            if exchange.attempt is None:
+                _fail(ctx, wait_text(login_wait(ctx, exchange.account)))
                 return
             _challenge(ctx, server.get_server_first().encode())
         elif not exchange.finished:
-            server = exchange.scram
+            server, attempt = exchange.scram, exchange.attempt
+            assert attempt is not None  # taken with the client-first message
             try:
                 server.set_client_final(data.decode())
             except ScramException:
-                login_failed(ctx, exchange.account)
+                end_login(ctx, attempt, exchange.account, good=False)
                 _fail(ctx)
                 return
             if exchange.account not in registry:
-                login_failed(ctx, exchange.account)
+                end_login(ctx, attempt, exchange.account, good=False)
                 _fail(ctx)
                 return
+            end_login(ctx, attempt, exchange.account, good=True)
             exchange.finished = True
             _challenge(ctx, server.get_server_final().encode())
         else:

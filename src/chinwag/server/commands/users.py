@@ -10,7 +10,6 @@ through :mod:`chinwag.server.services.presence`.
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from argon2 import PasswordHasher
@@ -21,9 +20,11 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_valid_nick
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
+from chinwag.server.accounts import Attempt
 from chinwag.server.context import Context, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import pack
+from chinwag.server.services import attempts
 from chinwag.server.tags import event_tags
 
 log = logging.getLogger("chinwag.server")
@@ -86,14 +87,14 @@ def setname(ctx: Context, message: Message) -> None:
 
 
 def password_matches(stored: str, given: str) -> bool:
-    """Whether ``given`` is the operator password ``stored`` (config ``Operator.password``):
-    an argon2 hash is verified with argon2-cffi, anything else compared in constant time."""
-    if stored.startswith("$argon2"):
-        try:
-            return _hasher.verify(stored, given)
-        except (VerificationError, InvalidHashError):
-            return False
-    return hmac.compare_digest(stored.encode(), given.encode())
+    """Whether ``given`` is the operator password ``stored``, the argon2 hash of config
+    ``Operator.password`` (slow). Anything else in ``stored`` matches nothing: the config
+    refuses plaintext passwords at load, and a config built in code gets no plaintext
+    comparison either."""
+    try:
+        return _hasher.verify(stored, given)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _operator_block(ctx: Context, name: str) -> Operator | None:
@@ -113,6 +114,13 @@ def oper(ctx: Context, message: Message) -> None:
     No operator block of that name for the user's ``user@host`` gives ERR_NOOPERHOST (so an
     unknown name and a wrong host look alike); a wrong password gives ERR_PASSWDMISMATCH.
     Success sets user mode ``+o``, replies RPL_YOUREOPER and a ``MODE`` to every session.
+
+    Every attempt takes its place in the limits of the operator name and of the address
+    before the password is checked (issue 24, item 8; kind ``oper`` in
+    :mod:`chinwag.server.services.attempts`, whose known-client rule exempts the addresses
+    that have opered as that name before from the name's limit). Past ``[accounts]
+    login_failures`` in ``login_window`` seconds the attempt is refused unchecked with
+    ERR_PASSWDMISMATCH saying how long to wait.
     """
     name, password = message.params[0], message.params[1]
     block = _operator_block(ctx, name)
@@ -120,17 +128,25 @@ def oper(ctx: Context, message: Message) -> None:
         ctx.numeric(n.ERR_NOOPERHOST, "No O-lines for your host")
         log.info("%s failed OPER as %s: no matching operator block", ctx.user.nick, name)
         return
+    attempt = attempts.reserve(ctx, "oper", name)
+    if attempt is None:
+        wait = attempts.wait_seconds(ctx, "oper", name)
+        ctx.numeric(n.ERR_PASSWDMISMATCH, attempts.wait_text(wait, "OPER"))
+        log.info("%s refused OPER as %s: too many failed attempts", ctx.user.nick, name)
+        return
     # argon2 is slow on purpose: verified in a thread, never on the event loop.
     matched = ctx.deps.effects.in_thread(password_matches, block.password, password)
-    ctx.later(matched, lambda ctx, good: _opered(ctx, name, good))
+    ctx.later(matched, lambda ctx, good: _opered(ctx, name, good, attempt))
 
 
-def _opered(ctx: Context, name: str, good: bool) -> None:
+def _opered(ctx: Context, name: str, good: bool, attempt: Attempt) -> None:
     user = ctx.user
     if not good:
+        # The attempt keeps its place in the limits: it counts as a failure.
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
-        log.info("%s failed OPER as %s: wrong password", user.nick, name)
+        log.info("%s failed OPER as %s from %s: wrong password", user.nick, name, ctx.session.ip)
         return
+    attempts.succeeded(ctx, "oper", name, attempt)
     ctx.numeric(n.RPL_YOUREOPER, "You are now an IRC operator")
     if user.is_oper:
         return

@@ -3,9 +3,10 @@
 The modules here hold what more than one command needs (design.md: "a command module that
 needs another's behaviour moves it into a service"): the session lifecycle (``sessions``),
 MONITOR and away-notify (``presence``), nick protection (``nicks``), logins and account
-registration (``logins``), metadata announcements and persistence (``metadata``), the
-welcome burst (``welcome``, ``serverinfo``), history playback (``playback``) and read markers
-(``readmarkers``). Command modules import these; these never import command modules.
+registration (``logins``), the limits on password attempts (``attempts``), metadata
+announcements and persistence (``metadata``), the welcome burst (``welcome``,
+``serverinfo``), history playback (``playback``) and read markers (``readmarkers``).
+Command modules import these; these never import command modules.
 
 A pseudo-user service is reached by ``PRIVMSG <service> :<command>``; the messaging handler
 hands the text to the service's function instead of relaying it, and never echoes or stores

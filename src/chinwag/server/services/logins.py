@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Sequence
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message, parse
-from chinwag.server.accounts import check_password, make_account, password_problem
+from chinwag.server.accounts import Attempt, check_password, make_account, password_problem
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
-from chinwag.server.services import is_service_name
+from chinwag.server.services import attempts, is_service_name
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
 from chinwag.server.state import Session, User
@@ -40,23 +40,29 @@ LoginState = tuple[Folded, dict[Folded, float], list[StoredMessage]]
 markers, and the direct messages that waited for it."""
 
 
-# -- throttling ------------------------------------------------------------------------------
+# -- limiting attempts ----------------------------------------------------------------------
 
 
-def throttle_keys(session: Session, account: str) -> tuple[str, str]:
-    """The keys a login attempt counts against: the account and the client's address."""
-    return (f"account:{fold(account)}", f"ip:{session.ip}")
+def begin_login(ctx: Context, account: str) -> Attempt | None:
+    """Take this login attempt's place in the limits of ``account`` and of the client's
+    address *before* the password is checked (:mod:`chinwag.server.services.attempts`, with
+    its known-client rule); ``None``: refuse unchecked, with :func:`wait_text` of
+    :func:`login_wait`."""
+    return attempts.reserve(ctx, "login", account)
 
 
 def login_wait(ctx: Context, account: str) -> float:
     """Seconds before another login to ``account`` from this client may be tried (0: now)."""
-    return ctx.deps.throttle.wait(throttle_keys(ctx.session, account), ctx.deps.clock())
+    return attempts.wait_seconds(ctx, "login", account)
 
 
-def login_failed(ctx: Context, account: str) -> None:
-    """Count a wrong password against the account and the client's address."""
-    ctx.deps.throttle.failed(throttle_keys(ctx.session, account), ctx.deps.clock())
-    log.info("failed login to %s from %s", account, ctx.session.ip)
+def end_login(ctx: Context, attempt: Attempt, account: str, good: bool) -> None:
+    """The check of ``attempt`` is over: a right password gives its place back (and
+    :func:`log_in` makes the address known); a wrong one leaves it counted as a failure."""
+    if good:
+        ctx.deps.throttle.release(attempt)
+    else:
+        log.info("failed login to %s from %s", account, ctx.session.ip)
 
 
 async def verify_login(deps: Deps, name: str, password: str) -> bool:
@@ -71,8 +77,7 @@ async def verify_login(deps: Deps, name: str, password: str) -> bool:
 
 def wait_text(seconds: float) -> str:
     """ "Too many failed logins" in words, with how long to wait."""
-    whole = max(1, int(seconds + 0.999))
-    return f"Too many failed login attempts; try again in {whole} seconds"
+    return attempts.wait_text(seconds, "login")
 
 
 # -- logging in and out ------------------------------------------------------------------------
@@ -95,7 +100,7 @@ def log_in(ctx: Context, account: Account) -> None:
     (:func:`registered_with_account`) does the rest.
     """
     session = ctx.session
-    ctx.deps.throttle.succeeded(f"account:{account.folded}")
+    attempts.succeeded(ctx, "login", account.name)  # this address is known from now on
     ctx.numeric(
         n.RPL_LOGGEDIN, _mask(session), account.name, f"You are now logged in as {account.name}"
     )
@@ -269,20 +274,18 @@ def start_registration(
     failed: Callable[[Context, str, str], None],
 ) -> None:
     """Hash ``password`` (in a thread), store the account, log in, then ``succeeded``;
-    or ``failed`` with a FAIL code and text. Registrations count against the address's
-    login throttle so that nobody can keep the hashing busy."""
+    or ``failed`` with a FAIL code and text. Every registration that reaches the hashing
+    takes a place in its address's limit first (kind ``register``, never given back) so
+    that nobody can keep the hashing busy or fill the account list."""
     deps = ctx.deps
     settings = deps.config.accounts
-    keys = (f"register:{ctx.session.ip}",)
-    wait = deps.throttle.wait(keys, deps.clock())
-    if wait:
-        seconds = max(1, int(wait + 0.999))
-        failed(ctx, "TEMPORARILY_UNAVAILABLE", f"Too many registrations; try in {seconds} s")
-        return
-    deps.throttle.failed(keys, deps.clock())
     problem = password_problem(password, settings)
     if problem is not None:
         failed(ctx, "WEAK_PASSWORD" if "least" in problem else "UNACCEPTABLE_PASSWORD", problem)
+        return
+    if attempts.reserve(ctx, "register", None) is None:
+        seconds = max(1, int(attempts.wait_seconds(ctx, "register", None) + 0.999))
+        failed(ctx, "TEMPORARILY_UNAVAILABLE", f"Too many registrations; try in {seconds} s")
         return
 
     async def create() -> Account | None:

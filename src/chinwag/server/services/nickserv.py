@@ -25,11 +25,12 @@ from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import service
+from chinwag.server.services import attempts, service
 from chinwag.server.services.logins import (
+    begin_login,
+    end_login,
     log_in,
     log_out,
-    login_failed,
     login_wait,
     registration_problem,
     set_account,
@@ -123,15 +124,15 @@ def _identify(ctx: Context, args: list[str]) -> None:
     if user.account is not None:
         _say(ctx, f"You are already logged in as {user.account}.")
         return
-    wait = login_wait(ctx, name)
-    if wait:
-        _say(ctx, wait_text(wait) + ".")
+    attempt = begin_login(ctx, name)
+    if attempt is None:
+        _say(ctx, wait_text(login_wait(ctx, name)) + ".")
         return
 
     def then(ctx: Context, good: bool) -> None:
         current = ctx.deps.accounts.get(name)
+        end_login(ctx, attempt, name, good and current is not None)
         if not good or current is None:
-            login_failed(ctx, name)
             _say(ctx, f"Invalid password for {name}.")
             return
         _say(ctx, f"You are now logged in as {current.name}.")
@@ -203,9 +204,9 @@ def _drop(ctx: Context, args: list[str]) -> None:
     account = _own_account(ctx)
     if account is None:
         return
-    wait = login_wait(ctx, account.name)
-    if wait:
-        _say(ctx, wait_text(wait) + ".")
+    attempt = begin_login(ctx, account.name)
+    if attempt is None:
+        _say(ctx, wait_text(login_wait(ctx, account.name)) + ".")
         return
 
     async def drop() -> bool:
@@ -215,11 +216,13 @@ def _drop(ctx: Context, args: list[str]) -> None:
         return good
 
     def then(ctx: Context, dropped: bool) -> None:
+        end_login(ctx, attempt, account.name, dropped)
         if not dropped:
-            login_failed(ctx, account.name)
             _say(ctx, f"Invalid password for {account.name}.")
             return
         ctx.deps.accounts.remove(account.folded)
+        # Whoever registers the name next must not inherit the addresses known for it.
+        attempts.forget(ctx, "login", account.name)
         for other in list(ctx.network.users.values()):
             if other.account is not None and fold(other.account) == account.folded:
                 if other is user:
