@@ -35,6 +35,45 @@ show such lines rather than drop them, so ours takes any line up to this size (s
 so a broken server cannot make it buffer without end)."""
 
 
+def truncate_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character.
+
+    For what a server builds from a peer's input: a real name, a topic, a reason, the text of
+    a relayed message once its prefix is known (Modern IRC "Message format": 512 bytes after
+    the tags, CR LF included).
+    """
+    if len(text) * 4 <= limit:  # even four-byte characters fit: nothing to measure
+        return text
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    # "ignore" drops only the character the cut went through: the rest came valid.
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def fit_line(line: bytes) -> bytes:
+    """A serialized line (CR LF at the end) whose part after the tags is within
+    :data:`MAX_BODY_BYTES`: a longer one has its trailing parameter cut at a character.
+
+    The last guard before a line leaves the server, for replies that show what peers wrote
+    (WHO, WHOIS, a JOIN's real name); what the server stores and relays is bounded at input
+    already, so nothing it records differs from what this lets through. A line whose excess
+    lies before its trailing parameter is returned as it is: no cut could make it right.
+    """
+    tags = line.find(b" ") + 1 if line.startswith(b"@") else 0
+    over = len(line) - tags - MAX_BODY_BYTES
+    if over <= 0:
+        return line
+    body = line[tags:]
+    trailing = body.find(b" :")
+    cut = len(body) - 2 - over
+    if trailing < 0 or cut < trailing + 2:
+        return line
+    while cut > trailing + 2 and body[cut] & 0xC0 == 0x80:
+        cut -= 1  # back to the first byte of the character the cut went through
+    return line[:tags] + body[:cut] + b"\r\n"
+
+
 def _command_of(line: bytes) -> str:
     """Best-effort command of a line we refuse, for the error reply; ``*`` when unknown."""
     words = line.split()

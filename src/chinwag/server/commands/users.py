@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from chinwag.config import Operator
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_valid_nick
+from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context, existing_user
@@ -45,7 +46,7 @@ def away(ctx: Context, message: Message) -> None:
     user = ctx.user
     text = message.params[0] if message.params else ""
     if text:
-        user.away = text[: ctx.deps.limits.awaylen]
+        user.away = truncate_utf8(text, ctx.deps.limits.awaylen)
         ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
         ctx.deps.presence.away_changed(user)
         return
@@ -69,7 +70,7 @@ def setname(ctx: Context, message: Message) -> None:
     the user's other sessions with it, and back to the sender if it has it.
     """
     realname = message.params[0]
-    if not realname or len(realname) > ctx.deps.limits.realnamelen:
+    if not realname or len(realname.encode()) > ctx.deps.limits.realnamelen:
         ctx.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     user = ctx.user
