@@ -100,9 +100,10 @@ def password_matches(stored: str, given: str) -> bool:
 def _operator_block(ctx: Context, name: str) -> Operator | None:
     """The operator block called ``name`` whose host mask matches the user, if any."""
     user = ctx.user
-    mask_subject = f"{user.username}@{user.host}"
+    # Operator blocks name real addresses; the shown host is a cloak when cloaking is on.
+    subjects = [f"{user.username}@{host}" for host in (user.host, ctx.session.ip)]
     for block in ctx.deps.config.operators:
-        if block.name == name and matches(block.hostmask, mask_subject):
+        if block.name == name and any(matches(block.hostmask, s) for s in subjects):
             return block
     return None
 
