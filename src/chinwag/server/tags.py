@@ -51,7 +51,8 @@ def server_time(timestamp: float | None = None) -> str:
     seconds = millis // 1000
     if seconds != stamp[2]:
         moment = datetime.fromtimestamp(seconds, UTC)
-        stamp[2], stamp[3] = seconds, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+        # Not strftime("%Y"): glibc writes year 1 as "1", and the spec's format has four digits.
+        stamp[2], stamp[3] = seconds, f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.")
     text = f"{stamp[3]}{millis % 1000:03d}Z"
     stamp[0], stamp[1] = millis, text
     return text

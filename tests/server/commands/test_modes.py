@@ -224,17 +224,13 @@ def test_limit_is_set_and_removed() -> None:
     assert h.channel("#room").limit is None
 
 
-def test_limit_must_be_a_positive_integer() -> None:
+def test_limit_must_be_a_positive_integer_that_fits_32_bits() -> None:
     h = Harness()
     (ana,) = h.room("ana")
-    for bad in ("0", "-3", "ten", "1_0"):
+    why = "Invalid limit: it must be a whole number from 1 to 2147483647"
+    for bad in ("0", "-3", "ten", "1_0", "2147483648", "9" * 26):
         ana.send(f"MODE #room +l {bad}")
-        assert ana.replies() == [
-            (
-                n.ERR_INVALIDMODEPARAM,
-                ("ana", "#room", "l", bad, "Invalid limit: it must be a positive integer"),
-            )
-        ]
+        assert ana.replies() == [(n.ERR_INVALIDMODEPARAM, ("ana", "#room", "l", bad, why))]
     assert h.channel("#room").limit is None
 
 
