@@ -13,11 +13,19 @@ import pytest
 
 from chinwag.config import AccountSettings, Config, Limits, Listener, Operator, ServerInfo
 from chinwag.server.app import ChinwagServer
+from chinwag.server.services.cloaks import cloak_host
 from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient
 
 FAST_ACCOUNTS = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
 """Account settings whose argon2 hashing takes a millisecond, not a tenth of a second."""
+
+
+TEST_CLOAK_SECRET = "test cloak secret"
+"""The cloak secret of :func:`test_config`, so tests can name the host others see."""
+
+LOOPBACK_CLOAK = cloak_host("127.0.0.1", TEST_CLOAK_SECRET.encode())
+"""The host shown for a test client on 127.0.0.1 (host cloaking is on by default)."""
 
 
 def test_config(
@@ -29,7 +37,7 @@ def test_config(
     """A configuration for tests: loopback, ``port`` (0: chosen by the OS), quick password
     hashing, the given operator blocks and limits."""
     return Config(
-        server=ServerInfo(name="irc.test", network="TestNet"),
+        server=ServerInfo(name="irc.test", network="TestNet", cloak_secret=TEST_CLOAK_SECRET),
         limits=Limits(**limits),  # type: ignore[arg-type]
         listeners=(Listener("127.0.0.1", port),),
         accounts=accounts,

@@ -50,6 +50,8 @@ class IrcClient:
         self.decoder = StatefulDecoder()
         self.encoder = StatefulEncoder()
         self.received: list[Line] = []
+        self.raw = bytearray()
+        """Every byte received, as it came: for tests about the lines themselves (lengths)."""
         self.eof = False
         self.nick = "*"
         self._cursor = 0
@@ -167,6 +169,7 @@ class IrcClient:
         if not data:
             self.eof = True
             return True
+        self.raw += data
         self.received += self.decoder.push(data) or []
         return True
 

@@ -46,6 +46,13 @@ class ServerInfo:
     password: str | None = None
     """A connection password (``PASS``) every client must give, or ``None`` for none."""
     default_channel: str = "#lobby"
+    cloak_hosts: bool = True
+    """Show each user's host to others as a keyed hash of their address (operators see the
+    address in WHOIS); off, everyone's address is shown to everyone."""
+    cloak_secret: str = ""
+    """The key of the cloaks. Empty: one is generated on first start and kept in the data
+    directory (``cloak.key``, readable by the server's user only) so cloaks survive restarts.
+    Servers that share users (or a ban list) should share one secret."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,3 +126,14 @@ def test_quit() -> None:
     proto.quit("bye")
     assert sent(proto) == ["QUIT bye"]
     assert proto.quitting
+
+
+def test_a_long_line_from_the_server_is_delivered_whole() -> None:
+    # Servers relay up to 512 bytes after the prefix they add, some more; the tags may take
+    # 8191 bytes. Other clients show such lines, so ours must not drop them.
+    proto = registered()
+    text = "é" * 2000  # 4000 bytes of text: far past the 512 a server may read from us
+    tags = "@+example=" + "x" * 8000
+    line = f"{tags} :bob!b@h PRIVMSG ana :{text}\r\n".encode()
+    events = proto.receive(line)
+    assert [event.text for event in only(events, ev.Message)] == [text]  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ServerFactory
+from tests.conftest import LOOPBACK_CLOAK, ServerFactory
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
 
@@ -155,7 +155,7 @@ async def test_weechat_and_another_client_chat_in_the_lobby(
 
     wee = await weechat_on(port)
     joined = await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
-    assert joined.source == "wee!~wee@127.0.0.1"
+    assert joined.source == f"wee!~wee@{LOOPBACK_CLOAK}"
 
     await pal.send("PRIVMSG", "#lobby", "hello from pal")
     await _until("pal's message in #lobby", lambda: wee.logged(r"\t@?pal\thello from pal$"), wee)

@@ -19,6 +19,8 @@ from chinwag.protocol.framing import (
     MAX_TAG_BYTES,
     LineFramer,
     check_line,
+    fit_line,
+    truncate_utf8,
 )
 
 
@@ -231,3 +233,23 @@ def test_a_bad_line_does_not_disturb_its_neighbours() -> None:
     assert out[0] == "PING a"
     assert isinstance(out[1], InvalidUtf8)
     assert out[2] == "PING c"
+
+
+def test_truncate_utf8_cuts_at_a_character_and_keeps_what_fits() -> None:
+    assert truncate_utf8("short", 510) == "short"
+    assert truncate_utf8("aé€😀", 3) == "aé"  # the cut through € drops all of it
+    assert truncate_utf8("aé€😀", 6) == "aé€"
+    assert truncate_utf8("é" * 300, 511) == "é" * 255
+
+
+def test_fit_line_cuts_the_trailing_parameter_of_a_line_over_512_bytes() -> None:
+    head = b"@time=2024-01-01T00:00:00.000Z :irc.test 352 me #room "
+    line = head + b"u h irc.test mal H :0 " + "😀".encode() * 200 + b"\r\n"
+    fitted = fit_line(line)
+    tags, body = fitted.split(b" ", 1)
+    assert tags == b"@time=2024-01-01T00:00:00.000Z"
+    assert 509 <= len(body) <= 512 and body.endswith(b"\r\n")
+    assert line.startswith(fitted[:-2])
+    fitted.decode("utf-8")  # no character was cut in two
+    short = b":a PRIVMSG b :hi\r\n"
+    assert fit_line(short) is short

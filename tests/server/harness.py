@@ -16,12 +16,20 @@ from chinwag.protocol.framing import LineFramer
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import Effects, ImmediateEffects
+from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.state import Channel, Lines, Session, User
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
 
-HOST = "127.0.0.1"
+ADDRESS = "127.0.0.1"
 """The address every harness client connects from, unless told otherwise."""
+
+CLOAK_KEY = b"harness cloak key"
+"""The cloak key of every harness core (unless its config names a secret), so tests can name
+the host others see."""
+
+HOST = cloak_host(ADDRESS, CLOAK_KEY)
+"""The host shown for :data:`ADDRESS`: its cloak (host cloaking is on by default)."""
 
 
 class MemoryOutbox:
@@ -81,7 +89,7 @@ class Clock:
 class Client:
     """One simulated connection."""
 
-    def __init__(self, harness: Harness, ip: str = HOST) -> None:
+    def __init__(self, harness: Harness, ip: str = ADDRESS) -> None:
         self.harness = harness
         self.outbox = MemoryOutbox(harness.core)
         self.session = harness.core.connect(self.outbox, ip)
@@ -160,10 +168,14 @@ class Harness:
         self.clock = Clock()
         self.store: Store = store if store is not None else MemoryStore()
         self.core = ServerCore(
-            config, self.store, effects if effects is not None else ImmediateEffects(), self.clock
+            config,
+            self.store,
+            effects if effects is not None else ImmediateEffects(),
+            self.clock,
+            cloak_key=CLOAK_KEY,
         )
 
-    def connect(self, ip: str = HOST) -> Client:
+    def connect(self, ip: str = ADDRESS) -> Client:
         return Client(self, ip)
 
     def client(self, nick: str, caps: Iterable[str] = ()) -> Client:

@@ -15,7 +15,7 @@ from chinwag.server.app import ChinwagServer
 from chinwag.server.history import identity
 from chinwag.storage.base import StoredMessage, conversation_key
 from chinwag.storage.memory import MemoryStore
-from tests.conftest import test_config
+from tests.conftest import LOOPBACK_CLOAK, test_config
 
 
 async def test_channel_messages_and_direct_messages_are_stored_in_order() -> None:
@@ -36,7 +36,7 @@ async def test_channel_messages_and_direct_messages_are_stored_in_order() -> Non
     await server.core.deps.history.stored()
     stored = await store.history(lobby, limit=100)  # messages only, not the JOIN
     assert [m.line.rsplit(":", 1)[1] for m in stored] == [f"line {n}" for n in range(50)]
-    assert all(m.sender == "ana!~ana@127.0.0.1" and m.msgid for m in stored)
+    assert all(m.sender == f"ana!~ana@{LOOPBACK_CLOAK}" and m.msgid for m in stored)
     me = identity(server.core.network.users[fold("ana")])
     notes = await store.latest(conversation_key(me, me), 5)
     assert [m.line.split(" :")[-1] for m in notes] == ["note to self"]

@@ -177,9 +177,9 @@ def test_outside_a_batch_a_channel_message_is_written_at_once() -> None:
 
 def test_a_member_over_its_sendq_in_a_run_is_closed_and_the_others_hear_all() -> None:
     later = LaterEffects()
-    h = Harness(effects=later, sendq=2000)
+    h = Harness(effects=later, sendq=3000)
     ana, bo, cy = h.room("ana", "bo", "cy")
-    bo.outbox.buffer += b"x" * 1900  # bo has not been reading
+    bo.outbox.buffer += b"x" * 2900  # bo has not been reading
     later.holding = True
     paste(ana, *(f"PRIVMSG #room :line {number}" for number in range(40)))
     later.go()

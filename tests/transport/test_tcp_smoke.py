@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chinwag.server.app import ChinwagServer
+from tests.conftest import LOOPBACK_CLOAK
 
 
 async def _read_until(reader: asyncio.StreamReader, needle: bytes) -> bytes:
@@ -24,6 +25,6 @@ async def test_two_clients_chat_over_real_sockets(server: ChinwagServer) -> None
     await _read_until(ana_r, b"366 ana #lobby")
     bo_w.write(b"NICK bo\r\nUSER bo 0 * :Bo\r\nJOIN #lobby\r\nPRIVMSG #lobby :hello ana\r\n")
     got = await _read_until(ana_r, b"hello ana")
-    assert b":bo!~bo@127.0.0.1 PRIVMSG #lobby :hello ana\r\n" in got
+    assert f":bo!~bo@{LOOPBACK_CLOAK} PRIVMSG #lobby :hello ana\r\n".encode() in got
     for writer in (ana_w, bo_w):
         writer.close()

@@ -63,7 +63,7 @@ from chinwag.client.wire import Connection, Handlers, merge_handlers, numeric_re
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.errors import ProtocolError
-from chinwag.protocol.framing import LineFramer
+from chinwag.protocol.framing import CLIENT_MAX_LINE_BYTES, LineFramer
 from chinwag.protocol.message import Message as IrcMessage
 from chinwag.protocol.message import parse
 from chinwag.protocol.metadata import COLOR_KEY
@@ -162,7 +162,8 @@ class ClientProtocol:
         self._queries.reset()
         self.last_error: str | None = None
         """The text of the server's last ``ERROR`` on this connection."""
-        self._framer = LineFramer()
+        # Servers may send longer lines than they accept; we show them (see the constant).
+        self._framer = LineFramer(CLIENT_MAX_LINE_BYTES)
 
     # -- driving the connection ------------------------------------------------------------
 

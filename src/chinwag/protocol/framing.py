@@ -28,6 +28,51 @@ MAX_TAG_BYTES = 8191
 MAX_LINE_BYTES = MAX_TAG_BYTES + MAX_BODY_BYTES
 """No line can be longer than this; a peer that sends more without a newline is refused."""
 
+CLIENT_MAX_LINE_BYTES = 65536
+"""What a client accepts from a server. Servers are known to send more than the 512 bytes
+they read (a relayed message plus the prefix they add, long WHO replies); mainstream clients
+show such lines rather than drop them, so ours takes any line up to this size (still a bound,
+so a broken server cannot make it buffer without end)."""
+
+
+def truncate_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character.
+
+    For what a server builds from a peer's input: a real name, a topic, a reason, the text of
+    a relayed message once its prefix is known (Modern IRC "Message format": 512 bytes after
+    the tags, CR LF included).
+    """
+    if len(text) * 4 <= limit:  # even four-byte characters fit: nothing to measure
+        return text
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    # "ignore" drops only the character the cut went through: the rest came valid.
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def fit_line(line: bytes) -> bytes:
+    """A serialized line (CR LF at the end) whose part after the tags is within
+    :data:`MAX_BODY_BYTES`: a longer one has its trailing parameter cut at a character.
+
+    The last guard before a line leaves the server, for replies that show what peers wrote
+    (WHO, WHOIS, a JOIN's real name); what the server stores and relays is bounded at input
+    already, so nothing it records differs from what this lets through. A line whose excess
+    lies before its trailing parameter is returned as it is: no cut could make it right.
+    """
+    tags = line.find(b" ") + 1 if line.startswith(b"@") else 0
+    over = len(line) - tags - MAX_BODY_BYTES
+    if over <= 0:
+        return line
+    body = line[tags:]
+    trailing = body.find(b" :")
+    cut = len(body) - 2 - over
+    if trailing < 0 or cut < trailing + 2:
+        return line
+    while cut > trailing + 2 and body[cut] & 0xC0 == 0x80:
+        cut -= 1  # back to the first byte of the character the cut went through
+    return line[:tags] + body[:cut] + b"\r\n"
+
 
 def _command_of(line: bytes) -> str:
     """Best-effort command of a line we refuse, for the error reply; ``*`` when unknown."""
@@ -40,20 +85,23 @@ def _command_of(line: bytes) -> str:
     return word if word.isalnum() else "*"
 
 
-def check_line(line: bytes) -> str | ProtocolError:
+def check_line(line: bytes, strict: bool = True) -> str | ProtocolError:
     """Check one line (without its terminator) against the limits and decode it.
 
-    Returns the decoded line, or the error to answer it with.
+    Returns the decoded line, or the error to answer it with. ``strict=False`` (a client
+    reading a server) skips the per-section limits: the framer's total bound is enough.
     """
-    if line.startswith(b"@"):
+    if not strict:
+        pass
+    elif line.startswith(b"@"):
         space = line.find(b" ")
         tag_part = len(line) if space < 0 else space + 1
         if tag_part > MAX_TAG_BYTES:
             return InputTooLong("Input line was too long", _command_of(line))
         body = len(line) - tag_part
-    else:
-        body = len(line)
-    if body + 2 > MAX_BODY_BYTES:
+        if body + 2 > MAX_BODY_BYTES:
+            return InputTooLong("Input line was too long", _command_of(line))
+    elif len(line) + 2 > MAX_BODY_BYTES:
         return InputTooLong("Input line was too long", _command_of(line))
     if b"\0" in line or b"\r" in line:
         return ForbiddenCharacters("Message contains a forbidden character", _command_of(line))
@@ -67,13 +115,19 @@ def check_line(line: bytes) -> str | ProtocolError:
 
 
 class LineFramer:
-    """Splits a byte stream into checked lines; one per connection, fed as bytes arrive."""
+    """Splits a byte stream into checked lines; one per connection, fed as bytes arrive.
 
-    __slots__ = ("_buffer", "_discarding")
+    A server reads its clients with the spec's limits (the default); a client reads a server
+    with ``max_line=CLIENT_MAX_LINE_BYTES``, which accepts any line up to that size.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_buffer", "_discarding", "_max_line", "_strict")
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._buffer = bytearray()
         self._discarding = False
+        self._max_line = max_line
+        self._strict = max_line <= MAX_LINE_BYTES
 
     @property
     def pending(self) -> int:
@@ -83,7 +137,7 @@ class LineFramer:
     def feed(self, data: bytes) -> list[str | ProtocolError]:
         """Take newly received bytes; return every line they complete, in order.
 
-        A line that grows past :data:`MAX_LINE_BYTES` without a terminator is answered once
+        A line that grows past the framer's ``max_line`` without a terminator is answered once
         with :class:`InputTooLong` and the rest of it, up to its terminator, is discarded, so
         a peer cannot make us buffer without bound.
         """
@@ -102,12 +156,12 @@ class LineFramer:
                 if line.endswith(b"\r"):
                     line = line[:-1]
                 if line:
-                    out.append(check_line(line))
+                    out.append(check_line(line, self._strict))
             start = end + 1
         del buffer[:start]
         if self._discarding:
             buffer.clear()  # still inside a refused line: keep nothing of it
-        elif len(buffer) > MAX_LINE_BYTES:
+        elif len(buffer) > self._max_line:
             out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer))))
             self._discarding = True
             buffer.clear()

@@ -45,6 +45,8 @@ class SupportLimits:
     monitor: int
     max_list_modes: int
     chathistory: int
+    namelen: int = 128
+    """Longest real name in UTF-8 bytes (``NAMELEN``, as InspIRCd and Ergo announce it)."""
     """Most messages one ``CHATHISTORY`` request returns."""
 
 
@@ -67,6 +69,7 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"MONITOR={limits.monitor}",
         f"MSGREFTYPES={MSGREFTYPES}",
         f"NETWORK={limits.network}",
+        f"NAMELEN={limits.namelen}",
         f"NICKLEN={limits.nicklen}",
         f"PREFIX={modes.PREFIX_TOKEN}",
         (

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -37,6 +39,32 @@ TRANSPORTS: dict[str, Callable[[ServerCore, set[Link], Flusher], asyncio.BasePro
 """The protocol factory of each listener ``kind`` (:data:`chinwag.config.LISTENER_KINDS`)."""
 
 
+CLOAK_KEY_FILE = "cloak.key"
+"""The generated key of host cloaks, in the data directory, when none is configured."""
+
+
+def _kept_cloak_key(config: Config) -> bytes | None:
+    """The cloak key kept in the data directory, made on first start (mode 0600, in a data
+    directory made 0700), so a user's cloak is the same after a restart; ``None`` when the
+    configuration decides the key (a secret, cloaking off, or no data directory)."""
+    server, data_dir = config.server, config.storage.data_dir
+    if not server.cloak_hosts or server.cloak_secret or data_dir is None:
+        return None
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / CLOAK_KEY_FILE
+    try:
+        # O_EXCL: two servers starting at once cannot both write a key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+        if key:
+            return key
+        raise OSError(f"the cloak key file {path} is empty; delete it to make a new one") from None
+    with os.fdopen(fd, "wb") as file:
+        file.write(secrets.token_hex(32).encode())
+    return path.read_bytes().strip()
+
+
 class ChinwagServer:
     """A chinwag server on its configured listeners; start with :meth:`start`.
 
@@ -49,7 +77,7 @@ class ChinwagServer:
         self.config = config
         self.store = store
         self.effects = AsyncioEffects()
-        self.core = ServerCore(config, store, self.effects)
+        self.core = ServerCore(config, store, self.effects, cloak_key=_kept_cloak_key(config))
         self.retention = Retention(store, config.history)
         self._servers: list[asyncio.Server] = []
         self._links: set[Link] = set()

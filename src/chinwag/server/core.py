@@ -14,6 +14,7 @@ done, so replies come in the order the commands were sent.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable
 
@@ -30,6 +31,7 @@ from chinwag.server.dispatch import dispatch
 from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
 from chinwag.server.replies import ReplyBuffer
+from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
@@ -67,7 +69,9 @@ class ServerCore:
     ``store`` keeps history and accounts; ``effects`` runs the work that waits for it
     (:mod:`chinwag.server.effects`: asyncio tasks in the application, at once in the
     in-memory harness); ``clock`` is the monotonic clock of timeouts (tests pass their own).
-    Two cores share nothing but the command table.
+    ``cloak_key`` is the key of host cloaks when ``[server] cloak_secret`` is empty (the
+    application's kept one); without either, a key lives as long as the core. Two cores share
+    nothing but the command table.
     """
 
     def __init__(
@@ -76,8 +80,14 @@ class ServerCore:
         store: Store,
         effects: Effects,
         clock: Callable[[], float] = time.monotonic,
+        cloak_key: bytes | None = None,
     ) -> None:
         self.config = config
+        self._cloak_key: bytes | None = None
+        if config.server.cloak_hosts:
+            self._cloak_key = (
+                config.server.cloak_secret.encode() or cloak_key or secrets.token_bytes(32)
+            )
         self.network = Network(config.server.name, config.limits.whowas)
         # network, _delivery, _sessions and _clock are the same objects as in deps below,
         # kept here too because every line received reaches them.
@@ -115,7 +125,11 @@ class ServerCore:
     # -- entry points -------------------------------------------------------------------
 
     def connect(self, outbox: Outbox, ip: str, host: str | None = None) -> Session:
-        """Start a session for a new connection from ``ip`` writing to ``outbox``."""
+        """Start a session for a new connection from ``ip`` writing to ``outbox``; others
+        see its cloak (:func:`~chinwag.server.services.cloaks.cloak_host`) unless cloaking
+        is off."""
+        if self._cloak_key is not None:
+            return self._sessions.open(outbox, ip, cloak_host(ip, self._cloak_key), self._clock())
         shown = host or ip
         if shown.startswith(":"):
             # "::1" cannot be a middle parameter (WHO, WHOIS); show it as "0::1", as ircds do.

@@ -50,6 +50,7 @@ class ServerFacts:
                 kicklen=limits.kicklen,
                 awaylen=limits.awaylen,
                 userlen=limits.userlen,
+                namelen=limits.realnamelen,
                 max_channels=limits.max_channels,
                 max_targets=limits.max_targets,
                 max_bans=limits.max_bans,

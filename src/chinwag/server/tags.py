@@ -21,6 +21,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 
+from chinwag.protocol.framing import MAX_BODY_BYTES, fit_line
 from chinwag.protocol.message import Message
 from chinwag.server.state import (
     TAG_ACCOUNT,
@@ -50,7 +51,8 @@ def server_time(timestamp: float | None = None) -> str:
     seconds = millis // 1000
     if seconds != stamp[2]:
         moment = datetime.fromtimestamp(seconds, UTC)
-        stamp[2], stamp[3] = seconds, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+        # Not strftime("%Y"): glibc writes year 1 as "1", and the spec's format has four digits.
+        stamp[2], stamp[3] = seconds, f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.")
     text = f"{stamp[3]}{millis % 1000:03d}Z"
     stamp[0], stamp[1] = millis, text
     return text
@@ -108,16 +110,22 @@ def tag_mask_needed(message: Message) -> int:
 
 
 def serialize_for(message: Message, mask: int) -> bytes:
-    """The line (CRLF-terminated bytes) of ``message`` for a session with tag mask ``mask``."""
+    """The line (CRLF-terminated bytes) of ``message`` for a session with tag mask ``mask``,
+    never longer than Modern IRC allows after its tags (:func:`~chinwag.protocol.framing
+    .fit_line`)."""
     if not message.tags:
-        return message.to_bytes()
-    if not mask:
-        return Message(message.command, message.params, message.source).to_bytes()
-    kept = {
-        key: value
-        for key, value in message.tags.items()
-        if mask & _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
-    }
-    if len(kept) == len(message.tags):
-        return message.to_bytes()
-    return Message(message.command, message.params, message.source, kept).to_bytes()
+        data = message.to_bytes()
+    elif not mask:
+        data = Message(message.command, message.params, message.source).to_bytes()
+    else:
+        kept = {
+            key: value
+            for key, value in message.tags.items()
+            if mask & _TAG_BIT.get(key, TAG_MESSAGE_TAGS)
+        }
+        if len(kept) == len(message.tags):
+            data = message.to_bytes()
+        else:
+            data = Message(message.command, message.params, message.source, kept).to_bytes()
+    # Once per distinct mask, never per recipient; most lines are shorter and pass at once.
+    return data if len(data) <= MAX_BODY_BYTES else fit_line(data)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -469,6 +470,20 @@ async def _forget(db: aiosqlite.Connection, change: Forget) -> None:
     await db.execute("DELETE FROM members WHERE identity = ?", (change.identity,))
 
 
+def _make_private(path: Path) -> None:
+    """Create the database file readable and writable by its owner only (0600), or make an
+    existing one (and its -wal and -shm files) so. SQLite gives the -wal and -shm files it
+    creates the database file's permissions, so those follow."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists():
+            each.chmod(0o600)
+
+
 class SqliteStore:
     """History, accounts and read markers in one SQLite database file; make one with
     ``await SqliteStore.open(path)``.
@@ -501,7 +516,9 @@ class SqliteStore:
         """
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Private to the server's user: it holds everyone's messages and password hashes.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _make_private(path)
         except OSError as error:
             raise StoreError(f"cannot create the data directory {path.parent}: {error}") from None
         try:

@@ -10,7 +10,7 @@ import base64
 
 from chinwag.config import AccountSettings, Config, ServerInfo
 from chinwag.protocol import numerics as n
-from tests.server.harness import Client, Harness
+from tests.server.harness import HOST, Client, Harness
 
 PASSWORD = "correct-horse-battery"
 
@@ -45,7 +45,7 @@ def test_register_claims_the_current_nick_and_logs_in() -> None:
     ana = h.client("ana", caps=["draft/account-registration"])
     replies = register(ana)
     assert replies[0] == ("REGISTER", "SUCCESS", "ana", "Account ana registered; you are logged in")
-    assert replies[1][:4] == (n.RPL_LOGGEDIN, "ana", "ana!~ana@127.0.0.1", "ana")
+    assert replies[1][:4] == (n.RPL_LOGGEDIN, "ana", f"ana!~ana@{HOST}", "ana")
     assert h.user("ana").account == "ana"
     assert "ana" in h.core.deps.accounts
 

@@ -25,7 +25,7 @@ from chinwag.server.tags import server_time
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import FAST_ACCOUNTS
-from tests.server.harness import Client, Harness
+from tests.server.harness import HOST, Client, Harness
 
 CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
 """What a history client enables: the extension, batches, and the tags that identify lines."""
@@ -33,7 +33,7 @@ CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
 T0 = 1_700_000_000.0
 """When the seeded histories start (2023-11-14T22:13:20Z)."""
 
-ANA = "ana!~ana@127.0.0.1"
+ANA = f"ana!~ana@{HOST}"
 
 
 def stamp(seconds: float) -> str:

@@ -286,7 +286,7 @@ def test_voiced_banned_member_can_speak() -> None:
     ana, bo = h.client("ana"), h.client("bo")
     h.join("#x", ana, bo)
     room = h.channel("#x")
-    room.bans.append(ListEntry("*!*@127.0.0.1", "ana", 0))
+    room.bans.append(ListEntry(f"*!*@{HOST}", "ana", 0))
     room.members[h.user("bo")].add("v")
     bo.send("PRIVMSG #x :hi")
     assert ana.commands() == ["PRIVMSG"]

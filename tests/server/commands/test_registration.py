@@ -16,6 +16,7 @@ def burst(h: Harness) -> list[str]:
     return (
         ["001", "002", "003", "004"]
         + ["005"] * len(h.core.deps.facts.isupport_lines)
+        + ["396"]  # RPL_VISIBLEHOST: the host others see is a cloak
         + LUSERS_AND_MOTD
     )
 
@@ -378,7 +379,9 @@ def test_ping_before_registration_is_answered() -> None:
 
 
 def test_ipv6_loopback_host_is_shown_so_it_can_be_a_parameter() -> None:
-    client = Harness().connect(ip="::1")
+    # With cloaking off (on, the host is a cloak, which never starts with ":").
+    uncloaked = ServerInfo(name="irc.test", network="TestNet", cloak_hosts=False)
+    client = Harness(Config(server=uncloaked)).connect(ip="::1")
     client.send("NICK ana", "USER ana 0 * :Ana")
     welcome = client.take()[0]
     assert welcome.params[1] == "Welcome to the TestNet Network, ana!~ana@0::1"

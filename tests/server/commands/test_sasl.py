@@ -10,7 +10,7 @@ import base64
 from scramp import ScramClient
 
 from chinwag.protocol import numerics as n
-from tests.server.harness import Client, Harness
+from tests.server.harness import HOST, Client, Harness
 
 
 def b64(text: str | bytes) -> str:
@@ -48,7 +48,7 @@ def test_plain_logs_in_before_registration_completes() -> None:
     assert client.lines() == [("AUTHENTICATE", "+")]
     client.send("AUTHENTICATE " + b64("\0ana\0correct horse"))
     replies = client.lines()
-    assert replies[0][:4] == (n.RPL_LOGGEDIN, "ana", "ana!~ana@127.0.0.1", "ana")
+    assert replies[0][:4] == (n.RPL_LOGGEDIN, "ana", f"ana!~ana@{HOST}", "ana")
     assert replies[1][0] == n.RPL_SASLSUCCESS
     client.send("CAP END")
     assert n.RPL_WELCOME in [line[0] for line in client.lines()]

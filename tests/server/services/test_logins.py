@@ -7,7 +7,7 @@ import base64
 
 from chinwag.protocol import numerics as n
 from tests.server.commands.test_accounts import PASSWORD, owner_logs_in, registered
-from tests.server.harness import Harness
+from tests.server.harness import HOST, Harness
 
 # -- account-notify, extended-join, account-tag --------------------------------------------------
 
@@ -21,7 +21,7 @@ def test_logging_in_is_announced_with_account_notify() -> None:
     h.join("#room", ana, bo, cy)
     ana.send("AUTHENTICATE PLAIN")
     ana.send("AUTHENTICATE " + base64.b64encode(f"\0ana\0{PASSWORD}".encode()).decode())
-    assert ("ana!~ana@127.0.0.1", "ACCOUNT", ("ana",)) in bo.events()
+    assert (f"ana!~ana@{HOST}", "ACCOUNT", ("ana",)) in bo.events()
     assert cy.take() == []
 
 

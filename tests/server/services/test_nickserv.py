@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chinwag.protocol import numerics as n
-from tests.server.harness import Client, Harness
+from tests.server.harness import HOST, Client, Harness
 
 PASSWORD = "correct-horse-battery"
 
@@ -92,7 +92,7 @@ def test_drop_needs_the_password_and_then_frees_the_nick() -> None:
     assert says(ana) == ["Invalid password for ana."]
     ana.send(f"PRIVMSG NickServ :DROP {PASSWORD}")
     replies = ana.take()
-    assert (n.RPL_LOGGEDOUT, ("ana", "ana!~ana@127.0.0.1", "You are now logged out")) in [
+    assert (n.RPL_LOGGEDOUT, ("ana", f"ana!~ana@{HOST}", "You are now logged out")) in [
         (m.command, m.params) for m in replies
     ]
     assert replies[-1].params[1] == "Account ana has been dropped."

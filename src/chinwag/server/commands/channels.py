@@ -14,6 +14,7 @@ import time
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import is_channel_name
+from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
@@ -194,7 +195,9 @@ def join(ctx: Context, message: Message) -> None:
 def part(ctx: Context, message: Message) -> None:
     """PART <channel>{,<channel>} [<reason>]."""
     user = ctx.user
+    # No PARTLEN token exists; KICKLEN bounds the other reason a member sees on leaving.
     reason = message.params[1] if len(message.params) > 1 else ""
+    reason = truncate_utf8(reason, ctx.deps.limits.kicklen)
     for name in message.params[0].split(","):
         if not name:
             continue
@@ -252,7 +255,7 @@ def topic(ctx: Context, message: Message) -> None:
     if "t" in channel.modes and not channel.is_operator(user):
         ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
         return
-    text = message.params[1][: ctx.deps.limits.topiclen]
+    text = truncate_utf8(message.params[1], ctx.deps.limits.topiclen)
     channel.topic = text
     channel.topic_by = user.nick if text else ""
     channel.topic_at = int(time.time()) if text else 0
@@ -335,7 +338,7 @@ def kick(ctx: Context, message: Message) -> None:
         ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
         return
     comment = message.params[2] if len(message.params) > 2 and message.params[2] else user.nick
-    comment = comment[: limits.kicklen]
+    comment = truncate_utf8(comment, limits.kicklen)
     nicks = [nick for nick in dict.fromkeys(message.params[1].split(",")) if nick]
     for nick in nicks[: limits.max_targets]:
         if user not in channel.members:

@@ -13,6 +13,7 @@ import time
 from chinwag.protocol import modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
+from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
@@ -51,6 +52,21 @@ def _message_tags(ctx: Context, message: Message) -> dict[str, str]:
     if modes.BOT_USER_MODE in user.modes:
         tags["bot"] = ""
     return tags
+
+
+def fit_text(source: str, command: str, target: str, text: str) -> str:
+    """``text`` cut (at a character) so that ``:<source> <command> <target> :<text>`` CR LF
+    is at most 512 bytes (Modern IRC "Message format").
+
+    A client may send 512 bytes; the prefix the server puts in front of what it relays would
+    take the line past the limit. Called once per target, before the message is relayed,
+    echoed and stored, so all three hold the same text.
+    """
+    overhead = len(source) + len(command) + len(target) + 6  # ":", spaces, ":", CR LF
+    if (len(text) + overhead) * 4 <= MAX_BODY_BYTES:
+        return text  # fits whatever the characters: most messages stop here
+    room = MAX_BODY_BYTES - len(f":{source} {command} {target} :\r\n".encode())
+    return truncate_utf8(text, max(room, 0))
 
 
 def _relay(ctx: Context, message: Message, quiet: bool) -> None:
@@ -92,7 +108,9 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
                 continue
             relayed = Message(
                 command_name,
-                (channel.name,) if is_tagmsg else (channel.name, text),
+                (channel.name,)
+                if is_tagmsg
+                else (channel.name, fit_text(user.source, command_name, channel.name, text)),
                 user.source,
                 _message_tags(ctx, message),
             )
@@ -119,7 +137,11 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             continue
         shown_target, others, recipient, target_user = found
         offline_for = recipient if target_user is None else None
-        params = (shown_target,) if is_tagmsg else (shown_target, text)
+        params = (
+            (shown_target,)
+            if is_tagmsg
+            else (shown_target, fit_text(user.source, command_name, shown_target, text))
+        )
         # Each delivered message has its own msgid, even when one command had several targets.
         relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
         # Other devices of the sender see what they said, as if echoed.

@@ -28,7 +28,7 @@ from chinwag.protocol.modes import (
 )
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
-from chinwag.server.replies import sendable
+from chinwag.server.replies import safe_param, sendable
 from chinwag.server.state import Channel, ListEntry, User
 from chinwag.server.tags import event_tags
 
@@ -111,6 +111,10 @@ def _apply_key(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange
     return ModeChange(True, "k", key)
 
 
+MAX_CHANNEL_LIMIT = 2**31 - 1
+"""The largest ``+l`` accepted: what a 32-bit signed int (other servers, clients) can hold."""
+
+
 def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
     """``+l <count>`` (a positive integer, else ERR_INVALIDMODEPARAM) or ``-l`` (Modern IRC
     "Client Limit Channel Mode")."""
@@ -122,13 +126,19 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
     param = change.param
     if param is None:
         return None
-    if not (param.isascii() and param.isdigit()) or int(param) <= 0:
+    # Digits only before int(): a 26-digit limit is no limit anyone means, and a long
+    # string of digits costs int() time quadratic in its length.
+    if (
+        not (param.isascii() and param.isdigit())
+        or len(param) > len(str(MAX_CHANNEL_LIMIT))
+        or not 0 < int(param) <= MAX_CHANNEL_LIMIT
+    ):
         ctx.numeric(
             n.ERR_INVALIDMODEPARAM,
             channel.name,
             "l",
             param,
-            "Invalid limit: it must be a positive integer",
+            f"Invalid limit: it must be a whole number from 1 to {MAX_CHANNEL_LIMIT}",
         )
         return None
     limit = int(param)
@@ -142,7 +152,12 @@ def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange
     """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form; adding beyond
     MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
     param = change.param
-    if param is None or not sendable(param):
+    if param is None:
+        return None
+    if not sendable(param):
+        ctx.numeric(
+            n.ERR_INVALIDMODEPARAM, channel.name, "b", safe_param(param), "Invalid ban mask"
+        )
         return None
     mask = normalize_ban_mask(param)
     folded = fold(mask)
@@ -195,7 +210,8 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     wanted: list[ModeChange] = []
     listed = False
     for change in parsed.changes:
-        if CHANNEL_MODES[change.mode] is ModeKind.LIST and change.param is None:
+        # An empty mask ("MODE #c +b :") asks for the list as no mask does.
+        if CHANNEL_MODES[change.mode] is ModeKind.LIST and not change.param:
             if not listed:
                 send_ban_list(ctx, channel)
                 listed = True

@@ -200,6 +200,12 @@ def send_whois(ctx: Context, user: User) -> None:
     in :data:`~chinwag.protocol.metadata.WHOIS_KEYS`)."""
     nick = user.nick
     ctx.numeric(n.RPL_WHOISUSER, nick, user.username, user.host, "*", user.realname)
+    if ctx.user.is_oper or ctx.user is user:
+        # The real addresses behind a cloak: for operators (and the user themself) only.
+        for ip in dict.fromkeys(session.ip for session in user.sessions):
+            shown = "0" + ip if ip.startswith(":") else ip  # "::1" is no middle parameter
+            mask = f"{user.username}@{user.host}"
+            ctx.numeric(n.RPL_WHOISACTUALLY, nick, mask, shown, "Is actually using host")
     for line in pack(_whois_channels(ctx, user)):
         ctx.numeric(n.RPL_WHOISCHANNELS, nick, " ".join(line))
     deps = ctx.deps

@@ -12,6 +12,7 @@ import hmac
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_valid_nick
+from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
@@ -107,7 +108,8 @@ def user_(ctx: Context, message: Message) -> None:
         return
     # No ident lookup is done, so the user name is marked unverified with "~" as is usual.
     session.username = "~" + cleaned[: limits.userlen - 1]
-    session.realname = message.params[3][: limits.realnamelen]
+    # In bytes, as every length limit here: 128 four-byte characters fit no JOIN line.
+    session.realname = truncate_utf8(message.params[3], limits.realnamelen)
     try_complete_registration(ctx)
 
 
@@ -128,4 +130,4 @@ def quit_(ctx: Context, message: Message) -> None:
     reason = message.params[0] if message.params and message.params[0] else ""
     quit_text = f"Quit: {reason}" if reason else "Quit"
     ctx.reply.flush()
-    ctx.deps.sessions.close(ctx.session, quit_text[: ctx.deps.limits.kicklen])
+    ctx.deps.sessions.close(ctx.session, truncate_utf8(quit_text, ctx.deps.limits.kicklen))

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from chinwag.config import Operator
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_valid_nick
+from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server.accounts import Attempt
@@ -46,7 +47,7 @@ def away(ctx: Context, message: Message) -> None:
     user = ctx.user
     text = message.params[0] if message.params else ""
     if text:
-        user.away = text[: ctx.deps.limits.awaylen]
+        user.away = truncate_utf8(text, ctx.deps.limits.awaylen)
         ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
         ctx.deps.presence.away_changed(user)
         return
@@ -70,7 +71,7 @@ def setname(ctx: Context, message: Message) -> None:
     the user's other sessions with it, and back to the sender if it has it.
     """
     realname = message.params[0]
-    if not realname or len(realname) > ctx.deps.limits.realnamelen:
+    if not realname or len(realname.encode()) > ctx.deps.limits.realnamelen:
         ctx.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     user = ctx.user
@@ -100,9 +101,10 @@ def password_matches(stored: str, given: str) -> bool:
 def _operator_block(ctx: Context, name: str) -> Operator | None:
     """The operator block called ``name`` whose host mask matches the user, if any."""
     user = ctx.user
-    mask_subject = f"{user.username}@{user.host}"
+    # Operator blocks name real addresses; the shown host is a cloak when cloaking is on.
+    subjects = [f"{user.username}@{host}" for host in (user.host, ctx.session.ip)]
     for block in ctx.deps.config.operators:
-        if block.name == name and matches(block.hostmask, mask_subject):
+        if block.name == name and any(matches(block.hostmask, s) for s in subjects):
             return block
     return None
 

@@ -72,6 +72,10 @@ def welcome(ctx: Context) -> None:
     )
     for tokens in facts.isupport_lines:
         ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
+    if ctx.deps.config.server.cloak_hosts:
+        # The host others see is not the address the client connected from: say which it is
+        # (clients size their lines by their own prefix).
+        ctx.numeric(n.RPL_VISIBLEHOST, user.host, "is now your displayed host")
     send_lusers(ctx, fresh=False)
     send_motd(ctx)
     if ctx.session.has(METADATA):
