@@ -179,3 +179,20 @@ def test_a_user_is_known_by_account_id_when_logged_in_and_by_a_token_of_their_ow
     ana.account, ana.account_id = "Zed", "1f2e"
     assert identity(ana) == account_identity("1f2e")
     assert direct_key(ana, fold("s:bo")) == "a:1f2e s:bo"
+
+
+async def test_stored_waits_for_a_departed_users_conversations_to_be_deleted() -> None:
+    store = Recording()
+    history, _, _ = writer(store, AsyncioEffects())
+    carol, dave = User("carol", "~c", "h", "C"), User("dave", "~d", "h", "D")
+    key = direct_key(carol, identity(dave))
+    history.push(key, privmsg(1))
+    await history.stored()
+    assert [m.msgid for m in await store.latest(key, 5)] == ["id1"]
+    carol.direct_history = True
+
+    history.forget(carol)  # she quit: the stop waits for this before closing the store
+    await history.stored()
+
+    assert await store.latest(key, 5) == []
+    assert not carol.direct_history

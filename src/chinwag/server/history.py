@@ -76,6 +76,8 @@ class HistoryWriter:
     __slots__ = (
         "_busy",
         "_changes",
+        "_changes_pushed",
+        "_changes_stored",
         "_clock",
         "_committed",
         "_delivery",
@@ -102,6 +104,8 @@ class HistoryWriter:
         self._committed = committed
         self._items: list[tuple[Folded, Message, bool, Folded | None, bool]] = []
         self._changes: list[HistoryChange] = []
+        self._changes_pushed = 0
+        self._changes_stored = 0
         self._busy = False
         self._task: Awaitable[None] | None = None
         self._last_commit = float("-inf")
@@ -188,6 +192,7 @@ class HistoryWriter:
 
     def _change(self, change: HistoryChange) -> None:
         self._changes.append(change)
+        self._changes_pushed += 1
         if not self._busy:
             self._start()
 
@@ -234,6 +239,7 @@ class HistoryWriter:
                     log.exception("could not store %d messages; trying again", len(batch))
                     await self._effects.sleep(pause)
                     pause = min(pause * 2, RETRY_MAX)
+            self._changes_stored += len(changes)
             self._delivery.committed(seq)
             self._committed()
 
@@ -257,7 +263,9 @@ class HistoryWriter:
         ``upto``) is in the store. The application's stop waits here before closing the
         store; tests await it instead of polling the store."""
         target = self.pushed_seq if upto is None else upto
-        while self.committed_seq < target:
+        # Without ``upto``, membership changes and forgetting queued so far count too.
+        changes = self._changes_pushed if upto is None else 0
+        while self.committed_seq < target or self._changes_stored < changes:
             writing = self.writing()
             if writing is None:
                 break

@@ -467,6 +467,8 @@ class Network:
     users: dict[Folded, User] = field(default_factory=dict)
     channels: dict[Folded, Channel] = field(default_factory=dict)
     sessions: dict[int, Session] = field(default_factory=dict)
+    tokens: dict[str, User] = field(default_factory=dict)
+    """Every user by :attr:`User.token`, to name the other side of a conversation."""
     monitors: dict[Folded, set[Session]] = field(default_factory=dict)
     """For each nick watched with MONITOR, the sessions watching it."""
     pending_nicks: dict[Folded, Session] = field(default_factory=dict)

@@ -46,7 +46,7 @@ from chinwag.server.dispatch import command
 from chinwag.server.history import identity
 from chinwag.server.services.playback import add_history_batch, direct_target
 from chinwag.server.tags import parse_timestamp, server_time
-from chinwag.storage.base import Bound, Store, StoredMessage
+from chinwag.storage.base import Bound, Store, StoredMessage, identity_kind, identity_value
 
 TARGETS_BATCH_TYPE = "draft/chathistory-targets"
 """The batch type of ``CHATHISTORY TARGETS`` replies (no parameter)."""
@@ -309,8 +309,11 @@ def _other_party(ctx: Context, key: Folded, me: Folded) -> str | None:
     exists any more (the conversation is about to be deleted)."""
     low, _, high = key.partition(" ")
     other = Folded(high if low == me else low)
-    for user in ctx.network.users.values():
-        if identity(user) == other:
-            return user.nick
+    if identity_kind(other) == "s":
+        user = ctx.network.tokens.get(identity_value(other))
+        return None if user is None or identity(user) != other else user.nick
     account = ctx.deps.accounts.by_identity(other)
-    return None if account is None else account.name
+    if account is None:
+        return None
+    holder = ctx.network.users.get(account.folded)
+    return holder.nick if holder is not None and identity(holder) == other else account.name

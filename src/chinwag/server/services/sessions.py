@@ -67,6 +67,7 @@ class Sessions:
         user.add_session(session)
         session.user = user
         network.users[user.folded] = user
+        network.tokens[user.token] = user
         network.counts.peak = max(network.counts.peak, len(network.users))
         log.info("%s connected from %s", user.nick, session.ip)
         self._presence.monitor_online(user)
@@ -85,6 +86,7 @@ class Sessions:
                 del network.channels[channel.folded]
         user.channels.clear()
         history.forget(user)
+        network.tokens.pop(user.token, None)
         for invited in user.invited_to:
             # An invitation bound to this connection's user can never be used now; one bound
             # to their account waits for its next login.
