@@ -60,18 +60,26 @@ async def test_an_accounts_messages_are_not_read_by_whoever_holds_its_nick(
     squatter = await connect(server, "alice")
     assert await history(squatter, "bob") == []
     assert "bob" not in await targets(squatter)
-    assert not any("while you were out" in line.params[-1] for line in squatter.received)
+    # What is said to the nick meanwhile is for its owner: it waits for her login.
+    await bob.send("PRIVMSG", "alice", "for alice only")
+    await bob.expect(is_("PRIVMSG", "alice", "for alice only"))
+    await squatter.send("PING", "flush")
+    await squatter.expect(is_("PONG"))
+    said = [line.params[-1] for line in squatter.received if line.command == "PRIVMSG"]
+    assert "while you were out" not in said and "for alice only" not in said
     await squatter.send("QUIT", "done")
     await squatter.expect_closed()
 
     owner = await connect(server, "alice2")
     await identify(owner, "alice")
-    offline = await owner.expect(is_("PRIVMSG", "alice"))
-    assert offline.params[-1] == "while you were out"
+    first = await owner.expect(is_("PRIVMSG", "alice"))
+    second = await owner.expect(is_("PRIVMSG", "alice"))
+    assert [first.params[-1], second.params[-1]] == ["while you were out", "for alice only"]
     assert texts(await history(owner, "bob")) == [
         "hello alice",
         "hello bob",
         "while you were out",
+        "for alice only",
     ]
     assert "bob" in await targets(owner)
 

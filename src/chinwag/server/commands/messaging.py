@@ -220,8 +220,17 @@ def _user_recipients(
 ) -> tuple[str, list[Session], Folded, User | None] | None:
     """The nick as shown, the sessions to reach, the recipient's history identity, and the
     recipient; for a registered account with nobody online, no sessions and no user (the
-    message waits for the account's next login)."""
+    message waits for the account's next login).
+
+    So too for a registered nick held by someone not logged in to its account (the grace
+    period of nick protection): what is said to the nick is for its owner, so it waits for
+    the owner's login rather than reaching whoever holds the name (docs/security.md).
+    """
     target = ctx.network.find_user(nick)
+    if target is not None and (target.account is None or fold(target.account) != target.folded):
+        owner = ctx.deps.accounts.get(target.folded)
+        if owner is not None:
+            return owner.name, [], owner.identity, None
     if target is None:
         account = ctx.deps.accounts.get(fold(nick))
         if account is not None:
