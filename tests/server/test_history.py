@@ -16,7 +16,7 @@ from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import AsyncioEffects, Done, Effects, ImmediateEffects
-from chinwag.server.history import HistoryWriter, direct_key, identity
+from chinwag.server.history import HistoryWriter, direct_key, identity, remember_conversation
 from chinwag.server.state import User
 from chinwag.storage.base import (
     HistoryChange,
@@ -189,10 +189,10 @@ async def test_stored_waits_for_a_departed_users_conversations_to_be_deleted() -
     history.push(key, privmsg(1))
     await history.stored()
     assert [m.msgid for m in await store.latest(key, 5)] == ["id1"]
-    carol.direct_history = True
+    remember_conversation(carol, key)
 
     history.forget(carol)  # she quit: the stop waits for this before closing the store
     await history.stored()
 
     assert await store.latest(key, 5) == []
-    assert not carol.direct_history
+    assert carol.conversations is None

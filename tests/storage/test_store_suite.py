@@ -718,3 +718,19 @@ async def test_forgetting_an_identity_deletes_its_conversations_on_both_sides(
     assert ids(await store.latest(kept, 10)) == ["id3"]
     assert ids(await store.latest(LOBBY, 10, reader=gone)) == ["id4"]
     assert await store.targets([], gone, 0.0, 5000.0, 10) == []
+
+
+async def test_forgetting_named_conversations_deletes_only_those_of_the_identity(
+    store: Store,
+) -> None:
+    gone = Folded("s:0123")
+    mine, other = conversation_key(gone, ANA), conversation_key(ANA, BO)
+    also_mine = conversation_key(gone, BO)
+    await store.append([message(1, mine), message(2, other), message(3, also_mine)])
+
+    # A key that is not the identity's is never deleted, even if named.
+    await store.append([], [Forget(gone, frozenset({mine, other}))])
+
+    assert await store.latest(mine, 10) == []
+    assert ids(await store.latest(other, 10)) == ["id2"]
+    assert ids(await store.latest(also_mine, 10)) == ["id3"]  # not named: left

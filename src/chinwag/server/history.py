@@ -63,6 +63,15 @@ def direct_key(sender: User, recipient: Folded) -> Folded:
     return conversation_key(identity(sender), recipient)
 
 
+def remember_conversation(user: User, key: Folded) -> None:
+    """Note that conversation ``key`` is stored under ``user``'s token, if they have no
+    account: it is deleted when they leave (:meth:`HistoryWriter.forget`)."""
+    if user.account_id is None:
+        if user.conversations is None:
+            user.conversations = set()
+        user.conversations.add(key)
+
+
 class HistoryWriter:
     """Messages relayed but not yet stored, and the task that stores them.
 
@@ -186,9 +195,9 @@ class HistoryWriter:
         who = identity(user) if old is None else old
         if not who.startswith("s:"):
             return
-        if user.direct_history:
-            self._change(Forget(who))
-            user.direct_history = False
+        if user.conversations:
+            self._change(Forget(who, frozenset(user.conversations)))
+        user.conversations = None
 
     def _change(self, change: HistoryChange) -> None:
         self._changes.append(change)

@@ -222,7 +222,7 @@ class User:
         "account_id",
         "away",
         "channels",
-        "direct_history",
+        "conversations",
         "folded",
         "host",
         "invited_to",
@@ -253,9 +253,9 @@ class User:
         self.invited_to: set[Channel] = set()
         """Channels holding an invitation bound to this user (not to their account), which
         go when the user does."""
-        self.direct_history = False
-        """Whether a direct message to or from this user was stored under :attr:`token`
-        (its conversations are deleted when the user leaves or logs in)."""
+        self.conversations: set[Folded] | None = None
+        """The history keys of direct conversations stored under :attr:`token` (deleted
+        when the user leaves or logs in); ``None`` until there is one."""
         self.modes: set[str] = set()
         self.away: str | None = None
         self.channels: dict[Folded, Channel] = {}

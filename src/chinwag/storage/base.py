@@ -120,9 +120,14 @@ class MemberChange:
 @dataclass(frozen=True, slots=True)
 class Forget:
     """Delete every direct conversation ``identity`` took part in, and its memberships: the
-    identity is gone for good (a user without an account left, or an account was dropped)."""
+    identity is gone for good (a user without an account left, or an account was dropped).
+
+    ``targets``, when known, are those conversations' keys: only those of them that
+    include ``identity`` are deleted, without a search through every target.
+    """
 
     identity: Folded
+    targets: frozenset[Folded] | None = None
 
 
 HistoryChange = MemberChange | Forget

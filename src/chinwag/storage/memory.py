@@ -77,7 +77,8 @@ class MemoryStore:
             spans[-1][1] = change.stored_time
 
     def _forget_identity(self, change: Forget) -> None:
-        for target in [t for t in self._history if change.identity in t.split(" ")]:
+        known = self._history if change.targets is None else change.targets
+        for target in [t for t in known if t in self._history and change.identity in t.split(" ")]:
             for message in self._history.pop(target):
                 self._forget(message)
         for key in [key for key in self._members if key[1] == change.identity]:

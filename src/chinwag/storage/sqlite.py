@@ -246,8 +246,12 @@ async def _apply(db: aiosqlite.Connection, change: HistoryChange) -> None:
 async def _forget(db: aiosqlite.Connection, change: Forget) -> None:
     """Delete ``change.identity``'s conversations (their waiting copies go with them) and
     memberships."""
-    targets = await db.execute_fetchall(_CONVERSATIONS_OF, {"identity": change.identity})
-    await db.executemany("DELETE FROM messages WHERE target = ?", [tuple(t) for t in targets])
+    if change.targets is None:
+        found = await db.execute_fetchall(_CONVERSATIONS_OF, {"identity": change.identity})
+        targets = [target for (target,) in found]
+    else:
+        targets = [t for t in change.targets if change.identity in t.split(" ")]
+    await db.executemany("DELETE FROM messages WHERE target = ?", [(t,) for t in targets])
     await db.execute("DELETE FROM members WHERE identity = ?", (change.identity,))
 
 

@@ -17,7 +17,7 @@ from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.history import direct_key, identity
+from chinwag.server.history import direct_key, identity, remember_conversation
 from chinwag.server.services import SERVICES, is_service_name
 from chinwag.server.state import Channel, Session, User
 from chinwag.server.tags import new_msgid, server_time
@@ -151,12 +151,13 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         if is_tagmsg:
             others = [other for other in others if other.has("message-tags")]
         delivery.deliver(others, relayed)
+        key = direct_key(user, recipient)
         if not is_tagmsg:
-            # Their conversations live no longer than they do, unless they have an account.
-            user.direct_history = True
+            # Conversations live no longer than those without an account who had them.
+            remember_conversation(user, key)
             if target_user is not None:
-                target_user.direct_history = True
-        _acknowledge(ctx, relayed, direct_key(user, recipient), offline_for, False)
+                remember_conversation(target_user, key)
+        _acknowledge(ctx, relayed, key, offline_for, False)
         if offline_for is not None and not quiet and not is_tagmsg:
             _tell_offline(ctx, shown_target)
 
