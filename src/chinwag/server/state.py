@@ -250,7 +250,7 @@ class User:
         self.token = secrets.token_hex(8)
         """Who this user is for history while not logged in: random, never reused, gone
         with the user (docs/security.md, "Who owns what")."""
-        self.invited_to: set[Channel] = set()
+        self.invited_to: set[Channel] | None = None
         """Channels holding an invitation bound to this user (not to their account), which
         go when the user does."""
         self.conversations: set[Folded] | None = None
@@ -382,6 +382,8 @@ class Channel:
         key: User | str = user if user.account_id is None else user.account_id
         self.invited[key] = self.invited.get(key, False) or by_operator
         if key is user:
+            if user.invited_to is None:
+                user.invited_to = set()  # most users are never invited: no set each
             user.invited_to.add(self)
 
     def invitation(self, user: User) -> bool | None:
@@ -396,7 +398,8 @@ class Channel:
     def uninvite(self, user: User) -> None:
         """Forget ``user``'s invitations, to them and to their account (they joined)."""
         self.invited.pop(user, None)
-        user.invited_to.discard(self)
+        if user.invited_to is not None:
+            user.invited_to.discard(self)
         if user.account_id is not None:
             self.invited.pop(user.account_id, None)
 

@@ -87,11 +87,11 @@ class Sessions:
         user.channels.clear()
         history.forget(user)
         network.tokens.pop(user.token, None)
-        for invited in user.invited_to:
+        for invited in user.invited_to or ():
             # An invitation bound to this connection's user can never be used now; one bound
             # to their account waits for its next login.
             invited.invited.pop(user, None)
-        user.invited_to.clear()
+        user.invited_to = None
         network.remember(user)
         self._nick_deadlines.pop(user, None)
         if network.users.get(user.folded) is user:
