@@ -180,8 +180,10 @@ class HistoryWriter:
     def identity_changed(self, user: User, old: Folded) -> None:
         """``user`` logged in or out: their private memberships move to the new identity
         from now, and a user's own-token direct conversations end with it."""
-        now = time.time()
         new = identity(user)
+        if new == old:
+            return
+        now = time.time()
         for channel in user.channels.values():
             if channel.is_private:
                 self._change(MemberChange(channel.folded, old, now, joined=False))
