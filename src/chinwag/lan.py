@@ -26,16 +26,24 @@ def lan_addresses() -> list[str]:
 
 
 def join_hints(listen_host: str, port: int) -> list[str]:
-    """Lines telling a person how friends join a server listening on ``listen_host:port``."""
+    """Lines telling a person what each friend types to join a server on ``listen_host:port``.
+
+    One block per reachable address, one line per kind of friend: each stock client's own
+    syntax (irssi and WeeChat differ), and ``./dev chat`` for someone with this repository,
+    because ``chinwag`` itself is not on their PATH after ``./dev serve``.
+    """
     if listen_host in ("0.0.0.0", "::", ""):
         hosts = lan_addresses() or ["127.0.0.1"]
     else:
         hosts = [listen_host]
-    port_part = "" if port == 6667 else f" {port}"
-    address_part = "" if port == 6667 else f":{port}"
     lines = []
     for host in hosts:
-        lines.append(f"  chinwag:           chinwag chat {host}{address_part}")
-        lines.append(f"  irssi or WeeChat:  /connect {host}{port_part}")
-        lines.append(f"  HexChat:           server {host}, port {port}")
+        # The port is always spelled out: a friend copying a line should not need to know
+        # which port each client assumes, and WeeChat 4 assumes TLS unless told -notls.
+        lines.append(f"  irssi:           /connect {host} {port}")
+        lines.append(
+            f"  WeeChat:         /server add chinwag {host}/{port} -notls   then   /connect chinwag"
+        )
+        lines.append(f'  HexChat:         Network List → Add → {host}/{port}, untick "Use SSL"')
+        lines.append(f"  with this repo:  ./dev chat {host}:{port}")
     return lines

@@ -154,6 +154,7 @@ async def test_serve_says_where_it_listens_and_how_friends_join(serve: Serve) ->
     printed = "\n".join(serve.stdout)
     assert f"listening on 127.0.0.1:{serve.port}" in printed
     assert f"/connect 127.0.0.1 {serve.port}" in printed
+    assert f"./dev chat 127.0.0.1:{serve.port}" in printed
 
     client = await IrcClient.registered(("127.0.0.1", serve.port), "ana")
     await client.close()
