@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import gc
 import getpass
 import logging
@@ -25,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chinwag import __version__
 from chinwag.client.options import DEFAULT_ROOM
@@ -36,6 +38,9 @@ from chinwag.config import (
     load_config,
 )
 from chinwag.storage.base import StoreError
+
+if TYPE_CHECKING:
+    from chinwag.server.app import PortUnavailableError
 
 log = logging.getLogger("chinwag")
 
@@ -270,12 +275,17 @@ def _hash_password() -> int:
 
 
 def _serve(config: Config) -> int:
+    from chinwag.server.app import PortUnavailableError
+
     with contextlib.suppress(ImportError):
         import uvloop  # type: ignore[import-not-found, unused-ignore]
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     try:
         asyncio.run(_run(config))
+    except PortUnavailableError as error:
+        print(f"chinwag: {_port_problem(error)}", file=sys.stderr)
+        return 1
     except StoreError as error:
         print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
         return 1
@@ -283,6 +293,28 @@ def _serve(config: Config) -> int:
         print(f"chinwag: cannot listen: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _port_problem(error: PortUnavailableError) -> str:
+    """A sentence saying why a listener's port cannot be had, and what to do about it."""
+    from chinwag.ports import port_holder
+
+    where = f"{error.host}:{error.port}" if error.host else f"port {error.port}"
+    other = error.port + 1 if error.port < 65535 else 6668
+    if error.errno == errno.EADDRINUSE:
+        holder = port_holder(error.port)
+        who = (
+            f"process {holder.pid} ({holder.name}) is listening there; stop it, or"
+            if holder is not None
+            else "another program (perhaps another chinwag serve) is listening there;"
+        )
+        return f"cannot listen on {where}: {who} start on another port with --port {other}."
+    if error.errno == errno.EACCES and error.port < 1024:
+        return (
+            f"cannot listen on {where}: ports below 1024 need administrator rights; "
+            f"start on another port with --port {6667 if error.port != 6667 else other}."
+        )
+    return f"cannot listen on {where}: {error.strerror}."
 
 
 def _where_history_is(storage: StorageSettings) -> str:
@@ -293,13 +325,21 @@ def _where_history_is(storage: StorageSettings) -> str:
 
 async def _run(config: Config) -> None:
     from chinwag.lan import join_hints
-    from chinwag.server.app import ChinwagServer
+    from chinwag.server.app import ChinwagServer, bind_listeners
     from chinwag.storage import open_store
 
-    store = await open_store(config.storage)
+    # The ports first: a port in use must be said before the database is opened (and
+    # perhaps migrated) for nothing.
+    bound = bind_listeners(config.listeners)
+    try:
+        store = await open_store(config.storage)
+    except BaseException:
+        for each in bound:
+            each.sock.close()
+        raise
     server = ChinwagServer(config, store)
     try:
-        await server.start()
+        await server.start(bound)
     except BaseException:
         await store.close()  # the server owns the store only once it has started
         raise

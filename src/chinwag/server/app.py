@@ -15,7 +15,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from chinwag.config import Config, Listener
 from chinwag.server.core import ServerCore
@@ -65,6 +66,58 @@ def _kept_cloak_key(config: Config) -> bytes | None:
     return path.read_bytes().strip()
 
 
+class PortUnavailableError(OSError):
+    """A listener's address cannot be bound: the port is taken, or needs privileges."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror)
+        self.host = host
+        self.port = port
+
+
+@dataclass(frozen=True, slots=True)
+class BoundListener:
+    """A socket bound (and listening) for one configured listener, not yet accepting."""
+
+    listener: Listener
+    sock: socket.socket
+
+
+def bind_listeners(listeners: Sequence[Listener]) -> list[BoundListener]:
+    """Bind every listener's addresses now, so the caller learns of a port in use before
+    it opens (and perhaps migrates) the database; give the result to
+    :meth:`ChinwagServer.start`. Raises :class:`PortUnavailableError` naming the address."""
+    bound: list[BoundListener] = []
+    try:
+        for listener in listeners:
+            infos = socket.getaddrinfo(
+                listener.host or None,
+                listener.port,
+                family=socket.AF_UNSPEC,
+                type=socket.SOCK_STREAM,
+                flags=socket.AI_PASSIVE,
+            )
+            # As asyncio's create_server would: one socket per distinct address.
+            for family, kind, proto, _, address in dict.fromkeys(infos):
+                sock = socket.socket(family, kind, proto)
+                bound.append(BoundListener(listener, sock))
+                if os.name == "posix":  # on Windows it would let two servers share a port
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                try:
+                    sock.bind(address)
+                except OSError as error:
+                    raise PortUnavailableError(listener.host, listener.port, error) from error
+                sock.listen(100)
+                sock.setblocking(False)
+    except BaseException:
+        for each in bound:
+            each.sock.close()
+        raise
+    return bound
+
+
 class ChinwagServer:
     """A chinwag server on its configured listeners; start with :meth:`start`.
 
@@ -99,23 +152,29 @@ class ChinwagServer:
         """Every open connection."""
         return frozenset(self._links)
 
-    async def start(self) -> None:
-        """Load the accounts, open every listener and start the timeout ticker."""
-        self.core.deps.accounts.load(await self.store.accounts())
-        # Nobody is in any room yet: memberships left open by a crash end here, so a new
-        # room of an old name gives nobody what was said privately in the old one.
-        await self.store.end_memberships(time.time())
-        loop = asyncio.get_running_loop()
-        flusher = Flusher(loop)
-        for listener in self.config.listeners:
-            server = await loop.create_server(
-                self._factory(listener, flusher),
-                host=listener.host,
-                port=listener.port,
-                reuse_address=True,
-                family=socket.AF_UNSPEC,
-            )
-            self._servers.append(server)
+    async def start(self, bound: Sequence[BoundListener] | None = None) -> None:
+        """Load the accounts, open every listener and start the timeout ticker.
+
+        ``bound`` are the listeners' sockets from :func:`bind_listeners` (bound here when
+        left out); from now on the server owns them."""
+        if bound is None:
+            bound = bind_listeners(self.config.listeners)
+        try:
+            self.core.deps.accounts.load(await self.store.accounts())
+            # Nobody is in any room yet: memberships left open by a crash end here, so a new
+            # room of an old name gives nobody what was said privately in the old one.
+            await self.store.end_memberships(time.time())
+            loop = asyncio.get_running_loop()
+            flusher = Flusher(loop)
+            for each in bound:
+                server = await loop.create_server(
+                    self._factory(each.listener, flusher), sock=each.sock
+                )
+                self._servers.append(server)
+        except BaseException:
+            for each in bound:
+                each.sock.close()
+            raise
         self._tasks.append(asyncio.create_task(self._tick_forever()))
         if self.retention.enabled:
             self._tasks.append(asyncio.create_task(self.retention.run()))
