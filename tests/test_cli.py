@@ -276,3 +276,48 @@ def test_hash_password_from_an_empty_pipe_is_an_error(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["hash-password"]) == 1
     assert "no password given" in capsys.readouterr().err
+
+
+def run_chinwag(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The real ``chinwag`` command (as ``python -m chinwag``), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "chinwag", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_a_misspelt_serve_option_shows_serves_usage_not_the_top_level_one() -> None:
+    result = run_chinwag("serve", "--prot", "6668")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: chinwag serve ")
+    assert "--port PORT" in result.stderr
+    assert "chinwag serve: error: unrecognized arguments: --prot 6668" in result.stderr
+
+
+def test_serve_help_lists_the_environment_and_points_at_the_example_config() -> None:
+    result = run_chinwag("serve", "--help")
+
+    assert result.returncode == 0
+    assert "Run a chat server" in result.stdout
+    for variable in ("CHINWAG_HOST", "CHINWAG_PORT", "CHINWAG_CONFIG", "CHINWAG_<SECTION>_<KEY>"):
+        assert variable in result.stdout
+    assert "chinwag example-config" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [("hash-password", "Print the argon2 hash"), ("example-config", "Print the example")],
+)
+def test_every_command_says_what_it_is_for_in_its_help(command: str, says: str) -> None:
+    result = run_chinwag(command, "--help")
+
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[2].startswith(says)
+
+
+def test_the_example_config_does_not_promise_accounts_for_later() -> None:
+    assert "later" not in example_config_text()

@@ -52,7 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chinwag {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    serve = commands.add_parser("serve", help="run a chat server")
+    serve = commands.add_parser(
+        "serve",
+        help="run a chat server",
+        # Raw formatting keeps the epilog's table; so the description is wrapped by hand.
+        description="Run a chat server that any IRC client can join. It prints where it\n"
+        "listens and what friends on the same network type to join.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port to listen on (default 6667)")
     serve.add_argument("--config", type=Path, help="TOML configuration file")
@@ -111,9 +119,33 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password",
         help="print the argon2 hash of a password (asked without echo, or read from a pipe) "
         "for an [[operators]] block",
+        description="Print the argon2 hash of a password, for the password of an "
+        "[[operators]] block in the configuration (which accepts only hashes). At a "
+        "terminal the password is asked twice without echo; otherwise the first line of "
+        "standard input is the password. Only the hash is printed.",
     )
-    commands.add_parser("example-config", help="print the commented example configuration")
+    commands.add_parser(
+        "example-config",
+        help="print the commented example configuration",
+        description="Print the example configuration, every setting with its default and "
+        "a comment saying what it does: chinwag example-config > chinwag.toml, edit, then "
+        "chinwag serve --config chinwag.toml.",
+    )
+    # Each command's own usage on a wrong option, not the top-level one (see main).
+    for name, command in commands.choices.items():
+        command.set_defaults(command_parser=command, command=name)
     return parser
+
+
+SERVE_EPILOG = """\
+environment variables (flags win over them, they win over the file):
+  CHINWAG_HOST, CHINWAG_PORT    the address to listen on, as --host and --port
+  CHINWAG_CONFIG                the TOML configuration file, as --config
+  CHINWAG_<SECTION>_<KEY>       any setting of the file, e.g. CHINWAG_SERVER_NAME,
+                                CHINWAG_LIMITS_SENDQ, CHINWAG_STORAGE_PATH
+
+Every setting, with its default and what it does: chinwag example-config
+"""
 
 
 def _client_arguments(
@@ -134,7 +166,13 @@ def _client_arguments(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chinwag`` console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The top-level parser would answer `serve --prot` with its own usage, which does
+        # not mention serve's options at all.
+        command_parser: argparse.ArgumentParser = args.command_parser
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "example-config":
         sys.stdout.write(example_config_text())
         return 0
