@@ -658,6 +658,21 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
     await other.expect(is_("NOTE", "NICK", "NICK_PROTECTED", "ana"))
 
 
+async def test_tab_moves_between_the_two_password_fields(server: ChinwagServer) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say("/register")
+        await ui.until(lambda: password_prompt(ui), "the password prompt")
+        first = ui.screen.query_one("#password", Input)
+        second = ui.screen.query_one("#again", Input)
+
+        await ui.pilot.press(*PASSWORD, "tab")
+        await ui.until(lambda: ui.app.focused is second, "the second field focused by Tab")
+        await ui.pilot.press("shift+tab")
+        await ui.until(lambda: ui.app.focused is first, "the first field focused by Shift-Tab")
+        assert first.value == PASSWORD
+        await ui.pilot.press("escape")
+
+
 async def test_two_different_passwords_are_refused_in_the_prompt(server: ChinwagServer) -> None:
     async with chatting(server, "ana") as ui:
         await ui.say("/register")
