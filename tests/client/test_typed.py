@@ -70,17 +70,33 @@ def test_actions_are_sent_and_shown_as_actions() -> None:
 # -- direct messages and @all --------------------------------------------------------------
 
 
-def test_at_nick_opens_and_selects_the_conversation_and_sends() -> None:
+def test_at_nick_sends_one_message_and_the_person_stays_where_they_are() -> None:
     chat = in_lobby()
-    changes = chat.type("@bo hi")
-    assert chat.sent() == ["PRIVMSG bo hi"]
-    assert chat.current == fold("bo")
+    changes = chat.type("@bo secret for bo")
+    assert chat.sent() == ["PRIVMSG bo :secret for bo"]
+    assert chat.current == fold("#lobby")
     assert chat.conv("bo").kind is ConversationKind.DIRECT
+    assert chat.conv("bo").unread == 1  # the message is there, unseen
     assert changes.conversations
-    chat.feed(f"{ANA} PRIVMSG bo hi")
+    confirmation = chat.last("#lobby")
+    assert (confirmation.kind, confirmation.text) == (LineKind.INFO, "→ bo: secret for bo")
+    chat.feed(f"{ANA} PRIVMSG bo :secret for bo")
     line = chat.last("bo")
-    assert (line.nick, line.text, line.is_self, line.mention) == ("ana", "hi", True, False)
-    assert chat.conv("bo").unread == 0
+    assert (line.nick, line.text, line.is_self) == ("ana", "secret for bo", True)
+    assert not line.mention
+    assert chat.conv("bo").unread == 1  # our echo is not counted a second time
+
+
+def test_after_at_nick_plain_lines_and_actions_still_go_to_the_room() -> None:
+    chat = in_lobby()
+    chat.type("@bo hi")
+    chat.type("this is for the room")
+    chat.type("/me waves")
+    assert chat.sent() == [
+        "PRIVMSG bo hi",
+        "PRIVMSG #lobby :this is for the room",
+        "PRIVMSG #lobby :\x01ACTION waves\x01",
+    ]
 
 
 def test_at_nick_alone_opens_the_conversation_and_sends_nothing() -> None:
@@ -91,14 +107,37 @@ def test_at_nick_alone_opens_the_conversation_and_sends_nothing() -> None:
     assert chat.conv("bo").name == "Bo"
 
 
-def test_msg_to_an_open_conversation_selects_it_without_a_second_one() -> None:
+def test_query_goes_to_the_conversation_and_sends_what_follows() -> None:
+    chat = in_lobby()
+    chat.type("/query bo")
+    assert chat.current == fold("bo") and chat.sent() == []
+    chat.type("#lobby is loud")  # a line starting with # is talk, here to bo
+    assert chat.sent() == ["PRIVMSG bo :#lobby is loud"]
+    chat.model.select(fold("#lobby"))
+    chat.type("/query BO what?")
+    assert chat.sent() == ["PRIVMSG BO what?"]
+    assert chat.current == fold("bo")
+    assert [c.name for c in chat.model.conversations.values()] == ["server", "#lobby", "bo"]
+    assert not any(line.text.startswith("→") for line in chat.conv("#lobby").lines)
+
+
+def test_msg_to_an_open_conversation_files_there_without_a_second_one() -> None:
     chat = in_lobby()
     chat.feed(f"{BO} PRIVMSG ana :psst")
     chat.type("/msg BO what?")
     assert chat.sent() == ["PRIVMSG BO what?"]
-    assert chat.current == fold("bo")
+    assert chat.current == fold("#lobby")
     assert [c.name for c in chat.model.conversations.values()] == ["server", "#lobby", "bo"]
-    assert chat.conv("bo").unread == 0 and not chat.conv("bo").mentioned
+    assert chat.conv("bo").unread == 2 and chat.conv("bo").mentioned
+
+
+def test_at_nick_from_within_that_conversation_needs_no_confirmation() -> None:
+    chat = in_lobby()
+    chat.type("@bo")
+    chat.type("@bo again")
+    assert chat.sent() == ["PRIVMSG bo again"]
+    assert chat.conv("bo").unread == 0
+    assert not any(line.text.startswith("→") for line in chat.conv("bo").lines)
 
 
 def test_at_a_room_name_is_not_a_direct_message() -> None:
@@ -566,7 +605,7 @@ def test_typed_input_runs_on_a_filing_it_is_given_without_a_chat_model() -> None
     proto.data_to_send()
     filing = ConversationFiling(proto)
     typed = TypedInput(filing, proto)
-    changes = typed.submit("@bo hi there")
+    changes = typed.submit("/query bo hi there")
     assert proto.data_to_send() == b"PRIVMSG bo :hi there\r\n"
     assert changes.conversations
     assert filing.current == fold("bo")

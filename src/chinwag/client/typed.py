@@ -73,8 +73,8 @@ class TypedInput:
                     self._complain(_SERVER_WINDOW, changes)
                 else:
                     self._protocol.privmsg(conversation.name, text)
-            case cmd.DirectMessage(nick, text):
-                self._direct(nick, text, changes)
+            case cmd.DirectMessage(nick, text, go):
+                self._direct(nick, text, changes, go=go or not text)
             case cmd.Action(text):
                 if conversation.kind is ConversationKind.SERVER:
                     self._complain(_SERVER_WINDOW, changes)
@@ -135,7 +135,10 @@ class TypedInput:
             wanted = account or self._protocol.reclaim_nick or self._protocol.nick
             changes.password = PasswordRequest("login", wanted, self._filing.login_error)
 
-    def _direct(self, nick: str, text: str, changes: Changes) -> None:
+    def _direct(self, nick: str, text: str, changes: Changes, *, go: bool) -> None:
+        """``@nick text`` is one message: it is filed in the person's conversation (marked
+        unread there) while the person stays where they are and sees a ``→ nick: text``
+        line; only ``go`` (``/query``, ``@nick`` alone) moves them to the conversation."""
         if self._protocol.server.is_channel(nick) or not nick:
             self._complain("@<nick> <text>: name a person", changes)
             return
@@ -143,9 +146,15 @@ class TypedInput:
         if key not in self._filing.conversations:
             self._filing.open(nick, ConversationKind.DIRECT)
             changes.conversations = True
-        changes.merge(self._filing.select(key))
-        if text:
-            self._protocol.privmsg(nick, text)
+        if go:
+            changes.merge(self._filing.select(key))
+        if not text:
+            return
+        self._protocol.privmsg(nick, text)
+        if self._filing.current != key:
+            self._filing.conversations[key].unread += 1
+            changes.conversations = True
+            self._say(f"→ {clean(nick)}: {clean(text)}", changes)
 
     def _room_name(self, room: str) -> str:
         return room if self._protocol.server.is_channel(room) else "#" + room

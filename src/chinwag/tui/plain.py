@@ -17,7 +17,7 @@ What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
     12:05 !! Unknown command /frob        errors, and the "Server is down" banner
     12:06 [#games] <carl> gg              a line of another conversation: its name in front
     12:06 [bo] <bo> psst                  ... a direct conversation is named after the person
-    12:06 -- Now talking in bo            where typed lines go from now on (after @bo hi)
+    12:06 -- Now talking in bo            where typed lines go from now on (after /query bo)
     14:02 === new since 14:02 ===         history on join: what came after the read marker
     09:14 === missed while you were away ===   direct messages delivered on login
 
