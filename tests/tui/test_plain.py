@@ -787,3 +787,42 @@ async def test_missed_direct_messages_come_after_a_divider_with_their_times(
     await ana.out.expect(rf"{T} \[bo\] === missed while you were away ===")
     await ana.out.expect(rf"{T} \[bo\] <bo> are you coming tonight\?")
     assert await ana.end_of_input() == EXIT_OK
+
+
+async def test_through_a_pipe_at_nick_is_one_message_and_the_next_line_is_for_the_room(
+    server: ChinwagServer,
+) -> None:
+    bob = await IrcClient.registered(address_of(server), "bob", "#lobby")
+    process = await chinwag_chat(server)
+    assert process.stdin is not None
+    process.stdin.write(b"hello room\n@bob secret for bob\nthis is for the room\n")
+    await process.stdin.drain()
+    process.stdin.close()
+    await bob.expect(is_("PRIVMSG", "#lobby", "hello room"), timeout=PROGRAM_TIMEOUT)
+    await bob.expect(is_("PRIVMSG", "bob", "secret for bob"))
+    await bob.expect(is_("PRIVMSG", "#lobby", "this is for the room"))
+    status, output = await finished(process)
+    assert status == EXIT_OK, output
+    assert re.search(rf"^{T} -- → bob: secret for bob$", output, re.MULTILINE), output
+    assert re.search(rf"^{T} <ana> this is for the room$", output, re.MULTILINE), output
+    assert "Now talking in bob" not in output
+
+
+async def test_through_a_pipe_a_line_after_join_goes_to_the_new_room_after_its_backlog(
+    server: ChinwagServer,
+) -> None:
+    bob = await IrcClient.registered(address_of(server), "bob", "#lobby", "#games")
+    await bob.send("PRIVMSG", "#games", "earlier in games")
+    process = await chinwag_chat(server)
+    assert process.stdin is not None
+    process.stdin.write(b"/join #games\nin games now\n")
+    await process.stdin.drain()
+    process.stdin.close()
+    await bob.expect(is_("JOIN", "#games"), timeout=PROGRAM_TIMEOUT)
+    await bob.expect(is_("PRIVMSG", "#games", "in games now"))
+    status, output = await finished(process)
+    assert status == EXIT_OK, output
+    backlog = re.search(rf"^{T} <bob> earlier in games$", output, re.MULTILINE)
+    ours = re.search(rf"^{T} <ana> in games now$", output, re.MULTILINE)
+    assert backlog is not None and ours is not None, output
+    assert backlog.start() < ours.start(), output
