@@ -14,10 +14,12 @@ import pytest
 from chinwag.client.colors import PALETTE, nick_color
 from chinwag.client.commands import HELP, HELP_FOOTER
 from chinwag.client.filing import ConversationFiling
+from chinwag.client.presentation import PENDING_NOTE, Role, line_row
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.typed import TypedInput
 from chinwag.client.values import (
     SERVER_KEY,
+    TALK,
     Changes,
     ConversationKind,
     LineKind,
@@ -309,6 +311,56 @@ def test_online_outside_a_room_lists_everyone_online() -> None:
         ":irc.test 315 ana * :End of /WHO list.",
     )
     assert chat.last("*").text == "Online (2): ana, bo"
+
+
+def test_talk_typed_while_disconnected_is_pending_then_sent_in_order_after_the_rejoin() -> None:
+    chat = in_lobby()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.type("anyone?")
+    chat.type("/me knocks")
+    chat.type("@bo are you there")
+    assert chat.sent() == []
+    waiting = [line for line in chat.lines("#lobby") if line.pending]
+    assert [(line.kind, line.nick, line.text) for line in waiting] == [
+        (LineKind.MESSAGE, "ana", "anyone?"),
+        (LineKind.ACTION, "ana", "knocks"),
+    ]
+    assert [line.text for line in chat.lines("bo") if line.pending] == ["are you there"]
+
+    chat.connect()
+    # The direct message waits behind the room's lines, which wait for the rejoin.
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == []
+    chat.type("back now")  # behind the others, too
+    chat.join("#lobby", "ana bo")
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == [
+        "PRIVMSG #lobby anyone?",
+        "PRIVMSG #lobby :\x01ACTION knocks\x01",
+        "PRIVMSG bo :are you there",
+        "PRIVMSG #lobby :back now",
+    ]
+    ours = [line for line in chat.lines("#lobby") if line.is_self and line.kind in TALK]
+    assert all(line.pending for line in ours)  # until the server echoes them
+
+    changes = chat.feed(
+        f"{ANA} PRIVMSG #lobby anyone?",
+        f"{ANA} PRIVMSG #lobby :\x01ACTION knocks\x01",
+        f"{ANA} PRIVMSG bo :are you there",
+        f"{ANA} PRIVMSG #lobby :back now",
+    )
+    assert not any(line.pending for line in chat.lines("#lobby") + chat.lines("bo"))
+    ours = [line.text for line in chat.lines("#lobby") if line.is_self and line.kind in TALK]
+    assert ours == ["anyone?", "knocks", "back now"]  # each once, in the order typed
+    assert [line.text for line in chat.lines("bo") if line.is_self] == ["are you there"]
+    assert changes.redraw  # the echoes took the pending lines' places on screen
+
+
+def test_a_pending_line_says_it_is_not_sent_yet() -> None:
+    chat = in_lobby()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.type("anyone?")
+    row = line_row(chat.last("#lobby"), None)
+    assert Role.PENDING in row.roles
+    assert "".join(segment.text for segment in row.segments).endswith(PENDING_NOTE)
 
 
 def test_online_while_disconnected_is_an_error_and_leaves_nothing_pending() -> None:

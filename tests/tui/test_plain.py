@@ -540,7 +540,7 @@ async def test_a_server_that_hangs_up_before_letting_us_in_ends_it_with_status_1
         await relay.close()
 
 
-async def test_after_a_drop_it_reconnects_and_what_is_typed_meanwhile_is_refused_aloud(
+async def test_after_a_drop_what_is_typed_meanwhile_is_pending_and_sent_once_back(
     server: ChinwagServer, start: Start
 ) -> None:
     relay = Relay(address_of(server))
@@ -554,14 +554,16 @@ async def test_after_a_drop_it_reconnects_and_what_is_typed_meanwhile_is_refused
         await ana.out.expect(
             rf"{T} !! Server is down — reconnecting (in \d+s|now) \(press Ctrl-C to quit\)"
         )
-        ana.script.type("lost words")
-        await ana.out.expect(rf"{T} !! Not connected to the server: not sent")
+        ana.script.type("kept words")
+        await ana.out.expect(rf"{T} <ana> kept words \(not sent yet: waiting for the server\)")
         relay.up()
         await ana.out.expect(rf"{T} -- Reconnected")
         ana.script.type("back again")
+        await bo.expect(is_("PRIVMSG", "#lobby", "kept words"))
         await bo.expect(is_("PRIVMSG", "#lobby", "back again"))
+        await ana.out.expect(rf"{T} <ana> kept words")  # the echo: no longer pending
         assert await ana.end_of_input() == EXIT_OK
-        assert not any("lost words" in line.params[-1:] for line in bo.received)
+        assert "Not connected" not in ana.out.getvalue()
     finally:
         await relay.close()
 
