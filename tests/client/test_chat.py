@@ -333,8 +333,6 @@ def test_a_lost_connection_is_down_with_an_error_line() -> None:
     line = chat.last("#lobby")
     assert (line.kind, line.text) == (LineKind.ERROR, "Disconnected: Connection reset by peer")
     assert not chat.conv("#lobby").joined
-    chat.type("anyone?")
-    assert chat.last("#lobby").text == "Not connected to the server: not sent"
 
 
 def test_the_reconnection_banner_counts_down_with_the_clock() -> None:

@@ -301,3 +301,9 @@ def test_help_follows_the_design_table_and_says_how_to_send_a_slash() -> None:
     assert HELP[0].usage == "@help, /help"
     assert all(row.usage and row.does for row in HELP)
     assert "//text" in HELP_FOOTER
+
+
+def test_slash_query_asks_to_go_to_the_conversation() -> None:
+    assert parse_input("/query bo") == DirectMessage("bo", "", open=True)
+    assert parse_input("/query bo hi  there") == DirectMessage("bo", "hi  there", open=True)
+    assert isinstance(parse_input("/query"), Usage)

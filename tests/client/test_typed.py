@@ -14,10 +14,12 @@ import pytest
 from chinwag.client.colors import PALETTE, nick_color
 from chinwag.client.commands import HELP, HELP_FOOTER
 from chinwag.client.filing import ConversationFiling
+from chinwag.client.presentation import PENDING_NOTE, Role, line_row
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.typed import TypedInput
 from chinwag.client.values import (
     SERVER_KEY,
+    TALK,
     Changes,
     ConversationKind,
     LineKind,
@@ -70,17 +72,33 @@ def test_actions_are_sent_and_shown_as_actions() -> None:
 # -- direct messages and @all --------------------------------------------------------------
 
 
-def test_at_nick_opens_and_selects_the_conversation_and_sends() -> None:
+def test_at_nick_sends_one_message_and_the_person_stays_where_they_are() -> None:
     chat = in_lobby()
-    changes = chat.type("@bo hi")
-    assert chat.sent() == ["PRIVMSG bo hi"]
-    assert chat.current == fold("bo")
+    changes = chat.type("@bo secret for bo")
+    assert chat.sent() == ["PRIVMSG bo :secret for bo"]
+    assert chat.current == fold("#lobby")
     assert chat.conv("bo").kind is ConversationKind.DIRECT
+    assert chat.conv("bo").unread == 1  # the message is there, unseen
     assert changes.conversations
-    chat.feed(f"{ANA} PRIVMSG bo hi")
+    confirmation = chat.last("#lobby")
+    assert (confirmation.kind, confirmation.text) == (LineKind.INFO, "→ bo: secret for bo")
+    chat.feed(f"{ANA} PRIVMSG bo :secret for bo")
     line = chat.last("bo")
-    assert (line.nick, line.text, line.is_self, line.mention) == ("ana", "hi", True, False)
-    assert chat.conv("bo").unread == 0
+    assert (line.nick, line.text, line.is_self) == ("ana", "secret for bo", True)
+    assert not line.mention
+    assert chat.conv("bo").unread == 1  # our echo is not counted a second time
+
+
+def test_after_at_nick_plain_lines_and_actions_still_go_to_the_room() -> None:
+    chat = in_lobby()
+    chat.type("@bo hi")
+    chat.type("this is for the room")
+    chat.type("/me waves")
+    assert chat.sent() == [
+        "PRIVMSG bo hi",
+        "PRIVMSG #lobby :this is for the room",
+        "PRIVMSG #lobby :\x01ACTION waves\x01",
+    ]
 
 
 def test_at_nick_alone_opens_the_conversation_and_sends_nothing() -> None:
@@ -91,14 +109,37 @@ def test_at_nick_alone_opens_the_conversation_and_sends_nothing() -> None:
     assert chat.conv("bo").name == "Bo"
 
 
-def test_msg_to_an_open_conversation_selects_it_without_a_second_one() -> None:
+def test_query_goes_to_the_conversation_and_sends_what_follows() -> None:
+    chat = in_lobby()
+    chat.type("/query bo")
+    assert chat.current == fold("bo") and chat.sent() == []
+    chat.type("#lobby is loud")  # a line starting with # is talk, here to bo
+    assert chat.sent() == ["PRIVMSG bo :#lobby is loud"]
+    chat.model.select(fold("#lobby"))
+    chat.type("/query BO what?")
+    assert chat.sent() == ["PRIVMSG BO what?"]
+    assert chat.current == fold("bo")
+    assert [c.name for c in chat.model.conversations.values()] == ["server", "#lobby", "bo"]
+    assert not any(line.text.startswith("→") for line in chat.conv("#lobby").lines)
+
+
+def test_msg_to_an_open_conversation_files_there_without_a_second_one() -> None:
     chat = in_lobby()
     chat.feed(f"{BO} PRIVMSG ana :psst")
     chat.type("/msg BO what?")
     assert chat.sent() == ["PRIVMSG BO what?"]
-    assert chat.current == fold("bo")
+    assert chat.current == fold("#lobby")
     assert [c.name for c in chat.model.conversations.values()] == ["server", "#lobby", "bo"]
-    assert chat.conv("bo").unread == 0 and not chat.conv("bo").mentioned
+    assert chat.conv("bo").unread == 2 and chat.conv("bo").mentioned
+
+
+def test_at_nick_from_within_that_conversation_needs_no_confirmation() -> None:
+    chat = in_lobby()
+    chat.type("@bo")
+    chat.type("@bo again")
+    assert chat.sent() == ["PRIVMSG bo again"]
+    assert chat.conv("bo").unread == 0
+    assert not any(line.text.startswith("→") for line in chat.conv("bo").lines)
 
 
 def test_at_a_room_name_is_not_a_direct_message() -> None:
@@ -270,6 +311,56 @@ def test_online_outside_a_room_lists_everyone_online() -> None:
         ":irc.test 315 ana * :End of /WHO list.",
     )
     assert chat.last("*").text == "Online (2): ana, bo"
+
+
+def test_talk_typed_while_disconnected_is_pending_then_sent_in_order_after_the_rejoin() -> None:
+    chat = in_lobby()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.type("anyone?")
+    chat.type("/me knocks")
+    chat.type("@bo are you there")
+    assert chat.sent() == []
+    waiting = [line for line in chat.lines("#lobby") if line.pending]
+    assert [(line.kind, line.nick, line.text) for line in waiting] == [
+        (LineKind.MESSAGE, "ana", "anyone?"),
+        (LineKind.ACTION, "ana", "knocks"),
+    ]
+    assert [line.text for line in chat.lines("bo") if line.pending] == ["are you there"]
+
+    chat.connect()
+    # The direct message waits behind the room's lines, which wait for the rejoin.
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == []
+    chat.type("back now")  # behind the others, too
+    chat.join("#lobby", "ana bo")
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == [
+        "PRIVMSG #lobby anyone?",
+        "PRIVMSG #lobby :\x01ACTION knocks\x01",
+        "PRIVMSG bo :are you there",
+        "PRIVMSG #lobby :back now",
+    ]
+    ours = [line for line in chat.lines("#lobby") if line.is_self and line.kind in TALK]
+    assert all(line.pending for line in ours)  # until the server echoes them
+
+    changes = chat.feed(
+        f"{ANA} PRIVMSG #lobby anyone?",
+        f"{ANA} PRIVMSG #lobby :\x01ACTION knocks\x01",
+        f"{ANA} PRIVMSG bo :are you there",
+        f"{ANA} PRIVMSG #lobby :back now",
+    )
+    assert not any(line.pending for line in chat.lines("#lobby") + chat.lines("bo"))
+    ours = [line.text for line in chat.lines("#lobby") if line.is_self and line.kind in TALK]
+    assert ours == ["anyone?", "knocks", "back now"]  # each once, in the order typed
+    assert [line.text for line in chat.lines("bo") if line.is_self] == ["are you there"]
+    assert changes.redraw  # the echoes took the pending lines' places on screen
+
+
+def test_a_pending_line_says_it_is_not_sent_yet() -> None:
+    chat = in_lobby()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.type("anyone?")
+    row = line_row(chat.last("#lobby"), None)
+    assert Role.PENDING in row.roles
+    assert "".join(segment.text for segment in row.segments).endswith(PENDING_NOTE)
 
 
 def test_online_while_disconnected_is_an_error_and_leaves_nothing_pending() -> None:
@@ -566,7 +657,7 @@ def test_typed_input_runs_on_a_filing_it_is_given_without_a_chat_model() -> None
     proto.data_to_send()
     filing = ConversationFiling(proto)
     typed = TypedInput(filing, proto)
-    changes = typed.submit("@bo hi there")
+    changes = typed.submit("/query bo hi there")
     assert proto.data_to_send() == b"PRIVMSG bo :hi there\r\n"
     assert changes.conversations
     assert filing.current == fold("bo")

@@ -368,7 +368,7 @@ async def test_a_direct_message_opens_its_own_conversation_and_is_counted_when_u
     async with chatting(server, "ana") as ui:
         bo = await joined_by(ui, server, "bo")
 
-        await ui.say("@bo psst")
+        await ui.say("/query bo psst")
         await ui.until(lambda: ui.topic().startswith("bo"), "the conversation with bo")
         assert ui.conversations()[1:] == ["#lobby", "@bo"]
         assert "direct conversation" in ui.topic()

@@ -540,7 +540,7 @@ async def test_a_server_that_hangs_up_before_letting_us_in_ends_it_with_status_1
         await relay.close()
 
 
-async def test_after_a_drop_it_reconnects_and_what_is_typed_meanwhile_is_refused_aloud(
+async def test_after_a_drop_what_is_typed_meanwhile_is_pending_and_sent_once_back(
     server: ChinwagServer, start: Start
 ) -> None:
     relay = Relay(address_of(server))
@@ -554,14 +554,16 @@ async def test_after_a_drop_it_reconnects_and_what_is_typed_meanwhile_is_refused
         await ana.out.expect(
             rf"{T} !! Server is down — reconnecting (in \d+s|now) \(press Ctrl-C to quit\)"
         )
-        ana.script.type("lost words")
-        await ana.out.expect(rf"{T} !! Not connected to the server: not sent")
+        ana.script.type("kept words")
+        await ana.out.expect(rf"{T} <ana> kept words \(not sent yet: waiting for the server\)")
         relay.up()
         await ana.out.expect(rf"{T} -- Reconnected")
         ana.script.type("back again")
+        await bo.expect(is_("PRIVMSG", "#lobby", "kept words"))
         await bo.expect(is_("PRIVMSG", "#lobby", "back again"))
+        await ana.out.expect(rf"{T} <ana> kept words")  # the echo: no longer pending
         assert await ana.end_of_input() == EXIT_OK
-        assert not any("lost words" in line.params[-1:] for line in bo.received)
+        assert "Not connected" not in ana.out.getvalue()
     finally:
         await relay.close()
 
@@ -787,3 +789,42 @@ async def test_missed_direct_messages_come_after_a_divider_with_their_times(
     await ana.out.expect(rf"{T} \[bo\] === missed while you were away ===")
     await ana.out.expect(rf"{T} \[bo\] <bo> are you coming tonight\?")
     assert await ana.end_of_input() == EXIT_OK
+
+
+async def test_through_a_pipe_at_nick_is_one_message_and_the_next_line_is_for_the_room(
+    server: ChinwagServer,
+) -> None:
+    bob = await IrcClient.registered(address_of(server), "bob", "#lobby")
+    process = await chinwag_chat(server)
+    assert process.stdin is not None
+    process.stdin.write(b"hello room\n@bob secret for bob\nthis is for the room\n")
+    await process.stdin.drain()
+    process.stdin.close()
+    await bob.expect(is_("PRIVMSG", "#lobby", "hello room"), timeout=PROGRAM_TIMEOUT)
+    await bob.expect(is_("PRIVMSG", "bob", "secret for bob"))
+    await bob.expect(is_("PRIVMSG", "#lobby", "this is for the room"))
+    status, output = await finished(process)
+    assert status == EXIT_OK, output
+    assert re.search(rf"^{T} -- → bob: secret for bob$", output, re.MULTILINE), output
+    assert re.search(rf"^{T} <ana> this is for the room$", output, re.MULTILINE), output
+    assert "Now talking in bob" not in output
+
+
+async def test_through_a_pipe_a_line_after_join_goes_to_the_new_room_after_its_backlog(
+    server: ChinwagServer,
+) -> None:
+    bob = await IrcClient.registered(address_of(server), "bob", "#lobby", "#games")
+    await bob.send("PRIVMSG", "#games", "earlier in games")
+    process = await chinwag_chat(server)
+    assert process.stdin is not None
+    process.stdin.write(b"/join #games\nin games now\n")
+    await process.stdin.drain()
+    process.stdin.close()
+    await bob.expect(is_("JOIN", "#games"), timeout=PROGRAM_TIMEOUT)
+    await bob.expect(is_("PRIVMSG", "#games", "in games now"))
+    status, output = await finished(process)
+    assert status == EXIT_OK, output
+    backlog = re.search(rf"^{T} <bob> earlier in games$", output, re.MULTILINE)
+    ours = re.search(rf"^{T} <ana> in games now$", output, re.MULTILINE)
+    assert backlog is not None and ours is not None, output
+    assert backlog.start() < ours.start(), output

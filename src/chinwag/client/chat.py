@@ -299,6 +299,7 @@ class ChatModel:
         else:
             text = f"Welcome to {where}, {clean(event.nick)}"
             self._filing.info(SERVER_KEY, event.time, text, changes)
+        self._typed.send_held(changes)  # direct messages typed while down go now
 
     def _on_motd(self, event: ev.Motd, changes: Changes) -> None:
         for text in event.lines:
@@ -376,6 +377,8 @@ class ChatModel:
             missed=event.missed,
         )
         conversation = self.conversations[key]
+        if event.is_self and not event.history and self._filing.take_echo(key, line, changes):
+            return  # a message typed while disconnected, now sent: its pending mark goes
         if event.history:
             self._filing.add_history(conversation, line, changes)
         else:
@@ -393,6 +396,7 @@ class ChatModel:
                 self._filing.select_on_join.discard(key)
                 changes.merge(self.select(key))
             self.protocol.who(event.channel)  # away state of the members, silently
+            self._typed.send_held(changes)  # what was typed here while disconnected
         text = f"joined {clean(event.channel)}"
         self._event_line(key, event, LineKind.JOIN, event.nick, text, event.is_self, changes)
         changes.members |= key == self.current

@@ -27,10 +27,14 @@ class Say:
 
 @dataclass(frozen=True, slots=True)
 class DirectMessage:
-    """``@<nick> <text>`` / ``/msg <nick> <text>``; with no text, open the conversation."""
+    """``@<nick> <text>`` / ``/msg <nick> <text>``: one message to that person, sent from
+    where the person is (who stays there); with no text, or as ``/query <nick> [text]``
+    (``open``), open that conversation and go to it."""
 
     nick: str
     text: str
+    open: bool = False
+    """``/query``, or no text: the person asked to go to the conversation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +177,8 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("@help, /help", "list commands"),
     CommandHelp("@online, /who, /names", "who is in the room / online"),
     CommandHelp("@all <text>", "message the whole current room"),
-    CommandHelp("@<nick> <text>, /msg <nick> <text>", "direct message"),
+    CommandHelp("@<nick> <text>, /msg <nick> <text>", "one direct message (you stay here)"),
+    CommandHelp("@<nick>, /query <nick>", "go to your conversation with that person"),
     CommandHelp("@disconnect, /quit [reason], /exit", "leave the server"),
     CommandHelp("/join <room>, /leave, /part, /list", "rooms"),
     CommandHelp("/me <text>", "an action: * ana waves"),
@@ -198,6 +203,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "/who",
     "/names",
     "/msg",
+    "/query",
     "/quit",
     "/exit",
     "/join",
@@ -271,6 +277,11 @@ def _slash(rest: str) -> Input:
         if not nick:
             return Usage("/msg <nick> <text>: a direct message")
         return DirectMessage(nick, tail.partition(" ")[2].lstrip())
+    if name == "query":
+        nick, _ = _split(tail)
+        if not nick:
+            return Usage("/query <nick> [text]: go to your conversation with that person")
+        return DirectMessage(nick, tail.partition(" ")[2].lstrip(), open=True)
     if name == "me":
         # An action keeps its text as typed, leading spaces aside.
         text = rest.partition(" ")[2].lstrip() if " " in rest else ""

@@ -469,6 +469,14 @@ class Acknowledged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Pong(Event):
+    """The server answered ``PING token``: it has handled every line sent before it (a
+    server handles one connection's lines in order), so their answers came before this."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
 class Batch(Event):
     """A finished batch: ``events`` came in it, in order (handle each as if alone).
 

@@ -22,6 +22,7 @@ import re
 import time as _time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chinwag.client.colors import nick_color
@@ -53,6 +54,19 @@ NEW_SINCE = "— new since {time} —"
 
 MISSED = "— missed while you were away —"
 """The divider before direct messages delivered on login."""
+
+
+@dataclass
+class Held:
+    """A message typed while it could not be sent: where to, what, and its pending line."""
+
+    key: Folded
+    target: str
+    text: str
+    action: bool
+    line: Line
+    sent: bool = False
+    """Sent after the reconnection; the line stays pending until the echo replaces it."""
 
 
 class ConversationFiling:
@@ -93,6 +107,8 @@ class ConversationFiling:
         """Why the last login failed, shown when the password is asked for again."""
         self.protected: Folded | None = None
         """Our nick while the server says it belongs to an account we are not logged in to."""
+        self.held: list[Held] = []
+        """Messages typed while disconnected, in order: sent when back, until their echo."""
         self._marked_at: dict[Folded, float] = {}
         self._mark_pending: set[Folded] = set()
 
@@ -334,6 +350,36 @@ class ConversationFiling:
         changes.lines.append((conversation, line))
         changes.redraw |= conversation.key == self.current
         self._count_unread(conversation, line, changes)
+
+    def take_echo(self, key: Folded, line: Line, changes: Changes) -> bool:
+        """Our ``line`` came back in conversation ``key``: if it is the echo of a held
+        message already sent, it takes the pending line's place (the mark goes); True then.
+        A long message comes back in pieces: the first takes the place, the rest follow."""
+        held = next(
+            (
+                item
+                for item in self.held
+                if item.sent
+                and item.key == key
+                and item.action == (line.kind is LineKind.ACTION)
+                and item.text.startswith(line.text)
+            ),
+            None,
+        )
+        if held is None:
+            return False
+        self.held.remove(held)
+        conversation = self.conversations.get(key)
+        if conversation is None:
+            return False
+        lines = conversation.lines
+        index = next((i for i, known in enumerate(lines) if known is held.line), None)
+        if index is None:
+            return False  # scrolled away: file the echo as any other line
+        lines[index] = line
+        changes.lines.append((conversation, line))
+        changes.redraw |= key == self.current
+        return True
 
     def info(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
         """File a line of ours saying ``text`` in conversation ``key`` (or, if it is gone, the

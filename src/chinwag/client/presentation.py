@@ -73,6 +73,9 @@ class Role(StrEnum):
     """A member's status prefix (``@``, ``+``); empty for most people."""
     AWAY = "away"
     """The member is away: their name, and the note after it."""
+    PENDING = "pending"
+    """A message of ours typed while disconnected, not yet echoed: the note after it (and,
+    on :attr:`Row.roles`, the whole row)."""
     MENTION = "mention"
     """Names us: on a row, a line that must stand out; on an unread count, something
     unread names us."""
@@ -167,6 +170,10 @@ _DIVIDER = _roles(Role.DIVIDER)
 # -- chat lines --------------------------------------------------------------------------------
 
 
+PENDING_NOTE = " (not sent yet: waiting for the server)"
+"""After a message typed while disconnected, until the server echoes it."""
+
+
 def line_row(line: Line, color_of: ColorOf | None, marks: Marks = UNICODE_MARKS) -> Row:
     """``line`` as a row: ``<nick> text``, ``* nick text``, ``-nick- text``, a mark then
     ``nick text`` for an event, a mark then the text for information and errors.
@@ -184,7 +191,11 @@ def line_row(line: Line, color_of: ColorOf | None, marks: Marks = UNICODE_MARKS)
         roles.add(Role.MENTION)
     if line.history and not line.missed:
         roles.add(Role.HISTORY)
-    return Row(_body(line, text, color_of, marks), line.clock, frozenset(roles))
+    body = _body(line, text, color_of, marks)
+    if line.pending:
+        roles.add(Role.PENDING)
+        body += (Segment(PENDING_NOTE, _roles(Role.DIM, Role.PENDING)),)
+    return Row(body, line.clock, frozenset(roles))
 
 
 def _body(line: Line, text: str, color_of: ColorOf | None, marks: Marks) -> tuple[Segment, ...]:

@@ -49,6 +49,7 @@ from chinwag.client.events import (
     Disconnected,
     Event,
     NickProtected,
+    Pong,
     ServerError,
     StandardReply,
     Unhandled,
@@ -568,6 +569,12 @@ class ClientProtocol:
         """Queue any message as is (raises ``ValueError`` if it cannot be a line)."""
         self._link.send(command, *params, tags=tags, label=label)
 
+    def ping(self, token: str) -> None:
+        """``PING token``: once :class:`Pong` with ``token`` comes, the server has answered
+        everything sent before it. Raises :class:`NotRegistered`."""
+        self._require_ready()
+        self._link.send("PING", token)
+
     def _require_ready(self) -> None:
         if not self.ready:
             raise NotRegistered("not connected to the server")
@@ -610,7 +617,7 @@ class ClientProtocol:
 
     @_HANDLERS.on("PONG")
     def _on_pong(self, message: IrcMessage) -> list[Event]:
-        return []
+        return [Pong(message.params[-1])] if message.params else []
 
     @_HANDLERS.on("ERROR")
     def _on_error(self, message: IrcMessage) -> list[Event]:

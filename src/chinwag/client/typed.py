@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from chinwag.client import commands as cmd
 from chinwag.client.colors import PALETTE, ColorError, color_name, parse_color
-from chinwag.client.filing import ConversationFiling, now
+from chinwag.client.filing import ConversationFiling, Held, now
 from chinwag.client.options import OptionError, check_password
 from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.text import clean
-from chinwag.client.values import Changes, ConversationKind, PasswordRequest
+from chinwag.client.values import Changes, ConversationKind, Line, LineKind, PasswordRequest
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
@@ -72,14 +72,14 @@ class TypedInput:
                 elif conversation.kind is ConversationKind.SERVER:
                     self._complain(_SERVER_WINDOW, changes)
                 else:
-                    self._protocol.privmsg(conversation.name, text)
-            case cmd.DirectMessage(nick, text):
-                self._direct(nick, text, changes)
+                    self._talk(conversation.name, text, changes)
+            case cmd.DirectMessage(nick, text, go):
+                self._direct(nick, text, changes, go=go or not text)
             case cmd.Action(text):
                 if conversation.kind is ConversationKind.SERVER:
                     self._complain(_SERVER_WINDOW, changes)
                 else:
-                    self._protocol.action(conversation.name, text)
+                    self._talk(conversation.name, text, changes, action=True)
             case cmd.Help():
                 self._help(changes)
             case cmd.Online():
@@ -135,7 +135,10 @@ class TypedInput:
             wanted = account or self._protocol.reclaim_nick or self._protocol.nick
             changes.password = PasswordRequest("login", wanted, self._filing.login_error)
 
-    def _direct(self, nick: str, text: str, changes: Changes) -> None:
+    def _direct(self, nick: str, text: str, changes: Changes, *, go: bool) -> None:
+        """``@nick text`` is one message: it is filed in the person's conversation (marked
+        unread there) while the person stays where they are and sees a ``→ nick: text``
+        line; only ``go`` (``/query``, ``@nick`` alone) moves them to the conversation."""
         if self._protocol.server.is_channel(nick) or not nick:
             self._complain("@<nick> <text>: name a person", changes)
             return
@@ -143,9 +146,59 @@ class TypedInput:
         if key not in self._filing.conversations:
             self._filing.open(nick, ConversationKind.DIRECT)
             changes.conversations = True
-        changes.merge(self._filing.select(key))
-        if text:
-            self._protocol.privmsg(nick, text)
+        if go:
+            changes.merge(self._filing.select(key))
+        if not text:
+            return
+        self._talk(nick, text, changes)
+        if self._filing.current != key:
+            self._filing.conversations[key].unread += 1
+            changes.conversations = True
+            self._say(f"→ {clean(nick)}: {clean(text)}", changes)
+
+    def _talk(self, target: str, text: str, changes: Changes, *, action: bool = False) -> None:
+        """Say ``text`` to ``target``; while disconnected (or while earlier messages still
+        wait, so the order holds) keep it as a pending line, sent by :meth:`send_held`."""
+        key = fold(target)
+        conversation = self._filing.conversations.get(key)
+        rejoining = (
+            conversation is not None
+            and conversation.kind is ConversationKind.ROOM
+            and not conversation.joined
+            and key in self._protocol.rooms
+        )
+        if self._protocol.ready and not self._filing.held and not rejoining:
+            if action:
+                self._protocol.action(target, text)
+            else:
+                self._protocol.privmsg(target, text)
+            return
+        kind = LineKind.ACTION if action else LineKind.MESSAGE
+        line = Line(now(), kind, clean(text), clean(self._protocol.nick), True, pending=True)
+        self._filing.held.append(Held(key, target, text, action, line))
+        self._filing.add(self._filing.conversations[key], line, changes)
+
+    def send_held(self, changes: Changes) -> None:
+        """Send the messages typed while disconnected, in order, as far as we are back: a
+        room's wait for the room to be rejoined, and so do those typed after them. The
+        event handling calls it on registration and on each rejoin."""
+        for held in self._filing.held:
+            if held.sent:
+                continue
+            conversation = self._filing.conversations.get(held.key)
+            if conversation is None:  # closed meanwhile: nobody to say it to
+                self._filing.held.remove(held)
+                self._complain(f"Not sent to {clean(held.target)}: {clean(held.text)}", changes)
+                self.send_held(changes)
+                return
+            room = conversation.kind is ConversationKind.ROOM
+            if not self._protocol.ready or (room and not conversation.joined):
+                return
+            held.sent = True
+            if held.action:
+                self._protocol.action(held.target, held.text)
+            else:
+                self._protocol.privmsg(held.target, held.text)
 
     def _room_name(self, room: str) -> str:
         return room if self._protocol.server.is_channel(room) else "#" + room

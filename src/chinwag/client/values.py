@@ -64,6 +64,8 @@ class Line:
     """The server's id for the message, so history already shown is not shown twice."""
     missed: bool = False
     """A direct message that arrived while we were away, delivered on login (unread)."""
+    pending: bool = False
+    """Ours, typed while disconnected: not yet echoed by the server (sent once we are back)."""
 
     @property
     def clock(self) -> str:

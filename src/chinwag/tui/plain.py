@@ -17,7 +17,7 @@ What the lines look like (``HH:MM`` is local time, taken from ``server-time``)::
     12:05 !! Unknown command /frob        errors, and the "Server is down" banner
     12:06 [#games] <carl> gg              a line of another conversation: its name in front
     12:06 [bo] <bo> psst                  ... a direct conversation is named after the person
-    12:06 -- Now talking in bo            where typed lines go from now on (after @bo hi)
+    12:06 -- Now talking in bo            where typed lines go from now on (after /query bo)
     14:02 === new since 14:02 ===         history on join: what came after the read marker
     09:14 === missed while you were away ===   direct messages delivered on login
 
@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from chinwag.client import commands as cmd
 from chinwag.client import events as ev
 from chinwag.client.chat import ChatModel
 from chinwag.client.colors import ColorError, nick_color, readable
@@ -233,6 +234,9 @@ class _PlainChat:
         self.status = EXIT_OK
         self._room = fold(options.room)
         self._shown_current = self.model.current
+        self._settle_token: str | None = None
+        self._settled = asyncio.Event()
+        self._settles = 0
 
     # -- running -------------------------------------------------------------------------
 
@@ -286,24 +290,48 @@ class _PlainChat:
         return EXIT_FAILED, None
 
     async def _feed(self, lines: AsyncIterable[str]) -> str | None:
-        """Submit each typed line once we are in the room; the quit reason, or None at EOF."""
+        """Submit each typed line once we are in the room; the quit reason, or None at EOF.
+
+        Each line acts on the state the one before produced: after a line that changes
+        where we are or who we are (``/join``, ``/leave``, ``/nick``) the next waits until
+        the server has answered it, and the landing room's backlog is printed first."""
+        backlog_seen = False
         async for text in lines:
             await self.landed.wait()
+            if not backlog_seen:
+                backlog_seen = True
+                await self._settle(1)  # the landing room's CHATHISTORY went with its JOIN
+            typed = text.removesuffix("\n").removesuffix("\r")
             if self._secret is not None:
-                self._take_secret(text.removesuffix("\n").removesuffix("\r"))
+                self._take_secret(typed)
                 continue
             try:
-                changes = self.model.submit(text.removesuffix("\n").removesuffix("\r"))
+                changes = self.model.submit(typed)
             except ValueError as error:  # a line IRC cannot carry; say so and go on
                 changes = Changes()
                 self._print([self._note(LineKind.ERROR, f"Not sent: {error}")])
             self._show(changes)
             if changes.quit is not None:
                 return changes.quit
+            await self._settle(_rounds_after(typed))
         # Even with no input at all, connect and land before leaving, so an empty script
         # still checks that the server is there and lets us in.
         await self.landed.wait()
         return None
+
+    async def _settle(self, rounds: int) -> None:
+        """Wait until the server has answered what was sent so far, ``rounds`` times over:
+        a second round covers what the client sent on its own on hearing the answers of the
+        first (the ``CHATHISTORY`` a JOIN's echo asks for). A lost connection ends the wait,
+        as nothing will answer."""
+        for _ in range(rounds):
+            if not self.protocol.ready:
+                return
+            self._settles += 1
+            self._settle_token = f"chinwag-plain-{self._settles}"
+            self._settled.clear()
+            self.protocol.ping(self._settle_token)
+            await self._settled.wait()
 
     async def _tick(self) -> None:
         while True:
@@ -379,6 +407,11 @@ class _PlainChat:
         if self.stop.is_set():
             return  # leaving: the runner's last words (banner, "Disconnected") are noise
         extra: list[str] = []
+        match event:
+            case ev.Pong(token=token) if token == self._settle_token:
+                self._settled.set()
+            case ev.Disconnected():
+                self._settled.set()
         match event:
             case ev.ServerError() if self.protocol.quitting:
                 return  # "ERROR :Closing Link ... (Quit)" is the server's answer to our QUIT
@@ -462,6 +495,19 @@ class _PlainChat:
             return readable(self.model.color_of(nick), dark_background=self.dark_background)
         except ColorError:  # a colour someone stored that is not #rrggbb: use the derived one
             return readable(nick_color(nick), dark_background=self.dark_background)
+
+
+def _rounds_after(typed: str) -> int:
+    """How many rounds to the server the line ``typed`` needs before the next line may go
+    (:meth:`_PlainChat._settle`): a join two (its answer, then the backlog it asks for), a
+    part or a nick change one (their answer), anything else none (talk is sent in order)."""
+    match cmd.parse_input(typed):
+        case cmd.Join():
+            return 2
+        case cmd.Leave() | cmd.ChangeNick():
+            return 1
+        case _:
+            return 0
 
 
 async def _cancel(*tasks: asyncio.Task[Any]) -> None:
