@@ -354,6 +354,23 @@ def test_talk_typed_while_disconnected_is_pending_then_sent_in_order_after_the_r
     assert changes.redraw  # the echoes took the pending lines' places on screen
 
 
+def test_talk_pending_for_a_room_that_refuses_the_rejoin_is_reported_and_the_rest_goes() -> None:
+    chat = in_lobby()
+    chat.deliver(chat.proto.connection_lost("Connection reset by peer"))
+    chat.type("anyone?")
+    chat.type("@bo still there")
+    chat.connect()
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == []
+
+    chat.feed(":irc.test 474 ana #lobby :Cannot join channel (+b)")
+
+    assert [line for line in chat.sent() if line.startswith("PRIVMSG")] == [
+        "PRIVMSG bo :still there"
+    ]
+    said = [line.text for line in chat.lines(chat.model.current)]
+    assert "Not sent to #lobby: anyone?" in said
+
+
 def test_a_pending_line_says_it_is_not_sent_yet() -> None:
     chat = in_lobby()
     chat.deliver(chat.proto.connection_lost("Connection reset by peer"))

@@ -56,6 +56,10 @@ from chinwag.client.values import (
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
 
+JOIN_REFUSALS = frozenset({"403", "405", "471", "473", "474", "475", "476"})
+"""Numerics that refuse a JOIN (Modern IRC "JOIN message"): no such channel, too many
+channels, full, invite-only, banned, bad key, bad mask."""
+
 
 class ChatModel:
     """The conversations one person sees on one server, fed by a client core's events.
@@ -420,6 +424,7 @@ class ChatModel:
         if event.is_self and key in self.conversations:
             self.conversations[key].joined = False
             changes.conversations = True
+            self._typed.send_held(changes)  # what waited for this room is not sent now
         changes.members |= key == self.current
 
     def _on_quit(self, event: ev.Quit, changes: Changes) -> None:
@@ -567,6 +572,11 @@ class ChatModel:
             self._filing.info(self.current, event.time, text, changes)
 
     def _on_server_reply(self, event: ev.ServerReply, changes: Changes) -> None:
+        if event.code in JOIN_REFUSALS and len(event.params) > 1:
+            # A rejoin refused (+i, +k, +b, +l): the room is not coming back, so lines typed
+            # for it while disconnected are reported unsent and the rest go on.
+            self.protocol.rooms.pop(fold(event.params[1]), None)
+            self._typed.send_held(changes)
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
         if event.is_error:
             self._filing.error(key, event.time, clean(event.text), changes)

@@ -186,13 +186,17 @@ class TypedInput:
             if held.sent:
                 continue
             conversation = self._filing.conversations.get(held.key)
-            if conversation is None:  # closed meanwhile: nobody to say it to
+            room = conversation is not None and conversation.kind is ConversationKind.ROOM
+            joined = conversation is not None and conversation.joined
+            lost = room and not joined and held.key not in self._protocol.rooms
+            if conversation is None or lost:
+                # Closed meanwhile, or a room we are no longer going back to (kicked, or
+                # refused on rejoin): nobody to say it to, and what follows must not wait.
                 self._filing.held.remove(held)
                 self._complain(f"Not sent to {clean(held.target)}: {clean(held.text)}", changes)
                 self.send_held(changes)
                 return
-            room = conversation.kind is ConversationKind.ROOM
-            if not self._protocol.ready or (room and not conversation.joined):
+            if not self._protocol.ready or (room and not joined):
                 return
             held.sent = True
             if held.action:
