@@ -162,6 +162,11 @@ def _client_arguments(
         action="store_true",
         help="with --tls, accept any certificate (a LAN server's self-signed one)",
     )
+    parser.add_argument(
+        "--no-typing",
+        action="store_true",
+        help='neither send nor show typing indicators ("bob is typing…")',
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,6 +219,7 @@ def _client(args: argparse.Namespace) -> int:
             color=check_color(args.color),
             room=check_room(args.room),
             password=_chat_password(args, os.environ),
+            typing=not args.no_typing,
         )
     except OptionError as error:
         print(f"chinwag {args.command}: {error}", file=sys.stderr)

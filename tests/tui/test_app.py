@@ -824,3 +824,51 @@ async def test_renamed_to_a_guest_then_login_takes_the_nick_back(
     finally:
         await quick.stop(grace=1.0)
         await IrcClient.close_all()
+
+
+# -- typing and presence -----------------------------------------------------------------------
+
+
+async def tagged_client(server: ChinwagServer, nick: str) -> IrcClient:
+    """A raw client with message-tags (client tags travel only between such clients)."""
+    client = await IrcClient.connect(server.addresses[0])
+    await client.send("CAP", "REQ", "message-tags")
+    await client.expect(is_("CAP", "*", "ACK"))
+    await client.send("CAP", "END")
+    await client.register(nick)
+    return client
+
+
+def typing_row(ui: Ui) -> str:
+    row = ui.screen.query_one("#typing", Static)
+    return plain(row.content) if row.display else ""
+
+
+async def test_typing_is_shown_under_the_log_and_sent_while_we_type(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server) as ui:
+        bob = await tagged_client(server, "bob")
+        await bob.join("#lobby")
+        await ui.until(lambda: "bob" in ui.member_nicks(), "bob in the member list")
+        await bob.send_raw(b"@+typing=active TAGMSG #lobby\r\n")
+        await ui.until(lambda: typing_row(ui) == "bob is typing…", "bob typing under the log")
+        await bob.send("PRIVMSG", "#lobby", "hello")
+        await ui.until(lambda: typing_row(ui) == "", "the indicator gone with bob's message")
+        await ui.pilot.click("#input")
+        await ui.pilot.press(*"hi bo")
+        line = await bob.expect(is_("TAGMSG", "#lobby"))
+        assert (line.tags or {}).get("+typing") == "active"
+
+
+async def test_a_direct_conversation_says_when_its_person_quits_and_drops_them(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server) as ui:
+        bob = await joined_by(ui, server, "bob")
+        await ui.say("/msg bob")
+        await ui.until(lambda: ui.topic().startswith("bob"), "the conversation with bob")
+        await ui.until(lambda: ui.member_nicks() == ["ana", "bob"], "bob as its other member")
+        await bob.send("QUIT", "bye")
+        await ui.until(lambda: ui.said("bob quit (Quit: bye)"), "bob's quit in the conversation")
+        await ui.until(lambda: ui.member_nicks() == ["ana"], "bob gone from its members")

@@ -41,6 +41,7 @@ from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.text import clean
 from chinwag.client.typed import TypedInput
+from chinwag.client.typing import TypingNotices, typing_text
 from chinwag.client.values import (
     SERVER_KEY,
     TALK,
@@ -78,6 +79,7 @@ class ChatModel:
         server_name: str = "server",
         scrollback: int = DEFAULT_SCROLLBACK,
         clock: Callable[[], float] = _time.monotonic,
+        typing: bool = True,
     ) -> None:
         self.protocol = protocol
         self._clock = clock
@@ -85,6 +87,11 @@ class ChatModel:
             protocol, server_name=server_name, scrollback=scrollback, clock=clock
         )
         self._typed = TypedInput(self._filing, protocol)
+        self.typing = TypingNotices(protocol.typing, clock, enabled=typing)
+        """Typing indicators, ours and others' (``typing`` False: neither sent nor shown)."""
+        self._presence_said: dict[Folded, tuple[bool | None, str | None]] = {}
+        """What the direct conversation with each person last said of them: (online, away
+        message), so a repeated report (a WHO, RPL_AWAY after each message) says nothing."""
         # The link is the events' business and the screen's to show; filing and typing never
         # look at it, so it lives here rather than in the filing they share.
         self.link = Link.CONNECTING
@@ -163,12 +170,29 @@ class ChatModel:
         return self._filing.select_next(step)
 
     def tick(self) -> None:
-        """Send the read markers postponed because one was sent less than a second before.
-        Call it now and then (the terminal client does twice a second)."""
+        """Send the read markers postponed because one was sent less than a second before,
+        and our ``paused`` typing notice once the person stopped typing. Call it now and then
+        (the terminal client does twice a second), and draw :meth:`typing_row` again: an
+        indicator may have expired."""
         self._filing.tick()
+        self.typing.tick()
+
+    def input_changed(self, text: str) -> None:
+        """The input line now holds ``text``: tell the conversation on screen we are typing
+        (throttled, per https://ircv3.net/specs/client-tags/typing), or that we stopped."""
+        conversation = self.current_conversation
+        target = None if conversation.kind is ConversationKind.SERVER else conversation.name
+        if conversation.kind is ConversationKind.ROOM and not conversation.joined:
+            target = None
+        self.typing.input_changed(target, text)
+
+    def typing_row(self) -> str:
+        """What to show under the log: ``bob is typing…``, or ``""`` when nobody is (cleaned)."""
+        return typing_text(self.typing.typing_in(self.current_conversation.name))
 
     def submit(self, text: str) -> Changes:
         """Run one line the person typed: a command of design.md section 6 or a message."""
+        self.typing.sent()
         return self._typed.submit(text)
 
     def provide_password(self, request: PasswordRequest, password: str) -> Changes:
@@ -365,6 +389,8 @@ class ChatModel:
             key = fold(event.conversation)
             if key not in self.conversations:
                 self._filing.open(event.conversation, ConversationKind.ROOM)
+        if not event.history and self.typing.stopped(event.sender, event.conversation):
+            changes.typing = True
         text = clean(event.text)
         mention = not event.is_self and (
             (event.is_direct and not event.from_server) or self._filing.mentions_me(text)
@@ -434,6 +460,10 @@ class ChatModel:
             keys.append(fold(event.nick))
         for key in keys:
             self._event_line(key, event, LineKind.QUIT, event.nick, f"quit{reason}", False, changes)
+        if fold(event.nick) in self.conversations:
+            # The quit line said it: the MONITOR report that follows must not say it again.
+            self._presence_said[fold(event.nick)] = (False, None)
+        changes.typing |= self.typing.stopped(event.nick)
         changes.members = True
 
     def _on_nick_changed(self, event: ev.NickChanged, changes: Changes) -> None:
@@ -494,6 +524,18 @@ class ChatModel:
 
     def _on_away(self, event: ev.Away, changes: Changes) -> None:
         changes.members = True
+        direct = self._direct_with(event.nick)
+        if direct is not None and not event.is_self:
+            online, away = self._presence_said.get(direct.key, (None, None))
+            if event.message != away:
+                self._presence_said[direct.key] = (online, event.message)
+                nick = clean(event.nick)
+                text = (
+                    f"{nick} is back"
+                    if event.message is None
+                    else f"{nick} is away: {clean(event.message)}"
+                )
+                self._filing.info(direct.key, event.time, text, changes)
         if event.is_self:
             text = (
                 "You are back"
@@ -501,6 +543,33 @@ class ChatModel:
                 else f"You are marked away: {clean(event.message)}"
             )
             self._filing.info(self.current, event.time, text, changes)
+
+    def _direct_with(self, nick: str) -> Conversation | None:
+        conversation = self.conversations.get(fold(nick))
+        if conversation is None or conversation.kind is not ConversationKind.DIRECT:
+            return None
+        return conversation
+
+    def _on_presence(self, event: ev.PresenceChanged, changes: Changes) -> None:
+        """MONITOR: the direct conversation says when its person comes or goes; that they
+        are online when it opens goes without saying."""
+        direct = self._direct_with(event.nick)
+        if direct is None:
+            return
+        online, away = self._presence_said.get(direct.key, (None, None))
+        self._presence_said[direct.key] = (event.online, None if not event.online else away)
+        changes.members |= direct.key == self.current
+        if online is event.online or (online is None and event.online):
+            return
+        nick = clean(event.nick)
+        text = f"{nick} is online" if event.online else f"{nick} is offline"
+        self._filing.info(direct.key, event.time, text, changes)
+
+    def _on_typing(self, event: ev.Typing, changes: Changes) -> None:
+        if event.is_self:
+            return
+        self.typing.heard(event.conversation, event.nick, event.state)
+        changes.typing |= fold(event.conversation) == self.current
 
     def _on_metadata(self, event: ev.MetadataChanged, changes: Changes) -> None:
         if event.key != COLOR_KEY:
@@ -669,6 +738,8 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
         (ev.RegistrationFailed, ChatModel._on_registration_failed),
         (ev.NickProtected, ChatModel._on_nick_protected),
         (ev.ReadMarker, ChatModel._on_read_marker),
+        (ev.PresenceChanged, ChatModel._on_presence),
+        (ev.Typing, ChatModel._on_typing),
     )
     return dict(table)
 

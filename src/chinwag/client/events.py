@@ -499,3 +499,27 @@ class Unhandled(Event):
     """A message the core does not interpret; a bot may, a UI may ignore it."""
 
     message: IrcMessage
+
+
+# -- presence ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Event):
+    """``nick`` is typing in ``conversation`` (the room, or the other person of a direct
+    conversation): ``state`` is ``active``, ``paused`` or ``done``, as the IRCv3 typing client
+    tag says (https://ircv3.net/specs/client-tags/typing). Ours (another device) has is_self."""
+
+    nick: str
+    conversation: str
+    state: str
+    is_self: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged(Event):
+    """A person we monitor (https://ircv3.net/specs/extensions/monitor) came online
+    (``online``) or went offline; also said once, as they are, when we start monitoring."""
+
+    nick: str
+    online: bool

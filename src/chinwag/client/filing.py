@@ -150,8 +150,11 @@ class ConversationFiling:
         if conversation.kind is ConversationKind.DIRECT:
             user = self.protocol.user(conversation.name)
             away = user.away if user is not None else False
+            me = MemberView(clean(self.nick), "", bool(self.protocol.away_message), self.own_color)
+            if self.protocol.is_online(conversation.name) is False:
+                return [me]  # they quit: not a member of anything now
             return [
-                MemberView(clean(self.nick), "", bool(self.protocol.away_message), self.own_color),
+                me,
                 MemberView(clean(conversation.name), "", away, self.color_of(conversation.name)),
             ]
         channel = self.protocol.channel(conversation.name)
@@ -258,6 +261,8 @@ class ConversationFiling:
         """A new, empty conversation ``name`` of ``kind``, listed last (not put on screen)."""
         conversation = Conversation(name, kind, deque(maxlen=self.scrollback))
         self.conversations[conversation.key] = conversation
+        if kind is ConversationKind.DIRECT:
+            self.protocol.open_direct(name)  # its history, and whether they are online
         return conversation
 
     def close(self, key: Folded, changes: Changes) -> None:
@@ -267,6 +272,8 @@ class ConversationFiling:
             return
         keys = list(self.conversations)
         index = keys.index(key)
+        if self.conversations[key].kind is ConversationKind.DIRECT:
+            self.protocol.close_direct(self.conversations[key].name)
         del self.conversations[key]
         changes.conversations = True
         if self.current == key:

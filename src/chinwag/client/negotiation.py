@@ -63,6 +63,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "draft/read-marker",
     "echo-message",
     "extended-join",
+    "extended-monitor",
     "invite-notify",
     "labeled-response",
     "message-tags",

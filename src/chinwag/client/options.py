@@ -50,6 +50,8 @@ class ChatOptions:
     color: str | None = None
     room: str = DEFAULT_ROOM
     password: str | None = field(default=None, repr=False)
+    typing: bool = True
+    """Send and show typing indicators (``--no-typing`` turns them off)."""
 
     @property
     def endpoint(self) -> Endpoint:

@@ -50,6 +50,7 @@ from chinwag.client.events import (
     Event,
     NickProtected,
     Pong,
+    Registered,
     ServerError,
     StandardReply,
     Unhandled,
@@ -57,6 +58,7 @@ from chinwag.client.events import (
 from chinwag.client.history import DEFAULT_HISTORY_ON_JOIN, HistorySync
 from chinwag.client.messages import Messages
 from chinwag.client.negotiation import WANTED_CAPS, Negotiation, Phase
+from chinwag.client.presence import Presence
 from chinwag.client.queries import Queries
 from chinwag.client.roster import Roster
 from chinwag.client.state import ChannelState, Identity, ServerInfo, UserState, World
@@ -143,6 +145,7 @@ class ClientProtocol:
             self._link, self._world, self._me, self._history, clock=self._clock
         )
         self._queries = Queries(self._link, self._world)
+        self._presence = Presence(self._link, self._world, self._me)
         self._handlers = merge_handlers(
             _HANDLERS.bind(self),
             self._negotiation.handlers(),
@@ -150,6 +153,7 @@ class ClientProtocol:
             self._messages.handlers(),
             self._history.handlers(),
             self._queries.handlers(),
+            self._presence.handlers(),
         )
         self._reset_connection()
 
@@ -194,6 +198,8 @@ class ClientProtocol:
             except ProtocolError:
                 continue
             events += self._handle(message)
+        if any(isinstance(event, Registered) for event in events):
+            self._presence.restore()  # the server's watch list died with the last connection
         return events
 
     def data_to_send(self) -> bytes:
@@ -437,6 +443,30 @@ class ClientProtocol:
         self._me.rooms[fold(channel)] = (channel, key)
         if self.ready:
             self._link.send("JOIN", channel, *([key] if key else []), label=label)
+
+    def open_direct(self, nick: str) -> None:
+        """A direct conversation with ``nick`` is open: ask for its latest history (as for a
+        room we join) and watch whether ``nick`` is online (MONITOR, and with extended-monitor
+        their away state), now and after every reconnection. Write :meth:`data_to_send`;
+        expect a history batch, :class:`PresenceChanged` and :class:`Away`."""
+        self._presence.watch(nick, now=self.ready)
+        if self.ready:
+            self._history.request(nick, after=None)
+
+    def is_online(self, nick: str) -> bool | None:
+        """Whether ``nick`` (watched since :meth:`open_direct`) is online, as MONITOR last
+        said; None when not known."""
+        return self._presence.online.get(fold(nick))
+
+    def close_direct(self, nick: str) -> None:
+        """The direct conversation with ``nick`` was closed: stop watching ``nick``."""
+        self._presence.unwatch(nick, now=self.ready)
+
+    def typing(self, target: str, state: str) -> bool:
+        """Tell ``target`` we are typing (``state`` ``active``, ``paused`` or ``done``, the
+        IRCv3 typing client tag). Throttle it yourself: the spec asks for at most one per
+        3 seconds. False when nothing was sent (not registered, or no message-tags)."""
+        return self.ready and self._presence.typing(target, state)
 
     def part(self, channel: str, reason: str | None = None, *, label: str | None = None) -> None:
         """Leave ``channel`` (it is no longer rejoined); wait for :class:`Parted`."""

@@ -174,6 +174,8 @@ class Changes:
     the current conversation from :attr:`Conversation.lines` rather than append."""
     password: PasswordRequest | None = None
     """Ask the person for a password (see :class:`PasswordRequest`)."""
+    typing: bool = False
+    """Who is typing in the current conversation changed: draw the typing row again."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` into this."""
@@ -184,6 +186,7 @@ class Changes:
         self.status |= other.status
         self.nick |= other.nick
         self.redraw |= other.redraw
+        self.typing |= other.typing
         if other.quit is not None:
             self.quit = other.quit
         if other.password is not None:

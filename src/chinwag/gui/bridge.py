@@ -169,7 +169,7 @@ class Bridge:
     async def _run(self) -> None:
         options = self.options
         protocol = options.new_protocol()
-        self._model = ChatModel(protocol, server_name=options.host)
+        self._model = ChatModel(protocol, server_name=options.host, typing=options.typing)
         self._view = ChatView(self._model, self.palette)
         runner = Runner(
             protocol,

@@ -122,7 +122,7 @@ class ChinwagApp(App[int]):
         await self._stop_runner()
         self._attempt_over = False
         protocol = options.new_protocol()
-        self.model = ChatModel(protocol, server_name=options.host)
+        self.model = ChatModel(protocol, server_name=options.host, typing=options.typing)
         self.runner = Runner(
             protocol,
             options.endpoint,

@@ -97,6 +97,11 @@ class ChatScreen(Screen[None]):
         height: 1;
         margin: 1 0 0 0;
     }
+    #typing {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
     #prompt {
         width: auto;
         height: 1;
@@ -149,6 +154,7 @@ class ChatScreen(Screen[None]):
                 max_lines=LOG_LINES,
             )
             yield OptionList(id="members")
+        yield Static("", id="typing")
         with Horizontal(id="input-row"):
             yield Static("", id="prompt")
             yield ChatInput(
@@ -163,7 +169,12 @@ class ChatScreen(Screen[None]):
         self.redraw_all()
         self.query_one(ChatInput).focus()
         self.set_interval(0.5, self.update_banner)
-        self.set_interval(0.5, self.model.tick)  # read markers held back by the 1 s limit
+        self.set_interval(0.5, self._tick)
+
+    def _tick(self) -> None:
+        # Read markers held back by the 1 s limit, our "paused", others' expired typing.
+        self.model.tick()
+        self.draw_typing()
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -191,6 +202,8 @@ class ChatScreen(Screen[None]):
             self.update_banner()
         if changes.nick or changes.members:
             self.draw_prompt()
+        if changes.typing:
+            self.draw_typing()
 
     def redraw_all(self) -> None:
         """Everything from the model: after switching conversations or resizing."""
@@ -199,6 +212,7 @@ class ChatScreen(Screen[None]):
         self.draw_members()
         self.draw_topic()
         self.draw_prompt()
+        self.draw_typing()
         self.update_banner()
 
     def draw_log(self) -> None:
@@ -251,6 +265,15 @@ class ChatScreen(Screen[None]):
             text.append("  direct conversation", "dim")
         self.query_one("#topic", Static).update(text)
 
+    def draw_typing(self) -> None:
+        """``bob is typing…`` under the log (an empty row when nobody is)."""
+        row = self.query_one("#typing", Static)
+        text = self.model.typing_row()
+        # Shown only while someone types: an empty row would take a line of the log for good.
+        row.display = bool(text)
+        # Text(), not a markup string: the row holds nicks from the network.
+        row.update(Text(text, no_wrap=True, overflow="ellipsis"))
+
     def draw_prompt(self) -> None:
         """``[nick]`` before the input, in our colour."""
         text = Text()
@@ -279,6 +302,10 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(self.draw_log)
 
     # -- the person's actions --------------------------------------------------------------
+
+    @on(ChatInput.Changed, "#input")
+    def _editing(self, message: ChatInput.Changed) -> None:
+        self.model.input_changed(message.value)
 
     @on(ChatInput.Submitted, "#input")
     def _typed(self, message: ChatInput.Submitted) -> None:

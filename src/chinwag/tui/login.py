@@ -212,6 +212,7 @@ class LoginScreen(Screen[None]):
             color=color,
             room=self.options.room,
             password=check_password(password) if password else None,
+            typing=self.options.typing,
         )
 
     # -- telling the person ---------------------------------------------------------------------
