@@ -23,6 +23,7 @@ from textual.widgets import Input, OptionList, RichLog, Static
 
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.client.wording import NICK_RULE
 from chinwag.server import app as server_app
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
@@ -302,7 +303,10 @@ async def test_a_nick_in_use_is_refused_next_to_the_nick_field_and_another_one_g
     async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
         await ui.log_in(address_of(server), "ana")
         await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
-        assert ui.problem("nick") == "ana: Nickname is already in use"
+        assert (
+            ui.problem("nick")
+            == "ana is taken; pick another nick, or give the password if it is yours"
+        )
         assert ui.on_login
         assert ui.app.focused is ui.screen.query_one("#nick", Input)
 
@@ -313,11 +317,11 @@ async def test_a_nick_in_use_is_refused_next_to_the_nick_field_and_another_one_g
         assert ui.members() == ["@ana2"]
 
 
-async def test_an_erroneous_nick_shows_the_servers_reason(server: ChinwagServer) -> None:
+async def test_an_erroneous_nick_shows_what_a_nick_may_be(server: ChinwagServer) -> None:
     async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
         await ui.log_in(address_of(server), "9lives")
         await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
-        assert ui.problem("nick") == "9lives: Erroneous nickname"
+        assert ui.problem("nick") == f"9lives cannot be a nick: {NICK_RULE}"
         assert ui.on_login
 
         await ui.fill("nick", "lives9")
@@ -519,7 +523,7 @@ async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the
         assert ui.banner() is None
 
         await first.stop(grace=1.0)
-        await ui.until(lambda: ui.said("ERROR :Server shutting down"), "the server's goodbye")
+        await ui.until(lambda: ui.said("The server is shutting down"), "the server's goodbye")
         await ui.until(lambda: ui.banner() is not None, "the banner")
         # It counts down between attempts ("reconnecting now" while one is under way).
         await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the banner's countdown")
