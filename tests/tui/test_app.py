@@ -42,7 +42,7 @@ WAIT = 10.0
 CLOCK = re.compile(r"^\d\d:\d\d ")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 """C0 controls, DEL and C1 controls: none may reach the screen."""
-COUNTDOWN = r"Server is down — reconnecting in \d+s \(press Ctrl-C to quit\)"
+COUNTDOWN = r"Server is down — reconnecting in \d+s \(F5 to retry now, Ctrl-C to quit\)"
 
 
 # -- reading the screen ------------------------------------------------------------------------
@@ -539,6 +539,26 @@ async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the
         await bo.send("METADATA", "ana", "GET", "color")
         reply = await bo.expect(is_("761", "bo", "ana", "color"))
         assert reply.params[-1] == "#008787"  # the colour was restored too
+
+
+async def test_f5_reconnects_at_once_instead_of_waiting_for_the_countdown(
+    make_server: ServerFactory,
+) -> None:
+    port = free_port()
+    first: ChinwagServer = await make_server(port=port)
+    slow = {"backoff": Backoff(initial=600.0, maximum=600.0, jitter=0.0), "keepalive": 5.0}
+    async with chatting(first, "ana", "teal", **slow) as ui:
+        await first.stop(grace=1.0)
+        await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the countdown")
+        assert "F5 to retry now" in (ui.banner() or "")
+        await make_server(port=port)
+        await ui.pilot.press("f5")
+        # Ten minutes before the next attempt were due: only F5 can have brought it back.
+        await ui.until(lambda: ui.banner() is None, "the banner gone")
+        await ui.until(lambda: ui.said("Reconnected"), "Reconnected")
+        # The drop was said once, in words; the attempts in between added nothing.
+        dropped = [text for text in ui.log() if "Disconnected" in text or "shutting" in text]
+        assert len(dropped) == 1 and dropped[0].endswith("The server is shutting down")
 
 
 # -- what other people send cannot take over the terminal --------------------------------------

@@ -103,10 +103,10 @@ class ChatModel:
         self._joined_at: dict[Folded, float] = {}
         # When we last joined each room: the status the server gives us then is no news.
 
-    def banner(self) -> str | None:
-        """The "Server is down" banner with its countdown and the key that quits a terminal
-        client (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
-        return down_banner(self.link, self.reconnect_at, self._clock(), hint=QUIT_HINT)
+    def banner(self, hint: str = QUIT_HINT) -> str | None:
+        """The "Server is down" banner with its countdown and ``hint``, the keys a terminal
+        client offers (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
+        return down_banner(self.link, self.reconnect_at, self._clock(), hint=hint)
 
     # -- what a screen reads (from the filing) ----------------------------------------------
 
