@@ -232,7 +232,7 @@ def test_a_nick_in_use_is_reported() -> None:
     assert changes.nick
     line = chat.last("#lobby")
     assert line.kind is LineKind.ERROR
-    assert line.text == "The nick bo is not available: Nickname is already in use"
+    assert line.text == "bo is taken; pick another nick, or give the password if it is yours"
     assert chat.model.nick == "ana"
 
 
@@ -387,14 +387,16 @@ def test_quitting_closes_the_link_without_a_banner() -> None:
     assert len(chat.lines("#lobby")) == before
 
 
-def test_an_error_from_the_server_is_shown_verbatim() -> None:
+def test_the_servers_farewell_is_said_in_words_once_and_kept_raw_in_the_server_conversation() -> (
+    None
+):
     chat = in_lobby()
     text = "Closing link: (~ana@127.0.0.1) [Ping timeout: 120 seconds]"
     chat.feed(f"ERROR :{text}")
-    for name in ("#lobby", "*"):
-        line = chat.last(name)
-        assert line.kind is LineKind.ERROR
-        assert text in line.text
+    assert chat.last("*").text == f"ERROR :{text}"
+    chat.deliver(chat.proto.connection_lost("Connection closed by the server"))
+    said = [line for line in chat.lines("#lobby") if line.kind is LineKind.ERROR]
+    assert [line.text for line in said] == ["The server stopped hearing from us"]
 
 
 # -- nothing from the network reaches the screen raw ---------------------------------------

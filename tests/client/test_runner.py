@@ -284,3 +284,18 @@ async def test_tls_through_a_terminating_proxy(
         await lax_events.expect(ev.Registered)
     finally:
         proxy.close()
+
+
+async def test_retry_now_cuts_the_wait_before_the_next_attempt(
+    start: Launch, make_server: ServerFactory
+) -> None:
+    port = free_port()
+    slow = Backoff(initial=600.0, maximum=600.0, jitter=0.0)
+    runner, events, _ = await start(("127.0.0.1", port), "ana", backoff=slow)
+    await events.expect(ev.Disconnected, lambda e: "Nobody is listening" in e.reason)
+    retry = await events.expect(ev.Reconnecting)
+    assert retry.delay == 600.0
+    await make_server(port=port)
+    runner.retry_now()
+    # Well inside the ten-minute wait: only the retry-now can have brought it back.
+    await events.expect(ev.Registered)

@@ -158,7 +158,7 @@ async def test_a_refused_nick_is_news_for_the_nick_field_and_another_is_tried_on
         assert isinstance(news, LoginNews)
         assert (news.field, news.problem, news.stop) == (
             "nick",
-            "ana: Nickname is already in use",
+            "ana is taken; pick another nick, or give the password if it is yours",
             False,
         )
         window.bridge.retry(options_for(server, "ana2"))

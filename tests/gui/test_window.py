@@ -378,7 +378,10 @@ async def test_a_nick_in_use_shows_the_servers_reason_and_another_nick_gets_in(
     async with opened(display, shots) as window:
         window.log_in(server, "ana")
         await window.until(lambda: window.problem("nick"), "the server's reason")
-        assert window.problem("nick") == "ana: Nickname is already in use"
+        assert (
+            window.problem("nick")
+            == "ana is taken; pick another nick, or give the password if it is yours"
+        )
         window.fill("nick", "ana2")
         window.gui.login.entries["nick"].event_generate("<Return>")
         await window.landed("ana2")
@@ -487,7 +490,7 @@ async def test_the_server_going_down_shows_a_bar_with_a_countdown_until_it_is_ba
                                         "Server is down — reconnecting in 1s"),
             "the countdown",
         )  # fmt: skip
-        assert window.said("ERROR :Server shutting down")
+        assert window.said("The server is shutting down")
         assert window.chat.hint.cget("text") == "Not connected: your messages cannot be sent"
         window.screenshot("gui-down.png")
         shown = window.banner()

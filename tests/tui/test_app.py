@@ -23,6 +23,7 @@ from textual.widgets import Input, OptionList, RichLog, Static
 
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
+from chinwag.client.wording import NICK_RULE
 from chinwag.server import app as server_app
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
@@ -41,7 +42,7 @@ WAIT = 10.0
 CLOCK = re.compile(r"^\d\d:\d\d ")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 """C0 controls, DEL and C1 controls: none may reach the screen."""
-COUNTDOWN = r"Server is down — reconnecting in \d+s \(press Ctrl-C to quit\)"
+COUNTDOWN = r"Server is down — reconnecting in \d+s \(F5 to retry now, Ctrl-C to quit\)"
 
 
 # -- reading the screen ------------------------------------------------------------------------
@@ -302,7 +303,10 @@ async def test_a_nick_in_use_is_refused_next_to_the_nick_field_and_another_one_g
     async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
         await ui.log_in(address_of(server), "ana")
         await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
-        assert ui.problem("nick") == "ana: Nickname is already in use"
+        assert (
+            ui.problem("nick")
+            == "ana is taken; pick another nick, or give the password if it is yours"
+        )
         assert ui.on_login
         assert ui.app.focused is ui.screen.query_one("#nick", Input)
 
@@ -313,11 +317,11 @@ async def test_a_nick_in_use_is_refused_next_to_the_nick_field_and_another_one_g
         assert ui.members() == ["@ana2"]
 
 
-async def test_an_erroneous_nick_shows_the_servers_reason(server: ChinwagServer) -> None:
+async def test_an_erroneous_nick_shows_what_a_nick_may_be(server: ChinwagServer) -> None:
     async with running(ChinwagApp(ChatOptions(), environ={})) as ui:
         await ui.log_in(address_of(server), "9lives")
         await ui.until(lambda: ui.problem("nick"), "the server's reason for refusing the nick")
-        assert ui.problem("nick") == "9lives: Erroneous nickname"
+        assert ui.problem("nick") == f"9lives cannot be a nick: {NICK_RULE}"
         assert ui.on_login
 
         await ui.fill("nick", "lives9")
@@ -519,7 +523,7 @@ async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the
         assert ui.banner() is None
 
         await first.stop(grace=1.0)
-        await ui.until(lambda: ui.said("ERROR :Server shutting down"), "the server's goodbye")
+        await ui.until(lambda: ui.said("The server is shutting down"), "the server's goodbye")
         await ui.until(lambda: ui.banner() is not None, "the banner")
         # It counts down between attempts ("reconnecting now" while one is under way).
         await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the banner's countdown")
@@ -535,6 +539,26 @@ async def test_the_server_going_down_shows_a_banner_and_coming_back_restores_the
         await bo.send("METADATA", "ana", "GET", "color")
         reply = await bo.expect(is_("761", "bo", "ana", "color"))
         assert reply.params[-1] == "#008787"  # the colour was restored too
+
+
+async def test_f5_reconnects_at_once_instead_of_waiting_for_the_countdown(
+    make_server: ServerFactory,
+) -> None:
+    port = free_port()
+    first: ChinwagServer = await make_server(port=port)
+    slow = {"backoff": Backoff(initial=600.0, maximum=600.0, jitter=0.0), "keepalive": 5.0}
+    async with chatting(first, "ana", "teal", **slow) as ui:
+        await first.stop(grace=1.0)
+        await ui.until(lambda: re.fullmatch(COUNTDOWN, ui.banner() or ""), "the countdown")
+        assert "F5 to retry now" in (ui.banner() or "")
+        await make_server(port=port)
+        await ui.pilot.press("f5")
+        # Ten minutes before the next attempt were due: only F5 can have brought it back.
+        await ui.until(lambda: ui.banner() is None, "the banner gone")
+        await ui.until(lambda: ui.said("Reconnected"), "Reconnected")
+        # The drop was said once, in words; the attempts in between added nothing.
+        dropped = [text for text in ui.log() if "Disconnected" in text or "shutting" in text]
+        assert len(dropped) == 1 and dropped[0].endswith("The server is shutting down")
 
 
 # -- what other people send cannot take over the terminal --------------------------------------

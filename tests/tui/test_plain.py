@@ -444,7 +444,7 @@ async def test_a_nick_in_use_is_retried_with_an_underscore_and_the_reason_shown(
 ) -> None:
     first = await IrcClient.registered(address_of(server), "ana", "#lobby")
     ana = start(address_of(server))
-    await ana.out.expect(rf"{T} !! The nick ana is not available: .*in use.*")
+    await ana.out.expect(rf"{T} !! ana is taken; pick another nick.*")
     await ana.out.expect(rf"{T} -- Trying ana_ instead")
     await ana.landed("ana_")
     await first.expect(lambda line: line.command == "JOIN" and line.source.startswith("ana_!"))
@@ -456,8 +456,8 @@ async def test_an_erroneous_nick_ends_with_status_1_and_the_servers_reason(
 ) -> None:
     ana = start(address_of(server), "9lives", "never sent")
     assert await ana.result() == EXIT_FAILED
-    await ana.out.expect(rf"{T} !! The nick 9lives is not available: Erroneous nickname.*")
-    assert "Erroneous nickname" in ana.errors.getvalue()
+    await ana.out.expect(rf"{T} !! 9lives cannot be a nick: a nick is one word.*")
+    assert "9lives cannot be a nick" in ana.errors.getvalue()
 
 
 async def test_nobody_listening_ends_at_once_with_status_1_and_says_so(start: Start) -> None:

@@ -22,6 +22,9 @@ BANNER_NOW = "Server is down — reconnecting now"
 QUIT_HINT = "press Ctrl-C to quit"
 """What the terminal clients add to the banner, in brackets."""
 
+RETRY_HINT = "F5 to retry now, Ctrl-C to quit"
+"""What the terminal client adds instead: it has a key that cuts the wait short."""
+
 NOT_CONNECTED = "Not connected: your messages cannot be sent"
 """The input line's hint while we are not online."""
 

@@ -54,12 +54,19 @@ from chinwag.client.values import (
     MemberView,
     PasswordRequest,
 )
+from chinwag.client.wording import nick_refusal, reply_words, server_error_words
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
 
 JOIN_REFUSALS = frozenset({"403", "405", "471", "473", "474", "475", "476"})
 """Numerics that refuse a JOIN (Modern IRC "JOIN message"): no such channel, too many
 channels, full, invite-only, banned, bad key, bad mask."""
+
+JOIN_SETTLE = 10.0
+"""Seconds after our join in which a status given to us is not announced in the log."""
+
+STATUS_MODES = frozenset("qaohv")
+"""Channel modes that give a member a status (founder, admin, op, halfop, voice)."""
 
 
 class ChatModel:
@@ -102,11 +109,15 @@ class ChatModel:
         """Why the connection was lost (cleaned), while it is down."""
         self.ever_online = False
         """Whether registration ever succeeded (a lost connection is then a reconnection)."""
+        self._online_besides: set[Folded] | None = None
+        # The members of the room just listed by @online, left out of the "Also online" after.
+        self._joined_at: dict[Folded, float] = {}
+        # When we last joined each room: the status the server gives us then is no news.
 
-    def banner(self) -> str | None:
-        """The "Server is down" banner with its countdown and the key that quits a terminal
-        client (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
-        return down_banner(self.link, self.reconnect_at, self._clock(), hint=QUIT_HINT)
+    def banner(self, hint: str = QUIT_HINT) -> str | None:
+        """The "Server is down" banner with its countdown and ``hint``, the keys a terminal
+        client offers (:func:`~chinwag.client.banner.down_banner`), or None while connected."""
+        return down_banner(self.link, self.reconnect_at, self._clock(), hint=hint)
 
     # -- what a screen reads (from the filing) ----------------------------------------------
 
@@ -334,7 +345,7 @@ class ChatModel:
             self._filing.info(SERVER_KEY, event.time, clean(text), changes)
 
     def _on_nick_rejected(self, event: ev.NickRejected, changes: Changes) -> None:
-        text = f"The nick {clean(event.nick)} is not available: {clean(event.reason)}"
+        text = clean(nick_refusal(event.code, event.nick, event.reason))
         changes.nick = True
         if event.registered:
             self._filing.error(self.current, event.time, text, changes)
@@ -342,22 +353,28 @@ class ChatModel:
             self._filing.error(SERVER_KEY, event.time, text, changes)
 
     def _on_server_error(self, event: ev.ServerError, changes: Changes) -> None:
-        text = f"ERROR :{clean(event.text)}"
-        self._filing.error(self.current, event.time, text, changes)
-        if self.current != SERVER_KEY:
-            self._filing.error(SERVER_KEY, event.time, text, changes)
+        # Said in words by the Disconnected that follows; the raw text is for the curious.
+        self._filing.error(SERVER_KEY, event.time, f"ERROR :{clean(event.text)}", changes)
 
     def _on_disconnected(self, event: ev.Disconnected, changes: Changes) -> None:
         changes.status = changes.members = changes.conversations = True
         if self.protocol.quitting:
             self.link = Link.CLOSED
             return
+        was_down = self.link is Link.DOWN
         self.link = Link.DOWN
         self.reconnect_at = None
         self.down_reason = clean(event.reason)
         for conversation in self.conversations.values():
             conversation.joined = False
-        self._filing.error(self.current, event.time, f"Disconnected: {self.down_reason}", changes)
+        if was_down:
+            return  # another failed attempt: the banner counts down, the log has said it once
+        text = (
+            f"Disconnected: {self.down_reason}"
+            if event.error is None
+            else clean(server_error_words(event.error))
+        )
+        self._filing.error(self.current, event.time, text, changes)
 
     def _on_reconnecting(self, event: ev.Reconnecting, changes: Changes) -> None:
         if self.link is Link.CLOSED:
@@ -421,6 +438,7 @@ class ChatModel:
             if conversation is None:
                 conversation = self._filing.open(event.channel, ConversationKind.ROOM)
             conversation.joined = True
+            self._joined_at[key] = self._clock()
             changes.conversations = True
             if key in self._filing.select_on_join or self.current == SERVER_KEY:
                 self._filing.select_on_join.discard(key)
@@ -510,6 +528,9 @@ class ChatModel:
         key = fold(event.target)
         if key not in self.conversations or key == fold(self.nick):
             return
+        if self._given_on_join(key, event):
+            changes.members |= key == self.current  # the badge changes; the log says nothing
+            return
         flags = " ".join(
             ("+" if change.adding else "-")
             + change.mode
@@ -521,6 +542,22 @@ class ChatModel:
             key, event, LineKind.MODE, event.by, text, self.protocol.is_me(event.by), changes
         )
         changes.members |= key == self.current
+
+    def _given_on_join(self, key: Folded, event: ev.ModeChanged) -> bool:
+        """Whether ``event`` only gives us a status in a room we joined moments ago.
+
+        After a server restart whoever rejoins first becomes the room's operator (until
+        channel registration decides otherwise): the server's business, not news to us.
+        """
+        joined_at = self._joined_at.get(key)
+        if joined_at is None or self._clock() - joined_at > JOIN_SETTLE:
+            return False
+        return all(
+            change.adding
+            and change.mode in STATUS_MODES
+            and self.protocol.is_me(change.param or "")
+            for change in event.changes
+        )
 
     def _on_away(self, event: ev.Away, changes: Changes) -> None:
         changes.members = True
@@ -588,14 +625,35 @@ class ChatModel:
         if key not in self._filing.show_who:
             return
         self._filing.show_who.discard(key)
+        everyone = key == fold("*")
+        besides, self._online_besides = self._online_besides, None
+        entries = [
+            entry
+            for entry in event.entries
+            if not (everyone and besides is not None and fold(entry.nick) in besides)
+        ]
         names = sorted(
             {
-                clean(entry.prefixes[:1] + entry.nick) + (" (away)" if entry.away else "")
-                for entry in event.entries
+                clean((entry.prefixes[:1] if not everyone else "") + entry.nick)
+                + (" (away)" if entry.away else "")
+                for entry in entries
             },
             key=lambda item: fold(item.lstrip("@+")),
         )
-        where = f"In {clean(event.mask)}" if key != fold("*") else "Online"
+        if not everyone:
+            where = f"In {clean(event.mask)}"
+            # Then everyone else the server lets us see (WHO * leaves out invisible +i users
+            # who share no room with us: Modern IRC "WHO message").
+            self._online_besides = {fold(entry.nick) for entry in event.entries}
+            self.protocol.who("*")
+            self._filing.show_who.add(fold("*"))
+        elif besides is not None:
+            if not names:
+                self._filing.info(self.current, event.time, "Nobody else is online", changes)
+                return
+            where = "Also online"
+        else:
+            where = "Online"
         self._filing.info(
             self.current, event.time, f"{where} ({len(names)}): {', '.join(names)}", changes
         )
@@ -647,10 +705,15 @@ class ChatModel:
             self.protocol.rooms.pop(fold(event.params[1]), None)
             self._typed.send_held(changes)
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
-        if event.is_error:
-            self._filing.error(key, event.time, clean(event.text), changes)
-        else:
-            self._filing.info(key, event.time, clean(event.text), changes)
+        words = reply_words(event.code, event.params, event.text)
+        if words is None:
+            return  # the welcome burst: Registered says it in words
+        if words != event.text:
+            # The raw reply stays readable in the server conversation; words go where we look.
+            raw = clean(f"{event.code} {event.text}")
+            self._filing.info(SERVER_KEY, event.time, raw, changes)
+        file = self._filing.error if event.is_error else self._filing.info
+        file(key, event.time, clean(words), changes)
 
     def _on_standard_reply(self, event: ev.StandardReply, changes: Changes) -> None:
         text = clean(event.description)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from chinwag.client import events as ev
 from chinwag.client.text import clean
+from chinwag.client.wording import nick_refusal, server_error_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +49,14 @@ def login_news(
     match event:
         case ev.Connected():
             return LoginNews(status=f"Connected to {shown(address)}, logging in …")
-        case ev.NickRejected(nick=nick, reason=reason, registered=False):
-            problem = f"{shown(nick)}: {shown(reason)}"
+        case ev.NickRejected(nick=nick, reason=reason, code=code, registered=False):
+            problem = shown(nick_refusal(code, nick, reason))
             return LoginNews(status="", field="nick", problem=problem)
         case ev.LoginFailed(account=account, reason=reason, registered=False):
             problem = f"Cannot log in as {shown(account)}: {shown(reason)}"
             return LoginNews(status="", field="password", problem=problem, stop=True)
         case ev.Disconnected(reason=reason, error=error):
-            problem = shown(reason if error is None else f"{reason}: {error}")
+            problem = shown(reason if error is None else server_error_words(error))
             return LoginNews(status="", field="server", problem=problem, stop=True)
         case ev.Registered():
             return LoginNews(status="", ready=True)

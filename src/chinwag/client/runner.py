@@ -163,6 +163,11 @@ class Runner:
             async with asyncio.timeout(timeout):
                 await self._finished.wait()
 
+    def retry_now(self) -> None:
+        """Cut short the wait before the next attempt to reconnect (the "retry now" key and
+        button); does nothing while connected or connecting."""
+        self._wake.set()
+
     def drop(self) -> None:
         """Close the connection now without QUIT (the runner then reconnects)."""
         if self._writer is not None:

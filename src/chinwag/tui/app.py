@@ -212,6 +212,12 @@ class ChinwagApp(App[int]):
         if self.model is not None:
             self._show(self.model.submit(line))
 
+    def action_retry_now(self) -> None:
+        """F5 or Ctrl-R while the server is down: try to reconnect now, not at the end of
+        the countdown."""
+        if self.runner is not None:
+            self.runner.retry_now()
+
     async def action_leave(self, reason: str = "") -> None:
         """Ctrl-C, ``/quit``, ``@disconnect``: send QUIT, wait briefly, exit."""
         runner = self.runner

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from chinwag.client.banner import NOT_CONNECTED
+from chinwag.client.banner import NOT_CONNECTED, RETRY_HINT
 from chinwag.client.chat import ChatModel
 from chinwag.client.presentation import conversation_row, member_row
 from chinwag.client.text import clean_line
@@ -128,6 +128,7 @@ class ChatScreen(Screen[None]):
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
+        Binding("f5,ctrl+r", "app.retry_now", "Retry now", show=False, priority=True),
     ]
 
     def __init__(self, model: ChatModel, submit: Submit, palette: Palette) -> None:
@@ -284,7 +285,7 @@ class ChatScreen(Screen[None]):
 
     def update_banner(self) -> None:
         """Show, count down or hide "Server is down — reconnecting in Ns"."""
-        banner = self.model.banner()
+        banner = self.model.banner(RETRY_HINT)
         if banner == self._shown_banner:
             return
         self._shown_banner = banner

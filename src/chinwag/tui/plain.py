@@ -68,6 +68,7 @@ from chinwag.client.presentation import Marks, Role, Row, Segment, line_row
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.text import clean
 from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
+from chinwag.client.wording import nick_refusal
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.tui.terminal import (
@@ -213,6 +214,7 @@ class _PlainChat:
         self.options = options
         self.out = out
         self.errors = errors
+        self._banner_printed = False
         self.dark_background = dark_background
         self.echo = echo
         self._secret: _SecretPrompt | None = None
@@ -424,9 +426,9 @@ class _PlainChat:
                 n.ERR_ERRONEUSNICKNAME,
                 n.ERR_NONICKNAMEGIVEN,
             ):
-                # The server's own reason, said once (not also the model's copy of it).
-                nick, reason = clean(event.nick), clean(event.reason)
-                self._fail(f"The nick {nick} is not available: {reason}; choose another (--nick)")
+                # Said once, in words (not also the model's copy of it).
+                refusal = clean(nick_refusal(event.code, event.nick, event.reason))
+                self._fail(f"{refusal}; choose another (--nick)")
                 return
             case ev.Disconnected() if not self.model.ever_online and not self.protocol.quitting:
                 # The runner's reason is meant for people ("Nobody is listening on host:port
@@ -434,9 +436,14 @@ class _PlainChat:
                 self._fail(clean(event.reason))
                 return
             case ev.Reconnecting():
+                # A pipe cannot count down: the banner is printed once per lost connection,
+                # not once per failed attempt.
                 banner = self.model.banner()
-                if banner is not None:
+                if banner is not None and not self._banner_printed:
+                    self._banner_printed = True
                     extra.append(self._note(LineKind.ERROR, banner))
+            case ev.Registered():
+                self._banner_printed = False
             case ev.Joined(is_self=True) if fold(event.channel) == self._room:
                 self.landed.set()
             case ev.ServerReply(is_error=True) if not self.landed.is_set() and any(
