@@ -184,7 +184,10 @@ def test_gui_with_server_and_nick_connects_at_once_with_the_chat_options(
 ) -> None:
     assert main(["gui", "192.168.1.5:6668", "--nick", "ana", "--color", "teal"]) == 0
     [run] = gui_runs
-    assert run["options"] == ChatOptions(host="192.168.1.5", port=6668, nick="ana", color="#008787")
+    rooms = tmp_path / ".local" / "share" / "chinwag" / "rooms.json"
+    assert run["options"] == ChatOptions(
+        host="192.168.1.5", port=6668, nick="ana", color="#008787", rooms_path=rooms
+    )
     assert run["ask"] is False and run["server_given"] is True
     assert run["theme"] == "auto"
     assert run["settings_path"] == tmp_path / "config" / "chinwag" / "gui.json"

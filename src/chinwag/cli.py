@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from chinwag import __version__
 from chinwag.client.options import DEFAULT_ROOM
+from chinwag.client.saved import data_path as rooms_data_path
 from chinwag.config import (
     Config,
     ConfigError,
@@ -237,7 +238,7 @@ def _client(args: argparse.Namespace) -> int:
         from chinwag.gui.settings import settings_path
 
         return run_gui(
-            options,
+            replace(options, rooms_path=rooms_data_path(os.environ)),
             ask=not (args.server and args.nick),
             server_given=bool(args.server),
             theme=args.theme,
@@ -251,6 +252,7 @@ def _client(args: argparse.Namespace) -> int:
         return run_plain(options)
     from chinwag.tui.app import run_app
 
+    options = replace(options, rooms_path=rooms_data_path(os.environ))
     return run_app(options, ask=not (args.server and args.nick), theme=args.theme)
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chinwag.client.saved import data_path, load_rooms, rooms_key, save_rooms
+from chinwag.client.options import ChatOptions
+from chinwag.client.saved import (
+    data_path,
+    load_rooms,
+    remember,
+    remembered,
+    rooms_key,
+    save_rooms,
+)
+from tests.client.chat_harness import in_lobby
 
 
 def test_rooms_come_back_for_the_same_server_and_account_only(tmp_path: Path) -> None:
@@ -36,3 +45,32 @@ def test_the_data_dir_follows_the_platform() -> None:
         "h",
         ".local",
     )
+
+
+def test_joining_and_leaving_rooms_is_remembered_and_the_next_launch_rejoins_them(
+    tmp_path: Path,
+) -> None:
+    options = ChatOptions(host="chat.example", nick="ana", rooms_path=tmp_path / "rooms.json")
+    chat = in_lobby()
+    changes = chat.join("#games", "ana dee")
+    assert changes.rooms
+    remember(options, chat.model.remembered_rooms)
+    assert remembered(options) == ["#lobby", "#games"]
+    changes = chat.feed(":ana!~a@h PART #lobby :bye")
+    assert changes.rooms
+    remember(options, chat.model.remembered_rooms)
+    assert remembered(options) == ["#games"]
+
+    again = options.new_protocol(remembered=remembered(options))
+
+    # The room asked for at start comes first, then what was remembered, each once.
+    assert [name for name, _key in again.rooms.values()] == ["#lobby", "#games"]
+    elsewhere = ChatOptions(host="other.example", nick="ana", rooms_path=options.rooms_path)
+    assert remembered(elsewhere) == []
+
+
+def test_without_a_rooms_file_nothing_is_remembered_or_written(tmp_path: Path) -> None:
+    options = ChatOptions(host="chat.example", nick="ana")
+    remember(options, ["#games"])
+    assert remembered(options) == []
+    assert list(tmp_path.iterdir()) == []

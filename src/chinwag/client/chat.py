@@ -127,6 +127,12 @@ class ChatModel:
         return self._filing.conversations
 
     @property
+    def remembered_rooms(self) -> list[str]:
+        """The rooms to rejoin on the next launch: those we are in or are going back to,
+        as they are named (see :mod:`chinwag.client.saved`)."""
+        return [name for name, _key in self.protocol.rooms.values()]
+
+    @property
     def current(self) -> Folded:
         """The key of the conversation on screen (change it with :meth:`select`)."""
         return self._filing.current
@@ -439,7 +445,7 @@ class ChatModel:
                 conversation = self._filing.open(event.channel, ConversationKind.ROOM)
             conversation.joined = True
             self._joined_at[key] = self._clock()
-            changes.conversations = True
+            changes.conversations = changes.rooms = True
             if key in self._filing.select_on_join or self.current == SERVER_KEY:
                 self._filing.select_on_join.discard(key)
                 changes.merge(self.select(key))
@@ -456,6 +462,7 @@ class ChatModel:
         if event.is_self:
             self._filing.close(key, changes)
             self._event_line(SERVER_KEY, event, LineKind.PART, event.nick, text, True, changes)
+            changes.rooms = True
             return
         self._event_line(key, event, LineKind.PART, event.nick, text, False, changes)
         changes.members |= key == self.current
@@ -467,7 +474,7 @@ class ChatModel:
         self._event_line(key, event, LineKind.PART, event.nick, text, event.is_self, changes)
         if event.is_self and key in self.conversations:
             self.conversations[key].joined = False
-            changes.conversations = True
+            changes.conversations = changes.rooms = True
             self._typed.send_held(changes)  # what waited for this room is not sent now
         changes.members |= key == self.current
 

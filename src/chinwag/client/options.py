@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from chinwag.client.colors import ColorError, parse_color
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Endpoint
+from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
 
 DEFAULT_PORT = 6667
@@ -52,19 +55,28 @@ class ChatOptions:
     password: str | None = field(default=None, repr=False)
     typing: bool = True
     """Send and show typing indicators (``--no-typing`` turns them off)."""
+    rooms_path: Path | None = None
+    """Where the rooms joined are remembered between launches (:mod:`chinwag.client.saved`);
+    ``None`` remembers nothing (tests, plain mode)."""
 
     @property
     def endpoint(self) -> Endpoint:
         """The runner's view of where to connect."""
         return Endpoint(self.host, self.port, self.tls, self.verify)
 
-    def new_protocol(self, *, auto_rename: bool = False) -> ClientProtocol:
-        """A client core for these options: the nick, the room to join, the colour as
-        ``color`` metadata and the account's password for SASL. ``auto_rename`` takes
-        ``ana_`` when the nick is taken (for clients nobody can ask)."""
+    def new_protocol(
+        self, *, auto_rename: bool = False, remembered: Sequence[str] = ()
+    ) -> ClientProtocol:
+        """A client core for these options: the nick, the room to join and the rooms
+        ``remembered`` from the last launch, the colour as ``color`` metadata and the
+        account's password for SASL. ``auto_rename`` takes ``ana_`` when the nick is taken
+        (for clients nobody can ask)."""
+        rooms: dict[str, str] = {}
+        for name in (self.room, *remembered):
+            rooms.setdefault(fold(name), name)
         return ClientProtocol(
             self.nick,
-            rooms=[self.room],
+            rooms=list(rooms.values()),
             metadata={COLOR_KEY: self.color} if self.color else None,
             account_password=self.password,
             auto_rename=auto_rename,

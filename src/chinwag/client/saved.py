@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from chinwag.client.options import ChatOptions
 from chinwag.protocol.casemap import fold
 
 log = logging.getLogger("chinwag.client")
@@ -87,3 +88,17 @@ def save_rooms(path: Path, key: str, rooms: list[str]) -> bool:
         log.warning("cannot save the rooms to %s: %s", path, error)
         return False
     return True
+
+
+def remembered(options: ChatOptions) -> list[str]:
+    """The rooms remembered for ``options``' server and nick (none without a rooms file)."""
+    if options.rooms_path is None:
+        return []
+    return load_rooms(options.rooms_path, rooms_key(options.address, options.nick))
+
+
+def remember(options: ChatOptions, rooms: list[str]) -> None:
+    """Remember ``rooms`` for ``options``' server and nick, if they have a rooms file: the
+    nick asked for at start is the key, so a rename on a taken nick does not lose them."""
+    if options.rooms_path is not None:
+        save_rooms(options.rooms_path, rooms_key(options.address, options.nick), rooms)

@@ -176,6 +176,9 @@ class Changes:
     """Ask the person for a password (see :class:`PasswordRequest`)."""
     typing: bool = False
     """Who is typing in the current conversation changed: draw the typing row again."""
+    rooms: bool = False
+    """The rooms to be in changed (we joined, left or were removed from one): a client
+    that remembers them across launches saves :attr:`ChatModel.remembered_rooms`."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` into this."""
@@ -185,6 +188,7 @@ class Changes:
         self.topic |= other.topic
         self.status |= other.status
         self.nick |= other.nick
+        self.rooms |= other.rooms
         self.redraw |= other.redraw
         self.typing |= other.typing
         if other.quit is not None:

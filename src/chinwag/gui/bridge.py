@@ -36,6 +36,7 @@ from chinwag.client.chat import ChatModel
 from chinwag.client.login import LoginNews
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
+from chinwag.client.saved import remember, remembered
 from chinwag.client.values import Changes, PasswordRequest
 from chinwag.gui.form import form_news
 from chinwag.gui.view import ChatUpdate, ChatView, GuiPalette
@@ -168,7 +169,7 @@ class Bridge:
 
     async def _run(self) -> None:
         options = self.options
-        protocol = options.new_protocol()
+        protocol = options.new_protocol(remembered=remembered(options))
         self._model = ChatModel(protocol, server_name=options.host, typing=options.typing)
         self._view = ChatView(self._model, self.palette)
         runner = Runner(
@@ -229,6 +230,8 @@ class Bridge:
             self._request_stop(None)
 
     def _show(self, changes: Changes) -> None:
+        if changes.rooms and self._model is not None:
+            remember(self.options, self._model.remembered_rooms)
         if self._view is None or not self._in_chat:
             return
         update = self._view.update(changes)

@@ -34,6 +34,7 @@ from chinwag.client.chat import ChatModel
 from chinwag.client.login import login_news
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff, Runner
+from chinwag.client.saved import remember, remembered
 from chinwag.client.text import clean
 from chinwag.client.values import Changes, PasswordRequest
 from chinwag.protocol.metadata import COLOR_KEY
@@ -121,7 +122,7 @@ class ChinwagApp(App[int]):
                 return
         await self._stop_runner()
         self._attempt_over = False
-        protocol = options.new_protocol()
+        protocol = options.new_protocol(remembered=remembered(options))
         self.model = ChatModel(protocol, server_name=options.host, typing=options.typing)
         self.runner = Runner(
             protocol,
@@ -178,6 +179,8 @@ class ChinwagApp(App[int]):
             self.call_later(self.switch_screen, self.chat)
 
     def _show(self, changes: Changes) -> None:
+        if changes.rooms and self.model is not None:
+            remember(self.options, self.model.remembered_rooms)
         if self.chat is not None and self.chat.is_mounted:
             self.chat.apply(changes)
         if changes.password is not None:
