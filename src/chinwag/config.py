@@ -42,7 +42,10 @@ class ServerInfo:
     name: str = "chinwag.local"
     network: str = "chinwag"
     description: str = "a chinwag chat server"
-    motd: tuple[str, ...] = ("Welcome to chinwag. Type /join #lobby to start chatting.",)
+    # Not "type /join #lobby": the first-party clients are in #lobby already (issue 22).
+    motd: tuple[str, ...] = (
+        "Welcome to chinwag! /list shows the rooms, /join #name enters one, /help lists the rest.",
+    )
     password: str | None = None
     """A connection password (``PASS``) every client must give, or ``None`` for none."""
     default_channel: str = "#lobby"

@@ -7,13 +7,21 @@ import time
 from chinwag.config import Config, ServerInfo
 from tests.server.harness import Harness
 
+MOTD_LINE = (
+    "- Welcome to chinwag! /list shows the rooms, /join #name enters one, /help lists the rest."
+)
+
 
 def test_motd_repeats_the_message_of_the_day() -> None:
     ana = Harness().client("ana")
     ana.send("MOTD")
     assert ana.lines() == [
         ("375", "ana", "- irc.test Message of the day - "),
-        ("372", "ana", "- Welcome to chinwag. Type /join #lobby to start chatting."),
+        (
+            "372",
+            "ana",
+            MOTD_LINE,
+        ),
         ("376", "ana", "End of /MOTD command."),
     ]
 

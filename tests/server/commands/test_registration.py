@@ -8,6 +8,10 @@ from chinwag.config import Config, ServerInfo
 from chinwag.protocol.message import Message
 from tests.server.harness import HOST, Harness
 
+MOTD_LINE = (
+    "- Welcome to chinwag! /list shows the rooms, /join #name enters one, /help lists the rest."
+)
+
 LUSERS_AND_MOTD = ["251", "252", "253", "254", "255", "265", "266", "375", "372", "376"]
 
 
@@ -68,7 +72,7 @@ def test_welcome_burst_contents() -> None:
     assert "NETWORK=TestNet" in tokens and "NICKLEN=30" in tokens and "UTF8ONLY" in tokens
     assert by_code["251"] == ("There are 1 users and 0 invisible on 1 servers",)
     assert by_code["375"] == ("- irc.test Message of the day - ",)
-    assert by_code["372"] == ("- Welcome to chinwag. Type /join #lobby to start chatting.",)
+    assert by_code["372"] == (MOTD_LINE,)
     assert by_code["376"] == ("End of /MOTD command.",)
 
 
