@@ -126,6 +126,12 @@ class Window:
             for iid in sidebar.get_children()
         ]
 
+    def newest_in_sight(self) -> bool:
+        """Whether the log shows its last line (it follows the talk)."""
+        log = self.chat.log
+        log.count("1.0", "end", "update")
+        return log.yview()[1] == 1.0 and log.bbox("end-1c linestart") is not None
+
     def title(self) -> str:
         return str(self.chat.title_label.cget("text")) if self.gui.chat is not None else ""
 
@@ -476,9 +482,12 @@ async def test_the_server_going_down_shows_a_bar_with_a_countdown_until_it_is_ba
     async with opened(display, shots, options, ask=False, theme="dark", backoff=backoff) as window:
         await window.landed()
         await bo.send("PRIVMSG", "#lobby", "the server restarts for an update, back soon")
+        for number in range(40):  # more than the log can show at once
+            await bo.send("PRIVMSG", "#lobby", f"filler {number}")
         window.say("ok, see you in a minute")
         await window.until(lambda: window.said("<ana> ok, see you"), "our line")
         assert window.banner() is None
+        assert window.newest_in_sight()
 
         await first.stop(grace=1.0)
         await window.until(lambda: window.banner() is not None, "the bar")
@@ -498,6 +507,9 @@ async def test_the_server_going_down_shows_a_bar_with_a_countdown_until_it_is_ba
         await window.until(lambda: window.banner() is None, "the bar gone")
         await window.landed()
         assert window.said("<ana> ok, see you")  # the conversation so far is kept
+        await window.until(window.newest_in_sight, "the log following the newest line")
+        log = window.chat.log
+        assert log.bbox(log.search("Reconnected", "1.0", "end")) is not None
 
 
 # -- what other people send is shown as text -----------------------------------------------------
