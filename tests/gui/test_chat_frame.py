@@ -147,3 +147,59 @@ def test_the_new_since_divider_is_drawn_centred_on_a_row_of_its_own(frame: ChatF
         "12:00 <bo> after",
     ]
     assert frame.log.tag_cget(DIVIDER, "justify") == "center"
+
+
+class Submitted(list[str]):
+    """The lines the frame hands to the client."""
+
+
+@pytest.fixture
+def sent(frame: ChatFrame) -> Submitted:
+    lines = Submitted()
+    frame.actions = ChatActions(submit=lines.append, select=lambda _key: None,
+                                select_next=lambda _step: None)  # fmt: skip
+    return lines
+
+
+def press(frame: ChatFrame, key: str) -> None:
+    frame.entry.focus_force()
+    frame.update()
+    frame.entry.event_generate(key, when="tail")
+    frame.update()
+
+
+def test_f1_lays_the_command_list_over_the_log_and_esc_closes_it(
+    frame: ChatFrame, sent: Submitted
+) -> None:
+    draw(frame, ChatUpdate(rows=lines(1, 5), clear_log=True))
+    press(frame, "<F1>")
+    assert frame.help_shown
+    panel = frame.help_panel
+    assert (panel.winfo_width(), panel.winfo_height()) == (
+        frame.log.master.winfo_width(), frame.log.master.winfo_height()
+    )  # fmt: skip
+    listed = frame.help_text.get("1.0", "end-1c")
+    assert listed.splitlines()[0] == "@help, /help\tlist commands"
+    assert "/join <room>, /leave, /part, /list\trooms" in listed
+    assert frame.log.get("1.0", "end-1c").count("\n") == 4  # nothing added to the log
+
+    press(frame, "<Escape>")
+    assert not frame.help_shown
+    assert sent == []
+
+
+@pytest.mark.parametrize("typed", ["@help", "/help", "/HELP"])
+def test_typing_help_shows_the_panel_instead_of_sending_it(
+    frame: ChatFrame, sent: Submitted, typed: str
+) -> None:
+    frame.entry.insert(0, typed)
+    press(frame, "<Return>")
+    assert frame.help_shown
+    assert sent == []
+    assert frame.entry.get() == ""
+    frame.help_close.invoke()
+    frame.update()
+    assert not frame.help_shown
+    frame.entry.insert(0, "@helpful people")
+    press(frame, "<Return>")
+    assert sent == ["@helpful people"] and not frame.help_shown

@@ -19,9 +19,10 @@ from tkinter import ttk
 from typing import Literal
 
 from chinwag.client.banner import NOT_CONNECTED
+from chinwag.client.commands import HELP, HELP_FOOTER, Help, parse_input
 from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
-from chinwag.gui.text import from_tk
+from chinwag.gui.text import displayable, from_tk
 from chinwag.gui.theme import Fonts
 from chinwag.gui.view import (
     ACTION,
@@ -166,6 +167,7 @@ class ChatFrame(ttk.Frame):
         self.log.pack(side="left", fill="both", expand=True)
         panes.add(middle, weight=1)
         self._configure_log_tags()
+        self.help_panel = self._help_panel(middle)
         self.new_below = ttk.Button(
             middle, text=NEW_BELOW, style="Accent.TButton", command=self.jump_to_newest
         )
@@ -198,11 +200,75 @@ class ChatFrame(ttk.Frame):
         # A resize (the window opening, the banner coming and going) moves the foot of the
         # log out of sight unless the view is put back on it.
         self.log.bind("<Configure>", lambda _event: self._keep_following(), add=True)
+        self.bind_all("<F1>", lambda _event: self.show_help())
+        self.bind_all("<Escape>", lambda _event: self.hide_help())
         for sequence in ("<Control-n>", "<Control-Tab>", "<Alt-Down>"):
             self.bind_all(sequence, lambda _event: self._cycle(1))
         for sequence in ("<Control-p>", "<Control-Shift-Tab>", "<Alt-Up>"):
             self.bind_all(sequence, lambda _event: self._cycle(-1))
         self.draw_status(self.status)
+
+    def _help_panel(self, master: tk.Misc) -> tk.Frame:
+        """The command list, laid over the log by :meth:`show_help` (the same table
+        ``@help`` prints in the terminal), with a button and Esc to close it."""
+        palette, fonts = self.palette, self.fonts
+        panel = tk.Frame(
+            master,
+            background=palette.background,
+            highlightthickness=1,
+            highlightbackground=palette.dim,
+            padx=16,
+            pady=12,
+        )
+        top = tk.Frame(panel, background=palette.background)
+        top.pack(side="top", fill="x")
+        tk.Label(top, text="Commands", font=fonts.heading, background=palette.background,
+                 foreground=palette.foreground).pack(side="left")  # fmt: skip
+        self.help_close = ttk.Button(top, text="Close (Esc)", command=self.hide_help)
+        self.help_close.pack(side="right")
+        usage = tkfont.nametofont(fonts.bold, root=self)
+        column = max(usage.measure(row.usage) for row in HELP) + 24
+        self.help_text = tk.Text(
+            panel,
+            wrap="word",
+            background=palette.background,
+            foreground=palette.foreground,
+            font=fonts.body,
+            borderwidth=0,
+            highlightthickness=0,
+            tabs=(column,),
+            spacing1=4,
+            cursor="arrow",
+            takefocus=False,
+        )
+        self.help_text.tag_configure("usage", font=fonts.bold)
+        self.help_text.tag_configure("footer", foreground=palette.dim, font=fonts.italic,
+                                     spacing1=12, lmargin1=0)  # fmt: skip
+        self.help_text.tag_configure("row", lmargin2=column)
+        for row in HELP:
+            self.help_text.insert("end", displayable(row.usage), ("usage", "row"))
+            self.help_text.insert("end", "\t" + displayable(row.does) + "\n", ("row",))
+        self.help_text.insert("end", displayable(HELP_FOOTER), ("footer",))
+        self.help_text.configure(state="disabled")
+        self.help_text.pack(side="top", fill="both", expand=True, pady=(8, 0))
+        return panel
+
+    def show_help(self) -> str:
+        """F1 or ``@help``: the command list over the log, until Esc or Close."""
+        self.help_panel.place(relx=0, rely=0, relwidth=1, relheight=1)
+        self.help_panel.lift()
+        return "break"
+
+    def hide_help(self) -> None:
+        """Esc or Close: back to the log and the input."""
+        if self.help_shown:
+            self.help_panel.place_forget()
+            self.entry.focus_set()
+
+    @property
+    def help_shown(self) -> bool:
+        """Whether the command list is over the log."""
+        return bool(self.help_panel.winfo_manager())
 
     def _configure_log_tags(self) -> None:
         palette, fonts, log = self.palette, self.fonts, self.log
@@ -409,6 +475,9 @@ class ChatFrame(ttk.Frame):
             return
         self.entry.delete(0, "end")
         self.history.remember(line)
+        if isinstance(parse_input(line), Help):
+            self.show_help()  # a panel to read and close, not a table pushed into the log
+            return
         self.actions.submit(line)
 
     def _back(self, _event: object) -> str:
