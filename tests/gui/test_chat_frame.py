@@ -11,6 +11,8 @@ import pytest
 
 from chinwag.client.values import ConversationKind
 from chinwag.gui.chat import ChatActions, ChatFrame
+from chinwag.gui.glyphs import system_glyphs
+from chinwag.gui.text import displayable
 from chinwag.gui.theme import apply_theme
 from chinwag.gui.view import DIVIDER, TIME, ChatUpdate, GuiPalette, SidebarEntry, TaggedRow
 from chinwag.gui.view import TaggedSegment as Seg
@@ -203,3 +205,20 @@ def test_typing_help_shows_the_panel_instead_of_sending_it(
     frame.entry.insert(0, "@helpful people")
     press(frame, "<Return>")
     assert sent == ["@helpful people"] and not frame.help_shown
+
+
+def test_an_emoji_a_monochrome_font_has_is_drawn_as_its_glyph_not_its_name(
+    frame: ChatFrame,
+) -> None:
+    glyphs = system_glyphs()
+    drawn = next((char for char in "\U0001f389\U0001f600\U0001f44d" if glyphs.drawable(char)), None)
+    if drawn is None:
+        pytest.skip("no monochrome font with emoji here: ./dev test installs fonts-symbola")
+    text = displayable(f"party {drawn} time")
+    assert text == f"party {drawn} time"
+    draw(frame, ChatUpdate(rows=said(text), clear_log=True))
+    assert frame.log.get("1.0", "end-1c") == f"12:00 <bo> {text}"
+    # The glyph has room of its own on the line, as a letter has.
+    where = frame.log.search(drawn, "1.0", "end")
+    box = frame.log.bbox(where)
+    assert box is not None and box[2] > 4
