@@ -19,6 +19,7 @@ from chinwag.gui.form import (
     initial_fields,
     surprise_color,
 )
+from chinwag.gui.glyphs import NO_GLYPHS
 from chinwag.gui.settings import GuiSettings
 
 
@@ -116,7 +117,11 @@ def test_surprise_me_picks_a_palette_colour_and_never_the_one_already_chosen() -
 ADDRESS = "192.168.1.5:6667"
 
 
-def test_what_the_server_says_is_cleaned_and_made_displayable() -> None:
+def test_what_the_server_says_is_cleaned_and_made_displayable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a system without any font for emoji (the fonts are the machine's, not the code's).
+    monkeypatch.setattr("chinwag.gui.text.system_glyphs", lambda: NO_GLYPHS)
     event = ev.NickRejected("a\x1b[31mna", "in use \U0001f600\x07", "433", registered=False)
     news = form_news(event, ADDRESS)
     assert news is not None and news.problem == "ana: in use [grinning face]"

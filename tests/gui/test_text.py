@@ -7,7 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chinwag.gui.text import REPLACEMENT, displayable, from_tk
+from chinwag.gui.glyphs import NO_GLYPHS, Glyphs, parse_fc_list
+from chinwag.gui.text import REPLACEMENT, from_tk
+from chinwag.gui.text import displayable as shown_by
+
+SMILEYS = Glyphs(mono=((0x1F600, 0x1F64F),))
+"""A system with one monochrome font that has the emoticons block (as DejaVu Sans does)."""
+
+
+def displayable(text: str) -> str:
+    """What a system without any font for characters above U+FFFF shows."""
+    return shown_by(text, NO_GLYPHS)
 
 
 def is_bmp(text: str) -> bool:
@@ -52,6 +62,39 @@ def test_whatever_arrives_the_result_is_all_bmp_and_stable(text: str) -> None:
     shown = displayable(text)
     assert is_bmp(shown)
     assert displayable(shown) == shown
+
+
+def test_an_emoji_a_monochrome_font_has_is_drawn_as_sent_and_others_keep_their_names() -> None:
+    assert shown_by("hi 😀 🎉", SMILEYS) == "hi 😀 [party popper]"
+    # An emoji of several parts is kept only when each part can be drawn.
+    assert shown_by("🙅🏽‍♀️", SMILEYS) == "[face with no good gesture]"
+    assert shown_by("🙅🏽‍♀️", Glyphs(mono=((0x1F3FB, 0x1F64F),))) == "🙅🏽‍♀️"
+    assert shown_by("🇫🇷 \U0001d401", SMILEYS) == "[flag FR] B"  # flags, fancy letters as before
+
+
+def test_an_emoji_a_colour_font_has_keeps_its_name_as_tk_would_crash_on_that_font() -> None:
+    both = Glyphs(mono=((0x1F600, 0x1F64F),), color=((0x1F600, 0x1F600),))
+    assert shown_by("😀😁", both) == "[grinning face]😁"
+
+
+@given(st.text())
+def test_with_fonts_every_character_above_the_bmp_that_is_kept_has_a_glyph(text: str) -> None:
+    shown = shown_by(text, SMILEYS)
+    assert all(SMILEYS.drawable(char) for char in shown if ord(char) > 0xFFFF)
+    assert shown_by(shown, SMILEYS) == shown
+
+
+def test_what_the_fonts_cover_is_read_from_fc_list() -> None:
+    glyphs = parse_fc_list(
+        "DejaVu Sans|False|20-7e 1f600-1f64f 1f680\n"
+        "Symbola|False|20-7e 1f300-1f5ff\n"
+        "Noto Color Emoji|True|20 1f389 1f680\n"
+        "Odd Emoji|   |1f900-1f9ff\n"  # fontconfig could not say: taken as colour
+        "Broken|False|zz-1f\n"
+    )
+    assert glyphs.mono == ((0x1F300, 0x1F64F), (0x1F680, 0x1F680))
+    assert [glyphs.drawable(char) for char in "😀🌀🎉🚀🤔"] == [True, True, False, False, False]
+    assert not parse_fc_list("").drawable("😀")
 
 
 def test_a_surrogate_pair_from_tk_is_joined_into_its_character() -> None:

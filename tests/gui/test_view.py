@@ -23,6 +23,7 @@ from chinwag.client.values import (
     PasswordRequest,
     hhmm,
 )
+from chinwag.gui.glyphs import NO_GLYPHS
 from chinwag.gui.view import (
     ACTION,
     DIM,
@@ -181,7 +182,11 @@ def test_a_divider_is_alone_on_its_row() -> None:
     assert row == TaggedRow((TaggedSegment(MISSED, (DIVIDER,)),))
 
 
-def test_hostile_text_from_the_network_is_cleaned_and_made_displayable() -> None:
+def test_hostile_text_from_the_network_is_cleaned_and_made_displayable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a system without any font for emoji (the fonts are the machine's, not the code's).
+    monkeypatch.setattr("chinwag.gui.text.system_glyphs", lambda: NO_GLYPHS)
     chat = lobby()
     hostile = "\x1b[31mred\x1b[0m \x07 emoji \U0001f600 [b]x[/b]"
     [row] = chat.feed(f"{BO} PRIVMSG #lobby :{hostile}").rows

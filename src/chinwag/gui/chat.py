@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
+from typing import Literal
 
 from chinwag.client.banner import NOT_CONNECTED
+from chinwag.client.commands import HELP, HELP_FOOTER, Help, parse_input
 from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
-from chinwag.gui.text import from_tk
+from chinwag.gui.text import displayable, from_tk
 from chinwag.gui.theme import Fonts
 from chinwag.gui.view import (
     ACTION,
@@ -47,6 +49,10 @@ LOG_LINES = 1000
 """Rows the log keeps while a conversation stays on screen."""
 ROW = "row"
 """The tag every row carries: wrapped lines hang under the text, not under the time."""
+NEW_BELOW = "new messages \N{DOWNWARDS ARROW}"
+"""The button over the foot of the log while new rows arrive out of sight."""
+WHEEL_LINES = 3
+"""Lines one notch of the mouse wheel scrolls the log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,8 @@ class ChatFrame(ttk.Frame):
         self._members: dict[str, MemberRow] = {}
         self._nick_tags: set[str] = set()
         self._banner_shown: str | None = None
+        self.following = True
+        """The log keeps its newest line in sight (until the person scrolls up)."""
         self._build()
 
     # -- building ------------------------------------------------------------------------------
@@ -153,12 +161,17 @@ class ChatFrame(ttk.Frame):
             takefocus=False,
             width=60,
         )
-        scrollbar = ttk.Scrollbar(middle, orient="vertical", command=self.log.yview)
+        scrollbar = ttk.Scrollbar(middle, orient="vertical", command=self._scrollbar_moved)
         self.log.configure(yscrollcommand=scrollbar.set)
         scrollbar.pack(side="right", fill="y")
         self.log.pack(side="left", fill="both", expand=True)
         panes.add(middle, weight=1)
         self._configure_log_tags()
+        self.help_panel = self._help_panel(middle)
+        self.new_below = ttk.Button(
+            middle, text=NEW_BELOW, style="Accent.TButton", command=self.jump_to_newest
+        )
+        """Shown over the foot of the log while rows arrive below what the person reads."""
 
         self.member_list = ttk.Treeview(
             panes, show="tree", selectmode="browse", style="Sidebar.Treeview"
@@ -177,13 +190,85 @@ class ChatFrame(ttk.Frame):
         self.entry.bind("<KP_Enter>", lambda _event: self.send_line())
         self.entry.bind("<Up>", self._back)
         self.entry.bind("<Down>", self._forward)
-        self.entry.bind("<Prior>", lambda _event: self.log.yview_scroll(-1, "pages"))
-        self.entry.bind("<Next>", lambda _event: self.log.yview_scroll(1, "pages"))
+        self.entry.bind("<Prior>", lambda _event: self.scroll(-1, "pages"))
+        self.entry.bind("<Next>", lambda _event: self.scroll(1, "pages"))
+        # The wheel is handled here, not by Text's class binding, so that whether the person
+        # left the foot of the log is known as soon as the view moved.
+        self.log.bind("<Button-4>", lambda _event: self.scroll(-WHEEL_LINES, "units"))
+        self.log.bind("<Button-5>", lambda _event: self.scroll(WHEEL_LINES, "units"))
+        self.log.bind("<MouseWheel>", self._wheel)
+        # A resize (the window opening, the banner coming and going) moves the foot of the
+        # log out of sight unless the view is put back on it.
+        self.log.bind("<Configure>", lambda _event: self._keep_following(), add=True)
+        self.bind_all("<F1>", lambda _event: self.show_help())
+        self.bind_all("<Escape>", lambda _event: self.hide_help())
         for sequence in ("<Control-n>", "<Control-Tab>", "<Alt-Down>"):
             self.bind_all(sequence, lambda _event: self._cycle(1))
         for sequence in ("<Control-p>", "<Control-Shift-Tab>", "<Alt-Up>"):
             self.bind_all(sequence, lambda _event: self._cycle(-1))
         self.draw_status(self.status)
+
+    def _help_panel(self, master: tk.Misc) -> tk.Frame:
+        """The command list, laid over the log by :meth:`show_help` (the same table
+        ``@help`` prints in the terminal), with a button and Esc to close it."""
+        palette, fonts = self.palette, self.fonts
+        panel = tk.Frame(
+            master,
+            background=palette.background,
+            highlightthickness=1,
+            highlightbackground=palette.dim,
+            padx=16,
+            pady=12,
+        )
+        top = tk.Frame(panel, background=palette.background)
+        top.pack(side="top", fill="x")
+        tk.Label(top, text="Commands", font=fonts.heading, background=palette.background,
+                 foreground=palette.foreground).pack(side="left")  # fmt: skip
+        self.help_close = ttk.Button(top, text="Close (Esc)", command=self.hide_help)
+        self.help_close.pack(side="right")
+        usage = tkfont.nametofont(fonts.bold, root=self)
+        column = max(usage.measure(row.usage) for row in HELP) + 24
+        self.help_text = tk.Text(
+            panel,
+            wrap="word",
+            background=palette.background,
+            foreground=palette.foreground,
+            font=fonts.body,
+            borderwidth=0,
+            highlightthickness=0,
+            tabs=(column,),
+            spacing1=4,
+            cursor="arrow",
+            takefocus=False,
+        )
+        self.help_text.tag_configure("usage", font=fonts.bold)
+        self.help_text.tag_configure("footer", foreground=palette.dim, font=fonts.italic,
+                                     spacing1=12, lmargin1=0)  # fmt: skip
+        self.help_text.tag_configure("row", lmargin2=column)
+        for row in HELP:
+            self.help_text.insert("end", displayable(row.usage), ("usage", "row"))
+            self.help_text.insert("end", "\t" + displayable(row.does) + "\n", ("row",))
+        self.help_text.insert("end", displayable(HELP_FOOTER), ("footer",))
+        self.help_text.configure(state="disabled")
+        self.help_text.pack(side="top", fill="both", expand=True, pady=(8, 0))
+        return panel
+
+    def show_help(self) -> str:
+        """F1 or ``@help``: the command list over the log, until Esc or Close."""
+        self.help_panel.place(relx=0, rely=0, relwidth=1, relheight=1)
+        self.help_panel.lift()
+        return "break"
+
+    def hide_help(self) -> None:
+        """Esc or Close: back to the log and the input."""
+        if self.help_shown:
+            self.help_panel.place_forget()
+            self.entry.focus_set()
+
+    @property
+    def help_shown(self) -> bool:
+        """Whether the command list is over the log."""
+        return bool(self.help_panel.winfo_manager())
 
     def _configure_log_tags(self) -> None:
         palette, fonts, log = self.palette, self.fonts, self.log
@@ -206,6 +291,9 @@ class ChatFrame(ttk.Frame):
         """Redraw what ``update`` says changed."""
         if update.clear_log:
             self._clear_log()
+            shown = next((entry.key for entry in update.conversations or () if entry.current), None)
+            if shown is not None and shown != self.current:
+                self.following = True  # another conversation opens at its newest line
         if update.rows:
             self.add_rows(update.rows)
         if update.conversations is not None:
@@ -220,9 +308,9 @@ class ChatFrame(ttk.Frame):
             self.draw_status(update.status)
 
     def add_rows(self, rows: Sequence[TaggedRow]) -> None:
-        """Add ``rows`` at the end of the log; follow them unless the person scrolled up."""
+        """Add ``rows`` at the end of the log; follow them unless the person scrolled up, in
+        which case the "new messages" button shows."""
         log = self.log
-        following = log.yview()[1] >= 0.999
         log.configure(state="normal")
         for row in rows:
             if log.index("end-1c") != "1.0":
@@ -235,13 +323,63 @@ class ChatFrame(ttk.Frame):
         if lines > LOG_LINES:
             log.delete("1.0", f"{lines - LOG_LINES + 1}.0")
         log.configure(state="disabled")
-        if following:
-            log.see("end")
+        if self.following:
+            self._keep_following()
+        elif rows:
+            self._show_new_below(True)
 
     def _clear_log(self) -> None:
         self.log.configure(state="normal")
         self.log.delete("1.0", "end")
         self.log.configure(state="disabled")
+
+    # -- following the newest line -------------------------------------------------------------
+
+    def scroll(self, number: int, what: Literal["units", "pages"]) -> str:
+        """The person scrolls the log by ``number`` ``what`` (``units`` or ``pages``): it
+        stops following the newest line unless this reached it."""
+        self.log.yview_scroll(number, what)
+        self._person_scrolled()
+        return "break"
+
+    def jump_to_newest(self) -> None:
+        """Show the newest line and follow the talk again (the "new messages" button)."""
+        self.following = True
+        self._keep_following()
+
+    def _scrollbar_moved(self, *args: str) -> None:
+        self.log.yview(*args)
+        self._person_scrolled()
+
+    def _wheel(self, event: tk.Event[tk.Misc]) -> str:
+        return self.scroll(-WHEEL_LINES if event.delta > 0 else WHEEL_LINES, "units")
+
+    def _person_scrolled(self) -> None:
+        # The line count is brought up to date first: yview's fractions are estimates while
+        # Text has not measured every line, and an estimate would stop the following.
+        self.log.count("1.0", "end", "update")
+        self.following = self.log.yview()[1] >= 1.0
+        if self.following:
+            self._show_new_below(False)
+
+    def _keep_following(self) -> None:
+        if not self.following:
+            return
+        self.log.count("1.0", "end", "update")
+        self.log.yview_moveto(1.0)
+        self._show_new_below(False)
+
+    def _show_new_below(self, shown: bool) -> None:
+        if shown:
+            self.new_below.place(relx=0.5, rely=1.0, y=-10, anchor="s")
+            self.new_below.lift()
+        else:
+            self.new_below.place_forget()
+
+    @property
+    def new_below_shown(self) -> bool:
+        """Whether the "new messages" button is shown."""
+        return bool(self.new_below.winfo_manager())
 
     def _nick_tag(self, tag: str) -> None:
         """Configure a nick colour's tag the first time it is used."""
@@ -337,6 +475,9 @@ class ChatFrame(ttk.Frame):
             return
         self.entry.delete(0, "end")
         self.history.remember(line)
+        if isinstance(parse_input(line), Help):
+            self.show_help()  # a panel to read and close, not a table pushed into the log
+            return
         self.actions.submit(line)
 
     def _back(self, _event: object) -> str:

@@ -3,7 +3,8 @@
 It only draws and collects: :func:`chinwag.gui.form.check_login` decides what is wrong and
 :func:`chinwag.gui.form.form_news` what to say while connecting; the app passes their
 verdicts to :meth:`LoginFrame.show_problem` and :meth:`LoginFrame.set_status`. A problem is
-shown under its field in the error colour, and typing in the field takes it away.
+shown under its field in the error colour after a warning sign, on a line kept free for it
+(so the form does not move), and typing in the field takes it away.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 import tkinter as tk
 from collections.abc import Callable, Mapping
+from tkinter import font as tkfont
 from tkinter import ttk
 
 from chinwag.client.colors import PALETTE, ColorError, parse_color
@@ -22,6 +24,10 @@ from chinwag.gui.view import GuiPalette
 SWATCH = 30
 """Pixels across one colour swatch."""
 SWATCHES_PER_ROW = 6
+PROBLEM_MARK = "\N{WARNING SIGN} "
+"""Before a problem under a field: it is seen as a warning, not only by its colour."""
+PROBLEM_LINES = 2
+"""Lines of text kept free under each field for its problem (a sentence wraps to two)."""
 
 
 class LoginFrame(ttk.Frame):
@@ -45,6 +51,7 @@ class LoginFrame(ttk.Frame):
         self.entries: dict[str, ttk.Entry] = {}
         self.problems: dict[str, ttk.Label] = {}
         self.swatches: dict[str, tk.Canvas] = {}
+        self._problem_lines: dict[int, ttk.Frame] = {}
         card = ttk.Frame(self, padding=(28, 20))
         card.place(relx=0.5, rely=0.5, anchor="center")
         card.columnconfigure(0, weight=1)
@@ -106,8 +113,10 @@ class LoginFrame(ttk.Frame):
         entry = ttk.Entry(card, width=width, show=show)
         entry.insert(0, displayable(value))
         entry.grid(row=row + 1, column=column, columnspan=span, sticky="ew", padx=padx, pady=2)
-        problem = ttk.Label(card, text="", style="Problem.TLabel", wraplength=380)
-        problem.grid(row=row + 2, column=column, columnspan=span, sticky="w", padx=padx)
+        line = self._problem_lines.get(row + 2)
+        if line is None:  # the server and port fields share theirs
+            line = self._problem_lines[row + 2] = self._problem_line(card, row + 2)
+        problem = self._problem_label(line)
         entry.bind("<Key>", lambda _event: self.show_problem(name, None), add=True)
         self.entries[name] = entry
         self.problems[name] = problem
@@ -145,12 +154,29 @@ class LoginFrame(ttk.Frame):
         entry.grid(row=0, column=0, sticky="ew")
         ttk.Label(line, text="a name or #rrggbb; empty: one made from your nick",
                   style="Dim.TLabel").grid(row=0, column=1, sticky="w", padx=(10, 0))  # fmt: skip
-        problem = ttk.Label(card, text="", style="Problem.TLabel", wraplength=380)
-        problem.grid(row=row + 3, column=0, columnspan=2, sticky="w")
+        problem = self._problem_label(self._problem_line(card, row + 3))
         entry.bind("<Key>", lambda _event: self.show_problem("color", None), add=True)
         entry.bind("<KeyRelease>", lambda _event: self.mark_swatch(self.value("color")), add=True)
         self.entries["color"] = entry
         self.problems["color"] = problem
+
+    def _problem_line(self, card: ttk.Frame, row: int) -> ttk.Frame:
+        """Room under a field for its problem, reserved whether or not there is one, so
+        showing one moves nothing: :data:`PROBLEM_LINES` lines high, the card's width (it
+        asks for no width of its own, so a long sentence does not widen the form)."""
+        linespace = int(tkfont.nametofont(self.fonts.problem, root=self).metrics("linespace"))
+        line = ttk.Frame(card, width=1, height=PROBLEM_LINES * linespace)
+        line.pack_propagate(False)
+        line.grid(row=row, column=0, columnspan=2, sticky="ew")
+        return line
+
+    def _problem_label(self, line: ttk.Frame) -> ttk.Label:
+        label = ttk.Label(line, text="", style="Problem.TLabel", anchor="w", justify="left",
+                          foreground=self.palette.error)  # fmt: skip
+        label.pack(side="top", fill="x")
+        # Wrap at the width the line was given, which is known only once it is drawn.
+        line.bind("<Configure>", lambda event: label.configure(wraplength=event.width), add=True)
+        return label
 
     def _chooser(self, name: str) -> Callable[[object], None]:
         return lambda _event: self.choose(name)
@@ -215,7 +241,7 @@ class LoginFrame(ttk.Frame):
     def show_problem(self, name: str, problem: str | None) -> None:
         """Show ``problem`` under field ``name`` (None hides it)."""
         label = self.problems[name]
-        text = displayable(problem or "")
+        text = PROBLEM_MARK + displayable(problem) if problem else ""
         if label.cget("text") != text:
             label.configure(text=text)
         if problem:
@@ -223,7 +249,8 @@ class LoginFrame(ttk.Frame):
 
     def problem(self, name: str) -> str | None:
         """The problem shown under field ``name``, or None."""
-        return str(self.problems[name].cget("text")) or None
+        text = str(self.problems[name].cget("text"))
+        return text.removeprefix(PROBLEM_MARK) if text.startswith(PROBLEM_MARK) else None
 
     def set_status(self, text: str) -> None:
         """The line under Connect: what is happening."""

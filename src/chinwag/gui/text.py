@@ -4,7 +4,9 @@ Tk 8.6 stores text as UTF-16-like units and cannot show characters outside the B
 Multilingual Plane (above U+FFFF: most emoji, mathematical letters, rare CJK ideographs).
 Depending on the platform and fonts they come out as two boxes, or take the whole process
 down (Xft with a colour emoji font: ``X Error of failed request: BadLength``). So before
-anything reaches a widget, :func:`displayable` replaces them; the rule is:
+anything reaches a widget, :func:`displayable` replaces those no installed font can draw
+safely (:mod:`chinwag.gui.glyphs`: a monochrome font has the glyph, no colour font does; an
+emoji with several parts is kept when each part can be drawn); the rule for the rest is:
 
 - a character that compatibility-normalises (NFKC) to ordinary characters becomes those
   (the mathematical bold letters of "fancy text" read as plain ``Bold``);
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from chinwag.client.text import clean
+from chinwag.gui.glyphs import Glyphs, system_glyphs
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 """What a character without a name (or a lone surrogate) becomes."""
@@ -48,16 +52,19 @@ _BMP_ONLY = re.compile(rf"[^{_ASTRAL}\ud800-\udfff]*")
 _REGIONAL_A = 0x1F1E6
 
 
-def displayable(text: str) -> str:
+def displayable(text: str, glyphs: Glyphs | None = None) -> str:
     """``text`` cleaned of control characters, with every character Tk 8.6 cannot show
-    replaced as the module docstring says. Pure and idempotent; never raises."""
+    replaced as the module docstring says. ``glyphs`` says which characters above U+FFFF a
+    font here can draw (None: the system's, :func:`~chinwag.gui.glyphs.system_glyphs`).
+    Idempotent; never raises."""
     cleaned = clean(text)
     if _BMP_ONLY.fullmatch(cleaned):
         return cleaned  # the usual case: nothing to replace
-    return _SEQUENCE.sub(_replace, cleaned)
+    drawable = (system_glyphs() if glyphs is None else glyphs).drawable
+    return _SEQUENCE.sub(lambda match: _replace(match, drawable), cleaned)
 
 
-def _replace(match: re.Match[str]) -> str:
+def _replace(match: re.Match[str], drawable: Callable[[str], bool]) -> str:
     if (flag := match["flag"]) is not None:
         return "[flag " + "".join(chr(ord(char) - _REGIONAL_A + ord("A")) for char in flag) + "]"
     if match["surrogate"] is not None:
@@ -66,6 +73,8 @@ def _replace(match: re.Match[str]) -> str:
     normal = unicodedata.normalize("NFKC", char)
     if _BMP_ONLY.fullmatch(normal) and normal.isprintable():
         return normal
+    if all(drawable(part) for part in match[0] if part > "\uffff"):
+        return match[0]  # every part has a glyph in a font here: drawn as sent
     name = unicodedata.name(char, None)
     return f"[{name.lower()}]" if name else REPLACEMENT
 

@@ -51,6 +51,8 @@ class Fonts:
     small: str
     title: str
     heading: str
+    problem: str
+    """A problem next to what caused it: larger than small print, bold, to be noticed."""
     keep: tuple[tkfont.Font, ...] = ()
     """The font objects: Tk deletes a named font when its Python object goes away."""
 
@@ -82,10 +84,14 @@ def apply_theme(root: tk.Tk, palette: GuiPalette) -> Fonts:
         small=make("ChinwagSmall", -13),
         title=make("ChinwagTitle", -28, bold=True),
         heading=make("ChinwagHeading", -17, bold=True),
+        problem=make("ChinwagProblem", -14, bold=True),
     )
     fonts = replace(fonts, keep=tuple(made))
     style = ttk.Style(root)
-    style.configure("Problem.TLabel", foreground=palette.error, font=fonts.small)
+    # A label of this style must also be given foreground=palette.error itself: sv-ttk
+    # recolours on every <<ThemeChanged>> (any style change sends one) with tk_setPalette,
+    # which sets -foreground on each widget still at its default, and that hides the style's.
+    style.configure("Problem.TLabel", foreground=palette.error, font=fonts.problem)
     style.configure("Dim.TLabel", foreground=palette.dim, font=fonts.small)
     style.configure("Title.TLabel", font=fonts.title)
     style.configure("Heading.TLabel", font=fonts.heading)
