@@ -122,7 +122,8 @@ def test_what_the_server_says_is_cleaned_and_made_displayable(
 ) -> None:
     # On a system without any font for emoji (the fonts are the machine's, not the code's).
     monkeypatch.setattr("chinwag.gui.text.system_glyphs", lambda: NO_GLYPHS)
-    event = ev.NickRejected("a\x1b[31mna", "in use \U0001f600\x07", "433", registered=False)
+    # 437 (ERR_UNAVAILRESOURCE) has no sentence of our own: the server's words are shown.
+    event = ev.NickRejected("a\x1b[31mna", "in use \U0001f600\x07", "437", registered=False)
     news = form_news(event, ADDRESS)
     assert news is not None and news.problem == "ana: in use [grinning face]"
 

@@ -29,7 +29,7 @@ from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
 from chinwag.gui.app import ChinwagGui
 from chinwag.gui.chat import ChatFrame
-from chinwag.gui.glyphs import system_glyphs
+from chinwag.gui.glyphs import NO_GLYPHS, system_glyphs
 from chinwag.gui.password import PasswordDialog
 from chinwag.gui.text import displayable
 from chinwag.gui.view import tag_color
@@ -256,8 +256,15 @@ async def person(
 
 
 async def test_the_window_logs_in_chats_with_others_and_shows_each_nick_in_its_colour(
-    display: str, shots: Path, server: ChinwagServer, tmp_path: Path
+    display: str,
+    shots: Path,
+    server: ChinwagServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Emoji as their names whatever fonts this machine has (tests/gui/test_chat_frame.py
+    # checks the glyphs where a font has them).
+    monkeypatch.setattr("chinwag.gui.text.system_glyphs", lambda: NO_GLYPHS)
     bo = await person(server, "bo", PALETTE["pink"])
     await bo.send("TOPIC", "#lobby", "Friday board games 🎲 — bring snacks")
     cy = await person(server, "cy", PALETTE["orange"])
