@@ -49,7 +49,14 @@ def test_what_is_saved_is_loaded_back(tmp_path: Path) -> None:
 def test_there_is_no_place_for_a_password(tmp_path: Path) -> None:
     path = tmp_path / "gui.json"
     save_settings(path, GuiSettings(nick="ana"))
-    assert set(json.loads(path.read_text())) == {"host", "port", "nick", "color", "geometry"}
+    assert set(json.loads(path.read_text())) == {
+        "host",
+        "port",
+        "nick",
+        "color",
+        "geometry",
+        "typing",
+    }
 
 
 def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
@@ -92,3 +99,13 @@ def test_a_file_where_the_folder_should_be_is_reported_not_raised(tmp_path: Path
     blocker = tmp_path / "chinwag"
     blocker.write_text("a file, not a folder")
     assert not save_settings(blocker / "gui.json", GuiSettings(nick="ana"))
+
+
+def test_typing_indicators_stay_off_once_turned_off_and_are_on_unless_said_otherwise(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gui.json"
+    save_settings(path, GuiSettings(nick="ana", typing=False))
+    assert load_settings(path).typing is False
+    path.write_text('{"nick": "ana", "typing": "no"}')
+    assert load_settings(path).typing is True

@@ -14,6 +14,7 @@ from chinwag.client.chat import ChatModel
 from chinwag.client.colors import MIN_CONTRAST, PALETTE, contrast_ratio, nick_color
 from chinwag.client.filing import MISSED
 from chinwag.client.protocol import ClientProtocol
+from chinwag.client.typing import ACTIVE_FOR
 from chinwag.client.values import (
     Changes,
     ConversationKind,
@@ -45,6 +46,7 @@ from chinwag.gui.view import (
     row_for,
     tag_color,
 )
+from chinwag.protocol.casemap import fold
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 CLOCK = hhmm(NOW)
@@ -346,3 +348,31 @@ def test_the_palettes_text_colours_read_well_on_their_background(palette: GuiPal
     assert contrast_ratio(palette.banner_text, palette.banner) >= 4.5
     for color in PALETTE.values():
         assert contrast_ratio(palette.nick(color), palette.background) >= MIN_CONTRAST
+
+
+# -- typing --------------------------------------------------------------------------------------
+
+
+def test_who_is_typing_here_comes_once_with_the_update_and_goes_when_it_runs_out() -> None:
+    chat = lobby()
+    assert chat.feed(f"@+typing=active {BO} TAGMSG #lobby").typing == "bo is typing…"
+    assert chat.view.update(Changes()).typing is None  # unchanged: not sent again
+    chat.monotonic += ACTIVE_FOR + 1
+    chat.model.tick()
+    assert chat.view.update(Changes()).typing == ""
+
+
+def test_typing_elsewhere_is_not_shown_here_and_the_row_follows_the_conversation() -> None:
+    chat = lobby()
+    chat.feed(f"{BO} PRIVMSG ana :got a minute?")
+    assert chat.feed(f"@+typing=active {BO} TAGMSG ana").typing is None
+    switched = chat.view.update(chat.model.select(fold("bo")))
+    assert switched.typing == "bo is typing…"
+
+
+def test_typing_turned_off_shows_nobody() -> None:
+    chat = lobby()
+    chat.feed(f"@+typing=active {BO} TAGMSG #lobby")
+    chat.model.typing.enabled = False
+    assert chat.view.update(Changes()).typing == ""
+    assert chat.view.full().typing == ""

@@ -524,6 +524,102 @@ async def test_the_server_going_down_shows_a_bar_with_a_countdown_until_it_is_ba
         assert log.bbox(log.search("Reconnected", "1.0", "end")) is not None
 
 
+async def test_retry_now_on_the_bar_reconnects_without_waiting_for_the_countdown(
+    display: str, shots: Path, make_server: ServerFactory
+) -> None:
+    port = free_port()
+    first = await make_server(port=port)
+    options = options_for(first, "ana")
+    # A wait far longer than the test may take: only the button can bring the window back.
+    backoff = Backoff(initial=60.0, maximum=60.0, jitter=0.0)
+    async with opened(display, shots, options, ask=False, backoff=backoff) as window:
+        await window.landed()
+        assert not window.chat.retry_button.winfo_ismapped()
+
+        await first.stop(grace=1.0)
+        await window.until(
+            lambda: (window.banner() or "").startswith("Server is down — reconnecting in "),
+            "the countdown",
+        )
+        assert window.chat.retry_button.winfo_ismapped()
+        await make_server(port=port)
+        window.chat.retry_button.invoke()
+        await window.until(lambda: window.said("Reconnected"), "Reconnected at once")
+        await window.until(lambda: window.banner() is None, "the bar gone")
+        await window.landed()
+
+
+# -- typing indicators ---------------------------------------------------------------------------
+
+
+async def typist(server: ChinwagServer, nick: str) -> IrcClient:
+    """A raw client with message-tags (client tags travel only between such clients)."""
+    client = await IrcClient.connect(server.addresses[0])
+    await client.send("CAP", "REQ", "message-tags")
+    await client.expect(is_("CAP", "*", "ACK"))
+    await client.send("CAP", "END")
+    await client.register(nick)
+    await client.join("#lobby")
+    return client
+
+
+def typing_row(window: Window) -> str:
+    return str(window.chat.typing_row.cget("text"))
+
+
+async def test_who_is_typing_shows_under_the_log_without_moving_it_and_ours_is_sent(
+    display: str, shots: Path, server: ChinwagServer, tmp_path: Path
+) -> None:
+    settings = tmp_path / "gui.json"
+    async with opened(
+        display, shots, options_for(server), ask=False, settings_path=settings
+    ) as window:
+        await window.landed()
+        bob = await typist(server, "bob")
+        await window.until(lambda: "bob" in window.members(), "bob in the member list")
+        log_height = window.chat.log.winfo_height()
+
+        await bob.send_raw(b"@+typing=active TAGMSG #lobby\r\n")
+        await window.until(lambda: typing_row(window) == "bob is typing…", "bob typing")
+        assert window.chat.log.winfo_height() == log_height  # the row's line was kept for it
+        await bob.send("PRIVMSG", "#lobby", "hello")
+        await window.until(lambda: typing_row(window) == "", "the row emptied by bob's message")
+
+        window.chat.entry.insert("end", "hi bo")
+        line = await bob.expect(is_("TAGMSG", "#lobby"))
+        assert (line.tags or {}).get("+typing") == "active"
+        assert line.source is not None and line.source.startswith("ana!")
+
+
+async def test_show_typing_off_hides_others_typing_and_is_remembered(
+    display: str, shots: Path, server: ChinwagServer, tmp_path: Path
+) -> None:
+    settings = tmp_path / "gui.json"
+    async with opened(
+        display, shots, options_for(server), ask=False, settings_path=settings
+    ) as window:
+        await window.landed()
+        bob = await typist(server, "bob")
+        await window.until(lambda: "bob" in window.members(), "bob in the member list")
+        await bob.send_raw(b"@+typing=active TAGMSG #lobby\r\n")
+        await window.until(lambda: typing_row(window) == "bob is typing…", "bob typing")
+
+        window.chat.typing_switch.invoke()
+        await window.until(lambda: typing_row(window) == "", "the row emptied")
+        assert json.loads(settings.read_text())["typing"] is False
+        # bob types again, then says something elsewhere: by then his typing has arrived.
+        await bob.send_raw(b"@+typing=active TAGMSG #lobby\r\n")
+        await bob.send("PRIVMSG", "ana", "psst")
+        await window.until(lambda: any("bob" in c for c in window.conversations()), "bob's DM")
+        assert typing_row(window) == ""
+
+    async with opened(
+        display, shots, options_for(server, "ana2"), ask=False, settings_path=settings
+    ) as window:
+        await window.landed("ana2")
+        assert not window.chat.show_typing.get()
+
+
 # -- what other people send is shown as text -----------------------------------------------------
 
 TCL_LOOKALIKES = '[exec rm -rf ~] $env(HOME) {unbalanced \\ "quoted"'

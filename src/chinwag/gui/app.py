@@ -80,6 +80,8 @@ class ChinwagGui:
         self.options = options
         self.settings_path = settings_path
         self.settings = load_settings(settings_path) if settings_path else GuiSettings()
+        self.typing = options.typing and self.settings.typing
+        """Typing indicators on: ``--no-typing`` or the remembered switch turn them off."""
         self.backoff = backoff
         self.keepalive = keepalive
         self.connect_timeout = connect_timeout
@@ -138,7 +140,8 @@ class ChinwagGui:
         if check.options is None:
             self.login.show_problems(check.problems)
             return
-        options = check.options
+        # The form knows nothing of typing indicators: they are the window's switch.
+        options = replace(check.options, typing=self.typing)
         self.login.show_problems({})
         bridge = self.bridge
         if (
@@ -224,7 +227,15 @@ class ChinwagGui:
             self.root,
             self.palette,
             self.fonts,
-            ChatActions(submit=bridge.submit, select=bridge.select, select_next=bridge.select_next),
+            ChatActions(
+                submit=bridge.submit,
+                select=bridge.select,
+                select_next=bridge.select_next,
+                input_changed=bridge.input_changed,
+                retry_now=bridge.retry_now,
+                set_typing=self.set_typing,
+            ),
+            typing=self.typing,
         )
         self.login.pack_forget()
         self.chat.pack(fill="both", expand=True)
@@ -256,6 +267,13 @@ class ChinwagGui:
             self.bridge = None
             self._awaiting_nick = False
             self.login.set_busy(False)
+
+    def set_typing(self, enabled: bool) -> None:
+        """The "Show typing" switch: tell the client, and remember it for the next run."""
+        self.typing = enabled
+        if self.bridge is not None:
+            self.bridge.set_typing(enabled)
+        self._save(replace(self.settings, typing=enabled))
 
     def ask_password(self, request: PasswordRequest) -> None:
         """Open the password prompt for ``request`` (unless one is open)."""

@@ -120,6 +120,18 @@ class Bridge:
         """Run a line the person typed (a message or a command of design.md section 6)."""
         return self._post(self._submit, line)
 
+    def input_changed(self, text: str) -> bool:
+        """The input line now holds ``text``: the client says we are typing (throttled)."""
+        return self._post(self._input_changed, text)
+
+    def set_typing(self, enabled: bool) -> bool:
+        """Turn typing indicators on or off, ours and other people's."""
+        return self._post(self._set_typing, enabled)
+
+    def retry_now(self) -> bool:
+        """The "Retry now" button: reconnect now rather than at the end of the countdown."""
+        return self._post(self._retry_now)
+
     def select(self, key: str) -> bool:
         """Show conversation ``key`` (a :class:`~chinwag.gui.view.SidebarEntry` key)."""
         return self._post(self._select, key)
@@ -199,6 +211,8 @@ class Bridge:
             await asyncio.sleep(TICK_SECONDS)
             if self._model is not None:
                 self._guarded(self._model.tick)
+                # Someone's indicator may have run out: the view redraws the row if so.
+                self._guarded(self._show, Changes())
 
     def _guarded(self, function: Callable[..., None], *args: Any) -> None:
         # A bug in showing one thing must not end the connection (the runner does the same
@@ -248,6 +262,24 @@ class Bridge:
     def _submit(self, line: str) -> None:
         if self._model is not None:
             self._show(self._model.submit(line))
+
+    def _input_changed(self, text: str) -> None:
+        if self._model is not None:
+            self._model.input_changed(text)
+
+    def _set_typing(self, enabled: bool) -> None:
+        model = self._model
+        if model is None or model.typing.enabled == enabled:
+            return
+        if not enabled:
+            # Those who saw our "active" would otherwise see us typing until it runs out.
+            model.typing.input_changed(None, "")
+        model.typing.enabled = enabled
+        self._show(Changes())
+
+    def _retry_now(self) -> None:
+        if self._runner is not None:
+            self._runner.retry_now()
 
     def _select(self, key: str) -> None:
         if self._model is not None:

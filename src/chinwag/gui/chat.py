@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import tkinter as tk
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Literal
@@ -53,6 +53,14 @@ NEW_BELOW = "new messages \N{DOWNWARDS ARROW}"
 """The button over the foot of the log while new rows arrive out of sight."""
 WHEEL_LINES = 3
 """Lines one notch of the mouse wheel scrolls the log."""
+RETRY_NOW = "Retry now"
+"""The button on the "Server is down" bar."""
+SHOW_TYPING = "Show typing"
+"""The switch for typing indicators, ours and other people's."""
+
+
+def _ignored(*_args: object) -> None:
+    """What an action nobody listens to does (tests that build a frame alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +73,32 @@ class ChatActions:
     """Show the conversation with this key."""
     select_next: Callable[[int], object]
     """Show the next (1) or previous (-1) conversation."""
+    input_changed: Callable[[str], object] = field(default=_ignored)
+    """The input line now holds this text (the client sends our typing notices)."""
+    retry_now: Callable[[], object] = field(default=_ignored)
+    """Reconnect now, not at the end of the countdown."""
+    set_typing: Callable[[bool], object] = field(default=_ignored)
+    """Typing indicators turned on (True) or off."""
 
 
 class ChatFrame(ttk.Frame):
     """The main window's content once connected."""
 
     def __init__(
-        self, master: tk.Misc, palette: GuiPalette, fonts: Fonts, actions: ChatActions
+        self,
+        master: tk.Misc,
+        palette: GuiPalette,
+        fonts: Fonts,
+        actions: ChatActions,
+        *,
+        typing: bool = True,
     ) -> None:
         super().__init__(master)
+        self.show_typing = tk.BooleanVar(self, value=typing)
+        """The "Show typing" switch."""
+        self.input_text = tk.StringVar(self)
+        self._reporting_input = True
+        """Edits of the input are typing (not while it is emptied after a send)."""
         self.palette = palette
         self.fonts = fonts
         self.actions = actions
@@ -100,7 +125,9 @@ class ChatFrame(ttk.Frame):
             font=fonts.bold,
             pady=6,
         )
-        self.banner_label.pack(fill="x")
+        self.retry_button = ttk.Button(self.banner, text=RETRY_NOW, command=self.retry_now)
+        self.retry_button.pack(side="right", padx=(0, 10), pady=4)
+        self.banner_label.pack(side="left", fill="x", expand=True)
 
         self.header = ttk.Frame(self, padding=(14, 10, 14, 8))
         self.header.pack(side="top", fill="x")
@@ -119,7 +146,7 @@ class ChatFrame(ttk.Frame):
             bottom, text="", font=fonts.bold, background=palette.background
         )
         self.prompt_label.grid(row=0, column=0, padx=(0, 8))
-        self.entry = ttk.Entry(bottom, font=fonts.body)
+        self.entry = ttk.Entry(bottom, font=fonts.body, textvariable=self.input_text)
         self.entry.grid(row=0, column=1, sticky="ew")
         self.send_button = ttk.Button(
             bottom, text="Send", style="Accent.TButton", command=self.send_line
@@ -127,6 +154,10 @@ class ChatFrame(ttk.Frame):
         self.send_button.grid(row=0, column=2, padx=(8, 0))
         self.hint = ttk.Label(bottom, text="", style="Dim.TLabel")
         self.hint.grid(row=1, column=1, sticky="w", pady=(4, 0))
+        self.typing_switch = ttk.Checkbutton(
+            bottom, text=SHOW_TYPING, variable=self.show_typing, command=self._typing_switched
+        )
+        self.typing_switch.grid(row=1, column=2, sticky="e", pady=(4, 0))
         ttk.Separator(self).pack(side="bottom", fill="x")
 
         panes = ttk.PanedWindow(self, orient="horizontal")
@@ -161,6 +192,18 @@ class ChatFrame(ttk.Frame):
             takefocus=False,
             width=60,
         )
+        # Packed first, and always (empty when nobody types), so that its line stays
+        # reserved and the log does not jump each time someone starts or stops typing.
+        self.typing_row = tk.Label(
+            middle,
+            text="",
+            anchor="w",
+            background=palette.background,
+            foreground=palette.dim,
+            font=fonts.italic,
+            padx=12,
+        )
+        self.typing_row.pack(side="bottom", fill="x")
         scrollbar = ttk.Scrollbar(middle, orient="vertical", command=self._scrollbar_moved)
         self.log.configure(yscrollcommand=scrollbar.set)
         scrollbar.pack(side="right", fill="y")
@@ -186,6 +229,7 @@ class ChatFrame(ttk.Frame):
             "<Return>",
             lambda _event: self._member_chosen(next(iter(self.member_list.selection()), "")),
         )
+        self.input_text.trace_add("write", lambda *_args: self._input_edited())
         self.entry.bind("<Return>", lambda _event: self.send_line())
         self.entry.bind("<KP_Enter>", lambda _event: self.send_line())
         self.entry.bind("<Up>", self._back)
@@ -306,6 +350,12 @@ class ChatFrame(ttk.Frame):
             self.draw_prompt(update.prompt)
         if update.status is not None:
             self.draw_status(update.status)
+        if update.typing is not None:
+            self.draw_typing(update.typing)
+
+    def draw_typing(self, text: str) -> None:
+        """``bob is typing…`` under the log (the row stays, empty, when nobody is)."""
+        self.typing_row.configure(text=text)
 
     def add_rows(self, rows: Sequence[TaggedRow]) -> None:
         """Add ``rows`` at the end of the log; follow them unless the person scrolled up, in
@@ -473,12 +523,30 @@ class ChatFrame(ttk.Frame):
         line = from_tk(self.entry.get())
         if not line.strip():
             return
-        self.entry.delete(0, "end")
+        # The message itself says we stopped typing: emptying the input is not news.
+        self._reporting_input = False
+        try:
+            self.entry.delete(0, "end")
+        finally:
+            self._reporting_input = True
         self.history.remember(line)
         if isinstance(parse_input(line), Help):
             self.show_help()  # a panel to read and close, not a table pushed into the log
             return
         self.actions.submit(line)
+
+    def retry_now(self) -> None:
+        """The "Retry now" button on the down bar: reconnect without waiting."""
+        self.actions.retry_now()
+        self.entry.focus_set()
+
+    def _typing_switched(self) -> None:
+        self.actions.set_typing(bool(self.show_typing.get()))
+        self.entry.focus_set()
+
+    def _input_edited(self) -> None:
+        if self._reporting_input:
+            self.actions.input_changed(from_tk(self.input_text.get()))
 
     def _back(self, _event: object) -> str:
         shown = self.history.back(from_tk(self.entry.get()))

@@ -1,4 +1,5 @@
-"""What the window remembers between runs: its size and the last server, port, nick and colour.
+"""What the window remembers between runs: its size, the last server, port, nick and colour,
+and whether typing indicators are on.
 
 One small JSON file per user: ``$XDG_CONFIG_HOME/chinwag/gui.json`` (``~/.config/...`` when
 unset) on Linux and the BSDs, ``%APPDATA%\\chinwag\\gui.json`` on Windows,
@@ -53,6 +54,8 @@ class GuiSettings:
     """``#rrggbb`` as chosen on the login form."""
     geometry: str | None = None
     """The window's last ``WIDTHxHEIGHT+X+Y``."""
+    typing: bool = True
+    """Typing indicators ("bob is typing…", and ours sent) on: the chat's "Show typing"."""
 
 
 def settings_path(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
@@ -87,6 +90,7 @@ def load_settings(path: Path) -> GuiSettings:
         nick=_checked(data.get("nick"), check_nick) or "",
         color=_checked(data.get("color"), check_color),
         geometry=_geometry(data.get("geometry")),
+        typing=data.get("typing") is not False,  # only a deliberate "off" turns them off
     )
 
 

@@ -240,6 +240,8 @@ class ChatUpdate:
     prompt: Prompt | None = None
     password: PasswordRequest | None = None
     quit: str | None = None
+    typing: str | None = None
+    """The row under the log: ``bob is typing…``, or ``""`` when nobody is."""
 
     @property
     def empty(self) -> bool:
@@ -317,6 +319,8 @@ class ChatView:
         self.redrawn_lines = redrawn_lines
         self._drawn: str | None = None
         """The conversation whose lines the log holds."""
+        self._typing: str | None = None
+        """The typing row the window was last given."""
 
     def full(self) -> ChatUpdate:
         """Everything, the log of the current conversation included."""
@@ -328,6 +332,7 @@ class ChatView:
             header=self.header(),
             status=self.status(),
             prompt=self.prompt(),
+            typing=self._typing_news(always=True),
         )
 
     def update(self, changes: Changes) -> ChatUpdate:
@@ -355,9 +360,27 @@ class ChatView:
             prompt=self.prompt() if changes.nick or members else None,
             password=changes.password,
             quit=changes.quit,
+            # Compared with what was drawn rather than trusting changes.typing: switching
+            # conversations, an indicator expiring and the switch being turned off all change
+            # the row without saying so.
+            typing=self._typing_news(),
         )
 
     # -- the parts -------------------------------------------------------------------------------
+
+    def typing(self) -> str:
+        """Who is typing in the current conversation (``bob is typing…``), ``""`` when
+        nobody is or the person turned typing indicators off."""
+        model = self.model
+        return displayable(model.typing_row()) if model.typing.enabled else ""
+
+    def _typing_news(self, *, always: bool = False) -> str | None:
+        """The typing row if it differs from the one drawn (or ``always``), else None."""
+        row = self.typing()
+        if row == self._typing and not always:
+            return None
+        self._typing = row
+        return row
 
     def conversations(self) -> tuple[SidebarEntry, ...]:
         """The conversation list, in the model's order (server, then as opened)."""
