@@ -668,9 +668,10 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
         assert second.password and ui.app.focused is second
         await ui.pilot.press(*PASSWORD, "enter")
 
-        await ui.until(lambda: ui.said("You are logged in as ana"), "logged in")
-        assert ui.said("Account ana registered")
+        success = "The account ana is registered and you are logged in to it"
+        await ui.until(lambda: success in ui.log_text(), "registered")
         assert account_of(ui) == "ana"
+        assert not ui.said("You are logged in as") and not ui.said("Account ana registered")
         assert PASSWORD not in everything_shown(ui)
         assert all(PASSWORD not in line and "/register" not in line for line in ui.input.history)
 
@@ -680,6 +681,30 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
     await other.send("CAP", "END")
     await other.register("ana")
     await other.expect(is_("NOTE", "NICK", "NICK_PROTECTED", "ana"))
+
+
+async def test_a_password_shorter_than_the_server_takes_is_refused_in_the_prompt(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say("/register")
+        await ui.until(lambda: password_prompt(ui), "the password prompt")
+        prompt = password_prompt(ui)
+        assert prompt is not None
+        rule = prompt.query_one("#password-rule", Static)
+        assert plain(rule.content) == "At least 8 characters"  # the server's default minimum
+
+        await ui.pilot.press(*"short", "enter")
+
+        problem = prompt.query_one("#password-problem", Static)
+        too_short = "Too short: this server wants at least 8 characters (that was 5)"
+        await ui.until(lambda: plain(problem.content) == too_short, "the rule in words")
+        assert password_prompt(ui) is prompt
+        assert ui.app.focused is prompt.query_one("#password", Input)
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.on_chat, "the chat again")
+        assert not ui.said("Registering") and not ui.said("Could not register")
+        assert account_of(ui) is None
 
 
 async def test_tab_moves_between_the_two_password_fields(server: ChinwagServer) -> None:

@@ -264,9 +264,18 @@ class ChatModel:
     def _on_logged_in(self, event: ev.LoggedIn, changes: Changes) -> None:
         self._filing.login_error = None
         self._filing.protected = None
-        key = self.current if self.link is Link.ONLINE else SERVER_KEY
-        self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
         changes.nick = True
+        account, filing = fold(event.account), self._filing
+        if filing.registered_said == account:
+            filing.registered_said = None  # REGISTER SUCCESS came first and said it
+            return
+        key = self.current if self.link is Link.ONLINE else SERVER_KEY
+        if filing.registering == account:
+            # Logged in by registering: one line says both (REGISTER SUCCESS may follow).
+            filing.registering, filing.registered_said = None, account
+            self._filing.info(key, event.time, _registered_text(event.account), changes)
+            return
+        self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
 
     def _on_logged_out(self, event: ev.LoggedOut, changes: Changes) -> None:
         self._filing.info(self.current, event.time, "You are logged out", changes)
@@ -283,10 +292,20 @@ class ChatModel:
             changes.password = PasswordRequest("login", self.nick, reason, typed=False)
 
     def _on_account_registered(self, event: ev.AccountRegistered, changes: Changes) -> None:
-        text = clean(event.message) or f"The account {clean(event.account)} is registered"
-        self._filing.info(self.current, event.time, text, changes)
+        account, filing = fold(event.account), self._filing
+        filing.registering = None
+        if event.needs_verification:
+            text = clean(event.message) or f"The account {clean(event.account)} is registered"
+            filing.info(self.current, event.time, text, changes)
+        elif filing.registered_said == account:
+            filing.registered_said = None  # RPL_LOGGEDIN came first and said it
+        else:
+            # The server's RPL_LOGGEDIN follows: it says nothing more (success said once).
+            filing.registered_said = account
+            filing.info(self.current, event.time, _registered_text(event.account), changes)
 
     def _on_registration_failed(self, event: ev.RegistrationFailed, changes: Changes) -> None:
+        self._filing.registering = None
         text = clean(event.message) or clean(event.code)
         self._filing.error(self.current, event.time, f"Could not register: {text}", changes)
 
@@ -330,6 +349,9 @@ class ChatModel:
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
+        # A registration cut off by the connection ends with it (so the login after the
+        # reconnection is announced as one).
+        self._filing.registering = self._filing.registered_said = None
         self.link = Link.ONLINE
         self.ever_online = True
         self.reconnect_at = None
@@ -816,3 +838,8 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
 
 _EVENT_HANDLERS = _handlers()
 """Which method files each event type; events not listed change nothing on screen."""
+
+
+def _registered_text(account: str) -> str:
+    """The one line that says a registration worked (the account exists, we are in it)."""
+    return f"The account {clean(account)} is registered and you are logged in to it"
