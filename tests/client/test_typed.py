@@ -511,6 +511,22 @@ def test_help_lists_every_command_row_where_the_person_is() -> None:
     assert chat.sent() == []
 
 
+@pytest.mark.parametrize("line", ["@help", "/help"])
+def test_a_ui_that_draws_help_itself_is_asked_for_the_overlay_instead_of_lines(line: str) -> None:
+    chat = online(help_overlay=True)
+    before = chat.texts("*")
+    changes = chat.type(line)
+    assert changes.help
+    assert changes.lines == [] and chat.texts("*") == before  # nothing dumped into the log
+    assert chat.sent() == []
+
+
+def test_without_an_overlay_help_is_not_asked_for() -> None:
+    chat = online()
+    assert not chat.type("@help").help
+    assert not chat.type("/join #games").help
+
+
 def test_nick_away_and_back() -> None:
     chat = in_lobby()
     chat.type("/nick Anna")

@@ -76,7 +76,8 @@ class ChatModel:
     clock for the reconnection countdown and the read markers (tests pass their own). It
     owns the :class:`~chinwag.client.filing.ConversationFiling` (the conversations and the
     filing of lines) and the :class:`~chinwag.client.typed.TypedInput` working on it, and
-    handles the events itself; a screen reads and calls this object only.
+    handles the events itself; a screen reads and calls this object only. A UI that draws
+    the command list as an overlay passes ``help_overlay`` and watches :attr:`Changes.help`.
     """
 
     def __init__(
@@ -87,13 +88,14 @@ class ChatModel:
         scrollback: int = DEFAULT_SCROLLBACK,
         clock: Callable[[], float] = _time.monotonic,
         typing: bool = True,
+        help_overlay: bool = False,
     ) -> None:
         self.protocol = protocol
         self._clock = clock
         self._filing = ConversationFiling(
             protocol, server_name=server_name, scrollback=scrollback, clock=clock
         )
-        self._typed = TypedInput(self._filing, protocol)
+        self._typed = TypedInput(self._filing, protocol, help_overlay=help_overlay)
         self.typing = TypingNotices(protocol.typing, clock, enabled=typing)
         """Typing indicators, ours and others' (``typing`` False: neither sent nor shown)."""
         self._presence_said: dict[Folded, tuple[bool | None, str | None]] = {}

@@ -35,12 +35,16 @@ class TypedInput:
     """The part of the chat model that runs what the person types (and completes it).
 
     What it sends goes through ``protocol``; what the person should see is filed by
-    ``filing``, which also says which conversation is on screen.
+    ``filing``, which also says which conversation is on screen. With ``help_overlay`` the
+    UI draws the command list itself (:attr:`Changes.help`); without, it goes into the log.
     """
 
-    def __init__(self, filing: ConversationFiling, protocol: ClientProtocol) -> None:
+    def __init__(
+        self, filing: ConversationFiling, protocol: ClientProtocol, *, help_overlay: bool = False
+    ) -> None:
         self._filing = filing
         self._protocol = protocol
+        self._help_overlay = help_overlay
 
     def _say(self, text: str, changes: Changes) -> None:
         """File ``text`` as an answer in the conversation on screen."""
@@ -270,6 +274,11 @@ class TypedInput:
         self._protocol.set_topic(conversation.name, text)
 
     def _help(self, changes: Changes) -> None:
+        """The command list: an overlay for a UI that draws one, else lines in the log (plain
+        mode, and a UI without an overlay yet). Both show the one table, ``commands.HELP``."""
+        if self._help_overlay:
+            changes.help = True
+            return
         when, key = now(), self._filing.current
         self._filing.info(key, when, "Commands:", changes)
         for row in cmd.HELP:

@@ -205,6 +205,10 @@ class Changes:
     rooms: bool = False
     """The rooms to be in changed (we joined, left or were removed from one): a client
     that remembers them across launches saves :attr:`ChatModel.remembered_rooms`."""
+    help: bool = False
+    """The person asked for the command list (F1, ``@help``, ``/help``) and the model was made
+    with ``help_overlay``: draw :data:`chinwag.client.commands.HELP` and its footer over the
+    chat, closed with Escape. (Without ``help_overlay`` the list goes into the log instead.)"""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` into this."""
@@ -217,6 +221,7 @@ class Changes:
         self.rooms |= other.rooms
         self.redraw |= other.redraw
         self.typing |= other.typing
+        self.help |= other.help
         if other.quit is not None:
             self.quit = other.quit
         if other.password is not None:
