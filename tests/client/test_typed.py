@@ -635,7 +635,7 @@ def test_register_asks_for_a_new_password_twice_then_registers_the_nick() -> Non
     assert no_line_holds(chat, PASSWORD)
 
 
-REGISTERED = "The account ana is registered and you are logged in to it"
+REGISTERED = "Account ana registered; you are logged in"
 
 
 def test_success_is_said_once_whichever_of_900_and_register_success_comes_first() -> None:

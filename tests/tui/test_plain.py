@@ -747,7 +747,7 @@ async def test_register_asks_for_the_password_twice(server: ChinwagServer, start
         r"\(not shown\), then Enter:"
     )
     await ana.out.expect(rf"{T} -- The same password again, then Enter:")
-    await ana.out.expect(rf"{T} -- The account ana is registered and you are logged in to it")
+    await ana.out.expect(rf"{T} -- Account ana registered; you are logged in")
     assert terminal.echoing
     assert await ana.end_of_input() == EXIT_OK
     assert PASSWORD not in ana.out.getvalue()
@@ -762,7 +762,7 @@ async def test_a_too_short_password_is_refused_before_it_is_typed_again(
         rf"{T} !! Too short: this server wants at least 8 characters \(that was 5\)\. "
         "Try again, then Enter:"
     )
-    await ana.out.expect(rf"{T} -- The account ana is registered and you are logged in to it")
+    await ana.out.expect(rf"{T} -- Account ana registered; you are logged in")
     assert await ana.end_of_input() == EXIT_OK
     assert "short" not in ana.out.getvalue().replace("Too short", "")
 

@@ -844,4 +844,4 @@ _EVENT_HANDLERS = _handlers()
 
 def _registered_text(account: str) -> str:
     """The one line that says a registration worked (the account exists, we are in it)."""
-    return f"The account {clean(account)} is registered and you are logged in to it"
+    return f"Account {clean(account)} registered; you are logged in"
