@@ -33,12 +33,24 @@ CY = ":cy!~cy@h2"
 class Chat:
     """A ChatModel on a ClientProtocol, fed server lines; a fake monotonic clock."""
 
-    def __init__(self, nick: str = "ana", *, caps: str = CAPS, scrollback: int = 2000) -> None:
+    def __init__(
+        self,
+        nick: str = "ana",
+        *,
+        caps: str = CAPS,
+        scrollback: int = 2000,
+        help_overlay: bool = False,
+    ) -> None:
         self.nick = nick
         self.caps = caps
         self.monotonic = 1000.0
         self.proto = ClientProtocol(nick, clock=lambda: NOW)
-        self.model = ChatModel(self.proto, scrollback=scrollback, clock=lambda: self.monotonic)
+        self.model = ChatModel(
+            self.proto,
+            scrollback=scrollback,
+            clock=lambda: self.monotonic,
+            help_overlay=help_overlay,
+        )
 
     # -- driving ---------------------------------------------------------------------------
 

@@ -511,6 +511,22 @@ def test_help_lists_every_command_row_where_the_person_is() -> None:
     assert chat.sent() == []
 
 
+@pytest.mark.parametrize("line", ["@help", "/help"])
+def test_a_ui_that_draws_help_itself_is_asked_for_the_overlay_instead_of_lines(line: str) -> None:
+    chat = online(help_overlay=True)
+    before = chat.texts("*")
+    changes = chat.type(line)
+    assert changes.help
+    assert changes.lines == [] and chat.texts("*") == before  # nothing dumped into the log
+    assert chat.sent() == []
+
+
+def test_without_an_overlay_help_is_not_asked_for() -> None:
+    chat = online()
+    assert not chat.type("@help").help
+    assert not chat.type("/join #games").help
+
+
 def test_nick_away_and_back() -> None:
     chat = in_lobby()
     chat.type("/nick Anna")
@@ -612,11 +628,58 @@ def test_register_asks_for_a_new_password_twice_then_registers_the_nick() -> Non
     assert chat.sent() == [f"REGISTER * :{PASSWORD}"]
     assert chat.last("#lobby").text == "Registering the account ana …"
     chat.feed(":irc.test REGISTER SUCCESS ana :Account ana registered; you are logged in")
-    assert chat.last("#lobby").text == "Account ana registered; you are logged in"
+    assert chat.last("#lobby").text == REGISTERED
     logged_in(chat)
-    assert chat.last("#lobby").text == "You are logged in as ana"
+    assert chat.last("#lobby").text == REGISTERED  # said once, not again by RPL_LOGGEDIN
     assert chat.model.account == "ana"
     assert no_line_holds(chat, PASSWORD)
+
+
+REGISTERED = "Account ana registered; you are logged in"
+
+
+def test_success_is_said_once_whichever_of_900_and_register_success_comes_first() -> None:
+    chat = in_lobby(caps=ACCOUNT_CAPS)
+    chat.model.provide_password(chat.type("/register").password or REQUEST, PASSWORD)
+    logged_in(chat)
+    chat.feed(":irc.test REGISTER SUCCESS ana :Account ana registered")
+    texts = chat.texts("#lobby")
+    assert texts[-2:] == ["Registering the account ana …", REGISTERED]
+    # Both answers are in, so a later login is announced again.
+    chat.feed(":irc.test 901 ana ana!~ana@h :You are now logged out")
+    logged_in(chat)
+    assert chat.texts("#lobby")[-1] == "You are logged in as ana"
+
+
+REQUEST = PasswordRequest("register", "ana")
+
+
+def test_register_asks_with_the_shortest_password_the_server_advertises() -> None:
+    caps = ACCOUNT_CAPS.replace(
+        "draft/account-registration",
+        "draft/account-registration=before-connect,chinwag.im/min-password=10",
+    )
+    chat = in_lobby(caps=caps)
+    request = chat.type("/register").password
+    assert request == PasswordRequest("register", "ana", min_length=10)
+    assert request.rule == "At least 10 characters"
+    assert request.too_short("x" * 10) is None
+    assert request.too_short("nine char") == (
+        "Too short: this server wants at least 10 characters (that was 9)"
+    )
+    chat.model.provide_password(request, "nine char")
+    assert chat.sent() == []  # a prompt that did not check still sends nothing
+    line = chat.last("#lobby")
+    assert line.kind is LineKind.ERROR and "at least 10 characters" in line.text
+
+
+@pytest.mark.parametrize("value", ["before-connect", "chinwag.im/min-password=²", "email-required"])
+def test_without_a_readable_minimum_the_prompt_leaves_length_to_the_server(value: str) -> None:
+    caps = ACCOUNT_CAPS.replace("draft/account-registration", f"draft/account-registration={value}")
+    request = in_lobby(caps=caps).type("/register").password
+    assert request == PasswordRequest("register", "ana")
+    assert request.rule is None and request.too_short("a") is None
+    assert PasswordRequest("login", "ana", min_length=8).too_short("a") is None
 
 
 def test_login_asks_for_the_password_and_logs_in_with_sasl() -> None:

@@ -236,7 +236,7 @@ async def test_register_in_the_terminal_client_shows_only_dots(
     dots = "•" * len(PASSWORD)
     await tmux.until("both fields filled, masked", lambda shown: shown.count(dots) == 2)
     await tmux.press("Enter")
-    shown = await tmux.until_shows(r"You are logged in as ana")
+    shown = await tmux.until_shows(r"Account ana registered; you are logged in")
     assert PASSWORD not in shown
     await tmux.press("C-c")
     await tmux.until_shows(r"^EXITED:0$")

@@ -463,7 +463,8 @@ async def test_register_asks_for_a_password_in_a_masked_prompt_and_logs_in(
         await window.until(lambda: dialog.focus_get() is dialog.again, "the cursor in the second")
         dialog.again.insert(0, PASSWORD)
         dialog.again.event_generate("<Return>")
-        await window.until(lambda: window.said("You are logged in as ana"), "logged in")
+        success = "Account ana registered; you are logged in"
+        await window.until(lambda: window.said(success), "registered and logged in")
         assert not any(PASSWORD in line for line in window.log())
         assert window.gui.password_dialog is None
 

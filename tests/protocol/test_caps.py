@@ -8,7 +8,9 @@ from chinwag.protocol.caps import (
     METADATA,
     STICKY,
     Capability,
+    account_registration_value,
     metadata_value,
+    value_keys,
 )
 
 
@@ -73,3 +75,10 @@ def test_metadata_is_offered_with_a_value_the_server_fills_in() -> None:
     assert value == "before-connect,max-subs=50,max-keys=20,max-value-bytes=300"
     assert cap.advertised(302, value) == f"draft/metadata-2={value}"
     assert cap.advertised(0, value) == "draft/metadata-2"
+
+
+def test_capability_values_are_read_as_keys_with_optional_values() -> None:
+    keys = value_keys("before-connect,chinwag.im/min-password=8,,email-required")
+    assert keys == {"before-connect": None, "chinwag.im/min-password": "8", "email-required": None}
+    assert value_keys(None) == {}
+    assert value_keys(account_registration_value(10))["chinwag.im/min-password"] == "10"

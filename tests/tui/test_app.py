@@ -11,6 +11,7 @@ with a generous deadline (the test machines are small and shared).
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -21,6 +22,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, RichLog, Static
 
+from chinwag.client.commands import HELP, HELP_FOOTER
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
 from chinwag.client.wording import NICK_RULE
@@ -29,6 +31,7 @@ from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from chinwag.tui.app import ChinwagApp
 from chinwag.tui.chat import ChatScreen
+from chinwag.tui.help import HelpScreen
 from chinwag.tui.login import LoginScreen
 from chinwag.tui.password import PasswordScreen
 from chinwag.tui.widgets import ChatInput
@@ -668,9 +671,10 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
         assert second.password and ui.app.focused is second
         await ui.pilot.press(*PASSWORD, "enter")
 
-        await ui.until(lambda: ui.said("You are logged in as ana"), "logged in")
-        assert ui.said("Account ana registered")
+        success = "Account ana registered; you are logged in"
+        await ui.until(lambda: success in ui.log_text(), "registered")
         assert account_of(ui) == "ana"
+        assert ui.log_text().count("logged in") == 1  # said once, not again by RPL_LOGGEDIN
         assert PASSWORD not in everything_shown(ui)
         assert all(PASSWORD not in line and "/register" not in line for line in ui.input.history)
 
@@ -680,6 +684,66 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
     await other.send("CAP", "END")
     await other.register("ana")
     await other.expect(is_("NOTE", "NICK", "NICK_PROTECTED", "ana"))
+
+
+# -- help ------------------------------------------------------------------------------------
+
+
+def help_overlay(ui: Ui) -> HelpScreen | None:
+    """The command list overlay, while it is on top."""
+    return ui.screen if isinstance(ui.screen, HelpScreen) else None
+
+
+async def test_f1_shows_the_commands_over_the_chat_and_escape_closes_them(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.pilot.press("f1")
+        await ui.until(lambda: help_overlay(ui), "the help overlay")
+        screen = html.unescape(ui.app.export_screenshot()).replace("\xa0", " ")
+        for row in HELP:
+            # How to type each is one unbroken line; what it does may wrap in 100 columns.
+            assert row.usage in screen and row.does.split()[0] in screen
+        assert HELP_FOOTER.split(";")[0] in screen and "Esc closes this" in screen
+
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.on_chat, "the chat again")
+        assert ui.app.focused is ui.input
+        assert not ui.said("Commands:")  # shown over the log, not dumped into it
+
+
+@pytest.mark.parametrize("line", ["@help", "/help"])
+async def test_typed_help_opens_the_same_overlay(server: ChinwagServer, line: str) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say(line)
+        await ui.until(lambda: help_overlay(ui), "the help overlay")
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.on_chat, "the chat again")
+        assert not ui.said("Commands:")
+
+
+async def test_a_password_shorter_than_the_server_takes_is_refused_in_the_prompt(
+    server: ChinwagServer,
+) -> None:
+    async with chatting(server, "ana") as ui:
+        await ui.say("/register")
+        await ui.until(lambda: password_prompt(ui), "the password prompt")
+        prompt = password_prompt(ui)
+        assert prompt is not None
+        rule = prompt.query_one("#password-rule", Static)
+        assert plain(rule.content) == "At least 8 characters"  # the server's default minimum
+
+        await ui.pilot.press(*"short", "enter")
+
+        problem = prompt.query_one("#password-problem", Static)
+        too_short = "Too short: this server wants at least 8 characters (that was 5)"
+        await ui.until(lambda: plain(problem.content) == too_short, "the rule in words")
+        assert password_prompt(ui) is prompt
+        assert ui.app.focused is prompt.query_one("#password", Input)
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.on_chat, "the chat again")
+        assert not ui.said("Registering") and not ui.said("Could not register")
+        assert account_of(ui) is None
 
 
 async def test_tab_moves_between_the_two_password_fields(server: ChinwagServer) -> None:

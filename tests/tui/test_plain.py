@@ -742,11 +742,29 @@ async def test_a_protected_nick_says_to_type_login_which_reads_the_password_unse
 async def test_register_asks_for_the_password_twice(server: ChinwagServer, start: Start) -> None:
     terminal = FakeTerminal()
     ana = start(address_of(server), "ana", "/register", PASSWORD, PASSWORD, echo=terminal)
+    await ana.out.expect(
+        rf"{T} -- Register the account ana\. Choose a password \(at least 8 characters\) "
+        r"\(not shown\), then Enter:"
+    )
     await ana.out.expect(rf"{T} -- The same password again, then Enter:")
-    await ana.out.expect(rf"{T} -- You are logged in as ana")
+    await ana.out.expect(rf"{T} -- Account ana registered; you are logged in")
     assert terminal.echoing
     assert await ana.end_of_input() == EXIT_OK
     assert PASSWORD not in ana.out.getvalue()
+
+
+async def test_a_too_short_password_is_refused_before_it_is_typed_again(
+    server: ChinwagServer, start: Start
+) -> None:
+    lines = ("/register", "short", PASSWORD, PASSWORD)
+    ana = start(address_of(server), "ana", *lines, echo=FakeTerminal())
+    await ana.out.expect(
+        rf"{T} !! Too short: this server wants at least 8 characters \(that was 5\)\. "
+        "Try again, then Enter:"
+    )
+    await ana.out.expect(rf"{T} -- Account ana registered; you are logged in")
+    assert await ana.end_of_input() == EXIT_OK
+    assert "short" not in ana.out.getvalue().replace("Too short", "")
 
 
 async def test_passwords_that_differ_register_nothing(server: ChinwagServer, start: Start) -> None:

@@ -76,7 +76,8 @@ class ChatModel:
     clock for the reconnection countdown and the read markers (tests pass their own). It
     owns the :class:`~chinwag.client.filing.ConversationFiling` (the conversations and the
     filing of lines) and the :class:`~chinwag.client.typed.TypedInput` working on it, and
-    handles the events itself; a screen reads and calls this object only.
+    handles the events itself; a screen reads and calls this object only. A UI that draws
+    the command list as an overlay passes ``help_overlay`` and watches :attr:`Changes.help`.
     """
 
     def __init__(
@@ -87,13 +88,14 @@ class ChatModel:
         scrollback: int = DEFAULT_SCROLLBACK,
         clock: Callable[[], float] = _time.monotonic,
         typing: bool = True,
+        help_overlay: bool = False,
     ) -> None:
         self.protocol = protocol
         self._clock = clock
         self._filing = ConversationFiling(
             protocol, server_name=server_name, scrollback=scrollback, clock=clock
         )
-        self._typed = TypedInput(self._filing, protocol)
+        self._typed = TypedInput(self._filing, protocol, help_overlay=help_overlay)
         self.typing = TypingNotices(protocol.typing, clock, enabled=typing)
         """Typing indicators, ours and others' (``typing`` False: neither sent nor shown)."""
         self._presence_said: dict[Folded, tuple[bool | None, str | None]] = {}
@@ -264,9 +266,18 @@ class ChatModel:
     def _on_logged_in(self, event: ev.LoggedIn, changes: Changes) -> None:
         self._filing.login_error = None
         self._filing.protected = None
-        key = self.current if self.link is Link.ONLINE else SERVER_KEY
-        self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
         changes.nick = True
+        account, filing = fold(event.account), self._filing
+        if filing.registered_said == account:
+            filing.registered_said = None  # REGISTER SUCCESS came first and said it
+            return
+        key = self.current if self.link is Link.ONLINE else SERVER_KEY
+        if filing.registering == account:
+            # Logged in by registering: one line says both (REGISTER SUCCESS may follow).
+            filing.registering, filing.registered_said = None, account
+            self._filing.info(key, event.time, _registered_text(event.account), changes)
+            return
+        self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
 
     def _on_logged_out(self, event: ev.LoggedOut, changes: Changes) -> None:
         self._filing.info(self.current, event.time, "You are logged out", changes)
@@ -283,10 +294,20 @@ class ChatModel:
             changes.password = PasswordRequest("login", self.nick, reason, typed=False)
 
     def _on_account_registered(self, event: ev.AccountRegistered, changes: Changes) -> None:
-        text = clean(event.message) or f"The account {clean(event.account)} is registered"
-        self._filing.info(self.current, event.time, text, changes)
+        account, filing = fold(event.account), self._filing
+        filing.registering = None
+        if event.needs_verification:
+            text = clean(event.message) or f"The account {clean(event.account)} is registered"
+            filing.info(self.current, event.time, text, changes)
+        elif filing.registered_said == account:
+            filing.registered_said = None  # RPL_LOGGEDIN came first and said it
+        else:
+            # The server's RPL_LOGGEDIN follows: it says nothing more (success said once).
+            filing.registered_said = account
+            filing.info(self.current, event.time, _registered_text(event.account), changes)
 
     def _on_registration_failed(self, event: ev.RegistrationFailed, changes: Changes) -> None:
+        self._filing.registering = None
         text = clean(event.message) or clean(event.code)
         self._filing.error(self.current, event.time, f"Could not register: {text}", changes)
 
@@ -330,6 +351,9 @@ class ChatModel:
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
+        # A registration cut off by the connection ends with it (so the login after the
+        # reconnection is announced as one).
+        self._filing.registering = self._filing.registered_said = None
         self.link = Link.ONLINE
         self.ever_online = True
         self.reconnect_at = None
@@ -816,3 +840,8 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
 
 _EVENT_HANDLERS = _handlers()
 """Which method files each event type; events not listed change nothing on screen."""
+
+
+def _registered_text(account: str) -> str:
+    """The one line that says a registration worked (the account exists, we are in it)."""
+    return f"Account {clean(account)} registered; you are logged in"

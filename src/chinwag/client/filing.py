@@ -107,6 +107,11 @@ class ConversationFiling:
         """Why the last login failed, shown when the password is asked for again."""
         self.protected: Folded | None = None
         """Our nick while the server says it belongs to an account we are not logged in to."""
+        self.registering: Folded | None = None
+        """The account the person asked to register, until the server says how it went."""
+        self.registered_said: Folded | None = None
+        """The account whose registration was announced on RPL_LOGGEDIN or REGISTER SUCCESS,
+        whichever came first: the other one says nothing (success is said once)."""
         self.held: list[Held] = []
         """Messages typed while disconnected, in order: sent when back, until their echo."""
         self._marked_at: dict[Folded, float] = {}

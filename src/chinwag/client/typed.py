@@ -22,6 +22,7 @@ from chinwag.client.options import OptionError, check_password
 from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.text import clean
 from chinwag.client.values import Changes, ConversationKind, Line, LineKind, PasswordRequest
+from chinwag.protocol.caps import ACCOUNT_REGISTRATION, MIN_PASSWORD_KEY, value_keys
 from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
@@ -34,12 +35,16 @@ class TypedInput:
     """The part of the chat model that runs what the person types (and completes it).
 
     What it sends goes through ``protocol``; what the person should see is filed by
-    ``filing``, which also says which conversation is on screen.
+    ``filing``, which also says which conversation is on screen. With ``help_overlay`` the
+    UI draws the command list itself (:attr:`Changes.help`); without, it goes into the log.
     """
 
-    def __init__(self, filing: ConversationFiling, protocol: ClientProtocol) -> None:
+    def __init__(
+        self, filing: ConversationFiling, protocol: ClientProtocol, *, help_overlay: bool = False
+    ) -> None:
         self._filing = filing
         self._protocol = protocol
+        self._help_overlay = help_overlay
 
     def _say(self, text: str, changes: Changes) -> None:
         """File ``text`` as an answer in the conversation on screen."""
@@ -130,7 +135,8 @@ class TypedInput:
             self._complain(text, changes)
             return
         if command == "register":
-            changes.password = PasswordRequest("register", self._protocol.nick)
+            shortest = _min_password(self._protocol.caps_available)
+            changes.password = PasswordRequest("register", self._protocol.nick, min_length=shortest)
         else:
             wanted = account or self._protocol.reclaim_nick or self._protocol.nick
             changes.password = PasswordRequest("login", wanted, self._filing.login_error)
@@ -268,6 +274,11 @@ class TypedInput:
         self._protocol.set_topic(conversation.name, text)
 
     def _help(self, changes: Changes) -> None:
+        """The command list: an overlay for a UI that draws one, else lines in the log (plain
+        mode, and a UI without an overlay yet). Both show the one table, ``commands.HELP``."""
+        if self._help_overlay:
+            changes.help = True
+            return
         when, key = now(), self._filing.current
         self._filing.info(key, when, "Commands:", changes)
         for row in cmd.HELP:
@@ -287,10 +298,16 @@ class TypedInput:
         except OptionError as error:
             self._complain(str(error), changes)
             return changes
+        too_short = request.too_short(password)
+        if too_short is not None:
+            # A prompt that checked it never gets here; one that did not still sends nothing.
+            self._complain(f"{too_short}: not sent, /register to try again", changes)
+            return changes
         account = clean(request.account)
         try:
             if request.purpose == "register":
                 self._protocol.register_account(password)
+                self._filing.registering = fold(request.account)
                 self._say(f"Registering the account {account} …", changes)
             else:
                 self._protocol.login(password, request.account)
@@ -327,3 +344,13 @@ class TypedInput:
         elif not word.startswith(("/", "@")):
             found.update(nick for nick in nicks if fold(nick).startswith(folded))
         return sorted(found, key=lambda item: (fold(item), item))
+
+
+def _min_password(caps: dict[str, str | None]) -> int | None:
+    """The shortest password the server takes for a new account, if its
+    ``draft/account-registration`` value says (:data:`~chinwag.protocol.caps.MIN_PASSWORD_KEY`)."""
+    value = value_keys(caps.get(ACCOUNT_REGISTRATION)).get(MIN_PASSWORD_KEY)
+    # isascii too: str.isdigit accepts digits int() refuses, such as superscripts.
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)

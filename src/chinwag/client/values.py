@@ -123,13 +123,17 @@ class PasswordRequest:
     ``purpose`` is ``"login"`` or ``"register"``; ``account`` the account concerned;
     ``reason`` why it is asked again (the server's words after a failure), if it is.
     ``typed`` is False when the server asked (a protected nick) rather than the person: a UI
-    that cannot pop up a prompt tells the person to type ``/login`` instead.
+    that cannot pop up a prompt tells the person to type ``/login`` instead. ``min_length``
+    is the shortest new password the server accepts, when it advertised one (chinwag's
+    ``chinwag.im/min-password`` key of the ``draft/account-registration`` capability): the
+    prompt shows :attr:`rule` and refuses what :meth:`too_short` finds fault with.
     """
 
     purpose: str
     account: str
     reason: str | None = None
     typed: bool = True
+    min_length: int | None = None
 
     @property
     def confirm(self) -> bool:
@@ -142,6 +146,28 @@ class PasswordRequest:
         if self.purpose == "register":
             return f"Register the account {clean(self.account)}"
         return f"Log in as {clean(self.account)}"
+
+    @property
+    def rule(self) -> str | None:
+        """The server's rule for a new password, in words to show by the field, or None."""
+        if self.purpose != "register" or not self.min_length:
+            return None
+        return f"At least {self.min_length} characters"
+
+    def too_short(self, password: str) -> str | None:
+        """Why the server would refuse ``password`` as too short, in words, or None.
+
+        Checked in the prompt so that the person can fix it there: the server would only
+        refuse it (``FAIL REGISTER WEAK_PASSWORD``) after the prompt closed.
+        """
+        if self.purpose != "register" or not self.min_length:
+            return None
+        if len(password) >= self.min_length:
+            return None
+        return (
+            f"Too short: this server wants at least {self.min_length} characters "
+            f"(that was {len(password)})"
+        )
 
 
 class Link(Enum):
@@ -179,6 +205,10 @@ class Changes:
     rooms: bool = False
     """The rooms to be in changed (we joined, left or were removed from one): a client
     that remembers them across launches saves :attr:`ChatModel.remembered_rooms`."""
+    help: bool = False
+    """The person asked for the command list (F1, ``@help``, ``/help``) and the model was made
+    with ``help_overlay``: draw :data:`chinwag.client.commands.HELP` and its footer over the
+    chat, closed with Escape. (Without ``help_overlay`` the list goes into the log instead.)"""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` into this."""
@@ -191,6 +221,7 @@ class Changes:
         self.rooms |= other.rooms
         self.redraw |= other.redraw
         self.typing |= other.typing
+        self.help |= other.help
         if other.quit is not None:
             self.quit = other.quit
         if other.password is not None:

@@ -42,7 +42,12 @@ mechanisms."""
 
 ACCOUNT_REGISTRATION = "draft/account-registration"
 """The ``REGISTER`` command, https://ircv3.net/specs/extensions/account-registration;
-``before-connect``: it works before connection registration completes."""
+``before-connect``: it works before connection registration completes. Its value depends on
+the configured password rules; see :func:`account_registration_value`."""
+
+MIN_PASSWORD_KEY = "chinwag.im/min-password"
+"""Our vendor key in the ``draft/account-registration`` value: the shortest password, in
+characters, that ``REGISTER`` accepts."""
 
 CHATHISTORY = "draft/chathistory"
 """The ``CHATHISTORY`` command, https://ircv3.net/specs/extensions/chathistory; a client with
@@ -91,3 +96,29 @@ def metadata_value(max_subs: int, max_keys: int, max_value_bytes: int) -> str:
     return (
         f"before-connect,max-subs={max_subs},max-keys={max_keys},max-value-bytes={max_value_bytes}"
     )
+
+
+def account_registration_value(min_password: int) -> str:
+    """The ``draft/account-registration`` value: ``before-connect`` and the shortest password
+    accepted, as the vendor key :data:`MIN_PASSWORD_KEY`, so that a client can refuse a
+    too-short password in its prompt instead of after a round trip.
+
+    The spec makes the value "a comma-separated list of key-value pairs" but defines no
+    password keys, so ours is vendor-prefixed (IRCv3 vendor namespacing), and clients that do
+    not know it ignore it. The capability rather than an ISUPPORT token because ``REGISTER``
+    works before connection registration (``before-connect``), when ISUPPORT has not been
+    sent yet.
+    """
+    return f"before-connect,{MIN_PASSWORD_KEY}={min_password}"
+
+
+def value_keys(value: str | None) -> dict[str, str | None]:
+    """The ``key[=value]`` pairs of a comma-separated capability value (the format of the
+    account-registration, metadata and multiline drafts), by key; unknown keys are the
+    caller's to ignore."""
+    keys: dict[str, str | None] = {}
+    for item in (value or "").split(","):
+        key, equals, data = item.partition("=")
+        if key:
+            keys[key] = data if equals else None
+    return keys

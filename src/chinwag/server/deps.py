@@ -63,7 +63,10 @@ class ServerFacts:
         values: dict[str, str | None] = {
             caps.METADATA: caps.metadata_value(
                 limits.metadata_max_subs, limits.metadata_max_keys, limits.metadata_max_value_bytes
-            )
+            ),
+            caps.ACCOUNT_REGISTRATION: caps.account_registration_value(
+                config.accounts.min_password_length
+            ),
         }
         return cls(
             name=config.server.name,

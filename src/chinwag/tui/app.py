@@ -15,7 +15,8 @@ connection shows the "Server is down" banner and the runner keeps trying.
 When the model wants a password (``/login``, ``/register``, or the server saying our nick
 belongs to an account and no password worked) a masked prompt opens over the chat
 (:class:`~chinwag.tui.password.PasswordScreen`); what is typed goes to the model and nowhere
-else.
+else. The command list (F1, ``@help``) opens over the chat too
+(:class:`~chinwag.tui.help.HelpScreen`), when the model says so (``Changes.help``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from chinwag.client.text import clean
 from chinwag.client.values import Changes, PasswordRequest
 from chinwag.protocol.metadata import COLOR_KEY
 from chinwag.tui.chat import ChatScreen
+from chinwag.tui.help import HelpScreen
 from chinwag.tui.login import LoginScreen
 from chinwag.tui.password import PasswordScreen
 from chinwag.tui.render import Palette
@@ -123,7 +125,9 @@ class ChinwagApp(App[int]):
         await self._stop_runner()
         self._attempt_over = False
         protocol = options.new_protocol(remembered=remembered(options))
-        self.model = ChatModel(protocol, server_name=options.host, typing=options.typing)
+        self.model = ChatModel(
+            protocol, server_name=options.host, typing=options.typing, help_overlay=True
+        )
         self.runner = Runner(
             protocol,
             options.endpoint,
@@ -185,8 +189,15 @@ class ChinwagApp(App[int]):
             self.chat.apply(changes)
         if changes.password is not None:
             self.call_later(self.ask_password, changes.password)
+        if changes.help:
+            self.call_later(self.show_help)
         if changes.quit is not None:
             self.call_later(self.action_leave, changes.quit)
+
+    def show_help(self) -> None:
+        """Open the command list over the chat (unless it is open already)."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def ask_password(self, request: PasswordRequest) -> None:
         """Open the masked password prompt for ``request`` (unless one is open already);

@@ -59,6 +59,10 @@ class PasswordScreen(ModalScreen[str | None]):
         height: auto;
         margin: 0 0 1 0;
     }
+    #password-rule {
+        color: $text-muted;
+        height: auto;
+    }
     #password-problem {
         color: $error;
         height: auto;
@@ -91,6 +95,8 @@ class PasswordScreen(ModalScreen[str | None]):
             yield Label(request.title, classes="title")
             yield Static(Text(reason), id="password-reason", classes="" if reason else "-empty")
             yield Label("Password (not shown)" if not request.confirm else "Choose a password")
+            if request.rule is not None:
+                yield Static(Text(request.rule), id="password-rule")
             yield Input(password=True, id="password", compact=True)
             if request.confirm:
                 yield Label("The same password again")
@@ -108,6 +114,10 @@ class PasswordScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#password")
     def _first_entered(self) -> None:
+        too_short = self.request.too_short(self.query_one("#password", Input).value)
+        if too_short is not None:
+            self.show_problem(too_short)  # before it is typed a second time
+            return
         if self.request.confirm:
             self.query_one("#again", Input).focus()
             # Said once the focus has moved (focus() takes effect on the app's next turn).
@@ -129,6 +139,12 @@ class PasswordScreen(ModalScreen[str | None]):
             check_password(password)
         except OptionError as error:
             self.show_problem(str(error))
+            return
+        too_short = self.request.too_short(password)
+        if too_short is not None:
+            # Said here, with the fields still open, rather than by the server afterwards.
+            self.show_problem(too_short)
+            self.query_one("#password", Input).focus()
             return
         if self.request.confirm and self.query_one("#again", Input).value != password:
             self.show_problem("The two passwords are not the same")

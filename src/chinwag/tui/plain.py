@@ -356,7 +356,8 @@ class _PlainChat:
         self._secret = _SecretPrompt(request)
         self.echo.hide()
         what = "Choose a password" if request.confirm else "Password"
-        text = f"{request.title}. {what} (not shown), then Enter:"
+        rule = f" ({request.rule.lower()})" if request.rule is not None else ""
+        text = f"{request.title}. {what}{rule} (not shown), then Enter:"
         self._print([self._note(LineKind.INFO, text)])
 
     def _take_secret(self, text: str) -> None:
@@ -365,6 +366,11 @@ class _PlainChat:
         if prompt is None:
             return
         if prompt.request.confirm and prompt.first is None:
+            too_short = prompt.request.too_short(text)
+            if too_short is not None:
+                # Said before the second entry; the prompt stays, so the next line is a password.
+                self._print([self._note(LineKind.ERROR, f"{too_short}. Try again, then Enter:")])
+                return
             prompt.first = text
             self._print([self._note(LineKind.INFO, "The same password again, then Enter:")])
             return

@@ -106,6 +106,20 @@ def test_short_passwords_are_weak_and_control_characters_unacceptable() -> None:
     assert h.user("ana").account is None
 
 
+def test_the_capability_advertises_the_shortest_password_the_server_accepts() -> None:
+    h = Harness(accounts=AccountSettings(min_password_length=12))
+    client = h.connect()
+
+    client.send("CAP LS 302")
+
+    advertised = " ".join(reply[-1] for reply in client.lines()).split()
+    value = "before-connect,chinwag.im/min-password=12"
+    assert f"draft/account-registration={value}" in advertised
+    ana = h.client("ana")
+    assert register(ana, "x" * 11)[0][:3] == ("FAIL", "REGISTER", "WEAK_PASSWORD")
+    assert register(ana, "x" * 12)[0][:3] == ("REGISTER", "SUCCESS", "ana")
+
+
 def test_registering_twice_is_refused() -> None:
     h = Harness()
     ana = h.client("ana")
