@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from chinwag.client.banner import NOT_CONNECTED
 from chinwag.client.colors import PALETTE
 from chinwag.client.options import ChatOptions
 from chinwag.client.runner import Backoff
@@ -510,7 +511,7 @@ async def test_the_server_going_down_shows_a_bar_with_a_countdown_until_it_is_ba
             "the countdown",
         )  # fmt: skip
         assert window.said("The server is shutting down")
-        assert window.chat.hint.cget("text") == "Not connected: your messages cannot be sent"
+        assert window.chat.hint.cget("text") == NOT_CONNECTED
         window.screenshot("gui-down.png")
         shown = window.banner()
         await window.until(lambda: window.banner() != shown, "the countdown moving")

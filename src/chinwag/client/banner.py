@@ -25,7 +25,7 @@ QUIT_HINT = "press Ctrl-C to quit"
 RETRY_HINT = "F5 to retry now, Ctrl-C to quit"
 """What the terminal client adds instead: it has a key that cuts the wait short."""
 
-NOT_CONNECTED = "Not connected: your messages cannot be sent"
+NOT_CONNECTED = "Not connected: what you type waits and is sent once we are back"
 """The input line's hint while we are not online."""
 
 
