@@ -470,6 +470,74 @@ async def test_register_asks_for_a_password_in_a_masked_prompt_and_logs_in(
         assert window.gui.password_dialog is None
 
 
+async def test_register_shows_the_servers_minimum_and_refuses_a_short_password_in_place(
+    display: str, shots: Path, server: ChinwagServer
+) -> None:
+    # The test server keeps chinwag's default minimum (8) and advertises it in its CAP value.
+    async with opened(display, shots, options_for(server), ask=False) as window:
+        await window.landed()
+        window.say("/register")
+        await window.until(lambda: window.gui.password_dialog is not None, "the prompt")
+        dialog = window.gui.password_dialog
+        assert isinstance(dialog, PasswordDialog) and dialog.again is not None
+        assert dialog.rule is not None and dialog.rule.cget("text") == "At least 8 characters"
+        assert dialog.password.winfo_y() < dialog.rule.winfo_y() < dialog.again.winfo_y()
+        await window.until(lambda: dialog.focus_get() is dialog.password, "the cursor in it")
+
+        dialog.password.event_generate("<Tab>")
+        await window.until(lambda: dialog.focus_get() is dialog.again, "Tab to the second field")
+        dialog.again.event_generate("<Tab>")
+        await window.until(lambda: dialog.focus_get() is dialog.ok, "Tab on to Register")
+        dialog.ok.event_generate("<Shift-Tab>")
+        await window.until(lambda: dialog.focus_get() is dialog.again, "Shift-Tab back")
+        dialog.again.event_generate("<Shift-Tab>")
+        await window.until(lambda: dialog.focus_get() is dialog.password, "and to the first")
+
+        refusal = "Too short: this server wants at least 8 characters (that was 5)"
+        dialog.password.insert(0, "short")
+        dialog.password.event_generate("<Return>")
+        await window.until(lambda: dialog.problem.cget("text") == refusal, "the refusal")
+        assert str(dialog.problem.cget("style")) == "Problem.TLabel"
+        assert dialog.focus_get() is dialog.password, "Enter did not move on to the second field"
+
+        dialog.again.insert(0, "short")
+        dialog.problem.configure(text="")
+        dialog.again.focus_set()
+        await window.until(lambda: dialog.focus_get() is dialog.again, "the second field")
+        dialog.again.event_generate("<Return>")
+        await window.until(lambda: dialog.problem.cget("text") == refusal, "refused again")
+        await window.until(lambda: dialog.focus_get() is dialog.password, "back to the first")
+        await window.settle()
+        assert window.gui.password_dialog is dialog and dialog.winfo_exists()
+        assert not window.said("registered")
+
+        for entry in (dialog.password, dialog.again):
+            entry.delete(0, "end")
+            entry.insert(0, PASSWORD)
+        dialog.again.focus_set()
+        await window.until(lambda: dialog.focus_get() is dialog.again, "the second field")
+        dialog.again.event_generate("<Return>")
+        success = "Account ana registered; you are logged in"
+        await window.until(lambda: window.said(success), "registered with a long enough one")
+        assert window.gui.password_dialog is None
+
+
+async def test_the_minimum_is_for_new_passwords_so_logging_in_takes_a_short_one(
+    display: str, shots: Path, server: ChinwagServer
+) -> None:
+    async with opened(display, shots, options_for(server), ask=False) as window:
+        await window.landed()
+        window.say("/login")
+        await window.until(lambda: window.gui.password_dialog is not None, "the prompt")
+        dialog = window.gui.password_dialog
+        assert isinstance(dialog, PasswordDialog) and dialog.again is None
+        assert dialog.rule is None
+        await window.until(lambda: dialog.focus_get() is dialog.password, "the cursor in it")
+        dialog.password.insert(0, "short")
+        dialog.password.event_generate("<Return>")
+        await window.until(lambda: window.gui.password_dialog is None, "the prompt sent it")
+
+
 async def test_control_q_says_goodbye_and_closes_the_window(
     display: str, shots: Path, server: ChinwagServer
 ) -> None:

@@ -45,6 +45,12 @@ class PasswordDialog(tk.Toplevel):
         ttk.Label(body, text=first).pack(anchor="w", pady=(12, 2))
         self.password = ttk.Entry(body, show="•", width=36)
         self.password.pack(fill="x")
+        # The server's rule sits under the field it is about, before it is broken, so that a
+        # refusal (below) is never the first the person hears of it.
+        self.rule: ttk.Label | None = None
+        if request.rule is not None:
+            self.rule = ttk.Label(body, text=displayable(request.rule), style="Dim.TLabel")
+            self.rule.pack(anchor="w", pady=(2, 0))
         self.again: ttk.Entry | None = None
         if request.confirm:
             ttk.Label(body, text="The same password again").pack(anchor="w", pady=(10, 2))
@@ -55,10 +61,11 @@ class PasswordDialog(tk.Toplevel):
         buttons = ttk.Frame(body)
         buttons.pack(anchor="e", pady=(12, 0))
         verb = "Register" if request.purpose == "register" else "Log in"
-        ttk.Button(buttons, text="Cancel", command=self.cancel).pack(side="right")
-        ttk.Button(buttons, text=verb, style="Accent.TButton", command=self.submit).pack(
-            side="right", padx=(0, 8)
-        )
+        # Made left to right, because Tab follows the order widgets are made in: from the
+        # last field it reaches the verb first, as it reads on screen.
+        self.ok = ttk.Button(buttons, text=verb, style="Accent.TButton", command=self.submit)
+        self.ok.pack(side="left", padx=(0, 8))
+        ttk.Button(buttons, text="Cancel", command=self.cancel).pack(side="left")
         self.password.bind("<Return>", lambda _event: self._entered())
         if self.again is not None:
             self.again.bind("<Return>", lambda _event: self.submit())
@@ -67,6 +74,11 @@ class PasswordDialog(tk.Toplevel):
         self.password.focus_set()
 
     def _entered(self) -> None:
+        too_short = self.request.too_short(from_tk(self.password.get()))
+        if too_short is not None:
+            # Said before it is typed a second time, not after both fields are filled.
+            self.problem.configure(text=too_short)
+            return
         if self.again is not None:
             self.again.focus_set()
         else:
@@ -79,6 +91,12 @@ class PasswordDialog(tk.Toplevel):
             check_password(password)
         except OptionError as error:
             self.problem.configure(text=str(error))
+            return
+        too_short = self.request.too_short(password)
+        if too_short is not None:
+            # Refused here, with the dialog still open, rather than by the server once closed.
+            self.problem.configure(text=too_short)
+            self.password.focus_set()
             return
         if self.again is not None and from_tk(self.again.get()) != password:
             self.problem.configure(text="The two passwords are not the same")
