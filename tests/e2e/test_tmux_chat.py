@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from chinwag.server.app import ChinwagServer
+from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
 
@@ -274,3 +275,127 @@ async def test_ask_password_logs_in_while_connecting(server: ChinwagServer, tmux
     assert PASSWORD not in shown and "registered account" not in shown
     await tmux.press("C-c")
     await tmux.until_shows(r"^EXITED:0$")
+
+
+# -- reconnecting, typing, help: what the chat screen adds to a plain IRC client -------------
+
+PENDING = "(not sent yet: waiting for the server)"
+
+
+def log_entries(shown: str) -> list[str]:
+    """The chat log's entries on ``shown``, each on one line again (the log is narrower than
+    the terminal, so long entries wrap onto indented rows)."""
+    entries: list[str] = []
+    for row in shown.splitlines():
+        cells = re.search(r"▕(.*)▏", row)
+        text = cells.group(1).strip() if cells else ""
+        if re.match(r"\d\d:\d\d ", text):
+            entries.append(text)
+        elif text and entries:
+            entries[-1] += " " + text
+    return entries
+
+
+async def with_caps(address: tuple[str, int], nick: str, caps: str) -> IrcClient:
+    """A raw client registered as ``nick`` with ``caps`` enabled, in ``#lobby``."""
+    client = await IrcClient.connect(address)
+    await client.send("CAP", "REQ", caps)
+    await client.expect(is_("CAP", "*", "ACK"), timeout=DEADLINE)
+    await client.send("CAP", "END")
+    await client.register(nick)
+    await client.join("#lobby")
+    return client
+
+
+async def start_chat(server: ChinwagServer, tmux: Tmux) -> None:
+    """``chinwag chat`` as ana in #lobby, with the input line focused."""
+    await tmux.start(chat_command(server))
+    await tmux.until_shows(r"→ ana joined #lobby")
+    await tmux.until_shows(r"^ \[ana\] ")
+
+
+async def say(tmux: Tmux, text: str) -> None:
+    """Type ``text`` into the input line, then Enter (in two calls: see the first test)."""
+    await tmux.type(text)
+    await tmux.until_shows(rf"^ \[ana\] {re.escape(text)}")
+    await tmux.press("Enter")
+
+
+@pytest.mark.timeout(40)
+async def test_lines_typed_while_the_server_is_down_wait_and_go_in_order_after_it_is_back(
+    make_server: ServerFactory, tmux: Tmux
+) -> None:
+    first = await make_server()
+    port = first.addresses[0][1]
+    await start_chat(first, tmux)
+
+    await first.stop(grace=1.0)
+    await tmux.until_shows(r"Server is down — reconnecting")
+    await say(tmux, "one while down")
+    await say(tmux, "two while down")
+    entries = await tmux.until(
+        "both lines marked as waiting",
+        lambda shown: sum(entry.endswith(PENDING) for entry in log_entries(shown)) == 2,
+    )
+    said = [entry[6:] for entry in log_entries(entries) if entry.endswith(PENDING)]
+    assert said == [f"<ana> one while down {PENDING}", f"<ana> two while down {PENDING}"]
+
+    # Restart only while the client's next attempt is seconds away, so bob is in the room
+    # before ana comes back; then F5 cuts the wait short.
+    await tmux.until_shows(r"reconnecting in ([4-9]|\d\d)s")
+    second = await make_server(port=port)
+    bob = await IrcClient.registered(second.addresses[0], "bob", "#lobby")
+    await tmux.press("F5")
+    await bob.expect(lambda line: line.command == "JOIN" and line.hostmask.nickname == "ana")
+    one = await bob.expect(is_("PRIVMSG", "#lobby"), timeout=DEADLINE)
+    two = await bob.expect(is_("PRIVMSG", "#lobby"), timeout=DEADLINE)
+    assert [(m.hostmask.nickname, m.params[1]) for m in (one, two)] == [
+        ("ana", "one while down"),
+        ("ana", "two while down"),
+    ]
+    shown = await tmux.until(
+        "both lines sent, no pending mark",
+        lambda shown: not any(entry.endswith(PENDING) for entry in log_entries(shown)),
+    )
+    said = [entry[6:] for entry in log_entries(shown) if "while down" in entry]
+    assert said == ["<ana> one while down", "<ana> two while down"]
+    assert "Server is down" not in shown
+
+
+async def test_the_typing_indicator_goes_both_ways(server: ChinwagServer, tmux: Tmux) -> None:
+    await start_chat(server, tmux)
+    bob = await with_caps(server.addresses[0], "bob", "message-tags")
+    await tmux.until_shows(r"→ bob joined #lobby")
+    shown = await tmux.screen()
+    assert "is typing" not in shown
+
+    await bob.send_raw(b"@+typing=active TAGMSG #lobby\r\n")
+    shown = await tmux.until_shows(r"bob is typing…")
+    log_row = max(i for i, row in enumerate(shown.splitlines()) if "→ bob joined #lobby" in row)
+    typing_row = next(i for i, row in enumerate(shown.splitlines()) if "bob is typing…" in row)
+    assert log_row < typing_row  # under the log
+
+    await tmux.type("hel")
+    notice = await bob.expect(is_("TAGMSG", "#lobby"), timeout=DEADLINE)
+    assert notice.hostmask.nickname == "ana"
+    assert notice.tags is not None and notice.tags.get("+typing") == "active"
+
+
+async def test_f1_opens_the_command_list_over_the_chat_and_escape_closes_it(
+    server: ChinwagServer, tmux: Tmux
+) -> None:
+    await start_chat(server, tmux)
+    shown = await tmux.screen()
+    assert "Esc closes this" not in shown and "list commands" not in shown
+
+    await tmux.press("F1")
+    shown = await tmux.until_shows(r"Esc closes this")
+    assert re.search(r"@help, /help\s+list commands", shown), shown
+    assert re.search(r"@online, /who, /names\s+who is in the room / online", shown), shown
+
+    await tmux.press("Escape")
+    shown = await tmux.until("the command list closed", lambda s: "Esc closes this" not in s)
+    assert "list commands" not in shown
+    assert "→ ana joined #lobby" in shown  # the chat is back
+    await say(tmux, "back to chat")  # and its input line has the focus again
+    await tmux.until_shows(r"(?<!\d)\d\d:\d\d <ana> back to chat")
