@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from chinwag.client.options import ChatOptions
+from chinwag.client.places import user_folder
 from chinwag.protocol.casemap import fold
 
 log = logging.getLogger("chinwag.client")
@@ -28,16 +29,7 @@ FILE_NAME = "rooms.json"
 def data_path(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
     """Where the remembered rooms live (see the module docstring), from ``environ`` (the
     caller passes ``os.environ``) and ``platform``."""
-    home = Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
-    if platform == "win32":
-        base = Path(environ["APPDATA"]) if environ.get("APPDATA") else home / "AppData/Roaming"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        # The XDG spec: a relative XDG_DATA_HOME is invalid and is to be ignored.
-        xdg = environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / "chinwag" / FILE_NAME
+    return user_folder(environ, "data", platform) / FILE_NAME
 
 
 def rooms_key(address: str, who: str) -> str:

@@ -33,6 +33,7 @@ from chinwag.client.options import (
     check_nick,
     check_port,
 )
+from chinwag.client.places import user_folder
 
 log = logging.getLogger("chinwag.gui")
 
@@ -61,16 +62,7 @@ class GuiSettings:
 def settings_path(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
     """Where this user's settings live (see the module docstring), from ``environ`` (the
     caller passes ``os.environ``) and ``platform`` (``sys.platform``)."""
-    home = Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
-    if platform == "win32":
-        base = Path(environ["APPDATA"]) if environ.get("APPDATA") else home / "AppData/Roaming"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        # The XDG spec: a relative XDG_CONFIG_HOME is invalid and is to be ignored.
-        xdg = environ.get("XDG_CONFIG_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
-    return base / "chinwag" / FILE_NAME
+    return user_folder(environ, "config", platform) / FILE_NAME
 
 
 def load_settings(path: Path) -> GuiSettings:
