@@ -34,10 +34,11 @@ import time as _time
 from collections.abc import Callable, Iterable
 
 from chinwag.client import events as ev
+from chinwag.client.answers import registered_text, room_list_lines, whois_lines
 from chinwag.client.banner import QUIT_HINT, down_banner
-from chinwag.client.colors import color_name
 from chinwag.client.filing import DEFAULT_SCROLLBACK, ConversationFiling
 from chinwag.client.history import HISTORY_BATCHES
+from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.text import clean
 from chinwag.client.typed import TypedInput
@@ -98,9 +99,8 @@ class ChatModel:
         self._typed = TypedInput(self._filing, protocol, help_overlay=help_overlay)
         self.typing = TypingNotices(protocol.typing, clock, enabled=typing)
         """Typing indicators, ours and others' (``typing`` False: neither sent nor shown)."""
-        self._presence_said: dict[Folded, tuple[bool | None, str | None]] = {}
-        """What the direct conversation with each person last said of them: (online, away
-        message), so a repeated report (a WHO, RPL_AWAY after each message) says nothing."""
+        self._presence = PresenceNotes()
+        """What each direct conversation last said of its person (said once each)."""
         # The link is the events' business and the screen's to show; filing and typing never
         # look at it, so it lives here rather than in the filing they share.
         self.link = Link.CONNECTING
@@ -275,7 +275,7 @@ class ChatModel:
         if filing.registering == account:
             # Logged in by registering: one line says both (REGISTER SUCCESS may follow).
             filing.registering, filing.registered_said = None, account
-            self._filing.info(key, event.time, _registered_text(event.account), changes)
+            self._filing.info(key, event.time, registered_text(event.account), changes)
             return
         self._filing.info(key, event.time, f"You are logged in as {clean(event.account)}", changes)
 
@@ -304,7 +304,7 @@ class ChatModel:
         else:
             # The server's RPL_LOGGEDIN follows: it says nothing more (success said once).
             filing.registered_said = account
-            filing.info(self.current, event.time, _registered_text(event.account), changes)
+            filing.info(self.current, event.time, registered_text(event.account), changes)
 
     def _on_registration_failed(self, event: ev.RegistrationFailed, changes: Changes) -> None:
         self._filing.registering = None
@@ -510,8 +510,7 @@ class ChatModel:
         for key in keys:
             self._event_line(key, event, LineKind.QUIT, event.nick, f"quit{reason}", False, changes)
         if fold(event.nick) in self.conversations:
-            # The quit line said it: the MONITOR report that follows must not say it again.
-            self._presence_said[fold(event.nick)] = (False, None)
+            self._presence.quit(fold(event.nick))
         changes.typing |= self.typing.stopped(event.nick)
         changes.members = True
 
@@ -594,16 +593,9 @@ class ChatModel:
         changes.members = True
         direct = self._direct_with(event.nick)
         if direct is not None and not event.is_self:
-            online, away = self._presence_said.get(direct.key, (None, None))
-            if event.message != away:
-                self._presence_said[direct.key] = (online, event.message)
-                nick = clean(event.nick)
-                text = (
-                    f"{nick} is back"
-                    if event.message is None
-                    else f"{nick} is away: {clean(event.message)}"
-                )
-                self._filing.info(direct.key, event.time, text, changes)
+            said = self._presence.away(direct.key, event.nick, event.message)
+            if said is not None:
+                self._filing.info(direct.key, event.time, said, changes)
         if event.is_self:
             text = (
                 "You are back"
@@ -624,14 +616,10 @@ class ChatModel:
         direct = self._direct_with(event.nick)
         if direct is None:
             return
-        online, away = self._presence_said.get(direct.key, (None, None))
-        self._presence_said[direct.key] = (event.online, None if not event.online else away)
         changes.members |= direct.key == self.current
-        if online is event.online or (online is None and event.online):
-            return
-        nick = clean(event.nick)
-        text = f"{nick} is online" if event.online else f"{nick} is offline"
-        self._filing.info(direct.key, event.time, text, changes)
+        said = self._presence.online(direct.key, event.nick, event.online)
+        if said is not None:
+            self._filing.info(direct.key, event.time, said, changes)
 
     def _on_typing(self, event: ev.Typing, changes: Changes) -> None:
         if event.is_self:
@@ -690,43 +678,18 @@ class ChatModel:
         )
 
     def _on_whois(self, event: ev.WhoisResult, changes: Changes) -> None:
-        nick = clean(event.nick)
         if not event.found:
-            self._filing.error(self.current, event.time, f"{nick} is not online", changes)
+            text = f"{clean(event.nick)} is not online"
+            self._filing.error(self.current, event.time, text, changes)
             return
-        parts = [f"{nick} is {clean(event.user or '?')}@{clean(event.host or '?')}"]
-        if event.realname:
-            parts.append(f"({clean(event.realname)})")
-        lines = [" ".join(parts)]
-        if event.channels:
-            lines.append("in " + " ".join(clean(channel) for channel in event.channels))
-        if event.account:
-            lines.append(f"logged in as {clean(event.account)}")
-        if event.away_message:
-            lines.append(f"away: {clean(event.away_message)}")
-        if event.idle_seconds is not None:
-            lines.append(f"idle {_duration(event.idle_seconds)}")
-        # The colour's RPL_WHOISKEYVALUE is said in words below, not as "color * #rrggbb".
-        lines += [clean(extra) for extra in event.extra if not extra.startswith(COLOR_KEY + " ")]
-        color = self.protocol.color_of(event.nick)
-        if color:
-            lines.append(f"colour {color_name(color) or color}")
-        for text in lines:
+        for text in whois_lines(event, self.protocol.color_of(event.nick)):
             self._filing.info(self.current, event.time, text, changes)
 
     def _on_list(self, event: ev.ChannelList, changes: Changes) -> None:
         if not self._filing.show_list:
             return
         self._filing.show_list = False
-        if not event.channels:
-            self._filing.info(
-                self.current, event.time, "There are no rooms yet: /join #name", changes
-            )
-            return
-        self._filing.info(self.current, event.time, f"{len(event.channels)} rooms:", changes)
-        for entry in sorted(event.channels, key=lambda entry: (-entry.users, entry.channel)):
-            topic = f": {clean(entry.topic)}" if entry.topic else ""
-            text = f"  {clean(entry.channel)} ({entry.users}){topic}"
+        for text in room_list_lines(event):
             self._filing.info(self.current, event.time, text, changes)
 
     def _on_server_reply(self, event: ev.ServerReply, changes: Changes) -> None:
@@ -790,14 +753,6 @@ class ChatModel:
         self._filing.add(conversation, line, changes)
 
 
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h {seconds % 3600 // 60}m"
-
-
 def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes], None]]:
     table: Iterable[tuple[type[ev.Event], Callable[..., None]]] = (
         (ev.Batch, ChatModel._on_batch),
@@ -840,8 +795,3 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
 
 _EVENT_HANDLERS = _handlers()
 """Which method files each event type; events not listed change nothing on screen."""
-
-
-def _registered_text(account: str) -> str:
-    """The one line that says a registration worked (the account exists, we are in it)."""
-    return f"Account {clean(account)} registered; you are logged in"
