@@ -7,6 +7,7 @@ because nothing works at all).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -23,9 +24,31 @@ SecureFactory = Callable[..., Awaitable[ChinwagServer]]
 again after ``await server.stop()`` is a restart: same file, same port."""
 
 
+class SteppedClock:
+    """The servers' monotonic clock, which a test moves on with :meth:`advance` instead of
+    sleeping until a deadline (nick protection, attempt windows) has passed."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass."""
+        self.now += seconds
+
+
 @pytest.fixture
-async def start_server(tmp_path: Path) -> AsyncIterator[SecureFactory]:
-    """Start (or restart) a server with SQLite history in ``tmp_path``; stopped after the test."""
+def clock() -> SteppedClock:
+    """The clock of every server :func:`start_server` starts in this test."""
+    return SteppedClock()
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path, clock: SteppedClock) -> AsyncIterator[SecureFactory]:
+    """Start (or restart) a server with SQLite history in ``tmp_path``, on ``clock``;
+    stopped after the test."""
     started: list[ChinwagServer] = []
     database = tmp_path / "chinwag.db"
     ports: list[int] = []
@@ -34,7 +57,7 @@ async def start_server(tmp_path: Path) -> AsyncIterator[SecureFactory]:
         if ports and port == 0:
             port = ports[-1]
         store = await SqliteStore.open(database)
-        running = ChinwagServer(test_config(port, **limits), store)
+        running = ChinwagServer(test_config(port, **limits), store, clock)
         await running.start()
         started.append(running)
         ports.append(running.addresses[0][1])

@@ -9,14 +9,12 @@ does not end it.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import replace
 
 from chinwag.server.app import ChinwagServer
 from tests.conftest import FAST_ACCOUNTS
 from tests.ircclient import Address, IrcClient, is_
-from tests.security.conftest import SecureFactory
+from tests.security.conftest import SecureFactory, SteppedClock
 
 PASSWORD = "hunter2hunter2"
 
@@ -153,20 +151,19 @@ async def owner_reads_what_waited(address: Address, name: str, text: str) -> Non
 
 
 async def test_leaving_a_protected_nick_and_coming_back_keeps_the_first_deadline(
-    start_server: SecureFactory,
+    start_server: SecureFactory, clock: SteppedClock
 ) -> None:
     server = await grace_server(start_server, 1.0)
     address = server.addresses[0]
     await make_account(address, "alice")
     squatter = await IrcClient.registered(address, "alice")
-    claimed = time.monotonic()  # the deadline is at most a second after this
-    await asyncio.sleep(0.5)
+    clock.advance(0.5)
     await squatter.send("NICK", "alice_")
     await squatter.expect(is_("NICK", "alice_"))
     await squatter.send("NICK", "alice")
     await squatter.expect(is_("NICK", "alice"))
-    # A fresh grace period would run until at least claimed + 1.5.
-    await asyncio.sleep(claimed + 1.2 - time.monotonic())
+    # The first deadline was a second after the claim; a fresh one would be 1.5 s after it.
+    clock.advance(0.7)
     renamed = await renamed_by_tick(server, squatter)
     assert renamed is not None and renamed.startswith("Guest")
     # Nor does being renamed start a new claim.
@@ -180,7 +177,7 @@ async def test_leaving_a_protected_nick_and_coming_back_keeps_the_first_deadline
 
 
 async def test_coming_back_to_a_protected_nick_after_the_deadline_is_refused(
-    start_server: SecureFactory,
+    start_server: SecureFactory, clock: SteppedClock
 ) -> None:
     server = await grace_server(start_server, 0.5)
     address = server.addresses[0]
@@ -188,7 +185,7 @@ async def test_coming_back_to_a_protected_nick_after_the_deadline_is_refused(
     squatter = await IrcClient.registered(address, "alice")
     await squatter.send("NICK", "alice_")
     await squatter.expect(is_("NICK", "alice_"))
-    await asyncio.sleep(0.7)
+    clock.advance(0.7)
     await squatter.send("NICK", "alice")
     await squatter.expect(is_("433", "alice_", "alice"))
     bob = await IrcClient.registered(address, "bob")
@@ -199,7 +196,7 @@ async def test_coming_back_to_a_protected_nick_after_the_deadline_is_refused(
 
 
 async def test_logging_in_to_another_account_does_not_end_the_grace_period(
-    start_server: SecureFactory,
+    start_server: SecureFactory, clock: SteppedClock
 ) -> None:
     server = await grace_server(start_server, 0.5)
     address = server.addresses[0]
@@ -208,7 +205,7 @@ async def test_logging_in_to_another_account_does_not_end_the_grace_period(
     squatter = await IrcClient.registered(address, "alice")
     await squatter.send("PRIVMSG", "NickServ", f"IDENTIFY mallory {PASSWORD}")
     await squatter.expect(is_("900"))
-    await asyncio.sleep(0.7)
+    clock.advance(0.7)
     renamed = await renamed_by_tick(server, squatter)
     assert renamed is not None and renamed.startswith("Guest")
     bob = await IrcClient.registered(address, "bob")
@@ -218,14 +215,16 @@ async def test_logging_in_to_another_account_does_not_end_the_grace_period(
     assert "for alice only" not in texts(squatter)
 
 
-async def test_the_owner_logging_in_keeps_the_nick_for_good(start_server: SecureFactory) -> None:
+async def test_the_owner_logging_in_keeps_the_nick_for_good(
+    start_server: SecureFactory, clock: SteppedClock
+) -> None:
     server = await grace_server(start_server, 0.5)
     address = server.addresses[0]
     await make_account(address, "alice")
     alice = await IrcClient.registered(address, "alice")
     await alice.send("PRIVMSG", "NickServ", f"IDENTIFY {PASSWORD}")
     await alice.expect(is_("900"))
-    await asyncio.sleep(0.7)
+    clock.advance(0.7)
     assert await renamed_by_tick(server, alice) is None
     bob = await IrcClient.registered(address, "bob")
     await bob.send("PRIVMSG", "alice", "for alice")

@@ -126,11 +126,15 @@ class ChinwagServer:
     :func:`chinwag.storage.open_store`).
     """
 
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(
+        self, config: Config, store: Store, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config
         self.store = store
         self.effects = AsyncioEffects()
-        self.core = ServerCore(config, store, self.effects, cloak_key=_kept_cloak_key(config))
+        self.core = ServerCore(
+            config, store, self.effects, clock, cloak_key=_kept_cloak_key(config)
+        )
         self.retention = Retention(store, config.history)
         self._servers: list[asyncio.Server] = []
         self._links: set[Link] = set()

@@ -111,10 +111,15 @@ class MemberChange:
 
     @property
     def stored_time(self) -> float:
-        """The moment as history compares it: whole milliseconds, cut as ``server-time``
-        stamps are (:func:`chinwag.server.tags.server_time`), so the JOIN that opened a
-        membership and the PART that closed it both fall inside it."""
-        return math.floor(self.time * 1000) / 1000
+        """:attr:`time` as history compares it (:func:`membership_time`)."""
+        return membership_time(self.time)
+
+
+def membership_time(when: float) -> float:
+    """A membership's moment as history compares it: whole milliseconds, cut as
+    ``server-time`` stamps are (:func:`chinwag.server.tags.server_time`), so the JOIN that
+    opened a membership and the PART that closed it both fall inside it."""
+    return math.floor(when * 1000) / 1000
 
 
 @dataclass(frozen=True, slots=True)

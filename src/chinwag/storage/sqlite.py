@@ -36,6 +36,7 @@ from chinwag.storage.base import (
     account_identity,
     identity_kind,
     identity_value,
+    membership_time,
 )
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
 
@@ -417,11 +418,10 @@ class SqliteStore:
 
     async def end_memberships(self, when: float) -> None:
         """Close every private membership still open at ``when`` (see ``Store``)."""
-        change = MemberChange(Folded(""), Folded(""), when, joined=False)
 
         async def end(db: aiosqlite.Connection) -> None:
             await db.execute(
-                "UPDATE members SET until = ? WHERE until IS NULL", (change.stored_time,)
+                "UPDATE members SET until = ? WHERE until IS NULL", (membership_time(when),)
             )
 
         await self._write(end)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.errors import ProtocolError
 from chinwag.protocol.message import parse
 from chinwag.protocol.modes import CHANNEL_MODES, parse_mode_changes
 from chinwag.storage.base import (
@@ -149,7 +150,7 @@ def _private_rows(rows: Iterable[tuple[int, str, int, str]]) -> list[int]:
         if event:
             try:
                 message = parse(line)
-            except Exception:  # a line that no longer parses: keep the state as it was
+            except ProtocolError:  # a line that no longer parses: keep the state as it was
                 message = None
             if message is not None and message.command == "MODE" and len(message.params) > 1:
                 parsed = parse_mode_changes(message.params[1], message.params[2:], CHANNEL_MODES)

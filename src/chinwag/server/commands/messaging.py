@@ -17,8 +17,9 @@ from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.history import direct_key, identity, remember_conversation
+from chinwag.server.history import direct_key, remember_conversation
 from chinwag.server.services import SERVICES, is_service_name
+from chinwag.server.services.playback import direct_party
 from chinwag.server.state import Channel, Session, User
 from chinwag.server.tags import new_msgid, server_time
 
@@ -125,7 +126,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             if len(user.sessions) > 1 and user not in channel.members:
                 # Speaking from outside (-n): the sender's other devices are not in the list.
                 delivery.deliver([s for s in user.sessions if s is not session], relayed)
-            _acknowledge(ctx, relayed, channel.folded, None, channel.is_private)
+            _acknowledge(ctx, relayed, channel=channel)
             continue
         if fold(target) in SERVICES:
             # Service commands carry passwords: never relayed, echoed or stored.
@@ -157,7 +158,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             remember_conversation(user, key)
             if target_user is not None:
                 remember_conversation(target_user, key)
-        _acknowledge(ctx, relayed, key, offline_for, False)
+        _acknowledge(ctx, relayed, key=key, offline_for=offline_for)
         if offline_for is not None and not quiet and not is_tagmsg:
             _tell_offline(ctx, shown_target)
 
@@ -186,16 +187,23 @@ def _refused_for_service(ctx: Context, targets: list[str], quiet: bool) -> bool:
 def _acknowledge(
     ctx: Context,
     relayed: Message,
-    history_key: Folded,
-    offline_for: Folded | None,
-    private: bool,
+    *,
+    channel: Channel | None = None,
+    key: Folded | None = None,
+    offline_for: Folded | None = None,
 ) -> None:
-    """The sender's echo (echo-message), and the history record of anything but a TAGMSG,
-    which the sender's next replies wait for."""
+    """The sender's echo (echo-message), and the history record of anything but a TAGMSG
+    (said in ``channel``, or the direct conversation ``key``), which the sender's next
+    replies wait for."""
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
     if relayed.command != "TAGMSG":
-        seq = ctx.deps.history.push(history_key, relayed, offline_for=offline_for, private=private)
+        history = ctx.deps.history
+        if channel is not None:
+            seq = history.to_channel(channel, relayed)  # private or not, decided there
+        else:
+            assert key is not None
+            seq = history.push(key, relayed, offline_for=offline_for)
         # The sender hears nothing more (echo, ACK, PONG...) until the message is durable.
         ctx.reply.after_commit(seq)
 
@@ -227,25 +235,21 @@ def _user_recipients(
     period of nick protection): what is said to the nick is for its owner, so it waits for
     the owner's login rather than reaching whoever holds the name (docs/security.md).
     """
-    target = ctx.network.find_user(nick)
-    if target is not None and (target.account is None or fold(target.account) != target.folded):
-        owner = ctx.deps.accounts.get(target.folded)
-        if owner is not None:
-            return owner.name, [], owner.identity, None
-    if target is None:
-        account = ctx.deps.accounts.get(fold(nick))
-        if account is not None:
-            return account.name, [], account.identity, None
+    party = direct_party(ctx.deps, nick)
+    if party is None:
         if not quiet:
             ctx.numeric(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return None
+    target = party.user
+    if target is None:
+        return party.shown, [], party.identity, None
     if tell_away and target.away is not None:
         ctx.numeric(n.RPL_AWAY, target.nick, target.away)
     # A message to oneself reaches the sending session once: as its echo with echo-message,
     # otherwise as an ordinary delivery.
     echoed = ctx.session.has("echo-message")
     sessions = [s for s in target.sessions if s is not ctx.session or not echoed]
-    return target.nick, sessions, identity(target), target
+    return party.shown, sessions, party.identity, target
 
 
 def _tell_offline(ctx: Context, nick: str) -> None:

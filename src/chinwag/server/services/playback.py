@@ -18,8 +18,9 @@ from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.errors import ProtocolError
 from chinwag.protocol.message import Message, parse
 from chinwag.server.context import Context
+from chinwag.server.deps import Deps
 from chinwag.server.history import identity
-from chinwag.server.state import Channel
+from chinwag.server.state import Channel, User
 from chinwag.storage.base import Bound, Store, StoredMessage, conversation_key
 
 log = logging.getLogger(__name__)
@@ -37,19 +38,43 @@ class Conversation:
     shown: str
 
 
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Who a nick names as the other side of a direct conversation: the name to show, the
+    history identity, and the user to reach now (``None``: the message waits for the
+    account's next login)."""
+
+    shown: str
+    identity: Folded
+    user: User | None
+
+
+def direct_party(deps: Deps, nick: str) -> Party | None:
+    """The owner of ``nick`` for direct messages and their history (docs/security.md):
+    the online user holding it, unless it is a registered nick held by someone not logged in
+    to its account (the grace period of nick protection), in which case the account; else
+    the account of that name. ``None`` when the nick names neither."""
+    holder = deps.network.find_user(nick)
+    if holder is not None and (holder.account is None or fold(holder.account) != holder.folded):
+        owner = deps.accounts.get(holder.folded)
+        if owner is not None:
+            return Party(owner.name, owner.identity, None)
+    if holder is not None:
+        return Party(holder.nick, identity(holder), holder)
+    account = deps.accounts.get(fold(nick))
+    return None if account is None else Party(account.name, account.identity, None)
+
+
 def direct_target(ctx: Context, nick: str) -> Conversation:
     """The direct conversation between the sender and ``nick`` (chathistory spec, "If a
-    nickname is given as the target"), keyed by both identities as messaging keys it: the
-    online user's with that nick, else the account's of that name. A nick that is neither
-    names a conversation nobody has (docs/security.md: a departed user's is gone)."""
+    nickname is given as the target"), keyed by both identities as messaging keys it
+    (:func:`direct_party`). A nick that names nobody names a conversation nobody has
+    (docs/security.md: a departed user's is gone)."""
     me = identity(ctx.user)
-    other = ctx.network.find_user(nick)
-    if other is not None:
-        return Conversation(conversation_key(me, identity(other)), other.nick)
-    account = ctx.deps.accounts.get(fold(nick))
-    if account is not None:
-        return Conversation(conversation_key(me, account.identity), account.name)
-    return Conversation(conversation_key(me, Folded(f"nobody:{fold(nick)}")), nick)
+    party = direct_party(ctx.deps, nick)
+    if party is None:
+        return Conversation(conversation_key(me, Folded(f"nobody:{fold(nick)}")), nick)
+    return Conversation(conversation_key(me, party.identity), party.shown)
 
 
 def replayed(message: StoredMessage, extended_join: bool) -> Message | None:
