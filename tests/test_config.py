@@ -30,10 +30,17 @@ ANA = {"HOME": "/home/ana"}
 ANA_DATA = Path("/home/ana/.local/share/chinwag")
 
 
-def test_defaults_listen_on_every_interface_port_6667() -> None:
+def test_defaults_listen_on_every_interface_with_every_kind() -> None:
     config = load_config(env=ANA, platform="linux")
     assert config == Config(storage=StorageSettings("sqlite", ANA_DATA, ANA_DATA / "chinwag.db"))
-    assert config.listeners == (Listener("0.0.0.0", 6667),)
+    assert config.listeners == (
+        Listener("0.0.0.0", 6667, "tcp"),
+        Listener("0.0.0.0", 6697, "tls"),
+        Listener("0.0.0.0", 8097, "http"),
+        Listener("0.0.0.0", 8443, "https"),
+    )
+    assert [listener.tls for listener in config.listeners] == [False, True, False, True]
+    assert [listener.web for listener in config.listeners] == [False, False, True, True]
     assert config.server.password is None
     assert config.limits.nicklen == 30
 
@@ -84,6 +91,50 @@ def test_environment_beats_file_and_flags_beat_environment(tmp_path: Path) -> No
     assert from_env.limits.sendq == 99
     from_flags = load_config(path, env, host="127.0.0.1", port=7002)
     assert from_flags.listeners == (Listener("127.0.0.1", 7002),)
+
+
+def test_port_flags_name_exactly_the_listeners_to_open() -> None:
+    config = load_config(env=ANA, port=7000, tls_port=7001, https_port=0)
+    assert config.listeners == (
+        Listener("0.0.0.0", 7000, "tcp"),
+        Listener("0.0.0.0", 7001, "tls"),
+        Listener("0.0.0.0", 0, "https"),
+    )
+    from_env = load_config(env={**ANA, "CHINWAG_HTTP_PORT": "9000", "CHINWAG_HOST": "::1"})
+    assert from_env.listeners == (Listener("::1", 9000, "http"),)
+
+
+def test_a_host_alone_moves_every_listener(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[listeners]]\nkind = "tls"\n[[listeners]]\nkind = "http"\n')
+    config = load_config(path, ANA, host="127.0.0.1")
+    assert config.listeners == (
+        Listener("127.0.0.1", 6697, "tls"),
+        Listener("127.0.0.1", 8097, "http"),
+    )
+
+
+def test_tls_http_and_log_sections_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [tls]
+        cert = "/etc/letsencrypt/live/x/fullchain.pem"
+        key = "/etc/letsencrypt/live/x/privkey.pem"
+        sts_duration = 86400
+        [http]
+        allowed_origins = ["https://chat.example.org"]
+        metrics = "open"
+        [log]
+        file = "/var/log/chinwag.log"
+        level = "debug"
+        """,
+    )
+    config = load_config(path, {**ANA, "CHINWAG_HTTP_METRICS_TOKEN": "s3cret"})
+    assert config.tls.cert.endswith("fullchain.pem")
+    assert config.tls.sts_duration == 86400
+    assert config.http.allowed_origins == ("https://chat.example.org",)
+    assert (config.http.metrics, config.http.metrics_token) == ("open", "s3cret")
+    assert (config.log.file, config.log.level) == ("/var/log/chinwag.log", "debug")
 
 
 WINDOWS_HOME = Path(r"C:\Users\ana")

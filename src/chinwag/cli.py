@@ -63,7 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 6667)")
+    serve.add_argument("--port", type=int, help="plain IRC port (default 6667)")
+    serve.add_argument("--tls-port", type=int, help="IRC over TLS port (default 6697)")
+    serve.add_argument(
+        "--http-port", type=int, help="web page, WebSocket, /healthz, /metrics (default 8097)"
+    )
+    serve.add_argument("--https-port", type=int, help="the same over TLS (default 8443)")
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument(
         "--log-level",
@@ -141,6 +146,10 @@ def _parser() -> argparse.ArgumentParser:
 SERVE_EPILOG = """\
 environment variables (flags win over them, they win over the file):
   CHINWAG_HOST, CHINWAG_PORT    the address to listen on, as --host and --port
+  CHINWAG_TLS_PORT, CHINWAG_HTTP_PORT, CHINWAG_HTTPS_PORT
+                                as --tls-port, --http-port and --https-port
+                                (ports given name exactly the listeners opened;
+                                none given: all four on their default ports)
   CHINWAG_CONFIG                the TOML configuration file, as --config
   CHINWAG_<SECTION>_<KEY>       any setting of the file, e.g. CHINWAG_SERVER_NAME,
                                 CHINWAG_LIMITS_SENDQ, CHINWAG_STORAGE_PATH
@@ -188,7 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _client(args)
     try:
         config = load_config(
-            args.config or _env_path(), dict(os.environ), host=args.host, port=args.port
+            args.config or _env_path(),
+            dict(os.environ),
+            host=args.host,
+            port=args.port,
+            tls_port=args.tls_port,
+            http_port=args.http_port,
+            https_port=args.https_port,
         )
     except ConfigError as error:
         print(f"chinwag: {error}", file=sys.stderr)

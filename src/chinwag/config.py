@@ -90,8 +90,21 @@ class Limits:
     """Longest metadata value, in UTF-8 bytes (draft/metadata-2 ``max-value-bytes``)."""
 
 
-LISTENER_KINDS = ("tcp",)
-"""What a listener may carry: ``tcp`` is IRC over plain TCP (Modern IRC)."""
+DEFAULT_PORTS = {"tcp": DEFAULT_PORT, "tls": 6697, "http": 8097, "https": 8443}
+"""Each listener ``kind`` and the port it takes when none is given.
+
+``tcp`` is IRC over plain TCP (Modern IRC); ``tls`` the same over TLS; ``http`` serves the
+web page, ``/healthz``, ``/metrics`` and IRC over WebSocket at ``/ws`` (IRCv3 WebSocket);
+``https`` the same over TLS."""
+
+LISTENER_KINDS = tuple(DEFAULT_PORTS)
+"""What a listener may carry (:data:`DEFAULT_PORTS`)."""
+
+TLS_KINDS = frozenset({"tls", "https"})
+"""The listener kinds that speak TLS, with the certificate of ``[tls]``."""
+
+WEB_KINDS = frozenset({"http", "https"})
+"""The listener kinds that speak HTTP (and WebSocket at ``/ws``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +114,21 @@ class Listener:
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     kind: str = "tcp"
+
+    @property
+    def tls(self) -> bool:
+        """Whether connections to this listener speak TLS first."""
+        return self.kind in TLS_KINDS
+
+    @property
+    def web(self) -> bool:
+        """Whether this listener speaks HTTP (and WebSocket) rather than bare IRC lines."""
+        return self.kind in WEB_KINDS
+
+
+DEFAULT_LISTENERS = tuple(Listener(port=port, kind=kind) for kind, port in DEFAULT_PORTS.items())
+"""What a server opens when neither the file nor the flags name listeners: every kind on
+every interface, each on its own default port."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +200,81 @@ class HistorySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TlsSettings:
+    """The ``[tls]`` section: the certificate of the ``tls`` and ``https`` listeners, and
+    IRCv3 Strict Transport Security (https://ircv3.net/specs/extensions/sts)."""
+
+    cert: str = ""
+    """The certificate chain (PEM), such as Let's Encrypt's ``fullchain.pem``. Empty: a
+    self-signed one made on first start and kept in the data directory."""
+    key: str = ""
+    """The private key (PEM) of ``cert``; empty when ``cert`` holds the key too."""
+    handshake_timeout: float = 10.0
+    """Seconds a connection has to finish its TLS handshake before it is dropped."""
+    sts_duration: int = 0
+    """Seconds clients should keep to TLS once told (the ``sts`` capability's ``duration``);
+    0 does not advertise ``sts`` at all. Turn it on only with a certificate clients can
+    verify: a client that has seen the policy refuses plain connections for that long."""
+    sts_preload: bool = False
+    """Allow the STS policy to be preloaded into clients (the ``preload`` key)."""
+
+
+METRICS_ACCESS = ("loopback", "open", "off")
+"""Who may read ``/metrics``: loopback addresses only, anyone, or nobody."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """The ``[http]`` section: the ``http``/``https`` listeners' WebSocket and ``/metrics``."""
+
+    allowed_origins: tuple[str, ...] = ()
+    """Origins (``https://chat.example.org``) whose pages may open a WebSocket, besides the
+    server's own page (same origin is always allowed). ``"*"`` allows every origin."""
+    max_message_bytes: int = 16384
+    """Largest WebSocket message taken from a client; a larger one closes the connection."""
+    ping_interval: float = 30.0
+    """Seconds between WebSocket pings to each browser (0: none)."""
+    ping_timeout: float = 30.0
+    """Seconds to answer one before the connection is closed."""
+    metrics: str = "loopback"
+    """Who may read ``/metrics``: ``loopback``, ``open`` or ``off`` (:data:`METRICS_ACCESS`)."""
+    metrics_token: str = ""
+    """If set, ``/metrics`` also needs ``Authorization: Bearer <token>``."""
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+"""The ``[log] level`` values."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """The ``[log]`` section: the console, and a rotating log file."""
+
+    file: str = ""
+    """A log file, rotated by size; empty for the console only."""
+    max_bytes: int = 10_485_760
+    """Size at which the log file is rotated."""
+    backups: int = 5
+    """Rotated files kept (``chinwag.log.1`` ... ``.5``)."""
+    level: str = "info"
+    """``debug``, ``info``, ``warning`` or ``error`` (:data:`LOG_LEVELS`); the
+    ``--log-level`` flag wins."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to start."""
 
     server: ServerInfo = field(default_factory=ServerInfo)
     limits: Limits = field(default_factory=Limits)
-    listeners: tuple[Listener, ...] = (Listener(),)
+    listeners: tuple[Listener, ...] = DEFAULT_LISTENERS
     operators: tuple[Operator, ...] = ()
     storage: StorageSettings = field(default_factory=StorageSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
 
 def example_config_text() -> str:
@@ -266,6 +359,9 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
         "STORAGE": StorageSettings,
         "ACCOUNTS": AccountSettings,
         "HISTORY": HistorySettings,
+        "TLS": TlsSettings,
+        "HTTP": HttpSettings,
+        "LOG": LogSettings,
     }
     found: dict[str, dict[str, str]] = {}
     for key, value in env.items():
@@ -330,13 +426,72 @@ def _storage(raw: Mapping[str, Any], env: Mapping[str, str], platform: str) -> S
 
 
 def _listener(raw: Mapping[str, Any], where: str) -> Listener:
+    """One ``[[listeners]]`` entry; without a port, its kind's default (:data:`DEFAULT_PORTS`)."""
+    kind = raw.get("kind", "tcp")
+    if kind not in LISTENER_KINDS:
+        known = ", ".join(LISTENER_KINDS)
+        raise ConfigError(f"{where}: kind must be one of {known}, got {kind!r}")
+    if "port" not in raw:
+        raw = {**raw, "port": DEFAULT_PORTS[kind]}
     listener: Listener = _build_section(Listener, where, raw)
     if not 0 <= listener.port <= 65535:
         raise ConfigError(f"{where}: port must be between 0 and 65535, got {listener.port}")
-    if listener.kind not in LISTENER_KINDS:
-        known = ", ".join(LISTENER_KINDS)
-        raise ConfigError(f"{where}: kind must be one of {known}, got {listener.kind!r}")
     return listener
+
+
+PORT_VARIABLES = {
+    "tcp": "CHINWAG_PORT",
+    "tls": "CHINWAG_TLS_PORT",
+    "http": "CHINWAG_HTTP_PORT",
+    "https": "CHINWAG_HTTPS_PORT",
+}
+"""The environment variable that gives each listener kind's port, as its flag does."""
+
+
+def _chosen_listeners(
+    listeners: tuple[Listener, ...],
+    env: Mapping[str, str],
+    host: str | None,
+    ports: Mapping[str, int | None],
+) -> tuple[Listener, ...]:
+    """The listeners after the flags and environment: ports given there (``--port``,
+    ``--tls-port``, ...) name exactly the listeners to open, all on one host; a host alone
+    moves every listener of the file (or the defaults) to it."""
+    chosen_host = host or env.get("CHINWAG_HOST")
+    chosen: dict[str, int | str] = {}
+    for kind, variable in PORT_VARIABLES.items():
+        flag = ports.get(kind)
+        value: int | str | None = flag if flag is not None else env.get(variable)
+        if value is not None and value != "":
+            chosen[kind] = value
+    where = "listener (flags/environment)"
+    if chosen:
+        first_host = chosen_host or listeners[0].host
+        return tuple(
+            _listener({"host": first_host, "port": port, "kind": kind}, where)
+            for kind, port in chosen.items()
+        )
+    if chosen_host is not None:
+        return tuple(dataclasses.replace(listener, host=chosen_host) for listener in listeners)
+    return listeners
+
+
+def _checked_sections(tls: TlsSettings, http: HttpSettings, log: LogSettings) -> None:
+    """The checks of ``[tls]``, ``[http]`` and ``[log]`` that a type alone cannot make."""
+    if tls.key and not tls.cert:
+        raise ConfigError("[tls] key: given without cert")
+    if tls.handshake_timeout <= 0:
+        raise ConfigError("[tls] handshake_timeout: must be more than 0")
+    if http.metrics not in METRICS_ACCESS:
+        known = ", ".join(METRICS_ACCESS)
+        raise ConfigError(f"[http] metrics: expected one of {known}, got {http.metrics!r}")
+    if http.max_message_bytes < 512:
+        raise ConfigError("[http] max_message_bytes: must be at least 512 (one IRC line)")
+    if log.level not in LOG_LEVELS:
+        known = ", ".join(LOG_LEVELS)
+        raise ConfigError(f"[log] level: expected one of {known}, got {log.level!r}")
+    if log.file and log.max_bytes < 1024:
+        raise ConfigError("[log] max_bytes: must be at least 1024")
 
 
 def _operator(raw: Mapping[str, Any], where: str) -> Operator:
@@ -359,11 +514,17 @@ def load_config(
     host: str | None = None,
     port: int | None = None,
     platform: str = sys.platform,
+    *,
+    tls_port: int | None = None,
+    http_port: int | None = None,
+    https_port: int | None = None,
 ) -> Config:
     """Build the :class:`Config` from defaults, a TOML file, the environment and flags.
 
-    ``host`` and ``port`` are the command-line flags; they (and ``CHINWAG_HOST`` /
-    ``CHINWAG_PORT``) replace the listeners from the file with a single one. ``env`` is also
+    ``host``, ``port`` (plain IRC), ``tls_port``, ``http_port`` and ``https_port`` are the
+    command-line flags. Ports given there or in the environment (``CHINWAG_PORT``,
+    ``CHINWAG_TLS_PORT``, ...) replace the file's listeners with exactly those; ``host`` (or
+    ``CHINWAG_HOST``) alone moves every listener to that address. ``env`` is also
     where the per-user data directory comes from (``HOME``, ``XDG_DATA_HOME``,
     ``LOCALAPPDATA``, read the way ``platform`` names them). Raises :class:`ConfigError` with
     a readable message for anything wrong.
@@ -377,7 +538,18 @@ def load_config(
             raise ConfigError(f"configuration file not found: {path}") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    known = {"server", "limits", "listeners", "operators", "storage", "accounts", "history"}
+    known = {
+        "server",
+        "limits",
+        "listeners",
+        "operators",
+        "storage",
+        "accounts",
+        "history",
+        "tls",
+        "http",
+        "log",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
@@ -408,24 +580,20 @@ def load_config(
     if history.chathistory_limit < 1:
         raise ConfigError("[history] chathistory_limit: must be at least 1")
     storage = _storage({**raw.get("storage", {}), **from_env.get("storage", {})}, env, platform)
-    listeners = tuple(
-        _listener(item, f"[[listeners]] #{index + 1}")
-        for index, item in enumerate(raw.get("listeners", []))
-    ) or (Listener(),)
-    chosen_host = host or env.get("CHINWAG_HOST")
-    chosen_port: int | str | None = port if port is not None else env.get("CHINWAG_PORT")
-    if chosen_host is not None or chosen_port is not None:
-        first = listeners[0]
-        listeners = (
-            _listener(
-                {
-                    "host": chosen_host or first.host,
-                    "port": first.port if chosen_port is None else chosen_port,
-                    "kind": first.kind,
-                },
-                "listener (flags/environment)",
-            ),
+    listeners = _chosen_listeners(
+        tuple(
+            _listener(item, f"[[listeners]] #{index + 1}")
+            for index, item in enumerate(raw.get("listeners", []))
         )
+        or DEFAULT_LISTENERS,
+        env,
+        host,
+        {"tcp": port, "tls": tls_port, "http": http_port, "https": https_port},
+    )
+    tls = _build_section(TlsSettings, "tls", {**raw.get("tls", {}), **from_env.get("tls", {})})
+    http = _build_section(HttpSettings, "http", {**raw.get("http", {}), **from_env.get("http", {})})
+    log = _build_section(LogSettings, "log", {**raw.get("log", {}), **from_env.get("log", {})})
+    _checked_sections(tls, http, log)
     operators = tuple(
         _operator(item, f"[[operators]] #{index + 1}")
         for index, item in enumerate(raw.get("operators", []))
@@ -443,4 +611,7 @@ def load_config(
         storage=storage,
         accounts=accounts,
         history=history,
+        tls=tls,
+        http=http,
+        log=log,
     )

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 
 TRANSPORTS: dict[str, Callable[[ServerCore, set[Link], Flusher], asyncio.BaseProtocol]] = {
     "tcp": IrcStreamProtocol,
+    "tls": IrcStreamProtocol,
 }
 """The protocol factory of each listener ``kind`` (:data:`chinwag.config.LISTENER_KINDS`)."""
 
@@ -171,8 +173,14 @@ class ChinwagServer:
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
             for each in bound:
+                context = self._tls_context() if each.listener.tls else None
                 server = await loop.create_server(
-                    self._factory(each.listener, flusher), sock=each.sock
+                    self._factory(each.listener, flusher),
+                    sock=each.sock,
+                    ssl=context,
+                    ssl_handshake_timeout=(
+                        self.config.tls.handshake_timeout if context is not None else None
+                    ),
                 )
                 self._servers.append(server)
         except BaseException:
@@ -184,6 +192,10 @@ class ChinwagServer:
             self._tasks.append(asyncio.create_task(self.retention.run()))
         for host, port in self.addresses:
             log.debug("listening on %s:%d", host, port)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The server's one TLS context, shared by every ``tls`` and ``https`` listener."""
+        raise NotImplementedError("TLS listeners are being built (issue 14)")
 
     def _factory(self, listener: Listener, flusher: Flusher) -> ProtocolFactory:
         make = TRANSPORTS[listener.kind]
