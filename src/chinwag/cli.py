@@ -14,14 +14,9 @@ without echo or piped on standard input;
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import errno
-import gc
 import getpass
 import logging
 import os
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -34,14 +29,12 @@ from chinwag.client.saved import data_path as rooms_data_path
 from chinwag.config import (
     Config,
     ConfigError,
-    StorageSettings,
     example_config_text,
     load_config,
 )
-from chinwag.storage.base import StoreError
 
 if TYPE_CHECKING:
-    from chinwag.server.app import PortUnavailableError
+    pass
 
 log = logging.getLogger("chinwag")
 
@@ -72,9 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument(
         "--log-level",
-        default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="how much to print (default INFO: connects, joins, leaves)",
+        help="how much to log (default: [log] level, info: connects, joins, leaves)",
     )
 
     chat = commands.add_parser("chat", help="chat in the terminal")
@@ -195,8 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _hash_password()
     if args.command in ("chat", "gui"):
         return _client(args)
-    try:
-        config = load_config(
+    from chinwag.serving import serve
+
+    def read_config() -> Config:
+        """The configuration from the file, environment and flags (again on SIGHUP)."""
+        return load_config(
             args.config or _env_path(),
             dict(os.environ),
             host=args.host,
@@ -205,11 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             http_port=args.http_port,
             https_port=args.https_port,
         )
+
+    try:
+        config = read_config()
     except ConfigError as error:
         print(f"chinwag: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    return _serve(config)
+    return serve(config, read_config, args.log_level)
 
 
 def _client(args: argparse.Namespace) -> int:
@@ -333,97 +330,3 @@ def _hash_password() -> int:
         return 1
     print(PasswordHasher().hash(password))
     return 0
-
-
-def _serve(config: Config) -> int:
-    from chinwag.server.app import PortUnavailableError
-
-    with contextlib.suppress(ImportError):
-        import uvloop  # type: ignore[import-not-found, unused-ignore]
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    try:
-        asyncio.run(_run(config))
-    except PortUnavailableError as error:
-        print(f"chinwag: {_port_problem(error)}", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"chinwag: cannot listen: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _port_problem(error: PortUnavailableError) -> str:
-    """A sentence saying why a listener's port cannot be had, and what to do about it."""
-    from chinwag.ports import port_holder
-
-    where = f"{error.host}:{error.port}" if error.host else f"port {error.port}"
-    other = error.port + 1 if error.port < 65535 else 6668
-    if error.errno == errno.EADDRINUSE:
-        holder = port_holder(error.port)
-        who = (
-            f"process {holder.pid} ({holder.name}) is listening there; stop it, or"
-            if holder is not None
-            else "another program (perhaps another chinwag serve) is listening there;"
-        )
-        return f"cannot listen on {where}: {who} start on another port with --port {other}."
-    if error.errno == errno.EACCES and error.port < 1024:
-        return (
-            f"cannot listen on {where}: ports below 1024 need administrator rights; "
-            f"start on another port with --port {6667 if error.port != 6667 else other}."
-        )
-    return f"cannot listen on {where}: {error.strerror}."
-
-
-def _where_history_is(storage: StorageSettings) -> str:
-    if storage.backend == "memory" or storage.path is None:
-        return "Chat history is kept in memory only and is lost when the server stops."
-    return f"Chat history is kept in {storage.path.absolute()}"
-
-
-async def _run(config: Config) -> None:
-    from chinwag.lan import join_hints
-    from chinwag.server.app import ChinwagServer, bind_listeners
-    from chinwag.storage import open_store
-
-    # The ports first: a port in use must be said before the database is opened (and
-    # perhaps migrated) for nothing.
-    bound = bind_listeners(config.listeners)
-    try:
-        store = await open_store(config.storage)
-    except BaseException:
-        for each in bound:
-            each.sock.close()
-        raise
-    server = ChinwagServer(config, store)
-    try:
-        await server.start(bound)
-    except BaseException:
-        await store.close()  # the server owns the store only once it has started
-        raise
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
-    # Everything made while starting (modules, the loaded accounts) lives as long as the
-    # server: out of the collector's sight, a full collection no longer walks it all, which
-    # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
-    # message waiting behind it).
-    gc.freeze()
-    for host, port in server.addresses:
-        print(f"chinwag {__version__} is listening on {host}:{port}", flush=True)
-    host, port = server.addresses[0]
-    print("Friends on the same network can join with:", flush=True)
-    for line in join_hints(config.listeners[0].host, port):
-        print(line, flush=True)
-    print(_where_history_is(config.storage), flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    await stop.wait()
-    log.info("shutting down")
-    await server.stop()

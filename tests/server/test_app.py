@@ -153,7 +153,8 @@ async def test_serve_says_where_it_listens_and_how_friends_join(serve: Serve) ->
     await serve.read_until("Press Ctrl-C")
 
     printed = "\n".join(serve.stdout)
-    assert f"listening on 127.0.0.1:{serve.port}" in printed
+    assert "is listening on:" in printed
+    assert f"  IRC              127.0.0.1:{serve.port}" in printed
     assert f"/connect 127.0.0.1 {serve.port}" in printed
     assert f"./dev chat 127.0.0.1:{serve.port}" in printed
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from chinwag.config import Config, Listener
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
+from chinwag.server.reloading import compare, kept_until_restart
 from chinwag.server.retention import Retention
 from chinwag.storage.base import Store
 from chinwag.transport.link import Link
@@ -139,8 +140,10 @@ class ChinwagServer:
         )
         self.retention = Retention(store, config.history)
         self._servers: list[asyncio.Server] = []
+        self._server_listeners: list[Listener] = []
         self._links: set[Link] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._retention_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
 
     @property
@@ -152,6 +155,22 @@ class ChinwagServer:
                 host, port = sock.getsockname()[:2]
                 found.append((str(host), int(port)))
         return found
+
+    @property
+    def listening(self) -> list[tuple[Listener, str, int]]:
+        """Every listener with each (host, port) it actually listens on, in config order."""
+        found: list[tuple[Listener, str, int]] = []
+        for server, listener in zip(self._servers, self._server_listeners, strict=True):
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                found.append((listener, str(host), int(port)))
+        return found
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """The SHA-256 fingerprint of the TLS certificate (``SHA256:AA:BB:...``), or None
+        without a TLS listener."""
+        return None
 
     @property
     def links(self) -> frozenset[Link]:
@@ -183,13 +202,15 @@ class ChinwagServer:
                     ),
                 )
                 self._servers.append(server)
+                self._server_listeners.append(each.listener)
         except BaseException:
             for each in bound:
                 each.sock.close()
             raise
         self._tasks.append(asyncio.create_task(self._tick_forever()))
         if self.retention.enabled:
-            self._tasks.append(asyncio.create_task(self.retention.run()))
+            self._retention_task = asyncio.create_task(self.retention.run())
+            self._tasks.append(self._retention_task)
         for host, port in self.addresses:
             log.debug("listening on %s:%d", host, port)
 
@@ -201,6 +222,29 @@ class ChinwagServer:
         make = TRANSPORTS[listener.kind]
         core, links = self.core, self._links
         return lambda: make(core, links, flusher)
+
+    def reload(self, config: Config) -> list[str]:
+        """Apply a re-read configuration (SIGHUP) and say what happened, one sentence each:
+        what now applies, what waits for a restart (:mod:`chinwag.server.reloading`), and
+        any part that could not be applied (the old one then stays)."""
+        changes = compare(self.config, config)
+        report: list[str] = []
+        effective = kept_until_restart(self.config, config)
+        self.config = effective
+        self.core.reconfigure(effective)
+        self.retention.settings = effective.history
+        if self.retention.enabled and self._retention_task is None:
+            self._retention_task = asyncio.create_task(self.retention.run())
+            self._tasks.append(self._retention_task)
+        if changes.live:
+            report.append(f"configuration reloaded; now in effect: {', '.join(changes.live)}")
+        else:
+            report.append("configuration reloaded; no setting changed")
+        if changes.restart:
+            report.append(
+                f"these changes need a restart and are not in effect: {', '.join(changes.restart)}"
+            )
+        return report
 
     async def _tick_forever(self) -> None:
         while True:

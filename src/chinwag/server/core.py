@@ -13,6 +13,7 @@ done, so replies come in the order the commands were sent.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import time
@@ -118,6 +119,20 @@ class ServerCore:
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
         self._clock = clock
+
+    def reconfigure(self, config: Config) -> None:
+        """Work with ``config`` from now on (a reload): handlers read settings through
+        :attr:`deps`, so every later command sees the new MOTD, operators and limits;
+        ISUPPORT and capability values are made anew for clients that register from now on.
+        The caller keeps what cannot change live as it was
+        (:func:`chinwag.server.reloading.kept_until_restart`)."""
+        facts = dataclasses.replace(
+            ServerFacts.from_config(config), started=self.deps.facts.started
+        )
+        self.deps.throttle.limit = config.accounts.login_failures
+        self.deps.throttle.window = config.accounts.login_window
+        self.config = config
+        self.deps = dataclasses.replace(self.deps, config=config, facts=facts)
 
     def _reap(self) -> None:
         self._sessions.reap()

@@ -35,6 +35,15 @@ class Retention:
         """Passes finished so far, whether or not the store managed them."""
 
     @property
+    def settings(self) -> HistorySettings:
+        """The limits pruned to; a reload sets new ones, used from the next pass."""
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: HistorySettings) -> None:
+        self._settings = settings
+
+    @property
     def enabled(self) -> bool:
         """Whether the settings limit history at all (without limits nothing is pruned)."""
         return bool(self._settings.max_age_days or self._settings.max_per_target)

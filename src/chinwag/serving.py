@@ -1,0 +1,181 @@
+"""``chinwag serve``: open the store, start the server, say where it listens, run until told.
+
+It binds the listeners before it opens (and perhaps migrates) the database, so a port in use
+is said at once; prints every listener with its kind and, for each, what a friend types to
+join (``chinwag chat``, irssi, WeeChat, HexChat, a browser) and the TLS certificate's
+fingerprint to check; then runs until SIGINT or SIGTERM, re-reading the configuration on
+SIGHUP (:meth:`chinwag.server.app.ChinwagServer.reload`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import gc
+import logging
+import signal
+import sys
+from collections.abc import Callable
+
+from chinwag import __version__
+from chinwag.config import Config, ConfigError, Listener, StorageSettings
+from chinwag.lan import join_hints, tls_join_hints, web_hints
+from chinwag.logs import configure_logging
+from chinwag.server.app import ChinwagServer, PortUnavailableError, bind_listeners
+from chinwag.storage import open_store
+from chinwag.storage.base import StoreError
+
+log = logging.getLogger("chinwag.server")
+
+KIND_NAMES = {
+    "tcp": "IRC",
+    "tls": "IRC over TLS",
+    "http": "web page",
+    "https": "web page, TLS",
+}
+"""How the listing of ``chinwag serve`` names each listener kind."""
+
+
+def serve(config: Config, reread: Callable[[], Config], log_level: str | None = None) -> int:
+    """Run the server of ``config`` until SIGINT or SIGTERM; the exit status.
+
+    ``reread`` loads the configuration again the way it was loaded (file, environment,
+    flags), for SIGHUP; ``log_level`` is the ``--log-level`` flag, which wins over
+    ``[log] level``."""
+    try:
+        configure_logging(config.log, log_level)
+    except OSError as error:
+        print(f"chinwag: cannot open the log file: {error}", file=sys.stderr)
+        return 1
+    with contextlib.suppress(ImportError):
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        asyncio.run(_run(config, reread, log_level))
+    except PortUnavailableError as error:
+        print(f"chinwag: {port_problem(error)}", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
+        return 1
+    except ConfigError as error:  # a TLS certificate that cannot be read, say
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"chinwag: cannot listen: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def port_problem(error: PortUnavailableError) -> str:
+    """A sentence saying why a listener's port cannot be had, and what to do about it."""
+    from chinwag.ports import port_holder
+
+    where = f"{error.host}:{error.port}" if error.host else f"port {error.port}"
+    other = error.port + 1 if error.port < 65535 else 6668
+    if error.errno == errno.EADDRINUSE:
+        holder = port_holder(error.port)
+        who = (
+            f"process {holder.pid} ({holder.name}) is listening there; stop it, or"
+            if holder is not None
+            else "another program (perhaps another chinwag serve) is listening there;"
+        )
+        return f"cannot listen on {where}: {who} start on another port with --port {other}."
+    if error.errno == errno.EACCES and error.port < 1024:
+        return (
+            f"cannot listen on {where}: ports below 1024 need administrator rights; "
+            f"start on another port with --port {6667 if error.port != 6667 else other}."
+        )
+    return f"cannot listen on {where}: {error.strerror}."
+
+
+def where_history_is(storage: StorageSettings) -> str:
+    """The sentence saying where history is kept (or that it is not)."""
+    if storage.backend == "memory" or storage.path is None:
+        return "Chat history is kept in memory only and is lost when the server stops."
+    return f"Chat history is kept in {storage.path.absolute()}"
+
+
+def listing(listening: list[tuple[Listener, str, int]], fingerprint: str | None) -> list[str]:
+    """What ``chinwag serve`` prints once it listens: each listener, the certificate's
+    fingerprint, and the join hints of each listener kind."""
+    lines = [f"chinwag {__version__} is listening on:"]
+    for listener, host, port in listening:
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        lines.append(f"  {KIND_NAMES[listener.kind]:<16} {address}")
+    if fingerprint is not None:
+        lines.append("The TLS certificate's fingerprint (a friend's client should show the same):")
+        lines.append(f"  {fingerprint}")
+    lines.append("Friends on the same network can join with:")
+    seen: set[tuple[str, str]] = set()
+    for listener, _host, port in listening:
+        if (listener.kind, listener.host) in seen:
+            continue  # one block per kind and configured address, not per socket (v4 + v6)
+        seen.add((listener.kind, listener.host))
+        if listener.kind == "tcp":
+            lines.extend(join_hints(listener.host, port))
+        elif listener.kind == "tls" and fingerprint is not None:
+            lines.extend(tls_join_hints(listener.host, port, fingerprint))
+        elif listener.web:
+            lines.extend(web_hints(listener.host, port, listener.tls))
+    return lines
+
+
+async def _run(config: Config, reread: Callable[[], Config], log_level: str | None) -> None:
+    # The ports first: a port in use must be said before the database is opened (and
+    # perhaps migrated) for nothing.
+    bound = bind_listeners(config.listeners)
+    try:
+        store = await open_store(config.storage)
+    except BaseException:
+        for each in bound:
+            each.sock.close()
+        raise
+    server = ChinwagServer(config, store)
+    try:
+        await server.start(bound)
+    except BaseException:
+        await store.close()  # the server owns the store only once it has started
+        raise
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    if hangup is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(hangup, _reload, server, reread, log_level)
+    # Everything made while starting (modules, the loaded accounts) lives as long as the
+    # server: out of the collector's sight, a full collection no longer walks it all, which
+    # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
+    # message waiting behind it).
+    gc.freeze()
+    for line in listing(server.listening, server.tls_fingerprint):
+        print(line, flush=True)
+    print(where_history_is(config.storage), flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    await stop.wait()
+    log.info("shutting down")
+    await server.stop()
+
+
+def _reload(server: ChinwagServer, reread: Callable[[], Config], log_level: str | None) -> None:
+    """SIGHUP: read the configuration again and apply it; a broken file is reported and the
+    running configuration kept."""
+    log.info("SIGHUP: reading the configuration again")
+    try:
+        config = reread()
+    except ConfigError as error:
+        log.error("configuration not reloaded, the running one is kept: %s", error)
+        return
+    try:
+        configure_logging(config.log, log_level)
+    except OSError as error:
+        log.error("the log file is unchanged: cannot open the new one: %s", error)
+    for sentence in server.reload(config):
+        log.info("%s", sentence)
