@@ -122,6 +122,15 @@ def _parser() -> argparse.ArgumentParser:
         "terminal the password is asked twice without echo; otherwise the first line of "
         "standard input is the password. Only the hash is printed.",
     )
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database to a new file while the server runs",
+        description="Write a consistent copy of the SQLite database (history, accounts) to "
+        "a new file, safely while chinwag serve is running. The database is the one "
+        "--config (or CHINWAG_CONFIG and CHINWAG_STORAGE_*) names, as serve would open.",
+    )
+    backup.add_argument("destination", type=Path, help="the new file to write")
+    backup.add_argument("--config", type=Path, help="TOML configuration file")
     commands.add_parser(
         "example-config",
         help="print the commented example configuration",
@@ -187,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _hash_password()
     if args.command in ("chat", "gui"):
         return _client(args)
+    if args.command == "backup":
+        return _backup(args.config or _env_path(), args.destination)
     from chinwag.serving import serve
 
     def read_config() -> Config:
@@ -207,6 +218,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chinwag: {error}", file=sys.stderr)
         return 2
     return serve(config, read_config, args.log_level)
+
+
+def _backup(config_path: Path | None, destination: Path) -> int:
+    """``chinwag backup``: copy the configured SQLite database to ``destination``."""
+    from chinwag.storage.backup import BackupError, backup_database
+
+    try:
+        storage = load_config(config_path, dict(os.environ)).storage
+    except ConfigError as error:
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 2
+    if storage.backend != "sqlite" or storage.path is None:
+        print(f"chinwag: the {storage.backend} store has no file to back up", file=sys.stderr)
+        return 1
+    try:
+        backup_database(storage.path, destination)
+    except BackupError as error:
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 1
+    print(f"Copied {storage.path} to {destination}")
+    return 0
 
 
 def _client(args: argparse.Namespace) -> int:
