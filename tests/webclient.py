@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
+
 from irctokens.line import Line, tokenise
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed

@@ -19,8 +19,8 @@ from chinwag.storage.base import (
     Forget,
     MemberChange,
     Store,
-    StoreError,
     StoredMessage,
+    StoreError,
     account_identity,
     conversation_key,
 )

@@ -18,8 +18,8 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
-    StoreError,
     StoredMessage,
+    StoreError,
     is_conversation,
 )
 

@@ -45,8 +45,7 @@ from websockets.exceptions import (
 )
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import Event
-from websockets.protocol import State
+from websockets.protocol import Event, State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
@@ -351,12 +350,16 @@ class WebProtocol(asyncio.Protocol):
         # A CR or LF inside means more than one line: refused as a forbidden character,
         # the reply a TCP line with a bare CR gets (check_line looks for CR).
         item = check_line(data.replace(b"\n", b"\r") if b"\n" in data else data)
-        if opcode is Opcode.TEXT and not isinstance(item, str):
-            if isinstance(item, InvalidUtf8) or not _is_utf8(data):
-                self._bad("ws_invalid_utf8")
-                self._reason = "Invalid UTF-8"
-                self._ws.fail(CloseCode.INVALID_DATA, "invalid UTF-8 in a text message")
-                return
+        # A line that decoded is valid UTF-8; one refused before decoding is checked here.
+        if (
+            opcode is Opcode.TEXT
+            and not isinstance(item, str)
+            and (isinstance(item, InvalidUtf8) or not _is_utf8(data))
+        ):
+            self._bad("ws_invalid_utf8")
+            self._reason = "Invalid UTF-8"
+            self._ws.fail(CloseCode.INVALID_DATA, "invalid UTF-8 in a text message")
+            return
         self._lines.append((item, len(data)))
 
     def _failed(self, reason: str, quit_reason: str) -> None:
