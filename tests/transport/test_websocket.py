@@ -5,14 +5,22 @@ and a WebSocket user chatting with a TCP user exactly as two TCP users would."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import ssl
+from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
+from chinwag.config import Listener
+from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
 from chinwag.transport.websocket import origin_allowed
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
-from tests.webclient import WsClient, tcp_address, web_address, web_server
+from tests.webclient import WsClient, tcp_address, web_address, web_config, web_server
 
 
 @pytest.mark.parametrize(
@@ -227,3 +235,31 @@ async def test_a_client_closing_quits_cleanly_and_the_server_closing_sends_error
         rest = await other.expect_closed()
         assert any(line.command == "ERROR" for line in rest)
         assert other.ws.close_code == 1000
+
+
+async def test_an_https_listener_carries_the_same_over_tls(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``https`` kind: the same protocol behind TLS (the context is the TLS work's; a
+    test one here)."""
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    monkeypatch.setattr(ChinwagServer, "_tls_context", lambda self: server_context)
+    config = dataclasses.replace(web_config(), listeners=(Listener("127.0.0.1", 0, "https"),))
+    server = ChinwagServer(config, MemoryStore())
+    await server.start()
+    try:
+        host, port = server.addresses[0]
+        client_context = ssl.create_default_context(cafile=str(cert))
+        async with connect(
+            f"wss://{host}:{port}/ws",
+            ssl=client_context,
+            server_hostname="localhost",
+            subprotocols=[Subprotocol("text.ircv3.net")],
+        ) as ws:
+            client = WsClient(ws)
+            await client.register("sec")
+            assert server.connections() == {"https": 1}
+    finally:
+        await server.stop(grace=1.0)
