@@ -187,13 +187,17 @@ class WebProtocol(asyncio.Protocol):
         ws = self._ws
         if self._transport is None or self._transport.is_closing():
             return
+        if self.link is None and self._answering is not None:
+            return  # one request per connection: what follows it is not read
         ws.receive_data(data)
         events = ws.events_received()
         if self.link is None:
+            # Until the WebSocket opens, we write our own responses: websockets would close
+            # the socket on bytes pipelined after a request it took for a handshake.
             self._request(events)
         else:
             self._frames(cast(list[Frame], events))  # after the request only frames come
-        self._write_out()
+            self._write_out()
 
     def eof_received(self) -> bool | None:
         """The peer finished sending: an IRC session ends as a quit (after its last lines);
@@ -302,6 +306,7 @@ class WebProtocol(asyncio.Protocol):
         self._next_ping()
         self.link.open(self.ip)
         self._frames(frames)
+        self._write_out()
 
     # -- frames --------------------------------------------------------------------------------
 
@@ -405,6 +410,11 @@ class WebProtocol(asyncio.Protocol):
         self._reason = f"Ping timeout: {seconds} seconds"
         self._ws.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
         self._write_out()
+        # A peer that stopped reading may never take the close frame: do not wait on it.
+        if self._transport is not None:
+            self._timer = asyncio.get_running_loop().call_later(
+                CLOSE_TIMEOUT, self._transport.abort
+            )
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
