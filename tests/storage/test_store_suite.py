@@ -20,6 +20,7 @@ from chinwag.storage.base import (
     MemberChange,
     Store,
     StoredMessage,
+    StoreError,
     account_identity,
     conversation_key,
 )
@@ -734,3 +735,11 @@ async def test_forgetting_named_conversations_deletes_only_those_of_the_identity
     assert await store.latest(mine, 10) == []
     assert ids(await store.latest(other, 10)) == ["id2"]
     assert ids(await store.latest(also_mine, 10)) == ["id3"]  # not named: left
+
+
+async def test_ping_answers_while_open_and_raises_once_closed(store: Store) -> None:
+    """What ``/healthz`` asks: a trivial query, refused by a closed store."""
+    await store.ping()
+    await store.close()
+    with pytest.raises(StoreError):
+        await store.ping()

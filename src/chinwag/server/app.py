@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry
+
 from chinwag.config import Config, Listener
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
@@ -28,17 +30,23 @@ from chinwag.storage.base import Store
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher
 from chinwag.transport.tcp import IrcStreamProtocol
+from chinwag.transport.websocket import WebProtocol
 
 log = logging.getLogger("chinwag.server")
 
 TICK_SECONDS = 5.0
 """How often registration and PING timeouts are checked."""
 
+LAG_PROBE_SECONDS = 1.0
+"""How often the event loop's lag is measured for ``/metrics``."""
+
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 
 TRANSPORTS: dict[str, Callable[[ServerCore, set[Link], Flusher], asyncio.BaseProtocol]] = {
     "tcp": IrcStreamProtocol,
     "tls": IrcStreamProtocol,
+    "http": WebProtocol,
+    "https": WebProtocol,
 }
 """The protocol factory of each listener ``kind`` (:data:`chinwag.config.LISTENER_KINDS`)."""
 
@@ -177,6 +185,19 @@ class ChinwagServer:
         """Every open connection."""
         return frozenset(self._links)
 
+    @property
+    def metrics_registry(self) -> CollectorRegistry:
+        """The registry ``/metrics`` serves (the server's own, not prometheus_client's
+        global one)."""
+        return self.core.metrics.registry
+
+    def connections(self) -> dict[str, int]:
+        """Open client connections by listener kind (every configured kind, zero too)."""
+        counts = dict.fromkeys((each.kind for each in self.config.listeners), 0)
+        for link in self._links:
+            counts[link.kind] = counts.get(link.kind, 0) + 1
+        return counts
+
     async def start(self, bound: Sequence[BoundListener] | None = None) -> None:
         """Load the accounts, open every listener and start the timeout ticker.
 
@@ -207,7 +228,9 @@ class ChinwagServer:
             for each in bound:
                 each.sock.close()
             raise
+        self.core.metrics.watch(self.core.network, self.connections)
         self._tasks.append(asyncio.create_task(self._tick_forever()))
+        self._tasks.append(asyncio.create_task(self._probe_lag_forever()))
         if self.retention.enabled:
             self._retention_task = asyncio.create_task(self.retention.run())
             self._tasks.append(self._retention_task)
@@ -253,6 +276,16 @@ class ChinwagServer:
                 self.core.tick()
             except Exception:  # the ticker must survive anything a session does
                 log.exception("error while checking timeouts")
+
+    async def _probe_lag_forever(self) -> None:
+        """Measure how late the loop wakes a sleeper: the time every client waits on top of
+        its own work (a blocking call in a handler shows here first)."""
+        loop = asyncio.get_running_loop()
+        counters = self.core.deps.counters
+        while True:
+            start = loop.time()
+            await asyncio.sleep(LAG_PROBE_SECONDS)
+            counters.loop_lag_seconds = max(0.0, loop.time() - start - LAG_PROBE_SECONDS)
 
     async def stop(self, reason: str = "Server shutting down", grace: float = 5.0) -> None:
         """Stop accepting, tell every client ``ERROR :<reason>``, close, and wait for it."""

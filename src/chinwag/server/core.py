@@ -31,6 +31,7 @@ from chinwag.server.deps import Deps, ServerFacts
 from chinwag.server.dispatch import dispatch
 from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
+from chinwag.server.metrics import Metrics
 from chinwag.server.replies import ReplyBuffer
 from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.services.nicks import enforce_nick_protection
@@ -92,12 +93,18 @@ class ServerCore:
         self.network = Network(config.server.name, config.limits.whowas)
         # network, _delivery, _sessions and _clock are the same objects as in deps below,
         # kept here too because every line received reaches them.
-        self._delivery = delivery = Delivery()
+        self.metrics = Metrics()
+        """The counters and histograms ``/metrics`` reads; the application registers what
+        only it knows (open connections) with :meth:`Metrics.watch`."""
+        counters = self.metrics.counters
+        self._delivery = delivery = Delivery(counters)
         presence = Presence(self.network, delivery)
         nick_deadlines: dict[User, float] = {}
         # The writer tells the sessions when a commit released replies; the sessions tell
         # the writer who left. Each gets the other through a method, not a cycle of imports.
-        history = HistoryWriter(store, effects, delivery, clock, self._reap)
+        history = HistoryWriter(
+            store, effects, delivery, clock, self._reap, self.metrics.observe_commit
+        )
         self._sessions = sessions = Sessions(
             self.network, delivery, presence, nick_deadlines, history
         )
@@ -115,6 +122,7 @@ class ServerCore:
             presence=presence,
             sessions=sessions,
             nick_deadlines=nick_deadlines,
+            counters=counters,
         )
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
@@ -176,6 +184,7 @@ class ServerCore:
     def overflowed(self, session: Session) -> None:
         """An outbox went over its SendQ limit; the session is closed once the current work
         is done (never in the middle of a fan-out)."""
+        self.deps.counters.sendq_disconnects += 1
         self._sessions.doom(session, "SendQ exceeded")
 
     def connection_lost(self, session: Session, reason: str = "Connection closed") -> None:
@@ -276,6 +285,7 @@ class ServerCore:
             self._internal_error(ctx)
 
     def _internal_error(self, ctx: Context) -> None:
+        self.deps.counters.handler_errors += 1
         log.exception("session %d: error handling %s", ctx.session.id, ctx.message.command)
         if ctx.pending is not None:
             ctx.pending[0].close()

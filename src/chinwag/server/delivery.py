@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from chinwag.protocol.message import Message
+from chinwag.server.metrics import Counters
 from chinwag.server.state import Lines, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
 
@@ -44,12 +45,15 @@ class _ChannelRun:
         self.messages = [message]
         self.senders = [sender]
 
-    def deliver(self) -> None:
+    def deliver(self, counters: Counters) -> None:
         """Queue the run on every member: one write per member of the whole run."""
         messages, senders = self.messages, self.senders
         if len(messages) == 1:
-            _fan_out(self.sessions, messages[0], senders[0])
+            _fan_out(self.sessions, messages[0], senders[0], counters)
             return
+        # Each message reaches every member but its sender: counted once per run, not per
+        # member, so the fan-out loop below stays as it was.
+        counters.deliveries += len(messages) * len(self.sessions) - len(senders)
         needs = [tag_mask_needed(message) for message in messages]
         caches: list[dict[int, bytes]] = [{} for _ in messages]
         by_mask: dict[int, Lines] = {}
@@ -81,10 +85,13 @@ class _ChannelRun:
                 session._outbox.write_lines(lines)
 
 
-def _fan_out(sessions: Iterable[Session], message: Message, exclude: Session | None) -> None:
+def _fan_out(
+    sessions: Iterable[Session], message: Message, exclude: Session | None, counters: Counters
+) -> None:
     """Queue ``message`` on every session but ``exclude``, serialized once per tag mask."""
     needed = tag_mask_needed(message)
     cache: dict[int, bytes] = {}
+    count = 0  # a local, added to the counters once: the loop runs per member
     for session in sessions:
         if session is exclude:
             continue
@@ -93,6 +100,8 @@ def _fan_out(sessions: Iterable[Session], message: Message, exclude: Session | N
         if data is None:
             data = cache[key] = serialize_for(message, key)
         session._outbox.write_line(data)
+        count += 1
+    counters.deliveries += count
 
 
 class Delivery:
@@ -104,9 +113,11 @@ class Delivery:
     (:class:`~chinwag.server.replies.ReplyBuffer`).
     """
 
-    __slots__ = ("_depth", "_gated", "_run", "committed_seq")
+    __slots__ = ("_depth", "_gated", "_run", "committed_seq", "counters")
 
-    def __init__(self) -> None:
+    def __init__(self, counters: Counters | None = None) -> None:
+        self.counters = counters if counters is not None else Counters()
+        """Where deliveries are counted (``/metrics``)."""
         self._run: _ChannelRun | None = None
         """The channel run being collected, if any."""
         self._depth = 0
@@ -136,7 +147,7 @@ class Delivery:
         """Queue the channel run being collected, if any; done before any other write."""
         while self._run is not None:
             run, self._run = self._run, None
-            run.deliver()
+            run.deliver(self.counters)
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -144,13 +155,14 @@ class Delivery:
         """Queue one message on one session, with the tags its capabilities allow."""
         if self._run is not None:
             self._settle()
+        self.counters.deliveries += 1
         session._outbox.write_line(serialize_for(message, session.tag_mask))
 
     def deliver(self, sessions: Iterable[Session], message: Message) -> None:
         """Queue ``message`` on every session, serialized once per distinct tag mask."""
         if self._run is not None:
             self._settle()
-        _fan_out(sessions, message, None)
+        _fan_out(sessions, message, None, self.counters)
 
     def to_channel(self, members: list[Session], message: Message, sender: Session) -> None:
         """Queue ``message`` from ``sender`` on every other session of ``members`` (a
@@ -170,7 +182,7 @@ class Delivery:
         if self._depth:
             self._run = _ChannelRun(members, message, sender)
         else:
-            _fan_out(members, message, sender)
+            _fan_out(members, message, sender, self.counters)
 
     def reply(self, session: Session, lines: list[bytes], durable_seq: int = 0) -> None:
         """Queue a command's replies (already serialized for ``session``), held on the

@@ -19,6 +19,7 @@ from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
+from chinwag.server.metrics import Counters
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
 from chinwag.server.state import Network, User
@@ -101,6 +102,9 @@ class Deps:
     presence: Presence
     sessions: Sessions
     nick_deadlines: dict[User, float]
+    counters: Counters
+    """The running totals ``/metrics`` reports (:mod:`chinwag.server.metrics`): plain ints,
+    cheap enough for any handler to add to."""
 
     @property
     def name(self) -> str:

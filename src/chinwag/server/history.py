@@ -93,6 +93,7 @@ class HistoryWriter:
         "_effects",
         "_items",
         "_last_commit",
+        "_observe",
         "_store",
         "_task",
         "pushed_seq",
@@ -105,8 +106,12 @@ class HistoryWriter:
         delivery: Delivery,
         clock: Callable[[], float],
         committed: Callable[[], None],
+        observe: Callable[[float, int], None] | None = None,
     ) -> None:
         self._store = store
+        self._observe = observe
+        """Told each commit's seconds and size (``/metrics``; once per commit, not per
+        message, so it may be slow-ish)."""
         self._effects = effects
         self._delivery = delivery
         self._clock = clock
@@ -244,7 +249,10 @@ class HistoryWriter:
             pause = 0.5
             while True:
                 try:
+                    started = time.perf_counter()
                     await self._store.append(batch, changes)
+                    if self._observe is not None:
+                        self._observe(time.perf_counter() - started, len(batch) + len(changes))
                     break
                 except Exception:
                     log.exception("could not store %d messages; trying again", len(batch))

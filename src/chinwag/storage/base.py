@@ -329,5 +329,9 @@ class Store(Protocol):
         """Move the marker of ``target`` forward to ``when``; a marker never goes back.
         Returns the marker as stored."""
 
+    async def ping(self) -> None:
+        """Answer a trivial query, to show the store is there (``/healthz``); raises when it
+        is closed or cannot be reached."""
+
     async def close(self) -> None:
         """Release resources; only another ``close`` may follow, and it does nothing."""

@@ -19,6 +19,7 @@ from chinwag.storage.base import (
     HistoryChange,
     MemberChange,
     StoredMessage,
+    StoreError,
     is_conversation,
 )
 
@@ -36,6 +37,7 @@ class MemoryStore:
         self._members: dict[tuple[Folded, Folded], list[list[float | None]]] = {}
         """Private memberships: (channel, identity) to [since, until] pairs (until None:
         still a member)."""
+        self._closed = False
 
     # -- history -------------------------------------------------------------------------
 
@@ -301,8 +303,14 @@ class MemoryStore:
         markers[target] = max(markers.get(target, when), when)
         return markers[target]
 
+    async def ping(self) -> None:
+        """Nothing to reach; a closed store raises, as the others do."""
+        if self._closed:
+            raise StoreError("the store is closed")
+
     async def close(self) -> None:
         """Forget everything."""
+        self._closed = True
         self._history.clear()
         self._msgids.clear()
         self._accounts.clear()

@@ -650,6 +650,16 @@ class SqliteStore:
 
         return await self._write(move)
 
+    async def ping(self) -> None:
+        """``SELECT 1`` through the connection; raises once it is closed. Taken under the
+        lock like any read, so a long commit makes it late rather than wrong (the caller
+        gives it a deadline)."""
+        async with self._lock:
+            try:
+                await self._db.execute_fetchall("SELECT 1")
+            except ValueError as error:  # aiosqlite's "no active connection"
+                raise StoreError(f"the store is closed ({error})") from None
+
     async def close(self) -> None:
         """Close the connection (again: nothing); SQLite folds the WAL into the file."""
         async with self._lock:

@@ -57,7 +57,8 @@ class Link:
     :class:`~chinwag.transport.outbox.Outbox` over ``sink`` for what goes out.
 
     ``links`` is the set of every open link of the server (the application waits for them
-    at stop); ``closed`` is done when the connection is gone.
+    at stop); ``closed`` is done when the connection is gone. ``kind`` is the listener kind
+    that carries it (:data:`chinwag.config.LISTENER_KINDS`), for ``/metrics``.
     """
 
     __slots__ = (
@@ -68,6 +69,7 @@ class Link:
         "_reading_paused",
         "_source",
         "closed",
+        "kind",
         "outbox",
         "session",
     )
@@ -79,8 +81,10 @@ class Link:
         source: LineSource,
         sink: Sink,
         flusher: Flusher,
+        kind: str = "tcp",
     ) -> None:
         self._core = core
+        self.kind = kind
         self._links = links
         self._source = source
         self.outbox = Outbox(sink, flusher, core.config.limits.sendq, self)

@@ -44,7 +44,8 @@ class IrcStreamProtocol(asyncio.Protocol):
         # A stream transport, though not always an asyncio.Transport subclass: uvloop's is
         # its own class with the same methods.
         stream = self._transport = cast(asyncio.Transport, transport)
-        self.link = Link(self._core, self._links, self, self, self._flusher)
+        kind = "tls" if stream.get_extra_info("ssl_object") is not None else "tcp"
+        self.link = Link(self._core, self._links, self, self, self._flusher, kind)
         peer = stream.get_extra_info("peername")
         self.link.open(str(peer[0]) if isinstance(peer, tuple) else "unknown")
 

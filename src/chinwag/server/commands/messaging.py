@@ -195,6 +195,7 @@ def _acknowledge(
     """The sender's echo (echo-message), and the history record of anything but a TAGMSG
     (said in ``channel``, or the direct conversation ``key``), which the sender's next
     replies wait for."""
+    ctx.deps.counters.messages_relayed += 1
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
     if relayed.command != "TAGMSG":

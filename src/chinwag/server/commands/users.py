@@ -146,6 +146,7 @@ def _opered(ctx: Context, name: str, good: bool, attempt: Attempt) -> None:
     if not good:
         # The attempt keeps its place in the limits: it counts as a failure.
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
+        ctx.deps.counters.login_failures += 1
         log.info("%s failed OPER as %s from %s: wrong password", user.nick, name, ctx.session.ip)
         return
     attempts.succeeded(ctx, "oper", name, attempt)

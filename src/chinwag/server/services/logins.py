@@ -62,6 +62,7 @@ def end_login(ctx: Context, attempt: Attempt, account: str, good: bool) -> None:
     if good:
         ctx.deps.throttle.release(attempt)
     else:
+        ctx.deps.counters.login_failures += 1
         log.info("failed login to %s from %s", account, ctx.session.ip)
 
 

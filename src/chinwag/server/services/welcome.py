@@ -30,6 +30,7 @@ def try_complete_registration(ctx: Context) -> None:
         return
     deps = ctx.deps
     if deps.config.server.password is not None and not session.password_ok:
+        deps.counters.login_failures += 1
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
         ctx.reply.flush()
         deps.sessions.close(session, "Bad password")
@@ -48,6 +49,7 @@ def try_complete_registration(ctx: Context) -> None:
     if session.account is not None:
         registered_with_account(ctx, user)
     deps.sessions.add_user(session, user)
+    deps.counters.registrations += 1
     welcome(ctx)
     after_welcome(ctx, user)
 
