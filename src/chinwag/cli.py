@@ -350,6 +350,9 @@ def _serve(config: Config) -> int:
     except StoreError as error:
         print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
         return 1
+    except ConfigError as error:  # found only at start, such as an unusable TLS certificate
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"chinwag: cannot listen: {error}", file=sys.stderr)
         return 1
