@@ -562,7 +562,7 @@ async def test_dropping_an_account_takes_its_metadata_markers_queue_and_conversa
     await store.drop_account(fold("nobody"))
 
 
-# -- client certificate fingerprints (CertFP) -------------------------------------------------------
+# -- client certificate fingerprints (CertFP) ----------------------------------------------------
 
 FP1, FP2, FP3 = "a1" * 32, "b2" * 32, "c3" * 32
 

@@ -37,7 +37,9 @@ def test_the_capability_lists_the_mechanisms() -> None:
     h = Harness()
     client = h.connect()
     client.send("CAP LS 302")
-    assert "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL" in " ".join(" ".join(m.params) for m in client.take())
+    assert "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL" in " ".join(
+        " ".join(m.params) for m in client.take()
+    )
 
 
 def test_plain_logs_in_before_registration_completes() -> None:
