@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import datetime
 import errno
 import os
 import re
@@ -21,14 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from chinwag.config import Config, Listener
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
+from tests.certs import self_signed_pem
 from tests.conftest import LOOPBACK_CLOAK, ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
@@ -306,26 +302,3 @@ async def test_weechat_over_tls_trusting_the_servers_fingerprint_chats_and_logs_
     await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
     user = server.core.network.find_user("wee")
     assert user is not None and user.account == "wee", again.diagnostics()
-
-
-def self_signed_pem(name: str) -> bytes:
-    """A self-signed certificate and its key in one PEM file, as WeeChat's ``tls_cert``
-    takes them."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )

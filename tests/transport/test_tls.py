@@ -19,7 +19,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from chinwag.config import Config, Listener, StorageSettings, TlsSettings
 from chinwag.protocol.fingerprints import certfp, display_fingerprint
@@ -27,6 +26,7 @@ from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport import tls as tls_module
 from chinwag.transport.certificates import CERT_FILE, KEY_FILE, CertificateError
+from tests.certs import self_signed
 from tests.conftest import test_config
 from tests.ircclient import TIMEOUT, IrcClient, is_
 
@@ -39,31 +39,12 @@ Address = tuple[str, int]
 def make_certificate(folder: Path, name: str) -> tuple[Path, Path, bytes]:
     """A self-signed certificate for ``name`` (also valid for localhost): its PEM file, its
     key file and its DER."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+    cert, key, der = self_signed(name)
     folder.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path, cert.public_bytes(serialization.Encoding.DER)
+    cert_path.write_bytes(cert)
+    key_path.write_bytes(key)
+    return cert_path, key_path, der
 
 
 # -- servers and clients -------------------------------------------------------------------------
