@@ -428,3 +428,12 @@ async def test_no_sts_without_a_duration(start: Start) -> None:
     server = await start(tls_config())
     plain = await IrcClient.connect(plain_address(server))
     assert not [word for word in await cap_ls(plain) if word.startswith("sts")]
+
+
+async def test_reload_keeps_a_generated_certificate_without_a_data_directory(
+    start: Start,
+) -> None:
+    server = await start(tls_config())
+    before = server.tls_fingerprint
+    assert server.reload_tls() is None
+    assert server.tls_fingerprint == before

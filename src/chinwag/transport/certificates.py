@@ -96,7 +96,9 @@ def _write_new(cert_path: Path, key_path: Path, name: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64])])
     now = datetime.datetime.now(datetime.UTC)
-    names: list[x509.GeneralName] = [x509.DNSName(name), x509.DNSName("localhost")]
+    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    if name.isascii() and name != "localhost":  # DNSName takes A-labels only
+        names.insert(0, x509.DNSName(name))
     names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ("127.0.0.1", "::1")]
     certificate = (
         x509.CertificateBuilder()

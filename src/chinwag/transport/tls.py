@@ -98,12 +98,23 @@ class ServerTls:
     loaded.
     """
 
-    __slots__ = ("_data_dir", "_der", "_name", "_settings", "certfp_available", "context")
+    __slots__ = (
+        "_data_dir",
+        "_der",
+        "_name",
+        "_settings",
+        "_temporary",
+        "certfp_available",
+        "context",
+    )
 
     def __init__(self, settings: TlsSettings, data_dir: Path | None, name: str) -> None:
         self._settings = settings
         self._data_dir = data_dir
         self._name = name
+        self._temporary: tuple[Path, Path] | None = None
+        """The generated pair when there is no data directory: made once, so a reload
+        keeps it rather than making another."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.certfp_available = accept_any_client_certificate(context)
@@ -113,7 +124,12 @@ class ServerTls:
     def _paths(self) -> tuple[Path, Path | None]:
         settings = self._settings
         if not settings.cert:
-            return generated_pair(self._data_dir, self._name)
+            if self._temporary is not None:
+                return self._temporary
+            pair = generated_pair(self._data_dir, self._name)
+            if self._data_dir is None:
+                self._temporary = pair
+            return pair
         cert = Path(settings.cert).expanduser()
         return cert, Path(settings.key).expanduser() if settings.key else None
 
