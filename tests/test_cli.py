@@ -324,3 +324,19 @@ def test_every_command_says_what_it_is_for_in_its_help(command: str, says: str) 
 
 def test_the_example_config_does_not_promise_accounts_for_later() -> None:
     assert "later" not in example_config_text()
+
+
+def test_an_unusable_tls_certificate_is_a_readable_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-cert.pem"
+    path = tmp_path / "tls.toml"
+    path.write_text(
+        f"[storage]\ndata_dir = '{tmp_path / 'data'}'\n"
+        "[[listeners]]\nhost = '127.0.0.1'\nport = 0\nkind = 'tls'\n"
+        f"[tls]\ncert = '{missing}'\n"
+    )
+    assert main(["serve", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"chinwag: cannot read the TLS certificate {missing}")
+    assert "Traceback" not in err

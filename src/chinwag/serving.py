@@ -60,9 +60,9 @@ def serve(config: Config, reread: Callable[[], Config], log_level: str | None = 
     except StoreError as error:
         print(f"chinwag: cannot open the database: {error}", file=sys.stderr)
         return 1
-    except ConfigError as error:  # a TLS certificate that cannot be read, say
+    except ConfigError as error:  # found only at start, such as an unusable TLS certificate
         print(f"chinwag: {error}", file=sys.stderr)
-        return 2
+        return 1
     except OSError as error:
         print(f"chinwag: cannot listen: {error}", file=sys.stderr)
         return 1
@@ -155,7 +155,9 @@ async def _run(config: Config, reread: Callable[[], Config], log_level: str | No
     # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
     # message waiting behind it).
     gc.freeze()
-    for line in listing(server.listening, server.tls_fingerprint):
+    fingerprint = server.tls_fingerprint
+    shown = None if fingerprint is None else f"SHA256:{fingerprint}"
+    for line in listing(server.listening, shown):
         print(line, flush=True)
     print(where_history_is(config.storage), flush=True)
     print("Press Ctrl-C to stop.", flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import os
 import re
@@ -20,7 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LOOPBACK_CLOAK, ServerFactory
+from chinwag.config import Config, Listener
+from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
+from tests.certs import self_signed_pem
+from tests.conftest import LOOPBACK_CLOAK, ServerFactory, test_config
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
 
@@ -89,16 +94,26 @@ class WeeChat:
         return "\n".join(parts) or "(no logs)"
 
 
+def tls_options(**values: str) -> list[str]:
+    """``/set`` commands for WeeChat's TLS server options under both their names: ``tls*``
+    since WeeChat 4, ``ssl*`` before (``tls_fingerprint`` was ``ssl_fingerprint``)."""
+    return [
+        f"/set irc.server.t.{prefix}{name.removeprefix('tls')} {value}"
+        for name, value in values.items()
+        for prefix in ("tls", "ssl")
+    ]
+
+
 @pytest.fixture
 async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[WeeChat]]]:
     """``await weechat_on(port)``: WeeChat connecting as ``wee`` and joining ``#lobby``;
-    ``settings`` adds ``/set`` commands (SASL) before it connects. Each call starts a fresh
-    WeeChat with its own home directory."""
+    ``settings`` adds ``/set`` commands (SASL) before it connects; ``tls`` connects over
+    TLS. Each call starts a fresh WeeChat with its own home directory."""
     if WEECHAT is None:
         pytest.fail("weechat-headless is required under CI=true but is not installed")
     started: list[WeeChat] = []
 
-    async def start(port: int, settings: tuple[str, ...] = ()) -> WeeChat:
+    async def start(port: int, settings: tuple[str, ...] = (), tls: bool = False) -> WeeChat:
         run = tmp_path / f"weechat{len(started)}"
         run.mkdir()
         fifo, logs = run / "weechat_fifo", run / "logs"
@@ -108,6 +123,9 @@ async def weechat_on(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[We
             f"/set logger.file.path {logs}",
             "/set logger.file.flush_delay 0",
             f"/server add t 127.0.0.1/{port} -notls",
+            # "tls" since WeeChat 4, "ssl" before: setting the one that does not exist is
+            # harmless (as with anti_flood below).
+            *tls_options(tls=("on" if tls else "off")),
             "/set irc.server.t.nicks wee",
             "/set irc.server.t.username wee",
             "/set irc.server.t.autojoin #lobby",
@@ -218,3 +236,69 @@ async def test_weechat_registers_with_nickserv_then_logs_in_with_scram_and_gets_
         lambda: second.logged(r"\t@?pal\tsaid while wee was away$"),
         second,
     )
+
+
+def tls_server_config() -> Config:
+    """The test configuration with a TLS listener beside the plain one (both on port 0)."""
+    return dataclasses.replace(
+        test_config(),
+        listeners=(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "tls")),
+    )
+
+
+@pytest.fixture
+async def tls_server() -> AsyncIterator[ChinwagServer]:
+    """A started server with a TLS listener (its generated certificate kept in memory)."""
+    server = ChinwagServer(tls_server_config(), MemoryStore())
+    await server.start()
+    yield server
+    await IrcClient.close_all()
+    await server.stop(grace=1.0)
+
+
+async def test_weechat_over_tls_trusting_the_servers_fingerprint_chats_and_logs_in_by_certificate(
+    tls_server: ChinwagServer, weechat_on: Callable[..., Awaitable[WeeChat]], tmp_path: Path
+) -> None:
+    """Issue 14: WeeChat connects over TLS, trusting the server's certificate by the SHA-256
+    fingerprint the server prints, and chats with a plain-TCP client; with a client
+    certificate added to its account by ``NickServ CERT ADD``, it then logs in by SASL
+    EXTERNAL with no password."""
+    server = tls_server
+    plain, secure = server.addresses[0], server.addresses[1]
+    fingerprint = server.tls_fingerprint
+    assert fingerprint is not None
+    pinned = tls_options(tls_fingerprint=fingerprint.replace(":", "").lower())
+    client_cert = tmp_path / "wee.pem"
+    client_cert.write_bytes(self_signed_pem("wee"))
+    pal = await IrcClient.registered(plain, "pal", "#lobby")
+
+    wee = await weechat_on(secure[1], (*pinned, *tls_options(tls_cert=str(client_cert))), True)
+    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
+    user = server.core.network.find_user("wee")
+    assert user is not None and "Z" in user.modes
+    await pal.send("PRIVMSG", "#lobby", "hello over there")
+    await _until("pal's message", lambda: wee.logged(r"\t@?pal\thello over there$"), wee)
+    await _until("its FIFO pipe", lambda: wee.type("irc.t.#lobby", "hello over TLS"), wee)
+    said = await pal.expect(is_("PRIVMSG", "#lobby"), timeout=DEADLINE)
+    assert (said.hostmask.nickname, said.params[1]) == ("wee", "hello over TLS")
+
+    assert wee.type("irc.server.t", "/msg NickServ REGISTER wee-secret-42")
+    await _until("the registration", lambda: wee.logged(r"You are now logged in\."), wee)
+    assert wee.type("irc.server.t", "/msg NickServ CERT ADD")
+    await _until("the certificate added", lambda: wee.logged(r"now logs in to wee\."), wee)
+    assert wee.type("irc.server.t", "/quit")
+    await pal.expect(is_("QUIT"), timeout=DEADLINE)
+    assert await asyncio.wait_for(wee.process.wait(), DEADLINE) == 0
+
+    again = await weechat_on(
+        secure[1],
+        (
+            *pinned,
+            *tls_options(tls_cert=str(client_cert)),
+            "/set irc.server.t.sasl_mechanism external",
+        ),
+        True,
+    )
+    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
+    user = server.core.network.find_user("wee")
+    assert user is not None and user.account == "wee", again.diagnostics()

@@ -89,10 +89,17 @@ class Clock:
 class Client:
     """One simulated connection."""
 
-    def __init__(self, harness: Harness, ip: str = ADDRESS) -> None:
+    def __init__(
+        self,
+        harness: Harness,
+        ip: str = ADDRESS,
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+    ) -> None:
         self.harness = harness
         self.outbox = MemoryOutbox(harness.core)
-        self.session = harness.core.connect(self.outbox, ip)
+        self.session = harness.core.connect(self.outbox, ip, secure=secure, certfp=certfp)
         self.outbox.session = self.session
         self.framer = LineFramer()
 
@@ -175,12 +182,22 @@ class Harness:
             cloak_key=CLOAK_KEY,
         )
 
-    def connect(self, ip: str = ADDRESS) -> Client:
-        return Client(self, ip)
+    def connect(
+        self, ip: str = ADDRESS, *, secure: bool = False, certfp: str | None = None
+    ) -> Client:
+        """A new connection (``secure``: over TLS, with client certificate ``certfp``)."""
+        return Client(self, ip, secure=secure, certfp=certfp)
 
-    def client(self, nick: str, caps: Iterable[str] = ()) -> Client:
+    def client(
+        self,
+        nick: str,
+        caps: Iterable[str] = (),
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+    ) -> Client:
         """A registered client whose welcome burst has already been read."""
-        client = self.connect().register(nick, caps)
+        client = self.connect(secure=secure, certfp=certfp).register(nick, caps)
         client.take()
         return client
 

@@ -563,6 +563,53 @@ async def test_dropping_an_account_takes_its_metadata_markers_queue_and_conversa
     await store.drop_account(fold("nobody"))
 
 
+# -- client certificate fingerprints (CertFP) ----------------------------------------------------
+
+FP1, FP2, FP3 = "a1" * 32, "b2" * 32, "c3" * 32
+
+
+def certfps_of(accounts: list[Account]) -> dict[str, tuple[str, ...]]:
+    return {a.folded: a.certfps for a in accounts}
+
+
+async def test_fingerprints_come_back_with_their_account_in_the_order_added(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    await store.create_account(account("Bo"))
+    assert await store.add_certfp(fold("ana"), FP2)
+    assert await store.add_certfp(fold("ana"), FP1)
+    assert await store.add_certfp(fold("ana"), FP1)  # again: fine, nothing changes
+    assert certfps_of(await store.accounts()) == {"ana": (FP2, FP1), "bo": ()}
+
+
+async def test_another_account_can_neither_take_nor_remove_a_fingerprint(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    await store.create_account(account("Bo"))
+    assert await store.add_certfp(fold("ana"), FP1)
+    assert not await store.add_certfp(fold("bo"), FP1)
+    assert not await store.remove_certfp(fold("bo"), FP1)
+    assert certfps_of(await store.accounts()) == {"ana": (FP1,), "bo": ()}
+    assert await store.remove_certfp(fold("ana"), FP1)
+    assert not await store.remove_certfp(fold("ana"), FP1)
+    assert certfps_of(await store.accounts()) == {"ana": (), "bo": ()}
+
+
+async def test_an_account_that_does_not_exist_gets_no_fingerprint(store: Store) -> None:
+    assert not await store.add_certfp(fold("ghost"), FP3)
+    await store.create_account(account("Ghost"))
+    [ghost] = await store.accounts()
+    assert ghost.certfps == ()
+
+
+async def test_dropping_an_account_frees_its_fingerprints(store: Store) -> None:
+    await store.create_account(account("Ana"))
+    await store.add_certfp(fold("ana"), FP1)
+    await store.drop_account(fold("ana"))
+    await store.create_account(dataclasses.replace(account("Ana"), id="another"))
+    await store.create_account(account("Bo"))
+    assert certfps_of(await store.accounts()) == {"ana": (), "bo": ()}
+    assert await store.add_certfp(fold("bo"), FP1)
+
+
 # -- read markers ----------------------------------------------------------------------------------
 
 

@@ -77,7 +77,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response", _IRCV3 + "labeled-response"),
     Capability("message-tags", _IRCV3 + "message-tags"),
     Capability("multi-prefix", _IRCV3 + "multi-prefix"),
-    Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256"),
+    Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256,EXTERNAL"),
     Capability("server-time", _IRCV3 + "server-time"),
     Capability("setname", _IRCV3 + "setname"),
     Capability("standard-replies", _IRCV3 + "standard-replies"),
@@ -85,6 +85,23 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 
 BY_NAME: dict[str, Capability] = {cap.name: cap for cap in CAPABILITIES}
+
+STS = Capability("sts", _IRCV3 + "sts")
+"""Strict Transport Security: advertised (with :func:`sts_value`) when the server has a TLS
+listener and ``[tls] sts_duration``, but never in :data:`CAPABILITIES` or :data:`BY_NAME`:
+it is a policy to read in ``CAP LS``, not something a client may ``REQ`` (the spec: "the
+sts capability ... MUST NOT be requested"), so a request for it is refused (``NAK``)."""
+
+
+def sts_value(secure: bool, port: int, duration: int, preload: bool) -> str:
+    """The ``sts`` value for a connection (sts spec, "Server policy keys"): a plain one is
+    told only where TLS is (``port``, which it must use to reconnect; ``duration`` would be
+    ignored there), a secure one how long to keep to TLS (``duration``, and ``preload`` if
+    the policy may be preloaded)."""
+    if not secure:
+        return f"port={port}"
+    return f"duration={duration}" + (",preload" if preload else "")
+
 
 STICKY: frozenset[str] = frozenset({"cap-notify"})
 """Capabilities a client cannot disable once version 302 enabled them implicitly."""

@@ -49,8 +49,12 @@ DEFAULT_CHANNEL_MODES = "nt"
 """Modes a new channel starts with: no outside messages, only operators set the topic."""
 
 BOT_USER_MODE = "B"
-USER_MODES = "Bio"
-"""User modes: ``B`` marks a bot (IRCv3 bot-mode), ``i`` invisible, ``o`` operator."""
+SECURE_USER_MODE = "Z"
+"""Set by the server on a user connected over TLS (as in UnrealIRCd, InspIRCd and Ergo);
+nobody sets or unsets it with MODE."""
+USER_MODES = "BZio"
+"""User modes: ``B`` marks a bot (IRCv3 bot-mode), ``Z`` a TLS connection, ``i`` invisible,
+``o`` operator."""
 
 CHANNEL_MODE_LETTERS = "".join(sorted(CHANNEL_MODES))
 CHANNEL_MODES_WITH_PARAMS = "".join(

@@ -90,12 +90,15 @@ class AccountRegistry:
     here is always what a restart would load.
     """
 
-    __slots__ = ("_accounts", "_by_identity", "_decoy_hash", "_decoy_key")
+    __slots__ = ("_accounts", "_by_certfp", "_by_identity", "_decoy_hash", "_decoy_key")
 
     def __init__(self) -> None:
         self._accounts: dict[Folded, Account] = {}
         self._by_identity: dict[Folded, Folded] = {}
         """Each account's history identity to its folded name."""
+        self._by_certfp: dict[str, Folded] = {}
+        """Each client certificate fingerprint to the folded name of its account: a SASL
+        EXTERNAL login is one lookup."""
         self._decoy_key = secrets.token_bytes(32)
         self._decoy_hash: str | None = None
 
@@ -113,6 +116,7 @@ class AccountRegistry:
         accounts = list(accounts)
         self._accounts = {account.folded: account for account in accounts}
         self._by_identity = {account.identity: account.folded for account in accounts}
+        self._by_certfp = {fp: account.folded for account in accounts for fp in account.certfps}
 
     def get(self, name: str) -> Account | None:
         """The account called ``name`` (any case), if registered."""
@@ -123,16 +127,35 @@ class AccountRegistry:
         name = self._by_identity.get(identity)
         return None if name is None else self._accounts.get(name)
 
+    def by_certfp(self, fingerprint: str) -> Account | None:
+        """The account the client certificate ``fingerprint`` logs in to, if any."""
+        name = self._by_certfp.get(fingerprint)
+        return None if name is None else self._accounts.get(name)
+
     def put(self, account: Account) -> None:
-        """Add or replace ``account`` (after the store took it)."""
+        """Add or replace ``account`` (after the store took it), with its fingerprints."""
+        old = self._accounts.get(account.folded)
+        if old is not None:
+            for fingerprint in old.certfps:
+                self._by_certfp.pop(fingerprint, None)
         self._accounts[account.folded] = account
         self._by_identity[account.identity] = account.folded
+        for fingerprint in account.certfps:
+            self._by_certfp[fingerprint] = account.folded
 
     def remove(self, name: Folded) -> None:
         """Forget the account (after the store dropped it)."""
         account = self._accounts.pop(name, None)
         if account is not None:
             self._by_identity.pop(account.identity, None)
+            for fingerprint in account.certfps:
+                self._by_certfp.pop(fingerprint, None)
+
+    def set_certfps(self, name: Folded, certfps: tuple[str, ...]) -> None:
+        """Record the account's fingerprints as they now are (after the store took it)."""
+        account = self._accounts.get(name)
+        if account is not None:
+            self.put(replace(account, certfps=certfps))
 
     def set_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Record one metadata change of an account (after the store took it)."""

@@ -30,6 +30,7 @@ from chinwag.storage.base import Store
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher
 from chinwag.transport.tcp import IrcStreamProtocol
+from chinwag.transport.tls import ServerTls
 from chinwag.transport.websocket import WebProtocol
 
 log = logging.getLogger("chinwag.server")
@@ -153,6 +154,21 @@ class ChinwagServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._retention_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
+        self._tls: ServerTls | None = None
+        """The TLS context and certificate, made at :meth:`start` if a listener needs it."""
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """The SHA-256 fingerprint (``AB:CD:...``) of the certificate the TLS listeners
+        present, for people to compare; ``None`` without a TLS listener (or before
+        :meth:`start`)."""
+        return None if self._tls is None else self._tls.fingerprint
+
+    def reload_tls(self) -> str | None:
+        """Read the TLS certificate and key of ``[tls]`` again (SIGHUP, after a renewal):
+        connections made from now on get the new certificate, open ones carry on. ``None``
+        when done (or without TLS); otherwise why not, in words, and the old one stays."""
+        return None if self._tls is None else self._tls.reload(self.config.tls)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:
@@ -173,12 +189,6 @@ class ChinwagServer:
                 host, port = sock.getsockname()[:2]
                 found.append((listener, str(host), int(port)))
         return found
-
-    @property
-    def tls_fingerprint(self) -> str | None:
-        """The SHA-256 fingerprint of the TLS certificate (``SHA256:AA:BB:...``), or None
-        without a TLS listener."""
-        return None
 
     @property
     def links(self) -> frozenset[Link]:
@@ -212,6 +222,12 @@ class ChinwagServer:
             await self.store.end_memberships(time.time())
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
+            tls_ports = [
+                each.sock.getsockname()[1] for each in bound if each.listener.kind == "tls"
+            ]
+            if tls_ports:
+                # The real port (the config may say 0) for the sts capability's ``port`` key.
+                self.core.tls_port = tls_ports[0]
             for each in bound:
                 context = self._tls_context() if each.listener.tls else None
                 server = await loop.create_server(
@@ -238,8 +254,14 @@ class ChinwagServer:
             log.debug("listening on %s:%d", host, port)
 
     def _tls_context(self) -> ssl.SSLContext:
-        """The server's one TLS context, shared by every ``tls`` and ``https`` listener."""
-        raise NotImplementedError("TLS listeners are being built (issue 14)")
+        """The server's one TLS context, shared by every ``tls`` and ``https`` listener;
+        made (and the certificate loaded or generated) on first need. Raises
+        :class:`~chinwag.transport.certificates.CertificateError` naming the file."""
+        if self._tls is None:
+            config = self.config
+            self._tls = ServerTls(config.tls, config.storage.data_dir, config.server.name)
+            log.info("TLS certificate SHA-256 fingerprint: %s", self._tls.fingerprint)
+        return self._tls.context
 
     def _factory(self, listener: Listener, flusher: Flusher) -> ProtocolFactory:
         make = TRANSPORTS[listener.kind]
@@ -259,6 +281,12 @@ class ChinwagServer:
         if self.retention.enabled and self._retention_task is None:
             self._retention_task = asyncio.create_task(self.retention.run())
             self._tasks.append(self._retention_task)
+        # Read again whether or not the file names changed: a renewal rewrites the files.
+        problem = self.reload_tls()
+        if problem is not None:
+            report.append(f"the TLS certificate was not reloaded, the old one stays: {problem}")
+        elif self._tls is not None:
+            report.append(f"TLS certificate in use: SHA256:{self._tls.fingerprint}")
         if changes.live:
             report.append(f"configuration reloaded; now in effect: {', '.join(changes.live)}")
         else:

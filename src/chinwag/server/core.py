@@ -145,19 +145,42 @@ class ServerCore:
     def _reap(self) -> None:
         self._sessions.reap()
 
+    @property
+    def tls_port(self) -> int | None:
+        """The port of the server's first ``tls`` listener, as bound: the ``port`` of the
+        ``sts`` capability (``None`` until the application sets it)."""
+        sts = self.deps.facts.sts
+        return None if sts is None else sts.port
+
+    @tls_port.setter
+    def tls_port(self, port: int) -> None:
+        sts = self.deps.facts.sts
+        if sts is not None:
+            sts.port = port
+
     # -- entry points -------------------------------------------------------------------
 
-    def connect(self, outbox: Outbox, ip: str, host: str | None = None) -> Session:
+    def connect(
+        self,
+        outbox: Outbox,
+        ip: str,
+        host: str | None = None,
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+    ) -> Session:
         """Start a session for a new connection from ``ip`` writing to ``outbox``; others
         see its cloak (:func:`~chinwag.server.services.cloaks.cloak_host`) unless cloaking
-        is off."""
+        is off. ``secure``: the connection is encrypted; ``certfp``: the fingerprint of the
+        client certificate it presented (:func:`chinwag.transport.certificates.certfp`)."""
         if self._cloak_key is not None:
-            return self._sessions.open(outbox, ip, cloak_host(ip, self._cloak_key), self._clock())
-        shown = host or ip
-        if shown.startswith(":"):
-            # "::1" cannot be a middle parameter (WHO, WHOIS); show it as "0::1", as ircds do.
-            shown = "0" + shown
-        return self._sessions.open(outbox, ip, shown, self._clock())
+            shown = cloak_host(ip, self._cloak_key)
+        else:
+            shown = host or ip
+            if shown.startswith(":"):
+                # "::1" cannot be a middle parameter (WHO, WHOIS): "0::1", as ircds do.
+                shown = "0" + shown
+        return self._sessions.open(outbox, ip, shown, self._clock(), secure=secure, certfp=certfp)
 
     def receive(self, session: Session, items: Iterable[Item]) -> None:
         """Handle lines received on ``session``, in order: parse and dispatch each."""

@@ -26,6 +26,18 @@ from chinwag.server.state import Network, User
 from chinwag.storage.base import Store
 
 
+@dataclass(slots=True)
+class StsPolicy:
+    """IRCv3 Strict Transport Security (https://ircv3.net/specs/extensions/sts), from the
+    ``[tls]`` settings. ``port`` is the first ``tls`` listener's bound port, which is known
+    only once it is bound (the config may say 0): the application sets it
+    (:attr:`chinwag.server.core.ServerCore.tls_port`) before the listeners accept anyone."""
+
+    duration: int
+    preload: bool
+    port: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ServerFacts:
     """What the server tells clients about itself, fixed at start-up: its name and version,
@@ -37,6 +49,17 @@ class ServerFacts:
     started: float
     isupport_lines: tuple[tuple[str, ...], ...]
     cap_values: dict[str, str | None]
+    sts: StsPolicy | None = None
+    """The STS policy (``[tls] sts_duration`` set); advertised once :attr:`StsPolicy.port`
+    is known."""
+
+    def sts_value(self, secure: bool) -> str | None:
+        """The ``sts`` capability's value for a connection (secure or not), or ``None``
+        when there is no policy to advertise."""
+        sts = self.sts
+        if sts is None or sts.port is None:
+            return None
+        return caps.sts_value(secure, sts.port, sts.duration, sts.preload)
 
     @classmethod
     def from_config(cls, config: Config) -> ServerFacts:
@@ -69,12 +92,17 @@ class ServerFacts:
                 config.accounts.min_password_length
             ),
         }
+        tls = config.tls
+        has_tls = any(listener.kind == "tls" for listener in config.listeners)
         return cls(
             name=config.server.name,
             version=f"chinwag-{__version__}",
             started=time.time(),
             isupport_lines=tuple(tuple(tokens) for tokens in lines),
             cap_values=values,
+            sts=StsPolicy(tls.sts_duration, tls.sts_preload)
+            if tls.sts_duration > 0 and has_tls
+            else None,
         )
 
 

@@ -120,6 +120,7 @@ class Session:
         "cap_negotiating",
         "cap_version",
         "caps",
+        "certfp",
         "closed",
         "connected_at",
         "gate",
@@ -138,19 +139,35 @@ class Session:
         "ping_sent_at",
         "realname",
         "sasl",
+        "secure",
         "tag_mask",
         "user",
         "username",
         "waiting",
     )
 
-    def __init__(self, session_id: int, outbox: Outbox, ip: str, host: str, now: float) -> None:
+    def __init__(
+        self,
+        session_id: int,
+        outbox: Outbox,
+        ip: str,
+        host: str,
+        now: float,
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+    ) -> None:
         self.id = session_id
         self._outbox = outbox
         """Written by :class:`chinwag.server.delivery.Delivery` alone: every other writer
         would jump the queue of channel runs and durability gates."""
         self.ip = ip
         self.host = host
+        self.secure = secure
+        """Whether the connection is encrypted (TLS, or WebSocket over HTTPS)."""
+        self.certfp = certfp
+        """The SHA-256 fingerprint (lowercase hex) of the client certificate the peer
+        presented over TLS, if any: what SASL EXTERNAL and NickServ ``CERT`` go by."""
         self.caps: set[str] = set()
         self.cap_version = 0
         self.cap_negotiating = False

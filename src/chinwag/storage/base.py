@@ -170,14 +170,16 @@ class Bound:
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """A registered account: its name, password hash, SCRAM keys and metadata.
+    """A registered account: its name, password hash, SCRAM keys, metadata and certificates.
 
     ``password_hash`` is an argon2id PHC string (argon2-cffi). The SCRAM-SHA-256 fields are
     RFC 5802's salt, iteration count, StoredKey and ServerKey, from which a SCRAM exchange can
     be checked without the password. ``metadata`` holds the keys (``color``...) the user set
     while logged in, restored at every login. ``id`` is what history and offline messages
     belong to (:func:`account_identity`): random, never reused, so an account registered
-    later under a dropped account's name reaches nothing of it.
+    later under a dropped account's name reaches nothing of it. ``certfps`` are the
+    fingerprints (SHA-256, lowercase hex) of the client certificates that log in to it (SASL
+    EXTERNAL); one fingerprint belongs to at most one account.
     """
 
     name: str
@@ -189,6 +191,7 @@ class Account:
     created: float
     metadata: Mapping[str, str] = field(default_factory=dict)
     id: str = field(default_factory=new_account_id)
+    certfps: tuple[str, ...] = ()
 
     @property
     def folded(self) -> Folded:
@@ -310,8 +313,9 @@ class Store(Protocol):
         """Replace the stored password hash and SCRAM keys with ``account``'s."""
 
     async def drop_account(self, name: Folded) -> None:
-        """Delete the account with its metadata, read markers and waiting messages, and every
-        direct conversation it took part in (for both sides: docs/security.md)."""
+        """Delete the account with its metadata, certificate fingerprints, read markers and
+        waiting messages, and every direct conversation it took part in (for both sides:
+        docs/security.md)."""
 
     async def end_memberships(self, when: float) -> None:
         """Close every private membership still open: nobody is a member of anything after
@@ -319,6 +323,15 @@ class Store(Protocol):
 
     async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Set (or with ``None`` delete) one metadata key of an account."""
+
+    async def add_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Let the client certificate ``fingerprint`` log in to account ``name``; ``False``
+        (nothing written) if another account holds it or ``name`` is not registered. Adding
+        one the account already holds is ``True`` and changes nothing."""
+
+    async def remove_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Stop ``fingerprint`` logging in to ``name``; ``False`` if that account did not
+        hold it (another account's fingerprint is left alone)."""
 
     # -- read markers (draft/read-marker) --------------------------------------------------------
 

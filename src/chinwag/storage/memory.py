@@ -257,7 +257,7 @@ class MemoryStore:
         if account.folded in self._accounts:
             return False
         self._accounts[account.folded] = dataclasses.replace(
-            account, metadata=dict(account.metadata)
+            account, metadata=dict(account.metadata), certfps=()
         )
         return True
 
@@ -281,6 +281,26 @@ class MemoryStore:
             self._forget_identity(Forget(account.identity))
         self._markers.pop(name, None)
         self._offline.pop(name, None)
+
+    async def add_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Add ``fingerprint`` to the account unless another account holds it."""
+        account = self._accounts.get(name)
+        if account is None:
+            return False
+        for folded, other in self._accounts.items():
+            if fingerprint in other.certfps:
+                return folded == name
+        self._accounts[name] = dataclasses.replace(account, certfps=(*account.certfps, fingerprint))
+        return True
+
+    async def remove_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Remove ``fingerprint`` from the account, if it holds it."""
+        account = self._accounts.get(name)
+        if account is None or fingerprint not in account.certfps:
+            return False
+        kept = tuple(each for each in account.certfps if each != fingerprint)
+        self._accounts[name] = dataclasses.replace(account, certfps=kept)
+        return True
 
     async def set_account_metadata(self, name: Folded, key: str, value: str | None) -> None:
         """Set or delete one metadata key of an existing account."""

@@ -181,6 +181,11 @@ _SET_METADATA = """
     SELECT :account, :key, :value WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
     ON CONFLICT (account, key) DO UPDATE SET value = excluded.value
 """
+_ADD_CERTFP = """
+    INSERT INTO account_certfps (fingerprint, account)
+    SELECT :fingerprint, :account WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
+    ON CONFLICT (fingerprint) DO NOTHING
+"""
 _SET_MARKER = """
     INSERT INTO read_markers (account, target, time)
     SELECT :account, :target, :time WHERE EXISTS (SELECT 1 FROM accounts WHERE folded = :account)
@@ -218,11 +223,12 @@ def _message(row: Iterable[Any]) -> StoredMessage:
     )
 
 
-def _account(row: Sequence[Any], metadata: dict[str, str]) -> Account:
-    """An account from its row (``folded``, then ``_ACCOUNT_COLUMNS``) and its metadata."""
+def _account(row: Sequence[Any], metadata: dict[str, str], certfps: list[str]) -> Account:
+    """An account from its row (``folded``, then ``_ACCOUNT_COLUMNS``), its metadata and
+    its certificate fingerprints."""
     _, name, password_hash, salt, iterations, stored_key, server_key, created, account_id = row
     keys = (salt, iterations, stored_key, server_key)
-    return Account(name, password_hash, *keys, created, metadata, account_id)
+    return Account(name, password_hash, *keys, created, metadata, account_id, tuple(certfps))
 
 
 async def _apply(db: aiosqlite.Connection, change: HistoryChange) -> None:
@@ -550,10 +556,16 @@ class SqliteStore:
             pairs = await self._db.execute_fetchall(
                 "SELECT account, key, value FROM account_metadata ORDER BY account, key"
             )
+            fingerprints = await self._db.execute_fetchall(
+                "SELECT account, fingerprint FROM account_certfps ORDER BY rowid"
+            )
         metadata: dict[str, dict[str, str]] = {}
         for account, key, value in pairs:
             metadata.setdefault(account, {})[key] = value
-        return [_account(row, metadata.get(row[0], {})) for row in rows]
+        certfps: dict[str, list[str]] = {}
+        for account, fingerprint in fingerprints:
+            certfps.setdefault(account, []).append(fingerprint)
+        return [_account(row, metadata.get(row[0], {}), certfps.get(row[0], [])) for row in rows]
 
     async def create_account(self, account: Account) -> bool:
         """Register ``account`` with its metadata; ``False`` (nothing written) if the name is
@@ -624,6 +636,31 @@ class SqliteStore:
                 await db.execute(_SET_METADATA, {"account": name, "key": key, "value": value})
 
         await self._write(change)
+
+    async def add_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Let ``fingerprint`` log in to ``name``, unless another account holds it (the
+        primary key) or ``name`` is not registered."""
+
+        async def add(db: aiosqlite.Connection) -> bool:
+            await db.execute(_ADD_CERTFP, {"account": name, "fingerprint": fingerprint})
+            rows = await db.execute_fetchall(
+                "SELECT account FROM account_certfps WHERE fingerprint = ?", (fingerprint,)
+            )
+            return [tuple(row) for row in rows] == [(name,)]
+
+        return await self._write(add)
+
+    async def remove_certfp(self, name: Folded, fingerprint: str) -> bool:
+        """Remove ``fingerprint`` from ``name``; another account's is left alone."""
+
+        async def remove(db: aiosqlite.Connection) -> bool:
+            async with db.execute(
+                "DELETE FROM account_certfps WHERE account = ? AND fingerprint = ?",
+                (name, fingerprint),
+            ) as cursor:
+                return bool(cursor.rowcount)
+
+        return await self._write(remove)
 
     # -- read markers ----------------------------------------------------------------------------
 

@@ -240,6 +240,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         "account ids; history by identity; private channel history and its members",
         _identities_and_privacy,
     ),
+    Migration(
+        "client certificate fingerprints of accounts (CertFP, SASL EXTERNAL)",
+        sql(
+            # The fingerprint is the key: one certificate logs in to one account at most.
+            # rowid order is the order they were added, which CERT LIST shows.
+            """
+            CREATE TABLE account_certfps (
+                fingerprint TEXT PRIMARY KEY,
+                account TEXT NOT NULL REFERENCES accounts (folded) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX account_certfps_by_account ON account_certfps (account)",
+        ),
+    ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""
 

@@ -94,15 +94,16 @@ class Link:
         self.session: Session | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def open(self, ip: str) -> None:
+    def open(self, ip: str, *, secure: bool = False, certfp: str | None = None) -> None:
         """Register the connection from ``ip`` with the core, or refuse it when the server
-        already has ``[limits] max_clients`` connections."""
+        already has ``[limits] max_clients`` connections. ``secure``: it is encrypted (TLS,
+        WebSocket over HTTPS); ``certfp``: the client certificate's fingerprint, if any."""
         self._links.add(self)
         if len(self._links) > self._core.config.limits.max_clients:
             self.outbox.write_line(SERVER_FULL)
             self.outbox.close()
             return
-        self.session = self._core.connect(self.outbox, ip)
+        self.session = self._core.connect(self.outbox, ip, secure=secure, certfp=certfp)
 
     def overflowed(self) -> None:
         """The outbox passed the SendQ: the core closes the session once its work is done."""

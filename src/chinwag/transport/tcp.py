@@ -1,4 +1,4 @@
-"""IRC over a byte stream (plain TCP now, TLS with the same class): framing in, a stream out.
+"""IRC over a byte stream (plain TCP, or TLS with the same class): framing in, a stream out.
 
 The stream carries lines ending in CR LF (Modern IRC "Messages"). :class:`IrcStreamProtocol`
 is the thin :class:`asyncio.Protocol` of one connection and plays both transport-specific
@@ -13,11 +13,13 @@ both keeps an idle connection small (the idle benchmark holds ten thousand).
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import cast
 
 from chinwag.protocol.framing import LineFramer
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.state import Lines
+from chinwag.transport.certificates import certfp
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher
 
@@ -44,10 +46,20 @@ class IrcStreamProtocol(asyncio.Protocol):
         # A stream transport, though not always an asyncio.Transport subclass: uvloop's is
         # its own class with the same methods.
         stream = self._transport = cast(asyncio.Transport, transport)
-        kind = "tls" if stream.get_extra_info("ssl_object") is not None else "tcp"
-        self.link = Link(self._core, self._links, self, self, self._flusher, kind)
+        # On a TLS listener asyncio calls this only after the handshake, so the client's
+        # certificate (if it sent one) is known here.
+        tls = stream.get_extra_info("ssl_object")
+        secure = isinstance(tls, ssl.SSLObject)
+        self.link = Link(
+            self._core, self._links, self, self, self._flusher, "tls" if secure else "tcp"
+        )
         peer = stream.get_extra_info("peername")
-        self.link.open(str(peer[0]) if isinstance(peer, tuple) else "unknown")
+        ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
+        if isinstance(tls, ssl.SSLObject):
+            der = tls.getpeercert(binary_form=True)
+            self.link.open(ip, secure=True, certfp=certfp(der) if der else None)
+        else:
+            self.link.open(ip)
 
     def data_received(self, data: bytes) -> None:
         """Keep what arrived and let the link hand it to the core."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import deque
 from collections.abc import Sequence
 from typing import cast
@@ -50,6 +51,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
 from chinwag.protocol.errors import InvalidUtf8
+from chinwag.protocol.fingerprints import certfp
 from chinwag.protocol.framing import check_line
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.state import Lines
@@ -304,7 +306,7 @@ class WebProtocol(asyncio.Protocol):
         self.link = Link(self._core, self._links, self, self, self._flusher, kind)
         self._write_out()
         self._next_ping()
-        self.link.open(self.ip)
+        self.link.open(self.ip, secure=self.tls, certfp=self._client_certfp())
         self._frames(frames)
         self._write_out()
 
@@ -380,6 +382,16 @@ class WebProtocol(asyncio.Protocol):
         self.link.ended()
 
     # -- keep-alive ----------------------------------------------------------------------------
+
+    def _client_certfp(self) -> str | None:
+        """The CertFP of the client certificate a wss client presented, if any (a browser
+        rarely does; a bot over wss may)."""
+        transport = self._transport
+        tls = None if transport is None else transport.get_extra_info("ssl_object")
+        if not isinstance(tls, ssl.SSLObject):
+            return None
+        der = tls.getpeercert(binary_form=True)
+        return certfp(der) if der else None
 
     def _next_ping(self) -> None:
         interval = self._core.config.http.ping_interval

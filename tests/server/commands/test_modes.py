@@ -364,7 +364,7 @@ def test_operator_may_drop_their_operator_mode() -> None:
 def test_unknown_user_mode_flag_is_reported_after_applying_the_known_ones() -> None:
     h = Harness()
     ana = h.client("ana")
-    ana.send("MODE ana +iZ")
+    ana.send("MODE ana +iX")
     assert ana.replies() == [
         ("MODE", ("ana", "+i")),
         (n.ERR_UMODEUNKNOWNFLAG, ("ana", "Unknown MODE flag")),

@@ -8,7 +8,7 @@ values in the list and cap-notify implicitly. ``REQ`` is all or nothing: any unk
 from __future__ import annotations
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY
+from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY, STS
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
@@ -48,6 +48,10 @@ def cap(ctx: Context, message: Message) -> None:
             session.set_caps(session.caps | {"cap-notify"})
         values = ctx.deps.facts.cap_values
         tokens = [c.advertised(session.cap_version, values.get(c.name)) for c in CAPABILITIES]
+        sts = ctx.deps.facts.sts_value(session.secure)
+        if sts is not None and session.cap_version >= 302:
+            # Without values (before 302) the policy would be an empty word: not sent.
+            tokens.append(STS.advertised(session.cap_version, sts))
         _send_list(ctx, "LS", tokens)
     elif subcommand == "LIST":
         _send_list(ctx, "LIST", sorted(session.caps))

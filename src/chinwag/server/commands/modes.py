@@ -20,6 +20,7 @@ from chinwag.protocol.message import Message
 from chinwag.protocol.modes import (
     CHANNEL_MODES,
     MAX_MODES_PER_COMMAND,
+    SECURE_USER_MODE,
     USER_MODES,
     ModeChange,
     ModeKind,
@@ -277,6 +278,8 @@ def user_mode(ctx: Context, nick: str, args: tuple[str, ...]) -> None:
     applied: list[ModeChange] = []
     for change in parsed.changes:
         if change.adding and change.mode == OPER_USER_MODE:
+            continue
+        if change.mode == SECURE_USER_MODE:  # says how the user connected: the server's
             continue
         if change.adding == (change.mode in user.modes):
             continue

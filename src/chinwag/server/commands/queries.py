@@ -216,6 +216,13 @@ def send_whois(ctx: Context, user: User) -> None:
         ctx.numeric(n.RPL_AWAY, nick, user.away)
     if user.account:
         ctx.numeric(n.RPL_WHOISACCOUNT, nick, user.account, "is logged in as")
+    if modes.SECURE_USER_MODE in user.modes:
+        ctx.numeric(n.RPL_WHOISSECURE, nick, "is using a secure connection")
+    if ctx.user.is_oper or ctx.user is user:
+        # A fingerprint identifies its holder wherever they connect: not for everyone.
+        for fingerprint in dict.fromkeys(s.certfp for s in user.sessions if s.certfp):
+            text = f"has client certificate fingerprint {fingerprint}"
+            ctx.numeric(n.RPL_WHOISCERTFP, nick, text)
     if modes.BOT_USER_MODE in user.modes:
         ctx.numeric(n.RPL_WHOISBOT, nick, f"is a bot on {deps.config.server.network}")
     for key in WHOIS_KEYS:

@@ -1,8 +1,11 @@
-"""``AUTHENTICATE``: SASL PLAIN and SCRAM-SHA-256 logins.
+"""``AUTHENTICATE``: SASL PLAIN, SCRAM-SHA-256 and EXTERNAL logins.
 
 References: IRCv3 sasl-3.1 and sasl-3.2 (https://ircv3.net/specs/extensions/sasl-3.1,
 https://ircv3.net/specs/extensions/sasl-3.2), RFC 4616 (PLAIN), RFC 5802 and RFC 7677
-(SCRAM-SHA-256). The capability's value lists the mechanisms.
+(SCRAM-SHA-256), RFC 4422 appendix A (EXTERNAL: the client certificate presented over TLS,
+CertFP, logs in to the account that registered its fingerprint with NickServ ``CERT``; the
+client's one message is an empty ``+`` or the account's name as authzid). The capability's
+value lists the mechanisms.
 
 The exchange: ``AUTHENTICATE <mechanism>``, the server answers ``AUTHENTICATE +``; the client
 sends its data base64-encoded in chunks of 400 bytes (a chunk of exactly 400 means more follow;
@@ -38,6 +41,7 @@ from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services.logins import (
     begin_login,
+    certificate_account,
     end_login,
     log_in,
     login_wait,
@@ -45,7 +49,7 @@ from chinwag.server.services.logins import (
     wait_text,
 )
 
-MECHANISMS = ("PLAIN", "SCRAM-SHA-256")
+MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "EXTERNAL")
 
 CHUNK = 400
 """Bytes of base64 per AUTHENTICATE line (sasl-3.1)."""
@@ -144,6 +148,8 @@ def authenticate(ctx: Context, message: Message) -> None:
         return
     if exchange.mechanism == "PLAIN":
         _plain(ctx, decoded)
+    elif exchange.mechanism == "EXTERNAL":
+        _external(ctx, decoded)
     else:
         _scram(ctx, exchange, decoded)
 
@@ -171,6 +177,21 @@ def _plain(ctx: Context, data: bytes) -> None:
             _fail(ctx)
 
     ctx.later(verify_login(ctx.deps, authcid, password), then)
+
+
+def _external(ctx: Context, data: bytes) -> None:
+    """RFC 4422 appendix A: the authzid (empty: the certificate's own account) is all the
+    client sends; the certificate proved the rest in the TLS handshake."""
+    try:
+        authzid = data.decode()
+    except UnicodeDecodeError:
+        _fail(ctx, "SASL authentication failed: malformed EXTERNAL message")
+        return
+    found = certificate_account(ctx, authzid or None)
+    if isinstance(found, str):
+        _fail(ctx, f"SASL authentication failed: {found}")
+        return
+    _succeeded(ctx, found.name)
 
 
 def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:

@@ -81,6 +81,31 @@ def wait_text(seconds: float) -> str:
     return attempts.wait_text(seconds, "login")
 
 
+def certificate_account(ctx: Context, name: str | None = None) -> Account | str:
+    """The account the session's client certificate logs in to (CertFP: SASL EXTERNAL,
+    NickServ ``IDENTIFY`` without a password), or why not, in words.
+
+    ``name``, if given, must be that account (SASL EXTERNAL's authzid). The check is a
+    lookup, but it still takes its place in the login limits like a password attempt
+    (:mod:`chinwag.server.services.attempts`), and a failure stays counted: trying one
+    certificate after another is guessing too. An unknown certificate names no account,
+    so it counts against the address alone.
+    """
+    fingerprint = ctx.session.certfp
+    account = None if fingerprint is None else ctx.deps.accounts.by_certfp(fingerprint)
+    subject = None if account is None else account.name
+    attempt = attempts.reserve(ctx, "login", subject)
+    if attempt is None:
+        return wait_text(attempts.wait_seconds(ctx, "login", subject))
+    if fingerprint is None:
+        return "You did not present a client certificate (TLS CertFP)"
+    if account is None or (name and fold(name) != account.folded):
+        log.info("failed certificate login from %s", ctx.session.ip)
+        return "Your client certificate is not registered to that account"
+    ctx.deps.throttle.release(attempt)
+    return account
+
+
 # -- logging in and out ------------------------------------------------------------------------
 
 

@@ -5,9 +5,14 @@ from Atheme and Anope, answered with NOTICEs from ``NickServ!NickServ@services``
 
 - ``REGISTER <password> [<email>]``: register the current nick as an account and log in;
 - ``IDENTIFY [<account>] <password>``: log in (the current nick's account by default);
+  ``IDENTIFY`` alone logs in by the client certificate (CertFP), as in Ergo;
 - ``SET PASSWORD <new password>``: change the password (logged in);
 - ``INFO [<account>]``: when an account was registered and whether it is online;
 - ``DROP <password>``: delete your account (logged in; the password again, to be sure);
+- ``CERT ADD [<fingerprint>]``, ``CERT DEL <fingerprint>``, ``CERT LIST``: the client
+  certificates (SHA-256 fingerprints) that log in to your account by SASL EXTERNAL, at most
+  :data:`MAX_CERTFPS`; ``ADD`` alone adds the one this connection presented. One
+  fingerprint belongs to one account at most;
 - ``HELP [<command>]``.
 
 Logins share the throttling, hashing and everything a login brings back with SASL
@@ -21,6 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from chinwag.protocol.casemap import fold
+from chinwag.protocol.fingerprints import normal_fingerprint
 from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
 from chinwag.server.context import Context
@@ -28,6 +34,7 @@ from chinwag.server.dispatch import command
 from chinwag.server.services import attempts, service
 from chinwag.server.services.logins import (
     begin_login,
+    certificate_account,
     end_login,
     log_in,
     log_out,
@@ -41,6 +48,9 @@ from chinwag.server.services.logins import (
 from chinwag.server.services.nicks import NICKSERV_SOURCE
 from chinwag.storage.base import Account
 
+MAX_CERTFPS = 5
+"""Client certificates per account: a few devices' worth."""
+
 HELP: dict[str, tuple[str, ...]] = {
     "REGISTER": (
         "REGISTER <password> [<email>]",
@@ -50,6 +60,7 @@ HELP: dict[str, tuple[str, ...]] = {
     "IDENTIFY": (
         "IDENTIFY [<account>] <password>",
         "Logs you in to an account (by default the one named like your current nick).",
+        "IDENTIFY with nothing after it logs you in by your client certificate (see CERT).",
     ),
     "SET": (
         "SET PASSWORD <new password>",
@@ -62,6 +73,13 @@ HELP: dict[str, tuple[str, ...]] = {
     "DROP": (
         "DROP <password>",
         "Deletes your account for good. Your messages stay in the history.",
+    ),
+    "CERT": (
+        "CERT ADD [<fingerprint>] | CERT DEL <fingerprint> | CERT LIST",
+        "Client certificates that log you in without a password (SASL EXTERNAL) when your",
+        "client connects over TLS with one. CERT ADD alone adds the certificate you are",
+        "connected with now; a fingerprint is its SHA-256, 64 hex digits. You must be",
+        "logged in.",
     ),
     "HELP": ("HELP [<command>]", "Shows this help, or help on one command."),
 }
@@ -116,6 +134,14 @@ def _register(ctx: Context, args: list[str]) -> None:
 
 
 def _identify(ctx: Context, args: list[str]) -> None:
+    if not args and ctx.session.certfp is not None and ctx.user.account is None:
+        found = certificate_account(ctx)
+        if isinstance(found, str):
+            _say(ctx, found + ".")
+            return
+        _say(ctx, f"You are now logged in as {found.name}.")
+        log_in(ctx, found)
+        return
     if not args or len(args) > 2:
         _say(ctx, "Syntax: " + HELP["IDENTIFY"][0])
         return
@@ -234,6 +260,77 @@ def _drop(ctx: Context, args: list[str]) -> None:
     ctx.later(drop(), then)
 
 
+def _cert(ctx: Context, args: list[str]) -> None:
+    verb = args[0].upper() if args else ""
+    if verb not in ("ADD", "DEL", "LIST") or len(args) > 2 or (verb == "DEL" and len(args) != 2):
+        _say(ctx, "Syntax: " + HELP["CERT"][0])
+        return
+    account = _own_account(ctx)
+    if account is None:
+        return
+    if verb == "LIST":
+        if not account.certfps:
+            _say(ctx, f"No client certificates log in to {account.name}.")
+        else:
+            _say(ctx, f"Client certificates of {account.name}:", *account.certfps)
+        return
+    if len(args) == 2:
+        fingerprint = normal_fingerprint(args[1])
+        if fingerprint is None:
+            _say(ctx, f"{args[1]} is not a SHA-256 fingerprint (64 hex digits).")
+            return
+    elif ctx.session.certfp is not None:
+        fingerprint = ctx.session.certfp
+    else:
+        _say(ctx, "You are not connected with a client certificate; give its fingerprint.")
+        return
+    if verb == "ADD":
+        _add_cert(ctx, account, fingerprint)
+    else:
+        _delete_cert(ctx, account, fingerprint)
+
+
+def _add_cert(ctx: Context, account: Account, fingerprint: str) -> None:
+    if fingerprint in account.certfps:
+        _say(ctx, f"{fingerprint} already logs in to {account.name}.")
+        return
+    if len(account.certfps) >= MAX_CERTFPS:
+        _say(ctx, f"An account has at most {MAX_CERTFPS} certificates; CERT DEL one first.")
+        return
+
+    def then(ctx: Context, added: bool) -> None:
+        current = ctx.deps.accounts.get(account.name)
+        if not added or current is None:
+            # Whose it is stays unsaid: a fingerprint must not lead to an account.
+            _say(ctx, "That certificate cannot be added to your account.")
+            return
+        ctx.deps.accounts.set_certfps(current.folded, (*current.certfps, fingerprint))
+        _say(ctx, f"{fingerprint} now logs in to {current.name}.")
+
+    def broken(ctx: Context, error: Exception) -> None:
+        _say(ctx, "The certificate could not be saved right now; try again later.")
+
+    ctx.later(ctx.deps.store.add_certfp(account.folded, fingerprint), then, broken)
+
+
+def _delete_cert(ctx: Context, account: Account, fingerprint: str) -> None:
+    if fingerprint not in account.certfps:
+        _say(ctx, f"{fingerprint} is not one of {account.name}'s certificates.")
+        return
+
+    def then(ctx: Context, removed: bool) -> None:
+        current = ctx.deps.accounts.get(account.name)
+        if current is not None:
+            kept = tuple(each for each in current.certfps if each != fingerprint)
+            ctx.deps.accounts.set_certfps(current.folded, kept)
+        _say(ctx, f"{fingerprint} no longer logs in to {account.name}.")
+
+    def broken(ctx: Context, error: Exception) -> None:
+        _say(ctx, "The certificate could not be removed right now; try again later.")
+
+    ctx.later(ctx.deps.store.remove_certfp(account.folded, fingerprint), then, broken)
+
+
 def _help(ctx: Context, args: list[str]) -> None:
     if args and args[0].upper() in HELP:
         _say(ctx, *HELP[args[0].upper()])
@@ -253,6 +350,7 @@ COMMANDS: dict[str, Callable[[Context, list[str]], None]] = {
     "SET": _set,
     "INFO": _info,
     "DROP": _drop,
+    "CERT": _cert,
     "HELP": _help,
 }
 

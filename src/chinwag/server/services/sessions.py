@@ -53,9 +53,19 @@ class Sessions:
         self.shutting_down = False
         """Set once the server stops: nobody is told of anyone else's QUIT then."""
 
-    def open(self, outbox: Outbox, ip: str, host: str, now: float) -> Session:
-        """A new session on ``outbox``, for a connection from ``ip`` shown as ``host``."""
-        session = Session(self._next_id, outbox, ip, host, now)
+    def open(
+        self,
+        outbox: Outbox,
+        ip: str,
+        host: str,
+        now: float,
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+    ) -> Session:
+        """A new session on ``outbox``, for a connection from ``ip`` shown as ``host``;
+        ``secure`` if it is encrypted, with the client certificate's ``certfp`` if any."""
+        session = Session(self._next_id, outbox, ip, host, now, secure=secure, certfp=certfp)
         self._next_id += 1
         self._network.sessions[session.id] = session
         log.debug("session %d connected from %s", session.id, ip)

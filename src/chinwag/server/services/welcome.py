@@ -46,6 +46,8 @@ def try_complete_registration(ctx: Context) -> None:
     ctx.network.drop_pending_nick(session)  # held from now on as a user's nick
     user = User(session.nick, session.username, session.host, session.realname)
     user.metadata, session.metadata = session.metadata, {}  # set before-connect
+    if session.secure:
+        user.modes.add(modes.SECURE_USER_MODE)
     if session.account is not None:
         registered_with_account(ctx, user)
     deps.sessions.add_user(session, user)
