@@ -22,7 +22,12 @@ from chinwag import __version__
 from chinwag.config import Config, ConfigError, Listener, StorageSettings
 from chinwag.lan import join_hints, tls_join_hints, web_hints
 from chinwag.logs import configure_logging
-from chinwag.server.app import ChinwagServer, PortUnavailableError, bind_listeners
+from chinwag.server.app import (
+    ChinwagServer,
+    PortUnavailableError,
+    bind_listeners,
+    prepare_tls,
+)
 from chinwag.storage import open_store
 from chinwag.storage.base import StoreError
 
@@ -126,14 +131,16 @@ def listing(listening: list[tuple[Listener, str, int]], fingerprint: str | None)
 async def _run(config: Config, reread: Callable[[], Config], log_level: str | None) -> None:
     # The ports first: a port in use must be said before the database is opened (and
     # perhaps migrated) for nothing.
+    # And the certificate: one that cannot be read is said before the database too.
     bound = bind_listeners(config.listeners)
     try:
+        tls = prepare_tls(config)
         store = await open_store(config.storage)
     except BaseException:
         for each in bound:
             each.sock.close()
         raise
-    server = ChinwagServer(config, store)
+    server = ChinwagServer(config, store, tls=tls)
     try:
         await server.start(bound)
     except BaseException:

@@ -130,6 +130,17 @@ def bind_listeners(listeners: Sequence[Listener]) -> list[BoundListener]:
     return bound
 
 
+def prepare_tls(config: Config) -> ServerTls | None:
+    """The TLS context and certificate of ``config`` if a listener speaks TLS (the
+    certificate made on first start, or read from ``[tls] cert``), so ``chinwag serve`` can
+    refuse an unusable certificate before it opens the database; give it to
+    :class:`ChinwagServer`. Raises :class:`~chinwag.transport.certificates.CertificateError`
+    naming the file."""
+    if not any(listener.tls for listener in config.listeners):
+        return None
+    return ServerTls(config.tls, config.storage.data_dir, config.server.name)
+
+
 class ChinwagServer:
     """A chinwag server on its configured listeners; start with :meth:`start`.
 
@@ -139,7 +150,11 @@ class ChinwagServer:
     """
 
     def __init__(
-        self, config: Config, store: Store, clock: Callable[[], float] = time.monotonic
+        self,
+        config: Config,
+        store: Store,
+        clock: Callable[[], float] = time.monotonic,
+        tls: ServerTls | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -154,8 +169,9 @@ class ChinwagServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._retention_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
-        self._tls: ServerTls | None = None
-        """The TLS context and certificate, made at :meth:`start` if a listener needs it."""
+        self._tls: ServerTls | None = tls
+        """The TLS context and certificate: given (:func:`prepare_tls`), or made at
+        :meth:`start` if a listener needs it."""
 
     @property
     def tls_fingerprint(self) -> str | None:
@@ -260,7 +276,6 @@ class ChinwagServer:
         if self._tls is None:
             config = self.config
             self._tls = ServerTls(config.tls, config.storage.data_dir, config.server.name)
-            log.info("TLS certificate SHA-256 fingerprint: %s", self._tls.fingerprint)
         return self._tls.context
 
     def _factory(self, listener: Listener, flusher: Flusher) -> ProtocolFactory:
