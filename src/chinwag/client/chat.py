@@ -41,6 +41,7 @@ from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.text import clean
+from chinwag.client.trust import connected_words
 from chinwag.client.typed import TypedInput
 from chinwag.client.typing import TypingNotices, typing_text
 from chinwag.client.values import (
@@ -345,9 +346,8 @@ class ChatModel:
     # -- the connection ---------------------------------------------------------------------
 
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
-        self._filing.info(
-            SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes
-        )
+        for text in connected_words(event):
+            self._filing.info(SERVER_KEY, event.time, text, changes)
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
