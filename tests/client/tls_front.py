@@ -103,6 +103,8 @@ class TlsFront:
     client_ca: Path | None = None
     port: int = 0
     seen: list[Seen] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
     async def start(self) -> TlsFront:
         """Listen (on :attr:`port`; 0: one chosen by the OS, written back)."""
@@ -129,12 +131,21 @@ class TlsFront:
         self.context.load_cert_chain(identity.cert, identity.key)
 
     async def close(self) -> None:
-        """Stop listening."""
+        """Stop listening, and end the relays still running (a relay cancelled with the loop
+        makes asyncio log an error)."""
         self.server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=2)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.server.wait_closed(), 2)
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._writers.append(writer)
         seen = Seen()
         self.seen.append(seen)
         tls = writer.get_extra_info("ssl_object")
@@ -145,6 +156,7 @@ class TlsFront:
         except OSError:
             writer.close()
             return
+        self._writers.append(up_writer)
 
         async def pipe(
             source: asyncio.StreamReader, sink: asyncio.StreamWriter, count: bool

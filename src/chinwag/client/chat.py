@@ -346,8 +346,7 @@ class ChatModel:
     # -- the connection ---------------------------------------------------------------------
 
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
-        for text in connected_words(event):
-            self._filing.info(SERVER_KEY, event.time, text, changes)
+        self._filing.connection_lines(event.time, connected_words(event), changes)
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
@@ -468,6 +467,7 @@ class ChatModel:
             if conversation is None:
                 conversation = self._filing.open(event.channel, ConversationKind.ROOM)
             conversation.joined = True
+            self._filing.carry_into(key, changes)
             self._joined_at[key] = self._clock()
             changes.conversations = changes.rooms = True
             if key in self._filing.select_on_join or self.current == SERVER_KEY:

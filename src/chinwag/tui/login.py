@@ -31,7 +31,7 @@ from chinwag.client.options import (
     check_password,
     parse_server,
 )
-from chinwag.client.text import clean
+from chinwag.client.text import clean, clean_lines
 from chinwag.tui.widgets import Swatch
 
 FIELDS = ("server", "nick", "password", "color")
@@ -224,7 +224,7 @@ class LoginScreen(Screen[None]):
     def show_problem(self, field: str, problem: str | None) -> None:
         """Show ``problem`` under ``field`` (``None`` hides it); focus that field."""
         widget = self.query_one(f"#{field}-problem", Static)
-        widget.update(Text(clean(problem or "")))
+        widget.update(Text(clean_lines(problem or "")))
         widget.set_class(not problem, "-empty")
         self.query_one(f"#{field}", Input).set_class(bool(problem), "-has-problem")
         if problem:
