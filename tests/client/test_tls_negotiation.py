@@ -204,6 +204,6 @@ def test_make_cert_defaults_to_the_data_folder(
 def test_a_file_that_is_no_certificate_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "nope.pem"
     path.write_text("hello\n")
-    with pytest.raises(OptionError, match="nope.pem"):
+    with pytest.raises(OptionError, match=r"nope\.pem"):
         check_cert(path)
     assert main(["chat", "--cert", str(path), "--plain"]) == 2

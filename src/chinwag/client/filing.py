@@ -412,7 +412,7 @@ class ConversationFiling:
                 self.carried.append(Line(when, LineKind.INFO, text))
 
     def carry_into(self, key: Folded, changes: Changes) -> None:
-        """File the lines :meth:`connection_lines` keeps in conversation ``key`` (a room just joined)."""
+        """File the lines :meth:`connection_lines` keeps in ``key`` (a room just joined)."""
         conversation = self.conversations.get(key)
         if conversation is not None:
             for line in self.carried:
