@@ -210,3 +210,31 @@ def test_sts_policies_send_a_host_to_tls_until_they_expire(tmp_path: Path) -> No
     policies.store("chat.example.org", 6697, 300)
     policies.store("chat.example.org", 6697, 0)  # duration 0 removes it
     assert security.apply_policy(plain) == plain
+
+
+async def test_a_tls_connection_keeps_the_sts_duration_for_the_host(
+    clients: list[Client], tmp_path: Path
+) -> None:
+    identity = issue(tmp_path, "sts-server")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(identity.cert, identity.key)
+
+    async def speak(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"CAP * LS :sts=port=1,duration=300 server-time\r\n")
+        await writer.drain()
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    listener = await asyncio.start_server(speak, "127.0.0.1", 0, ssl=context)
+    try:
+        port = listener.sockets[0].getsockname()[1]
+        policies = StsPolicies(tmp_path / "sts.json")
+        client = Client(Endpoint("127.0.0.1", port, True), Security(known(tmp_path), policies))
+        clients.append(client)
+        await client.events.expect(ev.StsAdvertised)
+        # On TLS the port key is ignored and the policy names the port we are on.
+        assert StsPolicies(tmp_path / "sts.json").port("127.0.0.1") == port
+        assert sum(isinstance(e, ev.Connected) for e in client.events.seen) == 1  # stayed
+    finally:
+        listener.close()
