@@ -135,7 +135,8 @@ def initial_fields(
     else what was used last time (``remembered``). The server and port are remembered as a
     pair, and only stand in when the command line named no server (``server_given``)."""
     use_remembered = not server_given and bool(remembered.host)
-    host, port, tls_only = options.host, options.port, options.tls
+    host, tls_only = options.host, options.tls
+    port: int | None = options.port
     if options.fallback is not None:
         port, tls_only = None, False  # no port: TLS if the server offers it
     if use_remembered:
