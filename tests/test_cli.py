@@ -186,7 +186,12 @@ def test_gui_with_server_and_nick_connects_at_once_with_the_chat_options(
     [run] = gui_runs
     rooms = tmp_path / ".local" / "share" / "chinwag" / "rooms.json"
     assert run["options"] == ChatOptions(
-        host="192.168.1.5", port=6668, nick="ana", color="#008787", rooms_path=rooms
+        host="192.168.1.5",
+        port=6668,
+        nick="ana",
+        color="#008787",
+        rooms_path=rooms,
+        trust_folder=rooms.parent,
     )
     assert run["ask"] is False and run["server_given"] is True
     assert run["theme"] == "auto"

@@ -113,6 +113,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     gui.set_defaults(ask_password=False)  # the window has a password field instead
 
+    make_cert = commands.add_parser(
+        "make-cert",
+        help="make a client certificate for --cert (log in without a password)",
+        description="Write a new self-signed client certificate and its key (PEM, readable "
+        "only by you) to PATH, print its fingerprint and what to do next. It never "
+        "overwrites a file.",
+    )
+    make_cert.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="PATH",
+        help="where to write it (default: client.pem in chinwag's per-user data folder)",
+    )
     commands.add_parser(
         "hash-password",
         help="print the argon2 hash of a password (asked without echo, or read from a pipe) "
@@ -163,15 +177,28 @@ def _client_arguments(
     parser: argparse.ArgumentParser, where: str = "asked on the login screen if left out"
 ) -> None:
     """The options ``chinwag chat`` and ``chinwag gui`` share: where and as whom."""
-    parser.add_argument("server", nargs="?", help=f"host[:port] of the server ({where})")
+    parser.add_argument(
+        "server",
+        nargs="?",
+        help=f"host[:port] of the server ({where}); without a port, TLS on 6697 if the "
+        "server offers it, else plain 6667; a port means plain unless --tls "
+        "(or ircs://host:port; irc://host:port is always plain)",
+    )
     parser.add_argument("--nick", help="your nick")
     parser.add_argument("--color", help="your colour: a name such as teal, or #rrggbb")
     parser.add_argument("--room", default=DEFAULT_ROOM, help=f"room to land in ({DEFAULT_ROOM})")
-    parser.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
     parser.add_argument(
-        "--insecure",
+        "--tls",
         action="store_true",
-        help="with --tls, accept any certificate (a LAN server's self-signed one)",
+        help="TLS only (default port 6697). A certificate no authority vouches for is "
+        "trusted on first use: its fingerprint is remembered, and a change is refused",
+    )
+    parser.add_argument(
+        "--cert",
+        type=Path,
+        metavar="FILE",
+        help="client certificate (PEM with its key, see chinwag make-cert) shown over TLS; "
+        "without a password it logs you in (SASL EXTERNAL) once added with /cert add",
     )
     parser.add_argument(
         "--no-typing",
@@ -194,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "hash-password":
         return _hash_password()
+    if args.command == "make-cert":
+        from chinwag.client.certificate import make_cert_command
+
+        return make_cert_command(args.path, os.environ)
     if args.command in ("chat", "gui"):
         return _client(args)
     if args.command == "backup":
@@ -246,20 +277,24 @@ def _client(args: argparse.Namespace) -> int:
     from chinwag.client.options import (
         ChatOptions,
         OptionError,
+        check_cert,
         check_color,
         check_nick,
         check_room,
-        parse_address,
+        parse_server,
     )
+    from chinwag.client.places import user_folder
 
     try:
-        host, port = parse_address(args.server or "localhost", tls=args.tls)
+        server = parse_server(args.server or "localhost", tls=args.tls)
         nick = check_nick(args.nick) if args.nick else ""
         options = ChatOptions(
-            host=host,
-            port=port,
-            tls=args.tls,
-            verify=not args.insecure,
+            host=server.host,
+            port=server.port,
+            tls=server.tls,
+            fallback=server.fallback,
+            cert=check_cert(args.cert) if args.cert is not None else None,
+            trust_folder=user_folder(os.environ, "data"),
             nick=nick,
             color=check_color(args.color),
             room=check_room(args.room),

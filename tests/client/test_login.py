@@ -13,7 +13,11 @@ ADDRESS = "192.168.1.5:6667"
 
 def test_a_connection_says_it_is_logging_in() -> None:
     news = login_news(ev.Connected("192.168.1.5", 6667, False), ADDRESS)
-    assert news == LoginNews(status="Connected to 192.168.1.5:6667, logging in …")
+    assert news == LoginNews(status="Connected to 192.168.1.5:6667 (not encrypted), logging in …")
+    tls = ev.Connected("h", 6697, True, fingerprint="SHA256:AB", first_use=True)
+    first = login_news(tls, ADDRESS)
+    assert first is not None and first.status is not None
+    assert "fingerprint is SHA256:AB, remembered" in first.status
 
 
 def test_a_nick_in_use_is_said_in_words_next_to_the_nick_and_keeps_the_connection() -> None:
@@ -78,8 +82,8 @@ def test_every_string_goes_through_what_the_form_can_show() -> None:
     def shout(text: str) -> str:
         return text.upper()
 
-    connected = login_news(ev.Connected("h", 1, False), "chat.example:6667", shown=shout)
-    assert connected == LoginNews(status="Connected to CHAT.EXAMPLE:6667, logging in …")
+    connected = login_news(ev.Connected("h", 1, False), "h:1", shown=shout)
+    assert connected == LoginNews(status="CONNECTED TO H:1 (NOT ENCRYPTED), logging in …")
     refused = login_news(ev.NickRejected("ana", "in use", "433", registered=False), "", shown=shout)
     assert refused is not None and refused.problem is not None
     assert refused.problem.startswith("ANA IS TAKEN")

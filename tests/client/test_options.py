@@ -236,9 +236,11 @@ def test_chat_options_default_to_the_local_server_and_the_lobby() -> None:
     assert options.address == "localhost:6667"
 
 
-def test_the_endpoint_carries_host_port_tls_and_verification() -> None:
-    options = ChatOptions(host="chat.example.org", port=7000, tls=True, verify=False, nick="ana")
-    assert options.endpoint == Endpoint("chat.example.org", 7000, True, False)
+def test_the_endpoint_carries_host_port_tls_and_the_fallback() -> None:
+    options = ChatOptions(host="chat.example.org", port=7000, tls=True, nick="ana")
+    assert options.endpoint == Endpoint("chat.example.org", 7000, True, None)
+    default = ChatOptions(host="chat.example.org", port=6697, tls=True, fallback=6667)
+    assert default.endpoint == Endpoint("chat.example.org", 6697, True, 6667)
 
 
 def test_the_address_puts_ipv6_in_brackets() -> None:

@@ -15,8 +15,9 @@ from typing import TypeVar
 import pytest
 
 from chinwag.client import events as ev
+from chinwag.client.connect import Security
 from chinwag.client.protocol import ClientProtocol
-from chinwag.client.runner import Backoff, Endpoint, Runner, tls_context
+from chinwag.client.runner import Backoff, Endpoint, Runner
 from chinwag.server.app import ChinwagServer
 from tests.conftest import ServerFactory, free_port
 
@@ -73,7 +74,6 @@ async def start() -> AsyncIterator[Launch]:
             Endpoint(
                 *address,
                 tls=bool(options.pop("tls", False)),
-                verify=bool(options.pop("verify", True)),
             ),
             recorder,
             backoff=options.pop("backoff", FAST),  # type: ignore[arg-type]
@@ -235,11 +235,11 @@ def test_backoff_grows_is_bounded_and_jittered() -> None:
     assert all(0 <= backoff.delay(n) <= 30 for n in range(200))
 
 
-def test_tls_context_verifies_unless_told_not_to() -> None:
-    strict = tls_context()
+def test_the_verified_context_checks_and_the_pinning_one_leaves_it_to_the_fingerprint() -> None:
+    strict = Security().verified_context()
     assert strict.verify_mode is ssl.CERT_REQUIRED and strict.check_hostname
-    lax = tls_context(verify=False)
-    assert lax.verify_mode is ssl.CERT_NONE and not lax.check_hostname
+    pinning = Security().pinning_context()
+    assert pinning.verify_mode is ssl.CERT_NONE and not pinning.check_hostname
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -279,9 +279,12 @@ async def test_tls_through_a_terminating_proxy(
         _, events, _ = await start(address, "ana", "#lobby", tls=True, ssl_context=trusting)
         await events.expect(ev.Registered)
         connected = next(e for e in events.seen if isinstance(e, ev.Connected))
-        assert connected.tls
-        _, lax_events, _ = await start(address, "bob", "#lobby", tls=True, verify=False)
-        await lax_events.expect(ev.Registered)
+        assert connected.tls and connected.verified and connected.fingerprint is None
+        # Without the certificate's authority: trusted on first use.
+        _, first_events, _ = await start(address, "bob", "#lobby", tls=True)
+        first = await first_events.expect(ev.Connected)
+        assert first.first_use and first.fingerprint is not None and not first.verified
+        await first_events.expect(ev.Registered)
     finally:
         proxy.close()
 

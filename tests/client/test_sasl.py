@@ -23,8 +23,16 @@ def test_scram_is_preferred_to_plain() -> None:
     assert MECHANISMS == ("SCRAM-SHA-256", "PLAIN")
     assert new_mechanism("PLAIN", "ana", "pw").name == "PLAIN"
     assert new_mechanism("SCRAM-SHA-256", "ana", "pw").name == "SCRAM-SHA-256"
-    with pytest.raises(ValueError, match="EXTERNAL"):
-        new_mechanism("EXTERNAL", "ana", "pw")
+    with pytest.raises(ValueError, match="GSSAPI"):
+        new_mechanism("GSSAPI", "ana", "pw")
+
+
+def test_external_answers_with_one_empty_response() -> None:
+    external = new_mechanism("EXTERNAL", "", "")
+    assert external.respond(b"") == b""
+    assert encode_response(b"") == ["+"]
+    with pytest.raises(SaslError):
+        external.respond(b"")
 
 
 def test_plain_sends_account_and_password_once() -> None:

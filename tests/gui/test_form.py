@@ -43,10 +43,17 @@ def test_a_filled_in_form_gives_the_options_to_connect_with() -> None:
 
 def test_empty_server_port_colour_and_password_mean_the_defaults() -> None:
     check = check_login(LoginFields(nick="ana"))
-    assert check.options == ChatOptions(host="localhost", port=6667, nick="ana")
+    # No port anywhere: TLS on 6697 if the server offers it, else plain 6667.
+    assert check.options == ChatOptions(
+        host="localhost", port=6697, tls=True, fallback=6667, nick="ana"
+    )
     assert check_login(LoginFields(nick="ana"), tls=True).options == ChatOptions(
         host="localhost", port=6697, tls=True, nick="ana"
     )
+    typed_port = check_login(LoginFields(server="localhost", port="6667", nick="ana"))
+    assert typed_port.options == ChatOptions(host="localhost", port=6667, nick="ana")
+    ircs = check_login(LoginFields(server="ircs://chat.example.org:7000", nick="ana"))
+    assert ircs.options == ChatOptions(host="chat.example.org", port=7000, tls=True, nick="ana")
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,7 @@ def test_there_is_no_place_for_a_password(tmp_path: Path) -> None:
     assert set(json.loads(path.read_text())) == {
         "host",
         "port",
+        "tls",
         "nick",
         "color",
         "geometry",

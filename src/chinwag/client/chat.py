@@ -41,6 +41,7 @@ from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.text import clean
+from chinwag.client.trust import connected_words
 from chinwag.client.typed import TypedInput
 from chinwag.client.typing import TypingNotices, typing_text
 from chinwag.client.values import (
@@ -345,9 +346,7 @@ class ChatModel:
     # -- the connection ---------------------------------------------------------------------
 
     def _on_connected(self, event: ev.Connected, changes: Changes) -> None:
-        self._filing.info(
-            SERVER_KEY, event.time, f"Connected to {event.host}:{event.port}", changes
-        )
+        self._filing.connection_lines(event.time, connected_words(event), changes)
 
     def _on_registered(self, event: ev.Registered, changes: Changes) -> None:
         returning = self.ever_online
@@ -468,6 +467,7 @@ class ChatModel:
             if conversation is None:
                 conversation = self._filing.open(event.channel, ConversationKind.ROOM)
             conversation.joined = True
+            self._filing.carry_into(key, changes)
             self._joined_at[key] = self._clock()
             changes.conversations = changes.rooms = True
             if key in self._filing.select_on_join or self.current == SERVER_KEY:

@@ -189,6 +189,7 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("/away [message]", "mark yourself away, or back"),
     CommandHelp("/register", "make your nick an account (password asked without echo)"),
     CommandHelp("/login [account]", "log in to your account (password asked without echo)"),
+    CommandHelp("/cert add, /cert list, /cert del <fp>", "client certificates of your account"),
 )
 """The table of design.md section 6, in its order, as ``@help`` shows it."""
 
@@ -218,6 +219,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "/away",
     "/register",
     "/login",
+    "/cert",
 )
 """Every command word, for tab completion."""
 
@@ -320,7 +322,27 @@ def _slash(rest: str) -> Input:
         if extra:
             return Usage("/login [account]: the password is asked for, without echo")
         return Account(name, account or None)
+    if name == "cert":
+        return _cert(tail)
     return Unknown("/" + word)
+
+
+CERT_USAGE = (
+    "/cert add (the certificate you connected with, see --cert), /cert list, /cert del <fp>"
+)
+
+
+def _cert(tail: str) -> Input:
+    """``/cert add|list|del <fp>``: NickServ's ``CERT`` (the client certificates that log in
+    to our account by SASL EXTERNAL), sent as a message to NickServ so its answers show as
+    any of its answers do."""
+    verb, rest = _split(tail)
+    verb = verb.upper()
+    if verb in ("ADD", "LIST") and not rest:
+        return DirectMessage("NickServ", f"CERT {verb}")
+    if verb in ("DEL", "DELETE") and rest and " " not in rest:
+        return DirectMessage("NickServ", f"CERT DEL {rest}")
+    return Usage(CERT_USAGE)
 
 
 def is_secret(line: str) -> bool:

@@ -41,6 +41,23 @@ class Connected(Event):
     host: str
     port: int
     tls: bool
+    fingerprint: str | None = None
+    """With TLS to a server no authority vouches for: its certificate's fingerprint
+    (``SHA256:AA:…``), checked against the one remembered (:mod:`chinwag.client.trust`)."""
+    first_use: bool = False
+    """The fingerprint was seen for the first time, and is now remembered: say so."""
+    verified: bool = False
+    """With TLS: an authority vouched for the certificate (nothing to remember)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StsAdvertised(Event):
+    """The server offers the ``sts`` capability (https://ircv3.net/specs/extensions/sts):
+    the runner reconnects with TLS to ``port`` (from a plain connection) or keeps the policy
+    for ``duration`` seconds (on a TLS one). None: the key was absent."""
+
+    port: int | None
+    duration: int | None
 
 
 @dataclass(frozen=True, slots=True)

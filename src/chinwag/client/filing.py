@@ -100,6 +100,9 @@ class ConversationFiling:
         self.show_list = False
         """Whether the person asked for the room list (``/list``): the next one is shown."""
         self.select_on_join: set[Folded] = set()
+        self.carried: list[Line] = []
+        """Lines of the server conversation the person must see wherever they land (a new
+        certificate's fingerprint): filed again in the next room we join."""
         """Rooms the person asked to join: each goes on screen when its JOIN echo comes."""
         self.known_colors: dict[Folded, str] = {}
         """Colours people chose, by folded nick: kept across reconnections."""
@@ -398,6 +401,23 @@ class ConversationFiling:
         one on screen)."""
         conversation = self.conversations.get(key) or self.current_conversation
         self.add(conversation, Line(when, LineKind.INFO, text), changes)
+
+    def connection_lines(self, when: datetime, lines: list[str], changes: Changes) -> None:
+        """What a new connection says, in the server conversation; the lines after the
+        first (a new certificate's fingerprint) again in the next room joined (see
+        :meth:`carry_into`): a room is where a person looks once connected."""
+        for number, text in enumerate(lines):
+            self.info(SERVER_KEY, when, text, changes)
+            if number:
+                self.carried.append(Line(when, LineKind.INFO, text))
+
+    def carry_into(self, key: Folded, changes: Changes) -> None:
+        """File the lines :meth:`connection_lines` keeps in ``key`` (a room just joined)."""
+        conversation = self.conversations.get(key)
+        if conversation is not None:
+            for line in self.carried:
+                self.add(conversation, line, changes)
+            self.carried.clear()
 
     def error(self, key: Folded, when: datetime, text: str, changes: Changes) -> None:
         """As :meth:`info`, for what went wrong (drawn as an error)."""

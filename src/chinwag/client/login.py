@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from chinwag.client import events as ev
 from chinwag.client.text import clean
+from chinwag.client.trust import connected_words
 from chinwag.client.wording import nick_refusal, server_error_words
 
 
@@ -48,7 +49,8 @@ def login_news(
     """
     match event:
         case ev.Connected():
-            return LoginNews(status=f"Connected to {shown(address)}, logging in …")
+            said = connected_words(event)
+            return LoginNews(status=shown(" — ".join(said[1:] or said)) + ", logging in …")
         case ev.NickRejected(nick=nick, reason=reason, code=code, registered=False):
             problem = shown(nick_refusal(code, nick, reason))
             return LoginNews(status="", field="nick", problem=problem)
@@ -56,7 +58,8 @@ def login_news(
             problem = f"Cannot log in as {shown(account)}: {shown(reason)}"
             return LoginNews(status="", field="password", problem=problem, stop=True)
         case ev.Disconnected(reason=reason, error=error):
-            problem = shown(reason if error is None else server_error_words(error))
+            words = reason if error is None else server_error_words(error)
+            problem = "\n".join(shown(line) for line in words.splitlines())
             return LoginNews(status="", field="server", problem=problem, stop=True)
         case ev.Registered():
             return LoginNews(status="", ready=True)

@@ -23,7 +23,7 @@ the MOTD, ERR_NICKNAMEINUSE). Sans-I/O: no asyncio, no socket.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 from chinwag.client import sasl
@@ -38,10 +38,12 @@ from chinwag.client.events import (
     NickRejected,
     Registered,
     RegistrationFailed,
+    StsAdvertised,
     Unhandled,
 )
 from chinwag.client.history import HistorySync
 from chinwag.client.state import Identity, World
+from chinwag.client.sts import parse_sts
 from chinwag.client.wire import Connection, Handler, Handlers, numeric_reply
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import METADATA as METADATA_CAP
@@ -189,6 +191,9 @@ class Negotiation:
         """The password that logs in to :attr:`account_name` (kept after a login worked,
         forgotten after one failed while connecting). Never logged."""
         self.sasl_mechanisms = tuple(sasl_mechanisms)
+        self.certificate = False
+        """A client certificate is presented in the TLS handshake: without a password, log
+        in with SASL EXTERNAL where the server lists it (the runner's caller sets this)."""
         self.reset()
 
     def reset(self) -> None:
@@ -281,8 +286,10 @@ class Negotiation:
                 return []
             offered, self._cap_ls = self._cap_ls, {}
             link.caps_available.update(offered)
+            # STS first: the runner may drop a plain connection before answering anything.
+            sts = [StsAdvertised(**asdict(parse_sts(offered["sts"])))] if "sts" in offered else []
             self._request_caps(offered)
-            return self._maybe_end_caps()
+            return [*sts, *self._maybe_end_caps()]
         if sub in ("ACK", "NAK"):
             if sub == "ACK":
                 for token in tokens:
@@ -324,6 +331,12 @@ class Negotiation:
             return []
         if self.phase is Phase.CAPS:
             password = self.account_password
+            if password is None and self.certificate and self._offers(sasl.EXTERNAL):
+                account = self.account_name or self._me.nick
+                self._sasl = _SaslExchange(account, "", [sasl.EXTERNAL], registering=True)
+                self._try_mechanism(self._sasl)
+                self.phase = Phase.SASL
+                return []
             if password is not None and self._link.has_cap("sasl"):
                 account = self.account_name or self._me.nick
                 if self._start_sasl(account, password, registering=True):
@@ -345,6 +358,11 @@ class Negotiation:
         return numeric_reply(message)
 
     # -- SASL (https://ircv3.net/specs/extensions/sasl-3.1) --------------------------------
+
+    def _offers(self, mechanism: str) -> bool:
+        """Whether the ``sasl`` capability (enabled) lists ``mechanism`` by name."""
+        offered = self._link.caps_available.get("sasl") if self._link.has_cap("sasl") else None
+        return mechanism in {name.strip().upper() for name in (offered or "").split(",")}
 
     def _start_sasl(self, account: str, password: str, *, registering: bool) -> bool:
         """Begin a SASL login; False if we share no mechanism with the server."""
@@ -378,6 +396,12 @@ class Negotiation:
             return [LoginFailed(account, reason, code, self.registered)]
         if exchange.aborted is not None:
             reason = exchange.aborted
+        if exchange.candidates[:1] == [sasl.EXTERNAL]:
+            self.certificate = False  # not again on every reconnection
+            reason = (
+                f"the server did not accept your client certificate ({reason}); log in "
+                "with your password, then add the certificate with /cert add"
+            )
         if exchange.registering:
             self.account_password = None  # not again on every reconnection
         self._pending_password = None

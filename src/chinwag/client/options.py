@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chinwag.client.colors import ColorError, parse_color
+from chinwag.client.connect import Endpoint, Security, load_client_cert
 from chinwag.client.protocol import ClientProtocol
-from chinwag.client.runner import Endpoint
+from chinwag.client.sts import FILE_NAME as STS_FILE
+from chinwag.client.sts import StsPolicies
+from chinwag.client.trust import FILE_NAME as KNOWN_FILE
+from chinwag.client.trust import KnownServers
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
 
@@ -48,7 +53,15 @@ class ChatOptions:
     host: str = "localhost"
     port: int = DEFAULT_PORT
     tls: bool = False
-    verify: bool = True
+    fallback: int | None = None
+    """With ``tls``: the plain port tried when nothing listens on ``port`` (an address
+    typed without a port: TLS on 6697 if the server offers it, else plain 6667)."""
+    cert: Path | None = None
+    """A client certificate (PEM, with its key) presented in every TLS handshake, for
+    CertFP and SASL EXTERNAL (``--cert``)."""
+    trust_folder: Path | None = None
+    """Where the certificates remembered on first use and the STS policies are kept
+    (:mod:`chinwag.client.trust`, :mod:`chinwag.client.sts`); None: for this run only."""
     nick: str = ""
     color: str | None = None
     room: str = DEFAULT_ROOM
@@ -62,7 +75,17 @@ class ChatOptions:
     @property
     def endpoint(self) -> Endpoint:
         """The runner's view of where to connect."""
-        return Endpoint(self.host, self.port, self.tls, self.verify)
+        return Endpoint(self.host, self.port, self.tls, self.fallback if self.tls else None)
+
+    def security(self) -> Security:
+        """What decides the TLS of each connection (one per runner: its policies and
+        fingerprints change as it connects)."""
+        folder = self.trust_folder
+        return Security(
+            KnownServers(folder / KNOWN_FILE if folder is not None else None),
+            StsPolicies(folder / STS_FILE if folder is not None else None),
+            cert=self.cert,
+        )
 
     def new_protocol(
         self, *, auto_rename: bool = False, remembered: Sequence[str] = ()
@@ -74,19 +97,29 @@ class ChatOptions:
         rooms: dict[str, str] = {}
         for name in (self.room, *remembered):
             rooms.setdefault(fold(name), name)
-        return ClientProtocol(
+        protocol = ClientProtocol(
             self.nick,
             rooms=list(rooms.values()),
             metadata={COLOR_KEY: self.color} if self.color else None,
             account_password=self.password,
             auto_rename=auto_rename,
         )
+        protocol.certificate = self.cert is not None
+        return protocol
 
     @property
     def address(self) -> str:
         """``host:port`` as a person would type it (IPv6 in brackets)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def typed(self) -> str:
+        """What a person types in a server field to get this server back through
+        :func:`parse_server`: the bare host for TLS-if-offered, ``ircs://`` for TLS only."""
+        if self.tls and self.fallback is not None:
+            return f"[{self.host}]" if ":" in self.host else self.host
+        return f"ircs://{self.address}" if self.tls else self.address
 
 
 def check_host(host: str) -> str:
@@ -131,6 +164,67 @@ def parse_address(text: str, *, tls: bool = False) -> tuple[str, int]:
         host, _, port = text.partition(":")
         return check_host(host), check_port(port)
     return check_host(text), default
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """Where a typed address leads: ``port``, with ``tls`` or not, and the plain
+    ``fallback`` port of an address typed without a port."""
+
+    host: str
+    port: int
+    tls: bool
+    fallback: int | None = None
+
+
+def parse_server(
+    text: str,
+    *,
+    tls: bool = False,
+    tls_port: int = DEFAULT_TLS_PORT,
+    plain_port: int = DEFAULT_PORT,
+) -> Server:
+    """A typed server address (``host``, ``host:port``, ``[v6]:port``, ``ircs://host[:port]``,
+    ``irc://host[:port]``) and ``--tls`` -> a :class:`Server`. Raises :class:`OptionError`.
+
+    Without a port and without a scheme: TLS on ``tls_port`` if the server listens there,
+    else plain on ``plain_port`` (the defaults 6697 and 6667; tests pass free ports). A port
+    means plain unless ``tls`` or ``ircs://``; ``irc://`` is always plain (and refuses
+    ``tls``).
+    """
+    text = text.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    scheme = scheme.lower()
+    if scheme not in ("", "irc", "ircs"):
+        raise OptionError("server", f"{scheme}:// is not a chat address: use irc:// or ircs://")
+    if scheme == "irc" and tls:
+        raise OptionError("server", "irc:// is a plain connection: leave out --tls, or use ircs://")
+    rest = rest.rstrip("/")
+    secure = tls or scheme == "ircs"
+    host, port = parse_address(rest, tls=secure)
+    typed_port = "]:" in rest if rest.startswith("[") else rest.count(":") == 1
+    if not typed_port:
+        if scheme == "" and not tls:
+            return Server(host, tls_port, True, plain_port)
+        port = tls_port if secure else plain_port
+    return Server(host, port, secure)
+
+
+def check_cert(path: Path) -> Path:
+    """``path`` if it holds a usable client certificate (PEM: the certificate and its key,
+    as ``chinwag make-cert`` writes), else :class:`OptionError` for the ``cert`` field."""
+    context = ssl.create_default_context()
+    try:
+        load_client_cert(context, path)
+    except ssl.SSLError:
+        reason = "it is not PEM holding a certificate and its key"
+        raise OptionError("cert", f"cannot use {path} as a client certificate: {reason}") from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OptionError("cert", f"cannot use {path} as a client certificate: {reason}") from None
+    return path
 
 
 def check_nick(nick: str) -> str:

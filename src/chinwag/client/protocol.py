@@ -378,6 +378,17 @@ class ClientProtocol:
         self._negotiation.account_password = password
 
     @property
+    def certificate(self) -> bool:
+        """A client certificate is presented in the TLS handshake: without an account
+        password, log in with SASL EXTERNAL where the server lists it (reset after it
+        failed while connecting)."""
+        return self._negotiation.certificate
+
+    @certificate.setter
+    def certificate(self, presented: bool) -> None:
+        self._negotiation.certificate = presented
+
+    @property
     def sasl_mechanisms(self) -> tuple[str, ...]:
         """The SASL mechanisms we try, in order, among those the server offers."""
         return self._negotiation.sasl_mechanisms

@@ -24,8 +24,19 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chinwag.client.events import Connected, Event, MetadataSyncLater, Reconnecting
+from chinwag.client.connect import Endpoint, Opened, Security, open_stream
+from chinwag.client.events import (
+    Connected,
+    Disconnected,
+    Event,
+    MetadataSyncLater,
+    Reconnecting,
+    StsAdvertised,
+)
 from chinwag.client.protocol import ClientProtocol
+from chinwag.client.trust import CertificateChangedError
+
+__all__ = ["Backoff", "Endpoint", "EventHandler", "Runner", "Security", "connect_failure"]
 
 log = logging.getLogger("chinwag.client")
 
@@ -55,25 +66,6 @@ class Backoff:
         return max(0.0, min(self.maximum, base - spread + 2 * spread * rand()))
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """Where to connect. ``verify=False`` accepts any certificate (a LAN server's own)."""
-
-    host: str
-    port: int = 6667
-    tls: bool = False
-    verify: bool = True
-
-
-def tls_context(verify: bool = True) -> ssl.SSLContext:
-    """The TLS settings for a connection: the system's trusted certificates, or none."""
-    context = ssl.create_default_context()
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 class _Silent(Exception):  # noqa: N818
     """The server said nothing through a keepalive PING."""
 
@@ -84,7 +76,10 @@ class Runner:
     Run it as a task: ``task = asyncio.create_task(runner.run())``; act with the intent
     methods (they write at once), leave with :meth:`quit`, or cancel the task.
     ``keepalive`` is how long a silent connection may last before we PING, and again before
-    we give up on it; ``connect_timeout`` bounds each connection attempt.
+    we give up on it; ``connect_timeout`` bounds each connection attempt. ``security``
+    holds the remembered certificates, the STS policies and the client certificate
+    (:mod:`chinwag.client.connect`); ``ssl_context`` replaces the system's verified context
+    (a private authority, tests). A changed certificate stops the runner: no retry.
     """
 
     def __init__(
@@ -98,6 +93,7 @@ class Runner:
         connect_timeout: float = 10.0,
         keepalive: float = 60.0,
         ssl_context: ssl.SSLContext | None = None,
+        security: Security | None = None,
     ) -> None:
         self.protocol = protocol
         self.endpoint = endpoint
@@ -106,7 +102,13 @@ class Runner:
         self.reconnect = reconnect
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
-        self._ssl = ssl_context
+        self.security = security or Security()
+        if ssl_context is not None:
+            self.security.verified = ssl_context
+        self._again_now = False
+        """The server asked for TLS (STS): reconnect at once, without a backoff."""
+        self.refused: CertificateChangedError | None = None
+        """Why the runner stopped for good: the server's certificate changed."""
         self._writer: asyncio.StreamWriter | None = None
         self._stopping = False
         self._wake = asyncio.Event()
@@ -132,8 +134,13 @@ class Runner:
             while not self._stopping:
                 if await self._connect_once():
                     attempt = 0
+                if self._again_now:
+                    self._again_now = False
+                    continue
                 if self._stopping or self.protocol.quitting or not self.reconnect:
                     break
+                if self.refused is not None:
+                    break  # a person must decide: never retry a changed certificate
                 delay = self.backoff.delay(attempt)
                 attempt += 1
                 self._emit(Reconnecting(delay, attempt))
@@ -176,30 +183,38 @@ class Runner:
     async def _connect_once(self) -> bool:
         """One connection, from connect to close; whether it got registered."""
         endpoint = self.endpoint
-        context = None
-        if endpoint.tls:
-            context = self._ssl or tls_context(endpoint.verify)
         try:
-            async with asyncio.timeout(self.connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    endpoint.host,
-                    endpoint.port,
-                    ssl=context,
-                    server_hostname=endpoint.host if context is not None else None,
-                )
+            opened = await open_stream(endpoint, self.security, self.connect_timeout)
+        except CertificateChangedError as exc:
+            self.refused = exc
+            log.warning("%s", exc)
+            for event in self.protocol.connection_lost(str(exc)):
+                self._emit(event)
+            return False
         except (OSError, TimeoutError) as exc:
             reason = connect_failure(endpoint, exc)
             log.info("%s", reason)
             for event in self.protocol.connection_lost(reason):
                 self._emit(event)
             return False
+        reader, writer = opened.reader, opened.writer
         if self._stopping:  # quit() came while we were connecting: nothing to say
             writer.transport.abort()
             return False
         self._writer = writer
         self._generation += 1
-        log.info("connected to %s:%d", endpoint.host, endpoint.port)
-        self._emit(Connected(endpoint.host, endpoint.port, endpoint.tls))
+        where = opened.endpoint
+        log.info("connected to %s%s", where.address, " with TLS" if where.tls else "")
+        self._emit(
+            Connected(
+                where.host,
+                where.port,
+                where.tls,
+                fingerprint=opened.fingerprint,
+                first_use=opened.first_use,
+                verified=opened.verified,
+            )
+        )
         self.protocol.register()
         self._flush()
         reason = "Connection closed by the server"
@@ -209,6 +224,9 @@ class Runner:
                 if not data:
                     break
                 events = self.protocol.receive(data)
+                if self._follow_sts(events, opened):
+                    reason = "upgrade"
+                    break
                 self._flush()
                 for event in events:
                     self._emit(event)
@@ -223,12 +241,36 @@ class Runner:
             raise
         registered = self.protocol.ready
         self._close()
+        if self._again_now:
+            # Not a disconnection a person should see (a login form would stop on it):
+            # the next connection, with TLS, follows at once.
+            for event in self.protocol.connection_lost(reason):
+                if not isinstance(event, Disconnected):
+                    self._emit(event)
+            return False
         if self._stopping or self.protocol.quitting:
             reason = "Disconnected"
-        log.info("disconnected from %s:%d: %s", endpoint.host, endpoint.port, reason)
+        log.info("disconnected from %s: %s", where.address, reason)
         for event in self.protocol.connection_lost(reason):
             self._emit(event)
         return registered
+
+    def _follow_sts(self, events: list[Event], opened: Opened) -> bool:
+        """Act on an ``sts`` capability among ``events`` (https://ircv3.net/specs/extensions/sts):
+        on a plain connection with a ``port``, True: drop it before answering (nothing
+        more is sent) and reconnect with TLS there; on a TLS one, keep the ``duration``."""
+        where = opened.endpoint
+        for event in events:
+            if not isinstance(event, StsAdvertised):
+                continue
+            if not where.tls and event.port is not None:
+                log.info("%s asks for TLS on port %d: reconnecting", where.host, event.port)
+                self.endpoint = Endpoint(where.host, event.port, True)
+                self._again_now = True
+                return True
+            if where.tls and event.duration is not None:
+                self.security.policies.store(where.host, where.port, event.duration)
+        return False
 
     async def _read(self, reader: asyncio.StreamReader) -> bytes:
         """The next bytes; after ``keepalive`` seconds of silence PING, then give up."""
@@ -286,14 +328,19 @@ class Runner:
 def connect_failure(endpoint: Endpoint, exc: BaseException) -> str:
     """Why a connection attempt failed, in words a person can act on (the GUI and the
     terminal client show it as is)."""
-    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
-    address = f"{host}:{endpoint.port}"
+    address = endpoint.address
     if isinstance(exc, ConnectionRefusedError):
+        if endpoint.tls and endpoint.fallback is not None:
+            host = endpoint.address.rsplit(":", 1)[0]
+            address = f"{address} (TLS) or {host}:{endpoint.fallback}"
         return f"Nobody is listening on {address} — is the server started?"
     if isinstance(exc, socket.gaierror):
         return f"Cannot connect to {address}: no such host ({exc.strerror or exc})"
     if isinstance(exc, TimeoutError):
         return f"Cannot connect to {address}: no answer (is it the right address?)"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        why = exc.verify_message or exc.reason or exc
+        return f"Cannot connect to {address}: its certificate cannot be trusted ({why})"
     if isinstance(exc, ssl.SSLError):
         return f"Cannot connect to {address}: TLS failed ({exc.reason or exc})"
     return f"Cannot connect to {address}: {_describe(exc)}"

@@ -20,6 +20,9 @@ from scramp import ScramClient, ScramException
 
 SCRAM_SHA_256 = "SCRAM-SHA-256"
 PLAIN = "PLAIN"
+EXTERNAL = "EXTERNAL"
+"""RFC 4422 appendix A: the TLS client certificate is the credential (CertFP); used only
+with a certificate and no password, and only where the server lists it."""
 
 MECHANISMS: tuple[str, ...] = (SCRAM_SHA_256, PLAIN)
 """The mechanisms we speak, best first: SCRAM never sends the password itself, so it is
@@ -98,8 +101,28 @@ class ScramSha256:
         raise SaslError("The server asked for more than SCRAM has to say")
 
 
+class External:
+    """RFC 4422 EXTERNAL: one empty response (no authorization identity, so the server
+    takes the account the certificate's fingerprint belongs to): ``AUTHENTICATE +``."""
+
+    name = EXTERNAL
+
+    def __init__(self) -> None:
+        self._sent = False
+
+    def respond(self, challenge: bytes) -> bytes:
+        """The empty response, once."""
+        if self._sent:
+            raise SaslError("The server asked for more than EXTERNAL has to say")
+        self._sent = True
+        return b""
+
+
 def new_mechanism(name: str, account: str, password: str) -> Mechanism:
-    """A fresh client for mechanism ``name`` (one of :data:`MECHANISMS`)."""
+    """A fresh client for mechanism ``name`` (one of :data:`MECHANISMS`, or
+    :data:`EXTERNAL`, which needs neither account nor password)."""
+    if name == EXTERNAL:
+        return External()
     if name == SCRAM_SHA_256:
         return ScramSha256(account, password)
     if name == PLAIN:

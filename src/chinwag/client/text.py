@@ -64,6 +64,12 @@ def clean(text: str) -> str:
     return _SEQUENCES.sub("", text).translate(_CHARACTERS)
 
 
+def clean_lines(text: str) -> str:
+    """:func:`clean` each line of ``text``, keeping the line breaks (a message written as
+    several lines, such as a refused certificate's two fingerprints and what to do)."""
+    return "\n".join(clean(line) for line in text.splitlines())
+
+
 def clean_line(text: str, limit: int | None = None) -> str:
     """:func:`clean` ``text`` and, if ``limit`` is given, shorten it to at most ``limit``
     characters, the last being ``…`` when something was cut (for a topic in a narrow bar).

@@ -134,8 +134,13 @@ class ChinwagGui:
         another nick on the connection that waits for one."""
         if self.closing:
             return
+        given = self.options
         check = check_login(
-            fields, tls=self.options.tls, verify=self.options.verify, room=self.options.room
+            fields,
+            tls=given.tls and given.fallback is None,
+            room=given.room,
+            cert=given.cert,
+            trust_folder=given.trust_folder,
         )
         if check.options is None:
             self.login.show_problems(check.problems)
@@ -310,7 +315,8 @@ class ChinwagGui:
             replace(
                 self.settings,
                 host=options.host,
-                port=options.port,
+                port=None if options.fallback is not None else options.port,
+                tls=options.tls and options.fallback is None,
                 nick=options.nick,
                 color=options.color,
             )

@@ -191,6 +191,7 @@ class Bridge:
             backoff=self.backoff,
             keepalive=self.keepalive,
             connect_timeout=self.connect_timeout,
+            security=options.security(),
         )
         self._runner = runner
         running = asyncio.create_task(runner.run())

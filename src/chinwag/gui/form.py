@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from chinwag.client import events as ev
@@ -23,11 +24,12 @@ from chinwag.client.options import (
     DEFAULT_TLS_PORT,
     ChatOptions,
     OptionError,
+    Server,
     check_color,
     check_nick,
     check_password,
     check_port,
-    parse_address,
+    parse_server,
 )
 from chinwag.gui.settings import GuiSettings
 from chinwag.gui.text import displayable
@@ -62,28 +64,31 @@ def check_login(
     fields: LoginFields,
     *,
     tls: bool = False,
-    verify: bool = True,
     room: str = DEFAULT_ROOM,
+    cert: Path | None = None,
+    trust_folder: Path | None = None,
 ) -> LoginCheck:
     """Check every field at once, so all the mistakes are shown together.
 
-    The server field takes a host name or an IP address (empty: ``localhost``); a port typed
-    in it (``host:6668``, ``[::1]:6668``) is used instead of the port field. An empty port
-    field means 6667 (6697 with ``tls``). The password is optional; the colour is a palette
-    name or ``#rrggbb``, empty for one derived from the nick.
+    The server field takes a host name or an IP address (empty: ``localhost``), or an
+    ``ircs://`` or ``irc://`` address; a port typed in it (``host:6668``, ``[::1]:6668``) is
+    used instead of the port field. The rules of ``chinwag chat``
+    (:func:`~chinwag.client.options.parse_server`): no port anywhere, TLS on 6697 if the
+    server offers it, else plain 6667; a port means plain unless ``tls`` (``--tls``) or
+    ``ircs://``. The password is optional; the colour is a palette name or ``#rrggbb``,
+    empty for one derived from the nick.
     """
     problems: dict[str, str] = {}
-    host, port = "localhost", DEFAULT_TLS_PORT if tls else DEFAULT_PORT
-    port_in_server = None
+    server = Server("localhost", DEFAULT_TLS_PORT, True, DEFAULT_PORT)
+    text = fields.server.strip() or "localhost"
     try:
-        host, port_in_server = _split_server(fields.server.strip() or "localhost")
+        server = parse_server(text, tls=tls and "://" not in text)
     except OptionError as error:
         problems[error.field] = str(error)
-    if port_in_server is not None:
-        port = port_in_server
-    elif fields.port.strip():
+    if fields.port.strip() and not _has_port(text.partition("://")[2] or text):
         try:
             port = check_port(fields.port.strip())
+            server = Server(server.host, port, (server.tls and server.fallback is None) or tls)
         except OptionError as error:
             problems["port"] = str(error)
     nick = _check(check_nick, fields.nick, problems)
@@ -93,10 +98,12 @@ def check_login(
         return LoginCheck(None, problems)
     return LoginCheck(
         ChatOptions(
-            host=host,
-            port=port,
-            tls=tls,
-            verify=verify,
+            host=server.host,
+            port=server.port,
+            tls=server.tls,
+            fallback=server.fallback,
+            cert=cert,
+            trust_folder=trust_folder,
             nick=nick or "",
             color=color,
             room=room,
@@ -106,12 +113,10 @@ def check_login(
     )
 
 
-def _split_server(server: str) -> tuple[str, int | None]:
-    """(host, the port typed in the server field or None); raises OptionError."""
+def _has_port(server: str) -> bool:
+    """Whether a port is typed in the server field (``host:6668``, ``[::1]:6668``)."""
     # A bare IPv6 address has several colons and no port; in brackets it may have one.
-    has_port = "]:" in server if server.startswith("[") else server.count(":") == 1
-    host, port = parse_address(server)
-    return host, port if has_port else None
+    return "]:" in server if server.startswith("[") else server.count(":") == 1
 
 
 def _check(check: Callable[[str], T], value: str, problems: dict[str, str]) -> T | None:
@@ -130,11 +135,17 @@ def initial_fields(
     else what was used last time (``remembered``). The server and port are remembered as a
     pair, and only stand in when the command line named no server (``server_given``)."""
     use_remembered = not server_given and bool(remembered.host)
-    host = remembered.host if use_remembered else options.host
-    port = remembered.port if use_remembered else options.port
+    host, tls_only = options.host, options.tls
+    port: int | None = options.port
+    if options.fallback is not None:
+        port, tls_only = None, False  # no port: TLS if the server offers it
+    if use_remembered:
+        host, port, tls_only = remembered.host, remembered.port, remembered.tls
+    if tls_only:
+        host = f"ircs://{host}"
     return LoginFields(
         server=host,
-        port=str(port),
+        port=str(port) if port is not None else "",
         nick=options.nick or remembered.nick,
         password=options.password or "",
         color=color_field(options.color or remembered.color),

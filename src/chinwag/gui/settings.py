@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from chinwag.client.options import (
-    DEFAULT_PORT,
     OptionError,
     check_color,
     check_host,
@@ -49,7 +48,10 @@ class GuiSettings:
     """What is remembered. Empty strings and None mean "nothing remembered"."""
 
     host: str = ""
-    port: int = DEFAULT_PORT
+    port: int | None = None
+    """None: no port was given (TLS on 6697 if the server offers it, else plain 6667)."""
+    tls: bool = False
+    """TLS only (``--tls`` or ``ircs://``) on :attr:`port`."""
     nick: str = ""
     color: str | None = None
     """``#rrggbb`` as chosen on the login form."""
@@ -78,7 +80,8 @@ def load_settings(path: Path) -> GuiSettings:
         return GuiSettings()
     return GuiSettings(
         host=_checked(data.get("host"), check_host) or "",
-        port=_checked(data.get("port"), check_port) or DEFAULT_PORT,
+        port=_checked(data.get("port"), check_port),
+        tls=data.get("tls") is True,
         nick=_checked(data.get("nick"), check_nick) or "",
         color=_checked(data.get("color"), check_color),
         geometry=_geometry(data.get("geometry")),

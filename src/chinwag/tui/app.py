@@ -134,6 +134,7 @@ class ChinwagApp(App[int]):
             self._on_event,
             backoff=self.backoff,
             keepalive=self.keepalive,
+            security=options.security(),
         )
         self._runner_task = asyncio.create_task(self.runner.run())
 

@@ -29,9 +29,9 @@ from chinwag.client.options import (
     check_color,
     check_nick,
     check_password,
-    parse_address,
+    parse_server,
 )
-from chinwag.client.text import clean
+from chinwag.client.text import clean, clean_lines
 from chinwag.tui.widgets import Swatch
 
 FIELDS = ("server", "nick", "password", "color")
@@ -112,11 +112,11 @@ class LoginScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The form: server, nick, colour swatches and a typed colour, Connect."""
         options = self.options
-        server = "" if options.host == "localhost" and not options.nick else options.address
+        server = "" if options.host == "localhost" and not options.nick else options.typed
         with Vertical(id="login"):
             yield Label("chinwag", classes="title")
             yield Label("Server (host or host:port)")
-            yield Input(server, placeholder="localhost:6667", id="server", compact=True)
+            yield Input(server, placeholder="localhost", id="server", compact=True)
             yield Static("", id="server-problem", classes="problem -empty")
             yield Label("Nick")
             yield Input(options.nick, placeholder="your name in the chat", id="nick", compact=True)
@@ -198,16 +198,20 @@ class LoginScreen(Screen[None]):
 
     def read_options(self) -> ChatOptions:
         """The form as :class:`ChatOptions`; raises :class:`OptionError` for a bad field."""
-        server = self.query_one("#server", Input).value or "localhost"
-        host, port = parse_address(server, tls=self.options.tls)
+        server = self.query_one("#server", Input).value.strip() or "localhost"
+        # --tls (TLS only) holds for what is typed here too, unless a scheme says otherwise.
+        tls_only = self.options.tls and self.options.fallback is None and "://" not in server
+        where = parse_server(server, tls=tls_only)
         nick = check_nick(self.query_one("#nick", Input).value)
         password = self.query_one("#password", Input).value
         color = check_color(self.query_one("#color", Input).value)
         return ChatOptions(
-            host=host,
-            port=port,
-            tls=self.options.tls,
-            verify=self.options.verify,
+            host=where.host,
+            port=where.port,
+            tls=where.tls,
+            fallback=where.fallback,
+            cert=self.options.cert,
+            trust_folder=self.options.trust_folder,
             nick=nick,
             color=color,
             room=self.options.room,
@@ -220,7 +224,7 @@ class LoginScreen(Screen[None]):
     def show_problem(self, field: str, problem: str | None) -> None:
         """Show ``problem`` under ``field`` (``None`` hides it); focus that field."""
         widget = self.query_one(f"#{field}-problem", Static)
-        widget.update(Text(clean(problem or "")))
+        widget.update(Text(clean_lines(problem or "")))
         widget.set_class(not problem, "-empty")
         self.query_one(f"#{field}", Input).set_class(bool(problem), "-has-problem")
         if problem:

@@ -66,7 +66,7 @@ from chinwag.client.colors import ColorError, nick_color, readable
 from chinwag.client.options import ChatOptions
 from chinwag.client.presentation import Marks, Role, Row, Segment, line_row
 from chinwag.client.runner import Backoff, Runner
-from chinwag.client.text import clean
+from chinwag.client.text import clean, clean_lines
 from chinwag.client.values import TALK, Changes, Conversation, Line, LineKind, PasswordRequest
 from chinwag.client.wording import nick_refusal
 from chinwag.protocol import numerics as n
@@ -226,6 +226,7 @@ class _PlainChat:
             options.endpoint,
             self._on_event,
             backoff=backoff,
+            security=options.security(),
             connect_timeout=connect_timeout,
         )
         self.nick_color: NickColor | None = self._nick_color if ansi else None
@@ -435,6 +436,9 @@ class _PlainChat:
                 # Said once, in words (not also the model's copy of it).
                 refusal = clean(nick_refusal(event.code, event.nick, event.reason))
                 self._fail(f"{refusal}; choose another (--nick)")
+                return
+            case ev.Disconnected() if self.runner.refused is not None:
+                self._fail(clean_lines(event.reason))  # a changed certificate: said in full
                 return
             case ev.Disconnected() if not self.model.ever_online and not self.protocol.quitting:
                 # The runner's reason is meant for people ("Nobody is listening on host:port
