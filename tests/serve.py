@@ -39,10 +39,14 @@ def serve_env(tmp_path: Path, **chinwag: str) -> dict[str, str]:
 class Serve:
     """``python -m chinwag serve`` in a child process, its stdout read line by line."""
 
-    def __init__(self, process: asyncio.subprocess.Process, stderr: Path, port: int) -> None:
+    def __init__(
+        self, process: asyncio.subprocess.Process, stderr: Path, port: int, tls_port: int = 0
+    ) -> None:
         self.process = process
         self.stderr = stderr
         self.port = port
+        self.tls_port = tls_port
+        """The IRC-over-TLS port, when started with ``tls=True``."""
         self.stdout: list[str] = []
 
     async def read_until(self, text: str, timeout: float = 30) -> None:
@@ -66,19 +70,22 @@ class Serve:
 
 
 @contextlib.asynccontextmanager
-async def serving(tmp_path: Path, **chinwag: str) -> AsyncIterator[Serve]:
-    """Run ``chinwag serve`` with ``CHINWAG_*`` settings ``chinwag``; kill it if still running."""
+async def serving(tmp_path: Path, *, tls: bool = False, **chinwag: str) -> AsyncIterator[Serve]:
+    """Run ``chinwag serve`` with ``CHINWAG_*`` settings ``chinwag`` (and an IRC-over-TLS
+    listener too with ``tls``); kill it if still running."""
     port = free_port()
+    tls_port = free_port() if tls else 0
+    command = serve_command(port) + (["--tls-port", str(tls_port)] if tls else [])
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            *serve_command(port),
+            *command,
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
             env=serve_env(tmp_path, **chinwag),
             cwd=tmp_path,
         )
-    running = Serve(process, stderr_path, port)
+    running = Serve(process, stderr_path, port, tls_port)
     try:
         await running.read_until("listening on")
         yield running

@@ -344,6 +344,16 @@ def test_monitor_add_reports_who_is_online_and_offline() -> None:
     assert ana.session.monitoring == {"bo", "ghost"}
 
 
+def test_a_running_service_is_always_online_to_monitor() -> None:
+    h = Harness()
+    ana = h.client("ana")
+
+    ana.send("MONITOR + nickserv,ChanServ")
+
+    # NickServ runs; ChanServ is only a reserved name, nobody answers it.
+    assert ana.lines() == [("730", "ana", "NickServ!NickServ@services"), ("731", "ana", "ChanServ")]
+
+
 def test_monitor_add_skips_invalid_nicks_and_duplicates() -> None:
     h = Harness()
     ana = h.client("ana")

@@ -25,7 +25,8 @@ from chinwag.server.accounts import Attempt
 from chinwag.server.context import Context, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import pack
-from chinwag.server.services import attempts
+from chinwag.server.services import SERVICE_NICKS, attempts
+from chinwag.server.services.nicks import SERVICES_HOST
 from chinwag.server.tags import event_tags
 
 log = logging.getLogger("chinwag.server")
@@ -193,15 +194,21 @@ def _chunks(items: list[str]) -> list[str]:
 
 
 def _send_status(ctx: Context, nicks: list[str]) -> None:
-    """RPL_MONONLINE for the online ones (as ``nick!user@host``), RPL_MONOFFLINE for the rest."""
+    """RPL_MONONLINE for the online ones (as ``nick!user@host``; running services are
+    always online), RPL_MONOFFLINE for the rest."""
     online: list[str] = []
     offline: list[str] = []
     for nick in nicks:
         user = ctx.network.find_user(nick)
-        if user is None:
-            offline.append(nick)
-        else:
+        if user is not None:
             online.append(user.source)
+        elif fold(nick) in SERVICE_NICKS:
+            # A running service (NickServ) never leaves: a client watching it, as a direct
+            # conversation with it does, must not be told it is offline.
+            name = SERVICE_NICKS[fold(nick)]
+            online.append(f"{name}!{name}@{SERVICES_HOST}")
+        else:
+            offline.append(nick)
     for line in _chunks(online):
         ctx.numeric(n.RPL_MONONLINE, line)
     for line in _chunks(offline):
