@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import ssl
 import stat
 import sys
 import time
@@ -15,6 +16,7 @@ import pytest
 
 from chinwag.config import Listener
 from chinwag.serving import listing
+from tests.certs import self_signed
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serving
 
@@ -68,6 +70,51 @@ async def test_sighup_applies_a_new_motd_keeps_everyone_and_reports_what_needs_a
         assert await motd_of(bob) == ["- the second words"]
         assert await motd_of(ana) == ["- the second words"], "ana was kept, and sees it too"
         assert bob.received[0].source == "chinwag.local", "the name waits for a restart"
+
+
+async def server_certificate(port: int) -> bytes:
+    """The DER certificate the TLS listener on ``port`` presents to a new connection."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    _, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
+    der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    writer.close()
+    return bytes(der)
+
+
+async def test_sighup_after_a_renewal_serves_the_new_certificate_and_keeps_connections(
+    tmp_path: Path,
+) -> None:
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    first_cert, first_key, first_der = self_signed("chat.example.org")
+    cert.write_bytes(first_cert)
+    key.write_bytes(first_key)
+    path = tmp_path / "chinwag.toml"
+    path.write_text(f'[tls]\ncert = "{cert}"\nkey = "{key}"\n')
+    async with serving(tmp_path, tls=True, CHINWAG_CONFIG=str(path)) as serve:
+        await serve.read_until("Press Ctrl-C")
+        assert await server_certificate(serve.tls_port) == first_der
+        ana = await IrcClient.registered(("127.0.0.1", serve.port), "ana", "#lobby")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        reader, writer = await asyncio.open_connection("127.0.0.1", serve.tls_port, ssl=context)
+        bob = IrcClient(reader, writer)
+        await bob.register("bob")
+        await bob.join("#lobby")
+
+        second_cert, second_key, second_der = self_signed("chat.example.org")
+        cert.write_bytes(second_cert)  # a renewal rewrites the files in place
+        key.write_bytes(second_key)
+        serve.process.send_signal(signal.SIGHUP)
+        log = await wait_for_text(serve.stderr, "TLS certificate in use")
+
+        assert await server_certificate(serve.tls_port) == second_der
+        await bob.send("PRIVMSG", "#lobby", "still on the old handshake")
+        said = await ana.expect(lambda line: line.command == "PRIVMSG")
+        assert said.params[-1] == "still on the old handshake"
+        assert "no setting changed" in log
 
 
 async def test_a_broken_file_on_sighup_keeps_the_running_configuration(tmp_path: Path) -> None:

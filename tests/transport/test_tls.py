@@ -170,6 +170,10 @@ async def test_plain_text_on_the_tls_port_closes_only_that_connection(start: Sta
     writer.close()
     await chats(ana, bo, "still here")
     await chats(bo, ana, "me too")
+    counters = server.core.deps.counters
+    # Two accepted on the TLS port, one handshake completed: the plaintext one is counted
+    # as the difference /metrics shows.
+    assert (counters.tls_handshakes_started, counters.tls_handshakes_completed) == (2, 1)
 
 
 async def test_a_handshake_never_started_is_dropped_after_the_timeout(start: Start) -> None:

@@ -281,7 +281,17 @@ class ChinwagServer:
     def _factory(self, listener: Listener, flusher: Flusher) -> ProtocolFactory:
         make = TRANSPORTS[listener.kind]
         core, links = self.core, self._links
-        return lambda: make(core, links, flusher)
+        if not listener.tls:
+            return lambda: make(core, links, flusher)
+        counters = core.deps.counters
+
+        def make_after_handshake() -> asyncio.BaseProtocol:
+            # Called at accept, before the handshake: the transport counts the ones that
+            # complete, so /metrics can tell how many failed.
+            counters.tls_handshakes_started += 1
+            return make(core, links, flusher)
+
+        return make_after_handshake
 
     def reload(self, config: Config) -> list[str]:
         """Apply a re-read configuration (SIGHUP) and say what happened, one sentence each:

@@ -54,6 +54,8 @@ class Counters:
         "messages_relayed",
         "registrations",
         "sendq_disconnects",
+        "tls_handshakes_completed",
+        "tls_handshakes_started",
     )
 
     def __init__(self) -> None:
@@ -71,6 +73,12 @@ class Counters:
         """Unexpected exceptions in command handlers (the session got ERR_UNKNOWNERROR)."""
         self.loop_lag_seconds = 0.0
         """How late the event loop ran the last lag probe."""
+        self.tls_handshakes_started = 0
+        """Connections accepted on a TLS listener (their handshake began)."""
+        self.tls_handshakes_completed = 0
+        """TLS handshakes that succeeded. asyncio drops a failed one (plaintext sent to the
+        TLS port, a bad or half-open handshake) before any of our code hears of it, so
+        failures are the difference between the two, less handshakes still under way."""
         self.bad_input: dict[str, int] = dict.fromkeys(BAD_INPUT_REASONS, 0)
         """Refused HTTP requests and WebSocket handshakes or frames, by reason."""
 
@@ -130,6 +138,16 @@ class CountersCollector(Collector):
                 counters.sendq_disconnects,
             ),
             ("login_failures", "Logins refused for a wrong password.", counters.login_failures),
+            (
+                "tls_handshakes_started",
+                "Connections accepted on a TLS listener.",
+                counters.tls_handshakes_started,
+            ),
+            (
+                "tls_handshakes_completed",
+                "TLS handshakes that succeeded (the rest failed or timed out).",
+                counters.tls_handshakes_completed,
+            ),
             (
                 "handler_errors",
                 "Unexpected errors in command handlers.",

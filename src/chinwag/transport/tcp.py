@@ -56,6 +56,7 @@ class IrcStreamProtocol(asyncio.Protocol):
         peer = stream.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
         if isinstance(tls, ssl.SSLObject):
+            self._core.deps.counters.tls_handshakes_completed += 1
             der = tls.getpeercert(binary_form=True)
             self.link.open(ip, secure=True, certfp=certfp(der) if der else None)
         else:

@@ -181,6 +181,8 @@ class WebProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
         self.tls = transport.get_extra_info("ssl_object") is not None
+        if self.tls:
+            self._core.deps.counters.tls_handshakes_completed += 1
         timeout = min(HEADER_TIMEOUT, self._core.config.limits.registration_timeout)
         self._timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
 
