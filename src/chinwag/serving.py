@@ -114,17 +114,23 @@ def listing(listening: list[tuple[Listener, str, int]], fingerprint: str | None)
         lines.append("The TLS certificate's fingerprint (a friend's client should show the same):")
         lines.append(f"  {fingerprint}")
     lines.append("Friends on the same network can join with:")
+    # Encrypted first: what a friend should copy is the first thing they see.
+    order = {"tls": 0, "http": 1, "https": 2, "tcp": 3}
     seen: set[tuple[str, str]] = set()
-    for listener, _host, port in listening:
+    hinted = False
+    for listener, _host, port in sorted(listening, key=lambda each: order[each[0].kind]):
         if (listener.kind, listener.host) in seen:
             continue  # one block per kind and configured address, not per socket (v4 + v6)
         seen.add((listener.kind, listener.host))
         if listener.kind == "tcp":
+            if hinted:
+                lines.append("or, unencrypted:")
             lines.extend(join_hints(listener.host, port))
         elif listener.kind == "tls" and fingerprint is not None:
             lines.extend(tls_join_hints(listener.host, port, fingerprint))
         elif listener.web:
             lines.extend(web_hints(listener.host, port, listener.tls))
+        hinted = True
     return lines
 
 
