@@ -168,9 +168,7 @@ async def _run(config: Config, reread: Callable[[], Config], log_level: str | No
     # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
     # message waiting behind it).
     gc.freeze()
-    fingerprint = server.tls_fingerprint
-    shown = None if fingerprint is None else f"SHA256:{fingerprint}"
-    for line in listing(server.listening, shown):
+    for line in listing(server.listening, server.tls_fingerprint):
         print(line, flush=True)
     print(where_history_is(config.storage), flush=True)
     print("Press Ctrl-C to stop.", flush=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from chinwag.config import Config, Listener
+from chinwag.protocol.fingerprints import normal_fingerprint
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from tests.certs import self_signed_pem
@@ -267,7 +268,7 @@ async def test_weechat_over_tls_trusting_the_servers_fingerprint_chats_and_logs_
     plain, secure = server.addresses[0], server.addresses[1]
     fingerprint = server.tls_fingerprint
     assert fingerprint is not None
-    pinned = tls_options(tls_fingerprint=fingerprint.replace(":", "").lower())
+    pinned = tls_options(tls_fingerprint=normal_fingerprint(fingerprint) or "")
     client_cert = tmp_path / "wee.pem"
     client_cert.write_bytes(self_signed_pem("wee"))
     pal = await IrcClient.registered(plain, "pal", "#lobby")

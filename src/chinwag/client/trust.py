@@ -15,7 +15,6 @@ Nothing here opens a connection: :mod:`chinwag.client.connect` does, and asks th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -24,16 +23,15 @@ from enum import Enum
 from pathlib import Path
 
 from chinwag.client.events import Connected
+from chinwag.protocol.fingerprints import display_fingerprint
 
 log = logging.getLogger("chinwag.client")
 
 FILE_NAME = "known_servers"
 
 
-def fingerprint(der: bytes) -> str:
-    """``SHA256:AA:BB:…``: the SHA-256 of a certificate's DER bytes as uppercase hex pairs
-    (the form the server prints next to its join hint)."""
-    return "SHA256:" + ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+fingerprint = display_fingerprint
+"""``SHA256:AA:BB:…``: the form the server prints next to its join hint."""
 
 
 class Verdict(Enum):

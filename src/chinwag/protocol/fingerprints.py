@@ -2,9 +2,9 @@
 
 A fingerprint is SHA-256 of the DER certificate. :func:`certfp` spells it as 64 lowercase
 hex digits: what CertFP (SASL EXTERNAL, NickServ ``CERT``, RPL_WHOISCERTFP) stores and
-compares, as Ergo does. :func:`display_fingerprint` spells it ``AB:CD:...``: what the server
-prints for people to compare by eye and what a client pins on first use. :func:`normal_fingerprint`
-takes either back to the first.
+compares, as Ergo does. :func:`display_fingerprint` spells it ``SHA256:AB:CD:...``: what the
+server prints for people to compare by eye and what a client pins on first use and shows.
+:func:`normal_fingerprint` takes either back to the first.
 """
 
 from __future__ import annotations
@@ -19,16 +19,19 @@ def certfp(der: bytes) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+DISPLAY_PREFIX = "SHA256:"
+"""What starts the display form, naming the digest (as ``ssh-keygen -l`` does)."""
+
+
 def display_fingerprint(der: bytes) -> str:
-    """The fingerprint as people compare it: ``AB:CD:...`` (SHA-256 of ``der``)."""
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+    """The fingerprint as people compare it: ``SHA256:AB:CD:...`` (SHA-256 of ``der``)."""
+    return DISPLAY_PREFIX + ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
 
 
 def normal_fingerprint(text: str) -> str | None:
-    """``text`` as a CertFP fingerprint (64 lowercase hex digits; colons, as in the display
-    form, are dropped), or ``None`` if it is not one."""
-    digits = text.replace(":", "").lower()
+    """``text`` as a CertFP fingerprint (64 lowercase hex digits; the display form's prefix
+    and colons are dropped), or ``None`` if it is not one."""
+    digits = text.removeprefix(DISPLAY_PREFIX).replace(":", "").lower()
     if len(digits) == 64 and HEX_DIGITS.issuperset(digits):
         return digits
     return None

@@ -175,7 +175,7 @@ class ChinwagServer:
 
     @property
     def tls_fingerprint(self) -> str | None:
-        """The SHA-256 fingerprint (``AB:CD:...``) of the certificate the TLS listeners
+        """The SHA-256 fingerprint (``SHA256:AB:CD:...``) of the certificate the TLS listeners
         present, for people to compare; ``None`` without a TLS listener (or before
         :meth:`start`)."""
         return None if self._tls is None else self._tls.fingerprint
@@ -311,7 +311,7 @@ class ChinwagServer:
         if problem is not None:
             report.append(f"the TLS certificate was not reloaded, the old one stays: {problem}")
         elif self._tls is not None:
-            report.append(f"TLS certificate in use: SHA256:{self._tls.fingerprint}")
+            report.append(f"TLS certificate in use: {self._tls.fingerprint}")
         if changes.live:
             report.append(f"configuration reloaded; now in effect: {', '.join(changes.live)}")
         else:

@@ -135,7 +135,7 @@ class ServerTls:
 
     @property
     def fingerprint(self) -> str:
-        """The current certificate's SHA-256 fingerprint, ``AB:CD:...``."""
+        """The current certificate's SHA-256 fingerprint, ``SHA256:AB:CD:...``."""
         return display_fingerprint(self._der)
 
     @property
