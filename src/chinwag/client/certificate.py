@@ -10,7 +10,6 @@ so it is created readable by its owner only (0600), and never over an existing f
 
 from __future__ import annotations
 
-import datetime
 import os
 import sys
 from collections.abc import Mapping
@@ -18,10 +17,9 @@ from pathlib import Path
 
 from chinwag.client.places import user_folder
 from chinwag.client.trust import fingerprint
+from chinwag.protocol.certificates import self_signed
 
 FILE_NAME = "client.pem"
-VALID_DAYS = 3650
-"""Ten years: the server only compares fingerprints, so an expiry would just lock out."""
 
 
 def default_path(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
@@ -32,39 +30,15 @@ def default_path(environ: Mapping[str, str], platform: str = sys.platform) -> Pa
 def make_client_cert(path: Path, name: str = "chinwag client") -> str:
     """Write a new key and self-signed certificate to ``path`` (mode 0600; the folder is
     made); its fingerprint (``SHA256:AA:…``). :class:`FileExistsError` if ``path`` exists."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=VALID_DAYS))
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    made = self_signed(name, client=True)
+    pem = made.cert_pem + made.key_pem
     path.parent.mkdir(parents=True, exist_ok=True)
     # O_EXCL: never overwrite (a certificate already added to an account would be lost);
     # 0600 from the start, so the key is never readable by others, not even for a moment.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    return fingerprint(cert.public_bytes(serialization.Encoding.DER))
+    return fingerprint(made.der)
 
 
 def make_cert_command(path: Path | None, environ: Mapping[str, str]) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import datetime
-import ipaddress
 import os
 import shutil
 import ssl
@@ -23,21 +22,14 @@ import time
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from chinwag.config import ConfigError
+from chinwag.protocol.certificates import self_signed
 from chinwag.protocol.fingerprints import certfp, display_fingerprint
 
 CERT_FILE = "tls-cert.pem"
 KEY_FILE = "tls-key.pem"
 """The generated certificate and key, in the data directory."""
-
-VALID_DAYS = 3650
-"""How long a generated certificate is valid: a self-signed one is trusted by its
-fingerprint, so renewing it often would only make clients ask again."""
-
 
 __all__ = ["CertificateError", "certfp", "display_fingerprint", "generated_pair", "load_into"]
 
@@ -93,36 +85,17 @@ def _write_new(cert_path: Path, key_path: Path, name: str) -> None:
     """Make a self-signed certificate for ``name``; the key is written first, with O_EXCL
     and mode 0600, so two servers starting at once cannot both write one (the loser gets
     :class:`FileExistsError`) and the key is never readable by others, not even briefly."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64])])
-    now = datetime.datetime.now(datetime.UTC)
-    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
-    if name.isascii() and name != "localhost":  # DNSName takes A-labels only
-        names.insert(0, x509.DNSName(name))
-    names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ("127.0.0.1", "::1")]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))  # a client's clock a bit slow
-        .not_valid_after(now + datetime.timedelta(days=VALID_DAYS))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    dns_names: tuple[str, ...] = ("localhost",)
+    if name.isascii() and name != "localhost":  # a DNS name takes A-labels only
+        dns_names = (name, "localhost")
+    made = self_signed(name, dns_names=dns_names, ip_addresses=("127.0.0.1", "::1"))
+    key_pem = made.key_pem
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as file:
         file.write(key_pem)
     # Written beside and renamed into place: a server reading it never sees half a file.
     partial = cert_path.with_name(cert_path.name + ".new")
-    partial.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    partial.write_bytes(made.cert_pem)
     partial.replace(cert_path)
 
 
