@@ -5,10 +5,12 @@ terminal client's too: tests/client/test_login.py)."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
 from chinwag.client import events as ev
+from chinwag.client.certificate import make_client_cert
 from chinwag.client.colors import PALETTE, parse_color
 from chinwag.client.options import ChatOptions
 from chinwag.gui.form import (
@@ -150,4 +152,29 @@ def test_the_form_starts_with_the_command_line_else_what_was_used_last_time() ->
     )
     assert initial_fields(nothing_given, GuiSettings(), server_given=False) == LoginFields(
         server="localhost", port="6667"
+    )
+
+
+def test_a_client_certificate_field_names_a_usable_file_or_says_why_not(tmp_path: Path) -> None:
+    pem = tmp_path / "client.pem"
+    make_client_cert(pem)
+    usable = check_login(fields(cert=str(pem)))
+    assert usable.options is not None and usable.options.cert == pem
+    assert check_login(fields()).options is not None
+    assert check_login(fields()).options.cert is None  # type: ignore[union-attr]
+
+    pem.with_name("not.pem").write_text("hello")
+    for wrong in ("missing.pem", "not.pem"):
+        check = check_login(fields(cert=str(tmp_path / wrong)))
+        assert check.options is None
+        assert set(check.problems) == {"cert"}
+        assert check.problems["cert"].startswith(f"cannot use {tmp_path / wrong}")
+
+
+def test_the_certificate_of_the_command_line_else_the_last_one_fills_the_field() -> None:
+    given = ChatOptions(cert=Path("/home/ana/given.pem"))
+    remembered = GuiSettings(cert="/home/ana/last.pem")
+    assert initial_fields(given, remembered, server_given=False).cert == "/home/ana/given.pem"
+    assert initial_fields(ChatOptions(), remembered, server_given=False).cert == (
+        "/home/ana/last.pem"
     )

@@ -39,7 +39,12 @@ def test_on_macos_it_is_in_application_support() -> None:
 def test_what_is_saved_is_loaded_back(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "chinwag" / "gui.json"
     settings = GuiSettings(
-        host="192.168.1.5", port=6668, nick="ana", color="#008787", geometry="900x600+10+20"
+        host="192.168.1.5",
+        port=6668,
+        nick="ana",
+        color="#008787",
+        geometry="900x600+10+20",
+        cert="/home/ana/.local/share/chinwag/client.pem",
     )
     assert save_settings(path, settings)
     assert load_settings(path) == settings
@@ -57,6 +62,7 @@ def test_there_is_no_place_for_a_password(tmp_path: Path) -> None:
         "color",
         "geometry",
         "typing",
+        "cert",  # where the certificate file is; its key stays in that file
     }
 
 

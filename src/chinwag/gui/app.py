@@ -139,7 +139,6 @@ class ChinwagGui:
             fields,
             tls=given.tls and given.fallback is None,
             room=given.room,
-            cert=given.cert,
             trust_folder=given.trust_folder,
         )
         if check.options is None:
@@ -319,6 +318,7 @@ class ChinwagGui:
                 tls=options.tls and options.fallback is None,
                 nick=options.nick,
                 color=options.color,
+                cert=str(options.cert) if options.cert is not None else "",
             )
         )
 

@@ -25,6 +25,7 @@ from chinwag.client.options import (
     ChatOptions,
     OptionError,
     Server,
+    check_cert,
     check_color,
     check_nick,
     check_password,
@@ -36,7 +37,7 @@ from chinwag.gui.text import displayable
 
 T = TypeVar("T")
 
-FIELDS = ("server", "port", "nick", "password", "color")
+FIELDS = ("server", "port", "nick", "password", "color", "cert")
 """The form's fields, top to bottom; problems are keyed by these names."""
 
 
@@ -49,6 +50,8 @@ class LoginFields:
     nick: str = ""
     password: str = field(default="", repr=False)
     color: str = ""
+    cert: str = ""
+    """The client certificate file (CertFP, SASL EXTERNAL); empty for none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,6 @@ def check_login(
     *,
     tls: bool = False,
     room: str = DEFAULT_ROOM,
-    cert: Path | None = None,
     trust_folder: Path | None = None,
 ) -> LoginCheck:
     """Check every field at once, so all the mistakes are shown together.
@@ -76,7 +78,8 @@ def check_login(
     (:func:`~chinwag.client.options.parse_server`): no port anywhere, TLS on 6697 if the
     server offers it, else plain 6667; a port means plain unless ``tls`` (``--tls``) or
     ``ircs://``. The password is optional; the colour is a palette name or ``#rrggbb``,
-    empty for one derived from the nick.
+    empty for one derived from the nick. The client certificate field (``--cert`` fills it
+    in) is optional; a file named there must be usable (PEM with its key).
     """
     problems: dict[str, str] = {}
     server = Server("localhost", DEFAULT_TLS_PORT, True, DEFAULT_PORT)
@@ -94,6 +97,8 @@ def check_login(
     nick = _check(check_nick, fields.nick, problems)
     color = _check(check_color, fields.color, problems)
     password = _check(check_password, fields.password, problems) if fields.password else None
+    cert_file = fields.cert.strip()
+    cert = _check(_cert_file, cert_file, problems) if cert_file else None
     if problems:
         return LoginCheck(None, problems)
     return LoginCheck(
@@ -111,6 +116,11 @@ def check_login(
         ),
         {},
     )
+
+
+def _cert_file(text: str) -> Path:
+    """The client certificate file typed (``~`` is the home folder), if it is usable."""
+    return check_cert(Path(text).expanduser())
 
 
 def _has_port(server: str) -> bool:
@@ -149,6 +159,7 @@ def initial_fields(
         nick=options.nick or remembered.nick,
         password=options.password or "",
         color=color_field(options.color or remembered.color),
+        cert=str(options.cert) if options.cert is not None else remembered.cert,
     )
 
 

@@ -1,4 +1,5 @@
-"""The login form as Tk widgets: server, port, nick, password, colour swatches, Connect.
+"""The login form as Tk widgets: server, port, nick, password, colour swatches, client
+certificate, Connect.
 
 It only draws and collects: :func:`chinwag.gui.form.check_login` decides what is wrong and
 :func:`chinwag.gui.form.form_news` what to say while connecting; the app passes their
@@ -77,13 +78,22 @@ class LoginFrame(ttk.Frame):
             show="•",
         )
         self._colors(card, 11, fields.color)
+        self._field(
+            card,
+            15,
+            0,
+            "cert",
+            "Client certificate (optional: from chinwag make-cert, logs in without a password)",
+            fields.cert,
+            span=2,
+        )
 
         self.connect_button = ttk.Button(
             card, text="Connect", style="Accent.TButton", command=self.submit, width=14
         )
-        self.connect_button.grid(row=16, column=0, columnspan=2, pady=(16, 4))
+        self.connect_button.grid(row=18, column=0, columnspan=2, pady=(16, 4))
         self.status = ttk.Label(card, text="", style="Dim.TLabel", anchor="center")
-        self.status.grid(row=17, column=0, columnspan=2, sticky="ew")
+        self.status.grid(row=19, column=0, columnspan=2, sticky="ew")
         for entry in self.entries.values():
             entry.bind("<Return>", lambda _event: self.submit())
         self.mark_swatch(fields.color)

@@ -59,6 +59,9 @@ class GuiSettings:
     """The window's last ``WIDTHxHEIGHT+X+Y``."""
     typing: bool = True
     """Typing indicators ("bob is typing…", and ours sent) on: the chat's "Show typing"."""
+    cert: str = ""
+    """The client certificate file last logged in with (a path; the file holds the key, the
+    settings only where it is)."""
 
 
 def settings_path(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
@@ -86,6 +89,7 @@ def load_settings(path: Path) -> GuiSettings:
         color=_checked(data.get("color"), check_color),
         geometry=_geometry(data.get("geometry")),
         typing=data.get("typing") is not False,  # only a deliberate "off" turns them off
+        cert=cert if isinstance(cert := data.get("cert"), str) else "",
     )
 
 
