@@ -46,17 +46,23 @@ async def test_every_response_carries_the_security_headers(request_bytes: bytes)
         assert "default-src 'self'" in headers["content-security-policy"]
 
 
-async def test_the_page_says_the_server_is_up_and_how_to_join() -> None:
+async def test_the_page_is_the_web_client_and_says_how_else_to_join() -> None:
     async with web_server() as server:
         response = await http_request(web_address(server), get("/"))
         assert status_of(response) == 200
         assert headers_of(response)["content-type"] == "text/html; charset=utf-8"
         page = body_of(response).decode()
-        assert "irc.test is up" in page
+        assert '<h1 id="login-title">irc.test</h1>' in page
         assert "chinwag chat 127.0.0.1" in page
+        assert '<script type="module" src="/app.js"></script>' in page
         css = await http_request(web_address(server), get("/style.css"))
         assert status_of(css) == 200
         assert headers_of(css)["content-type"].startswith("text/css")
+        for module in ("/app.js", "/irc.js", "/shared.js"):
+            script = await http_request(web_address(server), get(module))
+            assert status_of(script) == 200
+            assert headers_of(script)["content-type"] == "text/javascript; charset=utf-8"
+            assert headers_of(script)["cache-control"] == "no-cache"
 
 
 async def test_what_the_page_shows_of_the_request_is_escaped_or_dropped() -> None:

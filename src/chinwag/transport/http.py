@@ -65,11 +65,18 @@ CONTENT_TYPES = {
 }
 """Content types by file suffix (``nosniff`` makes browsers believe them)."""
 
-FILES = ("style.css",)
-"""The files of ``chinwag/web`` served as they are, each at ``/<name>``."""
+FILES = ("style.css", "app.js", "irc.js", "shared.js", "icon.svg")
+"""The files of ``chinwag/web`` served as they are, each at ``/<name>``: the chat page's
+style, its three ES modules (``app.js`` imports the other two by relative path) and its
+icon."""
+
+FILE_CACHE = "no-cache"
+"""``Cache-Control`` of those files: a browser may keep them but asks again each time (a
+cheap 200), so after an upgrade the page never mixes old and new modules."""
 
 PAGE = "index.html"
-"""The template of ``GET /``: ``$name``-style fields, each filled in escaped."""
+"""The template of ``GET /`` (the web client's page): ``$name``-style fields, each filled
+in escaped."""
 
 WEBSOCKET_PATH = "/ws"
 """Where IRC over WebSocket is served (:mod:`chinwag.transport.websocket`)."""
@@ -172,12 +179,13 @@ def answer(core: ServerCore, request: Request, ip: str) -> tuple[Answer, str | N
         return metrics(core, request, ip)
     name = path[1:]
     if name in FILES:  # an exact key: nothing else on the disk can be reached
-        return respond(200, package_file(name), content_type(name), "public, max-age=3600"), None
+        return respond(200, package_file(name), content_type(name), FILE_CACHE), None
     return error(404), "http_not_found"
 
 
 def page(core: ServerCore, request: Request) -> bytes:
-    """The status page: the server is up, its name, and how to connect to it."""
+    """The web client's page: its login screen names the server and network, and says how
+    else to connect (the terminal client, the IRC ports)."""
     config = core.config
     host = _host_name(header(request, "Host")) or config.server.name
     ports: list[str] = []
