@@ -379,6 +379,13 @@ function numeric(line) {
     case "432":
     case "433":
     case "436":
+      if (!app.ready && (app.account || (app.password != null && !app.register)) && line.command === "433") {
+        // Logging in, and the nick is ours on another device: this one takes a variant
+        // (the account, and with it read markers, stays the same).
+        app.account ??= p[1] ?? app.nick;
+        app.nick = alternative(p[1] ?? app.nick);
+        return send("NICK", [app.nick]);
+      }
       if (!app.everReady) {
         loginError("nick-error", line.command === "433" ? "That nick is in use. Pick another." : `That nick is not allowed: ${last}`);
         return quitQuietly();
@@ -426,6 +433,13 @@ function numeric(line) {
   }
 }
 
+/** Another nick when ours is in use on another of our devices: ana, ana_, ana_1 ... */
+function alternative(nick) {
+  if (nick.length < 30) return nick + "_";
+  const last = nick[nick.length - 1];
+  return nick.slice(0, -1) + (/\d/.test(last) ? String((Number(last) + 1) % 10) : "1");
+}
+
 function quitQuietly() {
   app.quitting = true;
   send("QUIT");
@@ -457,7 +471,7 @@ function welcome() {
     if (c.kind === "room") send("JOIN", [c.name]);
     else if (reconnected && c.kind === "dm" && c.messages.length && app.caps.has("draft/chathistory")) {
       const newest = c.messages[c.messages.length - 1];
-      history(c, "AFTER", `timestamp=${newest.time.toISOString()}`, PAGE);
+      history(c, "AFTER", reference(newest), PAGE);
     }
   }
   if (![...app.convs.values()].some((c) => c.kind !== "server")) send("JOIN", ["#lobby"]);
@@ -516,15 +530,13 @@ function add(c, m, { live = true } = {}) {
   const list = c.messages;
   let at = list.length;
   while (at > 0 && list[at - 1].time > m.time) at--;
+  const atEnd = c.to === list.length; // the rendered window reaches the newest line
   list.splice(at, 0, m);
-  if (c.key !== app.current) {
-    if (at < c.to || live) c.to++;
-    if (at < c.from) c.from++;
-    return true;
-  }
-  if (live && at === list.length - 1 && c.to === list.length - 1) {
+  if (at < c.from) c.from++;
+  if (at < c.from || at < c.to || (at === c.to && atEnd)) c.to++;
+  if (c.key !== app.current) return true;
+  if (live && at === list.length - 1 && atEnd) {
     const stick = atBottom();
-    c.to++;
     $("log").append(row(c, m, list[at - 1]));
     if (c.to - c.from > RENDER_CAP) {
       $("log").firstElementChild.remove();
@@ -567,6 +579,11 @@ function markRead(c) {
 
 // -- history ----------------------------------------------------------------------------
 
+/** How CHATHISTORY names message `m`: its msgid (exact), else its time. */
+function reference(m) {
+  return m.id ? `msgid=${m.id}` : `timestamp=${m.time.toISOString()}`;
+}
+
 function history(c, sub, ref, limit) {
   labelled("CHATHISTORY", [sub, c.name, ref, String(limit)], { kind: sub, key: c.key, limit });
 }
@@ -585,7 +602,13 @@ function finishBatch(batch) {
   }
   const anchor = c.key === app.current ? firstRowId() : null;
   const before = c.messages.length;
-  for (const m of found) add(c, m, { live: false });
+  if (request?.kind === "BEFORE") {
+    // Older than all we have, in order: in front (times alone cannot place lines sent
+    // in the same millisecond).
+    for (const m of found) if (m.id) c.ids.add(m.id);
+    c.messages = found.concat(c.messages);
+    c.to += found.length;
+  } else for (const m of found) add(c, m, { live: false });
   const added = c.messages.length - before;
   if (request?.kind === "BEFORE") {
     c.loadingOlder = false;
@@ -1207,7 +1230,7 @@ function init() {
         render(anchor);
       } else if (!c.historyDone && !c.loadingOlder && c.messages.length && app.caps.has("draft/chathistory") && c.kind !== "server") {
         c.loadingOlder = true;
-        history(c, "BEFORE", `timestamp=${c.messages[0].time.toISOString()}`, PAGE);
+        history(c, "BEFORE", reference(c.messages[0]), PAGE);
       }
     } else if (atBottom()) {
       if (c.to < c.messages.length) {

@@ -1,0 +1,147 @@
+"""History on the page: scrolling back through CHATHISTORY, read markers kept in step with
+another device of the same account, direct messages missed while away, and the banner and
+return when the connection is lost (the gap it left filled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+
+from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
+from tests.ircclient import IrcClient, is_
+from tests.web.conftest import PASSWORD, login, opened, row_with, say, server_on
+
+
+async def account(server: ChinwagServer, nick: str) -> None:
+    """``nick`` is a registered account with :data:`PASSWORD`, nobody connected as it."""
+    client = await IrcClient.registered(server.addresses[0], nick)
+    await client.send("REGISTER", "*", PASSWORD)
+    await client.expect(is_("REGISTER", "SUCCESS"))
+    await client.send("QUIT")
+    await client.expect_closed()
+
+
+async def flush(client: IrcClient) -> None:
+    """Everything ``client`` sent has been handled (its PING answered)."""
+    await client.send("PING", "flushed")
+    await client.expect(is_("PONG"))
+
+
+async def scroll_back_until(page: Page, text: str) -> None:
+    """Scroll the log to its top, again and again, until ``text`` is in it."""
+    await page.wait_for_function(
+        """(text) => {
+            const log = document.getElementById('log');
+            log.scrollTop = 0;
+            log.dispatchEvent(new Event('scroll'));
+            return log.textContent.includes(text);
+        }""",
+        arg=text,
+        polling=250,
+        timeout=15_000,
+    )
+
+
+async def test_scrolling_up_pages_back_through_history(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    carol = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    for number in range(260):
+        await carol.send("PRIVMSG", "#lobby", f"line {number:03}")
+    await flush(carol)
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana")
+        await expect(page.locator(row_with("line 259"))).to_be_visible()
+        assert await page.locator(row_with("line 100")).count() == 0  # not yet: 50 at first
+        await scroll_back_until(page, "line 000")
+        rows = await page.locator("#log .row.msg").count()
+        assert rows == 260
+        order = await page.locator("#log .row.msg .body").all_text_contents()
+        assert order == [f"carol line {number:03}" for number in range(260)]
+        assert not errors.errors
+
+
+async def test_the_read_marker_follows_the_other_device(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    await account(web, "ana")
+    carol = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    async with opened(browser, web) as (phone, _), opened(browser, web) as (laptop, errors):
+        await login(laptop, "ana", password=PASSWORD)
+        await login(phone, "ana", password=PASSWORD)
+        await say(laptop, "/join #elsewhere")
+        await expect(laptop.locator("#conv-name")).to_have_text("#elsewhere")
+        await carol.send("PRIVMSG", "#lobby", "news one")
+        await carol.send("PRIVMSG", "#lobby", "news two")
+        lobby = laptop.locator('.conv[data-key="#lobby"] .unread')
+        await expect(lobby).to_have_text("2")
+        # The phone is looking at #lobby: it reads them, and says so (MARKREAD).
+        await phone.locator('.conv[data-key="#lobby"] button').click()
+        await expect(phone.locator(row_with("news two"))).to_be_visible()
+        await expect(lobby).to_have_count(0)
+        # The laptop's marker is where the phone's is: no divider before what was read.
+        await carol.send("PRIVMSG", "#lobby", "news three")
+        await expect(lobby).to_have_text("1")
+        await laptop.locator('.conv[data-key="#lobby"] button').click()
+        divider = laptop.locator("#log .divider + .row")
+        await expect(divider).to_contain_text("news three")
+        assert not errors.errors
+
+
+async def test_direct_messages_missed_while_away_arrive_on_login(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    await account(web, "ana")
+    carol = await IrcClient.registered(web.addresses[0], "carol")
+    await carol.send("PRIVMSG", "ana", "while you were out")
+    await flush(carol)
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana", password=PASSWORD)
+        dm = page.locator('.conv[data-key="carol"]')
+        await expect(dm.locator(".unread")).to_have_text("1")
+        await dm.locator("button").click()
+        await expect(page.locator(row_with("while you were out"))).to_be_visible()
+        assert not errors.errors
+
+
+async def test_the_banner_counts_down_and_the_page_comes_back_as_it_was(
+    browser: Browser, shots: Path
+) -> None:
+    store = MemoryStore()
+    first = server_on(store=store)
+    await first.start()
+    port = first.addresses[1][1]
+    second: ChinwagServer | None = None
+    try:
+        async with opened(browser, first) as (page, errors):
+            await login(page, "ana", color="orange")
+            await say(page, "/join #games")
+            await expect(page.locator("#conv-name")).to_have_text("#games")
+            await first.stop(grace=0.5)
+            banner = page.locator("#banner")
+            await expect(banner).to_be_visible()
+            await expect(banner).to_contain_text("Reconnecting in")
+            await page.screenshot(path=shots / "web-down.png")
+            second = server_on(port, store)
+            await second.start()
+            await expect(banner).to_be_hidden(timeout=15_000)
+            await expect(page.locator("#me")).to_contain_text("ana")
+            carol = await IrcClient.registered(second.addresses[0], "carol")
+            names = await carol.join("#games")
+            assert any(name.lstrip("@+") == "ana" for name in names)
+            await carol.send("METADATA", "ana", "GET", "color")
+            assert (await carol.expect(is_("761"))).params[-1] == "#ffaf00"
+            # A drop of the page's own connection: what was said meanwhile is fetched.
+            await page.evaluate("window.chinwag.ws.close()")
+            await expect(banner).to_be_visible()
+            await carol.expect(is_("QUIT"))
+            await carol.send("PRIVMSG", "#games", "said in the gap")
+            await expect(banner).to_be_hidden(timeout=15_000)
+            await expect(page.locator(row_with("said in the gap"))).to_be_visible()
+            assert not [e for e in errors.errors if "WebSocket" not in e]
+    finally:
+        if second is not None:
+            await second.stop(grace=0.5)
+        await IrcClient.close_all()
