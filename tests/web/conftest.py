@@ -142,7 +142,7 @@ async def login(
     await page.click("#login-button")
     if wait:
         await page.wait_for_selector("#chat:not([hidden])")
-        await page.wait_for_selector(".conv.current")
+        await page.wait_for_selector(".conv.current", state="attached")
 
 
 async def say(page: Page, text: str) -> None:

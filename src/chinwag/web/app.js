@@ -700,9 +700,6 @@ function row(c, m, previous) {
 }
 
 function fillRow(li, c, m) {
-  const time = el("time", "time", hhmm(m.time));
-  time.dateTime = m.time.toISOString();
-  li.append(time, " ");
   if (m.reply) {
     const quoted = c.messages.find((x) => x.id === m.reply);
     const q = el("blockquote", "quote");
@@ -710,6 +707,10 @@ function fillRow(li, c, m) {
     else q.textContent = "an earlier message";
     li.append(q);
   }
+  if (!m.own && m.kind !== "event" && mentions(m.text, app.nick)) li.classList.add("mentions-me");
+  const time = el("time", "time", hhmm(m.time));
+  time.dateTime = m.time.toISOString();
+  li.append(time, " ");
   const body = el("span", "body");
   if (m.kind === "msg" || m.kind === "notice") {
     body.append(nickSpan(m.nick), m.kind === "notice" ? " (notice) " : " ");
