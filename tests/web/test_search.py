@@ -31,7 +31,7 @@ async def test_a_search_result_jumps_to_the_message_in_context(
             pytest.skip("the server does not offer soju.im/search (the search branch not merged)")
         await expect(page.locator("#search")).to_be_visible()
         assert await page.locator(row_with("the needle is here")).count() == 0
-        await page.fill("#search", "is here")
+        await page.fill("#search", "from:carol is here")
         await page.press("#search", "Enter")
         result = page.locator("#result-list .result", has_text="the needle is here")
         await expect(result).to_be_visible()

@@ -4,7 +4,7 @@
 import { PALETTE, HELP, HELP_FOOTER, COMMAND_NAMES } from "./shared.js";
 import {
   parseLine, buildLine, fold, clean, parseColor, colorName, nickColor, readable, parseInput,
-  linkify, mentions, hhmm, escapeTag, ColorError,
+  linkify, mentions, hhmm, searchAttributes, ColorError,
 } from "./irc.js";
 
 const WANTED_CAPS = [
@@ -14,7 +14,6 @@ const WANTED_CAPS = [
   "multi-prefix", "sasl", "server-time", "setname", "standard-replies", "userhost-in-names",
   "soju.im/search",
 ];
-const RENDER_CAP = 2000; // rows of one conversation in the DOM at most
 const PAGE = 100; // lines per CHATHISTORY page
 const LATEST_ON_JOIN = 50;
 const BACKOFF = [1, 2, 4, 8, 15, 30]; // seconds before each reconnection attempt
@@ -40,16 +39,17 @@ const app = {
   prefixModes: "ov", prefixChars: "@+", convs: new Map(), order: [], current: null,
   colors: new Map(), batches: new Map(), labels: new Map(), labelSeq: 0, attempt: 0,
   countdown: null, recall: [], recallAt: 0, typingSent: 0, replyTo: null, notify: false,
-  secretFor: null, whoisTarget: null,
+  secretFor: null,
+  renderCap: 2000, // rows of one conversation in the DOM at most; older ones page in on scroll
 };
-window.chinwag = app; // for the tests and the curious
+window.chinwag = app; // for the tests, the benchmark (bench/web.py) and the curious
 
 function conv(name, kind = isChannel(name) ? "room" : "dm") {
   const key = fold(name);
   let c = app.convs.get(key);
   if (!c) {
     c = {
-      key, name, kind, messages: [], ids: new Set(), from: 0, to: 0, unread: 0, mention: false,
+      key, name, kind, messages: [], ids: new Map(), from: 0, to: 0, unread: 0, mention: false,
       topic: "", members: new Map(), marker: null, divider: null, joined: false,
       historyDone: false, loadingOlder: false, typing: new Map(),
     };
@@ -526,7 +526,7 @@ function message(line, kind) {
 /** Put `m` in its place in `c` (by time; a message already there is not added twice). */
 function add(c, m, { live = true } = {}) {
   if (m.id && c.ids.has(m.id)) return false;
-  if (m.id) c.ids.add(m.id);
+  if (m.id) c.ids.set(m.id, m);
   const list = c.messages;
   let at = list.length;
   while (at > 0 && list[at - 1].time > m.time) at--;
@@ -537,8 +537,8 @@ function add(c, m, { live = true } = {}) {
   if (c.key !== app.current) return true;
   if (live && at === list.length - 1 && atEnd) {
     const stick = atBottom();
-    $("log").append(row(c, m, list[at - 1]));
-    if (c.to - c.from > RENDER_CAP) {
+    $("log").append(row(c, m, list[at - 1], at));
+    if (c.to - c.from > app.renderCap) {
       $("log").firstElementChild.remove();
       c.from++;
     }
@@ -605,7 +605,7 @@ function finishBatch(batch) {
   if (request?.kind === "BEFORE") {
     // Older than all we have, in order: in front (times alone cannot place lines sent
     // in the same millisecond).
-    for (const m of found) if (m.id) c.ids.add(m.id);
+    for (const m of found) if (m.id) c.ids.set(m.id, m);
     c.messages = found.concat(c.messages);
     c.to += found.length;
   } else for (const m of found) add(c, m, { live: false });
@@ -616,12 +616,12 @@ function finishBatch(batch) {
     c.from = 0;
   } else if (request?.kind === "AROUND") {
     const at = c.messages.findIndex((m) => m.id === request.msgid);
-    c.from = Math.max(0, at - RENDER_CAP / 2);
-    c.to = Math.min(c.messages.length, c.from + RENDER_CAP);
+    c.from = Math.max(0, at - app.renderCap / 2);
+    c.to = Math.min(c.messages.length, c.from + app.renderCap);
     c.focus = request.msgid;
   } else {
     c.to = c.messages.length;
-    c.from = Math.max(0, c.to - RENDER_CAP);
+    c.from = Math.max(0, c.to - app.renderCap);
     if (request?.kind === "LATEST" && batch.lines.length < request.limit) c.historyDone = true;
     if (!request) {
       // Direct messages that came while we were away (no request of ours): unread.
@@ -641,10 +641,18 @@ function firstRowId() {
 
 // -- drawing ----------------------------------------------------------------------------
 
+const shown = new Map(); // folded nick -> colour as drawn on this theme (readable() is not free)
+
 function colorOf(nick) {
-  const dark = darkQuery.matches;
-  const chosen = app.colors.get(fold(nick)) ?? nickColor(nick);
-  return readable(chosen, dark, dark ? BACKGROUND.dark : BACKGROUND.light);
+  const key = fold(nick);
+  let color = shown.get(key);
+  if (color === undefined) {
+    const dark = darkQuery.matches;
+    const chosen = app.colors.get(key) ?? nickColor(nick);
+    color = readable(chosen, dark, dark ? BACKGROUND.dark : BACKGROUND.light);
+    shown.set(key, color);
+  }
+  return color;
 }
 
 function setColor(target, value) {
@@ -660,6 +668,7 @@ function setColor(target, value) {
 }
 
 function recolor() {
+  shown.clear();
   for (const span of document.querySelectorAll("[data-nick]")) span.style.color = colorOf(span.dataset.nick);
 }
 
@@ -682,9 +691,9 @@ function textInto(parent, text) {
   }
 }
 
-function row(c, m, previous) {
+function row(c, m, previous, index) {
   const li = el("div", `row ${m.kind}`);
-  li.dataset.index = String(c.messages.indexOf(m));
+  li.dataset.index = String(index);
   if (m.id) li.dataset.msgid = m.id;
   if (c.divider && !m.own && m.time > c.divider && !(previous && !previous.own && previous.time > c.divider)) {
     if (!c.dividerShown) {
@@ -701,7 +710,7 @@ function row(c, m, previous) {
 
 function fillRow(li, c, m) {
   if (m.reply) {
-    const quoted = c.messages.find((x) => x.id === m.reply);
+    const quoted = c.ids.get(m.reply);
     const q = el("blockquote", "quote");
     if (quoted) q.append(nickSpan(quoted.nick), " ", quoted.text.slice(0, 200));
     else q.textContent = "an earlier message";
@@ -737,10 +746,10 @@ function render(anchor = null) {
   log.replaceChildren();
   if (!c) return;
   c.to = Math.min(c.to, c.messages.length);
-  if (c.to - c.from > RENDER_CAP) c.from = c.to - RENDER_CAP;
+  if (c.to - c.from > app.renderCap) c.from = c.to - app.renderCap;
   c.dividerShown = false;
   const frag = document.createDocumentFragment();
-  for (let i = c.from; i < c.to; i++) frag.append(row(c, c.messages[i], c.messages[i - 1]));
+  for (let i = c.from; i < c.to; i++) frag.append(row(c, c.messages[i], c.messages[i - 1], i));
   log.append(frag);
   if (c.focus) {
     const target = log.querySelector(`[data-msgid="${CSS.escape(c.focus)}"]`);
@@ -832,7 +841,7 @@ function select(key) {
   app.current = key;
   app.switchOnJoin = null;
   c.divider = c.marker;
-  c.from = Math.max(0, c.messages.length - RENDER_CAP);
+  c.from = Math.max(0, c.messages.length - app.renderCap);
   c.to = c.messages.length;
   render();
   markRead(c);
@@ -871,9 +880,9 @@ function notify(c, m) {
 
 // -- search (soju.im/search) ------------------------------------------------------------
 
-function search(text) {
-  const attrs = [`text=${text}`, "limit=50"];
-  labelled("SEARCH", [attrs.map((a) => a.split("=").map((v, i) => (i ? escapeTag(v) : v)).join("=")).join(";")], { kind: "SEARCH" });
+function search(query) {
+  const attributes = searchAttributes(query);
+  if (attributes) labelled("SEARCH", [`${attributes};limit=50`], { kind: "SEARCH" });
 }
 
 function showResults(lines) {
@@ -903,8 +912,8 @@ function jump(where, msgid) {
   if (!msgid) return;
   if (c.ids.has(msgid)) {
     const at = c.messages.findIndex((m) => m.id === msgid);
-    c.from = Math.max(0, at - RENDER_CAP / 2);
-    c.to = Math.min(c.messages.length, c.from + RENDER_CAP);
+    c.from = Math.max(0, at - app.renderCap / 2);
+    c.to = Math.min(c.messages.length, c.from + app.renderCap);
     c.focus = msgid;
     render();
   } else labelled("CHATHISTORY", ["AROUND", c.name, `msgid=${msgid}`, "50"], { kind: "AROUND", key: c.key, limit: 50, msgid });
@@ -1227,7 +1236,7 @@ function init() {
       if (c.from > 0) {
         const anchor = c.messages[c.from];
         c.from = Math.max(0, c.from - PAGE);
-        c.to = Math.min(c.to, c.from + RENDER_CAP);
+        c.to = Math.min(c.to, c.from + app.renderCap);
         render(anchor);
       } else if (!c.historyDone && !c.loadingOlder && c.messages.length && app.caps.has("draft/chathistory") && c.kind !== "server") {
         c.loadingOlder = true;
@@ -1236,7 +1245,7 @@ function init() {
     } else if (atBottom()) {
       if (c.to < c.messages.length) {
         c.to = Math.min(c.messages.length, c.to + PAGE);
-        c.from = Math.max(c.from, c.to - RENDER_CAP);
+        c.from = Math.max(c.from, c.to - app.renderCap);
         const top = log.scrollTop;
         render(c.messages[c.from]);
         log.scrollTop = top;
@@ -1273,5 +1282,9 @@ function init() {
   $("results-close").addEventListener("click", () => ($("results").hidden = true));
   darkQuery.addEventListener("change", recolor);
 }
+
+// What the benchmark drives: a line as if the server had sent it, and a switch.
+app.receiveLine = (raw) => receive(parseLine(raw));
+app.select = (name) => select(fold(name));
 
 init();

@@ -322,3 +322,21 @@ export function mentions(text, nick) {
 export function hhmm(date) {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
+
+/** The SEARCH attributes (soju.im/search) of what was typed in the search box: `from:nick`
+ * and `in:target` words narrow it, the other words are the text; null when nothing is asked.
+ * As chinwag.client.search.search_attributes. */
+export function searchAttributes(query) {
+  const attributes = {};
+  const words = [];
+  for (const word of query.split(/\s+/).filter(Boolean)) {
+    const at = word.indexOf(":");
+    const name = at < 0 ? "" : word.slice(0, at).toLowerCase();
+    const value = at < 0 ? "" : word.slice(at + 1);
+    if (value && (name === "from" || name === "in")) attributes[name] = value;
+    else words.push(word);
+  }
+  if (words.length) attributes.text = words.join(" ");
+  const keys = Object.keys(attributes);
+  return keys.length ? keys.map((k) => `${k}=${escapeTag(attributes[k])}`).join(";") : null;
+}
