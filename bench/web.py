@@ -73,9 +73,7 @@ async def seed(address: tuple[str, int], lines: int) -> None:
 
 
 async def run(repeat: int, lines: int) -> None:
-    config = Config(
-        listeners=(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "http"))
-    )
+    config = Config(listeners=(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "http")))
     server = ChinwagServer(config, MemoryStore())
     await server.start()
     try:
@@ -100,12 +98,17 @@ async def run(repeat: int, lines: int) -> None:
     finally:
         await server.stop(grace=0.5)
     result = figures[0]
-    print(f"first message shown: median {statistics.median(first) * 1000:.0f} ms "
-          f"(min {min(first) * 1000:.0f}, max {max(first) * 1000:.0f}, {repeat} runs)")
-    print(f"{lines:,} history lines filed: {result['ingest']:.0f} ms "
-          f"({result['ingest'] * 1000 / lines:.1f} us a line)")
-    print(f"switch to them, {result['cappedRows']:,} rows drawn (the cap): "
-          f"{result['capped']:.0f} ms")
+    print(
+        f"first message shown: median {statistics.median(first) * 1000:.0f} ms "
+        f"(min {min(first) * 1000:.0f}, max {max(first) * 1000:.0f}, {repeat} runs)"
+    )
+    print(
+        f"{lines:,} history lines filed: {result['ingest']:.0f} ms "
+        f"({result['ingest'] * 1000 / lines:.1f} us a line)"
+    )
+    print(
+        f"switch to them, {result['cappedRows']:,} rows drawn (the cap): {result['capped']:.0f} ms"
+    )
     print(f"switch to them, all {result['rows']:,} rows drawn: {result['uncapped']:.0f} ms")
 
 

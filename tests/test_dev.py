@@ -41,7 +41,9 @@ def test_missing_system_packages_are_listed_one_a_line_with_the_reason(tmp_path:
     assert "  tmux: a terminal for the chat client's tests" in lines
     assert "  xvfb: a virtual display for chinwag gui's tests" in lines
     assert "  python3-tk: tkinter, for chinwag gui" in lines
-    assert "  chromium: a browser for the web page's tests (headless, driven by Playwright)" in lines
+    assert (
+        "  chromium: a browser for the web page's tests (headless, driven by Playwright)" in lines
+    )
 
 
 def test_the_readme_says_that_dev_test_installs_system_packages_as_root() -> None:

@@ -222,3 +222,39 @@ async def test_commands_and_the_keyboard(browser: Browser, web: ChinwagServer) -
         await expect(page.locator("#login")).to_be_visible()
         await irc.expect(is_("QUIT"))
         assert not errors.errors
+
+
+async def test_notifications_are_opt_in_and_come_for_mentions_and_direct_messages(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    record = """
+        window.__notes = [];
+        window.Notification = class {
+            static permission = 'default';
+            static async requestPermission() { this.permission = 'granted'; return 'granted'; }
+            constructor(title, options) { window.__notes.push([title, options.body]); }
+        };
+    """
+    irc = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    async with opened(browser, web) as (page, errors):
+        await page.add_init_script(record)
+        await page.reload()
+        await login(page, "ana")
+        await say(page, "/join #quiet")
+        await expect(page.locator("#conv-name")).to_have_text("#quiet")
+        await irc.send("PRIVMSG", "#lobby", "ana: before opting in")
+        await expect(page.locator('.conv[data-key="#lobby"] .unread')).to_have_text("1")
+        assert await page.evaluate("window.__notes") == []
+        await page.click("#notify-toggle")
+        await expect(page.locator("#notify-toggle")).to_have_text("Stop notifications")
+        await irc.send("PRIVMSG", "#lobby", "nothing for ana's eyes... well, ana")
+        await irc.send("PRIVMSG", "#lobby", "no mention here")
+        await irc.send("PRIVMSG", "ana", "a direct one")
+        await expect(page.locator('.conv[data-key="carol"] .unread')).to_have_text("1")
+        notes = await page.evaluate("window.__notes")
+        assert notes == [
+            ["carol in #lobby", "nothing for ana's eyes... well, ana"],
+            ["carol (direct)", "a direct one"],
+        ]
+        await expect(page).to_have_title("(4) chinwag")
+        assert not errors.errors

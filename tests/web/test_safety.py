@@ -11,17 +11,35 @@ from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
+from chinwag.client.webtables import shipped_path
 from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient, is_
 from tests.web.conftest import login, opened, row_with, say
+
+HTML_SINKS = re.compile(
+    r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|"
+    r"setAttribute\(\"on|\.srcdoc|createContextualFragment|DOMParser"
+)
+"""Ways a script turns a string into markup or code: none is used anywhere in the page."""
+
+
+def test_the_page_never_makes_html_or_code_from_strings() -> None:
+    folder = shipped_path().parent
+    for name in ("app.js", "irc.js", "shared.js"):
+        source = (folder / name).read_text(encoding="utf-8")
+        assert HTML_SINKS.search(source) is None, name
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "style=" not in page and "<script>" not in page
+    assert re.search(r"\son[a-z]+=", page) is None  # no inline event handler
+
 
 PAYLOADS = [
     "<img src=x onerror=window.__xss=1;alert(1)>",
     "<script>window.__xss=2;alert(2)</script>",
     '"><svg onload=window.__xss=3;alert(3)>',
     "javascript:alert(4)",
-    "<a href=\"javascript:alert(5)\">click</a>",
-    "http://example.org/\"><img src=x onerror=alert(6)>",
+    '<a href="javascript:alert(5)">click</a>',
+    'http://example.org/"><img src=x onerror=alert(6)>',
     "<iframe src=javascript:alert(7)></iframe>",
     "{{constructor.constructor('alert(8)')()}}",
     "\u202e<b>reversed</b>\x1b[31m\x03" + "4red",
@@ -73,7 +91,8 @@ async def test_xss_payloads_are_shown_as_text_and_run_nothing(
                     '#chat img, #chat svg, #chat script, #chat iframe, #chat b, #chat [onerror],'
                     + ' #chat [onload]').length,
                 links: [...document.querySelectorAll('#chat a')].map((a) => a.href),
-                controls: /[\\u0000-\\u001f\\u202e]/.test(document.getElementById('log').textContent),
+                controls: /[\\u0000-\\u001f\\u202e]/.test(
+                    document.getElementById('log').textContent),
             })"""
         )
         assert injected["xss"] is None
@@ -98,10 +117,15 @@ async def test_the_page_on_a_phone(browser: Browser, web: ChinwagServer, shots: 
         await carol.send(
             "PRIVMSG",
             "#lobby",
-            "a long line without spaces " + "x" * 150 + " and a link https://example.org/" + "y" * 150,
+            "a long line without spaces "
+            + "x" * 150
+            + " and a link https://example.org/"
+            + "y" * 150,
         )
         await carol.send("PRIVMSG", "#lobby", "hello from carol, ana")
-        await expect(page.locator(row_with("hello from carol"))).to_have_class(re.compile("mentions-me"))
+        await expect(page.locator(row_with("hello from carol"))).to_have_class(
+            re.compile("mentions-me")
+        )
         await expect(page.locator(row_with("a long line"))).to_be_visible()
         await say(page, "/join #phones")
         await expect(page.locator("#conv-name")).to_have_text("#phones")
@@ -129,6 +153,12 @@ async def test_the_page_on_a_phone(browser: Browser, web: ChinwagServer, shots: 
         await page.tap("#members-toggle")
         await expect(page.locator("#members")).to_be_visible()
         await expect(page.locator("#member-list")).to_contain_text("carol")
+        await page.tap("#log", position={"x": 20, "y": 200})
+        await expect(page.locator("#members")).to_be_hidden()
+        await page.tap("#drawer-toggle")
+        await expect(sidebar).to_be_visible()
+        await page.tap("#log", position={"x": 370, "y": 300})
+        await expect(sidebar).to_be_hidden()
         assert not errors.errors
 
 

@@ -1261,6 +1261,14 @@ function init() {
     const open = document.body.classList.toggle("drawer-open");
     $("drawer-toggle").setAttribute("aria-expanded", String(open));
   });
+  document.addEventListener("click", (e) => {
+    // A tap outside an open drawer or member panel closes it.
+    if (!e.target.closest("#sidebar, #drawer-toggle, #members, #members-toggle")) {
+      document.body.classList.remove("drawer-open", "members-open");
+      $("drawer-toggle").setAttribute("aria-expanded", "false");
+      $("members-toggle").setAttribute("aria-expanded", "false");
+    }
+  });
   $("members-toggle").addEventListener("click", () => {
     const open = document.body.classList.toggle("members-open");
     $("members-toggle").setAttribute("aria-expanded", String(open));
