@@ -4,14 +4,20 @@ IRC client, direct messages and unread counts, commands, replies, typing, the ke
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import ssl
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Browser, expect
 
+from chinwag.config import Listener
 from chinwag.server.app import ChinwagServer
+from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient, is_
 from tests.web.conftest import PASSWORD, login, opened, row_with, say
+from tests.webclient import web_config
 
 
 async def test_login_with_a_colour_sets_it_as_metadata(
@@ -258,3 +264,28 @@ async def test_notifications_are_opt_in_and_come_for_mentions_and_direct_message
         ]
         await expect(page).to_have_title("(4) chinwag")
         assert not errors.errors
+
+
+async def test_the_page_over_https_talks_over_wss(
+    browser: Browser, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    monkeypatch.setattr(ChinwagServer, "_tls_context", lambda self: server_context)
+    config = dataclasses.replace(web_config(), listeners=(Listener("127.0.0.1", 0, "https"),))
+    server = ChinwagServer(config, MemoryStore())
+    await server.start()
+    try:
+        host, port = server.addresses[0]
+        context = await browser.new_context(ignore_https_errors=True)
+        page = await context.new_page()
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        await page.goto(f"https://{host}:{port}/")
+        await login(page, "secure")
+        assert sockets == [f"wss://{host}:{port}/ws"]
+        assert server.connections() == {"https": 1}
+        await context.close()
+    finally:
+        await server.stop(grace=1.0)

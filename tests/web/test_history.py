@@ -133,15 +133,45 @@ async def test_the_banner_counts_down_and_the_page_comes_back_as_it_was(
             assert any(name.lstrip("@+") == "ana" for name in names)
             await carol.send("METADATA", "ana", "GET", "color")
             assert (await carol.expect(is_("761"))).params[-1] == "#ffaf00"
-            # A drop of the page's own connection: what was said meanwhile is fetched.
+            # A drop of the page's own connection: what was said meanwhile is fetched, page
+            # after page (more than one CHATHISTORY AFTER answers).
+            await carol.send("PRIVMSG", "#games", "before the drop")
+            await expect(page.locator(row_with("before the drop"))).to_be_visible()
             await page.evaluate("window.chinwag.ws.close()")
             await expect(banner).to_be_visible()
             await carol.expect(is_("QUIT"))
-            await carol.send("PRIVMSG", "#games", "said in the gap")
+            for number in range(130):
+                await carol.send("PRIVMSG", "#games", f"gap {number:03}")
+            await carol.send("PING", "sent")
+            await carol.expect(is_("PONG"))
             await expect(banner).to_be_hidden(timeout=15_000)
-            await expect(page.locator(row_with("said in the gap"))).to_be_visible()
+            await expect(page.locator(row_with("gap 129"))).to_be_visible()
+            said = await page.locator("#log .row.msg .body").all_text_contents()
+            assert said == ["carol before the drop"] + [f"carol gap {n:03}" for n in range(130)]
             assert not [e for e in errors.errors if "WebSocket" not in e]
     finally:
         if second is not None:
             await second.stop(grace=0.5)
         await IrcClient.close_all()
+
+
+async def test_login_later_with_the_command_asks_for_the_password_hidden(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    await account(web, "ana")
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana")
+        await say(page, "/login")
+        secret = page.locator("#secret")
+        await expect(secret).to_have_attribute("type", "password")
+        await secret.fill("not the password")
+        await secret.press("Enter")
+        await expect(page.locator(row_with("Logging in failed"))).to_be_visible()
+        await say(page, "/login")
+        await secret.fill(PASSWORD)
+        await secret.press("Enter")
+        await expect(page.locator("#me")).to_contain_text("account ana")
+        # The password is not in what Up recalls.
+        await page.press("#input", "ArrowUp")
+        await expect(page.locator("#input")).to_have_value("/login")
+        assert not errors.errors

@@ -16,6 +16,8 @@ const WANTED_CAPS = [
 ];
 const PAGE = 100; // lines per CHATHISTORY page
 const LATEST_ON_JOIN = 50;
+const SPOKEN = new Set(["msg", "action", "notice"]); // what history holds (not joins, parts)
+const GAP_PAGES = 20; // pages of AFTER at most per conversation after a reconnection
 const BACKOFF = [1, 2, 4, 8, 15, 30]; // seconds before each reconnection attempt
 const TYPING_EVERY = 3000;
 const TYPING_SHOWN = 6000;
@@ -231,7 +233,13 @@ const HANDLERS = {
       c.joined = true;
       c.members.clear();
       if (!app.current || app.switchOnJoin === c.key) select(c.key);
-      if (app.caps.has("draft/chathistory")) history(c, "LATEST", "*", LATEST_ON_JOIN);
+      if (app.caps.has("draft/chathistory")) {
+        // Back after a reconnection: what was said since the newest line we have, page by
+        // page (fill); a first join: the latest lines.
+        const newest = c.messages.findLast((m) => m.id && SPOKEN.has(m.kind));
+        if (newest) history(c, "AFTER", reference(newest), PAGE, 1);
+        else history(c, "LATEST", "*", LATEST_ON_JOIN);
+      }
     } else {
       c.members.set(fold(line.nick), { nick: line.nick, prefix: "", away: false });
       event(c, line, `${line.nick} joined`);
@@ -325,6 +333,11 @@ const HANDLERS = {
   },
   FAIL(line) {
     const [command, code] = line.params;
+    const request = line.tags.label ? app.labels.get(line.tags.label) : null;
+    if (command === "CHATHISTORY" && request?.kind === "AFTER" && app.convs.has(request.key)) {
+      // The line we had is not in the server's history (another server, or expired).
+      return history(app.convs.get(request.key), "LATEST", "*", LATEST_ON_JOIN);
+    }
     const text = clean(line.params[line.params.length - 1] ?? code);
     if (command === "REGISTER" && !app.everReady) {
       loginError(code === "ACCOUNT_EXISTS" ? "nick-error" : "password-error", text);
@@ -361,10 +374,14 @@ function numeric(line) {
       return registered();
     case "900":
       app.account = p[2];
+      if (app.everReady) {
+        system(`Logged in as ${clean(p[2])}.`);
+        drawMe();
+      }
       break;
     case "903":
       app.saslDone = false;
-      send("CAP", ["END"]);
+      if (!app.ready) send("CAP", ["END"]);
       break;
     case "902": case "904": case "905": case "906": case "908":
       app.saslDone = false;
@@ -373,8 +390,9 @@ function numeric(line) {
         return quitQuietly();
       }
       app.password = null; // it failed: not tried again on each reconnection
+      app.account = null;
       system("Logging in failed: " + last);
-      send("CAP", ["END"]);
+      if (!app.ready) send("CAP", ["END"]);
       break;
     case "432":
     case "433":
@@ -469,9 +487,9 @@ function welcome() {
   $("banner").classList.remove("down");
   for (const c of app.convs.values()) {
     if (c.kind === "room") send("JOIN", [c.name]);
-    else if (reconnected && c.kind === "dm" && c.messages.length && app.caps.has("draft/chathistory")) {
-      const newest = c.messages[c.messages.length - 1];
-      history(c, "AFTER", reference(newest), PAGE);
+    else if (reconnected && c.kind === "dm" && c.messages.some((m) => SPOKEN.has(m.kind)) && app.caps.has("draft/chathistory")) {
+      const newest = c.messages.findLast((m) => SPOKEN.has(m.kind));
+      history(c, "AFTER", reference(newest), PAGE, 1);
     }
   }
   if (![...app.convs.values()].some((c) => c.kind !== "server")) send("JOIN", ["#lobby"]);
@@ -584,8 +602,8 @@ function reference(m) {
   return m.id ? `msgid=${m.id}` : `timestamp=${m.time.toISOString()}`;
 }
 
-function history(c, sub, ref, limit) {
-  labelled("CHATHISTORY", [sub, c.name, ref, String(limit)], { kind: sub, key: c.key, limit });
+function history(c, sub, ref, limit, page = 0) {
+  labelled("CHATHISTORY", [sub, c.name, ref, String(limit)], { kind: sub, key: c.key, limit, page });
 }
 
 function finishBatch(batch) {
@@ -623,6 +641,10 @@ function finishBatch(batch) {
     c.to = c.messages.length;
     c.from = Math.max(0, c.to - app.renderCap);
     if (request?.kind === "LATEST" && batch.lines.length < request.limit) c.historyDone = true;
+    const last = found[found.length - 1];
+    if (request?.kind === "AFTER" && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
+      history(c, "AFTER", reference(last), PAGE, request.page + 1); // more of the gap
+    }
     if (!request) {
       // Direct messages that came while we were away (no request of ours): unread.
       for (const m of found) if (!m.own && (!c.marker || m.time > c.marker)) c.unread++, (c.mention = true);
