@@ -167,6 +167,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="chinwag's console logging (default INFO, as shipped)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run chinwag under cProfile, one .prof file per run in DIR (to see where a "
+        "server's time goes; profiled figures are not for publishing)",
+    )
     parser.add_argument("--data-dir", type=Path, help="where servers keep their files")
     parser.add_argument("--results", type=Path, help="JSON-lines file to append runs to")
     parser.add_argument("--doc", type=Path, default=DOC, help=f"default {DOC.relative_to(ROOT)}")
@@ -428,7 +435,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin_self(cores.generator)  # this process only coordinates; keep it off the server's CPU
     raise_nofile()
     data_dir = args.data_dir or Path(tempfile.gettempdir())
-    subject = Chinwag(args.chinwag_log_level, standard_loop=args.standard_loop)
+    subject = Chinwag(
+        args.chinwag_log_level, standard_loop=args.standard_loop, profile=args.profile
+    )
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     subject.transports = plan.transports or _offered(subject, cores, data_dir)
     kinds: list[ServerKind] = [subject]
     if args.baseline is not None:

@@ -155,8 +155,13 @@ class Chinwag:
         name: str = "chinwag",
         standard_loop: bool = False,
         transports: tuple[str, ...] = ("tcp",),
+        profile: Path | None = None,
     ) -> None:
         self.log_level = log_level
+        self.profile = profile
+        """A directory for a cProfile of every run (``-m cProfile``; the figures then
+        measure a profiled server, so profile apart from a measurement)."""
+        self._profiles = 0
         self.tree = tree
         self.name = name
         self.standard_loop = standard_loop
@@ -179,6 +184,11 @@ class Chinwag:
         """The command line that starts this chinwag with one listener, for ``transport``
         on ``port``."""
         start = ["-c", STANDARD_LOOP] if self.standard_loop else ["-m", "chinwag"]
+        if self.profile is not None:
+            # cProfile writes its file when the server exits, as it does on SIGTERM.
+            self._profiles += 1
+            out = self.profile / f"{self.name}-{transport}-{self._profiles}.prof"
+            start = ["-m", "cProfile", "-o", str(out), *start]
         return [
             sys.executable,
             *start,
