@@ -6,7 +6,8 @@ returns (:class:`MarkCounter`); the latency workload additionally pulls the send
 of complete lines with one regular expression per chunk (:class:`StampReader`). Set-up
 (registration, JOIN) is a small non-blocking state machine driving many sockets at once
 (:func:`handshake`), with at most ``window`` of them in flight so neither server's listen
-backlog decides the result.
+backlog decides the result; it also opens each client's TLS or WebSocket layer
+(:mod:`bench.transports`), so a handshake or an upgrade counts in the set-up's time.
 """
 
 from __future__ import annotations

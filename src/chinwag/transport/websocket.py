@@ -482,28 +482,40 @@ class WebProtocol(asyncio.Protocol):
 
     def send_line(self, line: bytes) -> None:
         """Send one line as one message."""
-        self._send_framed([line])
+        transport = self._sending()
+        if transport is not None:
+            binary = bool(self._binary)
+            cache = _binary_frames if binary else _text_frames
+            transport.write(cache.get(line) or _framed(line, cache, binary))
 
     def send_lines(self, lines: Lines) -> None:
         """Send each of ``lines`` as a message of its own, all in one write."""
-        self._send_framed(lines.items)
-
-    def _send_framed(self, lines: list[bytes]) -> None:
-        """Frame ``lines`` ourselves rather than through ``websockets``' ``send_text``: a
-        server frame without extensions is a fixed header and the payload as it is, so the
-        frame of a line a fan-out hands to every member is made once (:func:`_framed`), not
-        once per member through a Frame object, its checks and a BytesIO (most of the cost
-        of a WebSocket delivery). What websockets itself has queued (a pong) goes first."""
-        ws = self._ws
-        if ws.state is not State.OPEN:
+        transport = self._sending()
+        if transport is None:
             return
+        binary = bool(self._binary)
+        last, data = _last_framed[binary]
+        if last is not lines:  # the same Lines goes to every member of a run: framed once
+            data = _frame_all(lines.items, binary)
+            _last_framed[binary] = (lines, data)
+        transport.write(data)
+
+    def _sending(self) -> asyncio.Transport | None:
+        """The transport to write frames to, or ``None`` when messages may not be sent.
+
+        We frame lines ourselves rather than through ``websockets``' ``send_text``: a server
+        frame without extensions (we offer none) is a fixed header and the payload as it is,
+        so the frame of a line a fan-out hands to every member is made once
+        (:func:`_framed`), not once per member through a Frame object, its checks and a
+        BytesIO, which was most of the cost of a WebSocket delivery. What websockets itself
+        has queued (a pong, a close) is written first."""
+        if self._ws.state is not State.OPEN:
+            return None
         self._write_out()
         transport = self._transport
         if transport is None or transport.is_closing():
-            return
-        cache = _binary_frames if self._binary else _text_frames
-        frames = [cache.get(line) or _framed(line, cache, self._binary) for line in lines]
-        transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+            return None
+        return transport
 
     def buffered(self) -> int:
         """The transport's write buffer (frames are handed over as soon as they are made)."""
@@ -547,7 +559,22 @@ _binary_frames: dict[bytes, bytes] = {}
 bytes object for every member of a fan-out, so a hit costs a hash already computed."""
 
 
-def _framed(line: bytes, cache: dict[bytes, bytes], binary: bool | None) -> bytes:
+_last_framed: list[tuple[Lines | None, bytes]] = [(None, b""), (None, b"")]
+"""The last :class:`Lines` framed as text ([0]) and as binary ([1]), and its frames: a
+``Lines`` never changes, and a run's goes to every member in turn."""
+
+
+def _frame_all(lines: list[bytes], binary: bool) -> bytes:
+    """The frames of ``lines`` back to back, from :data:`_text_frames` or
+    :data:`_binary_frames` (a C loop when every line is there, as in a fan-out)."""
+    cache = _binary_frames if binary else _text_frames
+    try:
+        return b"".join(map(cache.__getitem__, lines))
+    except KeyError:
+        return b"".join([cache.get(line) or _framed(line, cache, binary) for line in lines])
+
+
+def _framed(line: bytes, cache: dict[bytes, bytes], binary: bool) -> bytes:
     """``line`` (CR LF taken off) as one unmasked final frame, text or binary, as
     ``websockets`` would serialize it with no extension (RFC 6455 section 5.2); kept in
     ``cache``."""
