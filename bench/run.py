@@ -448,6 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tree=args.baseline.resolve(),
             name=args.baseline_name,
             standard_loop=args.standard_loop,
+            profile=args.profile,
         )
         kinds.append(baseline)
     if not args.no_reference:
