@@ -20,6 +20,7 @@ import multiprocessing
 import select
 import selectors
 import socket
+import ssl
 import time
 import traceback
 from collections.abc import Callable, Collection, Sequence
@@ -28,6 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bench.proc import cpu_seconds, own_cpu_seconds, pin_self, raise_nofile, rss_kib
+from bench.transports import FrameCounter, frame, read_into
 from bench.wire import (
     ROOM,
     MarkCounter,
@@ -139,7 +141,7 @@ def _hold_until_stop(socks: Sequence[socket.socket], conn: Connection) -> None:
                 try:
                     if not key.data.recv_into(scratch):
                         selector.unregister(key.data)
-                except (BlockingIOError, InterruptedError):
+                except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
                     pass
                 except OSError:
                     selector.unregister(key.data)
@@ -173,6 +175,10 @@ class RoomJob:
     first_sender: int = 0
     window: int = CONNECT_WINDOW
     """This worker's share of :data:`CONNECT_WINDOW`."""
+    transport: str = "tcp"
+    """``tcp``, ``tls`` or ``ws`` (see :mod:`bench.transports`)."""
+    check_frames: bool = False
+    """WebSocket receivers also unframe every message (slow), to check the raw count."""
 
 
 def room_worker(conn: Connection, port: int, job: RoomJob) -> None:
@@ -181,33 +187,49 @@ def room_worker(conn: Connection, port: int, job: RoomJob) -> None:
         Step(None, registration(nick) + f"JOIN {ROOM}\r\n".encode() + ping(READY), READY.encode())
         for nick in job.nicks
     ]
-    handshake(port, steps, job.window, job.timeout)
+    handshake(port, steps, job.window, job.timeout, transport=job.transport)
     socks = [step.sock for step in steps if step.sock is not None]
     conn.send(("ready", None))
     _await(conn, "sync")
     handshake(
-        port, [Step(sock, ping(SYNCED), SYNCED.encode()) for sock in socks], len(socks), job.timeout
+        port,
+        [Step(step.sock, ping(SYNCED), SYNCED.encode(), ws=step.ws) for step in steps],
+        len(socks),
+        job.timeout,
+        transport=job.transport,
     )
     conn.send(("synced", None))
     if job.role == "receive":
-        result = _receive(socks, job)
+        checks = [FrameCounter(step.ws) for step in steps if step.ws] if job.check_frames else []
+        result = _receive(socks, job, checks)
     elif job.rate > 0:
+        if job.transport != "tcp":
+            raise LoadError("the latency workload runs over plain TCP only")
         _await(conn, "go")
         result = _paced(socks, job)
     else:
         bursts = [room_burst(job.first_sender + index, job.messages) for index in range(len(socks))]
+        if job.transport == "ws":  # framed now: the measurement sends ready-made bytes
+            bursts = [
+                frame(step.ws, burst) if step.ws else burst
+                for step, burst in zip(steps, bursts, strict=True)
+            ]
         _await(conn, "go")
         result = _blast(socks, bursts, job.timeout)
     conn.send(("result", result))
     _hold_until_stop(socks, conn)
 
 
-def _receive(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
+def _receive(
+    socks: Sequence[socket.socket], job: RoomJob, checks: Sequence[FrameCounter] = ()
+) -> dict[str, Any]:
     """Read every socket until each has ``job.expected`` messages (or the stream stalls).
 
     epoll and one reused buffer rather than selectors and a new bytes object per read: at two
     million lines a second the generator's own overhead is what decides whether it keeps up.
+    ``checks`` (WebSocket, smoke size) also unframe everything each socket gets.
     """
+    tls = job.transport == "tls"
     timed = job.rate > 0
     counters = [MarkCounter() for _ in socks]
     stamps = [StampReader() for _ in socks] if timed else []
@@ -233,11 +255,15 @@ def _receive(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
         for fd, _ in events:
             index = by_fd[fd]
             try:
-                size = socks[index].recv_into(buffer)
+                sock = socks[index]
+                got = read_into(sock, buffer) if tls else sock.recv_into(buffer)
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError:
-                size = 0
+                got = 0
+            if got is None:  # TLS: no whole record yet
+                continue
+            size = got
             if not size:  # dropped by the server: what it had not sent is lost
                 closed += 1
                 left -= 1
@@ -252,6 +278,8 @@ def _receive(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
                 counter = counters[index]
                 counter.feed_from(buffer, size)
                 count = counter.count
+                if checks:
+                    checks[index].feed(bytes(buffer[:size]))
             if count >= job.expected:
                 done_at[index] = time.monotonic()
                 left -= 1
@@ -262,6 +290,8 @@ def _receive(socks: Sequence[socket.socket], job: RoomJob) -> dict[str, Any]:
         latencies.extend(reader.latencies)
     return {
         "counts": [reader.count for reader in (stamps or counters)],
+        "frames": [check.count for check in checks],
+        "odd_frames": sum(check.others for check in checks),
         "done_at": done_at,
         "closed": closed,
         "cpu": own_cpu_seconds() - cpu,
@@ -294,7 +324,7 @@ def _blast(
                 try:
                     if not sock.recv_into(scratch):
                         raise ConnectionResetError
-                except (BlockingIOError, InterruptedError):
+                except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
                     pass
                 except OSError:
                     closed += 1
@@ -302,7 +332,11 @@ def _blast(
                     selector.unregister(sock)
                     continue
             if mask & selectors.EVENT_WRITE and sent[index] < len(views[index]):
-                with contextlib.suppress(BlockingIOError, InterruptedError):
+                # TLS: a write that wants to wait is retried with the same bytes, as
+                # OpenSSL requires.
+                with contextlib.suppress(
+                    BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError
+                ):
                     sent[index] += sock.send(views[index][sent[index] : sent[index] + RECV_SIZE])
                 if sent[index] >= len(views[index]):
                     writing -= 1
@@ -432,15 +466,22 @@ def fanout(
     procs: int,
     cpus: Collection[int],
     timeout: float = 120.0,
+    transport: str = "tcp",
+    check_frames: bool = False,
 ) -> dict[str, Any]:
     """``receivers`` and ``senders`` in one room; each sender sends ``messages`` at once.
 
     Deliveries per second are receivers x senders x messages over the time from the first
     send until the last receiver has its last message. Lost messages are what receivers are
-    short of when the stream stops (a dropped client loses all it had not received).
+    short of when the stream stops (a dropped client loses all it had not received). Every
+    client uses ``transport``; with ``check_frames`` WebSocket receivers also count whole
+    messages frame by frame (``frames_counted``, ``odd_frames``: messages that were not
+    one PRIVMSG line), to check the raw count.
     """
     expected = senders * messages
-    job = RoomJob("", (), messages, expected, 0.0, timeout)
+    job = RoomJob(
+        "", (), messages, expected, 0.0, timeout, transport=transport, check_frames=check_frames
+    )
     received, sent, go, server_cpu, _ = _room_workload(
         port, server_pid, receivers, senders, job, procs, cpus
     )
@@ -451,15 +492,19 @@ def fanout(
     last = max(done) if all(done) else max(finished)
     seconds = last - start
     deliveries = sum(min(count, expected) for count in counts)
+    metrics = {
+        "deliveries_per_s": deliveries / seconds if seconds > 0 else 0.0,
+        "seconds": seconds,
+        "deliveries": deliveries,
+        "lost": receivers * expected - deliveries,
+    }
+    if check_frames and transport == "ws":
+        metrics["frames_counted"] = sum(sum(report["frames"]) for report in received)
+        metrics["odd_frames"] = sum(report["odd_frames"] for report in received)
     return {
         "workload": "fanout",
         "params": {"receivers": receivers, "senders": senders, "messages": messages},
-        "metrics": {
-            "deliveries_per_s": deliveries / seconds if seconds > 0 else 0.0,
-            "seconds": seconds,
-            "deliveries": deliveries,
-            "lost": receivers * expected - deliveries,
-        },
+        "metrics": metrics,
         "dropped": sum(report["closed"] for report in [*received, *sent]),
         "unsent_bytes": sum(report["unsent_bytes"] for report in sent),
         "loadgen_cpu": _loadgen_cpu([*received, *sent], go),
@@ -526,6 +571,7 @@ def idle_worker(
     rooms: tuple[str, ...],
     window: int,
     timeout: float,
+    transport: str = "tcp",
 ) -> None:
     """Register every nick (on "go"), then join each to its room (on "join"); hold."""
     conn.send(("ready", None))
@@ -533,7 +579,7 @@ def idle_worker(
     cpu = own_cpu_seconds()
     start = time.monotonic()
     steps = [Step(None, registration(nick), b" 001 ") for nick in nicks]
-    handshake(port, steps, window, timeout)
+    handshake(port, steps, window, timeout, transport=transport)
     socks = [step.sock for step in steps if step.sock is not None]
     conn.send(
         (
@@ -545,10 +591,10 @@ def idle_worker(
     cpu = own_cpu_seconds()
     start = time.monotonic()
     joins = [
-        Step(sock, f"JOIN {room}\r\n".encode() + ping(JOINED), JOINED.encode())
-        for sock, room in zip(socks, rooms, strict=True)
+        Step(step.sock, f"JOIN {room}\r\n".encode() + ping(JOINED), JOINED.encode(), ws=step.ws)
+        for step, room in zip(steps, rooms, strict=True)
     ]
-    handshake(port, joins, JOIN_WINDOW, timeout)
+    handshake(port, joins, JOIN_WINDOW, timeout, transport=transport)
     conn.send(
         (
             "joined",
@@ -568,10 +614,12 @@ def idle(
     window: int = CONNECT_WINDOW,
     timeout: float = 600.0,
     settle: float = 1.0,
+    transport: str = "tcp",
 ) -> dict[str, Any]:
     """``clients`` registered clients in rooms of ``room_size``: the server's memory per
     connection (resident memory after, less before, over ``clients``) and how many
-    registrations per second it completed while they all arrived at once."""
+    registrations per second it completed while they all arrived at once (each connecting
+    over ``transport``: its TLS handshake or WebSocket upgrade counts in that time)."""
     nicks = [f"i{index}" for index in range(clients)]
     rooms = [f"#idle{index // room_size}" for index in range(clients)]
     parts = max(1, min(procs, clients))
@@ -583,6 +631,7 @@ def idle(
             tuple(rooms[i::parts]),
             max(1, window // parts + (i < window % parts)),
             timeout,
+            transport,
             cpus=cpus,
         )
         for i in range(parts)

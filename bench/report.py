@@ -1,7 +1,9 @@
 """From run records (one JSON object per server, workload and repeat) to the published page.
 
 :func:`summarize` groups the records by figure and server: the median and the range over the
-repeats, and the ratio chinwag/ngIRCd of the medians. :func:`markdown` writes the table and
+repeats, and the ratio chinwag/ngIRCd of the medians, over plain TCP (records before issue 14
+carry no transport: they are TCP). :func:`transport_table` sets chinwag's figures over TLS and
+WebSocket beside its TCP ones from the same run. :func:`markdown` writes the table and
 the notes that say how the numbers were made; :func:`plot` draws deliveries per second and
 latency (matplotlib, optional: without it the page says how to get the plot).
 """
@@ -19,6 +21,10 @@ from typing import Any
 SUBJECT = "chinwag"
 REFERENCE = "ngircd"
 SERVER_NAMES = {SUBJECT: "chinwag", REFERENCE: "ngIRCd"}
+TRANSPORTS = ("tcp", "tls", "ws")
+TRANSPORT_NAMES = {"tcp": "TCP", "tls": "TLS", "ws": "WebSocket"}
+TRANSPORT_GOAL = 0.8
+"""Issue 14: fan-out over TLS and WebSocket at least this share of plain TCP's."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,11 @@ class Row:
         return self.subject.median / self.reference.median
 
 
+def transport_of(record: dict[str, Any]) -> str:
+    """The transport a record was measured over (TCP for records that predate the field)."""
+    return str(record.get("transport", "tcp"))
+
+
 def load(path: Path, run: str | None = None) -> list[dict[str, Any]]:
     """The records in a JSON-lines file; only run ``run``'s when given."""
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -108,11 +119,15 @@ def _order(records: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def summarize(
-    records: Sequence[dict[str, Any]], subject: str = SUBJECT, reference: str = REFERENCE
+    records: Sequence[dict[str, Any]],
+    subject: str = SUBJECT,
+    reference: str = REFERENCE,
+    transport: str = "tcp",
 ) -> list[Row]:
     """A row per figure and metric, with ``subject``'s and ``reference``'s statistics side by
     side (chinwag's and ngIRCd's unless told: a chinwag of another commit, for before and
-    after)."""
+    after), over ``transport`` alone."""
+    records = [r for r in records if transport_of(r) == transport]
     rows = []
     for workload, figure in _order(records):
         mine = [r for r in records if r["workload"] == workload and figure_name(r) == figure]
@@ -171,6 +186,90 @@ def table(rows: Sequence[Row], names: tuple[str, str] = ("chinwag", "ngIRCd")) -
     return "\n".join(lines)
 
 
+def _median_of(
+    records: Sequence[dict[str, Any]], workload: str, figure: str, transport: str, key: str
+) -> Stat | None:
+    values = [
+        float(r["metrics"][key])
+        for r in records
+        if r["workload"] == workload
+        and figure_name(r) == figure
+        and r["server"] == SUBJECT
+        and transport_of(r) == transport
+        and key in r["metrics"]
+    ]
+    values = [value for value in values if not math.isnan(value)]
+    return Stat.of(values) if values else None
+
+
+TRANSPORT_METRICS = (
+    ("fanout", Metric("deliveries_per_s", "deliveries/s", True)),
+    ("idle", Metric("kib_per_connection", "memory per connection, KiB", False, 1)),
+    ("idle", Metric("registrations_per_s", "registrations/s", True)),
+)
+"""What :func:`transport_table` compares across transports."""
+
+
+def transports_in(records: Iterable[dict[str, Any]]) -> list[str]:
+    """chinwag's transports in ``records``, in table order."""
+    found = {transport_of(r) for r in records if r["server"] == SUBJECT}
+    return [each for each in TRANSPORTS if each in found]
+
+
+def transport_ratios(records: Sequence[dict[str, Any]]) -> dict[tuple[str, str, str], float]:
+    """(figure, metric key, transport) -> that transport's median over TCP's, for chinwag's
+    figures measured over more than TCP (the records of one run)."""
+    ratios: dict[tuple[str, str, str], float] = {}
+    for workload, metric in TRANSPORT_METRICS:
+        for wanted, figure in _order(records):
+            if wanted != workload:
+                continue
+            tcp = _median_of(records, workload, figure, "tcp", metric.key)
+            for transport in transports_in(records):
+                other = _median_of(records, workload, figure, transport, metric.key)
+                if transport != "tcp" and tcp and tcp.median and other is not None:
+                    ratios[(figure, metric.key, transport)] = other.median / tcp.median
+    return ratios
+
+
+def transport_table(records: Sequence[dict[str, Any]]) -> str:
+    """chinwag's fan-out and idle figures per transport, with each one's ratio to plain TCP
+    in the same run (⚠ where fan-out is under :data:`TRANSPORT_GOAL` of TCP's, or a
+    figure is worse than TCP's otherwise)."""
+    transports = transports_in(records)
+    others = [each for each in transports if each != "tcp"]
+    names = [TRANSPORT_NAMES[each] for each in transports]
+    lines = [
+        "| figure | "
+        + " | ".join(names)
+        + "".join(f" | {TRANSPORT_NAMES[each]}/TCP" for each in others)
+        + " |",
+        "|---|" + "---:|" * (len(transports) + len(others)),
+    ]
+    ratios = transport_ratios(records)
+    for workload, metric in TRANSPORT_METRICS:
+        for wanted, figure in _order(records):
+            if wanted != workload:
+                continue
+            stats = [_median_of(records, workload, figure, each, metric.key) for each in transports]
+            if all(stat is None for stat in stats):
+                continue
+            cells = [_cell(stat, metric.digits) for stat in stats]
+            for transport in others:
+                ratio = ratios.get((figure, metric.key, transport))
+                if ratio is None:
+                    cells.append("—")
+                    continue
+                if metric.key == "deliveries_per_s":
+                    short = ratio < TRANSPORT_GOAL
+                else:
+                    short = ratio < 1 if metric.higher_is_better else ratio > 1
+                cells.append(f"{ratio:.2f}" + (" ⚠" if short else ""))
+            direction = "higher is better" if metric.higher_is_better else "lower is better"
+            lines.append(f"| {figure}: {metric.label} ({direction}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def load_table(records: Sequence[dict[str, Any]]) -> str:
     """Load-generator and server CPU per figure: proof the generator was not the limit."""
     lines = [
@@ -180,22 +279,30 @@ def load_table(records: Sequence[dict[str, Any]]) -> str:
     ]
     for workload, figure in _order(records):
         for server in (SUBJECT, REFERENCE):
-            mine = [
-                r
-                for r in records
-                if r["workload"] == workload and figure_name(r) == figure and r["server"] == server
-            ]
-            if not mine:
-                continue
-            loadgen = [r["loadgen_cpu"] for r in mine]
-            busy = [r["server_cpu"] for r in mine]
-            dropped = sum(r.get("dropped", 0) for r in mine)
-            lines.append(
-                f"| {figure} | {SERVER_NAMES[server]} "
-                f"| {statistics.median(loadgen):.0%}, {max(loadgen):.0%} "
-                f"| {statistics.median(busy):.0%} | {dropped} |"
-            )
+            for transport in TRANSPORTS:
+                mine = [
+                    r
+                    for r in records
+                    if r["workload"] == workload
+                    and figure_name(r) == figure
+                    and r["server"] == server
+                    and transport_of(r) == transport
+                ]
+                if mine:
+                    lines.append(_load_row(figure, server, transport, mine))
     return "\n".join(lines)
+
+
+def _load_row(figure: str, server: str, transport: str, mine: Sequence[dict[str, Any]]) -> str:
+    name = SERVER_NAMES[server] + ("" if transport == "tcp" else f" ({TRANSPORT_NAMES[transport]})")
+    loadgen = [r["loadgen_cpu"] for r in mine]
+    busy = [r["server_cpu"] for r in mine]
+    dropped = sum(r.get("dropped", 0) for r in mine)
+    return (
+        f"| {figure} | {name} "
+        f"| {statistics.median(loadgen):.0%}, {max(loadgen):.0%} "
+        f"| {statistics.median(busy):.0%} | {dropped} |"
+    )
 
 
 def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
@@ -255,6 +362,31 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
     return True
 
 
+def _transport_section(records: Sequence[dict[str, Any]]) -> str:
+    """The section on chinwag over TLS and WebSocket, or nothing when only TCP was run."""
+    if len(transports_in(records)) < 2:
+        return ""
+    return f"""
+## chinwag over TLS and WebSocket (issue 14)
+
+The fan-out and idle workloads again, chinwag alone, with every client over each transport,
+interleaved with the runs above. The ratio columns are each transport's median over plain
+TCP's from this same run; the goal for fan-out is at least {TRANSPORT_GOAL:g} (⚠ below it).
+
+{transport_table(records)}
+
+- **TLS**: `chinwag serve --tls-port`, with the self-signed certificate chinwag makes on first
+  start; the clients use Python's `ssl` without verification, one full handshake each (no
+  session resumption), and whatever TLS version and cipher the two agree on by default.
+- **WebSocket**: `chinwag serve --http-port`, IRC at `/ws` with the `text.ircv3.net`
+  subprotocol, one line per message, no compression. The clients open it and frame what
+  they send with `websockets`' sans-I/O client; receivers count `PRIVMSG` in the raw stream,
+  which is exact because server frames are unmasked and uncompressed (the smoke run checks
+  it against a frame-by-frame count). Each TLS handshake and WebSocket upgrade counts in
+  registrations per second.
+"""
+
+
 def markdown(
     records: Sequence[dict[str, Any]],
     machine: dict[str, Any],
@@ -271,6 +403,7 @@ def markdown(
         if not dropped
         else f"{dropped} clients were dropped in all (see the last table)."
     )
+    transport_text = _transport_section(records)
     plot_text = (
         f"![deliveries per second and latency, chinwag and ngIRCd]({plot_name})"
         if plot_name
@@ -294,7 +427,7 @@ is chinwag's median over ngIRCd's (⚠ where chinwag is worse). Every run is one
 {table(summarize(records))}
 
 {plot_text}
-
+{transport_text}
 ## How it was measured
 
 - **Servers.** {versions.get(SUBJECT, "chinwag")}, history on (SQLite, every relayed message

@@ -5,8 +5,11 @@
     .venv/bin/python -m bench --report-only bench/results/2026-11-21.jsonl
 
 Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at a
-fixed offered rate, and K idle clients. ngIRCd is installed from Debian when missing (as root
-with apt-get; ``--no-install`` to skip). Each run appends one JSON line to the results file;
+fixed offered rate, and K idle clients. chinwag's fan-out and idle workloads run over each of
+``--transports`` (plain TCP, TLS, WebSocket: all that the server offers, by default), in
+the same invocation, interleaved; ngIRCd and the latency workload stay on plain TCP.
+ngIRCd is installed from Debian when missing (as root with apt-get; ``--no-install`` to
+skip). Each run appends one JSON line to the results file;
 at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
 invocation's runs. Linux only (CPU pinning, ``/proc``).
 """
@@ -30,7 +33,15 @@ from typing import Any
 
 from bench import loadgen, report
 from bench.proc import Cores, pin_self, raise_nofile
-from bench.servers import Chinwag, Ngircd, Running, ServerKind, find_ngircd
+from bench.servers import (
+    Chinwag,
+    Ngircd,
+    Running,
+    ServerKind,
+    available_transports,
+    find_ngircd,
+)
+from bench.transports import TRANSPORTS
 from bench.wire import HandshakeError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +70,34 @@ class Plan:
     procs: int = 3
     """Load-generator processes for the receivers (the senders get one more)."""
     workloads: frozenset[str] = field(default=frozenset({"fanout", "latency", "idle"}))
+    transports: tuple[str, ...] | None = None
+    """chinwag's transports for fan-out and idle; ``None``: every one it offers."""
+    check_frames: bool = False
+    """WebSocket receivers also unframe what they count (slow: smoke sizes only)."""
 
 
-SMOKE = Plan(fanouts=((5, 2, 50),), latency=(5, 1, 200.0, 1.0), idle=(50, 10), repeats=1, procs=2)
+SMOKE = Plan(
+    fanouts=((5, 2, 50),),
+    latency=(5, 1, 200.0, 1.0),
+    idle=(50, 10),
+    repeats=1,
+    procs=2,
+    check_frames=True,
+)
+
+MULTI_TRANSPORT = frozenset({"fanout", "idle"})
+"""The workloads measured over every transport; latency stays on TCP (its stamp reader
+finds lines by their LF, which WebSocket messages do not carry)."""
+
+
+def _transports(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [each for each in chosen if each not in TRANSPORTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"expected some of {','.join(TRANSPORTS)}, comma-separated; got {text!r}"
+        )
+    return tuple(each for each in TRANSPORTS if each in chosen)
 
 
 def _size(text: str) -> tuple[int, int, int]:
@@ -90,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-senders", type=int, help="default 2")
     parser.add_argument("--idle", type=int, metavar="K", help="idle clients (default 10000)")
     parser.add_argument("--idle-room-size", type=int, help="clients per room (default 100)")
+    parser.add_argument(
+        "--transports",
+        type=_transports,
+        metavar="LIST",
+        help="chinwag's transports for fan-out and idle, e.g. tcp,tls,ws (default: all the "
+        "server offers; ngIRCd is measured over tcp alone)",
+    )
     parser.add_argument("--repeats", type=int, help="default 3")
     parser.add_argument("--procs", type=int, help="receiver processes (default 3)")
     parser.add_argument(
@@ -123,6 +166,13 @@ def _parser() -> argparse.ArgumentParser:
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="chinwag's console logging (default INFO, as shipped)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run chinwag under cProfile, one .prof file per run in DIR (to see where a "
+        "server's time goes; profiled figures are not for publishing)",
     )
     parser.add_argument("--data-dir", type=Path, help="where servers keep their files")
     parser.add_argument("--results", type=Path, help="JSON-lines file to append runs to")
@@ -161,15 +211,19 @@ def plan_from(args: argparse.Namespace) -> Plan:
         repeats=args.repeats or base.repeats,
         procs=args.procs or base.procs,
         workloads=frozenset(args.only) if args.only else base.workloads,
+        transports=args.transports,
+        check_frames=base.check_frames,
     )
 
 
 Workload = Callable[[Running, Cores], dict[str, Any]]
+"""One measurement against a started server, over the transport it listens with."""
 
 
-def workloads(plan: Plan) -> list[Workload]:
-    """The measurements of one repeat, in order; each runs against one started server."""
-    chosen: list[Workload] = []
+def workloads(plan: Plan) -> list[tuple[str, Workload]]:
+    """The measurements of one repeat, in order, each with its workload's name; each runs
+    against one started server."""
+    chosen: list[tuple[str, Workload]] = []
     if "fanout" in plan.workloads:
         for receivers, senders, messages in plan.fanouts:
 
@@ -180,9 +234,19 @@ def workloads(plan: Plan) -> list[Workload]:
                 s: int = senders,
                 m: int = messages,
             ) -> dict[str, Any]:
-                return loadgen.fanout(server.port, server.pid, n, s, m, plan.procs, cores.generator)
+                return loadgen.fanout(
+                    server.port,
+                    server.pid,
+                    n,
+                    s,
+                    m,
+                    plan.procs,
+                    cores.generator,
+                    transport=server.transport,
+                    check_frames=plan.check_frames,
+                )
 
-            chosen.append(run_fanout)
+            chosen.append(("fanout", run_fanout))
     if "latency" in plan.workloads and plan.latency is not None:
         receivers, senders, rate, seconds = plan.latency
 
@@ -198,22 +262,31 @@ def workloads(plan: Plan) -> list[Workload]:
                 cores.generator,
             )
 
-        chosen.append(run_latency)
+        chosen.append(("latency", run_latency))
     if "idle" in plan.workloads and plan.idle is not None:
         clients, room_size = plan.idle
 
         def run_idle(server: Running, cores: Cores) -> dict[str, Any]:
             return loadgen.idle(
-                server.port, server.pid, clients, room_size, plan.procs, cores.generator
+                server.port,
+                server.pid,
+                clients,
+                room_size,
+                plan.procs,
+                cores.generator,
+                transport=server.transport,
             )
 
-        chosen.append(run_idle)
+        chosen.append(("idle", run_idle))
     return chosen
 
 
-def _measure(kind: ServerKind, workload: Workload, cores: Cores, data_dir: Path) -> dict[str, Any]:
-    """One workload on a fresh server of ``kind``; a failure becomes a record that says so
-    (with the end of the server's log), so one bad run does not cost the whole suite."""
+def _measure(
+    kind: ServerKind, workload: Workload, cores: Cores, data_dir: Path, transport: str = "tcp"
+) -> dict[str, Any]:
+    """One workload on a fresh server of ``kind`` listening for ``transport``; a failure
+    becomes a record that says so (with the end of the server's log), so one bad run does
+    not cost the whole suite."""
     if hasattr(os, "sync"):
         # The last run's database (millions of rows after a fan-out) is written back by the
         # kernel in its own time; flushed now, that writing cannot land in this measurement
@@ -222,7 +295,7 @@ def _measure(kind: ServerKind, workload: Workload, cores: Cores, data_dir: Path)
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-", dir=data_dir) as tmp:
         log = Path(tmp) / f"{kind.name}.log"
         try:
-            with kind.running(Path(tmp), cores) as server:
+            with kind.running(Path(tmp), cores, transport) as server:
                 return workload(server, cores)
         except (loadgen.LoadError, HandshakeError, RuntimeError, OSError) as error:
             tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
@@ -259,6 +332,16 @@ def _commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
+def _offered(kind: Chinwag, cores: Cores, data_dir: Path) -> tuple[str, ...]:
+    """The transports ``kind`` serves, tried once each; those it does not are said."""
+    with tempfile.TemporaryDirectory(prefix="bench-probe-", dir=data_dir) as tmp:
+        found = available_transports(kind, Path(tmp), cores)
+    missing = [each for each in TRANSPORTS if each not in found]
+    if missing:
+        print(f"bench: chinwag does not serve {', '.join(missing)}: not measured", file=sys.stderr)
+    return found
+
+
 def machine(cores: Cores, data_dir: Path) -> dict[str, Any]:
     """What the page says about the machine the numbers come from."""
     cpu = platform.processor() or "unknown"
@@ -290,6 +373,7 @@ def machine(cores: Cores, data_dir: Path) -> dict[str, Any]:
 
 def _headline(record: dict[str, Any]) -> str:
     metrics = record["metrics"]
+    via = record.get("transport", "tcp")
     if record["workload"] == "fanout":
         text = f"{metrics['deliveries_per_s']:,.0f} deliveries/s, lost {metrics['lost']}"
     elif record["workload"] == "latency":
@@ -303,7 +387,8 @@ def _headline(record: dict[str, Any]) -> str:
             f"{metrics['registrations_per_s']:,.0f} registrations/s"
         )
     return (
-        f"{text}; load generator {record['loadgen_cpu']:.0%}, server {record['server_cpu']:.0%}"
+        f"{text} over {via}; load generator {record['loadgen_cpu']:.0%}, "
+        f"server {record['server_cpu']:.0%}"
         + (f", {record['dropped']} dropped" if record.get("dropped") else "")
     )
 
@@ -349,13 +434,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     cores = Cores.split(pin=not args.no_pin)
     pin_self(cores.generator)  # this process only coordinates; keep it off the server's CPU
     raise_nofile()
-    kinds: list[ServerKind] = [Chinwag(args.chinwag_log_level, standard_loop=args.standard_loop)]
+    data_dir = args.data_dir or Path(tempfile.gettempdir())
+    subject = Chinwag(
+        args.chinwag_log_level, standard_loop=args.standard_loop, profile=args.profile
+    )
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    subject.transports = plan.transports or _offered(subject, cores, data_dir)
+    kinds: list[ServerKind] = [subject]
     if args.baseline is not None:
         baseline = Chinwag(
             args.chinwag_log_level,
             tree=args.baseline.resolve(),
             name=args.baseline_name,
             standard_loop=args.standard_loop,
+            profile=args.profile,
         )
         kinds.append(baseline)
     if not args.no_reference:
@@ -368,21 +461,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = now.strftime("%Y%m%dT%H%M%SZ")
     results = args.results or RESULTS / f"{now:%Y-%m-%d}.jsonl"
     results.parent.mkdir(parents=True, exist_ok=True)
-    data_dir = args.data_dir or Path(tempfile.gettempdir())
     about = machine(cores, data_dir)
     command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
     records: list[dict[str, Any]] = []
     troubled = False
     for repeat in range(plan.repeats):
-        order = kinds if repeat % 2 == 0 else kinds[::-1]
-        for workload in workloads(plan):
-            for kind in order:
-                result = _measure(kind, workload, cores, data_dir)
+        for name, workload in workloads(plan):
+            # Every server over every transport it is measured with, in an order that is
+            # reversed every other repeat, so a slow minute on the machine hurts all alike.
+            runs = [
+                (kind, transport)
+                for kind in kinds
+                for transport in kind.transports
+                if transport == "tcp" or name in MULTI_TRANSPORT
+            ]
+            for kind, transport in runs if repeat % 2 == 0 else runs[::-1]:
+                result = _measure(kind, workload, cores, data_dir, transport)
                 record = {
                     "run": run,
                     "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     "repeat": repeat,
                     "server": kind.name,
+                    "transport": transport,
                     "version": kind.version(),
                     **result,
                     "machine": about,
@@ -393,7 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if "error" in record:
                     troubled = True
                     print(
-                        f"[{repeat + 1}/{plan.repeats}] {kind.name} FAILED: {record['error']}",
+                        f"[{repeat + 1}/{plan.repeats}] {kind.name} over {transport} FAILED: "
+                        f"{record['error']}",
                         file=sys.stderr,
                     )
                     continue
@@ -411,6 +512,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_page(published, args.doc, args.plot, command, results)
     if records:
         print(report.table(report.summarize(records)))
+        if len(report.transports_in(records)) > 1:
+            print("\nchinwag over each transport (ratios to TCP from this run):")
+            print(report.transport_table(records))
     if args.baseline is not None and records:
         name = args.baseline_name
         rows = report.summarize(records, report.SUBJECT, name)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bench.proc import Cores, child_setup
+from bench.wire import Step, handshake, registration
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 60.0
@@ -42,17 +43,24 @@ class Running:
     pid: int
     port: int
     log: Path
+    transport: str = "tcp"
+    """What ``port`` speaks: ``tcp``, ``tls`` or ``ws`` (see :mod:`bench.transports`)."""
 
 
 class ServerKind(Protocol):
     """How to start one kind of server (chinwag or the reference)."""
 
     name: str
+    transports: tuple[str, ...]
+    """The transports it can be measured over."""
 
     def version(self) -> str: ...
 
-    def running(self, workdir: Path, cores: Cores) -> contextlib.AbstractContextManager[Running]:
-        """Start the server in ``workdir``; stop it when the block ends."""
+    def running(
+        self, workdir: Path, cores: Cores, transport: str = "tcp"
+    ) -> contextlib.AbstractContextManager[Running]:
+        """Start the server in ``workdir``, listening on one port for ``transport``; stop it
+        when the block ends."""
         ...
 
 
@@ -91,6 +99,7 @@ def _supervised(
     workdir: Path,
     port: int,
     cores: Cores,
+    transport: str = "tcp",
 ) -> Iterator[Running]:
     """Run ``command`` pinned to the server's cores until the block ends, then stop it."""
     log = workdir / f"{name}.log"
@@ -106,7 +115,7 @@ def _supervised(
         )
     try:
         _wait_listening(process, port, log)
-        yield Running(name, version, process.pid, port, log)
+        yield Running(name, version, process.pid, port, log, transport)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -124,12 +133,19 @@ STANDARD_LOOP = (
 asyncio loop as it does where uvloop is not installed (any chinwag version, no flag needed)."""
 
 
+LISTENER_FLAGS = {"tcp": "--port", "tls": "--tls-port", "ws": "--http-port"}
+"""The ``chinwag serve`` flag of each transport's listener; a flag given opens exactly that
+listener, so each run has the one port its clients use."""
+
+
 class Chinwag:
     """``python -m chinwag serve`` in this interpreter, with SQLite history on.
 
     ``tree`` runs the chinwag of another source tree instead (a checkout of an earlier
     commit, for before/after figures in one session), under ``name``; ``standard_loop``
-    keeps uvloop out even when it is installed.
+    keeps uvloop out even when it is installed. ``transports`` are those it is measured
+    over (see :func:`available_transports`); TLS uses the self-signed certificate chinwag
+    makes in its data directory, which is new for every run.
     """
 
     def __init__(
@@ -138,11 +154,18 @@ class Chinwag:
         tree: Path | None = None,
         name: str = "chinwag",
         standard_loop: bool = False,
+        transports: tuple[str, ...] = ("tcp",),
+        profile: Path | None = None,
     ) -> None:
         self.log_level = log_level
+        self.profile = profile
+        """A directory for a cProfile of every run (``-m cProfile``; the figures then
+        measure a profiled server, so profile apart from a measurement)."""
+        self._profiles = 0
         self.tree = tree
         self.name = name
         self.standard_loop = standard_loop
+        self.transports = transports
 
     def event_loop(self) -> str:
         """Which event loop ``chinwag serve`` will run: uvloop when installed, as it does."""
@@ -157,16 +180,22 @@ class Chinwag:
         where = f", {self.tree}" if self.tree is not None else ""
         return f"chinwag {__version__} (Python {python}, {self.event_loop()}{where})"
 
-    def command(self, port: int) -> list[str]:
-        """The command line that starts this chinwag on ``port``."""
+    def command(self, port: int, transport: str = "tcp") -> list[str]:
+        """The command line that starts this chinwag with one listener, for ``transport``
+        on ``port``."""
         start = ["-c", STANDARD_LOOP] if self.standard_loop else ["-m", "chinwag"]
+        if self.profile is not None:
+            # cProfile writes its file when the server exits, as it does on SIGTERM.
+            self._profiles += 1
+            out = self.profile / f"{self.name}-{transport}-{self._profiles}.prof"
+            start = ["-m", "cProfile", "-o", str(out), *start]
         return [
             sys.executable,
             *start,
             "serve",
             "--host",
             "127.0.0.1",
-            "--port",
+            LISTENER_FLAGS[transport],
             str(port),
             "--log-level",
             self.log_level,
@@ -183,16 +212,40 @@ class Chinwag:
             # No PING round trips or registration deadline in the middle of a measurement.
             CHINWAG_LIMITS_PING_INTERVAL="3600",
             CHINWAG_LIMITS_REGISTRATION_TIMEOUT="3600",
+            # Nor WebSocket pings (the receivers count bytes; they do not answer pings).
+            CHINWAG_HTTP_PING_INTERVAL="3600",
         )
         if self.tree is not None:
             # Ahead of the installed (editable) chinwag on the import path.
             env["PYTHONPATH"] = str(self.tree / "src")
         return env
 
-    def running(self, workdir: Path, cores: Cores) -> contextlib.AbstractContextManager[Running]:
+    def running(
+        self, workdir: Path, cores: Cores, transport: str = "tcp"
+    ) -> contextlib.AbstractContextManager[Running]:
         port = free_port()
         env = self.environment(workdir)
-        return _supervised(self.name, self.version(), self.command(port), env, workdir, port, cores)
+        command = self.command(port, transport)
+        return _supervised(self.name, self.version(), command, env, workdir, port, cores, transport)
+
+
+def available_transports(kind: Chinwag, workdir: Path, cores: Cores) -> tuple[str, ...]:
+    """The transports this chinwag can serve: each besides TCP is tried once (a server
+    started and a client connected over it), since a tree may predate one."""
+    found = ["tcp"]
+    for transport in ("tls", "ws"):
+        probe = workdir / f"probe-{transport}"
+        probe.mkdir(exist_ok=True)
+        with (
+            contextlib.suppress(RuntimeError, OSError),
+            kind.running(probe, cores, transport) as server,
+        ):
+            step = Step(None, registration("probe"), b" 001 ")
+            handshake(server.port, [step], 1, 10.0, transport=transport)
+            if step.sock is not None:
+                step.sock.close()
+            found.append(transport)
+    return tuple(found)
 
 
 NGIRCD_CONF = """\
@@ -231,6 +284,8 @@ class Ngircd:
     """ngIRCd from the system, in the foreground (``-n``) with a configuration of our own."""
 
     name = "ngircd"
+    transports: tuple[str, ...] = ("tcp",)
+    """The reference for the plain path only."""
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
@@ -243,7 +298,11 @@ class Ngircd:
         # "ngIRCd 26.1-IDENT+IPv6+..." -> "ngIRCd 26.1"
         return first[0].split("-")[0] if first else "ngIRCd"
 
-    def running(self, workdir: Path, cores: Cores) -> contextlib.AbstractContextManager[Running]:
+    def running(
+        self, workdir: Path, cores: Cores, transport: str = "tcp"
+    ) -> contextlib.AbstractContextManager[Running]:
+        if transport != "tcp":
+            raise ValueError(f"ngIRCd is measured over tcp only, not {transport}")
         port = free_port()
         include = workdir / "conf.d"
         include.mkdir(exist_ok=True)

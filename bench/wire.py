@@ -6,7 +6,8 @@ returns (:class:`MarkCounter`); the latency workload additionally pulls the send
 of complete lines with one regular expression per chunk (:class:`StampReader`). Set-up
 (registration, JOIN) is a small non-blocking state machine driving many sockets at once
 (:func:`handshake`), with at most ``window`` of them in flight so neither server's listen
-backlog decides the result.
+backlog decides the result; it also opens each client's TLS or WebSocket layer
+(:mod:`bench.transports`), so a handshake or an upgrade counts in the set-up's time.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ import errno
 import re
 import selectors
 import socket
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from websockets.client import ClientProtocol
+
+from bench.transports import TRANSPORTS, client_context, frame, upgrade_failure, ws_client
 
 MARK = b"PRIVMSG"
 """What a receiver counts: every relayed room message carries it exactly once."""
@@ -125,6 +131,7 @@ class Step:
 
     ``sock`` is ``None`` for a client still to connect. ``until`` is a marker expected in
     what the server sends back (``b" 001 "`` for registration, a PONG token otherwise).
+    ``ws`` is the WebSocket client of a ``ws`` connection once open (it frames what is sent).
     """
 
     sock: socket.socket | None
@@ -132,6 +139,7 @@ class Step:
     until: bytes
     done_at: float = 0.0
     received: bytearray = field(default_factory=bytearray)
+    ws: ClientProtocol | None = None
 
 
 def handshake(
@@ -140,19 +148,31 @@ def handshake(
     window: int,
     timeout: float,
     host: str = "127.0.0.1",
+    transport: str = "tcp",
 ) -> None:
     """Drive every step to its marker, at most ``window`` at a time.
 
     Steps without a socket get one (a non-blocking connect to ``host:port``) when their turn
-    comes; each then sends its bytes and reads until its marker. Each step's ``done_at`` is
-    the ``time.monotonic()`` at which its marker arrived. Raises :class:`HandshakeError` when
+    comes, then the ``transport``'s opening (a TLS handshake, a WebSocket upgrade); each then
+    sends its bytes and reads until its marker. Each step's ``done_at`` is the
+    ``time.monotonic()`` at which its marker arrived. Raises :class:`HandshakeError` when
     a server closes a connection first or ``timeout`` passes.
     """
+    if transport not in TRANSPORTS:
+        raise ValueError(f"unknown transport {transport!r}")
     selector = selectors.DefaultSelector()
     waiting = iter(range(len(steps)))
+    opening: dict[int, str] = {}
+    """Steps not yet at the IRC stage: "connect", "tls" or "upgrade"."""
     in_flight = 0
     finished = 0
     deadline = time.monotonic() + timeout
+
+    def send_irc(index: int) -> None:
+        step = steps[index]
+        assert step.sock is not None
+        data = step.send if step.ws is None else frame(step.ws, step.send)
+        step.sock.sendall(data)  # a few hundred bytes into an empty buffer
 
     def start_next() -> bool:
         index = next(waiting, None)
@@ -167,11 +187,54 @@ def handshake(
             if code not in (0, errno.EINPROGRESS):
                 raise HandshakeError(f"connect: {errno.errorcode.get(code, code)}")
             step.sock = sock
+            opening[index] = "connect"
             selector.register(sock, selectors.EVENT_WRITE, index)
         else:
-            step.sock.sendall(step.send)
+            send_irc(index)
             selector.register(step.sock, selectors.EVENT_READ, index)
         return True
+
+    def tls_step(index: int) -> None:
+        """Go on with a TLS handshake; on to IRC when it is done."""
+        sock = steps[index].sock
+        assert isinstance(sock, ssl.SSLSocket)
+        try:
+            sock.do_handshake()
+        except ssl.SSLWantReadError:
+            selector.modify(sock, selectors.EVENT_READ, index)
+            return
+        except ssl.SSLWantWriteError:
+            selector.modify(sock, selectors.EVENT_WRITE, index)
+            return
+        except OSError as error:
+            raise HandshakeError(f"TLS handshake of client {index}: {error}") from None
+        del opening[index]
+        send_irc(index)
+        selector.modify(sock, selectors.EVENT_READ, index)
+
+    def connected(index: int) -> None:
+        step = steps[index]
+        sock = step.sock
+        assert sock is not None
+        failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if failure:
+            raise HandshakeError(f"connect: {errno.errorcode.get(failure, failure)}")
+        if transport == "tls":
+            # The SSLSocket takes over the descriptor: register it, not the old object.
+            selector.unregister(sock)
+            step.sock = client_context().wrap_socket(sock, do_handshake_on_connect=False)
+            selector.register(step.sock, selectors.EVENT_WRITE, index)
+            opening[index] = "tls"
+            tls_step(index)
+        elif transport == "ws":
+            step.ws = ws_client(host, port)
+            sock.sendall(b"".join(step.ws.data_to_send()))
+            opening[index] = "upgrade"
+            selector.modify(sock, selectors.EVENT_READ, index)
+        else:
+            del opening[index]
+            send_irc(index)
+            selector.modify(sock, selectors.EVENT_READ, index)
 
     try:
         while in_flight < window and start_next():
@@ -184,16 +247,18 @@ def handshake(
                 step = steps[key.data]
                 sock = step.sock
                 assert sock is not None
-                if key.events & selectors.EVENT_WRITE:
-                    failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                    if failure:
-                        raise HandshakeError(f"connect: {errno.errorcode.get(failure, failure)}")
-                    sock.sendall(step.send)  # a few hundred bytes into an empty buffer
-                    selector.modify(sock, selectors.EVENT_READ, key.data)
+                stage = opening.get(key.data)
+                if stage == "connect":
+                    connected(key.data)
+                    continue
+                if stage == "tls":
+                    tls_step(key.data)
                     continue
                 try:
                     chunk = sock.recv(65536)
-                except BlockingIOError:
+                    while isinstance(sock, ssl.SSLSocket) and sock.pending():
+                        chunk += sock.recv(65536)
+                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                     continue
                 except OSError:
                     chunk = b""  # reset by the server: as good as closed
@@ -203,6 +268,20 @@ def handshake(
                         f"server closed client {key.data} of {len(steps)} during set-up "
                         f"(sent {step.send[:60]!r}, {finished} done): {text!r}"
                     )
+                if step.ws is not None:
+                    # Parsed through as well, so a checking FrameCounter can take over the
+                    # stream later at a frame boundary.
+                    step.ws.receive_data(chunk)
+                    step.ws.events_received()
+                if stage == "upgrade":
+                    assert step.ws is not None
+                    failure = upgrade_failure(step.ws)
+                    if failure:
+                        raise HandshakeError(f"client {key.data}: {failure}")
+                    if failure is None:
+                        del opening[key.data]
+                        send_irc(key.data)
+                    continue
                 step.received += chunk
                 if step.until in step.received:
                     step.done_at = time.monotonic()

@@ -119,3 +119,49 @@ def test_records_are_read_back_by_run(tmp_path: Path) -> None:
     path.write_text('{"run": "a", "x": 1}\n\n{"run": "b", "x": 2}\n')
     assert [r["x"] for r in report.load(path)] == [1, 2]
     assert [r["x"] for r in report.load(path, run="b")] == [2]
+
+
+def _over(record: dict[str, Any], transport: str) -> dict[str, Any]:
+    return {**record, "transport": transport}
+
+
+def test_the_ngircd_table_is_tcp_alone_and_old_records_are_tcp() -> None:
+    records = [
+        _fanout("chinwag", 0, 200.0),  # an old record: no transport, so TCP
+        _over(_fanout("chinwag", 0, 50.0), "ws"),
+        _over(_fanout("chinwag", 0, 10.0), "tls"),
+        _over(_fanout("ngircd", 0, 100.0), "tcp"),
+    ]
+    row = report.summarize(records)[0]
+    assert row.subject == Stat(200.0, 200.0, 200.0, 1)
+    assert row.ratio == 2.0
+
+
+def test_transport_table_shows_each_transport_and_its_ratio_to_tcp() -> None:
+    records = [
+        _over(_fanout("chinwag", 0, 1000.0), "tcp"),
+        _over(_fanout("chinwag", 1, 3000.0), "tcp"),
+        _over(_fanout("chinwag", 0, 1800.0), "tls"),
+        _over(_fanout("chinwag", 1, 1800.0), "tls"),
+        _over(_fanout("chinwag", 0, 1000.0), "ws"),
+        _over(_fanout("ngircd", 0, 9999.0), "tcp"),  # not in this table
+    ]
+    ratios = report.transport_ratios(records)
+    figure = report.figure_name(records[0])
+    assert ratios[(figure, "deliveries_per_s", "tls")] == pytest.approx(0.9)
+    assert ratios[(figure, "deliveries_per_s", "ws")] == pytest.approx(0.5)
+    table = report.transport_table(records)
+    assert "| TCP | TLS | WebSocket | TLS/TCP | WebSocket/TCP |" in table
+    row = next(line for line in table.splitlines() if "deliveries/s" in line)
+    # The median of TCP's two runs is 2,000: TLS passes the 0.8 goal, WebSocket does not.
+    assert row.endswith("| 2,000 [1,000-3,000] | 1,800 | 1,000 | 0.90 | 0.50 ⚠ |")
+    assert "9,999" not in table
+
+
+def test_the_page_has_a_transport_section_only_when_more_than_tcp_ran() -> None:
+    tcp_only = [_fanout("chinwag", 0, 100.0), _fanout("ngircd", 0, 50.0)]
+    assert "over TLS and WebSocket" not in report.markdown(tcp_only, MACHINE, "cmd", "r", None)
+    both = [*tcp_only, _over(_fanout("chinwag", 0, 90.0), "tls")]
+    page = report.markdown(both, MACHINE, "cmd", "r", None)
+    assert "over TLS and WebSocket" in page
+    assert "| 100 | 90 | 0.90 |" in page

@@ -1,10 +1,11 @@
 """The benchmark suite's smoke run: the real programs, tiny sizes, nothing timed.
 
 ``python -m bench --smoke`` starts chinwag (and ngIRCd when installed), runs every workload
-once, writes one JSON line per run and the page. This checks what the runs must get right
-whatever the machine's speed: every message counted at every receiver, none lost, every
-record complete, the ratio on the page the ratio of the records. No assertion is about
-speed.
+once (chinwag's fan-out and idle over plain TCP, TLS and WebSocket), writes one JSON line per
+run and the page. This checks what the runs must get right whatever the machine's speed:
+every message counted at every receiver over every transport (over WebSocket also frame by
+frame, one PRIVMSG line per message), none lost, every record complete, the ratios on the
+page the ratios of the records. No assertion is about speed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ RECORD_KEYS = {
     "time",
     "repeat",
     "server",
+    "transport",
     "version",
     "workload",
     "params",
@@ -60,6 +62,9 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]
         str(out / "benchmarks.png"),
         "--data-dir",
         str(out),
+        # Named, not probed: a transport the server stopped serving must fail here.
+        "--transports",
+        "tcp,tls,ws",
     ]
     if not HAVE_NGIRCD:
         command.append("--no-reference")
@@ -72,18 +77,31 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]
     return [json.loads(line) for line in lines], (out / "benchmarks.md").read_text()
 
 
-def _one(records: list[dict[str, Any]], server: str, workload: str) -> dict[str, Any]:
-    found = [r for r in records if r["server"] == server and r["workload"] == workload]
-    assert len(found) == 1, (server, workload, records)
+TRANSPORTS = ("tcp", "tls", "ws")
+
+
+def _one(
+    records: list[dict[str, Any]], server: str, workload: str, transport: str = "tcp"
+) -> dict[str, Any]:
+    found = [
+        r
+        for r in records
+        if r["server"] == server and r["workload"] == workload and r["transport"] == transport
+    ]
+    assert len(found) == 1, (server, workload, transport, records)
     return found[0]
 
 
 @pytest.mark.timeout(300)
 def test_every_workload_ran_once_on_every_server(smoke: tuple[list[dict[str, Any]], str]) -> None:
     records, _ = smoke
-    assert sorted((r["server"], r["workload"]) for r in records) == sorted(
-        (server, workload) for server in SERVERS for workload in ("fanout", "latency", "idle")
-    )
+    expected = [(server, "tcp", "latency") for server in SERVERS] + [
+        (server, transport, workload)
+        for server in SERVERS
+        for transport in (TRANSPORTS if server == "chinwag" else ("tcp",))
+        for workload in ("fanout", "idle")
+    ]
+    assert sorted((r["server"], r["transport"], r["workload"]) for r in records) == sorted(expected)
     for record in records:
         assert "error" not in record, record
         assert record.keys() >= RECORD_KEYS, RECORD_KEYS - record.keys()
@@ -104,6 +122,55 @@ def test_fanout_delivers_every_message_to_every_receiver(
     assert metrics["deliveries"] == 5 * 2 * 50
     assert metrics["lost"] == 0
     assert metrics["deliveries_per_s"] == pytest.approx(metrics["deliveries"] / metrics["seconds"])
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_chinwag_fanout_delivers_every_message_over_every_transport(
+    smoke: tuple[list[dict[str, Any]], str], transport: str
+) -> None:
+    record = _one(smoke[0], "chinwag", "fanout", transport)
+    metrics = record["metrics"]
+    assert metrics["deliveries"] == 5 * 2 * 50
+    assert metrics["lost"] == 0
+    assert record["dropped"] == 0
+    if transport == "ws":
+        # The raw count is only right if each message is one PRIVMSG line: unframed, the
+        # same stream must give the same count and nothing else.
+        assert metrics["frames_counted"] == 5 * 2 * 50
+        assert metrics["odd_frames"] == 0
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_chinwag_idle_memory_over_every_transport(
+    smoke: tuple[list[dict[str, Any]], str], transport: str
+) -> None:
+    metrics = _one(smoke[0], "chinwag", "idle", transport)["metrics"]
+    assert metrics["rss_after_kib"] > metrics["rss_before_kib"] > 0
+    assert metrics["registrations_per_s"] > 0
+
+
+@pytest.mark.timeout(300)
+def test_the_page_shows_each_transport_against_tcp(
+    smoke: tuple[list[dict[str, Any]], str],
+) -> None:
+    records, page = smoke
+    rate = {
+        transport: _one(records, "chinwag", "fanout", transport)["metrics"]["deliveries_per_s"]
+        for transport in TRANSPORTS
+    }
+    row = next(
+        line
+        for line in page.split("over TLS and WebSocket")[1].splitlines()
+        if "N=5 S=2 M=50: deliveries/s" in line
+    )
+    cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
+    assert cells[:3] == [f"{rate[each]:,.0f}" for each in TRANSPORTS]
+    assert [cell.split()[0] for cell in cells[3:]] == [
+        f"{rate['tls'] / rate['tcp']:.2f}",
+        f"{rate['ws'] / rate['tcp']:.2f}",
+    ]
 
 
 @pytest.mark.timeout(300)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import struct
 from collections import deque
 from collections.abc import Sequence
 from typing import cast
@@ -72,6 +73,10 @@ CLOSE_TIMEOUT = 5.0
 """Seconds a client has to answer our close frame before the socket is dropped."""
 
 PING_PAYLOAD = b"chinwag"
+
+FRAME_CACHE_LINES = 1024
+"""Framed lines kept for the next receivers of the same line (a fan-out hands every member
+the same bytes object); the cache is emptied when it grows past this."""
 
 _frames_log = logging.getLogger("chinwag.transport.websocket.frames")
 # websockets logs every handshake at INFO and, when DEBUG is on, every frame: our own log
@@ -477,25 +482,42 @@ class WebProtocol(asyncio.Protocol):
 
     # -- Sink: one message per line, one write per flush ------------------------------------
 
-    def _send(self, line: bytes) -> None:
-        payload = line[:-2] if line.endswith(b"\r\n") else line
-        if self._binary:
-            self._ws.send_binary(payload)
-        else:
-            self._ws.send_text(payload)  # our lines are UTF-8: built from str
-
     def send_line(self, line: bytes) -> None:
         """Send one line as one message."""
-        if self._ws.state is State.OPEN:
-            self._send(line)
-            self._write_out()
+        transport = self._sending()
+        if transport is not None:
+            binary = bool(self._binary)
+            cache = _binary_frames if binary else _text_frames
+            transport.write(cache.get(line) or _framed(line, cache, binary))
 
     def send_lines(self, lines: Lines) -> None:
         """Send each of ``lines`` as a message of its own, all in one write."""
-        if self._ws.state is State.OPEN:
-            for line in lines.items:
-                self._send(line)
-            self._write_out()
+        transport = self._sending()
+        if transport is None:
+            return
+        binary = bool(self._binary)
+        last, data = _last_framed[binary]
+        if last is not lines:  # the same Lines goes to every member of a run: framed once
+            data = _frame_all(lines.items, binary)
+            _last_framed[binary] = (lines, data)
+        transport.write(data)
+
+    def _sending(self) -> asyncio.Transport | None:
+        """The transport to write frames to, or ``None`` when messages may not be sent.
+
+        We frame lines ourselves rather than through ``websockets``' ``send_text``: a server
+        frame without extensions (we offer none) is a fixed header and the payload as it is,
+        so the frame of a line a fan-out hands to every member is made once
+        (:func:`_framed`), not once per member through a Frame object, its checks and a
+        BytesIO, which was most of the cost of a WebSocket delivery. What websockets itself
+        has queued (a pong, a close) is written first."""
+        if self._ws.state is not State.OPEN:
+            return None
+        self._write_out()
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return None
+        return transport
 
     def buffered(self) -> int:
         """The transport's write buffer (frames are handed over as soon as they are made)."""
@@ -531,6 +553,47 @@ class WebProtocol(asyncio.Protocol):
             transport.close()
         else:
             transport.writelines(data)
+
+
+_text_frames: dict[bytes, bytes] = {}
+_binary_frames: dict[bytes, bytes] = {}
+"""Recently framed lines (see :data:`FRAME_CACHE_LINES`), keyed by the line itself: the same
+bytes object for every member of a fan-out, so a hit costs a hash already computed."""
+
+
+_last_framed: list[tuple[Lines | None, bytes]] = [(None, b""), (None, b"")]
+"""The last :class:`Lines` framed as text ([0]) and as binary ([1]), and its frames: a
+``Lines`` never changes, and a run's goes to every member in turn."""
+
+
+def _frame_all(lines: list[bytes], binary: bool) -> bytes:
+    """The frames of ``lines`` back to back, from :data:`_text_frames` or
+    :data:`_binary_frames` (a C loop when every line is there, as in a fan-out)."""
+    cache = _binary_frames if binary else _text_frames
+    try:
+        return b"".join(map(cache.__getitem__, lines))
+    except KeyError:
+        return b"".join([cache.get(line) or _framed(line, cache, binary) for line in lines])
+
+
+def _framed(line: bytes, cache: dict[bytes, bytes], binary: bool) -> bytes:
+    """``line`` (CR LF taken off) as one unmasked final frame, text or binary, as
+    ``websockets`` would serialize it with no extension (RFC 6455 section 5.2); kept in
+    ``cache``."""
+    payload = line[:-2] if line.endswith(b"\r\n") else line
+    head = 0x82 if binary else 0x81  # FIN, no RSV bits, the opcode
+    size = len(payload)
+    if size < 126:
+        header = bytes((head, size))
+    elif size < 65536:
+        header = struct.pack("!BBH", head, 126, size)
+    else:
+        header = struct.pack("!BBQ", head, 127, size)
+    framed = header + payload
+    if len(cache) >= FRAME_CACHE_LINES:
+        cache.clear()
+    cache[line] = framed
+    return framed
 
 
 def _is_utf8(data: bytes) -> bool:
