@@ -113,6 +113,9 @@ async def test_two_pages_and_an_irc_client_chat_in_a_room(
         await irc.send("TOPIC", "#lobby", "the topic of the day")
         await expect(bob.locator("#topic")).to_have_text("the topic of the day")
         await expect(bob.locator(row_with("set the topic"))).to_be_visible()
+        await irc.send("MODE", "#lobby", "+o", "bob")
+        await expect(ana.locator(".member", has_text="bob").locator(".prefix")).to_have_text("@")
+        await expect(ana.locator(row_with("set mode +o bob"))).to_be_visible()
         await irc.send("AWAY", "out for lunch")
         await expect(ana.locator(".member.away")).to_contain_text("carol")
         # A reply quotes the message answered.

@@ -9,7 +9,7 @@ from playwright.async_api import Browser, expect
 
 from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient, is_
-from tests.web.conftest import login, opened, row_with
+from tests.web.conftest import login, opened, row_with, say
 
 
 async def test_a_search_result_jumps_to_the_message_in_context(
@@ -43,4 +43,14 @@ async def test_a_search_result_jumps_to_the_message_in_context(
         await expect(found).to_be_in_viewport()
         await expect(page.locator(row_with("before the needle"))).to_be_visible()
         await expect(page.locator(row_with("after the needle"))).to_be_visible()
+        # The same from the message box: /search, then /goto a numbered result.
+        await page.locator('.conv[data-key="#lobby"] button').click()
+        await say(page, "/search needle in:#lobby")
+        await expect(page.locator("#result-list .result")).to_have_count(3)
+        await expect(page.locator("#result-list .result").first).to_contain_text("[1]")
+        texts = await page.locator("#result-list .result").all_text_contents()
+        number = next(n for n, text in enumerate(texts, 1) if "is here" in text)
+        assert texts[number - 1].startswith(f"[{number}] ")
+        await say(page, f"/goto {number}")
+        await expect(page.locator("#log .row.found")).to_contain_text("the needle is here")
         assert not errors.errors

@@ -9,6 +9,7 @@ import dataclasses
 import json
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser
 
 from chinwag.client import colors, commands, text
@@ -92,6 +93,11 @@ INPUTS = [
     "@all",
     "/ME dances",
     "ünïcödé",
+    "/search",
+    "/search cake from:ana",
+    "/goto",
+    "/goto 2",
+    "/goto two",
 ]
 
 CLEAN_INPUTS = [
@@ -185,3 +191,22 @@ async def test_the_page_parses_cleans_and_colours_as_the_python_clients_do(
     assert got["nicks"] == [colors.nick_color(n) for n in NICKS]
     assert got["readable"] == expected_readable
     json.dumps(got)  # plain data, nothing a browser object could hide in
+
+
+SEARCHES = ["cake", "the cake from:ana in:#lobby", "in:ana", "from: x", "a;b c\\d", "   "]
+
+
+async def test_the_search_box_asks_what_the_python_clients_ask(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    try:
+        from chinwag.client.search import search_attributes  # type: ignore[import-not-found]
+    except ImportError:
+        pytest.skip("chinwag.client.search (the search branch) is not merged yet")
+    async with opened(browser, web) as (page, _):
+        got = await page.evaluate(
+            "async (queries) => { const irc = await import('/irc.js');"
+            " return queries.map((query) => irc.searchAttributes(query)); }",
+            SEARCHES,
+        )
+    assert got == [search_attributes(query) for query in SEARCHES]

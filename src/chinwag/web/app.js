@@ -41,7 +41,7 @@ const app = {
   prefixModes: "ov", prefixChars: "@+", convs: new Map(), order: [], current: null,
   colors: new Map(), batches: new Map(), labels: new Map(), labelSeq: 0, attempt: 0,
   countdown: null, recall: [], recallAt: 0, typingSent: 0, replyTo: null, notify: false,
-  secretFor: null,
+  secretFor: null, results: [],
   renderCap: 2000, // rows of one conversation in the DOM at most; older ones page in on scroll
 };
 window.chinwag = app; // for the tests, the benchmark (bench/web.py) and the curious
@@ -301,6 +301,18 @@ const HANDLERS = {
     event(c, line, `${line.nick} set the topic: ${c.topic}`);
     drawTopic();
   },
+  MODE(line) {
+    const c = app.convs.get(fold(line.params[0]));
+    if (!c || c.kind !== "room") return;
+    event(c, line, `${line.nick} set mode ${line.params.slice(1).join(" ")}`);
+    // Who is an op or voiced may have changed: ask for the names again.
+    c.refreshNames = true;
+    send("NAMES", [c.name]);
+  },
+  INVITE(line) {
+    const room = line.params[1] ?? "";
+    system(`${line.nick} invites you to ${room}: /join ${room}`);
+  },
   AWAY(line) {
     for (const c of app.convs.values()) {
       const member = c.members.get(fold(line.nick));
@@ -412,6 +424,10 @@ function numeric(line) {
       break;
     case "353": {
       const c = conv(p[2], "room");
+      if (c.refreshNames) {
+        c.refreshNames = false;
+        c.members.clear();
+      }
       for (const entry of p[3].split(" ").filter(Boolean)) {
         let i = 0;
         while (i < entry.length && app.prefixChars.includes(entry[i])) i++;
@@ -517,10 +533,8 @@ function toMessage(line, kind) {
 }
 
 function message(line, kind) {
-  if (!line.nick || (!line.source.includes("!") && kind === "notice" && !app.ready)) {
-    return system(clean(line.params[1] ?? ""));
-  }
-  if (kind === "notice" && !line.source.includes("!")) return system(clean(line.params[1] ?? ""));
+  // The server's own notices (no nick!user@host) are not a conversation.
+  if (!line.nick || (kind === "notice" && !line.source.includes("!"))) return system(clean(line.params[1] ?? ""));
   const m = toMessage(line, kind);
   if (!m) return;
   const c = conv(conversationOf(line));
@@ -909,15 +923,18 @@ function search(query) {
 
 function showResults(lines) {
   const items = [];
+  app.results = [];
   for (const line of lines) {
     if (line.command !== "PRIVMSG" && line.command !== "NOTICE") continue;
     const m = toMessage(line, "msg");
     if (!m) continue;
     const where = conversationOf(line);
+    app.results.push({ where, id: m.id });
     const li = el("li", "result");
     const button = el("button", null);
     button.type = "button";
-    button.append(el("span", "where", clean(where)), " ", el("time", "time", hhmm(m.time)), " ", nickSpan(m.nick), " ", m.text);
+    const day = m.time.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+    button.append(`[${app.results.length}] `, el("span", "where", clean(where)), " ", el("time", "time", `${day} ${hhmm(m.time)}`), " ", nickSpan(m.nick), " ", m.text);
     button.addEventListener("click", () => jump(where, m.id));
     li.append(button);
     items.push(li);
@@ -1057,6 +1074,14 @@ function run(input, c, raw) {
       return send("AWAY", input.message ? [input.message] : []);
     case "Account":
       return askSecret(input);
+    case "Search":
+      if (!app.caps.has("soju.im/search")) return system("This server does not offer search (soju.im/search)");
+      return search(input.query);
+    case "Goto": {
+      const found = app.results[input.number - 1];
+      if (!found) return system(`There is no search result ${input.number}.`);
+      return jump(found.where, found.id);
+    }
     case "Unknown":
       return system(`${input.command} is not a command (try @help); //text sends /text.`);
     case "Usage":

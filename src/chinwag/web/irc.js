@@ -1,7 +1,7 @@
 // The page's pure functions: IRC lines, text cleaning, colours and the command parser.
 // No DOM and no connection here; they mirror chinwag.client (text.py, colors.py,
 // commands.py) and tests/web/test_shared.py runs both over the same inputs.
-import { PALETTE, NICK_COLORS, MIN_CONTRAST } from "./shared.js";
+import { PALETTE, NICK_COLORS, MIN_CONTRAST, COMMAND_NAMES } from "./shared.js";
 
 // -- IRC lines (https://modern.ircdocs.horse, message tags: https://ircv3.net/specs/extensions/message-tags)
 
@@ -271,6 +271,14 @@ function slash(rest) {
     if ((verb === "ADD" || verb === "LIST") && !more) return dm(`CERT ${verb}`);
     if ((verb === "DEL" || verb === "DELETE") && more && !more.includes(" ")) return dm(`CERT DEL ${more}`);
     return usage("/cert add (the certificate you connected with, see --cert), /cert list, /cert del <fp>");
+  }
+  // Search is a command where the shared table has it (the server's soju.im/search work).
+  if (name === "search" && COMMAND_NAMES.includes("/search")) {
+    return tail ? { kind: "Search", query: tail } : usage("/search <words> [from:nick] [in:#room]");
+  }
+  if (name === "goto" && COMMAND_NAMES.includes("/goto")) {
+    if (!/^[0-9]+$/.test(tail)) return usage("/goto <n>: go to search result n");
+    return { kind: "Goto", number: Number(tail) };
   }
   return { kind: "Unknown", command: "/" + word };
 }
