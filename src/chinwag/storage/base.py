@@ -14,10 +14,13 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
+
+if TYPE_CHECKING:
+    from chinwag.storage.search import SearchQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +288,17 @@ class Store(Protocol):
         The targets considered are ``channels`` and every direct conversation ``identity``
         is part of (:func:`conversation_key`). Events do not count, nor private messages
         ``identity`` may not read.
+        """
+
+    async def search(self, query: SearchQuery) -> list[StoredMessage]:
+        """The newest ``query.limit`` PRIVMSG and NOTICE lines that answer ``query``
+        (:class:`~chinwag.storage.search.SearchQuery`), oldest first (issue 15, soju.im/search).
+
+        Only what the asker may read: messages to ``query.channels`` or to a direct
+        conversation of ``query.reader``, and of those a private one only if the reader was a
+        member when it was said (as :meth:`history` decides). Text is matched word by word,
+        case and accents aside; events never match. "Newest" is the order messages were
+        stored in, which is time order unless the clock stepped back.
         """
 
     async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
