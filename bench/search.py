@@ -88,7 +88,9 @@ def rows(count: int, vocabulary: list[str]) -> Iterator[tuple[Any, ...]]:
             other = chooser.randrange(CONVERSATIONS)
             target = f"a:bench{speaker:04d} a:peer{other:04d}"
             shown = f"peer{other}"
-        text = " ".join(chooser.choices(vocabulary, cum_weights=cumulative, k=chooser.randint(3, 15)))
+        text = " ".join(
+            chooser.choices(vocabulary, cum_weights=cumulative, k=chooser.randint(3, 15))
+        )
         stamp = datetime.datetime.fromtimestamp(when, datetime.UTC)
         tags = f"time={stamp.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z;msgid=b{index};account={nick}"
         source = f"{nick}!~{nick}@bench.host"
@@ -126,7 +128,8 @@ def fill(path: Path, count: int) -> float:
 
 def _insert(db: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> None:
     db.executemany(
-        "INSERT INTO messages (msgid, target, sender, time, line, account) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (msgid, target, sender, time, line, account)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         batch,
     )
 
@@ -208,10 +211,17 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(messages: int, repeats: int, results: Path | None, workdir: Path) -> list[dict[str, Any]]:
-    """Fill, serve, search; the records (also appended to ``results`` when given)."""
-    filled = fill(workdir / "bench.db", messages)
-    print(f"filled {messages:,} messages in {filled:.1f} s", flush=True)
+def run(
+    messages: int, repeats: int, results: Path | None, workdir: Path, *, reuse: bool = False
+) -> list[dict[str, Any]]:
+    """Fill, serve, search; the records (also appended to ``results`` when given). With
+    ``reuse``, a store already in ``workdir`` (of as many messages) is searched as it is."""
+    path = workdir / "bench.db"
+    if reuse and path.exists():
+        print(f"reusing {path}", flush=True)
+    else:
+        filled = fill(path, messages)
+        print(f"filled {messages:,} messages in {filled:.1f} s", flush=True)
     server = Chinwag(log_level="WARNING")
     records: list[dict[str, Any]] = []
     stamp = datetime.datetime.now(datetime.UTC)
@@ -269,11 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--no-results", action="store_true", help="append nothing")
     parser.add_argument("--workdir", type=Path, help="keep the store here (default: a temp dir)")
+    parser.add_argument("--reuse", action="store_true", help="search the store in --workdir")
     args = parser.parse_args(argv)
     results = None if args.no_results else args.results
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        run(args.messages, args.repeats, results, args.workdir)
+        run(args.messages, args.repeats, results, args.workdir, reuse=args.reuse)
         return 0
     with tempfile.TemporaryDirectory(prefix="chinwag-search-") as workdir:
         run(args.messages, args.repeats, results, Path(workdir))

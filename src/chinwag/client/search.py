@@ -2,7 +2,7 @@
 
 ``/search words`` (with ``from:nick`` and ``in:#room`` or ``in:nick`` among the words to
 narrow it) sends ``SEARCH`` (soju's doc/ext/search.md) and files the answer as numbered rows
-in the conversation the person searched from: ``[1] 14:03 #lobby <ana> the cake is ready``.
+in the conversation the person searched from: ``[1] 2026-05-01 #lobby <ana> the cake...``.
 ``/goto 1`` (or a double-click on the row in the window) opens that conversation and asks for
 the message with the lines around it (``CHATHISTORY AROUND <target> msgid=<id> <n>``); when
 they arrive, the conversation is shown around that message (:attr:`SearchResults.focus`).
@@ -14,6 +14,7 @@ does no I/O (it sends through the :class:`~chinwag.client.protocol.ClientProtoco
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -21,7 +22,7 @@ from typing import Protocol
 from chinwag.client import events as ev
 from chinwag.client.filing import ConversationFiling
 from chinwag.client.text import clean
-from chinwag.client.values import Changes, ConversationKind, hhmm
+from chinwag.client.values import Changes, ConversationKind, Line
 from chinwag.protocol.caps import SEARCH
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import escape_tag_value
@@ -53,8 +54,10 @@ class Found:
     direct: bool
 
     def row(self, number: int) -> str:
-        """The result as its row says it: ``[3] 14:03 #lobby <ana> the cake is ready``."""
-        return f"[{number}] {hhmm(self.time)} {self.where} <{self.nick}> {self.text}"
+        """The result as its row says it: ``[3] 2026-05-01 #lobby <ana> the cake is ready``
+        (the row's own time is the message's: the date says which day)."""
+        day = self.time.astimezone().strftime("%Y-%m-%d")
+        return f"[{number}] {day} {self.where} <{self.nick}> {self.text}"
 
 
 def search_attributes(query: str) -> str | None:
@@ -166,3 +169,26 @@ class SearchResults:
         self.focus = (key, result.msgid)
         changes.redraw = True
         self._protocol.history_around(result.where, result.msgid, AROUND_LINES)
+
+    def arrived(self, changes: Changes) -> bool:
+        """Whether ``changes`` brought the result gone to (the history around it came):
+        the screen redraws the log to show it."""
+        focus = self.focus
+        return focus is not None and any(
+            conversation.key == focus[0] and line.msgid == focus[1]
+            for conversation, line in changes.lines
+        )
+
+    def take_focus(self, key: Folded, lines: Sequence[Line]) -> int | None:
+        """Where in ``lines`` (conversation ``key``'s, as a screen draws them) the result
+        gone to is, once it has arrived: the screen shows that line (the lines around it
+        above and below) instead of the newest. The focus is then spent, so the next
+        redraw follows the talk again. ``None`` when there is nothing to show yet."""
+        if self.focus is None or self.focus[0] != key:
+            return None
+        msgid = self.focus[1]
+        for index, line in enumerate(lines):
+            if line.msgid == msgid:
+                self.focus = None
+                return index
+        return None

@@ -102,6 +102,34 @@ _COLUMNS = (
 """The columns of ``sqlite._MESSAGE_COLUMNS``, qualified for the join with the index."""
 
 
+CLOCK_SLACK = 10_000
+"""Rows beyond the time bounds the index walk still reads (see :func:`_rowid_bounds`)."""
+
+
+def _rowid_bounds(query: SearchQuery, parameters: dict[str, Any]) -> str:
+    """Conditions on the index's rowids that follow from ``after`` and ``before``, so a
+    search of last March does not walk every later match first.
+
+    Row ids are storage order, which is time order unless the clock stepped back; the ids
+    of the messages at the bounds (one index seek each on ``messages_by_time``) widened by
+    :data:`CLOCK_SLACK` rows bound the walk, and the exact time conditions still decide.
+    """
+    bounds = ""
+    if query.before is not None:
+        bounds += (
+            " AND message_text.rowid <= coalesce((SELECT id FROM messages"
+            " WHERE time <= :before ORDER BY time DESC LIMIT 1), 0) + :slack"
+        )
+    if query.after is not None:
+        bounds += (
+            " AND message_text.rowid >= coalesce((SELECT id FROM messages"
+            " WHERE time >= :after ORDER BY time LIMIT 1), 9223372036854775807) - :slack"
+        )
+    if bounds:
+        parameters["slack"] = CLOCK_SLACK
+    return bounds
+
+
 def search_statement(query: SearchQuery, readable: str) -> tuple[str, dict[str, Any]] | None:
     """The SELECT answering ``query`` (newest first) and its parameters; ``None`` when it
     can match nothing (a ``target`` that is not the asker's). ``readable`` is the store's
@@ -137,6 +165,7 @@ def search_statement(query: SearchQuery, readable: str) -> tuple[str, dict[str, 
     where = " AND ".join(conditions)
     if query.terms:
         parameters["match"] = fts_query(query.terms)
+        where += _rowid_bounds(query, parameters)
         # The index first (CROSS JOIN keeps that order), read newest row first, so the LIMIT
         # stops the walk as soon as enough readable matches are found.
         statement = (
