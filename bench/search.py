@@ -42,6 +42,10 @@ from bench.servers import Chinwag
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "2026-12-07.jsonl"
+DOC = ROOT / "docs" / "benchmarks.md"
+SECTION_MARK = "<!-- search section: written by bench/search.py -->"
+"""Where this benchmark's section of docs/benchmarks.md starts; the page's writer
+(bench/run.py) keeps everything from here on when it rewrites the page."""
 
 ROOMS = 20
 CONVERSATIONS = 200
@@ -272,22 +276,71 @@ def run(
     return records
 
 
+def section(records: list[dict[str, Any]]) -> str:
+    """The Markdown section of docs/benchmarks.md for one run's records."""
+    first = records[0]
+    messages = first["params"]["messages"]
+    medians = [r["metrics"]["p50_ms"] for r in records]
+    rows = "\n".join(
+        f"| {r['params']['query']} | {r['metrics']['p50_ms']:.2f} | {r['metrics']['p95_ms']:.2f}"
+        f" | {r['metrics']['p99_ms']:.2f} | {r['metrics']['results']} |"
+        for r in records
+    )
+    return f"""{SECTION_MARK}
+## Search latency (issue 15)
+
+`SEARCH` (soju.im/search) end to end through a real `chinwag serve` on a SQLite store of
+{messages:,} messages (20 rooms and 200 direct conversations over a year, 300 speakers, 3 to
+15 words a message drawn by Zipf's law from 20,000 words). One client, in every room and
+not logged in, sends each query {first["params"]["repeats"]} times, one at a time; latency is
+from sending `SEARCH` to reading the end of its batch. Goal: p50 under 50 ms. Written by
+
+```
+python -m bench.search --messages {messages}
+```
+
+(run {first["run"]}, {first["version"]}, SQLite {first["machine"]["sqlite"]}; records
+`workload: search` in `bench/results/2026-12-07.jsonl`).
+
+| query | p50 ms | p95 ms | p99 ms | results |
+|---|---|---|---|---|
+{rows}
+
+Median of the queries' p50: **{statistics.median(medians):.2f} ms**; the slowest p50
+{max(medians):.2f} ms. Words are looked up in the FTS5 index newest row first and the walk
+stops at the limit (100), so a common word costs about what a rare one does; the slowest
+queries are those whose other filters (`from`) reject most matches of the word, which the
+walk must read past.
+"""
+
+
+def write_section(doc: Path, records: list[dict[str, Any]]) -> None:
+    """Replace (or add) this benchmark's section at the end of ``doc``."""
+    text = doc.read_text() if doc.exists() else ""
+    at = text.find(SECTION_MARK)
+    head = (text if at < 0 else text[:at]).rstrip("\n")
+    doc.write_text((head + "\n\n" if head else "") + section(records))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--no-results", action="store_true", help="append nothing")
+    parser.add_argument("--doc", type=Path, help=f"write the section in this page ({DOC})")
     parser.add_argument("--workdir", type=Path, help="keep the store here (default: a temp dir)")
     parser.add_argument("--reuse", action="store_true", help="search the store in --workdir")
     args = parser.parse_args(argv)
     results = None if args.no_results else args.results
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        run(args.messages, args.repeats, results, args.workdir, reuse=args.reuse)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="chinwag-search-") as workdir:
-        run(args.messages, args.repeats, results, Path(workdir))
+        records = run(args.messages, args.repeats, results, args.workdir, reuse=args.reuse)
+    else:
+        with tempfile.TemporaryDirectory(prefix="chinwag-search-") as workdir:
+            records = run(args.messages, args.repeats, results, Path(workdir))
+    if args.doc is not None:
+        write_section(args.doc, records)
     return 0
 
 

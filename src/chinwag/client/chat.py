@@ -24,7 +24,6 @@ devices); direct messages that arrived while we were away come after a ``— mis
 were away —`` divider, marked ``missed`` and counted unread (the filing places both). The
 conversation on screen is marked read on the server (``MARKREAD``) as lines arrive, at most
 once a second: the UI calls :meth:`ChatModel.tick` now and then so a postponed mark is sent.
-Search results (``/search``, ``/goto``) are :attr:`ChatModel.search`'s.
 """
 
 from __future__ import annotations
@@ -327,7 +326,7 @@ class ChatModel:
     # -- history, with its dividers ---------------------------------------------------------
 
     def _on_batch(self, event: ev.Batch, changes: Changes) -> None:
-        if event.kind == SEARCH_BATCH:
+        if event.kind == SEARCH_BATCH:  # results, filed as rows where the search was typed
             self.search.on_batch(event, changes)
             return
         if event.kind not in HISTORY_BATCHES or not event.params:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from chinwag.protocol.casemap import Folded
 from chinwag.protocol.errors import ProtocolError
 from chinwag.protocol.message import parse
-from chinwag.storage.base import StoredMessage, is_conversation
+from chinwag.storage.base import SearchQuery, StoredMessage
+
+__all__ = ["MAX_TERMS", "SearchQuery", "fts_query", "matches", "message_text", "search_terms"]
 
 MAX_TERMS = 8
 """The most words of a search that count; the rest are ignored (a long query costs the store
@@ -26,39 +26,6 @@ one posting list per word)."""
 _WORD = re.compile(r"[^\W_]+")
 """A run of letters and digits: what FTS5's ``unicode61`` tokenizer calls a token (it
 separates on everything outside the L*, N* and Co categories, underscores included)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """One search: where, by whom, when and which words, and who asks.
-
-    ``channels`` are the channels whose history the asker may read now (the rooms they are
-    in, as ``CHATHISTORY`` allows); the asker's direct conversations are those whose key holds
-    ``reader`` (:func:`chinwag.storage.base.conversation_key`). A private message counts only
-    if ``reader`` was a member when it was said, as in :meth:`Store.history`. ``target``, when
-    given, narrows the search to that one channel or conversation key (still only if it is one
-    of those); ``sender`` to messages whose source's nick folds to it. ``after`` and
-    ``before`` are inclusive Unix times. ``terms`` are words (:func:`search_terms`), all of
-    which a message must contain; none means any text. At most ``limit`` messages.
-    """
-
-    reader: Folded
-    channels: frozenset[Folded]
-    terms: tuple[str, ...] = ()
-    target: Folded | None = None
-    sender: Folded | None = None
-    after: float | None = None
-    before: float | None = None
-    limit: int = 100
-
-    def may_search(self, target: Folded) -> bool:
-        """Whether messages to ``target`` are the asker's to search (before privacy of the
-        single message): one of their channels, or a conversation of theirs."""
-        if self.target is not None and target != self.target:
-            return False
-        if is_conversation(target):
-            return self.reader in target.split(" ")
-        return target in self.channels
 
 
 def search_terms(text: str) -> tuple[str, ...]:
