@@ -33,6 +33,7 @@ from typing import Any
 
 from bench import loadgen, report
 from bench.proc import Cores, pin_self, raise_nofile
+from bench.search import SECTION_MARK
 from bench.servers import (
     Chinwag,
     Ngircd,
@@ -408,9 +409,11 @@ def write_page(
     except ValueError:  # another drive (Windows): absolute paths then
         plot_name, shown_results = (str(plot_path) if drawn else None), str(results)
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(
-        report.markdown(records, records[0]["machine"], command, shown_results, plot_name)
-    )
+    # The search benchmark's section (bench/search.py) at the end of the page is its own.
+    old = doc.read_text() if doc.exists() else ""
+    kept = old[old.index(SECTION_MARK) :] if SECTION_MARK in old else ""
+    page = report.markdown(records, records[0]["machine"], command, shown_results, plot_name)
+    doc.write_text(page + ("\n" + kept if kept else ""))
     print(f"bench: wrote {doc}" + (f" and {plot_path}" if drawn else ""), file=sys.stderr)
 
 

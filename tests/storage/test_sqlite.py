@@ -20,7 +20,7 @@ import aiosqlite
 import pytest
 
 from chinwag.config import StorageSettings
-from chinwag.protocol.casemap import fold
+from chinwag.protocol.casemap import Folded, fold
 from chinwag.storage import open_store
 from chinwag.storage.base import (
     Account,
@@ -30,6 +30,7 @@ from chinwag.storage.base import (
     conversation_key,
 )
 from chinwag.storage.memory import MemoryStore
+from chinwag.storage.search import SearchQuery
 from chinwag.storage.sqlite import (
     MIGRATIONS,
     ROWS_PER_INSERT,
@@ -411,3 +412,33 @@ async def test_open_store_opens_the_configured_backend(tmp_path: Path) -> None:
     assert isinstance(await open_store(StorageSettings("memory")), MemoryStore)
     with pytest.raises(StoreError, match="no database file"):
         await open_store(StorageSettings("sqlite"))
+
+
+async def test_a_version_4_file_gets_its_messages_indexed_for_search(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    path = tmp_path / "chinwag.db"
+    old = await open_db(path, migrations=MIGRATIONS[:4])
+    lines = [
+        ("a", "@time=x;msgid=a :ana!~a@h PRIVMSG #room :Grüße from the café", 0),
+        ("b", ":ana!~a@h NOTICE #room word", 0),
+        ("c", ":ana!~a@h TOPIC #room :café topic", 1),
+        ("d", "PRIVMSG #room :\x01ACTION drinks café\x01", 0),
+    ]
+    await old.append(
+        [
+            StoredMessage(msgid, fold("#room"), "ana!~a@h", 1000.0 + n, line, event=bool(event))
+            for n, (msgid, line, event) in enumerate(lines)
+        ]
+    )
+    await old.close()
+
+    store = await open_db(path)
+    assert query(path, "SELECT rowid, text FROM message_text ORDER BY rowid") == [
+        (1, "Grüße from the café"),
+        (2, "word"),
+        (4, "drinks café"),
+    ]
+    found = await store.search(SearchQuery(Folded("a:x"), frozenset({fold("#room")}), ("cafe",)))
+    assert [m.msgid for m in found] == ["a", "d"]
+    await store.close()

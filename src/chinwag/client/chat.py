@@ -14,11 +14,9 @@ Every string that came from the network is passed through :func:`chinwag.client.
 before it is stored in a line, a topic or a member list, so a UI may show them as literal
 text without further checks (it must still not interpret them as markup).
 
-After each call that changes something (:meth:`ChatModel.handle`, :meth:`ChatModel.submit`,
-:meth:`ChatModel.select`) the model returns a :class:`~chinwag.client.values.Changes` saying
+Each call that changes something returns a :class:`~chinwag.client.values.Changes` saying
 what to redraw. When it says a password is wanted (``/register``, ``/login``, a protected
-nick), the UI asks for it without echo and passes it to :meth:`ChatModel.provide_password`;
-the model never keeps it.
+nick), the UI asks for it without echo and passes it to :meth:`ChatModel.provide_password`.
 
 Accounts and history: a room's history on join gets a ``— new since HH:MM —`` divider before
 the first line newer than the room's read marker (draft/read-marker, shared by all our
@@ -40,6 +38,7 @@ from chinwag.client.filing import DEFAULT_SCROLLBACK, ConversationFiling
 from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
+from chinwag.client.search import SEARCH_BATCH
 from chinwag.client.text import clean
 from chinwag.client.trust import connected_words
 from chinwag.client.typed import TypedInput
@@ -98,12 +97,12 @@ class ChatModel:
             protocol, server_name=server_name, scrollback=scrollback, clock=clock
         )
         self._typed = TypedInput(self._filing, protocol, help_overlay=help_overlay)
+        self.search = self._typed.search  # /search results, and the one gone to (focus)
         self.typing = TypingNotices(protocol.typing, clock, enabled=typing)
         """Typing indicators, ours and others' (``typing`` False: neither sent nor shown)."""
         self._presence = PresenceNotes()
         """What each direct conversation last said of its person (said once each)."""
-        # The link is the events' business and the screen's to show; filing and typing never
-        # look at it, so it lives here rather than in the filing they share.
+        # The link is the events' business and the screen's: here, not in the filing.
         self.link = Link.CONNECTING
         """How the connection stands: connecting, online, down (reconnecting) or closed."""
         self.reconnect_at: float | None = None
@@ -327,6 +326,9 @@ class ChatModel:
     # -- history, with its dividers ---------------------------------------------------------
 
     def _on_batch(self, event: ev.Batch, changes: Changes) -> None:
+        if event.kind == SEARCH_BATCH:  # results, filed as rows where the search was typed
+            self.search.on_batch(event, changes)
+            return
         if event.kind not in HISTORY_BATCHES or not event.params:
             for inner in event.events:
                 self._handle(inner, changes)

@@ -129,6 +129,21 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class Search:
+    """``/search <words> [from:nick] [in:#room]``: search what was said (soju.im/search);
+    the results come as numbered rows (:mod:`chinwag.client.search`)."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """``/goto <n>``: go to search result ``n``, in its conversation with the lines around it."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A ``/word`` that is no command: tell the person, send nothing."""
 
@@ -158,6 +173,8 @@ Input = (
     | Whois
     | SetAway
     | Account
+    | Search
+    | Goto
     | Unknown
     | Usage
     | None
@@ -187,6 +204,7 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("/topic [text]", "show or set the room's topic"),
     CommandHelp("/whois <nick>", "about someone"),
     CommandHelp("/away [message]", "mark yourself away, or back"),
+    CommandHelp("/search <words> [from:nick], /goto <n>", "search what was said; go to result n"),
     CommandHelp("/register", "make your nick an account (password asked without echo)"),
     CommandHelp("/login [account]", "log in to your account (password asked without echo)"),
     CommandHelp("/cert add, /cert list, /cert del <fp>", "client certificates of your account"),
@@ -217,6 +235,8 @@ COMMAND_NAMES: tuple[str, ...] = (
     "/topic",
     "/whois",
     "/away",
+    "/search",
+    "/goto",
     "/register",
     "/login",
     "/cert",
@@ -324,6 +344,12 @@ def _slash(rest: str) -> Input:
         return Account(name, account or None)
     if name == "cert":
         return _cert(tail)
+    if name == "search":
+        return Search(tail) if tail else Usage("/search <words> [from:nick] [in:#room]")
+    if name == "goto":
+        if not (tail.isascii() and tail.isdigit()):
+            return Usage("/goto <n>: go to search result n")
+        return Goto(int(tail))
     return Unknown("/" + word)
 
 

@@ -35,6 +35,7 @@ from chinwag.client.wire import (
     parse_server_time,
     time_of,
 )
+from chinwag.protocol.caps import SEARCH
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message as IrcMessage
 
@@ -197,6 +198,21 @@ class HistorySync:
             self._queue.setdefault(fold(target), []).append(request)
         self._link.send("CHATHISTORY", *params, label=label)
 
+    def around(self, target: str, msgid: str, limit: int) -> None:
+        """``CHATHISTORY AROUND <target> msgid=<msgid> <limit>``: a message with the lines
+        around it (going to a search result), remembered as our request like the others."""
+        if not self._enabled():
+            return
+        request = _HistoryRequest(target, self._limit(limit))
+        label = self._link.new_label() if self._link.has_cap("labeled-response") else None
+        if label is not None:
+            self._labels[label] = request
+        else:
+            self._queue.setdefault(fold(target), []).append(request)
+        self._link.send(
+            "CHATHISTORY", "AROUND", target, f"msgid={msgid}", str(request.limit), label=label
+        )
+
     def _answered(self, target: str, label: str | None) -> _HistoryRequest | None:
         """The request a history batch for ``target`` answers, or None if we asked nothing."""
         if label is not None and label in self._labels:
@@ -277,7 +293,10 @@ class HistorySync:
             kind=kind,
             params=message.params[2:],
             label=label,
-            history=kind in HISTORY_BATCHES or (parent is not None and parent.history),
+            # Search results are old lines too: shown where asked, changing no state.
+            history=kind in HISTORY_BATCHES
+            or kind == SEARCH
+            or (parent is not None and parent.history),
             parent=parent.ref if parent is not None else None,
             time=time_of(message, self._clock),
             missed=missed,

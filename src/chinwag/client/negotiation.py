@@ -73,6 +73,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "sasl",
     "server-time",
     "setname",
+    "soju.im/search",
     "standard-replies",
     "userhost-in-names",
 )

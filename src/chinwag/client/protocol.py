@@ -540,6 +540,18 @@ class ClientProtocol:
         draft/read-marker, a connection, or when the server knows a later time already."""
         return self.ready and self._history.mark_read(target, moment)
 
+    def search(self, attributes: str, *, label: str | None = None) -> None:
+        """``SEARCH <attributes>`` (soju.im/search; :mod:`chinwag.client.search` makes the
+        attributes); the answer is a ``soju.im/search`` :class:`Batch`."""
+        self._require_ready()
+        self._link.send("SEARCH", attributes, label=label)
+
+    def history_around(self, target: str, msgid: str, limit: int) -> None:
+        """Ask for the message ``msgid`` of ``target`` with the lines around it
+        (``CHATHISTORY AROUND``); they come as a history batch of ``target``."""
+        if self.ready:
+            self._history.around(target, msgid, limit)
+
     def ask_read_marker(self, target: str) -> None:
         """Ask for ``target``'s read marker (``MARKREAD <target>``); :class:`ReadMarker`
         answers. Rooms need no asking: the server tells us on join."""

@@ -20,6 +20,7 @@ from chinwag.client.colors import PALETTE, ColorError, color_name, parse_color
 from chinwag.client.filing import ConversationFiling, Held, now
 from chinwag.client.options import OptionError, check_password
 from chinwag.client.protocol import ClientProtocol, NotRegistered
+from chinwag.client.search import SearchResults
 from chinwag.client.text import clean
 from chinwag.client.values import Changes, ConversationKind, Line, LineKind, PasswordRequest
 from chinwag.protocol.caps import ACCOUNT_REGISTRATION, MIN_PASSWORD_KEY, value_keys
@@ -45,6 +46,8 @@ class TypedInput:
         self._filing = filing
         self._protocol = protocol
         self._help_overlay = help_overlay
+        self.search = SearchResults(protocol, filing)
+        """``/search`` and ``/goto``, and the results they keep."""
 
     def _say(self, text: str, changes: Changes) -> None:
         """File ``text`` as an answer in the conversation on screen."""
@@ -120,6 +123,10 @@ class TypedInput:
                 self._protocol.away(message)
             case cmd.Account(command, account):
                 self._account_command(command, account, changes)
+            case cmd.Search(query):
+                self.search.search(query, changes)
+            case cmd.Goto(number):
+                self.search.goto(number, changes)
             case cmd.Unknown(command):
                 text = f"Unknown command {command}: @help lists the commands"
                 self._complain(text, changes)

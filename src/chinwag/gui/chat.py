@@ -20,6 +20,7 @@ from typing import Literal
 
 from chinwag.client.banner import NOT_CONNECTED
 from chinwag.client.commands import HELP, HELP_FOOTER, Help, parse_input
+from chinwag.client.search import result_number
 from chinwag.client.values import ConversationKind, Link
 from chinwag.gui.history import InputHistory
 from chinwag.gui.text import displayable, from_tk
@@ -44,6 +45,9 @@ from chinwag.gui.view import (
     banner_text,
     tag_color,
 )
+
+FOCUS = "focus"
+"""The log's tag of the search result gone to (``/goto``, a double-click on a result)."""
 
 LOG_LINES = 1000
 """Rows the log keeps while a conversation stays on screen."""
@@ -241,6 +245,7 @@ class ChatFrame(ttk.Frame):
         self.log.bind("<Button-4>", lambda _event: self.scroll(-WHEEL_LINES, "units"))
         self.log.bind("<Button-5>", lambda _event: self.scroll(WHEEL_LINES, "units"))
         self.log.bind("<MouseWheel>", self._wheel)
+        self.log.bind("<Double-1>", self._log_double_clicked)
         # A resize (the window opening, the banner coming and going) moves the foot of the
         # log out of sight unless the view is put back on it.
         self.log.bind("<Configure>", lambda _event: self._keep_following(), add=True)
@@ -328,6 +333,7 @@ class ChatFrame(ttk.Frame):
             DIVIDER, foreground=palette.dim, font=fonts.italic, justify="center", spacing1=8
         )
         log.tag_configure(MENTION, background=palette.mention)
+        log.tag_configure(FOCUS, background=palette.mention)
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -340,6 +346,8 @@ class ChatFrame(ttk.Frame):
                 self.following = True  # another conversation opens at its newest line
         if update.rows:
             self.add_rows(update.rows)
+        if update.focus_row is not None:
+            self.show_row(update.focus_row)
         if update.conversations is not None:
             self.draw_conversations(update.conversations)
         if update.members is not None:
@@ -377,6 +385,31 @@ class ChatFrame(ttk.Frame):
             self._keep_following()
         elif rows:
             self._show_new_below(True)
+
+    def show_row(self, index: int) -> None:
+        """Show row ``index`` of the log (a search result gone to) in the middle of the
+        view, marked, with the lines around it; the log stops following the newest line."""
+        line = f"{index + 1}.0"
+        self.log.tag_remove(FOCUS, "1.0", "end")
+        self.log.tag_add(FOCUS, line, f"{line} lineend")
+        self.following = False
+        self.log.see(line)
+        self.log.update_idletasks()
+        first, last = self.log.yview()
+        rows = int(self.log.index("end-1c").split(".")[0])
+        shown = (last - first) * rows
+        self.log.yview_moveto(max(0.0, (index - shown / 2) / max(rows, 1)))
+        self._show_new_below(True)
+
+    def _log_double_clicked(self, event: tk.Event[tk.Misc]) -> str | None:
+        """A double-click on a search result's row goes to it (``/goto N``)."""
+        index = self.log.index(f"@{event.x},{event.y}")
+        text = self.log.get(f"{index} linestart", f"{index} lineend")
+        number = result_number(text)
+        if number is None or INFO not in self.log.tag_names(f"{index} lineend -1c"):
+            return None
+        self.actions.submit(f"/goto {number}")
+        return "break"
 
     def _clear_log(self) -> None:
         self.log.configure(state="normal")

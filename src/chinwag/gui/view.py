@@ -242,6 +242,9 @@ class ChatUpdate:
     quit: str | None = None
     typing: str | None = None
     """The row under the log: ``bob is typing…``, or ``""`` when nobody is."""
+    focus_row: int | None = None
+    """With ``clear_log``: the index in ``rows`` of a search result gone to (``/goto``),
+    which the log shows, marked, with the lines around it, rather than the newest."""
 
     @property
     def empty(self) -> bool:
@@ -333,14 +336,17 @@ class ChatView:
             status=self.status(),
             prompt=self.prompt(),
             typing=self._typing_news(always=True),
+            focus_row=self._focus_row(),
         )
 
     def update(self, changes: Changes) -> ChatUpdate:
         """What ``changes`` asks to redraw (the whole log when another conversation is on
         screen or lines were put before others)."""
         model = self.model
-        if model.current != self._drawn or changes.redraw:
+        focus = None
+        if model.current != self._drawn or changes.redraw or model.search.arrived(changes):
             rows, clear = self._log_rows(), True
+            focus = self._focus_row()
         else:
             rows = tuple(
                 row_for(line, model.color_of, self.palette)
@@ -364,7 +370,15 @@ class ChatView:
             # conversations, an indicator expiring and the switch being turned off all change
             # the row without saying so.
             typing=self._typing_news(),
+            focus_row=focus,
         )
+
+    def _focus_row(self) -> int | None:
+        """The row of the search result gone to, if it is among the rows just made."""
+        lines = list(self.model.current_conversation.lines)
+        index = self.model.search.take_focus(self.model.current, lines)
+        row = None if index is None else index - max(0, len(lines) - self.redrawn_lines)
+        return row if row is not None and row >= 0 else None
 
     # -- the parts -------------------------------------------------------------------------------
 

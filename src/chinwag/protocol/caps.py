@@ -59,6 +59,12 @@ EVENT_PLAYBACK = "draft/event-playback"
 READ_MARKER = "draft/read-marker"
 """The ``MARKREAD`` command, https://ircv3.net/specs/extensions/read-marker."""
 
+SEARCH = "soju.im/search"
+"""The ``SEARCH`` command, soju's search extension (doc/ext/search.md in soju's repository,
+a work-in-progress vendor spec): a server-side search of the history the client may read."""
+
+_SOJU = "https://codeberg.org/emersion/soju/src/branch/master/doc/ext/"
+
 CAPABILITIES: tuple[Capability, ...] = (
     Capability("account-notify", _IRCV3 + "account-notify"),
     Capability(ACCOUNT_REGISTRATION, _IRCV3 + "account-registration", "before-connect"),
@@ -80,6 +86,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256,EXTERNAL"),
     Capability("server-time", _IRCV3 + "server-time"),
     Capability("setname", _IRCV3 + "setname"),
+    Capability(SEARCH, _SOJU + "search.md"),
     Capability("standard-replies", _IRCV3 + "standard-replies"),
     Capability("userhost-in-names", _IRCV3 + "userhost-in-names"),
 )

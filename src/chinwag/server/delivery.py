@@ -91,7 +91,11 @@ def _fan_out(
     """Queue ``message`` on every session but ``exclude``, serialized once per tag mask."""
     needed = tag_mask_needed(message)
     cache: dict[int, bytes] = {}
-    count = 0  # a local, added to the counters once: the loop runs per member
+    if not isinstance(sessions, list):
+        sessions = list(sessions)
+    # Counted once, not per member: the loop below is the fan-out's hot path. ``exclude`` is
+    # a sender, a member but for a message from outside the room (-n), counted then as one.
+    counters.deliveries += len(sessions) - (exclude is not None)
     for session in sessions:
         if session is exclude:
             continue
@@ -100,8 +104,6 @@ def _fan_out(
         if data is None:
             data = cache[key] = serialize_for(message, key)
         session._outbox.write_line(data)
-        count += 1
-    counters.deliveries += count
 
 
 class Delivery:

@@ -169,6 +169,40 @@ class Bound:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """One search: where, by whom, when and which words, and who asks.
+
+    ``channels`` are the channels whose history the asker may read now (the rooms they are
+    in, as ``CHATHISTORY`` allows); the asker's direct conversations are those whose key holds
+    ``reader`` (:func:`conversation_key`). A private message counts only
+    if ``reader`` was a member when it was said, as in :meth:`Store.history`. ``target``, when
+    given, narrows the search to that one channel or conversation key (still only if it is one
+    of those); ``sender`` to messages whose source's nick folds to it. ``after`` and
+    ``before`` are inclusive Unix times. ``terms`` are words, all of which a message must
+    contain (:func:`chinwag.storage.search.search_terms`); none means any text. At most
+    ``limit`` messages.
+    """
+
+    reader: Folded
+    channels: frozenset[Folded]
+    terms: tuple[str, ...] = ()
+    target: Folded | None = None
+    sender: Folded | None = None
+    after: float | None = None
+    before: float | None = None
+    limit: int = 100
+
+    def may_search(self, target: Folded) -> bool:
+        """Whether messages to ``target`` are the asker's to search (before privacy of the
+        single message): one of their channels, or a conversation of theirs."""
+        if self.target is not None and target != self.target:
+            return False
+        if is_conversation(target):
+            return self.reader in target.split(" ")
+        return target in self.channels
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """A registered account: its name, password hash, SCRAM keys, metadata and certificates.
 
@@ -285,6 +319,17 @@ class Store(Protocol):
         The targets considered are ``channels`` and every direct conversation ``identity``
         is part of (:func:`conversation_key`). Events do not count, nor private messages
         ``identity`` may not read.
+        """
+
+    async def search(self, query: SearchQuery) -> list[StoredMessage]:
+        """The newest ``query.limit`` PRIVMSG and NOTICE lines that answer ``query``
+        (:class:`SearchQuery`), oldest first (issue 15, soju.im/search).
+
+        Only what the asker may read: messages to ``query.channels`` or to a direct
+        conversation of ``query.reader``, and of those a private one only if the reader was a
+        member when it was said (as :meth:`history` decides). Text is matched word by word,
+        case and accents aside; events never match. "Newest" is the order messages were
+        stored in, which is time order unless the clock stepped back.
         """
 
     async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:

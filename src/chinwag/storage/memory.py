@@ -9,6 +9,7 @@ long-running memory server does not grow without end.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Collection, Sequence
 
 from chinwag.protocol.casemap import Folded
@@ -22,6 +23,7 @@ from chinwag.storage.base import (
     StoreError,
     is_conversation,
 )
+from chinwag.storage.search import SearchQuery, matches
 
 
 class MemoryStore:
@@ -37,6 +39,10 @@ class MemoryStore:
         self._members: dict[tuple[Folded, Folded], list[list[float | None]]] = {}
         """Private memberships: (channel, identity) to [since, until] pairs (until None:
         still a member)."""
+        self._appended = itertools.count()
+        self._sequence: dict[int, int] = {}
+        """The order messages were appended in, by ``id()`` of the kept record (search
+        reads across targets in that order, as SQLite's row ids)."""
         self._closed = False
 
     # -- history -------------------------------------------------------------------------
@@ -59,6 +65,7 @@ class MemoryStore:
                 self._msgids.add(message.msgid)
             history = self._history.setdefault(message.target, [])
             history.append(message)
+            self._sequence[id(message)] = next(self._appended)
             if len(history) > self.per_target:
                 self._forget(history.pop(0))
             owner = None if message.offline_for is None else ids.get(message.offline_for)
@@ -88,6 +95,7 @@ class MemoryStore:
 
     def _forget(self, message: StoredMessage) -> None:
         self._msgids.discard(message.msgid)
+        self._sequence.pop(id(message), None)
 
     def _readable(self, message: StoredMessage, reader: Folded | None) -> bool:
         """Whether ``reader`` may read ``message``: it is not private, or they were a member
@@ -205,6 +213,22 @@ class MemoryStore:
                 found.append((target, max(times)))
         found.sort(key=lambda item: (item[1], item[0]))  # ties by name, as SQLite's ORDER BY
         return found[:limit] if limit > 0 else []
+
+    async def search(self, query: SearchQuery) -> list[StoredMessage]:
+        """The newest matches the asker may read, oldest first; see ``Store.search``. A
+        plain scan: word sets compared case- and accent-blind (:func:`matches`)."""
+        if query.limit <= 0:
+            return []
+        found = [
+            m
+            for target, history in self._history.items()
+            if query.may_search(target)
+            for m in history
+            if matches(query, m) and self._readable(m, query.reader)
+        ]
+        # Storage order across targets: the sequence each message was appended in.
+        found.sort(key=lambda m: self._sequence.get(id(m), 0))
+        return found[-query.limit :]
 
     async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
         """Drop old messages and all but the newest of each target (waiting ones stay)."""
@@ -337,3 +361,4 @@ class MemoryStore:
         self._markers.clear()
         self._offline.clear()
         self._members.clear()
+        self._sequence.clear()

@@ -38,7 +38,9 @@ from chinwag.storage.base import (
     identity_value,
     membership_time,
 )
+from chinwag.storage.search import SearchQuery
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
+from chinwag.storage.sqlite_search import search_statement
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "SqliteStore", "sql"]
 
@@ -509,6 +511,15 @@ class SqliteStore:
         parameters.update(zip((name[1:] for name in names), channels, strict=True))
         rows = await self._rows(_TARGETS.format(channels=", ".join(names)), parameters)
         return [(fold(target), when) for target, when in rows]
+
+    async def search(self, query: SearchQuery) -> list[StoredMessage]:
+        """The newest matches the asker may read, oldest first, from the FTS5 index
+        (:mod:`chinwag.storage.sqlite_search`); see ``Store.search``."""
+        found = None if query.limit <= 0 else search_statement(query, _READABLE)
+        if found is None:
+            return []
+        rows = await self._rows(*found)
+        return [_message(row) for row in reversed(rows)]
 
     async def prune(self, *, older_than: float | None, keep_per_target: int | None) -> int:
         """Delete messages older than ``older_than`` and all but the newest ``keep_per_target``

@@ -23,6 +23,7 @@ from chinwag.storage.base import (
     is_conversation,
     new_account_id,
 )
+from chinwag.storage.sqlite_search import create_index
 
 MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
 """One schema change, run inside the transaction :class:`SqliteStore` opens for it."""
@@ -253,6 +254,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE INDEX account_certfps_by_account ON account_certfps (account)",
         ),
+    ),
+    Migration(
+        "full-text index of message text (FTS5) for SEARCH (soju.im/search)",
+        create_index,
     ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""

@@ -8,7 +8,6 @@ the conversation changes or the terminal is resized, so long lines wrap to the n
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 
 from rich.text import Text
@@ -184,13 +183,14 @@ class ChatScreen(Screen[None]):
         if self.model.current != self._drawn:
             self.redraw_all()  # another conversation is on screen now
             return
-        if changes.redraw:
-            self.draw_log()  # lines were inserted, not appended
+        redraw = changes.redraw or self.model.search.arrived(changes)
+        if redraw:
+            self.draw_log()  # lines were inserted, not appended (or a result gone to came)
         log = self.query_one("#log", RichLog)
         current = self.model.current
         # Someone reading further up is not pulled down by every new line.
         follow = log.is_vertical_scroll_end
-        for conversation, line in [] if changes.redraw else changes.lines:
+        for conversation, line in [] if redraw else changes.lines:
             if conversation.key == current:
                 log.write(render_row(line, self.model.color_of, self.palette), scroll_end=follow)
         if changes.conversations:
@@ -221,10 +221,19 @@ class ChatScreen(Screen[None]):
         log = self.query_one("#log", RichLog)
         log.clear()
         self._drawn = self.model.current
-        lines = self.model.current_conversation.lines
-        for line in itertools.islice(lines, max(0, len(lines) - REDRAWN_LINES), None):
-            log.write(render_row(line, self.model.color_of, self.palette))
-        log.scroll_end(animate=False)
+        lines = list(self.model.current_conversation.lines)
+        drawn = lines[max(0, len(lines) - REDRAWN_LINES) :]
+        # A search result gone to (/goto) is shown in the middle, with the lines around it.
+        focus = self.model.search.take_focus(self.model.current, drawn)
+        focus_y = None
+        for index, line in enumerate(drawn):
+            if index == focus:
+                focus_y = len(log.lines)
+            log.write(render_row(line, self.model.color_of, self.palette), scroll_end=False)
+        if focus_y is None:
+            log.scroll_end(animate=False)
+        else:
+            log.scroll_to(y=max(0, focus_y - log.size.height // 2), animate=False)
 
     def draw_conversations(self) -> None:
         """The list of rooms and direct conversations with their unread counts."""

@@ -16,6 +16,7 @@ MODULES = (
     "metadata",
     "chathistory",
     "readmarker",
+    "search",
     "sasl",
     "accounts",
 )
