@@ -175,3 +175,19 @@ async def test_login_later_with_the_command_asks_for_the_password_hidden(
         await page.press("#input", "ArrowUp")
         await expect(page.locator("#input")).to_have_value("/login")
         assert not errors.errors
+
+
+async def test_back_after_a_drop_with_the_nick_taken_meanwhile(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana")
+        await say(page, "/join #games")
+        await expect(page.locator("#conv-name")).to_have_text("#games")
+        await page.evaluate("window.chinwag.ws.close()")
+        await expect(page.locator("#banner")).to_be_visible()
+        await IrcClient.registered(web.addresses[0], "ana")
+        await expect(page.locator("#banner")).to_be_hidden(timeout=15_000)
+        await expect(page.locator("#me")).to_have_text("You are ana_")
+        await expect(page.locator("#member-list")).to_contain_text("ana_")
+        assert not [e for e in errors.errors if "WebSocket" not in e]

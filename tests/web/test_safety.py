@@ -73,6 +73,15 @@ async def test_xss_payloads_are_shown_as_text_and_run_nothing(
             await mallory.send("NICK", nick)
             await mallory.expect(is_("NICK"))
         await say(page, f"/whois {'x_-y'}")
+        # A room whose name and topic are payloads, seen through an invitation and /list.
+        room = "#<img/src=x/onerror=alert(9)>"
+        await mallory.join(room)
+        await mallory.send("TOPIC", room, PAYLOADS[2])
+        await mallory.send("INVITE", "ana", room)
+        await expect(page.locator(row_with("invites you"))).to_contain_text(room)
+        await say(page, "/list")
+        await expect(page.locator(row_with("End of the room list"))).to_be_visible()
+        await expect(page.locator("#log")).to_contain_text(f"{room} (1): {PAYLOADS[2]}")
         await mallory.send("PART", "#lobby", PAYLOADS[2])
         await mallory.join("#lobby")
         await mallory.send("QUIT", PAYLOADS[0])

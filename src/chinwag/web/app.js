@@ -409,10 +409,11 @@ function numeric(line) {
     case "432":
     case "433":
     case "436":
-      if (!app.ready && (app.account || (app.password != null && !app.register)) && line.command === "433") {
-        // Logging in, and the nick is ours on another device: this one takes a variant
+      if (!app.ready && (app.everReady || app.account || (app.password != null && !app.register)) && line.command === "433") {
+        // Coming back after a drop while the server still holds our old connection, or
+        // logging in while the nick is ours on another device: this one takes a variant
         // (the account, and with it read markers, stays the same).
-        app.account ??= p[1] ?? app.nick;
+        if (app.password != null) app.account ??= p[1] ?? app.nick;
         app.nick = alternative(p[1] ?? app.nick);
         return send("NICK", [app.nick]);
       }
@@ -499,6 +500,7 @@ function registered() {
 function welcome() {
   const reconnected = app.everReady;
   if (!app.everReady) enterChat();
+  drawMe(); // the nick may be another after a reconnection
   $("banner").hidden = true;
   $("banner").classList.remove("down");
   for (const c of app.convs.values()) {
