@@ -191,3 +191,39 @@ async def test_back_after_a_drop_with_the_nick_taken_meanwhile(
         await expect(page.locator("#me")).to_have_text("You are ana_")
         await expect(page.locator("#member-list")).to_contain_text("ana_")
         assert not [e for e in errors.errors if "WebSocket" not in e]
+
+
+async def test_the_log_keeps_at_most_its_cap_of_rows_and_pages_older_ones_in(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana")
+        await page.evaluate(
+            """() => {
+                const app = window.chinwag;
+                app.receiveLine(':irc.test BATCH +big chathistory #big');
+                for (let i = 0; i < 2500; i++) {
+                    const time = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+                    app.receiveLine(`@batch=big;time=${time};msgid=big${i} `
+                                    + `:carol!c@h PRIVMSG #big :old line ${i}`);
+                }
+                app.receiveLine(':irc.test BATCH -big');
+                app.select('#big');
+            }"""
+        )
+        rows = page.locator("#log .row")
+        await expect(rows).to_have_count(2000)
+        await expect(rows.first).to_contain_text("old line 500")
+        await expect(rows.last).to_contain_text("old line 2499")
+        await page.wait_for_function(
+            """() => {
+                const log = document.getElementById('log');
+                log.scrollTop = 0;
+                log.dispatchEvent(new Event('scroll'));
+                return log.querySelector('.row .body').textContent === 'carol old line 0';
+            }""",
+            polling=250,
+            timeout=15_000,
+        )
+        assert await rows.count() <= 2000
+        assert not errors.errors

@@ -565,6 +565,7 @@ function add(c, m, { live = true } = {}) {
   let at = list.length;
   while (at > 0 && list[at - 1].time > m.time) at--;
   const atEnd = c.to === list.length; // the rendered window reaches the newest line
+  const anchor = c.key === app.current && live && at < c.to ? firstRowId() : null;
   list.splice(at, 0, m);
   if (at < c.from) c.from++;
   if (at < c.from || at < c.to || (at === c.to && atEnd)) c.to++;
@@ -577,8 +578,8 @@ function add(c, m, { live = true } = {}) {
       c.from++;
     }
     if (stick) scrollDown();
-  } else if (live) {
-    render();
+  } else if (live && at < c.to) {
+    render(anchor); // a line placed among those shown: the reader stays where they are
   }
   return true;
 }
