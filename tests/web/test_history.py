@@ -227,3 +227,26 @@ async def test_the_log_keeps_at_most_its_cap_of_rows_and_pages_older_ones_in(
         )
         assert await rows.count() <= 2000
         assert not errors.errors
+
+
+async def test_lines_read_as_they_come_get_no_new_since_line(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    await account(web, "ana")
+    carol = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana", password=PASSWORD)
+        await carol.send("PRIVMSG", "#lobby", "one")
+        await expect(page.locator(row_with("one"))).to_be_visible()
+        await say(page, "/join #other")
+        await expect(page.locator("#conv-name")).to_have_text("#other")
+        await page.locator('.conv[data-key="#lobby"] button').click()
+        await carol.send("PRIVMSG", "#lobby", "two")
+        await expect(page.locator(row_with("two"))).to_be_visible()
+        await expect(page.locator("#log .divider")).to_have_count(0)
+        await say(page, "/join #other")
+        await carol.send("PRIVMSG", "#lobby", "three")
+        await expect(page.locator('.conv[data-key="#lobby"] .unread')).to_have_text("1")
+        await page.locator('.conv[data-key="#lobby"] button').click()
+        await expect(page.locator("#log .divider + .row")).to_contain_text("three")
+        assert not errors.errors

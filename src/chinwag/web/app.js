@@ -540,10 +540,12 @@ function message(line, kind) {
   const m = toMessage(line, kind);
   if (!m) return;
   const c = conv(conversationOf(line));
-  c.typing.delete(m.nick) && drawTyping();
+  if (c.typing.delete(m.nick)) drawTyping();
+  const seen = c.key === app.current && document.visibilityState === "visible" && atBottom();
+  // Read as it comes: no "new since" line before it (one already shown stays).
+  if (seen && !c.dividerShown) c.divider = m.time;
   if (!add(c, m)) return;
   if (!m.own) {
-    const seen = c.key === app.current && document.visibilityState === "visible" && atBottom();
     if (seen) markRead(c);
     else {
       c.unread++;
