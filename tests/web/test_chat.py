@@ -292,3 +292,19 @@ async def test_the_page_over_https_talks_over_wss(
         await context.close()
     finally:
         await server.stop(grace=1.0)
+
+
+async def test_the_nick_and_colour_are_remembered_never_the_password(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana", color="teal", password=PASSWORD, register=True)
+        await page.reload()
+        await expect(page.locator("#nick")).to_have_value("ana")
+        await expect(page.locator('.swatch[title="teal"]')).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        await expect(page.locator("#password")).to_have_value("")
+        stored = await page.evaluate("() => JSON.stringify(localStorage)")
+        assert PASSWORD not in stored
+        assert not errors.errors

@@ -1184,11 +1184,28 @@ function enterChat() {
   app.everReady = true;
   $("login").hidden = true;
   $("chat").hidden = false;
-  localStorage.setItem("chinwag.nick", app.nick);
-  localStorage.setItem("chinwag.color", app.color);
+  remember("chinwag.nick", app.nick);
+  remember("chinwag.color", app.color);
   drawMe();
   drawList();
   $("input").focus();
+}
+
+// The nick and colour are remembered for next time (never the password); storage may be
+// refused (private windows, blocked cookies), which only means nothing is remembered.
+function remember(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* not remembered */
+  }
+}
+function recalled(key) {
+  try {
+    return localStorage.getItem(key) ?? "";
+  } catch {
+    return "";
+  }
 }
 
 function swatches() {
@@ -1231,8 +1248,8 @@ function startLogin(event) {
 
 function init() {
   swatches();
-  pickColor(localStorage.getItem("chinwag.color") ?? "");
-  $("nick").value = localStorage.getItem("chinwag.nick") ?? "";
+  pickColor(recalled("chinwag.color"));
+  $("nick").value = recalled("chinwag.nick");
   $("login-form").addEventListener("submit", startLogin);
   $("compose").addEventListener("submit", (e) => {
     e.preventDefault();
