@@ -629,7 +629,7 @@ function finishBatch(batch) {
   const request = batch.label ? app.labels.get(batch.label) : null;
   if (batch.type === "soju.im/search") return showResults(batch.lines);
   const target = batch.params[0];
-  const c = request ? app.convs.get(request.key) : target ? conv(isChannel(target) ? target : target) : null;
+  const c = request ? app.convs.get(request.key) : target ? conv(target) : null;
   if (!c) return;
   const found = [];
   for (const line of batch.lines) {
