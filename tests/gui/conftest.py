@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import shutil
@@ -14,6 +15,20 @@ from chinwag.server.app import ChinwagServer
 from tests.ircclient import IrcClient, is_
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _tk_garbage_freed_on_tks_thread() -> Iterator[None]:
+    """After each test, free its closed windows here, on Tk's thread.
+
+    A closed window still held by the test (its ``Window``, the ``ChinwagGui``) becomes
+    cyclic garbage only when the test returns; left to the collector, it may be freed in the
+    next test's client thread, and Tcl aborts the process when an interpreter is deleted from
+    a thread other than its own ("Fatal Python error: Aborted" while garbage-collecting)."""
+    yield
+    gc.collect()
+
+
 XVFB_START = 10.0
 """Seconds Xvfb may take to say which display it chose."""
 
