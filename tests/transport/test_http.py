@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from importlib import resources
 
 import pytest
 
@@ -58,11 +60,34 @@ async def test_the_page_is_the_web_client_and_says_how_else_to_join() -> None:
         css = await http_request(web_address(server), get("/style.css"))
         assert status_of(css) == 200
         assert headers_of(css)["content-type"].startswith("text/css")
-        for module in ("/app.js", "/irc.js", "/shared.js"):
-            script = await http_request(web_address(server), get(module))
+        for module in http.SCRIPTS:
+            script = await http_request(web_address(server), get(f"/{module}"))
             assert status_of(script) == 200
             assert headers_of(script)["content-type"] == "text/javascript; charset=utf-8"
             assert headers_of(script)["cache-control"] == "no-cache"
+
+
+def test_every_module_of_the_page_is_served() -> None:
+    """Only the table is served: a module of ``chinwag/web`` left out of it, or imported
+    from one that is not there, would stop the page loading; and the modules import each
+    other without cycles."""
+    folder = resources.files("chinwag").joinpath("web")
+    on_disk = {entry.name for entry in folder.iterdir() if entry.name.endswith(".js")}
+    assert on_disk == set(http.SCRIPTS)
+    imports = {
+        name: re.findall(r'from "\./([^"]+)"', folder.joinpath(name).read_text(encoding="utf-8"))
+        for name in http.SCRIPTS
+    }
+    for name, imported in imports.items():
+        assert set(imported) <= set(http.SCRIPTS), name
+
+    # And no module imports one that imports it back (app.js wires the calls that go up).
+    def below(name: str, path: tuple[str, ...]) -> None:
+        for imported in imports[name]:
+            assert imported not in path, " -> ".join((*path, imported))
+            below(imported, (*path, imported))
+
+    below("app.js", ("app.js",))
 
 
 async def test_what_the_page_shows_of_the_request_is_escaped_or_dropped() -> None:

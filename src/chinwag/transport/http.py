@@ -65,10 +65,36 @@ CONTENT_TYPES = {
 }
 """Content types by file suffix (``nosniff`` makes browsers believe them)."""
 
-FILES = ("style.css", "app.js", "irc.js", "shared.js", "icon.svg")
+SCRIPTS = (
+    "app.js",
+    "state.js",
+    "dom.js",
+    "connection.js",
+    "server.js",
+    "registration.js",
+    "messages.js",
+    "history.js",
+    "draw.js",
+    "select.js",
+    "notify.js",
+    "search.js",
+    "input.js",
+    "login.js",
+    "irc.js",
+    "shared.js",
+)
+"""The page's ES modules, one job each: ``app.js`` is the entry point that wires the others
+(``state.js`` the state, ``dom.js`` DOM helpers, ``connection.js`` the WebSocket,
+``server.js`` and ``registration.js`` what the server says, ``messages.js`` filing lines,
+``history.js`` chathistory, ``draw.js`` drawing, ``select.js`` the open conversation,
+``notify.js`` notifications, ``search.js`` search, ``input.js`` what is typed, ``login.js``
+the login form, ``irc.js`` lines, cleaning and colours, ``shared.js`` the tables shared with
+the Python client), each imported by relative path. A module missing here is not served,
+and the page does not load."""
+
+FILES = ("style.css", *SCRIPTS, "icon.svg")
 """The files of ``chinwag/web`` served as they are, each at ``/<name>``: the chat page's
-style, its three ES modules (``app.js`` imports the other two by relative path) and its
-icon."""
+style, its ES modules (:data:`SCRIPTS`) and its icon."""
 
 FILE_CACHE = "no-cache"
 """``Cache-Control`` of those files: a browser may keep them but asks again each time (a

@@ -1,0 +1,204 @@
+// Drawing: nick colours, message rows (links the only markup), the log, the conversation
+// and member lists, the topic, who is typing and who you are.
+import { app, conv, hooks } from "./state.js";
+import { $, el, darkQuery, BACKGROUND } from "./dom.js";
+import { fold, clean, parseColor, nickColor, readable, linkify, mentions, hhmm } from "./irc.js";
+
+const shown = new Map(); // folded nick -> colour as drawn on this theme (readable() is not free)
+
+function colorOf(nick) {
+  const key = fold(nick);
+  let color = shown.get(key);
+  if (color === undefined) {
+    const dark = darkQuery.matches;
+    const chosen = app.colors.get(key) ?? nickColor(nick);
+    color = readable(chosen, dark, dark ? BACKGROUND.dark : BACKGROUND.light);
+    shown.set(key, color);
+  }
+  return color;
+}
+
+export function setColor(target, value) {
+  let hex = null;
+  try {
+    hex = value ? parseColor(value) : null;
+  } catch {
+    hex = null;
+  }
+  if (hex) app.colors.set(fold(target), hex);
+  else app.colors.delete(fold(target));
+  recolor();
+}
+
+export function recolor() {
+  shown.clear();
+  for (const span of document.querySelectorAll("[data-nick]")) span.style.color = colorOf(span.dataset.nick);
+}
+
+export function nickSpan(nick, className = "nick") {
+  const span = el("span", className, clean(nick));
+  span.dataset.nick = nick;
+  span.style.color = colorOf(nick);
+  return span;
+}
+
+function textInto(parent, text) {
+  for (const piece of linkify(text)) {
+    if (piece.href) {
+      const a = el("a", null, piece.text);
+      a.href = piece.href;
+      a.rel = "noopener noreferrer";
+      a.target = "_blank";
+      parent.append(a);
+    } else parent.append(piece.text);
+  }
+}
+
+export function row(c, m, previous, index) {
+  const li = el("div", `row ${m.kind}`);
+  li.dataset.index = String(index);
+  if (m.id) li.dataset.msgid = m.id;
+  if (c.divider && !m.own && m.time > c.divider && !(previous && !previous.own && previous.time > c.divider)) {
+    if (!c.dividerShown) {
+      c.dividerShown = true;
+      const frag = document.createDocumentFragment();
+      const divider = el("div", "divider", "New since you last read");
+      divider.setAttribute("role", "separator");
+      frag.append(divider, fillRow(li, c, m));
+      return frag;
+    }
+  }
+  return fillRow(li, c, m);
+}
+
+function fillRow(li, c, m) {
+  if (m.reply) {
+    const quoted = c.ids.get(m.reply);
+    const q = el("blockquote", "quote");
+    if (quoted) q.append(nickSpan(quoted.nick), " ", quoted.text.slice(0, 200));
+    else q.textContent = "an earlier message";
+    li.append(q);
+  }
+  if (!m.own && m.kind !== "event" && mentions(m.text, app.nick)) li.classList.add("mentions-me");
+  const time = el("time", "time", hhmm(m.time));
+  time.dateTime = m.time.toISOString();
+  li.append(time, " ");
+  const body = el("span", "body");
+  if (m.kind === "msg" || m.kind === "notice") {
+    body.append(nickSpan(m.nick), m.kind === "notice" ? " (notice) " : " ");
+    textInto(body, m.text);
+  } else if (m.kind === "action") {
+    body.append("* ", nickSpan(m.nick), " ");
+    textInto(body, m.text);
+  } else body.textContent = m.text;
+  li.append(body);
+  if (m.id && (m.kind === "msg" || m.kind === "action")) {
+    const reply = el("button", "reply", "↩");
+    reply.type = "button";
+    reply.title = "Reply";
+    reply.setAttribute("aria-label", "Reply");
+    reply.addEventListener("click", () => hooks.startReply(m));
+    li.append(reply);
+  }
+  return li;
+}
+
+export function render(anchor = null) {
+  const log = $("log");
+  const c = app.convs.get(app.current);
+  log.replaceChildren();
+  if (!c) return;
+  c.to = Math.min(c.to, c.messages.length);
+  if (c.to - c.from > app.renderCap) c.from = c.to - app.renderCap;
+  c.dividerShown = false;
+  const frag = document.createDocumentFragment();
+  for (let i = c.from; i < c.to; i++) frag.append(row(c, c.messages[i], c.messages[i - 1], i));
+  log.append(frag);
+  if (c.focus) {
+    const target = log.querySelector(`[data-msgid="${CSS.escape(c.focus)}"]`);
+    c.focus = null;
+    if (target) {
+      target.classList.add("found");
+      target.scrollIntoView({ block: "center" });
+      return;
+    }
+  }
+  if (anchor) {
+    const index = c.messages.indexOf(anchor);
+    const node = log.querySelector(`[data-index="${index}"]`);
+    if (node) return node.scrollIntoView({ block: "start" });
+  }
+  scrollDown();
+}
+
+export function atBottom() {
+  const log = $("log");
+  return log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+}
+export function scrollDown() {
+  const log = $("log");
+  log.scrollTop = log.scrollHeight;
+}
+
+export function drawList() {
+  const list = $("conv-list");
+  const items = [];
+  let total = 0;
+  for (const key of app.order) {
+    const c = app.convs.get(key);
+    if (!c || c.kind === "server") continue;
+    total += c.unread;
+    const li = el("li", "conv" + (key === app.current ? " current" : "") + (c.mention ? " mentioned" : ""));
+    li.dataset.key = key;
+    const button = el("button", null);
+    button.type = "button";
+    button.append(el("span", "conv-name", clean(c.name)));
+    if (c.mention) button.append(el("span", "mention", "@"));
+    if (c.unread) button.append(el("span", "unread", String(c.unread)));
+    button.addEventListener("click", () => hooks.select(key));
+    if (key === app.current) button.setAttribute("aria-current", "true");
+    li.append(button);
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+  document.title = (total ? `(${total}) ` : "") + "chinwag";
+}
+
+export function drawMembers() {
+  const c = app.convs.get(app.current);
+  const items = [];
+  if (c && c.kind === "room") {
+    const rank = (m) => (m.prefix ? app.prefixChars.indexOf(m.prefix[0]) : app.prefixChars.length);
+    const members = [...c.members.values()].sort((a, b) => rank(a) - rank(b) || fold(a.nick).localeCompare(fold(b.nick)));
+    for (const m of members) {
+      const li = el("li", m.away ? "member away" : "member");
+      li.append(el("span", "prefix", m.prefix.slice(0, 1)), nickSpan(m.nick));
+      if (m.away) li.append(el("span", "away-mark", " (away)"));
+      li.addEventListener("click", () => hooks.select(conv(m.nick, "dm").key));
+      items.push(li);
+    }
+  }
+  $("member-list").replaceChildren(...items);
+}
+
+export function drawTopic() {
+  const c = app.convs.get(app.current);
+  $("conv-name").textContent = c ? clean(c.name) : "";
+  $("topic").textContent = c && c.kind === "room" ? clean(c.topic) : "";
+}
+
+export function drawTyping() {
+  const c = app.convs.get(app.current);
+  const who = c ? [...c.typing.keys()] : [];
+  $("typing").textContent = who.length ? `${who.map(clean).join(", ")} ${who.length > 1 ? "are" : "is"} typing…` : "";
+}
+
+export function drawMe() {
+  const p = $("me");
+  p.replaceChildren("You are ", nickSpan(app.nick), app.account ? ` (account ${clean(app.account)})` : "");
+}
+
+export function firstRowId() {
+  const first = $("log").querySelector(".row[data-index]");
+  return first ? app.convs.get(app.current).messages[Number(first.dataset.index)] : null;
+}

@@ -1,0 +1,71 @@
+// History (draft/chathistory): asking for lines before, after or around one, and filing
+// the batches that come back.
+import { app, conv } from "./state.js";
+import { labelled } from "./connection.js";
+import { toMessage, add, recount } from "./messages.js";
+import { drawList, render, firstRowId } from "./draw.js";
+import { showResults } from "./search.js";
+
+export const PAGE = 100; // lines per CHATHISTORY page
+export const LATEST_ON_JOIN = 50;
+export const SPOKEN = new Set(["msg", "action", "notice"]); // what history holds (not joins, parts)
+const GAP_PAGES = 20; // pages of AFTER at most per conversation after a reconnection
+
+/** How CHATHISTORY names message `m`: its msgid (exact), else its time. */
+export function reference(m) {
+  return m.id ? `msgid=${m.id}` : `timestamp=${m.time.toISOString()}`;
+}
+
+export function history(c, sub, ref, limit, page = 0) {
+  labelled("CHATHISTORY", [sub, c.name, ref, String(limit)], { kind: sub, key: c.key, limit, page });
+}
+
+export function finishBatch(batch) {
+  const request = batch.label ? app.labels.get(batch.label) : null;
+  if (batch.type === "soju.im/search") return showResults(batch.lines);
+  const target = batch.params[0];
+  const c = request ? app.convs.get(request.key) : target ? conv(target) : null;
+  if (!c) return;
+  const found = [];
+  for (const line of batch.lines) {
+    if (line.command !== "PRIVMSG" && line.command !== "NOTICE") continue;
+    const m = toMessage(line, line.command === "PRIVMSG" ? "msg" : "notice");
+    if (m && !(m.id && c.ids.has(m.id))) found.push(m);
+  }
+  const anchor = c.key === app.current ? firstRowId() : null;
+  const before = c.messages.length;
+  if (request?.kind === "BEFORE") {
+    // Older than all we have, in order: in front (times alone cannot place lines sent
+    // in the same millisecond).
+    for (const m of found) if (m.id) c.ids.set(m.id, m);
+    c.messages = found.concat(c.messages);
+    c.to += found.length;
+  } else for (const m of found) add(c, m, { live: false });
+  const added = c.messages.length - before;
+  if (request?.kind === "BEFORE") {
+    c.loadingOlder = false;
+    if (batch.lines.length < request.limit) c.historyDone = true;
+    c.from = 0;
+  } else if (request?.kind === "AROUND") {
+    const at = c.messages.findIndex((m) => m.id === request.msgid);
+    c.from = Math.max(0, at - app.renderCap / 2);
+    c.to = Math.min(c.messages.length, c.from + app.renderCap);
+    c.focus = request.msgid;
+  } else {
+    c.to = c.messages.length;
+    c.from = Math.max(0, c.to - app.renderCap);
+    if (request?.kind === "LATEST" && batch.lines.length < request.limit) c.historyDone = true;
+    const last = found[found.length - 1];
+    if (request?.kind === "AFTER" && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
+      history(c, "AFTER", reference(last), PAGE, request.page + 1); // more of the gap
+    }
+    if (!request) {
+      // Direct messages that came while we were away (no request of ours): unread.
+      for (const m of found) if (!m.own && (!c.marker || m.time > c.marker)) c.unread++, (c.mention = true);
+      drawList();
+    }
+    if (c.marker) recount(c);
+  }
+  if (c.divider == null && c.marker) c.divider = c.marker;
+  if (c.key === app.current && (added || request?.kind === "AROUND")) render(anchor);
+}

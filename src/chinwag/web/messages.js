@@ -1,0 +1,111 @@
+// Messages: which conversation a line belongs to, filing it there in time order, system
+// lines, unread counts and read markers.
+import { app, conv, me, isChannel } from "./state.js";
+import { $ } from "./dom.js";
+import { send } from "./connection.js";
+import { clean, mentions } from "./irc.js";
+import { drawTyping, drawList, row, render, atBottom, scrollDown, firstRowId } from "./draw.js";
+import { notify } from "./notify.js";
+
+function timeOf(line) {
+  return line.tags.time ? new Date(line.tags.time) : new Date();
+}
+
+export function conversationOf(line) {
+  const target = line.params[0];
+  if (isChannel(target)) return target;
+  if (me(target)) return line.nick;
+  return target; // our own message echoed, or from another of our devices
+}
+
+export function toMessage(line, kind) {
+  let text = line.params[1] ?? "";
+  if (kind === "msg" && text.startsWith("\x01ACTION ")) {
+    kind = "action";
+    text = text.slice(8).replace(/\x01$/, "");
+  } else if (text.startsWith("\x01")) return null; // other CTCP: nothing to show
+  return {
+    kind, nick: line.nick, text: clean(text), time: timeOf(line), id: line.tags.msgid ?? null,
+    reply: line.tags["+reply"] ?? line.tags["+draft/reply"] ?? null, own: me(line.nick),
+  };
+}
+
+export function message(line, kind) {
+  // The server's own notices (no nick!user@host) are not a conversation.
+  if (!line.nick || (kind === "notice" && !line.source.includes("!"))) return system(clean(line.params[1] ?? ""));
+  const m = toMessage(line, kind);
+  if (!m) return;
+  const c = conv(conversationOf(line));
+  if (c.typing.delete(m.nick)) drawTyping();
+  const seen = c.key === app.current && document.visibilityState === "visible" && atBottom();
+  // Read as it comes: no "new since" line before it (one already shown stays).
+  if (seen && !c.dividerShown) c.divider = m.time;
+  if (!add(c, m)) return;
+  if (!m.own) {
+    if (seen) markRead(c);
+    else {
+      c.unread++;
+      const mention = c.kind === "dm" || mentions(m.text, app.nick);
+      if (mention) {
+        c.mention = true;
+        notify(c, m);
+      }
+    }
+    drawList();
+  }
+}
+
+/** Put `m` in its place in `c` (by time; a message already there is not added twice). */
+export function add(c, m, { live = true } = {}) {
+  if (m.id && c.ids.has(m.id)) return false;
+  if (m.id) c.ids.set(m.id, m);
+  const list = c.messages;
+  let at = list.length;
+  while (at > 0 && list[at - 1].time > m.time) at--;
+  const atEnd = c.to === list.length; // the rendered window reaches the newest line
+  const anchor = c.key === app.current && live && at < c.to ? firstRowId() : null;
+  list.splice(at, 0, m);
+  if (at < c.from) c.from++;
+  if (at < c.from || at < c.to || (at === c.to && atEnd)) c.to++;
+  if (c.key !== app.current) return true;
+  if (live && at === list.length - 1 && atEnd) {
+    const stick = atBottom();
+    $("log").append(row(c, m, list[at - 1], at));
+    if (c.to - c.from > app.renderCap) {
+      $("log").firstElementChild.remove();
+      c.from++;
+    }
+    if (stick) scrollDown();
+  } else if (live && at < c.to) {
+    render(anchor); // a line placed among those shown: the reader stays where they are
+  }
+  return true;
+}
+
+export function event(c, line, text) {
+  add(c, { kind: "event", nick: line.nick, text: clean(text), time: timeOf(line), id: line.tags.msgid ?? null, own: true });
+}
+
+export function system(text) {
+  const c = app.current ? app.convs.get(app.current) : conv("*server*", "server");
+  add(c, { kind: "system", nick: "", text, time: new Date(), id: null, own: true });
+}
+
+export function recount(c) {
+  c.unread = c.marker ? c.messages.filter((m) => !m.own && (m.kind === "msg" || m.kind === "action") && m.time > c.marker).length : c.unread;
+  if (!c.unread) c.mention = false;
+  drawList();
+}
+
+let markTimer = null;
+export function markRead(c) {
+  const last = [...c.messages].reverse().find((m) => m.kind !== "system");
+  c.unread = 0;
+  c.mention = false;
+  drawList();
+  if (!last || !app.caps.has("draft/read-marker")) return;
+  if (c.marker && last.time <= c.marker) return;
+  c.marker = last.time;
+  clearTimeout(markTimer);
+  markTimer = setTimeout(() => send("MARKREAD", [c.name, `timestamp=${last.time.toISOString()}`]), 200);
+}
