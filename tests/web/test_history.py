@@ -106,6 +106,33 @@ async def test_direct_messages_missed_while_away_arrive_on_login(
         assert not errors.errors
 
 
+async def test_direct_conversations_from_before_are_listed_on_login(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    """Not only those with missed messages: CHATHISTORY TARGETS lists the account's recent
+    direct conversations, none marked unread, each with its lines."""
+    await account(web, "ana")
+    bea = await IrcClient.registered(web.addresses[0], "bea")
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana", password=PASSWORD)
+        await say(page, "/msg bea hello from before")
+        await bea.expect(is_("PRIVMSG", "bea", "hello from before"))
+        await bea.send("PRIVMSG", "ana", "hello back")
+        await expect(page.locator('.conv[data-key="bea"] .unread')).to_have_text("1")
+        assert not errors.errors
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana", password=PASSWORD)
+        dm = page.locator('.conv[data-key="bea"]')
+        await expect(dm).to_be_visible()
+        await expect(page.locator("#conv-name")).to_have_text("#lobby")  # not switched to
+        await page.wait_for_function("() => window.chinwag.convs.get('bea').messages.length == 2")
+        await expect(dm.locator(".unread")).to_have_count(0)
+        await dm.locator("button").click()
+        await expect(page.locator(row_with("hello from before"))).to_be_visible()
+        await expect(page.locator(row_with("hello back"))).to_be_visible()
+        assert not errors.errors
+
+
 async def test_the_banner_counts_down_and_the_page_comes_back_as_it_was(
     browser: Browser, shots: Path
 ) -> None:

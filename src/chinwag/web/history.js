@@ -1,6 +1,6 @@
-// History (draft/chathistory): asking for lines before, after or around one, and filing
-// the batches that come back.
-import { app, conv } from "./state.js";
+// History (draft/chathistory): asking for lines before, after or around one, and for the
+// recent direct conversations, and filing the batches that come back.
+import { app, conv, isChannel } from "./state.js";
 import { labelled } from "./connection.js";
 import { toMessage, add, recount } from "./messages.js";
 import { drawList, render, firstRowId } from "./draw.js";
@@ -10,6 +10,8 @@ export const PAGE = 100; // lines per CHATHISTORY page
 export const LATEST_ON_JOIN = 50;
 export const SPOKEN = new Set(["msg", "action", "notice"]); // what history holds (not joins, parts)
 const GAP_PAGES = 20; // pages of AFTER at most per conversation after a reconnection
+const TARGETS_DAYS = 30; // how far back the direct conversations listed on login go
+const TARGETS_LIMIT = 100; // conversations asked for at most
 
 /** How CHATHISTORY names message `m`: its msgid (exact), else its time. */
 export function reference(m) {
@@ -20,9 +22,31 @@ export function history(c, sub, ref, limit, page = 0) {
   labelled("CHATHISTORY", [sub, c.name, ref, String(limit)], { kind: sub, key: c.key, limit, page });
 }
 
+/** Ask which conversations had messages in the last TARGETS_DAYS (after logging in: the
+ * direct ones are listed). */
+export function targets() {
+  const now = new Date();
+  const since = new Date(now.getTime() - TARGETS_DAYS * 24 * 3600 * 1000);
+  const range = [`timestamp=${since.toISOString()}`, `timestamp=${now.toISOString()}`];
+  labelled("CHATHISTORY", ["TARGETS", ...range, String(TARGETS_LIMIT)], { kind: "TARGETS" });
+}
+
+/** The direct conversations of a TARGETS reply, each in the list with its latest lines,
+ * none marked unread (only lines after its read marker count, as in a room). The rooms
+ * are already there (joined). */
+function listTargets(lines) {
+  for (const line of lines) {
+    const [sub, name] = line.params;
+    if (line.command !== "CHATHISTORY" || sub !== "TARGETS" || !name || isChannel(name)) continue;
+    const c = conv(name, "dm");
+    if (!c.messages.length) history(c, "LATEST", "*", LATEST_ON_JOIN);
+  }
+}
+
 export function finishBatch(batch) {
   const request = batch.label ? app.labels.get(batch.label) : null;
   if (batch.type === "soju.im/search") return showResults(batch.lines);
+  if (batch.type === "draft/chathistory-targets") return listTargets(batch.lines);
   const target = batch.params[0];
   const c = request ? app.convs.get(request.key) : target ? conv(target) : null;
   if (!c) return;

@@ -4,7 +4,7 @@ import { app } from "./state.js";
 import { $ } from "./dom.js";
 import { send } from "./connection.js";
 import { setColor, drawMe } from "./draw.js";
-import { history, reference, PAGE, SPOKEN } from "./history.js";
+import { history, reference, targets, PAGE, SPOKEN } from "./history.js";
 import { showLogin, enterChat } from "./login.js";
 
 const WANTED_CAPS = [
@@ -104,4 +104,5 @@ export function welcome() {
     }
   }
   if (![...app.convs.values()].some((c) => c.kind !== "server")) send("JOIN", ["#lobby"]);
+  if (!reconnected && app.caps.has("draft/chathistory")) targets(); // the direct conversations
 }

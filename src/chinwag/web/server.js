@@ -39,7 +39,7 @@ const HANDLERS = {
     if (head.startsWith("+")) {
       const parent = line.tags.batch ? app.batches.get(line.tags.batch) : null;
       const label = line.tags.label ?? parent?.label ?? null;
-      const collect = ["chathistory", "draft/chathistory", "soju.im/search"].includes(type);
+      const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search"].includes(type);
       app.batches.set(ref, { type, params, label, lines: [], collect });
     } else {
       const batch = app.batches.get(ref);
