@@ -105,7 +105,9 @@ def rows(count: int, vocabulary: list[str]) -> Iterator[tuple[Any, ...]]:
 def fill(path: Path, count: int) -> float:
     """Create the store at ``path`` with the server's schema and ``count`` messages; return
     the seconds it took."""
+    from chinwag.storage.search import message_text
     from chinwag.storage.sqlite import SqliteStore
+    from chinwag.storage.sqlite_search import TEXT_FUNCTION
 
     async def create() -> None:
         store = await SqliteStore.open(path)
@@ -115,6 +117,8 @@ def fill(path: Path, count: int) -> float:
     asyncio.run(create())
     vocabulary = words(VOCABULARY)
     db = sqlite3.connect(path, isolation_level=None)
+    # The index's triggers take each line's text with the store's own function.
+    db.create_function(TEXT_FUNCTION, 1, message_text, deterministic=True)
     db.execute("PRAGMA synchronous = OFF")
     db.execute("BEGIN")
     batch: list[tuple[Any, ...]] = []

@@ -40,7 +40,7 @@ from chinwag.storage.base import (
 )
 from chinwag.storage.search import SearchQuery
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
-from chinwag.storage.sqlite_search import search_statement
+from chinwag.storage.sqlite_search import register_functions, search_statement
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "SqliteStore", "sql"]
 
@@ -321,6 +321,7 @@ class SqliteStore:
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         try:
+            await register_functions(db)
             await _prepare(db, path, migrations)
         except BaseException:
             await db.close()
