@@ -14,7 +14,7 @@ import pytest
 
 from chinwag.client import events as ev
 from chinwag.client.certificate import make_client_cert
-from chinwag.client.connect import Endpoint, Security
+from chinwag.client.connect import Endpoint, Security, open_stream
 from chinwag.client.options import ChatOptions, parse_server
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.runner import Runner
@@ -145,6 +145,23 @@ async def test_no_port_tries_tls_first_then_plain_when_nobody_listens(
     connected = await bob.events.expect(ev.Connected)
     assert (connected.tls, connected.port, connected.first_use) == (True, front.port, True)
     await bob.events.expect(ev.Registered)
+
+
+async def test_an_address_that_spoke_tls_before_never_falls_back_to_plain(
+    server: ChinwagServer, tmp_path: Path
+) -> None:
+    plain_port = server.addresses[0][1]
+    closed = free_port()  # nothing listens: refused, as an attacker forging refusals would have it
+    endpoint = Endpoint("127.0.0.1", closed, tls=True, fallback=plain_port)
+    remembered = known(tmp_path)
+    remembered.remember(endpoint.address, "SHA256:" + ":".join(["AB"] * 32))
+
+    with pytest.raises(ConnectionRefusedError):
+        await open_stream(endpoint, Security(remembered), timeout=5)
+    # Never pinned: the same refusal falls back to the plain port.
+    opened = await open_stream(endpoint, Security(known(tmp_path / "other")), timeout=5)
+    assert (opened.endpoint.tls, opened.endpoint.port) == (False, plain_port)
+    opened.writer.close()
 
 
 async def test_a_plain_server_offering_sts_is_left_for_tls_on_its_port(

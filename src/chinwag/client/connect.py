@@ -14,7 +14,10 @@
    A pinned address goes straight to this comparison.
 4. An :class:`Endpoint` with a ``fallback`` (``chinwag chat HOST`` without a port) tries
    plain IRC on that port when nothing listens on the TLS one (refused, unreachable); never
-   after a TLS or certificate problem, which would let anyone in the middle turn TLS off.
+   after a TLS or certificate problem, which would let anyone in the middle turn TLS off,
+   and never for an address whose certificate is remembered: it has spoken TLS to us, so a
+   refused TLS port there is an outage (or someone forging refusals), not a reason to talk
+   in the clear.
 
 A client certificate (``--cert``, PEM with the key) is presented in every TLS handshake, for
 CertFP and SASL EXTERNAL.
@@ -133,7 +136,8 @@ async def open_stream(endpoint: Endpoint, security: Security, timeout: float) ->
         try:
             return await _open_tls(endpoint, security, timeout)
         except OSError as exc:
-            if endpoint.fallback is None or not nobody_listens(exc):
+            pinned = security.known.get(endpoint.address) is not None
+            if endpoint.fallback is None or pinned or not nobody_listens(exc):
                 raise
         endpoint = Endpoint(endpoint.host, endpoint.fallback, False)
     reader, writer = await _open(endpoint, None, timeout)
