@@ -16,6 +16,8 @@ from chinwag.cli import main
 from chinwag.client.options import ChatOptions
 from chinwag.config import example_config_text
 
+pytestmark = pytest.mark.usefixtures("restore_root_logger")
+
 
 def test_example_config_prints_the_commented_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["example-config"]) == 0
