@@ -111,10 +111,37 @@ def test_username_is_cleaned_marked_and_cut() -> None:
     assert user.realname == "Ana Example"
 
 
-def test_username_with_nothing_usable_is_461() -> None:
+@pytest.mark.parametrize(
+    "username", ["$$$", "\N{GRINNING FACE}", "\N{LATIN SMALL LETTER E WITH ACUTE}"]
+)
+def test_username_with_nothing_usable_becomes_u(username: str) -> None:
+    # Nothing to keep (an emoji, accented letters): the client is welcomed as ~u, never left
+    # waiting (Ergo's coerce-ident).
     client = Harness().connect()
-    client.send("USER $$$ 0 * :Ana")
-    assert client.lines() == [("461", "*", "USER", "Not enough parameters")]
+    client.send("NICK ana", f"USER {username} 0 * :Ana")
+    assert client.take()[0].command == "001"
+    user = client.session.user
+    assert user is not None
+    assert user.username == "~u"
+
+
+def test_username_keeps_its_ascii_among_other_characters() -> None:
+    client = Harness().connect()
+    client.send("NICK ana", "USER \N{GRINNING FACE}ana\N{GRINNING FACE} 0 * :Ana")
+    user = client.session.user
+    assert user is not None
+    assert user.username == "~ana"
+
+
+def test_user_with_an_empty_realname_is_461() -> None:
+    # Modern IRC "USER message": the realname must not be empty.
+    client = Harness().connect()
+    client.send("NICK ana", "USER ana 0 * :")
+    assert client.lines() == [("461", "ana", "USER", "Not enough parameters")]
+    assert client.session.user is None
+    # The client may try again with a proper USER.
+    client.send("USER ana 0 * :Ana")
+    assert client.take()[0].command == "001"
 
 
 # -- CAP holds registration -------------------------------------------------------------------

@@ -94,20 +94,31 @@ def nick(ctx: Context, message: Message) -> None:
     protect_nick(ctx, user)
 
 
+_FALLBACK_USERNAME = "u"
+"""The user name of a ``USER`` whose name has no character we allow (an emoji, say): shown as
+``~u``, as Ergo's ``coerce-ident`` default does for idents it cannot use."""
+
+
 @command("USER", min_params=4, before_registration=True)
 def user_(ctx: Context, message: Message) -> None:
-    """USER <username> <mode> <unused> :<realname>."""
+    """USER <username> <mode> <unused> :<realname> (Modern IRC "USER message").
+
+    An empty username or realname is ERR_NEEDMOREPARAMS, as the spec asks of a client that
+    sends an empty parameter. Otherwise the username is cleaned to the ASCII characters a
+    user name may hold; if nothing is left (an emoji, say) it becomes ``~u`` rather than
+    leaving the client waiting, as Ergo does with odd idents.
+    """
     session = ctx.session
     if session.user is not None or session.username is not None:
         ctx.numeric(n.ERR_ALREADYREGISTERED, "You may not reregister")
         return
-    limits = ctx.deps.limits
-    cleaned = "".join(c for c in message.params[0] if c in _USERNAME_ALLOWED)
-    if not cleaned:
+    if not message.params[0] or not message.params[3]:
         ctx.numeric(n.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
         return
+    limits = ctx.deps.limits
+    cleaned = "".join(c for c in message.params[0] if c in _USERNAME_ALLOWED)
     # No ident lookup is done, so the user name is marked unverified with "~" as is usual.
-    session.username = "~" + cleaned[: limits.userlen - 1]
+    session.username = "~" + (cleaned or _FALLBACK_USERNAME)[: limits.userlen - 1]
     # In bytes, as every length limit here: 128 four-byte characters fit no JOIN line.
     session.realname = truncate_utf8(message.params[3], limits.realnamelen)
     try_complete_registration(ctx)
