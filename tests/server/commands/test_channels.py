@@ -444,6 +444,52 @@ def test_kick_several_users_sends_one_kick_each() -> None:
     ]
 
 
+def test_kick_pairs_each_channel_with_its_user() -> None:
+    # RFC 2812 "Kick command": as many channels as users kick user i from channel i.
+    h = Harness()
+    ana, bo, cy = h.room("ana", "bo", "cy")
+    h.join("#other", ana, bo, cy)
+    ana.send("KICK #room,#OTHER bo,cy :out")
+    assert ana.replies() == [
+        ("KICK", ("#room", "bo", "out")),
+        ("KICK", ("#other", "cy", "out")),
+    ]
+    assert [u.nick for u in h.channel("#room").members] == ["ana", "cy"]
+    assert [u.nick for u in h.channel("#other").members] == ["ana", "bo"]
+
+
+def test_kick_pairs_answer_each_channel_on_its_own() -> None:
+    h = Harness()
+    ana, bo = h.room("ana", "bo")
+    h.join("#theirs", bo, ana)
+    ana.send("KICK #theirs,#room,#nowhere bo,bo,bo :out")
+    assert ana.replies() == [
+        (n.ERR_CHANOPRIVSNEEDED, ("ana", "#theirs", "You're not channel operator")),
+        ("KICK", ("#room", "bo", "out")),
+        (n.ERR_NOSUCHCHANNEL, ("ana", "#nowhere", "No such channel")),
+    ]
+    assert h.user("bo") in h.channel("#theirs").members
+
+
+def test_kick_with_unmatched_channels_and_users_is_461() -> None:
+    h = Harness()
+    ana, _bo, _cy = h.room("ana", "bo", "cy")
+    ana.send("KICK #room,#room bo,cy,ana")
+    assert ana.replies() == [(n.ERR_NEEDMOREPARAMS, ("ana", "KICK", "Not enough parameters"))]
+    assert len(h.channel("#room").members) == 3
+
+
+def test_kick_stops_at_targmax() -> None:
+    h = Harness(max_targets=2)
+    ana, _bo, _cy, _dee = h.room("ana", "bo", "cy", "dee")
+    eve = h.connect()
+    eve.send("NICK eve", "USER eve 0 * :Eve")
+    targmax = next(p for m in eve.take() if m.command == "005" for p in m.params if "TARGMAX" in p)
+    assert ",KICK:2," in targmax  # what is advertised is what is done
+    ana.send("KICK #room,#room,#room bo,cy,dee")
+    assert ana.replies() == [("KICK", ("#room", "bo", "ana")), ("KICK", ("#room", "cy", "ana"))]
+
+
 def test_kick_user_not_in_channel() -> None:
     h = Harness()
     (ana,) = h.room("ana")

@@ -13,7 +13,7 @@ import logging
 import time
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.casemap import is_channel_name
+from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context, existing_channel, existing_user
@@ -321,28 +321,46 @@ def list_(ctx: Context, message: Message) -> None:
 
 @command("KICK", min_params=2)
 def kick(ctx: Context, message: Message) -> None:
-    """KICK <channel> <user>{,<user>} [<comment>] (Modern IRC "KICK message").
+    """KICK <channel>{,<channel>} <user>{,<user>} [<comment>] (Modern IRC "KICK message").
 
-    Only a channel operator may kick (ERR_NOTONCHANNEL, ERR_CHANOPRIVSNEEDED); each target
-    that is unknown gets ERR_NOSUCHNICK, one not in the channel ERR_USERNOTINCHANNEL. Every
-    member, the kicked user included, sees one ``KICK <channel> <nick> :<comment>`` per target;
-    the comment defaults to the kicker's nick and is cut to KICKLEN. Targets beyond TARGMAX
-    are dropped silently.
+    One channel with several users kicks each of them from it; as many channels as users
+    kick user *i* from channel *i* (RFC 2812 "Kick command"); any other pairing is
+    ERR_NEEDMOREPARAMS. Only a channel operator may kick (ERR_NOSUCHCHANNEL,
+    ERR_NOTONCHANNEL, ERR_CHANOPRIVSNEEDED, answered once per channel); each target that is
+    unknown gets ERR_NOSUCHNICK, one not in the channel ERR_USERNOTINCHANNEL. Every member,
+    the kicked user included, sees one ``KICK <channel> <nick> :<comment>`` per target; the
+    comment defaults to the kicker's nick and is cut to KICKLEN. Kicks beyond TARGMAX (KICK,
+    counted in users) are dropped silently.
     """
     user = ctx.user
     limits = ctx.deps.limits
-    channel = joined_channel(ctx, message.params[0])
-    if channel is None:
-        return
-    if not channel.is_operator(user):
-        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+    channel_names = message.params[0].split(",")
+    nick_list = message.params[1].split(",")
+    if len(channel_names) == 1:
+        pairs = [(channel_names[0], nick) for nick in nick_list]
+    elif len(channel_names) == len(nick_list):
+        pairs = list(zip(channel_names, nick_list, strict=True))
+    else:
+        ctx.numeric(n.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters")
         return
     comment = message.params[2] if len(message.params) > 2 and message.params[2] else user.nick
     comment = truncate_utf8(comment, limits.kicklen)
-    nicks = [nick for nick in dict.fromkeys(message.params[1].split(",")) if nick]
-    for nick in nicks[: limits.max_targets]:
-        if user not in channel.members:
-            break  # the kicker kicked themselves out
+    seen: set[tuple[Folded, Folded]] = set()
+    checked: dict[Folded, Channel | None] = {}
+    kicks = 0
+    for name, nick in pairs:
+        key = (fold(name), fold(nick))
+        if not name or not nick or key in seen:
+            continue
+        seen.add(key)
+        if kicks >= limits.max_targets:
+            break
+        kicks += 1
+        if key[0] not in checked:
+            checked[key[0]] = _kicking_channel(ctx, name)
+        channel = checked[key[0]]
+        if channel is None or user not in channel.members:
+            continue  # refused, or the kicker kicked themselves out
         target = existing_user(ctx, nick)
         if target is None:
             continue
@@ -356,6 +374,15 @@ def kick(ctx: Context, message: Message) -> None:
         )
         leave_channel(ctx, target, channel, removal)
         log.info("%s kicked %s from %s", user.nick, target.nick, channel.name)
+
+
+def _kicking_channel(ctx: Context, name: str) -> Channel | None:
+    """The channel ``name`` if the user may kick there; else ``None`` after the error."""
+    channel = joined_channel(ctx, name)
+    if channel is not None and not channel.is_operator(ctx.user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return None
+    return channel
 
 
 def _invite_notify_recipients(ctx: Context, channel: Channel, target: User) -> list[Session]:
