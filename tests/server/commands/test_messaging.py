@@ -64,6 +64,47 @@ def test_message_to_oneself_with_echo_arrives_once() -> None:
     assert ana.lines() == [("PRIVMSG", "ana", "note to self")]
 
 
+LABEL_CAPS = ["echo-message", "labeled-response", "batch", "message-tags"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "@label=L1 PRIVMSG Ana :note",
+        "@label=L1 PRIVMSG ana,ANA :note",
+        "@label=L1 NOTICE ana,Ana :note",
+        "@label=L1;+typing=active TAGMSG ana,ANA",
+    ],
+)
+def test_labeled_message_to_oneself_with_echo_is_one_labeled_response(line: str) -> None:
+    # labeled-response: the echo is the response, labeled; no batch, no second copy.
+    h = Harness()
+    ana = h.client("ana", caps=LABEL_CAPS)
+    ana.send(line)
+    (echo,) = ana.take()
+    assert echo.tags["label"] == "L1"
+    assert echo.source == f"ana!~ana@{HOST}"
+    assert echo.params[0] == "ana"
+    assert echo.command == line.split()[1]
+
+
+def test_labeled_message_to_oneself_while_away_is_one_labeled_response() -> None:
+    # No RPL_AWAY about oneself: the echo alone answers the labeled message.
+    ana = Harness().client("ana", caps=LABEL_CAPS)
+    ana.send("AWAY :lunch")
+    ana.take()
+    ana.send("@label=L2 PRIVMSG ana :note")
+    (echo,) = ana.take()
+    assert (echo.command, echo.params, echo.tags["label"]) == ("PRIVMSG", ("ana", "note"), "L2")
+
+
+def test_a_target_named_twice_in_any_case_is_reached_once() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    ana.send("PRIVMSG bo,BO,Bo :hi")
+    assert bo.lines() == [("PRIVMSG", "bo", "hi")]
+
+
 def test_several_targets() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")

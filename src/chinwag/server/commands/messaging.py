@@ -95,7 +95,13 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
     if not is_tagmsg:
         session.last_message = time.time()
     limit = ctx.deps.limits.max_targets
-    targets = [target for target in dict.fromkeys(message.params[0].split(",")) if target]
+    # A target named twice, in any case, is one target: ``PRIVMSG ana,ANA`` reaches ana (and
+    # echoes) once, so a labeled message to oneself has one labeled response.
+    named: dict[Folded, str] = {}
+    for target in message.params[0].split(","):
+        if target:
+            named.setdefault(fold(target), target)
+    targets = list(named.values())
     if len(targets) > 1 and _refused_for_service(ctx, targets, quiet):
         return
     for index, target in enumerate(targets):
@@ -244,7 +250,9 @@ def _user_recipients(
     target = party.user
     if target is None:
         return party.shown, [], party.identity, None
-    if tell_away and target.away is not None:
+    if tell_away and target.away is not None and target is not ctx.user:
+        # Not to oneself: the sender knows they are away, and a labeled message to oneself
+        # gets its echo (or ACK) as its one response.
         ctx.numeric(n.RPL_AWAY, target.nick, target.away)
     # A message to oneself reaches the sending session once: as its echo with echo-message,
     # otherwise as an ordinary delivery.
