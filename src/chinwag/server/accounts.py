@@ -90,7 +90,14 @@ class AccountRegistry:
     here is always what a restart would load.
     """
 
-    __slots__ = ("_accounts", "_by_certfp", "_by_identity", "_decoy_hash", "_decoy_key")
+    __slots__ = (
+        "_accounts",
+        "_by_certfp",
+        "_by_identity",
+        "_decoy_hash",
+        "_decoy_key",
+        "_reserved",
+    )
 
     def __init__(self) -> None:
         self._accounts: dict[Folded, Account] = {}
@@ -101,6 +108,9 @@ class AccountRegistry:
         EXTERNAL login is one lookup."""
         self._decoy_key = secrets.token_bytes(32)
         self._decoy_hash: str | None = None
+        self._reserved: set[Folded] = set()
+        """Folded names being registered (their passwords are being hashed): a second
+        registration of one of them is refused at once, whatever becomes of the first."""
 
     def decoy_check(self, password: str, settings: AccountSettings) -> bool:
         """Check ``password`` against a hash nobody knows the password of (slow, always
@@ -180,6 +190,24 @@ class AccountRegistry:
             )
         digest = hmac.new(self._decoy_key, fold(name).encode(), hashlib.sha256).digest()
         return digest[:16], digest, hashlib.sha256(digest).digest(), 4096
+
+    def reserve(self, name: str) -> bool:
+        """Hold ``name`` for a registration that has begun; ``False`` if it is registered or
+        another registration holds it. Give it back with :meth:`release` once the store has
+        answered (after :meth:`put`, if the account was created)."""
+        folded = fold(name)
+        if folded in self._accounts or folded in self._reserved:
+            return False
+        self._reserved.add(folded)
+        return True
+
+    def release(self, name: str) -> None:
+        """A registration of ``name`` is over (see :meth:`reserve`)."""
+        self._reserved.discard(fold(name))
+
+    def reserved(self, name: str) -> bool:
+        """Whether a registration of ``name`` is under way."""
+        return fold(name) in self._reserved
 
     def __len__(self) -> int:
         return len(self._accounts)

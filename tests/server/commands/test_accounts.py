@@ -7,9 +7,15 @@ tests/server/services/test_logins.py; nick protection in tests/server/services/t
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Coroutine
+from typing import Any
 
 from chinwag.config import AccountSettings, Config, ServerInfo
 from chinwag.protocol import numerics as n
+from chinwag.server.accounts import check_password
+from chinwag.server.effects import Done, ImmediateEffects
+from chinwag.storage.base import Account
+from chinwag.storage.memory import MemoryStore
 from tests.server.harness import HOST, Client, Harness
 
 PASSWORD = "correct-horse-battery"
@@ -152,3 +158,80 @@ def test_the_account_is_stored() -> None:
 
     stored.run(names(), lambda _result, _error: None)
     assert accounts == ["ana"]
+
+
+# -- registrations that race -------------------------------------------------------------------
+
+
+class HeldEffects(ImmediateEffects):
+    """Deferred work runs at once, except the one started while ``hold`` is set: it waits
+    for :meth:`go`, as a password hash in a thread does in the running server."""
+
+    def __init__(self) -> None:
+        self.hold = False
+        self.waiting: list[tuple[Coroutine[Any, Any, Any], Done]] = []
+
+    def run(self, work: Coroutine[Any, Any, Any], done: Done) -> Awaitable[None] | None:
+        if not self.hold:
+            return super().run(work, done)
+        self.hold = False
+        self.waiting.append((work, done))
+        return None
+
+    def go(self) -> None:
+        while self.waiting:
+            super().run(*self.waiting.pop(0))
+
+
+def test_a_registration_racing_one_being_hashed_finds_the_account_taken() -> None:
+    effects = HeldEffects()
+    h = Harness(effects=effects)
+    first = h.client("ana", caps=["standard-replies"])
+    effects.hold = True
+    first.send("REGISTER * :first-password")  # hashing...
+    assert effects.waiting and first.lines() == []
+    # ... and the connection drops meanwhile, letting the nick go.
+    h.core.connection_lost(first.session)
+    second = h.client("ana", caps=["standard-replies"])
+    second.send("REGISTER * :second-password")
+    assert second.lines()[0][:4] == ("FAIL", "REGISTER", "ACCOUNT_EXISTS", "ana")
+    assert h.user("ana").account is None
+    effects.go()
+    # The first registration, which came first, holds the name: in the store and the
+    # registry both, with its own password, although its connection is gone.
+    account = h.core.deps.accounts.get("ana")
+    assert account is not None and check_password(account, "first-password")
+    login = h.connect()
+    login.send("CAP LS 302", "CAP REQ :sasl", "NICK cy", "USER cy 0 * :cy", "AUTHENTICATE PLAIN")
+    login.send("AUTHENTICATE " + base64.b64encode(b"\0ana\0first-password").decode())
+    assert n.RPL_SASLSUCCESS in login.commands()
+
+
+class FailingStore(MemoryStore):
+    """A store that cannot create accounts (its disk is full, say)."""
+
+    async def create_account(self, account: Account) -> bool:
+        raise OSError("disk full")
+
+
+def test_a_registration_that_fails_gives_the_name_back() -> None:
+    effects = HeldEffects()
+    h = Harness(effects=effects, store=FailingStore())
+    first = h.client("ana", caps=["standard-replies"])
+    effects.hold = True
+    first.send("REGISTER * :first-password")
+    h.core.connection_lost(first.session)
+    effects.go()
+    second = h.client("ana", caps=["standard-replies"])
+    second.send("REGISTER * :second-password")
+    assert second.lines()[0][:3] == ("FAIL", "REGISTER", "TEMPORARILY_UNAVAILABLE")
+
+
+def test_someone_elses_nick_cannot_be_registered_from_another_nick() -> None:
+    h = Harness()
+    h.client("ana")  # holds the nick without an account
+    bo = h.client("bo", caps=["standard-replies"])
+    bo.send(f"REGISTER ana * :{PASSWORD}")
+    assert bo.lines()[0][:4] == ("FAIL", "REGISTER", "ACCOUNT_NAME_MUST_BE_NICK", "ana")
+    assert "ana" not in h.core.deps.accounts
+    assert "bo" not in h.core.deps.accounts

@@ -9,7 +9,10 @@ import base64
 
 from scramp import ScramClient
 
+from chinwag.config import AccountSettings
 from chinwag.protocol import numerics as n
+from chinwag.server.accounts import make_account
+from chinwag.server.commands.sasl import MAX_PAYLOAD
 from tests.server.harness import HOST, Client, Harness
 
 
@@ -243,3 +246,79 @@ def test_failures_at_a_known_address_fill_only_that_address_limit() -> None:
     # The account's own limit is untouched: a new address with the right password gets in.
     phone = sasl_client(h, "x", "192.0.2.9")
     assert n.RPL_SASLSUCCESS in [line[0] for line in plain(phone, "correct horse")]
+
+
+def long_password_harness(max_password_length: int = 1024) -> Harness:
+    return Harness(
+        accounts=AccountSettings(
+            argon2_time_cost=1,
+            argon2_memory_kib=64,
+            argon2_parallelism=1,
+            max_password_length=max_password_length,
+        )
+    )
+
+
+def long_password_account(h: Harness, password: str) -> None:
+    """Register ``ana`` with a password too long for one REGISTER line (straight into the
+    registry, as NickServ SET PASSWORD or an earlier registration would leave it)."""
+    h.core.deps.accounts.put(make_account("ana", password, h.core.config.accounts))
+
+
+def test_a_payload_of_exactly_two_chunks_ends_with_a_plus() -> None:
+    h = long_password_harness()
+    password = "p" * (600 - len("ana\0ana\0"))
+    long_password_account(h, password)
+    client = sasl_client(h)
+    encoded = b64("ana\0ana\0" + password)
+    assert len(encoded) == 800
+    client.send("AUTHENTICATE PLAIN")
+    client.take()
+    client.send(f"AUTHENTICATE {encoded[:400]}", f"AUTHENTICATE {encoded[400:]}")
+    assert client.take() == []  # a full last chunk: the client says "+" when it is done
+    client.send("AUTHENTICATE +")
+    assert client.commands() == [n.RPL_LOGGEDIN, n.RPL_SASLSUCCESS]
+
+
+def test_a_payload_of_three_chunks_with_a_short_last_one_logs_in() -> None:
+    h = long_password_harness()
+    password = "p" * 700
+    long_password_account(h, password)
+    client = sasl_client(h)
+    encoded = b64("\0ana\0" + password)
+    assert 800 < len(encoded) < 1200
+    client.send("AUTHENTICATE PLAIN")
+    client.take()
+    for start in range(0, len(encoded), 400):
+        client.send(f"AUTHENTICATE {encoded[start : start + 400]}")
+    assert client.commands() == [n.RPL_LOGGEDIN, n.RPL_SASLSUCCESS]
+
+
+def test_the_longest_password_the_configuration_allows_fits() -> None:
+    h = long_password_harness(max_password_length=6000)
+    password = "p" * 6000
+    long_password_account(h, password)
+    client = sasl_client(h)
+    encoded = b64("ana\0ana\0" + password)
+    assert len(encoded) > MAX_PAYLOAD
+    client.send("AUTHENTICATE PLAIN")
+    client.take()
+    for start in range(0, len(encoded), 400):
+        client.send(f"AUTHENTICATE {encoded[start : start + 400]}")
+    if len(encoded) % 400 == 0:
+        client.send("AUTHENTICATE +")
+    assert client.commands() == [n.RPL_LOGGEDIN, n.RPL_SASLSUCCESS]
+
+
+def test_an_endless_stream_of_chunks_is_cut_off_at_the_limit() -> None:
+    h = Harness()
+    client = sasl_client(h)
+    client.send("AUTHENTICATE PLAIN")
+    client.take()
+    sent = 0
+    while not (replies := client.commands()):
+        client.send("AUTHENTICATE " + "A" * 400)
+        sent += 1
+        assert sent * 400 <= MAX_PAYLOAD + 400, "still buffering past the limit"
+    assert replies == [n.ERR_SASLTOOLONG]
+    assert client.session.sasl is None  # the exchange is over: nothing more is kept

@@ -55,7 +55,9 @@ CHUNK = 400
 """Bytes of base64 per AUTHENTICATE line (sasl-3.1)."""
 
 MAX_PAYLOAD = 4096
-"""Most base64 bytes one step of an exchange may send; more gets ERR_SASLTOOLONG."""
+"""Most base64 bytes one step of an exchange may send, unless the longest PLAIN message the
+configuration allows needs more (:func:`payload_limit`); more gets ERR_SASLTOOLONG, at once:
+nothing is buffered past the limit."""
 
 
 @dataclass(slots=True)
@@ -72,6 +74,14 @@ class Exchange:
     attempt: Attempt | None = None
     """SCRAM: the place this exchange holds in the login limits from its client-first
     message until its proof is checked."""
+
+
+def payload_limit(ctx: Context) -> int:
+    """The most base64 bytes one step of an exchange may send: :data:`MAX_PAYLOAD`, or the
+    longest PLAIN message if that is longer (an authzid and an authcid of a nick's length,
+    at up to 4 UTF-8 bytes a character, two NULs and ``[accounts] max_password_length``)."""
+    longest = 2 * 4 * ctx.deps.limits.nicklen + 2 + ctx.deps.config.accounts.max_password_length
+    return max(MAX_PAYLOAD, 4 * -(-longest // 3))
 
 
 def _exchange(ctx: Context) -> Exchange | None:
@@ -133,7 +143,7 @@ def authenticate(ctx: Context, message: Message) -> None:
         return
     if param != "+":
         exchange.buffer += param.encode()
-    if len(exchange.buffer) > MAX_PAYLOAD:
+    if len(exchange.buffer) > payload_limit(ctx):
         session.sasl = None
         ctx.numeric(n.ERR_SASLTOOLONG, "SASL message too long")
         return

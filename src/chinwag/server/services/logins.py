@@ -276,6 +276,8 @@ def registration_problem(ctx: Context, nick: str | None) -> tuple[str, str] | No
         return "NEED_NICK", "Choose a nick first: the account is named after it"
     if nick in ctx.deps.accounts:
         return "ACCOUNT_EXISTS", f"{nick} is already registered"
+    if ctx.deps.accounts.reserved(nick):
+        return "ACCOUNT_EXISTS", f"{nick} is being registered by someone else"
     # The spec's ACCOUNT_EXISTS covers "a nick that is not available as a new account's
     # name": a service's, or one somebody else holds (registering it would rename them).
     if is_service_name(nick):
@@ -302,8 +304,11 @@ def start_registration(
     """Hash ``password`` (in a thread), store the account, log in, then ``succeeded``;
     or ``failed`` with a FAIL code and text. Every registration that reaches the hashing
     takes a place in its address's limit first (kind ``register``, never given back) so
-    that nobody can keep the hashing busy or fill the account list."""
+    that nobody can keep the hashing busy or fill the account list. The name is reserved in
+    the registry while the password is hashed, so a second registration of it (its first
+    holder left, and someone else took the nick) gets ACCOUNT_EXISTS at once."""
     deps = ctx.deps
+    ip = ctx.session.ip
     settings = deps.config.accounts
     problem = password_problem(password, settings)
     if problem is not None:
@@ -313,18 +318,29 @@ def start_registration(
         seconds = max(1, int(attempts.wait_seconds(ctx, "register", None) + 0.999))
         failed(ctx, "TEMPORARILY_UNAVAILABLE", f"Too many registrations; try in {seconds} s")
         return
+    registry = deps.accounts
+    if not registry.reserve(nick):
+        failed(ctx, "ACCOUNT_EXISTS", f"{nick} is already registered")
+        return
 
     async def create() -> Account | None:
-        account = await deps.effects.in_thread(make_account, nick, password, settings)
-        created = await deps.store.create_account(account)
-        return account if created else None
+        # The name stays reserved until the store has answered, and the registry learns of
+        # the account here rather than in ``then``: a session closed meanwhile never runs
+        # ``then``, yet its account exists, and no one else may register the name.
+        try:
+            account = await deps.effects.in_thread(make_account, nick, password, settings)
+            if not await deps.store.create_account(account):
+                return None
+            registry.put(account)
+            log.info("account %s registered from %s", account.name, ip)
+            return account
+        finally:
+            registry.release(nick)
 
     def then(ctx: Context, account: Account | None) -> None:
         if account is None:
             failed(ctx, "ACCOUNT_EXISTS", f"{nick} is already registered")
             return
-        deps.accounts.put(account)
-        log.info("account %s registered from %s", account.name, ctx.session.ip)
         succeeded(ctx, account)
         log_in(ctx, account)
 
