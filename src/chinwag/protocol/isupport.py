@@ -61,7 +61,7 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"CHANNELLEN={limits.channellen}",
         f"CHANTYPES={CHANNEL_PREFIXES}",
         f"CHATHISTORY={limits.chathistory}",
-        "ELIST=U",
+        "ELIST=CMNTU",
         f"KICKLEN={limits.kicklen}",
         f"MAXLIST=b:{limits.max_bans}",
         f"MAXTARGETS={limits.max_targets}",

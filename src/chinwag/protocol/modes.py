@@ -52,9 +52,11 @@ BOT_USER_MODE = "B"
 SECURE_USER_MODE = "Z"
 """Set by the server on a user connected over TLS (as in UnrealIRCd, InspIRCd and Ergo);
 nobody sets or unsets it with MODE."""
-USER_MODES = "BZio"
+WALLOPS_USER_MODE = "w"
+"""Receives ``WALLOPS`` (Modern IRC "Wallops User Mode"); users set and unset it themselves."""
+USER_MODES = "BZiow"
 """User modes: ``B`` marks a bot (IRCv3 bot-mode), ``Z`` a TLS connection, ``i`` invisible,
-``o`` operator."""
+``o`` operator, ``w`` receives WALLOPS."""
 
 CHANNEL_MODE_LETTERS = "".join(sorted(CHANNEL_MODES))
 CHANNEL_MODES_WITH_PARAMS = "".join(

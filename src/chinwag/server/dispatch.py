@@ -60,6 +60,8 @@ def dispatch(ctx: Context) -> None:
         else:
             ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
         return
+    counts = ctx.deps.counters.commands
+    counts[spec.name] = counts.get(spec.name, 0) + 1
     if not registered and not spec.before_registration:
         ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
         return

@@ -47,6 +47,7 @@ class Counters:
 
     __slots__ = (
         "bad_input",
+        "commands",
         "deliveries",
         "handler_errors",
         "login_failures",
@@ -81,6 +82,8 @@ class Counters:
         failures are the difference between the two, less handshakes still under way."""
         self.bad_input: dict[str, int] = dict.fromkeys(BAD_INPUT_REASONS, 0)
         """Refused HTTP requests and WebSocket handshakes or frames, by reason."""
+        self.commands: dict[str, int] = {}
+        """Known commands received, by name (``STATS m``); not exported to Prometheus."""
 
     def bad(self, reason: str) -> None:
         """Count one refused request or frame (``reason`` from :data:`BAD_INPUT_REASONS`)."""

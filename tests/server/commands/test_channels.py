@@ -395,6 +395,71 @@ def test_list_filters_by_user_count_with_elist_u() -> None:
     assert [p[1] for c, p in eve.replies() if c == n.RPL_LIST] == ["#big"]
 
 
+def _listed(client: Client) -> list[str]:
+    return [p[1] for c, p in client.replies() if c == n.RPL_LIST]
+
+
+def test_list_filters_by_creation_time_with_elist_c() -> None:
+    h = Harness()
+    h.room("ana", channel="#old")
+    h.room("bo", channel="#new")
+    h.channel("#old").created -= 60 * 60  # an hour ago
+    cy = h.client("cy")
+    cy.send("LIST C>30")
+    assert _listed(cy) == ["#old"]
+    cy.send("LIST C<30")
+    assert _listed(cy) == ["#new"]
+    cy.send("LIST c<90,c>30")
+    assert _listed(cy) == ["#old"]
+
+
+def test_list_filters_by_topic_time_with_elist_t() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    ana.send("JOIN #stale", "TOPIC #stale :old news", "JOIN #bare")
+    bo.send("JOIN #fresh", "TOPIC #fresh :new")
+    h.channel("#stale").topic_at -= 10 * 60
+    cy = h.client("cy")
+    cy.send("LIST T>5")
+    assert _listed(cy) == ["#stale"]
+    cy.send("LIST T<5")
+    assert _listed(cy) == ["#fresh"]  # a channel without a topic never matches T
+
+
+def test_list_with_masks_and_exclusions_elist_m_and_n() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("JOIN #python,#pycon,#rust,#go")
+    ana.take()
+    ana.send("LIST #py*")
+    assert _listed(ana) == ["#python", "#pycon"]
+    ana.send("LIST *O*,#rust")
+    assert _listed(ana) == ["#python", "#pycon", "#rust", "#go"]
+    ana.send("LIST !#py*")
+    assert _listed(ana) == ["#rust", "#go"]
+    ana.send("LIST #py*,!*con")
+    assert _listed(ana) == ["#python"]
+    ana.send("LIST #?o >0")
+    assert _listed(ana) == ["#go"]
+
+
+def test_list_masks_still_hide_secret_channels() -> None:
+    h = Harness()
+    (ana,) = h.room("ana", channel="#hidden")
+    ana.send("MODE #hidden +s")
+    bo = h.client("bo")
+    bo.send("LIST #hid*")
+    assert _listed(bo) == []
+
+
+def test_isupport_elist_names_the_filters() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("VERSION")
+    tokens = [t for c, p in ana.replies() if c == n.RPL_ISUPPORT for t in p]
+    assert "ELIST=CMNTU" in tokens
+
+
 # -- KICK -------------------------------------------------------------------------------------
 
 

@@ -1,10 +1,16 @@
-"""MOTD, LUSERS, VERSION and TIME (Modern IRC "Server Queries and Commands")."""
+"""MOTD, LUSERS, VERSION, TIME, INFO, HELP, LINKS and STATS (Modern IRC "Server Queries and
+Commands")."""
 
 from __future__ import annotations
 
+import re
 import time
 
+import pytest
+
 from chinwag.config import Config, ServerInfo
+from chinwag.server.dispatch import REGISTRY
+from chinwag.server.helptext import HELP_TEXTS
 from tests.server.harness import Harness
 
 MOTD_LINE = (
@@ -118,3 +124,114 @@ def test_info_commands_need_registration() -> None:
     client = Harness().connect()
     client.send("MOTD", "LUSERS", "VERSION", "TIME")
     assert client.commands() == ["451"] * 4
+
+
+# -- INFO, HELP, LINKS, STATS ----------------------------------------------------------------
+
+
+def test_info_tells_about_the_server_then_ends() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("INFO")
+    got = ana.lines()
+    assert [line[0] for line in got] == ["371"] * (len(got) - 1) + ["374"]
+    assert len(got) > 1
+    assert h.core.deps.facts.version in got[0][2]
+    assert got[-1] == ("374", "ana", "End of INFO list")
+
+
+def test_info_for_another_server_is_402() -> None:
+    ana = Harness().client("ana")
+    ana.send("INFO irc.elsewhere")
+    assert ana.lines() == [("402", "ana", "irc.elsewhere", "No such server")]
+
+
+def test_help_alone_is_an_index_of_the_commands() -> None:
+    ana = Harness().client("ana")
+    ana.send("HELP")
+    got = ana.lines()
+    assert got[0] == ("704", "ana", "*", "** Help System **")
+    assert all(line[:3] == ("705", "ana", "*") for line in got[1:-1])
+    assert got[-1] == ("706", "ana", "*", "End of /HELP.")
+    listed = " ".join(line[3] for line in got[1:-1]).split()
+    assert {"PRIVMSG", "JOIN", "HELP", "WALLOPS", "LIST"} <= set(listed)
+
+
+def test_help_on_a_command_in_any_case() -> None:
+    ana = Harness().client("ana")
+    ana.send("HELP privmsg")
+    got = ana.lines()
+    assert got[0] == ("704", "ana", "PRIVMSG", "** The PRIVMSG command **")
+    assert ("705", "ana", "PRIVMSG", "PRIVMSG <target>{,<target>} <text>") in got
+    assert got[-1] == ("706", "ana", "PRIVMSG", "End of /HELP.")
+
+
+def test_helpop_is_help() -> None:
+    ana = Harness().client("ana")
+    ana.send("HELPOP JOIN")
+    assert ana.commands()[0] == "704"
+
+
+def test_help_on_an_unknown_subject_is_524() -> None:
+    ana = Harness().client("ana")
+    ana.send("HELP frobnicate")
+    assert ana.lines() == [("524", "ana", "frobnicate", "No help available on this topic")]
+
+
+def test_every_command_has_help() -> None:
+    assert set(REGISTRY) <= set(HELP_TEXTS)
+
+
+def test_links_names_this_server_only() -> None:
+    ana = Harness().client("ana")
+    ana.send("LINKS")
+    assert ana.lines() == [
+        ("364", "ana", "*", "irc.test", "0 chinwag IRC server"),
+        ("365", "ana", "*", "End of /LINKS list"),
+    ]
+
+
+def test_stats_u_tells_the_uptime() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("STATS u")
+    got = ana.lines()
+    assert got[-1] == ("219", "ana", "u", "End of /STATS report")
+    assert got[0][:2] == ("242", "ana")
+    assert re.fullmatch(r"Server Up 0 days 0:00:\d\d", got[0][2])
+
+
+def test_stats_u_counts_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = Harness()
+    ana = h.client("ana")
+    started = h.core.deps.facts.started
+    monkeypatch.setattr(time, "time", lambda: started + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
+    ana.send("STATS u")
+    assert ana.lines()[0] == ("242", "ana", "Server Up 2 days 3:04:05")
+
+
+def test_stats_m_counts_commands() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    ana.send("PING a", "PING b", "TIME")
+    ana.take()
+    ana.send("STATS m")
+    got = ana.lines()
+    counts = {line[2]: int(line[3]) for line in got if line[0] == "212"}
+    assert counts["PING"] == 2
+    assert counts["TIME"] == 1
+    assert counts["NICK"] == 1
+    assert counts["STATS"] == 1
+    assert got[-1] == ("219", "ana", "m", "End of /STATS report")
+
+
+def test_stats_of_an_unknown_letter_just_ends() -> None:
+    ana = Harness().client("ana")
+    ana.send("STATS q")
+    assert ana.lines() == [("219", "ana", "q", "End of /STATS report")]
+
+
+def test_stats_needs_a_query() -> None:
+    ana = Harness().client("ana")
+    ana.send("STATS")
+    assert ana.lines() == [("461", "ana", "STATS", "Not enough parameters")]

@@ -1,4 +1,4 @@
-"""AWAY, SETNAME, OPER, KILL and MONITOR.
+"""AWAY, SETNAME, OPER, KILL, WALLOPS and MONITOR.
 
 References: https://modern.ircdocs.horse/#away-message, #oper-message, #kill-message;
 https://ircv3.net/specs/extensions/setname, https://ircv3.net/specs/extensions/monitor.
@@ -478,3 +478,60 @@ def test_monitor_entries_go_when_the_session_ends() -> None:
     ana.send("QUIT")
 
     assert h.core.network.monitors == {}
+
+
+# -- WALLOPS --------------------------------------------------------------------------------
+
+
+def test_wallops_needs_operator_status() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    bo.send("MODE bo +w")
+    bo.take()
+    ana.send("WALLOPS :hello")
+    assert ana.lines() == [("481", "ana", "Permission Denied- You're not an IRC operator")]
+    assert bo.take() == []
+
+
+def test_wallops_reaches_users_with_mode_w_only() -> None:
+    h = Harness()
+    ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
+    h.user("ana").modes.add("o")
+    bo.send("MODE bo +w")
+    assert bo.events() == [("bo", "MODE", ("bo", "+w"))]
+
+    ana.send("WALLOPS :server restarts at noon")
+
+    assert bo.events() == [(f"ana!~ana@{HOST}", "WALLOPS", ("server restarts at noon",))]
+    assert cy.take() == []
+    assert ana.take() == []  # the sender has no +w
+
+
+def test_wallops_reaches_the_sender_with_mode_w() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    h.user("ana").modes.update({"o", "w"})
+    ana.send("WALLOPS :note")
+    assert ana.events() == [(f"ana!~ana@{HOST}", "WALLOPS", ("note",))]
+
+
+def test_wallops_mode_w_can_be_unset_and_shows_in_umodeis() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    h.user("ana").modes.add("o")
+    bo.send("MODE bo +w", "MODE bo")
+    assert bo.lines()[-1] == ("221", "bo", "+w")
+    bo.send("MODE bo -w")
+    bo.take()
+    ana.send("WALLOPS :anyone?")
+    assert bo.take() == []
+
+
+def test_wallops_without_text_is_461() -> None:
+    h = Harness()
+    ana = h.client("ana")
+    h.user("ana").modes.add("o")
+    ana.send("WALLOPS")
+    assert ana.lines() == [("461", "ana", "WALLOPS", "Not enough parameters")]
+    ana.send("WALLOPS :")
+    assert ana.lines() == [("461", "ana", "WALLOPS", "Not enough parameters")]

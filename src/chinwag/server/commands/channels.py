@@ -15,6 +15,7 @@ import time
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import truncate_utf8
+from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
@@ -266,21 +267,49 @@ def topic(ctx: Context, message: Message) -> None:
     log.info("%s set the topic of %s", user.nick, channel.name)
 
 
-def _parse_elist(token: str) -> tuple[str, int] | None:
-    """An ELIST=U condition (``<N`` fewer than N users, ``>N`` more than N), or ``None``."""
+ListCondition = tuple[str, str, int]
+"""An ELIST condition: what it looks at (``U`` users, ``C`` creation, ``T`` topic), ``<`` or
+``>``, and the number (users, or minutes ago)."""
+
+
+def _parse_elist(token: str) -> ListCondition | None:
+    """An ELIST condition (Modern IRC "ELIST Parameter"), or ``None`` if ``token`` is not one.
+
+    ``<N``/``>N``: fewer/more than N users (U); ``C<N``/``C>N``: created less/more than N
+    minutes ago (C); ``T<N``/``T>N``: topic set less/more than N minutes ago (T).
+    """
+    field = "U"
+    if token[:1].upper() in ("C", "T"):
+        field, token = token[0].upper(), token[1:]
     if len(token) < 2 or token[0] not in "<>":
         return None
     number = token[1:]
     if not (number.isascii() and number.isdigit()):
         return None
-    return token[0], int(number)
+    return field, token[0], int(number)
 
 
-def _passes(count: int, conditions: list[tuple[str, int]]) -> bool:
-    """Whether a channel of ``count`` users meets every ELIST=U condition."""
-    return all(
-        count < value if operator == "<" else count > value for operator, value in conditions
-    )
+def _passes(channel: Channel, conditions: list[ListCondition], now: int) -> bool:
+    """Whether ``channel`` meets every ELIST condition; one without a topic fails every T
+    condition."""
+    for field, operator, value in conditions:
+        if field == "U":
+            measure = len(channel.members)
+        elif field == "C":
+            measure = now - channel.created
+            value *= 60
+        else:
+            if not channel.topic:
+                return False
+            measure = now - channel.topic_at
+            value *= 60
+        if not (measure < value if operator == "<" else measure > value):
+            return False
+    return True
+
+
+def _is_mask(token: str) -> bool:
+    return "*" in token or "?" in token
 
 
 @command("LIST")
@@ -288,34 +317,51 @@ def list_(ctx: Context, message: Message) -> None:
     """LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}] (Modern IRC "LIST message").
 
     RPL_LISTSTART, one RPL_LIST per visible channel (``<channel> <count> :<topic>``), then
-    RPL_LISTEND. Secret channels are listed only to their members, even when named. ELIST=U
-    conditions (``<N``, ``>N``) filter by user count; they may be given in either position.
+    RPL_LISTEND. Secret channels are listed only to their members, even when named. The
+    ELIST extensions (``ELIST=CMNTU``) may be given in either position: ``<N``/``>N`` users
+    (U), ``C<N``/``C>N`` created less/more than N minutes ago (C), ``T<N``/``T>N`` topic set
+    less/more than N minutes ago (T), wildcard masks (M) and ``!mask`` exclusions (N).
     """
     user = ctx.user
     names: list[str] = []
-    conditions: list[tuple[str, int]] = []
+    masks: list[str] = []
+    excluded: list[str] = []
+    conditions: list[ListCondition] = []
     for param in message.params:
         for token in param.split(","):
             if not token:
                 continue
-            if token[0] in "<>":
-                condition = _parse_elist(token)
-                if condition is not None:
-                    conditions.append(condition)
-            else:
+            condition = _parse_elist(token)
+            if condition is not None:
+                conditions.append(condition)
+            elif token[0] == "!":
+                if len(token) > 1:
+                    excluded.append(token[1:])
+            elif _is_mask(token):
+                masks.append(token)
+            elif token[0] not in "<>":
                 names.append(token)
-    if names:
+    if names and not masks:
         found = (ctx.network.find_channel(name) for name in dict.fromkeys(names))
         channels = [channel for channel in found if channel is not None]
     else:
-        channels = list(ctx.network.channels.values())
+        wanted = {fold(name) for name in names}
+        channels = [
+            channel
+            for channel in ctx.network.channels.values()
+            if not masks
+            or channel.folded in wanted
+            or any(matches(mask, channel.name) for mask in masks)
+        ]
+    now = int(time.time())
     ctx.numeric(n.RPL_LISTSTART, "Channel", "Users  Name")
     for channel in channels:
         if "s" in channel.modes and user not in channel.members:
             continue
-        count = len(channel.members)
-        if _passes(count, conditions):
-            ctx.numeric(n.RPL_LIST, channel.name, str(count), channel.topic)
+        if any(matches(mask, channel.name) for mask in excluded):
+            continue
+        if _passes(channel, conditions, now):
+            ctx.numeric(n.RPL_LIST, channel.name, str(len(channel.members)), channel.topic)
     ctx.numeric(n.RPL_LISTEND, "End of /LIST")
 
 

@@ -1,7 +1,7 @@
 """What users do to themselves and, as operators, to others: ``AWAY``, ``SETNAME``, ``OPER``,
-``KILL`` and ``MONITOR``.
+``KILL``, ``WALLOPS`` and ``MONITOR``.
 
-References: Modern IRC "AWAY message", "OPER message", "KILL message"
+References: Modern IRC "AWAY message", "OPER message", "KILL message", "WALLOPS message"
 (https://modern.ircdocs.horse); IRCv3 away-notify, setname
 (https://ircv3.net/specs/extensions/setname), monitor
 (https://ircv3.net/specs/extensions/monitor) and extended-monitor. Notifications to others go
@@ -21,6 +21,7 @@ from chinwag.protocol.casemap import Folded, fold, is_valid_nick
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
+from chinwag.protocol.modes import WALLOPS_USER_MODE
 from chinwag.server.accounts import Attempt
 from chinwag.server.context import Context, existing_user
 from chinwag.server.dispatch import command
@@ -183,6 +184,32 @@ def kill(ctx: Context, message: Message) -> None:
     ctx.deps.delivery.deliver(target.sessions, kill)
     for session in list(target.sessions):
         ctx.deps.sessions.close(session, reason)
+
+
+@command("WALLOPS", min_params=1, oper_only=True)
+def wallops(ctx: Context, message: Message) -> None:
+    """``WALLOPS <text>`` (Modern IRC "WALLOPS message"), operators only.
+
+    Every user with user mode ``+w`` (the sender too, if they have it) receives
+    ``:<sender> WALLOPS :<text>`` on each of their sessions. Empty text is ERR_NEEDMOREPARAMS.
+    """
+    text = message.params[0]
+    if not text:
+        ctx.numeric(n.ERR_NEEDMOREPARAMS, "WALLOPS", "Not enough parameters")
+        return
+    sender = ctx.user
+    wallop = Message("WALLOPS", (text,), sender.source)
+    recipients = [
+        session
+        for user in ctx.network.users.values()
+        if WALLOPS_USER_MODE in user.modes
+        for session in user.sessions
+        if session is not ctx.session
+    ]
+    ctx.deps.delivery.deliver(recipients, wallop)
+    if WALLOPS_USER_MODE in sender.modes:
+        ctx.reply.add(wallop)
+    log.info("WALLOPS from %s: %s", sender.nick, text)
 
 
 # -- MONITOR --------------------------------------------------------------------------------

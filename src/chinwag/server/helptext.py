@@ -1,0 +1,76 @@
+"""The texts ``HELP`` shows (Modern IRC "HELP message"): one entry per command, as data.
+
+Each entry is the command's syntax and a few lines about it. Every command in the command
+table has one (a test checks); ``HELPOP`` shares ``HELP``'s.
+"""
+
+from __future__ import annotations
+
+HELP_TEXTS: dict[str, tuple[str, ...]] = {
+    "AUTHENTICATE": (
+        "AUTHENTICATE <mechanism> | <data> | *",
+        "Logs in with SASL (PLAIN, SCRAM-SHA-256, EXTERNAL); * aborts.",
+    ),
+    "AWAY": ("AWAY [<message>]", "Marks you away with a message; without one, back again."),
+    "CAP": ("CAP LS [302] | LIST | REQ :<caps> | END", "Negotiates IRCv3 capabilities."),
+    "CHATHISTORY": (
+        "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS <target> ...",
+        "Fetches the history of a channel or a conversation.",
+    ),
+    "HELP": ("HELP [<subject>]", "Without a subject, lists the commands; with one, explains it."),
+    "HELPOP": ("HELPOP [<subject>]", "The same as HELP."),
+    "INFO": ("INFO", "Tells about the server software."),
+    "INVITE": ("INVITE [<nick> <channel>]", "Invites a user to a channel; alone, lists yours."),
+    "ISON": ("ISON <nick>{ <nick>}", "Tells which of the nicks are online."),
+    "JOIN": ("JOIN <channel>{,<channel>} [<key>{,<key>}] | 0", "Joins channels; 0 parts all."),
+    "KICK": ("KICK <channel> <nick>{,<nick>} [<reason>]", "Removes users from a channel."),
+    "KILL": ("KILL <nick> <reason>", "Disconnects a user (operators only)."),
+    "LINKS": ("LINKS", "Lists the servers of the network (this one)."),
+    "LIST": (
+        "LIST [<channel>{,<channel>} | <mask>] [<condition>{,<condition>}]",
+        "Lists channels: masks (* ?), !mask excludes; conditions <N >N (users),",
+        "C<N C>N (created N minutes ago), T<N T>N (topic set N minutes ago).",
+    ),
+    "LUSERS": ("LUSERS", "Counts users, operators and channels."),
+    "MARKREAD": ("MARKREAD <target> [timestamp=<time>]", "Gets or sets your read marker."),
+    "METADATA": (
+        "METADATA <target> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC ...",
+        "Reads and writes metadata of users and channels.",
+    ),
+    "MODE": (
+        "MODE <target> [<modes> [<arguments>...]]",
+        "Shows or changes the modes of a channel or your own (user modes +i +w +B).",
+    ),
+    "MONITOR": ("MONITOR + | - | C | L | S [<nick>{,<nick>}]", "Watches nicks come and go."),
+    "MOTD": ("MOTD [<server>]", "Shows the message of the day."),
+    "NAMES": ("NAMES [<channel>{,<channel>}]", "Lists the members of channels."),
+    "NICK": ("NICK <nick>", "Sets or changes your nick."),
+    "NICKSERV": ("NICKSERV <command> [<arguments>]", "Talks to NickServ (accounts)."),
+    "NOTICE": ("NOTICE <target>{,<target>} <text>", "Sends a notice; never answered."),
+    "NS": ("NS <command> [<arguments>]", "The same as NICKSERV."),
+    "OPER": ("OPER <name> <password>", "Makes you an IRC operator."),
+    "PART": ("PART <channel>{,<channel>} [<reason>]", "Leaves channels."),
+    "PASS": ("PASS <password>", "Gives the connection password, before registering."),
+    "PING": ("PING <token>", "Asks the server for a PONG."),
+    "PONG": ("PONG <token>", "Answers the server's PING."),
+    "PRIVMSG": ("PRIVMSG <target>{,<target>} <text>", "Sends a message to users or channels."),
+    "QUIT": ("QUIT [<reason>]", "Disconnects."),
+    "REGISTER": ("REGISTER [<account>] <email>|* <password>", "Registers an account."),
+    "SEARCH": ("SEARCH <key>=<value>[;...]", "Searches the message history."),
+    "SETNAME": ("SETNAME <realname>", "Changes your real name."),
+    "STATS": (
+        "STATS <letter>",
+        "Server statistics: u (uptime), m (command counts).",
+    ),
+    "TAGMSG": ("TAGMSG <target>{,<target>}", "Sends tags without text."),
+    "TIME": ("TIME [<server>]", "Tells the server's time."),
+    "TOPIC": ("TOPIC <channel> [<topic>]", "Shows or sets a channel's topic."),
+    "USER": ("USER <username> 0 * <realname>", "Gives your username and real name."),
+    "USERHOST": ("USERHOST <nick>{ <nick>}", "Tells the hosts of users."),
+    "VERSION": ("VERSION [<server>]", "Tells the server's version and ISUPPORT."),
+    "WALLOPS": ("WALLOPS <text>", "Sends text to users with mode +w (operators only)."),
+    "WHO": ("WHO <mask> [<flags>[%<fields>]]", "Lists users matching a mask or in a channel."),
+    "WHOIS": ("WHOIS <nick>", "Tells about a user."),
+    "WHOWAS": ("WHOWAS <nick> [<count>]", "Tells about a user who has left."),
+}
+"""Help for each command, by name: the syntax line, then the explanation."""
