@@ -38,7 +38,7 @@ def test_tokens_announce_the_limits() -> None:
         "NICKLEN=30",
         "NETWORK=TestNet",
         "CHANTYPES=#",
-        "CHANMODES=b,k,l,imnst",
+        "CHANMODES=Ibe,k,l,CRimnst",
         "PREFIX=(ov)@+",
         "UTF8ONLY",
         "BOT=B",
@@ -48,6 +48,10 @@ def test_tokens_announce_the_limits() -> None:
         "MAXTARGETS=4",
         "CHATHISTORY=50",
         "MSGREFTYPES=msgid,timestamp",
+        "EXCEPTS=e",
+        "INVEX=I",
+        "EXTBAN=,m",
+        "STATUSMSG=@+",
     ]:
         assert token in announced
     assert len(announced) == len(set(announced))

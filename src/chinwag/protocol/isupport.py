@@ -62,8 +62,11 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"CHANTYPES={CHANNEL_PREFIXES}",
         f"CHATHISTORY={limits.chathistory}",
         "ELIST=CMNTU",
+        "EXCEPTS=e",
+        f"EXTBAN=,{modes.MUTE_EXTBAN}",
+        "INVEX=I",
         f"KICKLEN={limits.kicklen}",
-        f"MAXLIST=b:{limits.max_bans}",
+        f"MAXLIST=b:{limits.max_bans},e:{limits.max_bans},I:{limits.max_bans}",
         f"MAXTARGETS={limits.max_targets}",
         f"MODES={modes.MAX_MODES_PER_COMMAND}",
         f"MONITOR={limits.monitor}",
@@ -76,6 +79,7 @@ def tokens(limits: SupportLimits) -> list[str]:
             f"TARGMAX=JOIN:,KICK:{limits.max_targets},LIST:,NAMES:1,NOTICE:{limits.max_targets},"
             f"PRIVMSG:{limits.max_targets},TAGMSG:{limits.max_targets},WHOIS:1,MONITOR:"
         ),
+        f"STATUSMSG={modes.STATUSMSG}",
         f"TOPICLEN={limits.topiclen}",
         f"USERLEN={limits.userlen}",
         "UTF8ONLY",

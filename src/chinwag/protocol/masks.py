@@ -10,6 +10,11 @@ import re
 from functools import lru_cache
 
 from chinwag.protocol.casemap import fold
+from chinwag.protocol.modes import MUTE_EXTBAN
+
+EXTBAN_PREFIXES = (MUTE_EXTBAN + ":",)
+"""How an extended ban starts (ISUPPORT ``EXTBAN=,m``: no prefix character, then the type
+and a colon)."""
 
 
 @lru_cache(maxsize=1024)
@@ -34,3 +39,17 @@ def normalize_ban_mask(mask: str) -> str:
     if "@" not in mask:
         return f"{mask}@*"
     return mask
+
+
+def is_extban(mask: str) -> bool:
+    """Whether ``mask`` is an extended ban (``m:<mask>``, a mute) rather than a plain mask."""
+    return mask[:2].lower() in EXTBAN_PREFIXES
+
+
+def normalize_list_mask(mask: str, extbans: bool) -> str:
+    """Complete a ``+b``/``+e``/``+I`` mask as :func:`normalize_ban_mask` does; with
+    ``extbans`` (``+b``, ``+e``) an ``m:<mask>`` keeps its type (lower-cased) and has the
+    mask after it completed."""
+    if extbans and is_extban(mask):
+        return mask[:2].lower() + normalize_ban_mask(mask[2:] or "*")
+    return normalize_ban_mask(mask)

@@ -25,6 +25,8 @@ class ModeKind(Enum):
 
 CHANNEL_MODES: dict[str, ModeKind] = {
     "b": ModeKind.LIST,
+    "e": ModeKind.LIST,
+    "I": ModeKind.LIST,
     "k": ModeKind.ALWAYS,
     "l": ModeKind.WHEN_SET,
     "i": ModeKind.FLAG,
@@ -32,6 +34,8 @@ CHANNEL_MODES: dict[str, ModeKind] = {
     "n": ModeKind.FLAG,
     "s": ModeKind.FLAG,
     "t": ModeKind.FLAG,
+    "C": ModeKind.FLAG,
+    "R": ModeKind.FLAG,
     "o": ModeKind.PREFIX,
     "v": ModeKind.PREFIX,
 }
@@ -44,6 +48,17 @@ CHANMODES_TOKEN = ",".join(
     "".join(sorted(mode for mode, kind in CHANNEL_MODES.items() if kind is wanted))
     for wanted in (ModeKind.LIST, ModeKind.ALWAYS, ModeKind.WHEN_SET, ModeKind.FLAG)
 )
+
+LIST_MODES = "beI"
+"""The list modes: bans, ban exceptions (``EXCEPTS``) and invite exceptions (``INVEX``)."""
+
+MUTE_EXTBAN = "m"
+"""The one extended ban: ``+b m:<mask>`` mutes a matching user without keeping them out,
+and ``+e m:<mask>`` lifts it (as InspIRCd and Ergo spell it; ISUPPORT ``EXTBAN=,m``)."""
+
+STATUSMSG = "@+"
+"""Prefixes a channel name may carry as a message target to reach only the members with that
+status or higher (ISUPPORT ``STATUSMSG``)."""
 
 DEFAULT_CHANNEL_MODES = "nt"
 """Modes a new channel starts with: no outside messages, only operators set the topic."""

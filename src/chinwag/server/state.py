@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.protocol.masks import matches
-from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
+from chinwag.protocol.masks import is_extban, matches
+from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 
 PRIVATE_MODES = frozenset("spi")
 """Channel modes that make what is said in a channel private (``+k`` does too)."""
@@ -315,7 +315,8 @@ class User:
 
 @dataclass(slots=True)
 class ListEntry:
-    """One entry of a channel list mode (a ban): the mask, who set it and when."""
+    """One entry of a channel list mode (a ban, an exception, an invite exception): the mask,
+    who set it and when."""
 
     mask: str
     set_by: str
@@ -329,7 +330,9 @@ class Channel:
         "_sessions",
         "bans",
         "created",
+        "excepts",
         "folded",
+        "invexes",
         "invited",
         "key",
         "limit",
@@ -355,6 +358,10 @@ class Channel:
         self.key: str | None = None
         self.limit: int | None = None
         self.bans: list[ListEntry] = []
+        self.excepts: list[ListEntry] = []
+        """Ban exceptions (``+e``): a user matching one is not held by a ban of its kind."""
+        self.invexes: list[ListEntry] = []
+        """Invite exceptions (``+I``): a user matching one joins ``+i`` without an invite."""
         self.invited: dict[User | str, bool] = {}
         """Pending invitations (:meth:`invite`), each with whether a channel operator gave
         it. The key is the person invited, never a nick (which its next holder would
@@ -439,12 +446,46 @@ class Channel:
         for those who were members when it was said (docs/security.md)."""
         return self.key is not None or not PRIVATE_MODES.isdisjoint(self.modes)
 
-    def is_banned(self, user: User) -> bool:
-        """Whether ``user`` matches one of the channel's ban masks (``+b``)."""
+    def list_of(self, mode: str) -> list[ListEntry]:
+        """The entries of list mode ``mode`` (``b``, ``e`` or ``I``)."""
+        return self.bans if mode == "b" else self.excepts if mode == "e" else self.invexes
+
+    def _held(self, user: User, prefix: str) -> bool:
+        """Whether a ban whose mask starts with ``prefix`` (``""`` for plain bans, ``m:`` for
+        mutes) matches ``user`` and no exception of the same kind does."""
         if not self.bans:  # most channels: no generator made per message
             return False
         source = user.source
-        return any(matches(entry.mask, source) for entry in self.bans)
+
+        def hit(entries: list[ListEntry]) -> bool:
+            for entry in entries:
+                mask = entry.mask
+                if prefix:
+                    if mask[: len(prefix)].lower() == prefix and matches(
+                        mask[len(prefix) :], source
+                    ):
+                        return True
+                elif not is_extban(mask) and matches(mask, source):
+                    return True
+            return False
+
+        return hit(self.bans) and not hit(self.excepts)
+
+    def is_banned(self, user: User) -> bool:
+        """Whether ``user`` matches one of the channel's ban masks (``+b``) and none of its
+        exceptions (``+e``). Extended bans (``m:``) do not keep anyone out."""
+        return self._held(user, "")
+
+    def is_muted(self, user: User) -> bool:
+        """Whether a mute (``+b m:<mask>``) matches ``user`` and no ``+e m:<mask>`` does."""
+        return self._held(user, MUTE_EXTBAN + ":")
+
+    def is_invite_exempt(self, user: User) -> bool:
+        """Whether ``user`` matches one of the channel's invite exceptions (``+I``)."""
+        if not self.invexes:
+            return False
+        source = user.source
+        return any(matches(entry.mask, source) for entry in self.invexes)
 
     def sessions(self, exclude: Session | None = None) -> list[Session]:
         """Every session of every member, but ``exclude``."""

@@ -62,7 +62,13 @@ def test_welcome_burst_contents() -> None:
     assert by_code["002"] == (
         f"Your host is irc.test, running version {h.core.deps.facts.version}",
     )
-    assert by_code["004"] == ("irc.test", h.core.deps.facts.version, "BZiow", "biklmnostv", "bklov")
+    assert by_code["004"] == (
+        "irc.test",
+        h.core.deps.facts.version,
+        "BZiow",
+        "CIRbeiklmnostv",
+        "Ibeklov",
+    )
     isupport = [m.params[1:] for m in replies if m.command == "005"]
     assert [list(p[:-1]) for p in isupport] == [
         list(tokens) for tokens in h.core.deps.facts.isupport_lines

@@ -108,8 +108,10 @@ def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str,
         return n.ERR_BADCHANNELKEY, "Cannot join channel (+k)"
     if channel.limit is not None and len(channel.members) >= channel.limit and not invited:
         return n.ERR_CHANNELISFULL, "Cannot join channel (+l)"
-    if "i" in channel.modes and not invited:
+    if "i" in channel.modes and not invited and not channel.is_invite_exempt(user):
         return n.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
+    if "R" in channel.modes and user.account is None and not invited:
+        return n.ERR_NEEDREGGEDNICK, "Cannot join channel (+R) - you need to be logged in"
     if channel.is_banned(user) and not invited:
         return n.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
     return None

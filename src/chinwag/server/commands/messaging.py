@@ -24,18 +24,31 @@ from chinwag.server.state import Channel, Session, User
 from chinwag.server.tags import new_msgid, server_time
 
 
-def cannot_send_reason(channel: Channel, user: User) -> str | None:
-    """Why ``user`` may not speak in ``channel`` (+n, +m, a ban), or ``None`` if they may."""
+def cannot_send_reason(channel: Channel, user: User, text: str = "") -> str | None:
+    """Why ``user`` may not speak in ``channel`` (+n, +C for a CTCP in ``text``, +m, a ban,
+    a mute), or ``None`` if they may."""
     status = channel.members.get(user)
     if status is None and "n" in channel.modes:
         return "Cannot send to channel (no external messages)"
+    if "C" in channel.modes and is_ctcp(text):
+        return "Cannot send CTCP to channel (+C)"
     if status:
-        return None  # voiced and operators speak through +m and bans
+        return None  # voiced and operators speak through +m, bans and mutes
     if "m" in channel.modes:
         return "Cannot send to channel (+m)"
     if channel.is_banned(user):
         return "Cannot send to channel (you're banned)"
+    if channel.is_muted(user):
+        return "Cannot send to channel (you're muted)"
     return None
+
+
+def is_ctcp(text: str) -> bool:
+    """Whether ``text`` is a CTCP other than ``ACTION`` (which ``+C`` still lets through)."""
+    if not text.startswith("\x01"):
+        return False
+    verb = text[1:].rstrip("\x01").split(" ", 1)[0]
+    return verb.upper() != "ACTION"
 
 
 MAX_CLIENT_TAG_BYTES = 4094
@@ -109,8 +122,11 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             if not quiet:
                 ctx.numeric(n.ERR_TOOMANYTARGETS, target, "Too many targets")
             continue
+        if target[:1] in modes.STATUSMSG and is_channel_name(target[1:]):
+            _relay_to_status(ctx, message, target[0], target[1:], text, quiet)
+            continue
         if is_channel_name(target):
-            channel = _speakable_channel(ctx, target, quiet)
+            channel = _speakable_channel(ctx, target, quiet, text)
             if channel is None:
                 continue
             relayed = Message(
@@ -215,15 +231,67 @@ def _acknowledge(
         ctx.reply.after_commit(seq)
 
 
-def _speakable_channel(ctx: Context, name: str, quiet: bool) -> Channel | None:
-    """The channel ``name`` if the sender may speak there; otherwise the error is told
-    (unless ``quiet``) and ``None`` returned."""
+_STATUS_REACHES: dict[str, frozenset[str]] = {
+    "@": frozenset("o"),
+    "+": frozenset("ov"),
+}
+"""Which member statuses a STATUSMSG prefix reaches: its own and every higher one."""
+
+
+def _relay_to_status(
+    ctx: Context, message: Message, prefix: str, name: str, text: str, quiet: bool
+) -> None:
+    """A message to ``@#room`` or ``+#room`` (ISUPPORT ``STATUSMSG``): only the members with
+    that status or higher receive it, the target shown with its prefix.
+
+    The sender must be a member and may speak there (else ERR_CANNOTSENDTOCHAN). It is
+    echoed (echo-message) and reaches the sender's other sessions, but is not kept in the
+    room's history, which every member may read.
+    """
+    user = ctx.user
+    session = ctx.session
+    channel = _speakable_channel(ctx, name, quiet, text)
+    if channel is None:
+        return
+    if user not in channel.members:
+        if not quiet:
+            ctx.numeric(
+                n.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel (not a member)"
+            )
+        return
+    command_name = message.command
+    shown = prefix + channel.name
+    params = (
+        (shown,)
+        if command_name == "TAGMSG"
+        else (shown, fit_text(user.source, command_name, shown, text))
+    )
+    relayed = Message(command_name, params, user.source, _message_tags(ctx, message))
+    reaches = _STATUS_REACHES[prefix]
+    listeners = [
+        s
+        for member, status in channel.members.items()
+        if member is user or not reaches.isdisjoint(status)
+        for s in member.sessions
+        if s is not session
+    ]
+    if command_name == "TAGMSG":
+        listeners = [s for s in listeners if s.has("message-tags")]
+    ctx.deps.delivery.deliver(listeners, relayed)
+    ctx.deps.counters.messages_relayed += 1
+    if session.has("echo-message"):
+        ctx.reply.add(relayed)
+
+
+def _speakable_channel(ctx: Context, name: str, quiet: bool, text: str = "") -> Channel | None:
+    """The channel ``name`` if the sender may speak there (``text`` is what they say, for
+    ``+C``); otherwise the error is told (unless ``quiet``) and ``None`` returned."""
     channel = ctx.network.find_channel(name)
     if channel is None:
         if not quiet:
             ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
         return None
-    reason = cannot_send_reason(channel, ctx.user)
+    reason = cannot_send_reason(channel, ctx.user, text)
     if reason is not None:
         if not quiet:
             ctx.numeric(n.ERR_CANNOTSENDTOCHAN, channel.name, reason)

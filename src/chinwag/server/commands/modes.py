@@ -1,6 +1,6 @@
 """``MODE`` for channels and users (Modern IRC "MODE message", "Channel Modes", "User Modes").
 
-Channel modes: ``b`` (list), ``k`` (type B), ``l`` (type C), ``i m n s t`` (flags) and the
+Channel modes: ``b e I`` (lists), ``k`` (type B), ``l`` (type C), ``i m n s t C R`` (flags) and the
 member statuses ``o``/``v`` (see :data:`chinwag.protocol.modes.CHANNEL_MODES`). Changing them
 needs channel operator status; what was actually applied is announced to every member in one
 ``MODE`` message, and changes that change nothing are dropped. User modes: ``i`` (invisible)
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
-from chinwag.protocol.masks import normalize_ban_mask
+from chinwag.protocol.masks import normalize_list_mask
 from chinwag.protocol.message import Message
 from chinwag.protocol.modes import (
     CHANNEL_MODES,
@@ -45,12 +45,24 @@ _Applier = Callable[[Context, Channel, ModeChange], ModeChange | None]
 # -- channel modes -------------------------------------------------------------------------
 
 
-def send_ban_list(ctx: Context, channel: Channel) -> None:
-    """RPL_BANLIST per entry (mask, who set it, when) and RPL_ENDOFBANLIST (Modern IRC
-    "MODE message", type A lists)."""
-    for entry in channel.bans:
-        ctx.numeric(n.RPL_BANLIST, channel.name, entry.mask, entry.set_by, str(entry.set_at))
-    ctx.numeric(n.RPL_ENDOFBANLIST, channel.name, "End of channel ban list")
+_LIST_REPLIES: dict[str, tuple[str, str, str]] = {
+    "b": (n.RPL_BANLIST, n.RPL_ENDOFBANLIST, "End of channel ban list"),
+    "e": (n.RPL_EXCEPTLIST, n.RPL_ENDOFEXCEPTLIST, "End of channel exception list"),
+    "I": (n.RPL_INVEXLIST, n.RPL_ENDOFINVEXLIST, "End of channel invite exception list"),
+}
+"""Each list mode's entry numeric, end numeric and end text (Modern IRC 367/368, 348/349,
+346/347)."""
+
+_LIST_NAMES = {"b": "ban", "e": "exception", "I": "invite exception"}
+
+
+def send_list(ctx: Context, channel: Channel, mode: str) -> None:
+    """One numeric per entry of list mode ``mode`` (mask, who set it, when) and the list's
+    end numeric (Modern IRC "MODE message", type A lists)."""
+    entry_numeric, end_numeric, end_text = _LIST_REPLIES[mode]
+    for entry in channel.list_of(mode):
+        ctx.numeric(entry_numeric, channel.name, entry.mask, entry.set_by, str(entry.set_at))
+    ctx.numeric(end_numeric, channel.name, end_text)
 
 
 def _apply_flag(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
@@ -149,36 +161,42 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
     return ModeChange(True, "l", str(limit))
 
 
-def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
-    """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form; adding beyond
+def _apply_list(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``+b``/``-b``, ``+e``/``-e``, ``+I``/``-I <mask>``: the mask is completed to
+    ``nick!user@host`` form (a ``m:`` mute keeps its type, on ``b`` and ``e``); adding beyond
     MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
     param = change.param
+    mode = change.mode
+    name = _LIST_NAMES[mode]
     if param is None:
         return None
     if not sendable(param):
         ctx.numeric(
-            n.ERR_INVALIDMODEPARAM, channel.name, "b", safe_param(param), "Invalid ban mask"
+            n.ERR_INVALIDMODEPARAM, channel.name, mode, safe_param(param), f"Invalid {name} mask"
         )
         return None
-    mask = normalize_ban_mask(param)
+    mask = normalize_list_mask(param, extbans=mode != "I")
+    entries = channel.list_of(mode)
     folded = fold(mask)
-    existing = next((entry for entry in channel.bans if fold(entry.mask) == folded), None)
+    existing = next((entry for entry in entries if fold(entry.mask) == folded), None)
     if not change.adding:
         if existing is None:
             return None
-        channel.bans.remove(existing)
-        return ModeChange(False, "b", existing.mask)
+        entries.remove(existing)
+        return ModeChange(False, mode, existing.mask)
     if existing is not None:
         return None
-    if len(channel.bans) >= ctx.deps.limits.max_bans:
-        ctx.numeric(n.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full")
+    if len(entries) >= ctx.deps.limits.max_bans:
+        ctx.numeric(n.ERR_BANLISTFULL, channel.name, mask, f"Channel {name} list is full")
         return None
-    channel.bans.append(ListEntry(mask, ctx.user.source, int(time.time())))
-    return ModeChange(True, "b", mask)
+    entries.append(ListEntry(mask, ctx.user.source, int(time.time())))
+    return ModeChange(True, mode, mask)
 
 
 _APPLIERS: dict[str, _Applier] = {
-    "b": _apply_ban,
+    "b": _apply_list,
+    "e": _apply_list,
+    "I": _apply_list,
     "k": _apply_key,
     "l": _apply_limit,
     "o": _apply_status,
@@ -190,10 +208,11 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     """``MODE <channel> [<modestring> [<mode arguments>...]]`` (Modern IRC "Channel mode").
 
     No modestring: RPL_CHANNELMODEIS (the key shown to members only) and RPL_CREATIONTIME.
-    ``+b`` without a mask lists the bans to anyone. Other changes need channel operator status
-    (ERR_CHANOPRIVSNEEDED, and nothing is applied); unknown letters get ERR_UNKNOWNMODE; at
-    most MODES changes with a parameter are applied. The applied changes go to every member,
-    the setter included, as one ``MODE`` message.
+    ``+b`` without a mask lists the bans to anyone; ``+e`` and ``+I`` list the exceptions to
+    channel operators only (ERR_CHANOPRIVSNEEDED to others). Other changes need channel
+    operator status (ERR_CHANOPRIVSNEEDED, and nothing is applied); unknown letters get
+    ERR_UNKNOWNMODE; at most MODES changes with a parameter are applied. The applied changes
+    go to every member, the setter included, as one ``MODE`` message.
     """
     user = ctx.user
     channel = existing_channel(ctx, name)
@@ -209,13 +228,18 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     for letter in dict.fromkeys(parsed.unknown):
         ctx.numeric(n.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
     wanted: list[ModeChange] = []
-    listed = False
+    listed: set[str] = set()
     for change in parsed.changes:
         # An empty mask ("MODE #c +b :") asks for the list as no mask does.
         if CHANNEL_MODES[change.mode] is ModeKind.LIST and not change.param:
-            if not listed:
-                send_ban_list(ctx, channel)
-                listed = True
+            if change.mode in listed:
+                continue
+            listed.add(change.mode)
+            # Exceptions say whom the operators trust: only they see them (as InspIRCd).
+            if change.mode != "b" and not channel.is_operator(user):
+                ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+                continue
+            send_list(ctx, channel, change.mode)
         else:
             wanted.append(change)
     if not wanted:
