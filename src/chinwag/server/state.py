@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.protocol.masks import matches
+from chinwag.protocol.extbans import ban_matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, PREFIXES
 
 PRIVATE_MODES = frozenset("spi")
@@ -117,6 +117,7 @@ class Session:
     __slots__ = (
         "_outbox",
         "account",
+        "away",
         "cap_negotiating",
         "cap_version",
         "caps",
@@ -193,6 +194,9 @@ class Session:
         self.account: str | None = None
         """The account this session logged in to before registering (SASL, REGISTER); the
         user takes it over when registration completes."""
+        self.away: str | None = None
+        """The away message set before registering (draft/pre-away); the user takes it over
+        when registration completes."""
         self.sasl: object | None = None
         """The SASL exchange in progress (:mod:`chinwag.server.commands.sasl`), if any."""
         self.waiting: object | None = None
@@ -440,11 +444,12 @@ class Channel:
         return self.key is not None or not PRIVATE_MODES.isdisjoint(self.modes)
 
     def is_banned(self, user: User) -> bool:
-        """Whether ``user`` matches one of the channel's ban masks (``+b``)."""
+        """Whether ``user`` matches one of the channel's ban masks (``+b``), account extbans
+        (``a:<account>``) included."""
         if not self.bans:  # most channels: no generator made per message
             return False
-        source = user.source
-        return any(matches(entry.mask, source) for entry in self.bans)
+        source, account = user.source, user.account
+        return any(ban_matches(entry.mask, source, account) for entry in self.bans)
 
     def sessions(self, exclude: Session | None = None) -> list[Session]:
         """Every session of every member, but ``exclude``."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chinwag.protocol import extbans
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import normalize_ban_mask
@@ -150,17 +151,18 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
 
 
 def _apply_ban(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
-    """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form; adding beyond
+    """``+b``/``-b <mask>``: the mask is completed to ``nick!user@host`` form (an extban such
+    as ``a:<account>`` is kept as it is, :mod:`chinwag.protocol.extbans`); adding beyond
     MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
     param = change.param
     if param is None:
         return None
-    if not sendable(param):
+    if not sendable(param) or not extbans.is_valid(param):
         ctx.numeric(
             n.ERR_INVALIDMODEPARAM, channel.name, "b", safe_param(param), "Invalid ban mask"
         )
         return None
-    mask = normalize_ban_mask(param)
+    mask = param if extbans.split(param) is not None else normalize_ban_mask(param)
     folded = fold(mask)
     existing = next((entry for entry in channel.bans if fold(entry.mask) == folded), None)
     if not change.adding:
