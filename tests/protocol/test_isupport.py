@@ -50,7 +50,7 @@ def test_tokens_announce_the_limits() -> None:
         "MSGREFTYPES=msgid,timestamp",
         "EXCEPTS=e",
         "INVEX=I",
-        "EXTBAN=,m",
+        "EXTBAN=,am",
         "STATUSMSG=@+",
     ]:
         assert token in announced

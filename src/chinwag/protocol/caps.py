@@ -63,6 +63,21 @@ SEARCH = "soju.im/search"
 """The ``SEARCH`` command, soju's search extension (doc/ext/search.md in soju's repository,
 a work-in-progress vendor spec): a server-side search of the history the client may read."""
 
+PRE_AWAY = "draft/pre-away"
+"""``AWAY`` before connection registration completes, https://ircv3.net/specs/extensions/pre-away;
+``AWAY *`` marks the user away with no reason given."""
+
+EXTENDED_ISUPPORT = "draft/extended-isupport"
+"""The ``ISUPPORT`` command, also before registration, and ``draft/isupport`` batches around
+every RPL_ISUPPORT, https://ircv3.net/specs/extensions/extended-isupport."""
+
+ISUPPORT_BATCH = "draft/isupport"
+"""The batch type of the RPL_ISUPPORT lines (extended-isupport spec)."""
+
+NO_IMPLICIT_NAMES = "no-implicit-names"
+"""No NAMES reply after the client's own JOIN,
+https://ircv3.net/specs/extensions/no-implicit-names."""
+
 _SOJU = "https://codeberg.org/emersion/soju/src/branch/master/doc/ext/"
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -76,6 +91,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(EVENT_PLAYBACK, _IRCV3 + "chathistory"),
     Capability(METADATA, _IRCV3 + "metadata"),
     Capability(READ_MARKER, _IRCV3 + "read-marker"),
+    Capability(EXTENDED_ISUPPORT, _IRCV3 + "extended-isupport"),
+    Capability(PRE_AWAY, _IRCV3 + "pre-away"),
     Capability("echo-message", _IRCV3 + "echo-message"),
     Capability("extended-join", _IRCV3 + "extended-join"),
     Capability("extended-monitor", _IRCV3 + "extended-monitor"),
@@ -83,6 +100,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response", _IRCV3 + "labeled-response"),
     Capability("message-tags", _IRCV3 + "message-tags"),
     Capability("multi-prefix", _IRCV3 + "multi-prefix"),
+    Capability(NO_IMPLICIT_NAMES, _IRCV3 + "no-implicit-names"),
     Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256,EXTERNAL"),
     Capability("server-time", _IRCV3 + "server-time"),
     Capability("setname", _IRCV3 + "setname"),

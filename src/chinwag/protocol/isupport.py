@@ -1,7 +1,8 @@
 """ISUPPORT (``RPL_ISUPPORT``, 005) tokens, built from the limits in force.
 
 Reference: https://modern.ircdocs.horse/#rplisupport-parameters and the IRCv3 tokens
-(``UTF8ONLY``, ``BOT``, ``MONITOR``, ``WHOX``; ``CHATHISTORY`` and ``MSGREFTYPES`` from
+(``UTF8ONLY``, ``BOT``, ``MONITOR``, ``WHOX``; ``ACCOUNTEXTBAN`` with ``EXTBAN`` from
+https://ircv3.net/specs/extensions/account-extban; ``CHATHISTORY`` and ``MSGREFTYPES`` from
 https://ircv3.net/specs/extensions/chathistory). The server sends these after ``RPL_MYINFO``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from chinwag.protocol import modes
+from chinwag.protocol import extbans, modes
 from chinwag.protocol.casemap import CASEMAPPING, CHANNEL_PREFIXES
 
 TOKENS_PER_LINE = 13
@@ -53,6 +54,7 @@ class SupportLimits:
 def tokens(limits: SupportLimits) -> list[str]:
     """Every ISUPPORT token, in a stable order."""
     return [
+        f"ACCOUNTEXTBAN={extbans.ACCOUNT}",
         f"AWAYLEN={limits.awaylen}",
         f"BOT={modes.BOT_USER_MODE}",
         f"CASEMAPPING={CASEMAPPING}",
@@ -63,7 +65,7 @@ def tokens(limits: SupportLimits) -> list[str]:
         f"CHATHISTORY={limits.chathistory}",
         "ELIST=CMNTU",
         "EXCEPTS=e",
-        f"EXTBAN=,{modes.MUTE_EXTBAN}",
+        f"EXTBAN={extbans.EXTBAN_PREFIX},{extbans.TYPES}{modes.MUTE_EXTBAN}",
         "INVEX=I",
         f"KICKLEN={limits.kicklen}",
         f"MAXLIST=b:{limits.max_bans},e:{limits.max_bans},I:{limits.max_bans}",

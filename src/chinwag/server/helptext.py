@@ -21,6 +21,10 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     "HELPOP": ("HELPOP [<subject>]", "The same as HELP."),
     "INFO": ("INFO", "Tells about the server software."),
     "INVITE": ("INVITE [<nick> <channel>]", "Invites a user to a channel; alone, lists yours."),
+    "ISUPPORT": (
+        "ISUPPORT",
+        "Sends the server's RPL_ISUPPORT tokens again (draft/extended-isupport).",
+    ),
     "ISON": ("ISON <nick>{ <nick>}", "Tells which of the nicks are online."),
     "JOIN": ("JOIN <channel>{,<channel>} [<key>{,<key>}] | 0", "Joins channels; 0 parts all."),
     "KICK": ("KICK <channel> <nick>{,<nick>} [<reason>]", "Removes users from a channel."),

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chinwag.protocol import extbans
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
@@ -117,6 +118,7 @@ class Session:
     __slots__ = (
         "_outbox",
         "account",
+        "away",
         "cap_negotiating",
         "cap_version",
         "caps",
@@ -193,6 +195,9 @@ class Session:
         self.account: str | None = None
         """The account this session logged in to before registering (SASL, REGISTER); the
         user takes it over when registration completes."""
+        self.away: str | None = None
+        """The away message set before registering (draft/pre-away); the user takes it over
+        when registration completes."""
         self.sasl: object | None = None
         """The SASL exchange in progress (:mod:`chinwag.server.commands.sasl`), if any."""
         self.waiting: object | None = None
@@ -455,7 +460,7 @@ class Channel:
         mutes) matches ``user`` and no exception of the same kind does."""
         if not self.bans:  # most channels: no generator made per message
             return False
-        source = user.source
+        source, account = user.source, user.account
 
         def hit(entries: list[ListEntry]) -> bool:
             for entry in entries:
@@ -465,6 +470,10 @@ class Channel:
                         mask[len(prefix) :], source
                     ):
                         return True
+                elif extbans.split(mask) is not None:
+                    # a:<account>: keeps out whoever is logged in to a matching account.
+                    if extbans.ban_matches(mask, source, account):
+                        return True
                 elif not is_extban(mask) and matches(mask, source):
                     return True
             return False
@@ -472,8 +481,9 @@ class Channel:
         return hit(self.bans) and not hit(self.excepts)
 
     def is_banned(self, user: User) -> bool:
-        """Whether ``user`` matches one of the channel's ban masks (``+b``) and none of its
-        exceptions (``+e``). Extended bans (``m:``) do not keep anyone out."""
+        """Whether ``user`` matches one of the channel's ban masks (``+b``, account extbans
+        ``a:<account>`` included) and none of its exceptions (``+e``). Mutes (``m:``) do not
+        keep anyone out."""
         return self._held(user, "")
 
     def is_muted(self, user: User) -> bool:

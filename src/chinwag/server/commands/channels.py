@@ -2,8 +2,8 @@
 
 Modern IRC "Channel Operations". IRCv3 extended-join (account and real name in JOIN),
 multi-prefix and userhost-in-names (NAMES), away-notify (an away user's JOIN is followed by
-AWAY), invite-notify (INVITE shown to members). The first user to join a channel creates it
-and becomes its operator.
+AWAY), invite-notify (INVITE shown to members), no-implicit-names (no NAMES after JOIN).
+The first user to join a channel creates it and becomes its operator.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import time
 
 from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import NO_IMPLICIT_NAMES
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
@@ -151,7 +152,8 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
     send_join_marker(ctx, user, channel.folded, channel.name)
     if channel.topic:
         send_topic(ctx, channel)
-    send_names(ctx, channel)
+    if not ctx.session.has(NO_IMPLICIT_NAMES):
+        send_names(ctx, channel)
     after_join(ctx, user, channel)
     return channel
 

@@ -1,5 +1,6 @@
 """Server information: ``MOTD``, ``LUSERS``, ``VERSION``, ``TIME``, ``INFO``, ``HELP``,
-``LINKS`` and ``STATS`` (Modern IRC "Server Queries and Commands").
+``LINKS`` and ``STATS`` (Modern IRC "Server Queries and Commands"), and ``ISUPPORT`` (IRCv3
+extended-isupport).
 
 The LUSERS and MOTD replies are shared with the welcome burst
 (:mod:`chinwag.server.services.serverinfo`).
@@ -10,13 +11,14 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from chinwag.protocol import isupport
 from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import EXTENDED_ISUPPORT
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.helptext import HELP_TEXTS
 from chinwag.server.services.serverinfo import send_lusers, send_motd
+from chinwag.server.services.welcome import send_isupport
 
 
 def _other_server(ctx: Context, message: Message) -> bool:
@@ -47,8 +49,18 @@ def version(ctx: Context, message: Message) -> None:
         return
     facts = ctx.deps.facts
     ctx.numeric(n.RPL_VERSION, facts.version, facts.name, "chinwag IRC server")
-    for tokens in facts.isupport_lines:
-        ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
+    send_isupport(ctx)
+
+
+@command("ISUPPORT", before_registration=True)
+def isupport_(ctx: Context, message: Message) -> None:
+    """``ISUPPORT``: every RPL_ISUPPORT line, batched as :func:`send_isupport` says
+    (https://ircv3.net/specs/extensions/extended-isupport). Before registration only a
+    session with draft/extended-isupport may ask; others get ERR_NOTREGISTERED."""
+    if ctx.session.user is None and not ctx.session.has(EXTENDED_ISUPPORT):
+        ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
+        return
+    send_isupport(ctx)
 
 
 @command("TIME")

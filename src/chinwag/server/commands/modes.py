@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chinwag.protocol import extbans
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import normalize_list_mask
@@ -163,19 +164,23 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
 
 def _apply_list(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
     """``+b``/``-b``, ``+e``/``-e``, ``+I``/``-I <mask>``: the mask is completed to
-    ``nick!user@host`` form (a ``m:`` mute keeps its type, on ``b`` and ``e``); adding beyond
+    ``nick!user@host`` form (a ``m:`` mute keeps its type, on ``b`` and ``e``; an account
+    extban ``a:<account>`` is kept as written, :mod:`chinwag.protocol.extbans`); adding beyond
     MAXLIST gets ERR_BANLISTFULL; adding a present mask or removing an absent one is a no-op."""
     param = change.param
     mode = change.mode
     name = _LIST_NAMES[mode]
     if param is None:
         return None
-    if not sendable(param):
+    if not sendable(param) or not extbans.is_valid(param):
         ctx.numeric(
             n.ERR_INVALIDMODEPARAM, channel.name, mode, safe_param(param), f"Invalid {name} mask"
         )
         return None
-    mask = normalize_list_mask(param, extbans=mode != "I")
+    if mode != "I" and extbans.split(param) is not None:
+        mask = param  # a:<account>: an account name, not a nick!user@host to complete
+    else:
+        mask = normalize_list_mask(param, extbans=mode != "I")
     entries = channel.list_of(mode)
     folded = fold(mask)
     existing = next((entry for entry in entries if fold(entry.mask) == folded), None)

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from chinwag.config import Operator
 from chinwag.protocol import numerics as n
+from chinwag.protocol.caps import PRE_AWAY
 from chinwag.protocol.casemap import Folded, fold, is_valid_nick
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
@@ -38,18 +39,35 @@ _hasher = PasswordHasher()
 # -- AWAY -----------------------------------------------------------------------------------
 
 
-@command("AWAY")
+@command("AWAY", before_registration=True)
 def away(ctx: Context, message: Message) -> None:
-    """``AWAY [<text>]`` (Modern IRC "AWAY message"; IRCv3 away-notify, extended-monitor).
+    """``AWAY [<text>]`` (Modern IRC "AWAY message"; IRCv3 away-notify, extended-monitor,
+    pre-away).
 
     With text (cut to AWAYLEN) the user is away: RPL_NOWAWAY. Without, or with empty text,
     they are back: RPL_UNAWAY. Each change is announced with ``AWAY`` to away-notify
-    neighbours and extended-monitor watchers.
+    neighbours and extended-monitor watchers. ``AWAY *`` is away for no stated reason
+    (pre-away); the ``*`` is kept and shown as it is, which pre-away clients read as such.
+
+    Before registration only a session with draft/pre-away may send it (others get
+    ERR_NOTREGISTERED): the message is kept on the session and the user starts out with it,
+    unannounced, as they had no neighbours yet.
     """
-    user = ctx.user
     text = message.params[0] if message.params else ""
-    if text:
-        user.away = truncate_utf8(text, ctx.deps.limits.awaylen)
+    away_text = truncate_utf8(text, ctx.deps.limits.awaylen) if text else None
+    if ctx.session.user is None:
+        if not ctx.session.has(PRE_AWAY):
+            ctx.numeric(n.ERR_NOTREGISTERED, "You have not registered")
+            return
+        ctx.session.away = away_text
+        if away_text is None:
+            ctx.numeric(n.RPL_UNAWAY, "You are no longer marked as being away")
+        else:
+            ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
+        return
+    user = ctx.user
+    if away_text is not None:
+        user.away = away_text
         ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
         ctx.deps.presence.away_changed(user)
         return

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import METADATA
+from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH, METADATA
 from chinwag.server.context import Context
 from chinwag.server.services.logins import after_welcome, registered_with_account
 from chinwag.server.services.metadata import send_own_metadata
@@ -46,6 +46,7 @@ def try_complete_registration(ctx: Context) -> None:
     ctx.network.drop_pending_nick(session)  # held from now on as a user's nick
     user = User(session.nick, session.username, session.host, session.realname)
     user.metadata, session.metadata = session.metadata, {}  # set before-connect
+    user.away, session.away = session.away, None  # set with draft/pre-away
     if session.secure:
         user.modes.add(modes.SECURE_USER_MODE)
     if session.account is not None:
@@ -74,8 +75,7 @@ def welcome(ctx: Context) -> None:
         modes.CHANNEL_MODE_LETTERS,
         modes.CHANNEL_MODES_WITH_PARAMS,
     )
-    for tokens in facts.isupport_lines:
-        ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
+    send_isupport(ctx)
     if ctx.deps.config.server.cloak_hosts:
         # The host others see is not the address the client connected from: say which it is
         # (clients size their lines by their own prefix).
@@ -84,3 +84,17 @@ def welcome(ctx: Context) -> None:
     send_motd(ctx)
     if ctx.session.has(METADATA):
         send_own_metadata(ctx)
+
+
+def send_isupport(ctx: Context) -> None:
+    """Every RPL_ISUPPORT line; in one ``draft/isupport`` batch for a session with both batch
+    and draft/extended-isupport, which must get no 005 outside such a batch (extended-isupport
+    spec; :meth:`chinwag.server.replies.Reply.batch` adds the batch only with batch)."""
+    lines = ctx.deps.facts.isupport_lines
+    if not ctx.session.has(EXTENDED_ISUPPORT):
+        for tokens in lines:
+            ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
+        return
+    with ctx.reply.batch(ISUPPORT_BATCH):
+        for tokens in lines:
+            ctx.numeric(n.RPL_ISUPPORT, *tokens, isupport.TRAILER)
