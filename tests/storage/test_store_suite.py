@@ -305,13 +305,18 @@ async def test_targets_are_the_given_channels_and_the_identitys_conversations(
     assert found == [(ana_bo, 1002.0), (cy_ana, 1005.0), (LOBBY, 1006.0)]
 
 
-async def test_targets_count_only_messages_strictly_inside_the_range(store: Store) -> None:
+async def test_targets_are_those_whose_latest_message_is_strictly_inside_the_range(
+    store: Store,
+) -> None:
     await store.append([message(1, "#a"), message(2, "#b"), message(3, "#a"), message(4, "#c")])
     channels = [fold("#a"), fold("#b"), fold("#c")]
 
-    # #a's latest in range is 1001: 1003 is the (excluded) end; #c at 1004 is beyond it.
+    # #a's latest is 1003, the (excluded) end: its older 1001 inside does not list it (issue
+    # 16); #c at 1004 is beyond it.
     assert await store.targets(channels, fold("ana"), 1000.0, 1003.0, 10) == [
-        (fold("#a"), 1001.0),
+        (fold("#b"), 1002.0),
+    ]
+    assert await store.targets(channels, fold("ana"), 1000.0, 1002.5, 10) == [
         (fold("#b"), 1002.0),
     ]
     assert await store.targets(channels, fold("ana"), 1002.0, 1005.0, 10) == [

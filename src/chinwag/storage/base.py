@@ -313,8 +313,9 @@ class Store(Protocol):
         before: float,
         limit: int,
     ) -> list[tuple[Folded, float]]:
-        """Targets with messages in the time range ``(after, before)`` and the time of the
-        latest one there, earliest first, at most ``limit`` (CHATHISTORY TARGETS).
+        """Targets whose latest message is in the time range ``(after, before)``, and its
+        time, earliest first, at most ``limit`` (CHATHISTORY TARGETS). A target with messages
+        in the range but a newer one after it is left out: its latest time is that newer one.
 
         The targets considered are ``channels`` and every direct conversation ``identity``
         is part of (:func:`conversation_key`). Events do not count, nor private messages

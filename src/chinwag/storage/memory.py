@@ -198,18 +198,14 @@ class MemoryStore:
         before: float,
         limit: int,
     ) -> list[tuple[Folded, float]]:
-        """Channels and ``identity``'s conversations with messages in the range."""
+        """Channels and ``identity``'s conversations whose latest message is in the range."""
         found: list[tuple[Folded, float]] = []
         for target, history in self._history.items():
             mine = target in channels or (is_conversation(target) and identity in target.split(" "))
             if not mine:
                 continue
-            times = [
-                m.time
-                for m in history
-                if not m.event and after < m.time < before and self._readable(m, identity)
-            ]
-            if times:
+            times = [m.time for m in history if not m.event and self._readable(m, identity)]
+            if times and after < max(times) < before:
                 found.append((target, max(times)))
         found.sort(key=lambda item: (item[1], item[0]))  # ties by name, as SQLite's ORDER BY
         return found[:limit] if limit > 0 else []

@@ -130,7 +130,6 @@ _TARGETS = """
             SELECT target, (
                 SELECT time FROM messages
                 WHERE messages.target = mine.target AND event = 0
-                    AND time > :after AND time < :before
                     AND (private = 0 OR EXISTS (
                         SELECT 1 FROM members AS m
                         WHERE m.target = messages.target AND m.identity = :identity
@@ -139,7 +138,9 @@ _TARGETS = """
                 ORDER BY time DESC, id DESC LIMIT 1
             ) FROM mine
         )
-    SELECT target, time FROM latest WHERE time IS NOT NULL
+    -- A target is listed when its newest message (the one a client would see last) falls
+    -- in the range, not when some older one does.
+    SELECT target, time FROM latest WHERE time > :after AND time < :before
     ORDER BY time, target LIMIT :limit
 """
 _NOT_WAITING = "id NOT IN (SELECT message_id FROM offline)"
@@ -496,8 +497,8 @@ class SqliteStore:
         before: float,
         limit: int,
     ) -> list[tuple[Folded, float]]:
-        """Channels and ``identity``'s conversations with messages in the range, and the time
-        of the latest one there, earliest first (ties by name); see ``Store.targets``."""
+        """Channels and ``identity``'s conversations whose latest message is in the range,
+        and its time, earliest first (ties by name); see ``Store.targets``."""
         if limit <= 0:
             return []
         # One parameter per channel: they are one user's channels, far fewer than SQLite's

@@ -21,7 +21,7 @@ from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
 from chinwag.server.accounts import make_account
 from chinwag.server.history import identity
-from chinwag.server.tags import server_time
+from chinwag.server.tags import parse_timestamp, server_time
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import FAST_ACCOUNTS
@@ -748,3 +748,179 @@ def test_the_replay_follows_the_members_metadata() -> None:
     bo.send("JOIN #room")
     kinds = [m.params[1] for m in bo.take() if m.command == "BATCH" and m.params[0][0] == "+"]
     assert kinds == ["metadata", "chathistory"]
+
+
+# -- direct conversations through every selector (issue 16) ---------------------------------------
+
+
+class SteppingClock:
+    """``time.time`` for the messages of one test: each call 0.2 ms after the last, so some
+    messages share a millisecond timestamp and others do not."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        self.now += 0.0002
+        return self.now
+
+
+def as_sent(message: Message) -> tuple[str | None, str, tuple[str, ...], dict[str, str]]:
+    """A line as a client compares it: source, command, parameters and tags but ``batch``."""
+    tags = {key: value for key, value in message.tags.items() if key != "batch"}
+    return message.source, message.command, message.params, tags
+
+
+def talk(h: Harness) -> tuple[Client, Client, list[Message], list[Message]]:
+    """Ana and Bob (as spelled) exchange direct messages, with client tags, notices and
+    typing notifications among them, and Ana writes notes to herself. Returns both clients,
+    the stored conversation and the notes, in the order they were sent, as Ana got them."""
+    caps = [*CAPS, "echo-message"]
+    ana = h.client("Ana", caps=caps)
+    bob = h.client("Bob", caps=caps)
+    seen: dict[str, Message] = {}
+
+    def send(client: Client, line: str) -> None:
+        client.send(line)
+        for other in (ana, bob):
+            for message in other.take():
+                if message.command in ("PRIVMSG", "NOTICE") and other is ana:
+                    seen.setdefault(message.tags["msgid"], message)
+
+    for index in range(8):
+        send(ana, f"@+draft/reply=r{index} PRIVMSG Bob :to bob {index}")
+        send(ana, "@+typing=active TAGMSG Bob")
+        send(bob, f"PRIVMSG Ana :to ana {index}")
+        if index % 3 == 0:
+            send(bob, f"@+draft/react=x NOTICE ana :notice {index}")
+        send(ana, f"@+draft/reply=n{index} PRIVMSG Ana :note {index}")
+    messages = list(seen.values())
+    notes = [m for m in messages if m.params[0] == "Ana" and (m.source or "").startswith("Ana!")]
+    return ana, bob, [m for m in messages if m not in notes], notes
+
+
+def expected(history: list[Message], command: str, limit: int) -> list[Message]:
+    """What ``command`` (``<subcommand> <references...>``) should give from ``history``,
+    worked out from the spec's definitions: bounds exclusive, ``limit`` counted from the
+    reference (from the newest for LATEST and BEFORE)."""
+    times = [parse_timestamp(m.tags["time"]) for m in history]
+    subcommand, *references = command.split()
+
+    def where(reference: str) -> tuple[int, float]:
+        """The index of a msgid reference (-1 for a timestamp) and its time."""
+        kind, _, value = reference.partition("=")
+        if kind == "msgid":
+            index = next(i for i, m in enumerate(history) if m.tags["msgid"] == value)
+            return index, times[index] or 0.0
+        moment = parse_timestamp(value)
+        assert moment is not None
+        return -1, moment
+
+    def before(reference: str) -> list[int]:
+        index, moment = where(reference)
+        return list(range(index)) if index >= 0 else [i for i, t in enumerate(times) if t < moment]
+
+    def after(reference: str) -> list[int]:
+        index, moment = where(reference)
+        if index >= 0:
+            return list(range(index + 1, len(history)))
+        return [i for i, t in enumerate(times) if t > moment]
+
+    match subcommand:
+        case "LATEST":
+            chosen = list(range(len(history))) if references == ["*"] else after(references[0])
+            chosen = chosen[-limit:]
+        case "BEFORE":
+            chosen = before(references[0])[-limit:]
+        case "AFTER":
+            chosen = after(references[0])[:limit]
+        case "AROUND":
+            older = before(references[0])[-(limit // 2) :] if limit // 2 else []
+            index, moment = where(references[0])
+            rest = [i for i in range(len(history)) if i >= index] if index >= 0 else []
+            if index < 0:
+                rest = [i for i, t in enumerate(times) if t >= moment]
+            chosen = older + rest[: limit - len(older)]
+        case _:  # BETWEEN
+            low, high = (after(references[0]), before(references[1]))
+            forward = [i for i in low if i in high][:limit]
+            if forward:
+                chosen = forward
+            else:
+                low, high = after(references[1]), before(references[0])
+                chosen = [i for i in low if i in high][-limit:]
+    return [history[i] for i in chosen]
+
+
+def selectors(history: list[Message]) -> list[str]:
+    """Every selector, with msgid and timestamp references taken from ``history``."""
+    first, middle, last = history[1], history[len(history) // 2], history[-2]
+    commands = ["LATEST *"]
+    for kind in ("msgid", "timestamp"):
+        tag = "msgid" if kind == "msgid" else "time"
+        a, b, c = (f"{kind}={m.tags[tag]}" for m in (first, middle, last))
+        commands += [
+            f"LATEST {b}",
+            f"BEFORE {b}",
+            f"AFTER {b}",
+            f"AROUND {b}",
+            f"AROUND {a}",
+            f"BETWEEN {a} {c}",
+            f"BETWEEN {c} {a}",
+        ]
+    return commands
+
+
+@pytest.mark.parametrize("limit", [1, 3, 4, 100])
+def test_a_direct_conversation_and_notes_come_back_as_sent_through_every_selector(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr("chinwag.server.tags.time.time", SteppingClock())
+    h = harness()
+    ana, bob, conversation, notes = talk(h)
+    assert len(conversation) == 8 * 2 + 3 and len(notes) == 8
+    assert {m.command for m in conversation} == {"PRIVMSG", "NOTICE"}
+    for client, target, history in [
+        (ana, "Bob", conversation),
+        (ana, "bob", conversation),
+        (bob, "ANA", conversation),
+        (ana, "Ana", notes),
+        (ana, "ana", notes),
+    ]:
+        shown = "Bob" if client is ana and history is conversation else "Ana"
+        for selector in selectors(history):
+            subcommand, *references = selector.split()
+            client.send(f"CHATHISTORY {subcommand} {target} {' '.join(references)} {limit}")
+            params, inner = batch_of(client.take())
+            assert params == [shown], selector
+            got = [as_sent(m) for m in inner]
+            want = [as_sent(m) for m in expected(history, selector, limit)]
+            assert got == want, (target, selector)
+
+
+def test_the_other_party_is_named_as_spelled_in_batches_and_targets() -> None:
+    h = harness()
+    ana, bob, _, _ = talk(h)
+    bob.send("REGISTER * * :correct horse")  # a new identity: the past is gone
+    ana.send("PRIVMSG bob :hi again")
+    ana.take()
+    bob.take()
+    window = "timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10"
+    for asked in ("bob", "BOB", "Bob"):
+        assert exchange(ana, asked)[0] == ["Bob"]
+    assert [line[2] for line in listed(ana, f"CHATHISTORY TARGETS {window}")] == ["Ana", "Bob"]
+    assert [line[2] for line in listed(bob, f"CHATHISTORY TARGETS {window}")] == ["Ana"]
+    bob.send("QUIT")  # an account with nobody online: its name, as registered
+    assert exchange(ana, "bob")[0] == ["Bob"]
+    assert [line[2] for line in listed(ana, f"CHATHISTORY TARGETS {window}")] == ["Ana", "Bob"]
+
+
+def test_targets_leave_out_a_target_whose_latest_message_is_past_the_range() -> None:
+    _, bo, _ = targets_seeded()
+    # #room has a message at 1 s, but its latest is at 5 s: past the end of the range.
+    assert listed(bo, f"CHATHISTORY TARGETS timestamp={stamp(0)} timestamp={stamp(4)} 10") == [
+        ("CHATHISTORY", "TARGETS", "ana", stamp(3)),
+    ]
+    assert listed(bo, f"CHATHISTORY TARGETS timestamp={stamp(4)} timestamp={stamp(0)} 10") == [
+        ("CHATHISTORY", "TARGETS", "ana", stamp(3)),
+    ]

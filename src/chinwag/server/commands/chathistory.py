@@ -270,7 +270,8 @@ async def _between(
 
 def _targets(ctx: Context, params: tuple[str, ...]) -> None:
     """CHATHISTORY TARGETS <timestamp> <timestamp> <limit>: the sender's channels and direct
-    conversations with messages between the two moments, by time of the latest one."""
+    conversations whose latest message is between the two moments, by its time (one with a
+    newer message past the range is left out: its latest time is that one's)."""
     first = _timestamp("TARGETS", params[1])
     second = _timestamp("TARGETS", params[2])
     limit = _limit(ctx, "TARGETS", params[3])
