@@ -167,6 +167,22 @@ class AccountSettings:
 
     registration: bool = True
     """Whether anyone may register an account (REGISTER, NickServ REGISTER)."""
+    register_before_connect: bool = True
+    """Whether ``REGISTER`` works before connection registration completes (the
+    ``before-connect`` key of ``draft/account-registration``); ``false`` answers it with
+    ``FAIL REGISTER COMPLETE_CONNECTION_REQUIRED`` until the welcome."""
+    email_verification: bool = False
+    """Whether ``REGISTER`` needs an e-mail address and a code mailed to it (``VERIFY``)
+    before the account exists (the ``email-required`` key). Needs ``mail_command``."""
+    mail_command: str = ""
+    """The program that mails a verification code, run without a shell with the address as
+    its last argument and the message (headers and body) on stdin, like ``sendmail -i``;
+    it also finds the code in ``CHINWAG_VERIFY_CODE`` and the account in
+    ``CHINWAG_ACCOUNT``."""
+    verification_ttl: float = 3600.0
+    """Seconds a mailed code stays valid; the pending account is forgotten after."""
+    verification_attempts: int = 5
+    """Wrong codes allowed for one pending account before it is forgotten."""
     min_password_length: int = 8
     max_password_length: int = 300
     """Passwords travel in PRIVMSG to NickServ too, so they must fit one line (the
@@ -565,6 +581,8 @@ def load_config(
     )
     if accounts.min_password_length > accounts.max_password_length:
         raise ConfigError("[accounts] min_password_length: longer than max_password_length")
+    if accounts.email_verification and not accounts.mail_command.strip():
+        raise ConfigError("[accounts] email_verification: needs mail_command")
     if accounts.scram_iterations < 4096:
         raise ConfigError("[accounts] scram_iterations: RFC 7677 asks for at least 4096")
     if accounts.argon2_memory_kib < 8 * accounts.argon2_parallelism or not (

@@ -42,8 +42,8 @@ mechanisms."""
 
 ACCOUNT_REGISTRATION = "draft/account-registration"
 """The ``REGISTER`` command, https://ircv3.net/specs/extensions/account-registration;
-``before-connect``: it works before connection registration completes. Its value depends on
-the configured password rules; see :func:`account_registration_value`."""
+its value depends on the configured registration and password rules; see
+:func:`account_registration_value`."""
 
 MIN_PASSWORD_KEY = "chinwag.im/min-password"
 """Our vendor key in the ``draft/account-registration`` value: the shortest password, in
@@ -140,8 +140,13 @@ def metadata_value(max_subs: int, max_keys: int, max_value_bytes: int) -> str:
     )
 
 
-def account_registration_value(min_password: int) -> str:
-    """The ``draft/account-registration`` value: ``before-connect`` and the shortest password
+def account_registration_value(
+    min_password: int, before_connect: bool = True, email_required: bool = False
+) -> str:
+    """The ``draft/account-registration`` value: ``before-connect`` if ``REGISTER`` works
+    before connection registration, ``email-required`` if it needs an address to mail a
+    ``VERIFY`` code to (``custom-account-name`` never: accounts are named after the nick),
+    and the shortest password
     accepted, as the vendor key :data:`MIN_PASSWORD_KEY`, so that a client can refuse a
     too-short password in its prompt instead of after a round trip.
 
@@ -151,7 +156,11 @@ def account_registration_value(min_password: int) -> str:
     works before connection registration (``before-connect``), when ISUPPORT has not been
     sent yet.
     """
-    return f"before-connect,{MIN_PASSWORD_KEY}={min_password}"
+    keys = ["before-connect"] if before_connect else []
+    if email_required:
+        keys.append("email-required")
+    keys.append(f"{MIN_PASSWORD_KEY}={min_password}")
+    return ",".join(keys)
 
 
 def value_keys(value: str | None) -> dict[str, str | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chinwag import __version__
 from chinwag.config import Config, Limits
@@ -22,6 +22,7 @@ from chinwag.server.history import HistoryWriter
 from chinwag.server.metrics import Counters
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
+from chinwag.server.services.verification import PendingAccounts
 from chinwag.server.state import Network, User
 from chinwag.storage.base import Store
 
@@ -89,7 +90,9 @@ class ServerFacts:
                 limits.metadata_max_subs, limits.metadata_max_keys, limits.metadata_max_value_bytes
             ),
             caps.ACCOUNT_REGISTRATION: caps.account_registration_value(
-                config.accounts.min_password_length
+                config.accounts.min_password_length,
+                before_connect=config.accounts.register_before_connect,
+                email_required=config.accounts.email_verification,
             ),
         }
         tls = config.tls
@@ -133,6 +136,8 @@ class Deps:
     counters: Counters
     """The running totals ``/metrics`` reports (:mod:`chinwag.server.metrics`): plain ints,
     cheap enough for any handler to add to."""
+    pending_accounts: PendingAccounts = field(default_factory=PendingAccounts)
+    """Accounts registered but waiting for their e-mailed code (``VERIFY``)."""
 
     @property
     def name(self) -> str:

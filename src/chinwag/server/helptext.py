@@ -71,6 +71,7 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     "TOPIC": ("TOPIC <channel> [<topic>]", "Shows or sets a channel's topic."),
     "USER": ("USER <username> 0 * <realname>", "Gives your username and real name."),
     "USERHOST": ("USERHOST <nick>{ <nick>}", "Tells the hosts of users."),
+    "VERIFY": ("VERIFY <account> <code>", "Confirms a registration with the code sent by email."),
     "VERSION": ("VERSION [<server>]", "Tells the server's version and ISUPPORT."),
     "WALLOPS": ("WALLOPS <text>", "Sends text to users with mode +w (operators only)."),
     "WHO": ("WHO <mask> [<flags>[%<fields>]]", "Lists users matching a mask or in a channel."),

@@ -310,6 +310,14 @@ def start_registration(
     deps = ctx.deps
     ip = ctx.session.ip
     settings = deps.config.accounts
+    if settings.email_verification:
+        # Only REGISTER with an e-mail address (then VERIFY) may create accounts here.
+        failed(
+            ctx,
+            "TEMPORARILY_UNAVAILABLE",
+            "This server verifies e-mail: use REGISTER <account> <email> <password>",
+        )
+        return
     problem = password_problem(password, settings)
     if problem is not None:
         failed(ctx, "WEAK_PASSWORD" if "least" in problem else "UNACCEPTABLE_PASSWORD", problem)
