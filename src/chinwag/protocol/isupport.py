@@ -110,3 +110,46 @@ def lines(limits: SupportLimits, server_name: str = "") -> Iterator[list[str]]:
         size += cost
     if group:
         yield group
+
+
+_MODERN = "https://modern.ircdocs.horse/#"
+_IRCV3 = "https://ircv3.net/specs/extensions/"
+
+TOKEN_SPECS: dict[str, str] = {
+    "ACCOUNTEXTBAN": _IRCV3 + "account-extban",
+    "AWAYLEN": _MODERN + "awaylen-parameter",
+    "BOT": "https://ircv3.net/specs/extensions/bot-mode",
+    "CASEMAPPING": _MODERN + "casemapping-parameter",
+    "CHANLIMIT": _MODERN + "chanlimit-parameter",
+    "CHANMODES": _MODERN + "chanmodes-parameter",
+    "CHANNELLEN": _MODERN + "channellen-parameter",
+    "CHANTYPES": _MODERN + "chantypes-parameter",
+    "CHATHISTORY": _IRCV3 + "chathistory",
+    "ELIST": _MODERN + "elist-parameter",
+    "EXCEPTS": _MODERN + "excepts-parameter",
+    "EXTBAN": _MODERN + "extban-parameter",
+    "INVEX": _MODERN + "invex-parameter",
+    "KICKLEN": _MODERN + "kicklen-parameter",
+    "MAXLIST": _MODERN + "maxlist-parameter",
+    "MAXTARGETS": _MODERN + "maxtargets-parameter",
+    "MODES": _MODERN + "modes-parameter",
+    "MONITOR": "https://ircv3.net/specs/extensions/monitor",
+    "MSGREFTYPES": _IRCV3 + "chathistory",
+    "NAMELEN": "https://defs.ircdocs.horse/defs/isupport#namelen",
+    "NETWORK": _MODERN + "network-parameter",
+    "NICKLEN": _MODERN + "nicklen-parameter",
+    "PREFIX": _MODERN + "prefix-parameter",
+    "STATUSMSG": _MODERN + "statusmsg-parameter",
+    "TARGMAX": _MODERN + "targmax-parameter",
+    "TOPICLEN": _MODERN + "topiclen-parameter",
+    "USERLEN": _MODERN + "userlen-parameter",
+    "UTF8ONLY": "https://ircv3.net/specs/extensions/utf8-only",
+    "WHOX": "https://ircv3.net/specs/extensions/whox",
+}
+"""The spec of every token :func:`tokens` sends, by token name (a test checks that each has
+one); ``python -m chinwag.server.support_table`` renders them into docs/protocol.md."""
+
+
+def token_names(limits: SupportLimits) -> list[str]:
+    """The names of the tokens :func:`tokens` sends, without their values."""
+    return [token.partition("=")[0] for token in tokens(limits)]

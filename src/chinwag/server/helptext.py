@@ -79,3 +79,61 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     "WHOWAS": ("WHOWAS <nick> [<count>]", "Tells about a user who has left."),
 }
 """Help for each command, by name: the syntax line, then the explanation."""
+
+_MODERN = "https://modern.ircdocs.horse/#"
+_IRCV3 = "https://ircv3.net/specs/extensions/"
+
+COMMAND_SPECS: dict[str, str] = {
+    "AUTHENTICATE": _IRCV3 + "sasl-3.2",
+    "AWAY": _MODERN + "away-message",
+    "CAP": _IRCV3 + "capability-negotiation",
+    "CHATHISTORY": _IRCV3 + "chathistory",
+    "HELP": _MODERN + "help-message",
+    "HELPOP": _MODERN + "help-message",
+    "INFO": _MODERN + "info-message",
+    "INVITE": _MODERN + "invite-message",
+    "ISON": "https://datatracker.ietf.org/doc/html/rfc2812#section-4.9",
+    "ISUPPORT": _IRCV3 + "extended-isupport",
+    "JOIN": _MODERN + "join-message",
+    "KICK": _MODERN + "kick-message",
+    "KILL": _MODERN + "kill-message",
+    "LINKS": _MODERN + "links-message",
+    "LIST": _MODERN + "list-message",
+    "LUSERS": _MODERN + "lusers-message",
+    "MARKREAD": _IRCV3 + "read-marker",
+    "METADATA": _IRCV3 + "metadata",
+    "MODE": _MODERN + "mode-message",
+    "MONITOR": _IRCV3 + "monitor",
+    "MOTD": _MODERN + "motd-message",
+    "NAMES": _MODERN + "names-message",
+    "NICK": _MODERN + "nick-message",
+    "NICKSERV": "#accounts",
+    "NOTICE": _MODERN + "notice-message",
+    "NS": "#accounts",
+    "OPER": _MODERN + "oper-message",
+    "PART": _MODERN + "part-message",
+    "PASS": _MODERN + "pass-message",
+    "PING": _MODERN + "ping-message",
+    "PONG": _MODERN + "pong-message",
+    "PRIVMSG": _MODERN + "privmsg-message",
+    "QUIT": _MODERN + "quit-message",
+    "REGISTER": _IRCV3 + "account-registration",
+    "SEARCH": "https://codeberg.org/emersion/soju/src/branch/master/doc/ext/search.md",
+    "SETNAME": _IRCV3 + "setname",
+    "STATS": _MODERN + "stats-message",
+    "TAGMSG": _IRCV3 + "message-tags",
+    "TIME": _MODERN + "time-message",
+    "TOPIC": _MODERN + "topic-message",
+    "USER": _MODERN + "user-message",
+    "USERHOST": _MODERN + "userhost-message",
+    "VERIFY": _IRCV3 + "account-registration",
+    "VERSION": _MODERN + "version-message",
+    "WALLOPS": _MODERN + "wallops-message",
+    "WHO": _MODERN + "who-message",
+    "WHOIS": _MODERN + "whois-message",
+    "WHOWAS": _MODERN + "whowas-message",
+}
+"""The spec of each command, by name: a Modern IRC anchor, an IRCv3 (or vendor) spec, or,
+for our NickServ aliases, the Accounts section of docs/protocol.md. Every command in the
+command table has one (a test checks); ``python -m chinwag.server.support_table`` renders
+them into docs/protocol.md."""
