@@ -18,6 +18,8 @@ from chinwag.storage.base import (
     Bound,
     Forget,
     MemberChange,
+    Redact,
+    SearchQuery,
     Store,
     StoredMessage,
     StoreError,
@@ -787,6 +789,23 @@ async def test_forgetting_named_conversations_deletes_only_those_of_the_identity
     assert await store.latest(mine, 10) == []
     assert ids(await store.latest(other, 10)) == ["id2"]
     assert ids(await store.latest(also_mine, 10)) == ["id3"]  # not named: left
+
+
+async def test_a_redacted_message_is_no_longer_played_back_found_or_searched(
+    store: Store,
+) -> None:
+    await store.append([message(1), message(2), message(3, "#other")])
+
+    # Only the message of that target with that msgid goes; an unknown one changes nothing.
+    await store.append([], [Redact(LOBBY, "id2"), Redact(LOBBY, "id3"), Redact(LOBBY, "nosuch")])
+
+    assert ids(await store.latest(LOBBY, 10)) == ["id1"]
+    assert await store.find(LOBBY, "id2") is None
+    assert ids(await store.latest(fold("#other"), 10)) == ["id3"]
+    kept = SearchQuery(Folded("a:x"), frozenset({LOBBY}), ("1",))
+    assert ids(await store.search(kept)) == ["id1"]
+    gone = SearchQuery(Folded("a:x"), frozenset({LOBBY}), ("2",))
+    assert await store.search(gone) == []
 
 
 async def test_ping_answers_while_open_and_raises_once_closed(store: Store) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from chinwag.client import events as ev
 from chinwag.client.answers import registered_text, room_list_lines, whois_lines
@@ -44,6 +45,7 @@ from chinwag.client.trust import connected_words
 from chinwag.client.typed import TypedInput
 from chinwag.client.typing import TypingNotices, typing_text
 from chinwag.client.values import (
+    REDACTED_TEXT,
     SERVER_KEY,
     TALK,
     Changes,
@@ -260,6 +262,21 @@ class ChatModel:
             conversation.unread = len(unread)
             conversation.mentioned = any(line.mention for line in unread)
             changes.conversations = True
+
+    # -- redaction (draft/message-redaction) -------------------------------------------------
+
+    def _on_redacted(self, event: ev.Redacted, changes: Changes) -> None:
+        """A message was deleted: its row says so instead (the time and nick stay)."""
+        conversation = self.conversations.get(fold(event.conversation))
+        if conversation is None:
+            return
+        lines = conversation.lines
+        for index, line in enumerate(lines):
+            if line.msgid == event.msgid and not line.redacted:
+                lines[index] = replace(line, text=REDACTED_TEXT, redacted=True, mention=False)
+                if conversation.key == self.current:
+                    changes.redraw = True
+                return
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -789,6 +806,7 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
         (ev.RegistrationFailed, ChatModel._on_registration_failed),
         (ev.NickProtected, ChatModel._on_nick_protected),
         (ev.ReadMarker, ChatModel._on_read_marker),
+        (ev.Redacted, ChatModel._on_redacted),
         (ev.PresenceChanged, ChatModel._on_presence),
         (ev.Typing, ChatModel._on_typing),
     )

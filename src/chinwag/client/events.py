@@ -156,6 +156,17 @@ class Message(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Redacted(Event):
+    """``sender`` deleted the message ``msgid`` of ``conversation`` (the room, or the other
+    person of a direct conversation), IRCv3 draft/message-redaction; ``reason`` if given."""
+
+    conversation: str
+    sender: str
+    msgid: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ctcp(Event):
     """A CTCP request other than ACTION (e.g. VERSION); answer it with ``notice`` or not."""
 

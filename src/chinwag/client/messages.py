@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 
-from chinwag.client.events import Ctcp, Event, Message
+from chinwag.client.events import Ctcp, Event, Message, Redacted
 from chinwag.client.history import HistorySync
 from chinwag.client.negotiation import NICKSERV, redact_service_command
 from chinwag.client.state import Identity, World
@@ -125,6 +125,22 @@ class Messages:
     @_HANDLERS.on("PRIVMSG", "NOTICE")
     def _on_privmsg(self, message: IrcMessage) -> list[Event]:
         return self._on_message(message, history=False)
+
+    @_HANDLERS.on("REDACT")
+    def _on_redact(self, message: IrcMessage) -> list[Event]:
+        """``REDACT <target> <msgid> [:<reason>]`` (draft/message-redaction): the message
+        is gone; its conversation is worked out as a message's would be."""
+        if len(message.params) < 2 or not message.source:
+            return []
+        target, msgid = message.params[0], message.params[1]
+        reason = message.params[2] if len(message.params) > 2 else None
+        sender = nick_of(message.source)
+        if self._world.server.is_channel(target):
+            channel = self._world.channels.get(fold(target))
+            conversation = channel.name if channel is not None else target
+        else:
+            conversation = target if self._me.is_me(sender) else sender
+        return [Redacted(conversation, sender, msgid, reason)]
 
     def replayed(self, message: IrcMessage, *, missed: bool) -> list[Event]:
         """A line of a history batch: messages are shown (marked ``history``, and

@@ -61,6 +61,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "cap-notify",
     "chghost",
     "draft/chathistory",
+    "draft/message-redaction",
     "draft/metadata-2",
     "draft/read-marker",
     "echo-message",

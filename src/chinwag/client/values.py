@@ -39,6 +39,9 @@ class LineKind(StrEnum):
     """``— new since 14:02 —`` or ``— missed while you were away —``: no nick, drawn apart."""
 
 
+REDACTED_TEXT = "message deleted"
+"""What a redacted message shows instead of its text."""
+
 TALK = frozenset({LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE})
 """Kinds that count as unread and can mention us."""
 
@@ -66,6 +69,9 @@ class Line:
     """A direct message that arrived while we were away, delivered on login (unread)."""
     pending: bool = False
     """Ours, typed while disconnected: not yet echoed by the server (sent once we are back)."""
+    redacted: bool = False
+    """Deleted by its sender or an operator (draft/message-redaction): :attr:`text` is
+    :data:`REDACTED_TEXT` now."""
 
     @property
     def clock(self) -> str:

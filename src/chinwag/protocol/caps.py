@@ -74,6 +74,9 @@ every RPL_ISUPPORT, https://ircv3.net/specs/extensions/extended-isupport."""
 ISUPPORT_BATCH = "draft/isupport"
 """The batch type of the RPL_ISUPPORT lines (extended-isupport spec)."""
 
+MESSAGE_REDACTION = "draft/message-redaction"
+"""The ``REDACT`` command, https://ircv3.net/specs/extensions/message-redaction."""
+
 NO_IMPLICIT_NAMES = "no-implicit-names"
 """No NAMES reply after the client's own JOIN,
 https://ircv3.net/specs/extensions/no-implicit-names."""
@@ -93,6 +96,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(READ_MARKER, _IRCV3 + "read-marker"),
     Capability(EXTENDED_ISUPPORT, _IRCV3 + "extended-isupport"),
     Capability(PRE_AWAY, _IRCV3 + "pre-away"),
+    Capability(MESSAGE_REDACTION, _IRCV3 + "message-redaction"),
     Capability("echo-message", _IRCV3 + "echo-message"),
     Capability("extended-join", _IRCV3 + "extended-join"),
     Capability("extended-monitor", _IRCV3 + "extended-monitor"),

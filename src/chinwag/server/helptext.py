@@ -37,6 +37,10 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     ),
     "LUSERS": ("LUSERS", "Counts users, operators and channels."),
     "MARKREAD": ("MARKREAD <target> [timestamp=<time>]", "Gets or sets your read marker."),
+    "REDACT": (
+        "REDACT <target> <msgid> [<reason>]",
+        "Deletes a message you sent (or, as a channel operator, any message in the channel).",
+    ),
     "METADATA": (
         "METADATA <target> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC ...",
         "Reads and writes metadata of users and channels.",

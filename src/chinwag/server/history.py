@@ -25,6 +25,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    Redact,
     Store,
     StoredMessage,
     account_identity,
@@ -205,6 +206,10 @@ class HistoryWriter:
         if user.conversations:
             self._change(Forget(who, frozenset(user.conversations)))
         user.conversations = None
+
+    def redact(self, target: Folded, msgid: str) -> None:
+        """The message ``msgid`` to ``target`` was redacted: delete it from history."""
+        self._change(Redact(target, msgid))
 
     def _change(self, change: HistoryChange) -> None:
         self._changes.append(change)

@@ -19,6 +19,9 @@ from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 
 PRIVATE_MODES = frozenset("spi")
+
+SAID_KEPT = 1000
+"""How many of a user's latest msgids :attr:`User.said` keeps."""
 """Channel modes that make what is said in a channel private (``+k`` does too)."""
 
 
@@ -254,6 +257,7 @@ class User:
         "nick_claims",
         "read_markers",
         "realname",
+        "said",
         "sessions",
         "signon",
         "token",
@@ -287,6 +291,9 @@ class User:
         """Metadata keys and values (draft/metadata-2), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
+        self.said: deque[str] = deque(maxlen=SAID_KEPT)
+        """The msgids of this user's latest messages: without an account, what they may
+        REDACT (draft/message-redaction) is what this session said."""
         self.nick_claims: dict[Folded, float] = {}
         """When the grace period ends of each registered nick this user took without logging
         in to its account: set the first time, so leaving the nick and coming back does not

@@ -135,7 +135,16 @@ class Forget:
     targets: frozenset[Folded] | None = None
 
 
-HistoryChange = MemberChange | Forget
+@dataclass(frozen=True, slots=True)
+class Redact:
+    """Delete the message ``msgid`` to ``target`` (IRCv3 draft/message-redaction): it is no
+    longer played back nor found by a search."""
+
+    target: Folded
+    msgid: str
+
+
+HistoryChange = MemberChange | Forget | Redact
 """What :meth:`Store.append` applies after the messages of its batch."""
 
 
@@ -271,7 +280,8 @@ class Store(Protocol):
         message it raises and keeps none. A message with ``offline_for`` is also queued for
         that account (:meth:`offline_messages`) if an account with that identity exists.
         A :class:`MemberChange` opens or closes a private membership; a :class:`Forget`
-        deletes an identity's conversations and memberships.
+        deletes an identity's conversations and memberships; a :class:`Redact` deletes one
+        message.
         """
 
     async def latest(

@@ -19,6 +19,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    Redact,
     StoredMessage,
     StoreError,
     is_conversation,
@@ -74,6 +75,8 @@ class MemoryStore:
         for change in changes:
             if isinstance(change, MemberChange):
                 self._member_change(change)
+            elif isinstance(change, Redact):
+                self._redact(change)
             else:
                 self._forget_identity(change)
 
@@ -92,6 +95,14 @@ class MemoryStore:
                 self._forget(message)
         for key in [key for key in self._members if key[1] == change.identity]:
             del self._members[key]
+
+    def _redact(self, change: Redact) -> None:
+        history = self._history.get(change.target, [])
+        for message in [m for m in history if m.msgid == change.msgid]:
+            history.remove(message)
+            self._forget(message)
+        for queued in self._offline.values():
+            queued[:] = [m for m in queued if m.msgid != change.msgid]
 
     def _forget(self, message: StoredMessage) -> None:
         self._msgids.discard(message.msgid)

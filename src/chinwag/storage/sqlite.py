@@ -31,6 +31,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    Redact,
     StoredMessage,
     StoreError,
     account_identity,
@@ -249,6 +250,12 @@ async def _apply(db: aiosqlite.Connection, change: HistoryChange) -> None:
                 "UPDATE members SET until = ? WHERE target = ? AND identity = ? AND until IS NULL",
                 (change.stored_time, change.target, change.identity),
             )
+        return
+    if isinstance(change, Redact):
+        # The FTS delete trigger takes it out of the search index too.
+        await db.execute(
+            "DELETE FROM messages WHERE target = ? AND msgid = ?", (change.target, change.msgid)
+        )
         return
     await _forget(db, change)
 

@@ -19,7 +19,10 @@ def enabled(client: Client) -> set[str]:
 def test_ls_lists_every_capability() -> None:
     client = Harness().connect()
     client.send("CAP LS")
-    assert client.lines() == [("CAP", "*", "LS", ALL_NAMES)]
+    lines = client.lines()
+    # Before 302 a long list takes several lines, without the ``*`` marker.
+    assert all(line[:3] == ("CAP", "*", "LS") and len(line) == 4 for line in lines)
+    assert " ".join(line[3] for line in lines) == ALL_NAMES
 
 
 def test_ls_302_lists_with_values_and_enables_cap_notify() -> None:
@@ -47,7 +50,7 @@ def test_plain_ls_does_not_enable_cap_notify() -> None:
 def test_subcommands_are_case_insensitive() -> None:
     client = Harness().connect()
     client.send("cap ls")
-    assert client.commands() == ["CAP"]
+    assert set(client.commands()) == {"CAP"}
 
 
 def test_req_acks_and_enables_all_requested() -> None:

@@ -16,6 +16,7 @@ MODULES = (
     "metadata",
     "chathistory",
     "readmarker",
+    "redact",
     "search",
     "sasl",
     "accounts",
