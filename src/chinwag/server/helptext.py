@@ -122,6 +122,7 @@ COMMAND_SPECS: dict[str, str] = {
     "PRIVMSG": _MODERN + "privmsg-message",
     "QUIT": _MODERN + "quit-message",
     "REGISTER": _IRCV3 + "account-registration",
+    "REDACT": "https://ircv3.net/specs/extensions/message-redaction",
     "SEARCH": "https://codeberg.org/emersion/soju/src/branch/master/doc/ext/search.md",
     "SETNAME": _IRCV3 + "setname",
     "STATS": _MODERN + "stats-message",
