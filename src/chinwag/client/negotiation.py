@@ -60,6 +60,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "batch",
     "cap-notify",
     "chghost",
+    "draft/channel-rename",
     "draft/chathistory",
     "draft/metadata-2",
     "draft/read-marker",

@@ -60,6 +60,10 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     "PRIVMSG": ("PRIVMSG <target>{,<target>} <text>", "Sends a message to users or channels."),
     "QUIT": ("QUIT [<reason>]", "Disconnects."),
     "REGISTER": ("REGISTER [<account>] <email>|* <password>", "Registers an account."),
+    "RENAME": (
+        "RENAME <channel> <new-name> [<reason>]",
+        "Renames a channel (operators of it; draft/channel-rename).",
+    ),
     "SEARCH": ("SEARCH <key>=<value>[;...]", "Searches the message history."),
     "SETNAME": ("SETNAME <realname>", "Changes your real name."),
     "STATS": (

@@ -135,7 +135,17 @@ class Forget:
     targets: frozenset[Folded] | None = None
 
 
-HistoryChange = MemberChange | Forget
+@dataclass(frozen=True, slots=True)
+class MoveTarget:
+    """A channel was renamed (draft/channel-rename): its messages, private memberships and
+    read markers move from ``old`` to ``new`` (both folded), and ``old`` is free. The stored
+    lines are kept as they were relayed (they name the channel as it was called then)."""
+
+    old: Folded
+    new: Folded
+
+
+HistoryChange = MemberChange | Forget | MoveTarget
 """What :meth:`Store.append` applies after the messages of its batch."""
 
 
@@ -271,8 +281,14 @@ class Store(Protocol):
         message it raises and keeps none. A message with ``offline_for`` is also queued for
         that account (:meth:`offline_messages`) if an account with that identity exists.
         A :class:`MemberChange` opens or closes a private membership; a :class:`Forget`
-        deletes an identity's conversations and memberships.
+        deletes an identity's conversations and memberships; a :class:`MoveTarget` moves a
+        renamed channel's history (:meth:`move_target`).
         """
+
+    async def move_target(self, old: Folded, new: Folded) -> None:
+        """Move the history of channel ``old`` (messages, private memberships, read markers)
+        to ``new``, which a rename gave it; ``old`` is left with none. Whatever ``new``
+        already held is kept beside it."""
 
     async def latest(
         self, target: Folded, limit: int, *, reader: Folded | None = None
