@@ -661,3 +661,24 @@ def test_the_chat_model_owns_its_parts_and_is_built_on_none() -> None:
     tested alone): none is a base of another, nor has any base but ``object``."""
     for part in (ChatModel, TypedInput, ConversationFiling):
         assert part.__bases__ == (object,)
+
+
+def test_a_renamed_room_keeps_its_log_under_the_new_name() -> None:
+    chat = in_lobby()
+    chat.feed(f"{BO} PRIVMSG #lobby :hello")
+    chat.model.select(fold("#lobby"))
+    changes = chat.feed(f"{BO} RENAME #lobby #hall :tidier")
+    assert changes.conversations
+    assert fold("#lobby") not in chat.model.conversations
+    room = chat.conv("#hall")
+    assert room.name == "#hall" and room.joined
+    assert chat.current == fold("#hall")
+    assert [line.text for line in room.lines][-2:] == [
+        "hello",
+        "renamed #lobby to #hall (tidier)",
+    ]
+    channel = chat.proto.channel("#hall")
+    assert channel is not None and channel.name == "#hall"
+    assert chat.proto.channel("#lobby") is None
+    chat.type("still here")
+    assert chat.sent() == ["PRIVMSG #hall :still here"]

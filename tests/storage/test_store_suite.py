@@ -18,6 +18,7 @@ from chinwag.storage.base import (
     Bound,
     Forget,
     MemberChange,
+    MoveTarget,
     Redact,
     SearchQuery,
     Store,
@@ -753,6 +754,37 @@ async def test_targets_do_not_count_private_messages_the_asker_may_not_read(
     seen = await store.targets([fold("#priv")], ANA, 0.0, 5000.0, 10)
     assert seen == [(fold("#priv"), 1003.0)]
     assert await store.targets([fold("#priv")], MAL, 0.0, 5000.0, 10) == [(fold("#priv"), 1002.0)]
+
+
+async def test_moving_a_renamed_channel_takes_its_messages_memberships_and_markers(
+    store: Store,
+) -> None:
+    new = fold("#Hall")
+    await store.create_account(account("Cy"))
+    await store.append([], [joined(ANA, 1000.0)])
+    await store.append([message(1, private=True), message(2), message(9, "#other")])
+    await store.set_read_marker(fold("cy"), LOBBY, 1500.0)
+
+    await store.move_target(LOBBY, new)
+
+    assert await store.latest(LOBBY, 10) == []
+    assert ids(await store.history(new, limit=10, reader=ANA)) == ["id1", "id2"]
+    assert ids(await store.history(new, limit=10, reader=MAL)) == ["id2"]
+    assert (await store.latest(new, 10))[0].target == new
+    assert ids(await store.latest(fold("#other"), 10)) == ["id9"]
+    assert await store.read_markers(fold("cy")) == {new: 1500.0}
+    # The old name is free: what is said there now is its own history.
+    await store.append([message(3)])
+    assert ids(await store.latest(LOBBY, 10)) == ["id3"]
+    assert ids(await store.latest(new, 10)) == ["id2"]
+
+
+async def test_a_move_in_a_batch_follows_the_messages_before_it(store: Store) -> None:
+    new = fold("#hall")
+    await store.append([message(1), message(2)], [MoveTarget(LOBBY, new)])
+
+    assert await store.latest(LOBBY, 10) == []
+    assert ids(await store.latest(new, 10)) == ["id1", "id2"]
 
 
 async def test_forgetting_an_identity_deletes_its_conversations_on_both_sides(

@@ -521,6 +521,19 @@ class ChatModel:
             self._typed.send_held(changes)  # what waited for this room is not sent now
         changes.members |= key == self.current
 
+    def _on_renamed(self, event: ev.ChannelRenamed, changes: Changes) -> None:
+        """The room's conversation takes the new name, its log and place kept."""
+        old, new = fold(event.old), fold(event.new)
+        if old in self.conversations:
+            self._filing.rename(old, event.new)
+            if old in self._joined_at and old != new:
+                self._joined_at[new] = self._joined_at.pop(old)
+            changes.conversations = changes.rooms = True
+        reason = f" ({clean(event.reason)})" if event.reason else ""
+        text = f"renamed {clean(event.old)} to {clean(event.new)}{reason}"
+        self._event_line(new, event, LineKind.TOPIC, event.by, text, False, changes)
+        changes.members |= new == self.current
+
     def _on_quit(self, event: ev.Quit, changes: Changes) -> None:
         reason = f" ({clean(event.reason)})" if event.reason else ""
         keys = [fold(channel) for channel in event.channels]
@@ -787,6 +800,7 @@ def _handlers() -> dict[type[ev.Event], Callable[[ChatModel, ev.Event, Changes],
         (ev.Parted, ChatModel._on_parted),
         (ev.Kicked, ChatModel._on_kicked),
         (ev.Quit, ChatModel._on_quit),
+        (ev.ChannelRenamed, ChatModel._on_renamed),
         (ev.NickChanged, ChatModel._on_nick_changed),
         (ev.TopicChanged, ChatModel._on_topic),
         (ev.Names, ChatModel._on_names),

@@ -204,6 +204,16 @@ class Joined(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelRenamed(Event):
+    """Room ``old`` is called ``new`` from now on, renamed by ``by`` (draft/channel-rename)."""
+
+    old: str
+    new: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Parted(Event):
     """``nick`` left ``channel``; when ``is_self``, the room is closed for us."""
 

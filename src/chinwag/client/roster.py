@@ -17,6 +17,7 @@ from __future__ import annotations
 from chinwag.client.events import (
     AccountChanged,
     Away,
+    ChannelRenamed,
     Event,
     Invited,
     Joined,
@@ -130,6 +131,25 @@ class Roster:
         reason = message.params[2] if len(message.params) > 2 else ""
         name, is_self = self._leave(name, nick)
         return [Kicked(name, nick, nick_of(message.source), reason, is_self)]
+
+    @_HANDLERS.on("RENAME")
+    def _on_rename(self, message: IrcMessage) -> list[Event]:
+        """``RENAME <old> <new> [:<reason>]`` (draft/channel-rename): the room keeps its
+        members, topic and rejoin entry under the new name."""
+        if len(message.params) < 2:
+            return []
+        old, new = message.params[0], message.params[1]
+        reason = message.params[2] if len(message.params) > 2 else ""
+        channel = self._world.channels.pop(fold(old), None)
+        if channel is None:
+            return []
+        old = channel.name
+        channel.name = new
+        self._world.channels[fold(new)] = channel
+        room = self._me.rooms.pop(fold(old), None)
+        if room is not None:
+            self._me.rooms[fold(new)] = (new, room[1])
+        return [ChannelRenamed(old, new, nick_of(message.source), reason)]
 
     @_HANDLERS.on("QUIT")
     def _on_quit(self, message: IrcMessage) -> list[Event]:

@@ -76,6 +76,8 @@ ISUPPORT_BATCH = "draft/isupport"
 
 MESSAGE_REDACTION = "draft/message-redaction"
 """The ``REDACT`` command, https://ircv3.net/specs/extensions/message-redaction."""
+CHANNEL_RENAME = "draft/channel-rename"
+"""RENAME of a channel by its operators: https://ircv3.net/specs/extensions/channel-rename."""
 
 NO_IMPLICIT_NAMES = "no-implicit-names"
 """No NAMES reply after the client's own JOIN,
@@ -105,6 +107,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("message-tags", _IRCV3 + "message-tags"),
     Capability("multi-prefix", _IRCV3 + "multi-prefix"),
     Capability(NO_IMPLICIT_NAMES, _IRCV3 + "no-implicit-names"),
+    Capability(CHANNEL_RENAME, _IRCV3 + "channel-rename"),
     Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256,EXTERNAL"),
     Capability("server-time", _IRCV3 + "server-time"),
     Capability("setname", _IRCV3 + "setname"),

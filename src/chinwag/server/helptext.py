@@ -64,6 +64,10 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     "PRIVMSG": ("PRIVMSG <target>{,<target>} <text>", "Sends a message to users or channels."),
     "QUIT": ("QUIT [<reason>]", "Disconnects."),
     "REGISTER": ("REGISTER [<account>] <email>|* <password>", "Registers an account."),
+    "RENAME": (
+        "RENAME <channel> <new-name> [<reason>]",
+        "Renames a channel (operators of it; draft/channel-rename).",
+    ),
     "SEARCH": ("SEARCH <key>=<value>[;...]", "Searches the message history."),
     "SETNAME": ("SETNAME <realname>", "Changes your real name."),
     "STATS": (
@@ -123,6 +127,7 @@ COMMAND_SPECS: dict[str, str] = {
     "QUIT": _MODERN + "quit-message",
     "REGISTER": _IRCV3 + "account-registration",
     "REDACT": "https://ircv3.net/specs/extensions/message-redaction",
+    "RENAME": "https://ircv3.net/specs/extensions/channel-rename",
     "SEARCH": "https://codeberg.org/emersion/soju/src/branch/master/doc/ext/search.md",
     "SETNAME": _IRCV3 + "setname",
     "STATS": _MODERN + "stats-message",

@@ -25,6 +25,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    MoveTarget,
     Redact,
     Store,
     StoredMessage,
@@ -182,6 +183,12 @@ class HistoryWriter:
         now = time.time()
         for user in channel.members:
             self._change(MemberChange(channel.folded, identity(user), now, joined=not was_private))
+
+    def renamed(self, old: Folded, new: Folded) -> None:
+        """A channel was renamed from ``old`` to ``new`` (draft/channel-rename): its history
+        moves to the new name after every message queued before, and the old name is free."""
+        if old != new:
+            self._change(MoveTarget(old, new))
 
     def identity_changed(self, user: User, old: Folded) -> None:
         """``user`` logged in or out: their private memberships move to the new identity

@@ -144,7 +144,17 @@ class Redact:
     msgid: str
 
 
-HistoryChange = MemberChange | Forget | Redact
+@dataclass(frozen=True, slots=True)
+class MoveTarget:
+    """A channel was renamed (draft/channel-rename): its messages, private memberships and
+    read markers move from ``old`` to ``new`` (both folded), and ``old`` is free. The stored
+    lines are kept as they were relayed (they name the channel as it was called then)."""
+
+    old: Folded
+    new: Folded
+
+
+HistoryChange = MemberChange | Forget | Redact | MoveTarget
 """What :meth:`Store.append` applies after the messages of its batch."""
 
 
@@ -281,8 +291,13 @@ class Store(Protocol):
         that account (:meth:`offline_messages`) if an account with that identity exists.
         A :class:`MemberChange` opens or closes a private membership; a :class:`Forget`
         deletes an identity's conversations and memberships; a :class:`Redact` deletes one
-        message.
+        message; a :class:`MoveTarget` moves a renamed channel's history (:meth:`move_target`).
         """
+
+    async def move_target(self, old: Folded, new: Folded) -> None:
+        """Move the history of channel ``old`` (messages, private memberships, read markers)
+        to ``new``, which a rename gave it; ``old`` is left with none. Whatever ``new``
+        already held is kept beside it."""
 
     async def latest(
         self, target: Folded, limit: int, *, reader: Folded | None = None

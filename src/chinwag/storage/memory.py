@@ -19,6 +19,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    MoveTarget,
     Redact,
     StoredMessage,
     StoreError,
@@ -77,8 +78,33 @@ class MemoryStore:
                 self._member_change(change)
             elif isinstance(change, Redact):
                 self._redact(change)
+            elif isinstance(change, MoveTarget):
+                self._move_target(change.old, change.new)
             else:
                 self._forget_identity(change)
+
+    async def move_target(self, old: Folded, new: Folded) -> None:
+        """Move channel ``old``'s messages, memberships and read markers to ``new``."""
+        self._move_target(old, new)
+
+    def _move_target(self, old: Folded, new: Folded) -> None:
+        if old == new:
+            return
+        moved = []
+        for message in self._history.pop(old, []):
+            renamed = dataclasses.replace(message, target=new)
+            self._sequence[id(renamed)] = self._sequence.pop(id(message), 0)
+            moved.append(renamed)
+        if moved:
+            history = self._history.setdefault(new, [])
+            history.extend(moved)
+            history.sort(key=lambda m: self._sequence.get(id(m), 0))
+        for key in [key for key in self._members if key[0] == old]:
+            self._members.setdefault((new, key[1]), []).extend(self._members.pop(key))
+        for markers in self._markers.values():
+            if old in markers:
+                when = markers.pop(old)
+                markers[new] = max(when, markers.get(new, when))
 
     def _member_change(self, change: MemberChange) -> None:
         spans = self._members.setdefault((change.target, change.identity), [])

@@ -31,6 +31,7 @@ from chinwag.storage.base import (
     Forget,
     HistoryChange,
     MemberChange,
+    MoveTarget,
     Redact,
     StoredMessage,
     StoreError,
@@ -257,7 +258,26 @@ async def _apply(db: aiosqlite.Connection, change: HistoryChange) -> None:
             "DELETE FROM messages WHERE target = ? AND msgid = ?", (change.target, change.msgid)
         )
         return
+    if isinstance(change, MoveTarget):
+        await _move_target(db, change.old, change.new)
+        return
     await _forget(db, change)
+
+
+async def _move_target(db: aiosqlite.Connection, old: Folded, new: Folded) -> None:
+    """Move channel ``old``'s messages, memberships and read markers to ``new``, inside the
+    caller's transaction (a read marker already at ``new`` keeps the later moment)."""
+    if old == new:
+        return
+    await db.execute("UPDATE messages SET target = ? WHERE target = ?", (new, old))
+    await db.execute("UPDATE members SET target = ? WHERE target = ?", (new, old))
+    await db.execute(
+        "INSERT INTO read_markers (account, target, time)"
+        " SELECT account, ?, time FROM read_markers WHERE target = ? AND true"
+        " ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)",
+        (new, old),
+    )
+    await db.execute("DELETE FROM read_markers WHERE target = ?", (old,))
 
 
 async def _forget(db: aiosqlite.Connection, change: Forget) -> None:
@@ -432,6 +452,14 @@ class SqliteStore:
         """The message to ``target`` with this msgid, if stored and ``reader`` may read it."""
         rows = await self._rows(_FIND, {"target": target, "msgid": msgid, "reader": reader})
         return _message(rows[0]) if rows else None
+
+    async def move_target(self, old: Folded, new: Folded) -> None:
+        """Move channel ``old``'s history to ``new`` (see ``Store``)."""
+
+        async def move(db: aiosqlite.Connection) -> None:
+            await _move_target(db, old, new)
+
+        await self._write(move)
 
     async def end_memberships(self, when: float) -> None:
         """Close every private membership still open at ``when`` (see ``Store``)."""

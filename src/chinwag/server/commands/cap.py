@@ -12,16 +12,22 @@ from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY, STS
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.replies import pack
+from chinwag.server.replies import LIST_BUDGET, pack
 from chinwag.server.services.metadata import send_own_metadata
 from chinwag.server.services.welcome import try_complete_registration
 
 
 def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
-    """Send ``CAP <nick> LS|LIST``, split over several lines with ``*`` markers if long."""
-    chunks = pack(tokens) or [[]]
+    """Send ``CAP <nick> LS|LIST``, split over several lines with ``*`` markers if long.
+
+    A client before version 302 knows no ``*`` marker: its list takes the whole line
+    (512 bytes) before it is split at all."""
     target = ctx.session.target
     multiline = ctx.session.cap_version >= 302
+    budget = LIST_BUDGET
+    if not multiline:
+        budget = max(budget, 510 - len(f":{ctx.deps.name} CAP {target} {subcommand} :"))
+    chunks = pack(tokens, budget) or [[]]
     for index, chunk in enumerate(chunks):
         more = multiline and index < len(chunks) - 1
         params = (

@@ -1,4 +1,5 @@
-"""Channel operations: ``JOIN``, ``PART``, ``NAMES``, ``TOPIC``, ``LIST``, ``KICK``, ``INVITE``.
+"""Channel operations: ``JOIN``, ``PART``, ``NAMES``, ``TOPIC``, ``LIST``, ``KICK``, ``INVITE``,
+``RENAME``.
 
 Modern IRC "Channel Operations". IRCv3 extended-join (account and real name in JOIN),
 multi-prefix and userhost-in-names (NAMES), away-notify (an away user's JOIN is followed by
@@ -13,7 +14,7 @@ import logging
 import time
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import NO_IMPLICIT_NAMES
+from chinwag.protocol.caps import CHANNEL_RENAME, NO_IMPLICIT_NAMES
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
@@ -78,12 +79,17 @@ def send_topic(ctx: Context, channel: Channel) -> None:
 
 def send_names(ctx: Context, channel: Channel) -> None:
     """RPL_NAMREPLY lines and RPL_ENDOFNAMES for one channel, as the asker may see it."""
-    session = ctx.session
-    asker = ctx.user
+    for code, *params in names_lines(channel, ctx.session, ctx.user):
+        ctx.numeric(code, *params)
+
+
+def names_lines(channel: Channel, session: Session, asker: User) -> list[tuple[str, ...]]:
+    """The NAMES reply for ``channel`` as ``asker`` on ``session`` may see it: each line's
+    numeric and parameters (the addressee left out)."""
     member = asker in channel.members
+    end = (n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
     if "s" in channel.modes and not member:
-        ctx.numeric(n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
-        return
+        return [end]
     multi = session.has("multi-prefix")
     full = session.has("userhost-in-names")
     entries = [
@@ -92,9 +98,8 @@ def send_names(ctx: Context, channel: Channel) -> None:
         if member or "i" not in user.modes
     ]
     symbol = "@" if "s" in channel.modes else "="
-    for line in pack(entries):
-        ctx.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line))
-    ctx.numeric(n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
+    lines = [(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line)) for line in pack(entries)]
+    return [*lines, end]
 
 
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str, str] | None:
@@ -494,3 +499,100 @@ def invite(ctx: Context, message: Message) -> None:
     ctx.deps.delivery.deliver(target.sessions, invitation)
     ctx.deps.delivery.deliver(_invite_notify_recipients(ctx, channel, target), invitation)
     log.info("%s invited %s to %s", user.nick, target.nick, channel.name)
+
+
+# -- RENAME (draft/channel-rename) -------------------------------------------------------------
+
+
+def _rename_refusal(ctx: Context, channel: Channel, new: str) -> tuple[str, str] | None:
+    """Why ``channel`` may not take the name ``new``: a FAIL code and its text, or ``None``."""
+    limits = ctx.deps.limits
+    if not is_channel_name(new) or len(new) > limits.channellen:
+        return "CANNOT_RENAME", "Invalid channel name"
+    if new[0] != channel.name[0]:
+        return "CANNOT_RENAME", "Cannot change the channel's type"
+    if new == channel.name:
+        return "CANNOT_RENAME", "The channel already has that name"
+    other = ctx.network.find_channel(new)
+    if other is not None and other is not channel:
+        return "CHANNEL_NAME_IN_USE", "Channel name is already taken"
+    return None
+
+
+@command("RENAME", min_params=2)
+def rename(ctx: Context, message: Message) -> None:
+    """RENAME <channel> <new-name> [<reason>] (IRCv3 draft/channel-rename).
+
+    Only a channel operator may rename (ERR_NOSUCHCHANNEL, ERR_NOTONCHANNEL,
+    ERR_CHANOPRIVSNEEDED); a name that is invalid, of another channel type or unchanged is
+    ``FAIL RENAME CANNOT_RENAME``, another channel's ``FAIL RENAME CHANNEL_NAME_IN_USE``. A
+    change of case only is a rename. Members with the capability see
+    ``RENAME <old> <new> :<reason>``; the others a PART of the old name and a JOIN of the new
+    one with its topic and NAMES, as the spec's fallback says. History moves to the new name
+    and the old one is free.
+    """
+    user = ctx.user
+    channel = joined_channel(ctx, message.params[0])
+    if channel is None:
+        return
+    new = message.params[1]
+    if not channel.is_operator(user):
+        ctx.numeric(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    refusal = _rename_refusal(ctx, channel, new)
+    if refusal is not None:
+        ctx.fail("RENAME", refusal[0], refusal[1], channel.name, new)
+        return
+    reason = message.params[2] if len(message.params) > 2 else ""
+    reason = truncate_utf8(reason, ctx.deps.limits.kicklen)
+    old_name, old = channel.name, channel.folded
+    channel.name = new
+    channel.folded = fold(new)
+    network = ctx.network
+    del network.channels[old]
+    network.channels[channel.folded] = channel
+    for member in channel.members:
+        del member.channels[old]
+        member.channels[channel.folded] = channel
+    ctx.deps.history.renamed(old, channel.folded)
+    log.info("%s renamed %s to %s", user.nick, old_name, new)
+    params = (old_name, new, reason) if reason else (old_name, new)
+    notice = Message("RENAME", params, user.source, event_tags(user.account))
+    for session in channel.sessions():
+        if session.has(CHANNEL_RENAME):
+            _send(ctx, session, [notice])
+        else:
+            _send(ctx, session, _rename_fallback(ctx, session, channel, old_name, reason))
+
+
+def _send(ctx: Context, session: Session, messages: list[Message]) -> None:
+    """Give ``messages`` to ``session``: as replies if it sent the command, else delivered."""
+    for line in messages:
+        if session is ctx.session:
+            ctx.reply.add(line)
+        else:
+            ctx.deps.delivery.deliver([session], line)
+
+
+def _rename_fallback(
+    ctx: Context, session: Session, channel: Channel, old_name: str, reason: str
+) -> list[Message]:
+    """What a member without draft/channel-rename sees of a rename: their own PART of the old
+    name, then their JOIN of the new one with its topic and NAMES."""
+    member = session.user
+    assert member is not None
+    why = f"Channel renamed to {channel.name}" + (f": {reason}" if reason else "")
+    tags = event_tags(member.account)
+    lines = [
+        Message("PART", (old_name, why), member.source, tags),
+        join_message(member, channel, session, tags),
+    ]
+    numerics: list[tuple[str, ...]] = []
+    if channel.topic:
+        numerics.append((n.RPL_TOPIC, channel.name, channel.topic))
+        numerics.append((n.RPL_TOPICWHOTIME, channel.name, channel.topic_by, str(channel.topic_at)))
+    if not session.has(NO_IMPLICIT_NAMES):
+        numerics.extend(names_lines(channel, session, member))
+    for code, *params in numerics:
+        lines.append(Message(code, (session.target, *params), ctx.deps.name))
+    return lines
