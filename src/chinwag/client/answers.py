@@ -9,6 +9,7 @@ from __future__ import annotations
 from chinwag.client import events as ev
 from chinwag.client.colors import color_name
 from chinwag.client.text import clean
+from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.metadata import COLOR_KEY
 
 
@@ -59,3 +60,24 @@ def duration(seconds: int) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m"
     return f"{seconds // 3600}h {seconds % 3600 // 60}m"
+
+
+def who_names(
+    entries: tuple[ev.WhoEntry, ...], everyone: bool, besides: set[Folded] | None
+) -> list[str]:
+    """The people a WHO answer lists for ``@online``/``/who``, sorted by folded nick: a room's
+    with their op or voice mark, or everyone's (``everyone``: ``WHO *``) without the ones
+    already listed for the room (``besides``, folded nicks); ``(away)`` after those away."""
+    shown = [
+        entry
+        for entry in entries
+        if not (everyone and besides is not None and fold(entry.nick) in besides)
+    ]
+    return sorted(
+        {
+            clean((entry.prefixes[:1] if not everyone else "") + entry.nick)
+            + (" (away)" if entry.away else "")
+            for entry in shown
+        },
+        key=lambda item: fold(item.lstrip("@+")),
+    )

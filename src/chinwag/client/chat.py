@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from chinwag.client import events as ev
-from chinwag.client.answers import registered_text, room_list_lines, whois_lines
+from chinwag.client.answers import registered_text, room_list_lines, who_names, whois_lines
 from chinwag.client.banner import QUIT_HINT, down_banner
 from chinwag.client.filing import DEFAULT_SCROLLBACK, ConversationFiling
+from chinwag.client.folding import message_line, redact
 from chinwag.client.history import HISTORY_BATCHES
 from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
@@ -45,7 +45,6 @@ from chinwag.client.trust import connected_words
 from chinwag.client.typed import TypedInput
 from chinwag.client.typing import TypingNotices, typing_text
 from chinwag.client.values import (
-    REDACTED_TEXT,
     SERVER_KEY,
     TALK,
     Changes,
@@ -268,15 +267,8 @@ class ChatModel:
     def _on_redacted(self, event: ev.Redacted, changes: Changes) -> None:
         """A message was deleted: its row says so instead (the time and nick stay)."""
         conversation = self.conversations.get(fold(event.conversation))
-        if conversation is None:
-            return
-        lines = conversation.lines
-        for index, line in enumerate(lines):
-            if line.msgid == event.msgid and not line.redacted:
-                lines[index] = replace(line, text=REDACTED_TEXT, redacted=True, mention=False)
-                if conversation.key == self.current:
-                    changes.redraw = True
-                return
+        if conversation is not None and redact(conversation.lines, event.msgid):
+            changes.redraw |= conversation.key == self.current
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -434,13 +426,6 @@ class ChatModel:
     # -- talk, rooms and people -------------------------------------------------------------
 
     def _on_message(self, event: ev.Message, changes: Changes) -> None:
-        kind = (
-            LineKind.ACTION
-            if event.is_action
-            else LineKind.NOTICE
-            if event.is_notice
-            else LineKind.MESSAGE
-        )
         if event.from_server or (event.is_notice and self.link is not Link.ONLINE):
             key = SERVER_KEY
         elif event.is_direct:
@@ -460,17 +445,7 @@ class ChatModel:
         mention = not event.is_self and (
             (event.is_direct and not event.from_server) or self._filing.mentions_me(text)
         )
-        line = Line(
-            event.time,
-            kind,
-            text,
-            clean(event.sender),
-            is_self=event.is_self,
-            mention=mention,
-            history=event.history,
-            msgid=event.msgid,
-            missed=event.missed,
-        )
+        line = message_line(event, mention)
         conversation = self.conversations[key]
         if event.is_self and not event.history and self._filing.take_echo(key, line, changes):
             return  # a message typed while disconnected, now sent: its pending mark goes
@@ -678,19 +653,7 @@ class ChatModel:
         self._filing.show_who.discard(key)
         everyone = key == fold("*")
         besides, self._online_besides = self._online_besides, None
-        entries = [
-            entry
-            for entry in event.entries
-            if not (everyone and besides is not None and fold(entry.nick) in besides)
-        ]
-        names = sorted(
-            {
-                clean((entry.prefixes[:1] if not everyone else "") + entry.nick)
-                + (" (away)" if entry.away else "")
-                for entry in entries
-            },
-            key=lambda item: fold(item.lstrip("@+")),
-        )
+        names = who_names(event.entries, everyone, besides)
         if not everyone:
             where = f"In {clean(event.mask)}"
             # Then everyone else the server lets us see (WHO * leaves out invisible +i users
