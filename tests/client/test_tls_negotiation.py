@@ -16,7 +16,8 @@ from chinwag.client import events as ev
 from chinwag.client.commands import DirectMessage, Usage, parse_input
 from chinwag.client.options import OptionError, Server, check_cert, parse_server
 from chinwag.client.sts import StsValue, parse_sts
-from chinwag.client.trust import KnownServers, Verdict, connected_words, fingerprint
+from chinwag.client.trust import KnownServers, Verdict, connected_words
+from chinwag.protocol.fingerprints import display_fingerprint as fingerprint
 from tests.client.harness import feed, negotiate, new, sent
 
 # -- STS (https://ircv3.net/specs/extensions/sts) -------------------------------------------

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from chinwag.client.trust import fingerprint
+from chinwag.protocol.fingerprints import display_fingerprint as fingerprint
 
 
 @dataclass(frozen=True)

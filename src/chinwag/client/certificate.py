@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from chinwag.client.places import user_folder
-from chinwag.client.trust import fingerprint
 from chinwag.protocol.certificates import self_signed
+from chinwag.protocol.fingerprints import display_fingerprint
 
 FILE_NAME = "client.pem"
 
@@ -38,7 +38,7 @@ def make_client_cert(path: Path, name: str = "chinwag client") -> str:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    return fingerprint(made.der)
+    return display_fingerprint(made.der)
 
 
 def make_cert_command(path: Path | None, environ: Mapping[str, str]) -> int:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chinwag.client.sts import StsPolicies
-from chinwag.client.trust import CertificateChangedError, KnownServers, Verdict, fingerprint
+from chinwag.client.trust import CertificateChangedError, KnownServers, Verdict
+from chinwag.protocol.fingerprints import display_fingerprint
 
 UNVOUCHED = frozenset({18, 19, 20, 21})
 """OpenSSL's verify codes for "no authority vouches for this": a self-signed leaf (18) or
@@ -159,7 +160,7 @@ async def _open_tls(endpoint: Endpoint, security: Security, timeout: float) -> O
     if not der:
         writer.transport.abort()
         raise ssl.SSLError(f"{address} showed no certificate")
-    shown = fingerprint(der)
+    shown = display_fingerprint(der)
     verdict = security.known.check(address, shown)
     if verdict is Verdict.CHANGED:
         writer.transport.abort()

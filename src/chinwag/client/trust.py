@@ -23,15 +23,10 @@ from enum import Enum
 from pathlib import Path
 
 from chinwag.client.events import Connected
-from chinwag.protocol.fingerprints import display_fingerprint
 
 log = logging.getLogger("chinwag.client")
 
 FILE_NAME = "known_servers"
-
-
-fingerprint = display_fingerprint
-"""``SHA256:AA:BB:…``: the form the server prints next to its join hint."""
 
 
 class Verdict(Enum):

@@ -19,10 +19,10 @@ from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 
 PRIVATE_MODES = frozenset("spi")
+"""Channel modes that make what is said in a channel private (``+k`` does too)."""
 
 SAID_KEPT = 1000
 """How many of a user's latest msgids :attr:`User.said` keeps."""
-"""Channel modes that make what is said in a channel private (``+k`` does too)."""
 
 
 class Lines:
@@ -291,13 +291,23 @@ class User:
         """Metadata keys and values (draft/metadata-2), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
-        self.said: deque[str] = deque(maxlen=SAID_KEPT)
-        """The msgids of this user's latest messages: without an account, what they may
-        REDACT (draft/message-redaction) is what this session said."""
+        self.said: deque[str] | None = None
+        """The msgids of the latest messages this user sent without an account (made at the
+        first): what they may REDACT (draft/message-redaction) is what this session said.
+        A logged-in sender is known by the account stored with each message instead, so
+        nothing is kept for them (no per-message work, no memory per connection)."""
         self.nick_claims: dict[Folded, float] = {}
         """When the grace period ends of each registered nick this user took without logging
         in to its account: set the first time, so leaving the nick and coming back does not
         start a new one (:func:`chinwag.server.services.nicks.protect_nick`)."""
+
+    def remember_said(self, msgid: str) -> None:
+        """Keep ``msgid`` among :attr:`said` if this user is not logged in."""
+        if self.account is not None:
+            return
+        if self.said is None:
+            self.said = deque(maxlen=SAID_KEPT)
+        self.said.append(msgid)
 
     def add_session(self, session: Session) -> None:
         """Reach this user through ``session`` too (its channels' member lists change)."""

@@ -7,7 +7,7 @@ so clients that trusted it on first use (its fingerprint) still trust it after a
 kept certificate that has expired is replaced. Without a data directory (a Config built in
 code) the certificate lives in a temporary directory for the life of the process.
 
-Fingerprints are :mod:`chinwag.protocol.fingerprints` (re-exported here for the transports).
+Fingerprints are :mod:`chinwag.protocol.fingerprints`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,10 @@ from cryptography import x509
 
 from chinwag.config import ConfigError
 from chinwag.protocol.certificates import self_signed
-from chinwag.protocol.fingerprints import certfp, display_fingerprint
 
 CERT_FILE = "tls-cert.pem"
 KEY_FILE = "tls-key.pem"
 """The generated certificate and key, in the data directory."""
-
-__all__ = ["CertificateError", "certfp", "display_fingerprint", "generated_pair", "load_into"]
 
 
 class CertificateError(ConfigError):

@@ -26,12 +26,8 @@ import sys
 from pathlib import Path
 
 from chinwag.config import TlsSettings
-from chinwag.transport.certificates import (
-    CertificateError,
-    display_fingerprint,
-    generated_pair,
-    load_into,
-)
+from chinwag.protocol.fingerprints import display_fingerprint
+from chinwag.transport.certificates import CertificateError, generated_pair, load_into
 
 log = logging.getLogger("chinwag.server")
 

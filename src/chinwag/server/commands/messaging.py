@@ -221,7 +221,7 @@ def _acknowledge(
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
     if relayed.command != "TAGMSG":
-        ctx.user.said.append(relayed.tags["msgid"])
+        ctx.user.remember_said(relayed.tags["msgid"])
         history = ctx.deps.history
         if channel is not None:
             seq = history.to_channel(channel, relayed)  # private or not, decided there

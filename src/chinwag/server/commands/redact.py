@@ -69,7 +69,7 @@ def redact(ctx: Context, message: Message) -> None:
 def _is_sender(user: User, stored: StoredMessage) -> bool:
     if user.account is not None and stored.account is not None:
         return fold(user.account) == fold(stored.account)
-    return stored.msgid in user.said
+    return user.said is not None and stored.msgid in user.said
 
 
 def _found(
