@@ -88,6 +88,11 @@ class Limits:
     """Metadata keys one client may subscribe to (draft/metadata-2 ``max-subs``)."""
     metadata_max_value_bytes: int = 300
     """Longest metadata value, in UTF-8 bytes (draft/metadata-2 ``max-value-bytes``)."""
+    multiline_max_bytes: int = 4096
+    """Bytes of text one multiline message may hold, line feeds counted (draft/multiline
+    ``max-bytes``)."""
+    multiline_max_lines: int = 100
+    """Lines one multiline message may hold (draft/multiline ``max-lines``)."""
 
 
 DEFAULT_PORTS = {"tcp": DEFAULT_PORT, "tls": 6697, "http": 8097, "https": 8443}
@@ -576,6 +581,11 @@ def load_config(
     limits = _build_section(
         Limits, "limits", {**raw.get("limits", {}), **from_env.get("limits", {})}
     )
+    if limits.multiline_max_bytes < 512 or limits.multiline_max_lines < 1:
+        # Less than one line's worth would refuse what a single PRIVMSG may carry.
+        raise ConfigError(
+            "[limits] multiline_max_bytes: must be at least 512, multiline_max_lines at least 1"
+        )
     accounts = _build_section(
         AccountSettings, "accounts", {**raw.get("accounts", {}), **from_env.get("accounts", {})}
     )
