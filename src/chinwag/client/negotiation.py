@@ -64,6 +64,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "draft/chathistory",
     "draft/message-redaction",
     "draft/metadata-2",
+    "draft/multiline",
     "draft/read-marker",
     "echo-message",
     "extended-join",
