@@ -275,6 +275,7 @@ def _cut(row: str, room: int) -> list[str]:
                 break
             used += width
             end += 1
+        end = max(end, 1)  # a character wider than the room goes whole
         space = row.rfind(" ", 0, end)
         if space >= end // 2:
             end = space + 1

@@ -6,6 +6,8 @@ message-ids and the chathistory batch).
 
 from __future__ import annotations
 
+import base64
+
 from chinwag.protocol.message import Message
 from tests.server.harness import Client, Harness
 
@@ -244,6 +246,10 @@ def test_channel_rules_apply_as_to_one_message() -> None:
     bo.take()
     send_batch(bo, "#room", "a", "b")
     assert [r[0] for r in bo.lines()] == ["404"]
+    ana.send("MODE #room -b bo!*@*", "MODE #room +C")
+    bo.take()
+    send_batch(bo, "#room", "hi", "\x01VERSION\x01")
+    assert [r[0] for r in bo.lines()] == ["404"]  # a CTCP on any line, under +C
     outsider = h.client("dee", caps=ML)
     send_batch(outsider, "#room", "a")
     assert [r[0] for r in outsider.lines()] == ["404"]  # +n
@@ -316,3 +322,25 @@ def test_search_finds_a_word_of_any_line() -> None:
         "first line",
         "second banana",
     ]
+
+
+def test_a_direct_multiline_message_to_an_offline_account_waits_whole() -> None:
+    h = Harness()
+    bo = h.client("bo", caps=ML)
+    bo.send("REGISTER * secretpassword1")
+    bo.take()
+    bo.send("QUIT")
+    ana = h.client("ana", caps=ML)
+    send_batch(ana, "bo", "while you", "were out")
+    assert any("offline" in " ".join(line) for line in ana.lines())
+    back = h.connect()
+    back.send("CAP LS 302", "CAP REQ :draft/multiline batch sasl", "NICK bo", "USER bo 0 * :bo")
+    back.send("AUTHENTICATE PLAIN", "AUTHENTICATE " + _plain("bo", "secretpassword1"), "CAP END")
+    got = back.take()
+    inner = [m for m in got if m.command == "BATCH" and m.params[1:2] == ("draft/multiline",)]
+    assert len(inner) == 1
+    assert [m.params[1] for m in got if m.command == "PRIVMSG"] == ["while you", "were out"]
+
+
+def _plain(account: str, password: str) -> str:
+    return base64.b64encode(f"{account}\0{account}\0{password}".encode()).decode()

@@ -402,7 +402,8 @@ def _relay_multiline(ctx: Context, collected: ml.Collector) -> None:
         fail(ctx, ml.TARGET_ERROR, "A multiline message has one user or channel", target, target)
         return
     lines = collected.lines
-    first = next(line.text for line in lines if line.text)
+    # +C looks at every line: a fallback client gets each as a message of its own.
+    first = next((line.text for line in lines if is_ctcp(line.text)), lines[0].text)
     tags = _message_tags(ctx, Message(command_name, (), None, collected.tags))
     channel: Channel | None = None
     offline_for: Folded | None = None
