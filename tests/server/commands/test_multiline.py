@@ -105,6 +105,20 @@ def test_the_echo_is_the_batch_with_the_label_on_its_opening_alone() -> None:
     assert echo[0].tags["msgid"] == bo.take()[0].tags["msgid"]
 
 
+def test_a_refused_labelled_batch_answers_its_label_once() -> None:
+    h = Harness(multiline_max_lines=1)
+    ana = h.client("ana", caps=[*ML, "labeled-response"])
+    h.join("#room", ana)
+    send_batch(ana, "#room", "a", "b", "c", opening="@label=L3 ")
+    assert [(m.command, m.params[1], m.tags.get("label")) for m in ana.take()] == [
+        ("FAIL", "MULTILINE_MAX_LINES", "L3")
+    ]
+    send_batch(ana, "#elsewhere", "a", opening="@label=L4 ")
+    assert [(m.command, m.params[0], m.tags.get("label")) for m in ana.take()] == [
+        ("403", "ana", "L4")
+    ]
+
+
 def test_a_labelled_batch_without_echo_gets_one_ack() -> None:
     h = Harness()
     ana = h.client("ana", caps=["draft/multiline", "batch", "labeled-response"])
@@ -134,6 +148,11 @@ def test_the_byte_limit_refuses_the_batch_at_once_and_nothing_is_relayed() -> No
     assert ana.lines() == [
         ("FAIL", "BATCH", "MULTILINE_MAX_BYTES", "20", "Multiline batch max-bytes exceeded")
     ]
+    # What was collected is dropped at once; what still comes is not kept.
+    collector = ana.session.multiline
+    assert collector is not None and collector.discarding and collector.lines == []
+    ana.send(*["@batch=x PRIVMSG #room :" + "z" * 400] * 50)
+    assert collector.lines == [] and collector.bytes == 0
     # The rest of the refused batch is swallowed, not relayed line by line.
     ana.send("@batch=x PRIVMSG #room :more", "BATCH -x")
     assert ana.take() == []
@@ -206,6 +225,12 @@ def test_mixing_privmsg_and_notice_and_a_concatenated_blank_line_are_invalid() -
     )
     assert [r[:3] for r in ana.lines()] == [("FAIL", "BATCH", "MULTILINE_INVALID")]
     assert bo.take() == []
+
+
+def test_another_batch_type_is_refused() -> None:
+    _h, ana, _bo, _cy = room()
+    ana.send("BATCH +x netsplit a b")
+    assert [r[:4] for r in ana.lines()] == [("FAIL", "BATCH", "MULTILINE_INVALID", "netsplit")]
 
 
 def test_a_batch_of_blank_lines_only_is_refused() -> None:

@@ -373,7 +373,8 @@ def batch(ctx: Context, message: Message) -> None:
     if marker.startswith("+"):
         kind = message.params[1] if len(message.params) > 1 else ""
         if kind != ml.BATCH_TYPE:
-            fail(ctx, "UNKNOWN_TYPE", "Only draft/multiline batches may be sent", kind or "*")
+            # The spec's "any other error": multiline is the only client batch there is.
+            fail(ctx, ml.INVALID_ERROR, "Only draft/multiline batches may be sent", kind or "*")
             return
         open_batch(ctx, ref, message.params)
     elif marker.startswith("-"):
@@ -390,8 +391,6 @@ def _relay_multiline(ctx: Context, collected: ml.Collector) -> None:
     as a ``draft/multiline`` batch to sessions with the capability and line by line to the
     others (spec, "Fallback"); echoed as the batch, the label on its opening (spec,
     "Labeled response"); stored once under the batch's msgid."""
-    if collected.label is not None:
-        ctx.reply.label = collected.label
     command_name = collected.command or "PRIVMSG"
     quiet = command_name == "NOTICE"
     target = collected.target

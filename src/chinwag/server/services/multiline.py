@@ -60,6 +60,7 @@ def close_batch(ctx: Context, ref: str) -> ml.Collector | None:
         fail(ctx, ml.INVALID_ERROR, "No such multiline batch is open", ref)
         return None
     session.multiline = None
+    _answer_label(ctx, collector)
     if collector.discarding:
         return None
     problem = collector.problem()
@@ -84,11 +85,13 @@ def intercept(ctx: Context, message: Message) -> bool:
         refusal = collector.add(message)
         if refusal is not None:
             code, context, description = refusal
+            _answer_label(ctx, collector)
             fail(ctx, code, description, *context)
         return True
     # Anything else breaks the batch: an opening inside it, another reference, a command
     # that is not part of it.
     if not collector.discarding:
+        _answer_label(ctx, collector)
         fail(ctx, ml.INVALID_ERROR, "Invalid multiline batch", collector.ref)
         collector.discard()
     if message.command == "BATCH" and message.params[:1] and message.params[0][:1] == "+":
@@ -99,3 +102,11 @@ def intercept(ctx: Context, message: Message) -> bool:
         return True
     ctx.session.multiline = None
     return False
+
+
+def _answer_label(ctx: Context, collector: ml.Collector) -> None:
+    """Label what is said now with the opening ``BATCH``'s label, once: a refusal (or the
+    echo) is the response a client that labelled the batch waits for (labeled-response)."""
+    if collector.label is not None:
+        ctx.reply.label = collector.label
+        collector.label = None
