@@ -369,3 +369,16 @@ def test_a_direct_multiline_message_to_an_offline_account_waits_whole() -> None:
 
 def _plain(account: str, password: str) -> str:
     return base64.b64encode(f"{account}\0{account}\0{password}".encode()).decode()
+
+
+def test_a_direct_multiline_message_is_read_back_by_its_two_sides_only() -> None:
+    h = Harness()
+    ana = h.client("ana", caps=HIST)
+    bo = h.client("bo", caps=HIST)
+    eve = h.client("eve", caps=HIST)
+    send_batch(ana, "bo", "just for", "you")
+    bo.take()
+    bo.send("CHATHISTORY LATEST ana * 10")
+    assert [m.params[1] for m in bo.take() if m.command == "PRIVMSG"] == ["just for", "you"]
+    eve.send("CHATHISTORY LATEST ana * 10", "CHATHISTORY LATEST bo * 10")
+    assert not [m for m in eve.take() if m.command == "PRIVMSG"]

@@ -396,7 +396,7 @@ def _relay_multiline(ctx: Context, collected: ml.Collector) -> None:
     target = collected.target
     user = ctx.user
     session = ctx.session
-    ctx.session.last_message = time.time()
+    session.last_message = time.time()
     if "," in target or is_service_name(target) or target[:1] in modes.STATUSMSG:
         fail(ctx, ml.TARGET_ERROR, "A multiline message has one user or channel", target, target)
         return
