@@ -68,7 +68,8 @@ export function finishBatch(batch) {
   const added = c.messages.length - before;
   if (request?.kind === "BEFORE") {
     c.loadingOlder = false;
-    if (batch.lines.length < request.limit) c.historyDone = true;
+    // The end tag says so even of a full page; a short page says it on older servers.
+    if (batch.end || batch.lines.length < request.limit) c.historyDone = true;
     c.from = 0;
   } else if (request?.kind === "AROUND") {
     const at = c.messages.findIndex((m) => m.id === request.msgid);
@@ -78,9 +79,9 @@ export function finishBatch(batch) {
   } else {
     c.to = c.messages.length;
     c.from = Math.max(0, c.to - app.renderCap);
-    if (request?.kind === "LATEST" && batch.lines.length < request.limit) c.historyDone = true;
+    if (request?.kind === "LATEST" && (batch.end || batch.lines.length < request.limit)) c.historyDone = true;
     const last = found[found.length - 1];
-    if (request?.kind === "AFTER" && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
+    if (request?.kind === "AFTER" && !batch.end && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
       history(c, "AFTER", reference(last), PAGE, request.page + 1); // more of the gap
     }
     if (!request) {

@@ -40,7 +40,9 @@ const HANDLERS = {
       const parent = line.tags.batch ? app.batches.get(line.tags.batch) : null;
       const label = line.tags.label ?? parent?.label ?? null;
       const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search"].includes(type);
-      app.batches.set(ref, { type, params, label, lines: [], collect });
+      // draft/chathistory-end: the server's last page that way (nothing more to ask for).
+      const end = "draft/chathistory-end" in line.tags;
+      app.batches.set(ref, { type, params, label, lines: [], collect, end });
     } else {
       const batch = app.batches.get(ref);
       app.batches.delete(ref);
