@@ -116,10 +116,12 @@ def add_history_batch(
     if not messages and not always:
         return
     extended_join = ctx.session.has("extended-join")
+    # message-tags spec: a TAGMSG never reaches a client without the capability.
+    tagmsg = ctx.session.has("message-tags")
     with ctx.reply.batch(BATCH_TYPE, shown, tags=history_end_tags(ctx, end)):
         for stored in messages:
             message = replayed(stored, extended_join)
-            if message is not None:
+            if message is not None and (tagmsg or message.command != "TAGMSG"):
                 ctx.reply.add(message)
 
 
