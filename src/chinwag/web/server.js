@@ -188,7 +188,8 @@ const HANDLERS = {
     }
     const text = clean(line.params[line.params.length - 1] ?? code);
     if (command === "REGISTER" && !app.everReady) {
-      loginError(code === "ACCOUNT_EXISTS" ? "nick-error" : "password-error", text);
+      const nameCodes = ["ACCOUNT_EXISTS", "BAD_ACCOUNT_NAME", "ACCOUNT_NAME_MUST_BE_NICK", "NEED_NICK"];
+      loginError(nameCodes.includes(code) ? "nick-error" : "password-error", text);
       return quitQuietly();
     }
     if (command === "METADATA" && !app.everReady) loginError("color-error", text);
