@@ -2,7 +2,7 @@
 // recent direct conversations, and filing the batches that come back.
 import { app, conv, isChannel } from "./state.js";
 import { labelled } from "./connection.js";
-import { toMessage, add, recount } from "./messages.js";
+import { toMessage, add, recount, foldRedaction, redact } from "./messages.js";
 import { drawList, render, firstRowId } from "./draw.js";
 import { showResults } from "./search.js";
 
@@ -61,11 +61,16 @@ export function finishBatch(batch) {
   if (request?.kind === "BEFORE") {
     // Older than all we have, in order: in front (times alone cannot place lines sent
     // in the same millisecond).
-    for (const m of found) if (m.id) c.ids.set(m.id, m);
+    for (const m of found) {
+      foldRedaction(c, m);
+      if (m.id) c.ids.set(m.id, m);
+    }
     c.messages = found.concat(c.messages);
     c.to += found.length;
   } else for (const m of found) add(c, m, { live: false });
   const added = c.messages.length - before;
+  // A replay may carry redactions too (with event-playback, or from another server).
+  for (const line of batch.lines) if (line.command === "REDACT") redact(line);
   if (request?.kind === "BEFORE") {
     c.loadingOlder = false;
     // The end tag says so even of a full page; a short page says it on older servers.

@@ -3,10 +3,10 @@ import { app, conv, me } from "./state.js";
 import { send } from "./connection.js";
 import { fold, clean } from "./irc.js";
 import { REGISTRATION_HANDLERS, alternative, quitQuietly, registered, welcome } from "./registration.js";
-import { message, event, system, conversationOf, recount } from "./messages.js";
+import { message, event, system, conversationOf, recount, redact } from "./messages.js";
 import { history, reference, finishBatch, PAGE, LATEST_ON_JOIN, SPOKEN } from "./history.js";
 import { drawTyping, drawMembers, drawMe, drawTopic, render, setColor } from "./draw.js";
-import { select, close } from "./select.js";
+import { select, close, rename } from "./select.js";
 import { loginError } from "./login.js";
 
 const TYPING_SHOWN = 6000;
@@ -51,6 +51,14 @@ const HANDLERS = {
     }
   },
   PRIVMSG: (line) => message(line, "msg"),
+  REDACT: redact,
+  RENAME(line) {
+    const [old, name, reason] = line.params;
+    const c = old ? app.convs.get(fold(old)) : null;
+    if (!c || !name || c.kind !== "room") return;
+    rename(c, name);
+    event(c, line, `${line.nick} renamed ${old} to ${name}` + (reason ? ` (${reason})` : ""));
+  },
   NOTICE: (line) => message(line, "notice"),
   TAGMSG(line) {
     const typing = line.tags["+typing"];
