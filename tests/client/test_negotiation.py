@@ -362,7 +362,7 @@ def test_register_claims_the_nick_and_logs_in() -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["ACCOUNT_EXISTS", "WEAK_PASSWORD", "UNACCEPTABLE_PASSWORD", "ALREADY_REGISTERED"]
+    "code", ["ACCOUNT_EXISTS", "WEAK_PASSWORD", "UNACCEPTABLE_PASSWORD", "ALREADY_AUTHENTICATED"]
 )
 def test_a_refused_registration_says_why(code: str) -> None:
     proto = registered(caps=SASL_CAPS)

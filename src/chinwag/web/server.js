@@ -3,10 +3,10 @@ import { app, conv, me } from "./state.js";
 import { send } from "./connection.js";
 import { fold, clean } from "./irc.js";
 import { REGISTRATION_HANDLERS, alternative, quitQuietly, registered, welcome } from "./registration.js";
-import { message, event, system, conversationOf, recount } from "./messages.js";
+import { message, event, system, conversationOf, recount, redact } from "./messages.js";
 import { history, reference, finishBatch, PAGE, LATEST_ON_JOIN, SPOKEN } from "./history.js";
 import { drawTyping, drawMembers, drawMe, drawTopic, render, setColor } from "./draw.js";
-import { select, close } from "./select.js";
+import { select, close, rename } from "./select.js";
 import { loginError } from "./login.js";
 
 const TYPING_SHOWN = 6000;
@@ -40,7 +40,9 @@ const HANDLERS = {
       const parent = line.tags.batch ? app.batches.get(line.tags.batch) : null;
       const label = line.tags.label ?? parent?.label ?? null;
       const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search"].includes(type);
-      app.batches.set(ref, { type, params, label, lines: [], collect });
+      // draft/chathistory-end: the server's last page that way (nothing more to ask for).
+      const end = "draft/chathistory-end" in line.tags;
+      app.batches.set(ref, { type, params, label, lines: [], collect, end });
     } else {
       const batch = app.batches.get(ref);
       app.batches.delete(ref);
@@ -49,6 +51,14 @@ const HANDLERS = {
     }
   },
   PRIVMSG: (line) => message(line, "msg"),
+  REDACT: redact,
+  RENAME(line) {
+    const [old, name, reason] = line.params;
+    const c = old ? app.convs.get(fold(old)) : null;
+    if (!c || !name || c.kind !== "room") return;
+    rename(c, name);
+    event(c, line, `${line.nick} renamed ${old} to ${name}` + (reason ? ` (${reason})` : ""));
+  },
   NOTICE: (line) => message(line, "notice"),
   TAGMSG(line) {
     const typing = line.tags["+typing"];
@@ -186,7 +196,8 @@ const HANDLERS = {
     }
     const text = clean(line.params[line.params.length - 1] ?? code);
     if (command === "REGISTER" && !app.everReady) {
-      loginError(code === "ACCOUNT_EXISTS" ? "nick-error" : "password-error", text);
+      const nameCodes = ["ACCOUNT_EXISTS", "BAD_ACCOUNT_NAME", "ACCOUNT_NAME_MUST_BE_NICK", "NEED_NICK"];
+      loginError(nameCodes.includes(code) ? "nick-error" : "password-error", text);
       return quitQuietly();
     }
     if (command === "METADATA" && !app.everReady) loginError("color-error", text);
