@@ -10,6 +10,7 @@ answers a ``None`` with ``FAIL METADATA KEY_INVALID`` or ``VALUE_INVALID``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,6 +133,10 @@ class Dialect:
     """Every JOIN is followed by a ``metadata`` batch, even an empty one, for a session with
     batch (metadata-3 "MUST send either a metadata batch ... or" RPL_METADATASYNCLATER);
     metadata-2 sends one only when there is something subscribed to say."""
+    rate_limit_numeric: bool
+    """A change refused for its rate is ERR_METADATARATELIMIT (775), which repeats the
+    command (metadata-3) instead of ``FAIL METADATA RATE_LIMITED <target> <key>
+    <retry-after>`` (metadata-2)."""
     own_metadata_before_motd: bool
     """The registration burst's batch of the user's own metadata comes before the end of the
     MOTD (metadata-3) instead of after it."""
@@ -157,6 +162,7 @@ METADATA_2_DIALECT = Dialect(
     monitor=False,
     batch_bound=False,
     sync_every_join=False,
+    rate_limit_numeric=False,
     own_metadata_before_motd=False,
 )
 """``draft/metadata-2`` as chinwag spoke it before metadata-3 (Ergo's reading of the draft)."""
@@ -181,6 +187,7 @@ METADATA_3_DIALECT = Dialect(
     monitor=True,
     batch_bound=True,
     sync_every_join=True,
+    rate_limit_numeric=True,
     own_metadata_before_motd=True,
 )
 """``draft/metadata-3``, ircv3-specifications pull request #613 (the revision with
@@ -198,3 +205,24 @@ def dialect_for(caps: set[str] | frozenset[str]) -> Dialect | None:
         if dialect.cap in caps:
             return dialect
     return None
+
+
+class ChangeBudget:
+    """The metadata changes a session may still make (a token bucket): ``burst`` at once,
+    one more every second after that. Pure: the caller passes the monotonic time."""
+
+    __slots__ = ("_at", "_tokens")
+
+    def __init__(self, burst: int, now: float) -> None:
+        self._tokens = float(burst)
+        self._at = now
+
+    def take(self, burst: int, now: float) -> int:
+        """Spend one change if there is one and return 0; else the whole seconds until
+        there is (the ``<RetryAfter>`` to answer with)."""
+        self._tokens = min(float(burst), self._tokens + max(0.0, now - self._at))
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0
+        return max(1, math.ceil(1.0 - self._tokens))

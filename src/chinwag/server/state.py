@@ -16,6 +16,7 @@ from typing import Protocol
 from chinwag.protocol import extbans
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.masks import is_extban, matches
+from chinwag.protocol.metadata import ChangeBudget
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 
 PRIVATE_MODES = frozenset("spi")
@@ -137,6 +138,7 @@ class Session:
         "last_message",
         "lost",
         "metadata",
+        "metadata_budget",
         "metadata_subs",
         "monitoring",
         "nick",
@@ -194,6 +196,8 @@ class Session:
         the user's when registration completes."""
         self.metadata_subs: set[str] = set()
         """The metadata keys this session subscribed to (``METADATA * SUB``)."""
+        self.metadata_budget: ChangeBudget | None = None
+        """The metadata changes it may still make, from its first change on."""
         self.closed = False
         self.account: str | None = None
         """The account this session logged in to before registering (SASL, REGISTER); the

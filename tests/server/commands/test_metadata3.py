@@ -419,3 +419,45 @@ def test_a_users_changes_do_not_reach_subscribers_who_cannot_see_them() -> None:
     ana.send("METADATA * SET color #ff0000")
 
     assert stranger.take() == []
+
+
+# -- rate limits ----------------------------------------------------------------------------
+
+
+def test_changes_past_the_burst_are_refused_with_the_command_to_retry() -> None:
+    h = Harness(metadata_changes_burst=2)
+    ana = h.client("ana", caps=CAPS3)
+    ana.send("METADATA * SET color #ff0000", "METADATA * SET color #00ff00")
+    ana.take()
+
+    ana.send("METADATA * SET status :at lunch")
+
+    assert ana.lines() == [("775", "ana", "1", "*", "SET", "status", "at lunch")]
+    assert "status" not in h.user("ana").metadata
+
+    h.clock.advance(1.0)  # one more change a second
+    ana.send("METADATA * SET status :at lunch", "METADATA * CLEAR")
+    lines = ana.lines()
+    assert lines[0] == (OK, "ana", "ana", "status", "*", "at lunch")
+    assert lines[1] == ("775", "ana", "1", "*", "CLEAR")
+
+
+def test_a_metadata_2_session_is_refused_with_rate_limited() -> None:
+    h = Harness(metadata_changes_burst=1)
+    ana = h.client("ana", caps=CAPS2)
+    ana.send("METADATA * SET color #ff0000")
+    ana.take()
+
+    ana.send("METADATA * SET color #00ff00")
+
+    assert standard(ana.lines()) == [("FAIL", "METADATA", "RATE_LIMITED", "*", "color", "1")]
+    assert h.user("ana").metadata == {"color": "#ff0000"}
+
+
+def test_reading_is_not_limited() -> None:
+    h = Harness(metadata_changes_burst=1)
+    ana = h.client("ana", caps=CAPS3)
+
+    ana.send(*["METADATA * GET color"] * 5)
+
+    assert [message.command for message in ana.take()].count("766") == 5

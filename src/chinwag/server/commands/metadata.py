@@ -43,13 +43,14 @@ from chinwag.protocol.metadata import (
     ALL_TARGETS,
     METADATA_2_DIALECT,
     VISIBLE_TO_ALL,
+    ChangeBudget,
     Dialect,
     is_valid_key,
     normalise_value,
 )
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.replies import pack
+from chinwag.server.replies import pack, safe_param
 from chinwag.server.services.metadata import Target, announce, persist_own, reply_batch
 from chinwag.server.services.metadata_forms import (
     KEY_NOT_SET,
@@ -122,6 +123,27 @@ def _may_edit(ctx: Context, target: Target) -> bool:
 
 def _refused(ctx: Context, target: Target, key: str = "*") -> None:
     _fail(ctx, "KEY_NO_PERMISSION", "Permission denied", target.name, key)
+
+
+def _within_budget(ctx: Context, dialect: Dialect, params: list[str]) -> bool:
+    """Whether the session may make one more change now (see ``metadata_changes_burst``);
+    if not, the refusal in its dialect: ERR_METADATARATELIMIT repeating the command
+    (metadata-3 "Replies") or ``FAIL METADATA RATE_LIMITED <target> <key> <retry-after>``."""
+    session = ctx.session
+    burst = ctx.deps.limits.metadata_changes_burst
+    now = ctx.deps.clock()
+    if session.metadata_budget is None:
+        session.metadata_budget = ChangeBudget(burst, now)
+    wait = session.metadata_budget.take(burst, now)
+    if not wait:
+        return True
+    if dialect.rate_limit_numeric:
+        *middle, last = params
+        ctx.numeric(n.ERR_METADATARATELIMIT, str(wait), *map(safe_param, middle), last)
+    else:
+        key = params[2] if len(params) > 2 else "*"
+        _fail(ctx, "RATE_LIMITED", "Too many changes, try again later", params[0], key, str(wait))
+    return False
 
 
 # -- subcommands ------------------------------------------------------------------------
@@ -325,6 +347,10 @@ def metadata(ctx: Context, message: Message) -> None:
     if subcommand == "SYNC" and name == ALL_TARGETS and dialect.sync_all:
         stores = visible_stores(ctx.network, session)
         reply_batch(ctx, ALL_TARGETS, stores, session.metadata_subs)
+        return
+    if subcommand in ("SET", "CLEAR") and not _within_budget(
+        ctx, dialect, [name, subcommand, *rest]
+    ):
         return
     target = _resolve(ctx, name)
     if target is None:
