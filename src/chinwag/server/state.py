@@ -192,7 +192,7 @@ class Session:
         self.ping_sent_at: float | None = None
         self.monitoring: set[Folded] = set()
         self.metadata: dict[str, str] = {}
-        """Metadata set before registration (draft/metadata-2 ``before-connect``); it becomes
+        """Metadata set before registration (draft/metadata-2/-3 ``before-connect``); it becomes
         the user's when registration completes."""
         self.metadata_subs: set[str] = set()
         """The metadata keys this session subscribed to (``METADATA * SUB``)."""
@@ -292,7 +292,7 @@ class User:
         self.sessions: list[Session] = []
         self.signon = int(time.time())
         self.metadata: dict[str, str] = {}
-        """Metadata keys and values (draft/metadata-2), such as ``color``."""
+        """Metadata keys and values (draft/metadata-2 and -3), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
         self.said: deque[str] | None = None
@@ -394,7 +394,7 @@ class Channel:
         inherit): their account's id if they were logged in (not its name, which a later
         account may take), else the user."""
         self.metadata: dict[str, str] = {}
-        """Metadata keys and values (draft/metadata-2), set by channel operators."""
+        """Metadata keys and values (draft/metadata-2 and -3), set by channel operators."""
         self._sessions: list[Session] | None = None
 
     def add_member(self, user: User, status: set[str]) -> None:
