@@ -275,6 +275,26 @@ def test_sub_is_followed_by_the_new_keys_on_every_visible_target() -> None:
     assert ana.lines() == [(SUB_OK, "ana", "color")]
 
 
+def test_with_labeled_response_the_sub_batch_is_nested_in_the_labelled_one() -> None:
+    h = Harness()
+    bo = h.client("bo", caps=CAPS3)
+    bo.send("METADATA * SET color #0000ff")
+    ana = h.client("ana", caps=[*CAPS3, "labeled-response"])
+    h.join("#tea", ana, bo)
+
+    ana.send("@label=l1 METADATA * SUB color")
+
+    outer, ok, inner_start, value, inner_end, outer_end = ana.take()
+    assert (outer.tags.get("label"), outer.params[1]) == ("l1", "labeled-response")
+    ref = outer.params[0][1:]
+    assert inner_start.params[1:] == ("metadata", "*ALL")
+    for message in (ok, inner_start, inner_end):
+        assert message.tags.get("batch") == ref
+    assert value.tags.get("batch") == inner_start.params[0][1:]
+    assert (value.command, *value.params) == (OK, "ana", "bo", "color", "*", "#0000ff")
+    assert outer_end.params == ("-" + ref,)
+
+
 def test_sync_all_covers_channels_members_and_monitored_users_only() -> None:
     h = Harness()
     ana = subscribed(h, "ana", "color")
