@@ -11,10 +11,11 @@ export function metadataCap() {
   return METADATA_CAPS.find((cap) => app.caps.has(cap)) ?? null;
 }
 
-/** `want` (capabilities to request) with at most one metadata draft: the newest offered,
- * and none if one is enabled already. */
-export function oneMetadataDraft(want) {
-  if (metadataCap()) return want.filter((cap) => !METADATA_CAPS.includes(cap));
-  const best = METADATA_CAPS.find((cap) => want.includes(cap));
-  return want.filter((cap) => !METADATA_CAPS.includes(cap) || cap === best);
+/** `want` (capabilities to request) with exactly the metadata draft to ask for: the newest
+ * the server offers, and none if one is enabled already. */
+export function withMetadataDraft(want) {
+  const rest = want.filter((cap) => !METADATA_CAPS.includes(cap));
+  if (metadataCap()) return rest;
+  const best = METADATA_CAPS.find((cap) => app.offered.has(cap));
+  return best ? [...rest, best] : rest;
 }

@@ -6,12 +6,11 @@ import { send } from "./connection.js";
 import { setColor, drawMe } from "./draw.js";
 import { history, reference, targets, PAGE, SPOKEN } from "./history.js";
 import { showLogin, enterChat } from "./login.js";
-import { metadataCap, oneMetadataDraft } from "./metadata.js";
+import { metadataCap, withMetadataDraft } from "./metadata.js";
 
 const WANTED_CAPS = [
   "account-notify", "account-tag", "away-notify", "batch", "cap-notify", "chghost",
-  "draft/account-registration", "draft/chathistory", "draft/metadata-2", "draft/metadata-3",
-  "draft/read-marker",
+  "draft/account-registration", "draft/chathistory", "draft/metadata-2", "draft/read-marker",
   "echo-message", "extended-join", "invite-notify", "labeled-response", "message-tags",
   "multi-prefix", "sasl", "server-time", "setname", "standard-replies", "userhost-in-names",
   "soju.im/search",
@@ -28,7 +27,7 @@ export const REGISTRATION_HANDLERS = {
         app.offered.set(name, value);
       }
       if (sub === "LS" && rest[0] === "*") return; // more to come
-      const want = oneMetadataDraft(
+      const want = withMetadataDraft(
         WANTED_CAPS.filter((c) => app.offered.has(c) && !app.caps.has(c)),
       );
       if (want.length) send("CAP", ["REQ", want.join(" ")]);
