@@ -290,7 +290,9 @@ function numeric(line) {
     case "375": case "372": case "251": case "252": case "253": case "254": case "255":
     case "265": case "266": case "250": case "396": case "761": case "766": case "770":
     case "771": case "772": case "774": case "901": case "321":
+      // draft/metadata-3 tells of changes with these: 761 a value, 766 a removed key.
       if (line.command === "761" && p[2] === "color") setColor(p[1], p[4]);
+      if (line.command === "766" && p[2] === "color") setColor(p[1], null);
       break;
     case "322": system(`${clean(p[1])} (${p[2]}): ${clean(p[3] ?? "")}`); break;
     case "323": system("End of the room list."); break;
