@@ -88,6 +88,11 @@ class Limits:
     """Metadata keys one client may subscribe to (draft/metadata-2 ``max-subs``)."""
     metadata_max_value_bytes: int = 300
     """Longest metadata value, in UTF-8 bytes (draft/metadata-2 ``max-value-bytes``)."""
+    metadata_changes_burst: int = 20
+    """Metadata changes (``METADATA SET`` / ``CLEAR``) one session may make at once; one
+    more each second after that. Beyond, the change is refused with ERR_METADATARATELIMIT
+    (draft/metadata-3) or ``FAIL METADATA RATE_LIMITED`` (draft/metadata-2): each change is
+    sent to everyone who shares a room, so a flood of them is a flood for all."""
     multiline_max_bytes: int = 4096
     """Bytes of text one multiline message may hold, line feeds counted (draft/multiline
     ``max-bytes``)."""

@@ -238,3 +238,31 @@ def test_a_full_page_of_a_gap_fill_asks_for_the_next() -> None:
         ":irc.test BATCH -q",
     )
     assert sent(proto) == []  # not full: the gap is filled
+
+
+def test_a_full_page_marked_as_the_last_asks_for_no_more() -> None:
+    caps = "server-time batch draft/chathistory message-tags"
+    proto = registered(caps=caps, rooms=("#lobby",))
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    feed(proto, "@time=2024-05-01T11:00:00.000Z :bo!~bo@h PRIVMSG #lobby :before")
+    sent(proto)
+    reconnect(proto, caps)
+    feed(proto, ":irc.test 005 ana CHATHISTORY=3 :are supported by this server")
+    feed(proto, ":ana!~ana@h JOIN #lobby")
+    assert sent(proto) == [
+        "JOIN #lobby",
+        "CHATHISTORY AFTER #lobby timestamp=2024-05-01T11:00:00.000Z 3",
+    ]
+    page = [
+        f"@batch=p;time=2024-05-01T11:0{minute}:00.000Z :bo!~bo@h PRIVMSG #lobby :{minute}"
+        for minute in (1, 2, 3)
+    ]
+    events = feed(
+        proto,
+        "@draft/chathistory-end :irc.test BATCH +p chathistory #lobby",
+        *page,
+        ":irc.test BATCH -p",
+    )
+    assert sent(proto) == []  # full, but the server said it was the end of the gap
+    (batch,) = [event for event in events if isinstance(event, ev.Batch)]
+    assert len(batch.lines) == 3

@@ -62,6 +62,50 @@ def test_multiline_cap_ls_requests_what_we_use_and_ends_after_ack() -> None:
     assert proto.has_cap("draft/metadata-2")
 
 
+@pytest.mark.parametrize(
+    ("offered", "requested"),
+    [
+        ("batch draft/metadata-2 draft/metadata-3", "draft/metadata-3"),
+        ("batch draft/metadata-3=max-subs=5", "draft/metadata-3"),
+        ("batch draft/metadata-2=max-subs=5", "draft/metadata-2"),
+    ],
+)
+def test_the_newest_metadata_draft_offered_is_requested_never_both(
+    offered: str, requested: str
+) -> None:
+    proto = new()
+    proto.register()
+    sent(proto)
+
+    feed(proto, f":irc.test CAP * LS :{offered}")
+
+    [request] = sent(proto)
+    names = set(request.split(" ", 2)[2].lstrip(":").split())
+    assert names == {"batch", requested}
+
+
+def test_metadata_3_offered_later_is_not_added_to_metadata_2() -> None:
+    proto = registered(caps="batch draft/metadata-2")
+    assert proto.has_cap("draft/metadata-2")
+
+    feed(proto, ":irc.test CAP ana NEW :draft/metadata-3")
+
+    assert sent(proto) == []
+
+
+def test_with_metadata_3_the_colour_is_subscribed_and_set_after_the_welcome() -> None:
+    proto = new(metadata={"color": "#ff00af"})
+    proto.register()
+    feed(proto, ":irc.test CAP * LS :batch draft/metadata-3")
+    feed(proto, ":irc.test CAP * ACK :batch draft/metadata-3")
+    sent(proto)
+
+    feed(proto, ":irc.test 001 ana :Welcome", ":irc.test 422 ana :No MOTD")
+
+    assert sent(proto) == ["METADATA * SUB color", "METADATA * SET color #ff00af"]
+    assert proto.shares_metadata
+
+
 def test_cap_nak_still_ends_negotiation() -> None:
     proto = new()
     proto.register()
@@ -362,7 +406,7 @@ def test_register_claims_the_nick_and_logs_in() -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["ACCOUNT_EXISTS", "WEAK_PASSWORD", "UNACCEPTABLE_PASSWORD", "ALREADY_REGISTERED"]
+    "code", ["ACCOUNT_EXISTS", "WEAK_PASSWORD", "UNACCEPTABLE_PASSWORD", "ALREADY_AUTHENTICATED"]
 )
 def test_a_refused_registration_says_why(code: str) -> None:
     proto = registered(caps=SASL_CAPS)

@@ -146,6 +146,48 @@ def test_metadata_notifications_set_colours() -> None:
     assert later == ev.MetadataSyncLater("#lobby", 4.0, time=NOW)
 
 
+def test_metadata_3_notifications_are_key_value_and_key_not_set_numerics() -> None:
+    proto = joined_lobby()
+
+    [changed] = feed(proto, ":irc.test 761 ana bob color * :#00d700")
+    assert changed == ev.MetadataChanged("bob", "color", "#00d700", time=NOW)
+    assert proto.color_of("bob") == "#00d700"
+
+    [cleared] = feed(proto, ":irc.test 766 ana bob color :Key not set")
+    assert cleared == ev.MetadataChanged("bob", "color", None, time=NOW)
+    assert proto.color_of("bob") is None
+
+    [room] = feed(proto, ":irc.test 761 ana #lobby url * :https://example.org")
+    channel = proto.channel("#lobby")
+    assert channel is not None and channel.metadata == {"url": "https://example.org"}
+    assert isinstance(room, ev.MetadataChanged) and room.target == "#Lobby"
+    feed(proto, ":irc.test 766 ana #lobby url :Key not set")
+    assert channel.metadata == {}
+
+
+def test_metadata_3_sync_batches_set_colours() -> None:
+    proto = joined_lobby()
+
+    [batch] = feed(
+        proto,
+        ":irc.test BATCH +s1 metadata *ALL",
+        "@batch=s1 :irc.test 761 ana bob color * :#ff0000",
+        "@batch=s1 :irc.test 761 ana cy color * :#0000ff",
+        ":irc.test BATCH -s1",
+    )
+
+    assert isinstance(batch, ev.Batch) and batch.kind == "metadata"
+    assert proto.color_of("bob") == "#ff0000" and proto.color_of("cy") == "#0000ff"
+
+
+def test_a_malformed_key_not_set_is_ignored() -> None:
+    proto = joined_lobby()
+    feed(proto, ":irc.test 761 ana bob color * :#ff0000")
+
+    assert feed(proto, ":irc.test 766 ana bob") == []
+    assert proto.color_of("bob") == "#ff0000"
+
+
 def test_metadata_in_a_batch_on_join() -> None:
     proto = joined_lobby()
     events = feed(

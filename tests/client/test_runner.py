@@ -127,6 +127,30 @@ async def test_two_runners_chat_in_the_lobby_and_directly(
     assert not ana.connected
 
 
+async def test_a_colour_reaches_another_client_over_metadata_3(
+    server: ChinwagServer, start: Launch
+) -> None:
+    address = server.addresses[0]
+    ana, ana_events, _ = await start(address, "ana", "#lobby")
+    await ana_events.expect(ev.Names, lambda e: e.channel == "#lobby")
+    bob, bob_events, _ = await start(address, "bob", "#lobby")
+    await bob_events.expect(ev.Names, lambda e: e.channel == "#lobby")
+    await ana_events.expect(ev.Joined, lambda e: e.nick == "bob")
+    for runner in (ana, bob):
+        # The server offers both drafts; the client takes the newer one only.
+        assert runner.protocol.has_cap("draft/metadata-3")
+        assert not runner.protocol.has_cap("draft/metadata-2")
+
+    ana.protocol.set_metadata("color", "#00D700")
+    changed = await bob_events.expect(ev.MetadataChanged, lambda e: e.target == "ana")
+    assert (changed.key, changed.value) == ("color", "#00d700")
+    assert bob.protocol.color_of("ana") == "#00d700"
+
+    ana.protocol.set_metadata("color", None)  # removed: RPL_KEYNOTSET to bob
+    await bob_events.expect(ev.MetadataChanged, lambda e: e.target == "ana" and e.value is None)
+    assert bob.protocol.color_of("ana") is None
+
+
 async def test_a_taken_nick_is_reported_and_another_one_chosen(
     server: ChinwagServer, start: Launch
 ) -> None:

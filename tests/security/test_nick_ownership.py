@@ -120,7 +120,7 @@ async def test_register_refuses_a_name_someone_else_holds_and_never_renames_its_
     await erin.expect(lambda line: line.command == "NOTICE" and "dropped" in line.params[-1])
     # The account is gone but erin still holds her nick: it is not the attacker's to register.
     await attacker.send("REGISTER", "*", "*", PASSWORD)
-    await attacker.expect(is_("FAIL", "REGISTER", "ACCOUNT_EXISTS", "erin"))
+    await attacker.expect(is_("FAIL", "REGISTER", "BAD_ACCOUNT_NAME", "erin"))
     await attacker.send("USER", "a", "0", "*", "attacker")
     await attacker.send("CAP", "END")
     await attacker.expect(is_("433", "*", "erin"))

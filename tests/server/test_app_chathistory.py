@@ -116,3 +116,27 @@ async def test_a_direct_conversation_in_sqlite_comes_back_as_sent_through_every_
                 assert params == ["chathistory", shown], selector
                 want = expected(stored, selector, limit)
                 assert [as_sent(m) for m in got] == [as_sent(m) for m in want], (target, selector)
+
+
+async def test_a_reaction_in_sqlite_comes_back_as_sent_and_the_last_page_says_so(
+    sqlite_server: ChinwagServer,
+) -> None:
+    address = sqlite_server.addresses[0]
+    ana = await with_caps(address, "ana", f"{CAPS} echo-message")
+    await ana.send_raw(b"PRIVMSG #room :hello\r\n")
+    await ana.expect(is_("PRIVMSG", "#room", "hello"))
+    await ana.send_raw(b"@+typing=active TAGMSG #room\r\n")
+    await ana.send_raw(b"@+draft/react=ok TAGMSG #room\r\n")
+    reaction = await ana.expect(
+        lambda line: line.command == "TAGMSG" and "+draft/react" in (line.tags or {})
+    )
+    bo = await with_caps(address, "bo", f"{CAPS} draft/event-playback")
+    await bo.send("CHATHISTORY", "LATEST", "#room", "*", "10")
+    opening = await bo.expect(is_("BATCH"))
+    assert "draft/chathistory-end" in (opening.tags or {})
+    lines: list[Message] = []
+    while (line := await bo.expect(lambda _: True)).command != "BATCH":
+        lines.append(parse(line.format()))
+    played = [m for m in lines if m.command == "TAGMSG"]
+    assert [as_sent(m) for m in played] == [as_sent(parse(reaction.format()))]
+    assert [m.command for m in lines].count("JOIN") >= 1  # events: the joins too

@@ -277,3 +277,37 @@ async def test_lines_read_as_they_come_get_no_new_since_line(
         await page.locator('.conv[data-key="#lobby"] button').click()
         await expect(page.locator("#log .divider + .row")).to_contain_text("three")
         assert not errors.errors
+
+
+async def test_a_first_page_marked_as_the_last_asks_for_nothing_older(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    # Exactly as many lines as the page asks for on joining: only draft/chathistory-end
+    # tells the page there is nothing before them.
+    carol = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    for number in range(50):
+        await carol.send("PRIVMSG", "#lobby", f"line {number:03}")
+    await flush(carol)
+    async with opened(browser, web) as (page, errors):
+        asked: list[str] = []
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framesent",
+                lambda frame: asked.append(str(frame)) if "CHATHISTORY" in str(frame) else None,
+            ),
+        )
+        await login(page, "ana")
+        await expect(page.locator(row_with("line 000"))).to_be_visible()
+        for _ in range(5):
+            await page.evaluate(
+                """() => {
+                    const log = document.getElementById('log');
+                    log.scrollTop = 0;
+                    log.dispatchEvent(new Event('scroll'));
+                }"""
+            )
+            await page.wait_for_timeout(100)
+        assert [line for line in asked if "#lobby" in line and "BEFORE" in line] == []
+        assert any("LATEST #lobby" in line for line in asked)
+        assert not errors.errors

@@ -393,7 +393,7 @@ class AccountRegistered(Event):
 @dataclass(frozen=True, slots=True)
 class RegistrationFailed(Event):
     """``REGISTER`` failed: ``code`` is the standard reply code (``ACCOUNT_EXISTS``,
-    ``WEAK_PASSWORD``, ``UNACCEPTABLE_PASSWORD``, ``ALREADY_REGISTERED``,
+    ``WEAK_PASSWORD``, ``UNACCEPTABLE_PASSWORD``, ``ALREADY_AUTHENTICATED``,
     ``TEMPORARILY_UNAVAILABLE``, ...), ``message`` the server's text to show."""
 
     code: str

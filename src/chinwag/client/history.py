@@ -55,6 +55,10 @@ GAP_FILL_PAGE = 100
 GAP_FILL_PAGES = 20
 """Pages asked for at most per conversation and reconnection (enough for the scrollback)."""
 
+END_TAG = "draft/chathistory-end"
+"""The tag on a history batch that is the server's last page in the direction we page
+(chathistory spec, ircv3-specifications PR #598): no need to ask for the next."""
+
 READ_MARKER_CAP = "draft/read-marker"
 """``MARKREAD`` (https://ircv3.net/specs/extensions/read-marker)."""
 
@@ -86,6 +90,8 @@ class OpenBatch:
     missed: bool = False
     """History nobody asked for: direct messages that arrived while we were away."""
     request: _HistoryRequest | None = None
+    end: bool = False
+    """The opening line carried ``draft/chathistory-end``: nothing more lies that way."""
     events: list[Event] = field(default_factory=list)
     lines: list[IrcMessage] = field(default_factory=list)
 
@@ -227,9 +233,16 @@ class HistorySync:
             del self._queue[fold(target)]
         return request
 
-    def _next_page(self, request: _HistoryRequest, lines: list[IrcMessage]) -> None:
-        """A full page of a gap fill means more may follow: ask for what came after it."""
-        if request.after is None or len(lines) < request.limit or request.pages >= GAP_FILL_PAGES:
+    def _next_page(self, request: _HistoryRequest, lines: list[IrcMessage], end: bool) -> None:
+        """A full page of a gap fill means more may follow: ask for what came after it,
+        unless the server said it was the last (``end``: a page that ends exactly on the
+        limit then costs no empty request)."""
+        if (
+            end
+            or request.after is None
+            or len(lines) < request.limit
+            or request.pages >= GAP_FILL_PAGES
+        ):
             return
         times = [parse_server_time(line.tags.get("time")) for line in lines]
         newest = max((moment for moment in times if moment is not None), default=None)
@@ -256,7 +269,7 @@ class HistorySync:
         if batch is None:
             return []
         if batch.request is not None:
-            self._next_page(batch.request, batch.lines)
+            self._next_page(batch.request, batch.lines, batch.end)
         inner = tuple(
             event if event.label or batch.label is None else replace(event, label=batch.label)
             for event in batch.events
@@ -301,6 +314,7 @@ class HistorySync:
             time=time_of(message, self._clock),
             missed=missed,
             request=request,
+            end=END_TAG in message.tags,
         )
 
     # -- read markers (https://ircv3.net/specs/extensions/read-marker) ---------------------

@@ -46,10 +46,10 @@ from chinwag.client.state import Identity, World
 from chinwag.client.sts import parse_sts
 from chinwag.client.wire import Connection, Handler, Handlers, numeric_reply
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import METADATA as METADATA_CAP
+from chinwag.protocol.caps import METADATA_CAPS
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message as IrcMessage
-from chinwag.protocol.metadata import COLOR_KEY
+from chinwag.protocol.metadata import COLOR_KEY, dialect_for
 
 WANTED_CAPS: tuple[str, ...] = (
     "account-notify",
@@ -64,6 +64,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "draft/chathistory",
     "draft/message-redaction",
     "draft/metadata-2",
+    "draft/metadata-3",
     "draft/multiline",
     "draft/read-marker",
     "echo-message",
@@ -317,6 +318,7 @@ class Negotiation:
     def _request_caps(self, offered: Mapping[str, str | None]) -> None:
         wanted = [name for name in offered if name in self.wanted_caps]
         wanted = [name for name in wanted if name not in self._link.caps_enabled]
+        wanted = _one_metadata_draft(wanted, self._link.caps_enabled)
         line: list[str] = []
         for name in wanted:
             if line and len(" ".join([*line, name])) > 400:
@@ -586,7 +588,7 @@ class Negotiation:
         if password is not None and self.account is None and not link.has_cap("sasl"):
             account = self.account_name or me.nick
             link.send("PRIVMSG", NICKSERV, f"IDENTIFY {account} {password}")
-        if link.has_cap(METADATA_CAP):
+        if dialect_for(link.caps_enabled) is not None:
             link.send("METADATA", "*", "SUB", *METADATA_KEYS)
             for key, value in me.metadata.items():
                 link.send("METADATA", "*", "SET", key, value)
@@ -597,3 +599,13 @@ class Negotiation:
         self._history.fill_gaps()
         server = self._world.server
         return [Registered(me.nick, server.network, server.name)]
+
+
+def _one_metadata_draft(wanted: list[str], enabled: set[str] | frozenset[str]) -> list[str]:
+    """``wanted`` with at most one metadata draft, the newest offered (``draft/metadata-3``
+    before ``draft/metadata-2``), and none if one is enabled already: a client "MUST NOT
+    request more than one" (ircv3-specifications PR #613)."""
+    if any(cap in enabled for cap in METADATA_CAPS):
+        return [name for name in wanted if name not in METADATA_CAPS]
+    best = next((cap for cap in METADATA_CAPS if cap in wanted), None)
+    return [name for name in wanted if name not in METADATA_CAPS or name == best]

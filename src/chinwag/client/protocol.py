@@ -64,13 +64,12 @@ from chinwag.client.queries import Queries
 from chinwag.client.roster import Roster
 from chinwag.client.state import ChannelState, Identity, ServerInfo, UserState, World
 from chinwag.client.wire import Connection, Handlers, merge_handlers, numeric_reply, time_of
-from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.errors import ProtocolError
 from chinwag.protocol.framing import CLIENT_MAX_LINE_BYTES, LineFramer
 from chinwag.protocol.message import Message as IrcMessage
 from chinwag.protocol.message import parse
-from chinwag.protocol.metadata import COLOR_KEY
+from chinwag.protocol.metadata import COLOR_KEY, dialect_for
 
 
 class NotRegistered(RuntimeError):  # noqa: N818
@@ -251,6 +250,12 @@ class ClientProtocol:
     def has_cap(self, name: str) -> bool:
         """Whether capability ``name`` is enabled on this connection."""
         return self._link.has_cap(name)
+
+    @property
+    def shares_metadata(self) -> bool:
+        """Whether the server shares metadata (such as colours) on this connection: either
+        ``draft/metadata-3`` or ``draft/metadata-2`` is enabled."""
+        return dialect_for(self._link.caps_enabled) is not None
 
     def is_me(self, nick: str) -> bool:
         """Whether ``nick`` is our nick."""
@@ -581,12 +586,12 @@ class ClientProtocol:
             self._me.metadata.pop(key, None)
         else:
             self._me.metadata[key] = value
-        if self.ready and self.has_cap(METADATA_CAP):
+        if self.ready and self.shares_metadata:
             self._link.send("METADATA", "*", "SET", key, *([value] if value else []), label=label)
 
     def metadata_sync(self, target: str) -> None:
         """Ask again for ``target``'s metadata (after :class:`MetadataSyncLater`)."""
-        if self.ready and self.has_cap(METADATA_CAP):
+        if self.ready and self.shares_metadata:
             self._link.send("METADATA", target, "SYNC")
 
     def who(self, mask: str, *, label: str | None = None) -> None:

@@ -322,7 +322,8 @@ class Roster:
 
     @_HANDLERS.on("METADATA")
     def _on_metadata(self, message: IrcMessage) -> list[Event]:
-        """``METADATA <target> <key> <visibility> [<value>]`` (draft/metadata-2)."""
+        """``METADATA <target> <key> <visibility> [<value>]``, draft/metadata-2's
+        notification."""
         params = message.params
         if len(params) < 3:
             return []
@@ -330,10 +331,23 @@ class Roster:
 
     @_HANDLERS.on(n.RPL_KEYVALUE)
     def _on_key_value(self, message: IrcMessage) -> list[Event]:
+        """``761 <me> <target> <key> <visibility> [<value>]``: a reply, or with
+        draft/metadata-3 a notification; without a value (metadata-2's CLEAR) the key is
+        gone."""
         params = message.params
         if len(params) < 4:
             return []
         return self._apply_metadata(params[1], params[2], params[4] if len(params) > 4 else None)
+
+    @_HANDLERS.on(n.RPL_KEYNOTSET)
+    def _on_key_not_set(self, message: IrcMessage) -> list[Event]:
+        """``766 <me> <target> <key> :Key not set``: draft/metadata-3's notification that a
+        key was removed, and the answer for a key that is not set (metadata-3 "Notifications";
+        PR #613)."""
+        params = message.params
+        if len(params) < 3:
+            return []
+        return self._apply_metadata(params[1], params[2], None)
 
     @_HANDLERS.on(n.RPL_METADATASYNCLATER)
     def _on_sync_later(self, message: IrcMessage) -> list[Event]:

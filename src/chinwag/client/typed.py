@@ -24,7 +24,6 @@ from chinwag.client.search import SearchResults
 from chinwag.client.text import clean
 from chinwag.client.values import Changes, ConversationKind, Line, LineKind, PasswordRequest
 from chinwag.protocol.caps import ACCOUNT_REGISTRATION, MIN_PASSWORD_KEY, value_keys
-from chinwag.protocol.caps import METADATA as METADATA_CAP
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.metadata import COLOR_KEY
 
@@ -264,7 +263,7 @@ class TypedInput:
         self._protocol.set_metadata(COLOR_KEY, color)
         changes.members = changes.conversations = True
         shown = color_name(color) or color
-        if self._protocol.ready and not self._protocol.has_cap(METADATA_CAP):
+        if self._protocol.ready and not self._protocol.shares_metadata:
             shown += " (this server does not share colours, so only you see it)"
         self._say(f"Your colour is now {shown}", changes)
 

@@ -33,8 +33,19 @@ class Capability:
 _IRCV3 = "https://ircv3.net/specs/extensions/"
 
 METADATA = "draft/metadata-2"
-"""User and channel metadata (the ``color`` key): https://ircv3.net/specs/extensions/metadata.
-Its value depends on the configured limits; see :func:`metadata_value`."""
+"""User and channel metadata (the ``color`` key): https://ircv3.net/specs/extensions/metadata,
+the version notifying with ``METADATA`` messages, kept for older clients. Its value depends on
+the configured limits; see :func:`metadata_value`."""
+
+METADATA_3 = "draft/metadata-3"
+"""The current metadata draft (ircv3-specifications pull request #613, "Update metadata
+spec"): notifications as RPL_KEYVALUE / RPL_KEYNOTSET, renamed standard-reply codes, ``SYNC
+*ALL``, metadata with MONITOR. Its value is :func:`metadata_value` with ``max-key-bytes``.
+A session has at most one of the two (the spec: servers "MUST NOT accept" a request for
+both); what each one changes is :data:`chinwag.protocol.metadata.DIALECTS`."""
+
+METADATA_CAPS: tuple[str, ...] = (METADATA_3, METADATA)
+"""The metadata capabilities, the one a client should prefer first."""
 
 SASL = "sasl"
 """SASL authentication, https://ircv3.net/specs/extensions/sasl-3.2; its value lists the
@@ -99,6 +110,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(CHATHISTORY, _IRCV3 + "chathistory"),
     Capability(EVENT_PLAYBACK, _IRCV3 + "chathistory"),
     Capability(METADATA, _IRCV3 + "metadata"),
+    Capability(METADATA_3, "https://github.com/ircv3/ircv3-specifications/pull/613"),
     Capability(READ_MARKER, _IRCV3 + "read-marker"),
     Capability(EXTENDED_ISUPPORT, _IRCV3 + "extended-isupport"),
     Capability(PRE_AWAY, _IRCV3 + "pre-away"),
@@ -144,11 +156,16 @@ STICKY: frozenset[str] = frozenset({"cap-notify"})
 """Capabilities a client cannot disable once version 302 enabled them implicitly."""
 
 
-def metadata_value(max_subs: int, max_keys: int, max_value_bytes: int) -> str:
+def metadata_value(
+    max_subs: int, max_keys: int, max_value_bytes: int, max_key_bytes: int | None = None
+) -> str:
     """The ``draft/metadata-2`` value: METADATA works before registration (``before-connect``)
-    and the limits on subscriptions, keys per target and value size."""
+    and the limits on subscriptions, keys per target and value size; with ``max_key_bytes``
+    the ``draft/metadata-3`` value, which adds the longest key (its "Capability" section)."""
+    keys = f",max-key-bytes={max_key_bytes}" if max_key_bytes is not None else ""
     return (
-        f"before-connect,max-subs={max_subs},max-keys={max_keys},max-value-bytes={max_value_bytes}"
+        f"before-connect,max-subs={max_subs},max-keys={max_keys}{keys},"
+        f"max-value-bytes={max_value_bytes}"
     )
 
 

@@ -153,6 +153,10 @@ RPL_METADATASUBOK: Final = "770"
 RPL_METADATAUNSUBOK: Final = "771"
 RPL_METADATASUBS: Final = "772"
 RPL_METADATASYNCLATER: Final = "774"
+"""draft/metadata-3 calls it ERR_METADATASYNCLATER; chinwag never sends it."""
+ERR_METADATARATELIMIT: Final = "775"
+"""``<RetryAfter> <Target> <Subcommand> [<Params>...]``: a METADATA command refused for its
+rate (draft/metadata-3, ircv3-specifications PR #613)."""
 
 # SASL (IRCv3 sasl-3.1), used by the accounts issue.
 RPL_LOGGEDIN: Final = "900"

@@ -74,6 +74,11 @@ class Context:
         """Reply with an IRCv3 standard reply ``FAIL`` (standard-replies spec)."""
         self._standard_reply("FAIL", command, code, description, context)
 
+    def warn(self, command: str, code: str, description: str, *context: str) -> None:
+        """Reply with an IRCv3 standard reply ``WARN``: part of the command did not go
+        through, the rest did."""
+        self._standard_reply("WARN", command, code, description, context)
+
     def note(self, command: str, code: str, description: str, *context: str) -> None:
         """Reply with an IRCv3 standard reply ``NOTE``."""
         self._standard_reply("NOTE", command, code, description, context)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from chinwag import __version__
 from chinwag.config import Config, Limits
 from chinwag.protocol import caps, isupport, multiline
+from chinwag.protocol.metadata import KEY_MAX_BYTES
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Effects
@@ -91,6 +92,12 @@ class ServerFacts:
             ),
             caps.MULTILINE: multiline.cap_value(
                 limits.multiline_max_bytes, limits.multiline_max_lines
+            ),
+            caps.METADATA_3: caps.metadata_value(
+                limits.metadata_max_subs,
+                limits.metadata_max_keys,
+                limits.metadata_max_value_bytes,
+                KEY_MAX_BYTES,
             ),
             caps.ACCOUNT_REGISTRATION: caps.account_registration_value(
                 config.accounts.min_password_length,

@@ -51,6 +51,21 @@ thread hand-offs from about 700 commits/s to 100, at the cost of up to this much
 for an echo that must be durable first."""
 
 
+TRANSIENT_TAGS = frozenset({"+typing", "+draft/typing"})
+"""Client-only tags that say something about now, not about the conversation: a TAGMSG
+carrying only these (typing notifications, https://ircv3.net/specs/client-tags/typing) is
+relayed but not kept."""
+
+
+def kept_tagmsg(message: Message) -> bool:
+    """Whether a relayed ``TAGMSG`` is kept in history: it carries a client-only tag (one
+    starting with ``+``, message-tags spec) other than the transient ones, e.g. a reaction
+    or a reply marker. Kept ones are stored as events, so CHATHISTORY plays them back only
+    to sessions with draft/event-playback (chathistory spec, "Returned message notes") and
+    message-tags, and search never sees them."""
+    return any(key.startswith("+") and key not in TRANSIENT_TAGS for key in message.tags)
+
+
 def identity(user: User) -> Folded:
     """Who ``user`` is for history (docs/security.md, "Who owns what"): their account's id
     if logged in, else a token of this user alone, never their nick, which the next person

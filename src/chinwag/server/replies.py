@@ -96,10 +96,11 @@ class ReplyBuffer:
         self.messages.append(Message(code, shown, self.server_name))
 
     @contextmanager
-    def batch(self, kind: str, *params: str) -> Iterator[None]:
+    def batch(self, kind: str, *params: str, tags: dict[str, str] | None = None) -> Iterator[None]:
         """Make the messages added inside the ``with`` block one batch of type ``kind``
         (https://ircv3.net/specs/extensions/batch); a session without the batch capability
-        gets them as they are. The batch is sent even when empty, as some specs require."""
+        gets them as they are. The batch is sent even when empty, as some specs require.
+        ``tags`` go on the opening ``BATCH`` line (e.g. ``draft/chathistory-end``)."""
         start = len(self.messages)
         yield
         if not self.session.has("batch"):
@@ -110,7 +111,7 @@ class ReplyBuffer:
             for message in self.messages[start:]
         ]
         self.messages[start:] = [
-            Message("BATCH", ("+" + ref, kind, *params), self.server_name),
+            Message("BATCH", ("+" + ref, kind, *params), self.server_name).with_tags(tags or {}),
             *inner,
             Message("BATCH", ("-" + ref,), self.server_name),
         ]

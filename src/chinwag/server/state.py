@@ -16,6 +16,7 @@ from typing import Protocol
 from chinwag.protocol import extbans
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.masks import is_extban, matches
+from chinwag.protocol.metadata import ChangeBudget
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 from chinwag.protocol.multiline import Collector
 
@@ -138,6 +139,7 @@ class Session:
         "last_message",
         "lost",
         "metadata",
+        "metadata_budget",
         "metadata_subs",
         "monitoring",
         "multiline",
@@ -192,10 +194,12 @@ class Session:
         self.ping_sent_at: float | None = None
         self.monitoring: set[Folded] = set()
         self.metadata: dict[str, str] = {}
-        """Metadata set before registration (draft/metadata-2 ``before-connect``); it becomes
+        """Metadata set before registration (draft/metadata-2/-3 ``before-connect``); it becomes
         the user's when registration completes."""
         self.metadata_subs: set[str] = set()
         """The metadata keys this session subscribed to (``METADATA * SUB``)."""
+        self.metadata_budget: ChangeBudget | None = None
+        """The metadata changes it may still make, from its first change on."""
         self.closed = False
         self.account: str | None = None
         """The account this session logged in to before registering (SASL, REGISTER); the
@@ -293,7 +297,7 @@ class User:
         self.sessions: list[Session] = []
         self.signon = int(time.time())
         self.metadata: dict[str, str] = {}
-        """Metadata keys and values (draft/metadata-2), such as ``color``."""
+        """Metadata keys and values (draft/metadata-2 and -3), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
         """Last read time per target (draft/read-marker); loaded from the account at login."""
         self.said: deque[str] | None = None
@@ -395,7 +399,7 @@ class Channel:
         inherit): their account's id if they were logged in (not its name, which a later
         account may take), else the user."""
         self.metadata: dict[str, str] = {}
-        """Metadata keys and values (draft/metadata-2), set by channel operators."""
+        """Metadata keys and values (draft/metadata-2 and -3), set by channel operators."""
         self._sessions: list[Session] | None = None
 
     def add_member(self, user: User, status: set[str]) -> None:

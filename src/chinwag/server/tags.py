@@ -31,7 +31,15 @@ from chinwag.server.state import (
     TAG_SERVER_TIME,
 )
 
-_TAG_BIT = {"time": TAG_SERVER_TIME, "account": TAG_ACCOUNT, "batch": TAG_BATCH, "label": TAG_LABEL}
+_TAG_BIT = {
+    "time": TAG_SERVER_TIME,
+    "account": TAG_ACCOUNT,
+    "batch": TAG_BATCH,
+    "label": TAG_LABEL,
+    # Defined by draft/chathistory for the opening BATCH line of a history reply, and put
+    # there only for a session with that capability: it needs the batch, not message-tags.
+    "draft/chathistory-end": TAG_BATCH,
+}
 
 _batch_ids = itertools.count(1)
 

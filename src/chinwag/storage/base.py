@@ -27,8 +27,9 @@ class StoredMessage:
     ``target`` is the folded channel name or, for a direct message, the conversation's key
     (:func:`conversation_key`); ``line`` is the full message as relayed (tags included), so a
     replay can be exact; ``time`` is the Unix time it was relayed. ``account`` is the sender's
-    account, if logged in. ``event`` marks JOIN/PART/KICK/TOPIC/MODE lines, which chathistory
-    only plays back to clients with draft/event-playback. ``offline_for`` names the (folded)
+    account, if logged in. ``event`` marks JOIN/PART/KICK/TOPIC/MODE lines and kept TAGMSGs
+    (reactions, not typing), which chathistory only plays back to clients with
+    draft/event-playback and search never sees. ``offline_for`` names the (folded)
     account of a recipient who had no session: the message waits for its next login.
     """
 

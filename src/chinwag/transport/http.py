@@ -72,6 +72,7 @@ SCRIPTS = (
     "connection.js",
     "server.js",
     "registration.js",
+    "metadata.js",
     "messages.js",
     "history.js",
     "draw.js",
@@ -85,7 +86,8 @@ SCRIPTS = (
 )
 """The page's ES modules, one job each: ``app.js`` is the entry point that wires the others
 (``state.js`` the state, ``dom.js`` DOM helpers, ``connection.js`` the WebSocket,
-``server.js`` and ``registration.js`` what the server says, ``messages.js`` filing lines,
+``server.js`` and ``registration.js`` what the server says, ``metadata.js`` which metadata
+draft to speak, ``messages.js`` filing lines,
 ``history.js`` chathistory, ``draw.js`` drawing, ``select.js`` the open conversation,
 ``notify.js`` notifications, ``search.js`` search, ``input.js`` what is typed, ``login.js``
 the login form, ``irc.js`` lines, cleaning and colours, ``shared.js`` the tables shared with

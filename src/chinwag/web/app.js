@@ -6,7 +6,7 @@
 import { app, hooks } from "./state.js";
 import { $, darkQuery } from "./dom.js";
 import { parseLine, fold } from "./irc.js";
-import { connect } from "./connection.js";
+import { connect, send } from "./connection.js";
 import { receive } from "./server.js";
 import { render, atBottom, recolor, drawList } from "./draw.js";
 import { system, markRead } from "./messages.js";
@@ -16,7 +16,9 @@ import { search } from "./search.js";
 import { startReply, endReply, submit, answerSecret, complete, typing } from "./input.js";
 import { loginError, showLogin, recalled, swatches, pickColor, startLogin } from "./login.js";
 
-Object.assign(hooks, { drawList, select, startReply, receive, loginError, showLogin });
+// REDACT of one of our messages (draft/message-redaction): the server's REDACT back shows it.
+const redact = (c, m) => send("REDACT", [c.name, m.id]);
+Object.assign(hooks, { drawList, select, startReply, receive, loginError, showLogin, redact });
 window.chinwag = app; // for the tests, the benchmark (bench/web.py) and the curious
 
 function init() {

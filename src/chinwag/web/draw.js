@@ -84,7 +84,10 @@ function fillRow(li, c, m) {
   time.dateTime = m.time.toISOString();
   li.append(time, " ");
   const body = el("span", "body");
-  if (m.kind === "msg" || m.kind === "notice") {
+  if (m.redacted) {
+    li.classList.add("redacted");
+    body.append(nickSpan(m.nick), " ", m.text); // plain text: no links in a deletion's reason
+  } else if (m.kind === "msg" || m.kind === "notice") {
     body.append(nickSpan(m.nick), m.kind === "notice" ? " (notice) " : " ");
     textInto(body, m.text);
   } else if (m.kind === "action") {
@@ -92,15 +95,40 @@ function fillRow(li, c, m) {
     textInto(body, m.text);
   } else body.textContent = m.text;
   li.append(body);
-  if (m.id && (m.kind === "msg" || m.kind === "action")) {
+  if (m.id && !m.redacted && (m.kind === "msg" || m.kind === "action")) {
     const reply = el("button", "reply", "↩");
     reply.type = "button";
     reply.title = "Reply";
     reply.setAttribute("aria-label", "Reply");
     reply.addEventListener("click", () => hooks.startReply(m));
     li.append(reply);
+    if (m.own && app.caps.has("draft/message-redaction")) li.append(deleteButton(c, m));
   }
   return li;
+}
+
+/** The button that deletes one of our own messages (REDACT): a first press asks, a second
+ * one deletes; leaving it (blur) takes the question back. A button, so the keyboard has it. */
+function deleteButton(c, m) {
+  const button = el("button", "delete", "🗑");
+  button.type = "button";
+  button.title = "Delete";
+  button.setAttribute("aria-label", "Delete message");
+  button.addEventListener("click", () => {
+    if (!button.classList.contains("confirm")) {
+      button.classList.add("confirm");
+      button.textContent = "Delete?";
+      button.setAttribute("aria-label", "Press again to delete this message");
+      return;
+    }
+    hooks.redact(c, m);
+  });
+  button.addEventListener("blur", () => {
+    button.classList.remove("confirm");
+    button.textContent = "🗑";
+    button.setAttribute("aria-label", "Delete message");
+  });
+  return button;
 }
 
 export function render(anchor = null) {

@@ -2,7 +2,7 @@
 // recent direct conversations, and filing the batches that come back.
 import { app, conv, isChannel } from "./state.js";
 import { labelled } from "./connection.js";
-import { toMessage, add, recount } from "./messages.js";
+import { toMessage, add, recount, foldRedaction, redact } from "./messages.js";
 import { drawList, render, firstRowId } from "./draw.js";
 import { showResults } from "./search.js";
 
@@ -61,14 +61,20 @@ export function finishBatch(batch) {
   if (request?.kind === "BEFORE") {
     // Older than all we have, in order: in front (times alone cannot place lines sent
     // in the same millisecond).
-    for (const m of found) if (m.id) c.ids.set(m.id, m);
+    for (const m of found) {
+      foldRedaction(c, m);
+      if (m.id) c.ids.set(m.id, m);
+    }
     c.messages = found.concat(c.messages);
     c.to += found.length;
   } else for (const m of found) add(c, m, { live: false });
   const added = c.messages.length - before;
+  // A replay may carry redactions too (with event-playback, or from another server).
+  for (const line of batch.lines) if (line.command === "REDACT") redact(line);
   if (request?.kind === "BEFORE") {
     c.loadingOlder = false;
-    if (batch.lines.length < request.limit) c.historyDone = true;
+    // The end tag says so even of a full page; a short page says it on older servers.
+    if (batch.end || batch.lines.length < request.limit) c.historyDone = true;
     c.from = 0;
   } else if (request?.kind === "AROUND") {
     const at = c.messages.findIndex((m) => m.id === request.msgid);
@@ -78,9 +84,9 @@ export function finishBatch(batch) {
   } else {
     c.to = c.messages.length;
     c.from = Math.max(0, c.to - app.renderCap);
-    if (request?.kind === "LATEST" && batch.lines.length < request.limit) c.historyDone = true;
+    if (request?.kind === "LATEST" && (batch.end || batch.lines.length < request.limit)) c.historyDone = true;
     const last = found[found.length - 1];
-    if (request?.kind === "AFTER" && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
+    if (request?.kind === "AFTER" && !batch.end && batch.lines.length >= request.limit && last && request.page < GAP_PAGES) {
       history(c, "AFTER", reference(last), PAGE, request.page + 1); // more of the gap
     }
     if (!request) {

@@ -3,7 +3,7 @@
 import { app, conv, me, isChannel } from "./state.js";
 import { $ } from "./dom.js";
 import { send } from "./connection.js";
-import { clean, cleanMessage, mentions } from "./irc.js";
+import { clean, cleanMessage, fold, mentions } from "./irc.js";
 import { drawTyping, drawList, row, render, atBottom, scrollDown, firstRowId } from "./draw.js";
 import { notify } from "./notify.js";
 
@@ -16,6 +16,40 @@ export function conversationOf(line) {
   if (isChannel(target)) return target;
   if (me(target)) return line.nick;
   return target; // our own message echoed, or from another of our devices
+}
+
+export const REDACTED_TEXT = "message deleted"; // as the Python clients say (client/values.py)
+
+/** Fold a redaction onto `m` (draft/message-redaction): its text becomes "message
+ * deleted", with the reason if one was given (shown as text, like everything else). */
+function redacted(m, reason) {
+  m.redacted = true;
+  m.text = REDACTED_TEXT + (reason ? ` (${clean(reason)})` : "");
+}
+
+/** Whether `m` (in `c`) was redacted before it arrived: fold it on. */
+export function foldRedaction(c, m) {
+  const known = m.id ? app.redactions.get(m.id) : null;
+  if (known && known.key === c.key) redacted(m, known.reason);
+}
+
+/** REDACT <target> <msgid> [<reason>]: the message shows as deleted in its conversation,
+ * now if it is there, or when it arrives (a history page loaded later). */
+export function redact(line) {
+  const [, msgid, reason] = line.params;
+  if (!msgid) return;
+  const c = app.convs.get(fold(conversationOf(line)));
+  if (!c) return;
+  app.redactions.set(msgid, { key: c.key, reason: reason ?? "" });
+  const m = c.ids.get(msgid);
+  if (!m) return;
+  redacted(m, reason);
+  if (c.key !== app.current) return;
+  const node = $("log").querySelector(`.row[data-msgid="${CSS.escape(msgid)}"]`);
+  if (node) {
+    const at = Number(node.dataset.index);
+    node.replaceWith(row(c, m, c.messages[at - 1], at));
+  }
 }
 
 export function toMessage(line, kind) {
@@ -58,6 +92,7 @@ export function message(line, kind) {
 /** Put `m` in its place in `c` (by time; a message already there is not added twice). */
 export function add(c, m, { live = true } = {}) {
   if (m.id && c.ids.has(m.id)) return false;
+  foldRedaction(c, m);
   if (m.id) c.ids.set(m.id, m);
   const list = c.messages;
   let at = list.length;

@@ -6,11 +6,12 @@ import { send } from "./connection.js";
 import { setColor, drawMe } from "./draw.js";
 import { history, reference, targets, PAGE, SPOKEN } from "./history.js";
 import { showLogin, enterChat } from "./login.js";
+import { metadataCap, withMetadataDraft } from "./metadata.js";
 
 const WANTED_CAPS = [
   "account-notify", "account-tag", "away-notify", "batch", "cap-notify", "chghost",
-  "draft/account-registration", "draft/chathistory", "draft/metadata-2", "draft/multiline",
-  "draft/read-marker",
+  "draft/account-registration", "draft/channel-rename", "draft/chathistory",
+  "draft/message-redaction", "draft/metadata-2", "draft/multiline", "draft/read-marker",
   "echo-message", "extended-join", "invite-notify", "labeled-response", "message-tags",
   "multi-prefix", "sasl", "server-time", "setname", "standard-replies", "userhost-in-names",
   "soju.im/search",
@@ -27,7 +28,9 @@ export const REGISTRATION_HANDLERS = {
         app.offered.set(name, value);
       }
       if (sub === "LS" && rest[0] === "*") return; // more to come
-      const want = WANTED_CAPS.filter((c) => app.offered.has(c) && !app.caps.has(c));
+      const want = withMetadataDraft(
+        WANTED_CAPS.filter((c) => app.offered.has(c) && !app.caps.has(c)),
+      );
       if (want.length) send("CAP", ["REQ", want.join(" ")]);
       else if (sub === "LS") afterCaps();
     } else if (sub === "ACK") {
@@ -80,7 +83,7 @@ export function registered() {
   if (app.ready) return;
   app.ready = true;
   app.attempt = 0;
-  if (app.caps.has("draft/metadata-2")) {
+  if (metadataCap()) {
     send("METADATA", ["*", "SUB", "color"]);
     if (app.color) send("METADATA", ["*", "SET", "color", app.color]);
     setColor(app.nick, app.color || null);

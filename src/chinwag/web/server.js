@@ -3,10 +3,10 @@ import { app, conv, me } from "./state.js";
 import { send } from "./connection.js";
 import { fold, clean, multilineText } from "./irc.js";
 import { REGISTRATION_HANDLERS, alternative, quitQuietly, registered, welcome } from "./registration.js";
-import { message, event, system, conversationOf, recount } from "./messages.js";
+import { message, event, system, conversationOf, recount, redact } from "./messages.js";
 import { history, reference, finishBatch, PAGE, LATEST_ON_JOIN, SPOKEN } from "./history.js";
 import { drawTyping, drawMembers, drawMe, drawTopic, render, setColor } from "./draw.js";
-import { select, close } from "./select.js";
+import { select, close, rename } from "./select.js";
 import { loginError } from "./login.js";
 
 const TYPING_SHOWN = 6000;
@@ -54,7 +54,9 @@ const HANDLERS = {
       const parent = line.tags.batch ? app.batches.get(line.tags.batch) : null;
       const label = line.tags.label ?? parent?.label ?? null;
       const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search", "draft/multiline"].includes(type);
-      app.batches.set(ref, { type, params, label, lines: [], collect, opening: line });
+      // draft/chathistory-end: the server's last page that way (nothing more to ask for).
+      const end = "draft/chathistory-end" in line.tags;
+      app.batches.set(ref, { type, params, label, lines: [], collect, end, opening: line });
     } else {
       const batch = app.batches.get(ref);
       app.batches.delete(ref);
@@ -64,6 +66,14 @@ const HANDLERS = {
     }
   },
   PRIVMSG: (line) => message(line, "msg"),
+  REDACT: redact,
+  RENAME(line) {
+    const [old, name, reason] = line.params;
+    const c = old ? app.convs.get(fold(old)) : null;
+    if (!c || !name || c.kind !== "room") return;
+    rename(c, name);
+    event(c, line, `${line.nick} renamed ${old} to ${name}` + (reason ? ` (${reason})` : ""));
+  },
   NOTICE: (line) => message(line, "notice"),
   TAGMSG(line) {
     const typing = line.tags["+typing"];
@@ -201,7 +211,8 @@ const HANDLERS = {
     }
     const text = clean(line.params[line.params.length - 1] ?? code);
     if (command === "REGISTER" && !app.everReady) {
-      loginError(code === "ACCOUNT_EXISTS" ? "nick-error" : "password-error", text);
+      const nameCodes = ["ACCOUNT_EXISTS", "BAD_ACCOUNT_NAME", "ACCOUNT_NAME_MUST_BE_NICK", "NEED_NICK"];
+      loginError(nameCodes.includes(code) ? "nick-error" : "password-error", text);
       return quitQuietly();
     }
     if (command === "METADATA" && !app.everReady) loginError("color-error", text);
@@ -294,7 +305,9 @@ function numeric(line) {
     case "375": case "372": case "251": case "252": case "253": case "254": case "255":
     case "265": case "266": case "250": case "396": case "761": case "766": case "770":
     case "771": case "772": case "774": case "901": case "321":
+      // draft/metadata-3 tells of changes with these: 761 a value, 766 a removed key.
       if (line.command === "761" && p[2] === "color") setColor(p[1], p[4]);
+      if (line.command === "766" && p[2] === "color") setColor(p[1], null);
       break;
     case "322": system(`${clean(p[1])} (${p[2]}): ${clean(p[3] ?? "")}`); break;
     case "323": system("End of the room list."); break;

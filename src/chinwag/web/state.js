@@ -9,6 +9,7 @@ export const isChannel = (name) => name.startsWith("#") || name.startsWith("&");
  * app.js fills them in, so no two modules import each other. */
 export const hooks = {
   drawList: null, select: null, startReply: null, receive: null, loginError: null, showLogin: null,
+  redact: null,
 };
 
 export const app = {
@@ -18,6 +19,7 @@ export const app = {
   colors: new Map(), batches: new Map(), labels: new Map(), labelSeq: 0, attempt: 0,
   countdown: null, recall: [], recallAt: 0, typingSent: 0, replyTo: null, notify: false,
   secretFor: null, results: [],
+  redactions: new Map(), // msgid -> { key, reason }: REDACTs seen (draft/message-redaction)
   renderCap: 2000, // rows of one conversation in the DOM at most; older ones page in on scroll
 };
 

@@ -12,6 +12,8 @@ import pytest
 from chinwag.config import AccountSettings, ConfigError, load_config
 from chinwag.protocol import numerics as n
 from chinwag.server.services import verification
+from chinwag.storage.base import Account
+from chinwag.storage.memory import MemoryStore
 from tests.server.harness import Client, Harness
 
 PASSWORD = "correct-horse-battery"
@@ -32,7 +34,7 @@ def test_register_before_connecting_is_refused_when_the_server_does_not_allow_it
     client = h.connect()
     assert advertised(client) == "draft/account-registration=chinwag.im/min-password=8"
     client.send("NICK ana", f"REGISTER * * :{PASSWORD}")
-    assert client.lines()[-1][:4] == ("FAIL", "REGISTER", "COMPLETE_CONNECTION_REQUIRED", "*")
+    assert client.lines()[-1][:3] == ("FAIL", "REGISTER", "COMPLETE_CONNECTION_REQUIRED")
     assert "ana" not in h.core.deps.accounts
     client.send("USER ana 0 * :Ana", "CAP END")
     client.take()
@@ -239,3 +241,49 @@ def test_verification_needs_a_mail_command(tmp_path: Path) -> None:
     path.write_text("[accounts]\nemail_verification = true\n")
     with pytest.raises(ConfigError, match="mail_command"):
         load_config(path, env={})
+
+
+# -- codes of the spec's "Responses" that the flows above do not reach ------------------------
+
+
+def test_verify_before_connecting_is_refused_when_the_server_does_not_allow_it(
+    mailbox: Mailbox,
+) -> None:
+    h = verifying(register_before_connect=False)
+    client = h.connect()
+    client.send("CAP LS 302", "NICK ana", "VERIFY ana ABCDEFGH")
+    # The spec's form carries no account: FAIL VERIFY COMPLETE_CONNECTION_REQUIRED <message>.
+    (fail,) = [line for line in client.lines() if line[0] == "FAIL"]
+    assert fail[:3] == ("FAIL", "VERIFY", "COMPLETE_CONNECTION_REQUIRED") and len(fail) == 4
+
+
+class UnsavingStore(MemoryStore):
+    """A store that cannot create accounts."""
+
+    async def create_account(self, account: Account) -> bool:
+        raise OSError("disk on fire")
+
+
+def test_verify_when_the_account_cannot_be_saved_is_temporarily_unavailable(
+    mailbox: Mailbox,
+) -> None:
+    h = Harness(
+        accounts=AccountSettings(
+            email_verification=True, mail_command="/usr/sbin/sendmail -i", **QUICK
+        ),
+        store=UnsavingStore(),
+    )
+    ana = h.client("ana")
+    ana.send(f"REGISTER ana ana@example.org :{PASSWORD}")
+    ana.take()
+    ana.send(f"VERIFY ana {mailbox.code}")
+    assert ana.lines()[0][:4] == ("FAIL", "VERIFY", "TEMPORARILY_UNAVAILABLE", "ana")
+    assert h.user("ana").account is None
+
+
+def test_a_name_no_account_may_take_is_a_bad_account_name() -> None:
+    h = Harness()
+    guest = h.client("Guest42")
+    guest.send(f"REGISTER * * :{PASSWORD}")
+    assert guest.lines()[0][:4] == ("FAIL", "REGISTER", "BAD_ACCOUNT_NAME", "Guest42")
+    assert "Guest42" not in h.core.deps.accounts

@@ -130,7 +130,7 @@ def test_registering_twice_is_refused() -> None:
     h = Harness()
     ana = h.client("ana")
     register(ana)
-    assert register(ana)[0][:3] == ("FAIL", "REGISTER", "ALREADY_REGISTERED")
+    assert register(ana)[0][:3] == ("FAIL", "REGISTER", "ALREADY_AUTHENTICATED")
 
 
 def test_registration_can_be_switched_off() -> None:

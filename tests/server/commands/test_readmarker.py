@@ -244,3 +244,39 @@ def test_a_marker_moved_on_one_device_reaches_the_same_account_on_another() -> N
     assert laptop.lines() == [("MARKREAD", "#room", "timestamp=2020-01-02T03:04:05.678Z")]
     laptop.send("MARKREAD #room")
     assert laptop.lines() == [("MARKREAD", "#room", "timestamp=2020-01-02T03:04:05.678Z")]
+
+
+def test_a_marker_survives_a_reconnect_and_still_never_moves_back() -> None:
+    h = Harness()
+    ana = h.client("ana", caps=CAPS)
+    ana.send("REGISTER * :correct-horse-battery")
+    ana.take()
+    marker(ana, f"MARKREAD #room {at(5)}")
+    marker(ana, f"MARKREAD bo {at(7)}")
+    ana.send("QUIT :bye")
+    ana.take()
+    back = h.client("ana", caps=CAPS)
+    back.send("NS IDENTIFY ana correct-horse-battery")
+    back.take()
+    assert marker(back, "MARKREAD #room") == ("#room", at(5))
+    assert marker(back, "MARKREAD bo") == ("bo", at(7))
+    assert marker(back, f"MARKREAD #room {at(4)}") == ("#room", at(5))  # older: kept
+    back.send("JOIN #room")
+    assert ("MARKREAD", "#room", at(5)) in back.lines()
+
+
+def test_an_older_marker_from_one_device_leaves_the_others_alone() -> None:
+    h = Harness()
+    phone = h.client("ana", caps=CAPS)
+    phone.send("REGISTER * :correct-horse-battery")
+    phone.take()
+    laptop = h.client("ana_laptop", caps=CAPS)
+    laptop.send("NS IDENTIFY ana correct-horse-battery")
+    laptop.take()
+    marker(phone, f"MARKREAD bo {at(6)}")
+    assert laptop.lines() == [("MARKREAD", "bo", at(6))]  # a direct conversation too
+    assert marker(laptop, f"MARKREAD bo {at(3)}") == ("bo", at(6))
+    assert phone.take() == []
+    assert marker(laptop, f"MARKREAD bo {at(9)}") == ("bo", at(9))
+    assert phone.lines() == [("MARKREAD", "bo", at(9))]
+    assert list(stored_markers(h, "ana").values()) == [T0 + 9]

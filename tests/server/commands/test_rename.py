@@ -51,7 +51,7 @@ def test_members_without_the_capability_see_part_and_join_with_topic_and_names()
 
     ana.send("RENAME #room #hall")
 
-    assert ana.lines() == [("RENAME", "#room", "#hall")]
+    assert ana.lines() == [("RENAME", "#room", "#hall", "")]  # the reason is always there
     lines = bo.lines()
     assert lines[0] == ("PART", "#room", "Channel renamed to #hall")
     assert lines[1] == ("JOIN", "#hall")
@@ -99,8 +99,30 @@ def test_a_change_of_case_is_a_rename() -> None:
     ana = h.client("ana", [CAP])
     opered_room(h, ana)
     ana.send("RENAME #room #Room")
-    assert ana.lines() == [("RENAME", "#room", "#Room")]
+    assert ana.lines() == [("RENAME", "#room", "#Room", "")]
     assert h.channel("#room").name == "#Room"
+
+
+def test_a_change_of_case_shows_no_part_and_join_to_members_without_the_capability() -> None:
+    h = Harness()
+    ana, bo = h.client("ana", [CAP]), h.client("bo")
+    opered_room(h, ana, bo)
+    ana.take()
+    bo.take()
+    ana.send("RENAME #room #ROOM :louder")
+    assert ana.lines() == [("RENAME", "#room", "#ROOM", "louder")]
+    assert bo.lines() == []  # the spec: the fallback SHOULD NOT be used for a change of case
+    assert h.channel("#room").name == "#ROOM"
+
+
+def test_the_fallback_part_carries_the_reason_as_given() -> None:
+    h = Harness()
+    ana, bo = h.client("ana", [CAP]), h.client("bo")
+    opered_room(h, ana, bo)
+    ana.take()
+    bo.take()
+    ana.send("RENAME #room #hall :Typo fix")
+    assert bo.lines()[:2] == [("PART", "#room", "Typo fix"), ("JOIN", "#hall")]
 
 
 def test_history_moves_to_the_new_name_and_the_old_name_is_free() -> None:
@@ -119,3 +141,14 @@ def test_history_moves_to_the_new_name_and_the_old_name_is_free() -> None:
     bo.take()
     assert texts(bo, "CHATHISTORY LATEST #room * 10") == []
     assert h.channel("#room").members.keys() == {h.user("bo")}
+
+
+def test_the_numerics_the_spec_prefers_for_missing_parameters_and_non_members() -> None:
+    h = Harness()
+    ana, bo = h.client("ana"), h.client("bo")
+    opered_room(h, ana)
+    bo.send("RENAME #room")
+    assert bo.lines()[0][:3] == (n.ERR_NEEDMOREPARAMS, "bo", "RENAME")
+    bo.send("RENAME #room #hall")
+    assert bo.lines()[0][:3] == (n.ERR_NOTONCHANNEL, "bo", "#room")
+    assert h.channel("#room").name == "#room"

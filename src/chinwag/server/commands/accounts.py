@@ -40,11 +40,12 @@ def register(ctx: Context, message: Message) -> None:
     shown = nick or "*"
     settings = ctx.deps.config.accounts
     if session.user is None and not settings.register_before_connect:
+        # The spec's form has no account parameter: FAIL REGISTER COMPLETE_CONNECTION_REQUIRED
+        # <message>.
         ctx.fail(
             "REGISTER",
             "COMPLETE_CONNECTION_REQUIRED",
             "Finish connecting (NICK, USER, CAP END) before registering an account",
-            account_param,
         )
         return
     if account_param != "*" and (nick is None or fold(account_param) != fold(nick)):
@@ -172,6 +173,14 @@ def verify(ctx: Context, message: Message) -> None:
     deps = ctx.deps
     _forget_expired(ctx)
     session = ctx.session
+    if session.user is None and not deps.config.accounts.register_before_connect:
+        # Without the before-connect key, VERIFY waits for the connection like REGISTER.
+        ctx.fail(
+            "VERIFY",
+            "COMPLETE_CONNECTION_REQUIRED",
+            "Finish connecting (NICK, USER, CAP END) before verifying an account",
+        )
+        return
     if session.account is not None or (session.user is not None and session.user.account):
         ctx.fail("VERIFY", "ALREADY_AUTHENTICATED", "You are already logged in", name)
         return

@@ -2,14 +2,17 @@
 
 ``CAP LS``/``CAP REQ`` before registration suspend it until ``CAP END``; ``LS 302`` enables
 values in the list and cap-notify implicitly. ``REQ`` is all or nothing: any unknown name
-(or an attempt to disable a sticky capability) gets the whole request ``NAK``-ed.
+(or an attempt to disable a sticky capability) gets the whole request ``NAK``-ed, as does one
+that would leave both ``draft/metadata-2`` and ``draft/metadata-3`` enabled (metadata-3:
+"Servers MUST NOT accept these requests").
 """
 
 from __future__ import annotations
 
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA, STICKY, STS
+from chinwag.protocol.caps import BY_NAME, CAPABILITIES, METADATA_CAPS, STICKY, STS
 from chinwag.protocol.message import Message
+from chinwag.protocol.metadata import dialect_for
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.replies import LIST_BUDGET, pack
@@ -78,10 +81,20 @@ def cap(ctx: Context, message: Message) -> None:
                 acceptable = False
                 break
             (disable if token.startswith("-") else enable).add(name)
+        caps = (session.caps | enable) - disable
+        if sum(name in caps for name in METADATA_CAPS) > 1:
+            acceptable = False  # one metadata draft per session
         verdict = "ACK" if acceptable else "NAK"
-        newly_metadata = acceptable and METADATA in enable - disable and not session.has(METADATA)
+        before = dialect_for(session.caps)
+        after = dialect_for(caps) if acceptable else before
+        newly_metadata = after is not None and before is None
         if acceptable:
-            session.set_caps((session.caps | enable) - disable)
+            session.set_caps(caps)
+            lost_batch = before is not None and before.batch_bound and "batch" in disable
+            if before is not None and (after is not before or lost_batch):
+                # "If a client removes this capability or the batch capability from
+                # themselves, servers MUST clear that client's subscription list".
+                session.metadata_subs.clear()
         ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.deps.name))
         if newly_metadata and session.user is not None:
             # "Upon requesting the capability, clients receive their metadata"; during

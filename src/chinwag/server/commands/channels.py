@@ -527,9 +527,12 @@ def rename(ctx: Context, message: Message) -> None:
     ERR_CHANOPRIVSNEEDED); a name that is invalid, of another channel type or unchanged is
     ``FAIL RENAME CANNOT_RENAME``, another channel's ``FAIL RENAME CHANNEL_NAME_IN_USE``. A
     change of case only is a rename. Members with the capability see
-    ``RENAME <old> <new> :<reason>``; the others a PART of the old name and a JOIN of the new
-    one with its topic and NAMES, as the spec's fallback says. History moves to the new name
-    and the old one is free.
+    ``RENAME <old> <new> :<reason>``, the reason always there (empty when none was given: the
+    spec's "MUST always include the third parameter"); the others a PART of the old name
+    (with the reason, if given) and a JOIN of the new one with its topic and NAMES, as the
+    spec's fallback says, except for a change of case only, which the spec says SHOULD NOT
+    use the fallback: they see nothing. History moves to the new name and the old one is
+    free.
     """
     user = ctx.user
     channel = joined_channel(ctx, message.params[0])
@@ -556,12 +559,12 @@ def rename(ctx: Context, message: Message) -> None:
         member.channels[channel.folded] = channel
     ctx.deps.history.renamed(old, channel.folded)
     log.info("%s renamed %s to %s", user.nick, old_name, new)
-    params = (old_name, new, reason) if reason else (old_name, new)
-    notice = Message("RENAME", params, user.source, event_tags(user.account))
+    notice = Message("RENAME", (old_name, new, reason), user.source, event_tags(user.account))
+    case_only = fold(old_name) == channel.folded
     for session in channel.sessions():
         if session.has(CHANNEL_RENAME):
             _send(ctx, session, [notice])
-        else:
+        elif not case_only:
             _send(ctx, session, _rename_fallback(ctx, session, channel, old_name, reason))
 
 
@@ -581,7 +584,8 @@ def _rename_fallback(
     name, then their JOIN of the new one with its topic and NAMES."""
     member = session.user
     assert member is not None
-    why = f"Channel renamed to {channel.name}" + (f": {reason}" if reason else "")
+    # The spec: "with part message matching the rename reason if given".
+    why = reason or f"Channel renamed to {channel.name}"
     tags = event_tags(member.account)
     lines = [
         Message("PART", (old_name, why), member.source, tags),

@@ -15,6 +15,13 @@ does what Ergo does. In short:
   is sent even when empty, and a session without ``batch`` gets the lines bare. Each line is
   the message as it was relayed, with its original ``time`` and ``msgid``; the reply buffer
   shows each session only the tags its capabilities allow.
+- The opening ``BATCH`` line carries ``draft/chathistory-end`` (for a session with
+  ``draft/chathistory``; ircv3-specifications PR #598) exactly when nothing more lies in the
+  direction the request pages: older than the page for LATEST and BEFORE, newer for AFTER,
+  the rest of the range for BETWEEN, either side for AROUND, and no further target for
+  TARGETS. Each query asks the store for one message more than the limit to know, so a page
+  that ends exactly on the limit is tagged too. chinwag sends no context messages, so the
+  spec's ``draft/chathistory-context`` tag never appears.
 - Only PRIVMSG and NOTICE are played back, unless the session has ``draft/event-playback``:
   then channel JOIN, PART, KICK, TOPIC and MODE lines too.
 - Messages that share a timestamp keep the order they were stored in, so paging by msgid
@@ -44,7 +51,7 @@ from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import identity
-from chinwag.server.services.playback import add_history_batch, direct_target
+from chinwag.server.services.playback import add_history_batch, direct_target, history_end_tags
 from chinwag.server.tags import parse_timestamp, server_time
 from chinwag.storage.base import Bound, Store, StoredMessage, identity_kind, identity_value
 
@@ -181,7 +188,7 @@ def _history(ctx: Context, subcommand: str, params: tuple[str, ...]) -> None:
     deps = ctx.deps
     ctx.later(
         deps.history.after(_run(deps.store, query)),
-        lambda ctx, found: add_history_batch(ctx, shown, found),
+        lambda ctx, found: add_history_batch(ctx, shown, found.messages, end=found.end),
         lambda ctx, _error: _fail(
             ctx, "MESSAGE_ERROR", "Messages could not be retrieved", subcommand, name
         ),
@@ -200,19 +207,51 @@ def _resolve(ctx: Context, name: str) -> tuple[Folded, str] | None:
     return None
 
 
-async def _run(store: Store, query: _Query) -> list[StoredMessage]:
-    """Answer one selector with :meth:`Store.history` (oldest first)."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What one selector found, oldest first, and whether it is the last page in the
+    direction the request pages (``draft/chathistory-end``)."""
+
+    messages: list[StoredMessage]
+    end: bool
+
+
+def _newest(found: list[StoredMessage], limit: int) -> Page:
+    """The newest ``limit`` of a look-ahead query that asked for ``limit + 1``: one more
+    means older ones remain."""
+    if len(found) > limit:
+        return Page(found[len(found) - limit :], False)
+    return Page(found, True)
+
+
+def _oldest(found: list[StoredMessage], limit: int) -> Page:
+    """The oldest ``limit`` of a look-ahead query that asked for ``limit + 1``: one more
+    means newer ones remain."""
+    if len(found) > limit:
+        return Page(found[:limit], False)
+    return Page(found, True)
+
+
+async def _run(store: Store, query: _Query) -> Page:
+    """Answer one selector with :meth:`Store.history` (oldest first), one message more than
+    the limit asked for to know whether the page is the last."""
     key, limit, events, reader = query.key, query.limit, query.events, query.reader
     first = query.first
+    ahead = limit + 1
     match query.subcommand:
         case "LATEST":
-            return await store.history(key, after=first, limit=limit, events=events, reader=reader)
+            found = await store.history(key, after=first, limit=ahead, events=events, reader=reader)
+            return _newest(found, limit)
         case "BEFORE":
-            return await store.history(key, before=first, limit=limit, events=events, reader=reader)
-        case "AFTER":
-            return await store.history(
-                key, after=first, limit=limit, newest=False, events=events, reader=reader
+            found = await store.history(
+                key, before=first, limit=ahead, events=events, reader=reader
             )
+            return _newest(found, limit)
+        case "AFTER":
+            found = await store.history(
+                key, after=first, limit=ahead, newest=False, events=events, reader=reader
+            )
+            return _oldest(found, limit)
         case "AROUND":
             assert first is not None
             return await _around(store, key, first, limit, events, reader)
@@ -223,26 +262,35 @@ async def _run(store: Store, query: _Query) -> list[StoredMessage]:
 
 async def _around(
     store: Store, key: Folded, ref: Bound, limit: int, events: bool, reader: Folded
-) -> list[StoredMessage]:
+) -> Page:
     """Up to ``limit // 2`` messages before the reference, then the referenced message (a
-    msgid) or those at its timestamp, and what follows, ``limit`` in all."""
-    older = await store.history(key, before=ref, limit=limit // 2, events=events, reader=reader)
+    msgid) or those at its timestamp, and what follows, ``limit`` in all. The last page
+    when neither side left any out."""
+    half = limit // 2
+    before = _newest(
+        await store.history(key, before=ref, limit=half + 1, events=events, reader=reader), half
+    )
+    older = before.messages
     room = limit - len(older)
     newer: list[StoredMessage] = []
     if ref.msgid is not None:
         found = await store.find(key, ref.msgid, reader=reader)
         if found is None:
-            return []  # an unknown msgid names no place in the history
+            return Page([], True)  # an unknown msgid names no place in the history
         if events or not found.event:
             newer.append(found)
         after = ref
     else:
         assert ref.time is not None
         after = Bound(time=ref.time - HALF_MILLISECOND)
-    newer += await store.history(
-        key, after=after, limit=room - len(newer), newest=False, events=events, reader=reader
+    wanted = room - len(newer)
+    rest = _oldest(
+        await store.history(
+            key, after=after, limit=wanted + 1, newest=False, events=events, reader=reader
+        ),
+        wanted,
     )
-    return older + newer
+    return Page(older + newer + rest.messages, before.end and rest.end)
 
 
 async def _between(
@@ -253,19 +301,20 @@ async def _between(
     limit: int,
     events: bool,
     reader: Folded,
-) -> list[StoredMessage]:
+) -> Page:
     """Messages between two references, counted from the first: forwards if the first is
     the earlier, else backwards. An empty forward range means the references are the other
     way round (or nothing lies between them, and the backward range is empty too), so no
-    lookup of where each msgid sits is needed."""
+    lookup of where each msgid sits is needed. The last page when the range held no more."""
     forward = await store.history(
-        key, after=first, before=second, limit=limit, newest=False, events=events, reader=reader
+        key, after=first, before=second, limit=limit + 1, newest=False, events=events, reader=reader
     )
     if forward:
-        return forward
-    return await store.history(
-        key, after=second, before=first, limit=limit, events=events, reader=reader
+        return _oldest(forward, limit)
+    backward = await store.history(
+        key, after=second, before=first, limit=limit + 1, events=events, reader=reader
     )
+    return _newest(backward, limit)
 
 
 def _targets(ctx: Context, params: tuple[str, ...]) -> None:
@@ -281,10 +330,17 @@ def _targets(ctx: Context, params: tuple[str, ...]) -> None:
     backwards = first > second
     low, high = (second, first) if backwards else (first, second)
     deps = ctx.deps
-    scan = TARGETS_SCAN if backwards else limit
+    # One more than the limit tells whether the list is complete (draft/chathistory-end).
+    scan = TARGETS_SCAN if backwards else limit + 1
     ctx.later(
         deps.history.after(deps.store.targets(channels, me, low, high, scan)),
-        lambda ctx, found: _send_targets(ctx, channels, me, found[-limit:] if backwards else found),
+        lambda ctx, found: _send_targets(
+            ctx,
+            channels,
+            me,
+            found[-limit:] if backwards else found[:limit],
+            end=len(found) <= limit,
+        ),
         lambda ctx, _error: _fail(
             ctx, "MESSAGE_ERROR", "Messages could not be retrieved", "TARGETS", "*"
         ),
@@ -292,9 +348,14 @@ def _targets(ctx: Context, params: tuple[str, ...]) -> None:
 
 
 def _send_targets(
-    ctx: Context, channels: dict[Folded, str], me: Folded, found: list[tuple[Folded, float]]
+    ctx: Context,
+    channels: dict[Folded, str],
+    me: Folded,
+    found: list[tuple[Folded, float]],
+    *,
+    end: bool,
 ) -> None:
-    with ctx.reply.batch(TARGETS_BATCH_TYPE):
+    with ctx.reply.batch(TARGETS_BATCH_TYPE, tags=history_end_tags(ctx, end)):
         for key, latest in found:
             shown = channels.get(key) or _other_party(ctx, key, me)
             if shown is None:

@@ -18,7 +18,7 @@ from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
 from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.history import direct_key, remember_conversation
+from chinwag.server.history import direct_key, kept_tagmsg, remember_conversation
 from chinwag.server.services import SERVICES, is_service_name
 from chinwag.server.services.multiline import close_batch, fail, open_batch
 from chinwag.server.services.playback import direct_party
@@ -177,7 +177,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
             others = [other for other in others if other.has("message-tags")]
         delivery.deliver(others, relayed)
         key = direct_key(user, recipient)
-        if not is_tagmsg:
+        if not is_tagmsg or kept_tagmsg(relayed):
             # Conversations live no longer than those without an account who had them.
             remember_conversation(user, key)
             if target_user is not None:
@@ -216,13 +216,23 @@ def _acknowledge(
     key: Folded | None = None,
     offline_for: Folded | None = None,
 ) -> None:
-    """The sender's echo (echo-message), and the history record of anything but a TAGMSG
-    (said in ``channel``, or the direct conversation ``key``), which the sender's next
-    replies wait for."""
+    """The sender's echo (echo-message), and the history record (said in ``channel``, or
+    the direct conversation ``key``), which the sender's next replies wait for. A TAGMSG is
+    recorded only if :func:`~chinwag.server.history.kept_tagmsg` (not typing), as an event,
+    and never queued for an offline account."""
     ctx.deps.counters.messages_relayed += 1
     if ctx.session.has("echo-message"):
         ctx.reply.add(relayed)
-    if relayed.command != "TAGMSG":
+    if relayed.command == "TAGMSG":
+        if kept_tagmsg(relayed):
+            history = ctx.deps.history
+            if channel is not None:
+                seq = history.to_channel(channel, relayed, event=True)
+            else:
+                assert key is not None
+                seq = history.push(key, relayed, event=True)
+            ctx.reply.after_commit(seq)
+    else:
         ctx.user.remember_said(relayed.tags["msgid"])
         history = ctx.deps.history
         if channel is not None:

@@ -28,7 +28,9 @@ from chinwag.server.context import Context, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import pack
 from chinwag.server.services import SERVICE_NICKS, attempts
+from chinwag.server.services.metadata import after_monitor_online
 from chinwag.server.services.nicks import SERVICES_HOST
+from chinwag.server.state import User
 from chinwag.server.tags import event_tags
 
 log = logging.getLogger("chinwag.server")
@@ -240,13 +242,16 @@ def _chunks(items: list[str]) -> list[str]:
 
 def _send_status(ctx: Context, nicks: list[str]) -> None:
     """RPL_MONONLINE for the online ones (as ``nick!user@host``; running services are
-    always online), RPL_MONOFFLINE for the rest."""
+    always online), RPL_MONOFFLINE for the rest; a draft/metadata-3 session then gets each
+    online user's subscribed keys in a ``metadata`` batch."""
     online: list[str] = []
     offline: list[str] = []
+    users: list[User] = []
     for nick in nicks:
         user = ctx.network.find_user(nick)
         if user is not None:
             online.append(user.source)
+            users.append(user)
         elif fold(nick) in SERVICE_NICKS:
             # A running service (NickServ) never leaves: a client watching it, as a direct
             # conversation with it does, must not be told it is offline.
@@ -258,6 +263,8 @@ def _send_status(ctx: Context, nicks: list[str]) -> None:
         ctx.numeric(n.RPL_MONONLINE, line)
     for line in _chunks(offline):
         ctx.numeric(n.RPL_MONOFFLINE, line)
+    for user in users:
+        after_monitor_online(ctx, user)
 
 
 def _monitor_add(ctx: Context, targets: list[str]) -> None:

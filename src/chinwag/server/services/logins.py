@@ -264,7 +264,9 @@ def _by_sender(
 
 def registration_problem(ctx: Context, nick: str | None) -> tuple[str, str] | None:
     """Why the session may not register an account named ``nick`` now, as a FAIL code and
-    text (account-registration spec, "Errors"), or ``None`` if it may."""
+    text (account-registration spec, "Responses"), or ``None`` if it may. ACCOUNT_EXISTS is
+    for a name someone registered (or is registering); a name no account may take (a
+    service's, a guest nick, a nick someone else holds) is BAD_ACCOUNT_NAME."""
     config = ctx.deps.config
     if not config.accounts.registration:
         return "TEMPORARILY_UNAVAILABLE", "Registration is disabled on this server"
@@ -272,26 +274,26 @@ def registration_problem(ctx: Context, nick: str | None) -> tuple[str, str] | No
         # REGISTER before connecting must not get round the connection password.
         return "TEMPORARILY_UNAVAILABLE", "Send the server password (PASS) first"
     if ctx.session.account is not None or (ctx.session.user and ctx.session.user.account):
-        return "ALREADY_REGISTERED", "You are already logged in"
+        return "ALREADY_AUTHENTICATED", "You are already logged in"
     if nick is None:
         return "NEED_NICK", "Choose a nick first: the account is named after it"
     if nick in ctx.deps.accounts:
         return "ACCOUNT_EXISTS", f"{nick} is already registered"
     if ctx.deps.accounts.reserved(nick):
         return "ACCOUNT_EXISTS", f"{nick} is being registered by someone else"
-    # The spec's ACCOUNT_EXISTS covers "a nick that is not available as a new account's
-    # name": a service's, or one somebody else holds (registering it would rename them).
+    # The spec's BAD_ACCOUNT_NAME: "invalid or otherwise restricted/disallowed" names, such
+    # as a service's, or one somebody else holds (registering it would rename them).
     if is_service_name(nick):
-        return "ACCOUNT_EXISTS", f"{nick} is reserved for services"
+        return "BAD_ACCOUNT_NAME", f"{nick} is reserved for services"
     network = ctx.network
     holder = network.find_user(nick)
     if holder is not None:
         if holder is not ctx.session.user:
-            return "ACCOUNT_EXISTS", f"{nick} is someone else's nick"
+            return "BAD_ACCOUNT_NAME", f"{nick} is someone else's nick"
     elif network.pending_nicks.get(fold(nick), ctx.session) is not ctx.session:
-        return "ACCOUNT_EXISTS", f"{nick} is someone else's nick"
+        return "BAD_ACCOUNT_NAME", f"{nick} is someone else's nick"
     if fold(nick).startswith(fold(config.accounts.guest_prefix)):
-        return "ACCOUNT_EXISTS", "Guest nicks cannot be registered; choose a nick first"
+        return "BAD_ACCOUNT_NAME", "Guest nicks cannot be registered; choose a nick first"
     return None
 
 

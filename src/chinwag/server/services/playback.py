@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 BATCH_TYPE = "chathistory"
 """The ratified batch type of history replies (one parameter: the target)."""
 
+END_TAG = "draft/chathistory-end"
+"""The tag on a history batch that is the last page in its direction (chathistory spec)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
@@ -118,17 +121,34 @@ def replay_messages(session: Session, stored: StoredMessage) -> list[Message]:
     return ml.fallback_messages(message.command, target, lines, source, tags)
 
 
+def history_end_tags(ctx: Context, end: bool) -> dict[str, str]:
+    """The tags of the opening BATCH line of a CHATHISTORY reply: ``draft/chathistory-end``
+    when ``end`` (nothing more lies in the direction the request pages) and the session
+    negotiated draft/chathistory, which defines the tag (chathistory spec, ircv3-
+    specifications PR #598)."""
+    return {END_TAG: ""} if end and ctx.session.has(CHATHISTORY) else {}
+
+
 def add_history_batch(
-    ctx: Context, shown: str, messages: Sequence[StoredMessage], *, always: bool = True
+    ctx: Context,
+    shown: str,
+    messages: Sequence[StoredMessage],
+    *,
+    always: bool = True,
+    end: bool = False,
 ) -> None:
     """Add ``messages`` to the replies as one ``chathistory <shown>`` batch (batch spec,
-    "chathistory"); with ``always`` false, nothing at all when there are none."""
+    "chathistory"); with ``always`` false, nothing at all when there are none. With ``end``
+    the batch carries ``draft/chathistory-end`` (:func:`history_end_tags`)."""
     if not messages and not always:
         return
-    with ctx.reply.batch(BATCH_TYPE, shown):
+    # message-tags spec: a TAGMSG never reaches a client without the capability.
+    tagmsg = ctx.session.has("message-tags")
+    with ctx.reply.batch(BATCH_TYPE, shown, tags=history_end_tags(ctx, end)):
         for stored in messages:
             for message in replay_messages(ctx.session, stored):
-                ctx.reply.add(message)
+                if tagmsg or message.command != "TAGMSG":
+                    ctx.reply.add(message)
 
 
 def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, relayed: int) -> None:

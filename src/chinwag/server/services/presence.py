@@ -12,6 +12,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
+from chinwag.server.services.metadata_forms import monitor_sync
 from chinwag.server.state import Network, Session, User
 from chinwag.server.tags import event_tags
 
@@ -44,12 +45,16 @@ class Presence:
                 del monitors[nick]
 
     def monitor_online(self, user: User) -> None:
-        """Tell every session monitoring ``user``'s nick that it is now online."""
+        """Tell every session monitoring ``user``'s nick that it is now online, and a
+        draft/metadata-3 one what ``user``'s subscribed keys are (metadata-3 "Automatic
+        synchronization")."""
         name = self._network.server_name
         for session in self._watchers(user.nick):
             self._delivery.send(
                 session, Message(n.RPL_MONONLINE, (session.target, user.source), name)
             )
+            for message in monitor_sync(name, session, user):
+                self._delivery.send(session, message)
 
     def monitor_offline(self, nick: str) -> None:
         """Tell every session monitoring ``nick`` that it is now offline."""

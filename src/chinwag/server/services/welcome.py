@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
-from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH, METADATA
+from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH
 from chinwag.server.context import Context
 from chinwag.server.services.logins import after_welcome, registered_with_account
-from chinwag.server.services.metadata import send_own_metadata
+from chinwag.server.services.metadata import welcome_metadata
 from chinwag.server.services.nicks import take_nick_from_guest
 from chinwag.server.services.serverinfo import send_lusers, send_motd
 from chinwag.server.state import User
@@ -58,8 +58,9 @@ def try_complete_registration(ctx: Context) -> None:
 
 
 def welcome(ctx: Context) -> None:
-    """The welcome burst (Modern IRC "Connection Registration" step 4), then the user's own
-    metadata for a client with draft/metadata-2."""
+    """The welcome burst (Modern IRC "Connection Registration" step 4), with the user's own
+    metadata for a client with metadata (before the MOTD for draft/metadata-3, after it for
+    draft/metadata-2)."""
     facts = ctx.deps.facts
     user = ctx.user
     created = datetime.fromtimestamp(facts.started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -81,9 +82,9 @@ def welcome(ctx: Context) -> None:
         # (clients size their lines by their own prefix).
         ctx.numeric(n.RPL_VISIBLEHOST, user.host, "is now your displayed host")
     send_lusers(ctx, fresh=False)
+    welcome_metadata(ctx, before_motd=True)
     send_motd(ctx)
-    if ctx.session.has(METADATA):
-        send_own_metadata(ctx)
+    welcome_metadata(ctx, before_motd=False)
 
 
 def send_isupport(ctx: Context) -> None:
