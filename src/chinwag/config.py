@@ -93,6 +93,11 @@ class Limits:
     more each second after that. Beyond, the change is refused with ERR_METADATARATELIMIT
     (draft/metadata-3) or ``FAIL METADATA RATE_LIMITED`` (draft/metadata-2): each change is
     sent to everyone who shares a room, so a flood of them is a flood for all."""
+    multiline_max_bytes: int = 4096
+    """Bytes of text one multiline message may hold, line feeds counted (draft/multiline
+    ``max-bytes``)."""
+    multiline_max_lines: int = 100
+    """Lines one multiline message may hold (draft/multiline ``max-lines``)."""
 
 
 DEFAULT_PORTS = {"tcp": DEFAULT_PORT, "tls": 6697, "http": 8097, "https": 8443}
@@ -581,6 +586,11 @@ def load_config(
     limits = _build_section(
         Limits, "limits", {**raw.get("limits", {}), **from_env.get("limits", {})}
     )
+    if limits.multiline_max_bytes < 512 or limits.multiline_max_lines < 1:
+        # Less than one line's worth would refuse what a single PRIVMSG may carry.
+        raise ConfigError(
+            "[limits] multiline_max_bytes: must be at least 512, multiline_max_lines at least 1"
+        )
     accounts = _build_section(
         AccountSettings, "accounts", {**raw.get("accounts", {}), **from_env.get("accounts", {})}
     )

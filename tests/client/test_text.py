@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from chinwag.client.text import clean, clean_line
+from chinwag.client.text import clean, clean_line, clean_message
 
 ESC = "\x1b"
 BEL = "\x07"
@@ -331,3 +331,8 @@ def test_clean_line_refuses_a_negative_limit() -> None:
 @given(risky_text, st.integers(min_value=0, max_value=40))
 def test_clean_line_never_exceeds_its_limit(text: str, limit: int) -> None:
     assert len(clean_line(text, limit)) <= limit
+
+
+def test_clean_message_keeps_only_line_feeds_as_line_breaks() -> None:
+    assert clean_message("a\n\x1b[31mb\x07\r\u2028c") == "a\nb  c"
+    assert clean_message("plain") == "plain"

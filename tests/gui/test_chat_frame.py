@@ -222,3 +222,52 @@ def test_an_emoji_a_monochrome_font_has_is_drawn_as_its_glyph_not_its_name(
     where = frame.log.search(drawn, "1.0", "end")
     box = frame.log.bbox(where)
     assert box is not None and box[2] > 4
+
+
+def test_a_multiline_message_is_one_row_of_several_lines_and_goto_still_finds_rows(
+    frame: ChatFrame,
+) -> None:
+    rows = (*said("first\nsecond\nthird"), *lines(1, 3))
+    draw(frame, ChatUpdate(rows=rows, clear_log=True,
+                           conversations=(entry("#lobby", current=True),)))  # fmt: skip
+    assert frame.log.get("1.0", "end-1c").split("\n")[:4] == [
+        "12:00 <bo> first",
+        "second",
+        "third",
+        "12:00 <bo> line 1",
+    ]
+    frame.show_row(2)  # the third row, below the three lines of the first
+    focused = frame.log.tag_ranges("focus")
+    assert frame.log.get(focused[0], focused[1]) == "12:00 <bo> line 2"
+
+
+def test_a_pasted_block_is_submitted_at_once_with_what_was_typed(display: str) -> None:
+    root = tk.Tk(screenName=display)
+    submitted: list[str] = []
+    try:
+        fonts = apply_theme(root, PALETTE)
+        chat = ChatFrame(
+            root,
+            PALETTE,
+            fonts,
+            ChatActions(submit=submitted.append, select=lambda _key: None,
+                        select_next=lambda _step: None),
+        )  # fmt: skip
+        chat.pack(fill="both", expand=True)
+        root.update()
+        chat.entry.insert(0, "look: ")
+        root.clipboard_clear()
+        root.clipboard_append("def f():\n    return 1\n")
+        chat.entry.event_generate("<<Paste>>")
+        root.update()
+        assert submitted == ["look: def f():\n    return 1"]
+        assert chat.entry.get() == ""
+        root.clipboard_clear()
+        root.clipboard_append("one line")
+        chat.entry.event_generate("<<Paste>>")
+        root.update()
+        assert submitted == ["look: def f():\n    return 1"]
+        assert chat.entry.get() == "one line"
+    finally:
+        root.destroy()
+        restore_display()

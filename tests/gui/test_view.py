@@ -211,6 +211,15 @@ def test_a_line_built_with_a_hostile_nick_and_text_is_drawn_clean() -> None:
     assert tags_of(row, "bo") == (nick_tag(LIGHT.nick(nick_color("bo"))),)
 
 
+def test_a_multiline_message_keeps_its_line_breaks_and_nothing_else_breaks_a_row() -> None:
+    row = row_for(Line(NOW, LineKind.MESSAGE, "one\n\x1b[31mtwo\x07\u2028three", "bo"),
+                  nick_color, LIGHT)  # fmt: skip
+    assert row.text == f"{CLOCK} <bo> one\ntwo three"
+    assert all(part.isprintable() for part in row.text.split("\n"))
+    info = row_for(Line(NOW, LineKind.INFO, "a\nb"), nick_color, LIGHT)
+    assert "\n" not in info.text
+
+
 # -- conversations, members, header ----------------------------------------------------------
 
 

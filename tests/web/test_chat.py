@@ -206,7 +206,8 @@ async def test_commands_and_the_keyboard(browser: Browser, web: ChinwagServer) -
         await page.fill("#input", "car")
         await page.press("#input", "Tab")
         await expect(page.locator("#input")).to_have_value("carol: ")
-        # Shift+Enter makes a new line; each line goes as a message of its own.
+        # Shift+Enter makes a new line; the page sends the lines as one multiline message,
+        # which reaches a client without draft/multiline as a message per line.
         await page.fill("#input", "")
         await page.type("#input", "first line")
         await page.press("#input", "Shift+Enter")

@@ -11,13 +11,14 @@ from collections.abc import MutableSequence
 from dataclasses import replace
 
 from chinwag.client import events as ev
-from chinwag.client.text import clean
+from chinwag.client.text import clean, clean_message
 from chinwag.client.values import REDACTED_TEXT, Line, LineKind
 
 
 def message_line(event: ev.Message, mention: bool) -> Line:
     """The row of a received (or echoed, or replayed) message: a ``/me`` action, a notice or
-    a plain message, its text cleaned of control characters."""
+    a plain message, its text cleaned of control characters (a multiline message keeps its
+    line breaks)."""
     kind = (
         LineKind.ACTION
         if event.is_action
@@ -28,7 +29,7 @@ def message_line(event: ev.Message, mention: bool) -> Line:
     return Line(
         event.time,
         kind,
-        clean(event.text),
+        clean_message(event.text),
         clean(event.sender),
         is_self=event.is_self,
         mention=mention,

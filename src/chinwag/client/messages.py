@@ -26,6 +26,7 @@ from chinwag.client.history import HistorySync
 from chinwag.client.negotiation import NICKSERV, redact_service_command
 from chinwag.client.state import Identity, World
 from chinwag.client.wire import Connection, Handler, Handlers, nick_of, parse_server_time
+from chinwag.protocol import multiline as ml
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.framing import MAX_BODY_BYTES
 from chinwag.protocol.message import Message as IrcMessage
@@ -74,6 +75,8 @@ class Messages:
         self._me = me
         self._history = history
         self._clock = clock
+        self._batches = 0
+        """Multiline batches we opened: each gets a fresh reference."""
 
     def handlers(self) -> dict[str, Handler]:
         """This part's handlers, by command, for the facade's dispatch table."""
@@ -96,6 +99,8 @@ class Messages:
         Without echo-message our messages are also queued as local events. The facade
         checks that we are registered."""
         budget = self._text_budget(command, target) - (_ACTION_OVERHEAD if action else 0)
+        if not action and self._multiline(command, target, text, budget, label, tags):
+            return
         pieces = [
             piece
             for line in text.replace("\0", "").splitlines()
@@ -110,6 +115,49 @@ class Messages:
                     target, self._me.nick, piece, command, is_action=action, time=self._clock()
                 )
                 self._link.emit(mine)
+
+    def _multiline(
+        self,
+        command: str,
+        target: str,
+        text: str,
+        budget: int,
+        label: str | None,
+        tags: Mapping[str, str] | None,
+    ) -> bool:
+        """Send ``text`` as ``draft/multiline`` batches if it needs more than one line and
+        the server takes them (https://ircv3.net/specs/extensions/multiline); whether it
+        did. Long lines are cut with ``draft/multiline-concat``; more than ``max-bytes`` or
+        ``max-lines`` allow goes as several batches (a batch of one line as a plain
+        message). Client-only tags and the label go on the first opening ``BATCH``."""
+        link = self._link
+        if not (link.has_cap(ml.CAP) and link.has_cap("batch")):
+            return False
+        lines = ml.split_text(text.replace("\0", ""), budget)
+        if len(lines) < 2:
+            return False
+        max_bytes, max_lines = ml.parse_cap_value(link.caps_available.get(ml.CAP))
+        for index, group in enumerate(ml.batches(lines, max_bytes, max_lines)):
+            first = index == 0
+            if len(group) == 1:
+                link.send(command, target, group[0].text, tags=tags if first else None,
+                          label=label if first else None)  # fmt: skip
+            else:
+                self._batches += 1
+                ref = f"ml{self._batches}"
+                link.send("BATCH", "+" + ref, ml.BATCH_TYPE, target, tags=tags if first else None,
+                          label=label if first else None)  # fmt: skip
+                for line in group:
+                    line_tags = {"batch": ref, ml.CONCAT_TAG: ""} if line.concat else {"batch": ref}
+                    link.send(command, target, line.text, tags=line_tags)
+                link.send("BATCH", "-" + ref)
+            if not link.has_cap("echo-message"):
+                link.emit(
+                    self._message_event(
+                        target, self._me.nick, ml.combined(group), command, time=self._clock()
+                    )
+                )
+        return True
 
     def _text_budget(self, command: str, target: str) -> int:
         """Bytes of text that fit in one message as the server will relay it."""

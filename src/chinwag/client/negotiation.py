@@ -65,6 +65,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "draft/message-redaction",
     "draft/metadata-2",
     "draft/metadata-3",
+    "draft/multiline",
     "draft/read-marker",
     "echo-message",
     "extended-join",

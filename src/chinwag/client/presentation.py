@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chinwag.client.text import clean
+from chinwag.client.text import clean, clean_message
 from chinwag.client.values import (
     Conversation,
     ConversationKind,
@@ -174,6 +174,9 @@ PENDING_NOTE = " (not sent yet: waiting for the server)"
 """After a message typed while disconnected, until the server echoes it."""
 
 
+_SPOKEN = frozenset({LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE})
+
+
 def line_row(line: Line, color_of: ColorOf | None, marks: Marks = UNICODE_MARKS) -> Row:
     """``line`` as a row: ``<nick> text``, ``* nick text``, ``-nick- text``, a mark then
     ``nick text`` for an event, a mark then the text for information and errors.
@@ -182,7 +185,8 @@ def line_row(line: Line, color_of: ColorOf | None, marks: Marks = UNICODE_MARKS)
     that names us is a :attr:`Role.MENTION` row; replayed history a :attr:`Role.HISTORY`
     one, except what was missed while away, which is news. A divider is one segment.
     """
-    text = clean(line.text)
+    # A message's own line breaks (draft/multiline) stay; nothing else may break a row.
+    text = clean_message(line.text) if line.kind in _SPOKEN else clean(line.text)
     if line.kind is LineKind.DIVIDER:
         words = text if marks.divider is None else marks.divider.format(text.strip("— "))
         return Row((Segment(words, _DIVIDER),), line.clock, _DIVIDER)

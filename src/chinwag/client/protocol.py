@@ -57,6 +57,7 @@ from chinwag.client.events import (
 )
 from chinwag.client.history import DEFAULT_HISTORY_ON_JOIN, HistorySync
 from chinwag.client.messages import Messages
+from chinwag.client.multiline import Assembler
 from chinwag.client.negotiation import WANTED_CAPS, Negotiation, Phase
 from chinwag.client.presence import Presence
 from chinwag.client.queries import Queries
@@ -125,6 +126,7 @@ class ClientProtocol:
         )
         self._link = Connection()
         self._world = World()
+        self._multiline = Assembler()
         self._history = HistorySync(
             self._link, self._world, history_on_join=history_on_join, clock=self._clock
         )
@@ -163,6 +165,7 @@ class ClientProtocol:
         self._me.forget_connection()
         self._negotiation.reset()
         self._history.reset()
+        self._multiline.reset()
         self._queries.reset()
         self.last_error: str | None = None
         """The text of the server's last ``ERROR`` on this connection."""
@@ -642,7 +645,15 @@ class ClientProtocol:
     def _handle(self, message: IrcMessage) -> list[Event]:
         """Route one message: into an open batch, or to its handler."""
         if message.command == "BATCH":
-            return self._history.on_batch(message)
+            whole = self._multiline.on_batch(message)
+            if whole is False:
+                return self._history.on_batch(message)
+            if whole is True:
+                return []
+            assert isinstance(whole, IrcMessage)
+            message = whole  # a multiline message, in its place (live, or in a history batch)
+        elif self._multiline.take(message):
+            return []
         batch = self._history.open_batch(message.tags.get("batch"))
         if batch is not None:
             batch.add(message, self._dispatch(message, history=batch.history, missed=batch.missed))

@@ -70,6 +70,16 @@ def clean_lines(text: str) -> str:
     return "\n".join(clean(line) for line in text.splitlines())
 
 
+def clean_message(text: str) -> str:
+    """:func:`clean` each line of a message's ``text``, keeping its line feeds: only a
+    multiline message (IRCv3 ``draft/multiline``) has them, since no single IRC line can, and
+    they are the message's own line breaks. Nothing else breaks a line (not CR, U+2028 or
+    U+2029, which a single line may carry)."""
+    if "\n" not in text:
+        return clean(text)
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
 def clean_line(text: str, limit: int | None = None) -> str:
     """:func:`clean` ``text`` and, if ``limit`` is given, shorten it to at most ``limit``
     characters, the last being ``…`` when something was cut (for a topic in a narrow bar).

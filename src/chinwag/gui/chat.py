@@ -112,6 +112,8 @@ class ChatFrame(ttk.Frame):
         self._members: dict[str, MemberRow] = {}
         self._nick_tags: set[str] = set()
         self._banner_shown: str | None = None
+        self._row_heights: list[int] = []
+        """Lines of the log each row takes, oldest first (a multiline message has several)."""
         self.following = True
         """The log keeps its newest line in sight (until the person scrolls up)."""
         self._build()
@@ -236,6 +238,7 @@ class ChatFrame(ttk.Frame):
         self.input_text.trace_add("write", lambda *_args: self._input_edited())
         self.entry.bind("<Return>", lambda _event: self.send_line())
         self.entry.bind("<KP_Enter>", lambda _event: self.send_line())
+        self.entry.bind("<<Paste>>", self._pasted)
         self.entry.bind("<Up>", self._back)
         self.entry.bind("<Down>", self._forward)
         self.entry.bind("<Prior>", lambda _event: self.scroll(-1, "pages"))
@@ -370,6 +373,7 @@ class ChatFrame(ttk.Frame):
         which case the "new messages" button shows."""
         log = self.log
         log.configure(state="normal")
+        heights = self._row_heights
         for row in rows:
             if log.index("end-1c") != "1.0":
                 log.insert("end", "\n", (ROW,))
@@ -377,9 +381,12 @@ class ChatFrame(ttk.Frame):
                 for tag in segment.tags:
                     self._nick_tag(tag)
                 log.insert("end", segment.text, (ROW, *segment.tags))
-        lines = int(log.index("end-1c").split(".")[0])
-        if lines > LOG_LINES:
-            log.delete("1.0", f"{lines - LOG_LINES + 1}.0")
+            # A multiline message (draft/multiline) is one row of several lines of the log.
+            heights.append(1 + row.text.count("\n"))
+        if len(heights) > LOG_LINES:
+            dropped = len(heights) - LOG_LINES
+            log.delete("1.0", f"{sum(heights[:dropped]) + 1}.0")
+            del heights[:dropped]
         log.configure(state="disabled")
         if self.following:
             self._keep_following()
@@ -389,7 +396,8 @@ class ChatFrame(ttk.Frame):
     def show_row(self, index: int) -> None:
         """Show row ``index`` of the log (a search result gone to) in the middle of the
         view, marked, with the lines around it; the log stops following the newest line."""
-        line = f"{index + 1}.0"
+        first_line = sum(self._row_heights[:index])
+        line = f"{first_line + 1}.0"
         self.log.tag_remove(FOCUS, "1.0", "end")
         self.log.tag_add(FOCUS, line, f"{line} lineend")
         self.following = False
@@ -398,7 +406,7 @@ class ChatFrame(ttk.Frame):
         first, last = self.log.yview()
         rows = int(self.log.index("end-1c").split(".")[0])
         shown = (last - first) * rows
-        self.log.yview_moveto(max(0.0, (index - shown / 2) / max(rows, 1)))
+        self.log.yview_moveto(max(0.0, (first_line - shown / 2) / max(rows, 1)))
         self._show_new_below(True)
 
     def _log_double_clicked(self, event: tk.Event[tk.Misc]) -> str | None:
@@ -412,6 +420,7 @@ class ChatFrame(ttk.Frame):
         return "break"
 
     def _clear_log(self) -> None:
+        self._row_heights.clear()
         self.log.configure(state="normal")
         self.log.delete("1.0", "end")
         self.log.configure(state="disabled")
@@ -567,6 +576,28 @@ class ChatFrame(ttk.Frame):
             self.show_help()  # a panel to read and close, not a table pushed into the log
             return
         self.actions.submit(line)
+
+    def _pasted(self, _event: object) -> str | None:
+        """A pasted block of several lines is sent at once, with what was typed around the
+        cursor, as one message (one multiline message when the server takes them, IRCv3
+        ``draft/multiline``): the one-line input could not show it. A one-line paste is
+        left to Tk."""
+        try:
+            text = from_tk(self.entry.clipboard_get())
+        except tk.TclError:
+            return None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text.strip("\n"):
+            return None
+        typed = from_tk(self.entry.get())
+        at = self.entry.index("insert")
+        self._reporting_input = False
+        try:
+            self.entry.delete(0, "end")
+        finally:
+            self._reporting_input = True
+        self.actions.submit(typed[:at] + text.strip("\n") + typed[at:])
+        return "break"
 
     def retry_now(self) -> None:
         """The "Retry now" button on the down bar: reconnect without waiting."""

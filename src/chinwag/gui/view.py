@@ -268,7 +268,7 @@ def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> 
     parts = [TaggedSegment(row.time + " ", (TIME, *extra))]
     gap: TaggedSegment | None = None
     for segment in row.segments:
-        tagged = TaggedSegment(displayable(segment.text), (*_tags(segment, palette), *extra))
+        tagged = TaggedSegment(_shown(segment.text), (*_tags(segment, palette), *extra))
         if gap is not None:
             # The space before an action's words is drawn in their font, not on its own.
             if gap.tags == tagged.tags:
@@ -283,6 +283,12 @@ def row_for(line: Line, color_of: Callable[[str], str], palette: GuiPalette) -> 
     if gap is not None:
         parts.append(gap)
     return TaggedRow(tuple(parts))
+
+
+def _shown(text: str) -> str:
+    """:func:`displayable` ``text``, keeping the line breaks of a multiline message (IRCv3
+    ``draft/multiline``: the presentation model leaves only those in a row)."""
+    return "\n".join(displayable(part) for part in text.split("\n"))
 
 
 def _tags(segment: Segment, palette: GuiPalette) -> tuple[str, ...]:

@@ -90,6 +90,10 @@ MESSAGE_REDACTION = "draft/message-redaction"
 CHANNEL_RENAME = "draft/channel-rename"
 """RENAME of a channel by its operators: https://ircv3.net/specs/extensions/channel-rename."""
 
+MULTILINE = "draft/multiline"
+"""Multiline messages, https://ircv3.net/specs/extensions/multiline; its value names the
+configured limits (:func:`chinwag.protocol.multiline.cap_value`)."""
+
 NO_IMPLICIT_NAMES = "no-implicit-names"
 """No NAMES reply after the client's own JOIN,
 https://ircv3.net/specs/extensions/no-implicit-names."""
@@ -118,6 +122,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response", _IRCV3 + "labeled-response"),
     Capability("message-tags", _IRCV3 + "message-tags"),
     Capability("multi-prefix", _IRCV3 + "multi-prefix"),
+    Capability(MULTILINE, _IRCV3 + "multiline", "max-bytes=4096,max-lines=100"),
     Capability(NO_IMPLICIT_NAMES, _IRCV3 + "no-implicit-names"),
     Capability(CHANNEL_RENAME, _IRCV3 + "channel-rename"),
     Capability(SASL, _IRCV3 + "sasl-3.2", "PLAIN,SCRAM-SHA-256,EXTERNAL"),

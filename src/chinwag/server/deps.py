@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from chinwag import __version__
 from chinwag.config import Config, Limits
-from chinwag.protocol import caps, isupport
+from chinwag.protocol import caps, isupport, multiline
 from chinwag.protocol.metadata import KEY_MAX_BYTES
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.delivery import Delivery
@@ -89,6 +89,9 @@ class ServerFacts:
         values: dict[str, str | None] = {
             caps.METADATA: caps.metadata_value(
                 limits.metadata_max_subs, limits.metadata_max_keys, limits.metadata_max_value_bytes
+            ),
+            caps.MULTILINE: multiline.cap_value(
+                limits.multiline_max_bytes, limits.multiline_max_lines
             ),
             caps.METADATA_3: caps.metadata_value(
                 limits.metadata_max_subs,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
+from chinwag.server.services.multiline import intercept
 
 Handler = Callable[[Context, Message], None]
 
@@ -50,8 +51,13 @@ def command(
 
 
 def dispatch(ctx: Context) -> None:
-    """Run the shared checks, then the handler; replies are flushed by the caller."""
+    """Run the shared checks, then the handler; replies are flushed by the caller.
+
+    While the session has a multiline batch open, its lines go to that batch first
+    (:func:`chinwag.server.services.multiline.intercept`)."""
     message = ctx.message
+    if ctx.session.multiline is not None and intercept(ctx, message):
+        return  # a line of an open multiline batch (draft/multiline), collected there
     spec = REGISTRY.get(message.command)
     registered = ctx.session.user is not None
     if spec is None:

@@ -12,6 +12,10 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
         "Logs in with SASL (PLAIN, SCRAM-SHA-256, EXTERNAL); * aborts.",
     ),
     "AWAY": ("AWAY [<message>]", "Marks you away with a message; without one, back again."),
+    "BATCH": (
+        "BATCH +<ref> draft/multiline <target> ... BATCH -<ref>",
+        "Sends the PRIVMSG or NOTICE lines between as one message (draft/multiline).",
+    ),
     "CAP": ("CAP LS [302] | LIST | REQ :<caps> | END", "Negotiates IRCv3 capabilities."),
     "CHATHISTORY": (
         "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS <target> ...",
@@ -94,6 +98,7 @@ _IRCV3 = "https://ircv3.net/specs/extensions/"
 COMMAND_SPECS: dict[str, str] = {
     "AUTHENTICATE": _IRCV3 + "sasl-3.2",
     "AWAY": _MODERN + "away-message",
+    "BATCH": _IRCV3 + "multiline",
     "CAP": _IRCV3 + "capability-negotiation",
     "CHATHISTORY": _IRCV3 + "chathistory",
     "HELP": _MODERN + "help-message",

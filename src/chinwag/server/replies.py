@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from chinwag.protocol.caps import MULTILINE
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
 from chinwag.server.state import Session
@@ -138,8 +139,10 @@ class ReplyBuffer:
         label = {"label": self.label or ""}
         if not messages:
             return [Message("ACK", (), self.server_name, label)]
-        if len(messages) == 1:
-            return [messages[0].with_tags(label)]
+        if len(messages) == 1 or _one_multiline_batch(messages):
+            # An echoed multiline message: the label on its opening BATCH alone
+            # (https://ircv3.net/specs/extensions/multiline, "Labeled response").
+            return [messages[0].with_tags(label), *messages[1:]]
         if not self.session.has("batch"):
             return messages
         ref = new_batch_id()
@@ -149,3 +152,16 @@ class ReplyBuffer:
             *(m if "batch" in m.tags else m.with_tags({"batch": ref}) for m in messages),
             Message("BATCH", ("-" + ref,), self.server_name),
         ]
+
+
+def _one_multiline_batch(messages: list[Message]) -> bool:
+    """Whether ``messages`` are exactly one ``draft/multiline`` batch, opening to end."""
+    first, last = messages[0], messages[-1]
+    if first.command != "BATCH" or len(first.params) < 2 or first.params[1] != MULTILINE:
+        return False
+    ref = first.params[0][1:]
+    return (
+        last.command == "BATCH"
+        and last.params[:1] == ("-" + ref,)
+        and all(message.tags.get("batch") == ref for message in messages[1:-1])
+    )

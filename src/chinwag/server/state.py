@@ -18,6 +18,7 @@ from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.metadata import ChangeBudget
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
+from chinwag.protocol.multiline import Collector
 
 PRIVATE_MODES = frozenset("spi")
 """Channel modes that make what is said in a channel private (``+k`` does too)."""
@@ -141,6 +142,7 @@ class Session:
         "metadata_budget",
         "metadata_subs",
         "monitoring",
+        "multiline",
         "nick",
         "password_ok",
         "ping_sent_at",
@@ -206,6 +208,9 @@ class Session:
         """The away message set before registering (draft/pre-away); the user takes it over
         when registration completes."""
         self.sasl: object | None = None
+        self.multiline: Collector | None = None
+        """The multiline batch this session has open (draft/multiline), if any: collected
+        here until ``BATCH -<ref>``, bounded by the configured limits."""
         """The SASL exchange in progress (:mod:`chinwag.server.commands.sasl`), if any."""
         self.waiting: object | None = None
         """The command whose deferred work is running; the session's later lines wait in

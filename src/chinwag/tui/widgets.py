@@ -57,6 +57,22 @@ class ChatInput(Input):
         self._set("")
         self.post_message(self.Submitted(self, value))
 
+    def _on_paste(self, event: events.Paste) -> None:
+        """A pasted block of several lines is sent at once as one message (with what was
+        typed around the cursor), which the client core sends as one multiline message
+        when the server takes them (IRCv3 ``draft/multiline``); the input line could not
+        show it. A one-line paste is inserted as usual."""
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text.strip("\n"):
+            return  # Input's own paste handling inserts it
+        event.prevent_default()
+        event.stop()
+        at = self.cursor_position
+        value = self.value[:at] + text.strip("\n") + self.value[at:]
+        self._set("")
+        self._position = None
+        self.post_message(self.Submitted(self, value))
+
     def action_history(self, step: int) -> None:
         """Show the previous (-1) or next (1) line of the history; past the end, the draft."""
         if not self.history:

@@ -3,7 +3,8 @@
 import { app, conv, isChannel } from "./state.js";
 import { $ } from "./dom.js";
 import { send } from "./connection.js";
-import { fold, clean, colorName, parseColor, parseInput, ColorError } from "./irc.js";
+import { fold, clean, cleanMessage, colorName, parseColor, parseInput, ColorError } from "./irc.js";
+import { multilineLimits, multilineLines, multilineBatches } from "./irc.js";
 import { PALETTE, HELP, HELP_FOOTER, COMMAND_NAMES } from "./shared.js";
 import { system, add } from "./messages.js";
 import { nickSpan, setColor } from "./draw.js";
@@ -29,12 +30,43 @@ function say(c, text, action = false) {
   const tags = {};
   if (app.replyTo && app.caps.has("message-tags")) tags["+reply"] = app.replyTo.id;
   if (app.caps.has("message-tags")) tags["+typing"] = "done";
-  send("PRIVMSG", [c.name, action ? `\x01ACTION ${text}\x01` : text], tags);
+  // Several lines, or one too long for a line: one multiline message when the server can.
+  const long = text.includes("\n") || new TextEncoder().encode(text).length > MULTILINE_ROOM;
+  const texts = action || !long ? [text] : sendMultiline(c.name, text, tags);
+  const sent = texts.length > 1 ? texts.filter((one) => one.trim()) : texts;
+  for (const one of sent) send("PRIVMSG", [c.name, action ? `\x01ACTION ${one}\x01` : one], tags);
   app.typingSent = 0;
   endReply();
   if (!app.caps.has("echo-message")) {
-    add(c, { kind: action ? "action" : "msg", nick: app.nick, text: clean(text), time: new Date(), id: null, own: true });
+    // Our own message as the server would echo it: one multiline message, or each line.
+    const shown = texts.length ? sent : [text.replace(/^\s*\n|\n\s*$/g, "")];
+    for (const one of shown) add(c, { kind: action ? "action" : "msg", nick: app.nick, text: cleanMessage(one), time: new Date(), id: null, own: true });
   }
+}
+
+// Room for a line's text, leaving space for the prefix the server puts in front when it
+// relays it (the multiline spec's worst case: "353 bytes for each message").
+const MULTILINE_ROOM = 350;
+
+/** Send `text` (several lines) to `target` as draft/multiline batches if the server takes
+ * them (https://ircv3.net/specs/extensions/multiline): `tags` on the first opening BATCH, a
+ * batch of one line as a plain message. Returns the lines left to send one by one (all of
+ * them without the capability). */
+function sendMultiline(target, text, tags) {
+  if (!(app.caps.has("draft/multiline") && app.caps.has("batch"))) return text.split("\n");
+  const [maxBytes, maxLines] = multilineLimits(app.offered.get("draft/multiline"));
+  const lines = multilineLines(text, MULTILINE_ROOM);
+  multilineBatches(lines, maxBytes, maxLines).forEach((group, index) => {
+    const first = index === 0 ? tags : null;
+    if (group.length === 1) return send("PRIVMSG", [target, group[0].text], first);
+    const ref = "ml" + ++app.labelSeq;
+    send("BATCH", ["+" + ref, "draft/multiline", target], first);
+    for (const line of group) {
+      send("PRIVMSG", [target, line.text], line.concat ? { batch: ref, "draft/multiline-concat": "" } : { batch: ref });
+    }
+    send("BATCH", ["-" + ref]);
+  });
+  return [];
 }
 
 export function submit(text) {
@@ -44,9 +76,13 @@ export function submit(text) {
     app.recall.push(text);
     app.recallAt = app.recall.length;
   }
-  // Shift+Enter lines: the first line may be a command, every other line is sent as a
-  // message of its own to the current conversation.
-  run(parseInput(lines[0]), current, lines[0]);
+  // Shift+Enter lines: the first line may be a command; a message of several lines is one
+  // multiline message (each line its own message if the server cannot take those).
+  const first = parseInput(lines[0]);
+  if (lines.length > 1 && first?.kind === "Say" && !first.to_room) {
+    return say(current, [first.text, ...lines.slice(1)].join("\n"));
+  }
+  run(first, current, lines[0]);
   for (const more of lines.slice(1)) if (more.trim()) say(current, more);
 }
 
@@ -66,7 +102,7 @@ function run(input, c, raw) {
     }
     case "Help":
       for (const [usage, does] of HELP) system(`${usage}: ${does}`);
-      return system(HELP_FOOTER + " Shift+Enter starts a new line; each line is sent as its own message.");
+      return system(HELP_FOOTER + " Shift+Enter starts a new line; the lines are sent as one message.");
     case "Online": {
       if (c?.kind !== "room") return system("Not in a room: /join #room");
       const names = [...c.members.values()].map((m) => m.prefix.slice(0, 1) + m.nick + (m.away ? " (away)" : ""));

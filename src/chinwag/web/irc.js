@@ -93,6 +93,83 @@ export function clean(text) {
   return String(text).replace(SEQUENCES, "").replace(SPACES, " ").replace(CONTROLS, "");
 }
 
+/** A message's text made safe to show, keeping the line breaks of a multiline message
+ * (draft/multiline), as chinwag.client.text.clean_message. */
+export function cleanMessage(text) {
+  return String(text).split("\n").map(clean).join("\n");
+}
+
+// -- multiline messages (https://ircv3.net/specs/extensions/multiline), as chinwag.protocol.multiline
+
+const utf8 = (text) => new TextEncoder().encode(text).length;
+
+/** `max-bytes` and `max-lines` (null: none) of the draft/multiline capability value. */
+export function multilineLimits(value) {
+  const keys = new Map((value || "").split(",").map((item) => {
+    const at = item.indexOf("=");
+    return at < 0 ? [item, ""] : [item.slice(0, at), item.slice(at + 1)];
+  }));
+  const positive = (v) => (/^\d+$/.test(v ?? "") && +v > 0 ? +v : null);
+  return [positive(keys.get("max-bytes")) ?? 4096, positive(keys.get("max-lines"))];
+}
+
+/** The lines to send for `text`: one per typed line (blank ones at the edges dropped), a
+ * line over `room` UTF-8 bytes cut after a space where it can be, the pieces after the first
+ * `concat`. As split_text in chinwag.protocol.multiline. */
+export function multilineLines(text, room) {
+  const rows = String(text).replace(/\r\n?/g, "\n").split("\n");
+  while (rows.length && !rows[rows.length - 1].trim()) rows.pop();
+  while (rows.length && !rows[0].trim()) rows.shift();
+  const lines = [];
+  for (let row of rows) {
+    let concat = false;
+    while (utf8(row) > room) {
+      let end = 0;
+      let used = 0;
+      for (const char of row) {
+        const width = utf8(char);
+        if (used + width > room) break;
+        used += width;
+        end += char.length;
+      }
+      if (!end) end = row.codePointAt(0) > 0xffff ? 2 : 1; // a character wider than the room
+      const space = row.lastIndexOf(" ", end - 1);
+      if (space >= 0 && space >= Math.floor(end / 2)) end = space + 1;
+      lines.push({ text: row.slice(0, end), concat });
+      row = row.slice(end);
+      concat = true;
+    }
+    if (!concat || row) lines.push({ text: row, concat });
+  }
+  return lines;
+}
+
+/** `lines` in batches within the limits; a batch never starts with a concatenated line. */
+export function multilineBatches(lines, maxBytes, maxLines) {
+  const groups = [];
+  let used = 0;
+  for (const line of lines) {
+    const cost = utf8(line.text);
+    const current = groups[groups.length - 1];
+    if (current) {
+      const joined = cost + (line.concat ? 0 : 1);
+      if (!(maxLines != null && current.length >= maxLines) && used + joined <= maxBytes) {
+        current.push(line);
+        used += joined;
+        continue;
+      }
+    }
+    groups.push([{ text: line.text, concat: false }]);
+    used = cost;
+  }
+  return groups;
+}
+
+/** The message `lines` make: joined by a line feed unless concatenated. */
+export function multilineText(lines) {
+  return lines.map((line, i) => (i && !line.concat ? "\n" : "") + line.text).join("");
+}
+
 // -- colours, as chinwag.client.colors
 
 const BY_COMPACT = Object.fromEntries(Object.keys(PALETTE).map((n) => [n.replace(/ /g, ""), n]));

@@ -3,7 +3,7 @@
 import { app, conv, me, isChannel } from "./state.js";
 import { $ } from "./dom.js";
 import { send } from "./connection.js";
-import { clean, fold, mentions } from "./irc.js";
+import { clean, cleanMessage, fold, mentions } from "./irc.js";
 import { drawTyping, drawList, row, render, atBottom, scrollDown, firstRowId } from "./draw.js";
 import { notify } from "./notify.js";
 
@@ -59,7 +59,7 @@ export function toMessage(line, kind) {
     text = text.slice(8).replace(/\x01$/, "");
   } else if (text.startsWith("\x01")) return null; // other CTCP: nothing to show
   return {
-    kind, nick: line.nick, text: clean(text), time: timeOf(line), id: line.tags.msgid ?? null,
+    kind, nick: line.nick, text: cleanMessage(text), time: timeOf(line), id: line.tags.msgid ?? null,
     reply: line.tags["+reply"] ?? line.tags["+draft/reply"] ?? null, own: me(line.nick),
   };
 }

@@ -1,7 +1,7 @@
 // What the server says: each line (or a batch of them) to its handler, and the numerics.
 import { app, conv, me } from "./state.js";
 import { send } from "./connection.js";
-import { fold, clean } from "./irc.js";
+import { fold, clean, multilineText } from "./irc.js";
 import { REGISTRATION_HANDLERS, alternative, quitQuietly, registered, welcome } from "./registration.js";
 import { message, event, system, conversationOf, recount, redact } from "./messages.js";
 import { history, reference, finishBatch, PAGE, LATEST_ON_JOIN, SPOKEN } from "./history.js";
@@ -25,6 +25,20 @@ export function receive(line) {
   else if (/^\d{3}$/.test(line.command)) numeric(line);
 }
 
+/** A closed draft/multiline batch (https://ircv3.net/specs/extensions/multiline) as the one
+ * message it is: its lines joined (a line feed between them unless concatenated), with the
+ * tags of the opening BATCH; filed in the history batch it came in, or handled as live. */
+function multiline(batch) {
+  const lines = batch.lines.filter((l) => l.command === "PRIVMSG" || l.command === "NOTICE");
+  if (!lines.length || !lines.some((l) => l.params[1])) return;
+  const opening = batch.opening;
+  const text = multilineText(lines.map((l) => ({ text: l.params[1] ?? "", concat: "draft/multiline-concat" in l.tags })));
+  const whole = { ...opening, command: lines[0].command, params: [batch.params[0], text.replace(/^\n+|\n+$/g, "")] };
+  const parent = opening.tags.batch ? app.batches.get(opening.tags.batch) : null;
+  if (parent?.collect) parent.lines.push(whole);
+  else HANDLERS[whole.command](whole);
+}
+
 const HANDLERS = {
   ...REGISTRATION_HANDLERS,
   PING(line) {
@@ -39,13 +53,14 @@ const HANDLERS = {
     if (head.startsWith("+")) {
       const parent = line.tags.batch ? app.batches.get(line.tags.batch) : null;
       const label = line.tags.label ?? parent?.label ?? null;
-      const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search"].includes(type);
+      const collect = ["chathistory", "draft/chathistory", "draft/chathistory-targets", "soju.im/search", "draft/multiline"].includes(type);
       // draft/chathistory-end: the server's last page that way (nothing more to ask for).
       const end = "draft/chathistory-end" in line.tags;
-      app.batches.set(ref, { type, params, label, lines: [], collect, end });
+      app.batches.set(ref, { type, params, label, lines: [], collect, end, opening: line });
     } else {
       const batch = app.batches.get(ref);
       app.batches.delete(ref);
+      if (batch?.type === "draft/multiline") return multiline(batch);
       if (batch && batch.collect) finishBatch(batch);
       if (batch?.label) app.labels.delete(batch.label);
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from chinwag.protocol import modes
+from chinwag.protocol import multiline as ml
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
@@ -19,9 +20,10 @@ from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import direct_key, kept_tagmsg, remember_conversation
 from chinwag.server.services import SERVICES, is_service_name
+from chinwag.server.services.multiline import close_batch, fail, open_batch
 from chinwag.server.services.playback import direct_party
 from chinwag.server.state import Channel, Session, User
-from chinwag.server.tags import new_msgid, server_time
+from chinwag.server.tags import new_batch_id, new_msgid, server_time
 
 
 def cannot_send_reason(channel: Channel, user: User, text: str = "") -> str | None:
@@ -365,3 +367,99 @@ def notice(ctx: Context, message: Message) -> None:
 def tagmsg(ctx: Context, message: Message) -> None:
     """TAGMSG <target>: only tags (``+typing``, reactions), to clients with message-tags."""
     _relay(ctx, message, quiet=False)
+
+
+# -- multiline messages (draft/multiline) --------------------------------------------------------
+
+
+@command("BATCH", min_params=1)
+def batch(ctx: Context, message: Message) -> None:
+    """``BATCH +<ref> draft/multiline <target>`` ... ``BATCH -<ref>``: a client batch, of
+    which the multiline spec (https://ircv3.net/specs/extensions/multiline) defines the only
+    type. The lines in between are collected by
+    :mod:`chinwag.server.services.multiline`; the end relays the message."""
+    marker = message.params[0]
+    ref = marker[1:]
+    if marker.startswith("+"):
+        kind = message.params[1] if len(message.params) > 1 else ""
+        if kind != ml.BATCH_TYPE:
+            # The spec's "any other error": multiline is the only client batch there is.
+            fail(ctx, ml.INVALID_ERROR, "Only draft/multiline batches may be sent", kind or "*")
+            return
+        open_batch(ctx, ref, message.params)
+    elif marker.startswith("-"):
+        collector = close_batch(ctx, ref)
+        if collector is not None:
+            _relay_multiline(ctx, collector)
+    else:
+        fail(ctx, ml.INVALID_ERROR, "A batch reference starts with + or -", marker)
+
+
+def _relay_multiline(ctx: Context, collected: ml.Collector) -> None:
+    """Say a whole multiline message to its one target, under the same rules as a single
+    PRIVMSG or NOTICE (+n, +m, bans, mutes, +C; ERR_NOSUCHNICK; offline delivery), relayed
+    as a ``draft/multiline`` batch to sessions with the capability and line by line to the
+    others (spec, "Fallback"); echoed as the batch, the label on its opening (spec,
+    "Labeled response"); stored once under the batch's msgid."""
+    command_name = collected.command or "PRIVMSG"
+    quiet = command_name == "NOTICE"
+    target = collected.target
+    user = ctx.user
+    session = ctx.session
+    session.last_message = time.time()
+    if "," in target or is_service_name(target) or target[:1] in modes.STATUSMSG:
+        fail(ctx, ml.TARGET_ERROR, "A multiline message has one user or channel", target, target)
+        return
+    lines = collected.lines
+    # +C looks at every line: a fallback client gets each as a message of its own.
+    first = next((line.text for line in lines if is_ctcp(line.text)), lines[0].text)
+    tags = _message_tags(ctx, Message(command_name, (), None, collected.tags))
+    channel: Channel | None = None
+    offline_for: Folded | None = None
+    key: Folded | None = None
+    if is_channel_name(target):
+        channel = _speakable_channel(ctx, target, quiet, first)
+        if channel is None:
+            return
+        shown = channel.name
+        reached = [s for s in channel.all_sessions if s is not session]
+        if user not in channel.members:
+            reached.extend(s for s in user.sessions if s is not session)
+    else:
+        found = _user_recipients(ctx, target, quiet, not quiet)
+        if found is None:
+            return
+        shown, reached, recipient, target_user = found
+        reached.extend(s for s in user.sessions if s is not session and s not in reached)
+        offline_for = recipient if target_user is None else None
+        key = direct_key(user, recipient)
+        remember_conversation(user, key)
+        if target_user is not None:
+            remember_conversation(target_user, key)
+    source = user.source
+    lines = [ml.Line(fit_text(source, command_name, shown, ln.text), ln.concat) for ln in lines]
+    whole = ml.batch_messages(command_name, shown, lines, new_batch_id(), source=source, tags=tags)
+    fallback = ml.fallback_messages(command_name, shown, lines, user.source, tags)
+    delivery = ctx.deps.delivery
+    batched = [s for s in reached if s.has(ml.CAP) and s.has("batch")]
+    plain = [s for s in reached if not (s.has(ml.CAP) and s.has("batch"))]
+    for part in whole:
+        delivery.deliver(batched, part)
+    for part in fallback:
+        delivery.deliver(plain, part)
+    ctx.deps.counters.messages_relayed += 1
+    if session.has("echo-message"):
+        for part in whole:
+            ctx.reply.add(part)
+    text, value = ml.stored_form(lines)
+    stored = Message(command_name, (shown, text), user.source, {**tags, ml.STORED_TAG: value})
+    user.remember_said(tags["msgid"])
+    history = ctx.deps.history
+    if channel is not None:
+        seq = history.to_channel(channel, stored)
+    else:
+        assert key is not None
+        seq = history.push(key, stored, offline_for=offline_for)
+    ctx.reply.after_commit(seq)
+    if offline_for is not None and not quiet:
+        _tell_offline(ctx, shown)

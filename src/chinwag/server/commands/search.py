@@ -31,7 +31,7 @@ from chinwag.protocol.message import Message, parse_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import identity
-from chinwag.server.services.playback import direct_target, replayed
+from chinwag.server.services.playback import direct_target, replay_messages
 from chinwag.server.tags import parse_timestamp
 from chinwag.storage.base import StoredMessage
 from chinwag.storage.search import SearchQuery, search_terms
@@ -128,9 +128,8 @@ def _moment(attributes: dict[str, str], name: str, margin: float) -> float | Non
 
 def _send(ctx: Context, found: list[StoredMessage]) -> None:
     """The matches as one ``soju.im/search`` batch (bare lines without ``batch``)."""
-    extended_join = ctx.session.has("extended-join")
     with ctx.reply.batch(BATCH_TYPE):
         for stored in found:
-            line = replayed(stored, extended_join)
-            if line is not None:
+            # A multiline message in its batch or as lines, as history gives it.
+            for line in replay_messages(ctx.session, stored):
                 ctx.reply.add(line)

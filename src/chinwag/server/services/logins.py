@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.protocol.message import Message, parse
+from chinwag.protocol.message import Message
 from chinwag.server.accounts import Attempt, check_password, make_account, password_problem
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
@@ -29,6 +29,7 @@ from chinwag.server.history import identity
 from chinwag.server.services import attempts, is_service_name
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
+from chinwag.server.services.playback import replay_messages
 from chinwag.server.state import Session, User
 from chinwag.server.tags import event_tags
 from chinwag.storage.base import Account, StoredMessage
@@ -229,7 +230,7 @@ def _deliver_login_state(ctx: Context, state: LoginState) -> None:
             ctx.deps.name,
         )
     )
-    for sender, lines in _by_sender(waiting):
+    for sender, lines in _by_sender(ctx.session, waiting):
         with ctx.reply.batch("chathistory", sender):
             for line in lines:
                 ctx.reply.add(line)
@@ -244,17 +245,17 @@ def _deliver_login_state(ctx: Context, state: LoginState) -> None:
     deps.effects.run(deps.store.clear_offline(account, msgids), done)
 
 
-def _by_sender(waiting: Sequence[StoredMessage]) -> Iterable[tuple[str, list[Message]]]:
-    """The waiting messages grouped by sender nick, in the order each sender first wrote."""
+def _by_sender(
+    session: Session, waiting: Sequence[StoredMessage]
+) -> Iterable[tuple[str, list[Message]]]:
+    """The waiting messages grouped by sender nick, in the order each sender first wrote;
+    a multiline message as its batch or its lines (:func:`playback.replay_messages`)."""
     groups: dict[str, list[Message]] = {}
     for stored in waiting:
-        try:
-            message = parse(stored.line)
-        except Exception:  # a line stored by an older chinwag that no longer parses
-            log.warning("skipping unreadable stored message %s", stored.msgid)
-            continue
-        sender = (message.source or "*").split("!", 1)[0]
-        groups.setdefault(sender, []).append(message)
+        messages = replay_messages(session, stored)  # an unreadable line is logged, skipped
+        if messages:
+            sender = (messages[0].source or "*").split("!", 1)[0]
+            groups.setdefault(sender, []).extend(messages)
     return groups.items()
 
 

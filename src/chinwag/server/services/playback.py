@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chinwag.protocol import multiline as ml
 from chinwag.protocol.caps import CHATHISTORY
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.errors import ProtocolError
@@ -20,7 +21,8 @@ from chinwag.protocol.message import Message, parse
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
-from chinwag.server.state import Channel, User
+from chinwag.server.state import Channel, Session, User
+from chinwag.server.tags import new_batch_id
 from chinwag.storage.base import Bound, Store, StoredMessage, conversation_key
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,31 @@ def replayed(message: StoredMessage, extended_join: bool) -> Message | None:
     return line
 
 
+def replay_messages(session: Session, stored: StoredMessage) -> list[Message]:
+    """What a stored message is sent again as, to ``session``: :func:`replayed`, except
+    that a multiline message (draft/multiline, kept in one record by
+    :func:`chinwag.protocol.multiline.stored_form`) becomes its ``draft/multiline`` batch for
+    a session with the capability and batch, and its lines one by one for the others
+    (multiline spec, "Fallback")."""
+    message = replayed(stored, session.has("extended-join"))
+    if message is None:
+        return []
+    value = message.tags.get(ml.STORED_TAG)
+    if value is None:
+        return [message]
+    tags = {key: data for key, data in message.tags.items() if key != ml.STORED_TAG}
+    target, text = message.params[0], message.params[-1]
+    lines = ml.stored_lines(text, value)
+    if lines is None:
+        return [Message(message.command, message.params, message.source, tags)]
+    source = message.source or ""
+    if session.has(ml.CAP) and session.has("batch"):
+        return ml.batch_messages(
+            message.command, target, lines, new_batch_id(), source=source, tags=tags
+        )
+    return ml.fallback_messages(message.command, target, lines, source, tags)
+
+
 def history_end_tags(ctx: Context, end: bool) -> dict[str, str]:
     """The tags of the opening BATCH line of a CHATHISTORY reply: ``draft/chathistory-end``
     when ``end`` (nothing more lies in the direction the request pages) and the session
@@ -115,14 +142,13 @@ def add_history_batch(
     the batch carries ``draft/chathistory-end`` (:func:`history_end_tags`)."""
     if not messages and not always:
         return
-    extended_join = ctx.session.has("extended-join")
     # message-tags spec: a TAGMSG never reaches a client without the capability.
     tagmsg = ctx.session.has("message-tags")
     with ctx.reply.batch(BATCH_TYPE, shown, tags=history_end_tags(ctx, end)):
         for stored in messages:
-            message = replayed(stored, extended_join)
-            if message is not None and (tagmsg or message.command != "TAGMSG"):
-                ctx.reply.add(message)
+            for message in replay_messages(ctx.session, stored):
+                if tagmsg or message.command != "TAGMSG":
+                    ctx.reply.add(message)
 
 
 def replay_on_join(ctx: Context, channels: Sequence[Channel], until: float, relayed: int) -> None:
