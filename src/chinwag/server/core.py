@@ -33,12 +33,13 @@ from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
 from chinwag.server.metrics import Metrics
 from chinwag.server.replies import ReplyBuffer
+from chinwag.server.services import alwayson
 from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
 from chinwag.server.state import Network, Outbox, Session, User
-from chinwag.storage.base import Store
+from chinwag.storage.base import AlwaysOnUser, Store
 
 log = logging.getLogger("chinwag.server")
 
@@ -127,6 +128,9 @@ class ServerCore:
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
         self._clock = clock
+        self._always_on_saved: list[AlwaysOnUser] | None = None
+        """The always-on users as last handed to the store (:meth:`save_always_on`)."""
+        self._always_on_saving = False
 
     def reconfigure(self, config: Config) -> None:
         """Work with ``config`` from now on (a reload): handlers read settings through
@@ -252,6 +256,33 @@ class ServerCore:
         if self.deps.nick_deadlines:
             enforce_nick_protection(self.deps)
         sessions.reap()
+        self.save_always_on()
+
+    def save_always_on(self) -> None:
+        """Hand the always-on users to the store if they changed since the last time
+        (issue 16: they survive a restart); the ticker calls this, so a crash loses at most
+        a tick's changes. One save at a time; a failed one is tried again next tick."""
+        if self._always_on_saving:
+            return
+        now = alwayson.snapshot(self.network)
+        if now == self._always_on_saved:
+            return
+        self._always_on_saving = True
+
+        def done(_: object, error: BaseException | None) -> None:
+            self._always_on_saving = False
+            if error is None:
+                self._always_on_saved = now
+            else:
+                log.error("could not save the always-on users: %r", error)
+
+        self.deps.effects.run(self.deps.store.save_always_on_users(now), done)
+
+    def restore_always_on(self, saved: list[AlwaysOnUser]) -> int:
+        """Put the always-on users saved before a restart back in their channels (the
+        application calls this at start, before it listens); how many came back."""
+        self._always_on_saved = list(saved)
+        return alwayson.restore(self.deps, saved)
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Say goodbye to every session with ``ERROR`` and close them all.
