@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from chinwag.config import Config, Listener
+from chinwag.protocol.casemap import fold
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.reloading import compare, kept_until_restart
@@ -238,7 +239,9 @@ class ChinwagServer:
             # room of an old name gives nobody what was said privately in the old one.
             await self.store.end_memberships(time.time())
             # Always-on users (issue 16) are in their rooms before anyone else can join.
-            self.core.restore_always_on(await self.store.always_on_users())
+            for user in self.core.restore_always_on(await self.store.always_on_users()):
+                # Their read markers, for the MARKREAD of each room when a session returns.
+                user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
             tls_ports = [

@@ -278,9 +278,9 @@ class ServerCore:
 
         self.deps.effects.run(self.deps.store.save_always_on_users(now), done)
 
-    def restore_always_on(self, saved: list[AlwaysOnUser]) -> int:
+    def restore_always_on(self, saved: list[AlwaysOnUser]) -> list[User]:
         """Put the always-on users saved before a restart back in their channels (the
-        application calls this at start, before it listens); how many came back."""
+        application calls this at start, before it listens); returns them."""
         self._always_on_saved = list(saved)
         return alwayson.restore(self.deps, saved)
 

@@ -170,7 +170,7 @@ def test_a_login_after_registration_moves_the_session_onto_the_ghost() -> None:
     assert h.core.network.find_user("temp") is None
 
 
-def test_a_client_without_chathistory_gets_what_it_missed_then_the_read_markers() -> None:
+def test_a_client_without_chathistory_gets_what_it_missed_and_the_read_markers() -> None:
     h = harness()
     bo = ghost(h)
     h.clock.advance(1)
@@ -180,9 +180,10 @@ def test_a_client_without_chathistory_gets_what_it_missed_then_the_read_markers(
     assert said(messages) == ["one", "two"]
     assert all("time" in m.tags for m in messages if m.command == "PRIVMSG")
     commands = [m.command for m in messages]
-    assert commands.index("MARKREAD") > commands.index("PRIVMSG")
+    # read-marker spec: the marker comes with the JOIN, before the end of NAMES.
+    assert commands.index("JOIN") < commands.index("MARKREAD") < commands.index(n.RPL_ENDOFNAMES)
     marker = next(m for m in messages if m.command == "MARKREAD")
-    assert marker.params[0] == "#room"
+    assert marker.params == ("#room", "*")
 
 
 def test_the_replay_holds_only_what_was_said_while_away() -> None:
@@ -204,6 +205,15 @@ def test_a_client_with_chathistory_gets_no_replay_but_chathistory_has_the_missed
     assert said(back.take()) == []
     back.send("CHATHISTORY LATEST #room * 10")
     assert "while you were out" in said(back.take())
+
+
+def test_the_read_marker_set_before_leaving_comes_back_with_the_channel() -> None:
+    h = harness()
+    ana, _ = ana_in_room(h, caps=("draft/read-marker",))
+    ana.send("MARKREAD #room timestamp=2026-01-01T10:00:00.000Z", "QUIT")
+    back = owner_logs_in(h, caps=("draft/read-marker",))
+    marker = next(m for m in back.take() if m.command == "MARKREAD")
+    assert marker.params == ("#room", "timestamp=2026-01-01T10:00:00.000Z")
 
 
 def test_direct_messages_to_the_ghost_wait_for_the_login() -> None:

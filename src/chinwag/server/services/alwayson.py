@@ -7,7 +7,8 @@ quit when its last session ends: it stays in its channels with its nick, shown a
 called a *ghost* here. Only a login to its account reaches it again: a session that logs in
 is attached to it (:func:`chinwag.server.services.logins.attach`), shown each channel as a
 fresh JOIN would show it (:func:`send_channels`), given what it missed (:func:`replay_missed`:
-for a session without ``draft/chathistory``, which fetches its own) and then its read markers.
+for a session without ``draft/chathistory``, which fetches its own), with each channel's read
+marker in its burst.
 
 Ghosts survive a restart: the ticker and the graceful stop save every always-on user
 (:func:`snapshot`, :meth:`chinwag.storage.base.Store.save_always_on_users`), and the next
@@ -111,11 +112,17 @@ def come_back(deps: Deps, user: User) -> float | None:
 
 def send_channels(ctx: Context, user: User) -> None:
     """Show the session every channel ``user`` is in as a JOIN of its own would: the JOIN
-    (extended-join as its capabilities want), the topic and the names (unless
-    no-implicit-names). Nobody else is told anything: the user never left."""
+    (extended-join as its capabilities want), the read marker (draft/read-marker), the
+    topic and the names (unless no-implicit-names). Nobody else is told anything: the user
+    never left."""
     tags = event_tags(user.account)
+    markers = ctx.session.has(READ_MARKER)
     for channel in user.channels.values():
         ctx.reply.add(join_message(user, channel, ctx.session, tags))
+        if markers:
+            # read-marker spec, "Command flows": after the JOIN, before RPL_ENDOFNAMES.
+            target = MarkerTarget(channel.folded, channel.name)
+            ctx.reply.add(marker_message(ctx, user, target))
         if channel.topic:
             send_topic(ctx, channel)
         if not ctx.session.has(NO_IMPLICIT_NAMES):
@@ -125,12 +132,10 @@ def send_channels(ctx: Context, user: User) -> None:
 def replay_missed(ctx: Context, user: User, since: float | None) -> None:
     """After a session came back to ``user``: the messages of each of its channels since
     ``since`` (its last session ended), at most ``[history] replay_lines`` each, for a
-    session without ``draft/chathistory`` (which asks for them itself); then the read marker
-    of each channel for a session with ``draft/read-marker``."""
+    session without ``draft/chathistory`` (which asks for them itself)."""
     channels = list(user.channels.values())
     lines = ctx.deps.config.history.replay_lines
     if since is None or not channels or lines <= 0 or ctx.session.has(CHATHISTORY):
-        send_markers(ctx, user, channels)
         return
     deps = ctx.deps
     until = time.time()
@@ -165,16 +170,6 @@ def _send_missed(ctx: Context, found: list[tuple[Channel, list[StoredMessage]]])
     for channel, messages in found:
         if user in channel.members:  # not kicked while the store was asked
             add_history_batch(ctx, channel.name, messages, always=False)
-    send_markers(ctx, user, [channel for channel, _ in found if user in channel.members])
-
-
-def send_markers(ctx: Context, user: User, channels: Sequence[Channel]) -> None:
-    """``MARKREAD <channel> timestamp=...`` (or ``*``) for each channel, to the session if
-    it has ``draft/read-marker`` (read-marker spec: the server sends the marker on join)."""
-    if not ctx.session.has(READ_MARKER):
-        return
-    for channel in channels:
-        ctx.reply.add(marker_message(ctx, user, MarkerTarget(channel.folded, channel.name)))
 
 
 # -- ending ---------------------------------------------------------------------------------------
@@ -219,13 +214,13 @@ def snapshot(network: Network) -> list[AlwaysOnUser]:
     return saved
 
 
-def restore(deps: Deps, saved: Sequence[AlwaysOnUser]) -> int:
+def restore(deps: Deps, saved: Sequence[AlwaysOnUser]) -> list[User]:
     """Put the always-on users saved before a restart back in their channels, as ghosts
-    (before the server listens); returns how many. One whose account is gone or no longer
+    (before the server listens); returns them. One whose account is gone or no longer
     always-on, or whose nick is taken meanwhile, is left out."""
     network, settings = deps.network, deps.config.accounts
     now = time.time()
-    count = 0
+    restored: list[User] = []
     for record in saved:
         account = deps.accounts.get(record.account)
         if account is None or not always_on_for(settings, account):
@@ -250,8 +245,8 @@ def restore(deps: Deps, saved: Sequence[AlwaysOnUser]) -> int:
             channel.add_member(user, set(status))
             user.channels[channel.folded] = channel
             deps.history.joined(channel, user)
-        count += 1
+        restored.append(user)
     network.counts.peak = max(network.counts.peak, len(network.users))
-    if count:
-        log.info("%d always-on user(s) back in their channels", count)
-    return count
+    if restored:
+        log.info("%d always-on user(s) back in their channels", len(restored))
+    return restored

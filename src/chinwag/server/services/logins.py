@@ -15,7 +15,7 @@ A login, however it happens, brings back what the account keeps:
 
 A login to an account whose user is already here (an always-on ghost, or another device's
 session, issue 16) attaches the session to that user instead (:func:`attach`): it gets the
-user's channels, then what it missed in them and its read markers
+user's channels with their read markers, then what it missed in them
 (:mod:`chinwag.server.services.alwayson`).
 """
 
@@ -170,10 +170,10 @@ def _move_to(ctx: Context, user: User, ghost: User) -> None:
 def attach(ctx: Context, user: User, greet: Callable[[Context], None] | None = None) -> None:
     """Attach the session, just logged in, to ``user``, who is logged in to the same account
     (multiclient, issue 16): the session is shown the user's channels as fresh JOINs would
-    show them, and nobody else hears of it; a ghost comes back (its automatic away ends).
-    Then, as for any login, the read markers and waiting direct messages, what was said in
-    its channels while it was away, and the markers of those channels. ``greet`` (the
-    welcome burst of a session that is registering) comes first."""
+    show them (each with its read marker), and nobody else hears of it; a ghost comes back
+    (its automatic away ends). Then, as for any login, the account's read markers and the
+    direct messages that waited, and what was said in its channels while it was away.
+    ``greet`` (the welcome burst of a session that is registering) comes first."""
     deps = ctx.deps
     since = alwayson.come_back(deps, user) if not user.sessions else None
     deps.sessions.attach(ctx.session, user)
