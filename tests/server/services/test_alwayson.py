@@ -387,3 +387,36 @@ def test_metrics_count_always_on_users_and_those_without_a_session() -> None:
     assert gauges(h) == {"chinwag_always_on_users": 1, "chinwag_always_on_disconnected": 0}
     ana.send("QUIT")
     assert gauges(h) == {"chinwag_always_on_users": 1, "chinwag_always_on_disconnected": 1}
+
+
+# -- echo-message with several sessions -------------------------------------------------------
+
+
+def test_each_session_hears_its_own_line_once_and_the_other_device_once() -> None:
+    h = harness()
+    ana, bo = ana_in_room(h, caps=("echo-message",))
+    second = owner_logs_in(h)
+    second.take()
+    ana.send("PRIVMSG #room :hello", "PRIVMSG ana :note to self")
+    assert said(ana.take()) == ["hello", "note to self"]
+    assert said(second.take()) == ["hello", "note to self"]
+    assert said(bo.take()) == ["hello"]
+
+
+# -- saving for a restart --------------------------------------------------------------------------
+
+
+async def saved(h: Harness) -> list[tuple[str, tuple[tuple[str, str], ...], str | None]]:
+    return [(each.nick, each.channels, each.away) for each in await h.store.always_on_users()]
+
+
+async def test_the_ticker_saves_always_on_users_and_forgets_one_that_is_killed() -> None:
+    h = harness()
+    ana, bo = ana_in_room(h)
+    ana.send("JOIN #side", "AWAY :lunch")
+    h.core.tick()
+    assert await saved(h) == [("ana", (("#room", "o"), ("#side", "o")), "lunch")]
+    ana.send("QUIT")
+    bo.send("OPER admin secret", "KILL ana :begone")
+    h.core.tick()
+    assert await saved(h) == []
