@@ -135,7 +135,8 @@ class ServerCore:
     def reconfigure(self, config: Config) -> None:
         """Work with ``config`` from now on (a reload): handlers read settings through
         :attr:`deps`, so every later command sees the new MOTD, operators and limits;
-        ISUPPORT and capability values are made anew for clients that register from now on.
+        ISUPPORT and capability values are made anew for clients that register from now on;
+        the always-on mode applies at once to the users here.
         The caller keeps what cannot change live as it was
         (:func:`chinwag.server.reloading.kept_until_restart`)."""
         facts = dataclasses.replace(
@@ -145,6 +146,13 @@ class ServerCore:
         self.deps.throttle.window = config.accounts.login_window
         self.config = config
         self.deps = dataclasses.replace(self.deps, config=config, facts=facts)
+        # A new [accounts] always_on applies to the users already here (issue 16): one no
+        # longer always-on and without a session quits now.
+        for user in list(self.network.users.values()):
+            if user.account is not None:
+                alwayson.refresh(self.deps, user)
+                if user.always_on is None and not user.sessions:
+                    alwayson.remove(self.deps, user, "Always-on turned off")
 
     def _reap(self) -> None:
         self._sessions.reap()

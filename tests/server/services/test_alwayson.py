@@ -6,6 +6,7 @@ its read markers."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import time
 
 import pytest
@@ -338,6 +339,23 @@ def test_the_away_message_is_the_accounts_own_and_empty_restores_the_default() -
     assert nickserv(back, "SET AWAY-MESSAGE") == [
         "While you are not connected your away message is: the server's default (Not connected)"
     ]
+
+
+def test_a_reload_that_disables_always_on_quits_the_ghosts() -> None:
+    h = harness()
+    bo = ghost(h)
+    config = h.core.config
+    h.core.reconfigure(dataclasses.replace(config, accounts=accounts("disabled")))
+    assert bo.events() == [(ANA, "QUIT", ("Always-on turned off",))]
+    assert h.core.network.find_user("ana") is None
+
+
+def test_info_says_a_ghost_is_not_connected() -> None:
+    h = harness()
+    bo = ghost(h)
+    assert any(
+        "online as ana (always-on, not connected)" in line for line in nickserv(bo, "INFO ana")
+    )
 
 
 # -- KILL and DROP ------------------------------------------------------------------------------

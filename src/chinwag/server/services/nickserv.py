@@ -294,7 +294,7 @@ def _info(ctx: Context, args: list[str]) -> None:
         return
     created = datetime.fromtimestamp(account.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
     online = [
-        user.nick
+        user.nick if user.sessions else f"{user.nick} (always-on, not connected)"
         for user in ctx.network.users.values()
         if user.account is not None and fold(user.account) == account.folded
     ]
