@@ -3,7 +3,7 @@
 
 :class:`AlwaysOnTables` is a mixin of :class:`~chinwag.storage.sqlite.SqliteStore`: its
 methods run through the store's one connection, lock and transactions (``_rows`` and
-``_write``, which the store defines). The tables are made by schema step 8
+``_write``, which the store defines). The tables are made by schema step 6
 (:data:`SCHEMA_STEP`); both name their account by its folded name with ``ON DELETE
 CASCADE``, so dropping an account takes its settings and its always-on user with it.
 """
