@@ -196,6 +196,8 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
         ("[[operators]]\nname = 'admin'\npassword = 'pw'\n", "run `chinwag hash-password`"),
         ("[server]\nname = 'two words'\n", "must be one word"),
         ("[server]\nnetwork = '" + "n" * 64 + "'\n", "at most 63 characters"),
+        ("[accounts]\nalways_on = 'sometimes'\n", "always_on: must be one of 'opt-out'"),
+        ("[accounts]\nalways_on_away = ' '\n", "always_on_away: must not be empty"),
         ("[sever]\n", "unknown section(s): sever"),
         ("[server\n", "not valid TOML"),
     ],
@@ -214,3 +216,11 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_a_bad_port_in_the_environment_is_reported() -> None:
     with pytest.raises(ConfigError, match="expected a number"):
         load_config(env={"CHINWAG_PORT": "six"})
+
+
+def test_always_on_is_opt_out_by_default_and_each_mode_loads(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")).accounts.always_on == "opt-out"
+    for mode in ("opt-out", "opt-in", "disabled", "mandatory"):
+        text = f"[accounts]\nalways_on = '{mode}'\nalways_on_away = 'Out'\n"
+        accounts = load_config(write(tmp_path, text)).accounts
+        assert (accounts.always_on, accounts.always_on_away) == (mode, "Out")

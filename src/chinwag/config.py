@@ -171,6 +171,10 @@ class StorageSettings:
     """The SQLite database file; by default ``chinwag.db`` in ``data_dir``."""
 
 
+ALWAYS_ON_MODES = ("opt-out", "opt-in", "disabled", "mandatory")
+"""The values of ``[accounts] always_on``."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountSettings:
     """The ``[accounts]`` section: registration, login and nick protection (issue 4)."""
@@ -209,6 +213,15 @@ class AccountSettings:
     argon2_parallelism: int = 4
     scram_iterations: int = 4096
     """PBKDF2 rounds of the stored SCRAM-SHA-256 keys (RFC 7677 asks for at least 4096)."""
+    always_on: str = "opt-out"
+    """Always-on accounts (issue 16; Ergo's ``accounts.multiclient.always-on``): whether a
+    logged-in user stays in its channels, keeping its nick, when its last session ends.
+    One of :data:`ALWAYS_ON_MODES`: ``"opt-out"`` (on unless the account turns it off with
+    ``NickServ SET ALWAYS-ON OFF``), ``"opt-in"`` (off unless turned on), ``"disabled"``
+    (never), ``"mandatory"`` (always, accounts cannot turn it off)."""
+    always_on_away: str = "Not connected"
+    """The away text of an always-on user with no session connected, unless its account set
+    its own (``NickServ SET AWAY-MESSAGE``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,6 +611,12 @@ def load_config(
         raise ConfigError("[accounts] min_password_length: longer than max_password_length")
     if accounts.email_verification and not accounts.mail_command.strip():
         raise ConfigError("[accounts] email_verification: needs mail_command")
+    if accounts.always_on not in ALWAYS_ON_MODES:
+        raise ConfigError(
+            "[accounts] always_on: must be one of " + ", ".join(map(repr, ALWAYS_ON_MODES))
+        )
+    if not accounts.always_on_away.strip():
+        raise ConfigError("[accounts] always_on_away: must not be empty")
     if accounts.scram_iterations < 4096:
         raise ConfigError("[accounts] scram_iterations: RFC 7677 asks for at least 4096")
     if accounts.argon2_memory_kib < 8 * accounts.argon2_parallelism or not (

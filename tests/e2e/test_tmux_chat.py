@@ -202,10 +202,13 @@ PASSWORD = "correct horse battery"
 
 
 async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
-    """``nick`` is a registered account (made by a raw client that then leaves)."""
+    """``nick`` is a registered account (made by a raw client that then leaves), not
+    always-on, so nobody holds the nick once it left (issue 16)."""
     client = await IrcClient.registered(server.addresses[0], nick)
     await client.send("REGISTER", "*", PASSWORD)
     await client.expect(is_("REGISTER", "SUCCESS"), timeout=DEADLINE)
+    await client.send("PRIVMSG", "NickServ", "SET ALWAYS-ON OFF")
+    await client.expect(is_("NOTICE", nick), timeout=DEADLINE)
     await client.send("QUIT")
     await client.expect_closed()
 

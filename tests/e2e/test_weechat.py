@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from chinwag.config import Config, Listener
+from chinwag.protocol.casemap import fold
 from chinwag.protocol.fingerprints import normal_fingerprint
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
@@ -202,7 +203,9 @@ async def test_weechat_registers_with_nickserv_then_logs_in_with_scram_and_gets_
 ) -> None:
     """Issue 4: a stock client registers with ``/msg NickServ REGISTER``, logs in next time
     with SASL (SCRAM-SHA-256, WeeChat's own implementation), and, knowing nothing of
-    chathistory, gets the room's last lines replayed when it joins."""
+    chathistory, gets the room's lines replayed. Issue 16: the account is always-on (the
+    default), so ``/quit`` leaves it in the room, nobody sees it leave or come back, and the
+    login brings back the room with what was said meanwhile."""
     server = await make_server()
     host, port = server.addresses[0]
     pal = await IrcClient.registered((host, port), "pal", "#lobby")
@@ -217,8 +220,11 @@ async def test_weechat_registers_with_nickserv_then_logs_in_with_scram_and_gets_
         first,
     )
     assert first.type("irc.server.t", "/quit")
-    await pal.expect(is_("QUIT"), timeout=DEADLINE)
     assert await asyncio.wait_for(first.process.wait(), DEADLINE) == 0
+    wee = server.core.network.find_user("wee")
+    assert wee is not None
+    await until(lambda: not wee.sessions, "wee's session to end", timeout=DEADLINE)
+    assert wee in server.core.network.channels[fold("#lobby")].members
 
     await pal.send("PRIVMSG", "#lobby", "said while wee was away")
     second = await weechat_on(
@@ -229,9 +235,8 @@ async def test_weechat_registers_with_nickserv_then_logs_in_with_scram_and_gets_
             "/set irc.server.t.sasl_password wee-secret-42",
         ),
     )
-    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
-    user = server.core.network.find_user("wee")
-    assert user is not None and user.account == "wee"
+    await _until("the login", lambda: bool(wee.sessions), second)
+    assert server.core.network.find_user("wee") is wee and wee.account == "wee"
     await _until(
         "the replayed line",
         lambda: second.logged(r"\t@?pal\tsaid while wee was away$"),
@@ -288,8 +293,9 @@ async def test_weechat_over_tls_trusting_the_servers_fingerprint_chats_and_logs_
     assert wee.type("irc.server.t", "/msg NickServ CERT ADD")
     await _until("the certificate added", lambda: wee.logged(r"now logs in to wee\."), wee)
     assert wee.type("irc.server.t", "/quit")
-    await pal.expect(is_("QUIT"), timeout=DEADLINE)
     assert await asyncio.wait_for(wee.process.wait(), DEADLINE) == 0
+    # Always-on (issue 16): the account's user stays in the room, with no session.
+    await until(lambda: not user.sessions, "wee's session to end", timeout=DEADLINE)
 
     again = await weechat_on(
         secure[1],
@@ -300,6 +306,5 @@ async def test_weechat_over_tls_trusting_the_servers_fingerprint_chats_and_logs_
         ),
         True,
     )
-    await pal.expect(is_("JOIN", "#lobby"), timeout=DEADLINE)
-    user = server.core.network.find_user("wee")
-    assert user is not None and user.account == "wee", again.diagnostics()
+    await _until("the login by certificate", lambda: bool(user.sessions), again)
+    assert server.core.network.find_user("wee") is user and user.account == "wee"

@@ -168,9 +168,17 @@ class Harness:
             config = Config(
                 server=ServerInfo(name="irc.test", network="TestNet"),
                 limits=Limits(**limits),  # type: ignore[arg-type]
-                # Quick argon2 so registering in a test takes a millisecond.
+                # Quick argon2 so registering in a test takes a millisecond. Always-on is
+                # opt-in here (the server's default is opt-out) so that a client that quits
+                # is gone, as most tests expect; tests/server/services/test_alwayson.py
+                # chooses its modes itself.
                 accounts=accounts
-                or AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1),
+                or AccountSettings(
+                    argon2_time_cost=1,
+                    argon2_memory_kib=64,
+                    argon2_parallelism=1,
+                    always_on="opt-in",
+                ),
             )
         self.clock = Clock()
         self.store: Store = store if store is not None else MemoryStore()

@@ -631,6 +631,9 @@ async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
     client = await IrcClient.registered(server.addresses[0], nick)
     await client.send("REGISTER", "*", PASSWORD)
     await client.expect(is_("REGISTER", "SUCCESS"))
+    # Not always-on (issue 16): once it left, nobody holds the nick.
+    await client.send("PRIVMSG", "NickServ", "SET ALWAYS-ON OFF")
+    await client.expect(is_("NOTICE", nick))
     await client.send("QUIT")
     await client.expect_closed()
 
@@ -678,12 +681,10 @@ async def test_register_asks_twice_in_a_masked_prompt_and_logs_in(server: Chinwa
         assert PASSWORD not in everything_shown(ui)
         assert all(PASSWORD not in line and "/register" not in line for line in ui.input.history)
 
-    # The nick is an account now: someone else taking it is told so.
+    # The nick is an always-on account now (issue 16): it stays ana's once the client left.
     other = await IrcClient.connect(server.addresses[0])
-    await other.send("CAP", "REQ", "standard-replies")
-    await other.send("CAP", "END")
-    await other.register("ana")
-    await other.expect(is_("NOTE", "NICK", "NICK_PROTECTED", "ana"))
+    await other.send("NICK", "ana")
+    await other.expect(is_("433", "*", "ana"))
 
 
 # -- help ------------------------------------------------------------------------------------

@@ -715,6 +715,9 @@ async def register_account(server: ChinwagServer, nick: str = "ana") -> None:
     client = await IrcClient.registered(address_of(server), nick)
     await client.send("REGISTER", "*", PASSWORD)
     await client.expect(is_("REGISTER", "SUCCESS"))
+    # Not always-on (issue 16): once it left, nobody holds the nick.
+    await client.send("PRIVMSG", "NickServ", "SET ALWAYS-ON OFF")
+    await client.expect(is_("NOTICE", nick))
     await client.send("QUIT")
     await client.expect_closed()
 

@@ -16,6 +16,7 @@ from chinwag.config import Listener
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient, is_
+from tests.waiting import until
 from tests.web.conftest import PASSWORD, login, opened, row_with, say
 from tests.webclient import web_config
 
@@ -230,7 +231,11 @@ async def test_commands_and_the_keyboard(browser: Browser, web: ChinwagServer) -
         await expect(page.locator('.conv[data-key="#games"]')).to_have_count(0)
         await say(page, "@disconnect")
         await expect(page.locator("#login")).to_be_visible()
-        await irc.expect(is_("QUIT"))
+        # The account is always-on (issue 16): anna stays in #lobby, away, and quits nothing.
+        anna = web.core.network.find_user("anna")
+        assert anna is not None
+        await until(lambda: not anna.sessions and anna.away, "anna left behind, away")
+        assert all(line.command != "QUIT" for line in irc.received)
         assert not errors.errors
 
 

@@ -15,10 +15,13 @@ from tests.web.conftest import PASSWORD, login, opened, row_with, say, server_on
 
 
 async def account(server: ChinwagServer, nick: str) -> None:
-    """``nick`` is a registered account with :data:`PASSWORD`, nobody connected as it."""
+    """``nick`` is a registered account with :data:`PASSWORD`, nobody connected as it (not
+    always-on, issue 16, so the nick is free once the client left)."""
     client = await IrcClient.registered(server.addresses[0], nick)
     await client.send("REGISTER", "*", PASSWORD)
     await client.expect(is_("REGISTER", "SUCCESS"))
+    await client.send("PRIVMSG", "NickServ", "SET ALWAYS-ON OFF")
+    await client.expect(is_("NOTICE", nick))
     await client.send("QUIT")
     await client.expect_closed()
 

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from chinwag.config import Config, Listener
+from chinwag.protocol.casemap import fold
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.reloading import compare, kept_until_restart
 from chinwag.server.retention import Retention
+from chinwag.server.services.alwayson import snapshot
 from chinwag.storage.base import Store
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher
@@ -236,6 +238,10 @@ class ChinwagServer:
             # Nobody is in any room yet: memberships left open by a crash end here, so a new
             # room of an old name gives nobody what was said privately in the old one.
             await self.store.end_memberships(time.time())
+            # Always-on users (issue 16) are in their rooms before anyone else can join.
+            for user in self.core.restore_always_on(await self.store.always_on_users()):
+                # Their read markers, for the MARKREAD of each room when a session returns.
+                user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
             tls_ports = [
@@ -361,6 +367,9 @@ class ChinwagServer:
             await server.wait_closed()
         # Everything relayed before the stop is stored before the store closes.
         await self.core.deps.history.stored()
+        # The shutdown left every always-on user behind: saved as it is now, for the restart.
+        await self.effects.wait_idle()
+        await self.store.save_always_on_users(snapshot(self.core.network))
         await self.effects.wait_idle()
         await self.store.close()
         self._stopped.set()

@@ -33,12 +33,13 @@ from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
 from chinwag.server.metrics import Metrics
 from chinwag.server.replies import ReplyBuffer
+from chinwag.server.services import alwayson
 from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
 from chinwag.server.state import Network, Outbox, Session, User
-from chinwag.storage.base import Store
+from chinwag.storage.base import AlwaysOnUser, Store
 
 log = logging.getLogger("chinwag.server")
 
@@ -127,11 +128,15 @@ class ServerCore:
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
         self._clock = clock
+        self._always_on_saved: list[AlwaysOnUser] | None = None
+        """The always-on users as last handed to the store (:meth:`save_always_on`)."""
+        self._always_on_saving = False
 
     def reconfigure(self, config: Config) -> None:
         """Work with ``config`` from now on (a reload): handlers read settings through
         :attr:`deps`, so every later command sees the new MOTD, operators and limits;
-        ISUPPORT and capability values are made anew for clients that register from now on.
+        ISUPPORT and capability values are made anew for clients that register from now on;
+        the always-on mode applies at once to the users here.
         The caller keeps what cannot change live as it was
         (:func:`chinwag.server.reloading.kept_until_restart`)."""
         facts = dataclasses.replace(
@@ -141,6 +146,13 @@ class ServerCore:
         self.deps.throttle.window = config.accounts.login_window
         self.config = config
         self.deps = dataclasses.replace(self.deps, config=config, facts=facts)
+        # A new [accounts] always_on applies to the users already here (issue 16): one no
+        # longer always-on and without a session quits now.
+        for user in list(self.network.users.values()):
+            if user.account is not None:
+                alwayson.refresh(self.deps, user)
+                if user.always_on is None and not user.sessions:
+                    alwayson.remove(self.deps, user, "Always-on turned off")
 
     def _reap(self) -> None:
         self._sessions.reap()
@@ -252,6 +264,33 @@ class ServerCore:
         if self.deps.nick_deadlines:
             enforce_nick_protection(self.deps)
         sessions.reap()
+        self.save_always_on()
+
+    def save_always_on(self) -> None:
+        """Hand the always-on users to the store if they changed since the last time
+        (issue 16: they survive a restart); the ticker calls this, so a crash loses at most
+        a tick's changes. One save at a time; a failed one is tried again next tick."""
+        if self._always_on_saving:
+            return
+        now = alwayson.snapshot(self.network)
+        if now == self._always_on_saved:
+            return
+        self._always_on_saving = True
+
+        def done(_: object, error: BaseException | None) -> None:
+            self._always_on_saving = False
+            if error is None:
+                self._always_on_saved = now
+            else:
+                log.error("could not save the always-on users: %r", error)
+
+        self.deps.effects.run(self.deps.store.save_always_on_users(now), done)
+
+    def restore_always_on(self, saved: list[AlwaysOnUser]) -> list[User]:
+        """Put the always-on users saved before a restart back in their channels (the
+        application calls this at start, before it listens); returns them."""
+        self._always_on_saved = list(saved)
+        return alwayson.restore(self.deps, saved)
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Say goodbye to every session with ``ERROR`` and close them all.

@@ -123,6 +123,17 @@ class CountersCollector(Collector):
         yield GaugeMetricFamily(
             "chinwag_channels", "Channels that exist.", value=len(self._network.channels)
         )
+        always_on = [user for user in self._network.users.values() if user.always_on is not None]
+        yield GaugeMetricFamily(
+            "chinwag_always_on_users",
+            "Users that stay when their last session ends (always-on accounts).",
+            value=len(always_on),
+        )
+        yield GaugeMetricFamily(
+            "chinwag_always_on_disconnected",
+            "Always-on users with no session connected.",
+            value=sum(1 for user in always_on if not user.sessions),
+        )
         for name, help_text, value in (
             ("registrations", "Connections that completed registration.", counters.registrations),
             (

@@ -254,12 +254,15 @@ class User:
     __slots__ = (
         "account",
         "account_id",
+        "always_on",
+        "auto_away",
         "away",
         "channels",
         "conversations",
         "folded",
         "host",
         "invited_to",
+        "left_at",
         "metadata",
         "modes",
         "nick",
@@ -293,6 +296,16 @@ class User:
         when the user leaves or logs in); ``None`` until there is one."""
         self.modes: set[str] = set()
         self.away: str | None = None
+        self.always_on: str | None = None
+        """For an always-on user (issue 16), the away text it shows once no session is
+        left, when it stays behind instead of quitting; ``None``: the user quits with its
+        last session (:mod:`chinwag.server.services.alwayson` sets it at login)."""
+        self.auto_away = False
+        """Whether :attr:`away` was set by the server when the last session ended (cleared
+        when a session comes back), not by the user's own ``AWAY``."""
+        self.left_at: float | None = None
+        """When (Unix time) the last session of an always-on user ended; ``None`` while it
+        has one. What was said since is replayed when it comes back."""
         self.channels: dict[Folded, Channel] = {}
         self.sessions: list[Session] = []
         self.signon = int(time.time())

@@ -246,6 +246,9 @@ class Account:
     metadata: Mapping[str, str] = field(default_factory=dict)
     id: str = field(default_factory=new_account_id)
     certfps: tuple[str, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """The account's own choices that only the server reads (never metadata, which others
+    may see): ``always-on`` (``on``/``off``) and ``away-message`` (issue 16)."""
 
     @property
     def folded(self) -> Folded:
@@ -265,6 +268,35 @@ class Account:
         else:
             metadata[key] = value
         return replace(self, metadata=metadata)
+
+    def with_setting(self, key: str, value: str | None) -> Account:
+        """This account with setting ``key`` set to ``value`` (``None``: back to default)."""
+        settings = dict(self.settings)
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+        return replace(self, settings=settings)
+
+
+@dataclass(frozen=True, slots=True)
+class AlwaysOnUser:
+    """An always-on user as a restart finds it again (issue 16): who it is logged in as,
+    how it is seen, the channels it is in with its status modes there (``"o"``, ``"v"``,
+    ``""``), its away text, and when its last session ended (Unix time; ``None`` if one was
+    still connected when this was saved).
+
+    ``channels`` are channel names as shown; ``account`` is the account's folded name.
+    """
+
+    account: Folded
+    nick: str
+    username: str
+    host: str
+    realname: str
+    channels: tuple[tuple[str, str], ...] = ()
+    away: str | None = None
+    left_at: float | None = None
 
 
 class StoreError(Exception):
@@ -404,6 +436,20 @@ class Store(Protocol):
     async def remove_certfp(self, name: Folded, fingerprint: str) -> bool:
         """Stop ``fingerprint`` logging in to ``name``; ``False`` if that account did not
         hold it (another account's fingerprint is left alone)."""
+
+    async def set_account_setting(self, name: Folded, key: str, value: str | None) -> None:
+        """Set (or with ``None`` delete) one setting of an existing account
+        (:attr:`Account.settings`); an account that does not exist keeps none."""
+
+    # -- always-on users (issue 16) ---------------------------------------------------------------
+
+    async def always_on_users(self) -> list[AlwaysOnUser]:
+        """The always-on users saved last (:meth:`save_always_on_users`), by account; those
+        of accounts dropped since are not among them."""
+
+    async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
+        """Replace the saved always-on users with ``users`` (at most one per account; one of
+        an account that does not exist is not kept)."""
 
     # -- read markers (draft/read-marker) --------------------------------------------------------
 

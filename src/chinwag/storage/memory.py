@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from chinwag.protocol.casemap import Folded
 from chinwag.storage.base import (
     Account,
+    AlwaysOnUser,
     Bound,
     Forget,
     HistoryChange,
@@ -45,6 +46,7 @@ class MemoryStore:
         self._sequence: dict[int, int] = {}
         """The order messages were appended in, by ``id()`` of the kept record (search
         reads across targets in that order, as SQLite's row ids)."""
+        self._always_on: list[AlwaysOnUser] = []
         self._closed = False
 
     # -- history -------------------------------------------------------------------------
@@ -310,11 +312,11 @@ class MemoryStore:
         return list(self._accounts.values())
 
     async def create_account(self, account: Account) -> bool:
-        """Add ``account`` unless its name is taken."""
+        """Add ``account`` unless its name is taken (its settings start empty, as in SQLite)."""
         if account.folded in self._accounts:
             return False
         self._accounts[account.folded] = dataclasses.replace(
-            account, metadata=dict(account.metadata), certfps=()
+            account, metadata=dict(account.metadata), certfps=(), settings={}
         )
         return True
 
@@ -332,12 +334,14 @@ class MemoryStore:
             )
 
     async def drop_account(self, name: Folded) -> None:
-        """Forget the account, its markers, its waiting messages and its conversations."""
+        """Forget the account, its markers, its waiting messages, its conversations and its
+        saved always-on user."""
         account = self._accounts.pop(name, None)
         if account is not None:
             self._forget_identity(Forget(account.identity))
         self._markers.pop(name, None)
         self._offline.pop(name, None)
+        self._always_on = [user for user in self._always_on if user.account != name]
 
     async def add_certfp(self, name: Folded, fingerprint: str) -> bool:
         """Add ``fingerprint`` to the account unless another account holds it."""
@@ -364,6 +368,26 @@ class MemoryStore:
         account = self._accounts.get(name)
         if account is not None:
             self._accounts[name] = account.with_metadata(key, value)
+
+    async def set_account_setting(self, name: Folded, key: str, value: str | None) -> None:
+        """Set or delete one setting of an existing account."""
+        account = self._accounts.get(name)
+        if account is not None:
+            self._accounts[name] = account.with_setting(key, value)
+
+    # -- always-on users ------------------------------------------------------------------------
+
+    async def always_on_users(self) -> list[AlwaysOnUser]:
+        """The saved always-on users whose accounts still exist."""
+        return [user for user in self._always_on if user.account in self._accounts]
+
+    async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
+        """Keep ``users`` (of existing accounts, one each) instead of those saved before."""
+        kept: dict[Folded, AlwaysOnUser] = {}
+        for user in users:
+            if user.account in self._accounts:
+                kept[user.account] = user
+        self._always_on = list(kept.values())
 
     # -- read markers -------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from chinwag.storage.base import (
     membership_time,
 )
 from chinwag.storage.search import SearchQuery
+from chinwag.storage.sqlite_alwayson import AlwaysOnTables
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
 from chinwag.storage.sqlite_search import register_functions, search_statement
 
@@ -306,7 +307,7 @@ def _make_private(path: Path) -> None:
             each.chmod(0o600)
 
 
-class SqliteStore:
+class SqliteStore(AlwaysOnTables):
     """History, accounts and read markers in one SQLite database file; make one with
     ``await SqliteStore.open(path)``.
 
@@ -613,7 +614,8 @@ class SqliteStore:
         certfps: dict[str, list[str]] = {}
         for account, fingerprint in fingerprints:
             certfps.setdefault(account, []).append(fingerprint)
-        return [_account(row, metadata.get(row[0], {}), certfps.get(row[0], [])) for row in rows]
+        found = [_account(row, metadata.get(row[0], {}), certfps.get(row[0], [])) for row in rows]
+        return await self._with_settings(found)
 
     async def create_account(self, account: Account) -> bool:
         """Register ``account`` with its metadata; ``False`` (nothing written) if the name is

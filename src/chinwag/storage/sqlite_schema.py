@@ -23,6 +23,7 @@ from chinwag.storage.base import (
     is_conversation,
     new_account_id,
 )
+from chinwag.storage.sqlite_alwayson import SCHEMA_STEP as ALWAYS_ON_STEP
 from chinwag.storage.sqlite_search import create_index
 
 MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
@@ -258,6 +259,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "full-text index of message text (FTS5) for SEARCH (soju.im/search)",
         create_index,
+    ),
+    Migration(
+        "account settings and always-on users (issue 16)",
+        sql(*ALWAYS_ON_STEP),
     ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""

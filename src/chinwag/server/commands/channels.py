@@ -21,7 +21,12 @@ from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
-from chinwag.server.replies import pack
+from chinwag.server.services.channelburst import (
+    join_message,
+    names_lines,
+    send_names,
+    send_topic,
+)
 from chinwag.server.services.metadata import after_join
 from chinwag.server.services.playback import replay_on_join
 from chinwag.server.services.readmarkers import send_join_marker
@@ -41,16 +46,6 @@ def joined_channel(ctx: Context, name: str) -> Channel | None:
     return channel
 
 
-def join_message(user: User, channel: Channel, session: Session, tags: dict[str, str]) -> Message:
-    """The JOIN as ``session`` should see it: extended-join adds account and real name."""
-    params: tuple[str, ...]
-    if session.has("extended-join"):
-        params = (channel.name, user.account or "*", user.realname)
-    else:
-        params = (channel.name,)
-    return Message("JOIN", params, user.source, tags)
-
-
 def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     """Tell every member (the joiner's sessions too) that ``user`` joined; history keeps the
     extended-join form (event-playback shows others the plain one)."""
@@ -66,40 +61,6 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
         delivery.deliver([s for s in plain + extended if s.has("away-notify")], away)
-
-
-def send_topic(ctx: Context, channel: Channel) -> None:
-    """RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC."""
-    if not channel.topic:
-        ctx.numeric(n.RPL_NOTOPIC, channel.name, "No topic is set")
-        return
-    ctx.numeric(n.RPL_TOPIC, channel.name, channel.topic)
-    ctx.numeric(n.RPL_TOPICWHOTIME, channel.name, channel.topic_by, str(channel.topic_at))
-
-
-def send_names(ctx: Context, channel: Channel) -> None:
-    """RPL_NAMREPLY lines and RPL_ENDOFNAMES for one channel, as the asker may see it."""
-    for code, *params in names_lines(channel, ctx.session, ctx.user):
-        ctx.numeric(code, *params)
-
-
-def names_lines(channel: Channel, session: Session, asker: User) -> list[tuple[str, ...]]:
-    """The NAMES reply for ``channel`` as ``asker`` on ``session`` may see it: each line's
-    numeric and parameters (the addressee left out)."""
-    member = asker in channel.members
-    end = (n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
-    if "s" in channel.modes and not member:
-        return [end]
-    multi = session.has("multi-prefix")
-    full = session.has("userhost-in-names")
-    entries = [
-        channel.prefix_of(user, multi) + (user.source if full else user.nick)
-        for user in channel.members
-        if member or "i" not in user.modes
-    ]
-    symbol = "@" if "s" in channel.modes else "="
-    lines = [(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line)) for line in pack(entries)]
-    return [*lines, end]
 
 
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str, str] | None:

@@ -161,7 +161,9 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
         if found is None:
             continue
         shown_target, others, recipient, target_user = found
-        offline_for = recipient if target_user is None else None
+        # An always-on user with no session connected gets it as an account would: waiting
+        # for its next login (issue 16), which brings it to clients without chathistory too.
+        offline_for = recipient if target_user is None or not target_user.sessions else None
         params = (
             (shown_target,)
             if is_tagmsg

@@ -25,6 +25,7 @@ from chinwag.server.services.nicks import (
     take_nick_from_guest,
 )
 from chinwag.server.services.welcome import try_complete_registration
+from chinwag.server.state import User
 
 _USERNAME_ALLOWED = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.[]{}`^|"
@@ -41,6 +42,12 @@ def pass_(ctx: Context, message: Message) -> None:
     ctx.session.password_ok = expected is not None and hmac.compare_digest(
         message.params[0].encode(), expected.encode()
     )
+
+
+def holder_logged_in(holder: User | None) -> bool:
+    """Whether ``holder`` is logged in to an account, which a registering session may be
+    about to log in to as well."""
+    return holder is not None and holder.account is not None
 
 
 @command("NICK", before_registration=True)
@@ -61,6 +68,10 @@ def nick(ctx: Context, message: Message) -> None:
     if in_use and user is None and held_without_login(ctx, wanted):
         # The owner may be about to log in (SASL comes after NICK): decide when
         # registration completes, where a logged-in owner takes the nick over.
+        in_use = False
+    elif in_use and user is None and session.cap_negotiating and holder_logged_in(holder):
+        # A login to the holder's account (SASL, after NICK) makes this session another of
+        # the holder's (issue 16, multiclient): decided when registration completes.
         in_use = False
     if fold(wanted) not in SERVICES and is_service_name(wanted):
         # Reserved for services nobody runs here: not "in use", but never acceptable (Modern

@@ -68,6 +68,7 @@ def away(ctx: Context, message: Message) -> None:
             ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
         return
     user = ctx.user
+    user.auto_away = False  # the user's own now: a returning session keeps it (issue 16)
     if away_text is not None:
         user.away = away_text
         ctx.numeric(n.RPL_NOWAWAY, "You have been marked as being away")
@@ -191,7 +192,8 @@ def kill(ctx: Context, message: Message) -> None:
 
     The target receives ``KILL`` from the operator, then ``ERROR :Closing Link: <host>
     (Killed (<oper> (<comment>)))`` on every session; those sharing a channel see ``QUIT
-    :Killed (<oper> (<comment>))``. An unknown nick gives ERR_NOSUCHNICK.
+    :Killed (<oper> (<comment>))``. An always-on user quits for good, even one with no
+    session connected. An unknown nick gives ERR_NOSUCHNICK.
     """
     nick, comment = message.params[0], message.params[1]
     target = existing_user(ctx, nick)
@@ -202,8 +204,12 @@ def kill(ctx: Context, message: Message) -> None:
     log.info("%s killed %s (%s)", killer.nick, target.nick, comment)
     kill = Message("KILL", (target.nick, comment), killer.source)
     ctx.deps.delivery.deliver(target.sessions, kill)
+    # An always-on user is killed for good: it does not stay behind its sessions (issue 16).
+    target.always_on = None
     for session in list(target.sessions):
         ctx.deps.sessions.close(session, reason)
+    if not target.sessions and ctx.network.users.get(target.folded) is target:
+        ctx.deps.sessions.quit_user(target, reason)  # a ghost had no session to close
 
 
 @command("WALLOPS", min_params=1, oper_only=True)

@@ -12,6 +12,11 @@ A login, however it happens, brings back what the account keeps:
 - its read markers (draft/read-marker), for MARKREAD;
 - the direct messages that arrived while no session was logged in: a notice saying how many,
   then one ``chathistory`` batch per correspondent with their original ``time`` tags.
+
+A login to an account whose user is already here (an always-on ghost, or another device's
+session, issue 16) attaches the session to that user instead (:func:`attach`): it gets the
+user's channels with their read markers, then what it missed in them
+(:mod:`chinwag.server.services.alwayson`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from chinwag.server.accounts import Attempt, check_password, make_account, passw
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
-from chinwag.server.services import attempts, is_service_name
+from chinwag.server.services import alwayson, attempts, is_service_name
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
 from chinwag.server.services.playback import replay_messages
@@ -136,6 +141,10 @@ def log_in(ctx: Context, account: Account) -> None:
     if user is None:
         session.account = account.name
         return
+    ghost = alwayson.account_user(ctx.network, account.name)
+    if ghost is not None and ghost is not user and alwayson.is_ghost(ghost):
+        _move_to(ctx, user, ghost)
+        return
     set_account(ctx.deps, user, account)
     _account_changed(ctx, user)
     if user.folded == account.folded:
@@ -144,6 +153,42 @@ def log_in(ctx: Context, account: Account) -> None:
         release_nick(ctx.deps, user)
     restore_metadata(ctx, user, account, announce_changes=True)
     ctx.later(_login_state(ctx.deps, account.folded), _deliver_login_state)
+
+
+def _move_to(ctx: Context, user: User, ghost: User) -> None:
+    """The session of ``user`` logged in to the account of the always-on ``ghost``: its
+    user leaves (``QUIT`` to whoever shares a channel with it, not to the session), and the
+    session sees its nick change to the ghost's, then is attached to the ghost."""
+    session, deps = ctx.session, ctx.deps
+    user.remove_session(session)
+    session.user = None
+    deps.sessions.quit_user(user, f"Logged in as {ghost.account}")
+    if ghost.nick != user.nick:
+        ctx.reply.add(Message("NICK", (ghost.nick,), user.source, event_tags(ghost.account)))
+    attach(ctx, ghost)
+
+
+def attach(ctx: Context, user: User, greet: Callable[[Context], None] | None = None) -> None:
+    """Attach the session, just logged in, to ``user``, who is logged in to the same account
+    (multiclient, issue 16): the session is shown the user's channels as fresh JOINs would
+    show them (each with its read marker), and nobody else hears of it; a ghost comes back
+    (its automatic away ends). Then, as for any login, the account's read markers and the
+    direct messages that waited, and what was said in its channels while it was away.
+    ``greet`` (the welcome burst of a session that is registering) comes first."""
+    deps = ctx.deps
+    since = alwayson.come_back(deps, user) if not user.sessions else None
+    deps.sessions.attach(ctx.session, user)
+    if greet is not None:
+        greet(ctx)
+    alwayson.send_channels(ctx, user)
+    account = fold(user.account or "")
+
+    def delivered(ctx: Context, state: LoginState) -> None:
+        _deliver_login_state(ctx, state)
+        if ctx.session.user is user:
+            alwayson.replay_missed(ctx, user, since)
+
+    ctx.later(_login_state(deps, account), delivered)
 
 
 def log_out(ctx: Context, user: User) -> None:
@@ -162,6 +207,7 @@ def set_account(deps: Deps, user: User, account: Account | None) -> None:
     user.account = None if account is None else account.name
     user.account_id = None if account is None else account.id
     deps.history.identity_changed(user, old)
+    alwayson.refresh(deps, user)
 
 
 def _account_changed(ctx: Context, user: User) -> None:

@@ -7,6 +7,10 @@ from Atheme and Anope, answered with NOTICEs from ``NickServ!NickServ@services``
 - ``IDENTIFY [<account>] <password>``: log in (the current nick's account by default);
   ``IDENTIFY`` alone logs in by the client certificate (CertFP), as in Ergo;
 - ``SET PASSWORD <new password>``: change the password (logged in);
+- ``SET ALWAYS-ON [ON|OFF]``: whether the user stays in its channels when its last
+  session ends (issue 16; alone: the current value and whether it may change), as the
+  ``[accounts] always_on`` mode allows; ``SET AWAY-MESSAGE [<text>]``: the away text shown
+  meanwhile (alone: the server's default again);
 - ``INFO [<account>]``: when an account was registered and whether it is online;
 - ``DROP <password>``: delete your account (logged in; the password again, to be sure);
 - ``CERT ADD [<fingerprint>]``, ``CERT DEL <fingerprint>``, ``CERT LIST``: the client
@@ -31,7 +35,7 @@ from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import attempts, service
+from chinwag.server.services import alwayson, attempts, service
 from chinwag.server.services.logins import (
     begin_login,
     certificate_account,
@@ -63,8 +67,12 @@ HELP: dict[str, tuple[str, ...]] = {
         "IDENTIFY with nothing after it logs you in by your client certificate (see CERT).",
     ),
     "SET": (
-        "SET PASSWORD <new password>",
-        "Changes your account's password. You must be logged in.",
+        "SET PASSWORD <new password> | SET ALWAYS-ON [ON|OFF] | SET AWAY-MESSAGE [<text>]",
+        "PASSWORD changes your account's password. ALWAYS-ON ON keeps you in your rooms,",
+        "with your nick, when your last connection ends: you are shown away, and when you",
+        "log in again (from any device) you get what was said meanwhile. ALWAYS-ON alone",
+        "shows the setting. AWAY-MESSAGE sets the away text shown while you are not",
+        "connected (alone: the server's default). You must be logged in.",
     ),
     "INFO": (
         "INFO [<account>]",
@@ -168,7 +176,14 @@ def _identify(ctx: Context, args: list[str]) -> None:
 
 
 def _set(ctx: Context, args: list[str]) -> None:
-    if len(args) != 2 or args[0].upper() != "PASSWORD":
+    option = args[0].upper() if args else ""
+    if option == "ALWAYS-ON" and len(args) <= 2:
+        _set_always_on(ctx, args[1].upper() if len(args) == 2 else None)
+        return
+    if option == "AWAY-MESSAGE":
+        _set_away_message(ctx, " ".join(args[1:]))
+        return
+    if len(args) != 2 or option != "PASSWORD":
         _say(ctx, "Syntax: " + HELP["SET"][0])
         return
     account = _own_account(ctx)
@@ -206,6 +221,71 @@ def _set(ctx: Context, args: list[str]) -> None:
     ctx.later(change(), then, broken)
 
 
+def _always_on_text(ctx: Context, account: Account) -> str:
+    """The account's always-on setting in words, with whether the server lets it change."""
+    settings = ctx.deps.config.accounts
+    state = "on" if alwayson.always_on_for(settings, account) else "off"
+    if settings.always_on == "mandatory":
+        return f"Always-on is {state}: this server keeps every account always-on."
+    if settings.always_on == "disabled":
+        return f"Always-on is {state}: this server does not offer it."
+    return f"Always-on is {state} for {account.name}; SET ALWAYS-ON ON or OFF changes it."
+
+
+def _set_always_on(ctx: Context, value: str | None) -> None:
+    account = _own_account(ctx)
+    if account is None:
+        return
+    if value is None:
+        _say(ctx, _always_on_text(ctx, account))
+        return
+    if value not in ("ON", "OFF"):
+        _say(ctx, "Syntax: SET ALWAYS-ON [ON|OFF]")
+        return
+    if ctx.deps.config.accounts.always_on not in alwayson.CHANGEABLE:
+        _say(ctx, _always_on_text(ctx, account))
+        return
+    _save_setting(ctx, account, alwayson.SETTING, value.lower())
+
+
+def _set_away_message(ctx: Context, text: str) -> None:
+    account = _own_account(ctx)
+    if account is None:
+        return
+    limit = ctx.deps.limits.awaylen
+    if len(text.encode()) > limit:
+        _say(ctx, f"The away message is too long: at most {limit} bytes.")
+        return
+    _save_setting(ctx, account, alwayson.AWAY_SETTING, text or None)
+
+
+def _save_setting(ctx: Context, account: Account, key: str, value: str | None) -> None:
+    """Store one setting of ``account``, then apply it to every user logged in to it."""
+
+    def then(ctx: Context, _: None) -> None:
+        deps = ctx.deps
+        current = deps.accounts.get(account.name)
+        if current is None:
+            return  # dropped meanwhile
+        current = current.with_setting(key, value)
+        deps.accounts.put(current)
+        for user in list(ctx.network.users.values()):
+            if user.account is not None and fold(user.account) == current.folded:
+                alwayson.refresh(deps, user)
+                if user.always_on is None and not user.sessions:
+                    alwayson.remove(deps, user, "Always-on turned off")
+        if key == alwayson.SETTING:
+            _say(ctx, _always_on_text(ctx, current))
+        else:
+            shown = value or f"the server's default ({deps.config.accounts.always_on_away})"
+            _say(ctx, f"While you are not connected your away message is: {shown}")
+
+    def broken(ctx: Context, error: Exception) -> None:
+        _say(ctx, "The setting could not be saved right now; try again later.")
+
+    ctx.later(ctx.deps.store.set_account_setting(account.folded, key, value), then, broken)
+
+
 def _info(ctx: Context, args: list[str]) -> None:
     name = args[0] if args else ctx.user.nick
     account = ctx.deps.accounts.get(name)
@@ -214,12 +294,14 @@ def _info(ctx: Context, args: list[str]) -> None:
         return
     created = datetime.fromtimestamp(account.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
     online = [
-        user.nick
+        user.nick if user.sessions else f"{user.nick} (always-on, not connected)"
         for user in ctx.network.users.values()
         if user.account is not None and fold(user.account) == account.folded
     ]
     status = f"online as {', '.join(online)}" if online else "offline"
     _say(ctx, f"Account {account.name}: registered {created}, {status}.")
+    if ctx.user.account is not None and fold(ctx.user.account) == account.folded:
+        _say(ctx, _always_on_text(ctx, account))  # the owner's own business
 
 
 def _drop(ctx: Context, args: list[str]) -> None:
@@ -255,6 +337,8 @@ def _drop(ctx: Context, args: list[str]) -> None:
                     log_out(ctx, other)
                 else:
                     set_account(ctx.deps, other, None)
+                    if not other.sessions:  # an always-on user left behind: it goes now
+                        alwayson.remove(ctx.deps, other, "Account dropped")
         _say(ctx, f"Account {account.name} has been dropped.")
 
     ctx.later(drop(), then)

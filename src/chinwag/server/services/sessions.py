@@ -1,7 +1,9 @@
 """How sessions begin and end: connecting, becoming a user, quitting, being closed.
 
 Modern IRC "QUIT message" and "ERROR message": a session the server closes is sent ``ERROR``
-first; when a user's last session ends, everyone sharing a channel sees its ``QUIT``. A
+first; when a user's last session ends, everyone sharing a channel sees its ``QUIT``, unless
+the user is always-on (issue 16): then it stays in its channels with its nick, shown away
+(:meth:`Sessions.stay`), until a session logs in to its account again. A
 session whose outbox overflowed is closed only once the current piece of work is done
 (:meth:`Sessions.doom`, :meth:`Sessions.reap`), never in the middle of a fan-out.
 """
@@ -9,6 +11,7 @@ session whose outbox overflowed is closed only once the current piece of work is
 from __future__ import annotations
 
 import logging
+import time
 
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
@@ -82,6 +85,26 @@ class Sessions:
         log.info("%s connected from %s", user.nick, session.ip)
         self._presence.monitor_online(user)
 
+    def attach(self, session: Session, user: User) -> None:
+        """Reach the existing ``user`` through ``session`` too (multiclient: a login to the
+        account of a user already there, connected or always-on)."""
+        user.add_session(session)
+        session.user = user
+        session.nick = user.nick
+        log.info("%s connected from %s (another session)", user.nick, session.ip)
+
+    def stay(self, user: User) -> None:
+        """The last session of the always-on ``user`` ended: it stays in its channels and
+        keeps its nick, away with its away text (Ergo's auto-away) unless it set its own,
+        which neighbours with away-notify and MONITOR watchers with extended-monitor hear."""
+        user.left_at = time.time()
+        if user.away is None and user.always_on is not None:
+            user.away = user.always_on
+            user.auto_away = True
+            if not self.shutting_down:
+                self._presence.away_changed(user)
+        log.info("%s stays (always-on, no session left)", user.nick)
+
     def quit_user(self, user: User, reason: str) -> None:
         """Remove ``user`` from every channel and the network, telling those who share one."""
         network = self._network
@@ -120,7 +143,8 @@ class Sessions:
 
     def end(self, session: Session, reason: str) -> None:
         """The session is over (its peer left, or it was closed): forget it, quit its user
-        if it was the last session, and close the connection after what is queued."""
+        if it was the last session (or let an always-on user :meth:`stay`), and close the
+        connection after what is queued."""
         session.closed = True
         self._network.sessions.pop(session.id, None)
         for nick in list(session.monitoring):
@@ -129,7 +153,10 @@ class Sessions:
         if user is not None:
             user.remove_session(session)
             if not user.sessions:
-                self.quit_user(user, reason)
+                if user.always_on is not None:
+                    self.stay(user)
+                else:
+                    self.quit_user(user, reason)
         else:
             self._network.drop_pending_nick(session)
             log.debug("session %d closed before registering (%s)", session.id, reason)

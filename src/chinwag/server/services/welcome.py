@@ -4,6 +4,10 @@ Modern IRC "Connection Registration": once the session has a nick, ``USER``, the
 password if one is set, and has ended capability negotiation (``CAP END``), the server sends
 the welcome burst (RPL_WELCOME .. RPL_ISUPPORT, LUSERS, MOTD). ``NICK``, ``USER``, ``CAP`` and
 ``PASS`` each may be the last of these, so they share :func:`try_complete_registration`.
+
+A session that logged in (SASL) before registering, to an account whose user is already here
+(an always-on ghost or another device), becomes another session of that user (issue 16,
+multiclient): the welcome shows the user's nick, whatever nick the session asked for.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH
 from chinwag.server.context import Context
-from chinwag.server.services.logins import after_welcome, registered_with_account
+from chinwag.server.services import alwayson
+from chinwag.server.services.logins import after_welcome, attach, registered_with_account
 from chinwag.server.services.metadata import welcome_metadata
 from chinwag.server.services.nicks import take_nick_from_guest
 from chinwag.server.services.serverinfo import send_lusers, send_motd
@@ -34,6 +39,8 @@ def try_complete_registration(ctx: Context) -> None:
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
         ctx.reply.flush()
         deps.sessions.close(session, "Bad password")
+        return
+    if session.account is not None and _attached(ctx, session.account):
         return
     if ctx.network.find_user(session.nick) is not None and not take_nick_from_guest(
         ctx, session.nick, session.account
@@ -55,6 +62,21 @@ def try_complete_registration(ctx: Context) -> None:
     deps.counters.registrations += 1
     welcome(ctx)
     after_welcome(ctx, user)
+
+
+def _attached(ctx: Context, account: str) -> bool:
+    """If a user logged in to ``account`` is here, make the session one of its sessions,
+    with the welcome burst and then its channels (:func:`attach`); whether it was."""
+    user = alwayson.account_user(ctx.network, account)
+    if user is None or ctx.deps.accounts.get(account) is None:
+        return False
+    session = ctx.session
+    ctx.network.drop_pending_nick(session)
+    # What the session set before registering (pre-away, metadata) is the user's already.
+    session.account, session.away, session.metadata = None, None, {}
+    ctx.deps.counters.registrations += 1
+    attach(ctx, user, greet=welcome)
+    return True
 
 
 def welcome(ctx: Context) -> None:
