@@ -25,6 +25,7 @@ from chinwag.client.values import LineKind, PasswordRequest
 from chinwag.protocol.casemap import fold
 from chinwag.server.app import ChinwagServer
 from chinwag.server.state import Channel
+from tests.client.chat_harness import BO, in_lobby, is_safe
 from tests.waiting import until
 
 LOBBY = fold("#lobby")
@@ -252,3 +253,26 @@ async def test_someone_not_an_operator_is_told_so_and_an_unknown_nick_is_named(
     await ana.sees("nobody")
     assert [user.nick for user in room(server).members] == ["ana", "bo"]
     assert bans(server) == []
+
+
+def test_the_same_refusal_twice_in_a_row_is_said_once() -> None:
+    chat = in_lobby()
+    refusal = ":irc.test 404 ana #lobby :Cannot send to channel (you're muted)"
+    chat.feed(refusal, refusal)  # the typing notice refused, then the message
+    said = [text for text in chat.texts("#lobby") if "muted" in text]
+    assert said == ["You are muted in #lobby: your message was not sent"]
+
+
+def test_a_ban_on_someone_else_or_on_an_unknown_host_is_not_news_to_us() -> None:
+    chat = in_lobby()
+    before = len(chat.texts("#lobby"))
+    chat.feed(f"{BO} MODE #lobby +bb *!*@h1 m:*!*@elsewhere")
+    assert chat.texts("#lobby")[before:] == ["sets mode +b *!*@h1 +b m:*!*@elsewhere"]
+
+
+def test_a_kick_reason_from_the_network_is_shown_without_control_characters() -> None:
+    chat = in_lobby()
+    chat.feed(f"{BO} KICK #lobby ana :\x1b]0;owned\x07go\x1b[31m away\u202e")
+    said = chat.last("#lobby").text
+    assert said.startswith("bo kicked you from #lobby: ")
+    assert is_safe(said)

@@ -703,6 +703,9 @@ class ChatModel:
             # The raw reply stays readable in the server conversation; words go where we look.
             raw = clean(f"{event.code} {event.text}")
             self._filing.info(SERVER_KEY, event.time, raw, changes)
+        lines = self.conversations[key].lines if key in self.conversations else []
+        if event.code == "404" and lines and lines[-1].text == clean(words):
+            return  # refused twice in a row (a typing notice, then the message): said once
         file = self._filing.error if event.is_error else self._filing.info
         file(key, event.time, clean(words), changes)
 

@@ -430,7 +430,7 @@ MODERATION_ACTIONS: dict[str, str] = {
 }
 """The moderation commands (:class:`Moderate`) and their usage lines."""
 
-_WITH_REASON = frozenset({"kick", "kickban"})
+WITH_REASON = frozenset({"kick", "kickban"})
 """The moderation commands whose words after the target are a reason (the kick carries it;
 a ban is a mode, which has none)."""
 
@@ -440,7 +440,7 @@ MODE_USAGE = "/mode [room] <modes> [params]: e.g. /mode +m, /mode #room +b"
 def _moderate(name: str, tail: str) -> Input:
     """``/kick bo being rude`` and the like: the target, then a reason where one fits."""
     target, reason = _split(tail)
-    if not target or (reason and name not in _WITH_REASON):
+    if not target or (reason and name not in WITH_REASON):
         return Usage(MODERATION_ACTIONS[name])
     return Moderate(name, target, reason or None)
 
