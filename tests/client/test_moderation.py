@@ -239,6 +239,26 @@ async def test_invite_lets_someone_into_an_invite_only_room(
     await until(lambda: len(room(server).members) == 2, "bo back in")
 
 
+async def test_invite_and_ban_exceptions_set_with_mode_let_someone_in_and_speak(
+    server: ChinwagServer, people: Callable[[str], object]
+) -> None:
+    ana, bo = await op_and_member(server, people)
+    host = next(user.host for user in room(server).members if user.nick == "bo")
+    ana.type(f"/mode +iI *!*@{host}")
+    await bo.sees("#lobby is now invitation only")
+    assert [entry.mask for entry in room(server).invexes] == [f"*!*@{host}"]
+    bo.type("/part")
+    await until(lambda: len(room(server).members) == 1, "bo left")
+    bo.type("/join #lobby")  # no invitation needed: the exception names bo's host
+    await until(lambda: len(room(server).members) == 2, "bo back in")
+    ana.type("/ban bo")
+    await bo.sees("ana banned you from #lobby")
+    ana.type(f"/mode +e *!*@{host}")
+    await until(lambda: len(room(server).excepts) == 1, "the exception")
+    bo.type("excepted from the ban")
+    await ana.sees("excepted from the ban")
+
+
 async def test_someone_not_an_operator_is_told_so_and_an_unknown_nick_is_named(
     server: ChinwagServer, people: Callable[[str], object]
 ) -> None:
