@@ -238,15 +238,12 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("/whois <nick>", "about someone"),
     CommandHelp("/away [message]", "mark yourself away, or back"),
     CommandHelp("/search <words> [from:nick], /goto <n>", "search what was said; go to result n"),
-    CommandHelp("/register", "make your nick an account (password asked without echo)"),
-    CommandHelp("/login [account]", "log in to your account (password asked without echo)"),
+    CommandHelp("/register", "make your nick an account (password hidden)"),
+    CommandHelp("/login [account]", "log in to your account (password hidden)"),
     CommandHelp("/cert add, /cert list, /cert del <fp>", "client certificates of your account"),
-    CommandHelp("/kick <nick> [reason], /kickban <nick> [reason]", "remove someone (and ban)"),
-    CommandHelp("/ban <nick or mask>, /unban <nick or mask>", "keep someone out of the room"),
-    CommandHelp("/mute <nick or mask>, /unmute <nick or mask>", "stop someone speaking here"),
-    CommandHelp("/op, /deop, /voice, /devoice <nick>", "give or take operator status or voice"),
-    CommandHelp("/invite <nick> [room]", "invite someone (lets them past invite-only)"),
-    CommandHelp("/mode [room] <modes> [params]", "set the room's modes, e.g. /mode +m"),
+    CommandHelp("/kick, /kickban, /ban, /unban <nick>", "remove or ban someone (or a mask)"),
+    CommandHelp("/mute, /unmute, /voice, /devoice", "stop someone speaking, or let them"),
+    CommandHelp("/op, /deop, /invite, /mode", "ops, invitations, the room's modes"),
 )
 """The table of design.md section 6, in its order, as ``@help`` shows it."""
 
