@@ -74,7 +74,7 @@ def test_operator_status_given_later_is_news() -> None:
     chat = in_lobby()
     chat.monotonic += 60
     chat.feed(f"{ANA} MODE #lobby -o ana", ":bo!~bo@h1 MODE #lobby +o ana")
-    assert chat.last("#lobby").text == "sets mode +o ana"
+    assert chat.texts("#lobby")[-2:] == ["sets mode +o ana", "bo made you an operator of #lobby"]
 
 
 def test_online_lists_the_room_then_everyone_else_the_server_shows() -> None:

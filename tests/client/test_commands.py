@@ -16,12 +16,15 @@ from chinwag.client.commands import (
     Disconnect,
     Help,
     Input,
+    Invite,
     Join,
     Leave,
     ListRooms,
+    Moderate,
     Online,
     Say,
     SetAway,
+    SetMode,
     Topic,
     Unknown,
     Usage,
@@ -307,3 +310,49 @@ def test_slash_query_asks_to_go_to_the_conversation() -> None:
     assert parse_input("/query bo") == DirectMessage("bo", "", open=True)
     assert parse_input("/query bo hi  there") == DirectMessage("bo", "hi  there", open=True)
     assert isinstance(parse_input("/query"), Usage)
+
+
+# -- moderation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "wanted"),
+    [
+        ("/kick bo", Moderate("kick", "bo")),
+        ("/kick bo  be  nice ", Moderate("kick", "bo", "be  nice")),
+        ("/KICKBAN bo spam", Moderate("kickban", "bo", "spam")),
+        ("/ban *!*@example.org", Moderate("ban", "*!*@example.org")),
+        ("/unban a:bo", Moderate("unban", "a:bo")),
+        ("/mute bo", Moderate("mute", "bo")),
+        ("/unmute bo", Moderate("unmute", "bo")),
+        ("/op bo", Moderate("op", "bo")),
+        ("/deop bo", Moderate("deop", "bo")),
+        ("/voice bo", Moderate("voice", "bo")),
+        ("/devoice bo", Moderate("devoice", "bo")),
+        ("/invite bo", Invite("bo")),
+        ("/invite bo #games", Invite("bo", "#games")),
+        ("/mode +m", SetMode(None, "+m")),
+        ("/mode #games +b a:bo", SetMode("#games", "+b a:bo")),
+    ],
+)
+def test_moderation_commands_name_their_target_and_reason(line: str, wanted: Input) -> None:
+    assert parse_input(line) == wanted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/kick",
+        "/ban",
+        "/ban bo spam",
+        "/mute",
+        "/mute bo now",
+        "/op",
+        "/op bo cy",
+        "/invite",
+        "/mode",
+        "/mode #x",
+    ],
+)
+def test_moderation_commands_without_their_target_show_their_usage(line: str) -> None:
+    assert isinstance(parse_input(line), Usage)

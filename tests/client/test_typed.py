@@ -267,7 +267,9 @@ def test_leave_after_being_kicked_closes_the_room_locally() -> None:
     chat.feed(f"{BO} KICK #lobby ana :behave")
     lobby = chat.conv("#lobby")
     assert not lobby.joined
-    assert lobby.lines[-1].text == "was removed from #lobby by bo (behave)"
+    assert (
+        lobby.lines[-1].text == "bo kicked you from #lobby: behave (/join #lobby to try to go back)"
+    )
     chat.type("/leave")
     assert chat.sent() == []
     assert fold("#lobby") not in chat.model.conversations

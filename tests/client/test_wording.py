@@ -60,8 +60,42 @@ def test_known_errors_name_their_subject_in_a_sentence() -> None:
         "#club needs a key: /join #club KEY"
     )
     assert reply_words("482", ("ana", "#club", "You're not channel operator"), "x") == (
-        "Only the room's operators may do that in #club"
+        "You are not a channel operator in #club: only its operators may do that"
     )
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        (
+            "Cannot send to channel (you're muted)",
+            "You are muted in #club: your message was not sent",
+        ),
+        ("Cannot send to channel (+m)", "#club is moderated (+m): you need voice to speak there"),
+        (
+            "Cannot send to channel (you're banned)",
+            "You are banned from #club: your message was not sent",
+        ),
+        (
+            "Cannot send to channel (no external messages)",
+            "You are not in #club (+n: only its members may write to it)",
+        ),
+        ("Cannot send CTCP to channel (+C)", "#club takes no CTCP (+C): not sent"),
+        ("Something new", "Your message to #club was not sent: Something new"),
+    ],
+)
+def test_a_refused_message_says_which_rule_refused_it(reason: str, words: str) -> None:
+    assert reply_words("404", ("ana", "#club", reason), reason) == words
+
+
+def test_moderation_refusals_and_invitations_are_sentences() -> None:
+    assert reply_words("441", ("ana", "bo", "#club", "They aren't on that channel"), "x") == (
+        "bo is not in #club"
+    )
+    assert reply_words("443", ("ana", "bo", "#club", "is already on channel"), "x") == (
+        "bo is already in #club"
+    )
+    assert reply_words("341", ("ana", "bo", "#club"), "#club") == "You invited bo to #club"
 
 
 def test_a_numeric_we_have_no_words_for_keeps_the_servers_text() -> None:

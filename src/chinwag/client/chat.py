@@ -37,6 +37,7 @@ from chinwag.client.banner import QUIT_HINT, down_banner
 from chinwag.client.filing import DEFAULT_SCROLLBACK, ConversationFiling
 from chinwag.client.folding import message_line, redact
 from chinwag.client.history import HISTORY_BATCHES
+from chinwag.client.moderation import invited_words, kicked_words, mode_notes, mode_words
 from chinwag.client.presence_lines import PresenceNotes
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.search import SEARCH_BATCH
@@ -486,14 +487,16 @@ class ChatModel:
         changes.members |= key == self.current
 
     def _on_kicked(self, event: ev.Kicked, changes: Changes) -> None:
-        key = fold(event.channel)
-        reason = f" ({clean(event.reason)})" if event.reason else ""
-        text = f"was removed from {clean(event.channel)} by {clean(event.by)}{reason}"
-        self._event_line(key, event, LineKind.PART, event.nick, text, event.is_self, changes)
+        key, text = fold(event.channel), kicked_words(event)
         if event.is_self and key in self.conversations:
+            # Said in the room, and where we look: the room is left, not silently gone.
+            for where in dict.fromkeys((key, self.current)):
+                self._filing.error(where, event.time, text, changes)
             self.conversations[key].joined = False
             changes.conversations = changes.rooms = True
             self._typed.send_held(changes)  # what waited for this room is not sent now
+        else:
+            self._event_line(key, event, LineKind.PART, event.nick, text, False, changes)
         changes.members |= key == self.current
 
     def _on_renamed(self, event: ev.ChannelRenamed, changes: Changes) -> None:
@@ -568,26 +571,23 @@ class ChatModel:
         if self._given_on_join(key, event):
             changes.members |= key == self.current  # the badge changes; the log says nothing
             return
-        flags = " ".join(
-            ("+" if change.adding else "-")
-            + change.mode
-            + (f" {change.param}" if change.param else "")
-            for change in event.changes
-        )
-        text = f"sets mode {clean(flags)}"
-        self._event_line(
-            key, event, LineKind.MODE, event.by, text, self.protocol.is_me(event.by), changes
-        )
+        by_me = self.protocol.is_me(event.by)
+        self._event_line(key, event, LineKind.MODE, event.by, mode_words(event), by_me, changes)
+        for note in mode_notes(event, self.protocol):  # voiced, muted, banned... in words
+            self._filing.info(key, event.time, note, changes)
         changes.members |= key == self.current
 
     def _given_on_join(self, key: Folded, event: ev.ModeChanged) -> bool:
         """Whether ``event`` only gives us a status in a room we joined moments ago.
 
         After a server restart whoever rejoins first becomes the room's operator (until
-        channel registration decides otherwise): the server's business, not news to us.
+        channel registration decides otherwise): the server's business, not news to us. A
+        status a member of the room gives us (``/voice``) is news, however soon.
         """
-        joined_at = self._joined_at.get(key)
+        joined_at, room = self._joined_at.get(key), self.protocol.channel(event.target)
         if joined_at is None or self._clock() - joined_at > JOIN_SETTLE:
+            return False
+        if room is not None and room.member(event.by) is not None:
             return False
         return all(
             change.adding
@@ -673,6 +673,8 @@ class ChatModel:
         )
 
     def _on_whois(self, event: ev.WhoisResult, changes: Changes) -> None:
+        if self._typed.moderation.whois_answered(event, changes):
+            return  # asked by /ban or /mute to know whom to ban, not by the person
         if not event.found:
             text = f"{clean(event.nick)} is not online"
             self._filing.error(self.current, event.time, text, changes)
@@ -701,6 +703,9 @@ class ChatModel:
             # The raw reply stays readable in the server conversation; words go where we look.
             raw = clean(f"{event.code} {event.text}")
             self._filing.info(SERVER_KEY, event.time, raw, changes)
+        lines = self.conversations[key].lines if key in self.conversations else []
+        if event.code == "404" and lines and lines[-1].text == clean(words):
+            return  # refused twice in a row (a typing notice, then the message): said once
         file = self._filing.error if event.is_error else self._filing.info
         file(key, event.time, clean(words), changes)
 
@@ -725,9 +730,7 @@ class ChatModel:
 
     def _on_invited(self, event: ev.Invited, changes: Changes) -> None:
         if event.is_self:
-            room = clean(event.channel)
-            text = f"{clean(event.by)} invites you to {room}: /join {room}"
-            self._filing.info(self.current, event.time, text, changes)
+            self._filing.info(self.current, event.time, invited_words(event), changes)
 
     # -- filing an event --------------------------------------------------------------------
 

@@ -144,6 +144,36 @@ class Goto:
 
 
 @dataclass(frozen=True, slots=True)
+class Moderate:
+    """A moderation command in the current room (Modern IRC "KICK message", "Ban Channel
+    Mode", "Channel Membership Prefixes"; the ``m:`` mute and ``a:`` account extbans):
+    ``action`` is one of :data:`MODERATION_ACTIONS`, ``target`` a nick (or, for the bans
+    and mutes, a mask used as given), ``reason`` the words a kick or ban carries."""
+
+    action: str
+    target: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """``/invite <nick> [room]``: invite someone to ``room`` (default: the current room),
+    which lets them past ``+i`` (Modern IRC "INVITE message")."""
+
+    nick: str
+    room: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetMode:
+    """``/mode [room] <modes> [params]``: a MODE line as typed, for the current room when it
+    names none (``room`` None)."""
+
+    room: str | None
+    modes: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A ``/word`` that is no command: tell the person, send nothing."""
 
@@ -175,6 +205,9 @@ Input = (
     | Account
     | Search
     | Goto
+    | Moderate
+    | Invite
+    | SetMode
     | Unknown
     | Usage
     | None
@@ -205,9 +238,12 @@ HELP: tuple[CommandHelp, ...] = (
     CommandHelp("/whois <nick>", "about someone"),
     CommandHelp("/away [message]", "mark yourself away, or back"),
     CommandHelp("/search <words> [from:nick], /goto <n>", "search what was said; go to result n"),
-    CommandHelp("/register", "make your nick an account (password asked without echo)"),
-    CommandHelp("/login [account]", "log in to your account (password asked without echo)"),
+    CommandHelp("/register", "make your nick an account (password hidden)"),
+    CommandHelp("/login [account]", "log in to your account (password hidden)"),
     CommandHelp("/cert add, /cert list, /cert del <fp>", "client certificates of your account"),
+    CommandHelp("/kick, /kickban, /ban, /unban <nick>", "remove or ban someone (or a mask)"),
+    CommandHelp("/mute, /unmute, /voice, /devoice", "stop someone speaking, or let them"),
+    CommandHelp("/op, /deop, /invite, /mode", "ops, invitations, the room's modes"),
 )
 """The table of design.md section 6, in its order, as ``@help`` shows it."""
 
@@ -240,6 +276,18 @@ COMMAND_NAMES: tuple[str, ...] = (
     "/register",
     "/login",
     "/cert",
+    "/kick",
+    "/kickban",
+    "/ban",
+    "/unban",
+    "/mute",
+    "/unmute",
+    "/op",
+    "/deop",
+    "/voice",
+    "/devoice",
+    "/invite",
+    "/mode",
 )
 """Every command word, for tab completion."""
 
@@ -350,7 +398,48 @@ def _slash(rest: str) -> Input:
         if not (tail.isascii() and tail.isdigit()):
             return Usage("/goto <n>: go to search result n")
         return Goto(int(tail))
+    if name in MODERATION_ACTIONS:
+        return _moderate(name, tail)
+    if name == "invite":
+        nick, room = _split(tail)
+        if not nick or " " in room:
+            return Usage("/invite <nick> [room]: invite someone to this room or to room")
+        return Invite(nick, room or None)
+    if name == "mode":
+        first, more = _split(tail)
+        if first[:1] in ("#", "&"):
+            return SetMode(first, more) if more else Usage(MODE_USAGE)
+        return SetMode(None, tail) if tail else Usage(MODE_USAGE)
     return Unknown("/" + word)
+
+
+MODERATION_ACTIONS: dict[str, str] = {
+    "kick": "/kick <nick> [reason]: remove someone from this room",
+    "kickban": "/kickban <nick> [reason]: ban someone from this room and remove them",
+    "ban": "/ban <nick or mask>: keep someone out of this room (by account if logged in)",
+    "unban": "/unban <nick or mask>: lift a ban in this room",
+    "mute": "/mute <nick or mask>: stop someone speaking in this room",
+    "unmute": "/unmute <nick or mask>: let someone speak again",
+    "op": "/op <nick>: make someone an operator of this room",
+    "deop": "/deop <nick>: take someone's operator status",
+    "voice": "/voice <nick>: let someone speak when the room is moderated (+m)",
+    "devoice": "/devoice <nick>: take someone's voice",
+}
+"""The moderation commands (:class:`Moderate`) and their usage lines."""
+
+WITH_REASON = frozenset({"kick", "kickban"})
+"""The moderation commands whose words after the target are a reason (the kick carries it;
+a ban is a mode, which has none)."""
+
+MODE_USAGE = "/mode [room] <modes> [params]: e.g. /mode +m, /mode #room +b"
+
+
+def _moderate(name: str, tail: str) -> Input:
+    """``/kick bo being rude`` and the like: the target, then a reason where one fits."""
+    target, reason = _split(tail)
+    if not target or (reason and name not in WITH_REASON):
+        return Usage(MODERATION_ACTIONS[name])
+    return Moderate(name, target, reason or None)
 
 
 CERT_USAGE = (

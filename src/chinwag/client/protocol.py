@@ -594,6 +594,23 @@ class ClientProtocol:
         if self.ready and self.shares_metadata:
             self._link.send("METADATA", target, "SYNC")
 
+    def kick(self, channel: str, nick: str, reason: str | None = None) -> None:
+        """``KICK channel nick [reason]`` (Modern IRC "KICK message"); a refusal comes as a
+        :class:`ServerReply` (ERR_CHANOPRIVSNEEDED, ERR_USERNOTINCHANNEL)."""
+        self._require_ready()
+        self._link.send("KICK", channel, nick, *([reason] if reason else []))
+
+    def mode(self, target: str, *params: str) -> None:
+        """``MODE target params...`` (Modern IRC "MODE message"): a room's modes, bans,
+        mutes and member statuses; what changed comes back as :class:`ModeChanged`."""
+        self._require_ready()
+        self._link.send("MODE", target, *params)
+
+    def invite(self, nick: str, channel: str) -> None:
+        """``INVITE nick channel`` (Modern IRC "INVITE message")."""
+        self._require_ready()
+        self._link.send("INVITE", nick, channel)
+
     def who(self, mask: str, *, label: str | None = None) -> None:
         """WHO ``mask`` (a channel, or a nick); answered by :class:`WhoResult`."""
         self._require_ready()

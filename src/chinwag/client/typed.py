@@ -18,6 +18,7 @@ from __future__ import annotations
 from chinwag.client import commands as cmd
 from chinwag.client.colors import PALETTE, ColorError, color_name, parse_color
 from chinwag.client.filing import ConversationFiling, Held, now
+from chinwag.client.moderation import Moderation
 from chinwag.client.options import OptionError, check_password
 from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.search import SearchResults
@@ -47,6 +48,9 @@ class TypedInput:
         self._help_overlay = help_overlay
         self.search = SearchResults(protocol, filing)
         """``/search`` and ``/goto``, and the results they keep."""
+        self.moderation = Moderation(filing, protocol)
+        """``/kick``, ``/ban``, ``/mute``, ``/op``, ``/invite``... and the bans waiting for a
+        WHOIS."""
 
     def _say(self, text: str, changes: Changes) -> None:
         """File ``text`` as an answer in the conversation on screen."""
@@ -126,6 +130,8 @@ class TypedInput:
                 self.search.search(query, changes)
             case cmd.Goto(number):
                 self.search.goto(number, changes)
+            case cmd.Moderate() | cmd.Invite() | cmd.SetMode():
+                self.moderation.run(request, changes)
             case cmd.Unknown(command):
                 text = f"Unknown command {command}: @help lists the commands"
                 self._complain(text, changes)

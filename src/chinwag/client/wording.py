@@ -49,7 +49,7 @@ REPLIES: Mapping[str, Sentence] = {
     n.RPL_MYINFO: _silent,
     n.ERR_NOSUCHNICK: lambda p: f"{_first(p)} is not online",
     n.ERR_NOSUCHCHANNEL: lambda p: f"There is no room {_first(p)}",
-    n.ERR_CANNOTSENDTOCHAN: lambda p: f"Your message to {_first(p)} was not sent: {p[-1]}",
+    n.ERR_CANNOTSENDTOCHAN: lambda p: _not_sent(_first(p), p[-1]),
     n.ERR_TOOMANYCHANNELS: lambda p: f"You are in too many rooms to join {_first(p)}",
     n.ERR_UNKNOWNCOMMAND: lambda p: f"The server does not know the command {_first(p)}",
     n.ERR_NOTONCHANNEL: lambda p: f"You are not in {_first(p)}",
@@ -58,9 +58,39 @@ REPLIES: Mapping[str, Sentence] = {
     n.ERR_INVITEONLYCHAN: lambda p: f"{_first(p)} is invitation only: ask someone in it",
     n.ERR_BANNEDFROMCHAN: lambda p: f"You are banned from {_first(p)}",
     n.ERR_BADCHANNELKEY: lambda p: f"{_first(p)} needs a key: /join {_first(p)} KEY",
-    n.ERR_CHANOPRIVSNEEDED: lambda p: f"Only the room's operators may do that in {_first(p)}",
+    n.ERR_CHANOPRIVSNEEDED: lambda p: (
+        f"You are not a channel operator in {_first(p)}: only its operators may do that"
+    ),
+    n.ERR_USERNOTINCHANNEL: lambda p: f"{_first(p)} is not in {p[1] if len(p) > 2 else '?'}",
+    n.ERR_USERONCHANNEL: lambda p: f"{_first(p)} is already in {p[1] if len(p) > 2 else '?'}",
+    n.RPL_INVITING: lambda p: (
+        f"You invited {_first(p)} to {p[1]}" if len(p) > 1 else f"You invited {_first(p)}"
+    ),
+    n.ERR_BANLISTFULL: lambda p: f"The ban list of {_first(p)} is full",
 }
 """Sentences for the numerics a person may meet, by code."""
+
+
+_REFUSALS: Sequence[tuple[str, str]] = (
+    ("muted", "You are muted in {room}: your message was not sent"),
+    ("banned", "You are banned from {room}: your message was not sent"),
+    ("+m", "{room} is moderated (+m): you need voice to speak there"),
+    ("no external", "You are not in {room} (+n: only its members may write to it)"),
+    ("not a member", "You are not in {room}: your message was not sent"),
+    ("ctcp", "{room} takes no CTCP (+C): not sent"),
+    ("+r", "{room} is for people logged in to an account (+R): /login first"),
+)
+"""The reasons a server gives with ERR_CANNOTSENDTOCHAN (lower case, found anywhere in its
+text) and what they mean for the person; the rule named as the server names it."""
+
+
+def _not_sent(room: str, reason: str) -> str:
+    """Why a message to ``room`` was refused (ERR_CANNOTSENDTOCHAN), from the server's text."""
+    lowered = reason.lower()
+    for needle, words in _REFUSALS:
+        if needle in lowered:
+            return words.format(room=room)
+    return f"Your message to {room} was not sent: {reason}"
 
 
 def reply_words(code: str, params: Sequence[str], text: str) -> str | None:

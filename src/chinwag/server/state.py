@@ -505,8 +505,9 @@ class Channel:
             for entry in entries:
                 mask = entry.mask
                 if prefix:
-                    if mask[: len(prefix)].lower() == prefix and matches(
-                        mask[len(prefix) :], source
+                    # m:<mask> or m:a:<account>: the mute's value is matched as a ban is.
+                    if mask[: len(prefix)].lower() == prefix and extbans.ban_matches(
+                        mask[len(prefix) :], source, account
                     ):
                         return True
                 elif extbans.split(mask) is not None:
@@ -526,7 +527,8 @@ class Channel:
         return self._held(user, "")
 
     def is_muted(self, user: User) -> bool:
-        """Whether a mute (``+b m:<mask>``) matches ``user`` and no ``+e m:<mask>`` does."""
+        """Whether a mute (``+b m:<mask>``, or ``+b m:a:<account>`` by account) matches ``user``
+        and no ``+e m:<mask>`` does."""
         return self._held(user, MUTE_EXTBAN + ":")
 
     def is_invite_exempt(self, user: User) -> bool:

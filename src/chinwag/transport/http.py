@@ -79,6 +79,7 @@ SCRIPTS = (
     "select.js",
     "notify.js",
     "search.js",
+    "moderation.js",
     "input.js",
     "login.js",
     "irc.js",
@@ -89,7 +90,8 @@ SCRIPTS = (
 ``server.js`` and ``registration.js`` what the server says, ``metadata.js`` which metadata
 draft to speak, ``messages.js`` filing lines,
 ``history.js`` chathistory, ``draw.js`` drawing, ``select.js`` the open conversation,
-``notify.js`` notifications, ``search.js`` search, ``input.js`` what is typed, ``login.js``
+``notify.js`` notifications, ``search.js`` search, ``moderation.js`` the moderation commands
+and their words, ``input.js`` what is typed, ``login.js``
 the login form, ``irc.js`` lines, cleaning and colours, ``shared.js`` the tables shared with
 the Python client), each imported by relative path. A module missing here is not served,
 and the page does not load."""

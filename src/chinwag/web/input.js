@@ -11,6 +11,7 @@ import { nickSpan, setColor } from "./draw.js";
 import { select, close } from "./select.js";
 import { showLogin } from "./login.js";
 import { search, jump } from "./search.js";
+import { moderate } from "./moderation.js";
 
 const TYPING_EVERY = 3000;
 
@@ -171,6 +172,10 @@ function run(input, c, raw) {
       if (!found) return system(`There is no search result ${input.number}.`);
       return jump(found.where, found.id);
     }
+    case "Moderate":
+    case "Invite":
+    case "SetMode":
+      return moderate(input, c);
     case "Unknown":
       return system(`${input.command} is not a command (try @help); //text sends /text.`);
     case "Usage":

@@ -2,6 +2,7 @@
 // No DOM and no connection here; they mirror chinwag.client (text.py, colors.py,
 // commands.py) and tests/web/test_shared.py runs both over the same inputs.
 import { PALETTE, NICK_COLORS, MIN_CONTRAST, COMMAND_NAMES } from "./shared.js";
+import { MODERATION_USAGE, MODERATION_REASONS, MODE_USAGE } from "./shared.js";
 
 // -- IRC lines (https://modern.ircdocs.horse, message tags: https://ircv3.net/specs/extensions/message-tags)
 
@@ -356,6 +357,22 @@ function slash(rest) {
   if (name === "goto" && COMMAND_NAMES.includes("/goto")) {
     if (!/^[0-9]+$/.test(tail)) return usage("/goto <n>: go to search result n");
     return { kind: "Goto", number: Number(tail) };
+  }
+  // Moderation: the usage lines and which commands take a reason are the Python tables.
+  if (Object.hasOwn(MODERATION_USAGE, name)) {
+    const [target, reason] = split(tail);
+    if (!target || (reason && !MODERATION_REASONS.includes(name))) return usage(MODERATION_USAGE[name]);
+    return { kind: "Moderate", action: name, target, reason: reason || null };
+  }
+  if (name === "invite") {
+    const [nick, room] = split(tail);
+    if (!nick || room.includes(" ")) return usage("/invite <nick> [room]: invite someone to this room or to room");
+    return { kind: "Invite", nick, room: room || null };
+  }
+  if (name === "mode") {
+    const [first, more] = split(tail);
+    if (first.startsWith("#") || first.startsWith("&")) return more ? { kind: "SetMode", room: first, modes: more } : usage(MODE_USAGE);
+    return tail ? { kind: "SetMode", room: null, modes: tail } : usage(MODE_USAGE);
   }
   return { kind: "Unknown", command: "/" + word };
 }

@@ -8,10 +8,12 @@ import { history, reference, finishBatch, PAGE, LATEST_ON_JOIN, SPOKEN } from ".
 import { drawTyping, drawMembers, drawMe, drawTopic, render, setColor } from "./draw.js";
 import { select, close, rename } from "./select.js";
 import { loginError } from "./login.js";
+import { heardSelf, kickedWords, modeNotes, replyWords, whoisReply } from "./moderation.js";
 
 const TYPING_SHOWN = 6000;
 
 export function receive(line) {
+  heardSelf(line);
   const ref = line.tags.batch;
   if (ref && app.batches.has(ref) && line.command !== "BATCH") {
     const batch = app.batches.get(ref);
@@ -121,7 +123,8 @@ const HANDLERS = {
     if (!c) return;
     c.members.delete(fold(line.params[1]));
     if (me(line.params[1])) c.joined = false;
-    event(c, line, `${line.params[1]} was removed by ${line.nick}` + (line.params[2] ? ` (${line.params[2]})` : ""));
+    event(c, line, kickedWords(line)); // for us: who kicked us and why, the room marked left
+    if (me(line.params[1]) && c.key !== app.current) system(kickedWords(line));
     drawMembers();
   },
   QUIT(line) {
@@ -164,13 +167,14 @@ const HANDLERS = {
     const c = app.convs.get(fold(line.params[0]));
     if (!c || c.kind !== "room") return;
     event(c, line, `${line.nick} set mode ${line.params.slice(1).join(" ")}`);
+    modeNotes(c, line); // voiced, muted, banned... in words
     // Who is an op or voiced may have changed: ask for the names again.
     c.refreshNames = true;
     send("NAMES", [c.name]);
   },
   INVITE(line) {
     const room = line.params[1] ?? "";
-    system(`${line.nick} invites you to ${room}: /join ${room}`);
+    system(`${clean(line.nick)} invites you to ${clean(room)}: /join ${clean(room)}`);
   },
   AWAY(line) {
     for (const c of app.convs.values()) {
@@ -224,6 +228,12 @@ HANDLERS.WARN = HANDLERS.NOTE = (line) => system(clean(line.params[line.params.l
 function numeric(line) {
   const p = line.params;
   const last = clean(p[p.length - 1] ?? "");
+  const whois = ["311", "312", "313", "317", "301", "319", "320", "330", "338", "378", "379", "671", "276", "401", "318"];
+  if (whois.includes(line.command) && whoisReply(line)) return; // asked by /ban or /mute
+  const words = replyWords(line);
+  const shown = app.convs.get(app.current)?.messages.at(-1);
+  if (line.command === "404" && shown?.kind === "system" && shown.text === words) return; // a typing notice refused, then the message
+  if (words) return system(words);
   switch (line.command) {
     case "001":
       app.nick = p[0];

@@ -165,6 +165,39 @@ def test_a_mute_exception_lifts_the_mute_and_voice_speaks_through_it() -> None:
     assert ana.commands() == ["PRIVMSG"]
 
 
+def test_a_mute_by_account_is_kept_as_written_and_quiets_only_that_account() -> None:
+    h = Harness()
+    ana, bo, cy = h.room("ana", "bo", "cy")
+    ana.send("MODE #room +b M:a:bo")
+    assert ana.lines() == [("MODE", "#room", "+b", "m:a:bo")]
+    bo.take()
+    cy.take()
+    bo.send("PRIVMSG #room :still a guest")  # not logged in yet: the mute does not match
+    assert ana.commands() == ["PRIVMSG"]
+    bo.send("REGISTER * :correct horse")
+    bo.take()
+    assert h.user("bo").account == "bo"
+    ana.take()
+    cy.take()
+    bo.send("PRIVMSG #room :now muted")
+    assert bo.lines() == [
+        (n.ERR_CANNOTSENDTOCHAN, "bo", "#room", "Cannot send to channel (you're muted)")
+    ]
+    assert ana.raw() == []
+    cy.send("PRIVMSG #room :others speak")
+    assert ana.commands() == ["PRIVMSG"]
+    assert "JOIN" not in bo.commands()  # muted, not banned: still a member
+    assert h.user("bo") in h.channel("#room").members
+
+
+def test_a_mute_by_an_empty_account_is_refused() -> None:
+    h = Harness()
+    (ana,) = h.room("ana")
+    ana.send("MODE #room +b m:a:")
+    assert ana.replies()[0][0] == n.ERR_INVALIDMODEPARAM
+    assert h.channel("#room").bans == []
+
+
 # -- +C: no CTCP ----------------------------------------------------------------------------------
 
 

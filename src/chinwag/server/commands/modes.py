@@ -16,7 +16,7 @@ from collections.abc import Callable
 from chinwag.protocol import extbans
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold, is_channel_name
-from chinwag.protocol.masks import normalize_list_mask
+from chinwag.protocol.masks import is_extban, normalize_list_mask
 from chinwag.protocol.message import Message
 from chinwag.protocol.modes import (
     CHANNEL_MODES,
@@ -172,13 +172,16 @@ def _apply_list(ctx: Context, channel: Channel, change: ModeChange) -> ModeChang
     name = _LIST_NAMES[mode]
     if param is None:
         return None
-    if not sendable(param) or not extbans.is_valid(param):
+    inner = param[2:] if mode != "I" and is_extban(param) else param  # a mute's own mask
+    if not sendable(param) or not extbans.is_valid(param) or not extbans.is_valid(inner):
         ctx.numeric(
             n.ERR_INVALIDMODEPARAM, channel.name, mode, safe_param(param), f"Invalid {name} mask"
         )
         return None
     if mode != "I" and extbans.split(param) is not None:
         mask = param  # a:<account>: an account name, not a nick!user@host to complete
+    elif mode != "I" and is_extban(param) and extbans.split(param[2:]) is not None:
+        mask = param[:2].lower() + param[2:]  # m:a:<account>: a mute by account, kept too
     else:
         mask = normalize_list_mask(param, extbans=mode != "I")
     entries = channel.list_of(mode)
