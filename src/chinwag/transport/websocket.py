@@ -131,6 +131,7 @@ class WebProtocol(asyncio.Protocol):
     response and the end, or a WebSocket carrying IRC lines."""
 
     __slots__ = (
+        "_admitted",
         "_answering",
         "_binary",
         "_core",
@@ -174,6 +175,8 @@ class WebProtocol(asyncio.Protocol):
         self._reason: str | None = None
         """Why the connection is ending, when we know better than "Connection closed"."""
         self._ended = False
+        self._admitted = False
+        """Whether :meth:`ServerCore.admit` counted this connection (released at the end)."""
         self.ip = "unknown"
         self.tls = False
         self.link: Link | None = None
@@ -188,6 +191,14 @@ class WebProtocol(asyncio.Protocol):
         self.tls = transport.get_extra_info("ssl_object") is not None
         if self.tls:
             self._core.deps.counters.tls_handshakes_completed += 1
+        # Bans and [connections] limits (issue 17) before a byte of the request is read;
+        # the refusal is an HTTP answer, its text the ERROR an IRC client would get.
+        refusal = self._core.admit(self.ip)
+        if refusal is not None:
+            reason, text = refusal
+            self._send_http(http.error(403 if reason == "banned" else 503, f"ERROR :{text}"))
+            return
+        self._admitted = True
         timeout = min(HEADER_TIMEOUT, self._core.config.limits.registration_timeout)
         self._timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
 
@@ -221,6 +232,9 @@ class WebProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """The socket is gone: stop every timer and end the session if there is one."""
         self._cancel_timer()
+        if self._admitted:
+            self._admitted = False
+            self._core.release(self.ip)
         if self._answering is not None:
             self._answering.cancel()
         if self.link is not None:
