@@ -10,9 +10,9 @@ A ban names (:data:`~chinwag.storage.base.BAN_KINDS`):
   user name and both the address and the host others see (:meth:`BanList.for_user`);
 - ``account``: an account, refused when anyone logs in to it (:meth:`BanList.for_account`).
 
-Each is checked again, against everyone connected, the moment it is added
-(:func:`enforce`): those it covers are closed with ``ERROR`` giving the reason, and whoever
-shares a channel with them sees them ``QUIT``. An expired ban is ignored at once and
+Each is checked again, against everyone connected, the moment it is added: those it covers
+are closed with ``ERROR`` giving the reason, and whoever shares a channel with them sees them
+``QUIT``. An expired ban is ignored at once and
 forgotten at the next :meth:`BanList.prune`. The store keeps the list across restarts; the
 application loads it before it listens.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from chinwag.protocol.casemap import fold, is_valid_nick
 from chinwag.protocol.masks import matches, normalize_ban_mask
@@ -91,17 +90,17 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return parsed
 
 
-@dataclass(slots=True)
 class BanList:
     """The server bans in force, as loaded from the store and changed by ``UBAN``; every
     question takes the current Unix time, and an expired ban answers no."""
 
-    bans: dict[tuple[str, str], ServerBan]
-    networks: dict[str, Network]
+    __slots__ = ("bans", "networks")
 
     def __init__(self) -> None:
-        self.bans = {}
-        self.networks = {}
+        self.bans: dict[tuple[str, str], ServerBan] = {}
+        """Every ban by kind and target, in the order added."""
+        self.networks: dict[str, Network] = {}
+        """The parsed network of each ``ip`` ban, by target."""
 
     def load(self, bans: list[ServerBan]) -> None:
         """Start from ``bans`` (the store's), replacing what was here."""
@@ -119,7 +118,8 @@ class BanList:
 
     def remove(self, kind: str, target: str) -> ServerBan | None:
         """Lift the ban of ``kind`` on ``target``; the ban, or ``None`` if there was none."""
-        self.networks.pop(target, None) if kind == "ip" else None
+        if kind == "ip":
+            self.networks.pop(target, None)
         return self.bans.pop((kind, target), None)
 
     def get(self, kind: str, target: str, now: float) -> ServerBan | None:
