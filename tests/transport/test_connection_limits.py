@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -22,11 +23,13 @@ import pytest
 
 from chinwag.config import Config, ConnectionLimits, Listener, TlsSettings
 from chinwag.server.app import ChinwagServer
+from chinwag.server.services.bans import enforce
+from chinwag.storage.base import ServerBan
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import test_config
 from tests.ircclient import IrcClient, is_
 from tests.waiting import until
-from tests.webclient import http_request
+from tests.webclient import WsClient, http_request
 
 NOISY = "127.0.0.2"
 """The address that opens too many connections."""
@@ -251,3 +254,28 @@ async def test_a_refused_connection_never_becomes_a_session(start: Start) -> Non
     await watcher.register("watcher")
     await watcher.send("WHOIS", "sneaky")
     await watcher.expect(is_("401", "watcher", "sneaky"))
+
+
+async def test_a_banned_address_gets_403_on_the_web_listener_and_its_websocket_is_closed(
+    start: Start,
+) -> None:
+    server = await start(
+        limited(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "http"))
+    )
+    web = server.addresses[1]
+    ws = await WsClient.connect(web)
+    await ws.register("webby")
+
+    # What UBAN ADD does once the ban is stored (tests/server/commands/test_serverbans.py).
+    server.core.deps.bans.add(ServerBan("ip", "127.0.0.1/32", "web spam", "olga", time.time()))
+    enforce(server.core.deps, time.time())
+
+    rest = await ws.expect_closed()
+    assert rest[-1].command == "ERROR" and "Banned: web spam" in rest[-1].params[0]
+    reader, writer = await asyncio.open_connection(*web)
+    writer.write(b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 403")
+    assert b"ERROR :Closing Link: 127.0.0.1 (Banned: web spam)" in answer
+    assert server.core.deps.counters.connections_refused["banned"] == 1
