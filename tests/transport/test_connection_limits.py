@@ -259,9 +259,7 @@ async def test_a_refused_connection_never_becomes_a_session(start: Start) -> Non
 async def test_a_banned_address_gets_403_on_the_web_listener_and_its_websocket_is_closed(
     start: Start,
 ) -> None:
-    server = await start(
-        limited(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "http"))
-    )
+    server = await start(limited(Listener("127.0.0.1", 0, "tcp"), Listener("127.0.0.1", 0, "http")))
     web = server.addresses[1]
     ws = await WsClient.connect(web)
     await ws.register("webby")
@@ -279,3 +277,44 @@ async def test_a_banned_address_gets_403_on_the_web_listener_and_its_websocket_i
     assert answer.startswith(b"HTTP/1.1 403")
     assert b"ERROR :Closing Link: 127.0.0.1 (Banned: web spam)" in answer
     assert server.core.deps.counters.connections_refused["banned"] == 1
+
+
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+async def web_answer(address: tuple[str, int], request: bytes) -> bytes:
+    """The first bytes the web listener answers ``request`` with, from :data:`NOISY`."""
+    reader, writer = await asyncio.open_connection(*address, local_addr=(NOISY, 0))
+    writer.write(request)
+    answer = await asyncio.wait_for(reader.read(4096), 5)
+    writer.close()
+    return answer
+
+
+async def test_page_requests_do_not_use_up_the_throttle_but_websockets_do(start: Start) -> None:
+    server = await start(
+        limited(
+            Listener("127.0.0.1", 0, "tcp"),
+            Listener("127.0.0.1", 0, "http"),
+            max_per_address=0,
+            throttle_connections=2,
+        )
+    )
+    web = server.addresses[1]
+    # A page load is many connections of one request each: none counts.
+    for _ in range(10):
+        assert (await web_answer(web, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).startswith(
+            b"HTTP/1.1 200"
+        )
+    for _ in range(2):
+        assert (await web_answer(web, UPGRADE)).startswith(b"HTTP/1.1 101")
+
+    refused = await web_answer(web, UPGRADE)
+    assert refused.startswith(b"HTTP/1.1 503")
+    assert b"Too many connections from your address recently" in refused
+    assert server.core.deps.counters.connections_refused["throttled"] == 1
+    # An IRC connection is a session too: the same throttle.
+    assert "recently" in await refusal(await IrcClient.connect(server.addresses[0], source=NOISY))

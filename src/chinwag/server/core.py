@@ -177,22 +177,30 @@ class ServerCore:
 
     # -- entry points -------------------------------------------------------------------
 
-    def admit(self, ip: str) -> tuple[str, str] | None:
+    def admit(self, ip: str, *, rate: bool = True) -> tuple[str, str] | None:
         """A connection from ``ip`` was just accepted, nothing read from it yet: ``None``
         if it may go on (then counted, and :meth:`release` must follow when it ends), else
         why not: the ``/metrics`` reason (:data:`~chinwag.server.metrics.REFUSAL_REASONS`:
         an operator's ban on the address, ``UBAN``, or a full ``[connections]`` limit) and
-        the ``ERROR`` text to close it with."""
+        the ``ERROR`` text to close it with. ``rate=False``: not yet against the throttle
+        (a web connection, which may only fetch the page; :meth:`admit_session` then)."""
         refused = self.deps.counters.connections_refused
         ban = self.deps.bans.for_address(ip, time.time())
         if ban is not None:
             refused["banned"] += 1
             return "banned", f"Closing Link: {ip} ({reason_text(ban)})"
-        limited = self.limiter.admit(ip, self.config.connections, self._clock())
-        if limited is None:
-            return None
+        limited = self.limiter.admit(ip, self.config.connections, self._clock(), rate=rate)
+        return None if limited is None else self._refused(ip, limited)
+
+    def admit_session(self, ip: str) -> tuple[str, str] | None:
+        """A web connection :meth:`admit` let in with ``rate=False`` is opening a WebSocket,
+        an IRC session: ``None``, or why the connection-rate throttle refuses it."""
+        limited = self.limiter.check_rate(ip, self.config.connections, self._clock())
+        return None if limited is None else self._refused(ip, limited)
+
+    def _refused(self, ip: str, limited: tuple[str, str]) -> tuple[str, str]:
         reason, text = limited
-        refused[reason] += 1
+        self.deps.counters.connections_refused[reason] += 1
         return reason, f"Closing Link: {ip} ({text})"
 
     def release(self, ip: str) -> None:

@@ -192,8 +192,10 @@ class WebProtocol(asyncio.Protocol):
         if self.tls:
             self._core.deps.counters.tls_handshakes_completed += 1
         # Bans and [connections] limits (issue 17) before a byte of the request is read;
-        # the refusal is an HTTP answer, its text the ERROR an IRC client would get.
-        refusal = self._core.admit(self.ip)
+        # the refusal is an HTTP answer, its text the ERROR an IRC client would get. A page
+        # load is several connections (one request each): only a WebSocket counts against
+        # the connection-rate throttle (_upgrade).
+        refusal = self._core.admit(self.ip, rate=False)
         if refusal is not None:
             reason, text = refusal
             self._send_http(http.error(403 if reason == "banned" else 503, f"ERROR :{text}"))
@@ -313,6 +315,10 @@ class WebProtocol(asyncio.Protocol):
         if not origin_allowed(origin, http.header(request, "Host"), allowed):
             self._bad("ws_origin")
             self._send_http(http.error(403, "This page's origin may not connect here"))
+            return
+        refusal = self._core.admit_session(self.ip)
+        if refusal is not None:
+            self._send_http(http.error(503, f"ERROR :{refusal[1]}"))
             return
         response = http.with_security_headers(ws.accept(request))
         if response.status_code != 101:

@@ -74,3 +74,18 @@ def test_a_limit_of_zero_is_no_limit() -> None:
     limiter = AddressLimiter()
     for _ in range(1000):
         assert limiter.admit("203.0.113.7", settings, 0.0) is None
+
+
+def test_a_connection_let_in_without_the_rate_is_counted_open_but_not_recent() -> None:
+    limiter = AddressLimiter()
+    for _ in range(10):
+        assert limiter.admit("203.0.113.7", THROTTLE, 0.0, rate=False) is None
+    assert limiter.open_from("203.0.113.7", THROTTLE) == 10
+    assert limiter.check_rate("203.0.113.7", THROTTLE, 1.0) is None
+    assert limiter.check_rate("203.0.113.7", THROTTLE, 2.0) is None
+    refused = limiter.check_rate("203.0.113.7", THROTTLE, 3.0)
+    assert refused is not None and refused[0] == "throttled"
+    assert limiter.admit("203.0.113.7", THROTTLE, 4.0) is not None  # the same window
+    exempt = ConnectionLimits(throttle_connections=1, exempt=("203.0.113.0/24",))
+    for _ in range(5):
+        assert limiter.check_rate("203.0.113.8", exempt, 0.0) is None

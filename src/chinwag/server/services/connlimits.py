@@ -77,11 +77,17 @@ class AddressLimiter:
             self._exempt_from = settings.exempt
         return in_networks(ip, self._exempt)
 
-    def admit(self, ip: str, settings: ConnectionLimits, now: float) -> tuple[str, str] | None:
+    def admit(
+        self, ip: str, settings: ConnectionLimits, now: float, *, rate: bool = True
+    ) -> tuple[str, str] | None:
         """Count a new connection from ``ip`` and return ``None``; or, if a limit is full,
         count nothing and return which (``too_many``, ``throttled``: the ``/metrics``
         label) and why in words, for the ``ERROR`` the client is sent. A connection
-        admitted must be :meth:`release`\\ d when it ends (an exempt one too)."""
+        admitted must be :meth:`release`\\ d when it ends (an exempt one too).
+
+        ``rate=False`` leaves the connection out of the throttle (a web listener's
+        connection, which may only fetch a file: :meth:`check_rate` counts it if it becomes
+        an IRC session)."""
         key = address_key(ip, settings.ipv4_prefix, settings.ipv6_prefix)
         entry = self._addresses.get(key)
         if entry is None:
@@ -89,18 +95,43 @@ class AddressLimiter:
         if not self._exempted(ip, settings):
             if settings.max_per_address and entry.open >= settings.max_per_address:
                 return "too_many", "Too many connections from your address"
-            if settings.throttle_connections:
-                recent = entry.recent
-                if recent is None:
-                    recent = entry.recent = deque()
-                while recent and now - recent[0] >= settings.throttle_window:
-                    recent.popleft()
-                if len(recent) >= settings.throttle_connections:
-                    wait = max(1, int(settings.throttle_window - (now - recent[0]) + 0.999))
-                    text = f"Too many connections from your address recently; wait {wait} seconds"
-                    return "throttled", text
-                recent.append(now)
+            if rate:
+                refused = self._rate(entry, settings, now)
+                if refused is not None:
+                    return refused
         entry.open += 1
+        return None
+
+    def check_rate(self, ip: str, settings: ConnectionLimits, now: float) -> tuple[str, str] | None:
+        """Count one more session from ``ip`` against the throttle alone (a WebSocket
+        opening on a connection :meth:`admit` let in with ``rate=False``); ``None``, or why
+        not as :meth:`admit` says it."""
+        if self._exempted(ip, settings):
+            return None
+        key = address_key(ip, settings.ipv4_prefix, settings.ipv6_prefix)
+        entry = self._addresses.get(key)
+        if entry is None:
+            entry = self._addresses[key] = _Address()
+        refused = self._rate(entry, settings, now)
+        self._drop_if_idle(key, entry)
+        return refused
+
+    @staticmethod
+    def _rate(entry: _Address, settings: ConnectionLimits, now: float) -> tuple[str, str] | None:
+        """Refuse if the address opened ``throttle_connections`` within the window; else
+        remember this one."""
+        if not settings.throttle_connections:
+            return None
+        recent = entry.recent
+        if recent is None:
+            recent = entry.recent = deque()
+        while recent and now - recent[0] >= settings.throttle_window:
+            recent.popleft()
+        if len(recent) >= settings.throttle_connections:
+            wait = max(1, int(settings.throttle_window - (now - recent[0]) + 0.999))
+            text = f"Too many connections from your address recently; wait {wait} seconds"
+            return "throttled", text
+        recent.append(now)
         return None
 
     def release(self, ip: str, settings: ConnectionLimits) -> None:
