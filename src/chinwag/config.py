@@ -116,7 +116,8 @@ class ConnectionLimits:
     max_per_address: int = 16
     """Connections open at once from one address (all listeners together)."""
     throttle_connections: int = 32
-    """New connections one address may open within ``throttle_window`` seconds."""
+    """New IRC connections one address may open within ``throttle_window`` seconds (on a
+    web listener only WebSockets count: a page load is many one-request connections)."""
     throttle_window: float = 600.0
     ipv4_prefix: int = 32
     ipv6_prefix: int = 64
