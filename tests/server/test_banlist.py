@@ -27,6 +27,7 @@ def ban(kind: str, target: str, expires_at: float | None = None) -> ServerBan:
         ("Troll", ("account", "troll")),
         ("~user@host", ("mask", "*!~user@host")),
         ("nick!user", ("mask", "nick!user@*")),
+        ("Troll*!*@Evil.Example", ("mask", "troll*!*@evil.example")),
     ],
 )
 def test_a_target_names_an_address_a_mask_or_an_account(

@@ -56,7 +56,7 @@ def parse_duration(text: str) -> float | None:
 def parse_target(text: str) -> tuple[str, str] | None:
     """The kind and normalised target a ``UBAN`` target names, or ``None`` if it names
     nothing: an address or CIDR range (``ip``, as a network), anything with ``!`` or ``@``
-    (``mask``, completed to ``nick!user@host``), else an account name (``account``,
+    (``mask``, completed to ``nick!user@host`` and folded), else an account name (``account``,
     folded)."""
     try:
         network = ipaddress.ip_network(text, strict=False)
@@ -67,7 +67,8 @@ def parse_target(text: str) -> tuple[str, str] | None:
     if "!" in text or "@" in text:
         if " " in text or "," in text:
             return None
-        return "mask", normalize_ban_mask(text)
+        # Folded, as masks match ignoring case: DEL and INFO find it in any case.
+        return "mask", fold(normalize_ban_mask(text))
     if not is_valid_nick(text, MAX_ACCOUNT_LENGTH):
         return None
     return "account", fold(text)
