@@ -199,6 +199,9 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
         ("[accounts]\nalways_on = 'sometimes'\n", "always_on: must be one of 'opt-out'"),
         ("[accounts]\nalways_on_away = ' '\n", "always_on_away: must not be empty"),
         ("[sever]\n", "unknown section(s): sever"),
+        ("[connections]\nexempt = ['lan']\n", "[connections] exempt: not an address or range"),
+        ("[connections]\nipv6_prefix = 8\n", "ipv6_prefix 16 to 128"),
+        ("[connections]\nmax_per_adress = 3\n", "[connections]: unknown key(s)"),
         ("[server\n", "not valid TOML"),
     ],
 )
@@ -224,3 +227,19 @@ def test_always_on_is_opt_out_by_default_and_each_mode_loads(tmp_path: Path) -> 
         text = f"[accounts]\nalways_on = '{mode}'\nalways_on_away = 'Out'\n"
         accounts = load_config(write(tmp_path, text)).accounts
         assert (accounts.always_on, accounts.always_on_away) == (mode, "Out")
+
+
+def test_connection_limits_come_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    defaults = load_config(write(tmp_path, "")).connections
+    assert (defaults.max_per_address, defaults.ipv4_prefix, defaults.ipv6_prefix) == (16, 32, 64)
+    assert defaults.exempt == ("127.0.0.0/8", "::1/128")
+    text = (
+        "[connections]\nmax_per_address = 4\nthrottle_connections = 10\n"
+        "throttle_window = 60\nexempt = ['192.168.0.0/16']\n"
+    )
+    connections = load_config(
+        write(tmp_path, text), env={"CHINWAG_CONNECTIONS_MAX_PER_ADDRESS": "0"}
+    ).connections
+    assert connections.max_per_address == 0  # the environment wins, and 0 is no limit
+    assert (connections.throttle_connections, connections.throttle_window) == (10, 60.0)
+    assert connections.exempt == ("192.168.0.0/16",)

@@ -12,6 +12,7 @@ as an argument; nothing reads the environment itself.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -98,6 +99,32 @@ class Limits:
     ``max-bytes``)."""
     multiline_max_lines: int = 100
     """Lines one multiline message may hold (draft/multiline ``max-lines``)."""
+
+
+DEFAULT_EXEMPT = ("127.0.0.0/8", "::1/128")
+"""The addresses :class:`ConnectionLimits` leaves alone by default: this machine's own."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """The ``[connections]`` section: per-address limits on connecting, checked when a
+    connection is accepted, before anything it sends is read (issue 17; the shape of Ergo's
+    ``server.ip-limits``). An "address" here is a client's IPv4 address cut to
+    ``ipv4_prefix`` bits and its IPv6 address cut to ``ipv6_prefix`` (one subscriber's /64
+    is one address). 0 turns a limit off."""
+
+    max_per_address: int = 16
+    """Connections open at once from one address (all listeners together)."""
+    throttle_connections: int = 32
+    """New IRC connections one address may open within ``throttle_window`` seconds (on a
+    web listener only WebSockets count: a page load is many one-request connections)."""
+    throttle_window: float = 600.0
+    ipv4_prefix: int = 32
+    ipv6_prefix: int = 64
+    exempt: tuple[str, ...] = DEFAULT_EXEMPT
+    """Addresses or CIDR ranges the limits (not the bans) do not apply to. Loopback by
+    default, for a bouncer or a bridge on the same machine; a LAN server whose friends all
+    come from one router's address may add its subnet (``"192.168.0.0/16"``)."""
 
 
 DEFAULT_PORTS = {"tcp": DEFAULT_PORT, "tls": 6697, "http": 8097, "https": 8443}
@@ -314,6 +341,7 @@ class Config:
     tls: TlsSettings = field(default_factory=TlsSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
 
 
 def example_config_text() -> str:
@@ -401,6 +429,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
         "TLS": TlsSettings,
         "HTTP": HttpSettings,
         "LOG": LogSettings,
+        "CONNECTIONS": ConnectionLimits,
     }
     found: dict[str, dict[str, str]] = {}
     for key, value in env.items():
@@ -533,6 +562,21 @@ def _checked_sections(tls: TlsSettings, http: HttpSettings, log: LogSettings) ->
         raise ConfigError("[log] max_bytes: must be at least 1024")
 
 
+def _connection_limits(raw: Mapping[str, Any]) -> ConnectionLimits:
+    """``[connections]``, with its prefixes in range and every exemption a network."""
+    limits: ConnectionLimits = _build_section(ConnectionLimits, "connections", raw)
+    if not 8 <= limits.ipv4_prefix <= 32 or not 16 <= limits.ipv6_prefix <= 128:
+        raise ConfigError(
+            "[connections] ipv4_prefix must be 8 to 32 and ipv6_prefix 16 to 128 (bits)"
+        )
+    for each in limits.exempt:
+        try:
+            ipaddress.ip_network(each, strict=False)
+        except ValueError:
+            raise ConfigError(f"[connections] exempt: not an address or range: {each!r}") from None
+    return limits
+
+
 def _operator(raw: Mapping[str, Any], where: str) -> Operator:
     """An operator block whose password is an argon2 hash; a plaintext password is refused
     with the command that makes a hash (and the error never repeats the password)."""
@@ -588,6 +632,7 @@ def load_config(
         "tls",
         "http",
         "log",
+        "connections",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -646,6 +691,9 @@ def load_config(
     http = _build_section(HttpSettings, "http", {**raw.get("http", {}), **from_env.get("http", {})})
     log = _build_section(LogSettings, "log", {**raw.get("log", {}), **from_env.get("log", {})})
     _checked_sections(tls, http, log)
+    connections = _connection_limits(
+        {**raw.get("connections", {}), **from_env.get("connections", {})}
+    )
     operators = tuple(
         _operator(item, f"[[operators]] #{index + 1}")
         for index, item in enumerate(raw.get("operators", []))
@@ -666,4 +714,5 @@ def load_config(
         tls=tls,
         http=http,
         log=log,
+        connections=connections,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chinwag.config import Config, Limits, Listener, Operator, ServerInfo
+from chinwag.config import Config, ConnectionLimits, Limits, Listener, Operator, ServerInfo
 from chinwag.server.reloading import compare, kept_until_restart
 
 HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$Mg3ldG2+9+yvO6DzhkFJmw"
@@ -41,3 +41,14 @@ def test_the_running_configuration_keeps_what_waits_for_a_restart() -> None:
 def test_an_unchanged_file_changes_nothing() -> None:
     assert compare(Config(), Config()).live == ()
     assert compare(Config(), Config()).restart == ()
+
+
+def test_connection_limits_apply_live_but_what_counts_as_one_address_waits() -> None:
+    old = Config()
+    new = replace(old, connections=ConnectionLimits(max_per_address=3, ipv6_prefix=56, exempt=()))
+    changes = compare(old, new)
+    assert changes.live == ("connections.max_per_address", "connections.exempt")
+    assert changes.restart == ("connections.ipv6_prefix",)
+    effective = kept_until_restart(old, new)
+    assert effective.connections.max_per_address == 3
+    assert effective.connections.ipv6_prefix == 64  # open connections are counted by it

@@ -235,6 +235,8 @@ class ChinwagServer:
             bound = bind_listeners(self.config.listeners)
         try:
             self.core.deps.accounts.load(await self.store.accounts())
+            # Operators' bans (issue 17) are in force before the first connection.
+            self.core.deps.bans.load(await self.store.server_bans())
             # Nobody is in any room yet: memberships left open by a crash end here, so a new
             # room of an old name gives nobody what was said privately in the old one.
             await self.store.end_memberships(time.time())

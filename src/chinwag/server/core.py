@@ -34,7 +34,9 @@ from chinwag.server.history import HistoryWriter
 from chinwag.server.metrics import Metrics
 from chinwag.server.replies import ReplyBuffer
 from chinwag.server.services import alwayson
+from chinwag.server.services.bans import reason_text
 from chinwag.server.services.cloaks import cloak_host
+from chinwag.server.services.connlimits import AddressLimiter
 from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
@@ -128,6 +130,9 @@ class ServerCore:
         """Everything handlers use (:class:`~chinwag.server.deps.Deps`); the application
         loads ``deps.accounts`` from the store at start-up."""
         self._clock = clock
+        self.limiter = AddressLimiter()
+        """The open connections and recent connection times of each address
+        (``[connections]``): :meth:`admit` and :meth:`release`."""
         self._always_on_saved: list[AlwaysOnUser] | None = None
         """The always-on users as last handed to the store (:meth:`save_always_on`)."""
         self._always_on_saving = False
@@ -171,6 +176,36 @@ class ServerCore:
             sts.port = port
 
     # -- entry points -------------------------------------------------------------------
+
+    def admit(self, ip: str, *, rate: bool = True) -> tuple[str, str] | None:
+        """A connection from ``ip`` was just accepted, nothing read from it yet: ``None``
+        if it may go on (then counted, and :meth:`release` must follow when it ends), else
+        why not: the ``/metrics`` reason (:data:`~chinwag.server.metrics.REFUSAL_REASONS`:
+        an operator's ban on the address, ``UBAN``, or a full ``[connections]`` limit) and
+        the ``ERROR`` text to close it with. ``rate=False``: not yet against the throttle
+        (a web connection, which may only fetch the page; :meth:`admit_session` then)."""
+        refused = self.deps.counters.connections_refused
+        ban = self.deps.bans.for_address(ip, time.time())
+        if ban is not None:
+            refused["banned"] += 1
+            return "banned", f"Closing Link: {ip} ({reason_text(ban)})"
+        limited = self.limiter.admit(ip, self.config.connections, self._clock(), rate=rate)
+        return None if limited is None else self._refused(ip, limited)
+
+    def admit_session(self, ip: str) -> tuple[str, str] | None:
+        """A web connection :meth:`admit` let in with ``rate=False`` is opening a WebSocket,
+        an IRC session: ``None``, or why the connection-rate throttle refuses it."""
+        limited = self.limiter.check_rate(ip, self.config.connections, self._clock())
+        return None if limited is None else self._refused(ip, limited)
+
+    def _refused(self, ip: str, limited: tuple[str, str]) -> tuple[str, str]:
+        reason, text = limited
+        self.deps.counters.connections_refused[reason] += 1
+        return reason, f"Closing Link: {ip} ({text})"
+
+    def release(self, ip: str) -> None:
+        """A connection :meth:`admit` let in has ended."""
+        self.limiter.release(ip, self.config.connections)
 
     def connect(
         self,
@@ -263,8 +298,22 @@ class ServerCore:
                 self._delivery.send(session, Message("PING", (name,), name))
         if self.deps.nick_deadlines:
             enforce_nick_protection(self.deps)
+        self.limiter.prune(self.config.connections, now)
+        self._forget_expired_bans()
         sessions.reap()
         self.save_always_on()
+
+    def _forget_expired_bans(self) -> None:
+        """Bans that have run out leave the list, and the store (issue 17)."""
+        deps = self.deps
+        for ban in deps.bans.prune(time.time()):
+            log.info("the ban on %s %s has expired", ban.kind, ban.target)
+
+            def done(_: object, error: BaseException | None) -> None:
+                if error is not None:
+                    log.error("could not delete an expired ban: %r", error)
+
+            deps.effects.run(deps.store.remove_server_ban(ban.kind, ban.target), done)
 
     def save_always_on(self) -> None:
         """Hand the always-on users to the store if they changed since the last time

@@ -17,6 +17,7 @@ from chinwag.config import Config, Limits
 from chinwag.protocol import caps, isupport, multiline
 from chinwag.protocol.metadata import KEY_MAX_BYTES
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
+from chinwag.server.banlist import BanList
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
@@ -148,6 +149,9 @@ class Deps:
     cheap enough for any handler to add to."""
     pending_accounts: PendingAccounts = field(default_factory=PendingAccounts)
     """Accounts registered but waiting for their e-mailed code (``VERIFY``)."""
+    bans: BanList = field(default_factory=BanList)
+    """The operators' server bans in force (``UBAN``); the application loads them from the
+    store at start-up."""
 
     @property
     def name(self) -> str:

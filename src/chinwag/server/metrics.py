@@ -38,6 +38,10 @@ BAD_INPUT_REASONS = (
 dashboard's query has a series from the start."""
 
 
+REFUSAL_REASONS = ("banned", "too_many", "throttled")
+"""Why a connection is refused as soon as it is accepted (``[connections]``, ``UBAN``)."""
+
+
 class Counters:
     """The server's running totals, plain ints (and the loop lag): one per core, reached by
     handlers as ``deps.counters`` and by the transports through the core.
@@ -48,6 +52,7 @@ class Counters:
     __slots__ = (
         "bad_input",
         "commands",
+        "connections_refused",
         "deliveries",
         "handler_errors",
         "login_failures",
@@ -82,6 +87,8 @@ class Counters:
         failures are the difference between the two, less handshakes still under way."""
         self.bad_input: dict[str, int] = dict.fromkeys(BAD_INPUT_REASONS, 0)
         """Refused HTTP requests and WebSocket handshakes or frames, by reason."""
+        self.connections_refused: dict[str, int] = dict.fromkeys(REFUSAL_REASONS, 0)
+        """Connections refused when accepted, by reason (:data:`REFUSAL_REASONS`)."""
         self.commands: dict[str, int] = {}
         """Known commands received, by name (``STATS m``); not exported to Prometheus."""
 
@@ -177,6 +184,15 @@ class CountersCollector(Collector):
         for reason, count in sorted(counters.bad_input.items()):
             bad.add_metric([reason], count)
         yield bad
+        refused = CounterMetricFamily(
+            "chinwag_connections_refused",
+            "Connections refused when accepted: banned, too many open from one address, "
+            "too many opened recently from one address.",
+            labels=["reason"],
+        )
+        for reason, count in sorted(counters.connections_refused.items()):
+            refused.add_metric([reason], count)
+        yield refused
         yield GaugeMetricFamily(
             "chinwag_event_loop_lag_seconds",
             "How late the event loop ran its last periodic probe.",

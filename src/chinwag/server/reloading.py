@@ -4,7 +4,9 @@ The operator edits the file and sends SIGHUP; the server applies what it can whi
 (the MOTD, operators, limits, account and history settings, the TLS certificate) and says
 plainly which changes wait for a restart, instead of ignoring them: the listeners' addresses
 (their sockets are open), the server's name and network (every client was told them at
-registration), host cloaking (the cloaks users already have) and where the data is kept.
+registration), host cloaking (the cloaks users already have), where the data is kept, and
+what counts as one address for the connection limits (the open connections are counted by
+it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ NEEDS_RESTART = frozenset(
         "storage.data_dir",
         "storage.path",
         "tls.handshake_timeout",
+        "connections.ipv4_prefix",
+        "connections.ipv6_prefix",
         "listeners",
     }
 )
@@ -82,10 +86,16 @@ def kept_until_restart(running: Config, wanted: Config) -> Config:
         cloak_secret=running.server.cloak_secret,
     )
     tls = dataclasses.replace(wanted.tls, handshake_timeout=running.tls.handshake_timeout)
+    connections = dataclasses.replace(
+        wanted.connections,
+        ipv4_prefix=running.connections.ipv4_prefix,
+        ipv6_prefix=running.connections.ipv6_prefix,
+    )
     return dataclasses.replace(
         wanted,
         server=server,
         storage=running.storage,
         listeners=running.listeners,
         tls=tls,
+        connections=connections,
     )

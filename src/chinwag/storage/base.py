@@ -279,6 +279,33 @@ class Account:
         return replace(self, settings=settings)
 
 
+BAN_KINDS = ("ip", "mask", "account")
+"""What a :class:`ServerBan` names: an address or range, a ``nick!user@host`` mask, an
+account."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerBan:
+    """An operator's server ban (``UBAN``, issue 17): who it is against, why, who set it,
+    when (Unix time) and until when (``None``: until removed).
+
+    ``target`` is normalised by its ``kind`` (:data:`BAN_KINDS`): a network in CIDR form
+    (``203.0.113.7/32``), a complete ``nick!user@host`` mask, or a folded account name. A
+    kind and a target name one ban: adding it again replaces it.
+    """
+
+    kind: str
+    target: str
+    reason: str
+    set_by: str
+    set_at: float
+    expires_at: float | None = None
+
+    def expired(self, now: float) -> bool:
+        """Whether the ban has run out at Unix time ``now``."""
+        return self.expires_at is not None and self.expires_at <= now
+
+
 @dataclass(frozen=True, slots=True)
 class AlwaysOnUser:
     """An always-on user as a restart finds it again (issue 16): who it is logged in as,
@@ -450,6 +477,17 @@ class Store(Protocol):
     async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
         """Replace the saved always-on users with ``users`` (at most one per account; one of
         an account that does not exist is not kept)."""
+
+    # -- server bans (UBAN, issue 17) ------------------------------------------------------------
+
+    async def server_bans(self) -> list[ServerBan]:
+        """Every stored server ban, expired ones too, in the order they were first added."""
+
+    async def add_server_ban(self, ban: ServerBan) -> None:
+        """Store ``ban``, replacing the one of the same kind and target if there is one."""
+
+    async def remove_server_ban(self, kind: str, target: str) -> bool:
+        """Delete the ban of ``kind`` on ``target``; ``False`` if there was none."""
 
     # -- read markers (draft/read-marker) --------------------------------------------------------
 

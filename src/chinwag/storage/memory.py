@@ -22,6 +22,7 @@ from chinwag.storage.base import (
     MemberChange,
     MoveTarget,
     Redact,
+    ServerBan,
     StoredMessage,
     StoreError,
     is_conversation,
@@ -47,6 +48,7 @@ class MemoryStore:
         """The order messages were appended in, by ``id()`` of the kept record (search
         reads across targets in that order, as SQLite's row ids)."""
         self._always_on: list[AlwaysOnUser] = []
+        self._bans: dict[tuple[str, str], ServerBan] = {}
         self._closed = False
 
     # -- history -------------------------------------------------------------------------
@@ -388,6 +390,20 @@ class MemoryStore:
             if user.account in self._accounts:
                 kept[user.account] = user
         self._always_on = list(kept.values())
+
+    # -- server bans ----------------------------------------------------------------------------
+
+    async def server_bans(self) -> list[ServerBan]:
+        """Every ban kept, in the order first added."""
+        return list(self._bans.values())
+
+    async def add_server_ban(self, ban: ServerBan) -> None:
+        """Keep ``ban`` (in the place of an earlier one of the same kind and target)."""
+        self._bans[ban.kind, ban.target] = ban
+
+    async def remove_server_ban(self, kind: str, target: str) -> bool:
+        """Forget the ban of ``kind`` on ``target``."""
+        return self._bans.pop((kind, target), None) is not None
 
     # -- read markers -------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from chinwag.storage.base import (
 )
 from chinwag.storage.search import SearchQuery
 from chinwag.storage.sqlite_alwayson import AlwaysOnTables
+from chinwag.storage.sqlite_bans import BanTables
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
 from chinwag.storage.sqlite_search import register_functions, search_statement
 
@@ -307,7 +308,7 @@ def _make_private(path: Path) -> None:
             each.chmod(0o600)
 
 
-class SqliteStore(AlwaysOnTables):
+class SqliteStore(AlwaysOnTables, BanTables):
     """History, accounts and read markers in one SQLite database file; make one with
     ``await SqliteStore.open(path)``.
 

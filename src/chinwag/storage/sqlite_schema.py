@@ -24,6 +24,7 @@ from chinwag.storage.base import (
     new_account_id,
 )
 from chinwag.storage.sqlite_alwayson import SCHEMA_STEP as ALWAYS_ON_STEP
+from chinwag.storage.sqlite_bans import SCHEMA_STEP as BANS_STEP
 from chinwag.storage.sqlite_search import create_index
 
 MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
@@ -263,6 +264,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "account settings and always-on users (issue 16)",
         sql(*ALWAYS_ON_STEP),
+    ),
+    Migration(
+        "server bans of operators (UBAN, issue 17)",
+        sql(*BANS_STEP),
     ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""

@@ -27,7 +27,16 @@ from chinwag.transport.outbox import Flusher
 class IrcStreamProtocol(asyncio.Protocol):
     """One IRC connection over a stream transport."""
 
-    __slots__ = ("_buffer", "_core", "_flusher", "_framer", "_links", "_transport", "link")
+    __slots__ = (
+        "_admitted",
+        "_buffer",
+        "_core",
+        "_flusher",
+        "_framer",
+        "_links",
+        "_transport",
+        "link",
+    )
 
     def __init__(self, core: ServerCore, links: set[Link], flusher: Flusher) -> None:
         self._core = core
@@ -37,6 +46,8 @@ class IrcStreamProtocol(asyncio.Protocol):
         self._buffer = bytearray()
         """Received bytes not yet framed and handed to the core."""
         self._transport: asyncio.Transport | None = None
+        self._admitted: str | None = None
+        """The address :meth:`ServerCore.admit` counted this connection against."""
         self.link: Link | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------------
@@ -46,6 +57,10 @@ class IrcStreamProtocol(asyncio.Protocol):
         # A stream transport, though not always an asyncio.Transport subclass: uvloop's is
         # its own class with the same methods.
         stream = self._transport = cast(asyncio.Transport, transport)
+        peer = stream.get_extra_info("peername")
+        ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
+        if not self._admit(stream, ip):
+            return
         # On a TLS listener asyncio calls this only after the handshake, so the client's
         # certificate (if it sent one) is known here.
         tls = stream.get_extra_info("ssl_object")
@@ -53,14 +68,25 @@ class IrcStreamProtocol(asyncio.Protocol):
         self.link = Link(
             self._core, self._links, self, self, self._flusher, "tls" if secure else "tcp"
         )
-        peer = stream.get_extra_info("peername")
-        ip = str(peer[0]) if isinstance(peer, tuple) else "unknown"
         if isinstance(tls, ssl.SSLObject):
             self._core.deps.counters.tls_handshakes_completed += 1
             der = tls.getpeercert(binary_form=True)
             self.link.open(ip, secure=True, certfp=certfp(der) if der else None)
         else:
             self.link.open(ip)
+
+    def _admit(self, stream: asyncio.Transport, ip: str) -> bool:
+        """Ask the core whether a connection from ``ip`` may go on (bans, ``[connections]``
+        limits: issue 17), before reading anything; if not, say why in ``ERROR`` and close.
+        On a TLS listener this comes after the handshake, which ``[tls]
+        handshake_timeout`` bounds."""
+        refusal = self._core.admit(ip)
+        if refusal is not None:
+            stream.write(f"ERROR :{refusal[1]}\r\n".encode())
+            stream.close()
+            return False
+        self._admitted = ip
+        return True
 
     def data_received(self, data: bytes) -> None:
         """Keep what arrived and let the link hand it to the core."""
@@ -76,6 +102,9 @@ class IrcStreamProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The socket is gone: end the session if the core has not already."""
+        if self._admitted is not None:
+            self._core.release(self._admitted)
+            self._admitted = None
         if self.link is not None:
             reason = "Connection closed" if exc is None else f"Connection error: {exc}"
             self.link.lost(reason)

@@ -131,6 +131,7 @@ class WebProtocol(asyncio.Protocol):
     response and the end, or a WebSocket carrying IRC lines."""
 
     __slots__ = (
+        "_admitted",
         "_answering",
         "_binary",
         "_core",
@@ -174,6 +175,8 @@ class WebProtocol(asyncio.Protocol):
         self._reason: str | None = None
         """Why the connection is ending, when we know better than "Connection closed"."""
         self._ended = False
+        self._admitted = False
+        """Whether :meth:`ServerCore.admit` counted this connection (released at the end)."""
         self.ip = "unknown"
         self.tls = False
         self.link: Link | None = None
@@ -188,6 +191,16 @@ class WebProtocol(asyncio.Protocol):
         self.tls = transport.get_extra_info("ssl_object") is not None
         if self.tls:
             self._core.deps.counters.tls_handshakes_completed += 1
+        # Bans and [connections] limits (issue 17) before a byte of the request is read;
+        # the refusal is an HTTP answer, its text the ERROR an IRC client would get. A page
+        # load is several connections (one request each): only a WebSocket counts against
+        # the connection-rate throttle (_upgrade).
+        refusal = self._core.admit(self.ip, rate=False)
+        if refusal is not None:
+            reason, text = refusal
+            self._send_http(http.error(403 if reason == "banned" else 503, f"ERROR :{text}"))
+            return
+        self._admitted = True
         timeout = min(HEADER_TIMEOUT, self._core.config.limits.registration_timeout)
         self._timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
 
@@ -221,6 +234,9 @@ class WebProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """The socket is gone: stop every timer and end the session if there is one."""
         self._cancel_timer()
+        if self._admitted:
+            self._admitted = False
+            self._core.release(self.ip)
         if self._answering is not None:
             self._answering.cancel()
         if self.link is not None:
@@ -299,6 +315,10 @@ class WebProtocol(asyncio.Protocol):
         if not origin_allowed(origin, http.header(request, "Host"), allowed):
             self._bad("ws_origin")
             self._send_http(http.error(403, "This page's origin may not connect here"))
+            return
+        refusal = self._core.admit_session(self.ip)
+        if refusal is not None:
+            self._send_http(http.error(503, f"ERROR :{refusal[1]}"))
             return
         response = http.with_security_headers(ws.accept(request))
         if response.status_code != 101:

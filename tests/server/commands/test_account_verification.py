@@ -287,3 +287,50 @@ def test_a_name_no_account_may_take_is_a_bad_account_name() -> None:
     guest.send(f"REGISTER * * :{PASSWORD}")
     assert guest.lines()[0][:4] == ("FAIL", "REGISTER", "BAD_ACCOUNT_NAME", "Guest42")
     assert "Guest42" not in h.core.deps.accounts
+
+
+# -- guessing codes (issue 17: the login limits cover VERIFY too) ---------------------------
+
+
+def test_wrong_codes_from_another_address_never_throw_the_registration_away(
+    mailbox: Mailbox,
+) -> None:
+    h = verifying(verification_attempts=3)
+    ana = h.client("ana")
+    ana.send(f"REGISTER ana ana@example.org :{PASSWORD}")
+    ana.take()
+    mallory = h.connect("198.51.100.66").register("mallory")
+    mallory.take()
+    for _ in range(10):
+        mallory.send("VERIFY ana WRONG123")
+    assert all(line[:2] == ("FAIL", "VERIFY") for line in mallory.lines())
+
+    ana.send(f"VERIFY ana {mailbox.code}")
+    assert ana.lines()[0][:3] == ("VERIFY", "SUCCESS", "ana")
+    assert h.user("ana").account == "ana"
+
+
+def test_guessed_codes_are_limited_like_passwords(mailbox: Mailbox) -> None:
+    h = verifying()
+    limit = h.core.config.accounts.login_failures
+    ana = h.client("ana")
+    ana.send(f"REGISTER ana ana@example.org :{PASSWORD}")
+    ana.take()
+    mallory = h.connect("198.51.100.66").register("mallory")
+    mallory.take()
+    for _ in range(limit):
+        mallory.send("VERIFY ana WRONG123")
+    assert [line[-1] for line in mallory.lines()] == ["Invalid code"] * limit
+
+    # Even the right code is not checked for the guesser now, ...
+    mallory.send(f"VERIFY ana {mailbox.code}")
+    assert "Too many failed verification attempts" in mallory.lines()[0][-1]
+    assert "ana" not in h.core.deps.accounts
+    # ... nor from a second address (the account's own limit is full) ...
+    other = h.connect("203.0.113.99").register("other")
+    other.take()
+    other.send(f"VERIFY ana {mailbox.code}")
+    assert "Too many failed verification attempts" in other.lines()[0][-1]
+    # ... but the address that registered is known, and gets in.
+    ana.send(f"VERIFY ana {mailbox.code}")
+    assert ana.lines()[0][:3] == ("VERIFY", "SUCCESS", "ana")

@@ -20,6 +20,7 @@ MODULES = (
     "search",
     "sasl",
     "accounts",
+    "serverbans",
 )
 
 

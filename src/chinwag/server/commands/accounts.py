@@ -117,6 +117,10 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
         ctx.fail("REGISTER", "ACCOUNT_EXISTS", f"{nick} is already registered", nick)
         return
     ip = ctx.session.ip
+    address = attempts.address_of(ip)
+    # The registering address is known for VERIFY of this name: an attacker filling the
+    # name's limit elsewhere cannot keep the registrant from entering the code.
+    attempts.succeeded(ctx, "verify", nick)
 
     async def hash_and_mail() -> None:
         # The pending account is kept here rather than in ``then``: a session closed
@@ -125,7 +129,8 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
         try:
             account = await deps.effects.in_thread(make_account, nick, password, settings)
             code = verification.new_code()
-            pending = PendingAccount(account, email, code, deps.clock() + settings.verification_ttl)
+            expires = deps.clock() + settings.verification_ttl
+            pending = PendingAccount(account, email, code, expires, address=address)
             deps.pending_accounts.add(pending)
             text = verification.message_text(
                 deps.name, account.name, email, code, settings.verification_ttl
@@ -188,10 +193,19 @@ def verify(ctx: Context, message: Message) -> None:
     if pending is None:
         ctx.fail("VERIFY", "INVALID_CODE", f"No registration of {name} awaits a code", name)
         return
+    attempt = attempts.reserve(ctx, "verify", pending.account.name)
+    if attempt is None:
+        seconds = attempts.wait_seconds(ctx, "verify", pending.account.name)
+        ctx.fail("VERIFY", "INVALID_CODE", attempts.wait_text(seconds, "verification"), name)
+        return
     if not verification.same_code(code, pending.code):
-        pending.wrong += 1
         deps.counters.login_failures += 1
         log.info("wrong verification code for %s from %s", pending.account.name, session.ip)
+        if attempts.address_of(session.ip) != pending.address:
+            # Someone else's guess: it stays a failure in the limits, and nothing more.
+            ctx.fail("VERIFY", "INVALID_CODE", "Invalid code", name)
+            return
+        pending.wrong += 1
         if pending.wrong >= deps.config.accounts.verification_attempts:
             deps.pending_accounts.remove(pending.account.folded)
             deps.accounts.release(pending.account.name)
@@ -200,6 +214,7 @@ def verify(ctx: Context, message: Message) -> None:
             text = "Invalid code"
         ctx.fail("VERIFY", "INVALID_CODE", text, name)
         return
+    attempts.succeeded(ctx, "verify", pending.account.name, attempt)
     deps.pending_accounts.remove(pending.account.folded)
     account = pending.account
     registry = deps.accounts

@@ -22,6 +22,7 @@ user's channels with their read markers, then what it missed in them
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from chinwag.protocol import numerics as n
@@ -32,6 +33,7 @@ from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
 from chinwag.server.services import alwayson, attempts, is_service_name
+from chinwag.server.services.bans import reason_text
 from chinwag.server.services.metadata import Target, announce, persist
 from chinwag.server.services.nicks import protect_nick, release_nick
 from chinwag.server.services.playback import replay_messages
@@ -133,6 +135,13 @@ def log_in(ctx: Context, account: Account) -> None:
     """
     session = ctx.session
     attempts.succeeded(ctx, "login", account.name)  # this address is known from now on
+    ban = ctx.deps.bans.for_account(account.name, time.time())
+    if ban is not None:
+        # An operator banned the account (UBAN, issue 17): the right password gets the
+        # ban's reason and the connection closed, never the account.
+        log.info("%s refused: the account %s is banned", session.target, account.name)
+        ctx.deps.sessions.close(session, reason_text(ban))
+        return
     ctx.numeric(
         n.RPL_LOGGEDIN, _mask(session), account.name, f"You are now logged in as {account.name}"
     )

@@ -62,6 +62,11 @@ class PendingAccount:
     expires: float
     """On the core's monotonic clock."""
     wrong: int = 0
+    """Wrong codes sent from :attr:`address`; only these can make the account forgotten."""
+    address: str = ""
+    """The address that registered it (:func:`~chinwag.server.services.attempts.address_of`):
+    a wrong code from anywhere else is only a failed attempt in the login limits, so that
+    nobody can throw away someone else's registration by guessing (issue 17)."""
 
 
 class PendingAccounts:

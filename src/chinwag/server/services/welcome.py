@@ -12,6 +12,7 @@ multiclient): the welcome shows the user's nick, whatever nick the session asked
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from chinwag.protocol import isupport, modes
@@ -19,6 +20,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH
 from chinwag.server.context import Context
 from chinwag.server.services import alwayson
+from chinwag.server.services.bans import reason_text
 from chinwag.server.services.logins import after_welcome, attach, registered_with_account
 from chinwag.server.services.metadata import welcome_metadata
 from chinwag.server.services.nicks import take_nick_from_guest
@@ -39,6 +41,8 @@ def try_complete_registration(ctx: Context) -> None:
         ctx.numeric(n.ERR_PASSWDMISMATCH, "Password incorrect")
         ctx.reply.flush()
         deps.sessions.close(session, "Bad password")
+        return
+    if _banned(ctx):
         return
     if session.account is not None and _attached(ctx, session.account):
         return
@@ -62,6 +66,24 @@ def try_complete_registration(ctx: Context) -> None:
     deps.counters.registrations += 1
     welcome(ctx)
     after_welcome(ctx, user)
+
+
+def _banned(ctx: Context) -> bool:
+    """Close the session if an operator's ban (``UBAN``, issue 17) covers the user it is
+    about to be: its ``nick!user@host`` (with its address or its shown host), its address,
+    or the account it logged in to before registering. Whether it did."""
+    session = ctx.session
+    nick, username = session.nick or "*", session.username or "*"
+    bans, now = ctx.deps.bans, time.time()
+    ban = (
+        bans.for_user(nick, username, session.ip, session.host, now)
+        or bans.for_address(session.ip, now)
+        or bans.for_account(session.account, now)
+    )
+    if ban is None:
+        return False
+    ctx.deps.sessions.close(session, reason_text(ban))
+    return True
 
 
 def _attached(ctx: Context, account: str) -> bool:
