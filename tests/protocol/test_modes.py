@@ -104,7 +104,7 @@ def test_format_then_parse_gives_the_same_changes() -> None:
 
 
 def test_isupport_tokens_follow_the_table() -> None:
-    assert modes.CHANMODES_TOKEN == "Ibe,k,l,CRimnst"
+    assert modes.CHANMODES_TOKEN == "Ibe,k,fl,CRimnst"
     assert modes.PREFIX_TOKEN == "(ov)@+"
-    assert modes.CHANNEL_MODE_LETTERS == "CIRbeiklmnostv"
-    assert modes.CHANNEL_MODES_WITH_PARAMS == "Ibeklov"
+    assert modes.CHANNEL_MODE_LETTERS == "CIRbefiklmnostv"
+    assert modes.CHANNEL_MODES_WITH_PARAMS == "Ibefklov"
