@@ -77,3 +77,9 @@ def test_windows_parse_as_count_slash_duration() -> None:
     assert parse_window("20/10") == (20, 10)
     for bad in ("", "20", "0/10", "20/0", "a/b", "-1/5", "20/10/3"):
         assert parse_window(bad) is None
+
+
+def test_a_whole_burst_goes_at_once_despite_rounding() -> None:
+    bucket = TokenBucket(burst=3, rate=3 / 10, now=0.0)
+    assert [bucket.charge(1, 0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.charge(1, 0.0) > 0.0

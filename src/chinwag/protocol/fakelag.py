@@ -50,6 +50,11 @@ def line_cost(command: str, in_batch: bool = False) -> float:
     return COMMAND_COSTS.get(command, 1.0)
 
 
+_EPSILON = 1e-9
+"""Seconds of wait too small to be more than rounding: three lines of a 3-in-10-seconds
+bucket add up to 10.000000000000002 seconds, and the third must still go at once."""
+
+
 class TokenBucket:
     """A sender's allowance: ``burst`` lines at once, then ``rate`` lines per second.
 
@@ -79,19 +84,19 @@ class TokenBucket:
         ready_at += cost / self.rate
         self.ready_at = ready_at
         wait = ready_at - now - self.burst / self.rate
-        return wait if wait > 0.0 else 0.0
+        return wait if wait > _EPSILON else 0.0
 
     def delay(self, cost: float, now: float) -> float:
         """The seconds a line of ``cost`` would wait if charged at ``now``, without taking
         anything (a client asks this before it writes)."""
         ready_at = max(self.ready_at, now) + cost / self.rate
         wait = ready_at - now - self.burst / self.rate
-        return wait if wait > 0.0 else 0.0
+        return wait if wait > _EPSILON else 0.0
 
     def lag(self, now: float) -> float:
         """How far behind the sender is: the seconds until its bucket has a token again."""
         wait = self.ready_at - now - self.burst / self.rate
-        return wait if wait > 0.0 else 0.0
+        return wait if wait > _EPSILON else 0.0
 
 
 def announced_limits(burst: int, rate: float) -> tuple[int, int]:
