@@ -119,3 +119,37 @@ async def test_a_tls_flooder_is_cut_off_too(certificate: tuple[Path, Path]) -> N
         assert len(flooded) < FLOOD // 10
     finally:
         await server.stop(grace=1.0)
+
+
+async def test_reading_from_a_held_peer_pauses_and_resumes_and_it_is_not_cut_off(
+    make_server: ServerFactory,
+) -> None:
+    server = await make_server(fakelag=True, flood_burst=10, flood_rate=20.0, flood_max_lag=5.0)
+    address = server.addresses[0]
+    ana = await IrcClient.registered(address, "ana", "#lobby")
+    cy = await IrcClient.registered(address, "cy", "#lobby")
+    await asyncio.sleep(1.0)
+    link = next(link for link in server.links if link.session and link.session.nick == "cy")
+
+    cy.writer.write(b"".join(b"PRIVMSG #lobby :%d\r\n" % i for i in range(40)))
+    await ana.read_until(lambda: len(privmsgs(ana, "cy")) >= 11)
+    paused_while_held = link.reading_paused
+    await ana.read_until(lambda: len(privmsgs(ana, "cy")) == 40)
+
+    assert paused_while_held
+    assert privmsgs(ana, "cy") == [str(i) for i in range(40)]
+    await cy.send("PING", "after")
+    await cy.expect(is_("PONG"))
+    assert not link.reading_paused
+    assert server.core.metrics.counters.lines_delayed >= 1
+
+
+async def test_a_held_session_does_not_delay_the_server_stop(make_server: ServerFactory) -> None:
+    server = await make_server(fakelag=True, flood_burst=5, flood_rate=0.5, flood_max_lag=60.0)
+    cy = await IrcClient.registered(server.addresses[0], "cy", "#lobby")
+    await asyncio.sleep(0.5)
+    cy.writer.write(b"".join(b"PRIVMSG #lobby :%d\r\n" % i for i in range(20)))
+    await cy.send("PING", "x")  # read, so the lines above are held
+    await asyncio.sleep(0.2)
+    assert server.core.network.find_user("cy") is not None
+    await asyncio.wait_for(server.stop(grace=1.0), 10)  # not the minute of held lines

@@ -475,13 +475,12 @@ class ServerCore:
             session.held_lines = [message]
         else:
             held.insert(0, message)
-        effects = self.deps.effects
 
-        def done(_: object, error: BaseException | None) -> None:
-            if error is None and session.lagged_until == due:
+        def due_now() -> None:
+            if session.lagged_until == due:
                 self._unlag(session)
 
-        effects.run(effects.sleep(wait), done)
+        self.deps.effects.call_later(wait, due_now)
 
     def _unlag(self, session: Session) -> None:
         """The held line's turn came: handle the lines fakelag held, in order, until the

@@ -107,6 +107,12 @@ class Link:
         session.resume_input = self._drained
         self.session = session
 
+    @property
+    def reading_paused(self) -> bool:
+        """Whether reading from the peer is paused (its input waits to be handled, or
+        fakelag holds its lines)."""
+        return self._reading_paused
+
     def overflowed(self) -> None:
         """The outbox passed the SendQ: the core closes the session once its work is done."""
         if self.session is not None:
