@@ -31,12 +31,17 @@ def test_a_burst_goes_at_once_and_the_rest_at_the_rate_in_order() -> None:
     assert pacer.wait(1.5) is None
 
 
-def test_pong_and_quit_jump_the_queue() -> None:
+def test_pong_jumps_the_queue_and_quit_waits_its_turn() -> None:
     pacer = Pacer(0.0, burst=1, rate=1.0)
     pacer.push(lines(5))
     pacer.take(0.0)
+    pacer.push(b"QUIT :bye\r\n")
     pacer.push(b"PONG :irc.test\r\n")
     assert pacer.take(0.0) == b"PONG :irc.test\r\n"
+    assert pacer.drain_time(0.0) == pytest.approx(5.5)
+    sent = b"".join(pacer.take(second + 0.5) for second in range(1, 6))
+    assert sent.endswith(b":4\r\nQUIT :bye\r\n")
+    assert pacer.pending == 0
 
 
 def test_a_multiline_paste_costs_what_the_server_charges() -> None:
@@ -55,6 +60,9 @@ def test_chanlimits_sets_the_allowance_below_the_announced_limits() -> None:
         handler(Message("CHANLIMITS", ("*", "user:message=20/10,nick=2/60", "channel:join=5/1")))
     burst, rate = limits.allowance()
     assert burst == 16 and rate == pytest.approx(1.6)
+    for handler in limits.handlers().values():
+        handler(Message("CHANLIMITS", ("*", "*")))
+    assert limits.allowance()[1] >= 1e9  # none: nothing waits
     assert message_window(("channel:message=1/1",)) is None
     assert message_window(("*",)) is None
     assert message_window(("user:repeat=3/5,message=4/8",)) == (4, 8)

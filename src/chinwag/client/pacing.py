@@ -33,9 +33,13 @@ DEFAULT_RATE = 1.6
 """The allowance before the server says otherwise: 80% of chinwag's default fakelag
 (``[limits] flood_burst = 20``, ``flood_rate = 2``)."""
 
-URGENT = frozenset({"PONG", "QUIT"})
+UNLIMITED = (1e9, 1e9)
+"""The allowance where the server has no limits for us: nothing ever waits."""
+
+URGENT = frozenset({"PONG"})
 """Lines that jump the queue (still counted): a PONG late behind a paste could time the
-connection out, and a QUIT should not wait behind what it abandons."""
+connection out. A QUIT waits its turn: what was typed before it is meant to be sent
+(``chinwag chat`` fed by a pipe quits after its last line)."""
 
 
 class Pacer:
@@ -104,6 +108,15 @@ class Pacer:
         _line, cost = self._lines[0]
         return self._bucket.delay(max(cost, 0.0), now)
 
+    def drain_time(self, now: float) -> float:
+        """Seconds until every waiting line has gone, at the current allowance."""
+        if not self._lines:
+            return 0.0
+        total = sum(max(cost, 0.0) for _, cost in self._lines)
+        bucket = self._bucket
+        ahead = max(bucket.ready_at, now) - now
+        return max(0.0, ahead + (total - bucket.burst) / bucket.rate)
+
     def clear(self) -> None:
         """Forget what waits (the connection is gone)."""
         self._lines.clear()
@@ -123,13 +136,16 @@ class FloodLimits:
 
     def __init__(self) -> None:
         self.network: tuple[int, int] | None = None
-        """``user:message`` of ``CHANLIMITS *``, or ``None`` before it (or when ``*``)."""
+        """``user:message`` of ``CHANLIMITS *``, or ``None`` before it or without one."""
+        self.unlimited = False
+        """The server said no network limits apply to us (``CHANLIMITS * *``)."""
         self.channels: dict[str, tuple[int, int] | None] = {}
         """``user:message`` per channel, as announced (``None``: no limits there)."""
 
     def reset(self) -> None:
         """A new connection: nothing announced yet."""
         self.network = None
+        self.unlimited = False
         self.channels.clear()
 
     def handlers(self) -> dict[str, Handler]:
@@ -144,13 +160,16 @@ class FloodLimits:
         window = message_window(params)
         if target == "*":
             self.network = window
+            self.unlimited = params[0] == "*"
         else:
             self.channels[target.lower()] = window
         return []
 
     def allowance(self) -> tuple[float, float]:
         """The ``(burst, rate)`` to pace with: :data:`MARGIN` of the network limits, or the
-        defaults before they are known."""
+        defaults before they are known; no pacing to speak of when there are none."""
+        if self.unlimited:
+            return UNLIMITED
         if self.network is None:
             return DEFAULT_BURST, DEFAULT_RATE
         count, duration = self.network

@@ -158,13 +158,18 @@ class Runner:
             self._finished.set()
 
     async def quit(self, reason: str | None = None, timeout: float = 2.0) -> None:
-        """Send QUIT, wait up to ``timeout`` for the server to close, and stop running."""
+        """Send QUIT, wait up to ``timeout`` for the server to close, and stop running.
+
+        The QUIT goes after the lines still waiting for the allowance (:mod:`.pacing`), and
+        the wait is longer by the time they take."""
         self._stopping = True
         self.protocol.quit(reason)
         self._flush()
         self._wake.set()
         if not self._running:
             return
+        if self._pacer is not None:
+            timeout += self._pacer.drain_time(asyncio.get_running_loop().time())
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._finished.wait()

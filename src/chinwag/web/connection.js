@@ -16,7 +16,7 @@ const COSTS = {
   LIST: 3, SEARCH: 3, WHO: 2, WHOIS: 2, WHOWAS: 2, NAMES: 2, CHATHISTORY: 2, MOTD: 2, HELP: 2,
   PING: 0.5, PONG: 0.5,
 };
-const URGENT = new Set(["PONG", "QUIT"]); // sent before what waits (still counted)
+const URGENT = new Set(["PONG"]); // sent before what waits (still counted); QUIT waits its turn
 export const pace = { burst: 16, rate: 1.6, readyAt: 0, queue: [], timer: null, held: 0 };
 
 /** Pace to the server's announced `count` messages per `duration` seconds (less the margin). */

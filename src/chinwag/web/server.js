@@ -47,6 +47,7 @@ const HANDLERS = {
   CHANLIMITS(line) {
     // draft/channel-flood-limits: the network's `user:message=<count>/<duration>` paces us.
     if (line.params[0] !== "*") return;
+    if (line.params[1] === "*") return setFloodLimits(1e9, 1); // no limits for us
     for (const param of line.params.slice(1)) {
       const [scope, limits = ""] = param.split(/:(.*)/s);
       if (scope !== "user") continue;

@@ -132,6 +132,15 @@ def test_the_network_defaults_follow_the_welcome_for_clients_with_the_capability
     assert not [line for line in without.lines() if line[0] == "CHANLIMITS"]
 
 
+def test_without_fakelag_the_network_has_no_limits() -> None:
+    h = Harness(fakelag=False)
+    ana = h.connect().register("ana", [CAP])
+    assert ("CHANLIMITS", "*", "*") in ana.lines()
+    exempt = Harness(fakelag=True, flood_exempt_cidrs=("192.0.2.0/24",))
+    bot = exempt.connect("192.0.2.1").register("bot", [CAP])
+    assert ("CHANLIMITS", "*", "*") in bot.lines()
+
+
 def test_joining_a_channel_with_f_tells_the_stricter_limit() -> None:
     h = Harness(fakelag=True, flood_burst=20, flood_rate=2.0)
     ana = h.client("ana", [CAP])

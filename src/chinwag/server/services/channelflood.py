@@ -93,9 +93,10 @@ def effective_limits(deps: Deps, channel: Channel, session: Session) -> str:
 
 def announce_network(ctx: Context) -> None:
     """``CHANLIMITS * ...`` to a session that just registered (the spec: "SHOULD be sent
-    during connection registration, after RPL_WELCOME")."""
+    during connection registration, after RPL_WELCOME"); ``CHANLIMITS * *`` when fakelag
+    does not apply to it (off, or an exempt address), so its client need not pace itself."""
     session = ctx.session
-    if session.has(CHANNEL_FLOOD_LIMITS) and session.flood is not None:
+    if session.has(CHANNEL_FLOOD_LIMITS):
         ctx.reply.add(_chanlimits(ctx.deps, "*", network_limits(ctx.deps, session)))
 
 
