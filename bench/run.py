@@ -109,6 +109,10 @@ def _size(text: str) -> tuple[int, int, int]:
     return receivers, senders, messages
 
 
+NO_FAKELAG = "chinwag-nofakelag"
+"""The name of this chinwag with flood control off (``--fakelag-off-too``)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None
@@ -156,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--baseline-name", default="chinwag-base", help="the baseline's name in the records"
+    )
+    parser.add_argument(
+        "--fakelag-off-too",
+        action="store_true",
+        help="also measure this chinwag with flood control off (as chinwag-nofakelag), "
+        "interleaved, and print the two side by side",
     )
     parser.add_argument(
         "--standard-loop",
@@ -454,6 +464,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
         )
         kinds.append(baseline)
+    if args.fakelag_off_too:
+        unlagged = Chinwag(
+            args.chinwag_log_level,
+            name=NO_FAKELAG,
+            standard_loop=args.standard_loop,
+            profile=args.profile,
+            fakelag=False,
+        )
+        unlagged.transports = subject.transports
+        kinds.append(unlagged)
     if not args.no_reference:
         binary = find_ngircd(install=not args.no_install)
         if binary:
@@ -523,4 +543,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = report.summarize(records, report.SUBJECT, name)
         print(f"\nThis tree against {name} ({args.baseline}):")
         print(report.table(rows, ("chinwag", name)))
+    if args.fakelag_off_too and records:
+        rows = report.summarize(records, report.SUBJECT, NO_FAKELAG)
+        print("\nFlood control on (chinwag) against off (chinwag-nofakelag):")
+        print(report.table(rows, ("chinwag", NO_FAKELAG)))
     return 3 if troubled else 0

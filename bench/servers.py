@@ -156,8 +156,13 @@ class Chinwag:
         standard_loop: bool = False,
         transports: tuple[str, ...] = ("tcp",),
         profile: Path | None = None,
+        fakelag: bool = True,
     ) -> None:
         self.log_level = log_level
+        self.fakelag = fakelag
+        """Whether flood control runs (docs/security.md "Flood control"). On, every line is
+        charged to its sender's bucket, but with an allowance no load generator reaches:
+        what is measured is its cost to well-behaved clients, not a throttled sender."""
         self.profile = profile
         """A directory for a cProfile of every run (``-m cProfile``; the figures then
         measure a profiled server, so profile apart from a measurement)."""
@@ -215,6 +220,14 @@ class Chinwag:
             # Nor WebSocket pings (the receivers count bytes; they do not answer pings).
             CHINWAG_HTTP_PING_INTERVAL="3600",
         )
+        if self.fakelag:
+            env.update(
+                CHINWAG_LIMITS_FAKELAG="true",
+                CHINWAG_LIMITS_FLOOD_BURST="1000000000",
+                CHINWAG_LIMITS_FLOOD_RATE="1000000000",
+            )
+        else:
+            env["CHINWAG_LIMITS_FAKELAG"] = "false"
         if self.tree is not None:
             # Ahead of the installed (editable) chinwag on the import path.
             env["PYTHONPATH"] = str(self.tree / "src")

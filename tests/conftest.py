@@ -36,7 +36,10 @@ def test_config(
     **limits: object,
 ) -> Config:
     """A configuration for tests: loopback, ``port`` (0: chosen by the OS), quick password
-    hashing, the given operator blocks and limits."""
+    hashing, the given operator blocks and limits. Fakelag is off unless ``fakelag=True``:
+    many tests pour lines in as fast as a socket takes them to test something else
+    (tests/transport/test_fakelag.py tests it)."""
+    limits.setdefault("fakelag", False)
     return Config(
         server=ServerInfo(name="irc.test", network="TestNet", cloak_secret=TEST_CLOAK_SECRET),
         limits=Limits(**limits),  # type: ignore[arg-type]

@@ -198,6 +198,8 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
         ("[server]\nnetwork = '" + "n" * 64 + "'\n", "at most 63 characters"),
         ("[accounts]\nalways_on = 'sometimes'\n", "always_on: must be one of 'opt-out'"),
         ("[accounts]\nalways_on_away = ' '\n", "always_on_away: must not be empty"),
+        ("[limits]\nflood_rate = 0\n", "flood_burst must be at least 1"),
+        ("[limits]\nflood_exempt_cidrs = ['10.0.0.0/33']\n", "flood_exempt_cidrs: not an"),
         ("[sever]\n", "unknown section(s): sever"),
         ("[connections]\nexempt = ['lan']\n", "[connections] exempt: not an address or range"),
         ("[connections]\nipv6_prefix = 8\n", "ipv6_prefix 16 to 128"),

@@ -99,6 +99,23 @@ class Limits:
     ``max-bytes``)."""
     multiline_max_lines: int = 100
     """Lines one multiline message may hold (draft/multiline ``max-lines``)."""
+    fakelag: bool = True
+    """Flood control of each connection (RFC 1459 section 8.10, Ergo's "fakelag"): a client
+    sending faster than ``flood_burst`` / ``flood_rate`` has its further lines delayed and
+    reading from it paused; docs/security.md "Flood control"."""
+    flood_burst: int = 20
+    """Lines a client may send at once before fakelag delays it."""
+    flood_rate: float = 2.0
+    """Lines per second a client may keep sending after its burst."""
+    flood_max_lag: float = 30.0
+    """Seconds of delay a client's lines may pile up (lines it already sent that wait their
+    turn) before it is disconnected with ``Excess Flood``."""
+    flood_exempt_cidrs: tuple[str, ...] = ()
+    """Addresses (CIDR, e.g. ``"10.0.0.0/8"``) whose connections fakelag never delays."""
+    flood_exempt_accounts: tuple[str, ...] = ()
+    """Accounts whose sessions fakelag never delays once logged in (bots you trust)."""
+    channel_flood_mute: float = 60.0
+    """Seconds a sender is muted in a channel after passing its ``+f`` limit."""
 
 
 DEFAULT_EXEMPT = ("127.0.0.0/8", "::1/128")
@@ -649,6 +666,15 @@ def load_config(
         raise ConfigError(
             "[limits] multiline_max_bytes: must be at least 512, multiline_max_lines at least 1"
         )
+    if limits.flood_burst < 1 or limits.flood_rate <= 0 or limits.flood_max_lag <= 0:
+        raise ConfigError(
+            "[limits] flood_burst must be at least 1, flood_rate and flood_max_lag above 0"
+        )
+    for cidr in limits.flood_exempt_cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"[limits] flood_exempt_cidrs: not an address: {cidr!r}") from None
     accounts = _build_section(
         AccountSettings, "accounts", {**raw.get("accounts", {}), **from_env.get("accounts", {})}
     )

@@ -87,3 +87,14 @@ def test_a_baseline_tree_runs_on_the_standard_loop_when_asked(tmp_path: Path) ->
                 welcome += chunk
         maps = Path(f"/proc/{server.pid}/maps").read_text()
     assert "uvloop" not in maps
+
+
+def test_chinwag_runs_with_fakelag_charged_but_never_holding_or_with_it_off(
+    tmp_path: Path,
+) -> None:
+    on = Chinwag().environment(tmp_path)
+    assert on["CHINWAG_LIMITS_FAKELAG"] == "true"
+    assert float(on["CHINWAG_LIMITS_FLOOD_RATE"]) >= 1e9  # no load generator is held
+    off = Chinwag(name="chinwag-nofakelag", fakelag=False).environment(tmp_path)
+    assert off["CHINWAG_LIMITS_FAKELAG"] == "false"
+    assert _parser().parse_args(["--fakelag-off-too"]).fakelag_off_too

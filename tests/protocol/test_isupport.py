@@ -38,7 +38,7 @@ def test_tokens_announce_the_limits() -> None:
         "NICKLEN=30",
         "NETWORK=TestNet",
         "CHANTYPES=#",
-        "CHANMODES=Ibe,k,l,CRimnst",
+        "CHANMODES=Ibe,k,fl,CRimnst",
         "PREFIX=(ov)@+",
         "UTF8ONLY",
         "BOT=B",

@@ -104,7 +104,14 @@ def test_format_then_parse_gives_the_same_changes() -> None:
 
 
 def test_isupport_tokens_follow_the_table() -> None:
-    assert modes.CHANMODES_TOKEN == "Ibe,k,l,CRimnst"
+    assert modes.CHANMODES_TOKEN == "Ibe,k,fl,CRimnst"
     assert modes.PREFIX_TOKEN == "(ov)@+"
-    assert modes.CHANNEL_MODE_LETTERS == "CIRbeiklmnostv"
-    assert modes.CHANNEL_MODES_WITH_PARAMS == "Ibeklov"
+    assert modes.CHANNEL_MODE_LETTERS == "CIRbefiklmnostv"
+    assert modes.CHANNEL_MODES_WITH_PARAMS == "Ibefklov"
+
+
+def test_flood_settings_parse_as_lines_colon_seconds() -> None:
+    assert modes.parse_flood("5:10") == (5, 10)
+    assert modes.parse_flood("1000:86400") == (1000, 86400)
+    for bad in ("", "5", "5:", ":10", "0:10", "5:0", "1001:10", "5:86401", "*5:10", "\u0665:10"):
+        assert modes.parse_flood(bad) is None, bad

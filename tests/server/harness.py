@@ -9,6 +9,7 @@ and ``h.channel(name)`` look up the server's state.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from chinwag.config import AccountSettings, Config, Limits, ServerInfo
@@ -162,6 +163,7 @@ class Harness:
         accounts: AccountSettings | None = None,
         store: Store | None = None,
         effects: Effects | None = None,
+        fakelag: bool = False,
         **limits: object,
     ) -> None:
         if config is None:
@@ -180,6 +182,11 @@ class Harness:
                     always_on="opt-in",
                 ),
             )
+        # Fakelag is opt-in here (``fakelag=True``): the hand-moved clock never refills a
+        # bucket, and most tests send more lines at one instant than a person could type.
+        config = dataclasses.replace(
+            config, limits=dataclasses.replace(config.limits, fakelag=fakelag)
+        )
         self.clock = Clock()
         self.store: Store = store if store is not None else MemoryStore()
         self.core = ServerCore(

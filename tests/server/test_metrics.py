@@ -144,6 +144,11 @@ async def test_a_scrape_reports_what_moved() -> None:
         assert after[("chinwag_history_commit_seconds_count", ())] >= 1
         assert after[("chinwag_history_commit_batch_size_sum", ())] >= 3
         assert ("chinwag_event_loop_lag_seconds", ()) in after
+        server.core.deps.counters.lines_delayed += 2  # as fakelag moves them
+        server.core.deps.counters.excess_flood_disconnects += 1
+        moved = await scrape(web_address(server))
+        assert moved[("chinwag_fakelag_delays_total", ())] == 2
+        assert moved[("chinwag_excess_flood_disconnects_total", ())] == 1
         await tcp.close()
 
 

@@ -60,6 +60,7 @@ WANTED_CAPS: tuple[str, ...] = (
     "batch",
     "cap-notify",
     "chghost",
+    "draft/channel-flood-limits",
     "draft/channel-rename",
     "draft/chathistory",
     "draft/message-redaction",

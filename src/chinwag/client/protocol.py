@@ -59,6 +59,7 @@ from chinwag.client.history import DEFAULT_HISTORY_ON_JOIN, HistorySync
 from chinwag.client.messages import Messages
 from chinwag.client.multiline import Assembler
 from chinwag.client.negotiation import WANTED_CAPS, Negotiation, Phase
+from chinwag.client.pacing import FloodLimits
 from chinwag.client.presence import Presence
 from chinwag.client.queries import Queries
 from chinwag.client.roster import Roster
@@ -147,7 +148,10 @@ class ClientProtocol:
         )
         self._queries = Queries(self._link, self._world)
         self._presence = Presence(self._link, self._world, self._me)
+        self.flood_limits = FloodLimits()
+        """What the server announced of its flood limits (the runner paces by them)."""
         self._handlers = merge_handlers(
+            self.flood_limits.handlers(),
             _HANDLERS.bind(self),
             self._negotiation.handlers(),
             self._roster.handlers(),
@@ -167,6 +171,7 @@ class ClientProtocol:
         self._history.reset()
         self._multiline.reset()
         self._queries.reset()
+        self.flood_limits.reset()
         self.last_error: str | None = None
         """The text of the server's last ``ERROR`` on this connection."""
         # Servers may send longer lines than they accept; we show them (see the constant).

@@ -33,6 +33,7 @@ from chinwag.client.events import (
     Reconnecting,
     StsAdvertised,
 )
+from chinwag.client.pacing import Pacer
 from chinwag.client.protocol import ClientProtocol
 from chinwag.client.trust import CertificateChangedError
 
@@ -116,6 +117,9 @@ class Runner:
         self._running = False
         self._generation = 0
         self._flush_scheduled = False
+        self._pacer: Pacer | None = None
+        """What waits to be written at the pace the server allows (:mod:`.pacing`)."""
+        self._pace_timer: asyncio.TimerHandle | None = None
         protocol.on_output = self._schedule_flush
 
     @property
@@ -154,13 +158,18 @@ class Runner:
             self._finished.set()
 
     async def quit(self, reason: str | None = None, timeout: float = 2.0) -> None:
-        """Send QUIT, wait up to ``timeout`` for the server to close, and stop running."""
+        """Send QUIT, wait up to ``timeout`` for the server to close, and stop running.
+
+        The QUIT goes after the lines still waiting for the allowance (:mod:`.pacing`), and
+        the wait is longer by the time they take."""
         self._stopping = True
         self.protocol.quit(reason)
         self._flush()
         self._wake.set()
         if not self._running:
             return
+        if self._pacer is not None:
+            timeout += self._pacer.drain_time(asyncio.get_running_loop().time())
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._finished.wait()
@@ -202,6 +211,7 @@ class Runner:
             writer.transport.abort()
             return False
         self._writer = writer
+        self._pacer = Pacer(asyncio.get_running_loop().time())
         self._generation += 1
         where = opened.endpoint
         log.info("connected to %s%s", where.address, " with TLS" if where.tls else "")
@@ -286,6 +296,10 @@ class Runner:
             raise _Silent from None
 
     def _close(self) -> None:
+        self._pacer = None  # what a lost connection did not send is not sent on the next
+        if self._pace_timer is not None:
+            self._pace_timer.cancel()
+            self._pace_timer = None
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.transport.abort()
@@ -297,13 +311,31 @@ class Runner:
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Write what the protocol queued; report the events its intents produced."""
+        """Write what the protocol queued, at the pace the server allows (the rest when the
+        allowance comes back); report the events its intents produced."""
         self._flush_scheduled = False
         data = self.protocol.data_to_send()
+        pacer = self._pacer
+        if pacer is not None:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            burst, rate = self.protocol.flood_limits.allowance()
+            pacer.configure(burst, rate, now)
+            if data:
+                pacer.push(data)
+            data = pacer.take(now)
+            wait = pacer.wait(now)
+            if wait is not None and self._pace_timer is None:
+                self._pace_timer = loop.call_later(wait, self._paced)
         if data and self._writer is not None and not self._writer.is_closing():
             self._writer.write(data)
         for event in self.protocol.take_events():
             self._emit(event)
+
+    def _paced(self) -> None:
+        """The allowance came back for the next waiting line."""
+        self._pace_timer = None
+        self._flush()
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, MetadataSyncLater):

@@ -94,6 +94,10 @@ MULTILINE = "draft/multiline"
 """Multiline messages, https://ircv3.net/specs/extensions/multiline; its value names the
 configured limits (:func:`chinwag.protocol.multiline.cap_value`)."""
 
+CHANNEL_FLOOD_LIMITS = "draft/channel-flood-limits"
+"""Flood limits announced with ``CHANLIMITS`` (IRCv3 PR #589, work in progress, hence the
+draft name): the connection's fakelag as network defaults, and channels' ``+f``."""
+
 NO_IMPLICIT_NAMES = "no-implicit-names"
 """No NAMES reply after the client's own JOIN,
 https://ircv3.net/specs/extensions/no-implicit-names."""
@@ -107,6 +111,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("away-notify", _IRCV3 + "away-notify"),
     Capability("batch", _IRCV3 + "batch"),
     Capability("cap-notify", _IRCV3 + "capability-negotiation#cap-notify"),
+    Capability(CHANNEL_FLOOD_LIMITS, "https://github.com/ircv3/ircv3-specifications/pull/589"),
     Capability(CHATHISTORY, _IRCV3 + "chathistory"),
     Capability(EVENT_PLAYBACK, _IRCV3 + "chathistory"),
     Capability(METADATA, _IRCV3 + "metadata"),

@@ -29,6 +29,7 @@ CHANNEL_MODES: dict[str, ModeKind] = {
     "I": ModeKind.LIST,
     "k": ModeKind.ALWAYS,
     "l": ModeKind.WHEN_SET,
+    "f": ModeKind.WHEN_SET,
     "i": ModeKind.FLAG,
     "m": ModeKind.FLAG,
     "n": ModeKind.FLAG,
@@ -48,6 +49,29 @@ CHANMODES_TOKEN = ",".join(
     "".join(sorted(mode for mode, kind in CHANNEL_MODES.items() if kind is wanted))
     for wanted in (ModeKind.LIST, ModeKind.ALWAYS, ModeKind.WHEN_SET, ModeKind.FLAG)
 )
+
+FLOOD_MODE = "f"
+"""``+f <lines>:<seconds>``: a member without status who sends more than ``<lines>``
+messages in ``<seconds>`` is muted in the channel for a while (InspIRCd's messageflood
+syntax without its ``*`` kick-ban: we mute, never kick; docs/security.md "Flood control")."""
+
+MAX_FLOOD_LINES = 1000
+MAX_FLOOD_SECONDS = 86400
+
+
+def parse_flood(param: str) -> tuple[int, int] | None:
+    """The ``(lines, seconds)`` of a ``+f`` parameter ``<lines>:<seconds>``, each a whole
+    number from 1 (up to :data:`MAX_FLOOD_LINES` and :data:`MAX_FLOOD_SECONDS`), or
+    ``None`` when ``param`` is not one."""
+    lines, colon, seconds = param.partition(":")
+    if not colon:
+        return None
+    for part, top in ((lines, MAX_FLOOD_LINES), (seconds, MAX_FLOOD_SECONDS)):
+        # Digits only, and short, before int(): no quadratic int() of a huge parameter.
+        if not (part.isascii() and part.isdigit()) or len(part) > 5 or not 0 < int(part) <= top:
+            return None
+    return int(lines), int(seconds)
+
 
 LIST_MODES = "beI"
 """The list modes: bans, ban exceptions (``EXCEPTS``) and invite exceptions (``INVEX``)."""

@@ -14,6 +14,7 @@ done, so replies come in the order the commands were sent.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import secrets
 import time
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from chinwag.config import Config
 from chinwag.protocol import numerics as n
 from chinwag.protocol.errors import EmptyMessage, ProtocolError
+from chinwag.protocol.fakelag import TokenBucket, line_cost
 from chinwag.protocol.message import Message, parse
 from chinwag.server import commands
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
@@ -62,6 +64,13 @@ fanned out in slices each member's outbox can drain, not in one go."""
 _RELEASING = object()
 """``Session.waiting`` while held lines are being handled over several turns: lines that
 arrive meanwhile queue behind them."""
+
+_LAGGED = object()
+"""``Session.waiting`` while fakelag holds its lines (docs/security.md "Flood control"): the
+first of them is due at ``Session.lagged_until``."""
+
+EXCESS_FLOOD = "Excess Flood"
+"""The quit reason of a session whose held lines passed ``[limits] flood_max_lag``."""
 
 LOST_GRACE = 10.0
 """Seconds a session whose connection is gone may wait to handle the lines it sent."""
@@ -133,6 +142,7 @@ class ServerCore:
         self.limiter = AddressLimiter()
         """The open connections and recent connection times of each address
         (``[connections]``): :meth:`admit` and :meth:`release`."""
+        self._flood_exempt = _FloodExempt(config)
         self._always_on_saved: list[AlwaysOnUser] | None = None
         """The always-on users as last handed to the store (:meth:`save_always_on`)."""
         self._always_on_saving = False
@@ -150,6 +160,7 @@ class ServerCore:
         self.deps.throttle.limit = config.accounts.login_failures
         self.deps.throttle.window = config.accounts.login_window
         self.config = config
+        self._flood_exempt = _FloodExempt(config)
         self.deps = dataclasses.replace(self.deps, config=config, facts=facts)
         # A new [accounts] always_on applies to the users already here (issue 16): one no
         # longer always-on and without a session quits now.
@@ -227,7 +238,12 @@ class ServerCore:
             if shown.startswith(":"):
                 # "::1" cannot be a middle parameter (WHO, WHOIS): "0::1", as ircds do.
                 shown = "0" + shown
-        return self._sessions.open(outbox, ip, shown, self._clock(), secure=secure, certfp=certfp)
+        now = self._clock()
+        session = self._sessions.open(outbox, ip, shown, now, secure=secure, certfp=certfp)
+        limits = self.config.limits
+        if limits.fakelag and not self._flood_exempt.address(ip):
+            session.flood = TokenBucket(limits.flood_burst, limits.flood_rate, now)
+        return session
 
     def receive(self, session: Session, items: Iterable[Item]) -> None:
         """Handle lines received on ``session``, in order: parse and dispatch each."""
@@ -280,6 +296,11 @@ class ServerCore:
         limits = self.config.limits
         sessions = self._sessions
         for session in list(self.network.sessions.values()):
+            due = session.lagged_until
+            if due is not None and now >= due:
+                # The timer of :meth:`_lag` releases them on time; this is the fallback
+                # where there is none (the in-memory harness).
+                self._unlag(session)
             if session.lost is not None:
                 if now - session.lost[1] > LOST_GRACE:
                     sessions.end(session, session.lost[0])
@@ -362,6 +383,17 @@ class ServerCore:
         except ProtocolError as error:
             self._refuse(session, error)
             return
+        bucket = session.flood
+        if bucket is not None:
+            in_batch = session.multiline is not None and "batch" in message.tags
+            wait = bucket.charge(line_cost(message.command, in_batch), self._clock())
+            if wait > 0.0 and not self._flood_exempt.session(session):
+                self._lag(session, message, wait)
+                return
+        self.handle_message(session, message)
+
+    def handle_message(self, session: Session, message: Message) -> None:
+        """Dispatch one parsed line (fakelag already charged for it)."""
         ctx = Context(self.deps, session, message)
         try:
             dispatch(ctx)
@@ -454,9 +486,70 @@ class ServerCore:
         if held is None:
             held = session.held_lines = []
         if len(held) >= MAX_HELD_LINES:
-            self._sessions.close(session, "Excess flood")
+            self._excess_flood(session)
             return
+        if session.waiting is _LAGGED:
+            # Lines read while fakelag holds the session: each costs about a line, so the
+            # ones waiting put it len(held) / rate seconds further behind. Past the hard
+            # limit the peer is not slowing down for us: cut it off (RFC 1459 8.10).
+            bucket = session.flood
+            if bucket is not None:
+                limits = self.config.limits
+                behind = bucket.lag(self._clock()) + (len(held) + 1) / bucket.rate
+                if behind > limits.flood_max_lag:
+                    self._excess_flood(session)
+                    return
         held.append(item)
+
+    def _excess_flood(self, session: Session) -> None:
+        self.deps.counters.excess_flood_disconnects += 1
+        session.held_lines = None
+        self._sessions.close(session, EXCESS_FLOOD)
+
+    # -- fakelag (docs/security.md "Flood control") -------------------------------------
+
+    def _lag(self, session: Session, message: Message, wait: float) -> None:
+        """Hold ``message`` (and every later line of the session) for ``wait`` seconds: the
+        session sent faster than its allowance. The transport sees ``lagged_until`` and
+        stops reading from the peer until :meth:`_unlag` has handled what it holds."""
+        if wait > self.config.limits.flood_max_lag:
+            self._excess_flood(session)
+            return
+        self.deps.counters.lines_delayed += 1
+        due = self._clock() + wait
+        session.waiting = _LAGGED
+        session.lagged_until = due
+        held = session.held_lines
+        if held is None:
+            session.held_lines = [message]
+        else:
+            held.insert(0, message)
+
+        def due_now() -> None:
+            if session.lagged_until == due:
+                self._unlag(session)
+
+        self.deps.effects.call_later(wait, due_now)
+
+    def _unlag(self, session: Session) -> None:
+        """The held line's turn came: handle the lines fakelag held, in order, until the
+        session is ahead of its allowance again; then let the transport read on."""
+        if session.waiting is not _LAGGED:
+            return
+        session.waiting = None
+        session.lagged_until = None
+        if session.closed:
+            session.held_lines = None
+            return
+        delivery = self._delivery
+        delivery.begin()
+        try:
+            self._release_held(session)
+        finally:
+            delivery.end()
+        self._sessions.reap()
+        if session.waiting is None and not session.closed and session.resume_input is not None:
+            session.resume_input()
 
     def _release_held(self, session: Session) -> None:
         """Handle the lines that arrived while the session waited, until it waits again or
@@ -475,6 +568,10 @@ class ServerCore:
             if isinstance(item, str):
                 budget -= len(item) + 2
                 self.handle_line(session, item)
+            elif isinstance(item, Message):
+                # The line fakelag held: charged when it first came.
+                budget -= 64
+                self.handle_message(session, item)
             elif isinstance(item, ProtocolError):
                 self._refuse(session, item)
         lost = session.lost
@@ -491,3 +588,39 @@ class ServerCore:
         finally:
             delivery.end()
         self._sessions.reap()
+
+
+class _FloodExempt:
+    """Who fakelag never delays (``[limits] flood_exempt_cidrs`` and
+    ``flood_exempt_accounts``, and IRC operators); asked only when a line would wait, so
+    the common path pays nothing for it."""
+
+    __slots__ = ("_accounts", "_networks")
+
+    def __init__(self, config: Config) -> None:
+        limits = config.limits
+        self._networks = tuple(
+            ipaddress.ip_network(cidr, strict=False) for cidr in limits.flood_exempt_cidrs
+        )
+        self._accounts = frozenset(name.casefold() for name in limits.flood_exempt_accounts)
+
+    def address(self, ip: str) -> bool:
+        """Whether connections from ``ip`` are exempt."""
+        if not self._networks:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in network for network in self._networks)
+
+    def session(self, session: Session) -> bool:
+        """Whether ``session`` is exempt now: its user is an operator or logged in to an
+        exempt account."""
+        user = session.user
+        if user is None:
+            return False
+        if user.is_oper:
+            return True
+        account = user.account
+        return account is not None and account.casefold() in self._accounts

@@ -38,6 +38,10 @@ class Effects(Protocol):
     async def next_turn(self) -> None:
         """Let the rest of this loop turn run first, so a burst is handled as one batch."""
 
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> None:
+        """Call ``callback`` in about ``seconds`` (fakelag's release of held lines). Unlike
+        :meth:`run`, nothing waits for it at stop: a timer of a closed session does nothing."""
+
     async def coalesce(self, seconds: float) -> None:
         """Wait up to ``seconds`` only so that more work joins a batch (spacing history
         commits); a caller must be correct whether or not any time passes."""
@@ -77,6 +81,10 @@ class AsyncioEffects:
     async def next_turn(self) -> None:
         """Yield to the loop once."""
         await asyncio.sleep(0)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> None:
+        """:meth:`asyncio.loop.call_later`."""
+        asyncio.get_running_loop().call_later(seconds, callback)
 
     async def coalesce(self, seconds: float) -> None:
         """:func:`asyncio.sleep`."""
@@ -118,6 +126,10 @@ class ImmediateEffects:
 
     async def next_turn(self) -> None:
         """Return at once."""
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> None:
+        """Do nothing: there is no loop to wait in. The harness moves its clock and calls
+        the core's ``tick``, which does what the timer would have."""
 
     async def coalesce(self, seconds: float) -> None:
         """Return at once: with nothing running in between, waiting would gather nothing."""

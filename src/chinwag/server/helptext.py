@@ -51,7 +51,8 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
     ),
     "MODE": (
         "MODE <target> [<modes> [<arguments>...]]",
-        "Shows or changes the modes of a channel or your own (user modes +i +w +B).",
+        "Shows or changes the modes of a channel or your own (user modes +i +w +B); "
+        "+f <lines>:<seconds> mutes a channel member who sends more than that for a while.",
     ),
     "MONITOR": ("MONITOR + | - | C | L | S [<nick>{,<nick>}]", "Watches nicks come and go."),
     "MOTD": ("MOTD [<server>]", "Shows the message of the day."),

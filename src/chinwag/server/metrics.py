@@ -54,7 +54,9 @@ class Counters:
         "commands",
         "connections_refused",
         "deliveries",
+        "excess_flood_disconnects",
         "handler_errors",
+        "lines_delayed",
         "login_failures",
         "loop_lag_seconds",
         "messages_relayed",
@@ -73,6 +75,10 @@ class Counters:
         """Messages queued on another session's outbox by the fan-out (once per recipient)."""
         self.sendq_disconnects = 0
         """Sessions closed with ``SendQ exceeded``."""
+        self.lines_delayed = 0
+        """Times fakelag held a session's lines because it sent faster than its allowance."""
+        self.excess_flood_disconnects = 0
+        """Sessions closed with ``Excess Flood`` (fakelag's hard limit)."""
         self.login_failures = 0
         """Wrong passwords: SASL, NickServ, OPER and the server password."""
         self.handler_errors = 0
@@ -157,6 +163,16 @@ class CountersCollector(Collector):
                 "sendq_disconnects",
                 "Sessions closed for SendQ exceeded.",
                 counters.sendq_disconnects,
+            ),
+            (
+                "fakelag_delays",
+                "Times fakelag held a session's lines for sending too fast.",
+                counters.lines_delayed,
+            ),
+            (
+                "excess_flood_disconnects",
+                "Sessions closed for Excess Flood.",
+                counters.excess_flood_disconnects,
             ),
             ("login_failures", "Logins refused for a wrong password.", counters.login_failures),
             (

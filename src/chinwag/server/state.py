@@ -10,11 +10,13 @@ from __future__ import annotations
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from chinwag.protocol import extbans
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.protocol.fakelag import TokenBucket
 from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.metadata import ChangeBudget
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
@@ -130,11 +132,13 @@ class Session:
         "certfp",
         "closed",
         "connected_at",
+        "flood",
         "gate",
         "held_lines",
         "host",
         "id",
         "ip",
+        "lagged_until",
         "last_activity",
         "last_message",
         "lost",
@@ -147,6 +151,7 @@ class Session:
         "password_ok",
         "ping_sent_at",
         "realname",
+        "resume_input",
         "sasl",
         "secure",
         "tag_mask",
@@ -220,6 +225,15 @@ class Session:
         self.lost: tuple[str, float] | None = None
         """Why and when the connection went away while lines were still held: the session
         ends once they are handled (or after :data:`LOST_GRACE` seconds, whichever is first)."""
+        self.flood: TokenBucket | None = None
+        """The session's fakelag allowance (:mod:`chinwag.protocol.fakelag`), or ``None``
+        when flood control is off or its address is exempt."""
+        self.lagged_until: float | None = None
+        """While fakelag holds the session's lines: when the first of them is due. The
+        transport reads no more from the peer meanwhile (docs/security.md "Flood control")."""
+        self.resume_input: Callable[[], None] | None = None
+        """Set by the transport: called when the lines fakelag held are all handled, so it
+        reads from the peer again."""
         self.gate: deque[tuple[int, Lines | None]] | None = None
         """Replies waiting for history to be durable, with the sequence number each waits
         for (``None``: close the connection); kept by :class:`chinwag.server.delivery
@@ -375,6 +389,9 @@ class Channel:
         "bans",
         "created",
         "excepts",
+        "flood",
+        "flood_muted",
+        "flood_senders",
         "folded",
         "invexes",
         "invited",
@@ -401,6 +418,13 @@ class Channel:
         self.modes: set[str] = set(DEFAULT_CHANNEL_MODES)
         self.key: str | None = None
         self.limit: int | None = None
+        self.flood: tuple[int, int] | None = None
+        """``+f``: at most this many messages in this many seconds from a member without
+        status (:func:`chinwag.server.services.channelflood.check`)."""
+        self.flood_senders: dict[User, TokenBucket] | None = None
+        """Each recent sender's allowance under ``+f``."""
+        self.flood_muted: dict[User, float] | None = None
+        """Who passed ``+f`` and until when (monotonic clock) they may not speak here."""
         self.bans: list[ListEntry] = []
         self.excepts: list[ListEntry] = []
         """Ban exceptions (``+e``): a user matching one is not held by a ban of its kind."""
@@ -424,6 +448,8 @@ class Channel:
         """``user`` is no longer a member."""
         del self.members[user]
         self._sessions = None
+        if self.flood_senders is not None:
+            self.flood_senders.pop(user, None)
 
     def member_sessions_changed(self) -> None:
         """A member gained or lost a session: the list :attr:`all_sessions` is rebuilt."""
@@ -543,7 +569,7 @@ class Channel:
         return [s for s in self.all_sessions if s is not exclude]
 
     def mode_string(self, show_key: bool) -> list[str]:
-        """The channel's modes as MODE parameters (``+klnt``, key, limit)."""
+        """The channel's modes as MODE parameters (``+klnt``, key, limit, ``+f`` window)."""
         letters = "".join(sorted(self.modes))
         params: list[str] = []
         if self.key is not None:
@@ -552,6 +578,9 @@ class Channel:
         if self.limit is not None:
             letters += "l"
             params.append(str(self.limit))
+        if self.flood is not None:
+            letters += "f"
+            params.append(f"{self.flood[0]}:{self.flood[1]}")
         return ["+" + letters, *params]
 
     def __repr__(self) -> str:

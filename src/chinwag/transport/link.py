@@ -103,7 +103,15 @@ class Link:
             self.outbox.write_line(SERVER_FULL)
             self.outbox.close()
             return
-        self.session = self._core.connect(self.outbox, ip, secure=secure, certfp=certfp)
+        session = self._core.connect(self.outbox, ip, secure=secure, certfp=certfp)
+        session.resume_input = self._drained
+        self.session = session
+
+    @property
+    def reading_paused(self) -> bool:
+        """Whether reading from the peer is paused (its input waits to be handled, or
+        fakelag holds its lines)."""
+        return self._reading_paused
 
     def overflowed(self) -> None:
         """The outbox passed the SendQ: the core closes the session once its work is done."""
@@ -129,6 +137,17 @@ class Link:
         self._core.receive(session, source.take(RECEIVE_SLICE))
         if self._done or session.closed:
             source.clear()
+        elif session.lagged_until is not None:
+            # Fakelag holds the session's lines: read nothing more from the peer until they
+            # are handled (:meth:`_drained`). What was already read is framed and handed
+            # over still, a slice a turn, for the core to hold or, past the hard limit,
+            # to close the session with Excess Flood.
+            if not self._reading_paused:
+                self._reading_paused = True
+                source.pause_reading()
+            if source.pending():
+                self._pump_scheduled = True
+                asyncio.get_running_loop().call_soon(self._pump)
         elif source.pending():
             if not self._reading_paused:
                 self._reading_paused = True
@@ -138,6 +157,17 @@ class Link:
         elif self._reading_paused:
             self._reading_paused = False
             source.resume_reading()
+
+    def _drained(self) -> None:
+        """Fakelag handled every line it held: hand over what waits, then read again."""
+        if self._done or self._pump_scheduled:
+            return
+        if self._source.pending():
+            self._pump_scheduled = True
+            asyncio.get_running_loop().call_soon(self._pump)
+        elif self._reading_paused:
+            self._reading_paused = False
+            self._source.resume_reading()
 
     def ended(self) -> None:
         """The peer finished sending: its session ends as a quit, after the lines that

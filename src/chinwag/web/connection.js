@@ -6,8 +6,67 @@ import { parseLine, buildLine } from "./irc.js";
 
 const BACKOFF = [1, 2, 4, 8, 15, 30]; // seconds before each reconnection attempt
 
+// Pacing (docs/security.md "Flood control"): the page writes at most `burst` lines at once,
+// then `rate` a second, 80% of what the server announces with `CHANLIMITS *`
+// (draft/channel-flood-limits) or of chinwag's default fakelag before that, so a paste or a
+// burst of clicks never has the server hold or drop us. The costs are the server's
+// (chinwag.protocol.fakelag): heavy commands more, lines inside a multiline batch little.
+const MARGIN = 0.8;
+const COSTS = {
+  LIST: 3, SEARCH: 3, WHO: 2, WHOIS: 2, WHOWAS: 2, NAMES: 2, CHATHISTORY: 2, MOTD: 2, HELP: 2,
+  PING: 0.5, PONG: 0.5,
+};
+const URGENT = new Set(["PONG"]); // sent before what waits (still counted); QUIT waits its turn
+export const pace = { burst: 16, rate: 1.6, readyAt: 0, queue: [], timer: null, held: 0 };
+
+/** Pace to the server's announced `count` messages per `duration` seconds (less the margin). */
+export function setFloodLimits(count, duration) {
+  pace.burst = Math.max(1, Math.floor(count * MARGIN));
+  pace.rate = (count / duration) * MARGIN;
+}
+
+function resetPace() {
+  clearTimeout(pace.timer);
+  Object.assign(pace, { burst: 16, rate: 1.6, readyAt: 0, queue: [], timer: null });
+}
+
+function delay(cost, now) {
+  const wait = Math.max(pace.readyAt, now) + cost / pace.rate - now - pace.burst / pace.rate;
+  return wait > 1e-9 ? wait : 0;
+}
+
+function charge(cost, now) {
+  pace.readyAt = Math.max(pace.readyAt, now) + cost / pace.rate;
+}
+
+function drain() {
+  const now = performance.now() / 1000;
+  while (pace.queue.length) {
+    const [line, cost] = pace.queue[0];
+    const wait = delay(cost, now);
+    if (wait > 0) {
+      pace.held++;
+      if (!pace.timer) pace.timer = setTimeout(() => { pace.timer = null; drain(); }, wait * 1000);
+      return;
+    }
+    charge(cost, now);
+    pace.queue.shift();
+    if (app.ws && app.ws.readyState === WebSocket.OPEN) app.ws.send(line);
+  }
+}
+
 export function send(command, params = [], tags = null) {
-  if (app.ws && app.ws.readyState === WebSocket.OPEN) app.ws.send(buildLine(command, params, tags));
+  if (!app.ws || app.ws.readyState !== WebSocket.OPEN) return;
+  const line = buildLine(command, params, tags);
+  const inBatch = tags && "batch" in tags && (command === "PRIVMSG" || command === "NOTICE");
+  const cost = inBatch ? 0.1 : COSTS[command] ?? 1;
+  if (URGENT.has(command)) {
+    charge(cost, performance.now() / 1000);
+    app.ws.send(line);
+    return;
+  }
+  pace.queue.push([line, cost]);
+  drain();
 }
 
 export function labelled(command, params, request) {
@@ -23,6 +82,7 @@ export function connect() {
   app.caps = new Set();
   app.offered = new Map();
   app.batches = new Map();
+  resetPace();
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   let ws;
   try {

@@ -10,7 +10,7 @@ import { metadataCap, withMetadataDraft } from "./metadata.js";
 
 const WANTED_CAPS = [
   "account-notify", "account-tag", "away-notify", "batch", "cap-notify", "chghost",
-  "draft/account-registration", "draft/channel-rename", "draft/chathistory",
+  "draft/account-registration", "draft/channel-flood-limits", "draft/channel-rename", "draft/chathistory",
   "draft/message-redaction", "draft/metadata-2", "draft/multiline", "draft/read-marker",
   "echo-message", "extended-join", "invite-notify", "labeled-response", "message-tags",
   "multi-prefix", "sasl", "server-time", "setname", "standard-replies", "userhost-in-names",

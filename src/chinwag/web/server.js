@@ -1,6 +1,6 @@
 // What the server says: each line (or a batch of them) to its handler, and the numerics.
 import { app, conv, me } from "./state.js";
-import { send } from "./connection.js";
+import { send, setFloodLimits } from "./connection.js";
 import { fold, clean, multilineText } from "./irc.js";
 import { REGISTRATION_HANDLERS, alternative, quitQuietly, registered, welcome } from "./registration.js";
 import { message, event, system, conversationOf, recount, redact } from "./messages.js";
@@ -45,6 +45,19 @@ const HANDLERS = {
   ...REGISTRATION_HANDLERS,
   PING(line) {
     send("PONG", line.params);
+  },
+  CHANLIMITS(line) {
+    // draft/channel-flood-limits: the network's `user:message=<count>/<duration>` paces us.
+    if (line.params[0] !== "*") return;
+    if (line.params[1] === "*") return setFloodLimits(1e9, 1); // no limits for us
+    for (const param of line.params.slice(1)) {
+      const [scope, limits = ""] = param.split(/:(.*)/s);
+      if (scope !== "user") continue;
+      for (const item of limits.split(",")) {
+        const m = /^message=(\d+)\/(\d+)$/.exec(item);
+        if (m && +m[1] > 0 && +m[2] > 0) setFloodLimits(+m[1], +m[2]);
+      }
+    }
   },
   ERROR(line) {
     if (!app.everReady) loginError("server-error", clean(line.params[0] ?? "The server closed the connection"));

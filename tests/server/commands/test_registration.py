@@ -66,8 +66,8 @@ def test_welcome_burst_contents() -> None:
         "irc.test",
         h.core.deps.facts.version,
         "BZiow",
-        "CIRbeiklmnostv",
-        "Ibeklov",
+        "CIRbefiklmnostv",
+        "Ibefklov",
     )
     isupport = [m.params[1:] for m in replies if m.command == "005"]
     assert [list(p[:-1]) for p in isupport] == [

@@ -27,6 +27,7 @@ from chinwag.server.services.channelburst import (
     send_names,
     send_topic,
 )
+from chinwag.server.services.channelflood import announce_join as announce_flood_limits
 from chinwag.server.services.metadata import after_join
 from chinwag.server.services.playback import replay_on_join
 from chinwag.server.services.readmarkers import send_join_marker
@@ -120,6 +121,7 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
         send_topic(ctx, channel)
     if not ctx.session.has(NO_IMPLICIT_NAMES):
         send_names(ctx, channel)
+    announce_flood_limits(ctx, channel)
     after_join(ctx, user, channel)
     return channel
 

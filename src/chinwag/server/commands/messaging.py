@@ -19,7 +19,7 @@ from chinwag.protocol.message import Message, serialize_tags
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import direct_key, kept_tagmsg, remember_conversation
-from chinwag.server.services import SERVICES, is_service_name
+from chinwag.server.services import SERVICES, channelflood, is_service_name
 from chinwag.server.services.multiline import close_batch, fail, open_batch
 from chinwag.server.services.playback import direct_party
 from chinwag.server.state import Channel, Session, User
@@ -307,6 +307,9 @@ def _speakable_channel(ctx: Context, name: str, quiet: bool, text: str = "") -> 
             ctx.numeric(n.ERR_NOSUCHCHANNEL, name, "No such channel")
         return None
     reason = cannot_send_reason(channel, ctx.user, text)
+    if reason is None and channel.flood is not None and ctx.message.command != "TAGMSG":
+        # +f counts PRIVMSG and NOTICE (a multiline batch as one), not typing notices.
+        reason = channelflood.check(ctx.deps, channel, ctx.user)
     if reason is not None:
         if not quiet:
             ctx.numeric(n.ERR_CANNOTSENDTOCHAN, channel.name, reason)

@@ -20,17 +20,22 @@ from chinwag.protocol.masks import is_extban, normalize_list_mask
 from chinwag.protocol.message import Message
 from chinwag.protocol.modes import (
     CHANNEL_MODES,
+    FLOOD_MODE,
+    MAX_FLOOD_LINES,
+    MAX_FLOOD_SECONDS,
     MAX_MODES_PER_COMMAND,
     SECURE_USER_MODE,
     USER_MODES,
     ModeChange,
     ModeKind,
     format_changes,
+    parse_flood,
     parse_mode_changes,
 )
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import safe_param, sendable
+from chinwag.server.services import channelflood
 from chinwag.server.state import Channel, ListEntry, User
 from chinwag.server.tags import event_tags
 
@@ -162,6 +167,37 @@ def _apply_limit(ctx: Context, channel: Channel, change: ModeChange) -> ModeChan
     return ModeChange(True, "l", str(limit))
 
 
+def _apply_flood(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
+    """``+f <lines>:<seconds>`` (else ERR_INVALIDMODEPARAM) or ``-f``: channel flood
+    protection, :mod:`chinwag.server.services.channelflood`. Changing it forgets who was
+    counted and muted under the old setting."""
+    if not change.adding:
+        if channel.flood is None:
+            return None
+        channel.flood = None
+        channel.flood_senders = channel.flood_muted = None
+        return ModeChange(False, FLOOD_MODE)
+    param = change.param
+    if param is None:
+        return None
+    window = parse_flood(param)
+    if window is None:
+        ctx.numeric(
+            n.ERR_INVALIDMODEPARAM,
+            channel.name,
+            FLOOD_MODE,
+            safe_param(param),
+            f"Invalid flood setting: <lines>:<seconds>, lines from 1 to {MAX_FLOOD_LINES},"
+            f" seconds from 1 to {MAX_FLOOD_SECONDS}",
+        )
+        return None
+    if channel.flood == window:
+        return None
+    channel.flood = window
+    channel.flood_senders = channel.flood_muted = None
+    return ModeChange(True, FLOOD_MODE, f"{window[0]}:{window[1]}")
+
+
 def _apply_list(ctx: Context, channel: Channel, change: ModeChange) -> ModeChange | None:
     """``+b``/``-b``, ``+e``/``-e``, ``+I``/``-I <mask>``: the mask is completed to
     ``nick!user@host`` form (a ``m:`` mute keeps its type, on ``b`` and ``e``; an account
@@ -207,6 +243,7 @@ _APPLIERS: dict[str, _Applier] = {
     "I": _apply_list,
     "k": _apply_key,
     "l": _apply_limit,
+    FLOOD_MODE: _apply_flood,
     "o": _apply_status,
     "v": _apply_status,
 }
@@ -277,6 +314,11 @@ def channel_mode(ctx: Context, name: str, args: tuple[str, ...]) -> None:
     )
     ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), announcement)
     ctx.reply.add(announcement)
+    changed = {change.mode for change in applied}
+    if FLOOD_MODE in changed or (channel.flood is not None and not changed.isdisjoint("ov")):
+        # +f, or a status that exempts from it, changed what applies to members
+        # (draft/channel-flood-limits "On limit change", "On user status change").
+        channelflood.announce_change(ctx, channel, channel.all_sessions)
     # Kept for draft/event-playback; like every event, not acknowledged durably. A change
     # that made the room public was still said while it was private (it may carry the key).
     history.to_channel(channel, announcement, event=True, private=was_private)

@@ -19,7 +19,7 @@ from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH
 from chinwag.server.context import Context
-from chinwag.server.services import alwayson
+from chinwag.server.services import alwayson, channelflood
 from chinwag.server.services.bans import reason_text
 from chinwag.server.services.logins import after_welcome, attach, registered_with_account
 from chinwag.server.services.metadata import welcome_metadata
@@ -121,6 +121,7 @@ def welcome(ctx: Context) -> None:
         modes.CHANNEL_MODES_WITH_PARAMS,
     )
     send_isupport(ctx)
+    channelflood.announce_network(ctx)
     if ctx.deps.config.server.cloak_hosts:
         # The host others see is not the address the client connected from: say which it is
         # (clients size their lines by their own prefix).
