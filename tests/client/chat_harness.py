@@ -40,11 +40,12 @@ class Chat:
         caps: str = CAPS,
         scrollback: int = 2000,
         help_overlay: bool = False,
+        rooms: tuple[str, ...] = (),
     ) -> None:
         self.nick = nick
         self.caps = caps
         self.monotonic = 1000.0
-        self.proto = ClientProtocol(nick, clock=lambda: NOW)
+        self.proto = ClientProtocol(nick, rooms=rooms, clock=lambda: NOW)
         self.model = ChatModel(
             self.proto,
             scrollback=scrollback,

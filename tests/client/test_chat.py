@@ -93,6 +93,39 @@ def test_a_second_room_joined_from_elsewhere_does_not_take_the_screen() -> None:
     assert chat.conv("#games").joined
 
 
+def test_the_client_lands_in_its_room_though_the_account_user_s_rooms_come_first() -> None:
+    """Logging in to an account whose user is already here (another device, multiclient):
+    the server shows that user's rooms before it answers our JOIN. They are listed; the
+    screen goes to the room the client came for."""
+    chat = Chat(rooms=("#lobby", "#games"))
+    chat.connect()
+    assert chat.sent()[-2:] == ["JOIN #lobby", "JOIN #games"]
+    chat.join("#elsewhere", "ana bo")
+    assert chat.current == SERVER_KEY and chat.conv("#elsewhere").joined
+    chat.join("#lobby")
+    chat.join("#games")
+    assert chat.current == fold("#lobby")
+    assert chat.conv("#elsewhere").joined and chat.conv("#games").joined
+
+
+def test_another_devices_join_while_on_the_server_window_does_not_take_the_screen() -> None:
+    chat = Chat(rooms=("#lobby",))
+    chat.connect()
+    chat.feed(f"{ANA} JOIN #news")  # said by the account's other device, not asked for here
+    assert chat.current == SERVER_KEY
+    chat.join("#lobby")
+    assert chat.current == fold("#lobby")
+
+
+def test_when_the_room_to_land_in_is_refused_the_next_room_joined_is_shown() -> None:
+    chat = Chat(rooms=("#vip",))
+    chat.connect()
+    chat.feed(":irc.test 473 ana #vip :Cannot join channel (+i)")
+    assert chat.current == SERVER_KEY
+    chat.join("#lobby")
+    assert chat.current == fold("#lobby")
+
+
 # -- messages, unread counts and mentions --------------------------------------------------
 
 

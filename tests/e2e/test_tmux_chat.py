@@ -318,10 +318,15 @@ async def start_chat(server: ChinwagServer, tmux: Tmux) -> None:
 
 
 async def say(tmux: Tmux, text: str) -> None:
-    """Type ``text`` into the input line, then Enter (in two calls: see the first test)."""
+    """Type ``text`` into the input line, then Enter (in two calls: see the first test), and
+    wait until the input line is empty again: keys sent right after the Enter could reach
+    the terminal in the same read and be taken with it as one paste (the next line glued to
+    this one)."""
     await tmux.type(text)
-    await tmux.until_shows(rf"^ \[ana\] {re.escape(text)}")
+    typed = re.compile(rf"^ \[ana\] {re.escape(text)}", re.MULTILINE)
+    await tmux.until(f"{text!r} typed", lambda shown: typed.search(shown) is not None)
     await tmux.press("Enter")
+    await tmux.until(f"{text!r} taken", lambda shown: typed.search(shown) is None)
 
 
 @pytest.mark.timeout(40)

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.sqlite import SqliteStore
-from tests.conftest import test_config
+from tests.conftest import FAST_ACCOUNTS, test_config
 from tests.ircclient import IrcClient
+
+NOT_ALWAYS_ON = replace(FAST_ACCOUNTS, always_on="opt-in")
+"""``accounts=`` for a test whose subject is an account's owner who is gone: with always-on
+(the default, issue 16) a logged-in user whose last connection ends stays, and its nick and
+rooms with it; here it quits as before. Such a test has its always-on counterpart beside it."""
 
 SecureFactory = Callable[..., Awaitable[ChinwagServer]]
 """``await start_server(**settings)``: a started server over the test's SQLite file, with what

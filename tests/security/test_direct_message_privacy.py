@@ -2,13 +2,17 @@
 changes, logins and dropped accounts (issue 24, items 1, 2 and 4; docs/security.md).
 
 Each test plays the attacker with a raw client and checks the rightful owner still reads
-everything, so a server where history simply did not work would fail them too.
+everything, so a server where history simply did not work would fail them too. Where the
+subject is an account whose owner is gone, the server has always-on off (the owner's user
+quits); beside each, its always-on counterpart (issue 16): the user stays, a ghost holding
+its nick, and still nobody else reads what is the account's.
 """
 
 from __future__ import annotations
 
-from tests.ircclient import is_
-from tests.security.conftest import SecureFactory
+from chinwag.server.app import ChinwagServer
+from tests.ircclient import IrcClient, is_
+from tests.security.conftest import NOT_ALWAYS_ON, SecureFactory
 from tests.security.history import (
     connect,
     history,
@@ -43,10 +47,22 @@ async def test_a_departed_users_messages_do_not_go_to_the_next_holder_of_the_nic
     assert await history(dave, "carol") == []
 
 
+async def nick_refused(server: ChinwagServer, nick: str) -> IrcClient:
+    """A connection that asks for ``nick`` before and after registering and gets
+    ERR_NICKNAMEINUSE both times (it is left registered as ``<nick>_x``)."""
+    client = await IrcClient.connect(server.addresses[0])
+    await client.send("NICK", nick)
+    await client.expect(is_("433", "*", nick))
+    await client.register(f"{nick}_x")
+    await client.send("NICK", nick)
+    await client.expect(is_("433", f"{nick}_x", nick))
+    return client
+
+
 async def test_an_accounts_messages_are_not_read_by_whoever_holds_its_nick(
     start_server: SecureFactory,
 ) -> None:
-    server = await start_server()
+    server = await start_server(accounts=NOT_ALWAYS_ON)
     alice = await connect(server, "alice")
     await register_account(alice)
     bob = await connect(server, "bob")
@@ -84,6 +100,40 @@ async def test_an_accounts_messages_are_not_read_by_whoever_holds_its_nick(
     assert "bob" in await targets(owner)
 
 
+async def test_an_always_on_accounts_nick_and_messages_stay_its_own_while_it_is_gone(
+    start_server: SecureFactory,
+) -> None:
+    server = await start_server()
+    alice = await connect(server, "alice")
+    await register_account(alice)
+    bob = await connect(server, "bob")
+    await say(bob, "alice", "hello alice")
+    await alice.send("QUIT", "bye")
+    await alice.expect_closed()
+    await bob.send("PRIVMSG", "alice", "while you were out")
+    await bob.expect(is_("PRIVMSG", "alice", "while you were out"))
+
+    # The nick is the ghost's: nobody else takes it, before or after registering, nor logs
+    # in to the account without its password.
+    intruder = await nick_refused(server, "alice")
+    await intruder.send("CAP", "REQ", "draft/chathistory batch server-time message-tags")
+    await intruder.expect(is_("CAP", "alice_x", "ACK"))
+    await intruder.send("PRIVMSG", "NickServ", "IDENTIFY alice wrong-password")
+    await intruder.expect(is_("NOTICE", "alice_x"))
+    assert not [line for line in intruder.received if line.command == "900"]
+    assert await history(intruder, "bob") == []
+    assert "bob" not in await targets(intruder)
+    said = [line.params[-1] for line in intruder.received if line.command == "PRIVMSG"]
+    assert "hello alice" not in said and "while you were out" not in said
+
+    owner = await connect(server, "alice2")
+    await identify(owner, "alice")
+    waited = await owner.expect(is_("PRIVMSG", "alice"))
+    assert waited.params[-1] == "while you were out"
+    assert texts(await history(owner, "bob")) == ["hello alice", "while you were out"]
+    assert "bob" in await targets(owner)
+
+
 async def test_a_dropped_accounts_messages_do_not_go_to_the_next_account_of_that_name(
     start_server: SecureFactory,
 ) -> None:
@@ -111,6 +161,25 @@ async def test_a_dropped_accounts_messages_do_not_go_to_the_next_account_of_that
 async def test_an_accounts_conversation_survives_a_restart_and_the_owner_reads_it(
     start_server: SecureFactory,
 ) -> None:
+    server = await start_server(accounts=NOT_ALWAYS_ON)
+    erin = await connect(server, "erin")
+    await register_account(erin)
+    frank = await connect(server, "frank")
+    await register_account(frank)
+    await say(erin, "frank", "before the restart")
+    await server.stop()
+
+    server = await start_server(accounts=NOT_ALWAYS_ON)
+    squatter = await connect(server, "frank")
+    assert await history(squatter, "erin") == []
+    owner = await connect(server, "frank2")
+    await identify(owner, "frank")
+    assert texts(await history(owner, "erin")) == ["before the restart"]
+
+
+async def test_an_always_on_accounts_nick_and_conversation_survive_a_restart(
+    start_server: SecureFactory,
+) -> None:
     server = await start_server()
     erin = await connect(server, "erin")
     await register_account(erin)
@@ -120,8 +189,11 @@ async def test_an_accounts_conversation_survives_a_restart_and_the_owner_reads_i
     await server.stop()
 
     server = await start_server()
-    squatter = await connect(server, "frank")
-    assert await history(squatter, "erin") == []
+    intruder = await nick_refused(server, "frank")
+    await intruder.send("CAP", "REQ", "draft/chathistory batch server-time message-tags")
+    await intruder.expect(is_("CAP", "frank_x", "ACK"))
+    assert await history(intruder, "erin") == []
     owner = await connect(server, "frank2")
     await identify(owner, "frank")
+    await owner.expect(is_("NICK", "frank"))  # the ghost's nick, kept across the restart
     assert texts(await history(owner, "erin")) == ["before the restart"]

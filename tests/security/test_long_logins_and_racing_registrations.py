@@ -15,6 +15,7 @@ from chinwag.server.accounts import make_account
 from chinwag.server.commands.sasl import MAX_PAYLOAD
 from tests.ircclient import IrcClient, is_
 from tests.security.conftest import SecureFactory
+from tests.waiting import until
 
 SLOW = AccountSettings(argon2_time_cost=4, argon2_memory_kib=16384, argon2_parallelism=1)
 """Hashing that takes tens of milliseconds: the second registration arrives meanwhile."""
@@ -74,6 +75,8 @@ async def test_the_second_of_two_racing_registrations_finds_the_name_taken(
     await second.send("REGISTER", "*", "*", "second-password")
     line = await second.expect(is_("FAIL", "REGISTER"))
     assert line.params[1] == "ACCOUNT_EXISTS"
+    # The first password may still be hashing (a loaded machine): logins wait for it.
+    await until(lambda: server.core.deps.accounts.get("ana"), "the first registration done")
 
     # The name is the first registrant's: its password logs in, the second's does not.
     for password, outcome in (("second-password", "904"), ("first-password", "903")):

@@ -4,7 +4,9 @@ A connection that has sent ``NICK`` holds that nick while it registers, so nobod
 take it (and then ``REGISTER`` it) in the meantime; ``REGISTER`` refuses a name someone else
 holds. A registered nick held without its password has one deadline per claim: leaving the
 nick and coming back does not start a new grace period, and logging in to some other account
-does not end it.
+does not end it. Those tests are about a nick whose owner is gone, so their server has
+always-on off; with always-on (issue 16, the default) the owner's user stays, a ghost that
+keeps the nick: nobody else gets it at all, and what is sent to it waits for the owner.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import replace
 from chinwag.server.app import ChinwagServer
 from tests.conftest import FAST_ACCOUNTS
 from tests.ircclient import Address, IrcClient, is_
-from tests.security.conftest import SecureFactory, SteppedClock
+from tests.security.conftest import NOT_ALWAYS_ON, SecureFactory, SteppedClock
 
 PASSWORD = "hunter2hunter2"
 
@@ -108,7 +110,7 @@ async def test_a_held_nick_is_released_by_a_nick_change_and_by_leaving(
 async def test_register_refuses_a_name_someone_else_holds_and_never_renames_its_holder(
     start_server: SecureFactory,
 ) -> None:
-    server = await start_server()
+    server = await start_server(accounts=NOT_ALWAYS_ON)
     address = server.addresses[0]
     await make_account(address, "erin")
     # The account's name may be asked for while it exists (its owner may be about to log in).
@@ -133,12 +135,44 @@ async def test_register_refuses_a_name_someone_else_holds_and_never_renames_its_
     assert not [line for line in attacker.received if line.command == "900"]
 
 
+async def test_an_always_on_owners_nick_is_nobody_elses_while_she_is_gone(
+    start_server: SecureFactory, clock: SteppedClock
+) -> None:
+    server = await start_server(accounts=replace(FAST_ACCOUNTS, guest_grace=0.5))
+    address = server.addresses[0]
+    await make_account(address, "erin")  # she left; her user stayed (always-on)
+    # Neither by REGISTER, nor at the end of registration (where a login to her account
+    # would have attached it to her user), nor after does anyone else get it.
+    attacker = await IrcClient.connect(address)
+    await attacker.send("CAP", "LS", "302")
+    await attacker.send("NICK", "erin")
+    await attacker.send("REGISTER", "*", "*", PASSWORD)
+    await attacker.expect(is_("FAIL", "REGISTER", "ACCOUNT_EXISTS", "erin"))
+    await attacker.send("USER", "a", "0", "*", "attacker")
+    await attacker.send("CAP", "END")
+    await attacker.expect(is_("433", "*", "erin"))
+    await attacker.send("NICK", "erin_")
+    await attacker.expect(is_("001", "erin_"))
+    await attacker.send("NICK", "erin")
+    await attacker.expect(is_("433", "erin_", "erin"))
+    # No grace period runs out for her: nobody holds the nick without its password.
+    clock.advance(1.0)
+    assert await renamed_by_tick(server, attacker) is None
+    bob = await IrcClient.registered(address, "bob")
+    await bob.send("PRIVMSG", "erin", "for erin only")
+    await bob.expect(is_("301", "bob", "erin"))  # away: not connected
+    await owner_reads_what_waited(address, "erin", "for erin only")
+    await synced(attacker)
+    assert "for erin only" not in texts(attacker)
+
+
 # -- item 6: one deadline per claim --------------------------------------------------------------
 
 
 async def grace_server(start_server: SecureFactory, grace: float) -> ChinwagServer:
-    """A server whose nick protection renames after ``grace`` seconds."""
-    return await start_server(accounts=replace(FAST_ACCOUNTS, guest_grace=grace))
+    """A server whose nick protection renames after ``grace`` seconds (always-on off: the
+    owner's user quits, leaving the nick to be protected)."""
+    return await start_server(accounts=replace(NOT_ALWAYS_ON, guest_grace=grace))
 
 
 async def owner_reads_what_waited(address: Address, name: str, text: str) -> None:

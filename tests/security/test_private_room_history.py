@@ -1,12 +1,17 @@
 """What is said (and set) while a room is private stays with those who were there (issue
 24, items 5 and 9; docs/security.md): a later member, a new incarnation of the room after
 it emptied, or the first joiner after a restart reads none of it, nor its key, while the
-members themselves still read it all and public talk stays open to later members."""
+members themselves still read it all and public talk stays open to later members.
+
+A restart empties a room only if nobody always-on (issue 16) was in it: those tests run with
+always-on off. With it, the room's always-on owner stays, and the room comes back as private
+as it was: nobody gets in, nor reads it, who could not before.
+"""
 
 from __future__ import annotations
 
 from tests.ircclient import IrcClient, is_
-from tests.security.conftest import SecureFactory
+from tests.security.conftest import NOT_ALWAYS_ON, SecureFactory
 from tests.security.history import (
     connect,
     history,
@@ -102,13 +107,13 @@ async def test_a_later_member_of_a_private_room_reads_only_from_their_join(
 async def test_after_a_restart_the_first_joiner_gets_neither_the_old_room_nor_its_past(
     start_server: SecureFactory,
 ) -> None:
-    server = await start_server()
+    server = await start_server(accounts=NOT_ALWAYS_ON)
     owner = await connect(server, "owner")
     await register_account(owner)
     await private_room(owner)
     await server.stop()
 
-    server = await start_server()
+    server = await start_server(accounts=NOT_ALWAYS_ON)
     mal = await connect(server, "mal")
     await mal.join("#priv")
     seen = [" ".join(line.params) for line in await history(mal, "#priv")]
@@ -127,3 +132,41 @@ async def test_after_a_restart_the_first_joiner_gets_neither_the_old_room_nor_it
     assert "mal's own secret" not in mine
     # Nobody was banned or keyed out: the old room's settings are gone.
     assert not any(line.command in ("474", "475", "473") for line in back.received)
+
+
+async def test_after_a_restart_a_private_room_with_its_always_on_owner_is_still_private(
+    start_server: SecureFactory,
+) -> None:
+    server = await start_server()
+    owner = await connect(server, "owner")
+    await register_account(owner)
+    await private_room(owner)
+    await server.stop()
+
+    server = await start_server()
+    mal = await connect(server, "mal")
+    await mal.send("JOIN", "#priv")
+    await mal.expect(is_("475", "mal", "#priv"))
+    await mal.send("JOIN", "#priv", "guessed")
+    await mal.expect(is_("475", "mal", "#priv"))
+    await mal.send("CHATHISTORY", "LATEST", "#priv", "*", "50")
+    await mal.send("TOPIC", "#priv")
+    await mal.send("NAMES", "#priv")
+    await mal.send("MODE", "#priv")
+    await mal.send("PING", "done")
+    await mal.expect(is_("PONG"))
+    seen = [" ".join(line.params) for line in mal.received]
+    assert leaked(seen) == [] and not any("owner" in line for line in seen)
+
+    # The owner comes back to the room as it was, and everything said in it is hers.
+    back = await connect(server, "owner2")
+    await identify(back, "owner")
+    await back.expect(is_("JOIN", "#priv"))
+    await back.expect(is_("332", "owner", "#priv", "the private topic"))
+    await back.send("MODE", "#priv")
+    modes = await back.expect(is_("324", "owner", "#priv"))
+    assert modes.params[2:] == ["+instk", "sekrit"]
+    await say(back, "#priv", "after the restart")
+    mine = texts(await history(back, "#priv"))
+    assert mine[-3:] == ["the private topic", "plans for friday", "after the restart"]
+    assert not [line for line in mal.received if "after the restart" in line.params]

@@ -74,22 +74,79 @@ async def test_the_read_marker_follows_the_other_device(
     async with opened(browser, web) as (phone, _), opened(browser, web) as (laptop, errors):
         await login(laptop, "ana", password=PASSWORD)
         await login(phone, "ana", password=PASSWORD)
+        # Each device looks at a room of its own; the other's JOIN only lists it there.
         await say(laptop, "/join #elsewhere")
         await expect(laptop.locator("#conv-name")).to_have_text("#elsewhere")
+        await say(phone, "/join #phone")
+        await expect(phone.locator("#conv-name")).to_have_text("#phone")
+        await expect(laptop.locator('.conv[data-key="#phone"]')).to_be_visible()
+        await expect(laptop.locator("#conv-name")).to_have_text("#elsewhere")
+        # Nobody looks at #lobby: the news wait, unread, on both.
         await carol.send("PRIVMSG", "#lobby", "news one")
         await carol.send("PRIVMSG", "#lobby", "news two")
         lobby = laptop.locator('.conv[data-key="#lobby"] .unread')
         await expect(lobby).to_have_text("2")
-        # The phone is looking at #lobby: it reads them, and says so (MARKREAD).
+        await expect(phone.locator('.conv[data-key="#lobby"] .unread')).to_have_text("2")
+        # The phone opens #lobby: it reads them, and says so (MARKREAD).
         await phone.locator('.conv[data-key="#lobby"] button').click()
         await expect(phone.locator(row_with("news two"))).to_be_visible()
         await expect(lobby).to_have_count(0)
         # The laptop's marker is where the phone's is: no divider before what was read.
+        await phone.locator('.conv[data-key="#phone"] button').click()
         await carol.send("PRIVMSG", "#lobby", "news three")
         await expect(lobby).to_have_text("1")
         await laptop.locator('.conv[data-key="#lobby"] button').click()
         divider = laptop.locator("#log .divider + .row")
         await expect(divider).to_contain_text("news three")
+        assert not errors.errors
+
+
+async def test_a_room_another_device_joined_is_listed_not_opened(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    """A JOIN the page did not ask for (the rooms of the account's user it attached to at
+    login, another device's /join) adds the room to the list; the page stays where it is."""
+    await account(web, "ana")
+    async with opened(browser, web) as (laptop, _), opened(browser, web) as (phone, errors):
+        await login(laptop, "ana", password=PASSWORD)
+        # #lobby is left and joined again: the account's user is in #side first, then #lobby.
+        await say(laptop, "/join #side")
+        await expect(laptop.locator("#conv-name")).to_have_text("#side")
+        await say(laptop, "/part #lobby")
+        await expect(laptop.locator('.conv[data-key="#lobby"]')).to_have_count(0)
+        await say(laptop, "/join #lobby")
+        await expect(laptop.locator("#conv-name")).to_have_text("#lobby")
+
+        # The phone logs in: it is shown both rooms, and opens the one a login opens.
+        await login(phone, "ana", password=PASSWORD)
+        await expect(phone.locator('.conv[data-key="#side"]')).to_be_visible()
+        await expect(phone.locator("#conv-name")).to_have_text("#lobby")
+        # A room the laptop joins appears on the phone without taking it there.
+        await say(laptop, "/join #news")
+        await expect(laptop.locator("#conv-name")).to_have_text("#news")
+        await expect(phone.locator('.conv[data-key="#news"]')).to_be_visible()
+        await expect(phone.locator("#conv-name")).to_have_text("#lobby")
+        # What the phone asks for it opens, as ever.
+        await say(phone, "/join #side")
+        await expect(phone.locator("#conv-name")).to_have_text("#side")
+        assert not errors.errors
+
+
+async def test_a_login_whose_lobby_is_refused_opens_a_room_the_account_is_in(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    await account(web, "ana")
+    carol = await IrcClient.registered(web.addresses[0], "carol", "#lobby")
+    await carol.send("MODE", "#lobby", "+i")
+    await carol.expect(is_("MODE", "#lobby", "+i"))
+    async with opened(browser, web) as (laptop, _), opened(browser, web) as (phone, errors):
+        await login(laptop, "ana", password=PASSWORD, wait=False)
+        await expect(laptop.locator("#chat")).to_be_visible()
+        await say(laptop, "/join #side")
+        await expect(laptop.locator("#conv-name")).to_have_text("#side")
+        # The phone's login asks for #lobby (refused: invite-only) and is shown #side.
+        await login(phone, "ana", password=PASSWORD)
+        await expect(phone.locator("#conv-name")).to_have_text("#side")
         assert not errors.errors
 
 

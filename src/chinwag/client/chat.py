@@ -465,8 +465,7 @@ class ChatModel:
             self._filing.carry_into(key, changes)
             self._joined_at[key] = self._clock()
             changes.conversations = changes.rooms = True
-            if key in self._filing.select_on_join or self.current == SERVER_KEY:
-                self._filing.select_on_join.discard(key)
+            if self._filing.takes_screen(key):
                 changes.merge(self.select(key))
             self.protocol.who(event.channel)  # away state of the members, silently
             self._typed.send_held(changes)  # what was typed here while disconnected
@@ -694,6 +693,7 @@ class ChatModel:
             # A rejoin refused (+i, +k, +b, +l): the room is not coming back, so lines typed
             # for it while disconnected are reported unsent and the rest go on.
             self.protocol.rooms.pop(fold(event.params[1]), None)
+            self._filing.select_on_join.discard(fold(event.params[1]))  # nor takes the screen
             self._typed.send_held(changes)
         key = self.current if self.link is Link.ONLINE else SERVER_KEY
         words = reply_words(event.code, event.params, event.text)

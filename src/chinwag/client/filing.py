@@ -99,11 +99,15 @@ class ConversationFiling:
         """WHO masks the person asked about (``/who``): their answer is shown, not only used."""
         self.show_list = False
         """Whether the person asked for the room list (``/list``): the next one is shown."""
-        self.select_on_join: set[Folded] = set()
+        # The first room the client joins as it connects is where it lands, whichever JOIN
+        # comes first: with the account's other devices (multiclient, issue 16) the server
+        # shows the rooms the account's user is in before it answers ours.
+        self.select_on_join: set[Folded] = set(list(protocol.rooms)[:1])
+        """Rooms the person asked to join, and the one the client lands in: each goes on
+        screen when its JOIN echo comes (:meth:`takes_screen`)."""
         self.carried: list[Line] = []
         """Lines of the server conversation the person must see wherever they land (a new
         certificate's fingerprint): filed again in the next room we join."""
-        """Rooms the person asked to join: each goes on screen when its JOIN echo comes."""
         self.known_colors: dict[Folded, str] = {}
         """Colours people chose, by folded nick: kept across reconnections."""
         self.login_error: str | None = None
@@ -211,6 +215,17 @@ class ConversationFiling:
         changes.conversations = changes.members = changes.topic = True
         self._mark_read(key)
         return changes
+
+    def takes_screen(self, key: Folded) -> bool:
+        """Whether our JOIN of ``key`` puts it on screen: if it was asked for, or if nothing
+        but the server's conversation is open and no asked-for room is on its way. A JOIN
+        nobody here asked for (another device's ``/join``, the rooms of the user a login
+        attached to) only lists the room."""
+        idle = self.current == SERVER_KEY and not self.select_on_join
+        if key in self.select_on_join or idle:
+            self.select_on_join.discard(key)
+            return True
+        return False
 
     def select_next(self, step: int = 1) -> Changes:
         """Show the next (``step`` 1) or previous (-1) conversation, wrapping around."""

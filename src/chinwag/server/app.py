@@ -240,8 +240,13 @@ class ChinwagServer:
             # Nobody is in any room yet: memberships left open by a crash end here, so a new
             # room of an old name gives nobody what was said privately in the old one.
             await self.store.end_memberships(time.time())
-            # Always-on users (issue 16) are in their rooms before anyone else can join.
-            for user in self.core.restore_always_on(await self.store.always_on_users()):
+            # Always-on users (issue 16) are in their rooms, made again with the modes, key,
+            # topic and bans they had, before anyone else can join.
+            saved, channels = (
+                await self.store.always_on_users(),
+                await self.store.always_on_channels(),
+            )
+            for user in self.core.restore_always_on(saved, channels):
                 # Their read markers, for the MARKREAD of each room when a session returns.
                 user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
             loop = asyncio.get_running_loop()
@@ -369,9 +374,11 @@ class ChinwagServer:
             await server.wait_closed()
         # Everything relayed before the stop is stored before the store closes.
         await self.core.deps.history.stored()
-        # The shutdown left every always-on user behind: saved as it is now, for the restart.
+        # The shutdown left every always-on user behind: saved as it is now with its
+        # channels, for the restart.
         await self.effects.wait_idle()
-        await self.store.save_always_on_users(snapshot(self.core.network))
+        now = snapshot(self.core.network)
+        await self.store.save_always_on_users(now.users, now.channels)
         await self.effects.wait_idle()
         await self.store.close()
         self._stopped.set()

@@ -43,7 +43,7 @@ from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
 from chinwag.server.state import Network, Outbox, Session, User
-from chinwag.storage.base import AlwaysOnUser, Store
+from chinwag.storage.base import AlwaysOnUser, SavedChannel, Store
 
 log = logging.getLogger("chinwag.server")
 
@@ -143,8 +143,9 @@ class ServerCore:
         """The open connections and recent connection times of each address
         (``[connections]``): :meth:`admit` and :meth:`release`."""
         self._flood_exempt = _FloodExempt(config)
-        self._always_on_saved: list[AlwaysOnUser] | None = None
-        """The always-on users as last handed to the store (:meth:`save_always_on`)."""
+        self._always_on_saved: alwayson.Snapshot | None = None
+        """The always-on users and their channels as last handed to the store
+        (:meth:`save_always_on`)."""
         self._always_on_saving = False
 
     def reconfigure(self, config: Config) -> None:
@@ -337,9 +338,10 @@ class ServerCore:
             deps.effects.run(deps.store.remove_server_ban(ban.kind, ban.target), done)
 
     def save_always_on(self) -> None:
-        """Hand the always-on users to the store if they changed since the last time
-        (issue 16: they survive a restart); the ticker calls this, so a crash loses at most
-        a tick's changes. One save at a time; a failed one is tried again next tick."""
+        """Hand the always-on users and the state of their channels to the store if either
+        changed since the last time (issue 16: they survive a restart, and a private room
+        stays private); the ticker calls this, so a crash loses at most a tick's changes.
+        One save at a time; a failed one is tried again next tick."""
         if self._always_on_saving:
             return
         now = alwayson.snapshot(self.network)
@@ -354,13 +356,17 @@ class ServerCore:
             else:
                 log.error("could not save the always-on users: %r", error)
 
-        self.deps.effects.run(self.deps.store.save_always_on_users(now), done)
+        saving = self.deps.store.save_always_on_users(now.users, now.channels)
+        self.deps.effects.run(saving, done)
 
-    def restore_always_on(self, saved: list[AlwaysOnUser]) -> list[User]:
-        """Put the always-on users saved before a restart back in their channels (the
-        application calls this at start, before it listens); returns them."""
-        self._always_on_saved = list(saved)
-        return alwayson.restore(self.deps, saved)
+    def restore_always_on(
+        self, saved: list[AlwaysOnUser], channels: list[SavedChannel]
+    ) -> list[User]:
+        """Put the always-on users saved before a restart back in their channels, made
+        again as ``channels`` has them (the application calls this at start, before it
+        listens); returns them."""
+        self._always_on_saved = alwayson.Snapshot(tuple(saved), tuple(channels))
+        return alwayson.restore(self.deps, saved, channels)
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Say goodbye to every session with ``ERROR`` and close them all.

@@ -326,6 +326,49 @@ class AlwaysOnUser:
     left_at: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SavedMask:
+    """One entry of a channel list mode as a restart finds it again (Modern IRC "Ban
+    Channel Mode", "Exception Channel Mode", "Invite-Exception Channel Mode"): the mask, who
+    set it and when (Unix time), as ``RPL_BANLIST`` and its kin show them."""
+
+    mask: str
+    set_by: str
+    set_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SavedChannel:
+    """A channel with an always-on member as a restart finds it again (issue 16): a room
+    that was invite-only, keyed, secret, moderated or banned comes back so, never open.
+
+    ``modes`` are its flag modes (type D in ``CHANMODES``: ``i``, ``m``, ``n``, ``s``...,
+    sorted); ``key`` (``+k``) and ``limit`` (``+l``) its parameter modes; the topic with who
+    set it and when (Modern IRC ``RPL_TOPICWHOTIME``); the list modes ``+b``, ``+e`` and
+    ``+I``; ``created`` its creation time (``RPL_CREATIONTIME``); ``metadata`` the keys its
+    operators set (draft/metadata). Members are not here: each always-on user names its own
+    channels (:attr:`AlwaysOnUser.channels`), and no one else survives a restart.
+    """
+
+    name: str
+    created: int
+    modes: str = ""
+    key: str | None = None
+    limit: int | None = None
+    topic: str = ""
+    topic_by: str = ""
+    topic_at: int = 0
+    bans: tuple[SavedMask, ...] = ()
+    excepts: tuple[SavedMask, ...] = ()
+    invexes: tuple[SavedMask, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def folded(self) -> Folded:
+        """The channel's name folded: how it is looked up."""
+        return fold(self.name)
+
+
 class StoreError(Exception):
     """A store that cannot be opened or used; the message names the file or server and why."""
 
@@ -474,9 +517,17 @@ class Store(Protocol):
         """The always-on users saved last (:meth:`save_always_on_users`), by account; those
         of accounts dropped since are not among them."""
 
-    async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
+    async def always_on_channels(self) -> list[SavedChannel]:
+        """The channels saved last with the always-on users (:meth:`save_always_on_users`),
+        in the order they were given."""
+
+    async def save_always_on_users(
+        self, users: Sequence[AlwaysOnUser], channels: Sequence[SavedChannel]
+    ) -> None:
         """Replace the saved always-on users with ``users`` (at most one per account; one of
-        an account that does not exist is not kept)."""
+        an account that does not exist is not kept) and the saved channels with ``channels``
+        (at most one per folded name: the last given, in the first one's place), both at
+        once: a restart never finds the users of one save with the channels of another."""
 
     # -- server bans (UBAN, issue 17) ------------------------------------------------------------
 

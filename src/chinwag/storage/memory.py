@@ -22,6 +22,7 @@ from chinwag.storage.base import (
     MemberChange,
     MoveTarget,
     Redact,
+    SavedChannel,
     ServerBan,
     StoredMessage,
     StoreError,
@@ -49,6 +50,8 @@ class MemoryStore:
         reads across targets in that order, as SQLite's row ids)."""
         self._always_on: list[AlwaysOnUser] = []
         self._bans: dict[tuple[str, str], ServerBan] = {}
+        self._channels: list[SavedChannel] = []
+        """The channels saved with the always-on users (issue 16)."""
         self._closed = False
 
     # -- history -------------------------------------------------------------------------
@@ -383,13 +386,24 @@ class MemoryStore:
         """The saved always-on users whose accounts still exist."""
         return [user for user in self._always_on if user.account in self._accounts]
 
-    async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
-        """Keep ``users`` (of existing accounts, one each) instead of those saved before."""
+    async def always_on_channels(self) -> list[SavedChannel]:
+        """The channels saved with the always-on users."""
+        return list(self._channels)
+
+    async def save_always_on_users(
+        self, users: Sequence[AlwaysOnUser], channels: Sequence[SavedChannel]
+    ) -> None:
+        """Keep ``users`` (of existing accounts, one each) and ``channels`` (one per name)
+        instead of those saved before."""
         kept: dict[Folded, AlwaysOnUser] = {}
         for user in users:
             if user.account in self._accounts:
                 kept[user.account] = user
+        rooms: dict[Folded, SavedChannel] = {}
+        for channel in channels:
+            rooms[channel.folded] = channel  # the last given, where the first one was
         self._always_on = list(kept.values())
+        self._channels = list(rooms.values())
 
     # -- server bans ----------------------------------------------------------------------------
 

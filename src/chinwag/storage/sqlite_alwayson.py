@@ -1,11 +1,12 @@
-"""The SQLite store's account settings and always-on users (issue 16), kept apart from
-:mod:`chinwag.storage.sqlite` so that module stays readable.
+"""The SQLite store's account settings, always-on users and their channels (issue 16),
+kept apart from :mod:`chinwag.storage.sqlite` so that module stays readable.
 
 :class:`AlwaysOnTables` is a mixin of :class:`~chinwag.storage.sqlite.SqliteStore`: its
 methods run through the store's one connection, lock and transactions (``_rows`` and
 ``_write``, which the store defines). The tables are made by schema step 6
-(:data:`SCHEMA_STEP`); both name their account by its folded name with ``ON DELETE
-CASCADE``, so dropping an account takes its settings and its always-on user with it.
+(:data:`SCHEMA_STEP`); settings and users name their account by its folded name with ``ON
+DELETE CASCADE``, so dropping an account takes its settings and its always-on user with it.
+The channels are saved whole with the users, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from chinwag.protocol.casemap import Folded, fold
-from chinwag.storage.base import Account, AlwaysOnUser
+from chinwag.storage.base import Account, AlwaysOnUser, SavedChannel, SavedMask
 
 T = TypeVar("T")
 
@@ -46,6 +47,24 @@ SCHEMA_STEP = (
         left_at REAL
     )
     """,
+    # The state of each channel an always-on user is in, so a restart brings a private room
+    # back private. modes: the flag modes; lists: a JSON object of "b", "e" and "I", each a
+    # list of [mask, set by, set at]; metadata: a JSON object.
+    """
+    CREATE TABLE always_on_channels (
+        folded TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        modes TEXT NOT NULL,
+        key TEXT,
+        user_limit INTEGER,
+        topic TEXT NOT NULL,
+        topic_by TEXT NOT NULL,
+        topic_at INTEGER NOT NULL,
+        lists TEXT NOT NULL,
+        metadata TEXT NOT NULL
+    )
+    """,
 )
 """The statements of the schema step that adds these tables."""
 
@@ -62,6 +81,63 @@ _SAVE_USER = """
         host = excluded.host, realname = excluded.realname, channels = excluded.channels,
         away = excluded.away, left_at = excluded.left_at
 """
+_SAVE_CHANNEL = """
+    INSERT INTO always_on_channels (folded, name, created, modes, key, user_limit, topic,
+        topic_by, topic_at, lists, metadata)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (folded) DO UPDATE SET name = excluded.name, created = excluded.created,
+        modes = excluded.modes, key = excluded.key, user_limit = excluded.user_limit,
+        topic = excluded.topic, topic_by = excluded.topic_by, topic_at = excluded.topic_at,
+        lists = excluded.lists, metadata = excluded.metadata
+"""
+_LIST_MODES = ("b", "e", "I")
+
+
+def _channel_row(channel: SavedChannel) -> tuple[Any, ...]:
+    """The row of ``channel`` in ``always_on_channels``."""
+    lists = {
+        mode: [[each.mask, each.set_by, each.set_at] for each in entries]
+        for mode, entries in zip(
+            _LIST_MODES, (channel.bans, channel.excepts, channel.invexes), strict=True
+        )
+    }
+    return (
+        channel.folded,
+        channel.name,
+        channel.created,
+        channel.modes,
+        channel.key,
+        channel.limit,
+        channel.topic,
+        channel.topic_by,
+        channel.topic_at,
+        json.dumps(lists),
+        json.dumps(dict(channel.metadata)),
+    )
+
+
+def _channel_of(row: Sequence[Any]) -> SavedChannel:
+    """The channel a row of ``always_on_channels`` holds."""
+    _, name, created, modes, key, limit, topic, topic_by, topic_at, lists, metadata = row
+    masks = json.loads(lists)
+
+    def entries(mode: str) -> tuple[SavedMask, ...]:
+        return tuple(SavedMask(str(m), str(by), int(at)) for m, by, at in masks.get(mode, ()))
+
+    return SavedChannel(
+        name,
+        int(created),
+        modes,
+        key,
+        limit,
+        topic,
+        topic_by,
+        int(topic_at),
+        entries("b"),
+        entries("e"),
+        entries("I"),
+        {str(k): str(v) for k, v in json.loads(metadata).items()},
+    )
 
 
 class AlwaysOnTables:
@@ -115,8 +191,20 @@ class AlwaysOnTables:
             for account, nick, username, host, realname, channels, away, left_at in rows
         ]
 
-    async def save_always_on_users(self, users: Sequence[AlwaysOnUser]) -> None:
-        """Replace every saved always-on user with ``users``, in one transaction."""
+    async def always_on_channels(self) -> list[SavedChannel]:
+        """The channels saved with the always-on users, in the order they were saved."""
+        rows = await self._rows(
+            "SELECT folded, name, created, modes, key, user_limit, topic, topic_by, topic_at,"
+            " lists, metadata FROM always_on_channels ORDER BY rowid",
+            (),
+        )
+        return [_channel_of(row) for row in rows]
+
+    async def save_always_on_users(
+        self, users: Sequence[AlwaysOnUser], channels: Sequence[SavedChannel]
+    ) -> None:
+        """Replace every saved always-on user with ``users`` and every saved channel with
+        ``channels``, in one transaction."""
         rows = [
             (
                 user.account,
@@ -131,9 +219,12 @@ class AlwaysOnTables:
             )
             for user in users
         ]
+        rooms = [_channel_row(channel) for channel in channels]
 
         async def replace_all(db: aiosqlite.Connection) -> None:
             await db.execute("DELETE FROM always_on_users")
             await db.executemany(_SAVE_USER, rows)
+            await db.execute("DELETE FROM always_on_channels")
+            await db.executemany(_SAVE_CHANNEL, rooms)
 
         await self._write(replace_all)

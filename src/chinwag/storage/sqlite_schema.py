@@ -262,7 +262,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         create_index,
     ),
     Migration(
-        "account settings and always-on users (issue 16)",
+        "account settings, always-on users and their channels (issue 16)",
         sql(*ALWAYS_ON_STEP),
     ),
     Migration(

@@ -107,6 +107,11 @@ export function welcome() {
       history(c, "AFTER", reference(newest), PAGE, 1);
     }
   }
-  if (![...app.convs.values()].some((c) => c.kind !== "server")) send("JOIN", ["#lobby"]);
+  if (![...app.convs.values()].some((c) => c.kind !== "server")) {
+    // The room a login opens, whether the server answers with its JOIN or already sent it
+    // (the account's user this page attached to is in it): no other JOIN opens instead.
+    app.switchOnJoin = "#lobby";
+    send("JOIN", ["#lobby"]);
+  }
   if (!reconnected && app.caps.has("draft/chathistory")) targets(); // the direct conversations
 }

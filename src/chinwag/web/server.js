@@ -106,7 +106,11 @@ const HANDLERS = {
     if (me(line.nick)) {
       c.joined = true;
       c.members.clear();
-      if (!app.current || app.switchOnJoin === c.key) select(c.key);
+      // Opened only if this page asked for it (/join, or the first room of a login) or has
+      // nothing open and asked for nothing: a JOIN it did not ask for (another device of the
+      // account joined, or the rooms of the account's user this page attached to) is listed,
+      // never switched to.
+      if (app.switchOnJoin === c.key || (!app.current && !app.switchOnJoin)) select(c.key);
       if (app.caps.has("draft/chathistory")) {
         // Back after a reconnection: what was said since the newest line we have, page by
         // page (fill); a first join: the latest lines.
@@ -341,6 +345,16 @@ function numeric(line) {
     case "317": system(`${clean(p[1])} has been idle ${p[2]} s`); break;
     case "318": break;
     case "305": case "306": system(last); break;
+    case "403": case "405": case "471": case "473": case "474": case "475": case "476": case "477":
+      // A JOIN refused: the room asked for will not open. With nothing open, a room already
+      // joined (listed as another device's) opens instead, else the next JOIN may.
+      if (app.switchOnJoin === fold(p[1] ?? "")) {
+        app.switchOnJoin = null;
+        const joined = app.order.find((k) => app.convs.get(k)?.joined);
+        if (!app.current && joined) select(joined);
+      }
+      system(`${p.slice(1, -1).map(clean).join(" ")}: ${last}`);
+      break;
     default:
       system(p.length > 2 ? `${p.slice(1, -1).map(clean).join(" ")}: ${last}` : last);
   }

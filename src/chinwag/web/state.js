@@ -19,6 +19,7 @@ export const app = {
   colors: new Map(), batches: new Map(), labels: new Map(), labelSeq: 0, attempt: 0,
   countdown: null, recall: [], recallAt: 0, typingSent: 0, replyTo: null, notify: false,
   secretFor: null, results: [],
+  switchOnJoin: null, // the room (folded) whose JOIN opens it: the one this page asked for
   redactions: new Map(), // msgid -> { key, reason }: REDACTs seen (draft/message-redaction)
   renderCap: 2000, // rows of one conversation in the DOM at most; older ones page in on scroll
 };

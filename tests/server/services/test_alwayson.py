@@ -15,6 +15,7 @@ from chinwag.config import AccountSettings, Config, Operator, ServerInfo
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.metrics import CountersCollector
+from chinwag.server.services import alwayson
 from tests.server.commands.test_accounts import PASSWORD, owner_logs_in, register
 from tests.server.commands.test_users import SECRET
 from tests.server.harness import HOST, Client, Harness
@@ -438,3 +439,58 @@ async def test_the_ticker_saves_always_on_users_and_forgets_one_that_is_killed()
     bo.send("OPER admin secret", "KILL ana :begone")
     h.core.tick()
     assert await saved(h) == []
+
+
+async def saved_rooms(h: Harness) -> dict[str, tuple[str, str | None, str]]:
+    return {
+        each.name: (each.modes, each.key, each.topic) for each in await h.store.always_on_channels()
+    }
+
+
+async def test_the_ticker_saves_the_channels_of_always_on_users_and_each_change_to_them() -> None:
+    h = harness()
+    ana, bo = ana_in_room(h)
+    bo.send("JOIN #bos")  # nobody always-on in it: nothing to keep
+    ana.send("MODE #room +ik sekrit", "TOPIC #room :members only")
+    h.core.tick()
+    assert await saved_rooms(h) == {"#room": ("int", "sekrit", "members only")}
+
+    # Only the room changed (not ana): the next tick saves it again.
+    ana.send("MODE #room -k+b sekrit mal!*@*", "TOPIC #room :still private")
+    h.core.tick()
+    assert await saved_rooms(h) == {"#room": ("int", None, "still private")}
+    [room] = await h.store.always_on_channels()
+    assert [(ban.mask, ban.set_by) for ban in room.bans] == [("mal!*@*", ANA)]
+
+    ana.send("PART #room")
+    h.core.tick()
+    assert await saved_rooms(h) == {}
+
+
+def test_a_channel_made_again_from_its_saved_state_is_the_channel_that_was_saved() -> None:
+    h = harness()
+    ana, _ = ana_in_room(h)
+    ana.send(
+        "MODE #room +imsl 5",
+        "MODE #room +kbeI sekrit mal!*@* mal!*@friendly *!*@trusted",
+        "TOPIC #room :members only",
+    )
+    room = h.channel("#room")
+    state = alwayson.channel_state(room)
+    again = alwayson.made_again(state)
+    assert (again.name, again.created, again.modes, again.key, again.limit) == (
+        "#room",
+        room.created,
+        {"i", "m", "n", "s", "t"},
+        "sekrit",
+        5,
+    )
+    assert (again.topic, again.topic_by, again.topic_at) == (
+        room.topic,
+        room.topic_by,
+        room.topic_at,
+    )
+    assert again.bans == room.bans and again.excepts == room.excepts
+    assert again.invexes == room.invexes and again.is_private
+    assert not again.members
+    assert alwayson.channel_state(again) == state

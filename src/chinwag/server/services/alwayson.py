@@ -10,9 +10,11 @@ fresh JOIN would show it (:func:`send_channels`), given what it missed (:func:`r
 for a session without ``draft/chathistory``, which fetches its own), with each channel's read
 marker in its burst.
 
-Ghosts survive a restart: the ticker and the graceful stop save every always-on user
-(:func:`snapshot`, :meth:`chinwag.storage.base.Store.save_always_on_users`), and the next
-start puts them back in their channels before it listens (:func:`restore`).
+Ghosts survive a restart: the ticker and the graceful stop save every always-on user and
+the state of every channel one is in (:func:`snapshot`,
+:meth:`chinwag.storage.base.Store.save_always_on_users`), and the next start makes those
+channels again as they were (modes, key, limit, topic, bans and exceptions: a private room
+stays private) and puts the users back in them before it listens (:func:`restore`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from chinwag.config import AccountSettings
 from chinwag.protocol.caps import CHATHISTORY, NO_IMPLICIT_NAMES, READ_MARKER
@@ -31,9 +34,17 @@ from chinwag.server.history import identity
 from chinwag.server.services.channelburst import join_message, send_names, send_topic
 from chinwag.server.services.playback import add_history_batch
 from chinwag.server.services.readmarkers import MarkerTarget, marker_message
-from chinwag.server.state import Channel, Network, User
+from chinwag.server.state import Channel, ListEntry, Network, User
 from chinwag.server.tags import event_tags
-from chinwag.storage.base import Account, AlwaysOnUser, Bound, Store, StoredMessage
+from chinwag.storage.base import (
+    Account,
+    AlwaysOnUser,
+    Bound,
+    SavedChannel,
+    SavedMask,
+    Store,
+    StoredMessage,
+)
 
 log = logging.getLogger("chinwag.server")
 
@@ -186,10 +197,21 @@ def remove(deps: Deps, user: User, reason: str) -> None:
 # -- surviving a restart ---------------------------------------------------------------------
 
 
-def snapshot(network: Network) -> list[AlwaysOnUser]:
-    """Every always-on user as a restart should find it again: its own ``AWAY`` kept, the
-    automatic one left out (it is set again), in a stable order."""
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a restart should find again: every always-on user and every channel one of them
+    is in (:func:`snapshot`); compared with the last one saved to save only changes."""
+
+    users: tuple[AlwaysOnUser, ...] = ()
+    channels: tuple[SavedChannel, ...] = ()
+
+
+def snapshot(network: Network) -> Snapshot:
+    """Every always-on user as a restart should find it again (its own ``AWAY`` kept, the
+    automatic one left out: it is set again), and the state of every channel one of them is
+    in, each in a stable order."""
     saved = []
+    rooms: dict[Folded, Channel] = {}
     for user in network.users.values():
         if user.always_on is None or user.account is None:
             continue
@@ -197,6 +219,7 @@ def snapshot(network: Network) -> list[AlwaysOnUser]:
             (channel.name, "".join(sorted(channel.members.get(user, ()))))
             for channel in user.channels.values()
         )
+        rooms.update(user.channels)
         away = None if user.auto_away else user.away
         saved.append(
             AlwaysOnUser(
@@ -211,14 +234,62 @@ def snapshot(network: Network) -> list[AlwaysOnUser]:
             )
         )
     saved.sort(key=lambda each: each.account)
-    return saved
+    states = tuple(channel_state(rooms[folded]) for folded in sorted(rooms))
+    return Snapshot(tuple(saved), states)
 
 
-def restore(deps: Deps, saved: Sequence[AlwaysOnUser]) -> list[User]:
+def channel_state(channel: Channel) -> SavedChannel:
+    """``channel``'s state as a restart should find it (everything but its members and
+    pending invitations): its modes with key and limit, topic, list modes, creation time
+    and metadata."""
+    return SavedChannel(
+        channel.name,
+        channel.created,
+        "".join(sorted(channel.modes)),
+        channel.key,
+        channel.limit,
+        channel.topic,
+        channel.topic_by,
+        channel.topic_at,
+        _masks(channel.bans),
+        _masks(channel.excepts),
+        _masks(channel.invexes),
+        dict(channel.metadata),
+    )
+
+
+def _masks(entries: list[ListEntry]) -> tuple[SavedMask, ...]:
+    return tuple(SavedMask(each.mask, each.set_by, each.set_at) for each in entries)
+
+
+def made_again(saved: SavedChannel) -> Channel:
+    """A channel (no members yet) in the state ``saved`` recorded before a restart."""
+    channel = Channel(saved.name)
+    channel.created = saved.created
+    channel.modes = set(saved.modes)
+    channel.key, channel.limit = saved.key, saved.limit
+    channel.topic, channel.topic_by, channel.topic_at = saved.topic, saved.topic_by, saved.topic_at
+    for entries, kept in (
+        (channel.bans, saved.bans),
+        (channel.excepts, saved.excepts),
+        (channel.invexes, saved.invexes),
+    ):
+        entries.extend(ListEntry(each.mask, each.set_by, each.set_at) for each in kept)
+    channel.metadata = dict(saved.metadata)
+    return channel
+
+
+def restore(
+    deps: Deps, saved: Sequence[AlwaysOnUser], channels: Sequence[SavedChannel] = ()
+) -> list[User]:
     """Put the always-on users saved before a restart back in their channels, as ghosts
-    (before the server listens); returns them. One whose account is gone or no longer
-    always-on, or whose nick is taken meanwhile, is left out."""
+    (before the server listens); returns them. Each channel is made again as ``channels``
+    has it (one not there starts as a new channel would) before its first member is put in
+    it, so it is never open for a moment. One whose account is gone or no longer always-on,
+    or whose nick is taken meanwhile, is left out, and a channel none of them is in is not
+    made at all."""
     network, settings = deps.network, deps.config.accounts
+    states = {state.folded: state for state in channels}
     now = time.time()
     restored: list[User] = []
     for record in saved:
@@ -241,9 +312,12 @@ def restore(deps: Deps, saved: Sequence[AlwaysOnUser]) -> list[User]:
         for name, status in record.channels[: deps.limits.max_channels]:
             channel = network.find_channel(name)
             if channel is None:
-                channel = network.channels.setdefault(fold(name), Channel(name))
+                state = states.get(fold(name))
+                channel = made_again(state) if state is not None else Channel(name)
+                network.channels[channel.folded] = channel
             channel.add_member(user, set(status))
             user.channels[channel.folded] = channel
+            # After the modes: a private channel's history is the ghost's from now on.
             deps.history.joined(channel, user)
         restored.append(user)
     network.counts.peak = max(network.counts.peak, len(network.users))
