@@ -46,3 +46,29 @@ async def test_a_burst_of_200_lines_from_the_page_never_trips_fakelag(browser: B
     finally:
         await server.stop(grace=1.0)
         await IrcClient.close_all()
+
+
+async def test_lines_held_at_the_default_pace_go_at_once_when_the_server_lifts_the_limits(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    """What was already spent is counted in lines, not seconds: a backlog paced at the
+    default 1.6 lines a second must not keep the queue waiting once ``CHANLIMITS * *`` says
+    there are no limits (the page's reconnection was held for seconds by this)."""
+    watcher = await IrcClient.registered(web.addresses[0], "watcher", "#lobby")
+    async with opened(browser, web) as (page, errors):
+        await login(page, "ana")
+        await watcher.expect(is_("JOIN", "#lobby"))
+        waiting = await page.evaluate(
+            """import('./connection.js').then((m) => {
+                m.setFloodLimits(16, 10);  // the default pace, as before any CHANLIMITS
+                for (let i = 0; i < 40; i++) m.send('PRIVMSG', ['#lobby', `line ${i}`]);
+                const held = m.pace.queue.length;
+                m.setFloodLimits(1e9, 1);  // CHANLIMITS * *: no limits for us
+                return [held, m.pace.queue.length];
+            })"""
+        )
+        assert waiting[0] > 0  # the default pace held some back
+        assert waiting[1] == 0  # and lifting the limits sent them at once
+        heard = [(await watcher.expect(is_("PRIVMSG"))).params[1] for _ in range(40)]
+        assert heard == [f"line {i}" for i in range(40)]
+        assert errors.errors == []

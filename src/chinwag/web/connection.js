@@ -21,8 +21,17 @@ export const pace = { burst: 16, rate: 1.6, readyAt: 0, queue: [], timer: null, 
 
 /** Pace to the server's announced `count` messages per `duration` seconds (less the margin). */
 export function setFloodLimits(count, duration) {
+  // What was already spent stays spent, counted in lines: at the old rate it ends at readyAt,
+  // at the new rate it ends as many lines later. Kept in seconds, the old backlog would hold
+  // the queue as long under a far higher rate (CHANLIMITS * * after the default pacing).
+  const now = performance.now() / 1000;
+  const used = Math.max(0, pace.readyAt - now) * pace.rate;
   pace.burst = Math.max(1, Math.floor(count * MARGIN));
   pace.rate = (count / duration) * MARGIN;
+  pace.readyAt = now + used / pace.rate;
+  clearTimeout(pace.timer);
+  pace.timer = null;
+  drain();
 }
 
 function resetPace() {

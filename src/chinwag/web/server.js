@@ -242,11 +242,23 @@ const HANDLERS = {
 };
 HANDLERS.WARN = HANDLERS.NOTE = (line) => system(clean(line.params[line.params.length - 1]));
 
+const JOIN_REFUSALS = new Set(["403", "405", "471", "473", "474", "475", "476", "477"]);
+
+/** A JOIN refused: the room asked for will not open. With nothing open, a room already
+ * joined (listed as another device's) opens instead, else the next JOIN may. */
+function joinRefused(room) {
+  if (app.switchOnJoin !== fold(room)) return;
+  app.switchOnJoin = null;
+  const joined = app.order.find((k) => app.convs.get(k)?.joined);
+  if (!app.current && joined) select(joined);
+}
+
 function numeric(line) {
   const p = line.params;
   const last = clean(p[p.length - 1] ?? "");
   const whois = ["311", "312", "313", "317", "301", "319", "320", "330", "338", "378", "379", "671", "276", "401", "318"];
   if (whois.includes(line.command) && whoisReply(line)) return; // asked by /ban or /mute
+  if (JOIN_REFUSALS.has(line.command)) joinRefused(p[1] ?? "");
   const words = replyWords(line);
   const shown = app.convs.get(app.current)?.messages.at(-1);
   if (line.command === "404" && shown?.kind === "system" && shown.text === words) return; // a typing notice refused, then the message
@@ -346,13 +358,6 @@ function numeric(line) {
     case "318": break;
     case "305": case "306": system(last); break;
     case "403": case "405": case "471": case "473": case "474": case "475": case "476": case "477":
-      // A JOIN refused: the room asked for will not open. With nothing open, a room already
-      // joined (listed as another device's) opens instead, else the next JOIN may.
-      if (app.switchOnJoin === fold(p[1] ?? "")) {
-        app.switchOnJoin = null;
-        const joined = app.order.find((k) => app.convs.get(k)?.joined);
-        if (!app.current && joined) select(joined);
-      }
       system(`${p.slice(1, -1).map(clean).join(" ")}: ${last}`);
       break;
     default:
