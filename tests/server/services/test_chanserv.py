@@ -324,3 +324,33 @@ def test_help_lists_every_command() -> None:
     assert says(ana)[0] == "AMODE <#channel> [+o|-o|+v|-v <account>]"
     ana.send("CS FROB")
     assert says(ana) == ["Unknown command FROB. Type /msg ChanServ HELP for the commands."]
+
+
+def test_nobody_may_take_the_nick_chanserv() -> None:
+    h = Harness()
+    eve = h.client("eve")
+    eve.send("NICK ChanServ")
+    assert [m.command for m in eve.take()] == ["433"]
+    assert h.user("eve").nick == "eve"
+
+
+def test_bad_syntax_is_answered_with_the_syntax() -> None:
+    h = Harness()
+    ana = registered_room(h)
+    ana.send("CS REGISTER")
+    assert says(ana) == ["Syntax: REGISTER <#channel>"]
+    ana.send("CS AMODE #room +q bo")
+    assert says(ana) == ["Syntax: AMODE <#channel> [+o|-o|+v|-v <account>]"]
+    ana.send("PRIVMSG ChanServ :")
+    ana.send("PRIVMSG ChanServ :   ")
+    assert says(ana) == ["Type /msg ChanServ HELP for the commands."]
+
+
+def test_an_empty_room_whose_founder_is_dropped_is_gone() -> None:
+    h = Harness()
+    ana = registered_room(h, "#mine")
+    ana.send("PART #mine")
+    assert h.core.network.find_channel("#mine") is not None
+    ana.send(f"NS DROP {PASSWORD}")
+    ana.take()
+    assert h.core.network.find_channel("#mine") is None
