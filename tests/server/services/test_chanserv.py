@@ -354,3 +354,21 @@ def test_an_empty_room_whose_founder_is_dropped_is_gone() -> None:
     ana.send(f"NS DROP {PASSWORD}")
     ana.take()
     assert h.core.network.find_channel("#mine") is None
+
+
+def test_the_founder_and_access_list_join_past_the_rooms_rules_and_a_stranger_does_not() -> None:
+    h = Harness()
+    ana = registered_room(h)
+    account(h, "bo")
+    ana.send("CS AMODE #room +v bo", "MODE #room +ik sekrit", "MODE #room +b *!*@*", "PART #room")
+    ana.take()
+    eve = h.client("eve")
+    eve.send("JOIN #room sekrit")
+    assert [m.command for m in eve.take()] == ["473"]
+    ana.send("JOIN #room")
+    assert ("#room", "+o", "ana") in modes_by_chanserv(ana.take())
+    bo = h.client("bo_2")
+    bo.send(f"NS IDENTIFY bo {PASSWORD}")
+    bo.take()
+    bo.send("JOIN #room")
+    assert ("#room", "+v", "bo_2") in modes_by_chanserv(bo.take())

@@ -28,7 +28,7 @@ from chinwag.server.services.channelburst import (
     send_topic,
 )
 from chinwag.server.services.channelflood import announce_join as announce_flood_limits
-from chinwag.server.services.chanreg import grant_on_join
+from chinwag.server.services.chanreg import grant_on_join, has_access
 from chinwag.server.services.metadata import after_join
 from chinwag.server.services.playback import replay_on_join
 from chinwag.server.services.readmarkers import send_join_marker
@@ -106,7 +106,8 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
         network.channels[channel.folded] = channel
         channel.add_member(user, {"o"})
     else:
-        refusal = _join_refusal(ctx, channel, key)
+        # The founder and access list are let in whatever the room's rules (issue 17).
+        refusal = None if has_access(channel, user) else _join_refusal(ctx, channel, key)
         if refusal is not None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
             return None

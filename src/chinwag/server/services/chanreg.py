@@ -121,6 +121,14 @@ def grant_on_join(deps: Deps, channel: Channel, user: User, session: Session) ->
     return give_status(deps, channel, user, status, session)
 
 
+def has_access(channel: Channel, user: User) -> bool:
+    """Whether ``user``'s account has a status in ``channel`` (founder or access list):
+    such a user joins past ``+i``, ``+k``, ``+l``, ``+R`` and bans, as Ergo lets accounts
+    with a persistent mode in, so that a founder is never locked out of their own room."""
+    registration = channel.registration
+    return registration is not None and bool(registration.status_for(user.account))
+
+
 def may_see_access(channel: Channel, user: User) -> bool:
     """Whether ``user`` may read ``channel``'s access list (ChanServ ``AMODE`` alone,
     ``INFO``): its founder, its channel operators and server operators, as Ergo lets only
