@@ -203,6 +203,9 @@ def test_after_a_reconnection_rooms_and_conversations_ask_for_what_came_after() 
         "@time=2024-05-01T11:59:00.000Z;msgid=a :bo!~bo@h PRIVMSG #lobby :last word",
         "@time=2024-05-01T11:58:00.000Z;msgid=b :cy!~cy@h PRIVMSG ana :psst",
         "@time=2024-05-01T11:57:00.000Z;msgid=c :NickServ!NickServ@services NOTICE ana :hi",
+        # Our own line to a service (echo-message) leaves nothing to fill: services keep
+        # no history.
+        "@time=2024-05-01T11:56:00.000Z;msgid=d :ana!~ana@h PRIVMSG ChanServ :INFO #lobby",
     )
     reconnect(proto, caps)
     assert sent(proto) == [

@@ -3,7 +3,8 @@ membership, and stays the same list while nothing changes."""
 
 from __future__ import annotations
 
-from chinwag.server.state import Channel, Lines, User
+from chinwag.protocol.casemap import fold
+from chinwag.server.state import Channel, ChannelRegistration, Lines, User
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Harness
 
@@ -92,3 +93,12 @@ def test_an_invitation_to_a_logged_in_user_is_bound_to_their_account() -> None:
     assert channel.invitation(vip) is True
     channel.uninvite(again)
     assert channel.invitation(vip) is None
+
+
+def test_a_registration_gives_the_founder_op_and_the_access_list_its_status() -> None:
+    registration = ChannelRegistration("Ana", 1, {fold("bo"): "v", fold("cy"): "o"})
+    assert registration.status_for("ANA") == "o"
+    assert registration.status_for("Bo") == "v"
+    assert registration.status_for("cy") == "o"
+    assert registration.status_for("eve") == ""
+    assert registration.status_for(None) == ""

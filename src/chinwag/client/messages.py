@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from chinwag.client.events import Ctcp, Event, Message, Redacted
 from chinwag.client.history import HistorySync
-from chinwag.client.negotiation import NICKSERV, redact_service_command
+from chinwag.client.negotiation import NICKSERV, SERVICE_NICKS, redact_service_command
 from chinwag.client.state import Identity, World
 from chinwag.client.wire import Connection, Handler, Handlers, nick_of, parse_server_time
 from chinwag.protocol import multiline as ml
@@ -254,7 +254,7 @@ class Messages:
             stamp is not None
             and not from_server
             and (not is_direct or command == "PRIVMSG")
-            and fold(conversation) != fold(NICKSERV)  # no history to fill there
+            and fold(conversation) not in SERVICE_NICKS  # no history to fill there
         ):
             self._history.saw(conversation, stamp)
         return Message(

@@ -94,6 +94,10 @@ REGISTRATION_CAPS = ("draft/account-registration", "draft/register")
 NICKSERV = "NickServ"
 """The service that takes ``REGISTER`` and ``IDENTIFY`` from clients without IRCv3 accounts."""
 
+SERVICE_NICKS = frozenset(fold(name) for name in (NICKSERV, "ChanServ"))
+"""The services chinwag runs (folded): conversations with them keep no history on the server,
+so there is nothing to fill after a reconnection."""
+
 SECRET_SERVICE_VERBS = frozenset(
     {"IDENTIFY", "ID", "REGISTER", "LOGIN", "GHOST", "RECOVER", "DROP"}
 )

@@ -27,6 +27,7 @@ from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.reloading import compare, kept_until_restart
 from chinwag.server.retention import Retention
+from chinwag.server.services import chanreg
 from chinwag.server.services.alwayson import snapshot
 from chinwag.storage.base import Store
 from chinwag.transport.link import Link
@@ -240,6 +241,8 @@ class ChinwagServer:
             # Nobody is in any room yet: memberships left open by a crash end here, so a new
             # room of an old name gives nobody what was said privately in the old one.
             await self.store.end_memberships(time.time())
+            # Registered rooms (issue 17) exist again, empty, as they were saved.
+            self.core.restore_registered(await self.store.registered_channels())
             # Always-on users (issue 16) are in their rooms, made again with the modes, key,
             # topic and bans they had, before anyone else can join.
             saved, channels = (
@@ -379,6 +382,7 @@ class ChinwagServer:
         await self.effects.wait_idle()
         now = snapshot(self.core.network)
         await self.store.save_always_on_users(now.users, now.channels)
+        await self.store.save_registered_channels(chanreg.snapshot(self.core.network))
         await self.effects.wait_idle()
         await self.store.close()
         self._stopped.set()

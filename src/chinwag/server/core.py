@@ -35,7 +35,7 @@ from chinwag.server.effects import Effects
 from chinwag.server.history import HistoryWriter
 from chinwag.server.metrics import Metrics
 from chinwag.server.replies import ReplyBuffer
-from chinwag.server.services import alwayson
+from chinwag.server.services import alwayson, chanreg
 from chinwag.server.services.bans import reason_text
 from chinwag.server.services.cloaks import cloak_host
 from chinwag.server.services.connlimits import AddressLimiter
@@ -43,7 +43,7 @@ from chinwag.server.services.nicks import enforce_nick_protection
 from chinwag.server.services.presence import Presence
 from chinwag.server.services.sessions import Sessions
 from chinwag.server.state import Network, Outbox, Session, User
-from chinwag.storage.base import AlwaysOnUser, SavedChannel, Store
+from chinwag.storage.base import AlwaysOnUser, RegisteredChannel, SavedChannel, Store
 
 log = logging.getLogger("chinwag.server")
 
@@ -147,6 +147,9 @@ class ServerCore:
         """The always-on users and their channels as last handed to the store
         (:meth:`save_always_on`)."""
         self._always_on_saving = False
+        self._registered_saved: tuple[RegisteredChannel, ...] | None = None
+        """The registered channels as last handed to the store (:meth:`save_registered`)."""
+        self._registered_saving = False
 
     def reconfigure(self, config: Config) -> None:
         """Work with ``config`` from now on (a reload): handlers read settings through
@@ -324,6 +327,7 @@ class ServerCore:
         self._forget_expired_bans()
         sessions.reap()
         self.save_always_on()
+        self.save_registered()
 
     def _forget_expired_bans(self) -> None:
         """Bans that have run out leave the list, and the store (issue 17)."""
@@ -358,6 +362,33 @@ class ServerCore:
 
         saving = self.deps.store.save_always_on_users(now.users, now.channels)
         self.deps.effects.run(saving, done)
+
+    def save_registered(self) -> None:
+        """Hand the registered channels to the store if any changed since the last time
+        (issue 17: MODE, TOPIC and RENAME of a registered room survive a restart; ChanServ
+        saves its own changes at once); the ticker calls this. One save at a time; a failed
+        one is tried again next tick."""
+        if self._registered_saving:
+            return
+        now = chanreg.snapshot(self.network)
+        if now == self._registered_saved:
+            return
+        self._registered_saving = True
+
+        def done(_: object, error: BaseException | None) -> None:
+            self._registered_saving = False
+            if error is None:
+                self._registered_saved = now
+            else:
+                log.error("could not save the registered channels: %r", error)
+
+        self.deps.effects.run(self.deps.store.save_registered_channels(now), done)
+
+    def restore_registered(self, saved: list[RegisteredChannel]) -> None:
+        """Make the registered channels saved before a restart again (the application calls
+        this at start, before the always-on users come back and before it listens)."""
+        chanreg.restore(self.deps, saved)
+        self._registered_saved = chanreg.snapshot(self.network)
 
     def restore_always_on(
         self, saved: list[AlwaysOnUser], channels: list[SavedChannel]

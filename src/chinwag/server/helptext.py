@@ -17,6 +17,11 @@ HELP_TEXTS: dict[str, tuple[str, ...]] = {
         "Sends the PRIVMSG or NOTICE lines between as one message (draft/multiline).",
     ),
     "CAP": ("CAP LS [302] | LIST | REQ :<caps> | END", "Negotiates IRCv3 capabilities."),
+    "CHANSERV": (
+        "CHANSERV <command> [<arguments>]",
+        "Talks to ChanServ (registered channels): REGISTER, INFO, DROP, AMODE, OP, TRANSFER.",
+    ),
+    "CS": ("CS <command> [<arguments>]", "The same as CHANSERV."),
     "CHATHISTORY": (
         "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS <target> ...",
         "Fetches the history of a channel or a conversation.",
@@ -107,7 +112,9 @@ COMMAND_SPECS: dict[str, str] = {
     "AWAY": _MODERN + "away-message",
     "BATCH": _IRCV3 + "multiline",
     "CAP": _IRCV3 + "capability-negotiation",
+    "CHANSERV": "#registered-channels",
     "CHATHISTORY": _IRCV3 + "chathistory",
+    "CS": "#registered-channels",
     "HELP": _MODERN + "help-message",
     "HELPOP": _MODERN + "help-message",
     "INFO": _MODERN + "info-message",
@@ -157,6 +164,7 @@ COMMAND_SPECS: dict[str, str] = {
     "WHOWAS": _MODERN + "whowas-message",
 }
 """The spec of each command, by name: a Modern IRC anchor, an IRCv3 (or vendor) spec, or,
-for our NickServ aliases, the Accounts section of docs/protocol.md. Every command in the
+for our NickServ aliases, the Accounts section of docs/protocol.md (ChanServ's: its
+Registered channels section). Every command in the
 command table has one (a test checks); ``python -m chinwag.server.support_table`` renders
 them into docs/protocol.md."""

@@ -381,6 +381,27 @@ class ListEntry:
     set_at: int
 
 
+@dataclass(slots=True)
+class ChannelRegistration:
+    """A channel's registration with ChanServ (issue 17, after Ergo's ``CS REGISTER``):
+    the founder's account (as shown), when it was registered (Unix time), and the access
+    list: each other account (folded) with the status it gets on joining (``"o"``/``"v"``)."""
+
+    founder: str
+    registered_at: int
+    access: dict[Folded, str] = field(default_factory=dict)
+
+    def status_for(self, account: str | None) -> str:
+        """The status (``"o"``, ``"v"`` or ``""``) ``account`` gets on joining: the founder
+        and operators of the access list ``o``, its voiced ``v``."""
+        if account is None:
+            return ""
+        folded = fold(account)
+        if folded == fold(self.founder):
+            return "o"
+        return self.access.get(folded, "")
+
+
 class Channel:
     """A channel: members with their status, topic, modes and lists."""
 
@@ -401,6 +422,7 @@ class Channel:
         "metadata",
         "modes",
         "name",
+        "registration",
         "topic",
         "topic_at",
         "topic_by",
@@ -437,6 +459,9 @@ class Channel:
         account may take), else the user."""
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2 and -3), set by channel operators."""
+        self.registration: ChannelRegistration | None = None
+        """Its registration with ChanServ, if registered (issue 17): such a channel stays
+        when its last member leaves, and across restarts."""
         self._sessions: list[Session] | None = None
 
     def add_member(self, user: User, status: set[str]) -> None:

@@ -369,6 +369,29 @@ class SavedChannel:
         return fold(self.name)
 
 
+@dataclass(frozen=True, slots=True)
+class RegisteredChannel:
+    """A channel registered with ChanServ (issue 17, after Ergo's ``CS REGISTER``): it exists
+    across restarts even when empty, in the state ``state`` records (modes, key, limit,
+    topic, list modes, metadata), and its founder and access list get their status when
+    they join.
+
+    ``founder`` is the folded name of the founder's account; ``registered_at`` the Unix time
+    of the registration; ``access`` each other account (folded) with the status it gets on
+    joining (``"o"`` or ``"v"``), sorted by account.
+    """
+
+    state: SavedChannel
+    founder: Folded
+    registered_at: int
+    access: tuple[tuple[Folded, str], ...] = ()
+
+    @property
+    def folded(self) -> Folded:
+        """The channel's name folded: how it is looked up."""
+        return self.state.folded
+
+
 class StoreError(Exception):
     """A store that cannot be opened or used; the message names the file or server and why."""
 
@@ -528,6 +551,17 @@ class Store(Protocol):
         an account that does not exist is not kept) and the saved channels with ``channels``
         (at most one per folded name: the last given, in the first one's place), both at
         once: a restart never finds the users of one save with the channels of another."""
+
+    # -- registered channels (ChanServ, issue 17) ------------------------------------------------
+
+    async def registered_channels(self) -> list[RegisteredChannel]:
+        """The channels registered with ChanServ as saved last
+        (:meth:`save_registered_channels`), in the order given; those whose founder's account
+        was dropped since are not among them, and no access entry names a dropped account."""
+
+    async def save_registered_channels(self, channels: Sequence[RegisteredChannel]) -> None:
+        """Replace the saved registered channels with ``channels`` (at most one per folded
+        name: the last given; one whose founder has no account is not kept)."""
 
     # -- server bans (UBAN, issue 17) ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from chinwag.storage.base import (
     MemberChange,
     MoveTarget,
     Redact,
+    RegisteredChannel,
     SavedChannel,
     ServerBan,
     StoredMessage,
@@ -52,6 +53,8 @@ class MemoryStore:
         self._bans: dict[tuple[str, str], ServerBan] = {}
         self._channels: list[SavedChannel] = []
         """The channels saved with the always-on users (issue 16)."""
+        self._registered: list[RegisteredChannel] = []
+        """The channels registered with ChanServ (issue 17)."""
         self._closed = False
 
     # -- history -------------------------------------------------------------------------
@@ -339,14 +342,20 @@ class MemoryStore:
             )
 
     async def drop_account(self, name: Folded) -> None:
-        """Forget the account, its markers, its waiting messages, its conversations and its
-        saved always-on user."""
+        """Forget the account, its markers, its waiting messages, its conversations, its
+        saved always-on user and the channels it registered."""
         account = self._accounts.pop(name, None)
         if account is not None:
             self._forget_identity(Forget(account.identity))
         self._markers.pop(name, None)
         self._offline.pop(name, None)
         self._always_on = [user for user in self._always_on if user.account != name]
+        # Its registered channels go, and it leaves every access list (issue 17).
+        self._registered = [
+            dataclasses.replace(each, access=tuple(p for p in each.access if p[0] != name))
+            for each in self._registered
+            if each.founder != name
+        ]
 
     async def add_certfp(self, name: Folded, fingerprint: str) -> bool:
         """Add ``fingerprint`` to the account unless another account holds it."""
@@ -404,6 +413,27 @@ class MemoryStore:
             rooms[channel.folded] = channel  # the last given, where the first one was
         self._always_on = list(kept.values())
         self._channels = list(rooms.values())
+
+    # -- registered channels -------------------------------------------------------------------
+
+    async def registered_channels(self) -> list[RegisteredChannel]:
+        """The registered channels whose founder's account still exists, without access
+        entries of dropped accounts."""
+        return [
+            dataclasses.replace(
+                each, access=tuple(pair for pair in each.access if pair[0] in self._accounts)
+            )
+            for each in self._registered
+            if each.founder in self._accounts
+        ]
+
+    async def save_registered_channels(self, channels: Sequence[RegisteredChannel]) -> None:
+        """Keep ``channels`` (one per name, of existing founders) instead of those before."""
+        rooms: dict[Folded, RegisteredChannel] = {}
+        for channel in channels:
+            if channel.founder in self._accounts:
+                rooms[channel.folded] = channel
+        self._registered = list(rooms.values())
 
     # -- server bans ----------------------------------------------------------------------------
 

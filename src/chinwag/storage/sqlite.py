@@ -43,6 +43,7 @@ from chinwag.storage.base import (
 from chinwag.storage.search import SearchQuery
 from chinwag.storage.sqlite_alwayson import AlwaysOnTables
 from chinwag.storage.sqlite_bans import BanTables
+from chinwag.storage.sqlite_chanreg import RegisteredTables
 from chinwag.storage.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, Migration, sql
 from chinwag.storage.sqlite_search import register_functions, search_statement
 
@@ -308,7 +309,7 @@ def _make_private(path: Path) -> None:
             each.chmod(0o600)
 
 
-class SqliteStore(AlwaysOnTables, BanTables):
+class SqliteStore(AlwaysOnTables, BanTables, RegisteredTables):
     """History, accounts and read markers in one SQLite database file; make one with
     ``await SqliteStore.open(path)``.
 

@@ -93,7 +93,7 @@ _SAVE_CHANNEL = """
 _LIST_MODES = ("b", "e", "I")
 
 
-def _channel_row(channel: SavedChannel) -> tuple[Any, ...]:
+def channel_row(channel: SavedChannel) -> tuple[Any, ...]:
     """The row of ``channel`` in ``always_on_channels``."""
     lists = {
         mode: [[each.mask, each.set_by, each.set_at] for each in entries]
@@ -116,7 +116,7 @@ def _channel_row(channel: SavedChannel) -> tuple[Any, ...]:
     )
 
 
-def _channel_of(row: Sequence[Any]) -> SavedChannel:
+def channel_of(row: Sequence[Any]) -> SavedChannel:
     """The channel a row of ``always_on_channels`` holds."""
     _, name, created, modes, key, limit, topic, topic_by, topic_at, lists, metadata = row
     masks = json.loads(lists)
@@ -198,7 +198,7 @@ class AlwaysOnTables:
             " lists, metadata FROM always_on_channels ORDER BY rowid",
             (),
         )
-        return [_channel_of(row) for row in rows]
+        return [channel_of(row) for row in rows]
 
     async def save_always_on_users(
         self, users: Sequence[AlwaysOnUser], channels: Sequence[SavedChannel]
@@ -219,7 +219,7 @@ class AlwaysOnTables:
             )
             for user in users
         ]
-        rooms = [_channel_row(channel) for channel in channels]
+        rooms = [channel_row(channel) for channel in channels]
 
         async def replace_all(db: aiosqlite.Connection) -> None:
             await db.execute("DELETE FROM always_on_users")

@@ -25,6 +25,7 @@ from chinwag.storage.base import (
 )
 from chinwag.storage.sqlite_alwayson import SCHEMA_STEP as ALWAYS_ON_STEP
 from chinwag.storage.sqlite_bans import SCHEMA_STEP as BANS_STEP
+from chinwag.storage.sqlite_chanreg import SCHEMA_STEP as CHANREG_STEP
 from chinwag.storage.sqlite_search import create_index
 
 MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
@@ -268,6 +269,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "server bans of operators (UBAN, issue 17)",
         sql(*BANS_STEP),
+    ),
+    Migration(
+        "channels registered with ChanServ, their founders and access lists (issue 17)",
+        sql(*CHANREG_STEP),
     ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""

@@ -29,3 +29,4 @@ def load_all() -> None:
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}")
     importlib.import_module("chinwag.server.services.nickserv")
+    importlib.import_module("chinwag.server.services.chanserv")

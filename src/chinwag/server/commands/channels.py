@@ -28,6 +28,7 @@ from chinwag.server.services.channelburst import (
     send_topic,
 )
 from chinwag.server.services.channelflood import announce_join as announce_flood_limits
+from chinwag.server.services.chanreg import grant_on_join, has_access
 from chinwag.server.services.metadata import after_join
 from chinwag.server.services.playback import replay_on_join
 from chinwag.server.services.readmarkers import send_join_marker
@@ -105,7 +106,8 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
         network.channels[channel.folded] = channel
         channel.add_member(user, {"o"})
     else:
-        refusal = _join_refusal(ctx, channel, key)
+        # The founder and access list are let in whatever the room's rules (issue 17).
+        refusal = None if has_access(channel, user) else _join_refusal(ctx, channel, key)
         if refusal is not None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
             return None
@@ -116,6 +118,10 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
     user.channels[channel.folded] = channel
     log.info("%s joined %s", user.nick, channel.name)
     announce_join(ctx, user, channel)
+    # A registered room's founder and access list get their status now (issue 17).
+    granted = grant_on_join(ctx.deps, channel, user, ctx.session)
+    if granted is not None:
+        ctx.reply.add(granted)
     send_join_marker(ctx, user, channel.folded, channel.name)
     if channel.topic:
         send_topic(ctx, channel)
@@ -137,7 +143,7 @@ def leave_channel(ctx: Context, user: User, channel: Channel, message: Message) 
     ctx.deps.history.left(channel, user)
     channel.remove_member(user)
     del user.channels[channel.folded]
-    if not channel.members:
+    if not channel.members and channel.registration is None:  # a registered one stays
         del ctx.network.channels[channel.folded]
 
 

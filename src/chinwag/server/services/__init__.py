@@ -11,7 +11,9 @@ Command modules import these; these never import command modules.
 A pseudo-user service is reached by ``PRIVMSG <service> :<command>``; the messaging handler
 hands the text to the service's function instead of relaying it, and never echoes or stores
 it (it may hold a password). Each service module registers its function here with
-:func:`service` (NickServ: :mod:`chinwag.server.services.nickserv`).
+:func:`service` (NickServ: :mod:`chinwag.server.services.nickserv`; ChanServ:
+:mod:`chinwag.server.services.chanserv`, with registered channels' shared behaviour in
+:mod:`chinwag.server.services.chanreg`).
 
 The names of the usual IRC services (Atheme, Anope) are reserved whether or not chinwag runs
 such a service (:func:`is_service_name`): nobody may take them as a nick or an account, so that

@@ -209,7 +209,7 @@ class Snapshot:
 def snapshot(network: Network) -> Snapshot:
     """Every always-on user as a restart should find it again (its own ``AWAY`` kept, the
     automatic one left out: it is set again), and the state of every channel one of them is
-    in, each in a stable order."""
+    in but a registered one (saved with its registration), each in a stable order."""
     saved = []
     rooms: dict[Folded, Channel] = {}
     for user in network.users.values():
@@ -234,7 +234,12 @@ def snapshot(network: Network) -> Snapshot:
             )
         )
     saved.sort(key=lambda each: each.account)
-    states = tuple(channel_state(rooms[folded]) for folded in sorted(rooms))
+    # A registered room is saved with its registration (issue 17): one state per room.
+    states = tuple(
+        channel_state(rooms[folded])
+        for folded in sorted(rooms)
+        if rooms[folded].registration is None
+    )
     return Snapshot(tuple(saved), states)
 
 

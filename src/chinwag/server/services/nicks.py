@@ -30,6 +30,9 @@ SERVICES_HOST = "services"
 NICKSERV_SOURCE = f"NickServ!NickServ@{SERVICES_HOST}"
 """The source of NickServ's messages."""
 
+CHANSERV_SOURCE = f"ChanServ!ChanServ@{SERVICES_HOST}"
+"""The source of ChanServ's messages and of the status it gives (issue 17)."""
+
 
 def rename(deps: Deps, user: User, new_nick: str, actor: Session | None) -> Message:
     """Change ``user``'s nick and tell everyone who can see it: those sharing a channel and

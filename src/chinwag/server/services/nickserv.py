@@ -35,7 +35,7 @@ from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import alwayson, attempts, service
+from chinwag.server.services import alwayson, attempts, chanreg, service
 from chinwag.server.services.logins import (
     begin_login,
     certificate_account,
@@ -329,6 +329,8 @@ def _drop(ctx: Context, args: list[str]) -> None:
             _say(ctx, f"Invalid password for {account.name}.")
             return
         ctx.deps.accounts.remove(account.folded)
+        # Its rooms are unregistered and it leaves every access list (issue 17).
+        chanreg.account_dropped(ctx.network, account.folded)
         # Whoever registers the name next must not inherit the addresses known for it.
         attempts.forget(ctx, "login", account.name)
         for other in list(ctx.network.users.values()):

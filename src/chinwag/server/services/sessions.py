@@ -115,8 +115,8 @@ class Sessions:
         for channel in list(user.channels.values()):
             history.left(channel, user)
             channel.remove_member(user)
-            if not channel.members:
-                del network.channels[channel.folded]
+            if not channel.members and channel.registration is None:
+                del network.channels[channel.folded]  # a registered channel stays
         user.channels.clear()
         history.forget(user)
         network.tokens.pop(user.token, None)
