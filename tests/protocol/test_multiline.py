@@ -104,7 +104,7 @@ def test_the_collector_refuses_at_the_line_that_passes_a_limit() -> None:
     assert collector.discarding and collector.lines == []
 
 
-# -- found by fuzzing (docs/security.md, "Fuzzing") ---------------------------------------------
+# -- found while fuzzing (docs/security.md, "Fuzzing") -----------------------------------------
 
 
 def test_a_cap_value_of_non_ascii_digits_reads_as_absent() -> None:

@@ -183,7 +183,7 @@ def parse_server_time(value: str | None) -> datetime | None:
     try:
         moment.astimezone(UTC)
     except OverflowError:
-        return None  # "0001-01-01T00:00:00+01:00": no instant in UTC (found by fuzzing)
+        return None  # "0001-01-01T00:00:00+01:00": no instant in UTC (docs/security.md)
     return moment
 
 

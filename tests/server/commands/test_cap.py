@@ -167,7 +167,8 @@ def test_long_ls_302_is_split_with_continuation_markers(monkeypatch: pytest.Monk
 
 
 def test_ls_with_a_version_of_non_ascii_digits_is_a_plain_ls() -> None:
-    # Found by fuzzing: "²".isdigit() holds but int("²") raises (a 400 Internal error).
+    # Found while fuzzing (docs/security.md): "²".isdigit() holds but int("²") raises,
+    # which was a 400 Internal error.
     client = Harness().connect()
     client.send("CAP LS ²", "CAP LIST")
     replies = client.lines()

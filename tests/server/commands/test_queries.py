@@ -609,7 +609,8 @@ def test_who_with_a_mask_of_many_stars_answers_at_once() -> None:
 
 
 def test_whowas_with_a_count_of_non_ascii_digits_lists_every_entry() -> None:
-    # Found by fuzzing: "²".isdigit() holds but int("²") raises (a 400 Internal error).
+    # Found while fuzzing (docs/security.md): "²".isdigit() holds but int("²") raises,
+    # which was a 400 Internal error.
     h = Harness()
     h.client("bo").send("QUIT")
     ana = h.client("ana")
