@@ -125,3 +125,15 @@ def test_queries_need_a_connection() -> None:
         with pytest.raises(NotRegistered):
             ask()
     assert sent(proto) == []
+
+
+def test_counts_of_non_ascii_digits_from_a_server_read_as_unknown() -> None:
+    # "²".isdigit() holds but int("²") raises: a server could crash the client's reader.
+    proto = joined_lobby()
+    proto.list_channels()
+    [listing] = feed(
+        proto,
+        ":irc.test 322 ana #lobby ² :Welcome all",
+        ":irc.test 323 ana :End of /LIST",
+    )
+    assert listing == ev.ChannelList((ev.ChannelListEntry("#lobby", 0, "Welcome all"),), time=NOW)

@@ -208,3 +208,8 @@ def test_a_file_that_is_no_certificate_is_refused_by_name(tmp_path: Path) -> Non
     with pytest.raises(OptionError, match=r"nope\.pem"):
         check_cert(path)
     assert main(["chat", "--cert", str(path), "--plain"]) == 2
+
+
+def test_sts_numbers_of_non_ascii_digits_count_as_absent() -> None:
+    # "²".isdigit() holds but int("²") raises: a server could crash the client's reader.
+    assert parse_sts("port=²,duration=³") == StsValue(None, None)

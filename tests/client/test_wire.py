@@ -107,3 +107,10 @@ def test_nick_of_a_source_and_numeric_replies() -> None:
     assert isinstance(reply, ev.ServerReply) and reply.is_error
     assert reply.text == "#lobby: You're not a channel operator"
     assert numeric_reply(parse(":irc.test 251 ana :There are 3 users")) == []
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_server_time_with_no_instant_in_utc_is_no_time(text: str) -> None:
+    # Found while fuzzing (docs/security.md): such a time parsed, then formatting it
+    # raised OverflowError.
+    assert parse_server_time(text) is None

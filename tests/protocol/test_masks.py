@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -66,3 +67,38 @@ def test_newline_in_text_is_matched_by_star() -> None:
 )
 def test_normalize_ban_mask(given: str, complete: str) -> None:
     assert normalize_ban_mask(given) == complete
+
+
+# -- found by fuzzing (docs/security.md, "Fuzzing") ---------------------------------------------
+
+
+@pytest.mark.parametrize("stars", [10, 40, 200])
+def test_a_mask_of_many_stars_is_matched_in_time_proportional_to_the_text(stars: int) -> None:
+    # One regular expression with a ".*" per star took minutes here (10 stars, 40 letters).
+    started = time.perf_counter()
+    assert not matches("*a" * stars + "*b", "a" * 400)
+    assert matches("*a" * stars + "*", "a" * 400)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("mask", "text", "expected"),
+    [
+        ("a*b*c", "abc", True),
+        ("a*b*c", "aXbYc", True),
+        ("a*b*c", "acb", False),
+        ("*ab", "aab", True),
+        ("ab*", "aab", False),
+        ("a*a", "a", False),
+        ("a*a", "aa", True),
+        ("?*?", "x", False),
+        ("?*?", "xy", True),
+        ("**", "", True),
+        ("*?b?*", "abab", True),
+        ("a?*c*?", "abcd", True),
+    ],
+)
+def test_runs_between_stars_keep_their_order_and_places(
+    mask: str, text: str, expected: bool
+) -> None:
+    assert matches(mask, text) is expected

@@ -273,3 +273,25 @@ def test_a_nul_in_a_tag_value_is_refused_because_it_has_no_escape() -> None:
 def test_every_part_in_one_line_in_wire_order() -> None:
     message = Message("PRIVMSG", ("#a", "b", "hi there"), "ana!a@h", {"time": "t", "+k": ""})
     assert message.to_line() == "@time=t;+k :ana!a@h PRIVMSG #a b :hi there"
+
+
+# -- found by fuzzing (fuzz/, docs/security.md "Fuzzing") ---------------------------------------
+
+
+@pytest.mark.parametrize("line", [": PING x", "@a=b : PING x", ":   PING x"])
+def test_an_empty_source_reads_as_none_and_the_message_round_trips(line: str) -> None:
+    message = parse(line)
+    assert (message.source, message.command, message.params) == (None, "PING", ("x",))
+    assert parse(message.to_line()) == message
+
+
+@pytest.mark.parametrize("line", ["@a @b", "@a=1 @b=2 PING", "@a :src @b PING"])
+def test_a_second_tag_section_in_place_of_the_command_is_malformed(line: str) -> None:
+    with pytest.raises(MalformedMessage):
+        parse(line)
+
+
+@pytest.mark.parametrize("line", [":src :CMD :x", ":\x0b+& :C+& :C", "@a=b :src :CMD x :y"])
+def test_a_parameter_in_place_of_the_command_is_malformed(line: str) -> None:
+    with pytest.raises(MalformedMessage):
+        parse(line)

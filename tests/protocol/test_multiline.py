@@ -102,3 +102,16 @@ def test_the_collector_refuses_at_the_line_that_passes_a_limit() -> None:
     refusal = collector.add(Message("PRIVMSG", ("#c", "12345"), tags={"batch": "r"}))
     assert refusal is not None and refusal[:2] == ("MULTILINE_MAX_BYTES", ("10",))
     assert collector.discarding and collector.lines == []
+
+
+# -- found while fuzzing (docs/security.md, "Fuzzing") -----------------------------------------
+
+
+def test_a_cap_value_of_non_ascii_digits_reads_as_absent() -> None:
+    # "²".isdigit() holds but int("²") raises.
+    assert ml.parse_cap_value("max-bytes=²,max-lines=³") == (ml.DEFAULT_MAX_BYTES, None)
+
+
+def test_a_stored_value_of_non_ascii_digits_describes_nothing() -> None:
+    assert ml.stored_lines("ab", "²") is None
+    assert ml.stored_lines("ab", "2") == [Line("ab")]

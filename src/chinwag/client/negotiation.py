@@ -579,7 +579,9 @@ class Negotiation:
         if len(nick) < limit:
             return nick + "_"
         last = nick[-1]
-        return nick[: limit - 1] + (str((int(last) + 1) % 10) if last.isdigit() else "1")
+        return nick[: limit - 1] + (
+            str((int(last) + 1) % 10) if last.isascii() and last.isdigit() else "1"
+        )
 
     def _complete_registration(self) -> list[Event]:
         """End of the welcome burst (:attr:`Phase.READY`): log in by NickServ if SASL could

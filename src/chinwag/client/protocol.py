@@ -733,7 +733,11 @@ class ClientProtocol:
             return self._negotiation.registration_refused(code, context, text)
         if command == "NICK" and code == "NICK_PROTECTED":
             self._me.protected_nick = fold(context[0] if context else self.nick)
-            seconds = int(context[1]) if len(context) > 1 and context[1].isdigit() else None
+            seconds = (
+                int(context[1])
+                if len(context) > 1 and context[1].isascii() and context[1].isdigit()
+                else None
+            )
             return [NickProtected(context[0] if context else self.nick, seconds, text)]
         if message.command == "FAIL" and command == "CHATHISTORY":
             self._history.forget_request(message.tags.get("label"))

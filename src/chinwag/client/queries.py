@@ -218,7 +218,7 @@ class Queries:
         draft = self._whois_draft(message)
         if draft is None:
             return numeric_reply(message)
-        if len(message.params) > 2 and message.params[2].isdigit():
+        if len(message.params) > 2 and message.params[2].isascii() and message.params[2].isdigit():
             draft.idle_seconds = int(message.params[2])
         return []
 
@@ -287,7 +287,7 @@ class Queries:
     def _on_list(self, message: IrcMessage) -> list[Event]:
         params = message.params
         if len(params) >= 3:
-            users = int(params[2]) if params[2].isdigit() else 0
+            users = int(params[2]) if params[2].isascii() and params[2].isdigit() else 0
             self._list.append(
                 ChannelListEntry(params[1], users, params[3] if len(params) > 3 else "")
             )

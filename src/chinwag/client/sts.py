@@ -45,7 +45,7 @@ def parse_sts(value: str | None) -> StsValue:
 
     def number(key: str, low: int, high: int) -> int | None:
         text = keys.get(key, "")
-        return int(text) if text.isdigit() and low <= int(text) <= high else None
+        return int(text) if text.isascii() and text.isdigit() and low <= int(text) <= high else None
 
     return StsValue(port=number("port", 1, 65535), duration=number("duration", 0, 2**40))
 

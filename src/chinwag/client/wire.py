@@ -179,7 +179,12 @@ def parse_server_time(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None  # "0001-01-01T00:00:00+01:00": no instant in UTC (docs/security.md)
+    return moment
 
 
 def format_server_time(moment: datetime) -> str:

@@ -141,7 +141,8 @@ def parse(line: str) -> Message:
     Runs of spaces between parts are accepted, as real peers send them; only the space
     character separates parameters (a tab or other white space is part of a parameter).
     Raises :class:`EmptyMessage` for a blank line and :class:`MalformedMessage` for a line
-    with tags or a source but no command.
+    with tags or a source but no command (or a second tag section in its place). An empty
+    source (``: PING``) reads as none.
     """
     rest = line.lstrip(" ")
     tags: Mapping[str, str] = _EMPTY_TAGS
@@ -157,13 +158,18 @@ def parse(line: str) -> Message:
         if tags or source is not None:
             raise MalformedMessage("Message has no command")
         raise EmptyMessage("Empty line")
+    if rest[0] in ":@":
+        # A parameter or a second tag section where the command should be: the grammar's
+        # command is missing (and no line could carry such a command back: fuzzing).
+        raise MalformedMessage("Message has no command")
+    if not source:
+        # ": CMD": the grammar has no empty source; like a missing one it names nobody
+        # (a server ignores a client's source anyway), and None serializes back (fuzzing).
+        source = None
     trailing: str | None = None
     head, sep, tail = rest.partition(" :")
     if sep:
         trailing = tail
-    elif head.startswith(":"):
-        # Only the trailing parameter after the command: "AWAY :" or "MODE #c :+i".
-        head, trailing = "", head[1:]
     words = [word for word in head.split(" ") if word]
     if not words:
         raise MalformedMessage("Message has no command")

@@ -77,7 +77,11 @@ def parse_cap_value(value: str | None) -> tuple[int, int | None]:
 
 
 def _positive(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() and int(text) > 0 else None
+    return (
+        int(text)
+        if text is not None and text.isascii() and text.isdigit() and int(text) > 0
+        else None
+    )
 
 
 def combined(lines: Sequence[Line]) -> str:
@@ -224,7 +228,7 @@ def stored_lines(text: str, value: str) -> list[Line] | None:
     for index, item in enumerate(value.split(",")):
         concat = item.endswith("+")
         length = item[:-1] if concat else item
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             return None
         if index and not concat:
             if text[at : at + 1] != " ":

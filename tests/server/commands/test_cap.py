@@ -164,3 +164,13 @@ def test_long_ls_302_is_split_with_continuation_markers(monkeypatch: pytest.Monk
     listed = [name for reply in replies for name in reply[-1].split()]
     assert listed == [cap.name for cap in many]
     assert all(len(Message(r[0], r[1:], "irc.test").to_bytes()) <= 512 for r in replies)
+
+
+def test_ls_with_a_version_of_non_ascii_digits_is_a_plain_ls() -> None:
+    # Found while fuzzing (docs/security.md): "²".isdigit() holds but int("²") raises,
+    # which was a 400 Internal error.
+    client = Harness().connect()
+    client.send("CAP LS ²", "CAP LIST")
+    replies = client.lines()
+    assert all(reply[0] == "CAP" for reply in replies)
+    assert replies[-1] == ("CAP", "*", "LIST", "")

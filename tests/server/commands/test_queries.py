@@ -591,3 +591,30 @@ def test_userhost_needs_a_nick() -> None:
     ana.send("USERHOST")
 
     assert ana.lines() == [("461", "ana", "USERHOST", "Not enough parameters")]
+
+
+def test_who_with_a_mask_of_many_stars_answers_at_once() -> None:
+    # Found by fuzzing: such a mask once took minutes per user matched (docs/security.md).
+    h = Harness()
+    h.client("ana")
+    h.user("ana").realname = "a" * 200
+    bo = h.client("bo")
+    mask = "*a" * 12 + "*b"
+
+    started = time.perf_counter()
+    bo.send(f"WHO {mask}")
+
+    assert bo.lines() == [("315", "bo", mask, "End of WHO list")]
+    assert time.perf_counter() - started < 1
+
+
+def test_whowas_with_a_count_of_non_ascii_digits_lists_every_entry() -> None:
+    # Found while fuzzing (docs/security.md): "²".isdigit() holds but int("²") raises,
+    # which was a 400 Internal error.
+    h = Harness()
+    h.client("bo").send("QUIT")
+    ana = h.client("ana")
+
+    ana.send("WHOWAS bo ²")
+
+    assert [line[0] for line in ana.lines()] == ["314", "312", "369"]

@@ -48,7 +48,7 @@ def cap(ctx: Context, message: Message) -> None:
     subcommand = message.params[0].upper()
     if subcommand == "LS":
         version = 0
-        if len(message.params) > 1 and message.params[1].isdigit():
+        if len(message.params) > 1 and message.params[1].isascii() and message.params[1].isdigit():
             version = int(message.params[1])
         session.cap_version = max(session.cap_version, version)
         if session.user is None:

@@ -274,8 +274,9 @@ def whowas(ctx: Context, message: Message) -> None:
         ctx.numeric(n.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
     limit: int | None = None
-    if len(message.params) > 1 and message.params[1].isdigit() and int(message.params[1]) > 0:
-        limit = int(message.params[1])
+    given = message.params[1] if len(message.params) > 1 else ""
+    if given.isascii() and given.isdigit() and int(given) > 0:  # not "²": int() refuses it
+        limit = int(given)
     wanted = fold(asked)
     entries = [entry for entry in ctx.network.whowas if fold(entry.nick) == wanted][:limit]
     if not entries:
