@@ -68,7 +68,11 @@ async def test_a_tcp_flooder_is_slowed_then_cut_off_and_its_room_notices_nothing
 
 
 async def test_a_websocket_flooder_is_cut_off_too() -> None:
-    config = dataclasses.replace(web_config(), limits=Limits(fakelag=True))
+    # A short hard limit: how much a WebSocket read hands over at once depends on how the
+    # client's frames and the server's reads interleave, and with the default 30 s a run on
+    # a loaded machine once held the flooder paused, harmless but not yet cut off, past the
+    # test's timeout. Two seconds of lag is a handful of lines, however they were read.
+    config = dataclasses.replace(web_config(), limits=Limits(fakelag=True, flood_max_lag=2.0))
     server = ChinwagServer(config, MemoryStore())
     await server.start()
     try:
