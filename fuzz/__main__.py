@@ -9,6 +9,7 @@ kept corpus ``fuzz/corpus/<target>``. The server target reuses one world for man
 
 from __future__ import annotations
 
+import logging
 import shlex
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ def main(argv: list[str]) -> None:
     with atheris.instrument_imports(include=["chinwag"]):
         from fuzz import targets
 
+    # The server's records are reported as findings, not printed once per input.
+    logging.getLogger("chinwag").propagate = False
     target = targets.TARGETS[name]
     if name == "server" and not fresh:
         target = targets.ReusedWorld()

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.report import Stat
 
 from bench import report
+from bench.report import Stat
 
 
 def _fanout(server: str, repeat: int, rate: float, lost: int = 0) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bench.search import VOCABULARY, queries, rows, words
 
 if sys.platform != "linux":

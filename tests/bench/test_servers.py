@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from bench.run import SMOKE, _parser, plan_from
-from bench.servers import NGIRCD_CONF, Chinwag, installed_ngircd
 
 from bench import proc
+from bench.run import SMOKE, _parser, plan_from
+from bench.servers import NGIRCD_CONF, Chinwag, installed_ngircd
 
 if sys.platform != "linux":
     pytest.skip("the benchmark reads /proc and pins CPUs (Linux only)", allow_module_level=True)

@@ -7,6 +7,9 @@ import socket
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bench.wire import (
     MARK,
     HandshakeError,
@@ -17,8 +20,6 @@ from bench.wire import (
     room_burst,
     stamped,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 pieces = st.lists(st.sampled_from([MARK, b"PRIV", b"MSG", b" #room :hi\r\n", b"P", b"x"]))
 cuts = st.lists(st.integers(min_value=0, max_value=400), max_size=20)

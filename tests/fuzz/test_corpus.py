@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fuzz.targets import TARGETS
 
 CORPUS = Path(__file__).resolve().parents[2] / "fuzz" / "corpus"

@@ -4,11 +4,11 @@ and holds on a sound one (otherwise a clean fuzzing run would prove nothing)."""
 from __future__ import annotations
 
 import pytest
+
+from chinwag.protocol.message import Message
 from fuzz.invariants import Finding, check_network, check_round_trip, check_server_line
 from fuzz.targets import script
 from fuzz.world import World
-
-from chinwag.protocol.message import Message
 
 
 def test_a_sound_server_line_passes() -> None:

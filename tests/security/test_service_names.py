@@ -14,7 +14,7 @@ from tests.security.conftest import SecureFactory
 
 PASSWORD = "hunter2hunter2"
 
-RESERVED = ["ChanServ", "OperServ", "MemoServ", "HostServ", "BotServ", "Global", "saslserv"]
+RESERVED = ["OperServ", "MemoServ", "HostServ", "BotServ", "Global", "saslserv"]
 
 
 async def synced(client: IrcClient) -> None:
@@ -38,11 +38,12 @@ async def test_a_service_name_is_no_ones_nick(start_server: SecureFactory, name:
     assert not [line for line in user.received if line.command == "NICK"]
 
 
-async def test_nickserv_stays_in_use(start_server: SecureFactory) -> None:
+@pytest.mark.parametrize("name", ["nickserv", "ChanServ"])
+async def test_a_running_service_stays_in_use(start_server: SecureFactory, name: str) -> None:
     server = await start_server()
     user = await IrcClient.registered(server.addresses[0], "someone")
-    await user.send("NICK", "nickserv")
-    await user.expect(is_("433", "someone", "nickserv"))
+    await user.send("NICK", name)
+    await user.expect(is_("433", "someone", name))
 
 
 @pytest.mark.parametrize(

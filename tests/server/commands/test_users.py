@@ -348,10 +348,13 @@ def test_a_running_service_is_always_online_to_monitor() -> None:
     h = Harness()
     ana = h.client("ana")
 
-    ana.send("MONITOR + nickserv,ChanServ")
+    ana.send("MONITOR + nickserv,ChanServ,OperServ")
 
-    # NickServ runs; ChanServ is only a reserved name, nobody answers it.
-    assert ana.lines() == [("730", "ana", "NickServ!NickServ@services"), ("731", "ana", "ChanServ")]
+    # NickServ and ChanServ run; OperServ is only a reserved name, nobody answers it.
+    assert ana.lines() == [
+        ("730", "ana", "NickServ!NickServ@services,ChanServ!ChanServ@services"),
+        ("731", "ana", "OperServ"),
+    ]
 
 
 def test_monitor_add_skips_invalid_nicks_and_duplicates() -> None:
