@@ -18,7 +18,8 @@ import ipaddress
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Generic, TypeVar
 
 from chinwag.config import Config
 from chinwag.protocol import numerics as n
@@ -47,6 +48,8 @@ from chinwag.storage.base import AlwaysOnUser, RegisteredChannel, SavedChannel, 
 
 log = logging.getLogger("chinwag.server")
 
+T = TypeVar("T")
+
 commands.load_all()
 
 Item = str | ProtocolError
@@ -74,6 +77,40 @@ EXCESS_FLOOD = "Excess Flood"
 
 LOST_GRACE = 10.0
 """Seconds a session whose connection is gone may wait to handle the lines it sent."""
+
+
+class _SavedWhenChanged(Generic[T]):
+    """Hands a snapshot of some kept state to the store when it differs from the last one
+    handed over (the ticker asks every tick; a crash loses at most a tick's changes): one
+    save at a time, and a failed one is tried again next tick."""
+
+    __slots__ = ("_effects", "_saved", "_saving", "_what")
+
+    def __init__(self, effects: Effects, what: str) -> None:
+        self._effects = effects
+        self._what = what
+        self._saved: T | None = None
+        self._saving = False
+
+    def saved(self, snapshot: T) -> None:
+        """``snapshot`` is what the store holds already (it was just loaded from it)."""
+        self._saved = snapshot
+
+    def save(self, snapshot: T, write: Callable[[T], Coroutine[object, object, None]]) -> None:
+        """Save ``snapshot`` with ``write`` unless it is what was saved last, or a save is
+        still going on."""
+        if self._saving or snapshot == self._saved:
+            return
+        self._saving = True
+
+        def done(_: object, error: BaseException | None) -> None:
+            self._saving = False
+            if error is None:
+                self._saved = snapshot
+            else:
+                log.error("could not save the %s: %r", self._what, error)
+
+        self._effects.run(write(snapshot), done)
 
 
 class ServerCore:
@@ -143,13 +180,15 @@ class ServerCore:
         """The open connections and recent connection times of each address
         (``[connections]``): :meth:`admit` and :meth:`release`."""
         self._flood_exempt = _FloodExempt(config)
-        self._always_on_saved: alwayson.Snapshot | None = None
+        self._always_on: _SavedWhenChanged[alwayson.Snapshot] = _SavedWhenChanged(
+            self.deps.effects, "always-on users"
+        )
         """The always-on users and their channels as last handed to the store
         (:meth:`save_always_on`)."""
-        self._always_on_saving = False
-        self._registered_saved: tuple[RegisteredChannel, ...] | None = None
+        self._registered: _SavedWhenChanged[tuple[RegisteredChannel, ...]] = _SavedWhenChanged(
+            self.deps.effects, "registered channels"
+        )
         """The registered channels as last handed to the store (:meth:`save_registered`)."""
-        self._registered_saving = False
 
     def reconfigure(self, config: Config) -> None:
         """Work with ``config`` from now on (a reload): handlers read settings through
@@ -344,51 +383,26 @@ class ServerCore:
     def save_always_on(self) -> None:
         """Hand the always-on users and the state of their channels to the store if either
         changed since the last time (issue 16: they survive a restart, and a private room
-        stays private); the ticker calls this, so a crash loses at most a tick's changes.
-        One save at a time; a failed one is tried again next tick."""
-        if self._always_on_saving:
-            return
-        now = alwayson.snapshot(self.network)
-        if now == self._always_on_saved:
-            return
-        self._always_on_saving = True
-
-        def done(_: object, error: BaseException | None) -> None:
-            self._always_on_saving = False
-            if error is None:
-                self._always_on_saved = now
-            else:
-                log.error("could not save the always-on users: %r", error)
-
-        saving = self.deps.store.save_always_on_users(now.users, now.channels)
-        self.deps.effects.run(saving, done)
+        stays private); the ticker calls this, so a crash loses at most a tick's changes."""
+        store = self.deps.store
+        self._always_on.save(
+            alwayson.snapshot(self.network),
+            lambda now: store.save_always_on_users(now.users, now.channels),
+        )
 
     def save_registered(self) -> None:
         """Hand the registered channels to the store if any changed since the last time
         (issue 17: MODE, TOPIC and RENAME of a registered room survive a restart; ChanServ
-        saves its own changes at once); the ticker calls this. One save at a time; a failed
-        one is tried again next tick."""
-        if self._registered_saving:
-            return
-        now = chanreg.snapshot(self.network)
-        if now == self._registered_saved:
-            return
-        self._registered_saving = True
-
-        def done(_: object, error: BaseException | None) -> None:
-            self._registered_saving = False
-            if error is None:
-                self._registered_saved = now
-            else:
-                log.error("could not save the registered channels: %r", error)
-
-        self.deps.effects.run(self.deps.store.save_registered_channels(now), done)
+        saves its own changes at once); the ticker calls this."""
+        self._registered.save(
+            chanreg.snapshot(self.network), self.deps.store.save_registered_channels
+        )
 
     def restore_registered(self, saved: list[RegisteredChannel]) -> None:
         """Make the registered channels saved before a restart again (the application calls
         this at start, before the always-on users come back and before it listens)."""
         chanreg.restore(self.deps, saved)
-        self._registered_saved = chanreg.snapshot(self.network)
+        self._registered.saved(chanreg.snapshot(self.network))
 
     def restore_always_on(
         self, saved: list[AlwaysOnUser], channels: list[SavedChannel]
@@ -396,7 +410,7 @@ class ServerCore:
         """Put the always-on users saved before a restart back in their channels, made
         again as ``channels`` has them (the application calls this at start, before it
         listens); returns them."""
-        self._always_on_saved = alwayson.Snapshot(tuple(saved), tuple(channels))
+        self._always_on.saved(alwayson.Snapshot(tuple(saved), tuple(channels)))
         return alwayson.restore(self.deps, saved, channels)
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
