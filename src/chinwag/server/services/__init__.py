@@ -79,3 +79,29 @@ def service(nick: str) -> Callable[[ServiceHandler], ServiceHandler]:
         return handler
 
     return register
+
+
+ServiceCommand = Callable[["Context", list[str]], None]
+"""One command of a service: called with the words after the command's name."""
+
+
+def run_service_command(
+    ctx: Context,
+    text: str,
+    nick: str,
+    commands: dict[str, ServiceCommand],
+    say: Callable[[Context, str], None],
+) -> None:
+    """Handle one message to the service ``nick``: its first word names one of
+    ``commands``; an empty message or an unknown word is answered with ``say`` pointing at
+    HELP (the unknown word cut to 32 characters, as a reply line must stay short)."""
+    words = text.split()
+    if not words:
+        say(ctx, f"Type /msg {nick} HELP for the commands.")
+        return
+    name, args = words[0].upper(), words[1:]
+    handler = commands.get(name)
+    if handler is None:
+        say(ctx, f"Unknown command {name[:32]}. Type /msg {nick} HELP for the commands.")
+        return
+    handler(ctx, args)

@@ -33,7 +33,7 @@ from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import chanreg, service
+from chinwag.server.services import chanreg, run_service_command, service
 from chinwag.server.services.nicks import CHANSERV_SOURCE
 from chinwag.server.state import Channel, ChannelRegistration
 
@@ -83,16 +83,7 @@ def _say(ctx: Context, *lines: str) -> None:
 @service("ChanServ")
 def chanserv(ctx: Context, text: str) -> None:
     """Handle one message to ChanServ: the first word is the command."""
-    words = text.split()
-    if not words:
-        _say(ctx, "Type /msg ChanServ HELP for the commands.")
-        return
-    name, args = words[0].upper(), words[1:]
-    handler = COMMANDS.get(name)
-    if handler is None:
-        _say(ctx, f"Unknown command {name[:32]}. Type /msg ChanServ HELP for the commands.")
-        return
-    handler(ctx, args)
+    run_service_command(ctx, text, "ChanServ", COMMANDS, _say)
 
 
 def _syntax(ctx: Context, name: str) -> None:

@@ -35,7 +35,7 @@ from chinwag.protocol.message import Message
 from chinwag.server.accounts import check_password, password_problem, with_password
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
-from chinwag.server.services import alwayson, attempts, chanreg, service
+from chinwag.server.services import alwayson, attempts, chanreg, run_service_command, service
 from chinwag.server.services.logins import (
     begin_login,
     certificate_account,
@@ -109,16 +109,7 @@ def _say(ctx: Context, *lines: str) -> None:
 @service("NickServ")
 def nickserv(ctx: Context, text: str) -> None:
     """Handle one message to NickServ: the first word is the command."""
-    words = text.split()
-    if not words:
-        _say(ctx, "Type /msg NickServ HELP for the commands.")
-        return
-    name, args = words[0].upper(), words[1:]
-    handler = COMMANDS.get(name)
-    if handler is None:
-        _say(ctx, f"Unknown command {name}. Type /msg NickServ HELP for the commands.")
-        return
-    handler(ctx, args)
+    run_service_command(ctx, text, "NickServ", COMMANDS, _say)
 
 
 def _register(ctx: Context, args: list[str]) -> None:
