@@ -18,14 +18,17 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from chinwag.cluster.base import NetworkLog
 from chinwag.config import Config, Listener
 from chinwag.protocol.casemap import fold
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.reloading import compare, kept_until_restart
+from chinwag.server.replication.node import ReplicatedCore
 from chinwag.server.retention import Retention
 from chinwag.server.services import chanreg
 from chinwag.server.services.alwayson import snapshot
@@ -158,13 +161,22 @@ class ChinwagServer:
         store: Store,
         clock: Callable[[], float] = time.monotonic,
         tls: ServerTls | None = None,
+        network_log: NetworkLog | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.effects = AsyncioEffects()
-        self.core = ServerCore(
-            config, store, self.effects, clock, cloak_key=_kept_cloak_key(config)
-        )
+        self.core: ServerCore
+        self.network_log = network_log
+        """The cluster's log when this server is one node of several (issue 18)."""
+        if network_log is None:
+            self.core = ServerCore(
+                config, store, self.effects, clock, cloak_key=_kept_cloak_key(config)
+            )
+        else:
+            self.core = ReplicatedCore(
+                config, store, self.effects, network_log, cloak_key=_kept_cloak_key(config)
+            )
         self.retention = Retention(store, config.history)
         self._servers: list[asyncio.Server] = []
         self._server_listeners: list[Listener] = []
@@ -235,7 +247,11 @@ class ChinwagServer:
         if bound is None:
             bound = bind_listeners(self.config.listeners)
         try:
-            self.core.deps.accounts.load(await self.store.accounts())
+            if isinstance(self.core, ReplicatedCore):
+                assert self.network_log is not None
+                await self.core.join(await self.network_log.join(), self._kept_state)
+            else:
+                await self._load_kept_state()
             # Operators' bans (issue 17) are in force before the first connection.
             self.core.deps.bans.load(await self.store.server_bans())
             # Nobody is in any room yet: memberships left open by a crash end here, so a new
@@ -249,9 +265,6 @@ class ChinwagServer:
                 await self.store.always_on_users(),
                 await self.store.always_on_channels(),
             )
-            for user in self.core.restore_always_on(saved, channels):
-                # Their read markers, for the MARKREAD of each room when a session returns.
-                user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
             tls_ports = [
@@ -284,6 +297,42 @@ class ChinwagServer:
             self._tasks.append(self._retention_task)
         for host, port in self.addresses:
             log.debug("listening on %s:%d", host, port)
+
+    async def _load_kept_state(self) -> None:
+        """Load what the store keeps into the core, before anyone connects."""
+        self.core.deps.accounts.load(await self.store.accounts())
+        # Operators' bans (issue 17) are in force before the first connection.
+        self.core.deps.bans.load(await self.store.server_bans())
+        # Nobody is in any room yet: memberships left open by a crash end here, so a new
+        # room of an old name gives nobody what was said privately in the old one.
+        await self.store.end_memberships(time.time())
+        # Registered rooms (issue 17) exist again, empty, as they were saved.
+        self.core.restore_registered(await self.store.registered_channels())
+        # Always-on users (issue 16) are in their rooms, made again with the modes, key,
+        # topic and bans they had, before anyone else can join.
+        saved, channels = (
+            await self.store.always_on_users(),
+            await self.store.always_on_channels(),
+        )
+        for user in self.core.restore_always_on(saved, channels):
+            # Their read markers, for the MARKREAD of each room when a session returns.
+            user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
+
+    async def _kept_state(self) -> dict[str, Any]:
+        """The same kept state as :meth:`_load_kept_state`, as data: the node that begins a
+        cluster's epoch appends it to the log, and every node loads it from there."""
+        store = self.store
+        await store.end_memberships(time.time())
+        saved = await store.always_on_users()
+        markers = {user.account: await store.read_markers(user.account) for user in saved}
+        return {
+            "accounts": await store.accounts(),
+            "bans": await store.server_bans(),
+            "registered": await store.registered_channels(),
+            "always_on": saved,
+            "always_on_channels": await store.always_on_channels(),
+            "read_markers": markers,
+        }
 
     def _tls_context(self) -> ssl.SSLContext:
         """The server's one TLS context, shared by every ``tls`` and ``https`` listener;
@@ -364,7 +413,11 @@ class ChinwagServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self.core.shutdown(reason)
+        if isinstance(self.core, ReplicatedCore):
+            # Only this node's connections go; the network carries on without them.
+            await self.core.leave(reason)
+        else:
+            self.core.shutdown(reason)
         pending = [link.closed for link in self._links]
         if pending:
             _, late = await asyncio.wait(pending, timeout=grace)

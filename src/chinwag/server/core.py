@@ -122,7 +122,9 @@ class ServerCore:
     in-memory harness); ``clock`` is the monotonic clock of timeouts (tests pass their own).
     ``cloak_key`` is the key of host cloaks when ``[server] cloak_secret`` is empty (the
     application's kept one); without either, a key lives as long as the core. Two cores share
-    nothing but the command table.
+    nothing but the command table. ``local_effects``: what the history writer's batches run
+    on when it is not ``effects`` (a cluster node replicates ``effects`` between nodes, but
+    each node writes only what was said on it).
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class ServerCore:
         effects: Effects,
         clock: Callable[[], float] = time.monotonic,
         cloak_key: bytes | None = None,
+        local_effects: Effects | None = None,
     ) -> None:
         self.config = config
         self._cloak_key: bytes | None = None
@@ -152,7 +155,12 @@ class ServerCore:
         # The writer tells the sessions when a commit released replies; the sessions tell
         # the writer who left. Each gets the other through a method, not a cycle of imports.
         history = HistoryWriter(
-            store, effects, delivery, clock, self._reap, self.metrics.observe_commit
+            store,
+            effects if local_effects is None else local_effects,
+            delivery,
+            clock,
+            self._reap,
+            self.metrics.observe_commit,
         )
         self._sessions = sessions = Sessions(
             self.network, delivery, presence, nick_deadlines, history
@@ -269,11 +277,14 @@ class ServerCore:
         *,
         secure: bool = False,
         certfp: str | None = None,
+        made: Session | None = None,
     ) -> Session:
         """Start a session for a new connection from ``ip`` writing to ``outbox``; others
         see its cloak (:func:`~chinwag.server.services.cloaks.cloak_host`) unless cloaking
         is off. ``secure``: the connection is encrypted; ``certfp``: the fingerprint of the
-        client certificate it presented (:func:`chinwag.transport.certificates.certfp`)."""
+        client certificate it presented (:func:`chinwag.transport.certificates.certfp`).
+        ``made``: the session object to start, if the caller made it already
+        (:class:`chinwag.server.replica.ReplicatedCore`)."""
         if self._cloak_key is not None:
             shown = cloak_host(ip, self._cloak_key)
         else:
@@ -282,7 +293,9 @@ class ServerCore:
                 # "::1" cannot be a middle parameter (WHO, WHOIS): "0::1", as ircds do.
                 shown = "0" + shown
         now = self._clock()
-        session = self._sessions.open(outbox, ip, shown, now, secure=secure, certfp=certfp)
+        session = self._sessions.open(
+            outbox, ip, shown, now, secure=secure, certfp=certfp, made=made
+        )
         limits = self.config.limits
         if limits.fakelag and not self._flood_exempt.address(ip):
             session.flood = TokenBucket(limits.flood_burst, limits.flood_rate, now)

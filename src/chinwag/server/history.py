@@ -113,6 +113,7 @@ class HistoryWriter:
         "_observe",
         "_store",
         "_task",
+        "keeping",
         "pushed_seq",
     )
 
@@ -142,6 +143,10 @@ class HistoryWriter:
         self._last_commit = float("-inf")
         self.pushed_seq = 0
         """Sequence number of the last message pushed."""
+        self.keeping = True
+        """Whether what is pushed now is for this writer to store. A cluster node
+        (:class:`chinwag.server.replica.ReplicatedCore`) turns it off while it applies what
+        happened on another node: that node stores it, and nobody here waits for it."""
 
     @property
     def committed_seq(self) -> int:
@@ -161,7 +166,10 @@ class HistoryWriter:
         private: bool = False,
     ) -> int:
         """Queue one relayed message to ``target``; return its sequence number. ``private``:
-        said in a channel while it was private (:meth:`to_channel` works it out)."""
+        said in a channel while it was private (:meth:`to_channel` works it out).
+        Not :attr:`keeping`: nothing is queued, and 0 is returned (nothing to wait for)."""
+        if not self.keeping:
+            return 0
         self._items.append((target, message, event, offline_for, private))
         self.pushed_seq += 1
         if not self._busy:
@@ -234,6 +242,8 @@ class HistoryWriter:
         self._change(Redact(target, msgid))
 
     def _change(self, change: HistoryChange) -> None:
+        if not self.keeping:
+            return
         self._changes.append(change)
         self._changes_pushed += 1
         if not self._busy:

@@ -38,8 +38,9 @@ BAD_INPUT_REASONS = (
 dashboard's query has a series from the start."""
 
 
-REFUSAL_REASONS = ("banned", "too_many", "throttled")
-"""Why a connection is refused as soon as it is accepted (``[connections]``, ``UBAN``)."""
+REFUSAL_REASONS = ("banned", "too_many", "throttled", "unreachable")
+"""Why a connection is refused as soon as it is accepted (``[connections]``, ``UBAN``, a
+cluster node that cannot reach its network's log)."""
 
 
 class Counters:

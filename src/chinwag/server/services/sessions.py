@@ -65,10 +65,20 @@ class Sessions:
         *,
         secure: bool = False,
         certfp: str | None = None,
+        made: Session | None = None,
     ) -> Session:
         """A new session on ``outbox``, for a connection from ``ip`` shown as ``host``;
-        ``secure`` if it is encrypted, with the client certificate's ``certfp`` if any."""
-        session = Session(self._next_id, outbox, ip, host, now, secure=secure, certfp=certfp)
+        ``secure`` if it is encrypted, with the client certificate's ``certfp`` if any.
+        ``made``: a session object the transport already holds (a cluster node makes it
+        when the connection opens, before the network's log has ordered the opening); it
+        gets the next id, the shown host and the opening time here."""
+        if made is None:
+            session = Session(self._next_id, outbox, ip, host, now, secure=secure, certfp=certfp)
+        else:
+            session = made
+            session.id = self._next_id
+            session.host = host
+            session.connected_at = session.last_activity = now
         self._next_id += 1
         self._network.sessions[session.id] = session
         log.debug("session %d connected from %s", session.id, ip)

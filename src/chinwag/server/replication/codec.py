@@ -1,0 +1,113 @@
+"""The entries of a cluster's network log, as bytes (docs/scaling.md "The log").
+
+Every node appends what happened on it (a connection opened, the lines a client sent, the
+outcome of store work, a timer) and applies every entry of the log in order. An entry is a
+tuple whose first item names its kind (:data:`KINDS`); it travels pickled, because what the
+core's deferred work returns (accounts, stored messages, ...) is plain Python objects of
+chinwag's own classes. Only the nodes of one network write the log, but unpickling runs
+code named by the data, so :func:`decode` resolves only chinwag's own classes and a short
+list of standard ones: a log entry cannot make a node import or call anything else.
+
+Exceptions are never pickled as they are (their arguments are anything): deferred work that
+failed travels as :class:`RemoteError` with the text of the original, or as a
+:class:`~chinwag.storage.base.StoreError` if it was one, which is what the core's
+continuations look at.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from typing import Any
+
+from chinwag.storage.base import StoreError
+
+KINDS = frozenset(
+    {
+        "restore",  # the kept state, loaded from the store by the node that began the epoch
+        "connect",  # a connection opened on a node
+        "lines",  # lines (or framing errors) a connection sent
+        "overflow",  # a connection's outbox passed its SendQ
+        "lost",  # a connection closed
+        "tick",  # a node's ticker: timeouts and saves, at the log's time
+        "done",  # deferred work started by a node ended
+        "timer",  # a timer a node started went off
+        "node-lost",  # a node's lease lapsed: its connections are gone
+        "node-left",  # a node stopped on purpose
+    }
+)
+"""What an entry may say (its first item)."""
+
+
+class RemoteError(Exception):
+    """Deferred work failed on the node that ran it; the text says how."""
+
+
+class NodeLost(RemoteError):
+    """The node running some deferred work left the network before it ended."""
+
+
+_ALLOWED_MODULES = ("chinwag.",)
+_ALLOWED = {
+    ("builtins", name)
+    for name in (
+        "set",
+        "frozenset",
+        "bytearray",
+        "complex",
+        "range",
+        "slice",
+        "getattr",  # how pickle names an enum member's class attribute
+    )
+} | {
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+    ("collections", "deque"),
+    ("collections", "OrderedDict"),
+    ("datetime", "datetime"),
+    ("datetime", "timezone"),
+    ("datetime", "timedelta"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("pathlib", "PurePosixPath"),
+    ("pathlib", "PureWindowsPath"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith(_ALLOWED_MODULES) or (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"a log entry may not name {module}.{name}")
+
+
+def encode(entry: tuple[Any, ...], sequence: int | None) -> bytes:
+    """The bytes of one entry (its first item is one of :data:`KINDS`), the ``sequence``-th
+    this node appends (``None`` for an entry that may be applied twice harmlessly: those
+    appended by the log's own atomic steps, outside the node's numbered run)."""
+    return pickle.dumps((sequence, entry), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes) -> tuple[int | None, tuple[Any, ...]]:
+    """The sequence number and entry ``data`` holds; raises ``ValueError`` for anything
+    that is not one."""
+    try:
+        sequence, entry = _Unpickler(io.BytesIO(data)).load()
+    except Exception as error:
+        raise ValueError(f"not a log entry: {error}") from error
+    if not isinstance(entry, tuple) or not entry or entry[0] not in KINDS:
+        raise ValueError("not a log entry")
+    if sequence is not None and not isinstance(sequence, int):
+        raise ValueError("not a log entry")
+    return sequence, entry
+
+
+def portable_error(error: BaseException) -> BaseException:
+    """What to ship of ``error``, the failure of deferred work: a
+    :class:`~chinwag.storage.base.StoreError` as one, anything else as
+    :class:`RemoteError`, both with the original's text."""
+    if isinstance(error, StoreError):
+        return StoreError(str(error))
+    if isinstance(error, RemoteError):
+        return type(error)(str(error))
+    return RemoteError(f"{type(error).__name__}: {error}")

@@ -1,0 +1,470 @@
+"""One node of a cluster: the server core, driven by the network's log (docs/scaling.md).
+
+Every node holds the whole network: every user, channel and session, wherever its
+connection is. Nothing a node's connections do changes its state directly. The node appends
+what happened (:mod:`chinwag.server.replication.codec`) to the network log, and every node,
+this one too, applies the log's entries in the log's order to the same
+:class:`~chinwag.server.core.ServerCore` code. Equal inputs in equal order give equal
+state, so the network agrees on everything without asking anyone: two nodes racing for a
+nick are ordered by the log, and the second gets ``433`` everywhere; a room's messages reach
+every member in the log's order, whichever nodes they are on.
+
+What keeps the replicas equal:
+
+- the clock of an entry is the log's (the time it was appended), and randomness comes from
+  a generator seeded with the epoch's secret and the entry's id
+  (:mod:`chinwag.server.sources`), so msgids, SCRAM nonces and verification codes agree;
+- deferred work runs on the node whose entry started it, and its outcome travels in the log
+  (:class:`~chinwag.server.replication.effects.ReplicatedEffects`);
+- each node writes only its own connections; the others have an outbox that drops
+  everything (:class:`NullOutbox`), and history is stored by the node where it was said.
+
+The log is the sequencer and the node leases are the failure detector
+(:mod:`chinwag.cluster`): when a node's lease lapses, one survivor appends ``node-lost`` and
+every node ends that node's sessions at that point of the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from chinwag.cluster.base import Entry, Joined, LeaseLost, LogUnavailable, NetworkLog
+from chinwag.config import Config
+from chinwag.protocol.casemap import fold
+from chinwag.protocol.message import Message
+from chinwag.server import sources
+from chinwag.server.core import Item, ServerCore
+from chinwag.server.effects import AsyncioEffects
+from chinwag.server.replication.codec import decode, encode
+from chinwag.server.replication.effects import ReplicatedEffects
+from chinwag.server.state import Lines, Outbox, Session
+from chinwag.storage.base import Store
+
+log = logging.getLogger("chinwag.cluster")
+
+LOG_GONE = (
+    "This server has lost touch with the rest of the network; what you send waits until it "
+    "is back (nothing is lost)."
+)
+LOG_BACK = "This server is in touch with the network again."
+
+UNREACHABLE = "Closing Link: this server cannot reach its network just now, try another or later"
+
+READ_BLOCK = 1.0
+"""Seconds one read of the log waits for an entry before asking again."""
+
+RETRY_PAUSE = 0.5
+"""Seconds between attempts to reach the log while it is unreachable."""
+
+
+class NullOutbox:
+    """The outbox of a session whose connection is on another node: that node writes to it,
+    so everything written here is dropped (the core still builds the replies; only the
+    connection's own node sends them)."""
+
+    __slots__ = ()
+
+    def write_line(self, line: bytes) -> None:
+        """Drop ``line``."""
+
+    def write_lines(self, lines: Lines) -> None:
+        """Drop ``lines``."""
+
+    def close(self) -> None:
+        """Nothing to close here."""
+
+
+_NULL_OUTBOX: Outbox = NullOutbox()
+
+Restore = Callable[[], Awaitable[dict[str, Any]]]
+"""Loads the kept state from the store (:meth:`ReplicatedCore.join`)."""
+
+
+class ReplicatedCore(ServerCore):
+    """A :class:`~chinwag.server.core.ServerCore` whose entry points append to the network
+    log instead of acting, and which acts when it applies the log (module docstring).
+
+    Transports use it exactly like a core: :meth:`connect` returns the session at once
+    (numbered when the log orders the connection), :meth:`receive` hands over lines. It is
+    ready for connections once :meth:`join` returns.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        local_effects: AsyncioEffects,
+        network_log: NetworkLog,
+        cloak_key: bytes | None = None,
+    ) -> None:
+        self.node = network_log.node
+        """This node's name in the log."""
+        self._log = network_log
+        self._now = time.time()
+        self._origin = self.node
+        self._secret = b""
+        self._replicated = ReplicatedEffects(
+            local_effects, self.node, lambda: self._origin, self._publish
+        )
+        super().__init__(
+            config,
+            store,
+            self._replicated,
+            self._log_clock,
+            cloak_key=cloak_key,
+            local_effects=local_effects,
+        )
+        self._local_effects = local_effects
+        self._outgoing: list[bytes] = []
+        self._wake = asyncio.Event()
+        self._keys: dict[Session, str] = {}
+        """This node's own sessions and their names in the log."""
+        self._made: dict[str, Session] = {}
+        """This node's sessions whose opening the log has not ordered yet."""
+        self._sequence = 0
+        self._seen: dict[str, int] = {}
+        """The last sequence number applied of each node: an append retried after a lost
+        answer may have reached the log twice, and the second copy is skipped."""
+        self._connections = 0
+        self._by_key: dict[str, Session] = {}
+        """Every session of the network by its name in the log (``node/number``)."""
+        self._by_node: dict[str, dict[str, Session]] = {}
+        self._applied = ""
+        self._restored = asyncio.Event()
+        self._left = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.fenced: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        """Done with a reason when this node must stop serving (the network declared it lost,
+        or its log went away for good)."""
+        self.lease_rtt = 0.0
+        """Seconds the last lease renewal took (a Redis round trip, for ``/metrics``)."""
+        self.lease_renewed_at = time.monotonic()
+        self.nodes_seen = 1
+        """Nodes holding a lease at the last look."""
+        self.entries_applied = 0
+        self.log_reachable = True
+        """False while appends or reads fail (the node says so to its users and refuses new
+        connections meanwhile)."""
+
+    @property
+    def entries_waiting(self) -> int:
+        """Entries made here that the log has not taken yet."""
+        return len(self._outgoing)
+
+    # -- the clock and randomness of the entry being applied --------------------------
+
+    def _log_clock(self) -> float:
+        return self._now
+
+    # -- joining -----------------------------------------------------------------------
+
+    async def join(self, joined: Joined, restore: Restore) -> None:
+        """Take part in the network: if this node began the epoch, load the kept state with
+        ``restore`` and append it first; then apply the log from its start until it is
+        caught up. The caller listens once this returns."""
+        self._secret = joined.secret
+        if self._cloak_key is not None and not self.config.server.cloak_secret:
+            # Every node must cloak an address alike: the epoch's secret makes the key.
+            self._cloak_key = hmac.new(joined.secret, b"cloak", hashlib.sha256).digest()
+        if joined.created:
+            self._publish(("restore", await restore()))
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._append_forever()))
+        await self._catch_up()
+        self._tasks.append(loop.create_task(self._read_forever()))
+        self._tasks.append(loop.create_task(self._keep_lease_forever()))
+        log.info("node %s joined epoch %s", self.node, joined.epoch)
+
+    async def _catch_up(self) -> None:
+        """Apply the log until the kept state is in and nothing more is waiting."""
+        while True:
+            entries = await self._read(0.2 if self._restored.is_set() else READ_BLOCK)
+            self._apply_all(entries)
+            if not entries and self._restored.is_set():
+                return
+
+    # -- appending -----------------------------------------------------------------------
+
+    def _publish(self, entry: tuple[Any, ...]) -> None:
+        """Append ``entry`` after everything this node appended before (soon, in a batch
+        with whatever else this loop turn appends)."""
+        self._sequence += 1
+        self._outgoing.append(encode(entry, self._sequence))
+        self._wake.set()
+
+    async def _append_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._outgoing = self._outgoing, []
+            while batch:
+                try:
+                    await self._log.append(batch)
+                    batch = []
+                    self._reachable(True)
+                except LogUnavailable as error:
+                    log.warning("cannot append to the network log (%s); trying again", error)
+                    self._reachable(False)
+                    await asyncio.sleep(RETRY_PAUSE)
+                except LeaseLost as error:
+                    self._fence(f"the network log refused this node: {error}")
+                    return
+
+    # -- reading and applying --------------------------------------------------------
+
+    async def _read(self, block: float) -> list[Entry]:
+        while True:
+            try:
+                entries = await self._log.read(self._applied or "0", block)
+            except LogUnavailable as error:
+                log.warning("cannot read the network log (%s); trying again", error)
+                self._reachable(False)
+                await asyncio.sleep(RETRY_PAUSE)
+            else:
+                self._reachable(True)
+                return entries
+
+    def _reachable(self, reachable: bool) -> None:
+        """Note whether the log answers; when that changes, tell this node's users (their
+        lines wait meanwhile: nothing is done that the rest of the network would not see)."""
+        if reachable == self.log_reachable:
+            return
+        self.log_reachable = reachable
+        if reachable:
+            log.info("node %s reaches the network log again", self.node)
+            self._notice_local(LOG_BACK)
+        else:
+            log.error("node %s cannot reach the network log", self.node)
+            self._notice_local(LOG_GONE)
+
+    def _notice_local(self, text: str) -> None:
+        name = self.config.server.name
+        for session in list(self._keys):
+            if session.id >= 0 and not session.closed:
+                target = session.user.nick if session.user is not None else "*"
+                self._delivery.send(session, Message("NOTICE", (target, text), name))
+
+    async def _read_forever(self) -> None:
+        while True:
+            self._apply_all(await self._read(READ_BLOCK))
+
+    def _apply_all(self, entries: Iterable[Entry]) -> None:
+        for entry in entries:
+            self._applied = entry.id
+            try:
+                self.apply(entry)
+            except Exception:
+                log.exception("node %s: could not apply log entry %s", self.node, entry.id)
+
+    def apply(self, entry: Entry) -> None:
+        """Apply one entry of the log: what happened on ``entry.node``, at the log's time."""
+        sequence, what = decode(entry.data)
+        if sequence is not None:
+            if sequence <= self._seen.get(entry.node, 0):
+                return
+            self._seen[entry.node] = sequence
+        self.entries_applied += 1
+        self._now = entry.millis / 1000.0
+        self._origin = entry.node
+        self.deps.history.keeping = entry.node == self.node
+        seed = hmac.new(self._secret, entry.id.encode(), hashlib.sha256).digest()
+        with sources.using(sources.SeededSources(seed, self._log_clock)):
+            self._apply(entry.node, what)
+
+    def _apply(self, origin: str, what: tuple[Any, ...]) -> None:
+        kind = what[0]
+        if kind == "lines":
+            session = self._by_key.get(what[1])
+            if session is not None:
+                ServerCore.receive(self, session, what[2])
+        elif kind == "done":
+            self._replicated.ended(what[1], what[2], what[3])
+        elif kind == "connect":
+            self._apply_connect(origin, *what[1:])
+        elif kind == "lost":
+            session = self._by_key.get(what[1])
+            if session is not None:
+                ServerCore.connection_lost(self, session, what[2])
+                self._forget(what[1], session)
+        elif kind == "overflow":
+            session = self._by_key.get(what[1])
+            if session is not None:
+                ServerCore.overflowed(self, session)
+        elif kind == "timer":
+            self._replicated.fired(what[1])
+        elif kind == "tick":
+            ServerCore.tick(self)
+            self._forget_closed()
+        elif kind == "node-lost":
+            self._end_node(what[1], f"{what[1]} lost", error_text=None)
+        elif kind == "node-left":
+            self._end_node(what[1], what[2], error_text=what[2])
+            if what[1] == self.node:
+                self._left.set()
+        elif kind == "restore":
+            self._apply_restore(what[1])
+
+    def _apply_connect(
+        self, origin: str, key: str, ip: str, secure: bool, certfp: str | None
+    ) -> None:
+        made = None
+        if origin == self.node:
+            made = self._made.pop(key, None)
+            if made is None:  # the connection is already gone here
+                return
+        # A session made here keeps the outbox it was made with; the others drop everything.
+        session = ServerCore.connect(
+            self, _NULL_OUTBOX, ip, secure=secure, certfp=certfp, made=made
+        )
+        self._by_key[key] = session
+        self._by_node.setdefault(origin, {})[key] = session
+
+    def _apply_restore(self, kept: dict[str, Any]) -> None:
+        deps = self.deps
+        deps.accounts.load(kept["accounts"])
+        deps.bans.load(kept["bans"])
+        self.restore_registered(kept["registered"])
+        users = self.restore_always_on(kept["always_on"], kept["always_on_channels"])
+        markers = kept["read_markers"]
+        for user in users:
+            user.read_markers.update(markers.get(fold(user.account or ""), {}))
+        self._restored.set()
+
+    def _end_node(self, node: str, reason: str, error_text: str | None) -> None:
+        """``node`` is gone: its work fails, and its sessions end (each user with a quit
+        everyone sees, unless always-on) at this point of the log."""
+        self._replicated.node_lost(node)
+        sessions = self._sessions
+        delivery = self._delivery
+        delivery.begin()
+        try:
+            for key, session in list(self._by_node.pop(node, {}).items()):
+                self._by_key.pop(key, None)
+                if not session.closed:
+                    sessions.close(session, reason, error_text=error_text)
+        finally:
+            delivery.end()
+        sessions.reap()
+
+    def _forget(self, key: str, session: Session) -> None:
+        if session.closed:
+            self._by_key.pop(key, None)
+            node = key.rpartition("/")[0]
+            self._by_node.get(node, {}).pop(key, None)
+            self._keys.pop(session, None)
+
+    def _forget_closed(self) -> None:
+        for key, session in list(self._by_key.items()):
+            self._forget(key, session)
+
+    # -- the entry points, as transports call them ---------------------------------------
+
+    def admit(self, ip: str, *, rate: bool = True) -> tuple[str, str] | None:
+        """As :meth:`ServerCore.admit`, and no new connection while the log is unreachable:
+        it could not even register."""
+        if not self.log_reachable:
+            self.deps.counters.connections_refused["unreachable"] += 1
+            return "unreachable", UNREACHABLE
+        return ServerCore.admit(self, ip, rate=rate)
+
+    def connect(
+        self,
+        outbox: Outbox,
+        ip: str,
+        host: str | None = None,
+        *,
+        secure: bool = False,
+        certfp: str | None = None,
+        made: Session | None = None,
+    ) -> Session:
+        """A connection opened here: append it, and return its session now (it is numbered
+        and started when the log orders it)."""
+        self._connections += 1
+        key = f"{self.node}/{self._connections}"
+        session = Session(-1, outbox, ip, ip, self._now, secure=secure, certfp=certfp)
+        self._made[key] = session
+        self._keys[session] = key
+        self._publish(("connect", key, ip, secure, certfp))
+        return session
+
+    def receive(self, session: Session, items: Iterable[Item]) -> None:
+        """Lines from a connection here: append them."""
+        key = self._keys.get(session)
+        if key is not None and not session.closed:
+            self._publish(("lines", key, list(items)))
+
+    def overflowed(self, session: Session) -> None:
+        """A connection here passed its SendQ: append that."""
+        key = self._keys.get(session)
+        if key is not None and not session.closed:
+            self._publish(("overflow", key))
+
+    def connection_lost(self, session: Session, reason: str = "Connection closed") -> None:
+        """A connection here closed: append that."""
+        key = self._keys.pop(session, None)
+        if key is not None:
+            self._publish(("lost", key, reason))
+
+    def tick(self) -> None:
+        """This node's ticker: append a tick (timeouts are checked at the log's time)."""
+        self._publish(("tick",))
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        """Stopping this node: its own sessions get ``ERROR`` and their users quit (the
+        rest of the network carries on). :meth:`leave` does the work; this only starts it."""
+        self._leaving = asyncio.get_running_loop().create_task(self.leave(reason))
+
+    async def leave(self, reason: str, timeout: float = 5.0) -> None:
+        """Leave the network: append ``node-left`` and give up the lease in one step, then
+        wait until this node has applied it (its sessions are closed then)."""
+        try:
+            await self._log.leave(encode(("node-left", self.node, reason), None))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._left.wait(), timeout)
+        except (LogUnavailable, LeaseLost) as error:
+            log.warning("node %s could not leave the network cleanly: %s", self.node, error)
+            ServerCore.shutdown(self, reason)
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop reading and appending (after :meth:`leave`, or when fenced)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    # -- the lease --------------------------------------------------------------------
+
+    async def _keep_lease_forever(self) -> None:
+        lease = self.config_lease()
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                self.lease_rtt = await self._log.renew()
+                self.lease_renewed_at = time.monotonic()
+                self.nodes_seen = len(await self._log.live_nodes())
+                await self._log.declare_lapsed(lambda node: encode(("node-lost", node), None))
+            except LeaseLost:
+                self._fence("this node was declared lost by the network")
+                return
+            except LogUnavailable as error:
+                log.warning("cannot renew this node's lease (%s)", error)
+
+    def _fence(self, reason: str) -> None:
+        log.error("node %s stops: %s", self.node, reason)
+        if not self.fenced.done():
+            self.fenced.set_result(reason)
+
+    def config_lease(self) -> float:
+        """Seconds a lease lasts (``[cluster] lease``)."""
+        cluster = getattr(self.config, "cluster", None)
+        return float(getattr(cluster, "lease", 10.0))

@@ -1,0 +1,199 @@
+"""Several nodes, one network (issue 18): servers in one process joined by one in-process log
+(:class:`chinwag.cluster.local.LocalNetwork`), real sockets, clients spread over the nodes.
+
+Each node is a whole :class:`~chinwag.server.app.ChinwagServer` with its own listener; the
+nodes share the log and one store (as nodes share PostgreSQL). A client on one node sees the
+people, rooms and messages of the others exactly as if they were on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from chinwag.cluster.local import LocalLog, LocalNetwork
+from chinwag.server.app import ChinwagServer
+from chinwag.server.digest import describe
+from chinwag.server.replication.node import ReplicatedCore
+from chinwag.storage.memory import MemoryStore
+from tests.conftest import test_config
+from tests.ircclient import IrcClient, is_
+
+Address = tuple[str, int]
+StartNode = Callable[..., Awaitable[ChinwagServer]]
+
+
+@pytest.fixture
+async def start_node() -> AsyncIterator[StartNode]:
+    """``await start_node("a")``: a started node of one network; stopped after the test."""
+    network = LocalNetwork()
+    store = MemoryStore()
+    started: list[ChinwagServer] = []
+
+    async def start(name: str, lease: float = 10.0, **limits: object) -> ChinwagServer:
+        node = ChinwagServer(
+            test_config(**limits), store, network_log=LocalLog(network, name, lease=lease)
+        )
+        await node.start()
+        started.append(node)
+        return node
+
+    yield start
+    for node in reversed(started):
+        if not node.stopped:
+            await node.stop(grace=1.0)
+    await IrcClient.close_all()
+
+
+def address(node: ChinwagServer) -> Address:
+    return node.addresses[0]
+
+
+async def settled(*nodes: ChinwagServer) -> None:
+    """Wait until every node has applied the same log (nothing in flight)."""
+    for _ in range(200):
+        cores = [node.core for node in nodes]
+        assert all(isinstance(core, ReplicatedCore) for core in cores)
+        counts = {core.entries_applied for core in cores if isinstance(core, ReplicatedCore)}
+        digests = {describe(core) for core in cores}
+        if len(counts) == 1 and len(digests) == 1:
+            await asyncio.sleep(0.05)
+            if {c.entries_applied for c in cores if isinstance(c, ReplicatedCore)} == counts:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the nodes did not settle on one state")
+
+
+async def test_a_message_in_a_room_reaches_a_member_on_another_node(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))  # her own
+    joined = await ana.expect(is_("JOIN", "#lobby"))
+    assert joined.source is not None and joined.source.startswith("bo!")
+    await ana.send("PRIVMSG", "#lobby", "hello from node a")
+    heard = await bo.expect(is_("PRIVMSG", "#lobby"))
+    assert heard.params[1] == "hello from node a"
+    assert heard.source is not None and heard.source.startswith("ana!")
+    await bo.send("PRIVMSG", "ana", "and a direct one back")
+    direct = await ana.expect(is_("PRIVMSG", "ana"))
+    assert direct.params[1] == "and a direct one back"
+    await settled(a, b)
+
+
+async def test_two_clients_racing_for_one_nick_on_two_nodes_never_both_hold_it(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    for round_ in range(5):
+        left = await IrcClient.connect(address(a))
+        right = await IrcClient.connect(address(b))
+        nick = f"racer{round_}"
+        await asyncio.gather(
+            left.send_raw(f"NICK {nick}\r\nUSER l 0 * :l\r\n".encode()),
+            right.send_raw(f"NICK {nick}\r\nUSER r 0 * :r\r\n".encode()),
+        )
+        outcomes = []
+        for client in (left, right):
+            line = await client.expect(lambda line: line.command in {"001", "433"})
+            outcomes.append(line.command)
+        assert sorted(outcomes) == ["001", "433"], outcomes
+        await left.close()
+        await right.close()
+    await settled(a, b)
+
+
+async def test_members_on_three_nodes_hear_a_rooms_messages_in_one_order(
+    start_node: StartNode,
+) -> None:
+    nodes = [await start_node(name) for name in ("a", "b", "c")]
+    clients = [
+        await IrcClient.registered(address(node), f"user{i}", "#order")
+        for i, node in enumerate(nodes)
+    ]
+    for client in clients:
+        await client.send("CAP", "REQ", "echo-message")
+    each = 20
+
+    async def talk(i: int, client: IrcClient) -> None:
+        for n in range(each):
+            await client.send("PRIVMSG", "#order", f"{i}:{n}")
+
+    await asyncio.gather(*(talk(i, client) for i, client in enumerate(clients)))
+    heard: list[list[str]] = []
+    total = each * len(clients)
+    for client in clients:
+        texts: list[str] = []
+        while len(texts) < total:
+            line = await client.expect(is_("PRIVMSG", "#order"))
+            texts.append(line.params[1])
+        heard.append(texts)
+    assert heard[0] == heard[1] == heard[2]
+    for i in range(len(clients)):
+        own = [text for text in heard[0] if text.startswith(f"{i}:")]
+        assert own == [f"{i}:{n}" for n in range(each)]  # each sender's order kept
+    await settled(*nodes)
+
+
+async def test_an_account_registered_on_one_node_logs_in_on_another(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    ana = await IrcClient.registered(address(a), "ana")
+    await ana.send("REGISTER", "*", "*", "a long secret")
+    await ana.expect(is_("REGISTER", "SUCCESS"))
+    other = await IrcClient.connect(address(b))
+    await other.send("CAP", "REQ", "sasl")
+    await other.expect(is_("CAP", "*", "ACK"))
+    await other.send("NICK", "ana2")
+    await other.send("USER", "a", "0", "*", "a")
+    await other.send("AUTHENTICATE", "PLAIN")
+    await other.expect(is_("AUTHENTICATE", "+"))
+    await other.send("AUTHENTICATE", base64.b64encode(b"\0ana\0a long secret").decode())
+    logged_in = await other.expect(is_("900"))
+    assert logged_in.params[2] == "ana"
+    await other.expect(is_("903"))
+    await settled(a, b)
+
+
+async def test_a_node_that_stops_takes_only_its_own_users_with_it(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))
+    await ana.expect(is_("JOIN", "#lobby"))
+    await b.stop()
+    goodbye = await bo.expect_closed()
+    assert goodbye and goodbye[-1].command == "ERROR"
+    quit_ = await ana.expect(is_("QUIT"))
+    assert quit_.source is not None and quit_.source.startswith("bo!")
+    await ana.send("PRIVMSG", "#lobby", "still here")
+    await ana.send("PING", "x")
+    await ana.expect(is_("PONG"))
+
+
+async def test_a_node_that_dies_is_declared_lost_and_its_users_quit_everywhere(
+    start_node: StartNode,
+) -> None:
+    a = await start_node("a", lease=1.0)
+    b = await start_node("b", lease=1.0)
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))
+    await ana.expect(is_("JOIN", "#lobby"))
+    # Node b dies: it stops renewing its lease and nothing more of it reaches the log.
+    core = b.core
+    assert isinstance(core, ReplicatedCore)
+    await core.close()
+    quit_ = await ana.expect(is_("QUIT"), timeout=5.0)
+    assert quit_.source is not None and quit_.source.startswith("bo!")
+    fresh = await IrcClient.registered(address(a), "bo")  # the nick is free again
+    assert fresh.nick == "bo"
+    del bo
