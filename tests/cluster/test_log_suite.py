@@ -135,6 +135,12 @@ async def test_concurrent_appends_make_one_order_that_every_reader_sees(
         assert len(run) == 1, seen_by_a[start : start + 3]
 
 
+async def test_one_nodes_appends_keep_the_order_of_the_calls(backend: Backend) -> None:
+    (a,) = await backend.joined("a")
+    await asyncio.gather(*(a.append([str(n).encode()]) for n in range(50)))
+    assert [entry.data for entry in await read_all(a, 50)] == [str(n).encode() for n in range(50)]
+
+
 async def test_ids_increase_and_millis_never_decrease_along_the_log(backend: Backend) -> None:
     a, b = await backend.joined("a", "b")
     for n in range(30):
