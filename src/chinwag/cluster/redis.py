@@ -64,7 +64,8 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 """
 
-# Every script but JOIN: KEYS = epoch, members, log:<epoch>; ARGV = joined epoch, node, ...
+# The fence of every script that changes the log or a lease once joined (not JOIN, LEASES):
+# KEYS = epoch, members, log:<epoch>; ARGV = joined epoch, node, ...
 _FENCE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('EPOCHLOST the log holds another epoch')
