@@ -24,7 +24,11 @@ READ_LIMIT = 500
 """The most entries one :meth:`NetworkLog.read` returns; the caller reads again for more."""
 
 
-class LogUnavailable(Exception):
+class NetworkLogError(Exception):
+    """What a :class:`NetworkLog` raises: the kinds below, named by what the node does next."""
+
+
+class LogUnavailable(NetworkLogError):  # noqa: N818
     """The log's backend could not be reached (or did not answer in time).
 
     An append that raised this may or may not have reached the log: the node finds out by
@@ -32,7 +36,7 @@ class LogUnavailable(Exception):
     """
 
 
-class LeaseLost(Exception):
+class LeaseLost(NetworkLogError):  # noqa: N818
     """This node is no longer a member of the network: it left or was declared lost.
 
     Every replica has removed (or will remove, at the "node lost" entry) this node's users, so

@@ -104,7 +104,7 @@ class LocalNetwork:
 
 
 class LocalLog:
-    """One node's handle on a :class:`LocalNetwork` (a :class:`~chinwag.cluster.base.NetworkLog`)."""
+    """One node's handle on a :class:`LocalNetwork`, a ``NetworkLog``."""
 
     def __init__(self, network: LocalNetwork, node: str, lease: float = DEFAULT_LEASE) -> None:
         self.network = network

@@ -58,7 +58,14 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.commands.core import AsyncScript
 
-# Every script but JOIN: KEYS = epoch, members, log:<epoch>; ARGV = joined epoch, node, ...
+# The server's time in ms: lease deadlines never depend on a node's clock.
+_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+
+# The fence of every script that changes the log or a lease once joined (not JOIN, LEASES):
+# KEYS = epoch, members, log:<epoch>; ARGV = joined epoch, node, ...
 _FENCE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('EPOCHLOST the log holds another epoch')
@@ -66,16 +73,14 @@ end
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
   return redis.error_reply('LEASELOST ' .. ARGV[2] .. ' is not a member')
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 """
 
 # KEYS = epoch, members; ARGV = key prefix, node, lease ms, epoch nonce, candidate secret.
 # The secret's key depends on the epoch found, so it is built here from the prefix: it carries
 # the same hash tag, so it is in the slot of the declared keys.
-_JOIN = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+_JOIN = (
+    _NOW
+    + """
 local epoch = redis.call('GET', KEYS[1])
 local created = 0
 if not epoch then
@@ -88,6 +93,7 @@ end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
 return {epoch, created, redis.call('GET', ARGV[1] .. 'secret:' .. epoch)}
 """
+)
 
 # ARGV[3:] = the items, in order.
 _APPEND = (
@@ -103,6 +109,7 @@ return #ARGV - 2
 # ARGV[3] = lease ms.
 _RENEW = (
     _FENCE
+    + _NOW
     + """
 redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[3]), ARGV[2])
 return 1
@@ -113,6 +120,7 @@ return 1
 # declared only if it is still a lapsed member now, so racing callers declare it once.
 _DECLARE = (
     _FENCE
+    + _NOW
     + """
 local declared = {}
 for i = 3, #ARGV, 2 do
@@ -138,9 +146,9 @@ return 1
 )
 
 # KEYS = members; returns node, ms left, node, ms left, ... in deadline order.
-_LEASES = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+_LEASES = (
+    _NOW
+    + """
 local flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local out = {}
 for i = 1, #flat, 2 do
@@ -149,6 +157,7 @@ for i = 1, #flat, 2 do
 end
 return out
 """
+)
 
 
 def _redis() -> ModuleType:
