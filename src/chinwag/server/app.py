@@ -252,19 +252,6 @@ class ChinwagServer:
                 await self.core.join(await self.network_log.join(), self._kept_state)
             else:
                 await self._load_kept_state()
-            # Operators' bans (issue 17) are in force before the first connection.
-            self.core.deps.bans.load(await self.store.server_bans())
-            # Nobody is in any room yet: memberships left open by a crash end here, so a new
-            # room of an old name gives nobody what was said privately in the old one.
-            await self.store.end_memberships(time.time())
-            # Registered rooms (issue 17) exist again, empty, as they were saved.
-            self.core.restore_registered(await self.store.registered_channels())
-            # Always-on users (issue 16) are in their rooms, made again with the modes, key,
-            # topic and bans they had, before anyone else can join.
-            saved, channels = (
-                await self.store.always_on_users(),
-                await self.store.always_on_channels(),
-            )
             loop = asyncio.get_running_loop()
             flusher = Flusher(loop)
             tls_ports = [

@@ -18,12 +18,17 @@ from chinwag.server.state import Channel, Network, Session, User
 
 T = TypeVar("T")
 
+Settle = Callable[[Any, BaseException | None], None]
+"""What the end of a command's work changes whether or not its session is still there."""
+
 Pending = tuple[
     Coroutine[Any, Any, Any],
     Callable[["Context", Any], None],
     Callable[["Context", Exception], None] | None,
+    Settle | None,
 ]
-"""Deferred work of a command: the coroutine, what to do with its result, and with its error."""
+"""Deferred work of a command: the coroutine, what to do with its result, and with its
+error, and what to settle either way."""
 
 
 class Context:
@@ -45,6 +50,7 @@ class Context:
         work: Coroutine[Any, Any, T],
         then: Callable[[Context, T], None],
         failed: Callable[[Context, Exception], None] | None = None,
+        settle: Settle | None = None,
     ) -> None:
         """Finish this command once ``work`` (a store query, a password hash) is done.
 
@@ -53,11 +59,17 @@ class Context:
         same context (its replies, label and all, are sent together after it), or
         ``failed(ctx, error)`` if the work raised; without ``failed`` the peer gets
         ERR_UNKNOWNERROR. ``then`` may call :meth:`later` again to chain another step.
+
+        ``work`` only computes and asks the store; it must not change the server's state,
+        because in a cluster it runs on one node only (docs/scaling.md "Deferred work").
+        What its outcome changes goes in ``then``, or, if it must happen even when the
+        session has gone meanwhile (an account created must be known), in
+        ``settle(result, error)``, which runs first, on every node, either way.
         """
         if self.pending is not None:
             work.close()
             raise RuntimeError("a command may wait for one piece of work at a time")
-        self.pending = (work, then, failed)
+        self.pending = (work, then, failed, settle)
 
     @property
     def user(self) -> User:

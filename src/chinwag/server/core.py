@@ -503,11 +503,16 @@ class ServerCore:
 
     def _start(self, ctx: Context) -> None:
         assert ctx.pending is not None
-        work, then, failed = ctx.pending
+        work, then, failed, settle = ctx.pending
         ctx.pending = None
         ctx.session.waiting = ctx
 
         def done(result: object, error: BaseException | None) -> None:
+            if settle is not None:
+                try:
+                    settle(result, error)
+                except Exception:
+                    log.exception("session %d: error settling %s", ctx.session.id, ctx.message)
             self._resume(ctx, then, failed, result, error)
 
         self.deps.effects.run(work, done)

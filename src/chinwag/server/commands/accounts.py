@@ -122,26 +122,25 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
     # name's limit elsewhere cannot keep the registrant from entering the code.
     attempts.succeeded(ctx, "verify", nick)
 
-    async def hash_and_mail() -> None:
-        # The pending account is kept here rather than in ``then``: a session closed
-        # meanwhile never runs ``then``, and its name must still be given back on expiry.
-        pending: PendingAccount | None = None
-        try:
-            account = await deps.effects.in_thread(make_account, nick, password, settings)
-            code = verification.new_code()
-            expires = deps.clock() + settings.verification_ttl
-            pending = PendingAccount(account, email, code, expires, address=address)
+    async def hash_and_mail() -> PendingAccount:
+        account = await deps.effects.in_thread(make_account, nick, password, settings)
+        code = verification.new_code()
+        expires = deps.clock() + settings.verification_ttl
+        pending = PendingAccount(account, email, code, expires, address=address)
+        text = verification.message_text(
+            deps.name, account.name, email, code, settings.verification_ttl
+        )
+        await verification.send_mail(settings.mail_command, email, account.name, code, text)
+        log.info("account %s pending e-mail verification, from %s", account.name, ip)
+        return pending
+
+    def settle(pending: object, error: BaseException | None) -> None:
+        # Here rather than in ``then``: a session closed meanwhile never runs ``then``, and
+        # the name must still be given back on expiry (or now, if the mail failed).
+        if isinstance(pending, PendingAccount):
             deps.pending_accounts.add(pending)
-            text = verification.message_text(
-                deps.name, account.name, email, code, settings.verification_ttl
-            )
-            await verification.send_mail(settings.mail_command, email, account.name, code, text)
-            log.info("account %s pending e-mail verification, from %s", account.name, ip)
-        except BaseException:
-            if pending is not None:
-                deps.pending_accounts.remove(pending.account.folded)
+        else:
             registry.release(nick)
-            raise
 
     def then(ctx: Context, _: None) -> None:
         ctx.reply.add(
@@ -165,7 +164,7 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
             nick,
         )
 
-    ctx.later(hash_and_mail(), then, broken)
+    ctx.later(hash_and_mail(), then, broken, settle)
 
 
 @command("VERIFY", min_params=2, before_registration=True)
@@ -220,14 +219,15 @@ def verify(ctx: Context, message: Message) -> None:
     registry = deps.accounts
 
     async def create() -> bool:
-        try:
-            if not await deps.store.create_account(account):
-                return False
+        return await deps.store.create_account(account)
+
+    def settle(created: object, error: BaseException | None) -> None:
+        # Here rather than in ``then``: a session closed meanwhile never runs ``then``, yet
+        # the account exists, and the name must be given back either way.
+        if created is True:
             registry.put(account)
             log.info("account %s verified and registered from %s", account.name, session.ip)
-            return True
-        finally:
-            registry.release(account.name)
+        registry.release(account.name)
 
     def then(ctx: Context, created: bool) -> None:
         if not created:
@@ -250,4 +250,4 @@ def verify(ctx: Context, message: Message) -> None:
             name,
         )
 
-    ctx.later(create(), then, broken)
+    ctx.later(create(), then, broken, settle)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import io
 import pickle
+from collections.abc import Callable
 from typing import Any
 
+from chinwag.server.state import Channel, Network, Session, User
 from chinwag.storage.base import StoreError
 
 KINDS = frozenset(
@@ -79,6 +81,49 @@ class _Unpickler(pickle.Unpickler):
         if module.startswith(_ALLOWED_MODULES) or (module, name) in _ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"a log entry may not name {module}.{name}")
+
+
+Resolve = Callable[[str, Any], object]
+"""Finds the object a reference names in this node's state (:func:`decode_value`)."""
+
+
+class _ValuePickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> Any:
+        # The network's own objects travel as references: every node resolves a reference
+        # to its own copy, which is the same at the same point of the log.
+        if isinstance(obj, Channel):
+            return ("channel", obj.folded)
+        if isinstance(obj, User):
+            return ("user", obj.token)
+        if isinstance(obj, Session):
+            return ("session", obj.id)
+        if isinstance(obj, Network):
+            return ("network", None)
+        return None
+
+
+class _ValueUnpickler(_Unpickler):
+    def __init__(self, data: bytes, resolve: Resolve) -> None:
+        super().__init__(io.BytesIO(data))
+        self._resolve = resolve
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind, key = pid
+        return self._resolve(kind, key)
+
+
+def encode_value(value: object) -> bytes:
+    """The bytes of ``value``, the outcome of deferred work: plain data by value, and the
+    network's channels, users and sessions by reference (they are not the work's to copy)."""
+    buffer = io.BytesIO()
+    _ValuePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def decode_value(data: bytes, resolve: Resolve) -> object:
+    """The value :func:`encode_value` made, its references found with ``resolve`` (which
+    raises ``LookupError`` for one that names nothing here any more)."""
+    return _ValueUnpickler(data, resolve).load()
 
 
 def encode(entry: tuple[Any, ...], sequence: int | None) -> bytes:

@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from chinwag.server.effects import AsyncioEffects, Done
-from chinwag.server.replication.codec import NodeLost, portable_error
+from chinwag.server.replication.codec import (
+    NodeLost,
+    RemoteError,
+    Resolve,
+    decode_value,
+    encode_value,
+    portable_error,
+)
 
 log = logging.getLogger("chinwag.cluster")
 
@@ -80,17 +87,29 @@ class ReplicatedEffects:
             self._publish(("done", number, None, portable_error(error)))
             return
         try:
-            self._publish(("done", number, result, None))
+            value = encode_value(result)
         except Exception as failure:  # a result that cannot travel
             log.exception("the outcome of deferred work %d cannot be shared", number)
             self._publish(("done", number, None, portable_error(failure)))
+        else:
+            self._publish(("done", number, value, None))
 
-    def ended(self, number: int, result: object, error: BaseException | None) -> None:
-        """Apply a ``done`` entry: call the work's callback with its outcome."""
+    def ended(
+        self, number: int, value: bytes | None, error: BaseException | None, resolve: Resolve
+    ) -> None:
+        """Apply a ``done`` entry: call the work's callback with its outcome (``value``, made
+        by :func:`~chinwag.server.replication.codec.encode_value`, its references found with
+        ``resolve``)."""
         pending = self._pending.pop(number, None)
         if pending is None:
             log.warning("deferred work %d ended but was not started here", number)
             return
+        result: object = None
+        if error is None and value is not None:
+            try:
+                result = decode_value(value, resolve)
+            except LookupError as gone:
+                error = RemoteError(f"what the work was about is gone: {gone}")
         pending[1](result, error)
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:

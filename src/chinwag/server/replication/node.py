@@ -44,7 +44,7 @@ from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.replication.codec import decode, encode
 from chinwag.server.replication.effects import ReplicatedEffects
-from chinwag.server.state import Lines, Outbox, Session
+from chinwag.server.state import Channel, Lines, Outbox, Session
 from chinwag.storage.base import Store
 
 log = logging.getLogger("chinwag.cluster")
@@ -285,7 +285,7 @@ class ReplicatedCore(ServerCore):
             if session is not None:
                 ServerCore.receive(self, session, what[2])
         elif kind == "done":
-            self._replicated.ended(what[1], what[2], what[3])
+            self._replicated.ended(what[1], what[2], what[3], self._resolve)
         elif kind == "connect":
             self._apply_connect(origin, *what[1:])
         elif kind == "lost":
@@ -310,6 +310,24 @@ class ReplicatedCore(ServerCore):
                 self._left.set()
         elif kind == "restore":
             self._apply_restore(what[1])
+
+    def _resolve(self, kind: str, key: Any) -> object:
+        """The object of this node's state a reference in a ``done`` entry names."""
+        network = self.network
+        if kind == "channel":
+            channel = network.channels.get(key)
+            # A channel that emptied meanwhile: a detached one of that name, as on every node.
+            return channel if channel is not None else Channel(key)
+        found: object = None
+        if kind == "user":
+            found = network.tokens.get(key)
+        elif kind == "session":
+            found = network.sessions.get(key)
+        elif kind == "network":
+            found = network
+        if found is None:
+            raise LookupError(f"{kind} {key!r}")
+        return found
 
     def _apply_connect(
         self, origin: str, key: str, ip: str, secure: bool, certfp: str | None
@@ -460,6 +478,8 @@ class ReplicatedCore(ServerCore):
                 log.warning("cannot renew this node's lease (%s)", error)
 
     def _fence(self, reason: str) -> None:
+        if self._left.is_set():
+            return  # it left on purpose: the log refuses it now, as it should
         log.error("node %s stops: %s", self.node, reason)
         if not self.fenced.done():
             self.fenced.set_result(reason)

@@ -390,18 +390,16 @@ def start_registration(
         return
 
     async def create() -> Account | None:
-        # The name stays reserved until the store has answered, and the registry learns of
-        # the account here rather than in ``then``: a session closed meanwhile never runs
-        # ``then``, yet its account exists, and no one else may register the name.
-        try:
-            account = await deps.effects.in_thread(make_account, nick, password, settings)
-            if not await deps.store.create_account(account):
-                return None
+        account = await deps.effects.in_thread(make_account, nick, password, settings)
+        return account if await deps.store.create_account(account) else None
+
+    def settle(account: object, error: BaseException | None) -> None:
+        # Here rather than in ``then``: a session closed meanwhile never runs ``then``, yet
+        # its account exists, and no one else may register the name.
+        if isinstance(account, Account):
             registry.put(account)
             log.info("account %s registered from %s", account.name, ip)
-            return account
-        finally:
-            registry.release(nick)
+        registry.release(nick)
 
     def then(ctx: Context, account: Account | None) -> None:
         if account is None:
@@ -413,4 +411,4 @@ def start_registration(
     def broken(ctx: Context, error: Exception) -> None:
         failed(ctx, "TEMPORARILY_UNAVAILABLE", "Accounts cannot be saved right now; try later")
 
-    ctx.later(create(), then, broken)
+    ctx.later(create(), then, broken, settle)
