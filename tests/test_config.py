@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from chinwag.config import (
+    ClusterSettings,
     Config,
     ConfigError,
     Listener,
     Operator,
     StorageSettings,
+    cluster_problems,
     default_data_dir,
     example_config_text,
     load_config,
+    node_name,
 )
 
 
@@ -205,6 +209,19 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
         ("[connections]\nipv6_prefix = 8\n", "ipv6_prefix 16 to 128"),
         ("[connections]\nmax_per_adress = 3\n", "[connections]: unknown key(s)"),
         ("[server\n", "not valid TOML"),
+        ("[cluster]\nredis = 'http://r:6379'\n", "[cluster] redis: expected redis://host:port"),
+        ("[cluster]\nredis = 'r:6379'\n", "got r://"),
+        ("[cluster]\nredis = 'localhost'\n", "got no scheme"),
+        ("[cluster]\nredis = 'redis://r:port'\n", "the port is not a number"),
+        ("[cluster]\nredis = 'redis:///0'\n", "the host is missing"),
+        ("[cluster]\nredis = 'redis://r:6379/zero'\n", "the database after the host"),
+        ("[cluster]\nnetwork = 'two words'\n", "[cluster] network: must be one word"),
+        ("[cluster]\nnetwork = ''\n", "[cluster] network: must be one word"),
+        ("[cluster]\nnode = 'a:b'\n", "[cluster] node: must be empty or one word"),
+        ("[cluster]\nlease = 0.5\n", "[cluster] lease: must be 1 to 60 seconds, got 0.5"),
+        ("[cluster]\nlease = 61\n", "[cluster] lease: must be 1 to 60 seconds, got 61"),
+        ("[cluster]\nlease = 'long'\n", "[cluster] lease: expected a number"),
+        ("[cluster]\nredis_url = ''\n", "[cluster]: unknown key(s) redis_url"),
     ],
 )
 def test_mistakes_get_a_readable_error(tmp_path: Path, text: str, message: str) -> None:
@@ -245,3 +262,60 @@ def test_connection_limits_come_from_the_file_and_the_environment(tmp_path: Path
     assert connections.max_per_address == 0  # the environment wins, and 0 is no limit
     assert (connections.throttle_connections, connections.throttle_window) == (10, 60.0)
     assert connections.exempt == ("192.168.0.0/16",)
+
+
+def test_without_a_cluster_section_the_server_is_one_node_on_its_own(tmp_path: Path) -> None:
+    cluster = load_config(write(tmp_path, ""), env=ANA).cluster
+    assert cluster == ClusterSettings(redis="", network="chinwag", node="", lease=10.0)
+    assert not cluster.enabled
+
+
+def test_the_cluster_section_comes_from_the_file_and_the_environment_beats_it(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "[cluster]\nredis = 'rediss://:pw@redis.example.org:6380/2'\nnetwork = 'friends'\n"
+        "node = 'web-1'\nlease = 30\n"
+    )
+    path = write(tmp_path, text)
+    cluster = load_config(path, env=ANA).cluster
+    assert cluster == ClusterSettings(
+        "rediss://:pw@redis.example.org:6380/2", "friends", "web-1", 30.0
+    )
+    assert cluster.enabled
+    env = {
+        **ANA,
+        "CHINWAG_CLUSTER_REDIS": "redis://127.0.0.1",
+        "CHINWAG_CLUSTER_NETWORK": "other",
+        "CHINWAG_CLUSTER_NODE": "web-2",
+        "CHINWAG_CLUSTER_LEASE": "5",
+    }
+    assert load_config(path, env=env).cluster == ClusterSettings(
+        "redis://127.0.0.1", "other", "web-2", 5.0
+    )
+
+
+def test_a_bad_redis_url_is_reported_without_repeating_its_password(tmp_path: Path) -> None:
+    path = write(tmp_path, "[cluster]\nredis = 'http://:hunter2@r:6379/0'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "[cluster] redis" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_node_without_a_name_is_called_after_its_host_and_process() -> None:
+    assert node_name(ClusterSettings(), hostname="box", pid=42) == "box-42"
+    assert node_name(ClusterSettings(node="web-1"), hostname="box", pid=42) == "web-1"
+    assert node_name(ClusterSettings()).endswith(f"-{os.getpid()}")
+
+
+def test_a_cluster_needs_the_postgresql_store() -> None:
+    redis = ClusterSettings(redis="redis://127.0.0.1:6379")
+    for backend in ("sqlite", "memory"):
+        problems = cluster_problems(Config(storage=StorageSettings(backend), cluster=redis))
+        assert problems == [
+            f'a cluster needs [storage] backend = "postgresql" (it is "{backend}"): every node '
+            "must see the same accounts and history"
+        ]
+    assert cluster_problems(Config(storage=StorageSettings("postgresql"), cluster=redis)) == []
+    assert cluster_problems(Config(storage=StorageSettings("sqlite"))) == []

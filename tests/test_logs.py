@@ -58,3 +58,12 @@ def test_a_log_file_that_cannot_be_opened_leaves_the_old_handlers(tmp_path: Path
         configure_logging(LogSettings(file=str(blocker / "under-a-file.log")), console=console)
     logging.getLogger("chinwag.server").warning("still logged")
     assert "still logged" in console.getvalue()
+
+
+def test_a_tag_starts_every_line_on_the_console_and_in_the_file(tmp_path: Path) -> None:
+    console, path = io.StringIO(), tmp_path / "chinwag.log"
+    configure_logging(LogSettings(file=str(path)), console=console, tag="box-7-1")
+    logging.getLogger("chinwag.server").info("ana connected from %s", "10.0.0.1")
+
+    assert console.getvalue().endswith(" [box-7-1] ana connected from 10.0.0.1\n")
+    assert path.read_text().endswith(" chinwag.server: [box-7-1] ana connected from 10.0.0.1\n")

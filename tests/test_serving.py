@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.config import Listener
-from chinwag.serving import listing
+from chinwag.config import Listener, LogSettings
+from chinwag.serving import listing, worker_log_settings
 from tests.certs import self_signed
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serving
@@ -177,3 +177,11 @@ def test_the_listing_names_every_listener_and_how_each_is_joined() -> None:
 def test_a_tls_port_other_than_6697_is_spelled_out_for_chinwag_chat() -> None:
     lines = listing([(Listener("10.0.0.5", 7000, "tls"), "10.0.0.5", 7000)], "SHA256:00")
     assert "  chinwag:         chinwag chat 10.0.0.5:7000 --tls" in lines
+
+
+def test_each_worker_logs_to_its_own_file_beside_the_configured_one() -> None:
+    settings = LogSettings(file="/var/log/chinwag/chinwag.log", backups=3)
+    assert worker_log_settings(settings, 1) == LogSettings(
+        file="/var/log/chinwag/chinwag-1.log", backups=3
+    )
+    assert worker_log_settings(LogSettings(), 1) == LogSettings(), "no file: console only"

@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="how much to log (default: [log] level, info: connects, joins, leaves)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N processes of this server sharing its ports, the kernel spreading "
+        "connections over them (default 1; more needs [cluster] redis and no port 0)",
+    )
+    # How the parent of --workers starts each worker; not for people to type.
+    serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
 
     chat = commands.add_parser("chat", help="chat in the terminal")
     _client_arguments(chat)
@@ -248,7 +258,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"chinwag: {error}", file=sys.stderr)
         return 2
-    return serve(config, read_config, args.log_level)
+    if args.worker_index is None:
+        from chinwag.workers import run_workers, workers_problem
+
+        problem = workers_problem(config, args.workers)
+        if problem is not None:
+            print(f"chinwag: {problem}", file=sys.stderr)
+            return 2
+        if args.workers > 1:
+            return run_workers(config, args.workers, _serve_options(args), args.log_level)
+    return serve(config, read_config, args.log_level, worker=args.worker_index)
+
+
+def _serve_options(args: argparse.Namespace) -> list[str]:
+    """The ``chinwag serve`` options given, as a worker of ``--workers`` is given them (the
+    environment it inherits carries the rest)."""
+    options: list[str] = []
+    for name in ("host", "port", "tls_port", "http_port", "https_port", "config", "log_level"):
+        value = getattr(args, name)
+        if value is not None:
+            # Absolute: a worker reads the file again on SIGHUP, wherever it runs.
+            text = str(value.absolute()) if isinstance(value, Path) else str(value)
+            options += [f"--{name.replace('_', '-')}", text]
+    return options
 
 
 def _backup(config_path: Path | None, destination: Path) -> int:

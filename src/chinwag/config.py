@@ -23,6 +23,11 @@ from typing import Any
 
 import argon2
 
+# Re-exported: the [cluster] section is part of this module's face like any other.
+from chinwag.config_cluster import ClusterSettings as ClusterSettings
+from chinwag.config_cluster import cluster_settings_problems
+from chinwag.config_cluster import node_name as node_name
+
 DEFAULT_PORT = 6667
 
 STORAGE_BACKENDS = ("sqlite", "memory")
@@ -359,6 +364,19 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     log: LogSettings = field(default_factory=LogSettings)
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+
+
+def cluster_problems(config: Config) -> list[str]:
+    """Why ``config`` cannot run as a node of a cluster, one sentence each; empty when it
+    can or when ``[cluster] redis`` is unset. The server calls it at start, since nodes must
+    share one database (SQLite is one machine's file, memory is one process's)."""
+    if config.cluster.redis and config.storage.backend != "postgresql":
+        return [
+            'a cluster needs [storage] backend = "postgresql" (it is '
+            f'"{config.storage.backend}"): every node must see the same accounts and history'
+        ]
+    return []
 
 
 def example_config_text() -> str:
@@ -447,6 +465,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
         "HTTP": HttpSettings,
         "LOG": LogSettings,
         "CONNECTIONS": ConnectionLimits,
+        "CLUSTER": ClusterSettings,
     }
     found: dict[str, dict[str, str]] = {}
     for key, value in env.items():
@@ -650,6 +669,7 @@ def load_config(
         "http",
         "log",
         "connections",
+        "cluster",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -720,6 +740,12 @@ def load_config(
     connections = _connection_limits(
         {**raw.get("connections", {}), **from_env.get("connections", {})}
     )
+    cluster = _build_section(
+        ClusterSettings, "cluster", {**raw.get("cluster", {}), **from_env.get("cluster", {})}
+    )
+    problems = cluster_settings_problems(cluster)
+    if problems:
+        raise ConfigError("; ".join(problems))
     operators = tuple(
         _operator(item, f"[[operators]] #{index + 1}")
         for index, item in enumerate(raw.get("operators", []))
@@ -741,4 +767,5 @@ def load_config(
         http=http,
         log=log,
         connections=connections,
+        cluster=cluster,
     )

@@ -69,8 +69,16 @@ def _private_file(path: Path) -> None:
     os.close(fd)
 
 
-def file_handler(settings: LogSettings) -> FileHandler | None:
-    """The rotating file handler ``[log]`` asks for, or None without ``file``.
+def _tagged(format_: str, tag: str) -> str:
+    """``format_`` with ``[tag]`` before the message (``tag`` as literal text)."""
+    if not tag:
+        return format_
+    return format_.replace("%(message)s", f"[{tag.replace('%', '%%')}] %(message)s")
+
+
+def file_handler(settings: LogSettings, tag: str = "") -> FileHandler | None:
+    """The rotating file handler ``[log]`` asks for, or None without ``file``; each line
+    says ``[tag]`` first when one is given.
 
     Raises :class:`OSError` when the file cannot be opened (the caller says so and stops)."""
     if not settings.file:
@@ -80,26 +88,32 @@ def file_handler(settings: LogSettings) -> FileHandler | None:
     handler = FileHandler(
         path, maxBytes=settings.max_bytes, backupCount=settings.backups, encoding="utf-8"
     )
-    handler.setFormatter(EscapingFormatter(FILE_FORMAT))
+    handler.setFormatter(EscapingFormatter(_tagged(FILE_FORMAT, tag)))
     return handler
 
 
 def configure_logging(
-    settings: LogSettings, level: str | None = None, console: TextIO | None = None
+    settings: LogSettings,
+    level: str | None = None,
+    console: TextIO | None = None,
+    *,
+    tag: str = "",
 ) -> None:
     """Send chinwag's log to the console (``console``, standard error by default) and to the
     file of ``settings``, at ``level`` (the ``--log-level`` flag) or ``settings.level``.
+    ``tag`` (a worker's node name, ``chinwag serve --workers``) starts every line, so the
+    processes sharing one console can be told apart.
 
     Called again (SIGHUP), it replaces the handlers it made before: a new file name or level
     applies at once. Raises :class:`OSError` when the log file cannot be opened."""
     root = logging.getLogger()
-    new_file = file_handler(settings)  # first, so a bad path leaves the old handlers working
+    new_file = file_handler(settings, tag)  # first, so a bad path leaves the old handlers working
     for handler in list(root.handlers):
         if isinstance(handler, (ConsoleHandler, FileHandler)):
             root.removeHandler(handler)
             handler.close()
     stream = ConsoleHandler(console or sys.stderr)
-    stream.setFormatter(EscapingFormatter(FORMAT, datefmt="%H:%M:%S"))
+    stream.setFormatter(EscapingFormatter(_tagged(FORMAT, tag), datefmt="%H:%M:%S"))
     root.addHandler(stream)
     if new_file is not None:
         root.addHandler(new_file)

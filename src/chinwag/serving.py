@@ -5,6 +5,11 @@ is said at once; prints every listener with its kind and, for each, what a frien
 join (``chinwag chat``, irssi, WeeChat, HexChat, a browser) and the TLS certificate's
 fingerprint to check; then runs until SIGINT or SIGTERM, re-reading the configuration on
 SIGHUP (:meth:`chinwag.server.app.ChinwagServer.reload`).
+
+As a worker of ``chinwag serve --workers N`` (:mod:`chinwag.workers`, which starts it with
+``--worker-index``) it binds its ports shared (``SO_REUSEPORT``), tags its log lines with its
+node name, writes its own log file, ends the listing with :data:`WORKER_READY` for the parent,
+and stops when the parent goes (its standard input, a pipe from the parent, ends).
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import contextlib
 import errno
 import gc
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 from chinwag import __version__
-from chinwag.config import Config, ConfigError, Listener, StorageSettings
+from chinwag.config import Config, ConfigError, Listener, LogSettings, StorageSettings, node_name
 from chinwag.lan import join_hints, tls_join_hints, web_hints
 from chinwag.logs import configure_logging
 from chinwag.server.app import (
@@ -41,15 +50,25 @@ KIND_NAMES = {
 }
 """How the listing of ``chinwag serve`` names each listener kind."""
 
+WORKER_READY = "chinwag: worker listening"
+"""The line a worker prints on standard output once it listens, after the listing; the
+parent of ``chinwag serve --workers`` waits for it."""
 
-def serve(config: Config, reread: Callable[[], Config], log_level: str | None = None) -> int:
+
+def serve(
+    config: Config,
+    reread: Callable[[], Config],
+    log_level: str | None = None,
+    worker: int | None = None,
+) -> int:
     """Run the server of ``config`` until SIGINT or SIGTERM; the exit status.
 
     ``reread`` loads the configuration again the way it was loaded (file, environment,
     flags), for SIGHUP; ``log_level`` is the ``--log-level`` flag, which wins over
-    ``[log] level``."""
+    ``[log] level``; ``worker`` is the index a worker of ``--workers`` was started with
+    (``--worker-index``), ``None`` for a server on its own."""
     try:
-        configure_logging(config.log, log_level)
+        _configure_log(config, log_level, worker)
     except OSError as error:
         print(f"chinwag: cannot open the log file: {error}", file=sys.stderr)
         return 1
@@ -58,7 +77,7 @@ def serve(config: Config, reread: Callable[[], Config], log_level: str | None = 
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     try:
-        asyncio.run(_run(config, reread, log_level))
+        asyncio.run(_run(config, reread, log_level, worker))
     except PortUnavailableError as error:
         print(f"chinwag: {port_problem(error)}", file=sys.stderr)
         return 1
@@ -134,11 +153,49 @@ def listing(listening: list[tuple[Listener, str, int]], fingerprint: str | None)
     return lines
 
 
-async def _run(config: Config, reread: Callable[[], Config], log_level: str | None) -> None:
+def worker_log_settings(settings: LogSettings, worker: int) -> LogSettings:
+    """``[log]`` as worker ``worker`` uses it: its own file, ``-<worker>`` added to the
+    name (``chinwag.log`` becomes ``chinwag-1.log``), since processes rotating one file
+    would lose each other's lines."""
+    if not settings.file:
+        return settings
+    path = Path(settings.file)
+    return replace(settings, file=str(path.with_name(f"{path.stem}-{worker}{path.suffix}")))
+
+
+def _configure_log(config: Config, log_level: str | None, worker: int | None) -> None:
+    """Log as ``config`` says; a worker to its own file, each line tagged with its node."""
+    if worker is None:
+        configure_logging(config.log, log_level)
+    else:
+        settings = worker_log_settings(config.log, worker)
+        configure_logging(settings, log_level, tag=node_name(config.cluster))
+
+
+def _stop_when_parent_goes(stop: asyncio.Event) -> None:
+    """Set ``stop`` once standard input (the parent's pipe) ends: the parent is gone, even
+    if killed before it could say so, and a worker must not outlive it."""
+    loop = asyncio.get_running_loop()
+
+    def watch() -> None:
+        # os.read, not sys.stdin: a thread blocked in a buffered read holds its lock, and
+        # the interpreter cannot exit past it.
+        with contextlib.suppress(OSError):
+            while os.read(0, 4096):
+                pass
+        with contextlib.suppress(RuntimeError):  # the loop already closed: stopped anyway
+            loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+async def _run(
+    config: Config, reread: Callable[[], Config], log_level: str | None, worker: int | None
+) -> None:
     # The ports first: a port in use must be said before the database is opened (and
     # perhaps migrated) for nothing.
     # And the certificate: one that cannot be read is said before the database too.
-    bound = bind_listeners(config.listeners)
+    bound = bind_listeners(config.listeners, reuse_port=worker is not None)
     try:
         tls = prepare_tls(config)
         store = await open_store(config.storage)
@@ -162,7 +219,7 @@ async def _run(config: Config, reread: Callable[[], Config], log_level: str | No
     hangup = getattr(signal, "SIGHUP", None)  # not on Windows
     if hangup is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(hangup, _reload, server, reread, log_level)
+            loop.add_signal_handler(hangup, _reload, server, reread, log_level, worker)
     # Everything made while starting (modules, the loaded accounts) lives as long as the
     # server: out of the collector's sight, a full collection no longer walks it all, which
     # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
@@ -171,13 +228,22 @@ async def _run(config: Config, reread: Callable[[], Config], log_level: str | No
     for line in listing(server.listening, server.tls_fingerprint):
         print(line, flush=True)
     print(where_history_is(config.storage), flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
+    if worker is None:
+        print("Press Ctrl-C to stop.", flush=True)
+    else:
+        _stop_when_parent_goes(stop)
+        print(WORKER_READY, flush=True)
     await stop.wait()
     log.info("shutting down")
     await server.stop()
 
 
-def _reload(server: ChinwagServer, reread: Callable[[], Config], log_level: str | None) -> None:
+def _reload(
+    server: ChinwagServer,
+    reread: Callable[[], Config],
+    log_level: str | None,
+    worker: int | None,
+) -> None:
     """SIGHUP: read the configuration again and apply it; a broken file is reported and the
     running configuration kept."""
     log.info("SIGHUP: reading the configuration again")
@@ -187,7 +253,7 @@ def _reload(server: ChinwagServer, reread: Callable[[], Config], log_level: str 
         log.error("configuration not reloaded, the running one is kept: %s", error)
         return
     try:
-        configure_logging(config.log, log_level)
+        _configure_log(config, log_level, worker)
     except OSError as error:
         log.error("the log file is unchanged: cannot open the new one: %s", error)
     for sentence in server.reload(config):

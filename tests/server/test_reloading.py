@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chinwag.config import Config, ConnectionLimits, Limits, Listener, Operator, ServerInfo
+from chinwag.config import (
+    ClusterSettings,
+    Config,
+    ConnectionLimits,
+    Limits,
+    Listener,
+    Operator,
+    ServerInfo,
+)
 from chinwag.server.reloading import compare, kept_until_restart
 
 HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$Mg3ldG2+9+yvO6DzhkFJmw"
@@ -52,3 +60,14 @@ def test_connection_limits_apply_live_but_what_counts_as_one_address_waits() -> 
     effective = kept_until_restart(old, new)
     assert effective.connections.max_per_address == 3
     assert effective.connections.ipv6_prefix == 64  # open connections are counted by it
+
+
+def test_every_cluster_setting_waits_for_a_restart() -> None:
+    old = Config()
+    new = replace(
+        old, cluster=ClusterSettings("redis://r:6379/0", network="other", node="n1", lease=20.0)
+    )
+    changes = compare(old, new)
+    assert changes.live == ()
+    assert changes.restart == ("cluster.redis", "cluster.network", "cluster.node", "cluster.lease")
+    assert kept_until_restart(old, new).cluster == old.cluster

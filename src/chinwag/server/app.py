@@ -101,10 +101,18 @@ class BoundListener:
     sock: socket.socket
 
 
-def bind_listeners(listeners: Sequence[Listener]) -> list[BoundListener]:
+def bind_listeners(
+    listeners: Sequence[Listener], *, reuse_port: bool = False
+) -> list[BoundListener]:
     """Bind every listener's addresses now, so the caller learns of a port in use before
     it opens (and perhaps migrates) the database; give the result to
-    :meth:`ChinwagServer.start`. Raises :class:`PortUnavailableError` naming the address."""
+    :meth:`ChinwagServer.start`. Raises :class:`PortUnavailableError` naming the address.
+
+    ``reuse_port`` sets ``SO_REUSEPORT`` (``SO_REUSEPORT_LB`` where FreeBSD has it), so the
+    worker processes of ``chinwag serve --workers`` can each bind the same ports and the
+    kernel spreads new connections over them; :class:`OSError` where the platform has
+    neither (Windows)."""
+    reuse = _reuse_port_option() if reuse_port else None
     bound: list[BoundListener] = []
     try:
         for listener in listeners:
@@ -123,6 +131,8 @@ def bind_listeners(listeners: Sequence[Listener]) -> list[BoundListener]:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if family == socket.AF_INET6:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                if reuse is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, reuse, 1)
                 try:
                     sock.bind(address)
                 except OSError as error:
@@ -134,6 +144,17 @@ def bind_listeners(listeners: Sequence[Listener]) -> list[BoundListener]:
             each.sock.close()
         raise
     return bound
+
+
+def _reuse_port_option() -> int:
+    """The socket option that lets several processes listen on one port with the kernel
+    balancing connections between them: FreeBSD's ``SO_REUSEPORT_LB`` (its plain
+    ``SO_REUSEPORT`` would give every connection to one socket), else ``SO_REUSEPORT``."""
+    option: int | None = getattr(socket, "SO_REUSEPORT_LB", None)
+    option = option if option is not None else getattr(socket, "SO_REUSEPORT", None)
+    if option is None:
+        raise OSError("this platform cannot share a port between processes (no SO_REUSEPORT)")
+    return option
 
 
 def prepare_tls(config: Config) -> ServerTls | None:

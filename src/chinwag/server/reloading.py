@@ -6,7 +6,7 @@ plainly which changes wait for a restart, instead of ignoring them: the listener
 (their sockets are open), the server's name and network (every client was told them at
 registration), host cloaking (the cloaks users already have), where the data is kept, and
 what counts as one address for the connection limits (the open connections are counted by
-it).
+it), and the ``[cluster]`` section (a node does not move to another network while running).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ NEEDS_RESTART = frozenset(
         "connections.ipv4_prefix",
         "connections.ipv6_prefix",
         "listeners",
+        "cluster.redis",
+        "cluster.network",
+        "cluster.node",
+        "cluster.lease",
     }
 )
 """The settings a running server keeps until it is restarted."""
@@ -98,4 +102,5 @@ def kept_until_restart(running: Config, wanted: Config) -> Config:
         listeners=running.listeners,
         tls=tls,
         connections=connections,
+        cluster=running.cluster,
     )
