@@ -28,7 +28,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from chinwag import __version__
-from chinwag.config import Config, ConfigError, Listener, LogSettings, StorageSettings, node_name
+from chinwag.cluster import open_network_log
+from chinwag.config import (
+    Config,
+    ConfigError,
+    Listener,
+    LogSettings,
+    StorageSettings,
+    cluster_problems,
+    node_name,
+)
 from chinwag.lan import join_hints, tls_join_hints, web_hints
 from chinwag.logs import configure_logging
 from chinwag.server.app import (
@@ -37,6 +46,7 @@ from chinwag.server.app import (
     bind_listeners,
     prepare_tls,
 )
+from chinwag.server.replication.node import ReplicatedCore
 from chinwag.storage import open_store
 from chinwag.storage.base import StoreError
 
@@ -49,6 +59,13 @@ KIND_NAMES = {
     "https": "web page, TLS",
 }
 """How the listing of ``chinwag serve`` names each listener kind."""
+
+LOST_PLACE = "This server lost its place in the network; reconnect"
+"""What a cluster node's users are told when the network declared it lost."""
+
+EXIT_REJOIN = 75
+"""The exit status of a cluster node the network declared lost (EX_TEMPFAIL): start it
+again and it joins afresh."""
 
 WORKER_READY = "chinwag: worker listening"
 """The line a worker prints on standard output once it listens, after the listing; the
@@ -195,6 +212,9 @@ async def _run(
     # The ports first: a port in use must be said before the database is opened (and
     # perhaps migrated) for nothing.
     # And the certificate: one that cannot be read is said before the database too.
+    problems = cluster_problems(config)
+    if problems:
+        raise ConfigError("; ".join(problems))
     bound = bind_listeners(config.listeners, reuse_port=worker is not None)
     try:
         tls = prepare_tls(config)
@@ -203,7 +223,10 @@ async def _run(
         for each in bound:
             each.sock.close()
         raise
-    server = ChinwagServer(config, store, tls=tls)
+    network_log = None
+    if config.cluster.redis:
+        network_log = open_network_log(config.cluster)
+    server = ChinwagServer(config, store, tls=tls, network_log=network_log)
     try:
         await server.start(bound)
     except BaseException:
@@ -233,7 +256,20 @@ async def _run(
     else:
         _stop_when_parent_goes(stop)
         print(WORKER_READY, flush=True)
-    await stop.wait()
+    fenced = server.core.fenced if isinstance(server.core, ReplicatedCore) else None
+    if fenced is None:
+        await stop.wait()
+    else:
+        stopping: asyncio.Future[object] = asyncio.ensure_future(stop.wait())
+        watched: list[asyncio.Future[object]] = [stopping, fenced]  # type: ignore[list-item]
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if fenced.done():
+            # The network has gone on without this node (docs/scaling.md "Faults"): it
+            # must not serve as if it had not. A supervisor (--workers, systemd) starts it
+            # again, and it joins as a new node.
+            await server.stop(LOST_PLACE)
+            raise SystemExit(EXIT_REJOIN)
     log.info("shutting down")
     await server.stop()
 

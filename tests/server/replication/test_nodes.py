@@ -111,31 +111,37 @@ async def test_members_on_three_nodes_hear_a_rooms_messages_in_one_order(
     start_node: StartNode,
 ) -> None:
     nodes = [await start_node(name) for name in ("a", "b", "c")]
-    clients = [
-        await IrcClient.registered(address(node), f"user{i}", "#order")
+    senders = [
+        await IrcClient.registered(address(node), f"talker{i}", "#order")
         for i, node in enumerate(nodes)
     ]
-    for client in clients:
-        await client.send("CAP", "REQ", "echo-message")
+    listeners = [
+        await IrcClient.registered(address(node), f"listener{i}", "#order")
+        for i, node in enumerate(nodes)
+    ]
     each = 20
 
     async def talk(i: int, client: IrcClient) -> None:
         for n in range(each):
             await client.send("PRIVMSG", "#order", f"{i}:{n}")
 
-    await asyncio.gather(*(talk(i, client) for i, client in enumerate(clients)))
-    heard: list[list[str]] = []
-    total = each * len(clients)
-    for client in clients:
+    await asyncio.gather(*(talk(i, client) for i, client in enumerate(senders)))
+
+    async def hear(client: IrcClient, count: int) -> list[str]:
         texts: list[str] = []
-        while len(texts) < total:
-            line = await client.expect(is_("PRIVMSG", "#order"))
-            texts.append(line.params[1])
-        heard.append(texts)
-    assert heard[0] == heard[1] == heard[2]
-    for i in range(len(clients)):
+        while len(texts) < count:
+            texts.append((await client.expect(is_("PRIVMSG", "#order"))).params[1])
+        return texts
+
+    total = each * len(senders)
+    heard = [await hear(client, total) for client in listeners]
+    assert heard[0] == heard[1] == heard[2]  # one order on every node
+    for i in range(len(senders)):
         own = [text for text in heard[0] if text.startswith(f"{i}:")]
         assert own == [f"{i}:{n}" for n in range(each)]  # each sender's order kept
+    for i, sender in enumerate(senders):  # a sender hears the others in that order too
+        others = [text for text in heard[0] if not text.startswith(f"{i}:")]
+        assert await hear(sender, len(others)) == others
     await settled(*nodes)
 
 

@@ -142,7 +142,7 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
         else:
             registry.release(nick)
 
-    def then(ctx: Context, _: None) -> None:
+    def then(ctx: Context, _: PendingAccount) -> None:
         ctx.reply.add(
             Message(
                 "REGISTER",

@@ -45,7 +45,7 @@ class RemoteError(Exception):
     """Deferred work failed on the node that ran it; the text says how."""
 
 
-class NodeLost(RemoteError):
+class NodeLostError(RemoteError):
     """The node running some deferred work left the network before it ended."""
 
 

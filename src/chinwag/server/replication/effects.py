@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from chinwag.server.effects import AsyncioEffects, Done
 from chinwag.server.replication.codec import (
-    NodeLost,
+    NodeLostError,
     RemoteError,
     Resolve,
     decode_value,
@@ -146,10 +146,10 @@ class ReplicatedEffects:
 
     def node_lost(self, node: str) -> None:
         """``node`` left the network: its work will never end and its timers never go off.
-        Each such piece of work fails with :class:`NodeLost`, in the order it started."""
+        Each such piece of work fails with :class:`NodeLostError`, in the order it started."""
         for number in [key for key, (origin, _) in self._timers.items() if origin == node]:
             del self._timers[number]
         lost = [key for key, (origin, _) in self._pending.items() if origin == node]
         for number in lost:
             _, done = self._pending.pop(number)
-            done(None, NodeLost(f"node {node} left the network"))
+            done(None, NodeLostError(f"node {node} left the network"))

@@ -303,7 +303,8 @@ class ReplicatedCore(ServerCore):
             ServerCore.tick(self)
             self._forget_closed()
         elif kind == "node-lost":
-            self._end_node(what[1], f"{what[1]} lost", error_text=None)
+            name = what[1].rpartition("~")[0] or what[1]  # its name without the suffix
+            self._end_node(what[1], f"{name} lost", error_text=None)
         elif kind == "node-left":
             self._end_node(what[1], what[2], error_text=what[2])
             if what[1] == self.node:
