@@ -7,8 +7,9 @@ NickServ and ChanServ, queries. :func:`run` returns every line each connection r
 order, and the server's :func:`~chinwag.server.digest.describe` at the end.
 
 Run as ``python -m tests.server.determinism_workload seeded|system PAD``: the result as
-JSON on stdout. ``PAD`` objects are made and kept first, so object addresses (and with them
-``id()`` and the hash of every user, session and channel) differ from one run to another.
+JSON on stdout. ``PAD`` objects of every small size are made and kept first, so object
+addresses (and with them ``id()`` and the hash of every user, session and channel) differ
+from run to run.
 """
 
 from __future__ import annotations
@@ -230,7 +231,9 @@ def run(kind: str) -> dict[str, object]:
 def main(argv: list[str]) -> None:
     """Entry point of the subprocesses: ``seeded|system PAD``."""
     kind, pad = argv
-    padding = [object() for _ in range(int(pad))]  # kept alive to shift later addresses
+    # Kept alive, so that later objects of every small size (users, sessions, channels...)
+    # sit elsewhere in their allocator pools: id() and object hashes change with PAD.
+    padding = [tuple(range(size)) for size in range(1, 64) for _ in range(int(pad))]
     json.dump(run(kind), sys.stdout, sort_keys=True)
     del padding
 
