@@ -1,11 +1,23 @@
-"""The login throttle: an attempt takes its place before its check (issue 24, item 7)."""
+"""The login throttle: an attempt takes its place before its check (issue 24, item 7); new
+account records made from values drawn beforehand (issue 18)."""
 
 from __future__ import annotations
 
-from chinwag.server.accounts import LoginThrottle
+from chinwag.config import AccountSettings
+from chinwag.server import sources
+from chinwag.server.accounts import (
+    LoginThrottle,
+    check_password,
+    make_account,
+    new_account_draws,
+    with_password,
+)
 from chinwag.server.services.attempts import address_of
+from chinwag.server.sources import SeededSources
 
 KEYS = ("login:ana", "login@192.0.2.1")
+
+FAST = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
 
 
 def test_checks_in_progress_fill_the_limit_before_any_has_failed() -> None:
@@ -76,3 +88,24 @@ def test_an_ipv6_client_counts_as_its_slash_64() -> None:
     assert address_of("2001:db8:1:2::1") != address_of("2001:db8:1:3::1")
     assert address_of("::ffff:192.0.2.1") == "192.0.2.1"
     assert address_of("192.0.2.1") == "192.0.2.1"
+
+
+# -- new account records from drawn values (issue 18) ---------------------------------------------
+
+
+def test_an_account_made_from_the_same_draws_is_the_same_record() -> None:
+    with sources.using(SeededSources(b"accounts", lambda: 1_767_225_600.0)):
+        draws = new_account_draws()
+    one = make_account("ana", "password one", FAST, draws)
+    other = make_account("ana", "password one", FAST, draws)
+    assert one == other
+    assert (one.created, one.id, one.scram_salt) == (1_767_225_600.0, draws.id, draws.scram_salt)
+    assert check_password(one, "password one")
+
+
+def test_a_new_password_keeps_the_account_id_and_takes_new_salts() -> None:
+    account = make_account("ana", "password one", FAST)
+    changed = with_password(account, "password two", FAST, new_account_draws())
+    assert (changed.id, changed.created) == (account.id, account.created)
+    assert changed.scram_salt != account.scram_salt
+    assert check_password(changed, "password two")

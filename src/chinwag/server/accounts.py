@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from scramp import ScramMechanism
 
 from chinwag.config import AccountSettings
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.server import sources
 from chinwag.storage.base import Account
 
 SCRAM = ScramMechanism("SCRAM-SHA-256")
@@ -42,26 +42,64 @@ def hasher(settings: AccountSettings) -> PasswordHasher:
     )
 
 
-def make_account(name: str, password: str, settings: AccountSettings) -> Account:
-    """A new account record for ``name`` with ``password`` hashed both ways (slow)."""
+@dataclass(frozen=True, slots=True)
+class AccountDraws:
+    """What a new account record takes from the core's sources: its creation time, its id
+    and the salts of its two password hashes. The handler draws them
+    (:func:`new_account_draws`) before the slow hashing starts in a thread, which must not
+    read the sources (:mod:`chinwag.server.sources`): replicas then make the same record,
+    and the SCRAM salt a client is shown is the same whichever node it asks."""
+
+    created: float
+    id: str
+    scram_salt: bytes
+    argon2_salt: bytes
+
+
+SALT_BYTES = 16
+"""The size of both salts (argon2-cffi's and scramp's default)."""
+
+
+def new_account_draws() -> AccountDraws:
+    """Draw what :func:`make_account` needs from the current sources (call it in the handler,
+    not in the deferred work)."""
+    return AccountDraws(
+        created=sources.now(),
+        id=sources.token_hex(8),
+        scram_salt=sources.token_bytes(SALT_BYTES),
+        argon2_salt=sources.token_bytes(SALT_BYTES),
+    )
+
+
+def make_account(
+    name: str, password: str, settings: AccountSettings, draws: AccountDraws | None = None
+) -> Account:
+    """A new account record for ``name`` with ``password`` hashed both ways (slow), made from
+    ``draws`` (drawn here if not given: only where no thread is involved, as in tests)."""
+    if draws is None:
+        draws = new_account_draws()
     salt, stored_key, server_key, iterations = SCRAM.make_auth_info(
-        password, iteration_count=settings.scram_iterations
+        password, iteration_count=settings.scram_iterations, salt=draws.scram_salt
     )
     return Account(
         name=name,
-        password_hash=hasher(settings).hash(password),
+        password_hash=hasher(settings).hash(password, salt=draws.argon2_salt),
         scram_salt=salt,
         scram_iterations=iterations,
         scram_stored_key=stored_key,
         scram_server_key=server_key,
-        created=time.time(),
+        created=draws.created,
+        id=draws.id,
     )
 
 
-def with_password(account: Account, password: str, settings: AccountSettings) -> Account:
-    """``account`` with a new password (slow); name, creation time and metadata kept."""
-    fresh = make_account(account.name, password, settings)
-    return replace(fresh, created=account.created, metadata=account.metadata)
+def with_password(
+    account: Account, password: str, settings: AccountSettings, draws: AccountDraws | None = None
+) -> Account:
+    """``account`` with a new password (slow; new salts from ``draws``); name, creation time
+    and metadata kept."""
+    fresh = make_account(account.name, password, settings, draws)
+    return replace(fresh, created=account.created, metadata=account.metadata, id=account.id)
 
 
 def check_password(account: Account, password: str) -> bool:
@@ -106,7 +144,7 @@ class AccountRegistry:
         self._by_certfp: dict[str, Folded] = {}
         """Each client certificate fingerprint to the folded name of its account: a SASL
         EXTERNAL login is one lookup."""
-        self._decoy_key = secrets.token_bytes(32)
+        self._decoy_key = sources.token_bytes(32)
         self._decoy_hash: str | None = None
         self._reserved: set[Folded] = set()
         """Folded names being registered (their passwords are being hashed): a second
@@ -208,6 +246,10 @@ class AccountRegistry:
     def reserved(self, name: str) -> bool:
         """Whether a registration of ``name`` is under way."""
         return fold(name) in self._reserved
+
+    def all(self) -> list[Account]:
+        """Every registered account, in the order they became known."""
+        return list(self._accounts.values())
 
     def __len__(self) -> int:
         return len(self._accounts)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
-import secrets
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Generic, TypeVar
@@ -26,7 +25,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.errors import EmptyMessage, ProtocolError
 from chinwag.protocol.fakelag import TokenBucket, line_cost
 from chinwag.protocol.message import Message, parse
-from chinwag.server import commands
+from chinwag.server import commands, sources
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.context import Context
 from chinwag.server.delivery import Delivery
@@ -140,7 +139,7 @@ class ServerCore:
         self._cloak_key: bytes | None = None
         if config.server.cloak_hosts:
             self._cloak_key = (
-                config.server.cloak_secret.encode() or cloak_key or secrets.token_bytes(32)
+                config.server.cloak_secret.encode() or cloak_key or sources.token_bytes(32)
             )
         self.network = Network(config.server.name, config.limits.whowas)
         # network, _delivery, _sessions and _clock are the same objects as in deps below,
@@ -247,7 +246,7 @@ class ServerCore:
         the ``ERROR`` text to close it with. ``rate=False``: not yet against the throttle
         (a web connection, which may only fetch the page; :meth:`admit_session` then)."""
         refused = self.deps.counters.connections_refused
-        ban = self.deps.bans.for_address(ip, time.time())
+        ban = self.deps.bans.for_address(ip, sources.now())
         if ban is not None:
             refused["banned"] += 1
             return "banned", f"Closing Link: {ip} ({reason_text(ban)})"
@@ -384,7 +383,7 @@ class ServerCore:
     def _forget_expired_bans(self) -> None:
         """Bans that have run out leave the list, and the store (issue 17)."""
         deps = self.deps
-        for ban in deps.bans.prune(time.time()):
+        for ban in deps.bans.prune(sources.now()):
             log.info("the ban on %s %s has expired", ban.kind, ban.target)
 
             def done(_: object, error: BaseException | None) -> None:

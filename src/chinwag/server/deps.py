@@ -8,7 +8,6 @@ an in-memory store and deferred work run at once.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from chinwag import __version__
 from chinwag.config import Config, Limits
 from chinwag.protocol import caps, isupport, multiline
 from chinwag.protocol.metadata import KEY_MAX_BYTES
+from chinwag.server import sources
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.banlist import BanList
 from chinwag.server.delivery import Delivery
@@ -111,7 +111,7 @@ class ServerFacts:
         return cls(
             name=config.server.name,
             version=f"chinwag-{__version__}",
-            started=time.time(),
+            started=sources.now(),
             isupport_lines=tuple(tuple(tokens) for tokens in lines),
             cap_values=values,
             sts=StsPolicy(tls.sts_duration, tls.sts_preload)

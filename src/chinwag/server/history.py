@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from chinwag.protocol.casemap import Folded
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Effects
 from chinwag.server.state import Channel, User
@@ -191,19 +192,19 @@ class HistoryWriter:
         """``user`` is now a member of ``channel``: if the channel is private, they may read
         what is said there from now until :meth:`left`."""
         if channel.is_private:
-            self._change(MemberChange(channel.folded, identity(user), time.time(), joined=True))
+            self._change(MemberChange(channel.folded, identity(user), sources.now(), joined=True))
 
     def left(self, channel: Channel, user: User) -> None:
         """``user`` is no longer a member of ``channel`` (or it is about to go public)."""
         if channel.is_private:
-            self._change(MemberChange(channel.folded, identity(user), time.time(), joined=False))
+            self._change(MemberChange(channel.folded, identity(user), sources.now(), joined=False))
 
     def privacy_changed(self, channel: Channel, was_private: bool) -> None:
         """A mode change made ``channel`` private (every member may read from now) or public
         (private reading ends: what is said now is open to later members anyway)."""
         if channel.is_private == was_private:
             return
-        now = time.time()
+        now = sources.now()
         for user in channel.members:
             self._change(MemberChange(channel.folded, identity(user), now, joined=not was_private))
 
@@ -219,7 +220,7 @@ class HistoryWriter:
         new = identity(user)
         if new == old:
             return
-        now = time.time()
+        now = sources.now()
         for channel in user.channels.values():
             if channel.is_private:
                 self._change(MemberChange(channel.folded, old, now, joined=False))

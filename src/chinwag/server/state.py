@@ -7,8 +7,6 @@ outbox. Names are looked up folded (:mod:`chinwag.protocol.casemap`) and shown a
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.metadata import ChangeBudget
 from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
 from chinwag.protocol.multiline import Collector
+from chinwag.server import sources
 
 PRIVATE_MODES = frozenset("spi")
 """Channel modes that make what is said in a channel private (``+k`` does too)."""
@@ -194,7 +193,7 @@ class Session:
         self.connected_at = now
         self.last_activity = now
         """Monotonic time of the last line received (for PING/idle timeouts)."""
-        self.last_message = time.time()
+        self.last_message = sources.now()
         """Wall-clock time of the last PRIVMSG/NOTICE sent (WHOIS idle)."""
         self.ping_sent_at: float | None = None
         self.monitoring: set[Folded] = set()
@@ -299,7 +298,7 @@ class User:
         self.account: str | None = None
         self.account_id: str | None = None
         """The logged-in account's id (``Account.id``), set and cleared with :attr:`account`."""
-        self.token = secrets.token_hex(8)
+        self.token = sources.token_hex(8)
         """Who this user is for history while not logged in: random, never reused, gone
         with the user (docs/security.md, "Who owns what")."""
         self.invited_to: set[Channel] | None = None
@@ -322,7 +321,7 @@ class User:
         has one. What was said since is replayed when it comes back."""
         self.channels: dict[Folded, Channel] = {}
         self.sessions: list[Session] = []
-        self.signon = int(time.time())
+        self.signon = int(sources.now())
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2 and -3), such as ``color``."""
         self.read_markers: dict[Folded, float] = {}
@@ -431,7 +430,7 @@ class Channel:
     def __init__(self, name: str) -> None:
         self.name = name
         self.folded = fold(name)
-        self.created = int(time.time())
+        self.created = int(sources.now())
         self.topic = ""
         self.topic_by = ""
         self.topic_at = 0
@@ -642,7 +641,7 @@ class Network:
     else may take one (nor register it as an account) until its holder registers, changes
     nick or leaves (:meth:`hold_pending_nick`)."""
     whowas: deque[WhowasEntry] = field(default_factory=deque)
-    created: float = field(default_factory=time.time)
+    created: float = field(default_factory=sources.now)
     counts: UserCounts = field(default_factory=lambda: UserCounts())
     """LUSERS bookkeeping (peak users, the last full count)."""
 
@@ -680,7 +679,7 @@ class Network:
                 user.host,
                 user.realname,
                 self.server_name,
-                int(time.time()),
+                int(sources.now()),
             )
         )
         while len(self.whowas) > self.whowas_limit:

@@ -2,7 +2,8 @@
 
 - ``time`` (https://ircv3.net/specs/extensions/server-time): :func:`server_time` formats it,
   :func:`parse_timestamp` reads one back (history references, read markers);
-- ``msgid`` (https://ircv3.net/specs/extensions/message-ids): :func:`new_msgid`;
+- ``msgid`` (https://ircv3.net/specs/extensions/message-ids): :func:`new_msgid`, made by the
+  current :mod:`~chinwag.server.sources` (as is the time :func:`server_time` stamps by default);
 - ``account`` (account-tag) and the reference tags of batches (:func:`new_batch_id`).
 
 Which tags a session receives is decided here once (:func:`serialize_for`): ``time`` needs
@@ -17,12 +18,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import secrets
-import time
 from datetime import UTC, datetime
 
 from chinwag.protocol.framing import MAX_BODY_BYTES, fit_line
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.state import (
     TAG_ACCOUNT,
     TAG_BATCH,
@@ -52,7 +52,7 @@ the process: it only caches a pure function of the clock."""
 
 def server_time(timestamp: float | None = None) -> str:
     """A ``time`` tag value: UTC, millisecond precision (server-time spec)."""
-    millis = int((time.time() if timestamp is None else timestamp) * 1000)
+    millis = int((sources.now() if timestamp is None else timestamp) * 1000)
     stamp = _last_stamp
     if millis == stamp[0]:
         return str(stamp[1])
@@ -81,18 +81,9 @@ def parse_timestamp(text: str) -> float | None:
         return None
 
 
-_MSGID_PREFIX = secrets.token_urlsafe(9)
-"""72 random bits chosen at start-up; with a counter after it every msgid is unique without
-asking the operating system for randomness per message (message-ids asks only for
-uniqueness; history stores msgids UNIQUE across restarts, which the random part covers).
-Two cores in one process share the counter, so their msgids never collide either."""
-
-_msgid_counter = itertools.count(1)
-
-
-def new_msgid() -> str:
-    """A fresh message id, unique across servers and restarts (message-ids spec)."""
-    return f"{_MSGID_PREFIX}{next(_msgid_counter):x}"
+new_msgid = sources.new_msgid
+"""A fresh message id, unique across servers and restarts (message-ids spec): the current
+sources' (:meth:`~chinwag.server.sources.Sources.new_msgid`)."""
 
 
 def new_batch_id() -> str:

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from chinwag.config import Config, HistorySettings, ServerInfo
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.accounts import make_account
 from chinwag.server.history import identity
+from chinwag.server.sources import SystemSources
 from chinwag.server.tags import parse_timestamp, server_time
 from chinwag.storage.base import StoredMessage, conversation_key, to_stored
 from chinwag.storage.memory import MemoryStore
@@ -754,8 +756,9 @@ def test_the_replay_follows_the_members_metadata() -> None:
 
 
 class SteppingClock:
-    """``time.time`` for the messages of one test: each call 0.2 ms after the last, so some
-    messages share a millisecond timestamp and others do not."""
+    """The wall clock (:mod:`chinwag.server.sources`) for the messages of one test: each
+    call 0.2 ms after the last, so some messages share a millisecond timestamp and others
+    do not."""
 
     def __init__(self) -> None:
         self.now = T0
@@ -873,29 +876,29 @@ def selectors(history: list[Message]) -> list[str]:
 
 @pytest.mark.parametrize("limit", [1, 3, 4, 100])
 def test_a_direct_conversation_and_notes_come_back_as_sent_through_every_selector(
-    monkeypatch: pytest.MonkeyPatch, limit: int
+    limit: int,
 ) -> None:
-    monkeypatch.setattr("chinwag.server.tags.time.time", SteppingClock())
-    h = harness()
-    ana, bob, conversation, notes = talk(h)
-    assert len(conversation) == 8 * 2 + 3 and len(notes) == 8
-    assert {m.command for m in conversation} == {"PRIVMSG", "NOTICE"}
-    for client, target, history in [
-        (ana, "Bob", conversation),
-        (ana, "bob", conversation),
-        (bob, "ANA", conversation),
-        (ana, "Ana", notes),
-        (ana, "ana", notes),
-    ]:
-        shown = "Bob" if client is ana and history is conversation else "Ana"
-        for selector in selectors(history):
-            subcommand, *references = selector.split()
-            client.send(f"CHATHISTORY {subcommand} {target} {' '.join(references)} {limit}")
-            params, inner = batch_of(client.take())
-            assert params == [shown], selector
-            got = [as_sent(m) for m in inner]
-            want = [as_sent(m) for m in expected(history, selector, limit)]
-            assert got == want, (target, selector)
+    with sources.using(SystemSources(SteppingClock())):
+        h = harness()
+        ana, bob, conversation, notes = talk(h)
+        assert len(conversation) == 8 * 2 + 3 and len(notes) == 8
+        assert {m.command for m in conversation} == {"PRIVMSG", "NOTICE"}
+        for client, target, history in [
+            (ana, "Bob", conversation),
+            (ana, "bob", conversation),
+            (bob, "ANA", conversation),
+            (ana, "Ana", notes),
+            (ana, "ana", notes),
+        ]:
+            shown = "Bob" if client is ana and history is conversation else "Ana"
+            for selector in selectors(history):
+                subcommand, *references = selector.split()
+                client.send(f"CHATHISTORY {subcommand} {target} {' '.join(references)} {limit}")
+                params, inner = batch_of(client.take())
+                assert params == [shown], selector
+                got = [as_sent(m) for m in inner]
+                want = [as_sent(m) for m in expected(history, selector, limit)]
+                assert got == want, (target, selector)
 
 
 def test_the_other_party_is_named_as_spelled_in_batches_and_targets() -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 from chinwag.config import Config, ServerInfo
+from chinwag.server import sources
 from chinwag.server.dispatch import REGISTRY
 from chinwag.server.helptext import HELP_TEXTS
+from chinwag.server.sources import SystemSources
 from tests.server.harness import Harness
 
 MOTD_LINE = (
@@ -201,13 +201,13 @@ def test_stats_u_tells_the_uptime() -> None:
     assert re.fullmatch(r"Server Up 0 days 0:00:\d\d", got[0][2])
 
 
-def test_stats_u_counts_days(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stats_u_counts_days() -> None:
     h = Harness()
     ana = h.client("ana")
     started = h.core.deps.facts.started
-    monkeypatch.setattr(time, "time", lambda: started + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
-    ana.send("STATS u")
-    assert ana.lines()[0] == ("242", "ana", "Server Up 2 days 3:04:05")
+    with sources.using(SystemSources(lambda: started + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)):
+        ana.send("STATS u")
+        assert ana.lines()[0] == ("242", "ana", "Server Up 2 days 3:04:05")
 
 
 def test_stats_m_counts_commands() -> None:

@@ -7,13 +7,14 @@ Reference: soju's doc/ext/search.md.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from chinwag.protocol.message import Message, escape_tag_value
+from chinwag.server import sources
 from chinwag.server.accounts import make_account
 from chinwag.server.history import identity
+from chinwag.server.sources import SystemSources
 from chinwag.storage.base import conversation_key
 from tests.conftest import FAST_ACCOUNTS
 from tests.server.commands.test_chathistory import (
@@ -212,29 +213,29 @@ def test_only_channels_the_asker_is_in_as_chathistory_allows() -> None:
     assert texts(bo, "text=words") == ["room words"]
 
 
-def test_a_private_room_only_while_the_asker_was_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_private_room_only_while_the_asker_was_in_it() -> None:
     # Every reading of the wall clock is 10 ms after the last, so that joins, parts and
     # lines each have their own millisecond (memberships are compared in milliseconds).
     ticks = iter(range(10**6))
-    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0 + next(ticks) / 100)
-    h = harness()
-    (ana,) = room(h, "ana", channel="#secret")
-    ana.send("MODE #secret +s")
-    say(ana, "plan one", to="#secret")
-    bo = h.client("bo", caps=SEARCH_CAPS)
-    bo.send("JOIN #secret")
-    say(ana, "plan two", to="#secret")
-    bo.send("PART #secret")
-    say(ana, "plan three", to="#secret")
-    bo.send("JOIN #secret")
-    say(ana, "plan four", to="#secret")
-    bo.take()
-    ana.take()
-    assert texts(ana, "text=plan") == ["plan one", "plan two", "plan three", "plan four"]
-    assert texts(bo, "text=plan") == ["plan two", "plan four"]
-    assert texts(bo, "text=plan;in=#secret") == ["plan two", "plan four"]
-    mal = h.client("mal", caps=SEARCH_CAPS)
-    assert texts(mal, "text=plan;in=#secret") == []
+    with sources.using(SystemSources(lambda: 1_700_000_000.0 + next(ticks) / 100)):
+        h = harness()
+        (ana,) = room(h, "ana", channel="#secret")
+        ana.send("MODE #secret +s")
+        say(ana, "plan one", to="#secret")
+        bo = h.client("bo", caps=SEARCH_CAPS)
+        bo.send("JOIN #secret")
+        say(ana, "plan two", to="#secret")
+        bo.send("PART #secret")
+        say(ana, "plan three", to="#secret")
+        bo.send("JOIN #secret")
+        say(ana, "plan four", to="#secret")
+        bo.take()
+        ana.take()
+        assert texts(ana, "text=plan") == ["plan one", "plan two", "plan three", "plan four"]
+        assert texts(bo, "text=plan") == ["plan two", "plan four"]
+        assert texts(bo, "text=plan;in=#secret") == ["plan two", "plan four"]
+        mal = h.client("mal", caps=SEARCH_CAPS)
+        assert texts(mal, "text=plan;in=#secret") == []
 
 
 def test_a_conversation_with_an_account_is_found_by_its_name_while_it_is_away() -> None:

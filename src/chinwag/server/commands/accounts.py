@@ -12,7 +12,7 @@ import logging
 
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
-from chinwag.server.accounts import make_account, password_problem
+from chinwag.server.accounts import make_account, new_account_draws, password_problem
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services import attempts, verification
@@ -122,9 +122,12 @@ def _register_pending(ctx: Context, nick: str, email: str, password: str) -> Non
     # name's limit elsewhere cannot keep the registrant from entering the code.
     attempts.succeeded(ctx, "verify", nick)
 
+    # Drawn here, not in the deferred work (see chinwag.server.sources).
+    draws = new_account_draws()
+    code = verification.new_code()
+
     async def hash_and_mail() -> PendingAccount:
-        account = await deps.effects.in_thread(make_account, nick, password, settings)
-        code = verification.new_code()
+        account = await deps.effects.in_thread(make_account, nick, password, settings, draws)
         expires = deps.clock() + settings.verification_ttl
         pending = PendingAccount(account, email, code, expires, address=address)
         text = verification.message_text(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import time
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import CHANNEL_RENAME, NO_IMPLICIT_NAMES
@@ -19,6 +18,7 @@ from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import truncate_utf8
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.services.channelburst import (
@@ -157,7 +157,7 @@ def join(ctx: Context, message: Message) -> None:
             leave_channel(ctx, user, channel, part)
         return
     # Replayed lines are those stamped before the JOIN: later ones reach the joiner live.
-    until = time.time()
+    until = sources.now()
     relayed = ctx.deps.history.pushed_seq
     names = message.params[0].split(",")
     keys = message.params[1].split(",") if len(message.params) > 1 else []
@@ -237,7 +237,7 @@ def topic(ctx: Context, message: Message) -> None:
     text = truncate_utf8(message.params[1], ctx.deps.limits.topiclen)
     channel.topic = text
     channel.topic_by = user.nick if text else ""
-    channel.topic_at = int(time.time()) if text else 0
+    channel.topic_at = int(sources.now()) if text else 0
     change = Message("TOPIC", (channel.name, text), user.source, event_tags(user.account))
     ctx.deps.delivery.deliver(channel.sessions(exclude=ctx.session), change)
     ctx.reply.add(change)
@@ -331,7 +331,7 @@ def list_(ctx: Context, message: Message) -> None:
             or channel.folded in wanted
             or any(matches(mask, channel.name) for mask in masks)
         ]
-    now = int(time.time())
+    now = int(sources.now())
     ctx.numeric(n.RPL_LISTSTART, "Channel", "Users  Name")
     for channel in channels:
         if "s" in channel.modes and user not in channel.members:

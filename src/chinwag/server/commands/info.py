@@ -8,12 +8,12 @@ The LUSERS and MOTD replies are shared with the welcome burst
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import EXTENDED_ISUPPORT
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.helptext import HELP_TEXTS
@@ -68,7 +68,7 @@ def time_(ctx: Context, message: Message) -> None:
     """TIME [<server>]: the server's local time, as a timestamp and as text."""
     if _other_server(ctx, message):
         return
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(sources.now(), UTC)
     ctx.numeric(
         n.RPL_TIME,
         ctx.deps.name,
@@ -149,7 +149,7 @@ def stats(ctx: Context, message: Message) -> None:
     query = message.params[0]
     letter = query[:1]
     if letter == "u":
-        seconds = max(0, int(time.time() - ctx.deps.facts.started))
+        seconds = max(0, int(sources.now() - ctx.deps.facts.started))
         days, rest = divmod(seconds, 86400)
         hours, rest = divmod(rest, 3600)
         minutes, seconds = divmod(rest, 60)

@@ -8,14 +8,13 @@ awaiting anyone (:class:`chinwag.server.delivery.Delivery`).
 
 from __future__ import annotations
 
-import time
-
 from chinwag.protocol import modes
 from chinwag.protocol import multiline as ml
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold, is_channel_name
 from chinwag.protocol.framing import MAX_BODY_BYTES, truncate_utf8
 from chinwag.protocol.message import Message, serialize_tags
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.history import direct_key, kept_tagmsg, remember_conversation
@@ -108,7 +107,7 @@ def _relay(ctx: Context, message: Message, quiet: bool) -> None:
     session = ctx.session
     delivery = ctx.deps.delivery
     if not is_tagmsg:
-        session.last_message = time.time()
+        session.last_message = sources.now()
     limit = ctx.deps.limits.max_targets
     # A target named twice, in any case, is one target: ``PRIVMSG ana,ANA`` reaches ana (and
     # echoes) once, so a labeled message to oneself has one labeled response.
@@ -411,7 +410,7 @@ def _relay_multiline(ctx: Context, collected: ml.Collector) -> None:
     target = collected.target
     user = ctx.user
     session = ctx.session
-    session.last_message = time.time()
+    session.last_message = sources.now()
     if "," in target or is_service_name(target) or target[:1] in modes.STATUSMSG:
         fail(ctx, ml.TARGET_ERROR, "A multiline message has one user or channel", target, target)
         return

@@ -10,7 +10,6 @@ and ``B`` (IRCv3 bot-mode) may be set and unset by the user; ``o`` may only be r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from chinwag.protocol import extbans
@@ -32,6 +31,7 @@ from chinwag.protocol.modes import (
     parse_flood,
     parse_mode_changes,
 )
+from chinwag.server import sources
 from chinwag.server.context import Context, existing_channel, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import safe_param, sendable
@@ -233,7 +233,7 @@ def _apply_list(ctx: Context, channel: Channel, change: ModeChange) -> ModeChang
     if len(entries) >= ctx.deps.limits.max_bans:
         ctx.numeric(n.ERR_BANLISTFULL, channel.name, mask, f"Channel {name} list is full")
         return None
-    entries.append(ListEntry(mask, ctx.user.source, int(time.time())))
+    entries.append(ListEntry(mask, ctx.user.source, int(sources.now())))
     return ModeChange(True, mode, mask)
 
 

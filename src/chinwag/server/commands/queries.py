@@ -9,7 +9,6 @@ middle parameter as ``*`` (:meth:`chinwag.server.replies.ReplyBuffer.numeric`).
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from chinwag.protocol import modes
@@ -18,6 +17,7 @@ from chinwag.protocol.casemap import fold, is_channel_name
 from chinwag.protocol.masks import matches
 from chinwag.protocol.message import Message
 from chinwag.protocol.metadata import VISIBLE_TO_ALL, WHOIS_KEYS
+from chinwag.server import sources
 from chinwag.server.context import Context, existing_user
 from chinwag.server.dispatch import command
 from chinwag.server.replies import pack, sendable
@@ -46,7 +46,7 @@ def can_see_channel(asker: User, channel: Channel) -> bool:
 
 def idle_seconds(user: User, now: float | None = None) -> int:
     """Seconds since ``user`` last sent a message from any session (WHOIS ``RPL_WHOISIDLE``)."""
-    now = time.time() if now is None else now
+    now = sources.now() if now is None else now
     last = max((session.last_message for session in user.sessions), default=float(user.signon))
     return max(0, int(now - last))
 

@@ -36,6 +36,7 @@ from scramp.core import ScramServer
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.accounts import SCRAM, Attempt
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
@@ -216,7 +217,8 @@ def _scram(ctx: Context, exchange: Exchange, data: bytes) -> None:
                 exchange.account = name
                 return registry.scram_keys(name)
 
-            server = SCRAM.make_server(keys)
+            # The nonce from the core's sources, as scramp would make it (token_hex()).
+            server = SCRAM.make_server(keys, s_nonce=sources.token_hex())
             server.set_client_first(message)
             exchange.scram = server
             exchange.attempt = begin_login(ctx, exchange.account)

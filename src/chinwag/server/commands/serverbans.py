@@ -16,9 +16,9 @@ except the operator's own connection, as in Ergo (they are told if their address
 from __future__ import annotations
 
 import logging
-import time
 
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.banlist import parse_duration, parse_target
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
@@ -52,7 +52,7 @@ def uban(ctx: Context, message: Message) -> None:
     params = message.params
     sub = params[0].upper()
     if sub == "LIST":
-        now = time.time()
+        now = sources.now()
         bans = ctx.deps.bans.active(now)
         for ban in bans:
             _notice(ctx, _describe(ban, now))
@@ -70,7 +70,7 @@ def uban(ctx: Context, message: Message) -> None:
         return
     kind, target = parsed
     if sub == "INFO":
-        now = time.time()
+        now = sources.now()
         found = ctx.deps.bans.get(kind, target, now)
         _notice(ctx, _describe(found, now) if found else f"No ban on {kind} {target}")
     elif sub == "DEL":
@@ -81,7 +81,7 @@ def uban(ctx: Context, message: Message) -> None:
 
 def _add(ctx: Context, kind: str, target: str, rest: list[str]) -> None:
     expires: float | None = None
-    now = time.time()
+    now = sources.now()
     if len(rest) >= 2 and rest[0].upper() == "DURATION":
         seconds = parse_duration(rest[1])
         if seconds is None:
@@ -96,11 +96,11 @@ def _add(ctx: Context, kind: str, target: str, rest: list[str]) -> None:
         deps = ctx.deps
         deps.bans.add(ban)
         log.info("%s added a ban on %s %s (%s)", oper, kind, target, reason)
-        closed = enforce(deps, time.time(), spare=ctx.session)
-        _notice(ctx, f"Added UBAN: {_describe(ban, time.time())}")
+        closed = enforce(deps, sources.now(), spare=ctx.session)
+        _notice(ctx, f"Added UBAN: {_describe(ban, sources.now())}")
         if closed:
             _notice(ctx, f"Disconnected by it: {', '.join(closed)}")
-        if deps.bans.for_session(ctx.session, time.time()) is ban:
+        if deps.bans.for_session(ctx.session, sources.now()) is ban:
             _notice(ctx, "This ban covers your own connection: you will not be let in again")
 
     ctx.later(ctx.deps.store.add_server_ban(ban), stored)

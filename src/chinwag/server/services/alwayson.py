@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chinwag.config import AccountSettings
 from chinwag.protocol.caps import CHATHISTORY, NO_IMPLICIT_NAMES, READ_MARKER
 from chinwag.protocol.casemap import Folded, fold
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
@@ -149,7 +149,7 @@ def replay_missed(ctx: Context, user: User, since: float | None) -> None:
     if since is None or not channels or lines <= 0 or ctx.session.has(CHATHISTORY):
         return
     deps = ctx.deps
-    until = time.time()
+    until = sources.now()
     work = _missed(deps.store, channels, identity(user), since, until, lines)
     ctx.later(deps.history.after(work), _send_missed)
 
@@ -295,7 +295,7 @@ def restore(
     made at all."""
     network, settings = deps.network, deps.config.accounts
     states = {state.folded: state for state in channels}
-    now = time.time()
+    now = sources.now()
     restored: list[User] = []
     for record in saved:
         account = deps.accounts.get(record.account)

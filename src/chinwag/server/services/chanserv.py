@@ -25,12 +25,12 @@ The state of a registered room is persisted and brought back by
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services import chanreg, run_service_command, service
@@ -151,7 +151,7 @@ def _register(ctx: Context, args: list[str]) -> None:
     ):
         _say(ctx, f"You have already registered {MAX_CHANNELS_PER_ACCOUNT} channels; DROP one.")
         return
-    channel.registration = ChannelRegistration(account.name, int(time.time()))
+    channel.registration = ChannelRegistration(account.name, int(sources.now()))
 
     def undo() -> None:
         channel.registration = None

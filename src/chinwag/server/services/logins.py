@@ -22,13 +22,19 @@ user's channels with their read markers, then what it missed in them
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message
-from chinwag.server.accounts import Attempt, check_password, make_account, password_problem
+from chinwag.server import sources
+from chinwag.server.accounts import (
+    Attempt,
+    check_password,
+    make_account,
+    new_account_draws,
+    password_problem,
+)
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.history import identity
@@ -135,7 +141,7 @@ def log_in(ctx: Context, account: Account) -> None:
     """
     session = ctx.session
     attempts.succeeded(ctx, "login", account.name)  # this address is known from now on
-    ban = ctx.deps.bans.for_account(account.name, time.time())
+    ban = ctx.deps.bans.for_account(account.name, sources.now())
     if ban is not None:
         # An operator banned the account (UBAN, issue 17): the right password gets the
         # ban's reason and the connection closed, never the account.
@@ -389,8 +395,10 @@ def start_registration(
         failed(ctx, "ACCOUNT_EXISTS", f"{nick} is already registered")
         return
 
+    draws = new_account_draws()  # here, not in the thread (see chinwag.server.sources)
+
     async def create() -> Account | None:
-        account = await deps.effects.in_thread(make_account, nick, password, settings)
+        account = await deps.effects.in_thread(make_account, nick, password, settings, draws)
         return account if await deps.store.create_account(account) else None
 
     def settle(account: object, error: BaseException | None) -> None:

@@ -15,10 +15,10 @@ login to the account that owns the nick ends the grace period (see ``log_in``).
 from __future__ import annotations
 
 import math
-import secrets
 
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.deps import Deps
 from chinwag.server.state import Session, User
@@ -109,7 +109,7 @@ def guest_nick(deps: Deps) -> str:
     """A guest nick nobody holds: the configured prefix and five digits."""
     prefix = deps.config.accounts.guest_prefix
     while True:
-        nick = f"{prefix}{secrets.randbelow(100_000):05d}"
+        nick = f"{prefix}{sources.randbelow(100_000):05d}"
         network = deps.network
         if (
             network.find_user(nick) is None

@@ -32,7 +32,12 @@ from datetime import UTC, datetime
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.fingerprints import normal_fingerprint
 from chinwag.protocol.message import Message
-from chinwag.server.accounts import check_password, password_problem, with_password
+from chinwag.server.accounts import (
+    check_password,
+    new_account_draws,
+    password_problem,
+    with_password,
+)
 from chinwag.server.context import Context
 from chinwag.server.dispatch import command
 from chinwag.server.services import alwayson, attempts, chanreg, run_service_command, service
@@ -186,8 +191,11 @@ def _set(ctx: Context, args: list[str]) -> None:
         _say(ctx, problem + ".")
         return
 
+    draws = new_account_draws()  # here, not in the thread (see chinwag.server.sources)
+
     async def change() -> Account:
-        changed = await ctx.deps.effects.in_thread(with_password, account, args[1], settings)
+        effects = ctx.deps.effects
+        changed = await effects.in_thread(with_password, account, args[1], settings, draws)
         await ctx.deps.store.update_password(changed)
         return changed
 

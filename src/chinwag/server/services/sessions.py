@@ -11,9 +11,9 @@ session whose outbox overflowed is closed only once the current piece of work is
 from __future__ import annotations
 
 import logging
-import time
 
 from chinwag.protocol.message import Message
+from chinwag.server import sources
 from chinwag.server.delivery import Delivery
 from chinwag.server.history import HistoryWriter
 from chinwag.server.services.presence import Presence
@@ -55,6 +55,11 @@ class Sessions:
         self._doomed: list[tuple[Session, str]] = []
         self.shutting_down = False
         """Set once the server stops: nobody is told of anyone else's QUIT then."""
+
+    @property
+    def next_id(self) -> int:
+        """The id the next session will have (replicas must agree on it)."""
+        return self._next_id
 
     def open(
         self,
@@ -107,7 +112,7 @@ class Sessions:
         """The last session of the always-on ``user`` ended: it stays in its channels and
         keeps its nick, away with its away text (Ergo's auto-away) unless it set its own,
         which neighbours with away-notify and MONITOR watchers with extended-monitor hear."""
-        user.left_at = time.time()
+        user.left_at = sources.now()
         if user.away is None and user.always_on is not None:
             user.away = user.always_on
             user.auto_away = True

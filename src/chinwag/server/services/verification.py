@@ -15,11 +15,11 @@ import asyncio
 import hmac
 import os
 import re
-import secrets
 import shlex
 from dataclasses import dataclass
 
 from chinwag.protocol.casemap import Folded
+from chinwag.server import sources
 from chinwag.storage.base import Account
 
 _ATOM = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~"
@@ -43,8 +43,9 @@ def valid_email(address: str) -> bool:
 
 
 def new_code() -> str:
-    """A verification code: 8 characters from :mod:`secrets`, easy to type."""
-    return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+    """A verification code: 8 characters from the core's :mod:`~chinwag.server.sources`, easy to
+    type."""
+    return "".join(sources.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
 
 
 def same_code(given: str, expected: str) -> bool:
@@ -85,6 +86,10 @@ class PendingAccounts:
 
     def remove(self, folded: Folded) -> None:
         self._pending.pop(folded, None)
+
+    def all(self) -> list[PendingAccount]:
+        """Every pending account, in the order they were added."""
+        return list(self._pending.values())
 
     def expired(self, now: float) -> list[PendingAccount]:
         """Forget and return the pending accounts whose codes have expired."""

@@ -12,12 +12,12 @@ multiclient): the welcome shows the user's nick, whatever nick the session asked
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from chinwag.protocol import isupport, modes
 from chinwag.protocol import numerics as n
 from chinwag.protocol.caps import EXTENDED_ISUPPORT, ISUPPORT_BATCH
+from chinwag.server import sources
 from chinwag.server.context import Context
 from chinwag.server.services import alwayson, channelflood
 from chinwag.server.services.bans import reason_text
@@ -74,7 +74,7 @@ def _banned(ctx: Context) -> bool:
     or the account it logged in to before registering. Whether it did."""
     session = ctx.session
     nick, username = session.nick or "*", session.username or "*"
-    bans, now = ctx.deps.bans, time.time()
+    bans, now = ctx.deps.bans, sources.now()
     ban = (
         bans.for_user(nick, username, session.ip, session.host, now)
         or bans.for_address(session.ip, now)
