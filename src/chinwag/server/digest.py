@@ -12,7 +12,8 @@ registry and pending accounts, server bans, WHOWAS, nick-protection deadlines, n
 registering sessions, and the next session id.
 
 Left out: what each node keeps for its own connections alone (outboxes, fakelag buckets,
-held lines, transport callbacks) and counters for ``/metrics``. Order is kept where clients
+held lines, transport callbacks), counters for ``/metrics``, and when the node started (each
+node of a cluster has its own uptime). Order is kept where clients
 can see it (members in join order, users and channels in creation order, list modes in the
 order set, WHOWAS newest first) and sorted where it is a set.
 """
@@ -40,7 +41,6 @@ def describe(deps: Deps) -> str:
     network = deps.network
     state: dict[str, Plain] = {
         "next_session_id": deps.sessions.next_id,
-        "started": deps.facts.started,
         "network": _network(network),
         "sessions": [_session(session) for session in network.sessions.values()],
         "users": [_user(user) for user in network.users.values()],
@@ -85,7 +85,6 @@ def fingerprint(deps: Deps) -> str:
 
 def _network(network: Network) -> dict[str, Plain]:
     return {
-        "created": network.created,
         "monitors": {
             nick: sorted(session.id for session in watchers)
             for nick, watchers in network.monitors.items()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import difflib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -58,13 +59,17 @@ async def settled(*nodes: ChinwagServer) -> None:
         cores = [node.core for node in nodes]
         assert all(isinstance(core, ReplicatedCore) for core in cores)
         counts = {core.entries_applied for core in cores if isinstance(core, ReplicatedCore)}
-        digests = {describe(core) for core in cores}
+        digests = {describe(core.deps) for core in cores}
         if len(counts) == 1 and len(digests) == 1:
             await asyncio.sleep(0.05)
             if {c.entries_applied for c in cores if isinstance(c, ReplicatedCore)} == counts:
                 return
         await asyncio.sleep(0.02)
-    raise AssertionError("the nodes did not settle on one state")
+    texts = [describe(node.core.deps).splitlines() for node in nodes]
+    differences = "\n".join(
+        "\n".join(difflib.unified_diff(texts[0], other, lineterm="", n=1)) for other in texts[1:]
+    )
+    raise AssertionError(f"the nodes did not settle on one state:\n{differences[:4000]}")
 
 
 async def test_a_message_in_a_room_reaches_a_member_on_another_node(

@@ -84,6 +84,7 @@ class Sessions:
             session.id = self._next_id
             session.host = host
             session.connected_at = session.last_activity = now
+            session.last_message = sources.now()
         self._next_id += 1
         self._network.sessions[session.id] = session
         log.debug("session %d connected from %s", session.id, ip)
