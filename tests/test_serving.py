@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.config import Listener
-from chinwag.serving import listing
+from chinwag.config import Listener, StorageSettings
+from chinwag.serving import listing, where_history_is
 from tests.certs import self_signed
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serving
@@ -177,3 +177,10 @@ def test_the_listing_names_every_listener_and_how_each_is_joined() -> None:
 def test_a_tls_port_other_than_6697_is_spelled_out_for_chinwag_chat() -> None:
     lines = listing([(Listener("10.0.0.5", 7000, "tls"), "10.0.0.5", 7000)], "SHA256:00")
     assert "  chinwag:         chinwag chat 10.0.0.5:7000 --tls" in lines
+
+
+def test_the_banner_names_the_postgresql_server_without_its_password() -> None:
+    storage = StorageSettings("postgresql", dsn="postgresql://chinwag:hunter2@db:5432/chat")
+    assert where_history_is(storage) == (
+        "Chat history is kept in PostgreSQL at postgresql://chinwag:***@db:5432/chat"
+    )
