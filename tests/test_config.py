@@ -179,6 +179,23 @@ def test_storage_comes_from_the_file_and_the_environment_beats_it(tmp_path: Path
     assert from_env == StorageSettings("memory", Path("/srv/chinwag"), Path("/tmp/x/chat.db"))
 
 
+def test_the_postgresql_backend_takes_its_dsn_from_the_file_or_the_environment(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, '[storage]\nbackend = "postgresql"\ndsn = "postgresql://db/chat"\n')
+    assert load_config(path, ANA, platform="linux").storage.dsn == "postgresql://db/chat"
+    env = {
+        **ANA,
+        "CHINWAG_STORAGE_BACKEND": "postgresql",
+        "CHINWAG_STORAGE_DSN": "postgresql://chinwag@db.example/chinwag",
+    }
+    storage = load_config(env=env, platform="linux").storage
+    assert (storage.backend, storage.dsn) == (
+        "postgresql",
+        "postgresql://chinwag@db.example/chinwag",
+    )
+
+
 def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() -> None:
     env = {**ANA, "CHINWAG_STORAGE_DATA_DIR": "~/chat", "CHINWAG_STORAGE_PATH": "~/db/c.db"}
     storage = load_config(env=env, platform="linux").storage
@@ -189,7 +206,12 @@ def test_a_tilde_in_a_storage_path_is_the_home_directory_from_the_environment() 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[storage]\nbackend = 'postgres'\n", '[storage] backend: expected "sqlite" or "memory"'),
+        (
+            "[storage]\nbackend = 'postgres'\n",
+            '[storage] backend: expected "sqlite" or "memory" or "postgresql"',
+        ),
+        ("[storage]\nbackend = 'postgresql'\n", '[storage] dsn: backend "postgresql" needs'),
+        ("[storage]\ndsn = 'mysql://db/x'\n", '[storage] dsn: expected a "postgresql://..." URL'),
         ("[storage]\npath = 3\n", "[storage] path: expected text"),
         ("[storage]\ndatadir = '/x'\n", "[storage]: unknown key(s) datadir"),
         ("[server]\nnmae = 'x'\n", "unknown key(s) nmae"),

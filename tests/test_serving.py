@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.config import Listener, LogSettings
-from chinwag.serving import listing, worker_log_settings
+from chinwag.config import Listener, LogSettings, StorageSettings
+from chinwag.serving import listing, where_history_is, worker_log_settings
 from tests.certs import self_signed
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serving
@@ -185,3 +185,10 @@ def test_each_worker_logs_to_its_own_file_beside_the_configured_one() -> None:
         file="/var/log/chinwag/chinwag-1.log", backups=3
     )
     assert worker_log_settings(LogSettings(), 1) == LogSettings(), "no file: console only"
+
+
+def test_the_banner_names_the_postgresql_server_without_its_password() -> None:
+    storage = StorageSettings("postgresql", dsn="postgresql://chinwag:hunter2@db:5432/chat")
+    assert where_history_is(storage) == (
+        "Chat history is kept in PostgreSQL at postgresql://chinwag:***@db:5432/chat"
+    )

@@ -292,6 +292,13 @@ def _backup(config_path: Path | None, destination: Path) -> int:
     except ConfigError as error:
         print(f"chinwag: {error}", file=sys.stderr)
         return 2
+    if storage.backend == "postgresql":
+        print(
+            "chinwag: the postgresql store is backed up with PostgreSQL's own tools"
+            " (pg_dump, or the server's continuous archiving)",
+            file=sys.stderr,
+        )
+        return 1
     if storage.backend != "sqlite" or storage.path is None:
         print(f"chinwag: the {storage.backend} store has no file to back up", file=sys.stderr)
         return 1

@@ -30,7 +30,7 @@ from chinwag.config_cluster import node_name as node_name
 
 DEFAULT_PORT = 6667
 
-STORAGE_BACKENDS = ("sqlite", "memory")
+STORAGE_BACKENDS = ("sqlite", "memory", "postgresql")
 """The ``[storage] backend`` values chinwag knows."""
 
 DATABASE_FILE = "chinwag.db"
@@ -213,11 +213,15 @@ class StorageSettings:
     """
 
     backend: str = "sqlite"
-    """``sqlite`` (one file, the default) or ``memory`` (nothing survives a restart)."""
+    """``sqlite`` (one file, the default), ``postgresql`` (a PostgreSQL database, which
+    several nodes may share) or ``memory`` (nothing survives a restart)."""
     data_dir: Path | None = None
     """Where chinwag keeps its files; by default the per-user data directory."""
     path: Path | None = None
     """The SQLite database file; by default ``chinwag.db`` in ``data_dir``."""
+    dsn: str | None = None
+    """The PostgreSQL server and database (``postgresql://user:password@host/db``) of the
+    ``postgresql`` backend, which needs it; unused by the others."""
 
 
 ALWAYS_ON_MODES = ("opt-out", "opt-in", "disabled", "mandatory")
@@ -525,8 +529,16 @@ def _storage(raw: Mapping[str, Any], env: Mapping[str, str], platform: str) -> S
             return _home(env, platform) / text[2:]
         return Path(text)
 
+    dsn = raw.get("dsn") or None
+    if backend == "postgresql" and dsn is None:
+        raise ConfigError(
+            '[storage] dsn: backend "postgresql" needs the server to use, e.g.'
+            ' dsn = "postgresql://chinwag@localhost/chinwag" (or CHINWAG_STORAGE_DSN)'
+        )
+    if dsn is not None and not dsn.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f'[storage] dsn: expected a "postgresql://..." URL, got {dsn!r}')
     data_dir = given("data_dir") or default_data_dir(env, platform)
-    return StorageSettings(backend, data_dir, given("path") or data_dir / DATABASE_FILE)
+    return StorageSettings(backend, data_dir, given("path") or data_dir / DATABASE_FILE, dsn)
 
 
 def _listener(raw: Mapping[str, Any], where: str) -> Listener:

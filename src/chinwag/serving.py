@@ -49,6 +49,7 @@ from chinwag.server.app import (
 from chinwag.server.replication.node import ReplicatedCore
 from chinwag.storage import open_store
 from chinwag.storage.base import StoreError
+from chinwag.storage.dsn import public_dsn
 
 log = logging.getLogger("chinwag.server")
 
@@ -134,6 +135,8 @@ def port_problem(error: PortUnavailableError) -> str:
 
 def where_history_is(storage: StorageSettings) -> str:
     """The sentence saying where history is kept (or that it is not)."""
+    if storage.backend == "postgresql":
+        return f"Chat history is kept in PostgreSQL at {public_dsn(storage.dsn or '')}"
     if storage.backend == "memory" or storage.path is None:
         return "Chat history is kept in memory only and is lost when the server stops."
     return f"Chat history is kept in {storage.path.absolute()}"

@@ -7,6 +7,9 @@ import stat
 import sys
 from pathlib import Path
 
+import pytest
+
+from chinwag.cli import main
 from chinwag.protocol.casemap import fold
 from chinwag.storage.sqlite import SqliteStore
 from tests.ircclient import IrcClient
@@ -60,3 +63,14 @@ async def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
     assert code == 1
     assert "already exists" in err
     assert copy.read_text() == "precious"
+
+
+def test_a_postgresql_store_is_backed_up_with_postgresqls_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHINWAG_STORAGE_BACKEND", "postgresql")
+    monkeypatch.setenv("CHINWAG_STORAGE_DSN", "postgresql://db.example/chinwag")
+    monkeypatch.delenv("CHINWAG_CONFIG", raising=False)
+    assert main(["backup", str(tmp_path / "copy.db")]) == 1
+    assert "pg_dump" in capsys.readouterr().err
+    assert not (tmp_path / "copy.db").exists()

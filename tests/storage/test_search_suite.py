@@ -1,6 +1,6 @@
 """Store.search (issue 15) against every store: the memory store's word match is the
-reference the SQLite store's FTS5 index is held to. Privacy first: nobody finds what
-CHATHISTORY would not show them."""
+reference the SQLite store's FTS5 index and the PostgreSQL store's tsvector index are held
+to. Privacy first: nobody finds what CHATHISTORY would not show them."""
 
 from __future__ import annotations
 

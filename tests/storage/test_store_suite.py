@@ -1,7 +1,9 @@
 """The contract every Store implementation keeps; new backends join the parametrisation.
 
-Each test is run against the memory store (the reference) and the SQLite store in a fresh file,
-so the two answer every question of ``chinwag.storage.base.Store`` the same way.
+Each test is run against the memory store (the reference), the SQLite store in a fresh file
+and the PostgreSQL store in a fresh schema (tests/storage/postgres.py; skipped without a
+server, failed under CI), so all answer every question of ``chinwag.storage.base.Store`` the
+same way.
 """
 
 from __future__ import annotations
@@ -31,9 +33,18 @@ from chinwag.storage.memory import MemoryStore
 from chinwag.storage.sqlite import SqliteStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     made: Store
+    if request.param == "postgresql":
+        from chinwag.storage.postgres import PostgresStore
+        from tests.storage.postgres import fresh_dsn
+
+        async with fresh_dsn() as dsn:
+            made = await PostgresStore.open(dsn)
+            yield made
+            await made.close()
+        return
     if request.param == "memory":
         made = MemoryStore()
     else:

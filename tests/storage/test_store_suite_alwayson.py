@@ -2,7 +2,7 @@
 their channels (issue 16).
 
 Run against every implementation by the ``store`` fixture of test_store_suite.py (the memory
-store, the reference, and SQLite in a fresh file).
+store, the reference, SQLite in a fresh file and PostgreSQL in a fresh schema).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The shared Store suite, continued: channels registered with ChanServ (issue 17).
 
 Run against every implementation by the ``store`` fixture of test_store_suite.py (the memory
-store, the reference, and SQLite in a fresh file).
+store, the reference, SQLite in a fresh file and PostgreSQL in a fresh schema).
 """
 
 from __future__ import annotations

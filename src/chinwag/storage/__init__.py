@@ -1,8 +1,9 @@
 """Persistence behind a small interface: :class:`~chinwag.storage.base.Store`.
 
-``sqlite`` (the default) keeps history in one file in the data directory; ``memory`` keeps
-recent history in the process, for tests and throw-away servers. A PostgreSQL store will
-implement the same interface; all are tested by the same suite (design.md rule 8).
+``sqlite`` (the default) keeps history in one file in the data directory; ``postgresql``
+in a PostgreSQL database (several nodes may share it; needs the ``postgres`` extra);
+``memory`` keeps recent history in the process, for tests and throw-away servers. All are
+tested by the same suite (design.md rule 8).
 """
 
 from __future__ import annotations
@@ -27,4 +28,15 @@ async def open_store(settings: StorageSettings) -> Store:
         from chinwag.storage.sqlite import SqliteStore
 
         return await SqliteStore.open(settings.path)
+    if settings.backend == "postgresql":
+        if not settings.dsn:
+            raise StoreError("[storage] dsn: no PostgreSQL server given")
+        try:
+            # Imported here: asyncpg is an optional dependency (design.md rule 8).
+            from chinwag.storage.postgres import PostgresStore
+        except ImportError:
+            raise StoreError(
+                "PostgreSQL storage needs asyncpg: pip install 'chinwag[postgres]'"
+            ) from None
+        return await PostgresStore.open(settings.dsn)
     raise StoreError(f"[storage] backend: unknown backend {settings.backend!r}")

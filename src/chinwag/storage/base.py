@@ -399,7 +399,7 @@ class StoreError(Exception):
 class Store(Protocol):
     """Where history, accounts and read markers go.
 
-    Implementations: SQLite (default), memory (tests), later PostgreSQL. Every one is tested
+    Implementations: SQLite (default), PostgreSQL, memory (tests). Every one is tested
     by tests/storage/test_store_suite.py. Methods return once what they wrote is durable.
     """
 

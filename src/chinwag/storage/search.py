@@ -17,7 +17,15 @@ from chinwag.protocol.errors import ProtocolError
 from chinwag.protocol.message import parse
 from chinwag.storage.base import SearchQuery, StoredMessage
 
-__all__ = ["MAX_TERMS", "SearchQuery", "fts_query", "matches", "message_text", "search_terms"]
+__all__ = [
+    "MAX_TERMS",
+    "SearchQuery",
+    "folded_words",
+    "fts_query",
+    "matches",
+    "message_text",
+    "search_terms",
+]
 
 MAX_TERMS = 8
 """The most words of a search that count; the rest are ignored (a long query costs the store
@@ -59,9 +67,9 @@ def message_text(line: str) -> str | None:
     return text
 
 
-def _folded_words(text: str) -> set[str]:
+def folded_words(text: str) -> set[str]:
     """Words as FTS5's ``unicode61 remove_diacritics 2`` compares them: case folded,
-    accents removed."""
+    accents removed (the PostgreSQL store indexes exactly these)."""
     plain = "".join(
         char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
     )
@@ -82,7 +90,7 @@ def matches(query: SearchQuery, message: StoredMessage) -> bool:
     if not query.terms:
         return True
     text = message_text(message.line)
-    return text is not None and _folded_words(" ".join(query.terms)) <= _folded_words(text)
+    return text is not None and folded_words(" ".join(query.terms)) <= folded_words(text)
 
 
 def sender_nick(source: str) -> str:
