@@ -127,3 +127,24 @@ async def test_a_restarted_empty_server_is_reached_again_and_shows_a_new_epoch(
     assert second.created and second.epoch != first.epoch
     await log.append([b"new"])
     assert [entry.data for entry in await log.read("0", block=1.0)] == [b"new"]
+
+
+async def test_a_server_restarted_from_an_older_save_is_a_lost_epoch_not_a_shorter_log(
+    private_redis: PrivateRedis, log: RedisLog
+) -> None:
+    await log.join()
+    await log.append([b"saved"])
+    from redis.asyncio import Redis
+
+    admin = Redis(port=private_redis.port)
+    await admin.save()  # what a Redis restarted from this save will hold
+    await admin.aclose()
+    await log.append([b"read, then lost with the restart"])
+    entries = await log.read("0", block=0)
+    assert [entry.data for entry in entries] == [b"saved", b"read, then lost with the restart"]
+    private_redis.stop()
+    await private_redis.start()  # loads the save: the epoch is there, the last entry is not
+    with pytest.raises(LogUnavailable):
+        await log.read(entries[-1].id, block=0.1)  # the old connection broke
+    with pytest.raises(EpochLost):
+        await log.read(entries[-1].id, block=0.1)

@@ -28,6 +28,12 @@ class NetworkLogError(Exception):
     """What a :class:`NetworkLog` raises: the kinds below, named by what the node does next."""
 
 
+def position(entry_id: str) -> tuple[int, int]:
+    """The place of a log id ("ms-seq", or "ms" for "ms-0") along the log, for comparing."""
+    millis, _, seq = entry_id.partition("-")
+    return int(millis), int(seq or 0)
+
+
 class LogUnavailable(NetworkLogError):  # noqa: N818
     """The log's backend could not be reached (or did not answer in time).
 

@@ -26,13 +26,8 @@ from chinwag.cluster.base import (
     Joined,
     LeaseLost,
     LogUnavailable,
+    position,
 )
-
-
-def position(entry_id: str) -> tuple[int, int]:
-    """The place of a log id ("ms-seq", or "ms" for "ms-0") along the log, for comparing."""
-    millis, _, seq = entry_id.partition("-")
-    return int(millis), int(seq or 0)
 
 
 @dataclass(eq=False)

@@ -52,6 +52,7 @@ from chinwag.cluster.base import (
     Joined,
     LeaseLost,
     LogUnavailable,
+    position,
 )
 
 if TYPE_CHECKING:
@@ -199,6 +200,9 @@ class RedisLog:
         self.prefix = keys_prefix(network_name)
         self._errors = redis.exceptions
         self._epoch: str | None = None
+        self._suspect = False
+        """Set when a call failed: the next read first checks that the log still reaches
+        past what this node read (a Redis restarted from an older save lost the tail)."""
         no_retry = redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0)
         self._commands: Redis = redis.asyncio.Redis.from_url(
             url,
@@ -241,6 +245,7 @@ class RedisLog:
                 raise LeaseLost(str(error)) from error
             raise
         except (errors.RedisError, OSError) as error:  # TimeoutError is an OSError
+            self._suspect = True
             raise LogUnavailable(f"{type(error).__name__}: {error}") from error
 
     def _fenced_keys(self) -> list[str]:
@@ -288,6 +293,8 @@ class RedisLog:
                 found: Any = await self._reader.xread(
                     {self._log_key(self._epoch): after}, count=READ_LIMIT, block=wait
                 )
+        if self._suspect and after != "0":
+            await self._check_tail(after)
         entries: list[Entry] = []
         for _stream, rows in found or ():
             for raw_id, fields in rows:
@@ -295,6 +302,23 @@ class RedisLog:
                 millis = int(entry_id.partition("-")[0])
                 entries.append(Entry(entry_id, millis, fields[b"n"].decode(), fields[b"d"]))
         return entries
+
+    async def _check_tail(self, after: str) -> None:
+        """After a lost connection: the log must still reach ``after``, the last id read.
+        A Redis restarted from an older save keeps the epoch but not the entries since, and
+        would hand out those ids again to new entries: this node's state would no longer be
+        the log's, so that is :class:`EpochLost`."""
+        assert self._epoch is not None
+        with self._translated():
+            try:
+                info: Any = await self._reader.xinfo_stream(self._log_key(self._epoch))
+            except self._errors.ResponseError as error:  # no such key: the log is gone
+                raise EpochLost(f"the log of epoch {self._epoch} is gone") from error
+        last = info["last-generated-id"]
+        last = last.decode() if isinstance(last, bytes) else str(last)
+        if position(last) < position(after):
+            raise EpochLost(f"the log ends at {last}, before {after} which this node applied")
+        self._suspect = False
 
     async def renew(self) -> float:
         """Push this node's lease deadline to server time + lease (``NetworkLog.renew``)."""

@@ -205,3 +205,19 @@ async def test_a_node_that_dies_is_declared_lost_and_its_users_quit_everywhere(
     fresh = await IrcClient.registered(address(a), "bo")  # the nick is free again
     assert fresh.nick == "bo"
     del bo
+
+
+async def test_when_the_log_loses_its_data_every_node_stops_serving_rather_than_guess(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a", lease=1.0), await start_node("b", lease=1.0)
+    await IrcClient.registered(address(a), "ana", "#lobby")
+    cores = [node.core for node in (a, b)]
+    assert all(isinstance(core, ReplicatedCore) for core in cores)
+    network_log = a.network_log
+    assert isinstance(network_log, LocalLog)
+    network_log.network.wipe()  # as a Redis restarted without persistence
+    for core in cores:
+        assert isinstance(core, ReplicatedCore)
+        reason = await asyncio.wait_for(asyncio.shield(core.fenced), 5.0)
+        assert "gone" in reason or "lost" in reason

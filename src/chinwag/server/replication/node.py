@@ -252,8 +252,11 @@ class ReplicatedCore(ServerCore):
                 self._delivery.send(session, Message("NOTICE", (target, text), name))
 
     async def _read_forever(self) -> None:
-        while True:
-            self._apply_all(await self._read(READ_BLOCK))
+        try:
+            while True:
+                self._apply_all(await self._read(READ_BLOCK))
+        except LeaseLost as error:  # EpochLost: the log this state was built from is gone
+            self._fence(f"the network log is gone: {error}")
 
     def _apply_all(self, entries: Iterable[Entry]) -> None:
         for entry in entries:
