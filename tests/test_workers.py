@@ -22,9 +22,11 @@ import pytest
 
 from chinwag.config import ClusterSettings, Config, Listener
 from chinwag.workers import workers_problem
+from tests.cluster.redis_service import network_name
 from tests.conftest import free_port
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serve_env
+from tests.storage.postgres import fresh_dsn
 from tests.test_serving import wait_for_text
 
 shares_ports = pytest.mark.skipif(
@@ -84,14 +86,21 @@ async def gone(pids: list[int], timeout: float = 15) -> bool:
 
 @contextlib.asynccontextmanager
 async def workers(tmp_path: Path, redis: str, count: int = 2) -> AsyncIterator[Workers]:
-    """``chinwag serve --workers count`` on a free loopback port, as node ``wk`` of the
-    cluster on ``redis``, its store in memory (each worker its own: nothing here needs a
-    shared one); it and its workers are killed at the end if still running."""
-    config = tmp_path / "chinwag.toml"
-    config.write_text(
-        f'[cluster]\nredis = "{redis}"\nnode = "wk"\n[storage]\nbackend = "memory"\n'
-        '[server]\nmotd = ["first"]\n'
-    )
+    """``chinwag serve --workers count`` on a free loopback port, as node ``wk`` of a
+    cluster of its own on ``redis`` (a random network name), its store a fresh PostgreSQL
+    schema; it and its workers are killed at the end if still running."""
+    async with fresh_dsn() as dsn:
+        config = tmp_path / "chinwag.toml"
+        config.write_text(
+            f'[cluster]\nredis = "{redis}"\nnode = "wk"\nnetwork = "{network_name()}"\n'
+            f'[storage]\nbackend = "postgresql"\ndsn = "{dsn}"\n[server]\nmotd = ["first"]\n'
+        )
+        async with _running(tmp_path, config, count) as running:
+            yield running
+
+
+@contextlib.asynccontextmanager
+async def _running(tmp_path: Path, config: Path, count: int) -> AsyncIterator[Workers]:
     port = free_port()
     command = [sys.executable, "-m", "chinwag", "serve", "--config", str(config)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(count)]

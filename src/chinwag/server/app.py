@@ -28,6 +28,7 @@ from chinwag.protocol.casemap import fold
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.reloading import compare, kept_until_restart
+from chinwag.server.replication.metrics import ClusterCollector
 from chinwag.server.replication.node import ReplicatedCore
 from chinwag.server.retention import Retention
 from chinwag.server.services import chanreg
@@ -298,6 +299,8 @@ class ChinwagServer:
                 each.sock.close()
             raise
         self.core.metrics.watch(self.core.network, self.connections)
+        if isinstance(self.core, ReplicatedCore):
+            self.core.metrics.registry.register(ClusterCollector(self.core))
         self._tasks.append(asyncio.create_task(self._tick_forever()))
         self._tasks.append(asyncio.create_task(self._probe_lag_forever()))
         if self.retention.enabled:

@@ -36,6 +36,7 @@ KINDS = frozenset(
         "timer",  # a timer a node started went off
         "node-lost",  # a node's lease lapsed: its connections are gone
         "node-left",  # a node stopped on purpose
+        "config",  # a node re-read its configuration (SIGHUP): every node applies it
     }
 )
 """What an entry may say (its first item)."""

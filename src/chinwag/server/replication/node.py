@@ -64,6 +64,19 @@ RETRY_PAUSE = 0.5
 """Seconds between attempts to reach the log while it is unreachable."""
 
 
+class _OnlyOwnInfo(logging.Filter):
+    """Passes the server's INFO lines (connects, joins, quits) only for what happened on this
+    node: every node applies everything, and each node's log should tell its own story, not
+    repeat the network's N times. Warnings and errors always pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remote = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.remote or record.levelno >= logging.WARNING
+
+
 class NullOutbox:
     """The outbox of a session whose connection is on another node: that node writes to it,
     so everything written here is dropped (the core still builds the replies; only the
@@ -122,6 +135,8 @@ class ReplicatedCore(ServerCore):
             local_effects=local_effects,
         )
         self._local_effects = local_effects
+        self._log_filter = _OnlyOwnInfo()
+        logging.getLogger("chinwag.server").addFilter(self._log_filter)
         self._outgoing: list[bytes] = []
         self._wake = asyncio.Event()
         self._keys: dict[Session, str] = {}
@@ -278,8 +293,12 @@ class ReplicatedCore(ServerCore):
         self._origin = entry.node
         self.deps.history.keeping = entry.node == self.node
         seed = hmac.new(self._secret, entry.id.encode(), hashlib.sha256).digest()
-        with sources.using(sources.SeededSources(seed, self._log_clock)):
-            self._apply(entry.node, what)
+        self._log_filter.remote = entry.node != self.node
+        try:
+            with sources.using(sources.SeededSources(seed, self._log_clock)):
+                self._apply(entry.node, what)
+        finally:
+            self._log_filter.remote = False
 
     def _apply(self, origin: str, what: tuple[Any, ...]) -> None:
         kind = what[0]
@@ -314,6 +333,9 @@ class ReplicatedCore(ServerCore):
                 self._left.set()
         elif kind == "restore":
             self._apply_restore(what[1])
+        elif kind == "config":
+            ServerCore.reconfigure(self, what[1])
+            log.info("node %s applies the configuration %s re-read", self.node, origin)
 
     def _resolve(self, kind: str, key: Any) -> object:
         """The object of this node's state a reference in a ``done`` entry names."""
@@ -434,6 +456,11 @@ class ReplicatedCore(ServerCore):
         if key is not None:
             self._publish(("lost", key, reason))
 
+    def reconfigure(self, config: Config) -> None:
+        """This node re-read its configuration: every node applies it at the same point of
+        the log, so the network keeps deciding alike (docs/scaling.md "Reload")."""
+        self._publish(("config", config))
+
     def tick(self) -> None:
         """This node's ticker: append a tick (timeouts are checked at the log's time)."""
         self._publish(("tick",))
@@ -457,6 +484,7 @@ class ReplicatedCore(ServerCore):
 
     async def close(self) -> None:
         """Stop reading and appending (after :meth:`leave`, or when fenced)."""
+        logging.getLogger("chinwag.server").removeFilter(self._log_filter)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -467,7 +495,7 @@ class ReplicatedCore(ServerCore):
     # -- the lease --------------------------------------------------------------------
 
     async def _keep_lease_forever(self) -> None:
-        lease = self.config_lease()
+        lease = self._log.lease
         while True:
             await asyncio.sleep(lease / 3)
             try:
@@ -487,8 +515,3 @@ class ReplicatedCore(ServerCore):
         log.error("node %s stops: %s", self.node, reason)
         if not self.fenced.done():
             self.fenced.set_result(reason)
-
-    def config_lease(self) -> float:
-        """Seconds a lease lasts (``[cluster] lease``)."""
-        cluster = getattr(self.config, "cluster", None)
-        return float(getattr(cluster, "lease", 10.0))
