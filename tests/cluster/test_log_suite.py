@@ -275,3 +275,30 @@ async def test_a_lost_log_shows_as_a_lost_epoch_and_a_join_starts_a_new_one(
     await a.append([b"new"])
     (entry,) = await read_all(a, 1)
     assert entry.data == b"new"
+
+
+async def test_a_snapshot_is_kept_and_the_log_is_trimmed_only_up_to_the_one_before(
+    backend: Backend,
+) -> None:
+    (log,) = await backend.joined("a")
+    assert await log.snapshot() is None
+    assert await log.trimmed() == "0"
+    await log.append([b"1", b"2", b"3"])
+    first = await read_all(log, 3)
+    assert await log.save_snapshot(first[1].id, b"state after 2")
+    # Nothing is dropped yet: a node behind the first snapshot may still need those.
+    assert [entry.data for entry in await read_all(log, 3)] == [b"1", b"2", b"3"]
+    await log.append([b"4", b"5"])
+    entries = await read_all(log, 5)
+    assert await log.save_snapshot(entries[3].id, b"state after 4")
+    kept = await log.snapshot()
+    assert kept is not None and (kept.position, kept.data) == (entries[3].id, b"state after 4")
+    # Entries up to the first snapshot are gone; from there on they are all kept.
+    assert await log.trimmed() == first[1].id
+    rest = await log.read("0", block=0)
+    assert [entry.data for entry in rest] == [b"3", b"4", b"5"]
+    # An older or equal snapshot never replaces a newer one.
+    assert not await log.save_snapshot(entries[2].id, b"older")
+    assert not await log.save_snapshot(entries[3].id, b"same place")
+    again = await log.snapshot()
+    assert again is not None and again.data == b"state after 4"

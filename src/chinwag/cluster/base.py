@@ -88,6 +88,16 @@ class Joined:
     secret: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The network's whole state after the entry ``position``, as one node wrote it: a node
+    that joins starts from it and reads the log after ``position``, instead of from the
+    start (:meth:`NetworkLog.save_snapshot`)."""
+
+    position: str
+    data: bytes
+
+
 class NetworkLog(Protocol):
     """One node's handle on the network log. Calls that change the log or the node's lease
     raise :class:`LeaseLost` once the node is no longer a member (:class:`EpochLost` when the
@@ -134,6 +144,22 @@ class NetworkLog(Protocol):
     async def leave(self, payload: bytes) -> None:
         """Graceful stop: append ``payload`` and drop this node's lease and membership in one
         atomic step."""
+        ...
+
+    async def save_snapshot(self, position: str, data: bytes) -> bool:
+        """Keep ``data`` as the state after entry ``position``, unless the kept snapshot is
+        already as far along; then drop the log's entries up to the snapshot kept before,
+        which nobody needs any more (a node more than a snapshot's interval behind learns
+        it from :meth:`trimmed`). One atomic step; returns whether ``data`` was kept."""
+        ...
+
+    async def snapshot(self) -> Snapshot | None:
+        """The latest snapshot of this epoch, if any."""
+        ...
+
+    async def trimmed(self) -> str:
+        """The id up to which entries were dropped (``"0"``: none): a node that has not
+        applied that far cannot go on (it would miss entries) and must join afresh."""
         ...
 
     async def close(self) -> None:

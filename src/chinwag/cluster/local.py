@@ -26,8 +26,12 @@ from chinwag.cluster.base import (
     Joined,
     LeaseLost,
     LogUnavailable,
+    Snapshot,
     position,
 )
+
+place = position
+"""The place of a log id along the log (a name free for a parameter called ``position``)."""
 
 
 @dataclass(eq=False)
@@ -40,6 +44,8 @@ class _Epoch:
     positions: list[tuple[int, int]] = field(default_factory=list)
     members: dict[str, float] = field(default_factory=dict)
     last: tuple[int, int] = (0, 0)  # as Redis, the first id is after 0-0
+    snapshot: Snapshot | None = None
+    trimmed: str = "0"
     appended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -179,6 +185,32 @@ class LocalLog:
         epoch = self.network._current(self._epoch, self.node)
         self.network._append(epoch, self.node, [payload])
         del epoch.members[self.node]
+
+    async def save_snapshot(self, position: str, data: bytes) -> bool:
+        """Keep a snapshot and trim before the previous one (``NetworkLog.save_snapshot``)."""
+        await asyncio.sleep(0)
+        epoch = self.network._current(self._epoch, self.node)
+        old = epoch.snapshot
+        if old is not None and place(old.position) >= place(position):
+            return False
+        epoch.snapshot = Snapshot(position, data)
+        if old is not None:
+            cut = bisect.bisect_right(epoch.positions, place(old.position))
+            del epoch.entries[:cut]
+            del epoch.positions[:cut]
+            epoch.trimmed = old.position
+        return True
+
+    async def snapshot(self) -> Snapshot | None:
+        """The epoch's latest snapshot (``NetworkLog.snapshot``)."""
+        await asyncio.sleep(0)
+        epoch = self.network._current(self._epoch, self.node)
+        return epoch.snapshot
+
+    async def trimmed(self) -> str:
+        """Up to where entries were dropped (``NetworkLog.trimmed``)."""
+        await asyncio.sleep(0)
+        return self.network._current(self._epoch, self.node).trimmed
 
     async def close(self) -> None:
         """Nothing to release in one process."""

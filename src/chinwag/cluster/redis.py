@@ -52,6 +52,7 @@ from chinwag.cluster.base import (
     Joined,
     LeaseLost,
     LogUnavailable,
+    Snapshot,
     position,
 )
 
@@ -146,6 +147,35 @@ return 1
 """
 )
 
+# KEYS[4:6] = snapshot-at:<epoch>, snapshot:<epoch>, trimmed:<epoch>; ARGV[3] = position,
+# ARGV[4] = the snapshot. Ids compare as (ms, seq) pairs.
+_SAVE_SNAPSHOT = (
+    _FENCE
+    + """
+local function place(id)
+  local ms, seq = string.match(id, '^(%d+)-?(%d*)$')
+  return tonumber(ms), tonumber(seq ~= '' and seq or '0')
+end
+local old = redis.call('GET', KEYS[4])
+if old then
+  local oms, oseq = place(old)
+  local nms, nseq = place(ARGV[3])
+  if oms > nms or (oms == nms and oseq >= nseq) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[4], ARGV[3])
+redis.call('SET', KEYS[5], ARGV[4])
+if old then
+  local oms, oseq = place(old)
+  -- MINID keeps ids >= its argument: everything up to and including ``old`` goes.
+  redis.call('XTRIM', KEYS[3], 'MINID', oms .. '-' .. (oseq + 1))
+  redis.call('SET', KEYS[6], old)
+end
+return 1
+"""
+)
+
 # KEYS = members; returns node, ms left, node, ms left, ... in deadline order.
 _LEASES = (
     _NOW
@@ -228,6 +258,7 @@ class RedisLog:
         self._declare: AsyncScript = register(_DECLARE)
         self._leave: AsyncScript = register(_LEAVE)
         self._leases: AsyncScript = register(_LEASES)
+        self._save_snapshot: AsyncScript = register(_SAVE_SNAPSHOT)
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -319,6 +350,38 @@ class RedisLog:
         if position(last) < position(after):
             raise EpochLost(f"the log ends at {last}, before {after} which this node applied")
         self._suspect = False
+
+    def _snapshot_keys(self) -> list[str]:
+        epoch = self._epoch
+        return [f"{self.prefix}{kind}:{epoch}" for kind in ("snapshot-at", "snapshot", "trimmed")]
+
+    async def save_snapshot(self, position: str, data: bytes) -> bool:
+        """Keep a snapshot and trim before the previous one, in one script
+        (``NetworkLog.save_snapshot``)."""
+        keys = [*self._fenced_keys(), *self._snapshot_keys()]
+        with self._translated():
+            kept = await self._save_snapshot(keys, [self._epoch or "", self.node, position, data])
+        return bool(kept)
+
+    async def snapshot(self) -> Snapshot | None:
+        """The epoch's latest snapshot (``NetworkLog.snapshot``); both keys in one MGET."""
+        if self._epoch is None:
+            raise RuntimeError("join() the network log first")
+        at, snapshot, _ = self._snapshot_keys()
+        with self._translated():
+            found: list[Any] = await self._commands.mget([at, snapshot])
+        position, data = found
+        if position is None or data is None:
+            return None
+        return Snapshot(position.decode(), bytes(data))
+
+    async def trimmed(self) -> str:
+        """Up to where entries were dropped (``NetworkLog.trimmed``)."""
+        if self._epoch is None:
+            raise RuntimeError("join() the network log first")
+        with self._translated():
+            found: Any = await self._commands.get(self._snapshot_keys()[2])
+        return "0" if found is None else str(found.decode())
 
     async def renew(self) -> float:
         """Push this node's lease deadline to server time + lease (``NetworkLog.renew``)."""

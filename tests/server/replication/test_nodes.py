@@ -58,11 +58,11 @@ async def settled(*nodes: ChinwagServer) -> None:
     for _ in range(200):
         cores = [node.core for node in nodes]
         assert all(isinstance(core, ReplicatedCore) for core in cores)
-        counts = {core.entries_applied for core in cores if isinstance(core, ReplicatedCore)}
+        applied = {core.applied_position for core in cores if isinstance(core, ReplicatedCore)}
         digests = {describe(core.deps) for core in cores}
-        if len(counts) == 1 and len(digests) == 1:
+        if len(applied) == 1 and len(digests) == 1:
             await asyncio.sleep(0.05)
-            if {c.entries_applied for c in cores if isinstance(c, ReplicatedCore)} == counts:
+            if {c.applied_position for c in cores if isinstance(c, ReplicatedCore)} == applied:
                 return
         await asyncio.sleep(0.02)
     texts = [describe(node.core.deps).splitlines() for node in nodes]
@@ -221,3 +221,49 @@ async def test_when_the_log_loses_its_data_every_node_stops_serving_rather_than_
         assert isinstance(core, ReplicatedCore)
         reason = await asyncio.wait_for(asyncio.shield(core.fenced), 5.0)
         assert "gone" in reason or "lost" in reason
+
+
+async def test_a_node_that_joins_later_starts_from_a_snapshot_and_agrees_with_the_others(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    core = a.core
+    assert isinstance(core, ReplicatedCore)
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    await ana.send("REGISTER", "*", "*", "a long secret")
+    await ana.expect(is_("REGISTER", "SUCCESS"))
+    await ana.send("TOPIC", "#lobby", "before the first snapshot")
+    await ana.send("MONITOR", "+", "bo")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await bo.send("AWAY", "gone fishing")
+    await bo.send("PING", "sync")
+    await bo.expect(is_("PONG"))
+    await settled(a, b)
+    first = core.snapshot_now()
+    assert first is not None
+    await first
+    await ana.send("TOPIC", "#lobby", "between the snapshots")
+    await ana.send("PING", "sync")
+    await ana.expect(is_("PONG"))
+    await settled(a, b)
+    second = core.snapshot_now()
+    assert second is not None
+    await second
+    assert core.snapshots_taken == 2
+
+    c = await start_node("c")
+    joined = c.core
+    assert isinstance(joined, ReplicatedCore)
+    assert joined.snapshot_loaded is not None  # it did not replay the log from its start
+    await settled(a, b, c)
+    cy = await IrcClient.registered(address(c), "cy")
+    names = await cy.join("#lobby")
+    assert {name.lstrip("@+") for name in names} == {"ana", "bo", "cy"}
+    topic = [line for line in cy.received if line.command == "332"]
+    assert topic and topic[-1].params[2] == "between the snapshots"
+    await cy.send("PRIVMSG", "#lobby", "hello from the newcomer")
+    assert (await ana.expect(is_("PRIVMSG", "#lobby"))).params[1] == "hello from the newcomer"
+    await cy.send("WHOIS", "bo")
+    away = await cy.expect(is_("301"))
+    assert away.params[2] == "gone fishing"
+    await settled(a, b, c)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -157,3 +158,53 @@ def portable_error(error: BaseException) -> BaseException:
     if isinstance(error, RemoteError):
         return type(error)(str(error))
     return RemoteError(f"{type(error).__name__}: {error}")
+
+
+class _StatePickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> Any:
+        # What belongs to this node's connections stays behind: outboxes become the one that
+        # drops everything, and the transport's callbacks nothing (the joining node's sessions
+        # are all someone else's).
+        if isinstance(obj, types.MethodType | types.FunctionType):
+            return ("nothing", None)
+        if hasattr(obj, "write_lines") and not isinstance(obj, Session | User | Channel):
+            return ("outbox", None)
+        return None
+
+
+class _StateUnpickler(_Unpickler):
+    def __init__(self, data: bytes, outbox: object) -> None:
+        super().__init__(io.BytesIO(data))
+        self._outbox = outbox
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind, _ = pid
+        return self._outbox if kind == "outbox" else None
+
+
+def encode_state(state: dict[str, Any]) -> bytes:
+    """The bytes of a node's whole state (a snapshot, docs/scaling.md "Snapshots"): the
+    network's objects by value, each connection's outbox and transport callbacks left out."""
+    buffer = io.BytesIO()
+    _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return buffer.getvalue()
+
+
+def decode_state(data: bytes, outbox: object) -> dict[str, Any]:
+    """The state :func:`encode_state` made, every session's outbox ``outbox``."""
+    state = _StateUnpickler(data, outbox).load()
+    if not isinstance(state, dict):
+        raise ValueError("not a snapshot")
+    return state
+
+
+def adopt(target: object, source: object) -> None:
+    """Give ``target`` every attribute of ``source`` (of the same class): a snapshot's objects
+    replace the contents of the ones the core's services already hold."""
+    for cls in type(source).__mro__:
+        slots = getattr(cls, "__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and hasattr(source, name):
+                setattr(target, name, getattr(source, name))
+    if hasattr(source, "__dict__"):
+        vars(target).update(vars(source))

@@ -62,6 +62,16 @@ class ReplicatedEffects:
         self._timers: dict[int, tuple[str, Callable[[], None]]] = {}
 
     @property
+    def next_number(self) -> int:
+        """The number the next piece of work (or timer) gets: part of a snapshot, so a node
+        starting from one numbers work as the others do."""
+        return self._next
+
+    @next_number.setter
+    def next_number(self, number: int) -> None:
+        self._next = number
+
+    @property
     def pending(self) -> int:
         """How much work (and how many timers) started and has not ended."""
         return len(self._pending) + len(self._timers)

@@ -35,14 +35,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from chinwag.cluster.base import Entry, Joined, LeaseLost, LogUnavailable, NetworkLog
+from chinwag.cluster.base import Entry, Joined, LeaseLost, LogUnavailable, NetworkLog, position
 from chinwag.config import Config
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
 from chinwag.server import sources
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import AsyncioEffects
-from chinwag.server.replication.codec import decode, encode
+from chinwag.server.replication.codec import adopt, decode, decode_state, encode, encode_state
 from chinwag.server.replication.effects import ReplicatedEffects
 from chinwag.server.state import Channel, Lines, Outbox, Session
 from chinwag.storage.base import Store
@@ -56,6 +56,12 @@ LOG_GONE = (
 LOG_BACK = "This server is in touch with the network again."
 
 UNREACHABLE = "Closing Link: this server cannot reach its network just now, try another or later"
+
+SNAPSHOT_ENTRIES = 20_000
+"""Entries applied between two snapshots (at most; a snapshot waits for a quiet moment)."""
+
+SNAPSHOT_SECONDS = 600.0
+"""Seconds between two snapshots while anything at all happens."""
 
 READ_BLOCK = 1.0
 """Seconds one read of the log waits for an entry before asking again."""
@@ -164,9 +170,23 @@ class ReplicatedCore(ServerCore):
         self.nodes_seen = 1
         """Nodes holding a lease at the last look."""
         self.entries_applied = 0
+        self.snapshot_loaded: str | None = None
+        """The log position of the snapshot this node started from, if it did."""
+        self.snapshots_taken = 0
+        self._since_snapshot = 0
+        self._snapshot_at = time.monotonic()
+        self._snapshotting = False
+        self._first_node = False
+        """Whether this node is the one that takes snapshots: the first of the live nodes by
+        name, at the last look (two doing it at once is harmless: the log keeps the later)."""
         self.log_reachable = True
         """False while appends or reads fail (the node says so to its users and refuses new
         connections meanwhile)."""
+
+    @property
+    def applied_position(self) -> str:
+        """The id of the last log entry this node applied (``""`` before the first)."""
+        return self._applied
 
     @property
     def entries_waiting(self) -> int:
@@ -190,6 +210,10 @@ class ReplicatedCore(ServerCore):
             self._cloak_key = hmac.new(joined.secret, b"cloak", hashlib.sha256).digest()
         if joined.created:
             self._publish(("restore", await restore()))
+        else:
+            kept = await self._log.snapshot()
+            if kept is not None:
+                self._load_snapshot(kept.position, kept.data)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._append_forever()))
         await self._catch_up()
@@ -270,6 +294,7 @@ class ReplicatedCore(ServerCore):
         try:
             while True:
                 self._apply_all(await self._read(READ_BLOCK))
+                self._maybe_snapshot()
         except LeaseLost as error:  # EpochLost: the log this state was built from is gone
             self._fence(f"the network log is gone: {error}")
 
@@ -281,6 +306,87 @@ class ReplicatedCore(ServerCore):
             except Exception:
                 log.exception("node %s: could not apply log entry %s", self.node, entry.id)
 
+    # -- snapshots (docs/scaling.md "Snapshots") -------------------------------------------
+
+    def _maybe_snapshot(self, force: bool = False) -> bool:
+        """Take a snapshot if it is time, this node is the one to, and nothing is half done
+        (no deferred work or timer pending: their continuations cannot be written down)."""
+        due = (
+            self._since_snapshot >= SNAPSHOT_ENTRIES
+            or time.monotonic() - self._snapshot_at >= SNAPSHOT_SECONDS
+        )
+        if not force and not (due and self._first_node and self._since_snapshot):
+            return False
+        if self._snapshotting or self._replicated.pending or not self._applied:
+            return False
+        position, data = self._applied, encode_state(self._state())
+        self._since_snapshot = 0
+        self._snapshot_at = time.monotonic()
+        self._snapshotting = True
+        task = asyncio.get_running_loop().create_task(self._save_snapshot(position, data))
+        self._tasks.append(task)
+        return True
+
+    def snapshot_now(self) -> asyncio.Task[None] | None:
+        """Take a snapshot now if nothing is half done (tests, and an operator's tool); the
+        task that keeps it, or ``None`` when it could not be taken now."""
+        if not self._maybe_snapshot(force=True):
+            return None
+        return self._tasks[-1]
+
+    async def _save_snapshot(self, position: str, data: bytes) -> None:
+        try:
+            if await self._log.save_snapshot(position, data):
+                self.snapshots_taken += 1
+                log.info("snapshot at %s: %d bytes", position, len(data))
+        except (LogUnavailable, LeaseLost) as error:
+            log.warning("could not keep a snapshot: %s", error)
+        finally:
+            self._snapshotting = False
+
+    def _state(self) -> dict[str, Any]:
+        """Everything every node holds alike, for a snapshot (what
+        :func:`chinwag.server.digest.describe` compares, and the counters that keep
+        numbering the same)."""
+        deps = self.deps
+        return {
+            "network": self.network,
+            "accounts": deps.accounts,
+            "throttle": deps.throttle,
+            "pending_accounts": deps.pending_accounts,
+            "bans": deps.bans,
+            "nick_deadlines": deps.nick_deadlines,
+            "next_session": self._sessions.next_id,
+            "next_work": self._replicated.next_number,
+            "seen": self._seen,
+            "sessions": {key: s.id for key, s in self._by_key.items() if not s.closed},
+        }
+
+    def _load_snapshot(self, position: str, data: bytes) -> None:
+        """Start from the snapshot after entry ``position`` instead of the log's start."""
+        state = decode_state(data, _NULL_OUTBOX)
+        deps = self.deps
+        adopt(self.network, state["network"])
+        adopt(deps.accounts, state["accounts"])
+        adopt(deps.throttle, state["throttle"])
+        adopt(deps.pending_accounts, state["pending_accounts"])
+        adopt(deps.bans, state["bans"])
+        deps.nick_deadlines.clear()
+        deps.nick_deadlines.update(state["nick_deadlines"])
+        self._sessions.next_id = state["next_session"]
+        self._replicated.next_number = state["next_work"]
+        self._seen = dict(state["seen"])
+        for session in self.network.sessions.values():
+            session.gate = None  # replies held for another node's connection
+        for key, number in state["sessions"].items():
+            session = self.network.sessions[number]
+            self._by_key[key] = session
+            self._by_node.setdefault(key.rpartition("/")[0], {})[key] = session
+        self._applied = position
+        self.snapshot_loaded = position
+        self._restored.set()
+        log.info("node %s starts from the snapshot at %s", self.node, position)
+
     def apply(self, entry: Entry) -> None:
         """Apply one entry of the log: what happened on ``entry.node``, at the log's time."""
         sequence, what = decode(entry.data)
@@ -289,6 +395,7 @@ class ReplicatedCore(ServerCore):
                 return
             self._seen[entry.node] = sequence
         self.entries_applied += 1
+        self._since_snapshot += 1
         self._now = entry.millis / 1000.0
         self._origin = entry.node
         self.deps.history.keeping = entry.node == self.node
@@ -501,7 +608,13 @@ class ReplicatedCore(ServerCore):
             try:
                 self.lease_rtt = await self._log.renew()
                 self.lease_renewed_at = time.monotonic()
-                self.nodes_seen = len(await self._log.live_nodes())
+                live = await self._log.live_nodes()
+                self.nodes_seen = len(live)
+                self._first_node = min(live, default=self.node) == self.node
+                trimmed = await self._log.trimmed()
+                if self._applied and position(self._applied) < position(trimmed):
+                    self._fence(f"this node fell behind the log's start ({trimmed})")
+                    return
                 await self._log.declare_lapsed(lambda node: encode(("node-lost", node), None))
             except LeaseLost:
                 self._fence("this node was declared lost by the network")

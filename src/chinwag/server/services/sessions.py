@@ -61,6 +61,10 @@ class Sessions:
         """The id the next session will have (replicas must agree on it)."""
         return self._next_id
 
+    @next_id.setter
+    def next_id(self, number: int) -> None:
+        self._next_id = number
+
     def open(
         self,
         outbox: Outbox,
