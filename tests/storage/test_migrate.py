@@ -252,6 +252,34 @@ async def test_the_source_file_is_left_exactly_as_it_was(source: Path, dsn: str)
     assert sorted(p.name for p in source.parent.iterdir()) == ["chinwag.db"]
 
 
+async def test_what_a_crashed_server_left_in_its_write_ahead_log_is_copied(
+    source: Path, dsn: str
+) -> None:
+    # A server killed before it closed the file: its last message is only in the -wal.
+    crash = (
+        "import asyncio, os, sys\n"
+        "from chinwag.storage.sqlite import SqliteStore\n"
+        "from chinwag.storage.base import StoredMessage\n"
+        "async def main():\n"
+        "    store = await SqliteStore.open(sys.argv[1])\n"
+        "    await store.append([StoredMessage('last', '#lobby', 'ana!~a@host', 2100.0,"
+        " 'PRIVMSG #lobby :last words')])\n"
+        "    os._exit(0)\n"
+        "asyncio.run(main())\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", crash, str(source), env=_env()
+    )
+    assert await process.wait() == 0
+    assert Path(f"{source}-wal").stat().st_size > 0
+
+    await migrate(source, dsn)
+
+    copied = await postgres_answers(dsn)
+    assert copied["latest #lobby as None"][-1].msgid == "last"
+    assert_same(await sqlite_answers(source), copied)
+
+
 # -- interrupted and repeated -----------------------------------------------------------------
 
 
