@@ -8,6 +8,7 @@ instead of ``--ask-password``; it remembers the last server in a per-user settin
 place is found here from the environment); ``chinwag hash-password`` makes
 an argon2 hash for an operator block (the only form the config accepts), from a password asked
 without echo or piped on standard input;
+``chinwag backup`` copies the SQLite file, ``chinwag migrate`` copies it into PostgreSQL;
 ``chinwag example-config`` prints the commented example configuration.
 """
 
@@ -155,6 +156,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("destination", type=Path, help="the new file to write")
     backup.add_argument("--config", type=Path, help="TOML configuration file")
+    migrate = commands.add_parser(
+        "migrate",
+        help="copy a SQLite database into PostgreSQL (stop the server first)",
+        description="Copy everything the SQLite database holds (accounts, history, read "
+        "markers, metadata, always-on users, registered rooms, bans) into a PostgreSQL "
+        "database, in batches. Stop chinwag serve first. An interrupted copy carries on "
+        "where it stopped when run again; a second run copies nothing twice.",
+    )
+    migrate.add_argument(
+        "--from", dest="source", required=True, metavar="sqlite:PATH", help="the SQLite file"
+    )
+    migrate.add_argument(
+        "--to", dest="target", required=True, metavar="DSN", help="postgresql://user@host/db"
+    )
+    migrate.add_argument(
+        "--force",
+        action="store_true",
+        help="copy into a database that already holds other data (its rows win on a clash)",
+    )
+    migrate.add_argument(
+        "--batch-size", type=int, default=1000, help="rows per transaction (default 1000)"
+    )
     commands.add_parser(
         "example-config",
         help="print the commented example configuration",
@@ -239,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _client(args)
     if args.command == "backup":
         return _backup(args.config or _env_path(), args.destination)
+    if args.command == "migrate":
+        return _migrate(args.source, args.target, args.force, args.batch_size)
     from chinwag.serving import serve
 
     def read_config() -> Config:
@@ -308,6 +333,49 @@ def _backup(config_path: Path | None, destination: Path) -> int:
         print(f"chinwag: {error}", file=sys.stderr)
         return 1
     print(f"Copied {storage.path} to {destination}")
+    return 0
+
+
+def _migrate(source: str, target: str, force: bool, batch_size: int) -> int:
+    """``chinwag migrate``: copy the SQLite file ``source`` into the PostgreSQL ``target``,
+    printing each table's progress (at most once a second, and when it is done)."""
+    import asyncio
+    import time
+
+    path = Path(source.removeprefix("sqlite:"))
+    if not target.startswith(("postgresql://", "postgres://")):
+        print("chinwag: --to must be a postgresql://... DSN", file=sys.stderr)
+        return 2
+    try:
+        from chinwag.storage.base import StoreError
+        from chinwag.storage.dsn import public_dsn
+        from chinwag.storage.migrate import MigrationError, TableProgress, migrate
+    except ImportError:
+        print("chinwag: migrate needs asyncpg: pip install 'chinwag[postgres]'", file=sys.stderr)
+        return 1
+    shown = {"at": 0.0}
+
+    def report(state: TableProgress) -> None:
+        now = time.monotonic()
+        if state.copied >= state.total or now - shown["at"] >= 1.0:
+            shown["at"] = now
+            print(f"{state.table}: {state.copied}/{state.total}", flush=True)
+
+    print(f"Copying {path} to PostgreSQL at {public_dsn(target)}", flush=True)
+    try:
+        result = asyncio.run(
+            migrate(path, target, force=force, batch_size=batch_size, report=report)
+        )
+    except (MigrationError, StoreError) as error:
+        print(f"chinwag: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("chinwag: interrupted; run the same command again to carry on", file=sys.stderr)
+        return 130
+    print(
+        f"Done: {result.copied_now} rows copied now, {result.copied_before} by earlier runs."
+        ' Point the server at it: [storage] backend = "postgresql" and dsn = the --to DSN.'
+    )
     return 0
 
 
