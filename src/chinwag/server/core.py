@@ -220,6 +220,11 @@ class ServerCore:
                 if user.always_on is None and not user.sessions:
                     alwayson.remove(self.deps, user, "Always-on turned off")
 
+    def unready_reason(self) -> str | None:
+        """Why this server should get no new connections now, in words for anyone to read
+        (``/healthz``), or ``None``: one server on its own always can."""
+        return None
+
     def _reap(self) -> None:
         self._sessions.reap()
 

@@ -248,8 +248,12 @@ def _host_name(host: str) -> str:
 
 
 async def ready(core: ServerCore) -> Response:
-    """``/healthz``: 200 when the store answers a trivial query in time, else 503 (a load
+    """``/healthz``: 200 when the store answers a trivial query in time (and, on a cluster
+    node, the network's log answers), else 503 (a load
     balancer then sends nobody here). The reason stays vague: it is for anyone to read."""
+    problem = core.unready_reason()
+    if problem is not None:  # a cluster node that lost its network's log
+        return respond(503, json.dumps({"status": "unready", "reason": problem}).encode(), JSON)
     try:
         await asyncio.wait_for(core.deps.store.ping(), READY_TIMEOUT)
     except Exception:

@@ -267,3 +267,28 @@ async def test_a_node_that_joins_later_starts_from_a_snapshot_and_agrees_with_th
     away = await cy.expect(is_("301"))
     assert away.params[2] == "gone fishing"
     await settled(a, b, c)
+
+
+async def test_while_the_log_is_unreachable_a_node_says_so_refuses_newcomers_and_loses_nothing(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))
+    network_log = a.network_log
+    assert isinstance(network_log, LocalLog)
+    network_log.network.available = False
+    notice = await ana.expect(is_("NOTICE", "ana"))
+    assert "lost touch with the rest of the network" in notice.params[1]
+    await ana.send("PRIVMSG", "#lobby", "said while the log was down")
+    late = await IrcClient.connect(address(a))
+    refused = await late.expect_closed()
+    assert refused and refused[-1].command == "ERROR"
+    assert "cannot reach its network" in refused[-1].params[0]
+    network_log.network.available = True
+    back = await ana.expect(is_("NOTICE", "ana"))
+    assert "in touch with the network again" in back.params[1]
+    heard = await bo.expect(is_("PRIVMSG", "#lobby"))
+    assert heard.params[1] == "said while the log was down"
+    await settled(a, b)

@@ -517,6 +517,11 @@ class ReplicatedCore(ServerCore):
 
     # -- the entry points, as transports call them ---------------------------------------
 
+    def unready_reason(self) -> str | None:
+        """Unready while the network's log cannot be reached (a load balancer then sends
+        new clients to another node)."""
+        return None if self.log_reachable else "this node cannot reach its network"
+
     def admit(self, ip: str, *, rate: bool = True) -> tuple[str, str] | None:
         """As :meth:`ServerCore.admit`, and no new connection while the log is unreachable:
         it could not even register."""
