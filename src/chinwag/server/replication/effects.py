@@ -17,6 +17,7 @@ Timers (fakelag's release of held lines) go the same way: the origin waits, then
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -37,6 +38,18 @@ T = TypeVar("T")
 
 Publish = Callable[[tuple[Any, ...]], None]
 """Appends one entry to the log (in order with everything this node appends)."""
+
+
+def _discard(work: Coroutine[Any, Any, Any]) -> None:
+    """Drop work that is another node's to run, and the work it was handed (``history.after
+    (query)`` holds ``query``): never started, so nothing of it runs, and Python does not
+    warn that a coroutine was never awaited."""
+    frame = getattr(work, "cr_frame", None)  # a coroutine object; other awaitables have none
+    if frame is not None:
+        for value in frame.f_locals.values():
+            if inspect.iscoroutine(value):
+                _discard(value)
+    work.close()
 
 
 class ReplicatedEffects:
@@ -84,7 +97,7 @@ class ReplicatedEffects:
         origin = self._origin()
         self._pending[number] = (origin, done)
         if origin != self._node:
-            work.close()
+            _discard(work)
             return None
 
         def finished(result: object, error: BaseException | None) -> None:
