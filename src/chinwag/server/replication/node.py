@@ -176,9 +176,10 @@ class ReplicatedCore(ServerCore):
         self._since_snapshot = 0
         self._snapshot_at = time.monotonic()
         self._snapshotting = False
-        self._first_node = False
-        """Whether this node is the one that takes snapshots: the first of the live nodes by
-        name, at the last look (two doing it at once is harmless: the log keeps the later)."""
+        self._first_node = True
+        """Whether this node is the one that ticks and takes snapshots: the first of the live
+        nodes by name, at the last look (two doing it for a moment is harmless: a tick more,
+        and the log keeps the later snapshot)."""
         self.log_reachable = True
         """False while appends or reads fail (the node says so to its users and refuses new
         connections meanwhile)."""
@@ -574,8 +575,12 @@ class ReplicatedCore(ServerCore):
         self._publish(("config", config))
 
     def tick(self) -> None:
-        """This node's ticker: append a tick (timeouts are checked at the log's time)."""
-        self._publish(("tick",))
+        """The application's ticker: the first live node appends a tick, and every node
+        checks timeouts at that point, at the log's time. One node ticking is enough (each
+        tick walks every session of the network on every node); if it dies, the next first
+        node takes over at its next lease renewal."""
+        if self._first_node:
+            self._publish(("tick",))
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Stopping this node: its own sessions get ``ERROR`` and their users quit (the
