@@ -102,6 +102,26 @@ class Outbox(Protocol):
         """Send what is queued, then close the connection."""
 
 
+class NullOutbox:
+    """The outbox of a session whose connection is on another node of a cluster
+    (docs/scaling.md): that node writes to it, so everything written here is dropped."""
+
+    __slots__ = ()
+
+    def write_line(self, line: bytes) -> None:
+        """Drop ``line``."""
+
+    def write_lines(self, lines: Lines) -> None:
+        """Drop ``lines``."""
+
+    def close(self) -> None:
+        """Nothing to close here."""
+
+
+NULL_OUTBOX: Outbox = NullOutbox()
+"""The one outbox of every session whose connection is on another node."""
+
+
 # Bits of Session.tag_mask: which tags a session may receive (see replies.serialize_for).
 TAG_MESSAGE_TAGS = 1
 TAG_SERVER_TIME = 2
@@ -486,11 +506,18 @@ class Channel:
         The fan-out reads this for each message instead of walking the members; a new list
         is made after each change (never changed in place), so holding on to one is safe and
         comparing two by identity says whether membership changed between them. Callers
-        must not modify it.
+        must not modify it. Only what is written to: on a node of a cluster, the sessions
+        whose connections are on other nodes (:data:`NULL_OUTBOX`) are left out, so each
+        node's fan-out costs what its own members cost.
         """
         sessions = self._sessions
         if sessions is None:
-            sessions = self._sessions = [s for member in self.members for s in member.sessions]
+            sessions = self._sessions = [
+                s
+                for member in self.members
+                for s in member.sessions
+                if s._outbox is not NULL_OUTBOX
+            ]
         return sessions
 
     def invite(self, user: User, by_operator: bool) -> None:

@@ -17,7 +17,8 @@ What keeps the replicas equal:
 - deferred work runs on the node whose entry started it, and its outcome travels in the log
   (:class:`~chinwag.server.replication.effects.ReplicatedEffects`);
 - each node writes only its own connections; the others have an outbox that drops
-  everything (:class:`NullOutbox`), and history is stored by the node where it was said.
+  everything (:class:`~chinwag.server.state.NullOutbox`), left out of channels' fan-out
+  lists, and history is stored by the node where it was said.
 
 The log is the sequencer and the node leases are the failure detector
 (:mod:`chinwag.cluster`): when a node's lease lapses, one survivor appends ``node-lost`` and
@@ -44,7 +45,7 @@ from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import AsyncioEffects
 from chinwag.server.replication.codec import adopt, decode, decode_state, encode, encode_state
 from chinwag.server.replication.effects import ReplicatedEffects
-from chinwag.server.state import Channel, Lines, Outbox, Session
+from chinwag.server.state import NULL_OUTBOX, Channel, Outbox, Session
 from chinwag.storage.base import Store
 
 log = logging.getLogger("chinwag.cluster")
@@ -82,25 +83,6 @@ class _OnlyOwnInfo(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not self.remote or record.levelno >= logging.WARNING
 
-
-class NullOutbox:
-    """The outbox of a session whose connection is on another node: that node writes to it,
-    so everything written here is dropped (the core still builds the replies; only the
-    connection's own node sends them)."""
-
-    __slots__ = ()
-
-    def write_line(self, line: bytes) -> None:
-        """Drop ``line``."""
-
-    def write_lines(self, lines: Lines) -> None:
-        """Drop ``lines``."""
-
-    def close(self) -> None:
-        """Nothing to close here."""
-
-
-_NULL_OUTBOX: Outbox = NullOutbox()
 
 Restore = Callable[[], Awaitable[dict[str, Any]]]
 """Loads the kept state from the store (:meth:`ReplicatedCore.join`)."""
@@ -365,7 +347,7 @@ class ReplicatedCore(ServerCore):
 
     def _load_snapshot(self, position: str, data: bytes) -> None:
         """Start from the snapshot after entry ``position`` instead of the log's start."""
-        state = decode_state(data, _NULL_OUTBOX)
+        state = decode_state(data, NULL_OUTBOX)
         deps = self.deps
         adopt(self.network, state["network"])
         adopt(deps.accounts, state["accounts"])
@@ -379,6 +361,8 @@ class ReplicatedCore(ServerCore):
         self._seen = dict(state["seen"])
         for session in self.network.sessions.values():
             session.gate = None  # replies held for another node's connection
+        for channel in self.network.channels.values():
+            channel.member_sessions_changed()  # its list held the writer's own sessions
         for key, number in state["sessions"].items():
             session = self.network.sessions[number]
             self._by_key[key] = session
@@ -472,9 +456,7 @@ class ReplicatedCore(ServerCore):
             if made is None:  # the connection is already gone here
                 return
         # A session made here keeps the outbox it was made with; the others drop everything.
-        session = ServerCore.connect(
-            self, _NULL_OUTBOX, ip, secure=secure, certfp=certfp, made=made
-        )
+        session = ServerCore.connect(self, NULL_OUTBOX, ip, secure=secure, certfp=certfp, made=made)
         self._by_key[key] = session
         self._by_node.setdefault(origin, {})[key] = session
 
