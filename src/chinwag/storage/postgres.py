@@ -197,7 +197,15 @@ _LOST = (
 """Errors that mean the connection broke (the server restarted, or the network dropped),
 not that the statement was refused: a read may be tried again on a fresh connection."""
 
-_FAILED = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+_FAILED = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    # A connection the server dropped in the middle of a commit can leave asyncpg's protocol
+    # state confused ("another operation is in progress"): the outcome is a failure too.
+    asyncpg.InternalClientError,
+    OSError,
+    asyncio.TimeoutError,
+)
 """Everything asyncpg raises when the database refuses or cannot be reached; turned into
 :class:`StoreError` naming the server."""
 
