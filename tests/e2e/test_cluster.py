@@ -1,0 +1,227 @@
+"""The cluster under faults, with real node processes, Redis and PostgreSQL (issue 18 "Tests").
+
+Every node is a real ``chinwag serve`` (tests/e2e/cluster.py) with a two-second lease. What
+is checked is what a person on the network would see: one nick per person however close two
+registrations come; one order of a room's messages for every member, whichever node each is
+on; a node killed with SIGKILL leaves with a QUIT everywhere within its lease, its nicks free
+and its always-on users staying; Redis and PostgreSQL restarted under traffic lose nothing a
+client was told was done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.redis_service import reachable_redis
+from tests.e2e.cluster import (
+    LEASE,
+    PASSWORD,
+    Cluster,
+    chat_client,
+    cluster,
+    echoes,
+    history,
+    said,
+    synced,
+    texts,
+)
+from tests.ircclient import IrcClient, is_
+from tests.storage.postgres import fresh_dsn
+
+if sys.platform == "win32":
+    pytest.skip("the nodes are killed with SIGKILL, a POSIX signal", allow_module_level=True)
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The shared test Redis (skipped without it, failed under ``CI=true``)."""
+    return await reachable_redis()
+
+
+@pytest.fixture
+async def dsn() -> AsyncIterator[str]:
+    """A fresh schema on the shared test PostgreSQL (skipped without it, failed under CI)."""
+    async with fresh_dsn() as fresh:
+        yield fresh
+
+
+@pytest.fixture
+async def network(tmp_path: Path, redis_url: str, dsn: str) -> AsyncIterator[Cluster]:
+    """A network of its own on the shared Redis and PostgreSQL, no node started yet."""
+    async with cluster(tmp_path, redis_url, dsn) as running:
+        yield running
+
+
+ROUNDS = 25
+
+
+async def test_two_clients_racing_for_one_nick_on_two_nodes_never_both_get_it(
+    network: Cluster,
+) -> None:
+    first, second = await asyncio.gather(network.start("n0"), network.start("n1"))
+    for round_ in range(ROUNDS):
+        nick = f"race{round_}"
+        clients = await asyncio.gather(
+            IrcClient.connect(first.address), IrcClient.connect(second.address)
+        )
+        registration = f"NICK {nick}\r\nUSER {nick} 0 * :racer\r\n".encode()
+        # Both registrations leave at once, one to each node.
+        await asyncio.gather(*(client.send_raw(registration) for client in clients))
+        outcomes = await asyncio.gather(
+            *(client.expect(lambda line: line.command in ("001", "433")) for client in clients)
+        )
+
+        assert sorted(line.command for line in outcomes) == ["001", "433"], (
+            f"round {round_}: {[line.format() for line in outcomes]}"
+        )
+        for client in clients:
+            await client.close()
+
+
+SENDERS = 3
+MESSAGES = 40
+
+
+async def test_a_room_with_members_on_three_nodes_hears_one_order(network: Cluster) -> None:
+    nodes = await asyncio.gather(*(network.start(f"n{index}") for index in range(3)))
+    senders = [
+        await chat_client(node.address, f"sender{index}") for index, node in enumerate(nodes)
+    ]
+    listeners = [
+        await chat_client(node.address, f"listener{index}") for index, node in enumerate(nodes)
+    ]
+    everyone = senders + listeners
+    for client in everyone:
+        await client.join("#room")
+    for client in everyone:
+        await synced(client)
+
+    async def speak(index: int, client: IrcClient) -> None:
+        for number in range(MESSAGES):
+            await client.send("PRIVMSG", "#room", f"sender{index} {number}")
+
+    await asyncio.gather(*(speak(index, client) for index, client in enumerate(senders)))
+    total = SENDERS * MESSAGES
+    for client in everyone:
+        await client.read_until(lambda client=client: len(said(client, "#room")) >= total, 15)
+
+    # A sender's own echo waits for its node's history commit (durable before echo), so
+    # the order to compare is the listeners' and, in a sender's view, everyone else's.
+    heard = [texts(said(client, "#room")) for client in listeners]
+    order = heard[0]
+    assert len(order) == total
+    assert heard == [order] * len(listeners), "every listener hears one order"
+    for index, sender in enumerate(senders):
+        others = [text for text in order if not text.startswith(f"sender{index} ")]
+        assert [
+            text for text in texts(said(sender, "#room")) if not text.startswith(f"sender{index} ")
+        ] == others
+        own = [text for text in order if text.startswith(f"sender{index} ")]
+        assert own == [f"sender{index} {number}" for number in range(MESSAGES)]
+        assert texts(echoes(sender, "#room")) == own, "each sender's order is kept"
+    msgids = [[line.tags["msgid"] for line in said(client, "#room")] for client in listeners]
+    assert msgids == [msgids[0]] * len(listeners), "each message has one msgid everywhere"
+
+
+class Chatter:
+    """A client saying numbered lines to ``#room`` every few milliseconds until stopped (or
+    until its node is gone); what its node acknowledged is in its echoes."""
+
+    def __init__(self, client: IrcClient) -> None:
+        self.client = client
+        self.sent = 0
+        self._stop = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while not self._stop.is_set():
+                await self.client.send("PRIVMSG", "#room", f"{self.client.nick} {self.sent}")
+                self.sent += 1
+                await asyncio.sleep(PACE)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._task
+
+
+PACE = 0.02
+"""Seconds between one chatter's lines."""
+
+SLACK = 3.0
+"""Seconds allowed beyond the lease for a survivor to notice (it looks every lease/3) and
+for the QUIT to reach the clients."""
+
+
+async def register_account(client: IrcClient) -> None:
+    """Register ``client``'s nick as an account (password :data:`PASSWORD`); always-on is
+    on for it (the default, ``[accounts] always_on = "opt-out"``)."""
+    await client.send("REGISTER", "*", "*", PASSWORD)
+    await client.expect(is_("REGISTER", "SUCCESS", client.nick), 10)
+
+
+async def test_a_node_killed_mid_traffic_leaves_with_a_quit_everywhere_within_its_lease(
+    network: Cluster,
+) -> None:
+    survivor, other, victim = await asyncio.gather(
+        network.start("n0"), network.start("n1"), network.start("n2")
+    )
+    ana = await chat_client(victim.address, "ana")
+    await register_account(ana)
+    gone = [await chat_client(victim.address, nick) for nick in ("gone0", "gone1")]
+    stays = [
+        await chat_client(survivor.address, "stay0"),
+        await chat_client(other.address, "stay1"),
+    ]
+    for client in [ana, *gone, *stays]:
+        await client.join("#room")
+    for client in [ana, *gone, *stays]:
+        await synced(client)
+
+    chatters = [Chatter(client) for client in (gone[1], *stays)]
+    await gone[1].read_until(lambda: len(echoes(gone[1], "#room")) >= 10)
+    await victim.kill()
+    killed_at = time.monotonic()
+
+    for client in stays:
+        for nick in ("gone0", "gone1"):
+            quit_ = await client.expect(
+                lambda line, nick=nick: line.command == "QUIT"
+                and line.hostmask is not None
+                and line.hostmask.nickname == nick,
+                timeout=LEASE + SLACK,
+            )
+            assert quit_.params == ["n2 lost"]
+    assert time.monotonic() - killed_at < LEASE + SLACK
+    await asyncio.gather(*(chatter.stop() for chatter in chatters))
+
+    taker = await chat_client(survivor.address, "gone0")  # the dead node's nick is free
+    await taker.join("#room")
+    watcher = stays[1]
+    await watcher.send("NAMES", "#room")
+    names = await watcher.expect(is_("353", "stay1"))
+    assert "ana" in [name.lstrip("@") for name in names.params[-1].split()]
+    await watcher.send("WHOIS", "ana")
+    await watcher.expect(is_("301", "stay1", "ana"))  # away: not connected
+    assert not [
+        line
+        for client in stays
+        for line in client.received
+        if line.command == "QUIT" and line.hostmask is not None and line.hostmask.nickname == "ana"
+    ], "an always-on user stays when its node dies"
+
+    for client in [*stays, taker]:
+        await synced(client)
+    acknowledged = [
+        line.tags["msgid"] for client in (gone[1], *stays) for line in echoes(client, "#room")
+    ]
+    kept = {line.tags["msgid"] for line in await history(taker, "#room")}
+    assert len(acknowledged) > 20
+    assert [msgid for msgid in acknowledged if msgid not in kept] == []
