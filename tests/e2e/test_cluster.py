@@ -28,10 +28,12 @@ from tests.e2e.cluster import (
     cluster,
     echoes,
     history,
+    private_redis,
     said,
     synced,
     texts,
 )
+from chinwag.server.replication.node import LOG_BACK, LOG_GONE, UNREACHABLE
 from tests.ircclient import IrcClient, is_
 from tests.storage.postgres import fresh_dsn
 
@@ -225,3 +227,79 @@ async def test_a_node_killed_mid_traffic_leaves_with_a_quit_everywhere_within_it
     kept = {line.tags["msgid"] for line in await history(taker, "#room")}
     assert len(acknowledged) > 20
     assert [msgid for msgid in acknowledged if msgid not in kept] == []
+
+
+async def say(client: IrcClient, phase: str, count: int = 5) -> None:
+    for number in range(count):
+        await client.send("PRIVMSG", "#room", f"{client.nick} {phase} {number}")
+
+
+async def test_redis_restarted_mid_traffic_loses_nothing_and_the_nodes_go_on(
+    tmp_path: Path, dsn: str
+) -> None:
+    async with private_redis() as redis, cluster(tmp_path, redis.url, dsn) as network:
+        first, second = await asyncio.gather(network.start("n0"), network.start("n1"))
+        senders = [await chat_client(first.address, "ana"), await chat_client(second.address, "bo")]
+        listeners = [
+            await chat_client(first.address, "carol"),
+            await chat_client(second.address, "dan"),
+        ]
+        everyone = senders + listeners
+        for client in everyone:
+            await client.join("#room")
+        for client in everyone:
+            await synced(client)
+        for client in senders:
+            await say(client, "before")
+
+        await redis.stop()
+        for client in everyone:
+            await client.expect(is_("NOTICE", client.nick, LOG_GONE), timeout=10)
+        refused = await IrcClient.connect(first.address)
+        error = await refused.expect(is_("ERROR"))
+        assert error.params == [UNREACHABLE]
+        for client in senders:
+            await say(client, "during")  # they wait, in order
+        # Longer than a lease: no node may take another's silence for its death, since
+        # none of them could renew.
+        await asyncio.sleep(LEASE + 0.5)
+        assert not echoes(senders[0], "#room")[10:], "nothing is done while the log is gone"
+
+        await redis.start()
+        for client in everyone:
+            await client.expect(is_("NOTICE", client.nick, LOG_BACK), timeout=10)
+        for client in senders:
+            await say(client, "after")
+        total = 30
+        for client in everyone:
+            await client.read_until(
+                lambda client=client: len(said(client, "#room")) >= total, timeout=15
+            )
+        for client in everyone:
+            await synced(client)
+
+        heard = [texts(said(client, "#room")) for client in listeners]
+        assert heard[0] == heard[1], "one order"
+        expected = {
+            f"{nick} {phase} {number}"
+            for nick in ("ana", "bo")
+            for phase in ("before", "during", "after")
+            for number in range(5)
+        }
+        assert sorted(heard[0]) == sorted(expected), "each message delivered once"
+        for client in senders:
+            own = [text for text in heard[0] if text.startswith(f"{client.nick} ")]
+            assert texts(echoes(client, "#room")) == own
+        # The nodes go on: a lease later, nobody was declared lost for the silence.
+        await asyncio.sleep(LEASE + 1)
+        for client in senders:
+            await client.send("PRIVMSG", "#room", f"{client.nick} later")
+        for client in listeners:
+            await client.read_until(
+                lambda client=client: len(said(client, "#room")) >= total + 2, timeout=10
+            )
+        assert first.process.returncode is None and second.process.returncode is None
+        assert not [line for c in everyone for line in c.received if line.command == "QUIT"]
+        kept = {line.tags["msgid"] for line in await history(listeners[1], "#room")}
+        acknowledged = [line.tags["msgid"] for c in senders for line in echoes(c, "#room")]
+        assert [msgid for msgid in acknowledged if msgid not in kept] == []
