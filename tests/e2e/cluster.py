@@ -15,6 +15,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,7 +25,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from irctokens.line import Line
 
 from tests.cluster.redis_service import delete_network, network_name, unavailable
@@ -50,9 +50,12 @@ class Node:
     port: int
     stderr: Path
     stdout: list[str] = field(default_factory=list)
+    workers: list[int] = field(default_factory=list)
+    """The worker processes' pids, when started with ``workers``."""
 
     @property
     def address(self) -> Address:
+        """Where the node's IRC listener is."""
         return ("127.0.0.1", self.port)
 
     def log(self) -> str:
@@ -61,8 +64,9 @@ class Node:
 
     async def kill(self) -> None:
         """SIGKILL: the node gets no chance to leave or to tell anyone."""
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGKILL)
+        for pid in [self.process.pid, *self.workers]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         await self.process.wait()
 
 
@@ -76,12 +80,15 @@ class Cluster:
     network: str
     nodes: list[Node] = field(default_factory=list)
 
-    async def start(self, name: str, *, timeout: float = 30) -> Node:
+    async def start(self, name: str, *, workers: int = 0, timeout: float = 30) -> Node:
         """Start node ``name`` on a free port; return once it listens (it has joined the
-        network and caught up with its log by then)."""
+        network and caught up with its log by then). With ``workers``, it is ``chinwag serve
+        --workers`` running that many nodes ``<name>-<i>`` on the one port."""
         port = free_port()
         command = [sys.executable, "-m", "chinwag", "serve", "--config", str(self.config)]
         command += ["--host", "127.0.0.1", "--port", str(port)]
+        if workers:
+            command += ["--workers", str(workers)]
         home = self.tmp_path / name
         home.mkdir(exist_ok=True)
         stderr_path = home / "stderr.txt"
@@ -103,9 +110,13 @@ class Cluster:
                 line = await process.stdout.readline()
                 assert line, f"node {name} ended early: {node.stdout}; {node.log()}"
                 node.stdout.append(line.decode().rstrip("\n"))
+        found = re.search(r"\(pids ([\d, ]+)\)", "\n".join(node.stdout))
+        if found:
+            node.workers = [int(each) for each in found.group(1).split(", ")]
         return node
 
     async def kill_all(self) -> None:
+        """SIGKILL every node started (those still running)."""
         for node in self.nodes:
             await node.kill()
 
@@ -213,25 +224,6 @@ async def chat_client(address: Address, nick: str, caps: str = CHAT_CAPS) -> Irc
     return client
 
 
-async def log_in(address: Address, account: str, caps: str = CHAT_CAPS) -> IrcClient:
-    """A client that logs in to ``account`` (password :data:`PASSWORD`) with SASL PLAIN as
-    it registers, taking the account's name as its nick."""
-    client = await IrcClient.connect(address)
-    token = base64.b64encode(f"\0{account}\0{PASSWORD}".encode()).decode()
-    await client.send("CAP", "REQ", f"sasl {caps}")
-    await client.expect(is_("CAP", "*", "ACK"))
-    client.nick = account
-    await client.send("NICK", account)
-    await client.send("USER", account, "0", "*", account)
-    await client.send("AUTHENTICATE", "PLAIN")
-    await client.expect(is_("AUTHENTICATE", "+"))
-    await client.send("AUTHENTICATE", token)
-    await client.expect(is_("903"), timeout=10)
-    await client.send("CAP", "END")
-    await client.expect(is_("001", account))
-    return client
-
-
 async def synced(client: IrcClient, timeout: float = 10) -> None:
     """Wait until every node has applied what ``client`` sent so far (the PONG comes after
     the log ordered everything before it)."""
@@ -248,6 +240,7 @@ def said(client: IrcClient, target: str) -> list[Line]:
 
 
 def texts(lines: list[Line]) -> list[str]:
+    """The text of each message of ``lines``."""
     return [line.params[-1] for line in lines]
 
 

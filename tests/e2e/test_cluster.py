@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from irctokens.line import Line
 
+from chinwag.server.replication.node import LOG_BACK, LOG_GONE, UNREACHABLE
 from tests.cluster.redis_service import reachable_redis
 from tests.e2e.cluster import (
     LEASE,
     PASSWORD,
     Cluster,
+    Node,
     chat_client,
     cluster,
     echoes,
@@ -33,9 +38,9 @@ from tests.e2e.cluster import (
     synced,
     texts,
 )
-from chinwag.server.replication.node import LOG_BACK, LOG_GONE, UNREACHABLE
-from tests.ircclient import IrcClient, is_
-from tests.storage.postgres import fresh_dsn
+from tests.ircclient import IrcClient, Match, is_
+from tests.storage.postgres import fresh_dsn, private_server
+from tests.waiting import until
 
 if sys.platform == "win32":
     pytest.skip("the nodes are killed with SIGKILL, a POSIX signal", allow_module_level=True)
@@ -163,10 +168,15 @@ for the QUIT to reach the clients."""
 
 
 async def register_account(client: IrcClient) -> None:
-    """Register ``client``'s nick as an account (password :data:`PASSWORD`); always-on is
-    on for it (the default, ``[accounts] always_on = "opt-out"``)."""
+    """Register ``client``'s nick as an account (password :data:`PASSWORD`) and turn its
+    always-on setting on."""
     await client.send("REGISTER", "*", "*", PASSWORD)
     await client.expect(is_("REGISTER", "SUCCESS", client.nick), 10)
+    await client.send("PRIVMSG", "NickServ", "SET ALWAYS-ON ON")
+    await client.expect(
+        lambda line: line.command == "NOTICE" and line.params[-1].startswith("Always-on is on"),
+        10,
+    )
 
 
 async def test_a_node_killed_mid_traffic_leaves_with_a_quit_everywhere_within_its_lease(
@@ -195,9 +205,11 @@ async def test_a_node_killed_mid_traffic_leaves_with_a_quit_everywhere_within_it
     for client in stays:
         for nick in ("gone0", "gone1"):
             quit_ = await client.expect(
-                lambda line, nick=nick: line.command == "QUIT"
-                and line.hostmask is not None
-                and line.hostmask.nickname == nick,
+                lambda line, nick=nick: (
+                    line.command == "QUIT"
+                    and line.hostmask is not None
+                    and line.hostmask.nickname == nick
+                ),
                 timeout=LEASE + SLACK,
             )
             assert quit_.params == ["n2 lost"]
@@ -263,7 +275,10 @@ async def test_redis_restarted_mid_traffic_loses_nothing_and_the_nodes_go_on(
         # Longer than a lease: no node may take another's silence for its death, since
         # none of them could renew.
         await asyncio.sleep(LEASE + 0.5)
-        assert not echoes(senders[0], "#room")[10:], "nothing is done while the log is gone"
+        heard_meanwhile = [text for c in everyone for text in texts(said(c, "#room"))]
+        assert not [text for text in heard_meanwhile if " during " in text], (
+            "nothing is done while the log is gone"
+        )
 
         await redis.start()
         for client in everyone:
@@ -303,3 +318,100 @@ async def test_redis_restarted_mid_traffic_loses_nothing_and_the_nodes_go_on(
         kept = {line.tags["msgid"] for line in await history(listeners[1], "#room")}
         acknowledged = [line.tags["msgid"] for c in senders for line in echoes(c, "#room")]
         assert [msgid for msgid in acknowledged if msgid not in kept] == []
+
+
+def own(client: IrcClient, text: str) -> Match:
+    """A matcher: ``client``'s own message ``text`` to ``#room`` (its echo)."""
+
+    def match(line: Line) -> bool:
+        return (
+            line.command == "PRIVMSG"
+            and line.params == ["#room", text]
+            and line.hostmask is not None
+            and line.hostmask.nickname == client.nick
+        )
+
+    match.__name__ = f"the echo of {text!r}"
+    return match
+
+
+async def test_postgresql_restarted_mid_traffic_echoes_wait_and_nothing_echoed_is_lost(
+    tmp_path: Path, redis_url: str
+) -> None:
+    async with private_server() as database, cluster(tmp_path, redis_url, database.dsn) as network:
+        first, second = await asyncio.gather(network.start("n0"), network.start("n1"))
+        ana = await chat_client(first.address, "ana")
+        bo = await chat_client(second.address, "bo")
+        for client in (ana, bo):
+            await client.join("#room")
+        for client in (ana, bo):
+            await synced(client)
+            await say(client, "before", 3)
+        for client in (ana, bo):
+            await client.expect(own(client, f"{client.nick} before 2"), timeout=10)
+
+        await database.stop()
+        for client in (ana, bo):
+            await say(client, "during", 3)
+        # The room hears them at once: the log ordered them; only the store is away.
+        await bo.expect(is_("PRIVMSG", "#room", "ana during 2"), timeout=10)
+        await ana.expect(is_("PRIVMSG", "#room", "bo during 2"), timeout=10)
+        # An echo says "kept": it waits for the node's history commit.
+        await asyncio.sleep(1.0)
+        assert [texts(echoes(client, "#room")) for client in (ana, bo)] == [
+            [f"{client.nick} before {number}" for number in range(3)] for client in (ana, bo)
+        ]
+
+        await database.start()
+        for client in (ana, bo):
+            await client.expect(own(client, f"{client.nick} during 2"), timeout=20)
+            await say(client, "after", 3)
+        for client in (ana, bo):
+            await client.expect(own(client, f"{client.nick} after 2"), timeout=10)
+
+        for client in (ana, bo):
+            assert texts(echoes(client, "#room")) == [
+                f"{client.nick} {phase} {number}"
+                for phase in ("before", "during", "after")
+                for number in range(3)
+            ]
+        acknowledged = [line.tags["msgid"] for c in (ana, bo) for line in echoes(c, "#room")]
+        for client in (ana, bo):  # each node's history has what both nodes kept
+            kept = {line.tags["msgid"] for line in await history(client, "#room")}
+            assert [msgid for msgid in acknowledged if msgid not in kept] == []
+
+
+def worker_of(node: Node, nick: str) -> str:
+    """The worker whose log says ``nick`` connected (``wk-0``, ``wk-1``)."""
+    found = re.search(rf"\[(wk-\d)\] {nick} connected from", node.log())
+    assert found, f"no worker logged {nick} connecting"
+    return found.group(1)
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="no SO_REUSEPORT here")
+async def test_workers_sharing_a_port_are_one_network(network: Cluster) -> None:
+    serve = await network.start("wk", workers=2)
+    assert len(serve.workers) == 2
+    clients = [await chat_client(serve.address, f"user{index}") for index in range(16)]
+    for client in clients:
+        await client.join("#room")
+    for client in clients:
+        await synced(client)
+    await until(
+        lambda: all(f"{client.nick} connected from" in serve.log() for client in clients),
+        "every connection logged",
+    )
+    by_worker: dict[str, list[IrcClient]] = {}
+    for client in clients:
+        by_worker.setdefault(worker_of(serve, client.nick), []).append(client)
+    assert sorted(by_worker) == ["wk-0", "wk-1"], "the kernel spread them over both workers"
+
+    for worker, members in sorted(by_worker.items()):
+        await members[0].send("PRIVMSG", "#room", f"hello from {worker}")
+    for client in clients:
+        await client.read_until(lambda client=client: len(said(client, "#room")) >= 2, 10)
+        assert sorted(texts(said(client, "#room"))) == ["hello from wk-0", "hello from wk-1"]
+    first, second = by_worker["wk-0"][0], by_worker["wk-1"][0]
+    await first.send("PRIVMSG", second.nick, "a direct message across workers")
+    direct = await second.expect(is_("PRIVMSG", second.nick))
+    assert direct.params[-1] == "a direct message across workers"

@@ -88,6 +88,8 @@ class NetworkLog(Protocol):
     whole log is gone) and :class:`LogUnavailable` when the backend cannot be reached."""
 
     node: str
+    lease: float
+    """Seconds this node's lease lasts after a renewal."""
 
     async def join(self) -> Joined:
         """Connect, find or create the epoch atomically and take this node's lease; appends

@@ -9,8 +9,10 @@ outage; tests/e2e/test_cluster.py does the same with real processes and a real R
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from chinwag.cluster.local import LocalLog, LocalNetwork
+from chinwag.config import ClusterSettings
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import test_config
@@ -22,8 +24,10 @@ LEASE = 1.0
 async def test_nodes_back_from_an_outage_longer_than_a_lease_keep_each_others_users() -> None:
     network = LocalNetwork()
     store = MemoryStore()
+    # The nodes renew every lease / 3 of the configured lease, as `chinwag serve` would.
+    config = dataclasses.replace(test_config(), cluster=ClusterSettings(lease=LEASE))
     nodes = [
-        ChinwagServer(test_config(), store, network_log=LocalLog(network, name, lease=LEASE))
+        ChinwagServer(config, store, network_log=LocalLog(network, name, lease=LEASE))
         for name in ("a", "b")
     ]
     for node in nodes:

@@ -483,10 +483,8 @@ class ReplicatedCore(ServerCore):
                 # after an outage of the log (a Redis restart) every lease has lapsed, and
                 # the nodes must give each other a lease's time to renew before judging, or
                 # the first one back would declare all the others lost.
-                if now - self._in_touch_since >= lease:
-                    await self._log.declare_lapsed(
-                        lambda node: encode(("node-lost", node), None)
-                    )
+                if now - self._in_touch_since >= self._log.lease:
+                    await self._log.declare_lapsed(lambda node: encode(("node-lost", node), None))
             except LeaseLost:
                 self._fence("this node was declared lost by the network")
                 return
