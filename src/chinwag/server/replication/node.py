@@ -162,6 +162,9 @@ class ReplicatedCore(ServerCore):
         """Whether this node is the one that ticks and takes snapshots: the first of the live
         nodes by name, at the last look (two doing it for a moment is harmless: a tick more,
         and the log keeps the later snapshot)."""
+        self._in_touch_since: float | None = time.monotonic()
+        """When this node's lease renewals last began to succeed without a break (None while
+        the log is unreachable): others' leases are judged only a lease after it."""
         self.log_reachable = True
         """False while appends or reads fail (the node says so to its users and refuses new
         connections meanwhile)."""
@@ -259,6 +262,8 @@ class ReplicatedCore(ServerCore):
         if reachable == self.log_reachable:
             return
         self.log_reachable = reachable
+        if not reachable:
+            self._in_touch_since = None  # the lease loop waits a lease before judging others
         if reachable:
             log.info("node %s reaches the network log again", self.node)
             self._notice_local(LOG_BACK)
@@ -595,11 +600,14 @@ class ReplicatedCore(ServerCore):
 
     async def _keep_lease_forever(self) -> None:
         lease = self._log.lease
+        self._in_touch_since = time.monotonic()
         while True:
             await asyncio.sleep(lease / 3)
             try:
                 self.lease_rtt = await self._log.renew()
-                self.lease_renewed_at = time.monotonic()
+                self.lease_renewed_at = now = time.monotonic()
+                if self._in_touch_since is None:
+                    self._in_touch_since = now
                 live = await self._log.live_nodes()
                 self.nodes_seen = len(live)
                 self._first_node = min(live, default=self.node) == self.node
@@ -607,11 +615,17 @@ class ReplicatedCore(ServerCore):
                 if self._applied and position(self._applied) < position(trimmed):
                     self._fence(f"this node fell behind the log's start ({trimmed})")
                     return
-                await self._log.declare_lapsed(lambda node: encode(("node-lost", node), None))
+                # A lapsed lease means a dead node only to one that could have seen it renewed:
+                # after an outage of the log (a Redis restart) every lease has lapsed, and
+                # the nodes must give each other a lease's time to renew before judging, or
+                # the first one back would declare all the others lost.
+                if now - self._in_touch_since >= lease:
+                    await self._log.declare_lapsed(lambda node: encode(("node-lost", node), None))
             except LeaseLost:
                 self._fence("this node was declared lost by the network")
                 return
             except LogUnavailable as error:
+                self._in_touch_since = None
                 log.warning("cannot renew this node's lease (%s)", error)
 
     def _fence(self, reason: str) -> None:
