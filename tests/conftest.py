@@ -1,4 +1,10 @@
-"""Fixtures shared by the whole suite: a real chinwag server on a loopback port."""
+"""Fixtures shared by the whole suite: a real chinwag server on a loopback port.
+
+Every test that uses :func:`make_server` (or :func:`server`) runs twice (issue 18): on one
+node (``one-node``), and on a network of two nodes with its clients spread over them
+(``two-nodes``, :mod:`tests.twonodes`). A test about one process alone says so with
+``@pytest.mark.one_node(reason=...)`` and runs once, on one node.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,20 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chinwag.config import AccountSettings, Config, Limits, Listener, Operator, ServerInfo
 from chinwag.server.app import ChinwagServer
 from chinwag.server.services.cloaks import cloak_host
+from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
 from tests.ircclient import IrcClient
+from tests.twonodes import TwoNodes
 
 FAST_ACCOUNTS = AccountSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
 """Account settings whose argon2 hashing takes a millisecond, not a tenth of a second."""
@@ -59,26 +69,94 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+NODE_COUNTS = {"one-node": 1, "two-nodes": 2}
+"""The networks every server test runs on, by test id."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "one_node(reason): the test is about one server process alone; it runs on one node "
+        "only, not also on two (issue 18)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that starts a server on one node and on two, unless marked
+    ``one_node`` (whose reason is then required)."""
+    if "nodes" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("one_node")
+    if marker is not None:
+        if not marker.kwargs.get("reason"):
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: one_node needs a reason=")
+        return
+    metafunc.parametrize("nodes", list(NODE_COUNTS.values()), ids=list(NODE_COUNTS), indirect=True)
+
+
+@pytest.fixture
+def nodes(request: pytest.FixtureRequest) -> int:
+    """How many nodes the test's server is (1, or 2 for the ``two-nodes`` run)."""
+    return int(getattr(request, "param", 1))
+
+
+async def start_server_on(
+    nodes: int, config: Config, store: Store, clock: Callable[[], float] = time.monotonic
+) -> ChinwagServer:
+    """A started server of ``config`` over ``store``: one :class:`ChinwagServer` on
+    ``clock``, or (``nodes == 2``) a :class:`~tests.twonodes.TwoNodes` standing in for one,
+    whose network clock is the wall clock moved on as ``clock`` is."""
+    port = config.listeners[0].port
+    if nodes == 1:
+        running = ChinwagServer(config, store, clock)
+        await running.start()
+        return running
+    network_clock: Callable[[], float] = time.time
+    if clock is not time.monotonic:
+        # A test's stepped clock stands still but for its advances: the network's runs on
+        # the wall clock plus those advances.
+        started_at = clock()
+        network_clock = lambda: time.time() + clock() - started_at  # noqa: E731
+    two: Any = await TwoNodes.start(config, store, port, clock=network_clock)
+    return two  # stands in for a ChinwagServer
+
+
+async def stop_all(started: list[ChinwagServer]) -> None:
+    """Stop every server a fixture started that is still running; on two nodes, first
+    check that they agree (a difference fails the test with it)."""
+    for running in started:
+        if running.stopped:
+            continue
+        if isinstance(running, TwoNodes):
+            try:
+                await running.settled()
+            finally:
+                await running.stop(grace=1.0)
+        else:
+            await running.stop(grace=1.0)
+
+
 ServerFactory = Callable[..., Awaitable[ChinwagServer]]
 """``await make_server(sendq=20_000)``: a started server with the given limits;
 ``make_server(port=p)`` listens on ``p`` (to stop a server and start another there)."""
 
 
 @pytest.fixture
-async def make_server() -> AsyncIterator[ServerFactory]:
-    """A factory for started servers with custom limits; each is stopped after the test."""
+async def make_server(nodes: int) -> AsyncIterator[ServerFactory]:
+    """A factory for started servers with custom limits (on one node or two, see the module
+    docstring); each is stopped after the test."""
     started: list[ChinwagServer] = []
 
     async def make(port: int = 0, **limits: object) -> ChinwagServer:
-        running = ChinwagServer(test_config(port, **limits), MemoryStore())
-        await running.start()
+        running = await start_server_on(nodes, test_config(port, **limits), MemoryStore())
         started.append(running)
         return running
 
     yield make
-    for running in started:
-        await running.stop(grace=1.0)
-    await IrcClient.close_all()
+    try:
+        await stop_all(started)
+    finally:
+        await IrcClient.close_all()
 
 
 @pytest.fixture

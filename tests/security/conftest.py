@@ -16,7 +16,7 @@ import pytest
 
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.sqlite import SqliteStore
-from tests.conftest import FAST_ACCOUNTS, test_config
+from tests.conftest import FAST_ACCOUNTS, start_server_on, stop_all, test_config
 from tests.ircclient import IrcClient
 
 NOT_ALWAYS_ON = replace(FAST_ACCOUNTS, always_on="opt-in")
@@ -52,9 +52,11 @@ def clock() -> SteppedClock:
 
 
 @pytest.fixture
-async def start_server(tmp_path: Path, clock: SteppedClock) -> AsyncIterator[SecureFactory]:
-    """Start (or restart) a server with SQLite history in ``tmp_path``, on ``clock``;
-    stopped after the test."""
+async def start_server(
+    tmp_path: Path, clock: SteppedClock, nodes: int
+) -> AsyncIterator[SecureFactory]:
+    """Start (or restart) a server with SQLite history in ``tmp_path``, on ``clock`` (one
+    node, or two: see tests/conftest.py); stopped after the test."""
     started: list[ChinwagServer] = []
     database = tmp_path / "chinwag.db"
     ports: list[int] = []
@@ -63,14 +65,13 @@ async def start_server(tmp_path: Path, clock: SteppedClock) -> AsyncIterator[Sec
         if ports and port == 0:
             port = ports[-1]
         store = await SqliteStore.open(database)
-        running = ChinwagServer(test_config(port, **limits), store, clock)
-        await running.start()
+        running = await start_server_on(nodes, test_config(port, **limits), store, clock)
         started.append(running)
         ports.append(running.addresses[0][1])
         return running
 
     yield start
-    await IrcClient.close_all()
-    for running in started:
-        if not running.stopped:
-            await running.stop(grace=1.0)
+    try:
+        await stop_all(started)
+    finally:
+        await IrcClient.close_all()

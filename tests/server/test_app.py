@@ -57,6 +57,11 @@ async def test_stop_says_goodbye_to_every_client_before_closing(
         assert (rest[-1].command, rest[-1].params) == ("ERROR", SHUTTING_DOWN)
 
 
+@pytest.mark.one_node(
+    reason="one server stopping as a whole; on a network each node leaves by itself, so its "
+    "users hear the quits of those on nodes that left first "
+    "(tests/server/replication/test_nodes.py covers a node stopping)"
+)
 async def test_on_shutdown_members_of_a_big_room_hear_only_the_goodbye(
     make_server: ServerFactory,
 ) -> None:

@@ -123,7 +123,8 @@ class ServerCore:
     application's kept one); without either, a key lives as long as the core. Two cores share
     nothing but the command table. ``local_effects``: what the history writer's batches run
     on when it is not ``effects`` (a cluster node replicates ``effects`` between nodes, but
-    each node writes only what was said on it).
+    each node writes only what was said on it); ``local_clock``: the clock that spaces the
+    history writer's commits when it is not ``clock`` (a node's own, not the log's).
     """
 
     def __init__(
@@ -134,6 +135,7 @@ class ServerCore:
         clock: Callable[[], float] = time.monotonic,
         cloak_key: bytes | None = None,
         local_effects: Effects | None = None,
+        local_clock: Callable[[], float] | None = None,
     ) -> None:
         self.config = config
         self._cloak_key: bytes | None = None
@@ -157,7 +159,9 @@ class ServerCore:
             store,
             effects if local_effects is None else local_effects,
             delivery,
-            clock,
+            # Its commits are spaced in this process's own time: a cluster node's ``clock``
+            # is the log's, which stands still between entries.
+            clock if local_clock is None else local_clock,
             self._reap,
             self.metrics.observe_commit,
         )

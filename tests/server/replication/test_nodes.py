@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import difflib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from chinwag.cluster.local import LocalLog, LocalNetwork
 from chinwag.server.app import ChinwagServer
-from chinwag.server.digest import describe
 from chinwag.server.replication.node import ReplicatedCore
 from chinwag.storage.memory import MemoryStore
 from tests.conftest import test_config
 from tests.ircclient import IrcClient, is_
+from tests.twonodes import settled
 
 Address = tuple[str, int]
 StartNode = Callable[..., Awaitable[ChinwagServer]]
@@ -51,25 +50,6 @@ async def start_node() -> AsyncIterator[StartNode]:
 
 def address(node: ChinwagServer) -> Address:
     return node.addresses[0]
-
-
-async def settled(*nodes: ChinwagServer) -> None:
-    """Wait until every node has applied the same log (nothing in flight)."""
-    for _ in range(200):
-        cores = [node.core for node in nodes]
-        assert all(isinstance(core, ReplicatedCore) for core in cores)
-        applied = {core.applied_position for core in cores if isinstance(core, ReplicatedCore)}
-        digests = {describe(core.deps) for core in cores}
-        if len(applied) == 1 and len(digests) == 1:
-            await asyncio.sleep(0.05)
-            if {c.applied_position for c in cores if isinstance(c, ReplicatedCore)} == applied:
-                return
-        await asyncio.sleep(0.02)
-    texts = [describe(node.core.deps).splitlines() for node in nodes]
-    differences = "\n".join(
-        "\n".join(difflib.unified_diff(texts[0], other, lineterm="", n=1)) for other in texts[1:]
-    )
-    raise AssertionError(f"the nodes did not settle on one state:\n{differences[:4000]}")
 
 
 async def test_a_message_in_a_room_reaches_a_member_on_another_node(
@@ -292,3 +272,41 @@ async def test_while_the_log_is_unreachable_a_node_says_so_refuses_newcomers_and
     heard = await bo.expect(is_("PRIVMSG", "#lobby"))
     assert heard.params[1] == "said while the log was down"
     await settled(a, b)
+
+
+async def test_a_node_joins_a_network_whose_log_never_goes_quiet(start_node: StartNode) -> None:
+    a = await start_node("a")
+    core = a.core
+    busy = True
+
+    async def keep_appending() -> None:
+        while busy:  # faster than a joining node's read waits for the log to go quiet
+            core.tick()
+            await asyncio.sleep(0.02)
+
+    appending = asyncio.create_task(keep_appending())
+    try:
+        b = await asyncio.wait_for(start_node("b"), 5.0)
+    finally:
+        busy = False
+        await appending
+    bo = await IrcClient.registered(address(b), "bo")
+    assert bo.nick == "bo"
+    await settled(a, b)
+
+
+async def test_what_a_node_appended_just_before_it_leaves_goes_in_before_its_leaving(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))  # bo's
+    core = a.core
+    assert isinstance(core, ReplicatedCore)
+    (session,) = (link.session for link in a.links if link.session is not None)
+    core.receive(session, ["PRIVMSG #lobby :last words"])  # appended, not yet in the log
+    await core.leave("Server shutting down")
+    heard = await bo.expect(lambda line: line.command in {"PRIVMSG", "QUIT"})
+    assert (heard.command, heard.params[-1]) == ("PRIVMSG", "last words")
+    await bo.expect(is_("QUIT"))

@@ -36,7 +36,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from chinwag.cluster.base import Entry, Joined, LeaseLost, LogUnavailable, NetworkLog, position
+from chinwag.cluster.base import (
+    READ_LIMIT,
+    Entry,
+    Joined,
+    LeaseLost,
+    LogUnavailable,
+    NetworkLog,
+    position,
+)
 from chinwag.config import Config
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message
@@ -121,12 +129,16 @@ class ReplicatedCore(ServerCore):
             self._log_clock,
             cloak_key=cloak_key,
             local_effects=local_effects,
+            local_clock=time.monotonic,
         )
         self._local_effects = local_effects
         self._log_filter = _OnlyOwnInfo()
         logging.getLogger("chinwag.server").addFilter(self._log_filter)
         self._outgoing: list[bytes] = []
         self._wake = asyncio.Event()
+        self._appending = False
+        self._flushed = asyncio.Event()
+        """Set whenever everything appended so far has reached the log."""
         self._keys: dict[Session, str] = {}
         """This node's own sessions and their names in the log."""
         self._made: dict[str, Session] = {}
@@ -208,11 +220,16 @@ class ReplicatedCore(ServerCore):
         log.info("node %s joined epoch %s", self.node, joined.epoch)
 
     async def _catch_up(self) -> None:
-        """Apply the log until the kept state is in and nothing more is waiting."""
+        """Apply the log until the kept state is in and a read reached the log's end.
+
+        A read short of :data:`READ_LIMIT` ended at the end of the log as it was then: that
+        is caught up, although other nodes keep appending (their ticks alone come every few
+        seconds, so waiting for a read that finds nothing at all may never end on a busy
+        network); what comes after is applied by the reader like everything else."""
         while True:
             entries = await self._read(0.2 if self._restored.is_set() else READ_BLOCK)
             self._apply_all(entries)
-            if not entries and self._restored.is_set():
+            if len(entries) < READ_LIMIT and self._restored.is_set():
                 return
 
     # -- appending -----------------------------------------------------------------------
@@ -222,6 +239,7 @@ class ReplicatedCore(ServerCore):
         with whatever else this loop turn appends)."""
         self._sequence += 1
         self._outgoing.append(encode(entry, self._sequence))
+        self._flushed.clear()
         self._wake.set()
 
     async def _append_forever(self) -> None:
@@ -229,6 +247,7 @@ class ReplicatedCore(ServerCore):
             await self._wake.wait()
             self._wake.clear()
             batch, self._outgoing = self._outgoing, []
+            self._appending = True
             while batch:
                 try:
                     await self._log.append(batch)
@@ -241,6 +260,9 @@ class ReplicatedCore(ServerCore):
                 except LeaseLost as error:
                     self._fence(f"the network log refused this node: {error}")
                     return
+            self._appending = False
+            if not self._outgoing:
+                self._flushed.set()
 
     # -- reading and applying --------------------------------------------------------
 
@@ -578,6 +600,11 @@ class ReplicatedCore(ServerCore):
         """Leave the network: append ``node-left`` and give up the lease in one step, then
         wait until this node has applied it (its sessions are closed then)."""
         try:
+            # What this node appended before (a connection just opened, its first lines)
+            # goes in before the node-left, so those sessions end with ERROR like the rest.
+            if self._outgoing or self._appending:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flushed.wait(), timeout)
             await self._log.leave(encode(("node-left", self.node, reason), None))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._left.wait(), timeout)
