@@ -69,15 +69,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-NODE_COUNTS = {"one-node": 1, "two-nodes": 2}
-"""The networks every server test runs on, by test id."""
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "one_node(reason): the test is about one server process alone; it runs on one node "
         "only, not also on two (issue 18)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "cluster_gap(reason): a known difference of a cluster not fixed yet; the two-nodes "
+        "run is a strict xfail, so it shows in the report and fails once fixed",
     )
 
 
@@ -91,7 +92,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if not marker.kwargs.get("reason"):
             raise pytest.UsageError(f"{metafunc.definition.nodeid}: one_node needs a reason=")
         return
-    metafunc.parametrize("nodes", list(NODE_COUNTS.values()), ids=list(NODE_COUNTS), indirect=True)
+    gap = metafunc.definition.get_closest_marker("cluster_gap")
+    two = pytest.param(2, id="two-nodes")
+    if gap is not None:
+        two = pytest.param(
+            2, id="two-nodes", marks=pytest.mark.xfail(reason=gap.kwargs["reason"], strict=True)
+        )
+    metafunc.parametrize("nodes", [pytest.param(1, id="one-node"), two], indirect=True)
 
 
 @pytest.fixture

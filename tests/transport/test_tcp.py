@@ -181,6 +181,10 @@ async def test_an_ipv6_peer_has_a_host_that_cannot_be_read_as_a_trailing_paramet
         await server.stop(grace=1.0)
 
 
+@pytest.mark.one_node(
+    reason="[limits] max_clients counts one process's connections (each node's own in a "
+    "cluster); a second connection through the balancer lands on the other node"
+)
 async def test_a_full_server_says_so_and_closes_the_extra_connection(
     make_server: ServerFactory,
 ) -> None:
