@@ -284,6 +284,14 @@ class TwoNodes:
         await self._stopped.wait()
 
 
+def cores(server: ChinwagServer | TwoNodes) -> list[Any]:
+    """Every node's core: what a test that puts something in place behind the protocol's
+    back (an account, as if loaded at start) must put into each."""
+    if isinstance(server, TwoNodes):
+        return [node.core for node in server.nodes]
+    return [server.core]
+
+
 def _on_free_ports(config: Config) -> Config:
     """``config`` with every listener on a port the OS picks (the balancer has the port)."""
     listeners = tuple(replace(each, port=0) for each in config.listeners)
