@@ -1,9 +1,12 @@
 """Fixtures shared by the whole suite: a real chinwag server on a loopback port.
 
-Every test that uses :func:`make_server` (or :func:`server`) runs twice (issue 18): on one
-node (``one-node``), and on a network of two nodes with its clients spread over them
-(``two-nodes``, :mod:`tests.twonodes`). A test about one process alone says so with
-``@pytest.mark.one_node(reason=...)`` and runs once, on one node.
+Every test of :data:`TWO_NODE_FOLDERS` that uses :func:`make_server` (or :func:`server`, or
+tests/security's ``start_server``) runs twice (issue 18): on one node (``one-node``), and on
+a network of two nodes with its clients spread over them (``two-nodes``,
+:mod:`tests.twonodes`), whose teardown fails the test if the nodes' states differ. A test
+about one process alone says so with ``@pytest.mark.one_node(reason=...)`` and runs once,
+on one node; a known cluster gap is ``@pytest.mark.cluster_gap(reason=...)``, a strict
+xfail on two nodes.
 """
 
 from __future__ import annotations
@@ -82,10 +85,19 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+TWO_NODE_FOLDERS = ("server", "transport", "security", "client")
+"""The folders of tests/ whose server tests also run on two nodes: the server's behaviour
+as clients meet it. The interfaces' tests (tui, gui, web, e2e) are about drawing it, take
+seconds each, and run on one node only, to keep the suite's time down."""
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that starts a server on one node and on two, unless marked
-    ``one_node`` (whose reason is then required)."""
+    """Run every test of :data:`TWO_NODE_FOLDERS` that starts a server on one node and on
+    two, unless marked ``one_node`` (whose reason is then required)."""
     if "nodes" not in metafunc.fixturenames:
+        return
+    folder = Path(metafunc.definition.path).relative_to(Path(__file__).parent).parts[0]
+    if folder not in TWO_NODE_FOLDERS:
         return
     marker = metafunc.definition.get_closest_marker("one_node")
     if marker is not None:
