@@ -28,6 +28,7 @@ from chinwag.server.app import ChinwagServer
 from chinwag.server.services.cloaks import cloak_host
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
+from tests.cluster.redis_service import REDIS_URL, reachable_redis
 from tests.ircclient import IrcClient
 from tests.twonodes import TwoNodes
 
@@ -80,6 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "on_redis: also run on two nodes whose log is on Redis (two-nodes-redis), the "
+        "deployment's log, beside the in-process one",
+    )
+    config.addinivalue_line(
+        "markers",
         "cluster_gap(reason): a known difference of a cluster not fixed yet; the two-nodes "
         "run is a strict xfail, so it shows in the report and fails once fixed",
     )
@@ -110,13 +116,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         two = pytest.param(
             2, id="two-nodes", marks=pytest.mark.xfail(reason=gap.kwargs["reason"], strict=True)
         )
-    metafunc.parametrize("nodes", [pytest.param(1, id="one-node"), two], indirect=True)
+    runs = [pytest.param(1, id="one-node"), two]
+    if metafunc.definition.get_closest_marker("on_redis") is not None:
+        runs.append(pytest.param(REDIS_NODES, id="two-nodes-redis", marks=two.marks))
+    metafunc.parametrize("nodes", runs, indirect=True)
+
+
+REDIS_NODES = -2
+"""The ``nodes`` of the ``two-nodes-redis`` run: two nodes whose log is on Redis."""
 
 
 @pytest.fixture
-def nodes(request: pytest.FixtureRequest) -> int:
-    """How many nodes the test's server is (1, or 2 for the ``two-nodes`` run)."""
-    return int(getattr(request, "param", 1))
+async def nodes(request: pytest.FixtureRequest) -> int:
+    """How many nodes the test's server is: 1, 2 for the ``two-nodes`` run, or
+    :data:`REDIS_NODES` (the test's Redis answered; skipped, or failed under CI, if not)."""
+    count = int(getattr(request, "param", 1))
+    if count == REDIS_NODES:
+        await reachable_redis()
+    return count
 
 
 async def start_server_on(
@@ -136,7 +153,10 @@ async def start_server_on(
         # the wall clock plus those advances.
         started_at = clock()
         network_clock = lambda: time.time() + clock() - started_at  # noqa: E731
-    two: Any = await TwoNodes.start(config, store, port, clock=network_clock)
+    if nodes == REDIS_NODES and clock is not time.monotonic:
+        raise ValueError("a log on Redis runs on Redis's clock, which no test can step")
+    redis = REDIS_URL if nodes == REDIS_NODES else None
+    two: Any = await TwoNodes.start(config, store, port, clock=network_clock, redis=redis)
     return two  # stands in for a ChinwagServer
 
 

@@ -3,7 +3,8 @@
 Issue 18: "anything that passes on one node must pass on two". :class:`TwoNodes` is what
 the ``server`` fixtures of tests/conftest.py give a ``two-nodes`` test in place of one
 :class:`~chinwag.server.app.ChinwagServer`: two whole servers in this event loop, joined by
-one in-process log (:class:`~chinwag.cluster.local.LocalNetwork`) and sharing one store (as
+one log (in-process, :class:`~chinwag.cluster.local.LocalNetwork`; or on Redis, for the
+tests marked ``on_redis``) and sharing one store (as
 the nodes of a deployment share PostgreSQL), behind a :class:`Balancer` that hands
 successive connections to node A, B, A, B ... So a test that connects to
 ``server.addresses[0]`` spreads its clients over both nodes without knowing it.
@@ -14,18 +15,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import difflib
+import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from itertools import count
 from typing import Any
 
+from chinwag.cluster.base import NetworkLog
 from chinwag.cluster.local import LocalLog, LocalNetwork
 from chinwag.config import Config, Listener
 from chinwag.server.app import ChinwagServer
 from chinwag.server.digest import describe
 from chinwag.server.replication.node import ReplicatedCore
 from chinwag.storage.base import Store
+from tests.cluster.redis_service import delete_network
 
 Address = tuple[str, int]
 
@@ -182,10 +186,17 @@ class TwoNodes:
     ``core`` is node A's (every node holds the whole network's state), ``store`` the shared
     store, and :meth:`stop` stops both. :attr:`nodes` are the two servers themselves."""
 
-    def __init__(self, nodes: Sequence[ChinwagServer], balancer: Balancer, store: Store) -> None:
+    def __init__(
+        self,
+        nodes: Sequence[ChinwagServer],
+        balancer: Balancer,
+        store: Store,
+        cleanup: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.nodes = list(nodes)
         self.balancer = balancer
         self.store = store
+        self._cleanup = cleanup
         self._stopped = asyncio.Event()
 
     @classmethod
@@ -196,24 +207,40 @@ class TwoNodes:
         port: int = 0,
         clock: Callable[[], float] = time.time,
         names: Sequence[str] = ("a", "b"),
+        redis: str | None = None,
     ) -> TwoNodes:
         """Start one node per name on free ports (``config``'s listeners moved to port 0),
-        sharing a fresh network on ``clock`` (Unix seconds) and ``store``, and a balancer
-        on ``port``."""
-        network = LocalNetwork(clock)
+        sharing ``store`` and a fresh network: in this process on ``clock`` (Unix seconds),
+        or (``redis``, a URL) a :class:`~chinwag.cluster.redis.RedisLog` network of a
+        random name there, on Redis's clock, deleted at :meth:`stop`; and a balancer on
+        ``port``."""
+        logs: list[NetworkLog]
+        cleanup: Callable[[], Awaitable[None]] | None = None
+        if redis is None:
+            network = LocalNetwork(clock)
+            logs = [LocalLog(network, name, lease=TEST_LEASE) for name in names]
+        else:
+            from chinwag.cluster.redis import RedisLog
+
+            name = f"twonodes-{secrets.token_hex(6)}"
+            logs = [RedisLog(redis, name, node, lease=TEST_LEASE) for node in names]
+
+            async def cleanup() -> None:
+                for each in logs:
+                    await each.close()
+                await delete_network(redis, name)
+
         shared: Any = SharedStore(store)
         node_config = _on_free_ports(config)
         nodes: list[ChinwagServer] = []
-        for name in names:
-            node = ChinwagServer(
-                node_config, shared, network_log=LocalLog(network, name, lease=TEST_LEASE)
-            )
+        for network_log in logs:
+            node = ChinwagServer(node_config, shared, network_log=network_log)
             await node.start()
             nodes.append(node)
         balancer = Balancer([node.addresses[0] for node in nodes])
         host = config.listeners[0].host or "127.0.0.1"
         await balancer.start(host, port)
-        return cls(nodes, balancer, store)
+        return cls(nodes, balancer, store, cleanup)
 
     # -- what tests use of a ChinwagServer ------------------------------------------------
 
@@ -272,6 +299,8 @@ class TwoNodes:
         await asyncio.gather(*(node.stop(reason, grace) for node in self.nodes))
         await self.balancer.close()
         await self.store.close()
+        if self._cleanup is not None:
+            await self._cleanup()
         self._stopped.set()
 
     @property

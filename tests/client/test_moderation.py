@@ -28,6 +28,8 @@ from chinwag.server.state import Channel
 from tests.client.chat_harness import BO, in_lobby, is_safe
 from tests.waiting import until
 
+pytestmark = pytest.mark.on_redis  # also on two nodes whose log is on Redis
+
 LOBBY = fold("#lobby")
 
 

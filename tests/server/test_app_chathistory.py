@@ -15,6 +15,8 @@ from tests.conftest import test_config
 from tests.ircclient import IrcClient, is_
 from tests.server.commands.test_chathistory import as_sent, expected, selectors
 
+pytestmark = pytest.mark.on_redis  # also on two nodes whose log is on Redis
+
 CAPS = "draft/chathistory batch server-time message-tags"
 
 

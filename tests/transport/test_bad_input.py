@@ -22,6 +22,8 @@ from chinwag.storage.base import StoredMessage
 from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 
+pytestmark = pytest.mark.on_redis  # also on two nodes whose log is on Redis
+
 
 async def _lobby(server: ChinwagServer, *nicks: str) -> list[IrcClient]:
     """Clients registered under ``nicks``, all in ``#lobby``."""

@@ -176,14 +176,3 @@ class ReplicatedEffects:
         for number in lost:
             _, done = self._pending.pop(number)
             done(None, NodeLostError(f"node {node} left the network"))
-
-
-def _discard(work: Coroutine[Any, Any, Any]) -> None:
-    """Close ``work`` without running it, and the coroutines it was handed and would have
-    awaited (``history.after(query(...))``): unawaited, each would warn when collected."""
-    frame = getattr(work, "cr_frame", None)  # a native coroutine's; others have none
-    if frame is not None and inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
-        for value in frame.f_locals.values():
-            if inspect.iscoroutine(value):
-                _discard(value)
-    work.close()

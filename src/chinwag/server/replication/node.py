@@ -78,6 +78,12 @@ READ_BLOCK = 1.0
 RETRY_PAUSE = 0.5
 """Seconds between attempts to reach the log while it is unreachable."""
 
+APPLY_SLICE = 4096
+"""Bytes of log entries applied per loop turn, as a connection's input is handed to the
+core a slice a turn (``chinwag.transport.link.RECEIVE_SLICE``): outboxes flush between
+slices. Applying a whole read (hundreds of entries) in one turn would queue it all to every
+reader at once, and a healthy reader with a small SendQ would be cut off for it."""
+
 
 class _OnlyOwnInfo(logging.Filter):
     """Passes the server's INFO lines (connects, joins, quits) only for what happened on this
@@ -303,7 +309,16 @@ class ReplicatedCore(ServerCore):
     async def _read_forever(self) -> None:
         try:
             while True:
-                self._apply_all(await self._read(READ_BLOCK))
+                entries = await self._read(READ_BLOCK)
+                start = size = 0
+                for end, entry in enumerate(entries, 1):
+                    size += len(entry.data)
+                    if size >= APPLY_SLICE:
+                        # Let the outboxes flush before the next slice (module constant).
+                        self._apply_all(entries[start:end])
+                        start, size = end, 0
+                        await asyncio.sleep(0)
+                self._apply_all(entries[start:])
                 self._maybe_snapshot()
         except LeaseLost as error:  # EpochLost: the log this state was built from is gone
             self._fence(f"the network log is gone: {error}")
