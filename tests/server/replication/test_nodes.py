@@ -310,3 +310,22 @@ async def test_what_a_node_appended_just_before_it_leaves_goes_in_before_its_lea
     heard = await bo.expect(lambda line: line.command in {"PRIVMSG", "QUIT"})
     assert (heard.command, heard.params[-1]) == ("PRIVMSG", "last words")
     await bo.expect(is_("QUIT"))
+
+
+async def test_a_session_over_its_sendq_quits_for_that_even_when_its_connection_closes_next(
+    start_node: StartNode,
+) -> None:
+    a, b = await start_node("a"), await start_node("b")
+    await IrcClient.registered(address(a), "slow", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    core = a.core
+    assert isinstance(core, ReplicatedCore)
+    (session,) = (link.session for link in a.links if link.session is not None)
+    # As a transport does when a peer stops reading: the overflow, then the closed socket,
+    # appended back to back (nothing of anyone else's between them in the log).
+    core.overflowed(session)
+    core.connection_lost(session)
+    quit_ = await bo.expect(is_("QUIT"))
+    assert quit_.source is not None and quit_.source.startswith("slow!")
+    assert "SendQ exceeded" in quit_.params[0]
+    await settled(a, b)

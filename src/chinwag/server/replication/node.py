@@ -453,6 +453,10 @@ class ReplicatedCore(ServerCore):
             session = self._by_key.get(what[1])
             if session is not None:
                 ServerCore.overflowed(self, session)
+                # On one node the overflow comes during some work, which closes the session
+                # when it ends; here the entry is that work. Left doomed, the session would
+                # quit for whatever came next ("Connection closed"), not for its SendQ.
+                self._sessions.reap()
         elif kind == "timer":
             self._replicated.fired(what[1])
         elif kind == "tick":
