@@ -9,8 +9,6 @@ import dataclasses
 import ssl
 from pathlib import Path
 
-import pytest
-
 from chinwag.config import Limits, Listener, TlsSettings
 from chinwag.server.app import ChinwagServer
 from chinwag.storage.memory import MemoryStore
@@ -127,11 +125,6 @@ async def test_a_tls_flooder_is_cut_off_too(certificate: tuple[Path, Path]) -> N
         await server.stop(grace=1.0)
 
 
-@pytest.mark.cluster_gap(
-    reason="a node learns that fakelag holds a session only when it applies the log, after "
-    "its link has read on: the link does not pause reading from a held peer (its lines "
-    "are still held and paced, and Excess Flood still ends a flood)"
-)
 async def test_reading_from_a_held_peer_pauses_and_resumes_and_it_is_not_cut_off(
     make_server: ServerFactory,
 ) -> None:

@@ -154,6 +154,7 @@ class Session:
         "flood",
         "gate",
         "held_lines",
+        "hold_input",
         "host",
         "id",
         "ip",
@@ -253,6 +254,10 @@ class Session:
         self.resume_input: Callable[[], None] | None = None
         """Set by the transport: called when the lines fakelag held are all handled, so it
         reads from the peer again."""
+        self.hold_input: Callable[[], None] | None = None
+        """Set by the transport: called when fakelag began to hold lines the transport had
+        already handed over (a cluster node learns it only when it applies the log), so it
+        stops reading from the peer until :attr:`resume_input`."""
         self.gate: deque[tuple[int, Lines | None]] | None = None
         """Replies waiting for history to be durable, with the sequence number each waits
         for (``None``: close the connection); kept by :class:`chinwag.server.delivery

@@ -105,6 +105,7 @@ class Link:
             return
         session = self._core.connect(self.outbox, ip, secure=secure, certfp=certfp)
         session.resume_input = self._drained
+        session.hold_input = self._held
         self.session = session
 
     @property
@@ -157,6 +158,13 @@ class Link:
         elif self._reading_paused:
             self._reading_paused = False
             source.resume_reading()
+
+    def _held(self) -> None:
+        """Fakelag holds lines already handed over (a cluster node decides so when it applies
+        the log, after the link read on): read nothing more until :meth:`_drained`."""
+        if not self._done and not self._reading_paused:
+            self._reading_paused = True
+            self._source.pause_reading()
 
     def _drained(self) -> None:
         """Fakelag handled every line it held: hand over what waits, then read again."""

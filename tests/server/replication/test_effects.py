@@ -29,7 +29,8 @@ async def test_work_of_another_node_is_not_run_and_what_it_would_await_is_closed
         warnings.simplefilter("always")
         started = effects.run(after(query()), lambda result, error: None)
         gc.collect()
-    assert [str(each.message) for each in warned] == []  # "coroutine ... was never awaited"
+    # Only this test's own: the collection may also find other tests' unclosed sockets.
+    assert [str(each.message) for each in warned if "never awaited" in str(each.message)] == []
     assert started is None
     assert ran == []
     assert published == []
