@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import cluster_report, loadgen
+from bench import cluster_path, cluster_report, loadgen
 from bench.loadgen import Placement
 from bench.proc import Cores, pin_self, raise_nofile
 from bench.run import RESULTS, machine
@@ -190,9 +190,18 @@ class Plan:
     procs: int = 3
     senders_on_both: bool = True
     workloads: frozenset[str] = frozenset(("fanout", "latency", "idle"))
+    path_messages: int = 2000
+    """Entries the log-path probe appends (:mod:`bench.cluster_path`), at 1000 a second."""
 
 
-SMOKE = Plan(fanouts=((6, 2, 50),), latency=(6, 1, 200.0, 1.0), idle=(40, 10), repeats=1, procs=2)
+SMOKE = Plan(
+    fanouts=((6, 2, 50),),
+    latency=(6, 1, 200.0, 1.0),
+    idle=(40, 10),
+    repeats=1,
+    procs=2,
+    path_messages=200,
+)
 
 Measure = Callable[[Network, Cores], dict[str, Any]]
 
@@ -300,6 +309,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         procs=base.procs,
         senders_on_both=args.senders_on == "both",
         workloads=frozenset(args.only) if args.only else base.workloads,
+        path_messages=base.path_messages,
     )
 
 
@@ -345,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     records: list[dict[str, Any]] = []
     troubled = False
+    loadavg = os.getloadavg()[0]  # other work on the machine shows in the figures
     for repeat in range(plan.repeats):
         for measure in measurements(plan):
             # Alternating the order every other repeat: a slow minute hurts every setup.
@@ -366,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "version": base.version(),
                     "placement": "senders on both" if plan.senders_on_both else "senders on A",
                     "node_cpus": "spread" if args.spread else "shared",
+                    "loadavg": loadavg,
                     **result,
                     "machine": about,
                     "command": command,
@@ -382,6 +394,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 records.append(record)
                 troubled |= bool(record["metrics"].get("lost") or record.get("dropped"))
                 print(f"{label}: {cluster_report.headline(record)}", file=sys.stderr)
+    if any(each != ONE_NODE for each in setups):
+        # The log's own part of a cross-node message, measured alone on the same Redis.
+        path = cluster_path.figures(services.redis, plan.path_messages)
+        record = {
+            "run": run, "suite": "cluster", "repeat": 0, "server": "chinwag",
+            "setup": "log path", "workload": "log-path", "version": base.version(),
+            "params": {"messages": path["messages"], "rate": path["rate"]},
+            "metrics": path, "machine": about, "command": command, "loadavg": loadavg,
+        }  # fmt: skip
+        with results.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+        records.append(record)
+        print(f"log path: {cluster_report.headline(record)}", file=sys.stderr)
     print(f"bench.cluster: {len(records)} runs appended to {results}", file=sys.stderr)
     if records:
         print(cluster_report.table(records))

@@ -94,6 +94,28 @@ def codec_cost(rounds: int = 20000) -> tuple[float, float]:
     return encoded / rounds * 1e6, decoded / rounds * 1e6
 
 
+def figures(url: str, messages: int = 2000, rate: float = 1000.0) -> dict[str, float]:
+    """The log path's figures in milliseconds (p50 and p99 of the append round trip and of
+    append start to node B's read) and the codec's in microseconds, for the page."""
+    found = asyncio.run(log_path(url, messages, rate))
+
+    def at(samples: Sequence[int], fraction: float) -> float:
+        ordered = sorted(samples)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6
+
+    encoded, decoded = codec_cost()
+    return {
+        "append_p50_ms": at(found["append"], 0.5),
+        "append_p99_ms": at(found["append"], 0.99),
+        "arrival_p50_ms": at(found["arrival"], 0.5),
+        "arrival_p99_ms": at(found["arrival"], 0.99),
+        "encode_us": encoded,
+        "decode_us": decoded,
+        "messages": messages,
+        "rate": rate,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(

@@ -86,9 +86,12 @@ def test_every_setup_ran_every_workload_once_without_trouble(
 ) -> None:
     records, _ = smoke
     assert sorted((r["setup"], r["workload"]) for r in records) == sorted(
-        (setup, workload) for setup in SETUPS for workload in ("fanout", "latency", "idle")
+        [(setup, workload) for setup in SETUPS for workload in ("fanout", "latency", "idle")]
+        + [("log path", "log-path")]
     )
     for record in records:
+        if record["workload"] == "log-path":
+            continue
         assert "error" not in record, record
         assert record["suite"] == "cluster" and record["dropped"] == 0
         assert record["metrics"].get("lost", 0) == 0
@@ -149,7 +152,19 @@ def test_the_section_shows_two_nodes_over_one_and_keeps_the_rest_of_the_page(
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[1] == f"{one:,.0f}" and cells[3] == f"{two:,.0f}"
     assert cells[4] == f"{two / one:.2f}"
+    cluster = _one(records, "cluster of one", "fanout")["metrics"]["deliveries_per_s"]
+    assert cells[5] == f"{two / cluster:.2f}"
     assert "## Two nodes" in page and "p99, ms" in page
+
+
+@pytest.mark.timeout(300)
+def test_the_log_path_is_timed_and_explained(smoke: tuple[list[dict[str, Any]], str]) -> None:
+    records, page = smoke
+    metrics = _one(records, "log path", "log-path")["metrics"]
+    assert 0 < metrics["append_p50_ms"] <= metrics["append_p99_ms"]
+    assert 0 < metrics["arrival_p50_ms"] <= metrics["arrival_p99_ms"]
+    assert metrics["encode_us"] > 0 and metrics["decode_us"] > 0
+    assert f"round trip takes {metrics['append_p50_ms']:.2f} ms" in " ".join(page.split())
 
 
 def test_a_new_section_replaces_the_old_one(tmp_path: Path) -> None:
