@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,10 +221,10 @@ def _path(records: Sequence[dict[str, Any]]) -> str:
     if not found:
         return ""
     m = found[0]["metrics"]
-    return f"""
-- **Where the time across nodes goes.** The log's own part, measured alone in the same
-  invocation (`bench/cluster_path.py`: node A appends one-line entries at {m["rate"]:g} a
-  second, node B blocks in `XREAD` on its own connection, as the nodes do): the append
+    return f"""- **Where the time across nodes goes.**
+  The log's own part, measured alone in the same invocation
+  (`bench/cluster_path.py`: node A appends one-line entries at {m["rate"]:g} a second,
+  node B blocks in `XREAD` on its own connection, as the nodes do): the append
   round trip takes {m["append_p50_ms"]:.2f} ms at the median ({m["append_p99_ms"]:.2f} ms
   p99), and node B has the entry {m["arrival_p50_ms"]:.2f} ms after the append began
   ({m["arrival_p99_ms"]:.2f} ms p99); encoding an entry costs {m["encode_us"]:.1f} µs and
@@ -246,7 +247,7 @@ def section(records: Sequence[dict[str, Any]], command: str, results: str) -> st
     )
     repeats = max(r["repeat"] for r in records) + 1
     placement = first.get("placement", "senders on both")
-    return f"""{MARK}
+    return _reflow(f"""{MARK}
 ## Two nodes (issue 18)
 
 The same room and idle workloads on chinwag as one plain node (`chinwag serve`, SQLite), as a
@@ -285,7 +286,51 @@ than a tenth above.
   on it, the history insert divide between the nodes. So the smaller the room, the larger
   the share of a node's work that does not divide: with 100 receivers the per-message
   part weighs more than with 1,000.
-{_path(records)}"""
+{_path(records)}""")
+
+
+WIDTH = 92
+"""The page's line length for prose (tables and code are left as they are)."""
+
+
+def _reflow(text: str) -> str:
+    """``text`` with its paragraphs and list items wrapped at :data:`WIDTH`: the numbers
+    filled in make the template's own line breaks fall anywhere."""
+    out: list[str] = []
+    prose: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if prose:
+            bullet = prose[0].startswith("- ")
+            joined = " ".join(line.strip() for line in prose)
+            body = joined[2:] if bullet else joined
+            out.append(
+                textwrap.fill(
+                    body,
+                    WIDTH,
+                    initial_indent="- " if bullet else "",
+                    subsequent_indent="  " if bullet else "",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+            prose.clear()
+
+    for line in text.splitlines():
+        if line.startswith("```"):
+            flush()
+            fenced = not fenced
+            out.append(line)
+        elif fenced or line.startswith(("|", "#", "<!--")) or not line.strip():
+            flush()
+            out.append(line)
+        else:
+            if line.startswith("- "):
+                flush()
+            prose.append(line)
+    flush()
+    return "\n".join(out) + "\n"
 
 
 def write_section(doc: Path, records: Sequence[dict[str, Any]], command: str, results: str) -> None:

@@ -183,3 +183,25 @@ def test_a_new_section_replaces_the_old_one(tmp_path: Path) -> None:
     assert text.count(cluster_report.MARK) == 1 and "run r2" in text and "run r1" not in text
     assert text.startswith("# Benchmarks\n\nthe one-node tables\n")
     assert text.endswith("the search table\n")
+
+
+def test_the_main_page_keeps_the_two_node_and_search_sections(tmp_path: Path) -> None:
+    from bench.run import write_page
+
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# old main tables\n\n{cluster_report.MARK}\n## Two nodes\n\n{PAGE}")
+    machine = {
+        "cpu": "cpu", "cpus": 2, "kernel": "k", "python": "3", "nofile": 1, "pinning": "p",
+        "data_dir": "/tmp", "filesystem": "ext4", "commit": "c",
+    }  # fmt: skip
+    record = {
+        "run": "r", "repeat": 0, "server": "chinwag", "version": "v", "workload": "idle",
+        "transport": "tcp", "params": {"clients": 10, "room_size": 5},
+        "metrics": {"kib_per_connection": 6.0, "registrations_per_s": 100.0},
+        "loadgen_cpu": 0.1, "server_cpu": 0.2, "dropped": 0, "machine": machine,
+    }  # fmt: skip
+    write_page([record], page, tmp_path / "plot.png", "python -m bench", tmp_path / "r.jsonl")
+    text = page.read_text()
+    assert "# old main tables" not in text and text.startswith("# Benchmarks: chinwag")
+    assert text.index(cluster_report.MARK) < text.index(SEARCH_MARK)
+    assert "## Two nodes" in text and text.endswith("the search table\n")
