@@ -411,25 +411,81 @@ def _split(items: Sequence[str], parts: int) -> list[tuple[str, ...]]:
     return [tuple(items[index::parts]) for index in range(parts)]
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a room workload's clients connect, for a network of several server processes.
+
+    Receiver ``i`` connects to ``receivers[i % len(receivers)]`` and sender ``j`` to
+    ``senders[j % len(senders)]``; ``pids`` are the server processes whose CPU (and
+    memory) is measured, in the order their figures are reported. One server is
+    ``Placement.single(port, pid)``.
+    """
+
+    receivers: tuple[int, ...]
+    senders: tuple[int, ...]
+    pids: tuple[int, ...]
+
+    @classmethod
+    def single(cls, port: int, pid: int) -> Placement:
+        """Every client on the one server at ``port``."""
+        return cls((port,), (port,), (pid,))
+
+
+@dataclass(frozen=True)
+class RoomRun:
+    """What :func:`_room_workload` measured: each receiver worker's report with the port
+    its clients used, the sender workers' reports, and times and CPU of the servers."""
+
+    received: list[dict[str, Any]]
+    receiver_ports: list[int]
+    sent: list[dict[str, Any]]
+    go: float
+    server_cpu: list[float]
+    """CPU seconds each of ``Placement.pids`` used from go to end."""
+    end: float
+
+
+def _by_port(nicks: Sequence[str], ports: Sequence[int]) -> dict[int, list[str]]:
+    placed: dict[int, list[str]] = {port: [] for port in ports}
+    for index, nick in enumerate(nicks):
+        placed[ports[index % len(ports)]].append(nick)
+    return {port: chosen for port, chosen in placed.items() if chosen}
+
+
 def _room_workload(
-    port: int,
-    server_pid: int,
+    placement: Placement,
     receivers: int,
     senders: int,
     job: RoomJob,
     procs: int,
     cpus: Collection[int],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], float, float, float]:
-    """Run one room workload; return receiver and sender reports, go time, server CPU, end."""
-    parts = _split([f"r{index}" for index in range(receivers)], procs)
-    window = max(1, CONNECT_WINDOW // (len(parts) + 1))
-    receiver_jobs = [replace(job, role="receive", nicks=nicks, window=window) for nicks in parts]
-    sender_job = replace(
-        job, role="send", nicks=tuple(f"s{index}" for index in range(senders)), window=window
-    )
-    workers = [Worker(room_worker, port, part, cpus=cpus) for part in receiver_jobs]
-    sender = Worker(room_worker, port, sender_job, cpus=cpus)
-    everyone = [*workers, sender]
+) -> RoomRun:
+    """Run one room workload with its clients where ``placement`` says."""
+    receiver_ports = _by_port([f"r{index}" for index in range(receivers)], placement.receivers)
+    sender_ports = _by_port([f"s{index}" for index in range(senders)], placement.senders)
+    per_port = max(1, procs // len(receiver_ports))
+    parts = [
+        (port, nicks)
+        for port, placed in receiver_ports.items()
+        for nicks in _split(placed, per_port)
+    ]
+    window = max(1, CONNECT_WINDOW // (len(parts) + len(sender_ports)))
+    workers = [
+        Worker(
+            room_worker, port, replace(job, role="receive", nicks=nicks, window=window), cpus=cpus
+        )
+        for port, nicks in parts
+    ]
+    sender_workers = [
+        Worker(
+            room_worker,
+            port,
+            replace(job, role="send", nicks=tuple(nicks), window=window),
+            cpus=cpus,
+        )
+        for port, nicks in sender_ports.items()
+    ]
+    everyone = [*workers, *sender_workers]
     try:
         for worker in everyone:
             worker.expect("ready", job.timeout + 30)
@@ -437,17 +493,21 @@ def _room_workload(
             worker.send("sync")
         for worker in everyone:
             worker.expect("synced", job.timeout + 30)
-        server_cpu = cpu_seconds(server_pid)
+        server_cpu = [cpu_seconds(pid) for pid in placement.pids]
         go = time.monotonic()
-        sender.send("go")
-        sent = [sender.expect("result", job.timeout + 60)]
+        for sender in sender_workers:
+            sender.send("go")
+        sent = [sender.expect("result", job.timeout + 60) for sender in sender_workers]
         received = [worker.expect("result", job.timeout + 60) for worker in workers]
         end = time.monotonic()
-        server_cpu = cpu_seconds(server_pid) - server_cpu
+        server_cpu = [
+            cpu_seconds(pid) - before
+            for pid, before in zip(placement.pids, server_cpu, strict=True)
+        ]
     finally:
         for worker in everyone:
             worker.stop()
-    return received, sent, go, server_cpu, end
+    return RoomRun(received, [port for port, _ in parts], sent, go, server_cpu, end)
 
 
 def _loadgen_cpu(reports: Sequence[dict[str, Any]], go: float) -> float:
@@ -468,6 +528,7 @@ def fanout(
     timeout: float = 120.0,
     transport: str = "tcp",
     check_frames: bool = False,
+    placement: Placement | None = None,
 ) -> dict[str, Any]:
     """``receivers`` and ``senders`` in one room; each sender sends ``messages`` at once.
 
@@ -476,15 +537,17 @@ def fanout(
     short of when the stream stops (a dropped client loses all it had not received). Every
     client uses ``transport``; with ``check_frames`` WebSocket receivers also count whole
     messages frame by frame (``frames_counted``, ``odd_frames``: messages that were not
-    one PRIVMSG line), to check the raw count.
+    one PRIVMSG line), to check the raw count. With ``placement`` (several servers making
+    one network) clients spread as it says, and ``nodes`` has each server's share: the
+    deliveries to its receivers, per second of the whole run and per second of its CPU.
     """
     expected = senders * messages
     job = RoomJob(
         "", (), messages, expected, 0.0, timeout, transport=transport, check_frames=check_frames
     )
-    received, sent, go, server_cpu, _ = _room_workload(
-        port, server_pid, receivers, senders, job, procs, cpus
-    )
+    where = placement or Placement.single(port, server_pid)
+    run = _room_workload(where, receivers, senders, job, procs, cpus)
+    received, sent = run.received, run.sent
     counts = [count for report in received for count in report["counts"]]
     done = [at for report in received for at in report["done_at"]]
     finished = [report["end"] for report in received]
@@ -501,15 +564,46 @@ def fanout(
     if check_frames and transport == "ws":
         metrics["frames_counted"] = sum(sum(report["frames"]) for report in received)
         metrics["odd_frames"] = sum(report["odd_frames"] for report in received)
-    return {
+    record = {
         "workload": "fanout",
         "params": {"receivers": receivers, "senders": senders, "messages": messages},
         "metrics": metrics,
         "dropped": sum(report["closed"] for report in [*received, *sent]),
         "unsent_bytes": sum(report["unsent_bytes"] for report in sent),
-        "loadgen_cpu": _loadgen_cpu([*received, *sent], go),
-        "server_cpu": server_cpu / seconds if seconds > 0 else 0.0,
+        "loadgen_cpu": _loadgen_cpu([*received, *sent], run.go),
+        "server_cpu": sum(run.server_cpu) / seconds if seconds > 0 else 0.0,
     }
+    if placement is not None:
+        record["nodes"] = _fanout_nodes(run, where, expected, seconds)
+    return record
+
+
+def _fanout_nodes(
+    run: RoomRun, placement: Placement, expected: int, seconds: float
+) -> list[dict[str, Any]]:
+    """Each server's share of a fan-out: its receivers' deliveries, per second of the run
+    and per second of its own CPU (what it would deliver with a core to itself)."""
+    nodes = []
+    for port, pid, cpu in zip(placement.receivers, placement.pids, run.server_cpu, strict=False):
+        delivered = sum(
+            min(count, expected)
+            for report, used in zip(run.received, run.receiver_ports, strict=True)
+            if used == port
+            for count in report["counts"]
+        )
+        nodes.append(
+            {
+                "port": port,
+                "pid": pid,
+                "deliveries": delivered,
+                "deliveries_per_s": delivered / seconds if seconds > 0 else 0.0,
+                "cpu_seconds": cpu,
+                # Under a clock tick of CPU (a smoke run) there is nothing to divide by.
+                "deliveries_per_cpu_s": delivered / cpu if cpu > 0 else float("nan"),
+                "server_cpu": cpu / seconds if seconds > 0 else 0.0,
+            }
+        )
+    return nodes
 
 
 def latency(
@@ -521,16 +615,19 @@ def latency(
     duration: float,
     procs: int,
     cpus: Collection[int],
+    placement: Placement | None = None,
 ) -> dict[str, Any]:
     """A steady ``rate`` of room messages (spread over ``senders``) for ``duration`` seconds;
-    the time from each send to each delivery, at every receiver."""
+    the time from each send to each delivery, at every receiver. ``placement`` spreads the
+    clients over several servers (senders on one node, receivers on another: the time
+    across nodes)."""
     per_sender = max(1, round(rate * duration / senders))
     job = RoomJob(
         "", (), per_sender, per_sender * senders, rate / senders, duration + 60, stall=10.0
     )
-    received, sent, go, server_cpu, end = _room_workload(
-        port, server_pid, receivers, senders, job, procs, cpus
-    )
+    where = placement or Placement.single(port, server_pid)
+    run = _room_workload(where, receivers, senders, job, procs, cpus)
+    received, sent, go, end = run.received, run.sent, run.go, run.end
     samples = array.array("q")
     for report in received:
         samples.frombytes(report["latencies_ns"])
@@ -543,7 +640,7 @@ def latency(
         return ordered[min(delivered - 1, int(fraction * delivered))] / 1e6
 
     wall = max(report["end"] for report in sent) - go
-    return {
+    record = {
         "workload": "latency",
         "params": {"receivers": receivers, "senders": senders, "rate": rate, "seconds": duration},
         "metrics": {
@@ -557,8 +654,14 @@ def latency(
         "dropped": sum(report["closed"] for report in [*received, *sent]),
         "unsent_bytes": sum(report["unsent_bytes"] for report in sent),
         "loadgen_cpu": _loadgen_cpu([*received, *sent], go),
-        "server_cpu": server_cpu / (end - go) if end > go else 0.0,
+        "server_cpu": sum(run.server_cpu) / (end - go) if end > go else 0.0,
     }
+    if placement is not None:
+        record["nodes"] = [
+            {"pid": pid, "server_cpu": cpu / (end - go) if end > go else 0.0}
+            for pid, cpu in zip(placement.pids, run.server_cpu, strict=True)
+        ]
+    return record
 
 
 # -- idle connections ----------------------------------------------------------------------
@@ -615,11 +718,16 @@ def idle(
     timeout: float = 600.0,
     settle: float = 1.0,
     transport: str = "tcp",
+    others: Sequence[int] = (),
 ) -> dict[str, Any]:
     """``clients`` registered clients in rooms of ``room_size``: the server's memory per
     connection (resident memory after, less before, over ``clients``) and how many
     registrations per second it completed while they all arrived at once (each connecting
-    over ``transport``: its TLS handshake or WebSocket upgrade counts in that time)."""
+    over ``transport``: its TLS handshake or WebSocket upgrade counts in that time).
+
+    ``others`` are the other server processes of the same network (every client connects
+    to ``server_pid``'s): ``nodes`` then has each one's resident memory before and after,
+    what a replica of a session elsewhere costs."""
     nicks = [f"i{index}" for index in range(clients)]
     rooms = [f"#idle{index // room_size}" for index in range(clients)]
     parts = max(1, min(procs, clients))
@@ -640,6 +748,7 @@ def idle(
         for worker in workers:
             worker.expect("ready", 60)
         before = rss_kib(server_pid)
+        others_before = [rss_kib(pid) for pid in others]
         server_cpu = cpu_seconds(server_pid)
         for worker in workers:
             worker.send("go")
@@ -654,10 +763,11 @@ def idle(
         join_seconds = max(r["end"] for r in joined) - min(r["start"] for r in joined)
         time.sleep(settle)  # let deferred work (chinwag's history writes of the JOINs) finish
         after = rss_kib(server_pid)
+        others_after = [rss_kib(pid) for pid in others]
     finally:
         for worker in workers:
             worker.stop()
-    return {
+    record: dict[str, Any] = {
         "workload": "idle",
         "params": {"clients": clients, "room_size": room_size},
         "metrics": {
@@ -674,3 +784,14 @@ def idle(
         else 0.0,
         "server_cpu": server_cpu / register_seconds if register_seconds > 0 else 0.0,
     }
+    if others:
+        record["nodes"] = [
+            {
+                "pid": pid,
+                "rss_before_kib": low,
+                "rss_after_kib": high,
+                "kib_per_session": (high - low) / clients,
+            }
+            for pid, low, high in zip(others, others_before, others_after, strict=True)
+        ]
+    return record

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import loadgen, report
+from bench.cluster_report import MARK as CLUSTER_MARK
 from bench.proc import Cores, pin_self, raise_nofile
 from bench.search import SECTION_MARK
 from bench.servers import (
@@ -419,16 +420,19 @@ def write_page(
     except ValueError:  # another drive (Windows): absolute paths then
         plot_name, shown_results = (str(plot_path) if drawn else None), str(results)
     doc.parent.mkdir(parents=True, exist_ok=True)
-    # The search benchmark's section (bench/search.py) at the end of the page is its own.
+    # The sections at the end of the page are the two-node and search benchmarks' own
+    # (bench/cluster.py, bench/search.py): kept from the first of them on.
     old = doc.read_text() if doc.exists() else ""
-    kept = old[old.index(SECTION_MARK) :] if SECTION_MARK in old else ""
+    starts = [old.index(mark) for mark in (CLUSTER_MARK, SECTION_MARK) if mark in old]
+    kept = old[min(starts) :] if starts else ""
     page = report.markdown(records, records[0]["machine"], command, shown_results, plot_name)
     doc.write_text(page + ("\n" + kept if kept else ""))
     print(f"bench: wrote {doc}" + (f" and {plot_path}" if drawn else ""), file=sys.stderr)
 
 
 def _report_only(args: argparse.Namespace) -> int:
-    records = report.load(args.report_only)
+    # The two-node runs (bench/cluster.py) share the file but have their own section.
+    records = [r for r in report.load(args.report_only) if r.get("suite") != "cluster"]
     run = args.run or (records[-1]["run"] if records else None)
     records = [record for record in records if record["run"] == run]
     if not records:

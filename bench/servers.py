@@ -91,7 +91,7 @@ def _tail(log: Path) -> str:
 
 
 @contextlib.contextmanager
-def _supervised(
+def supervised(
     name: str,
     version: str,
     command: list[str],
@@ -239,7 +239,7 @@ class Chinwag:
         port = free_port()
         env = self.environment(workdir)
         command = self.command(port, transport)
-        return _supervised(self.name, self.version(), command, env, workdir, port, cores, transport)
+        return supervised(self.name, self.version(), command, env, workdir, port, cores, transport)
 
 
 def available_transports(kind: Chinwag, workdir: Path, cores: Cores) -> tuple[str, ...]:
@@ -325,7 +325,7 @@ class Ngircd:
         for path in (workdir, include, conf):
             path.chmod(0o755)
         command = [self.binary, "-n", "-f", str(conf)]
-        return _supervised(
+        return supervised(
             self.name, self.version(), command, dict(os.environ), workdir, port, cores
         )
 

@@ -8,7 +8,13 @@ import pytest
 
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.storage.base import Forget, Store, StoredMessage, conversation_key
-from chinwag.storage.search import MAX_TERMS, SearchQuery, fts_query, search_terms
+from chinwag.storage.search import (
+    MAX_TERMS,
+    SearchQuery,
+    folded_words,
+    fts_query,
+    search_terms,
+)
 from tests.storage import test_store_suite as suite
 from tests.storage.test_store_suite import ANA, BO, LOBBY, MAL, account, ids, joined, left
 
@@ -121,6 +127,13 @@ def test_terms_are_words_quoted_and_few() -> None:
     assert len(search_terms(" ".join(f"w{n}" for n in range(20)))) == MAX_TERMS
     assert search_terms('*"():^-') == ()
     assert fts_query(("a", 'b"c')) == '"a" AND "b""c"'
+
+
+def test_words_are_folded_alike_whether_or_not_the_text_is_ascii() -> None:
+    # ASCII text takes a shorter path (no normalization); it must fold as the long one does.
+    assert folded_words("The QUICK fox, the fox!") == {"the", "quick", "fox"}
+    assert folded_words("Crème brûlée ΣΊΣΥΦΟΣ naïve") == {"creme", "brulee", "σισυφοσ", "naive"}
+    assert folded_words("cafe\u0301 CAFE") == {"cafe"}
 
 
 # -- privacy -----------------------------------------------------------------------------------

@@ -70,8 +70,13 @@ def message_text(line: str) -> str | None:
 def folded_words(text: str) -> set[str]:
     """Words as FTS5's ``unicode61 remove_diacritics 2`` compares them: case folded,
     accents removed (the PostgreSQL store indexes exactly these)."""
-    plain = "".join(
-        char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+    # ASCII has no decompositions and no combining marks: most lines skip the slow walk.
+    plain = (
+        text
+        if text.isascii()
+        else "".join(
+            char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+        )
     )
     return {word.casefold() for word in _WORD.findall(plain)}
 
