@@ -175,11 +175,11 @@ class _StatePickler(pickle.Pickler):
 class _StateUnpickler(_Unpickler):
     def __init__(self, data: bytes, outbox: object) -> None:
         super().__init__(io.BytesIO(data))
-        self._outbox = outbox
+        self._null_outbox = outbox
 
     def persistent_load(self, pid: Any) -> Any:
         kind, _ = pid
-        return self._outbox if kind == "outbox" else None
+        return self._null_outbox if kind == "outbox" else None
 
 
 def encode_state(state: dict[str, Any]) -> bytes:
