@@ -78,11 +78,14 @@ READ_BLOCK = 1.0
 RETRY_PAUSE = 0.5
 """Seconds between attempts to reach the log while it is unreachable."""
 
-APPLY_SLICE = 4096
-"""Bytes of log entries applied per loop turn, as a connection's input is handed to the
-core a slice a turn (``chinwag.transport.link.RECEIVE_SLICE``): outboxes flush between
-slices. Applying a whole read (hundreds of entries) in one turn would queue it all to every
-reader at once, and a healthy reader with a small SendQ would be cut off for it."""
+APPLY_SLICE = 16384
+"""Bytes of log entries applied per loop turn at most, and at most one slice of each
+connection's input (a ``lines`` entry, as the link hands the core ``RECEIVE_SLICE`` bytes of
+one connection per turn): outboxes flush between turns, as on a node on its own. Applying a
+whole read (hundreds of entries) in one turn would queue it all to every reader at once, and
+a healthy reader with a small SendQ would be cut off for it; applying 4 KiB a turn whatever
+its source flushed so often that the two-node fan-out lost a fifth of its deliveries per
+CPU-second, and half in rooms of 1,000 (bench/cluster.py)."""
 
 
 class _OnlyOwnInfo(logging.Filter):
@@ -310,26 +313,47 @@ class ReplicatedCore(ServerCore):
         try:
             while True:
                 entries = await self._read(READ_BLOCK)
-                start = size = 0
-                for end, entry in enumerate(entries, 1):
-                    size += len(entry.data)
-                    if size >= APPLY_SLICE:
-                        # Let the outboxes flush before the next slice (module constant).
-                        self._apply_all(entries[start:end])
-                        start, size = end, 0
+                turn: set[str] = set()
+                size = 0
+                for entry in entries:
+                    decoded = self._decoded(entry)
+                    if decoded is None:
+                        continue
+                    sequence, what = decoded
+                    key = what[1] if what[0] == "lines" else None
+                    if size >= APPLY_SLICE or (key is not None and key in turn):
+                        # Outboxes flush before the next slice (APPLY_SLICE).
+                        turn.clear()
+                        size = 0
                         await asyncio.sleep(0)
-                self._apply_all(entries[start:])
+                    if key is not None:
+                        turn.add(key)
+                    size += len(entry.data)
+                    self._apply_decoded(entry, sequence, what)
                 self._maybe_snapshot()
         except LeaseLost as error:  # EpochLost: the log this state was built from is gone
             self._fence(f"the network log is gone: {error}")
 
     def _apply_all(self, entries: Iterable[Entry]) -> None:
         for entry in entries:
-            self._applied = entry.id
-            try:
-                self.apply(entry)
-            except Exception:
-                log.exception("node %s: could not apply log entry %s", self.node, entry.id)
+            decoded = self._decoded(entry)
+            if decoded is not None:
+                self._apply_decoded(entry, *decoded)
+
+    def _decoded(self, entry: Entry) -> tuple[int | None, tuple[Any, ...]] | None:
+        try:
+            return decode(entry.data)
+        except ValueError:
+            self._applied = entry.id  # nothing any node can apply: every node skips it
+            log.error("node %s: log entry %s is not one chinwag wrote", self.node, entry.id)
+            return None
+
+    def _apply_decoded(self, entry: Entry, sequence: int | None, what: tuple[Any, ...]) -> None:
+        self._applied = entry.id
+        try:
+            self.apply(entry, sequence, what)
+        except Exception:
+            log.exception("node %s: could not apply log entry %s", self.node, entry.id)
 
     # -- snapshots (docs/scaling.md "Snapshots") -------------------------------------------
 
@@ -414,9 +438,9 @@ class ReplicatedCore(ServerCore):
         self._restored.set()
         log.info("node %s starts from the snapshot at %s", self.node, position)
 
-    def apply(self, entry: Entry) -> None:
-        """Apply one entry of the log: what happened on ``entry.node``, at the log's time."""
-        sequence, what = decode(entry.data)
+    def apply(self, entry: Entry, sequence: int | None, what: tuple[Any, ...]) -> None:
+        """Apply one entry of the log (decoded: its ``sequence`` number and ``what``
+        happened on ``entry.node``), at the log's time."""
         if sequence is not None:
             if sequence <= self._seen.get(entry.node, 0):
                 return
