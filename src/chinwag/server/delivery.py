@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from chinwag.protocol.message import Message
 from chinwag.server.metrics import Counters
-from chinwag.server.state import Lines, Session
+from chinwag.server.state import NULL_OUTBOX, Lines, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
 
 NOTHING = Lines([])
@@ -157,6 +157,8 @@ class Delivery:
         """Queue one message on one session, with the tags its capabilities allow."""
         if self._run is not None:
             self._settle()
+        if session._outbox is NULL_OUTBOX:
+            return  # another node's connection: that node writes to it
         self.counters.deliveries += 1
         session._outbox.write_line(serialize_for(message, session.tag_mask))
 

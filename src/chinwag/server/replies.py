@@ -122,12 +122,12 @@ class ReplyBuffer:
         Every message is serialized before any is written, so a message that cannot be sent
         raises ``ValueError`` with nothing sent (the caller answers the command with an error
         instead). Nothing is sent to a session that was closed meanwhile (its ``ERROR`` was
-        the last word).
+        the last word), nor made for one whose connection is on another node.
         """
         messages, self.messages = self.messages, []
         session = self.session
-        if session.closed:
-            return
+        if session.closed or session.remote:
+            return  # its node sends it its replies (a cluster, docs/scaling.md)
         if self.label is not None:
             messages = self._labelled(messages)
         mask = session.tag_mask

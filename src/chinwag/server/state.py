@@ -263,6 +263,12 @@ class Session:
         for (``None``: close the connection); kept by :class:`chinwag.server.delivery
         .Delivery`."""
 
+    @property
+    def remote(self) -> bool:
+        """Whether this session's connection is on another node of a cluster: nothing
+        written to it here reaches anyone (docs/scaling.md), so replies need not be made."""
+        return self._outbox is NULL_OUTBOX
+
     def has(self, cap: str) -> bool:
         """Whether the session enabled capability ``cap``."""
         return cap in self.caps
