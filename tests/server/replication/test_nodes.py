@@ -329,3 +329,10 @@ async def test_a_session_over_its_sendq_quits_for_that_even_when_its_connection_
     assert quit_.source is not None and quit_.source.startswith("slow!")
     assert "SendQ exceeded" in quit_.params[0]
     await settled(a, b)
+
+
+def test_a_node_applies_as_much_of_one_connection_per_turn_as_a_link_hands_a_core() -> None:
+    from chinwag.server.replication.node import CONNECTION_SLICE
+    from chinwag.transport.link import RECEIVE_SLICE
+
+    assert CONNECTION_SLICE == RECEIVE_SLICE

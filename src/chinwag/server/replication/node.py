@@ -78,14 +78,19 @@ READ_BLOCK = 1.0
 RETRY_PAUSE = 0.5
 """Seconds between attempts to reach the log while it is unreachable."""
 
-APPLY_SLICE = 16384
-"""Bytes of log entries applied per loop turn at most, and at most one slice of each
-connection's input (a ``lines`` entry, as the link hands the core ``RECEIVE_SLICE`` bytes of
-one connection per turn): outboxes flush between turns, as on a node on its own. Applying a
-whole read (hundreds of entries) in one turn would queue it all to every reader at once, and
-a healthy reader with a small SendQ would be cut off for it; applying 4 KiB a turn whatever
-its source flushed so often that the two-node fan-out lost a fifth of its deliveries per
-CPU-second, and half in rooms of 1,000 (bench/cluster.py)."""
+CONNECTION_SLICE = 4096
+"""Bytes of one connection's lines applied per loop turn at most: what the link hands a core
+per turn (``chinwag.transport.link.RECEIVE_SLICE``; the transport sits above the core, so the
+number is repeated here and a test holds the two equal)."""
+
+APPLY_SLICE = 65536
+"""Bytes of log entries applied per loop turn at most, and of one connection's lines at most
+what the link hands the core per turn (:data:`CONNECTION_SLICE`): outboxes flush between turns, as
+on a node on its own. Applying a whole read (hundreds of entries) in one turn would queue it
+all to every reader at once, and a healthy reader with a small SendQ would be cut off for it;
+4 KiB a turn whatever the source flushed so often that the two-node fan-out lost a fifth of
+its deliveries per CPU-second, and a node behind by many small entries of one sender (each
+its own ``lines`` entry) fell further behind taking one a turn (bench/cluster.py)."""
 
 
 class _OnlyOwnInfo(logging.Filter):
@@ -313,22 +318,23 @@ class ReplicatedCore(ServerCore):
         try:
             while True:
                 entries = await self._read(READ_BLOCK)
-                turn: set[str] = set()
+                turn: dict[str, int] = {}
                 size = 0
                 for entry in entries:
                     decoded = self._decoded(entry)
                     if decoded is None:
                         continue
                     sequence, what = decoded
-                    key = what[1] if what[0] == "lines" else None
-                    if size >= APPLY_SLICE or (key is not None and key in turn):
+                    length = len(entry.data)
+                    key = what[1] if what[0] == "lines" else ""
+                    spent = turn.get(key, 0)
+                    if size + length > APPLY_SLICE or (key and spent + length > CONNECTION_SLICE):
                         # Outboxes flush before the next slice (APPLY_SLICE).
                         turn.clear()
-                        size = 0
+                        size = spent = 0
                         await asyncio.sleep(0)
-                    if key is not None:
-                        turn.add(key)
-                    size += len(entry.data)
+                    turn[key] = spent + length
+                    size += length
                     self._apply_decoded(entry, sequence, what)
                 self._maybe_snapshot()
         except LeaseLost as error:  # EpochLost: the log this state was built from is gone
