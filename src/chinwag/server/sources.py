@@ -123,13 +123,14 @@ class SeededSources:
     from where it was (a new seed, or the counters restored), or it would repeat them.
     """
 
-    __slots__ = ("_block", "_buffer", "_clock", "_key", "_msgids", "_prefix")
+    __slots__ = ("_block", "_buffer", "_clock", "_key", "_msgids", "_prefix", "_seed")
 
     def __init__(self, seed: bytes, clock: Callable[[], float]) -> None:
-        # Separate keys for the byte stream and the msgid prefix, so one never tells the other.
-        self._key = hmac.new(seed, b"chinwag sources: stream", hashlib.sha256).digest()
-        prefix = hmac.new(seed, b"chinwag sources: msgid", hashlib.sha256).digest()[:9]
-        self._prefix = base64.urlsafe_b64encode(prefix).decode()
+        # The keys are made on first use: a replica makes one of these for every event it
+        # applies, and most events draw nothing, or only a msgid.
+        self._seed = seed
+        self._key: bytes | None = None
+        self._prefix: str | None = None
         self._clock = clock
         self._block = 0
         self._buffer = b""
@@ -143,10 +144,17 @@ class SeededSources:
         """The next ``nbytes`` bytes of the stream (HMAC(key, block counter) back to back)."""
         if nbytes < 0:
             raise ValueError("negative number of bytes")
+        key = self._key
+        if key is None:
+            # Separate keys for the byte stream and the msgid prefix, so one never tells the
+            # other.
+            key = self._key = hmac.new(
+                self._seed, b"chinwag sources: stream", hashlib.sha256
+            ).digest()
         buffer = self._buffer
         while len(buffer) < nbytes:
             self._block += 1
-            block = hmac.new(self._key, self._block.to_bytes(8, "big"), hashlib.sha256)
+            block = hmac.new(key, self._block.to_bytes(8, "big"), hashlib.sha256)
             buffer += block.digest()
         self._buffer = buffer[nbytes:]
         return buffer[:nbytes]
@@ -179,7 +187,11 @@ class SeededSources:
 
     def new_msgid(self) -> str:
         """The seed's prefix and the next count, in hex."""
-        return f"{self._prefix}{next(self._msgids):x}"
+        prefix = self._prefix
+        if prefix is None:
+            digest = hmac.new(self._seed, b"chinwag sources: msgid", hashlib.sha256).digest()
+            prefix = self._prefix = base64.urlsafe_b64encode(digest[:9]).decode()
+        return f"{prefix}{next(self._msgids):x}"
 
 
 class _Current:

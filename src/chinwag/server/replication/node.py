@@ -456,7 +456,9 @@ class ReplicatedCore(ServerCore):
         self._now = entry.millis / 1000.0
         self._origin = entry.node
         self.deps.history.keeping = entry.node == self.node
-        seed = hmac.new(self._secret, entry.id.encode(), hashlib.sha256).digest()
+        # The epoch's secret (32 bytes, so the join is unambiguous) and the entry's id: the
+        # sources key their generator with it (an HMAC key), unpredictable without the secret.
+        seed = self._secret + entry.id.encode()
         self._log_filter.remote = entry.node != self.node
         try:
             with sources.using(sources.SeededSources(seed, self._log_clock)):
