@@ -460,10 +460,11 @@ class ReplicatedCore(ServerCore):
         # sources key their generator with it (an HMAC key), unpredictable without the secret.
         seed = self._secret + entry.id.encode()
         self._log_filter.remote = entry.node != self.node
+        previous = sources.use(sources.SeededSources(seed, self._log_clock))
         try:
-            with sources.using(sources.SeededSources(seed, self._log_clock)):
-                self._apply(entry.node, what)
+            self._apply(entry.node, what)
         finally:
+            sources.use(previous)
             self._log_filter.remote = False
 
     def _apply(self, origin: str, what: tuple[Any, ...]) -> None:
