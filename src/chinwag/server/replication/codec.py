@@ -6,7 +6,9 @@ tuple whose first item names its kind (:data:`KINDS`); it travels pickled, becau
 core's deferred work returns (accounts, stored messages, ...) is plain Python objects of
 chinwag's own classes. Only the nodes of one network write the log, but unpickling runs
 code named by the data, so :func:`decode` resolves only chinwag's own classes and a short
-list of standard ones: a log entry cannot make a node import or call anything else.
+list of standard ones (classes only, never a function or a module): a log entry cannot make
+a node import or call anything else. The log is still trusted infrastructure (whoever can
+write to Redis can make users say things): run it on a private network (docs/scaling.md).
 
 Exceptions are never pickled as they are (their arguments are anything): deferred work that
 failed travels as :class:`RemoteError` with the text of the original, or as a
@@ -61,7 +63,6 @@ _ALLOWED = {
         "complex",
         "range",
         "slice",
-        "getattr",  # how pickle names an enum member's class attribute
     )
 } | {
     ("copyreg", "_reconstructor"),
@@ -80,8 +81,14 @@ _ALLOWED = {
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if module.startswith(_ALLOWED_MODULES) or (module, name) in _ALLOWED:
+        if (module, name) in _ALLOWED:
             return super().find_class(module, name)
+        if module.startswith(_ALLOWED_MODULES):
+            found = super().find_class(module, name)
+            # Classes only: a function, or a module a chinwag module imported, would let an
+            # entry call anything at all.
+            if isinstance(found, type):
+                return found
         raise pickle.UnpicklingError(f"a log entry may not name {module}.{name}")
 
 
