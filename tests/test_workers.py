@@ -22,7 +22,7 @@ import pytest
 
 from chinwag.config import ClusterSettings, Config, Listener
 from chinwag.workers import workers_problem
-from tests.cluster.redis_service import network_name
+from tests.cluster.redis_service import delete_network, network_name
 from tests.conftest import free_port
 from tests.ircclient import IrcClient
 from tests.serve import FAST_HASHING, serve_env
@@ -88,15 +88,20 @@ async def gone(pids: list[int], timeout: float = 15) -> bool:
 async def workers(tmp_path: Path, redis: str, count: int = 2) -> AsyncIterator[Workers]:
     """``chinwag serve --workers count`` on a free loopback port, as node ``wk`` of a
     cluster of its own on ``redis`` (a random network name), its store a fresh PostgreSQL
-    schema; it and its workers are killed at the end if still running."""
+    schema; it and its workers are killed at the end if still running, and the network's
+    keys are deleted from Redis."""
+    network = network_name()
     async with fresh_dsn() as dsn:
         config = tmp_path / "chinwag.toml"
         config.write_text(
-            f'[cluster]\nredis = "{redis}"\nnode = "wk"\nnetwork = "{network_name()}"\n'
+            f'[cluster]\nredis = "{redis}"\nnode = "wk"\nnetwork = "{network}"\n'
             f'[storage]\nbackend = "postgresql"\ndsn = "{dsn}"\n[server]\nmotd = ["first"]\n'
         )
-        async with _running(tmp_path, config, count) as running:
-            yield running
+        try:
+            async with _running(tmp_path, config, count) as running:
+                yield running
+        finally:
+            await delete_network(redis, network)
 
 
 @contextlib.asynccontextmanager
