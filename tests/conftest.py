@@ -5,8 +5,7 @@ tests/security's ``start_server``) runs twice (issue 18): on one node (``one-nod
 a network of two nodes with its clients spread over them (``two-nodes``,
 :mod:`tests.twonodes`), whose teardown fails the test if the nodes' states differ. A test
 about one process alone says so with ``@pytest.mark.one_node(reason=...)`` and runs once,
-on one node; a known cluster gap is ``@pytest.mark.cluster_gap(reason=...)``, a strict
-xfail on two nodes.
+on one node.
 """
 
 from __future__ import annotations
@@ -84,11 +83,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "on_redis: also run on two nodes whose log is on Redis (two-nodes-redis), the "
         "deployment's log, beside the in-process one",
     )
-    config.addinivalue_line(
-        "markers",
-        "cluster_gap(reason): a known difference of a cluster not fixed yet; the two-nodes "
-        "run is a strict xfail, so it shows in the report and fails once fixed",
-    )
 
 
 TWO_NODE_FOLDERS = ("server", "transport", "security", "client")
@@ -110,15 +104,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if not marker.kwargs.get("reason"):
             raise pytest.UsageError(f"{metafunc.definition.nodeid}: one_node needs a reason=")
         return
-    gap = metafunc.definition.get_closest_marker("cluster_gap")
-    two = pytest.param(2, id="two-nodes")
-    if gap is not None:
-        two = pytest.param(
-            2, id="two-nodes", marks=pytest.mark.xfail(reason=gap.kwargs["reason"], strict=True)
-        )
-    runs = [pytest.param(1, id="one-node"), two]
+    runs = [pytest.param(1, id="one-node"), pytest.param(2, id="two-nodes")]
     if metafunc.definition.get_closest_marker("on_redis") is not None:
-        runs.append(pytest.param(REDIS_NODES, id="two-nodes-redis", marks=two.marks))
+        runs.append(pytest.param(REDIS_NODES, id="two-nodes-redis"))
     metafunc.parametrize("nodes", runs, indirect=True)
 
 

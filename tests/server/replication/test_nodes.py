@@ -52,6 +52,14 @@ def address(node: ChinwagServer) -> Address:
     return node.addresses[0]
 
 
+async def in_the_lobby(a: ChinwagServer, b: ChinwagServer) -> tuple[IrcClient, IrcClient]:
+    """ana on node ``a`` and bo on node ``b``, both in #lobby, ana having seen bo join."""
+    ana = await IrcClient.registered(address(a), "ana", "#lobby")
+    bo = await IrcClient.registered(address(b), "bo", "#lobby")
+    await ana.expect(is_("JOIN", "#lobby"))
+    return ana, bo
+
+
 async def test_a_message_in_a_room_reaches_a_member_on_another_node(
     start_node: StartNode,
 ) -> None:
@@ -155,9 +163,7 @@ async def test_a_node_that_stops_takes_only_its_own_users_with_it(
     start_node: StartNode,
 ) -> None:
     a, b = await start_node("a"), await start_node("b")
-    ana = await IrcClient.registered(address(a), "ana", "#lobby")
-    bo = await IrcClient.registered(address(b), "bo", "#lobby")
-    await ana.expect(is_("JOIN", "#lobby"))  # bo's
+    ana, bo = await in_the_lobby(a, b)
     await b.stop()
     goodbye = await bo.expect_closed()
     assert goodbye and goodbye[-1].command == "ERROR"
@@ -173,9 +179,7 @@ async def test_a_node_that_dies_is_declared_lost_and_its_users_quit_everywhere(
 ) -> None:
     a = await start_node("a", lease=1.0)
     b = await start_node("b", lease=1.0)
-    ana = await IrcClient.registered(address(a), "ana", "#lobby")
-    bo = await IrcClient.registered(address(b), "bo", "#lobby")
-    await ana.expect(is_("JOIN", "#lobby"))  # bo's
+    ana, bo = await in_the_lobby(a, b)
     # Node b dies: it stops renewing its lease and nothing more of it reaches the log.
     core = b.core
     assert isinstance(core, ReplicatedCore)
@@ -253,9 +257,7 @@ async def test_while_the_log_is_unreachable_a_node_says_so_refuses_newcomers_and
     start_node: StartNode,
 ) -> None:
     a, b = await start_node("a"), await start_node("b")
-    ana = await IrcClient.registered(address(a), "ana", "#lobby")
-    bo = await IrcClient.registered(address(b), "bo", "#lobby")
-    await ana.expect(is_("JOIN", "#lobby"))
+    ana, bo = await in_the_lobby(a, b)
     network_log = a.network_log
     assert isinstance(network_log, LocalLog)
     network_log.network.available = False
@@ -299,9 +301,7 @@ async def test_what_a_node_appended_just_before_it_leaves_goes_in_before_its_lea
     start_node: StartNode,
 ) -> None:
     a, b = await start_node("a"), await start_node("b")
-    ana = await IrcClient.registered(address(a), "ana", "#lobby")
-    bo = await IrcClient.registered(address(b), "bo", "#lobby")
-    await ana.expect(is_("JOIN", "#lobby"))  # bo's
+    _, bo = await in_the_lobby(a, b)
     core = a.core
     assert isinstance(core, ReplicatedCore)
     (session,) = (link.session for link in a.links if link.session is not None)

@@ -145,7 +145,6 @@ class ReplicatedCore(ServerCore):
             local_effects=local_effects,
             local_clock=time.monotonic,
         )
-        self._local_effects = local_effects
         self._log_filter = _OnlyOwnInfo()
         logging.getLogger("chinwag.server").addFilter(self._log_filter)
         self._outgoing: list[bytes] = []
