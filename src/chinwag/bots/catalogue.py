@@ -11,6 +11,7 @@ import importlib
 from chinwag.bots.bot import Bot
 
 BUNDLED: dict[str, tuple[str, str]] = {
+    "boards": ("chinwag.bots.games.boardgames", "BoardGamesBot"),
     "dice": ("chinwag.bots.games.dice", "DiceBot"),
 }
 """Bundled bot name -> (module, class)."""
