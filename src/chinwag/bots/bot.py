@@ -244,7 +244,13 @@ class Bot:
         handler = self.commands.get(found.name)
         if handler is None:
             if said.direct:
-                self.reply(said, f"I don't know {found.name!r}: {self.prefix}help lists what I do")
+                # Not a command: maybe something a game waits for ("rock"), else a hint.
+                before = self._spoken
+                await self.on_message(said)
+                if self._spoken == before:
+                    self.reply(
+                        said, f"I don't know {found.name!r}: {self.prefix}help lists what I do"
+                    )
             return
         where = handler.spec.where
         if where == "room" and said.direct:

@@ -184,3 +184,48 @@ async def test_hostile_moves_and_challenges_are_answered_safely(
         assert "usage: !move" in await bot_says(ana, "boards", "#games")
         await moves(ana, "#games", "5")
         assert "bob's turn" in await bot_says(ana, "boards", "#games")
+
+
+async def test_rock_paper_scissors_throws_go_by_direct_message(
+    server: ChinwagServer, tmp_path: Path
+) -> None:
+    address = server.addresses[0]
+    ana = await player(address, "ana", "#games")
+    bob = await player(address, "bob", "#games")
+    async with running_bot(address, Boards, tmp_path, "#games", settings=QUICK):
+        started = await start(ana, bob, "#games", "rps")
+        assert "Send me your throw privately" in started and "best of 3" in started
+        await ana.send("PRIVMSG", "#games", "rock")  # said where bob can read it
+        assert "Everyone in #games saw that" in await bot_says(ana, "boards", "ana")
+        await ana.send("PRIVMSG", "boards", "rock")
+        assert await bot_says(ana, "boards", "ana") == "Got it: rock."
+        assert await bot_says(ana, "boards", "#games") == "ana has thrown; waiting for bob."
+        await ana.send("PRIVMSG", "boards", "paper")
+        assert await bot_says(ana, "boards", "ana") == "You have thrown this round already."
+        await bob.send("PRIVMSG", "boards", "!throw rock")
+        assert "ana: rock, bob: rock — a tie, throw again." in await bot_says(
+            ana, "boards", "#games"
+        )
+        for a, b in (("paper", "rock"), ("s", "p")):
+            await ana.send("PRIVMSG", "boards", a)
+            await bot_says(ana, "boards", "#games")
+            await bob.send("PRIVMSG", "boards", b)
+            verdict = await bot_says(ana, "boards", "#games")
+            assert "ana takes the round" in verdict
+        assert await bot_says(ana, "boards", "#games") == "ana wins the match 2-0!"
+        await bob.send("PRIVMSG", "boards", "rock")
+        assert "not in a game" in await bot_says(bob, "boards", "bob")
+
+
+async def test_a_restart_keeps_a_secret_throw(server: ChinwagServer, tmp_path: Path) -> None:
+    address = server.addresses[0]
+    ana = await player(address, "ana", "#games")
+    bob = await player(address, "bob", "#games")
+    async with running_bot(address, Boards, tmp_path, "#games", settings=QUICK):
+        await start(ana, bob, "#games", "rps")
+        await ana.send("PRIVMSG", "boards", "scissors")
+        assert "waiting for bob" in await bot_says(ana, "boards", "#games")
+    async with running_bot(address, Boards, tmp_path, "#games", settings=QUICK):
+        assert "waiting for bob" in await bot_says(ana, "boards", "#games")
+        await bob.send("PRIVMSG", "boards", "paper")
+        assert "ana: scissors, bob: paper" in await bot_says(ana, "boards", "#games")

@@ -1,9 +1,13 @@
-"""Tic-tac-toe and connect four between two people in a room, the board drawn in monospace.
+"""Two-player games in a room: tic-tac-toe and connect four on a monospace board, and rock,
+paper, scissors with the throws sent by direct message.
 
-How a game goes (docs/bots/boards.md): ``!ttt bob`` or ``!c4 bob`` challenges bob, who
-answers ``!accept`` (or ``!decline``); the challenger plays X and moves first. The player
-whose turn it is types a cell or column number (``5``, or ``!move 5``); after each move the
-bot shows the board. ``!resign`` gives up. One game per room at a time; each room its own.
+How a game goes (docs/bots/boards.md): ``!ttt bob``, ``!c4 bob`` or ``!rps bob`` challenges
+bob, who answers ``!accept`` (or ``!decline``). On a board the challenger plays X and moves
+first; the player whose turn it is types a cell or column number (``5``, or ``!move 5``), and
+after each move the bot shows the board. In rock, paper, scissors both players send their throw
+to the bot privately (``/msg boards rock``), since a throw said in the room would give it away;
+the bot reveals both once both are in. ``!resign`` gives up. One game per room at a time; each
+room its own.
 
 Someone who leaves the room mid-game has ``forfeit_seconds`` to come back; then the other
 player wins. A game in progress is kept in the bot's store after every move, so a restarted
@@ -21,6 +25,7 @@ from typing import Any
 from chinwag.bots import Bot, Call, Said, command
 from chinwag.bots.bot import Timer
 from chinwag.bots.games.boards import BoardGame, ConnectFour, TicTacToe
+from chinwag.bots.games.rps_rules import RockPaperScissors, choice_of
 from chinwag.bots.said import GUEST_PREFIX, is_guest, player_id
 from chinwag.bots.store import room_scope
 from chinwag.protocol.casemap import fold
@@ -29,7 +34,10 @@ KEY = "board-game"
 """Where a room's game in progress is kept in the store."""
 
 KINDS: dict[str, type[BoardGame]] = {"tictactoe": TicTacToe, "connect4": ConnectFour}
-TITLES = {"tictactoe": "tic-tac-toe", "connect4": "connect four"}
+RPS = "rps"
+TITLES = {"tictactoe": "tic-tac-toe", "connect4": "connect four", RPS: "rock, paper, scissors"}
+
+Game = BoardGame | RockPaperScissors
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class BoardSettings:
     forfeit_seconds: float = 60.0
     win_points: int = 3
     draw_points: int = 1
+    rps_best_of: int = 3
 
 
 @dataclass
@@ -57,7 +66,7 @@ class Challenge:
 class Table:
     """A room's game in progress: the game, the players' nicks now, and who is away."""
 
-    game: BoardGame
+    game: Game
     names: dict[str, str]
     away: dict[str, Timer] = field(default_factory=dict)
 
@@ -65,9 +74,14 @@ class Table:
         """The nick a player is shown by."""
         return self.names.get(player or "", player or "?")
 
+    @property
+    def kind(self) -> str:
+        """``tictactoe``, ``connect4`` or ``rps``."""
+        return self.game.kind if isinstance(self.game, BoardGame) else RPS
+
     def to_json(self) -> str:
         """The game and the nicks, for the store."""
-        return json.dumps({"game": self.game.to_json(), "names": self.names})
+        return json.dumps({"kind": self.kind, "game": self.game.to_json(), "names": self.names})
 
     @classmethod
     def from_json(cls, text: str) -> Table:
@@ -76,14 +90,22 @@ class Table:
         names = data.get("names")
         if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
             raise ValueError("bad names")
-        return cls(BoardGame.from_json(data["game"]), dict(names))
+        game: Game
+        if data.get("kind") == RPS:
+            game = RockPaperScissors.from_json(data["game"])
+        else:
+            game = BoardGame.from_json(data["game"])
+        return cls(game, dict(names))
 
 
 class BoardGamesBot(Bot):
     """Tic-tac-toe and connect four: challenges, turns, boards, forfeits and scores."""
 
     name = "boards"
-    summary = "I referee tic-tac-toe (!ttt NICK) and connect four (!c4 NICK)."
+    summary = (
+        "I referee tic-tac-toe (!ttt NICK), connect four (!c4 NICK) and rock, paper, "
+        "scissors (!rps NICK)."
+    )
     game = "boards"
     Settings = BoardSettings
     settings: BoardSettings
@@ -122,6 +144,10 @@ class BoardGamesBot(Bot):
     @command("c4", help="challenge NICK to connect four", aliases=("connect4",), where="room")
     async def connect_four(self, call: Call, nick: str) -> None:
         await self._challenge(call, "connect4", nick)
+
+    @command("rps", help="challenge NICK to rock, paper, scissors (throws by DM)", where="room")
+    async def rock_paper_scissors(self, call: Call, nick: str) -> None:
+        await self._challenge(call, RPS, nick)
 
     async def _challenge(self, call: Call, kind: str, nick: str) -> None:
         room = call.room or ""
@@ -169,11 +195,18 @@ class BoardGamesBot(Bot):
             return
         names = {challenge.challenger: challenge.names[challenge.challenger]}
         names[call.player] = call.nick
-        game = KINDS[challenge.kind]((challenge.challenger, call.player))
+        players = (challenge.challenger, call.player)
+        game: Game
+        if challenge.kind == RPS:
+            game = RockPaperScissors(players, self.settings.rps_best_of)
+            note = f"Game on! Send me your throw privately: /msg {self.nick} rock"
+        else:
+            game = KINDS[challenge.kind](players)
+            how = "a cell" if challenge.kind == "tictactoe" else "a column"
+            note = f"Game on! Type {how} number when it is your turn."
         table = self.tables[fold(room)] = Table(game, names)
         await self._save(room, table)
-        how = "a cell" if challenge.kind == "tictactoe" else "a column"
-        self._show(room, table, f"Game on! Type {how} number when it is your turn.")
+        self._show(room, table, note)
 
     @command("decline", help="turn a challenge down (or withdraw yours)", where="room")
     async def decline(self, call: Call) -> None:
@@ -197,15 +230,67 @@ class BoardGamesBot(Bot):
 
     async def on_message(self, said: Said) -> None:
         text = said.text.strip()
-        if said.room is not None and text.isdigit() and len(text) == 1:
+        if said.direct and choice_of(text) is not None:
+            await self._throw(said, text)
+        elif said.room is not None and text.isdigit() and len(text) == 1:
             await self._play(said, text, quiet=True)
+        elif said.room is not None and choice_of(text) is not None:
+            table = self.tables.get(fold(said.room))
+            if table is not None and table.kind == RPS and said.player in table.game.players:
+                self.tell(
+                    said.nick,
+                    f"Everyone in {said.room} saw that! Send your throw to me here, privately "
+                    "(it did not count).",
+                )
+
+    @command("throw", help="(by direct message) your rock, paper or scissors", where="direct")
+    async def throw(self, call: Call, choice: str) -> None:
+        await self._throw(call, choice)
+
+    async def _throw(self, said: Said, text: str) -> None:
+        playing = [
+            (key, table)
+            for key, table in self.tables.items()
+            if table.kind == RPS and said.player in table.game.players and not table.game.over
+        ]
+        if not playing:
+            self.reply(said, "You are not in a game of rock, paper, scissors.")
+            return
+        if len(playing) > 1:
+            self.reply(said, "You are in two matches at once: finish one first.")
+            return
+        key, table = playing[0]
+        game = table.game
+        assert isinstance(game, RockPaperScissors)
+        room = self.rooms.get(key, key)
+        result = game.throw(said.player, text)
+        if not result.accepted:
+            self.reply(said, result.reason)
+            return
+        if not result.complete:
+            self.reply(said, f"Got it: {choice_of(text)}.")
+            await self._save(room, table)
+            waiting = ", ".join(table.name(p) for p in game.waiting_for())
+            self.say(room, f"{said.nick} has thrown; waiting for {waiting}.")
+            return
+        first, second = game.players
+        shown = f"{table.name(first)}: {result.throws[0]}, {table.name(second)}: {result.throws[1]}"
+        if result.round_winner is None:
+            verdict = "a tie, throw again"
+        else:
+            verdict = f"{table.name(result.round_winner)} takes the round ({game.score()})"
+        self.say(room, f"{shown} — {verdict}.")
+        if game.over:
+            await self._finish(room, table)
+        else:
+            await self._save(room, table)
 
     async def _play(self, said: Said, move: str, *, quiet: bool) -> None:
         room = said.room or ""
         table = self.tables.get(fold(room))
-        if table is None:
+        if table is None or not isinstance(table.game, BoardGame):
             if not quiet:
-                self.reply(said, f"{said.nick}: no game here; start one with {self.prefix}ttt NICK")
+                self.reply(said, f"{said.nick}: no board game here; start one with !ttt NICK")
             return
         result = table.game.play(said.player, move)
         if not result.accepted:
@@ -280,9 +365,14 @@ class BoardGamesBot(Bot):
                 if is_guest(player):  # a guest is known by their nick: follow it
                     renamed = GUEST_PREFIX + fold(new)
                     table.names[renamed] = table.names.pop(player)
-                    table.game.players = tuple(  # type: ignore[assignment]
-                        renamed if p == player else p for p in table.game.players
-                    )
+                    game = table.game
+                    first, second = (renamed if p == player else p for p in game.players)
+                    game.players = (first, second)
+                    if isinstance(game, RockPaperScissors):
+                        if player in game.wins:
+                            game.wins[renamed] = game.wins.pop(player)
+                        if player in game.pending:
+                            game.pending[renamed] = game.pending.pop(player)
                     if player in table.away:
                         table.away[renamed] = table.away.pop(player)
 
@@ -291,6 +381,14 @@ class BoardGamesBot(Bot):
     def _show(self, room: str, table: Table, note: str = "") -> None:
         game = table.game
         first, second = game.players
+        if isinstance(game, RockPaperScissors):
+            waiting = ", ".join(table.name(p) for p in game.waiting_for()) or "nobody"
+            self.say(
+                room,
+                f"{note} rock, paper, scissors: {table.name(first)} vs {table.name(second)}, "
+                f"best of {game.best_of} ({game.score()}) — waiting for {waiting}.".strip(),
+            )
+            return
         caption = (
             f"{TITLES[game.kind]}: {table.name(first)} (X) vs {table.name(second)} (O)"
             f" — {table.name(game.turn)}'s turn ({game.mark(game.turn or first)})"
@@ -303,6 +401,11 @@ class BoardGamesBot(Bot):
             timer.cancel()
         self.tables.pop(fold(room), None)
         await self.store.delete(room_scope(room), KEY)
+        if isinstance(game, RockPaperScissors):
+            saved = await self.score(room, game.winner or "", self.settings.win_points)
+            guests = "" if saved else " (guests' points are not kept: log in to keep yours)"
+            self.say(room, f"{table.name(game.winner)} wins the match {game.score()}!{guests}")
+            return
         if game.draw:
             outcome = "A draw!"
             kept = [await self.score(room, p, self.settings.draw_points) for p in game.players]

@@ -7,7 +7,7 @@ import re
 from chinwag.bots import Bot, Call, Text, command
 
 DICE = re.compile(r"(\d{0,2})d(\d{1,3})([+-]\d{1,3})?", re.IGNORECASE)
-ANSWERS = "Yes|It is certain|Signs point to yes|Ask again later|Doubtful|No way".split("|")
+ANSWERS = ["Yes", "It is certain", "Signs point to yes", "Ask again later", "Doubtful", "No way"]
 
 
 class DiceBot(Bot):
