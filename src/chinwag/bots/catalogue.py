@@ -12,6 +12,7 @@ from chinwag.bots.bot import Bot
 
 BUNDLED: dict[str, tuple[str, str]] = {
     "dice": ("chinwag.bots.games.dice", "DiceBot"),
+    "hangman": ("chinwag.bots.games.hangman", "HangmanBot"),
 }
 """Bundled bot name -> (module, class)."""
 
