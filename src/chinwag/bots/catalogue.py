@@ -18,6 +18,7 @@ from chinwag.bots.bot import Bot
 BUNDLED: dict[str, tuple[str, str]] = {
     "boards": ("chinwag.bots.games.boardgames", "BoardGamesBot"),
     "dice": ("chinwag.bots.games.dice", "DiceBot"),
+    "hangman": ("chinwag.bots.games.hangman", "HangmanBot"),
 }
 """Bundled bot name -> (module, class)."""
 

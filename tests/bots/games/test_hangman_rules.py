@@ -191,6 +191,13 @@ def test_the_longest_board_still_fits_and_is_plain_ascii() -> None:
         assert unicodedata.east_asian_width(character) == "Na"
 
 
+def test_a_game_ended_before_its_time_still_tells_the_word() -> None:
+    game = HangmanGame("meadow")
+    assert game.summary() == "The word was meadow. Nobody guessed."
+    guesses(game, (ANN, "e"), (BOB, "x"))
+    assert game.summary() == "The word was meadow. Points: ann 1, bob 0."
+
+
 # Refusals --------------------------------------------------------------------------------
 
 

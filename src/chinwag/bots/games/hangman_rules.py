@@ -318,13 +318,14 @@ class HangmanGame:
         return [line.ljust(width) for line in lines]
 
     def summary(self) -> str:
-        """The closing line: the word, who solved it, and everyone's points, best first."""
+        """The closing line: the word, who solved it, and everyone's points, best first (the
+        word is told even of a game the bot ends before its time)."""
         if self.won and self.solver is not None:
             head = f"The word was {self.word}, solved by {self.names[self.solver]}."
         elif self.lost:
             head = f"The word was {self.word}; nobody found it."
-        else:
-            head = f"The word is still hidden ({len(self.word)} letters)."
+        else:  # ended before its time (stopped, or abandoned)
+            head = f"The word was {self.word}."
         ranked = sorted(self.scores.items(), key=lambda item: -item[1])
         if not ranked:
             return f"{head} Nobody guessed."
