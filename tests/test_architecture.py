@@ -123,6 +123,11 @@ FORBIDDEN = [
     ("chinwag.client", ("chinwag.server", "chinwag.transport", "chinwag.tui", "chinwag.gui")),
     ("chinwag.tui", ("chinwag.server", "chinwag.transport", "chinwag.gui")),
     ("chinwag.gui", ("chinwag.server", "chinwag.transport", "chinwag.tui")),
+    ("chinwag.bots", ("chinwag.server", "chinwag.transport", "chinwag.tui", "chinwag.gui")),
+    (
+        "chinwag.client",
+        ("chinwag.bots",),
+    ),  # bots sit on the client core, never under it
 ]
 
 

@@ -178,6 +178,17 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--batch-size", type=int, default=1000, help="rows per transaction (default 1000)"
     )
+    bot = commands.add_parser(
+        "bot",
+        help="run a bundled bot (trivia, hangman, board games, dice); --list lists them",
+        description="Run a bundled bot in the rooms given. On first start it registers its "
+        "nick as an account, with the password from --password-file, CHINWAG_BOT_PASSWORD, "
+        "or one it makes and keeps in its data directory. docs/bots.md says how to write "
+        "another.",
+    )
+    from chinwag.bots.cli import add_bot_arguments
+
+    add_bot_arguments(bot)
     commands.add_parser(
         "example-config",
         help="print the commented example configuration",
@@ -260,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return make_cert_command(args.path, os.environ)
     if args.command in ("chat", "gui"):
         return _client(args)
+    if args.command == "bot":
+        from chinwag.bots.cli import run_bot_command
+
+        return run_bot_command(args, os.environ)
     if args.command == "backup":
         return _backup(args.config or _env_path(), args.destination)
     if args.command == "migrate":
