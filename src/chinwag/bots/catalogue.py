@@ -12,6 +12,7 @@ from chinwag.bots.bot import Bot
 
 BUNDLED: dict[str, tuple[str, str]] = {
     "dice": ("chinwag.bots.games.dice", "DiceBot"),
+    "trivia": ("chinwag.bots.games.trivia", "TriviaBot"),
 }
 """Bundled bot name -> (module, class)."""
 

@@ -63,6 +63,15 @@ def test_a_right_answer_before_any_hint_scores_the_most() -> None:
     assert round_.standings() == [Standing("acct-ann", "Ann", 3)]
 
 
+def test_the_open_question_can_be_asked_again() -> None:
+    round_ = new_round()
+    assert round_.repeat() == []
+    first = round_.start(100.0)[1]
+    assert round_.repeat() == [first]
+    round_.tick(130.0)
+    assert round_.repeat() == []
+
+
 def test_a_wrong_answer_scores_nothing_and_says_nothing() -> None:
     round_ = new_round()
     round_.start(100.0)

@@ -276,6 +276,11 @@ class TriviaRound:
             return max(now, self._next_at)
         return None
 
+    def repeat(self) -> list[str]:
+        """The open question again, as it was asked (for someone who missed it); nothing
+        while no question is open."""
+        return [self._question_line()] if self._phase is Phase.ASKING else []
+
     def stop(self) -> list[str]:
         """End the round now: the open question's answer, if any, and the summary. Nothing
         when it was over already."""
@@ -393,8 +398,11 @@ class TriviaRound:
         self._phase = Phase.ASKING
         self._asked_at = now
         self._hints = 0
+        return [self._question_line()]
+
+    def _question_line(self) -> str:
         question = self._pool[self._order[self._position]]
-        return [f"Question {self.number}/{self.count} ({question.category}): {question.text}"]
+        return f"Question {self.number}/{self.count} ({question.category}): {question.text}"
 
     def _close(self, now: float) -> list[str]:
         """The open question is done: pause before the next, or end the round."""
