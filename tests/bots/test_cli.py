@@ -32,8 +32,9 @@ async def run(tmp_path: Path, *arguments: str) -> tuple[int, str, str]:
 async def test_list_names_every_bundled_bot(tmp_path: Path) -> None:
     status, out, _ = await run(tmp_path, "--list")
     assert status == 0
-    assert out.splitlines()[0].split()[0] == "dice"
-    assert "roll dice" in out
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == sorted(names) and {"boards", "dice"} <= set(names)
+    assert "roll dice" in out and "tic-tac-toe" in out
 
 
 async def test_a_wrong_name_or_setting_is_a_readable_error(tmp_path: Path) -> None:

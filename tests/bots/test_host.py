@@ -148,8 +148,6 @@ async def test_someone_flooding_the_bot_gets_a_few_answers_and_one_warning(
     async with running_bot(address, DiceBot, tmp_path, "#games"):
         for _ in range(BURST + 10):
             await ana.send("PRIVMSG", "#games", "!coin")
-        await ana.send("PING", "flushed")
-        await ana.expect(is_("PONG"))
         answers = [await bot_says(ana, "dice", "#games") for _ in range(BURST)]
         assert all("tosses a coin" in answer for answer in answers)
         assert "faster than I can keep up" in await bot_says(ana, "dice", "ana")

@@ -108,6 +108,8 @@ class Bot:
     """What starts a command in a room."""
     game: ClassVar[str | None] = None
     """The name scores are kept under; a bot with one answers ``scores``."""
+    allowance: ClassVar[tuple[float, float]] = (BURST, REFILL_SECONDS)
+    """How often one person may make the bot talk: a burst, then once every so many seconds."""
     Settings: ClassVar[type[Any]] = NoSettings
     """The frozen dataclass of the bot's settings and their defaults."""
     commands: ClassVar[dict[str, Command]] = {}
@@ -133,6 +135,8 @@ class Bot:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._allowance: dict[str, TokenBucket] = {}
         self._warned: dict[str, float] = {}
+        self._spoken = 0
+        """Messages sent so far: what a person's input made the bot say is charged to them."""
 
     # -- what a bot uses -------------------------------------------------------------------
 
@@ -153,6 +157,7 @@ class Bot:
     def say(self, target: str, text: str) -> None:
         """Send ``text`` to a room or a nick (several lines go as one multiline message
         where the server offers it)."""
+        self._spoken += 1
         if not self.runtime.send(target, text):
             log.info("not connected: dropped a message to %s", target)
 
@@ -216,9 +221,22 @@ class Bot:
     async def hear(self, said: Said) -> None:
         """Handle ``said``: run the command it asks for, or pass it to :meth:`on_message`.
 
-        A person over their allowance is ignored (warned once a minute)."""
-        if not self._allowed(said):
+        What makes the bot talk is charged to the person's :attr:`allowance`; someone over it
+        is ignored (and warned once a minute), so nobody can make the bot flood a room.
+        What the bot answers with silence (a wrong trivia answer, chat) costs nothing."""
+        bucket = self._bucket(said.nick)
+        now = self.monotonic()
+        if bucket.delay(1, now) > 0:
+            self._warn(said.nick, now)
             return
+        before = self._spoken
+        try:
+            await self._handle(said)
+        finally:
+            if self._spoken != before:
+                bucket.charge(1, now)
+
+    async def _handle(self, said: Said) -> None:
         found = invocation(said.text, prefix=self.prefix, nick=self.nick, direct=said.direct)
         if found is None:
             await self.on_message(said)
@@ -256,24 +274,23 @@ class Bot:
         )
         await getattr(self, handler.method)(call, *arguments)
 
-    def _allowed(self, said: Said) -> bool:
-        now = self.monotonic()
-        key = fold(said.nick)
+    def _bucket(self, nick: str) -> TokenBucket:
+        key = fold(nick)
         bucket = self._allowance.get(key)
         if bucket is None:
-            bucket = self._allowance[key] = TokenBucket(BURST, 1 / REFILL_SECONDS, now)
-            if len(self._allowance) > 4096:  # forget the quietest half now and then
-                for stale in sorted(self._allowance, key=lambda k: self._allowance[k].ready_at)[
-                    :2048
-                ]:
+            if len(self._allowance) >= 4096:  # forget the quietest half now and then
+                by_time = sorted(self._allowance, key=lambda k: self._allowance[k].ready_at)
+                for stale in by_time[:2048]:
                     del self._allowance[stale]
-        if bucket.delay(1, now) > 0:
-            if now - self._warned.get(key, -60.0) >= 60.0:
-                self._warned[key] = now
-                self.tell(said.nick, "You are going faster than I can keep up: I skip some.")
-            return False
-        bucket.charge(1, now)
-        return True
+            burst, every = self.allowance
+            bucket = self._allowance[key] = TokenBucket(burst, 1 / every, self.monotonic())
+        return bucket
+
+    def _warn(self, nick: str, now: float) -> None:
+        key = fold(nick)
+        if now - self._warned.get(key, -60.0) >= 60.0:
+            self._warned[key] = now
+            self.tell(nick, "You are going faster than I can keep up: I skip some.")
 
     # -- built-in commands -----------------------------------------------------------------
 

@@ -7,16 +7,7 @@ import re
 from chinwag.bots import Bot, Call, Text, command
 
 DICE = re.compile(r"(\d{0,2})d(\d{1,3})([+-]\d{1,3})?", re.IGNORECASE)
-ANSWERS = (
-    "It is certain.",
-    "Without a doubt.",
-    "Yes.",
-    "Signs point to yes.",
-    "Ask again later.",
-    "Cannot say now.",
-    "Don't count on it.",
-    "Very doubtful.",
-)
+ANSWERS = "Yes|It is certain|Signs point to yes|Ask again later|Doubtful|No way".split("|")
 
 
 class DiceBot(Bot):
@@ -42,4 +33,4 @@ class DiceBot(Bot):
 
     @command("8ball", help="ask a yes-or-no question: !8ball will it rain?")
     async def eight_ball(self, call: Call, question: Text) -> None:
-        self.reply(call, f"{call.nick}: {self.random.choice(ANSWERS)}")
+        self.reply(call, f"{call.nick}: {self.random.choice(ANSWERS)}.")
