@@ -19,6 +19,7 @@ BUNDLED: dict[str, tuple[str, str]] = {
     "boards": ("chinwag.bots.games.boardgames", "BoardGamesBot"),
     "dice": ("chinwag.bots.games.dice", "DiceBot"),
     "hangman": ("chinwag.bots.games.hangman", "HangmanBot"),
+    "trivia": ("chinwag.bots.games.trivia", "TriviaBot"),
 }
 """Bundled bot name -> (module, class)."""
 

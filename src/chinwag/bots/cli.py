@@ -103,8 +103,12 @@ def run_bot_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int
     )
     host = BotHost(kind, options, settings=settings)
     print(f"{nick} ({kind.name}) is connecting to {server.host}:{server.port}; Ctrl-C stops it")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(host))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(host))
+    except BotStopped as error:  # the bot refused to start (its on_start found a bad setting)
+        print(f"chinwag bot: {error}", file=sys.stderr)
+        return 2
     if host.problem is not None:
         print(f"chinwag bot: {host.problem}", file=sys.stderr)
         return 1
