@@ -6,7 +6,9 @@ import asyncio
 import random
 from pathlib import Path
 
+from chinwag.bots import Call, command
 from chinwag.bots.bot import BURST
+from chinwag.bots.games.boardgames import BoardGamesBot
 from chinwag.bots.games.dice import DiceBot
 from chinwag.bots.host import BotHost
 from chinwag.server.app import ChinwagServer
@@ -20,6 +22,7 @@ from tests.bots.harness import (
     player,
     running_bot,
 )
+from tests.conftest import ServerFactory
 from tests.ircclient import IrcClient, is_
 
 
@@ -206,3 +209,48 @@ async def test_dice_coin_and_8ball_answer_from_the_bots_generator(
         assert answer.startswith("ana: ") and answer.endswith((".", "!"))
         await ana.send("PRIVMSG", "#games", "!roll 99d6")
         assert "I roll things like" in await bot_says(ana, "dice", "#games")
+
+
+class Chatty(DiceBot):
+    """A bot told to say a lot at once, to show its lines keep to the server's pace."""
+
+    allowance = (1000, 0.01)
+
+    @command("count", help="count to N, a line each")
+    async def count(self, call: Call, upto: int) -> None:
+        for number in range(1, upto + 1):
+            self.reply(call, str(number))
+
+
+async def test_a_bot_saying_a_lot_keeps_to_the_servers_flood_limits(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    server = await make_server(fakelag=True)  # the server's flood control, as deployed
+    address = server.addresses[0]
+    ana = await player(address, "ana", "#games", account=False)
+    async with running_bot(address, Chatty, tmp_path, "#games", nick="chatty") as host:
+        await ana.send("PRIVMSG", "#games", "!count 30")
+        heard = [await bot_says(ana, "chatty", "#games", timeout=30) for _ in range(30)]
+        assert heard == [str(number) for number in range(1, 31)]
+        assert host.connections == 1  # never disconnected for flooding
+
+
+async def test_a_bot_sent_away_ends_the_game_it_ran_there(
+    server: ChinwagServer, tmp_path: Path
+) -> None:
+    address = server.addresses[0]
+    ana = await player(address, "ana", "#den")
+    bob = await player(address, "bob", "#den")
+    async with running_bot(address, BoardGamesBot, tmp_path, "#games") as host:
+        await ana.send("INVITE", "boards", "#den")
+        await in_rooms(host, asyncio.create_task(asyncio.sleep(10)), "#den")
+        await ana.send("PRIVMSG", "#den", "!ttt bob")
+        await bot_says(ana, "boards", "#den")
+        await bob.send("PRIVMSG", "#den", "!accept")
+        assert "Game on!" in await bot_says(ana, "boards", "#den")
+        await ana.send("PRIVMSG", "#den", "!leave")
+        await ana.expect(lambda line: line.command == "PART" and line.source.startswith("boards!"))
+        await ana.send("INVITE", "boards", "#den")
+        await ana.expect(lambda line: line.command == "JOIN" and line.source.startswith("boards!"))
+        await ana.send("PRIVMSG", "#den", "!board")
+        assert await bot_says(ana, "boards", "#den") == "ana: no game here"

@@ -210,6 +210,9 @@ class Bot:
     async def on_leave(self, room: str, nick: str) -> None:
         """``nick`` left ``room`` (parted, was kicked, or quit the server)."""
 
+    async def on_left(self, room: str) -> None:
+        """The bot itself left ``room`` for good (``!leave``, a kick): end what runs there."""
+
     async def on_nick(self, old: str, new: str) -> None:
         """Someone the bot shares a room with is now called ``new``."""
 

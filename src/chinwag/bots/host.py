@@ -234,9 +234,13 @@ class BotHost:
         return [member.nick for member in channel.members.values()] if channel else []
 
     def part(self, room: str, reason: str) -> None:
-        """Leave ``room`` and forget it (not rejoined, even if invited before)."""
+        """Leave ``room`` and forget it (not rejoined, even if invited before); the bot's
+        :meth:`~chinwag.bots.bot.Bot.on_left` ends what ran there."""
         self.protocol.part(room, reason)
         self._do(lambda: self._forget_room(room))
+        bot = self.bot
+        if bot is not None:
+            self._do(lambda: bot.on_left(room))
 
     def schedule(self, delay: float, job: Callable[[], Awaitable[None]]) -> _Timer:
         """Run ``job`` in ``delay`` seconds, in turn with the bot's other work."""

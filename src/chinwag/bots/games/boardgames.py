@@ -343,6 +343,18 @@ class BoardGamesBot(Bot):
                 )
                 self.say(room, f"{nick} left the game: back within {seconds:g} s, or they lose.")
 
+    async def on_left(self, room: str) -> None:
+        """Sent away from a room (``!leave``, a kick): its challenge and game end there."""
+        key = fold(room)
+        challenge = self.challenges.pop(key, None)
+        if challenge is not None and challenge.timer is not None:
+            challenge.timer.cancel()
+        table = self.tables.pop(key, None)
+        if table is not None:
+            for timer in table.away.values():
+                timer.cancel()
+            await self.store.delete(room_scope(room), KEY)
+
     async def _forfeit_if_gone(self, room: str, table: Table, player: str) -> None:
         table.away.pop(player, None)
         if self.tables.get(fold(room)) is not table or table.game.over:

@@ -260,6 +260,14 @@ class HangmanBot(Bot):
             self.say(current.room, message)
         self.say(current.room, current.game.summary())
 
+    async def on_left(self, room: str) -> None:
+        """Sent away from a room (``!leave``, a kick): its game ends, unsaid."""
+        current = self._rounds.pop(fold(room), None)
+        if current is not None:
+            if current.timer is not None:
+                current.timer.cancel()
+            await self.store.delete(room_scope(room), STATE_KEY)
+
     def _keep_awake(self, current: _Round) -> None:
         """(Re)start the wait after which a game nobody plays ends."""
         if current.timer is not None:

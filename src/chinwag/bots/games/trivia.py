@@ -161,6 +161,13 @@ class TriviaBot(Bot):
         self.say(room, "\n".join(["Everyone left, so trivia stops.", *game.round.stop()]))
         await self._end(game)
 
+    async def on_left(self, room: str) -> None:
+        """Sent away from a room (``!leave``, a kick): its round ends there."""
+        game = self._games.get(fold(room))
+        if game is not None:
+            game.round.stop()
+            await self._end(game)
+
     async def on_stop(self) -> None:
         """Save every round with its time left, to carry on after the restart."""
         for game in list(self._games.values()):
