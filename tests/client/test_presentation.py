@@ -227,3 +227,79 @@ def test_names_in_lists_are_cleaned() -> None:
 def test_a_segment_is_a_value() -> None:
     assert Segment("x", frozenset({Role.DIM})) == Segment("x", frozenset({Role.DIM}))
     assert Segment("x").roles == frozenset() and Segment("x").color is None
+
+
+# -- bots and monospace --------------------------------------------------------------------------
+
+
+def test_a_bots_message_has_the_marker_after_its_nick_which_keeps_its_colour() -> None:
+    row = line_row(Line(NOON, LineKind.MESSAGE, "rolled 4", "bo", bot=True), colour)
+    assert row.text == "<bo bot> rolled 4"
+    assert parts(row) == [
+        ("<", {Role.DIM}),
+        ("bo", {Role.NICK}),
+        (" ", {Role.GAP}),
+        ("bot", {Role.BOT}),
+        ("> ", {Role.DIM}),
+        ("rolled 4", set()),
+    ]
+    assert row.segments[1].color == "#ff00af"
+    assert row.segments[3].color is None  # the marker has no colour of its own
+
+
+def test_a_bots_action_and_notice_have_the_marker_too() -> None:
+    action = line_row(Line(NOON, LineKind.ACTION, "shuffles", "bo", bot=True), colour)
+    notice = line_row(Line(NOON, LineKind.NOTICE, "your turn", "bo", bot=True), colour)
+    assert action.text == "* bo bot shuffles"
+    assert notice.text == "-bo bot- your turn"
+    assert [s.text for s in action.segments + notice.segments if Role.BOT in s.roles] == [
+        "bot",
+        "bot",
+    ]
+
+
+def test_a_person_has_no_marker() -> None:
+    row = line_row(line(LineKind.MESSAGE, "hi", "ana"), colour)
+    assert not any(Role.BOT in segment.roles for segment in row.segments)
+
+
+def test_a_bot_in_the_member_list_has_the_marker_after_the_nick() -> None:
+    row = member_row(MemberView("dice", "+", True, "#008787", bot=True))
+    assert parts(row) == [
+        ("+", {Role.PREFIX}),
+        ("dice", {Role.NAME, Role.AWAY}),
+        (" ", {Role.GAP}),
+        ("bot", {Role.BOT}),
+        (" (away)", {Role.DIM, Role.AWAY}),
+    ]
+
+
+def test_monospace_runs_are_segments_of_their_own() -> None:
+    text = "board: X|O and more"
+    row = line_row(Line(NOON, LineKind.MESSAGE, text, "bo", monospace=((7, 10),)), colour)
+    assert parts(row)[3:] == [("board: ", set()), ("X|O", {Role.MONO}), (" and more", set())]
+    action = line_row(Line(NOON, LineKind.ACTION, text, "bo", monospace=((7, 10),)), colour)
+    assert ("X|O", {Role.ACTION, Role.MONO}) in parts(action)
+
+
+def test_a_multiline_board_starts_on_a_row_of_its_own_so_its_lines_line_up() -> None:
+    board = " X | O\n---+---\n   | X"
+    spans = ((0, 6), (7, 14), (15, 21))
+    row = line_row(Line(NOON, LineKind.MESSAGE, board, "bo", bot=True, monospace=spans), colour)
+    assert row.text == "<bo bot> \n X | O\n---+---\n   | X"
+    assert [s.text for s in row.segments if Role.MONO in s.roles] == [" X | O", "---+---", "   | X"]
+    titled = "Your move:\n X | O"
+    row = line_row(Line(NOON, LineKind.MESSAGE, titled, "bo", monospace=((11, 17),)), colour)
+    assert row.text == "<bo> Your move:\n X | O"  # the title line is before the block already
+
+
+def test_spans_that_do_not_fit_the_text_are_ignored_not_trusted() -> None:
+    row = line_row(Line(NOON, LineKind.MESSAGE, "abc", "bo", monospace=((2, 9), (1, 2))), colour)
+    assert row.text == "<bo> abc"
+    assert [s.text for s in row.segments if Role.MONO in s.roles] == ["c"]
+
+
+def test_monospace_text_from_the_network_reaches_a_segment_cleaned() -> None:
+    chat_line = Line(NOON, LineKind.MESSAGE, "\x11" + HOSTILE + "\x11", "bo", monospace=((0, 5),))
+    row = line_row(chat_line, colour)
+    assert not any(CONTROL.search(segment.text) for segment in row.segments)

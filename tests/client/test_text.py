@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from chinwag.client.text import clean, clean_line, clean_message
+from chinwag.client.text import Formatted, clean, clean_line, clean_message, clean_monospace
 
 ESC = "\x1b"
 BEL = "\x07"
@@ -336,3 +338,65 @@ def test_clean_line_never_exceeds_its_limit(text: str, limit: int) -> None:
 def test_clean_message_keeps_only_line_feeds_as_line_breaks() -> None:
     assert clean_message("a\n\x1b[31mb\x07\r\u2028c") == "a\nb  c"
     assert clean_message("plain") == "plain"
+
+
+# -- monospace (\x11, modern.ircdocs.horse "Monospace") ------------------------------------------
+
+
+def runs(formatted: Formatted) -> list[str]:
+    return [formatted.text[start:end] for start, end in formatted.monospace]
+
+
+def test_monospace_toggles_on_and_off_and_the_codes_are_gone() -> None:
+    formatted = clean_monospace("say \x11a  b\x11 then \x11c\x11")
+    assert formatted.text == "say a  b then c"
+    assert runs(formatted) == ["a  b", "c"]
+
+
+def test_reset_ends_monospace_and_an_open_run_ends_with_the_text() -> None:
+    formatted = clean_monospace("\x11ab\x0fcd\x11ef")
+    assert formatted.text == "abcdef"
+    assert runs(formatted) == ["ab", "ef"]
+
+
+def test_text_without_monospace_is_cleaned_as_a_message_is() -> None:
+    assert clean_monospace("a\n\x1b[31mb\x0f") == Formatted("a\nb")
+
+
+def test_a_board_sent_as_monospace_lines_keeps_its_lines_and_columns() -> None:
+    board = "\x11 X | O |  \x11\n\x11---+---+---\x11\n\x11   | X |  \x11"
+    formatted = clean_monospace(board)
+    assert formatted.text == " X | O |  \n---+---+---\n   | X |  "
+    assert runs(formatted) == [" X | O |  ", "---+---+---", "   | X |  "]
+
+
+def test_runs_that_touch_are_one_and_empty_runs_are_none() -> None:
+    assert runs(clean_monospace("\x11ab\x11\x11cd\x11")) == ["abcd"]
+    assert clean_monospace("x\x11\x11y").monospace == ()
+
+
+def test_hostile_text_inside_monospace_is_still_cleaned() -> None:
+    formatted = clean_monospace(f"\x11{ESC}[2J{ESC}]0;pwned{BEL}\x07\u202eevil\x03" + "4,1red\x11")
+    assert formatted.text == "evilred"
+    assert runs(formatted) == ["evilred"]
+
+
+def test_a_sequence_cannot_straddle_a_toggle_to_hide_or_forge_text() -> None:
+    # Each run is cleaned on its own: an OSC opened in one run swallows only that run.
+    formatted = clean_monospace(f"a{ESC}]0;\x11b{BEL}c\x11")
+    assert formatted.text == "abc"
+    assert not CONTROL_RE.search(formatted.text)
+
+
+CONTROL_RE = re.compile("[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]")
+
+
+@given(st.lists(st.one_of(risky_text, st.sampled_from(["\x11", "\x0f", "\n"])), max_size=12))
+@example(["\x11", ESC + "]", "\x11", BEL])
+def test_monospace_runs_are_clean_in_bounds_in_order_and_apart(pieces: list[str]) -> None:
+    formatted = clean_monospace("".join(pieces))
+    assert not CONTROL_RE.search(formatted.text)
+    at = -1
+    for start, end in formatted.monospace:
+        assert at < start < end <= len(formatted.text)
+        at = end

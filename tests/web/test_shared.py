@@ -233,3 +233,37 @@ async def test_the_search_box_asks_what_the_python_clients_ask(
             SEARCHES,
         )
     assert got == [search_attributes(query) for query in SEARCHES]
+
+
+MONOSPACE_INPUTS = [
+    "plain",
+    "say \x11a  b\x11 then \x11c\x11",
+    "\x11ab\x0fcd\x11ef",
+    "\x11ab\x11\x11cd\x11",
+    "\x11 X | O \x11\n\x11---+---\x11\n\x11   | X \x11",
+    "\x11\x1b[2J\x1b]0;pwned\x07\u202eevil\x034,1red\x11",
+    "a\x1b]0;\x11b\x07c\x11",
+    "\x11🎉 wide 中文\x11 after",
+]
+
+
+async def test_the_page_finds_the_monospace_runs_the_python_clients_find(
+    browser: Browser, web: ChinwagServer
+) -> None:
+    async with opened(browser, web) as (page, _):
+        got = await page.evaluate(
+            """async (inputs) => {
+                const irc = await import('/irc.js');
+                return inputs.map((input) => {
+                    const { text, mono } = irc.cleanMonospace(input);
+                    return [text, mono.map(([start, end]) => text.slice(start, end))];
+                });
+            }""",
+            MONOSPACE_INPUTS,
+        )
+    expected = []
+    for each in MONOSPACE_INPUTS:
+        formatted = text.clean_monospace(each)
+        runs = [formatted.text[start:end] for start, end in formatted.monospace]
+        expected.append([formatted.text, runs])
+    assert got == expected

@@ -442,6 +442,8 @@ class ChatModel:
                 self._filing.open(event.conversation, ConversationKind.ROOM)
         if not event.history and self.typing.stopped(event.sender, event.conversation):
             changes.typing = True
+        if event.bot and not event.history:
+            changes.members |= self._filing.heard_bot(event.sender)  # the list shows it now
         text = clean(event.text)
         mention = not event.is_self and (
             (event.is_direct and not event.from_server) or self._filing.mentions_me(text)

@@ -153,6 +153,8 @@ class Message(Event):
     msgid: str | None = None
     account: str | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: _NO_TAGS)
+    bot: bool = False
+    """Sent by a bot: the ``bot`` message tag (IRCv3 bot-mode), or a sender known to be one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +436,8 @@ class WhoEntry:
     away: bool
     prefixes: str
     realname: str
+    bot: bool = False
+    """A bot: ``B`` in the reply's flags (IRCv3 bot-mode)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +463,8 @@ class WhoisResult(Event):
     away_message: str | None = None
     idle_seconds: int | None = None
     extra: tuple[str, ...] = ()
+    bot: bool = False
+    """The reply had RPL_WHOISBOT (335): a bot (IRCv3 bot-mode)."""
 
 
 @dataclass(frozen=True, slots=True)

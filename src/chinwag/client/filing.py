@@ -110,6 +110,8 @@ class ConversationFiling:
         certificate's fingerprint): filed again in the next room we join."""
         self.known_colors: dict[Folded, str] = {}
         """Colours people chose, by folded nick: kept across reconnections."""
+        self._bots_heard: set[Folded] = set()
+        # Senders a message said are bots (bot-mode), so the member list is redrawn once each.
         self.login_error: str | None = None
         """Why the last login failed, shown when the password is asked for again."""
         self.protected: Folded | None = None
@@ -162,13 +164,23 @@ class ConversationFiling:
         if conversation.kind is ConversationKind.DIRECT:
             user = self.protocol.user(conversation.name)
             away = user.away if user is not None else False
-            me = MemberView(clean(self.nick), "", bool(self.protocol.away_message), self.own_color)
+            me = MemberView(
+                clean(self.nick),
+                "",
+                bool(self.protocol.away_message),
+                self.own_color,
+                self._is_bot(self.nick),
+            )
             if self.protocol.is_online(conversation.name) is False:
                 return [me]  # they quit: not a member of anything now
-            return [
-                me,
-                MemberView(clean(conversation.name), "", away, self.color_of(conversation.name)),
-            ]
+            other = MemberView(
+                clean(conversation.name),
+                "",
+                away,
+                self.color_of(conversation.name),
+                self._is_bot(conversation.name),
+            )
+            return [me, other]
         channel = self.protocol.channel(conversation.name)
         if channel is None:
             return []
@@ -180,7 +192,13 @@ class ConversationFiling:
             if self.protocol.is_me(member.nick):
                 away = bool(self.protocol.away_message)
             views.append(
-                MemberView(clean(member.nick), member.prefix, away, self.color_of(member.nick))
+                MemberView(
+                    clean(member.nick),
+                    member.prefix,
+                    away,
+                    self.color_of(member.nick),
+                    self._is_bot(member.nick),
+                )
             )
         views.sort(
             key=lambda view: (
@@ -190,6 +208,19 @@ class ConversationFiling:
             )
         )
         return views
+
+    def heard_bot(self, nick: str) -> bool:
+        """A message said ``nick`` is a bot: whether that is news to the member list (the
+        first time for each nick), so that it is drawn again with the marker."""
+        key = fold(nick)
+        news = key not in self._bots_heard
+        self._bots_heard.add(key)
+        return news
+
+    def _is_bot(self, nick: str) -> bool:
+        """Whether ``nick`` is known to be a bot (IRCv3 bot-mode)."""
+        user = self.protocol.user(nick)
+        return user is not None and user.bot
 
     @property
     def account(self) -> str | None:

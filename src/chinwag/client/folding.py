@@ -11,14 +11,14 @@ from collections.abc import MutableSequence
 from dataclasses import replace
 
 from chinwag.client import events as ev
-from chinwag.client.text import clean, clean_message
+from chinwag.client.text import clean, clean_monospace
 from chinwag.client.values import REDACTED_TEXT, Line, LineKind
 
 
 def message_line(event: ev.Message, mention: bool) -> Line:
     """The row of a received (or echoed, or replayed) message: a ``/me`` action, a notice or
     a plain message, its text cleaned of control characters (a multiline message keeps its
-    line breaks)."""
+    line breaks) and its monospace runs noted."""
     kind = (
         LineKind.ACTION
         if event.is_action
@@ -26,16 +26,19 @@ def message_line(event: ev.Message, mention: bool) -> Line:
         if event.is_notice
         else LineKind.MESSAGE
     )
+    formatted = clean_monospace(event.text)
     return Line(
         event.time,
         kind,
-        clean_message(event.text),
+        formatted.text,
         clean(event.sender),
         is_self=event.is_self,
         mention=mention,
         history=event.history,
         msgid=event.msgid,
         missed=event.missed,
+        bot=event.bot,
+        monospace=formatted.monospace,
     )
 
 
@@ -44,6 +47,8 @@ def redact(lines: MutableSequence[Line], msgid: str) -> bool:
     text becomes :data:`~chinwag.client.values.REDACTED_TEXT`); whether a row changed."""
     for index, line in enumerate(lines):
         if line.msgid == msgid and not line.redacted:
-            lines[index] = replace(line, text=REDACTED_TEXT, redacted=True, mention=False)
+            lines[index] = replace(
+                line, text=REDACTED_TEXT, redacted=True, mention=False, monospace=()
+            )
             return True
     return False

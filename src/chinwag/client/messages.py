@@ -57,6 +57,10 @@ def split_text(text: str, budget: int) -> list[str]:
 
 _HANDLERS: Handlers[Messages] = Handlers()
 
+BOT_TAG = "bot"
+"""The tag a server adds to every message from a bot (IRCv3 bot-mode,
+https://ircv3.net/specs/extensions/bot-mode)."""
+
 
 class Messages:
     """Turns PRIVMSG and NOTICE lines into events, and texts we say into lines."""
@@ -225,6 +229,21 @@ class Messages:
             )
         ]  # fmt: skip
 
+    def _learn_bot(
+        self, sender: str, tags: Mapping[str, str], *, from_server: bool, history: bool
+    ) -> bool:
+        """Whether ``sender`` is a bot: the message has the ``bot`` tag (IRCv3 bot-mode), or
+        we learned it before (a WHO, a WHOIS, an earlier message). A tag on a live message
+        is remembered for the member list; one replayed from history marks only its line
+        (whoever had the nick then may not have it now)."""
+        if from_server:
+            return False
+        tagged = BOT_TAG in tags
+        if tagged and not history:
+            self._world.user(sender).bot = True
+        known = self._world.users.get(fold(sender))
+        return tagged or (not history and known is not None and known.bot)
+
     def _message_event(
         self,
         target: str,
@@ -249,6 +268,7 @@ class Messages:
             conversation = target if is_self else sender
             if is_self and fold(target) == fold(NICKSERV):
                 text = redact_service_command(text)  # our IDENTIFY, echoed or shown locally
+        bot = self._learn_bot(sender, tags, from_server=from_server, history=history)
         stamp = parse_server_time(tags.get("time"))
         if (
             stamp is not None
@@ -272,5 +292,6 @@ class Messages:
             msgid=tags.get("msgid"),
             account=tags.get("account"),
             tags=MappingProxyType(dict(tags)),
+            bot=bot,
             time=time or self._clock(),
         )

@@ -9,6 +9,12 @@ each :class:`Row` into its own drawing by giving every :class:`Role` a look of i
 rich ``Style``, a Tk tag, an ANSI colour or nothing), and draws :attr:`Segment.text` as
 literal text, never as markup.
 
+Two things come with talk beyond its words: a small marker after a bot's nick
+(:attr:`Role.BOT`, IRCv3 bot-mode) and, in a message's text, the runs sent as monospace
+(:attr:`Role.MONO`, the ``\x11`` formatting code), which each front end draws in a
+fixed-width font so a game bot's board lines up. A multiline message whose first line starts
+in monospace (a board) starts on a row of its own, so all its lines begin in one column.
+
 Only the glyphs before lines that are not talk differ between front ends; they are a
 :class:`Marks` value (:data:`UNICODE_MARKS` for the terminal and the window, ASCII for plain
 mode, which must read the same in any log file).
@@ -85,6 +91,11 @@ class Role(StrEnum):
     """On a row and its one segment: ``— new since 14:02 —``, alone on its row, no time."""
     CURRENT = "current"
     """On a row: the conversation on screen."""
+    BOT = "bot"
+    """The marker after a bot's nick (IRCv3 bot-mode), in a message or a list: small and
+    quiet, in no colour of its own."""
+    MONO = "mono"
+    """Text sent as monospace (``\x11``): drawn in a fixed-width font, spaces kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +133,10 @@ EVENTS = frozenset(
 """Kinds of line that say what someone did: a mark, the nick, the rest of the sentence."""
 
 
+BOT_MARK = "bot"
+"""The words of the marker after a bot's nick: letters, which every font has (no emoji)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Marks:
     """The glyphs before lines that are not talk (each ends with a space on the row)."""
@@ -135,6 +150,8 @@ class Marks:
     text (``— new since 14:02 —``)."""
     nobody: str = ""
     """What stands for the nick of talk that has none."""
+    bot: str = BOT_MARK
+    """The marker after a bot's nick (:attr:`Role.BOT`)."""
 
 
 EVENT_MARKS: Mapping[LineKind, str] = {
@@ -165,6 +182,7 @@ _INFO_MARK = _roles(Role.DIM, Role.INFO)
 _INFO = _roles(Role.INFO)
 _ERROR = _roles(Role.ERROR)
 _DIVIDER = _roles(Role.DIVIDER)
+_BOT = _roles(Role.BOT)
 
 
 # -- chat lines --------------------------------------------------------------------------------
@@ -195,23 +213,60 @@ def line_row(line: Line, color_of: ColorOf | None, marks: Marks = UNICODE_MARKS)
         roles.add(Role.MENTION)
     if line.history and not line.missed:
         roles.add(Role.HISTORY)
-    body = _body(line, text, color_of, marks)
+    body = _body(line, _words(text, line.monospace), color_of, marks)
     if line.pending:
         roles.add(Role.PENDING)
         body += (Segment(PENDING_NOTE, _roles(Role.DIM, Role.PENDING)),)
     return Row(body, line.clock, frozenset(roles))
 
 
-def _body(line: Line, text: str, color_of: ColorOf | None, marks: Marks) -> tuple[Segment, ...]:
+def _words(text: str, monospace: tuple[tuple[int, int], ...]) -> tuple[tuple[str, bool], ...]:
+    """``text`` in runs, each with whether it is monospace. A multiline text that starts in
+    monospace gets a line break first: its first line would otherwise start after the nick
+    and the rest under it, out of line."""
+    runs: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in monospace:
+        start, end = max(start, at), min(end, len(text))
+        if start >= end:
+            continue  # out of order or past the end: not from clean_monospace, ignored
+        if start > at:
+            runs.append((text[at:start], False))
+        runs.append((text[start:end], True))
+        at = end
+    if at < len(text) or not runs:
+        runs.append((text[at:], False))
+    if "\n" in text and runs[0][1]:
+        runs.insert(0, ("\n", False))
+    return tuple(runs)
+
+
+def _said(words: tuple[tuple[str, bool], ...], roles: frozenset[Role]) -> tuple[Segment, ...]:
+    return tuple(
+        Segment(text, roles | _roles(Role.MONO) if mono else roles) for text, mono in words
+    )
+
+
+def _body(
+    line: Line, words: tuple[tuple[str, bool], ...], color_of: ColorOf | None, marks: Marks
+) -> tuple[Segment, ...]:
     kind = line.kind
+    text = "".join(part for part, _mono in words)
     if kind in (LineKind.MESSAGE, LineKind.ACTION, LineKind.NOTICE):
         nick = clean(line.nick or marks.nobody)
-        who = Segment(nick, _NICK, _color(color_of, nick))
+        who: tuple[Segment, ...] = (Segment(nick, _NICK, _color(color_of, nick)),)
+        if line.bot:
+            who += (Segment(" ", _GAP), Segment(marks.bot, _BOT))
         if kind is LineKind.MESSAGE:
-            return (Segment("<", _DIM), who, Segment("> ", _DIM), Segment(text))
+            return (Segment("<", _DIM), *who, Segment("> ", _DIM), *_said(words, _NONE))
         if kind is LineKind.ACTION:
-            return (Segment("* ", _DIM), who, Segment(" ", _ACTION_GAP), Segment(text, _ACTION))
-        return (Segment("-", _DIM), who, Segment("- ", _DIM), Segment(text))
+            return (
+                Segment("* ", _DIM),
+                *who,
+                Segment(" ", _ACTION_GAP),
+                *_said(words, _ACTION),
+            )
+        return (Segment("-", _DIM), *who, Segment("- ", _DIM), *_said(words, _NONE))
     if kind in EVENTS:
         parts = [Segment(marks.events[kind] + " ", _DIM)]
         nick = clean(line.nick or "")
@@ -253,14 +308,16 @@ def conversation_row(conversation: Conversation, *, current: bool, color_of: Col
     return Row(tuple(segments), roles=_roles(Role.CURRENT) if current else _NONE)
 
 
-def member_row(member: MemberView) -> Row:
+def member_row(member: MemberView, marks: Marks = UNICODE_MARKS) -> Row:
     """An entry of the member list: the status prefix (maybe empty), the nick in its colour,
-    and `` (away)`` after someone away."""
+    the bot marker after a bot, and `` (away)`` after someone away."""
     away = _roles(Role.AWAY) if member.away else _NONE
     segments = [
         Segment(clean(member.prefix), _roles(Role.PREFIX)),
         Segment(clean(member.nick), _roles(Role.NAME) | away, member.color),
     ]
+    if member.bot:
+        segments += [Segment(" ", _GAP), Segment(marks.bot, _BOT)]
     if member.away:
         segments.append(Segment(" (away)", _roles(Role.DIM, Role.AWAY)))
     return Row(tuple(segments))

@@ -52,6 +52,10 @@ _WHOIS_DETAILS = frozenset(
 """WHOIS lines kept as text in :attr:`WhoisResult.extra`."""
 
 
+BOT_FLAG = "B"
+"""The WHO flag of a bot (IRCv3 bot-mode), after ``H``/``G``."""
+
+
 @dataclass
 class _WhoisDraft:
     nick: str
@@ -65,6 +69,7 @@ class _WhoisDraft:
     away_message: str | None = None
     idle_seconds: int | None = None
     extra: list[str] = field(default_factory=list)
+    bot: bool = False
 
 
 _HANDLERS: Handlers[Queries] = Handlers()
@@ -148,14 +153,17 @@ class Queries:
         _, channel, username, host, _server, nick, flags, last = params[:8]
         realname = last.split(" ", 1)[1] if " " in last else ""
         away = flags.startswith("G")
+        # bot-mode: "B" after H/G (and the operator's "*" and the prefixes, none a letter).
+        bot = BOT_FLAG in flags[1:]
         user = self._world.user(nick)
         user.user, user.host, user.away, user.realname = username, host, away, realname
+        user.bot = bot
         if not away:
             user.away_message = None
         prefixes = self._world.server.sort_prefixes(flags)
         self._who.append(
             WhoEntry(nick, username, host, None if channel == "*" else channel, away, prefixes,
-                     realname)
+                     realname, bot)
         )  # fmt: skip
         return []
 
@@ -245,6 +253,7 @@ class Queries:
         if draft is None:
             return numeric_reply(message)
         draft.extra.append(" ".join(message.params[2:]))
+        draft.bot |= message.command == n.RPL_WHOISBOT
         return []
 
     @_HANDLERS.on(n.ERR_NOSUCHNICK)
@@ -260,6 +269,9 @@ class Queries:
         if len(message.params) < 2:
             return []
         draft = self._whois.pop(fold(message.params[1]), None) or _WhoisDraft(message.params[1])
+        known = self._world.users.get(fold(draft.nick))
+        if known is not None and draft.found:
+            known.bot = draft.bot  # the whole answer is in: no RPL_WHOISBOT, no bot
         return [
             WhoisResult(
                 draft.nick,
@@ -273,6 +285,7 @@ class Queries:
                 draft.away_message,
                 draft.idle_seconds,
                 tuple(draft.extra),
+                draft.bot,
             )
         ]
 

@@ -39,6 +39,7 @@ from chinwag.client.wire import Handler, Handlers, nick_of
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.message import Message as IrcMessage
+from chinwag.protocol.modes import BOT_USER_MODE
 
 _HANDLERS: Handlers[Roster] = Handlers()
 
@@ -231,6 +232,10 @@ class Roster:
         server = self._world.server
         if not server.is_channel(target):
             changes = _parse_flags(message.params[1])
+            if self._me.is_me(target):
+                for change in changes:
+                    if change.mode == BOT_USER_MODE:
+                        self._world.user(target).bot = change.adding  # we are a bot (+B)
             return [ModeChanged(target, by, tuple(changes))]
         args = list(message.params[2:])
         changes = []

@@ -103,6 +103,9 @@ class UserState:
     away: bool = False
     away_message: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    bot: bool = False
+    """A bot (IRCv3 bot-mode, user mode ``+B``), learned from the ``bot`` message tag, WHO
+    flags, RPL_WHOISBOT, or our own mode."""
 
     @property
     def color(self) -> str | None:

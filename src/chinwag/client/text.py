@@ -8,6 +8,11 @@ bidirectional overrides and isolates that could make a line read differently fro
 says (the "Trojan Source" trick, CVE-2021-42574). Everything else printable, emoji, CJK and
 accents included, is kept as sent.
 
+Monospace (the formatting code ``\x11``, modern.ircdocs.horse "Monospace") is the one piece
+of formatting kept: :func:`clean_monospace` cleans a message as :func:`clean_message` does
+and says which parts of the result were monospace, so a game bot's board lines up in every
+client. The code itself never reaches a screen.
+
 Rich/Textual markup such as ``[bold]`` is deliberately left alone: the user interfaces show
 network text as a literal ``rich.text.Text``, never as markup, so brackets are just brackets
 and escaping them here would show the escapes to the reader.
@@ -16,6 +21,7 @@ and escaping them here would show the escapes to the reader.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
@@ -78,6 +84,52 @@ def clean_message(text: str) -> str:
     if "\n" not in text:
         return clean(text)
     return "\n".join(clean(line) for line in text.split("\n"))
+
+
+MONOSPACE = "\x11"
+"""The formatting code that starts and ends monospace text."""
+
+RESET = "\x0f"
+"""The formatting code that ends all formatting, monospace included."""
+
+_TOGGLES = re.compile("[\x11\x0f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Formatted:
+    """A message's text cleaned as :func:`clean_message` cleans it, and the parts of it that
+    were sent as monospace: ``(start, end)`` offsets into :attr:`text`, in order, none empty
+    and none touching the next."""
+
+    text: str
+    monospace: tuple[tuple[int, int], ...] = ()
+
+
+def clean_monospace(text: str) -> Formatted:
+    """``text`` cleaned as :func:`clean_message` cleans it, with its monospace runs marked.
+
+    ``\x11`` starts monospace or ends it; ``\x0f`` (reset) ends it; a run left open ends with
+    the text. Each run is cleaned on its own, so a sequence cannot span a toggle and the
+    offsets are those of the cleaned text (cleaned pieces joined make nothing new to clean:
+    they hold no character that starts a sequence). Pure, never raises.
+    """
+    if MONOSPACE not in text:
+        return Formatted(clean_message(text))
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length, mono, start = 0, False, 0
+    for match in _TOGGLES.finditer(text + RESET):
+        piece = clean_message(text[start : match.start()])
+        if mono and piece:
+            if spans and spans[-1][1] == length:
+                spans[-1] = (spans[-1][0], length + len(piece))  # two runs that touch are one
+            else:
+                spans.append((length, length + len(piece)))
+        pieces.append(piece)
+        length += len(piece)
+        mono = match.group() == MONOSPACE and not mono
+        start = match.end()
+    return Formatted("".join(pieces), tuple(spans))
 
 
 def clean_line(text: str, limit: int | None = None) -> str:

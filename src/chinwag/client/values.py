@@ -72,6 +72,12 @@ class Line:
     redacted: bool = False
     """Deleted by its sender or an operator (draft/message-redaction): :attr:`text` is
     :data:`REDACTED_TEXT` now."""
+    bot: bool = False
+    """Said by a bot (IRCv3 bot-mode: the ``bot`` message tag, or what we know of the
+    sender): the screen shows a small marker by the nick."""
+    monospace: tuple[tuple[int, int], ...] = ()
+    """The parts of :attr:`text` sent as monospace (``(start, end)`` offsets, see
+    :class:`~chinwag.client.text.Formatted`): drawn in a fixed-width font."""
 
     @property
     def clock(self) -> str:
@@ -118,6 +124,8 @@ class MemberView:
     prefix: str
     away: bool
     color: str
+    bot: bool = False
+    """A bot (IRCv3 bot-mode, user mode ``+B``): the list shows a marker by the nick."""
 
 
 @dataclass(frozen=True, slots=True)

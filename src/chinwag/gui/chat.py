@@ -27,12 +27,14 @@ from chinwag.gui.text import displayable, from_tk
 from chinwag.gui.theme import Fonts
 from chinwag.gui.view import (
     ACTION,
+    BOT,
     DIM,
     DIVIDER,
     ERROR,
     HISTORY,
     INFO,
     MENTION,
+    MONO,
     TIME,
     ChatUpdate,
     GuiPalette,
@@ -330,6 +332,8 @@ class ChatFrame(ttk.Frame):
         log.tag_configure(DIM, foreground=palette.dim)
         log.tag_configure(INFO, foreground=palette.dim, font=fonts.italic)
         log.tag_configure(ACTION, font=fonts.italic)
+        log.tag_configure(BOT, foreground=palette.dim, font=fonts.small)
+        log.tag_configure(MONO, font=fonts.mono)
         log.tag_configure(ERROR, foreground=palette.error)
         log.tag_configure(HISTORY, foreground=palette.dim)
         log.tag_configure(
@@ -508,7 +512,9 @@ class ChatFrame(ttk.Frame):
             sidebar.see(self.current)
 
     def draw_members(self, members: Sequence[MemberRow]) -> None:
-        """The member list: status prefix and nick in its colour, away people dimmed."""
+        """The member list: status prefix and nick in its colour, a bot's marker in brackets
+        (a list entry has one look: brackets set it apart from the nick), away people
+        dimmed."""
         listing = self.member_list
         listing.delete(*listing.get_children())
         self._members = {}
@@ -518,7 +524,8 @@ class ChatFrame(ttk.Frame):
             tag = "c" + member.color
             listing.tag_configure(tag, foreground=member.color)
             # Set one space further apart than in the terminal: the list has no column for it.
-            text = member.label + (" " + member.note if member.note else "")
+            text = member.label + (f" [{member.bot}]" if member.bot else "")
+            text += " " + member.note if member.note else ""
             listing.insert("", "end", iid=iid, text=text, tags=("away",) if member.away else (tag,))
 
     def draw_header(self, header: Header) -> None:

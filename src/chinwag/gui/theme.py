@@ -53,6 +53,8 @@ class Fonts:
     heading: str
     problem: str
     """A problem next to what caused it: larger than small print, bold, to be noticed."""
+    mono: str = "TkFixedFont"
+    """Fixed-width, for text sent as monospace (a game bot's board)."""
     keep: tuple[tkfont.Font, ...] = ()
     """The font objects: Tk deletes a named font when its Python object goes away."""
 
@@ -64,12 +66,14 @@ def apply_theme(root: tk.Tk, palette: GuiPalette) -> Fonts:
 
     made: list[tkfont.Font] = []
 
-    def make(name: str, size: int, *, bold: bool = False, italic: bool = False) -> str:
+    def make(
+        name: str, size: int, *, bold: bool = False, italic: bool = False, face: str = family
+    ) -> str:
         # Negative sizes are pixels: the same on every screen, as sv-ttk's own fonts are.
         font = tkfont.Font(
             root=root,
             name=name,
-            family=family,
+            family=face,
             size=size,
             weight="bold" if bold else "normal",
             slant="italic" if italic else "roman",
@@ -77,6 +81,8 @@ def apply_theme(root: tk.Tk, palette: GuiPalette) -> Fonts:
         made.append(font)
         return name
 
+    # Tk's own fixed-width family (DejaVu Sans Mono, Courier...), at the body's size.
+    fixed = tkfont.nametofont("TkFixedFont", root=root).actual("family")
     fonts = Fonts(
         body=make("ChinwagBody", -15),
         bold=make("ChinwagBold", -15, bold=True),
@@ -85,6 +91,7 @@ def apply_theme(root: tk.Tk, palette: GuiPalette) -> Fonts:
         title=make("ChinwagTitle", -28, bold=True),
         heading=make("ChinwagHeading", -17, bold=True),
         problem=make("ChinwagProblem", -14, bold=True),
+        mono=make("ChinwagMono", -15, face=fixed),
     )
     fonts = replace(fonts, keep=tuple(made))
     style = ttk.Style(root)

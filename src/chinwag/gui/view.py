@@ -54,6 +54,10 @@ ACTION = "action"
 MENTION = "mention"
 HISTORY = "history"
 DIVIDER = "divider"
+BOT = "bot"
+"""The marker after a bot's nick: small and quiet."""
+MONO = "mono"
+"""Text sent as monospace: the fixed-width font."""
 NICK_TAG = "nick"
 """Prefix of a nick colour's tag: ``nick#rrggbb``."""
 
@@ -180,6 +184,8 @@ class MemberRow:
     is_self: bool
     note: str = ""
     """What follows the label, `` (away)``, or ``""``."""
+    bot: str = ""
+    """The marker of a bot (``bot``), or ``""``: drawn after the label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +310,10 @@ def _tags(segment: Segment, palette: GuiPalette) -> tuple[str, ...]:
 
 _ROLE_TAGS = (
     (Role.ERROR, ERROR),
+    (Role.BOT, BOT),
     (Role.DIM, DIM),
     (Role.INFO, INFO),
+    (Role.MONO, MONO),
     (Role.ACTION, ACTION),
     (Role.DIVIDER, DIVIDER),
 )
@@ -423,6 +431,7 @@ class ChatView:
                     away=Role.AWAY in name.roles,
                     is_self=protocol.is_me(member.nick),
                     note=_text(row, lambda roles: Role.DIM in roles),
+                    bot=_text(row, lambda roles: Role.BOT in roles),
                 )
             )
         return tuple(rows)

@@ -165,11 +165,12 @@ def _paint(row: Row, *, ansi: bool) -> str:
 
 def _sgr(segment: Segment) -> tuple[str, str]:
     """The SGR sequences that start and end ``segment``'s colour: nicks in theirs, errors
-    red, information and dividers dim, everything else as the terminal has it."""
+    red, information, dividers and a bot's marker dim, everything else as the terminal has
+    it (monospace too: a terminal is fixed-width)."""
     roles = segment.roles
     if Role.ERROR in roles:
         return _SGR_RED, _SGR_RESET_FG
-    if Role.INFO in roles or Role.DIVIDER in roles:
+    if Role.INFO in roles or Role.DIVIDER in roles or Role.BOT in roles:
         return _SGR_DIM, _SGR_NORMAL_INTENSITY
     if Role.NICK in roles and segment.color:
         return _sgr_rgb(segment.color), _SGR_RESET_FG

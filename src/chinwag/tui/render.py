@@ -50,6 +50,12 @@ class Palette:
         return Style(color="#8a8a8a" if self.dark else "#6c6c6c")
 
     @property
+    def bot(self) -> Style:
+        """The marker after a bot's nick: quiet, and slanted to read as a label. (The
+        terminal is fixed-width already: monospace text needs no look of its own.)"""
+        return self.dim + Style(italic=True)
+
+    @property
     def error(self) -> Style:
         """Errors and the server's ERROR text."""
         return Style(color="#ff5f5f" if self.dark else "#af0000", bold=True)
@@ -66,6 +72,8 @@ class Palette:
             return None  # a space between two parts is never styled on its own
         if Role.ERROR in roles:
             return self.error
+        if Role.BOT in roles:
+            return self.bot
         if Role.DIM in roles or Role.PREFIX in roles:
             return self.dim
         if Role.NICK in roles:

@@ -42,6 +42,30 @@ export function nickSpan(nick, className = "nick") {
   return span;
 }
 
+/** A bot's marker after its nick (IRCv3 bot-mode): words, not an emoji, so every font has it. */
+function botMark() {
+  const mark = el("span", "bot-mark", "bot");
+  mark.title = "a bot";
+  return mark;
+}
+
+/** `m`'s text into `parent`: links where the text was plain, monospace runs in a <code> that
+ * keeps their spaces. A multiline message that starts in monospace (a game's board) starts
+ * on a line of its own, so every line of the block begins in the same place. */
+function wordsInto(parent, m) {
+  const mono = m.mono ?? [];
+  if (!mono.length) return textInto(parent, m.text);
+  if (mono[0][0] === 0 && m.text.includes("\n")) parent.append("\n");
+  let at = 0;
+  for (const [start, end] of mono) {
+    if (start < at || end > m.text.length) continue;
+    if (start > at) textInto(parent, m.text.slice(at, start));
+    parent.append(el("code", "mono", m.text.slice(start, end)));
+    at = end;
+  }
+  if (at < m.text.length) textInto(parent, m.text.slice(at));
+}
+
 function textInto(parent, text) {
   for (const piece of linkify(text)) {
     if (piece.href) {
@@ -88,11 +112,15 @@ function fillRow(li, c, m) {
     li.classList.add("redacted");
     body.append(nickSpan(m.nick), " ", m.text); // plain text: no links in a deletion's reason
   } else if (m.kind === "msg" || m.kind === "notice") {
-    body.append(nickSpan(m.nick), m.kind === "notice" ? " (notice) " : " ");
-    textInto(body, m.text);
+    body.append(nickSpan(m.nick));
+    if (m.bot) body.append(" ", botMark());
+    body.append(m.kind === "notice" ? " (notice) " : " ");
+    wordsInto(body, m);
   } else if (m.kind === "action") {
-    body.append("* ", nickSpan(m.nick), " ");
-    textInto(body, m.text);
+    body.append("* ", nickSpan(m.nick));
+    if (m.bot) body.append(" ", botMark());
+    body.append(" ");
+    wordsInto(body, m);
   } else body.textContent = m.text;
   li.append(body);
   if (m.id && !m.redacted && (m.kind === "msg" || m.kind === "action")) {
@@ -201,6 +229,7 @@ export function drawMembers() {
     for (const m of members) {
       const li = el("li", m.away ? "member away" : "member");
       li.append(el("span", "prefix", m.prefix.slice(0, 1)), nickSpan(m.nick));
+      if (app.bots.has(fold(m.nick))) li.append(botMark());
       if (m.away) li.append(el("span", "away-mark", " (away)"));
       li.addEventListener("click", () => hooks.select(conv(m.nick, "dm").key));
       items.push(li);

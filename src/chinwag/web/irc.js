@@ -100,6 +100,32 @@ export function cleanMessage(text) {
   return String(text).split("\n").map(clean).join("\n");
 }
 
+/** A message's text cleaned as cleanMessage cleans it, with the runs sent as monospace
+ * (\x11 starts or ends one, \x0f ends it) as [start, end] offsets into the cleaned text,
+ * as chinwag.client.text.clean_monospace. Each run is cleaned on its own. */
+export function cleanMonospace(text) {
+  text = String(text);
+  if (!text.includes("\x11")) return { text: cleanMessage(text), mono: [] };
+  const pieces = [];
+  const mono = [];
+  let length = 0;
+  let inMono = false;
+  let start = 0;
+  for (const match of (text + "\x0f").matchAll(/[\x11\x0f]/g)) {
+    const piece = cleanMessage(text.slice(start, match.index));
+    if (inMono && piece) {
+      const last = mono.at(-1);
+      if (last && last[1] === length) last[1] = length + piece.length; // runs that touch are one
+      else mono.push([length, length + piece.length]);
+    }
+    pieces.push(piece);
+    length += piece.length;
+    inMono = match[0] === "\x11" && !inMono;
+    start = match.index + 1;
+  }
+  return { text: pieces.join(""), mono };
+}
+
 // -- multiline messages (https://ircv3.net/specs/extensions/multiline), as chinwag.protocol.multiline
 
 const utf8 = (text) => new TextEncoder().encode(text).length;

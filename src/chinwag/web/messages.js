@@ -3,8 +3,8 @@
 import { app, conv, me, isChannel } from "./state.js";
 import { $ } from "./dom.js";
 import { send } from "./connection.js";
-import { clean, cleanMessage, fold, mentions } from "./irc.js";
-import { drawTyping, drawList, row, render, atBottom, scrollDown, firstRowId } from "./draw.js";
+import { clean, cleanMonospace, fold, mentions } from "./irc.js";
+import { drawTyping, drawList, drawMembers, row, render, atBottom, scrollDown, firstRowId } from "./draw.js";
 import { notify } from "./notify.js";
 
 function timeOf(line) {
@@ -24,6 +24,7 @@ export const REDACTED_TEXT = "message deleted"; // as the Python clients say (cl
  * deleted", with the reason if one was given (shown as text, like everything else). */
 function redacted(m, reason) {
   m.redacted = true;
+  m.mono = [];
   m.text = REDACTED_TEXT + (reason ? ` (${clean(reason)})` : "");
 }
 
@@ -58,9 +59,11 @@ export function toMessage(line, kind) {
     kind = "action";
     text = text.slice(8).replace(/\x01$/, "");
   } else if (text.startsWith("\x01")) return null; // other CTCP: nothing to show
+  const formatted = cleanMonospace(text);
   return {
-    kind, nick: line.nick, text: cleanMessage(text), time: timeOf(line), id: line.tags.msgid ?? null,
+    kind, nick: line.nick, text: formatted.text, mono: formatted.mono, time: timeOf(line), id: line.tags.msgid ?? null,
     reply: line.tags["+reply"] ?? line.tags["+draft/reply"] ?? null, own: me(line.nick),
+    bot: "bot" in line.tags, // IRCv3 bot-mode: the server tags every message of a +B user
   };
 }
 
@@ -69,6 +72,10 @@ export function message(line, kind) {
   if (!line.nick || (kind === "notice" && !line.source.includes("!"))) return system(clean(line.params[1] ?? ""));
   const m = toMessage(line, kind);
   if (!m) return;
+  if (m.bot && !app.bots.has(fold(m.nick))) {
+    app.bots.add(fold(m.nick)); // a bot now: its entry in the member list says so
+    drawMembers();
+  }
   const c = conv(conversationOf(line));
   if (c.typing.delete(m.nick)) drawTyping();
   const seen = c.key === app.current && document.visibilityState === "visible" && atBottom();

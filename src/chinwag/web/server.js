@@ -111,6 +111,7 @@ const HANDLERS = {
       // account joined, or the rooms of the account's user this page attached to) is listed,
       // never switched to.
       if (app.switchOnJoin === c.key || (!app.current && !app.switchOnJoin)) select(c.key);
+      send("WHO", [room]); // who is away, and who is a bot (IRCv3 bot-mode), answered silently
       if (app.caps.has("draft/chathistory")) {
         // Back after a reconnection: what was said since the newest line we have, page by
         // page (fill); a first join: the latest lines.
@@ -146,6 +147,7 @@ const HANDLERS = {
   },
   QUIT(line) {
     const key = fold(line.nick);
+    app.bots.delete(key); // whoever takes the nick next is not known to be a bot
     for (const c of app.convs.values()) {
       if (c.members.delete(key) || (c.kind === "dm" && c.key === key)) {
         event(c, line, `${line.nick} quit` + (line.params[0] ? ` (${line.params[0]})` : ""));
@@ -162,6 +164,7 @@ const HANDLERS = {
     }
     const color = app.colors.get(fold(old));
     if (color) app.colors.set(fold(nick), color);
+    if (app.bots.delete(fold(old))) app.bots.add(fold(nick)); // a bot by another name
     for (const c of app.convs.values()) {
       const member = c.members.get(fold(old));
       if (member || (c.kind === "dm" && c.key === fold(old)) || me(nick)) {
@@ -256,7 +259,7 @@ function joinRefused(room) {
 function numeric(line) {
   const p = line.params;
   const last = clean(p[p.length - 1] ?? "");
-  const whois = ["311", "312", "313", "317", "301", "319", "320", "330", "338", "378", "379", "671", "276", "401", "318"];
+  const whois = ["311", "312", "313", "317", "301", "319", "320", "330", "335", "338", "378", "379", "671", "276", "401", "318"];
   if (whois.includes(line.command) && whoisReply(line)) return; // asked by /ban or /mute
   if (JOIN_REFUSALS.has(line.command)) joinRefused(p[1] ?? "");
   const words = replyWords(line);
@@ -335,9 +338,13 @@ function numeric(line) {
       const c = app.convs.get(fold(p[1]));
       const member = c?.members.get(fold(p[5]));
       if (member) member.away = (p[6] ?? "").startsWith("G");
+      // IRCv3 bot-mode: "B" among the flags after H/G.
+      if ((p[6] ?? "").slice(1).includes("B")) app.bots.add(fold(p[5] ?? ""));
+      else app.bots.delete(fold(p[5] ?? ""));
       drawMembers();
       break;
     }
+    case "335": app.bots.add(fold(p[1] ?? "")); drawMembers(); system(`${clean(p[1] ?? "")} ${last}`); break;
     case "332": conv(p[1], "room").topic = p[2] ?? ""; drawTopic(); break;
     case "331": conv(p[1], "room").topic = ""; drawTopic(); break;
     case "333": case "366": case "315": case "329": case "002": case "003": case "004":

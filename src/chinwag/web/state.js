@@ -21,6 +21,7 @@ export const app = {
   secretFor: null, results: [],
   switchOnJoin: null, // the room (folded) whose JOIN opens it: the one this page asked for
   redactions: new Map(), // msgid -> { key, reason }: REDACTs seen (draft/message-redaction)
+  bots: new Set(), // folded nicks known to be bots (IRCv3 bot-mode: the bot tag, WHO's B, 335)
   renderCap: 2000, // rows of one conversation in the DOM at most; older ones page in on scroll
 };
 
