@@ -64,6 +64,8 @@ async def test_chinwag_bot_runs_a_bot_that_answers_in_its_room(
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
+    if os.name == "posix":
+        assert process.returncode == 0  # SIGTERM stops it gracefully: QUIT sent, games saved
     made = tmp_path / "data" / "chinwag" / "bots" / "dice" / "password"
     assert made.read_text().strip()  # the password the bot made for its account
     if os.name == "posix":

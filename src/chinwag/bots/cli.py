@@ -116,11 +116,12 @@ def run_bot_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int
 
 
 async def _run(host: BotHost) -> None:
-    """Run ``host``; SIGTERM (where there is one) stops it as Ctrl-C does: QUIT sent, games
-    saved."""
+    """Run ``host``; Ctrl-C and SIGTERM (where the loop can catch them) stop it gracefully:
+    QUIT sent, the jobs already queued finished, the bot's ``on_stop`` run."""
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, AttributeError):  # Windows: no such signals
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(host.stop("Stopped")))
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # Windows
+            loop.add_signal_handler(number, lambda: loop.create_task(host.stop("Stopped")))
     try:
         await host.run()
     except asyncio.CancelledError:
