@@ -42,6 +42,10 @@ async def test_a_wrong_name_or_setting_is_a_readable_error(tmp_path: Path) -> No
     assert status == 2 and "there is no bot called 'juggler'" in err
     status, _, err = await run(tmp_path, "dice", "--set", "speed=9")
     assert status == 2 and "unknown setting 'speed'" in err
+    status, _, err = await run(tmp_path, "boards", "--set", "rps_best_of=4")
+    assert status == 2 and "rps_best_of must be an odd number" in err
+    status, _, err = await run(tmp_path, "boards", "--set", "win_points=lots")
+    assert status == 2 and "setting 'win_points' wants a whole number" in err
 
 
 async def test_chinwag_bot_runs_a_bot_that_answers_in_its_room(

@@ -380,7 +380,8 @@ def make_settings(kind: type[Any], given: Mapping[str, str]) -> Any:
         try:
             values[name] = _convert(text, default)
         except ValueError:
-            kind_name = type(default).__name__
+            wanted = {bool: "yes or no", int: "whole number", float: "number"}
+            kind_name = wanted.get(type(default), "text")
             raise ValueError(f"setting {key!r} wants a {kind_name}, not {text!r}") from None
     return kind(**values)
 

@@ -50,6 +50,12 @@ class BoardSettings:
     draw_points: int = 1
     rps_best_of: int = 3
 
+    def __post_init__(self) -> None:
+        if self.challenge_seconds <= 0 or self.forfeit_seconds < 0:
+            raise ValueError("challenge_seconds must be above 0, forfeit_seconds not below 0")
+        if self.rps_best_of < 1 or self.rps_best_of % 2 == 0 or self.rps_best_of > 99:
+            raise ValueError("rps_best_of must be an odd number from 1 to 99")
+
 
 @dataclass
 class Challenge:
