@@ -40,6 +40,7 @@ from chinwag.client.protocol import ClientProtocol, NotRegistered
 from chinwag.client.runner import Backoff, Runner
 from chinwag.client.sts import FILE_NAME as STS_FILE
 from chinwag.client.sts import StsPolicies
+from chinwag.client.text import clean
 from chinwag.client.trust import FILE_NAME as KNOWN_FILE
 from chinwag.client.trust import KnownServers
 from chinwag.protocol.casemap import fold
@@ -277,6 +278,9 @@ class BotHost:
             self._logged_in = False
         elif isinstance(event, ev.AccountRegistered):
             log.info("registered the account %s", event.account)
+            if event.needs_verification:  # a step only a person can take (an e-mailed code)
+                log.warning("the server wants the account verified: %s", clean(event.message))
+                self._set_ready()
         elif isinstance(event, ev.RegistrationFailed):
             self._registration_failed(event)
         elif isinstance(event, ev.Disconnected):
