@@ -79,6 +79,20 @@ async def in_rooms(host: BotHost, task: asyncio.Task[None], *rooms: str) -> None
             await asyncio.sleep(0.01)
 
 
+async def raw_bot(address: tuple[str, int], nick: str = "dice", room: str = "#lobby") -> IrcClient:
+    """A raw client that says it is a bot (``MODE nick +B``) and is in ``room``: what the
+    clients' tests send bot lines from, word for word."""
+    client = await IrcClient.connect(address)
+    await client.send("CAP", "REQ", "draft/multiline batch message-tags")
+    await client.expect(is_("CAP", "*", "ACK"))
+    await client.send("CAP", "END")
+    await client.register(nick)
+    await client.send("MODE", nick, "+B")
+    await client.expect(is_("MODE", nick))
+    await client.join(room)
+    return client
+
+
 async def player(
     address: tuple[str, int], nick: str, *rooms: str, account: bool = True
 ) -> IrcClient:

@@ -11,8 +11,8 @@ import pytest
 
 from chinwag.gui.view import BOT, MONO
 from chinwag.server.app import ChinwagServer
+from tests.bots.harness import raw_bot
 from tests.gui.test_window import opened, options_for
-from tests.ircclient import IrcClient, is_
 
 BOARD = [" X | O | X ", "---+---+---", "   | O |   ", "---+---+---", " O |   | X "]
 
@@ -23,23 +23,10 @@ def shots(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def dice_bot(server: ChinwagServer) -> IrcClient:
-    """A raw client that says it is a bot (``MODE dice +B``) and is in #lobby."""
-    client = await IrcClient.connect(server.addresses[0])
-    await client.send("CAP", "REQ", "draft/multiline batch message-tags")
-    await client.expect(is_("CAP", "*", "ACK"))
-    await client.send("CAP", "END")
-    await client.register("dice")
-    await client.send("MODE", "dice", "+B")
-    await client.expect(is_("MODE", "dice"))
-    await client.join("#lobby")
-    return client
-
-
 async def test_a_bot_is_marked_in_the_log_and_the_member_list(
     display: str, shots: Path, server: ChinwagServer
 ) -> None:
-    dice = await dice_bot(server)
+    dice = await raw_bot(server.addresses[0])
     async with opened(display, shots, options_for(server), ask=False) as window:
         await window.landed()
         # Known from the WHO the window asks on joining: marked before it says a word.
@@ -56,7 +43,7 @@ async def test_a_bot_is_marked_in_the_log_and_the_member_list(
 async def test_a_board_sent_as_monospace_lines_is_fixed_width_and_lines_up(
     display: str, shots: Path, server: ChinwagServer
 ) -> None:
-    dice = await dice_bot(server)
+    dice = await raw_bot(server.addresses[0])
     async with opened(display, shots, options_for(server), ask=False) as window:
         await window.landed()
         lines = b"".join(

@@ -4,7 +4,7 @@ and the member list, and a board sent as monospace lines (``\\x11``) lined up in
 from __future__ import annotations
 
 from chinwag.server.app import ChinwagServer
-from tests.ircclient import IrcClient, is_
+from tests.bots.harness import raw_bot
 from tests.tui.test_app import chatting
 
 BOARD = [" X | O | X ", "---+---+---", "   | O |   ", "---+---+---", " O |   | X "]
@@ -16,24 +16,11 @@ def start_of(row: str, line: str) -> int:
     return line.index(first) - row.index(first)
 
 
-async def dice_bot(server: ChinwagServer) -> IrcClient:
-    """A raw client that says it is a bot (``MODE dice +B``) and is in #lobby."""
-    client = await IrcClient.connect(server.addresses[0])
-    await client.send("CAP", "REQ", "draft/multiline batch message-tags")
-    await client.expect(is_("CAP", "*", "ACK"))
-    await client.send("CAP", "END")
-    await client.register("dice")
-    await client.send("MODE", "dice", "+B")
-    await client.expect(is_("MODE", "dice"))
-    await client.join("#lobby")
-    return client
-
-
 async def test_a_bot_is_marked_in_the_member_list_and_by_its_messages(
     server: ChinwagServer,
 ) -> None:
     async with chatting(server, "ana") as ana:
-        dice = await dice_bot(server)
+        dice = await raw_bot(server.addresses[0])
         # The marker comes once the bot is known to be one: its first message says so.
         await dice.send("PRIVMSG", "#lobby", "rolled 4")
         await ana.until(lambda: ana.said("<dice bot> rolled 4"), "the bot's message")
@@ -44,7 +31,7 @@ async def test_a_bot_is_marked_in_the_member_list_and_by_its_messages(
 
 async def test_a_board_sent_as_monospace_lines_lines_up_in_the_log(server: ChinwagServer) -> None:
     async with chatting(server, "ana") as ana:
-        dice = await dice_bot(server)
+        dice = await raw_bot(server.addresses[0])
         await ana.until(lambda: any("dice" in entry for entry in ana.members()), "the bot")
         lines = b"".join(
             b"@batch=b PRIVMSG #lobby :\x11" + row.encode() + b"\x11\r\n" for row in BOARD

@@ -7,29 +7,16 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from chinwag.server.app import ChinwagServer
-from tests.ircclient import IrcClient, is_
+from tests.bots.harness import raw_bot
 from tests.web.conftest import login, opened, row_with
 
 BOARD = [" X | O | X ", "---+---+---", "   | O |   ", "---+---+---", " O |   | X "]
 
 
-async def dice_bot(server: ChinwagServer) -> IrcClient:
-    """A raw client that says it is a bot (``MODE dice +B``) and is in #lobby."""
-    client = await IrcClient.connect(server.addresses[0])
-    await client.send("CAP", "REQ", "draft/multiline batch message-tags")
-    await client.expect(is_("CAP", "*", "ACK"))
-    await client.send("CAP", "END")
-    await client.register("dice")
-    await client.send("MODE", "dice", "+B")
-    await client.expect(is_("MODE", "dice"))
-    await client.join("#lobby")
-    return client
-
-
 async def test_a_bot_is_marked_in_the_member_list_and_by_its_messages(
     browser: Browser, web: ChinwagServer
 ) -> None:
-    dice = await dice_bot(web)
+    dice = await raw_bot(web.addresses[0])
     async with opened(browser, web) as (page, errors):
         await login(page, "ana")
         # Known from the WHO the page asks on joining: marked before it says a word.
@@ -53,7 +40,7 @@ async def test_a_bot_is_marked_in_the_member_list_and_by_its_messages(
 async def test_a_board_sent_as_monospace_lines_lines_up(
     browser: Browser, web: ChinwagServer
 ) -> None:
-    dice = await dice_bot(web)
+    dice = await raw_bot(web.addresses[0])
     async with opened(browser, web) as (page, errors):
         await login(page, "ana")
         await expect(page.locator("#member-list .member", has_text="dice")).to_have_count(1)
