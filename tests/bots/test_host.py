@@ -225,13 +225,15 @@ class Chatty(DiceBot):
 async def test_a_bot_saying_a_lot_keeps_to_the_servers_flood_limits(
     make_server: ServerFactory, tmp_path: Path
 ) -> None:
-    server = await make_server(fakelag=True)  # the server's flood control, as deployed
+    # The server's flood control, tighter than deployed: 15 lines unpaced would lag 2 s,
+    # past flood_max_lag, and be disconnected with Excess Flood.
+    server = await make_server(fakelag=True, flood_burst=5, flood_rate=5.0, flood_max_lag=1.0)
     address = server.addresses[0]
     ana = await player(address, "ana", "#games", account=False)
     async with running_bot(address, Chatty, tmp_path, "#games", nick="chatty") as host:
-        await ana.send("PRIVMSG", "#games", "!count 30")
-        heard = [await bot_says(ana, "chatty", "#games", timeout=30) for _ in range(30)]
-        assert heard == [str(number) for number in range(1, 31)]
+        await ana.send("PRIVMSG", "#games", "!count 15")
+        heard = [await bot_says(ana, "chatty", "#games", timeout=30) for _ in range(15)]
+        assert heard == [str(number) for number in range(1, 16)]
         assert host.connections == 1  # never disconnected for flooding
 
 
