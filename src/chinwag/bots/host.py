@@ -146,6 +146,7 @@ class BotHost:
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self.connections = 0
         """How many times the bot has been registered on the server (reconnections count)."""
+        self._stopping = False
         self._registering = False
         self._login_refused = False
         self._logged_in = False
@@ -163,6 +164,8 @@ class BotHost:
                 if isinstance(room, str):
                     self.protocol.rooms.setdefault(fold(room), (room, None))
             await bot.on_start()
+            if self._stopping:  # stop() came while the store was opening
+                return
             worker = asyncio.create_task(self._work(), name=f"bot {self.options.nick}")
             self.runner = Runner(
                 self.protocol,
@@ -183,7 +186,9 @@ class BotHost:
             await store.close()
 
     async def stop(self, reason: str = "Bye") -> None:
-        """Quit the server and stop (the bot's :meth:`~Bot.on_stop` runs first)."""
+        """Quit the server and stop; the jobs already queued finish, then the bot's
+        :meth:`~chinwag.bots.bot.Bot.on_stop` runs (a game saves what it was doing)."""
+        self._stopping = True
         if self.runner is not None:
             await self.runner.quit(reason)
 
