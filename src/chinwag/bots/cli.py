@@ -76,6 +76,9 @@ def run_bot_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int
     if not args.name:
         print("chinwag bot: name a bot to run (chinwag bot --list lists them)", file=sys.stderr)
         return 2
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
+    )
     try:
         kind = bot_class(args.name)
         server = parse_server(args.server or "localhost", tls=args.tls)
@@ -87,9 +90,6 @@ def run_bot_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int
     except (UnknownBot, OptionError, BotStopped, ValueError) as error:
         print(f"chinwag bot: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
-    )
     options = BotOptions(
         host=server.host,
         port=server.port,
@@ -102,7 +102,10 @@ def run_bot_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int
         accept_invites=not args.no_invites,
     )
     host = BotHost(kind, options, settings=settings)
-    print(f"{nick} ({kind.name}) is connecting to {server.host}:{server.port}; Ctrl-C stops it")
+    who = (
+        f"the {kind.name} bot" if fold(nick) == fold(kind.name) else f"{nick} (the {kind.name} bot)"
+    )
+    print(f"{who} is connecting to {server.host}:{server.port}; Ctrl-C stops it")
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run(host))

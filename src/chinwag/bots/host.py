@@ -33,7 +33,7 @@ from typing import Any
 
 from chinwag.bots.bot import Bot
 from chinwag.bots.said import heard
-from chinwag.bots.store import BOT_SCOPE, BotStore, private_file
+from chinwag.bots.store import BOT_SCOPE, BotStore, private_dir, private_file
 from chinwag.client import events as ev
 from chinwag.client.connect import Endpoint, Security
 from chinwag.client.protocol import ClientProtocol, NotRegistered
@@ -278,7 +278,7 @@ class BotHost:
             self._set_ready()
         elif isinstance(event, ev.LoginFailed):
             self._login_refused = True
-            log.info("logging in to %s failed: %s", event.account, event.reason)
+            log.debug("logging in to %s failed: %s", event.account, event.reason)
         elif isinstance(event, ev.LoggedOut):
             self._logged_in = False
         elif isinstance(event, ev.AccountRegistered):
@@ -332,7 +332,7 @@ class BotHost:
         elif not self._registering:
             # No account yet (the first start): make it. The core logs us in on success.
             self._registering = True
-            log.info("no account %s yet: registering it", wanted)
+            log.info("logging in as %s failed: registering the account (first start)", wanted)
             self.protocol.register_account(self.options.password)
         else:
             self._set_ready()
@@ -413,13 +413,13 @@ def bot_password(
             return kept.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as error:
             raise BotStopped(f"cannot read the bot's password in {kept}: {error}") from None
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     password = secrets.token_urlsafe(24)
     descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(password + "\n")
     private_file(kept)
-    log.info("made a password for the bot's account in %s", kept)
+    log.info("made a password for the bot's account, kept in %s", kept)
     return password
 
 

@@ -80,7 +80,7 @@ class BotStore:
     @classmethod
     async def open(cls, path: Path) -> BotStore:
         """Open (creating if needed, mode 0600) the store at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             path.touch(mode=0o600)
         connection = await aiosqlite.connect(path)
@@ -171,6 +171,13 @@ class BotStore:
 def _stamp(moment: datetime) -> str:
     """A UTC time that sorts as text (ISO 8601, microseconds, ``+00:00``)."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def private_dir(path: Path) -> None:
+    """Make the directory ``path`` (and its parents) if missing; one it makes is 0700, as the
+    server's data directory is (an existing one keeps the mode its owner chose)."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def private_file(path: Path) -> None:
