@@ -4,11 +4,22 @@ font, spaces kept, its columns at the same x on every line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.async_api import Browser, expect
 
+from chinwag.bots.games.boardgames import BoardGamesBot
 from chinwag.server.app import ChinwagServer
-from tests.bots.harness import raw_bot
-from tests.web.conftest import login, opened, row_with
+from tests.bots.harness import raw_bot, running_bot
+from tests.web.conftest import login, opened, row_with, say
+
+GAP_AFTER_TWO_FRAMES = """() => new Promise(done => requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+        const log = document.getElementById("log");
+        done(log.scrollHeight - log.scrollTop - log.clientHeight);
+    })))"""
+"""How far the log is from its bottom once two frames have been drawn (rows skipped while
+off screen are laid out, and would have grown, by then)."""
 
 BOARD = [" X | O | X ", "---+---+---", "   | O |   ", "---+---+---", " O |   | X "]
 
@@ -71,3 +82,47 @@ async def test_a_board_sent_as_monospace_lines_lines_up(
         tops = await codes.evaluate_all("cs => cs.map(c => c.getBoundingClientRect().top)")
         assert tops == sorted(tops) and len(set(tops)) == len(BOARD)
         assert not errors.errors
+
+
+async def test_connect_four_with_the_real_bot_on_two_pages(
+    browser: Browser, web: ChinwagServer, shots: Path, tmp_path: Path
+) -> None:
+    """Two pages play connect four refereed by the real ``boards`` bot: its messages carry the
+    marker and its boards line up (this test takes docs/web-bots.png)."""
+    async with (
+        running_bot(web.addresses[0], BoardGamesBot, tmp_path, "#lobby"),
+        opened(browser, web) as (ana, errors_a),
+        opened(browser, web) as (bob, errors_b),
+    ):
+        await login(ana, "ana", color="teal")
+        await login(bob, "bob", color="orange")
+        await expect(ana.locator("#member-list .member", has_text="boards")).to_have_count(1)
+        await say(ana, "!c4 bob")
+        await expect(bob.locator(row_with("ana challenges you"))).to_have_count(1)
+        await say(bob, "!accept")
+        for turn, (page, column) in enumerate(
+            [(ana, "4"), (bob, "4"), (ana, "3"), (bob, "5"), (ana, "2"), (bob, "5"), (ana, "1")]
+        ):
+            await expect(
+                page.locator(row_with(f"{'ana' if turn % 2 == 0 else 'bob'}'s turn")).last
+            ).to_be_visible()
+            await say(page, column)
+        won = ana.locator(row_with("ana wins!"))
+        await expect(won).to_have_count(1)
+        assert await won.locator(".bot-mark").count() == 1
+        codes = won.locator("code.mono")
+        await expect(codes).to_have_count(8)  # six rows, the frame, the column numbers
+        # Each row's frame "|" at the same x on every line of the board.
+        lefts = await codes.evaluate_all(
+            """cs => cs.slice(0, 6).map(c => {
+                const r = document.createRange();
+                r.setStart(c.firstChild, 0); r.setEnd(c.firstChild, 1);
+                return Math.round(r.getBoundingClientRect().left);
+            })"""
+        )
+        assert len(set(lefts)) == 1, lefts
+        # The page followed the game to its end: tall rows (a board is nine lines) are laid
+        # out before it scrolls down, not counted as one line each and then grown.
+        assert await ana.evaluate(GAP_AFTER_TWO_FRAMES) < 40
+        await ana.screenshot(path=shots / "web-bots.png")
+        assert not errors_a.errors and not errors_b.errors

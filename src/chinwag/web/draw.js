@@ -175,6 +175,7 @@ export function render(anchor = null) {
     c.focus = null;
     if (target) {
       target.classList.add("found");
+      aroundLaidOut(target);
       target.scrollIntoView({ block: "center" });
       return;
     }
@@ -182,9 +183,26 @@ export function render(anchor = null) {
   if (anchor) {
     const index = c.messages.indexOf(anchor);
     const node = log.querySelector(`[data-index="${index}"]`);
-    if (node) return node.scrollIntoView({ block: "start" });
+    if (node) {
+      aroundLaidOut(node);
+      return node.scrollIntoView({ block: "start" });
+    }
   }
   scrollDown();
+}
+
+/** Lay out the rows within a screen's height of `node` either way, so scrolling to it lands
+ * where it stays. */
+function aroundLaidOut(node) {
+  const log = $("log");
+  for (const step of ["previousElementSibling", "nextElementSibling"]) {
+    let height = 0;
+    for (let row = node[step]; row && height < log.clientHeight; row = row[step]) {
+      laidOut(row);
+      height += row.offsetHeight;
+    }
+  }
+  laidOut(node);
 }
 
 export function atBottom() {
@@ -193,7 +211,21 @@ export function atBottom() {
 }
 export function scrollDown() {
   const log = $("log");
+  // Rows off screen skip their layout (content-visibility: auto) and count as one line
+  // each until drawn, so the bottom reached would be short of a tall row (a board, a long
+  // multiline message) that grows once drawn. Lay out a screenful from the end first.
+  let height = 0;
+  for (let row = log.lastElementChild; row && height < 2 * log.clientHeight; row = row.previousElementSibling) {
+    laidOut(row);
+    height += row.offsetHeight;
+  }
   log.scrollTop = log.scrollHeight;
+}
+
+/** Lay `row` out now, whatever its place (see scrollDown): a row scrolled to must not change
+ * height once it is on screen, or the reader is carried off it. */
+function laidOut(row) {
+  row.dataset.laidOut = "";
 }
 
 export function drawList() {
