@@ -1,13 +1,17 @@
 """One command for the server benchmark: chinwag and ngIRCd under the same load, interleaved.
 
-    .venv/bin/python -m bench                 # the full suite (about 10 minutes), 3 repeats
+    .venv/bin/python -m bench                 # the full suite, 3 repeats (see below)
     .venv/bin/python -m bench --smoke         # a few seconds: tiny sizes, one repeat
     .venv/bin/python -m bench --report-only bench/results/2026-11-21.jsonl
 
-Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at a
-fixed offered rate, and K idle clients. chinwag's fan-out and idle workloads run over each of
-``--transports`` (plain TCP, TLS, WebSocket: all that the server offers, by default), in
-the same invocation, interleaved; ngIRCd and the latency workload stay on plain TCP.
+Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at
+fixed offered rates (100 receivers at 1000 msg/s, 1000 at 100), K idle clients, and a JOIN
+storm (K clients joining one room while another room's messages are timed). Without the
+storm the suite takes about 10 minutes; a storm of 5,000 took minutes per server and repeat
+on a shared two-core machine (``--only`` or ``--storm`` to choose). chinwag's fan-out and
+idle workloads run over each of ``--transports`` (plain TCP, TLS, WebSocket: all that the
+server offers, by default), in the same invocation, interleaved; ngIRCd and the latency and
+storm workloads stay on plain TCP.
 ngIRCd is installed from Debian when missing (as root with apt-get; ``--no-install`` to
 skip). Each run appends one JSON line to the results file;
 at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
