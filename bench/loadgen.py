@@ -179,6 +179,8 @@ class RoomJob:
     """``tcp``, ``tls`` or ``ws`` (see :mod:`bench.transports`)."""
     check_frames: bool = False
     """WebSocket receivers also unframe every message (slow), to check the raw count."""
+    keep_sent: bool = False
+    """Timed receivers also report each message's send time (``sent_ns``)."""
 
 
 def room_worker(conn: Connection, port: int, job: RoomJob) -> None:
@@ -232,7 +234,7 @@ def _receive(
     tls = job.transport == "tls"
     timed = job.rate > 0
     counters = [MarkCounter() for _ in socks]
-    stamps = [StampReader() for _ in socks] if timed else []
+    stamps = [StampReader(job.keep_sent) for _ in socks] if timed else []
     done_at = [0.0] * len(socks)
     closed = 0
     poller = select.epoll()
@@ -286,8 +288,10 @@ def _receive(
                 poller.unregister(fd)
     poller.close()
     latencies = array.array("q")
+    sent = array.array("q")
     for reader in stamps:
         latencies.extend(reader.latencies)
+        sent.extend(reader.sent)
     return {
         "counts": [reader.count for reader in (stamps or counters)],
         "frames": [check.count for check in checks],
@@ -298,6 +302,7 @@ def _receive(
         "start": start,
         "end": time.monotonic(),
         "latencies_ns": latencies.tobytes(),
+        "sent_ns": sent.tobytes(),
     }
 
 
@@ -662,6 +667,160 @@ def latency(
             for pid, cpu in zip(placement.pids, run.server_cpu, strict=True)
         ]
     return record
+
+
+# -- the JOIN storm --------------------------------------------------------------------------
+
+STORM_ROOM = "#storm"
+SEEDED = "zbenchseeded"
+SEED_LINES = 20
+"""Lines said in the storm room before the storm: chinwag replays a room's last lines to
+each client that joins (``[history] replay_lines``, 20 by default), part of what a JOIN
+costs it, so the room has them to replay."""
+
+
+def storm_worker(
+    conn: Connection,
+    port: int,
+    nicks: tuple[str, ...],
+    window: int,
+    join_window: int,
+    timeout: float,
+    seed: int,
+) -> None:
+    """Register every nick; the first, when ``seed`` is set, joins the storm room and says
+    ``seed`` lines. On "join", every nick joins the storm room (``join_window`` at a time,
+    each done when the PONG after its JOIN arrives); report; hold until stop."""
+    steps = [Step(None, registration(nick), b" 001 ") for nick in nicks]
+    handshake(port, steps, window, timeout)
+    socks = [step.sock for step in steps if step.sock is not None]
+    if seed and socks:
+        said = b"".join(
+            b"PRIVMSG %s :seed %d before the storm\r\n" % (STORM_ROOM.encode(), index)
+            for index in range(seed)
+        )
+        join = f"JOIN {STORM_ROOM}\r\n".encode()
+        handshake(port, [Step(socks[0], join + said + ping(SEEDED), SEEDED.encode())], 1, timeout)
+    conn.send(("registered", None))
+    _await(conn, "join")
+    cpu = own_cpu_seconds()
+    start = time.monotonic()
+    joins = [
+        Step(sock, f"JOIN {STORM_ROOM}\r\n".encode() + ping(JOINED), JOINED.encode())
+        for sock in socks
+    ]
+    handshake(port, joins, join_window, timeout)
+    end = max((step.done_at for step in joins), default=start)
+    conn.send(("joined", {"start": start, "end": end, "cpu": own_cpu_seconds() - cpu}))
+    _hold_until_stop(socks, conn)
+
+
+def join_storm(
+    port: int,
+    server_pid: int,
+    clients: int,
+    rate: float,
+    duration: float,
+    procs: int,
+    cpus: Collection[int],
+    lead: float = 1.0,
+    timeout: float = 600.0,
+) -> dict[str, Any]:
+    """``clients`` registered clients join one room at once (``JOIN_WINDOW`` in flight per
+    generator process) while a sender in another room offers it ``rate`` messages per second
+    for ``duration`` seconds, the storm starting ``lead`` seconds in; the latency, at the
+    one receiver there, of the messages sent while the storm lasted (from the first JOIN
+    sent to the last JOIN's PONG). The storm room has lines to replay on JOIN.
+
+    ``storm_covered`` is the share of the storm during which messages were sent: below 1 the
+    storm outlasted the sender and its end is not measured (give a longer ``duration``).
+    """
+    parts = max(1, min(procs, clients))
+    nicks = [f"j{index}" for index in range(clients)]
+    storm = [
+        Worker(
+            storm_worker,
+            port,
+            tuple(nicks[i::parts]),
+            max(1, CONNECT_WINDOW // parts + (i < CONNECT_WINDOW % parts)),
+            JOIN_WINDOW,
+            timeout,
+            SEED_LINES if i == 0 else 0,
+            cpus=cpus,
+        )
+        for i in range(parts)
+    ]
+    messages = max(1, round(rate * duration))
+    job = RoomJob("", (), messages, messages, rate, duration + 60, stall=10.0, keep_sent=True)
+    pair = [
+        Worker(room_worker, port, replace(job, role="receive", nicks=("calm0",)), cpus=cpus),
+        Worker(room_worker, port, replace(job, role="send", nicks=("calm1",)), cpus=cpus),
+    ]
+    receiver, sender = pair
+    try:
+        for worker in storm:
+            worker.expect("registered", timeout + 30)
+        for worker in pair:
+            worker.expect("ready", timeout + 30)
+        for worker in pair:
+            worker.send("sync")
+        for worker in pair:
+            worker.expect("synced", timeout + 30)
+        server_cpu = cpu_seconds(server_pid)
+        go = time.monotonic()
+        sender.send("go")
+        time.sleep(lead)  # a quiet stretch first: the pair's latency before the storm
+        for worker in storm:
+            worker.send("join")
+        joined = [worker.expect("joined", timeout + 30) for worker in storm]
+        sent = sender.expect("result", timeout + 60)
+        received = receiver.expect("result", timeout + 60)
+        end = time.monotonic()
+        server_cpu = cpu_seconds(server_pid) - server_cpu
+    finally:
+        for worker in [*storm, *pair]:
+            worker.stop()
+    storm_start = min(report["start"] for report in joined)
+    storm_end = max(report["end"] for report in joined)
+    storm_seconds = storm_end - storm_start
+    latencies = array.array("q")
+    latencies.frombytes(received["latencies_ns"])
+    sent_at = array.array("q")
+    sent_at.frombytes(received["sent_ns"])
+    low, high = int(storm_start * 1e9), int(storm_end * 1e9)
+    during = sorted(lat for at, lat in zip(sent_at, latencies, strict=True) if low <= at <= high)
+    before = sorted(lat for at, lat in zip(sent_at, latencies, strict=True) if at < low)
+
+    def percentile(ordered: Sequence[int], fraction: float) -> float:
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6
+
+    covered = (sent["end"] - storm_start) / storm_seconds if storm_seconds > 0 else 1.0
+    return {
+        "workload": "storm",
+        "params": {
+            "clients": clients,
+            "rate": rate,
+            "seconds": duration,
+            "seed_lines": SEED_LINES,
+        },
+        "metrics": {
+            "p50_ms": percentile(during, 0.50),
+            "p99_ms": percentile(during, 0.99),
+            "max_ms": during[-1] / 1e6 if during else float("nan"),
+            "samples": len(during),
+            "quiet_p99_ms": percentile(before, 0.99),
+            "storm_seconds": storm_seconds,
+            "joins_per_s": clients / storm_seconds if storm_seconds > 0 else 0.0,
+            "storm_covered": min(1.0, covered),
+            "lost": messages - len(latencies),
+        },
+        "dropped": received["closed"] + sent["closed"],
+        "unsent_bytes": sent["unsent_bytes"],
+        "loadgen_cpu": _loadgen_cpu([received, sent, *joined], go),
+        "server_cpu": server_cpu / (end - go) if end > go else 0.0,
+    }
 
 
 # -- idle connections ----------------------------------------------------------------------

@@ -52,7 +52,16 @@ METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("kib_per_connection", "memory per connection, KiB", False, 1),
         Metric("registrations_per_s", "registrations/s", True),
     ),
+    "storm": (
+        Metric("p50_ms", "p50 latency in the other room, ms", False, 2),
+        Metric("p99_ms", "p99 latency in the other room, ms", False, 2),
+        Metric("max_ms", "max latency in the other room, ms", False, 2),
+        Metric("joins_per_s", "joins/s", True),
+        Metric("lost", "messages lost", False),
+    ),
 }
+STORM_GOAL_MS = 10.0
+"""Issue 20: during a JOIN storm, a message in another room keeps its p99 under this."""
 
 
 def figure_name(record: dict[str, Any]) -> str:
@@ -65,6 +74,8 @@ def figure_name(record: dict[str, Any]) -> str:
         return f"latency {params['rate']:g} msg/s to {params['receivers']} receivers"
     if workload == "idle":
         return f"idle K={params['clients']} (rooms of {params['room_size']})"
+    if workload == "storm":
+        return f"JOIN storm of {params['clients']}, {params['rate']:g} msg/s in another room"
     return str(workload)
 
 
@@ -351,8 +362,8 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
     left.set_title("Fan-out: deliveries per second (median, range)")
     left.set_ylabel("million deliveries/s")
     left.yaxis.set_major_formatter(lambda value, _: f"{value / 1e6:g}")
-    bars(right, timing, [r.metric.key.removesuffix("_ms") for r in timing])
-    right.set_title(timing[0].figure.capitalize() if timing else "Latency")
+    bars(right, timing, [_timing_label(r) for r in timing])
+    right.set_title("Latency (and the other room's in a JOIN storm)")
     right.set_ylabel("ms from send to delivery (log scale)")
     right.set_yscale("log")
     figure.tight_layout()
@@ -360,6 +371,59 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return True
+
+
+def _timing_label(row: Row) -> str:
+    """A latency bar's label: the percentile, then the workload in a few words."""
+    figure = row.figure
+    if figure.startswith("JOIN storm"):
+        short = "storm " + figure.split(",")[0].removeprefix("JOIN storm of ")
+    else:
+        short = (
+            figure.removeprefix("latency ").replace(" msg/s to ", "/s→").replace(" receivers", "")
+        )
+    return f"{row.metric.key.removesuffix('_ms')}\n{short}"
+
+
+def _storm_section(records: Sequence[dict[str, Any]]) -> str:
+    """The section on the JOIN storm (issue 20), or nothing when it was not run."""
+    storms = [r for r in records if r["workload"] == "storm"]
+    if not storms:
+        return ""
+    lines = []
+    for record in storms:
+        metrics = record["metrics"]
+        p99 = metrics["p99_ms"]
+        mark = " ⚠" if record["server"] == SUBJECT and not p99 < STORM_GOAL_MS else ""
+        lines.append(
+            f"| {SERVER_NAMES.get(record['server'], record['server'])} | {record['repeat'] + 1} "
+            f"| {metrics['storm_seconds']:.2f} | {metrics['joins_per_s']:,.0f} "
+            f"| {metrics['samples']} | {metrics['p50_ms']:.2f} | {p99:.2f}{mark} "
+            f"| {metrics['max_ms']:.2f} | {metrics['quiet_p99_ms']:.2f} "
+            f"| {metrics['storm_covered']:.0%} |"
+        )
+    seeded = storms[0]["params"].get("seed_lines", 0)
+    header = (
+        "| server | repeat | storm, s | joins/s | messages | p50, ms | p99, ms | max, ms "
+        "| quiet p99, ms | covered |"
+    )
+    return f"""
+## A JOIN storm beside a quiet room (issue 20)
+
+K clients, registered beforehand, join one room at once (64 JOINs in flight per generator
+process, each followed by a PING whose PONG says it was handled; the room has
+{seeded} lines said in it first, so chinwag replays them to each joiner as it does on
+every JOIN) while one client sends a steady stream of stamped messages to another
+room, where one other client receives them. The storm lasts from the first JOIN sent to
+the last PONG; the figures are the latency of the messages sent in that time. Quiet p99 is
+the same before the storm. Covered: the share of the storm while messages were sent (below
+100% the storm outlasted them). The goal for chinwag: p99 under {STORM_GOAL_MS:g} ms (⚠ when
+not).
+
+{header}
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{chr(10).join(lines)}
+"""
 
 
 def _transport_section(records: Sequence[dict[str, Any]]) -> str:
@@ -403,7 +467,7 @@ def markdown(
         if not dropped
         else f"{dropped} clients were dropped in all (see the last table)."
     )
-    transport_text = _transport_section(records)
+    transport_text = _transport_section(records) + _storm_section(records)
     plot_text = (
         f"![deliveries per second and latency, chinwag and ngIRCd]({plot_name})"
         if plot_name

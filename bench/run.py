@@ -1,13 +1,17 @@
 """One command for the server benchmark: chinwag and ngIRCd under the same load, interleaved.
 
-    .venv/bin/python -m bench                 # the full suite (about 10 minutes), 3 repeats
+    .venv/bin/python -m bench                 # the full suite, 3 repeats (see below)
     .venv/bin/python -m bench --smoke         # a few seconds: tiny sizes, one repeat
     .venv/bin/python -m bench --report-only bench/results/2026-11-21.jsonl
 
-Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at a
-fixed offered rate, and K idle clients. chinwag's fan-out and idle workloads run over each of
-``--transports`` (plain TCP, TLS, WebSocket: all that the server offers, by default), in
-the same invocation, interleaved; ngIRCd and the latency workload stay on plain TCP.
+Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at
+fixed offered rates (100 receivers at 1000 msg/s, 1000 at 100), K idle clients, and a JOIN
+storm (K clients joining one room while another room's messages are timed). Without the
+storm the suite takes about 10 minutes; a storm of 5,000 took minutes per server and repeat
+on a shared two-core machine (``--only`` or ``--storm`` to choose). chinwag's fan-out and
+idle workloads run over each of ``--transports`` (plain TCP, TLS, WebSocket: all that the
+server offers, by default), in the same invocation, interleaved; ngIRCd and the latency and
+storm workloads stay on plain TCP.
 ngIRCd is installed from Debian when missing (as root with apt-get; ``--no-install`` to
 skip). Each run appends one JSON line to the results file;
 at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
@@ -64,14 +68,21 @@ class Plan:
         (100, 4, 20000),
         (1000, 2, 2000),
     )
-    latency: tuple[int, int, float, float] | None = (100, 2, 1000.0, 10.0)
-    """Receivers, senders, offered messages per second (all senders together), seconds."""
+    latency: tuple[tuple[int, int, float, float], ...] = (
+        (100, 2, 1000.0, 10.0),
+        (1000, 2, 100.0, 10.0),
+    )
+    """Each latency size: receivers, senders, offered messages per second (all senders
+    together), seconds."""
     idle: tuple[int, int] | None = (10_000, 100)
     """Clients, clients per room."""
+    storm: tuple[int, float, float] | None = (5000, 200.0, 10.0)
+    """The JOIN storm: clients joining one room, messages per second in another room
+    meanwhile, seconds of those messages."""
     repeats: int = 3
     procs: int = 3
     """Load-generator processes for the receivers (the senders get one more)."""
-    workloads: frozenset[str] = field(default=frozenset({"fanout", "latency", "idle"}))
+    workloads: frozenset[str] = field(default=frozenset({"fanout", "latency", "idle", "storm"}))
     transports: tuple[str, ...] | None = None
     """chinwag's transports for fan-out and idle; ``None``: every one it offers."""
     check_frames: bool = False
@@ -80,8 +91,9 @@ class Plan:
 
 SMOKE = Plan(
     fanouts=((5, 2, 50),),
-    latency=(5, 1, 200.0, 1.0),
+    latency=((5, 1, 200.0, 1.0),),
     idle=(50, 10),
+    storm=(50, 100.0, 2.0),
     repeats=1,
     procs=2,
     check_frames=True,
@@ -100,6 +112,23 @@ def _transports(text: str) -> tuple[str, ...]:
             f"expected some of {','.join(TRANSPORTS)}, comma-separated; got {text!r}"
         )
     return tuple(each for each in TRANSPORTS if each in chosen)
+
+
+def _numbers(kind: Callable[[str], Any]) -> Callable[[str], tuple[Any, ...]]:
+    """An option's parser for comma-separated numbers of ``kind``."""
+
+    def parse(text: str) -> tuple[Any, ...]:
+        try:
+            numbers = tuple(kind(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected numbers, e.g. 100,1000; got {text!r}"
+            ) from None
+        if not numbers or any(number <= 0 for number in numbers):
+            raise argparse.ArgumentTypeError(f"expected positive numbers; got {text!r}")
+        return numbers
+
+    return parse
 
 
 def _size(text: str) -> tuple[int, int, int]:
@@ -126,10 +155,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NxSxM",
         help="a fan-out size (repeatable; default 100x4x2000, 1000x2x200 and ten times M)",
     )
-    parser.add_argument("--latency-receivers", type=int, help="default 100")
-    parser.add_argument("--latency-rate", type=float, help="messages/s offered (default 1000)")
+    parser.add_argument(
+        "--latency-receivers",
+        type=_numbers(int),
+        metavar="N[,N...]",
+        help="one latency size per number, with the rate in the same place of "
+        "--latency-rate (default 100,1000)",
+    )
+    parser.add_argument(
+        "--latency-rate",
+        type=_numbers(float),
+        metavar="R[,R...]",
+        help="messages/s offered, one per latency size (default 1000,100)",
+    )
     parser.add_argument("--latency-seconds", type=float, help="default 10")
     parser.add_argument("--latency-senders", type=int, help="default 2")
+    parser.add_argument(
+        "--storm", type=int, metavar="K", help="JOIN storm: clients joining one room (default 5000)"
+    )
+    parser.add_argument(
+        "--storm-rate",
+        type=float,
+        help="JOIN storm: messages/s in the other room meanwhile (default 200)",
+    )
+    parser.add_argument(
+        "--storm-seconds",
+        type=float,
+        help="JOIN storm: seconds of those messages, the storm starting 1 s in (default 10)",
+    )
     parser.add_argument("--idle", type=int, metavar="K", help="idle clients (default 10000)")
     parser.add_argument("--idle-room-size", type=int, help="clients per room (default 100)")
     parser.add_argument(
@@ -144,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["fanout", "latency", "idle"],
+        choices=["fanout", "latency", "idle", "storm"],
         help="run only this workload (repeatable)",
     )
     parser.add_argument("--no-reference", action="store_true", help="measure chinwag alone")
@@ -204,14 +257,25 @@ def _parser() -> argparse.ArgumentParser:
 def plan_from(args: argparse.Namespace) -> Plan:
     """The sizes: the smoke or full defaults, with whatever the options override."""
     base = SMOKE if args.smoke else Plan()
-    latency = base.latency
-    if latency is not None:
-        receivers, senders, rate, seconds = latency
-        latency = (
-            args.latency_receivers or receivers,
-            args.latency_senders or senders,
-            args.latency_rate or rate,
-            args.latency_seconds or seconds,
+    receivers = args.latency_receivers or tuple(size[0] for size in base.latency)
+    rates = args.latency_rate or tuple(size[2] for size in base.latency)
+    if len(rates) == 1:
+        rates = rates * len(receivers)
+    elif len(receivers) == 1:
+        receivers = receivers * len(rates)
+    if len(receivers) != len(rates):
+        raise SystemExit("bench: give as many --latency-rate values as --latency-receivers")
+    senders, seconds = base.latency[0][1], base.latency[0][3]
+    latency = tuple(
+        (count, args.latency_senders or senders, rate, args.latency_seconds or seconds)
+        for count, rate in zip(receivers, rates, strict=True)
+    )
+    storm = base.storm
+    if storm is not None:
+        storm = (
+            args.storm or storm[0],
+            args.storm_rate or storm[1],
+            args.storm_seconds or storm[2],
         )
     idle = base.idle
     if idle is not None:
@@ -220,6 +284,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         fanouts=tuple(args.fanout) if args.fanout else base.fanouts,
         latency=latency,
         idle=idle,
+        storm=storm,
         repeats=args.repeats or base.repeats,
         procs=args.procs or base.procs,
         workloads=frozenset(args.only) if args.only else base.workloads,
@@ -259,22 +324,37 @@ def workloads(plan: Plan) -> list[tuple[str, Workload]]:
                 )
 
             chosen.append(("fanout", run_fanout))
-    if "latency" in plan.workloads and plan.latency is not None:
-        receivers, senders, rate, seconds = plan.latency
+    if "latency" in plan.workloads:
+        for receivers, senders, rate, seconds in plan.latency:
 
-        def run_latency(server: Running, cores: Cores) -> dict[str, Any]:
-            return loadgen.latency(
+            def run_latency(
+                server: Running,
+                cores: Cores,
+                n: int = receivers,
+                s: int = senders,
+                r: float = rate,
+                t: float = seconds,
+            ) -> dict[str, Any]:
+                return loadgen.latency(
+                    server.port, server.pid, n, s, r, t, plan.procs, cores.generator
+                )
+
+            chosen.append(("latency", run_latency))
+    if "storm" in plan.workloads and plan.storm is not None:
+        clients, storm_rate, storm_seconds = plan.storm
+
+        def run_storm(server: Running, cores: Cores) -> dict[str, Any]:
+            return loadgen.join_storm(
                 server.port,
                 server.pid,
-                receivers,
-                senders,
-                rate,
-                seconds,
+                clients,
+                storm_rate,
+                storm_seconds,
                 plan.procs,
                 cores.generator,
             )
 
-        chosen.append(("latency", run_latency))
+        chosen.append(("storm", run_storm))
     if "idle" in plan.workloads and plan.idle is not None:
         clients, room_size = plan.idle
 
@@ -388,6 +468,13 @@ def _headline(record: dict[str, Any]) -> str:
     via = record.get("transport", "tcp")
     if record["workload"] == "fanout":
         text = f"{metrics['deliveries_per_s']:,.0f} deliveries/s, lost {metrics['lost']}"
+    elif record["workload"] == "storm":
+        text = (
+            f"other room p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "
+            f"max {metrics['max_ms']:.2f} ms during a {metrics['storm_seconds']:.1f} s storm "
+            f"({metrics['joins_per_s']:,.0f} joins/s, {metrics['storm_covered']:.0%} covered), "
+            f"lost {metrics['lost']}"
+        )
     elif record["workload"] == "latency":
         text = (
             f"p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "

@@ -79,12 +79,16 @@ class StampReader:
     latency against ``now_ns``, the time the chunk holding its end was read.
     """
 
-    __slots__ = ("_rest", "count", "latencies")
+    __slots__ = ("_rest", "count", "keep_sent", "latencies", "sent")
 
-    def __init__(self) -> None:
+    def __init__(self, keep_sent: bool = False) -> None:
         self._rest = b""
         self.count = 0
         self.latencies: list[int] = []
+        self.keep_sent = keep_sent
+        """Also keep each message's send time (:attr:`sent`), to pick the messages of a
+        stretch of the run (the JOIN storm's); off for the latency workload's million."""
+        self.sent: list[int] = []
 
     def feed(self, chunk: bytes, now_ns: int) -> int:
         """Record the latency of every message completed by ``chunk``; return how many."""
@@ -92,7 +96,12 @@ class StampReader:
         cut = data.rfind(b"\n") + 1
         self._rest = data[cut:]
         stamps = STAMP.findall(data, 0, cut)
-        self.latencies.extend(now_ns - int(stamp) for stamp in stamps)
+        if self.keep_sent:
+            times = [int(stamp) for stamp in stamps]
+            self.sent.extend(times)
+            self.latencies.extend(now_ns - sent for sent in times)
+        else:
+            self.latencies.extend(now_ns - int(stamp) for stamp in stamps)
         self.count += len(stamps)
         return len(stamps)
 

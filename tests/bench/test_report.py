@@ -165,3 +165,58 @@ def test_the_page_has_a_transport_section_only_when_more_than_tcp_ran() -> None:
     page = report.markdown(both, MACHINE, "cmd", "r", None)
     assert "over TLS and WebSocket" in page
     assert "| 100 | 90 | 0.90 |" in page
+
+
+def _storm(server: str, repeat: int, p99: float) -> dict[str, Any]:
+    return {
+        "run": "r1",
+        "repeat": repeat,
+        "server": server,
+        "version": f"{server} 1.0",
+        "workload": "storm",
+        "params": {"clients": 5000, "rate": 200.0, "seconds": 10.0, "seed_lines": 20},
+        "metrics": {
+            "p50_ms": p99 / 4,
+            "p99_ms": p99,
+            "max_ms": p99 * 2,
+            "samples": 700,
+            "quiet_p99_ms": 0.9,
+            "storm_seconds": 3.5,
+            "joins_per_s": 5000 / 3.5,
+            "storm_covered": 1.0,
+            "lost": 0,
+        },
+        "loadgen_cpu": 0.5,
+        "server_cpu": 0.9,
+        "dropped": 0,
+    }
+
+
+def test_the_join_storm_has_its_figures_and_section_and_marks_a_missed_goal() -> None:
+    records = [_storm("chinwag", 0, 12.0), _storm("ngircd", 0, 4.0), _storm("chinwag", 1, 8.0)]
+    rows = report.summarize(records)
+    p99 = next(row for row in rows if row.metric.key == "p99_ms")
+    assert p99.figure == "JOIN storm of 5000, 200 msg/s in another room"
+    assert p99.subject == Stat(10.0, 8.0, 12.0, 2)
+    page = report.markdown(records, MACHINE, "cmd", "r", None)
+    assert "## A JOIN storm beside a quiet room (issue 20)" in page
+    assert "20 lines said in it first" in page
+    assert "| chinwag | 1 | 3.50 | 1,429 | 700 | 3.00 | 12.00 ⚠ | 24.00 | 0.90 | 100% |" in page
+    assert "| chinwag | 2 | 3.50 | 1,429 | 700 | 2.00 | 8.00 | 16.00 | 0.90 | 100% |" in page
+    assert "| ngIRCd | 1 | 3.50 | 1,429 | 700 | 1.00 | 4.00 | 8.00 | 0.90 | 100% |" in page
+    without = report.markdown([_fanout("chinwag", 0, 1.0)], MACHINE, "cmd", "r", None)
+    assert "JOIN storm" not in without
+
+
+def test_the_plot_draws_every_latency_size_and_the_storm(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    thousand = _latency("chinwag", 3.0)
+    thousand["params"] = {**thousand["params"], "receivers": 1000, "rate": 100.0}
+    records = [
+        _fanout("chinwag", 0, 9.0),
+        _latency("chinwag", 1.0),
+        thousand,
+        _storm("chinwag", 0, 5.0),
+    ]
+    assert report.plot(records, tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")

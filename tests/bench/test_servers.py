@@ -71,6 +71,31 @@ def test_smoke_sizes_and_overrides() -> None:
         _parser().parse_args(["--fanout", "10x2"])
 
 
+def test_latency_sizes_pair_receivers_with_rates_in_order() -> None:
+    """One invocation measures several latency sizes: the Nth receivers with the Nth rate."""
+    assert [(n, rate) for n, _, rate, _ in plan_from(_parser().parse_args([])).latency] == [
+        (100, 1000.0),
+        (1000, 100.0),
+    ]
+    args = ["--latency-receivers", "10,20", "--latency-rate", "5,6", "--latency-seconds", "2"]
+    assert plan_from(_parser().parse_args(args)).latency == ((10, 2, 5.0, 2.0), (20, 2, 6.0, 2.0))
+    one_rate = ["--latency-receivers", "10,20", "--latency-rate", "7"]
+    assert [size[2] for size in plan_from(_parser().parse_args(one_rate)).latency] == [7.0, 7.0]
+    with pytest.raises(SystemExit):
+        plan_from(_parser().parse_args(["--latency-receivers", "1,2,3", "--latency-rate", "4,5"]))
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--latency-rate", "0"])
+
+
+def test_storm_sizes_and_overrides() -> None:
+    assert plan_from(_parser().parse_args([])).storm == (5000, 200.0, 10.0)
+    plan = plan_from(
+        _parser().parse_args(["--storm", "300", "--storm-rate", "50", "--only", "storm"])
+    )
+    assert plan.storm == (300, 50.0, 10.0)
+    assert plan.workloads == frozenset({"storm"})
+
+
 def test_a_baseline_tree_runs_on_the_standard_loop_when_asked(tmp_path: Path) -> None:
     """``--baseline TREE --standard-loop``: that tree's chinwag, with no uvloop loaded."""
     root = Path(__file__).resolve().parents[2]

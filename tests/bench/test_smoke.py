@@ -96,7 +96,9 @@ def _one(
 @pytest.mark.timeout(300)
 def test_every_workload_ran_once_on_every_server(smoke: tuple[list[dict[str, Any]], str]) -> None:
     records, _ = smoke
-    expected = [(server, "tcp", "latency") for server in SERVERS] + [
+    expected = [(server, "tcp", "latency") for server in SERVERS]
+    expected += [(server, "tcp", "storm") for server in SERVERS]
+    expected += [
         (server, transport, workload)
         for server in SERVERS
         for transport in (TRANSPORTS if server == "chinwag" else ("tcp",))
@@ -185,6 +187,25 @@ def test_latency_has_a_sample_for_every_delivery(
     assert metrics["samples"] == params["receivers"] * sent
     assert metrics["lost"] == 0
     assert 0 < metrics["p50_ms"] <= metrics["p99_ms"] <= metrics["max_ms"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_join_storm_times_the_other_room_while_everyone_joins(
+    smoke: tuple[list[dict[str, Any]], str], server: str
+) -> None:
+    record = _one(smoke[0], server, "storm")
+    metrics = record["metrics"]
+    assert metrics["lost"] == 0
+    assert metrics["storm_seconds"] > 0
+    assert metrics["joins_per_s"] == pytest.approx(
+        record["params"]["clients"] / metrics["storm_seconds"]
+    )
+    # The smoke storm is short: some of the other room's messages were sent while it lasted.
+    assert metrics["samples"] > 0
+    assert 0 < metrics["p50_ms"] <= metrics["p99_ms"] <= metrics["max_ms"]
+    assert metrics["storm_covered"] == 1.0
+    assert "A JOIN storm beside a quiet room" in smoke[1]
 
 
 @pytest.mark.timeout(300)

@@ -64,6 +64,17 @@ def test_stamps_of_partial_lines_wait_for_the_rest() -> None:
     assert reader.count == 2
 
 
+def test_a_stamp_reader_can_keep_each_send_time_beside_its_latency() -> None:
+    kept = StampReader(keep_sent=True)
+    lines = b":s0!~s0@h " + stamped("#bench", 1_000) + b":s0!~s0@h " + stamped("#bench", 2_500)
+    assert kept.feed(lines, now_ns=4_000) == 2
+    assert kept.sent == [1_000, 2_500]
+    assert kept.latencies == [3_000, 1_500]
+    plain = StampReader()
+    plain.feed(lines, now_ns=4_000)
+    assert plain.sent == [] and plain.latencies == [3_000, 1_500]
+
+
 def test_a_burst_is_one_privmsg_per_line() -> None:
     burst = room_burst(3, 250)
     lines = burst.split(b"\r\n")

@@ -165,6 +165,34 @@ async def test_stored_returns_once_everything_pushed_is_in_the_store() -> None:
     assert await history.after(asyncio.sleep(0, "asked")) == "asked"
 
 
+async def test_stored_returns_at_the_commit_it_waits_for_while_traffic_goes_on() -> None:
+    """Issue 20: a JOIN's replay waits for what was said before it to be stored, not for a
+    lull in the whole server's traffic (the writer never stops while messages keep coming)."""
+    release = asyncio.Event()
+
+    class Busy(Recording):
+        async def append(
+            self, messages: Sequence[StoredMessage], changes: Sequence[HistoryChange] = ()
+        ) -> None:
+            if not self.batches:
+                history.push(fold("#b"), privmsg(2))  # traffic goes on during the commit
+            else:
+                await release.wait()  # ...and the next commit takes its time
+            await super().append(messages, changes)
+
+    store = Busy()
+    history, _, _ = writer(store, AsyncioEffects())
+    history.push(fold("#a"), privmsg(1))
+
+    await asyncio.wait_for(history.stored(upto=1), 5)
+
+    assert store.batches == [["id1"]]
+    assert history.writing() is not None  # still storing message 2
+    release.set()
+    await history.stored()
+    assert store.batches == [["id1"], ["id2"]]
+
+
 # -- whose conversation ------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ disk.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -106,6 +107,7 @@ class HistoryWriter:
         "_changes_pushed",
         "_changes_stored",
         "_clock",
+        "_commit_waiters",
         "_committed",
         "_delivery",
         "_effects",
@@ -142,6 +144,8 @@ class HistoryWriter:
         self._busy = False
         self._task: Awaitable[None] | None = None
         self._last_commit = float("-inf")
+        self._commit_waiters: list[asyncio.Future[None]] = []
+        """Callers of :meth:`stored` waiting for the next commit (or the writer's end)."""
         self.pushed_seq = 0
         """Sequence number of the last message pushed."""
         self.keeping = True
@@ -299,10 +303,19 @@ class HistoryWriter:
             self._changes_stored += len(changes)
             self._delivery.committed(seq)
             self._committed()
+            self._wake()
+
+    def _wake(self) -> None:
+        """Let every :meth:`stored` caller look again at what is durable now."""
+        waiters, self._commit_waiters = self._commit_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _written(self, result: object, error: BaseException | None) -> None:
         self._busy = False
         self._task = None
+        self._wake()
         if isinstance(error, Exception):  # not a cancellation at shutdown
             log.error("history writer stopped: %r", error)
         elif self._items or self._changes:
@@ -326,8 +339,28 @@ class HistoryWriter:
             writing = self.writing()
             if writing is None:
                 break
-            await writing
+            await self._next_commit(writing)
             await self._effects.next_turn()
+
+    async def _next_commit(self, writing: Awaitable[None]) -> None:
+        """Wait for the writer's next commit, or its end, whichever comes first.
+
+        Not for the whole ``writing``: the writer goes on for as long as messages keep
+        coming, so under steady traffic (a busy room, a JOIN storm) a JOIN's replay or a
+        CHATHISTORY query waiting for the message before it would wait for a commit that
+        finds nothing more queued. Without a running loop (a harness stepping the work by
+        hand) the whole write is awaited.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            await writing
+            return
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._commit_waiters.append(waiter)
+        await waiter
+        if isinstance(writing, asyncio.Future) and writing.done():
+            await writing  # the writer stopped: its error or cancellation is ours, as before
 
     async def after(self, work: Awaitable[T], upto: int | None = None) -> T:
         """``work``'s result, once everything relayed before this call (or up to ``upto``)
