@@ -102,3 +102,29 @@ def test_a_registration_gives_the_founder_op_and_the_access_list_its_status() ->
     assert registration.status_for("cy") == "o"
     assert registration.status_for("eve") == ""
     assert registration.status_for(None) == ""
+
+
+def test_idle_users_share_their_empty_sets_until_one_changes() -> None:
+    # Issue 20: an empty set per connection costs 216 bytes; the idle ones share one.
+    h = Harness()
+    ana_client, _bo_client = h.room("ana", "bo")
+    ana, bo = h.user("ana"), h.user("bo")
+    assert ana.modes is bo.modes
+    assert ana.sessions[0].caps is bo.sessions[0].caps
+    assert ana.sessions[0].monitoring is bo.sessions[0].monitoring
+    assert ana.sessions[0].metadata_subs is bo.sessions[0].metadata_subs
+    ana_client.send("MODE ana +i")
+    assert ana.modes == {"i"} and bo.modes == set()
+
+
+def test_members_with_the_same_status_share_it_and_a_change_is_theirs_alone() -> None:
+    h = Harness()
+    h.room("ana", "bo", "cy")
+    room = h.channel("#room")
+    ana, bo, cy = h.user("ana"), h.user("bo"), h.user("cy")
+    assert room.members[bo] is room.members[cy]
+    assert room.set_status(bo, "v", True)
+    assert not room.set_status(bo, "v", True)  # had it already
+    assert (room.members[ana], room.members[bo], room.members[cy]) == ({"o"}, {"v"}, set())
+    assert room.set_status(bo, "v", False)
+    assert room.members[bo] is room.members[cy]

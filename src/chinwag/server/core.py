@@ -625,8 +625,9 @@ class ServerCore:
         finally:
             delivery.end()
         self._sessions.reap()
-        if session.waiting is None and not session.closed and session.resume_input is not None:
-            session.resume_input()
+        reader = session.reader
+        if session.waiting is None and not session.closed and reader is not None:
+            reader.resume_input()
 
     def _release_held(self, session: Session) -> None:
         """Handle the lines that arrived while the session waited, until it waits again or

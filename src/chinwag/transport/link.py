@@ -57,18 +57,18 @@ class Link:
     :class:`~chinwag.transport.outbox.Outbox` over ``sink`` for what goes out.
 
     ``links`` is the set of every open link of the server (the application waits for them
-    at stop); ``closed`` is done when the connection is gone. ``kind`` is the listener kind
+    at stop); :attr:`closed` is done when the connection is gone. ``kind`` is the listener kind
     that carries it (:data:`chinwag.config.LISTENER_KINDS`), for ``/metrics``.
     """
 
     __slots__ = (
+        "_closed",
         "_core",
         "_done",
         "_links",
         "_pump_scheduled",
         "_reading_paused",
         "_source",
-        "closed",
         "kind",
         "outbox",
         "session",
@@ -92,7 +92,19 @@ class Link:
         self._reading_paused = False
         self._done = False
         self.session: Session | None = None
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._closed: asyncio.Future[None] | None = None
+
+    @property
+    def closed(self) -> asyncio.Future[None]:
+        """Done when the connection is gone. Made when first asked for (the server asks
+        when it stops), not with every connection: most are never waited for, and a future
+        is an eighth of what an idle connection may cost (issue 20)."""
+        closed = self._closed
+        if closed is None:
+            closed = self._closed = asyncio.get_running_loop().create_future()
+            if self._done:
+                closed.set_result(None)
+        return closed
 
     def open(self, ip: str, *, secure: bool = False, certfp: str | None = None) -> None:
         """Register the connection from ``ip`` with the core, or refuse it when the server
@@ -104,8 +116,7 @@ class Link:
             self.outbox.close()
             return
         session = self._core.connect(self.outbox, ip, secure=secure, certfp=certfp)
-        session.resume_input = self._drained
-        session.hold_input = self._held
+        session.reader = self
         self.session = session
 
     @property
@@ -140,7 +151,7 @@ class Link:
             source.clear()
         elif session.lagged_until is not None:
             # Fakelag holds the session's lines: read nothing more from the peer until they
-            # are handled (:meth:`_drained`). What was already read is framed and handed
+            # are handled (:meth:`resume_input`). What was already read is framed and handed
             # over still, a slice a turn, for the core to hold or, past the hard limit,
             # to close the session with Excess Flood.
             if not self._reading_paused:
@@ -159,14 +170,14 @@ class Link:
             self._reading_paused = False
             source.resume_reading()
 
-    def _held(self) -> None:
+    def hold_input(self) -> None:
         """Fakelag holds lines already handed over (a cluster node decides so when it applies
-        the log, after the link read on): read nothing more until :meth:`_drained`."""
+        the log, after the link read on): read nothing more until :meth:`resume_input`."""
         if not self._done and not self._reading_paused:
             self._reading_paused = True
             self._source.pause_reading()
 
-    def _drained(self) -> None:
+    def resume_input(self) -> None:
         """Fakelag handled every line it held: hand over what waits, then read again."""
         if self._done or self._pump_scheduled:
             return
@@ -195,8 +206,9 @@ class Link:
         if self.session is not None:
             self._core.connection_lost(self.session, reason)
         self._source.clear()
-        if not self.closed.done():
-            self.closed.set_result(None)
+        closed = self._closed
+        if closed is not None and not closed.done():
+            closed.set_result(None)
 
     def abort(self) -> None:
         """Drop the connection at once (the server is stopping and the peer does not read)."""

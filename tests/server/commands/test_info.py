@@ -58,7 +58,7 @@ def test_lusers_counts_users_invisible_operators_unknown_and_channels() -> None:
     network = h.core.network
     bo_user = network.find_user("bo")
     assert bo_user is not None
-    bo_user.modes.update({"i", "o"})
+    bo_user.modes |= {"i", "o"}
     ana.send("JOIN #x", "JOIN #y")
     ana.take()
     bo.take()

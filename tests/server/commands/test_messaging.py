@@ -286,7 +286,7 @@ def test_moderated_channel_lets_voiced_and_operators_speak() -> None:
     h.join("#x", ana, bo, cy)
     room = h.channel("#x")
     room.modes.add("m")
-    room.members[h.user("bo")].add("v")
+    room.set_status(h.user("bo"), "v", True)
     ana.send("PRIVMSG #x :operator here")
     bo.send("PRIVMSG #x :voice here")
     assert cy.lines() == [("PRIVMSG", "#x", "operator here"), ("PRIVMSG", "#x", "voice here")]
@@ -328,7 +328,7 @@ def test_voiced_banned_member_can_speak() -> None:
     h.join("#x", ana, bo)
     room = h.channel("#x")
     room.bans.append(ListEntry(f"*!*@{HOST}", "ana", 0))
-    room.members[h.user("bo")].add("v")
+    room.set_status(h.user("bo"), "v", True)
     bo.send("PRIVMSG #x :hi")
     assert ana.commands() == ["PRIVMSG"]
 
@@ -447,7 +447,7 @@ def test_no_account_tag_when_not_logged_in() -> None:
 def test_bot_tag_needs_message_tags() -> None:
     h = Harness()
     bot = h.client("bot")
-    h.user("bot").modes.add("B")
+    h.user("bot").modes |= {"B"}
     tagged, plain = h.client("bo", caps=["message-tags"]), h.client("cy")
     bot.send("PRIVMSG bo,cy :beep")
     assert "bot" in tagged.take()[0].tags

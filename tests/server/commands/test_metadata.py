@@ -502,7 +502,7 @@ def test_a_users_other_sessions_are_told_of_the_change() -> None:
     # A second device of the same user (attached by hand: the harness has no bouncer).
     phone = h.connect()
     phone.session.set_caps(set(CAPS))
-    phone.session.metadata_subs.add("color")
+    phone.session.metadata_subs |= {"color"}
     phone.session.user = h.user("ana")
     h.user("ana").add_session(phone.session)
 

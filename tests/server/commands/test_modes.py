@@ -355,7 +355,7 @@ def test_user_cannot_make_themselves_operator() -> None:
 def test_operator_may_drop_their_operator_mode() -> None:
     h = Harness()
     ana = h.client("ana")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
     ana.send("MODE ana -o")
     assert ana.replies() == [("MODE", ("ana", "-o"))]
     assert not h.user("ana").is_oper

@@ -36,7 +36,7 @@ def test_who_shows_only_the_highest_prefix_without_multi_prefix() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     h.join("#tea", ana)
-    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
+    h.core.network.channels["#tea"].set_status(h.user("ana"), "v", True)
 
     bo.send("WHO #tea")
 
@@ -47,7 +47,7 @@ def test_who_shows_every_prefix_with_multi_prefix() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo", caps=["multi-prefix"])
     h.join("#tea", ana)
-    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
+    h.core.network.channels["#tea"].set_status(h.user("ana"), "v", True)
 
     bo.send("WHO #tea")
 
@@ -59,7 +59,7 @@ def test_who_flags_mark_away_operator_and_bot_in_spec_order() -> None:
     ana, bo = h.client("ana"), h.client("bo")
     h.join("#tea", ana)
     ana.send("AWAY :lunch")
-    h.user("ana").modes.update({"o", "B"})
+    h.user("ana").modes |= {"o", "B"}
 
     bo.send("WHO #tea")
 
@@ -140,7 +140,7 @@ def test_who_mask_hides_invisible_users_who_share_no_channel() -> None:
     h = Harness()
     h.client("ana")
     bo = h.client("bo")
-    h.user("ana").modes.add("i")
+    h.user("ana").modes |= {"i"}
 
     bo.send("WHO *")
 
@@ -150,7 +150,7 @@ def test_who_mask_hides_invisible_users_who_share_no_channel() -> None:
 def test_who_mask_shows_invisible_users_who_share_a_channel() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    h.user("ana").modes.add("i")
+    h.user("ana").modes |= {"i"}
     h.join("#tea", ana, bo)
 
     bo.send("WHO a*")
@@ -162,7 +162,7 @@ def test_who_exact_nick_finds_an_invisible_user() -> None:
     h = Harness()
     h.client("ana")
     bo = h.client("bo")
-    h.user("ana").modes.add("i")
+    h.user("ana").modes |= {"i"}
 
     bo.send("WHO ana")
 
@@ -173,7 +173,7 @@ def test_who_channel_from_outside_hides_invisible_members() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
     h.join("#tea", ana, bo)
-    h.user("bo").modes.add("i")
+    h.user("bo").modes |= {"i"}
 
     cy.send("WHO #tea")
 
@@ -198,7 +198,7 @@ def test_who_o_flag_lists_only_operators() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     h.join("#tea", ana, bo)
-    h.user("bo").modes.add("o")
+    h.user("bo").modes |= {"o"}
 
     ana.send("WHO #tea o")
 
@@ -312,7 +312,7 @@ def test_whox_combines_with_the_o_flag() -> None:
     h.client("ana")
     h.client("bo")
     cy = h.client("cy")
-    h.user("bo").modes.add("o")
+    h.user("bo").modes |= {"o"}
 
     cy.send("WHO * o%n")
 
@@ -349,7 +349,7 @@ def test_whois_of_an_away_operator_bot_with_an_account() -> None:
     ana, bo = h.client("ana"), h.client("bo")
     bo.send("AWAY :gone fishing")
     target = h.user("bo")
-    target.modes.update({"o", "B"})
+    target.modes |= {"o", "B"}
     target.account = "bob"
 
     ana.send("WHOIS bo")
@@ -372,7 +372,7 @@ def test_whois_channels_carry_prefixes_and_all_of_them_with_multi_prefix() -> No
     cy = h.client("cy")
     h.join("#tea", ana)
     h.join("#cake", cy, ana)
-    h.core.network.channels["#tea"].members[h.user("ana")].add("v")
+    h.core.network.channels["#tea"].set_status(h.user("ana"), "v", True)
 
     bo.send("WHOIS ana")
     cy.send("WHOIS ana")
@@ -564,7 +564,7 @@ def test_userhost_marks_operators_and_away_users() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
     ana.send("AWAY :out")
-    h.user("bo").modes.add("o")
+    h.user("bo").modes |= {"o"}
 
     bo.send("USERHOST ana bo ghost")
 

@@ -44,7 +44,7 @@ def test_whois_says_secure_to_everyone_and_the_fingerprint_only_to_self_and_oper
         "ana",
         f"has client certificate fingerprint {FP}",
     )
-    h.user("bo").modes.add("o")
+    h.user("bo").modes |= {"o"}
     assert n.RPL_WHOISCERTFP in whois(bo, "ana")
     assert n.RPL_WHOISSECURE not in whois(ana, "bo")
 

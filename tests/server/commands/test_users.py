@@ -293,7 +293,7 @@ def test_kill_needs_operator_status() -> None:
 def test_kill_unknown_nick_is_no_such_nick() -> None:
     h = Harness()
     ana = h.client("ana")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
 
     ana.send("KILL ghost :boo")
 
@@ -304,7 +304,7 @@ def test_kill_disconnects_the_target_and_tells_its_channels() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
     h.join("#tea", bo, cy)
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
 
     ana.send("KILL bo :spamming")
 
@@ -322,7 +322,7 @@ def test_kill_needs_a_comment() -> None:
     h = Harness()
     ana = h.client("ana")
     h.client("bo")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
 
     ana.send("KILL bo")
 
@@ -499,7 +499,7 @@ def test_wallops_needs_operator_status() -> None:
 def test_wallops_reaches_users_with_mode_w_only() -> None:
     h = Harness()
     ana, bo, cy = h.client("ana"), h.client("bo"), h.client("cy")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
     bo.send("MODE bo +w")
     assert bo.events() == [("bo", "MODE", ("bo", "+w"))]
 
@@ -513,7 +513,7 @@ def test_wallops_reaches_users_with_mode_w_only() -> None:
 def test_wallops_reaches_the_sender_with_mode_w() -> None:
     h = Harness()
     ana = h.client("ana")
-    h.user("ana").modes.update({"o", "w"})
+    h.user("ana").modes |= {"o", "w"}
     ana.send("WALLOPS :note")
     assert ana.events() == [(f"ana!~ana@{HOST}", "WALLOPS", ("note",))]
 
@@ -521,7 +521,7 @@ def test_wallops_reaches_the_sender_with_mode_w() -> None:
 def test_wallops_mode_w_can_be_unset_and_shows_in_umodeis() -> None:
     h = Harness()
     ana, bo = h.client("ana"), h.client("bo")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
     bo.send("MODE bo +w", "MODE bo")
     assert bo.lines()[-1] == ("221", "bo", "+w")
     bo.send("MODE bo -w")
@@ -533,7 +533,7 @@ def test_wallops_mode_w_can_be_unset_and_shows_in_umodeis() -> None:
 def test_wallops_without_text_is_461() -> None:
     h = Harness()
     ana = h.client("ana")
-    h.user("ana").modes.add("o")
+    h.user("ana").modes |= {"o"}
     ana.send("WALLOPS")
     assert ana.lines() == [("461", "ana", "WALLOPS", "Not enough parameters")]
     ana.send("WALLOPS :")

@@ -240,7 +240,7 @@ def test_drop_is_the_founders_or_a_server_operators() -> None:
     assert says(bo) == ["Only the founder of #room can do that."]
     assert h.channel("#room").registration is not None
     olga = h.client("olga")
-    h.user("olga").modes.add("o")
+    h.user("olga").modes |= {"o"}
     olga.send("CS DROP #room")
     assert says(olga) == ["#room is no longer registered."]
     assert h.channel("#room").registration is None

@@ -18,6 +18,7 @@ from chinwag.server.dispatch import command
 from chinwag.server.replies import LIST_BUDGET, pack
 from chinwag.server.services.metadata import send_own_metadata
 from chinwag.server.services.welcome import try_complete_registration
+from chinwag.server.state import NONE_SET
 
 
 def _send_list(ctx: Context, subcommand: str, tokens: list[str]) -> None:
@@ -94,7 +95,7 @@ def cap(ctx: Context, message: Message) -> None:
             if before is not None and (after is not before or lost_batch):
                 # "If a client removes this capability or the batch capability from
                 # themselves, servers MUST clear that client's subscription list".
-                session.metadata_subs.clear()
+                session.metadata_subs = NONE_SET
         ctx.reply.add(Message("CAP", (session.target, verdict, requested), ctx.deps.name))
         if newly_metadata and session.user is not None:
             # "Upon requesting the capability, clients receive their metadata"; during

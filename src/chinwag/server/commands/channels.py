@@ -104,14 +104,14 @@ def join_channel(ctx: Context, name: str, key: str | None) -> Channel | None:
     if channel is None:
         channel = Channel(name)
         network.channels[channel.folded] = channel
-        channel.add_member(user, {"o"})
+        channel.add_member(user, "o")
     else:
         # The founder and access list are let in whatever the room's rules (issue 17).
         refusal = None if has_access(channel, user) else _join_refusal(ctx, channel, key)
         if refusal is not None:
             ctx.numeric(refusal[0], channel.name, refusal[1])
             return None
-        channel.add_member(user, set())
+        channel.add_member(user)
         channel.uninvite(user)
     # Before the JOIN is stamped, so the member reads their own JOIN in a private room.
     ctx.deps.history.joined(channel, user)

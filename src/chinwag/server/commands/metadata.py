@@ -250,16 +250,17 @@ def _sub(ctx: Context, dialect: Dialect, keys: list[str]) -> None:
         if not is_valid_key(key):
             _partial(ctx, dialect, dialect.invalid_key, "Invalid key", key)
             continue
-        if key not in subs:
-            if len(subs) >= limit:
+        if key not in subs and key not in added:
+            if len(subs) + len(added) >= limit:
                 # The first key not subscribed; the keys after it were not processed.
                 context = ("SUB", key, str(limit)) if dialect.limit_names_command else (key,)
                 _fail(ctx, dialect.too_many_subs, "Too many subscriptions", *context)
                 break
-            subs.add(key)
             added.add(key)
         if key not in accepted:
             accepted.append(key)
+    if added:
+        ctx.session.metadata_subs = subs | added
     _key_lines(ctx, n.RPL_METADATASUBOK, accepted)
     if dialect.sync_after_sub and added and ctx.session.user is not None:
         # metadata-3 "METADATA SUB": the new keys' values on every visible target.
@@ -273,9 +274,9 @@ def _unsub(ctx: Context, dialect: Dialect, keys: list[str]) -> None:
         if not is_valid_key(key):
             _partial(ctx, dialect, dialect.invalid_key, "Invalid key", key)
             continue
-        subs.discard(key)
         if key not in removed:
             removed.append(key)
+    ctx.session.metadata_subs = subs.difference(removed)
     _key_lines(ctx, n.RPL_METADATAUNSUBOK, removed)
 
 

@@ -90,18 +90,13 @@ def _apply_status(ctx: Context, channel: Channel, change: ModeChange) -> ModeCha
     target = existing_user(ctx, nick)
     if target is None:
         return None
-    status = channel.members.get(target)
-    if status is None:
+    if target not in channel.members:
         ctx.numeric(
             n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
         )
         return None
-    if change.adding == (change.mode in status):
+    if not channel.set_status(target, change.mode, change.adding):
         return None
-    if change.adding:
-        status.add(change.mode)
-    else:
-        status.discard(change.mode)
     return ModeChange(change.adding, change.mode, target.nick)
 
 
@@ -358,9 +353,9 @@ def user_mode(ctx: Context, nick: str, args: tuple[str, ...]) -> None:
         if change.adding == (change.mode in user.modes):
             continue
         if change.adding:
-            user.modes.add(change.mode)
+            user.modes = user.modes | {change.mode}
         else:
-            user.modes.discard(change.mode)
+            user.modes = user.modes - {change.mode}
         applied.append(change)
     if applied:
         announcement = Message("MODE", (user.nick, *format_changes(applied)), user.nick)

@@ -176,7 +176,7 @@ def _opered(ctx: Context, name: str, good: bool, attempt: Attempt) -> None:
     ctx.numeric(n.RPL_YOUREOPER, "You are now an IRC operator")
     if user.is_oper:
         return
-    user.modes.add("o")
+    user.modes = user.modes | {"o"}
     change = Message("MODE", (user.nick, "+o"), user.source)
     ctx.deps.delivery.deliver([s for s in user.sessions if s is not ctx.session], change)
     ctx.reply.add(change)

@@ -176,6 +176,8 @@ class _StatePickler(pickle.Pickler):
             return ("nothing", None)
         if hasattr(obj, "write_lines") and not isinstance(obj, Session | User | Channel):
             return ("outbox", None)
+        if hasattr(obj, "hold_input"):
+            return ("nothing", None)  # a session's reader: this node's transport
         return None
 
 

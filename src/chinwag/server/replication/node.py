@@ -472,9 +472,10 @@ class ReplicatedCore(ServerCore):
             session = self._by_key.get(what[1])
             if session is not None:
                 ServerCore.receive(self, session, what[2])
-                hold = session.hold_input
-                if hold is not None and session.lagged_until is not None:
-                    hold()  # one of ours: fakelag holds it, so stop reading from the peer
+                reader = session.reader
+                if reader is not None and session.lagged_until is not None:
+                    # One of ours: fakelag holds it, so stop reading from the peer.
+                    reader.hold_input()
         elif kind == "done":
             self._replicated.ended(what[1], what[2], what[3], self._resolve)
         elif kind == "connect":

@@ -320,7 +320,7 @@ def restore(
                 state = states.get(fold(name))
                 channel = made_again(state) if state is not None else Channel(name)
                 network.channels[channel.folded] = channel
-            channel.add_member(user, set(status))
+            channel.add_member(user, status)
             user.channels[channel.folded] = channel
             # After the modes: a private channel's history is the ghost's from now on.
             deps.history.joined(channel, user)

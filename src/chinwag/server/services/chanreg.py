@@ -93,13 +93,8 @@ def take_status(
 def _change_status(
     deps: Deps, channel: Channel, member: User, status: str, add: bool, actor: Session | None
 ) -> Message | None:
-    held = channel.members.get(member)
-    if held is None or (status in held) == add:
+    if not channel.set_status(member, status, add):
         return None
-    if add:
-        held.add(status)
-    else:
-        held.discard(status)
     sign = "+" if add else "-"
     announcement = Message("MODE", (channel.name, f"{sign}{status}", member.nick), CHANSERV_SOURCE)
     deps.delivery.deliver(channel.sessions(exclude=actor), announcement)

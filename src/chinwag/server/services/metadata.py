@@ -13,6 +13,7 @@ logins use what is here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from chinwag.protocol.casemap import Folded, fold
@@ -107,7 +108,9 @@ def persist_own(ctx: Context, target: Target, key: str, value: str | None) -> No
         persist(ctx.deps, fold(user.account), key, value)
 
 
-def reply_batch(ctx: Context, param: str, stores: list[Store], keys: set[str] | None) -> None:
+def reply_batch(
+    ctx: Context, param: str, stores: list[Store], keys: AbstractSet[str] | None
+) -> None:
     """Reply with a ``metadata`` batch (parameter ``param``, sent even when empty) of the
     keys of ``stores`` (only ``keys`` unless ``None``) in the sender's dialect."""
     dialect = dialect_of(ctx.session)

@@ -11,6 +11,7 @@ metadata service; it builds messages and leaves sending them to the caller.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
@@ -51,7 +52,11 @@ def value_message(
 
 
 def store_messages(
-    server: str, session: Session, dialect: Dialect, stores: Iterable[Store], keys: set[str] | None
+    server: str,
+    session: Session,
+    dialect: Dialect,
+    stores: Iterable[Store],
+    keys: AbstractSet[str] | None,
 ) -> list[Message]:
     """The set keys of each store (only those in ``keys`` unless it is ``None``), in key order
     within a store. Keys that are not set are left out (metadata-3 "SYNC": the server "MAY

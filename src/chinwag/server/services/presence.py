@@ -31,12 +31,12 @@ class Presence:
 
     def watch(self, session: Session, nick: Folded) -> None:
         """Add ``nick`` to ``session``'s monitor list and the network's index."""
-        session.monitoring.add(nick)
+        session.monitoring = session.monitoring | {nick}
         self._network.monitors.setdefault(nick, set()).add(session)
 
     def unwatch(self, session: Session, nick: Folded) -> None:
         """Remove ``nick`` from ``session``'s monitor list and the network's index."""
-        session.monitoring.discard(nick)
+        session.monitoring = session.monitoring - {nick}
         monitors = self._network.monitors
         watchers = monitors.get(nick)
         if watchers is not None:

@@ -59,7 +59,7 @@ def try_complete_registration(ctx: Context) -> None:
     user.metadata, session.metadata = session.metadata, {}  # set before-connect
     user.away, session.away = session.away, None  # set with draft/pre-away
     if session.secure:
-        user.modes.add(modes.SECURE_USER_MODE)
+        user.modes = user.modes | {modes.SECURE_USER_MODE}
     if session.account is not None:
         registered_with_account(ctx, user)
     deps.sessions.add_user(session, user)
