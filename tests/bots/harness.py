@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from chinwag.bots.host import BotHost, BotOptions
 from chinwag.client.runner import Backoff
 from chinwag.protocol.casemap import fold
 from tests.ircclient import IrcClient, is_
+from tests.serve import serve_env
 
 PASSWORD = "correct horse battery"
 QUICK = Backoff(initial=0.05, maximum=0.2, jitter=0.0)
@@ -77,6 +79,35 @@ async def in_rooms(host: BotHost, task: asyncio.Task[None], *rooms: str) -> None
                 task.result()  # raises what stopped it
                 raise AssertionError(f"the bot stopped: {host.problem}")
             await asyncio.sleep(0.01)
+
+
+@contextlib.asynccontextmanager
+async def bot_program(
+    address: tuple[str, int], tmp_path: Path, bot: str, nick: str, *options: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``chinwag bot BOT`` run as a person runs it, against ``address``, its data under
+    ``tmp_path``; it has joined (a raw client saw its JOIN) when the block starts, and is sent
+    SIGTERM when the block ends (its exit status is then on the process)."""
+    host, port = address
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "chinwag", "bot", bot, f"irc://{host}:{port}", *options],
+        env=serve_env(tmp_path),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        watcher = await player(address, "watcher", account=False)
+        room = options[options.index("--room") + 1] if "--room" in options else "#lobby"
+        await watcher.join(room if room[0] in "#&" else "#" + room)
+        prefix = f"{nick}!"
+        await watcher.expect(
+            lambda line: line.command == "JOIN" and line.source.startswith(prefix), timeout=20
+        )
+        yield process
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
 
 
 async def raw_bot(address: tuple[str, int], nick: str = "dice", room: str = "#lobby") -> IrcClient:

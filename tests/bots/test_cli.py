@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from chinwag.server.app import ChinwagServer
-from tests.bots.harness import bot_says, player
+from tests.bots.harness import bot_program, bot_says, player
 from tests.serve import FAST_HASHING, serve_env
 
 
@@ -51,23 +51,12 @@ async def test_a_wrong_name_or_setting_is_a_readable_error(tmp_path: Path) -> No
 async def test_chinwag_bot_runs_a_bot_that_answers_in_its_room(
     server: ChinwagServer, tmp_path: Path
 ) -> None:
-    host, port = server.addresses[0]
-    process = await asyncio.create_subprocess_exec(
-        *bot_command("dice", f"irc://{host}:{port}", "--room", "games"),
-        env=serve_env(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
+    async with bot_program(
+        server.addresses[0], tmp_path, "dice", "dice", "--room", "games"
+    ) as process:
         ana = await player(server.addresses[0], "ana", "#games", account=False)
-        await ana.expect(
-            lambda line: line.command == "JOIN" and line.source.startswith("dice!"), timeout=20
-        )
         await ana.send("PRIVMSG", "#games", "!coin")
         assert "ana tosses a coin" in await bot_says(ana, "dice", "#games")
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
     if os.name == "posix":
         assert process.returncode == 0  # SIGTERM stops it gracefully: QUIT sent, games saved
     made = tmp_path / "data" / "chinwag" / "bots" / "dice" / "password"

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import sys
 from pathlib import Path
 
 from chinwag.bots.catalogue import BUNDLED
 from chinwag.server.app import ChinwagServer
-from tests.bots.harness import bot_says, player
-from tests.serve import serve_env
+from tests.bots.harness import bot_program, bot_says, player
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "bots.md").read_text(encoding="utf-8")
@@ -37,21 +34,9 @@ async def test_the_example_saved_as_a_file_runs_with_chinwag_bot(
     assert EXAMPLE is not None
     mine = tmp_path / "mybot.py"
     mine.write_text(EXAMPLE[1].replace('name = "dice"', 'name = "mydice"'))
-    host, port = server.addresses[0]
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "chinwag", "bot", str(mine), f"irc://{host}:{port}"],
-        *["--room", "#games", "--data-dir", str(tmp_path / "memory")],
-        env=serve_env(tmp_path),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
+    memory = str(tmp_path / "memory")
+    options = ("--room", "#games", "--data-dir", memory)
+    async with bot_program(server.addresses[0], tmp_path, str(mine), "mydice", *options):
         ana = await player(server.addresses[0], "ana", "#games", account=False)
-        await ana.expect(
-            lambda line: line.command == "JOIN" and line.source.startswith("mydice!"), timeout=20
-        )
         await ana.send("PRIVMSG", "#games", "mydice: roll d20")
         assert re.fullmatch(r"ana rolls d20: (\d+) = \1", await bot_says(ana, "mydice", "#games"))
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Protocol
 from chinwag.bots.commands import Command, Text, UsageError, command, commands_of, invocation
 from chinwag.bots.said import Call, Said, is_guest
 from chinwag.bots.store import BotStore, Standing, week_start
+from chinwag.client.text import MONOSPACE
 from chinwag.protocol.casemap import fold
 from chinwag.protocol.fakelag import TokenBucket
 
@@ -45,9 +46,6 @@ BURST = 6
 
 REFILL_SECONDS = 1.5
 """Then one more every this many seconds."""
-
-MONOSPACE = "\x11"
-"""The formatting code of monospace text (modern.ircdocs.horse, "Formatting": Monospace)."""
 
 NO_TEXT = Text("")
 """An empty :class:`~chinwag.bots.commands.Text`, the default of an optional one."""

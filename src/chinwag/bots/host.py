@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -305,7 +306,7 @@ class BotHost:
             self.part(event.channel, "kicked")
         elif isinstance(event, ev.Quit):
             for room in event.channels:
-                self._do(lambda room=room: bot.on_leave(room, event.nick))  # type: ignore[misc]
+                self._do(functools.partial(bot.on_leave, room, event.nick))
         elif isinstance(event, ev.NickChanged) and not event.is_self:
             self._do(lambda: bot.on_nick(event.old, event.new))
         elif isinstance(event, ev.Invited) and event.is_self and self.options.accept_invites:
@@ -386,7 +387,7 @@ def _is_for_bot(message: ev.Message) -> bool:
         or message.from_server
         or message.history
         or message.missed
-        or "bot" in message.tags
+        or message.bot
         or not message.sender
     )
 

@@ -34,6 +34,7 @@ from chinwag.client.wire import Connection, Handler, Handlers, nick_of, numeric_
 from chinwag.protocol import numerics as n
 from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.message import Message as IrcMessage
+from chinwag.protocol.modes import BOT_USER_MODE
 
 _WHOIS_DETAILS = frozenset(
     {
@@ -50,10 +51,6 @@ _WHOIS_DETAILS = frozenset(
     }
 )
 """WHOIS lines kept as text in :attr:`WhoisResult.extra`."""
-
-
-BOT_FLAG = "B"
-"""The WHO flag of a bot (IRCv3 bot-mode), after ``H``/``G``."""
 
 
 @dataclass
@@ -154,7 +151,7 @@ class Queries:
         realname = last.split(" ", 1)[1] if " " in last else ""
         away = flags.startswith("G")
         # bot-mode: "B" after H/G (and the operator's "*" and the prefixes, none a letter).
-        bot = BOT_FLAG in flags[1:]
+        bot = BOT_USER_MODE in flags[1:]
         user = self._world.user(nick)
         user.user, user.host, user.away, user.realname = username, host, away, realname
         user.bot = bot
