@@ -51,6 +51,12 @@ class MemoryOutbox:
     def write_line(self, line: bytes) -> None:
         self.write_lines(Lines([line]))
 
+    def write_bulk_line(self, line: bytes) -> None:
+        self.write_lines(Lines([line]))
+
+    def write_bulk_lines(self, lines: Lines) -> None:
+        self.write_lines(lines)
+
     def write_lines(self, lines: Lines) -> None:
         self.writes += 1
         if self.closed:

@@ -220,6 +220,12 @@ class Recorder:
     def write_line(self, line: bytes) -> None:
         self.write_lines(Lines([line]))
 
+    def write_bulk_line(self, line: bytes) -> None:
+        self.write_lines(Lines([line]))
+
+    def write_bulk_lines(self, lines: Lines) -> None:
+        self.write_lines(lines)
+
     def write_lines(self, lines: Lines) -> None:
         self.writes += 1
         self.data += lines.data

@@ -11,6 +11,10 @@ gates that hold back acknowledgements cannot be bypassed by a new writer:
   and each member gets the whole run in one write. Every other write settles the run first,
   so what each member receives, and in which order, is the same as delivering each message
   at once.
+- **Crowds**: a fan-out to :data:`CROWD` sessions or more is queued with the outboxes' bulk
+  writes, which may wait a few loop turns behind everything else and gather what follows into
+  one write per member; a storm of JOINs to a room of thousands then costs the other rooms
+  a slice of time per turn, not the storm's every write (issue 20).
 - **Durability gates** (issue 4: "a message is durable before it is echoed or acknowledged
   to its sender"): replies that acknowledge a stored message, and everything the sender is
   told after them, wait on the sender's gate until :meth:`Delivery.committed` says the
@@ -26,6 +30,9 @@ from chinwag.protocol.message import Message
 from chinwag.server.metrics import Counters
 from chinwag.server.state import NULL_OUTBOX, Lines, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
+
+CROWD = 200
+"""Sessions from which a fan-out is a crowd's: queued in the outboxes' crowd lane."""
 
 NOTHING = Lines([])
 """No lines: what a gate holds for a command that had no reply, to keep its place."""
@@ -70,6 +77,7 @@ class _ChannelRun:
             lines = by_mask[mask] = Lines(items)
             return lines
 
+        crowd = len(self.sessions) >= CROWD
         for session in self.sessions:
             mask = session.tag_mask
             lines = by_mask.get(mask)
@@ -78,10 +86,13 @@ class _ChannelRun:
             if session in speakers:
                 pairs = zip(lines.items, senders, strict=True)
                 heard = [line for line, sender in pairs if sender is not session]
-                if heard:
-                    session._outbox.write_lines(Lines(heard))
+                if not heard:
+                    continue
+                lines = Lines(heard)
+            # Every member with this mask who did not speak gets the same Lines: joined once.
+            if crowd:
+                session._outbox.write_bulk_lines(lines)
             else:
-                # Every member with this mask gets the same Lines: joined once for all.
                 session._outbox.write_lines(lines)
 
 
@@ -96,6 +107,17 @@ def _fan_out(
     # Counted once, not per member: the loop below is the fan-out's hot path. ``exclude`` is
     # a sender, a member but for a message from outside the room (-n), counted then as one.
     counters.deliveries += len(sessions) - (exclude is not None)
+    if len(sessions) < CROWD:
+        for session in sessions:
+            if session is exclude:
+                continue
+            key = session.tag_mask & needed
+            data = cache.get(key)
+            if data is None:
+                data = cache[key] = serialize_for(message, key)
+            session._outbox.write_line(data)
+        return
+    # The same loop with the crowd's writes, kept apart so that neither pays for a test.
     for session in sessions:
         if session is exclude:
             continue
@@ -103,7 +125,7 @@ def _fan_out(
         data = cache.get(key)
         if data is None:
             data = cache[key] = serialize_for(message, key)
-        session._outbox.write_line(data)
+        session._outbox.write_bulk_line(data)
 
 
 class Delivery:

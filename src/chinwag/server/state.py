@@ -48,6 +48,20 @@ def member_status(modes: Iterable[str]) -> frozenset[str]:
     return _STATUSES.setdefault(status, status)
 
 
+_PREFIX_CHARS: dict[frozenset[str], tuple[str, str]] = {}
+"""Each member status's prefix characters: the highest, and all of them highest first."""
+
+
+def status_prefix(status: frozenset[str], multi: bool = False) -> str:
+    """The prefix characters of a member with ``status``: the highest, or all with ``multi``
+    (IRCv3 ``multi-prefix``). Worked out once per status: NAMES asks for every member."""
+    chars = _PREFIX_CHARS.get(status)
+    if chars is None:
+        ranked = "".join(char for mode, char in PREFIXES.items() if mode in status)
+        chars = _PREFIX_CHARS[status] = (ranked[:1], ranked)
+    return chars[1] if multi else chars[0]
+
+
 class Lines:
     """Complete IRC lines (bytes ending in CR LF) handed to outboxes as one piece, often the
     same piece to many (a channel run to every member): their total size and their bytes back
@@ -118,6 +132,15 @@ class Outbox(Protocol):
     def write_lines(self, lines: Lines) -> None:
         """Queue several lines for the peer, in order."""
 
+    def write_bulk_line(self, line: bytes) -> None:
+        """Queue one line of a fan-out to a crowd (a room of hundreds or more): in order with
+        everything else, but it may wait a few loop turns behind other sessions' lines,
+        gathering what follows into the same write (issue 20: a JOIN storm in one room must
+        not stall the others)."""
+
+    def write_bulk_lines(self, lines: Lines) -> None:
+        """Queue several lines of a fan-out to a crowd, as :meth:`write_bulk_line`."""
+
     def close(self) -> None:
         """Send what is queued, then close the connection."""
 
@@ -132,6 +155,12 @@ class NullOutbox:
         """Drop ``line``."""
 
     def write_lines(self, lines: Lines) -> None:
+        """Drop ``lines``."""
+
+    def write_bulk_line(self, line: bytes) -> None:
+        """Drop ``line``."""
+
+    def write_bulk_lines(self, lines: Lines) -> None:
         """Drop ``lines``."""
 
     def close(self) -> None:
@@ -530,8 +559,15 @@ class Channel:
 
     def add_member(self, user: User, status: Iterable[str] = ()) -> None:
         """Make ``user`` a member with ``status`` (``"o"`` for the channel's creator)."""
+        known = user in self.members
         self.members[user] = member_status(status)
-        self._sessions = None
+        sessions = self._sessions
+        if known or sessions is None:
+            self._sessions = None
+            return
+        # A newcomer goes last, where a rebuild would put them: extending a copy of the list
+        # costs a copy, not a walk of every member (a JOIN storm adds thousands, issue 20).
+        self._sessions = sessions + [s for s in user.sessions if s._outbox is not NULL_OUTBOX]
 
     def set_status(self, user: User, mode: str, adding: bool) -> bool:
         """Give the member ``user`` status ``mode`` (``o``, ``v``), or take it away; whether
@@ -605,10 +641,7 @@ class Channel:
     def prefix_of(self, user: User, multi: bool = False) -> str:
         """The member's prefix characters, highest first; all of them with ``multi``."""
         status = self.members.get(user)
-        if not status:
-            return ""
-        chars = [char for mode, char in PREFIXES.items() if mode in status]
-        return "".join(chars) if multi else chars[0] if chars else ""
+        return status_prefix(status, multi) if status else ""
 
     def is_operator(self, user: User) -> bool:
         """Whether ``user`` is a channel operator here."""

@@ -6,18 +6,32 @@ part that differs between transports: a stream sink (TCP, TLS) writes them as th
 after the other; a message sink (WebSocket) sends each line as a message of its own, without
 its CR LF. Every outbox written to during a loop turn is flushed once at the end of that turn
 by the shared :class:`Flusher`: a fan-out to a thousand sessions costs a thousand list appends
-and one loop callback, not a thousand writes per message. Nothing here ever awaits a peer
-(design.md rule 5): when what is queued for a connection (here and in its transport) passes
-the SendQ limit, the outbox stops taking lines and tells its owner, who closes the session
-with ``SendQ exceeded``.
+and one loop callback, not a thousand writes per message. Lines of a fan-out to a crowd (a
+room of hundreds or thousands) go in a second lane, flushed after the first and a slice of
+time at a time, so a JOIN storm in one big room cannot hold the loop for the many writes it
+takes and a message in another room is not kept waiting (issue 20); an outbox waiting in that
+lane gathers whatever else comes for it, so a storm costs fewer writes, not more. Nothing
+here ever awaits a peer (design.md rule 5): when what is queued for a connection (here and in
+its transport) passes the SendQ limit, the outbox stops taking lines and tells its owner, who
+closes the session with ``SendQ exceeded``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from typing import Protocol
 
 from chinwag.server.state import Lines
+
+BULK_SLICE = 0.002
+"""Seconds of crowd-lane flushing per loop turn: short enough that a message to another room
+waits at most about this long behind a storm, long enough that yielding (one poll of the
+sockets per slice) costs nothing next to the writes."""
+
+_IDLE, _PROMPT, _BULK = 0, 1, 2
+"""Where an outbox waits to be flushed: nowhere, in the prompt lane, in the crowd lane."""
 
 
 class Sink(Protocol):
@@ -91,7 +105,7 @@ class Outbox:
         """An upper bound on the sink's buffer: its size when last asked plus all handed to
         it since (it only grows when we write). The sink is asked only when this bound says
         the SendQ may be passed, not on every flush."""
-        self._scheduled = False
+        self._scheduled = _IDLE
         self._overflowed = False
         self._closing = False
 
@@ -101,8 +115,8 @@ class Outbox:
             return
         self._pieces.append(line)
         self._size += len(line)
-        if not self._scheduled:
-            self._scheduled = True
+        if self._scheduled != _PROMPT:
+            self._scheduled = _PROMPT
             self._flusher.add(self)
         if self._size + self._buffered > self._sendq:
             self._check_sendq()
@@ -113,9 +127,34 @@ class Outbox:
             return
         self._pieces.append(lines)
         self._size += lines.size
-        if not self._scheduled:
-            self._scheduled = True
+        if self._scheduled != _PROMPT:
+            self._scheduled = _PROMPT
             self._flusher.add(self)
+        if self._size + self._buffered > self._sendq:
+            self._check_sendq()
+
+    def write_bulk_line(self, line: bytes) -> None:
+        """Queue one line of a fan-out to a crowd: flushed in the crowd lane, unless the
+        outbox already waits in the prompt lane (then it goes with the rest, this turn)."""
+        if self._closing or self._overflowed:
+            return
+        self._pieces.append(line)
+        self._size += len(line)
+        if not self._scheduled:
+            self._scheduled = _BULK
+            self._flusher.add_bulk(self)
+        if self._size + self._buffered > self._sendq:
+            self._check_sendq()
+
+    def write_bulk_lines(self, lines: Lines) -> None:
+        """Queue several lines of a fan-out to a crowd, as :meth:`write_bulk_line`."""
+        if self._closing or self._overflowed:
+            return
+        self._pieces.append(lines)
+        self._size += lines.size
+        if not self._scheduled:
+            self._scheduled = _BULK
+            self._flusher.add_bulk(self)
         if self._size + self._buffered > self._sendq:
             self._check_sendq()
 
@@ -139,8 +178,9 @@ class Outbox:
         return self._size + self._sink.buffered()
 
     def flush(self) -> None:
-        """Hand what is queued to the sink (the :class:`Flusher` calls this once a turn)."""
-        self._scheduled = False
+        """Hand what is queued to the sink (the :class:`Flusher` calls this once a turn, or
+        later for the crowd lane; a call finding nothing queued does nothing)."""
+        self._scheduled = _IDLE
         pieces = self._pieces
         if not pieces:
             return
@@ -182,28 +222,65 @@ class Outbox:
 
 
 class Flusher:
-    """Flushes, once per loop turn, every outbox written to during that turn.
+    """Flushes the outboxes written to, in two lanes: every prompt one at the end of the turn
+    it was written in, then crowd ones for :data:`BULK_SLICE` seconds a turn.
 
     One callback per turn for the whole server instead of one per connection: a message to a
     room of a thousand queues a thousand appends and a single loop callback, which then makes
     one write per member. (Writing plain sockets with ``os.write`` around their transports
     was measured on the standard loop behind this seam and bought nothing, so every write
     goes through the transport, which alone knows about TLS and closed descriptors.)
+
+    The crowd lane is first in, first out. Between its slices the loop polls the sockets, so
+    what another room says meanwhile is read, handled and flushed in the prompt lane first.
+    An outbox written to again while it waits is not queued twice: the new lines join the
+    write it is waiting for. One in both lanes (a crowd line, then a prompt one) is flushed
+    whole by the prompt lane and found empty by the other.
     """
 
-    __slots__ = ("_dirty", "_loop")
+    __slots__ = ("_bulk", "_loop", "_prompt", "_scheduled")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._dirty: list[Outbox] = []
+        self._prompt: list[Outbox] = []
+        self._bulk: deque[Outbox] = deque()
+        self._scheduled = False
 
     def add(self, outbox: Outbox) -> None:
         """Flush ``outbox`` at the end of this turn (it adds itself once per turn)."""
-        if not self._dirty:
+        if not self._scheduled:
+            self._scheduled = True
             self._loop.call_soon(self._run)
-        self._dirty.append(outbox)
+        self._prompt.append(outbox)
+
+    def add_bulk(self, outbox: Outbox) -> None:
+        """Flush ``outbox`` in the crowd lane, after every prompt one."""
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._run)
+        self._bulk.append(outbox)
+
+    @property
+    def waiting(self) -> int:
+        """Outboxes waiting in the crowd lane (some may have been flushed since)."""
+        return len(self._bulk)
 
     def _run(self) -> None:
-        dirty, self._dirty = self._dirty, []
-        for outbox in dirty:
+        self._scheduled = False
+        prompt, self._prompt = self._prompt, []
+        for outbox in prompt:
             outbox.flush()
+        bulk = self._bulk
+        if not bulk:
+            return
+        deadline = time.perf_counter() + BULK_SLICE
+        flushed = 0
+        while bulk:
+            bulk.popleft().flush()
+            flushed += 1
+            # The clock is read every few dozen writes: each write takes microseconds.
+            if not flushed & 31 and time.perf_counter() >= deadline:
+                break
+        if bulk and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._run)

@@ -52,8 +52,14 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     """Tell every member (the joiner's sessions too) that ``user`` joined; history keeps the
     extended-join form (event-playback shows others the plain one)."""
     tags = event_tags(user.account)
-    plain = [s for s in channel.sessions(exclude=ctx.session) if not s.has("extended-join")]
-    extended = [s for s in channel.sessions(exclude=ctx.session) if s.has("extended-join")]
+    joiner = ctx.session
+    # One walk of the members, not one per form: a JOIN storm repeats it thousands of times
+    # over thousands of members (issue 20).
+    plain: list[Session] = []
+    extended: list[Session] = []
+    for session in channel.all_sessions:
+        if session is not joiner:
+            (extended if "extended-join" in session.caps else plain).append(session)
     full = Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags)
     delivery = ctx.deps.delivery
     delivery.deliver(plain, Message("JOIN", (channel.name,), user.source, tags))

@@ -13,7 +13,7 @@ from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
 from chinwag.server.context import Context
 from chinwag.server.replies import pack
-from chinwag.server.state import Channel, Session, User
+from chinwag.server.state import Channel, Session, User, status_prefix
 
 
 def join_message(user: User, channel: Channel, session: Session, tags: dict[str, str]) -> Message:
@@ -51,8 +51,8 @@ def names_lines(channel: Channel, session: Session, asker: User) -> list[tuple[s
     multi = session.has("multi-prefix")
     full = session.has("userhost-in-names")
     entries = [
-        channel.prefix_of(user, multi) + (user.source if full else user.nick)
-        for user in channel.members
+        status_prefix(status, multi) + (user.source if full else user.nick)
+        for user, status in channel.members.items()
         if member or "i" not in user.modes
     ]
     symbol = "@" if "s" in channel.modes else "="
