@@ -17,8 +17,9 @@ from chinwag.protocol.framing import LineFramer
 from chinwag.protocol.message import Message, parse
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import Effects, ImmediateEffects
+from chinwag.server.lines import Lines
 from chinwag.server.services.cloaks import cloak_host
-from chinwag.server.state import Channel, Lines, Session, User
+from chinwag.server.state import Channel, Session, User
 from chinwag.storage.base import Store
 from chinwag.storage.memory import MemoryStore
 

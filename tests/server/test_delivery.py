@@ -10,7 +10,8 @@ from typing import Any
 from chinwag.protocol.message import Message
 from chinwag.server.delivery import Delivery
 from chinwag.server.effects import Done, ImmediateEffects
-from chinwag.server.state import Lines, Session
+from chinwag.server.lines import Lines
+from chinwag.server.state import Session
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Client, Harness, MemoryOutbox
 

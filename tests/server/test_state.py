@@ -4,7 +4,8 @@ membership, and stays the same list while nothing changes."""
 from __future__ import annotations
 
 from chinwag.protocol.casemap import fold
-from chinwag.server.state import Channel, ChannelRegistration, Lines, User
+from chinwag.server.lines import Lines
+from chinwag.server.state import Channel, ChannelRegistration, User
 from tests.server.commands.test_messaging import second_device
 from tests.server.harness import Harness
 

@@ -8,7 +8,7 @@ import asyncio
 
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import ImmediateEffects
-from chinwag.server.state import Lines
+from chinwag.server.lines import Lines
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport.link import RECEIVE_SLICE, SERVER_FULL, Link
 from chinwag.transport.outbox import Flusher

@@ -18,7 +18,7 @@ import pytest
 
 from chinwag.server.core import ServerCore
 from chinwag.server.effects import ImmediateEffects
-from chinwag.server.state import Lines
+from chinwag.server.lines import Lines
 from chinwag.storage.memory import MemoryStore
 from chinwag.transport.outbox import Flusher, Outbox
 from chinwag.transport.tcp import IrcStreamProtocol

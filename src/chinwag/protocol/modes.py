@@ -6,6 +6,7 @@ parameters. The ``MODE`` handler calls :func:`parse_mode_changes` and applies wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -172,3 +173,28 @@ def format_changes(changes: list[ModeChange]) -> list[str]:
         if change.param is not None:
             params.append(change.param)
     return ["".join(letters), *params] if letters else []
+
+
+_STATUSES: dict[frozenset[str], frozenset[str]] = {}
+"""Every combination of member status modes made so far, each kept once: a channel holds
+one of these per member instead of a set of its own."""
+
+
+def member_status(modes: Iterable[str]) -> frozenset[str]:
+    """The shared frozen set of status modes ``modes`` (``o``, ``v``) for a channel member."""
+    status = frozenset(modes)
+    return _STATUSES.setdefault(status, status)
+
+
+_PREFIX_CHARS: dict[frozenset[str], tuple[str, str]] = {}
+"""Each member status's prefix characters: the highest, and all of them highest first."""
+
+
+def status_prefix(status: frozenset[str], multi: bool = False) -> str:
+    """The prefix characters of a member with ``status``: the highest, or all with ``multi``
+    (IRCv3 ``multi-prefix``). Worked out once per status: NAMES asks for every member."""
+    chars = _PREFIX_CHARS.get(status)
+    if chars is None:
+        ranked = "".join(char for mode, char in PREFIXES.items() if mode in status)
+        chars = _PREFIX_CHARS[status] = (ranked[:1], ranked)
+    return chars[1] if multi else chars[0]

@@ -28,7 +28,7 @@ from chinwag.protocol.message import Message, parse
 from chinwag.server import commands, sources
 from chinwag.server.accounts import AccountRegistry, LoginThrottle
 from chinwag.server.context import Context
-from chinwag.server.delivery import Delivery
+from chinwag.server.delivery import CROWD, Delivery
 from chinwag.server.deps import Deps, ServerFacts
 from chinwag.server.dispatch import dispatch
 from chinwag.server.effects import Effects
@@ -110,6 +110,10 @@ class _SavedWhenChanged(Generic[T]):
                 log.error("could not save the %s: %r", self._what, error)
 
         self._effects.run(write(snapshot), done)
+
+
+_CROWD_VERBS = frozenset({"JOIN", "NAMES", "WHO"})
+"""The commands whose cost grows with the room they name (:meth:`ServerCore.crowd_work`)."""
 
 
 class ServerCore:
@@ -330,6 +334,35 @@ class ServerCore:
         finally:
             delivery.end()
         self._sessions.reap()
+
+    def crowd_work(self, session: Session, item: Item) -> bool:
+        """Whether handling ``item`` walks a crowd: a JOIN, NAMES or WHO naming a channel of
+        :data:`~chinwag.server.delivery.CROWD` members or more, which costs the loop time in
+        proportion to the room (a JOIN is told to every member, NAMES and WHO list them).
+
+        A look at the state, changing nothing: the transport asks it of each line before
+        handing it over, to space such lines out so that a JOIN storm in one room leaves the
+        loop free between them for everyone else (issue 20). It must be cheap for the lines
+        that are not (a PRIVMSG is told apart by its verb), and it may be wrong either way
+        for an odd line, which then merely waits or does not.
+        """
+        if not isinstance(item, str) or session.user is None:
+            return False
+        line = item
+        if line[:1] == "@":
+            line = line.partition(" ")[2].lstrip(" ")
+        if line[:1] == ":":
+            line = line.partition(" ")[2].lstrip(" ")
+        verb, _, rest = line.partition(" ")
+        if verb.upper() not in _CROWD_VERBS:
+            return False
+        targets = rest.lstrip(" ").removeprefix(":").partition(" ")[0]
+        network = self.network
+        for name in targets.split(","):
+            channel = network.find_channel(name) if name else None
+            if channel is not None and len(channel.members) >= CROWD:
+                return True
+        return False
 
     def overflowed(self, session: Session) -> None:
         """An outbox went over its SendQ limit; the session is closed once the current work

@@ -27,8 +27,9 @@ from collections import deque
 from collections.abc import Iterable
 
 from chinwag.protocol.message import Message
+from chinwag.server.lines import Lines
 from chinwag.server.metrics import Counters
-from chinwag.server.state import NULL_OUTBOX, Lines, Session
+from chinwag.server.state import NULL_OUTBOX, Session
 from chinwag.server.tags import serialize_for, tag_mask_needed
 
 CROWD = 200

@@ -18,9 +18,15 @@ from chinwag.protocol.casemap import Folded, fold
 from chinwag.protocol.fakelag import TokenBucket
 from chinwag.protocol.masks import is_extban, matches
 from chinwag.protocol.metadata import ChangeBudget
-from chinwag.protocol.modes import DEFAULT_CHANNEL_MODES, MUTE_EXTBAN, PREFIXES
+from chinwag.protocol.modes import (
+    DEFAULT_CHANNEL_MODES,
+    MUTE_EXTBAN,
+    member_status,
+    status_prefix,
+)
 from chinwag.protocol.multiline import Collector
 from chinwag.server import sources
+from chinwag.server.lines import Lines
 
 PRIVATE_MODES = frozenset("spi")
 """Channel modes that make what is said in a channel private (``+k`` does too)."""
@@ -36,85 +42,6 @@ so that the many connections that never change them share this one: an empty ``s
 
 NO_NICKS: frozenset[Folded] = frozenset()
 """The empty MONITOR list every session starts with, shared as :data:`NONE_SET` is."""
-
-_STATUSES: dict[frozenset[str], frozenset[str]] = {}
-"""Every combination of member status modes made so far, each kept once: a channel holds
-one of these per member instead of a set of its own."""
-
-
-def member_status(modes: Iterable[str]) -> frozenset[str]:
-    """The shared frozen set of status modes ``modes`` (``o``, ``v``) for a channel member."""
-    status = frozenset(modes)
-    return _STATUSES.setdefault(status, status)
-
-
-_PREFIX_CHARS: dict[frozenset[str], tuple[str, str]] = {}
-"""Each member status's prefix characters: the highest, and all of them highest first."""
-
-
-def status_prefix(status: frozenset[str], multi: bool = False) -> str:
-    """The prefix characters of a member with ``status``: the highest, or all with ``multi``
-    (IRCv3 ``multi-prefix``). Worked out once per status: NAMES asks for every member."""
-    chars = _PREFIX_CHARS.get(status)
-    if chars is None:
-        ranked = "".join(char for mode, char in PREFIXES.items() if mode in status)
-        chars = _PREFIX_CHARS[status] = (ranked[:1], ranked)
-    return chars[1] if multi else chars[0]
-
-
-class Lines:
-    """Complete IRC lines (bytes ending in CR LF) handed to outboxes as one piece, often the
-    same piece to many (a channel run to every member): their total size and their bytes back
-    to back are worked out once for all of them.
-
-    Made from lines (``Lines(items)``) or from pieces, single lines and other ``Lines``
-    (:meth:`joining`: one connection's turn, a run then a notice), which are not taken apart
-    unless someone asks for :attr:`items`. Nothing given may change afterwards.
-    """
-
-    __slots__ = ("_data", "_items", "_pieces", "size")
-
-    def __init__(self, items: list[bytes], size: int | None = None) -> None:
-        self._items: list[bytes] | None = items
-        self._pieces: list[bytes | Lines] | None = None
-        self.size = sum(map(len, items)) if size is None else size
-        self._data: bytes | None = None
-
-    @classmethod
-    def joining(cls, pieces: list[bytes | Lines], size: int) -> Lines:
-        """The lines of ``pieces`` in order (``size``: their total length in bytes)."""
-        lines = cls([], size)
-        lines._items = None
-        lines._pieces = pieces
-        return lines
-
-    @property
-    def items(self) -> list[bytes]:
-        """The lines one by one (as a message transport sends them)."""
-        items = self._items
-        if items is None:
-            items = []
-            for piece in self._pieces or ():
-                if isinstance(piece, Lines):
-                    items.extend(piece.items)
-                else:
-                    items.append(piece)
-            self._items = items
-        return items
-
-    @property
-    def data(self) -> bytes:
-        """The lines back to back, as a stream carries them (joined on first use)."""
-        data = self._data
-        if data is None:
-            items = self._items
-            if items is not None:
-                data = items[0] if len(items) == 1 else b"".join(items)
-            else:
-                pieces = self._pieces or ()
-                data = b"".join([p.data if isinstance(p, Lines) else p for p in pieces])
-            self._data = data
-        return data
 
 
 class Outbox(Protocol):

@@ -11,11 +11,16 @@ megabyte of lines therefore cannot hold the loop for the whole of it, and the fa
 turn stays small enough for every reading member's outbox to drain between turns; without
 this, one 256 KiB read relayed to a room would be queued in full before anything was flushed
 and could push members who read perfectly well over a small SendQ.
+
+A line that walks a crowd (a JOIN to a room of thousands: :meth:`ServerCore.crowd_work`) is
+handed over only when the shared :class:`~chinwag.transport.crowd.CrowdPacer` says so; until
+then the link keeps it and the lines after it, and reads nothing more from its peer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Protocol
 
 from chinwag.server.core import Item, ServerCore
@@ -64,7 +69,9 @@ class Link:
     __slots__ = (
         "_closed",
         "_core",
+        "_crowd",
         "_done",
+        "_held",
         "_links",
         "_pump_scheduled",
         "_reading_paused",
@@ -88,6 +95,9 @@ class Link:
         self._links = links
         self._source = source
         self.outbox = Outbox(sink, flusher, core.config.limits.sendq, self)
+        self._crowd = flusher.crowd
+        self._held: list[Item] | None = None
+        """Lines taken from the source, a crowd line first, waiting for the pacer."""
         self._pump_scheduled = False
         self._reading_paused = False
         self._done = False
@@ -144,9 +154,13 @@ class Link:
         session = self.session
         source = self._source
         if session is None or session.closed or self._done:
+            self._held = None
             source.clear()
             return
-        self._core.receive(session, source.take(RECEIVE_SLICE))
+        held = self._held
+        self._held = None
+        if not self._hand_over(session, held if held is not None else source.take(RECEIVE_SLICE)):
+            return  # a crowd line waits for its turn
         if self._done or session.closed:
             source.clear()
         elif session.lagged_until is not None:
@@ -169,6 +183,42 @@ class Link:
         elif self._reading_paused:
             self._reading_paused = False
             source.resume_reading()
+
+    def _hand_over(self, session: Session, items: list[Item]) -> bool:
+        """Give the core ``items``, each crowd line when the pacer admits it; ``False`` when
+        one must wait: it and the lines after it are kept, reading stops, and the pacer calls
+        :meth:`crowd_turn` when its turn comes."""
+        core = self._core
+        crowd = self._crowd
+        start = 0
+        for index, item in enumerate(items):
+            if not core.crowd_work(session, item):
+                continue
+            if index > start:
+                core.receive(session, items[start:index])
+                if self._done or session.closed:
+                    return True
+            if not crowd.may_start(self):
+                self._held = items[index:]
+                if not self._reading_paused:
+                    self._reading_paused = True
+                    self._source.pause_reading()
+                self._pump_scheduled = True  # nothing else pumps until the pacer does
+                crowd.wait(self)
+                return False
+            began = time.perf_counter()
+            core.receive(session, (item,))
+            crowd.spent(time.perf_counter() - began)
+            if self._done or session.closed:
+                return True
+            start = index + 1
+        if start < len(items) or not items:
+            core.receive(session, items[start:] if start else items)
+        return True
+
+    def crowd_turn(self) -> None:
+        """The pacer's call: this link's crowd line may be handled now (CrowdPacer.Waiter)."""
+        self._pump()
 
     def hold_input(self) -> None:
         """Fakelag holds lines already handed over (a cluster node decides so when it applies
@@ -194,8 +244,14 @@ class Link:
         session = self.session
         if session is None:
             return
-        if not self._done and self._source.pending():
-            self._core.receive(session, self._source.rest())
+        held = self._held
+        if held is not None:
+            # The peer is done: what it sent is handled now, not when the pacer would have.
+            self._held = None
+            self._crowd.forget(self)
+            self._pump_scheduled = False
+        if not self._done and (held is not None or self._source.pending()):
+            self._core.receive(session, [*(held or ()), *self._source.rest()])
         self._core.connection_lost(session, "Connection closed")
 
     def lost(self, reason: str) -> None:
@@ -203,6 +259,9 @@ class Link:
         self._done = True
         self.outbox.detach()
         self._links.discard(self)
+        if self._held is not None:
+            self._held = None
+            self._crowd.forget(self)
         if self.session is not None:
             self._core.connection_lost(self.session, reason)
         self._source.clear()

@@ -23,7 +23,8 @@ import time
 from collections import deque
 from typing import Protocol
 
-from chinwag.server.state import Lines
+from chinwag.server.lines import Lines
+from chinwag.transport.crowd import CrowdPacer
 
 BULK_SLICE = 0.002
 """Seconds of crowd-lane flushing per loop turn: short enough that a message to another room
@@ -70,7 +71,7 @@ class Outbox:
     connection instead of waiting for a peer that stopped reading.
 
     What a turn brings is kept as it came: single lines, and whole
-    :class:`~chinwag.server.state.Lines` (channel runs) that many members share. A turn of
+    :class:`~chinwag.server.lines.Lines` (channel runs) that many members share. A turn of
     one piece, the usual case, goes to the sink as it is; several are handed over together
     without taking the shared ones apart, so every member's stream writes bytes joined once.
     """
@@ -238,13 +239,16 @@ class Flusher:
     whole by the prompt lane and found empty by the other.
     """
 
-    __slots__ = ("_bulk", "_loop", "_prompt", "_scheduled")
+    __slots__ = ("_bulk", "_loop", "_prompt", "_scheduled", "crowd")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._prompt: list[Outbox] = []
         self._bulk: deque[Outbox] = deque()
         self._scheduled = False
+        self.crowd = CrowdPacer(loop)
+        """The pacer of input that walks a crowd, the other half of keeping a storm in one
+        room from stalling the rest: shared by every connection, as this flusher is."""
 
     def add(self, outbox: Outbox) -> None:
         """Flush ``outbox`` at the end of this turn (it adds itself once per turn)."""

@@ -19,7 +19,7 @@ from typing import cast
 from chinwag.protocol.fingerprints import certfp
 from chinwag.protocol.framing import LineFramer
 from chinwag.server.core import Item, ServerCore
-from chinwag.server.state import Lines
+from chinwag.server.lines import Lines
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher
 

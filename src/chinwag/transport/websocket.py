@@ -55,7 +55,7 @@ from chinwag.protocol.errors import InvalidUtf8
 from chinwag.protocol.fingerprints import certfp
 from chinwag.protocol.framing import check_line
 from chinwag.server.core import Item, ServerCore
-from chinwag.server.state import Lines
+from chinwag.server.lines import Lines
 from chinwag.transport import http
 from chinwag.transport.link import Link
 from chinwag.transport.outbox import Flusher

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from chinwag.protocol import numerics as n
 from chinwag.protocol.message import Message
+from chinwag.protocol.modes import status_prefix
 from chinwag.server.context import Context
 from chinwag.server.replies import pack
-from chinwag.server.state import Channel, Session, User, status_prefix
+from chinwag.server.state import Channel, Session, User
 
 
 def join_message(user: User, channel: Channel, session: Session, tags: dict[str, str]) -> Message:
