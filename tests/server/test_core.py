@@ -405,3 +405,43 @@ def test_no_bytes_make_the_core_raise(chunks: list[bytes]) -> None:
     for chunk in chunks:
         client.send_bytes(chunk)
     client.raw()
+
+
+# -- crowd work: what the transport spaces out (issue 20) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "crowd"),
+    [
+        ("JOIN #big", True),
+        ("join #BIG", True),
+        ("JOIN #small,#big key", True),
+        ("@label=a1 :ana JOIN :#big", True),
+        ("NAMES #big", True),
+        ("WHO #big", True),
+        ("JOIN #small", False),
+        ("JOIN #new", False),
+        ("PRIVMSG #big :hello everyone", False),
+        ("PART #big", False),
+        ("JOIN", False),
+        ("", False),
+    ],
+)
+def test_crowd_work_is_a_join_names_or_who_of_a_crowded_room(
+    monkeypatch: pytest.MonkeyPatch, line: str, crowd: bool
+) -> None:
+    monkeypatch.setattr("chinwag.server.core.CROWD", 3)
+    harness = Harness()
+    people = [harness.client(nick) for nick in ("ana", "bo", "cy")]
+    harness.join("#big", *people)
+    harness.join("#small", people[0])
+    dee = harness.client("dee")
+    assert harness.core.crowd_work(dee.session, line) is crowd
+
+
+def test_nothing_is_crowd_work_before_registration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chinwag.server.core.CROWD", 1)
+    harness = Harness()
+    harness.join("#big", harness.client("ana"))
+    stranger = harness.connect()
+    assert not harness.core.crowd_work(stranger.session, "JOIN #big")

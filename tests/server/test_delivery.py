@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
+import pytest
+
 from chinwag.protocol.message import Message
-from chinwag.server.delivery import Delivery
+from chinwag.server.delivery import CROWD, Delivery
 from chinwag.server.effects import Done, ImmediateEffects
 from chinwag.server.lines import Lines
 from chinwag.server.state import Session
@@ -216,15 +218,17 @@ class Recorder:
     def __init__(self) -> None:
         self.data = b""
         self.writes = 0
+        self.bulk_writes = 0
         self.closed = False
 
     def write_line(self, line: bytes) -> None:
         self.write_lines(Lines([line]))
 
     def write_bulk_line(self, line: bytes) -> None:
-        self.write_lines(Lines([line]))
+        self.write_bulk_lines(Lines([line]))
 
     def write_bulk_lines(self, lines: Lines) -> None:
+        self.bulk_writes += 1
         self.write_lines(lines)
 
     def write_lines(self, lines: Lines) -> None:
@@ -355,3 +359,25 @@ def test_two_cores_in_one_process_share_no_delivery_state() -> None:
     assert outbox.data == b""
     two.core.deps.delivery.committed(10**6)
     assert outbox.data == b"held\r\n"
+
+
+# -- crowds (issue 20) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [CROWD - 1, CROWD])
+def test_a_fan_out_to_a_crowd_goes_in_the_crowd_lane_and_a_smaller_one_does_not(
+    size: int,
+) -> None:
+    delivery = Delivery()
+    members = [session(number) for number in range(1, size + 1)]
+    sessions = [member for member, _ in members]
+    delivery.deliver(sessions, Message("JOIN", ("#big",), "ana!a@h"))
+    delivery.begin()
+    delivery.to_channel(sessions, Message("PRIVMSG", ("#big", "hi"), "ana!a@h"), sessions[0])
+    delivery.to_channel(sessions, Message("PRIVMSG", ("#big", "again"), "ana!a@h"), sessions[0])
+    delivery.end()
+    crowd = size >= CROWD
+    for member, outbox in members:
+        assert outbox.writes == (1 if member is sessions[0] else 2)
+        assert outbox.bulk_writes == (outbox.writes if crowd else 0)
+        assert outbox.data.startswith(b":ana!a@h JOIN #big\r\n")

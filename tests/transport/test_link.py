@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from chinwag.server.core import Item, ServerCore
 from chinwag.server.effects import ImmediateEffects
 from chinwag.server.lines import Lines
@@ -135,3 +137,79 @@ async def test_a_lost_connection_ends_the_session_and_is_forgotten() -> None:
     assert connection.closed.done()
     assert connection.session is not None and connection.session.closed
     assert server.network.sessions == {}
+
+
+# -- crowd work waits for the pacer -------------------------------------------------------------
+
+
+def member(server: ServerCore, flusher: Flusher, nick: str) -> tuple[Link, ReadyLines, Sink]:
+    """A registered connection sharing ``flusher`` (and so its crowd pacer) with the others."""
+    source, sink = ReadyLines(), Sink()
+    connection = Link(server, set(), source, sink, flusher)
+    connection.open("127.0.0.1")
+    source.waiting = [f"NICK {nick}", f"USER {nick} 0 * :{nick}"]
+    connection.received()
+    return connection, source, sink
+
+
+async def test_a_join_to_a_crowd_waits_for_the_pacer_with_the_lines_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("chinwag.server.core.CROWD", 2)
+    server = core()
+    flusher = Flusher(asyncio.get_running_loop())
+    for nick in ("ana", "bo"):
+        connection, source, _ = member(server, flusher, nick)
+        source.waiting = ["JOIN #big"]
+        connection.received()
+    late, source, sink = member(server, flusher, "cy")
+    bystander, other, heard = member(server, flusher, "di")
+    flusher.crowd.spent(0.2)  # a JOIN to the crowd just ran: the next waits for its rest
+    source.waiting = ["PING :before", "JOIN #big", "PING :after"]
+    late.received()
+    other.waiting = ["PING :meanwhile"]
+    bystander.received()
+    await asyncio.sleep(0)
+    assert b"PONG" in heard.data and b"meanwhile" in heard.data
+    assert b"before" in sink.data
+    assert b"JOIN #big" not in sink.data and b"after" not in sink.data
+    assert "pause" in source.calls and flusher.crowd.waiting == 1
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if b"after" in sink.data:
+            break
+    assert sink.data.index(b"JOIN #big") < sink.data.index(b"after")
+    assert flusher.crowd.waiting == 0
+    assert source.calls[-1] == "resume"
+
+
+async def test_a_join_to_a_small_room_never_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chinwag.server.core.CROWD", 50)
+    server = core()
+    flusher = Flusher(asyncio.get_running_loop())
+    connection, source, sink = member(server, flusher, "ana")
+    flusher.crowd.spent(10.0)
+    source.waiting = ["JOIN #small", "PING :after"]
+    connection.received()
+    await asyncio.sleep(0)
+    assert b"JOIN #small" in sink.data and b"after" in sink.data
+
+
+async def test_a_connection_that_hangs_up_while_waiting_is_heard_and_leaves_the_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("chinwag.server.core.CROWD", 1)
+    server = core()
+    flusher = Flusher(asyncio.get_running_loop())
+    first, source, _ = member(server, flusher, "ana")
+    source.waiting = ["JOIN #big"]
+    first.received()
+    leaving, source, sink = member(server, flusher, "bo")
+    flusher.crowd.spent(10.0)
+    source.waiting = ["JOIN #big", "PING :last words"]
+    leaving.received()
+    assert flusher.crowd.waiting == 1 and b"last words" not in sink.data
+    leaving.ended()
+    await asyncio.sleep(0)
+    assert b"JOIN #big" in sink.data and b"last words" in sink.data
+    assert flusher.crowd.waiting == 0

@@ -238,3 +238,83 @@ async def test_nothing_is_queued_after_the_connection_is_closed(make_server: Ser
 
     link.outbox.write_line(b"too late\r\n")
     assert link.outbox.queued == 0
+
+
+# -- the crowd lane -----------------------------------------------------------------------------
+
+
+class CountingSink:
+    """A sink that keeps each write it is handed (the lanes' order is what is tested here;
+    the sinks themselves are tested on real connections above)."""
+
+    def __init__(self, name: str, writes: list[tuple[str, bytes]]) -> None:
+        self.name, self.writes = name, writes
+
+    def send_line(self, line: bytes) -> None:
+        self.writes.append((self.name, line))
+
+    def send_lines(self, lines: Lines) -> None:
+        self.writes.append((self.name, lines.data))
+
+    def buffered(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+async def test_crowd_lines_keep_their_order_with_prompt_ones_to_the_same_peer() -> None:
+    writes: list[tuple[str, bytes]] = []
+    outbox = Outbox(CountingSink("a", writes), Flusher(asyncio.get_running_loop()), 1 << 20)
+    outbox.write_bulk_line(b"JOIN one\r\n")
+    outbox.write_line(b"PRIVMSG two\r\n")
+    outbox.write_bulk_lines(lines("JOIN three"))
+    await asyncio.sleep(0)
+    assert writes == [("a", b"JOIN one\r\nPRIVMSG two\r\nJOIN three\r\n")]
+
+
+async def test_a_long_crowd_lane_yields_to_prompt_lines_written_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No time at all per turn: each turn flushes one group of the crowd lane (the clock is
+    # read once per 32 writes), so the lane takes several turns.
+    monkeypatch.setattr("chinwag.transport.outbox.BULK_SLICE", 0.0)
+    writes: list[tuple[str, bytes]] = []
+    flusher = Flusher(asyncio.get_running_loop())
+    crowd = [Outbox(CountingSink(f"m{n}", writes), flusher, 1 << 20) for n in range(200)]
+    for outbox in crowd:
+        outbox.write_bulk_line(b"JOIN #storm\r\n")
+    await asyncio.sleep(0)
+    first_turn = len(writes)
+    assert 0 < first_turn < 200
+    elsewhere = Outbox(CountingSink("calm", writes), flusher, 1 << 20)
+    elsewhere.write_line(b"PRIVMSG #calm :hi\r\n")
+    await asyncio.sleep(0)
+    assert ("calm", b"PRIVMSG #calm :hi\r\n") in writes
+    assert len([name for name, _ in writes if name != "calm"]) < 200
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert sorted(name for name, _ in writes if name != "calm") == sorted(
+        f"m{n}" for n in range(200)
+    )
+
+
+async def test_an_outbox_waiting_in_the_crowd_lane_gathers_what_follows_into_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("chinwag.transport.outbox.BULK_SLICE", 0.0)
+    writes: list[tuple[str, bytes]] = []
+    flusher = Flusher(asyncio.get_running_loop())
+    crowd = [Outbox(CountingSink(f"m{n}", writes), flusher, 1 << 20) for n in range(100)]
+    for outbox in crowd:
+        outbox.write_bulk_line(b"JOIN a\r\n")
+    await asyncio.sleep(0)
+    for outbox in crowd:  # a second JOIN while the lane is still being worked through
+        outbox.write_bulk_line(b"JOIN b\r\n")
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert writes.count(("m99", b"JOIN a\r\nJOIN b\r\n")) == 1
+    assert len(writes) < 200
