@@ -24,6 +24,7 @@ from chinwag.protocol.casemap import Folded, fold
 from chinwag.storage import open_store
 from chinwag.storage.base import (
     Account,
+    Bound,
     StoredMessage,
     StoreError,
     account_identity,
@@ -442,3 +443,27 @@ async def test_a_version_4_file_gets_its_messages_indexed_for_search(
     found = await store.search(SearchQuery(Folded("a:x"), frozenset({fold("#room")}), ("cafe",)))
     assert [m.msgid for m in found] == ["a", "d"]
     await store.close()
+
+
+async def test_a_rooms_last_lines_are_found_without_stepping_over_its_events(
+    tmp_path: Path, open_db: Opener
+) -> None:
+    """Replay on JOIN asks for a room's last lines, events left out: after a JOIN storm the
+    query must not walk back over the thousands of JOINs (issue 20)."""
+    path = tmp_path / "chinwag.db"
+    store = await open_db(path)
+    said = [message(n) for n in range(3)]
+    joins = [
+        StoredMessage(f"j{n}", fold("#lobby"), "j", 2000.0 + n, "JOIN #lobby", event=True)
+        for n in range(50)
+    ]
+    await store.append([*said, *joins])
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+
+    found = await store.history(fold("#lobby"), before=Bound(time=9e9), limit=2, reader="~x")
+
+    assert [m.msgid for m in found] == ["id1", "id2"]
+    (statement,) = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    plan = " ".join(str(row[-1]) for row in query(path, "EXPLAIN QUERY PLAN " + statement))
+    assert "messages_said_by_target_time" in plan

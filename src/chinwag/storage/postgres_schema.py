@@ -140,6 +140,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "channels registered with ChanServ, their founders and access lists (issue 17)",
         CHANREG_STEP,
     ),
+    Migration(
+        "an index of what was said, without the events, for replay on JOIN (issue 20)",
+        # A room's last lines found in a few rows, not by stepping back over every JOIN.
+        (
+            "CREATE INDEX messages_said_by_target_time ON messages (target, time, id)"
+            " WHERE NOT event",
+        ),
+    ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""
 

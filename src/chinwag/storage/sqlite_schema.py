@@ -274,6 +274,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "channels registered with ChanServ, their founders and access lists (issue 17)",
         sql(*CHANREG_STEP),
     ),
+    Migration(
+        "an index of what was said, without the events, for replay on JOIN (issue 20)",
+        sql(
+            # A room's last lines without its JOINs and PARTs: found in a few rows, not by
+            # stepping back over every event since (a JOIN storm adds thousands).
+            "CREATE INDEX messages_said_by_target_time ON messages (target, time, id)"
+            " WHERE event = 0",
+        ),
+    ),
 )
 """Every schema step so far, oldest first; the schema version is how many have been applied."""
 
