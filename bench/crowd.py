@@ -42,7 +42,7 @@ from bench.loadgen import (
     room_worker,
 )
 from bench.proc import cpu_seconds, nofile_limits, own_cpu_seconds, rss_kib
-from bench.wire import ROOM, Step, handshake, ping, registration
+from bench.wire import ROOM, HandshakeError, Step, handshake, ping, registration
 
 SERVER_FILES = 100
 """Files a server keeps open besides its clients (listeners, its database and log, its event
@@ -146,10 +146,20 @@ def _join(members: Sequence[socket.socket], window: int, timeout: float) -> dict
     deadline = start + timeout
     end = start
     started = done = 0
+
+    def closed() -> LoadError:
+        return LoadError(
+            f"the server closed a member while {done} of {len(members)} had joined {ROOM} "
+            "(its output backed up, or it ran out of files)"
+        )
+
     try:
         while done < len(members):
             while len(tails) < window and started < len(members):
-                members[started].sendall(request)  # a few bytes into an idle socket
+                try:
+                    members[started].sendall(request)  # a few bytes into an idle socket
+                except OSError:
+                    raise closed() from None
                 tails[started] = b""
                 started += 1
             now = time.monotonic()
@@ -164,10 +174,7 @@ def _join(members: Sequence[socket.socket], window: int, timeout: float) -> dict
                 except OSError:
                     size = 0
                 if not size:
-                    raise LoadError(
-                        f"the server closed a member while {done} of {len(members)} had "
-                        f"joined {ROOM} (its output backed up, or it ran out of files)"
-                    )
+                    raise closed()
                 tail = tails.get(index)
                 if tail is None:  # joined already: what it gets now is read and dropped
                     continue
@@ -254,7 +261,8 @@ def crowd(
         for index in range(clients)
     ]
     nicks = [f"c{index}" for index in range(clients)]
-    parts = processes(clients, procs, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    own = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    parts = processes(clients, procs, None if own == resource.RLIM_INFINITY else own)
     expected = size.senders * size.messages
     fanout_job = RoomJob("receive", (), size.messages, expected, 0.0, timeout, stall=10.0)
     stream = max(1, round(size.rate * size.seconds))
@@ -277,6 +285,11 @@ def crowd(
         for i in range(parts)
     ]
     senders: list[Worker] = []
+    metrics: dict[str, Any] = {"clients": clients, "room": members}
+    fanout: dict[str, Any] = {}
+    timed: dict[str, Any] = {}
+    phase = "registration"
+    incomplete = None
     try:
         for worker in workers:
             worker.expect("ready", 60)
@@ -290,37 +303,46 @@ def crowd(
         server_cpu = cpu_seconds(server_pid) - server_cpu
         time.sleep(SETTLE)
         after_registration = rss_kib(server_pid)
+        metrics.update(
+            registrations_per_s=clients / register_seconds if register_seconds > 0 else 0.0,
+            register_seconds=register_seconds,
+            register_server_cpu=server_cpu / register_seconds if register_seconds > 0 else 0.0,
+            kib_per_client=(after_registration - before) / clients,
+            rss_before_kib=before,
+            rss_registered_kib=after_registration,
+        )
+        phase = "join"
         join_cpu = cpu_seconds(server_pid)
         for worker in workers:
             worker.send("join")
         joined = [worker.expect("joined", timeout + 30) for worker in workers]
         join_seconds = max(r["end"] for r in joined) - min(r["start"] for r in joined)
         join_cpu = cpu_seconds(server_pid) - join_cpu
-        after_join = rss_kib(server_pid)
+        metrics.update(
+            rss_joined_kib=rss_kib(server_pid),
+            join_seconds=join_seconds,
+            joins_per_s=members / join_seconds if join_seconds > 0 else 0.0,
+            join_server_cpu=join_cpu / join_seconds if join_seconds > 0 else 0.0,
+            join_loadgen_cpu=sum(r["cpu"] for r in joined) / join_seconds if join_seconds else 0.0,
+        )
+        phase = "fan-out"
         fanout = _fanout(port, server_pid, workers, size, fanout_job, members, cpus, senders)
+        metrics.update(fanout["metrics"])
+        phase = "latency"
         timed = _latency(port, workers, latency_job, members, cpus, senders)
+        metrics.update(timed["metrics"])
+    except (LoadError, HandshakeError) as error:
+        if phase == "registration":
+            raise  # nothing measured: the suite records the failure as it does any
+        # What the server could not take is a result too: the figures so far are kept.
+        incomplete = f"stopped in the {phase}: {str(error).strip().splitlines()[-1]}"
     finally:
         for worker in [*workers, *senders]:
             worker.stop()
-    metrics = {
-        "clients": clients,
-        "room": members,
-        "registrations_per_s": clients / register_seconds if register_seconds > 0 else 0.0,
-        "register_seconds": register_seconds,
-        "register_server_cpu": server_cpu / register_seconds if register_seconds > 0 else 0.0,
-        "kib_per_client": (after_registration - before) / clients,
-        "rss_before_kib": before,
-        "rss_registered_kib": after_registration,
-        "rss_joined_kib": after_join,
-        "join_seconds": join_seconds,
-        "joins_per_s": members / join_seconds if join_seconds > 0 else 0.0,
-        "join_server_cpu": join_cpu / join_seconds if join_seconds > 0 else 0.0,
-        "join_loadgen_cpu": sum(r["cpu"] for r in joined) / join_seconds if join_seconds else 0.0,
-        **fanout.pop("metrics"),
-        **timed.pop("metrics"),
-    }
+    for key in MEASURED:
+        metrics.setdefault(key, float("nan"))
     metrics["lost"] = metrics["fanout_lost"] + metrics["latency_lost"]
-    return {
+    record: dict[str, Any] = {
         "workload": "crowd",
         "params": {
             "wanted": size.clients,
@@ -335,12 +357,35 @@ def crowd(
         "cap": {"nofile_hard": hard, "reason": cap},
         "source_addresses": list(addresses),
         "generator_processes": parts,
-        "dropped": fanout["dropped"] + timed["dropped"],
-        "unsent_bytes": fanout["unsent_bytes"] + timed["unsent_bytes"],
+        "dropped": fanout.get("dropped", 0) + timed.get("dropped", 0),
+        "unsent_bytes": fanout.get("unsent_bytes", 0) + timed.get("unsent_bytes", 0),
         # The fan-out's: the phase where a slow generator would show.
-        "loadgen_cpu": fanout["loadgen_cpu"],
-        "server_cpu": fanout["server_cpu"],
+        "loadgen_cpu": fanout.get("loadgen_cpu", 0.0),
+        "server_cpu": fanout.get("server_cpu", 0.0),
     }
+    if incomplete:
+        record["incomplete"] = incomplete
+    return record
+
+
+MEASURED = (
+    "rss_joined_kib",
+    "join_seconds",
+    "joins_per_s",
+    "join_server_cpu",
+    "join_loadgen_cpu",
+    "deliveries_per_s",
+    "fanout_seconds",
+    "deliveries",
+    "fanout_lost",
+    "p50_ms",
+    "p99_ms",
+    "max_ms",
+    "latency_samples",
+    "latency_lost",
+)
+"""The figures after registration: not a number in the record of a server that could not
+take the crowd as far as theirs (its ``incomplete`` says where it stopped and why)."""
 
 
 def _fanout(

@@ -447,7 +447,7 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
         if panel.goal is not None:
             axis.axhline(panel.goal, color="#d70000", linestyle="--", linewidth=1)
             axis.annotate(
-                f"goal {panel.goal:g}",
+                f"goal {panel.goal:g} ms",
                 (1.0, panel.goal),
                 xycoords=("axes fraction", "data"),
                 ha="right",
@@ -479,7 +479,7 @@ def _bar_label(row: Row, panel: Panel) -> str:
             short = f"room of {room}\n({clients} connected)"
     else:
         short = (
-            figure.removeprefix("latency ").replace(" msg/s to ", "/s→").replace(" receivers", "")
+            figure.removeprefix("latency ").replace(" msg/s to ", "/s\n→").replace(" receivers", "")
         )
     if len(panel.keys) > 1:
         return f"{row.metric.key.removesuffix('_ms')}\n{short}"
@@ -567,18 +567,34 @@ def _crowd_section(records: Sequence[dict[str, Any]]) -> str:
     crowds = [r for r in records if r["workload"] == "crowd" and transport_of(r) == "tcp"]
     if not crowds:
         return ""
-    lines = []
+    lines, stopped = [], []
     for record in crowds:
         metrics = record["metrics"]
-        lines.append(
-            f"| {SERVER_NAMES.get(record['server'], record['server'])} | {record['repeat'] + 1} "
-            f"| {metrics['clients']:,} | {len(record.get('source_addresses', [])) or 1} "
-            f"| {metrics['register_seconds']:.2f} | {metrics['registrations_per_s']:,.0f} "
-            f"| {metrics['kib_per_client']:.2f} | {metrics['room']:,} "
-            f"| {metrics['join_seconds']:.2f} | {metrics['deliveries_per_s']:,.0f} "
-            f"| {metrics['p50_ms']:.2f} | {metrics['p99_ms']:.2f} | {metrics['lost']} "
-            f"| {record.get('dropped', 0)} |"
-        )
+        name = SERVER_NAMES.get(record["server"], record["server"])
+        cells = [
+            f"{metrics['clients']:,}",
+            str(len(record.get("source_addresses", [])) or 1),
+            _number(metrics["register_seconds"], 2),
+            _number(metrics["registrations_per_s"], 0),
+            _number(metrics["kib_per_client"], 2),
+            f"{metrics['room']:,}",
+            _number(metrics["join_seconds"], 2),
+            _number(metrics["deliveries_per_s"], 0),
+            _number(metrics["p50_ms"], 2),
+            _number(metrics["p99_ms"], 2),
+            _number(metrics["lost"], 0),
+            str(record.get("dropped", 0)),
+        ]
+        lines.append(f"| {name} | {record['repeat'] + 1} | " + " | ".join(cells) + " |")
+        if record.get("incomplete"):
+            stopped.append(f"- {name}, repeat {record['repeat'] + 1}: {record['incomplete']}")
+    stopped_text = (
+        "\nRuns that could not take the whole crowd (their later figures are n/a):\n\n"
+        + "\n".join(stopped)
+        + "\n"
+        if stopped
+        else ""
+    )
     size = crowds[0]["params"]
     header = (
         "| server | repeat | clients | source addresses | registration, s | registrations/s "
@@ -597,7 +613,7 @@ Per run:
 {header}
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
-
+{stopped_text}
 - **Registration.** Every client connects and registers, 8 at a time across the generator
   as in the idle workload; registrations per second = clients over the time from the first
   connect to the last welcome (001). Memory per client = server resident memory a second

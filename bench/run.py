@@ -533,7 +533,7 @@ def _headline(record: dict[str, Any]) -> str:
             f"{metrics['join_seconds']:.1f} s; fan-out {metrics['deliveries_per_s']:,.0f} "
             f"deliveries/s, p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "
             f"lost {metrics['lost']}"
-        )
+        ) + (f"; {record['incomplete']}" if record.get("incomplete") else "")
     elif record["workload"] == "latency":
         text = (
             f"p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "
