@@ -4,8 +4,11 @@
 repeats, and the ratio chinwag/ngIRCd of the medians, over plain TCP (records before issue 14
 carry no transport: they are TCP). :func:`transport_table` sets chinwag's figures over TLS and
 WebSocket beside its TCP ones from the same run. :func:`markdown` writes the table and
-the notes that say how the numbers were made; :func:`plot` draws deliveries per second and
-latency (matplotlib, optional: without it the page says how to get the plot).
+the notes that say how the numbers were made, with sections of their own for the JOIN storm
+and the crowd (the crowd's figures are in its section, beside the cap that decided its
+size); :func:`plot` draws a panel for each workload run (:data:`PANELS`: fan-out, latency,
+the storm, joins per second, the crowd's registrations, memory and fan-out; matplotlib,
+optional: without it the page says how to get the plot).
 """
 
 from __future__ import annotations
@@ -433,7 +436,8 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
                     label=SERVER_NAMES[server],
                 )
         axis.set_xticks(range(len(selected)), labels)
-        axis.legend()
+        if selected:
+            axis.legend()
         axis.grid(axis="y", alpha=0.3)
 
     for axis, (panel, rows) in zip(axes.flat, drawn, strict=False):
