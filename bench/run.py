@@ -13,10 +13,10 @@ see :mod:`bench.crowd`). Without the storm and the crowd the suite takes about 1
 a storm of 5,000 took minutes per server and repeat on a shared two-core machine, and the
 crowd 26 minutes per repeat for the two servers (19,897 clients, the open-file limit's cap
 there; the room of 10,000 took 9 minutes to join on chinwag and 13 on ngIRCd, every JOIN
-being announced to every member) (``--only``, ``--storm``, ``--crowd-room`` to choose). chinwag's fan-out and
-idle workloads run over each of ``--transports`` (plain TCP, TLS, WebSocket: all that the
-server offers, by default), in the same invocation, interleaved; ngIRCd and the latency,
-storm and crowd workloads stay on plain TCP.
+being announced to every member) (``--only``, ``--storm``, ``--crowd-room`` to choose).
+chinwag's fan-out and idle workloads run over each of ``--transports`` (plain TCP, TLS,
+WebSocket: all that the server offers, by default), in the same invocation, interleaved;
+ngIRCd and the latency, storm and crowd workloads stay on plain TCP.
 ngIRCd is installed from Debian when missing (as root with apt-get; ``--no-install`` to
 skip). Each run appends one JSON line to the results file;
 at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
