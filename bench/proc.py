@@ -41,6 +41,24 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def nofile_limits(pid: int) -> tuple[int | None, int | None]:
+    """The soft and hard open-file limits of process ``pid`` (``None``: unlimited).
+
+    Read from ``/proc/<pid>/limits``, which anyone may read: ngIRCd started as root runs as
+    another user, whom ``prlimit`` could not ask without privileges.
+    """
+    with open(f"/proc/{pid}/limits", encoding="ascii") as limits:
+        for line in limits:
+            if line.startswith("Max open files"):
+                soft, hard = line.split()[3:5]
+                return _limit(soft), _limit(hard)
+    raise RuntimeError(f"no open-file limit for process {pid}")
+
+
+def _limit(text: str) -> int | None:
+    return None if text == "unlimited" else int(text)
+
+
 def raise_nofile() -> int:
     """Raise this process's open-file limit to its hard limit; return the new limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

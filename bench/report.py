@@ -4,8 +4,11 @@
 repeats, and the ratio chinwag/ngIRCd of the medians, over plain TCP (records before issue 14
 carry no transport: they are TCP). :func:`transport_table` sets chinwag's figures over TLS and
 WebSocket beside its TCP ones from the same run. :func:`markdown` writes the table and
-the notes that say how the numbers were made; :func:`plot` draws deliveries per second and
-latency (matplotlib, optional: without it the page says how to get the plot).
+the notes that say how the numbers were made, with sections of their own for the JOIN storm
+and the crowd (the crowd's figures are in its section, beside the cap that decided its
+size); :func:`plot` draws a panel for each workload run (:data:`PANELS`: fan-out, latency,
+the storm, joins per second, the crowd's registrations, memory and fan-out; matplotlib,
+optional: without it the page says how to get the plot).
 """
 
 from __future__ import annotations
@@ -59,6 +62,15 @@ METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("joins_per_s", "joins/s", True),
         Metric("lost", "messages lost", False),
     ),
+    "crowd": (
+        Metric("registrations_per_s", "registrations/s", True),
+        Metric("kib_per_client", "memory per client, KiB", False, 1),
+        Metric("joins_per_s", "joins/s into the room", True),
+        Metric("deliveries_per_s", "fan-out to the room, deliveries/s", True),
+        Metric("p50_ms", "p50 latency in the room, ms", False, 2),
+        Metric("p99_ms", "p99 latency in the room, ms", False, 2),
+        Metric("lost", "messages lost", False),
+    ),
 }
 STORM_GOAL_MS = 10.0
 """Issue 20: during a JOIN storm, a message in another room keeps its p99 under this."""
@@ -76,6 +88,10 @@ def figure_name(record: dict[str, Any]) -> str:
         return f"idle K={params['clients']} (rooms of {params['room_size']})"
     if workload == "storm":
         return f"JOIN storm of {params['clients']}, {params['rate']:g} msg/s in another room"
+    if workload == "crowd":
+        wanted = params.get("wanted", params["clients"])
+        capped = f" (of {wanted:,} wanted)" if wanted != params["clients"] else ""
+        return f"crowd of {params['clients']:,}{capped}, room of {params['room']:,}"
     return str(workload)
 
 
@@ -316,9 +332,72 @@ def _load_row(figure: str, server: str, transport: str, mine: Sequence[dict[str,
     )
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One panel of the plot: which workloads' figures and which of their metrics."""
+
+    title: str
+    ylabel: str
+    workloads: tuple[str, ...]
+    keys: tuple[str, ...]
+    millions: bool = False
+    log: bool = False
+    goal: float | None = None
+    """A horizontal line: the goal chinwag's figure should stay under."""
+
+
+PANELS = (
+    Panel(
+        "Fan-out: deliveries per second (median, range)",
+        "million deliveries/s",
+        ("fanout",),
+        ("deliveries_per_s",),
+        millions=True,
+    ),
+    Panel(
+        "Latency at fixed rates (100 and 1,000 receivers)",
+        "ms from send to delivery (log scale)",
+        ("latency",),
+        ("p50_ms", "p99_ms", "max_ms"),
+        log=True,
+    ),
+    Panel(
+        "JOIN storm: the other room's latency",
+        "ms from send to delivery (log scale)",
+        ("storm",),
+        ("p50_ms", "p99_ms", "max_ms"),
+        log=True,
+        goal=STORM_GOAL_MS,
+    ),
+    Panel("Joins per second into one room", "joins/s", ("storm", "crowd"), ("joins_per_s",)),
+    Panel(
+        "Crowd: registrations per second", "registrations/s", ("crowd",), ("registrations_per_s",)
+    ),
+    Panel("Crowd: memory per client", "KiB (server RSS)", ("crowd",), ("kib_per_client",)),
+    Panel(
+        "Crowd: fan-out to the room",
+        "million deliveries/s",
+        ("crowd",),
+        ("deliveries_per_s",),
+        millions=True,
+    ),
+)
+"""The plot's panels, in order; a panel whose workloads did not run is left out."""
+
+
+def panel_rows(records: Sequence[dict[str, Any]], panel: Panel) -> list[Row]:
+    """The rows of ``records`` a panel draws (plain TCP, chinwag and ngIRCd)."""
+    return [
+        row
+        for workload in panel.workloads
+        for row in summarize([r for r in records if r["workload"] == workload])
+        if row.metric.key in panel.keys
+    ]
+
+
 def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
-    """Draw deliveries/s per fan-out size and the latency percentiles; ``False`` without
-    matplotlib (``pip install 'chinwag[bench]'``)."""
+    """Draw each panel of :data:`PANELS` that has figures; ``False`` without matplotlib
+    (``pip install 'chinwag[bench]'``)."""
     try:
         import matplotlib
 
@@ -326,11 +405,13 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    rows = summarize(records)
+    drawn = [(panel, rows) for panel in PANELS if (rows := panel_rows(records, panel))]
+    if not drawn:  # nothing over TCP: an empty frame says so
+        drawn = [(PANELS[0], [])]
+    columns = len(drawn) if len(drawn) <= 2 else min(4, len(drawn))
+    lines = -(-len(drawn) // columns)
+    figure, axes = plt.subplots(lines, columns, figsize=(5.5 * columns, 4.2 * lines), squeeze=False)
     colours = {SUBJECT: "#008787", REFERENCE: "#8700ff"}
-    fanout = [r for r in rows if r.metric.key == "deliveries_per_s"]
-    timing = [r for r in rows if r.metric.key in ("p50_ms", "p99_ms", "max_ms")]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
 
     def bars(axis: Any, selected: Sequence[Row], labels: Sequence[str]) -> None:
         width = 0.38
@@ -355,17 +436,30 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
                     label=SERVER_NAMES[server],
                 )
         axis.set_xticks(range(len(selected)), labels)
-        axis.legend()
+        if selected:
+            axis.legend()
         axis.grid(axis="y", alpha=0.3)
 
-    bars(left, fanout, [r.figure.replace("fan-out ", "").replace(" ", "\n") for r in fanout])
-    left.set_title("Fan-out: deliveries per second (median, range)")
-    left.set_ylabel("million deliveries/s")
-    left.yaxis.set_major_formatter(lambda value, _: f"{value / 1e6:g}")
-    bars(right, timing, [_timing_label(r) for r in timing])
-    right.set_title("Latency (and the other room's in a JOIN storm)")
-    right.set_ylabel("ms from send to delivery (log scale)")
-    right.set_yscale("log")
+    for axis, (panel, rows) in zip(axes.flat, drawn, strict=False):
+        bars(axis, rows, [_bar_label(row, panel) for row in rows])
+        axis.set_title(panel.title)
+        axis.set_ylabel(panel.ylabel)
+        if panel.millions:
+            axis.yaxis.set_major_formatter(lambda value, _: f"{value / 1e6:g}")
+        if panel.log:
+            axis.set_yscale("log")
+        if panel.goal is not None:
+            axis.axhline(panel.goal, color="#d70000", linestyle="--", linewidth=1)
+            axis.annotate(
+                f"goal {panel.goal:g} ms",
+                (1.0, panel.goal),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                color="#d70000",
+            )
+    for axis in list(axes.flat)[len(drawn) :]:
+        axis.set_visible(False)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
@@ -373,16 +467,27 @@ def plot(records: Sequence[dict[str, Any]], path: Path) -> bool:
     return True
 
 
-def _timing_label(row: Row) -> str:
-    """A latency bar's label: the percentile, then the workload in a few words."""
+def _bar_label(row: Row, panel: Panel) -> str:
+    """A bar's label: the workload in a few words, after the percentile where the panel
+    shows several."""
     figure = row.figure
+    if figure.startswith("fan-out "):
+        return figure.removeprefix("fan-out ").replace(" ", "\n")
     if figure.startswith("JOIN storm"):
         short = "storm " + figure.split(",")[0].removeprefix("JOIN storm of ")
+    elif figure.startswith("crowd of "):
+        clients = figure.removeprefix("crowd of ").split(" ")[0].rstrip(",")
+        room = figure.rsplit("room of ", 1)[-1]
+        short = f"crowd {clients}" + (f"\nroom {room}" if "joins" in row.metric.key else "")
+        if "deliveries" in row.metric.key:
+            short = f"room of {room}\n({clients} connected)"
     else:
         short = (
-            figure.removeprefix("latency ").replace(" msg/s to ", "/s→").replace(" receivers", "")
+            figure.removeprefix("latency ").replace(" msg/s to ", "/s\n→").replace(" receivers", "")
         )
-    return f"{row.metric.key.removesuffix('_ms')}\n{short}"
+    if len(panel.keys) > 1:
+        return f"{row.metric.key.removesuffix('_ms')}\n{short}"
+    return short
 
 
 def _storm_section(records: Sequence[dict[str, Any]]) -> str:
@@ -423,6 +528,113 @@ not).
 {header}
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
+"""
+
+
+def crowd_cap(records: Sequence[dict[str, Any]]) -> str:
+    """What the page says about how many crowd clients were measured against how many were
+    wanted, and why (the open-file limit)."""
+    lines = []
+    for wanted, clients, reason, servers in _caps(records):
+        who = " and ".join(SERVER_NAMES.get(server, server) for server in servers)
+        if reason:
+            lines.append(
+                f"**{wanted:,} clients were wanted, {clients:,} measured: {reason}** "
+                f"({who}; a server holds a file per client besides its own)."
+            )
+        else:
+            lines.append(f"All {clients:,} clients wanted were measured ({who}).")
+    return "\n".join(lines)
+
+
+def _caps(records: Sequence[dict[str, Any]]) -> list[tuple[int, int, str | None, list[str]]]:
+    """(wanted, measured, why capped, servers) of the crowd runs, one per distinct cap."""
+    found: dict[tuple[int, int, str | None], list[str]] = {}
+    for record in records:
+        if record["workload"] != "crowd":
+            continue
+        params = record["params"]
+        key = (
+            int(params.get("wanted", params["clients"])),
+            int(params["clients"]),
+            record.get("cap", {}).get("reason"),
+        )
+        servers = found.setdefault(key, [])
+        if record["server"] not in servers:
+            servers.append(record["server"])
+    return [(*key, servers) for key, servers in found.items()]
+
+
+def _crowd_section(records: Sequence[dict[str, Any]]) -> str:
+    """The section on the crowd (issue 20: 50,000 clients on one node), or nothing when it
+    was not run."""
+    crowds = [r for r in records if r["workload"] == "crowd" and transport_of(r) == "tcp"]
+    if not crowds:
+        return ""
+    lines, stopped = [], []
+    for record in crowds:
+        metrics = record["metrics"]
+        name = SERVER_NAMES.get(record["server"], record["server"])
+        cells = [
+            f"{metrics['clients']:,}",
+            str(len(record.get("source_addresses", [])) or 1),
+            _number(metrics["register_seconds"], 2),
+            _number(metrics["registrations_per_s"], 0),
+            _number(metrics["kib_per_client"], 2),
+            f"{metrics['room']:,}",
+            _number(metrics["join_seconds"], 2),
+            _number(metrics["deliveries_per_s"], 0),
+            _number(metrics["p50_ms"], 2),
+            _number(metrics["p99_ms"], 2),
+            _number(metrics["lost"], 0),
+            str(record.get("dropped", 0)),
+        ]
+        lines.append(f"| {name} | {record['repeat'] + 1} | " + " | ".join(cells) + " |")
+        if record.get("incomplete"):
+            stopped.append(f"- {name}, repeat {record['repeat'] + 1}: {record['incomplete']}")
+    stopped_text = (
+        "\nRuns that could not take the whole crowd (their later figures are n/a):\n\n"
+        + "\n".join(stopped)
+        + "\n"
+        if stopped
+        else ""
+    )
+    size = crowds[0]["params"]
+    header = (
+        "| server | repeat | clients | source addresses | registration, s | registrations/s "
+        "| KiB/client | room | join, s | fan-out deliveries/s | p50, ms | p99, ms | lost "
+        "| dropped |"
+    )
+    return f"""
+## Fifty thousand clients on one node (issue 20)
+
+{crowd_cap(crowds)}
+
+{table(summarize(crowds))}
+
+Per run:
+
+{header}
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{chr(10).join(lines)}
+{stopped_text}
+- **Registration.** Every client connects and registers, 8 at a time across the generator
+  as in the idle workload; registrations per second = clients over the time from the first
+  connect to the last welcome (001). Memory per client = server resident memory a second
+  after the last welcome, less before the first connect, over the clients (no room yet).
+- **Where the clients come from.** The load generator spreads them over as many processes
+  as its own open-file limit needs, and over loopback source addresses (127.0.0.1,
+  127.0.0.2, ...) when one address's ephemeral ports would run short, each socket bound
+  to its address before it connects.
+- **The room.** {size["room"]:,} of the clients join one room, 64 JOINs in flight per
+  generator process, each done when the PONG after it arrives; every member reads what it
+  is sent all along (each JOIN is announced to every member). Join = the first JOIN sent
+  to the last PONG; chinwag replays the room's history on each JOIN as it always does.
+- **Fan-out and latency in the room.** {size["senders"]} senders then join and each sends
+  {size["messages"]} messages at once: deliveries per second as in the fan-out above (room
+  size x messages over the time from the first send until the last member has its last).
+  Then one more sender sends {size["rate"]:g} stamped messages a second for
+  {size["seconds"]:g} s, and p50 and p99 are over every delivery to every member.
 """
 
 
@@ -467,7 +679,7 @@ def markdown(
         if not dropped
         else f"{dropped} clients were dropped in all (see the last table)."
     )
-    transport_text = _transport_section(records) + _storm_section(records)
+    transport_text = _transport_section(records) + _storm_section(records) + _crowd_section(records)
     plot_text = (
         f"![deliveries per second and latency, chinwag and ngIRCd]({plot_name})"
         if plot_name
@@ -488,7 +700,7 @@ is chinwag's median over ngIRCd's (⚠ where chinwag is worse). Every run is one
 
 ## Results
 
-{table(summarize(records))}
+{table(summarize([r for r in records if r["workload"] != "crowd"]))}
 
 {plot_text}
 {transport_text}

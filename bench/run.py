@@ -5,13 +5,18 @@
     .venv/bin/python -m bench --report-only bench/results/2026-11-21.jsonl
 
 Workloads (sizes are options): fan-out (N receivers x S senders x M messages), latency at
-fixed offered rates (100 receivers at 1000 msg/s, 1000 at 100), K idle clients, and a JOIN
-storm (K clients joining one room while another room's messages are timed). Without the
-storm the suite takes about 10 minutes; a storm of 5,000 took minutes per server and repeat
-on a shared two-core machine (``--only`` or ``--storm`` to choose). chinwag's fan-out and
-idle workloads run over each of ``--transports`` (plain TCP, TLS, WebSocket: all that the
-server offers, by default), in the same invocation, interleaved; ngIRCd and the latency and
-storm workloads stay on plain TCP.
+fixed offered rates (100 receivers at 1000 msg/s, 1000 at 100), K idle clients, a JOIN
+storm (K clients joining one room while another room's messages are timed), and a crowd
+(50,000 clients wanted on one server, as many as its open-file limit allows, 10,000 of them
+in one room: registrations per second, memory per client, the room's fan-out and latency;
+see :mod:`bench.crowd`). Without the storm and the crowd the suite takes about 10 minutes;
+a storm of 5,000 took minutes per server and repeat on a shared two-core machine, and the
+crowd 26 minutes per repeat for the two servers (19,897 clients, the open-file limit's cap
+there; the room of 10,000 took 9 minutes to join on chinwag and 13 on ngIRCd, every JOIN
+being announced to every member) (``--only``, ``--storm``, ``--crowd-room`` to choose).
+chinwag's fan-out and idle workloads run over each of ``--transports`` (plain TCP, TLS,
+WebSocket: all that the server offers, by default), in the same invocation, interleaved;
+ngIRCd and the latency, storm and crowd workloads stay on plain TCP.
 ngIRCd is installed from Debian when missing (as root with apt-get; ``--no-install`` to
 skip). Each run appends one JSON line to the results file;
 at the end ``docs/benchmarks.md`` and ``docs/benchmarks.png`` are written from this
@@ -31,12 +36,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bench import loadgen, report
 from bench.cluster_report import MARK as CLUSTER_MARK
+from bench.crowd import Crowd, crowd
 from bench.proc import Cores, pin_self, raise_nofile
 from bench.search import SECTION_MARK
 from bench.servers import (
@@ -82,7 +88,11 @@ class Plan:
     repeats: int = 3
     procs: int = 3
     """Load-generator processes for the receivers (the senders get one more)."""
-    workloads: frozenset[str] = field(default=frozenset({"fanout", "latency", "idle", "storm"}))
+    crowd: Crowd | None = field(default_factory=Crowd)
+    """The crowd: clients wanted, those in the room, its fan-out and stream."""
+    workloads: frozenset[str] = field(
+        default=frozenset({"fanout", "latency", "idle", "storm", "crowd"})
+    )
     transports: tuple[str, ...] | None = None
     """chinwag's transports for fan-out and idle; ``None``: every one it offers."""
     check_frames: bool = False
@@ -94,6 +104,8 @@ SMOKE = Plan(
     latency=((5, 1, 200.0, 1.0),),
     idle=(50, 10),
     storm=(50, 100.0, 2.0),
+    # Two source addresses even this small, so the smoke run binds sockets as 50,000 would.
+    crowd=Crowd(60, 30, senders=2, messages=50, rate=20.0, seconds=1.0, addresses=2),
     repeats=1,
     procs=2,
     check_frames=True,
@@ -183,6 +195,28 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="JOIN storm: seconds of those messages, the storm starting 1 s in (default 10)",
     )
+    parser.add_argument(
+        "--crowd",
+        type=int,
+        metavar="K",
+        help="crowd: clients wanted on one server (default 50000; fewer when its open-file "
+        "hard limit allows fewer, which the report says)",
+    )
+    parser.add_argument(
+        "--crowd-room", type=int, metavar="N", help="crowd: clients in the one room (default 10000)"
+    )
+    parser.add_argument(
+        "--crowd-messages",
+        type=int,
+        metavar="M",
+        help="crowd: messages each of the 2 senders sends at once to the room (default 300)",
+    )
+    parser.add_argument(
+        "--crowd-addresses",
+        type=int,
+        metavar="A",
+        help="crowd: loopback source addresses (default: as many as the ephemeral ports need)",
+    )
     parser.add_argument("--idle", type=int, metavar="K", help="idle clients (default 10000)")
     parser.add_argument("--idle-room-size", type=int, help="clients per room (default 100)")
     parser.add_argument(
@@ -197,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["fanout", "latency", "idle", "storm"],
+        choices=["fanout", "latency", "idle", "storm", "crowd"],
         help="run only this workload (repeatable)",
     )
     parser.add_argument("--no-reference", action="store_true", help="measure chinwag alone")
@@ -280,11 +314,21 @@ def plan_from(args: argparse.Namespace) -> Plan:
     idle = base.idle
     if idle is not None:
         idle = (args.idle or idle[0], args.idle_room_size or idle[1])
+    crowd_size = base.crowd
+    if crowd_size is not None:
+        crowd_size = replace(
+            crowd_size,
+            clients=args.crowd or crowd_size.clients,
+            room=args.crowd_room or crowd_size.room,
+            messages=args.crowd_messages or crowd_size.messages,
+            addresses=args.crowd_addresses or crowd_size.addresses,
+        )
     return Plan(
         fanouts=tuple(args.fanout) if args.fanout else base.fanouts,
         latency=latency,
         idle=idle,
         storm=storm,
+        crowd=crowd_size,
         repeats=args.repeats or base.repeats,
         procs=args.procs or base.procs,
         workloads=frozenset(args.only) if args.only else base.workloads,
@@ -370,6 +414,13 @@ def workloads(plan: Plan) -> list[tuple[str, Workload]]:
             )
 
         chosen.append(("idle", run_idle))
+    if "crowd" in plan.workloads and plan.crowd is not None:
+        size = plan.crowd
+
+        def run_crowd(server: Running, cores: Cores) -> dict[str, Any]:
+            return crowd(server.port, server.pid, size, plan.procs, cores.generator)
+
+        chosen.append(("crowd", run_crowd))
     return chosen
 
 
@@ -475,6 +526,15 @@ def _headline(record: dict[str, Any]) -> str:
             f"({metrics['joins_per_s']:,.0f} joins/s, {metrics['storm_covered']:.0%} covered), "
             f"lost {metrics['lost']}"
         )
+    elif record["workload"] == "crowd":
+        text = (
+            f"{metrics['clients']:,} clients ({record['cap']['reason'] or 'not capped'}): "
+            f"{metrics['registrations_per_s']:,.0f} registrations/s, "
+            f"{metrics['kib_per_client']:.1f} KiB/client; {metrics['room']:,} joined in "
+            f"{metrics['join_seconds']:.1f} s; fan-out {metrics['deliveries_per_s']:,.0f} "
+            f"deliveries/s, p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "
+            f"lost {metrics['lost']}"
+        ) + (f"; {record['incomplete']}" if record.get("incomplete") else "")
     elif record["workload"] == "latency":
         text = (
             f"p50 {metrics['p50_ms']:.2f} ms, p99 {metrics['p99_ms']:.2f} ms, "

@@ -141,6 +141,9 @@ class Step:
     ``sock`` is ``None`` for a client still to connect. ``until`` is a marker expected in
     what the server sends back (``b" 001 "`` for registration, a PONG token otherwise).
     ``ws`` is the WebSocket client of a ``ws`` connection once open (it frames what is sent).
+    ``source`` is the local address a new client's socket is bound to before it connects
+    (``None``: the kernel's choice), so a crowd larger than one address's ephemeral ports
+    can spread over 127.0.0.2, 127.0.0.3 and so on.
     """
 
     sock: socket.socket | None
@@ -149,6 +152,21 @@ class Step:
     done_at: float = 0.0
     received: bytearray = field(default_factory=bytearray)
     ws: ClientProtocol | None = None
+    source: str | None = None
+
+
+def bind_source(sock: socket.socket, address: str) -> None:
+    """Bind ``sock`` to the local ``address`` before it connects.
+
+    The port is left to ``connect`` where Linux allows it (``IP_BIND_ADDRESS_NO_PORT``): a
+    port bound early must be free on that address for every destination, one picked at
+    connect need only make a new address-and-port pair, so the whole ephemeral range is
+    usable on each address.
+    """
+    no_port = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", None)
+    if no_port is not None:
+        sock.setsockopt(socket.IPPROTO_IP, no_port, 1)
+    sock.bind((address, 0))
 
 
 def handshake(
@@ -161,7 +179,8 @@ def handshake(
 ) -> None:
     """Drive every step to its marker, at most ``window`` at a time.
 
-    Steps without a socket get one (a non-blocking connect to ``host:port``) when their turn
+    Steps without a socket get one (a non-blocking connect to ``host:port``, from the step's
+    ``source`` address when it has one) when their turn
     comes, then the ``transport``'s opening (a TLS handshake, a WebSocket upgrade); each then
     sends its bytes and reads until its marker. Each step's ``done_at`` is the
     ``time.monotonic()`` at which its marker arrived. Raises :class:`HandshakeError` when
@@ -192,6 +211,8 @@ def handshake(
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if step.source is not None:
+                bind_source(sock, step.source)
             code = sock.connect_ex((host, port))
             if code not in (0, errno.EINPROGRESS):
                 raise HandshakeError(f"connect: {errno.errorcode.get(code, code)}")

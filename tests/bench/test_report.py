@@ -220,3 +220,141 @@ def test_the_plot_draws_every_latency_size_and_the_storm(tmp_path: Path) -> None
     ]
     assert report.plot(records, tmp_path / "p.png")
     assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _crowd(server: str, repeat: int, rate: float, kib: float) -> dict[str, Any]:
+    return {
+        "run": "r1",
+        "repeat": repeat,
+        "server": server,
+        "version": f"{server} 1.0",
+        "transport": "tcp",
+        "workload": "crowd",
+        "params": {
+            "wanted": 50_000,
+            "clients": 19_897,
+            "room": 10_000,
+            "senders": 2,
+            "messages": 300,
+            "rate": 20.0,
+            "seconds": 5.0,
+        },
+        "metrics": {
+            "clients": 19_897,
+            "room": 10_000,
+            "registrations_per_s": rate,
+            "register_seconds": 19_897 / rate,
+            "kib_per_client": kib,
+            "join_seconds": 40.0,
+            "joins_per_s": 250.0,
+            "deliveries_per_s": 2e6,
+            "p50_ms": 5.0,
+            "p99_ms": 20.0,
+            "max_ms": 30.0,
+            "lost": 0,
+        },
+        "cap": {
+            "nofile_hard": 20000,
+            "reason": "capped at 19,897 by the open-file hard limit 20000",
+        },
+        "source_addresses": ["127.0.0.1"],
+        "loadgen_cpu": 0.5,
+        "server_cpu": 0.9,
+        "dropped": 0,
+    }
+
+
+def test_the_crowd_has_its_section_with_the_cap_and_the_ratios() -> None:
+    records = [
+        _fanout("chinwag", 0, 100.0),
+        _crowd("chinwag", 0, 3000.0, 4.0),
+        _crowd("ngircd", 0, 2000.0, 2.0),
+        _crowd("chinwag", 1, 5000.0, 6.0),
+    ]
+    rows = report.summarize(records)
+    rate = next(row for row in rows if row.metric.key == "registrations_per_s")
+    assert rate.figure == "crowd of 19,897 (of 50,000 wanted), room of 10,000"
+    assert rate.subject == Stat(4000.0, 3000.0, 5000.0, 2)
+    assert rate.ratio == pytest.approx(2.0)
+    page = report.markdown(records, MACHINE, "cmd", "r", None)
+    results, section = page.split("## Fifty thousand clients on one node (issue 20)")
+    assert (
+        "**50,000 clients were wanted, 19,897 measured: capped at 19,897 by the open-file hard "
+        "limit 20000** (chinwag and ngIRCd;" in section
+    )
+    figure = "crowd of 19,897 (of 50,000 wanted), room of 10,000"
+    assert (
+        f"| {figure}: registrations/s (higher is better) | 4,000 [3,000-5,000] | 2,000 | 2.00 |"
+        in section
+    )
+    # More memory per client than ngIRCd: marked.
+    assert (
+        f"| {figure}: memory per client, KiB (lower is better) | 5.0 [4.0-6.0] | 2.0 | 2.50 ⚠ |"
+        in section
+    )
+    assert (
+        "| ngIRCd | 1 | 19,897 | 1 | 9.95 | 2,000 | 2.00 | 10,000 | 40.00 | 2,000,000 |" in section
+    )
+    # The results table at the top keeps to the other workloads; the crowd is in its section.
+    assert "crowd of" not in results.split("## Results")[1].split("## Load generator")[0]
+    uncapped = _crowd("chinwag", 0, 1.0, 1.0)
+    uncapped["params"] = {**uncapped["params"], "wanted": 19_897}
+    uncapped["cap"] = {"nofile_hard": None, "reason": None}
+    assert "All 19,897 clients wanted were measured (chinwag)." in report.markdown(
+        [uncapped], MACHINE, "cmd", "r", None
+    )
+    assert "Fifty thousand" not in report.markdown(records[:1], MACHINE, "cmd", "r", None)
+
+
+def test_the_plot_has_a_panel_for_each_new_workload(tmp_path: Path) -> None:
+    thousand = _latency("chinwag", 3.0)
+    thousand["params"] = {**thousand["params"], "receivers": 1000, "rate": 100.0}
+    records = [
+        _fanout("chinwag", 0, 9.0),
+        _latency("chinwag", 1.0),
+        thousand,
+        _storm("chinwag", 0, 5.0),
+        _crowd("chinwag", 0, 3000.0, 4.0),
+        _crowd("ngircd", 0, 2000.0, 2.0),
+    ]
+    drawn = {panel.title: report.panel_rows(records, panel) for panel in report.PANELS}
+    latency = drawn["Latency at fixed rates (100 and 1,000 receivers)"]
+    assert {row.figure for row in latency} == {
+        "latency 1000 msg/s to 100 receivers",
+        "latency 100 msg/s to 1000 receivers",
+    }
+    assert [row.metric.key for row in drawn["JOIN storm: the other room's latency"]] == [
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+    ]
+    joins = drawn["Joins per second into one room"]
+    assert [row.figure.split(" ")[0] for row in joins] == ["JOIN", "crowd"]
+    for title in (
+        "Crowd: registrations per second",
+        "Crowd: memory per client",
+        "Crowd: fan-out to the room",
+    ):
+        (row,) = drawn[title]
+        assert row.subject is not None and row.reference is not None
+    # The fan-out panel keeps to the fan-out workload.
+    assert [row.figure for row in drawn["Fan-out: deliveries per second (median, range)"]] == [
+        "fan-out N=100 S=4 M=2000"
+    ]
+    pytest.importorskip("matplotlib")
+    assert report.plot(records, tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_crowd_a_server_could_not_take_keeps_its_registration_figures() -> None:
+    stopped = _crowd("ngircd", 0, 2000.0, 2.0)
+    for key in ("join_seconds", "joins_per_s", "deliveries_per_s", "p50_ms", "p99_ms", "lost"):
+        stopped["metrics"][key] = float("nan")
+    stopped["incomplete"] = "stopped in the join: the server closed a member"
+    records = [_crowd("chinwag", 0, 3000.0, 4.0), stopped]
+    rows = {row.metric.key: row for row in report.summarize(records)}
+    assert rows["registrations_per_s"].ratio == pytest.approx(1.5)
+    assert rows["deliveries_per_s"].reference is None and rows["deliveries_per_s"].ratio is None
+    page = report.markdown(records, MACHINE, "cmd", "r", None)
+    assert "| ngIRCd | 1 | 19,897 | 1 | 9.95 | 2,000 | 2.00 | 10,000 | n/a | n/a | n/a |" in page
+    assert "- ngIRCd, repeat 1: stopped in the join: the server closed a member" in page

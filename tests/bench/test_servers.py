@@ -96,6 +96,20 @@ def test_storm_sizes_and_overrides() -> None:
     assert plan.workloads == frozenset({"storm"})
 
 
+def test_crowd_sizes_and_overrides() -> None:
+    plan = plan_from(_parser().parse_args([]))
+    assert "crowd" in plan.workloads
+    assert plan.crowd is not None
+    assert (plan.crowd.clients, plan.crowd.room, plan.crowd.addresses) == (50_000, 10_000, None)
+    args = ["--crowd", "2000", "--crowd-room", "500", "--crowd-addresses", "2", "--only", "crowd"]
+    plan = plan_from(_parser().parse_args(args))
+    assert plan.crowd is not None
+    assert (plan.crowd.clients, plan.crowd.room, plan.crowd.addresses) == (2000, 500, 2)
+    assert plan.crowd.messages == 300  # the default stays
+    assert plan.workloads == frozenset({"crowd"})
+    assert SMOKE.crowd is not None and SMOKE.crowd.clients <= 100
+
+
 def test_a_baseline_tree_runs_on_the_standard_loop_when_asked(tmp_path: Path) -> None:
     """``--baseline TREE --standard-loop``: that tree's chinwag, with no uvloop loaded."""
     root = Path(__file__).resolve().parents[2]

@@ -98,6 +98,7 @@ def test_every_workload_ran_once_on_every_server(smoke: tuple[list[dict[str, Any
     records, _ = smoke
     expected = [(server, "tcp", "latency") for server in SERVERS]
     expected += [(server, "tcp", "storm") for server in SERVERS]
+    expected += [(server, "tcp", "crowd") for server in SERVERS]
     expected += [
         (server, transport, workload)
         for server in SERVERS
@@ -206,6 +207,33 @@ def test_the_join_storm_times_the_other_room_while_everyone_joins(
     assert 0 < metrics["p50_ms"] <= metrics["p99_ms"] <= metrics["max_ms"]
     assert metrics["storm_covered"] == 1.0
     assert "A JOIN storm beside a quiet room" in smoke[1]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_crowd_registers_joins_and_fans_out_to_its_room(
+    smoke: tuple[list[dict[str, Any]], str], server: str
+) -> None:
+    record = _one(smoke[0], server, "crowd")
+    params, metrics = record["params"], record["metrics"]
+    assert (params["wanted"], params["clients"], params["room"]) == (60, 60, 30)
+    assert record["cap"]["reason"] is None  # 60 is far below any open-file limit
+    # The smoke size binds every socket to one of two addresses, as 50,000 clients would.
+    assert record["source_addresses"] == ["127.0.0.1", "127.0.0.2"]
+    assert metrics["registrations_per_s"] == pytest.approx(60 / metrics["register_seconds"])
+    assert metrics["kib_per_client"] == pytest.approx(
+        (metrics["rss_registered_kib"] - metrics["rss_before_kib"]) / 60
+    )
+    assert metrics["joins_per_s"] == pytest.approx(30 / metrics["join_seconds"])
+    sent = params["senders"] * params["messages"]
+    assert metrics["deliveries"] == 30 * sent
+    stream = round(params["rate"] * params["seconds"])
+    assert metrics["latency_samples"] == 30 * stream
+    assert metrics["lost"] == 0
+    assert 0 < metrics["p50_ms"] <= metrics["p99_ms"] <= metrics["max_ms"]
+    page = smoke[1]
+    assert "## Fifty thousand clients on one node (issue 20)" in page
+    assert "All 60 clients wanted were measured" in page
 
 
 @pytest.mark.timeout(300)
