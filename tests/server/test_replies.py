@@ -3,6 +3,11 @@ one labelled reply, a labeled-response batch) and batch references."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from chinwag.protocol.message import Message
 from chinwag.server.replies import pack, safe_param
 from tests.server.harness import Harness
@@ -87,6 +92,21 @@ def test_pack_groups_items_to_fit_a_line_in_order() -> None:
     assert all(sum(len(item) + 1 for item in group) <= 60 for group in groups)
     assert pack([], budget=60) == []
     assert pack(["x" * 100, "y"], budget=60) == [["x" * 100], ["y"]]
+
+
+@given(
+    st.lists(st.text(alphabet="ab@+", min_size=0, max_size=30), max_size=60),
+    st.integers(min_value=1, max_value=80),
+)
+def test_pack_closes_a_group_only_when_the_next_item_would_not_fit(
+    items: list[str], budget: int
+) -> None:
+    groups = pack(items, budget)
+    assert [item for group in groups for item in group] == items
+    for group, following in pairwise(groups):
+        used = sum(len(item) + 1 for item in group)
+        assert used <= budget or len(group) == 1
+        assert used + len(following[0]) + 1 > budget  # the next group's first did not fit
 
 
 def test_what_cannot_be_a_middle_parameter_is_shown_as_a_star() -> None:

@@ -191,6 +191,39 @@ class Delivery:
             self._settle()
         _fan_out(sessions, message, None, self.counters)
 
+    def deliver_by_cap(
+        self,
+        sessions: list[Session],
+        exclude: Session,
+        cap: str,
+        with_cap: Message,
+        without_cap: Message,
+    ) -> None:
+        """Queue ``with_cap`` on every session but ``exclude`` that enabled ``cap``, and
+        ``without_cap`` on the others (a JOIN in its extended-join form or the plain one),
+        in one walk of ``sessions``, each form serialized once per tag mask."""
+        if self._run is not None:
+            self._settle()
+        forms = (with_cap, without_cap)
+        needed = (tag_mask_needed(with_cap), tag_mask_needed(without_cap))
+        cache: dict[tuple[int, int], bytes] = {}
+        crowd = len(sessions) >= CROWD
+        skipped = 0
+        for session in sessions:
+            if session is exclude:
+                skipped = 1
+                continue
+            form = 0 if cap in session.caps else 1
+            key = (form, session.tag_mask & needed[form])
+            data = cache.get(key)
+            if data is None:
+                data = cache[key] = serialize_for(forms[form], key[1])
+            if crowd:
+                session._outbox.write_bulk_line(data)
+            else:
+                session._outbox.write_line(data)
+        self.counters.deliveries += len(sessions) - skipped
+
     def to_channel(self, members: list[Session], message: Message, sender: Session) -> None:
         """Queue ``message`` from ``sender`` on every other session of ``members`` (a
         channel's :attr:`~chinwag.server.state.Channel.all_sessions`).

@@ -9,8 +9,10 @@ is not yet durable.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import accumulate
 
 from chinwag.protocol.caps import MULTILINE
 from chinwag.protocol.message import Message
@@ -46,14 +48,24 @@ def pack(items: Iterable[str], budget: int = LIST_BUDGET) -> list[list[str]]:
     item would take it past ``budget``. An item longer than the budget gets a group of its
     own. No items give no groups (a caller that must still send one line adds it).
     """
+    chosen = items if isinstance(items, list) else list(items)
+    # Running totals, then one search per group rather than a step per item: NAMES of a room
+    # of thousands is packed for every JOIN to it (issue 20).
+    lengths = list(accumulate(map(len, chosen)))
+    positions = range(len(chosen))
+
+    def end(index: int) -> int:
+        """Where item ``index`` ends in the whole list, separators counted."""
+        return lengths[index] + index + 1
+
     groups: list[list[str]] = []
-    size = 0
-    for item in items:
-        if not groups or size + len(item) + 1 > budget:
-            groups.append([])
-            size = 0
-        groups[-1].append(item)
-        size += len(item) + 1
+    start = 0
+    used = 0
+    while start < len(chosen):
+        stop = max(bisect_right(positions, used + budget, lo=start, key=end), start + 1)
+        groups.append(chosen[start:stop])
+        used = end(stop - 1)
+        start = stop
     return groups
 
 

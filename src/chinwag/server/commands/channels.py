@@ -52,23 +52,18 @@ def announce_join(ctx: Context, user: User, channel: Channel) -> None:
     """Tell every member (the joiner's sessions too) that ``user`` joined; history keeps the
     extended-join form (event-playback shows others the plain one)."""
     tags = event_tags(user.account)
-    joiner = ctx.session
-    # One walk of the members, not one per form: a JOIN storm repeats it thousands of times
-    # over thousands of members (issue 20).
-    plain: list[Session] = []
-    extended: list[Session] = []
-    for session in channel.all_sessions:
-        if session is not joiner:
-            (extended if "extended-join" in session.caps else plain).append(session)
     full = Message("JOIN", (channel.name, user.account or "*", user.realname), user.source, tags)
+    plain = Message("JOIN", (channel.name,), user.source, tags)
     delivery = ctx.deps.delivery
-    delivery.deliver(plain, Message("JOIN", (channel.name,), user.source, tags))
-    delivery.deliver(extended, full)
+    # One walk of the members for both forms: a JOIN storm repeats it thousands of times over
+    # thousands of members (issue 20).
+    delivery.deliver_by_cap(channel.all_sessions, ctx.session, "extended-join", full, plain)
     ctx.deps.history.to_channel(channel, full, event=True)
     ctx.reply.add(join_message(user, channel, ctx.session, tags))
     if user.away is not None:
         away = Message("AWAY", (user.away,), user.source, event_tags(user.account))
-        delivery.deliver([s for s in plain + extended if s.has("away-notify")], away)
+        told = [s for s in channel.sessions(exclude=ctx.session) if s.has("away-notify")]
+        delivery.deliver(told, away)
 
 
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> tuple[str, str] | None:

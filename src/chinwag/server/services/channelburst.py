@@ -51,11 +51,19 @@ def names_lines(channel: Channel, session: Session, asker: User) -> list[tuple[s
         return [end]
     multi = session.has("multi-prefix")
     full = session.has("userhost-in-names")
-    entries = [
-        status_prefix(status, multi) + (user.source if full else user.nick)
-        for user, status in channel.members.items()
-        if member or "i" not in user.modes
-    ]
+    # A room has a handful of distinct statuses: their prefixes are looked up once each, and
+    # a member's view needs no visibility test (NAMES of a big room follows each JOIN to it).
+    prefix = {status: status_prefix(status, multi) for status in set(channel.members.values())}
+    if member and full:
+        entries = [prefix[status] + user.source for user, status in channel.members.items()]
+    elif member:
+        entries = [prefix[status] + user.nick for user, status in channel.members.items()]
+    else:
+        entries = [
+            prefix[status] + (user.source if full else user.nick)
+            for user, status in channel.members.items()
+            if "i" not in user.modes
+        ]
     symbol = "@" if "s" in channel.modes else "="
     lines = [(n.RPL_NAMREPLY, symbol, channel.name, " ".join(line)) for line in pack(entries)]
     return [*lines, end]
