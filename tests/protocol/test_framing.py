@@ -65,6 +65,17 @@ def test_an_unfinished_line_waits_for_its_terminator() -> None:
     assert framer.pending == 0
 
 
+def test_a_framer_holds_a_buffer_only_while_a_line_is_unfinished() -> None:
+    # Issue 20: between reads of whole lines, the usual case, a connection keeps no buffer.
+    framer = LineFramer()
+    assert framer.feed(b"NICK ana\r\nUSER a 0 * :A\r\n") == ["NICK ana", "USER a 0 * :A"]
+    assert framer._buffer is None and framer.pending == 0
+    assert framer.feed(b"PING :x\r\nPRIV") == ["PING :x"]
+    assert framer.pending == 4
+    assert framer.feed(b"MSG bo :hi\r\n") == ["PRIVMSG bo :hi"]
+    assert framer._buffer is None
+
+
 def test_utf8_split_across_chunks_is_decoded_whole() -> None:
     data = "PRIVMSG #c :héllo ☃\r\n".encode()
     cut = data.index("☃".encode()) + 1  # in the middle of the snowman

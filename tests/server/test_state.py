@@ -129,3 +129,17 @@ def test_members_with_the_same_status_share_it_and_a_change_is_theirs_alone() ->
     assert (room.members[ana], room.members[bo], room.members[cy]) == ({"o"}, {"v"}, set())
     assert room.set_status(bo, "v", False)
     assert room.members[bo] is room.members[cy]
+
+
+def test_an_idle_registered_user_keeps_no_empty_dicts_until_it_needs_one() -> None:
+    # Issue 20: an empty dict costs 64 bytes, idle connections are counted in thousands.
+    h = Harness()
+    h.room("ana", "bo")
+    ana = h.user("ana")
+    session = ana.sessions[0]
+    assert session.metadata is None  # nothing set before registering
+    assert ana.read_markers is None and ana.marker(fold("#room")) is None
+    assert ana.nick_claims is None
+    ana.move_marker(fold("#room"), 1234.5)
+    assert ana.marker(fold("#room")) == 1234.5
+    assert h.user("bo").read_markers is None  # one user's marker is theirs alone

@@ -124,7 +124,10 @@ class LineFramer:
     __slots__ = ("_buffer", "_discarding", "_max_line", "_strict")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
-        self._buffer = bytearray()
+        self._buffer: bytearray | None = None
+        """The unfinished line held between feeds; ``None`` when there is none, as is usual
+        between reads: one connection of many thousands should not keep an empty buffer
+        (issue 20)."""
         self._discarding = False
         self._max_line = max_line
         self._strict = max_line <= MAX_LINE_BYTES
@@ -132,7 +135,7 @@ class LineFramer:
     @property
     def pending(self) -> int:
         """How many bytes of an unfinished line are held."""
-        return len(self._buffer)
+        return 0 if self._buffer is None else len(self._buffer)
 
     def feed(self, data: bytes) -> list[str | ProtocolError]:
         """Take newly received bytes; return every line they complete, in order.
@@ -141,8 +144,13 @@ class LineFramer:
         with :class:`InputTooLong` and the rest of it, up to its terminator, is discarded, so
         a peer cannot make us buffer without bound.
         """
-        buffer = self._buffer
-        buffer += data
+        held = self._buffer
+        buffer: bytes | bytearray
+        if held is None:
+            buffer = data  # nothing held: frame what arrived as it is, without a copy
+        else:
+            held += data
+            buffer = held
         out: list[str | ProtocolError] = []
         start = 0
         while True:
@@ -158,11 +166,15 @@ class LineFramer:
                 if line:
                     out.append(check_line(line, self._strict))
             start = end + 1
-        del buffer[:start]
-        if self._discarding:
-            buffer.clear()  # still inside a refused line: keep nothing of it
-        elif len(buffer) > self._max_line:
-            out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer))))
+        rest = len(buffer) - start
+        if not rest or self._discarding:
+            self._buffer = None  # still inside a refused line: keep nothing of it
+        elif rest > self._max_line:
+            out.append(InputTooLong("Input line was too long", _command_of(bytes(buffer[start:]))))
             self._discarding = True
-            buffer.clear()
+            self._buffer = None
+        elif held is None:
+            self._buffer = bytearray(memoryview(data)[start:])
+        else:
+            del held[:start]
         return out

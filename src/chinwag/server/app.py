@@ -327,7 +327,9 @@ class ChinwagServer:
         )
         for user in self.core.restore_always_on(saved, channels):
             # Their read markers, for the MARKREAD of each room when a session returns.
-            user.read_markers.update(await self.store.read_markers(fold(user.account or "")))
+            markers = await self.store.read_markers(fold(user.account or ""))
+            for target, when in markers.items():
+                user.move_marker(target, when)
 
     async def _kept_state(self) -> dict[str, Any]:
         """The same kept state as :meth:`_load_kept_state`, as data: the node that begins a

@@ -120,7 +120,7 @@ def _session(session: Session) -> dict[str, Plain]:
         "connected_at": session.connected_at,
         "last_message": session.last_message,
         "monitoring": sorted(session.monitoring),
-        "metadata": _mapping(session.metadata),
+        "metadata": _mapping(session.metadata or {}),
         "metadata_subs": sorted(session.metadata_subs),
         "closed": session.closed,
     }
@@ -145,9 +145,9 @@ def _user(user: User) -> dict[str, Plain]:
         "channels": [channel.name for channel in user.channels.values()],
         "sessions": [session.id for session in user.sessions],
         "metadata": _mapping(user.metadata),
-        "read_markers": _mapping(user.read_markers),
+        "read_markers": _mapping(user.read_markers or {}),
         "said": list(user.said or ()),
-        "nick_claims": _mapping(user.nick_claims),
+        "nick_claims": _mapping(user.nick_claims or {}),
         "invited_to": sorted(channel.folded for channel in user.invited_to or ()),
         "conversations": sorted(user.conversations or ()),
     }

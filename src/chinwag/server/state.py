@@ -208,9 +208,10 @@ class Session:
         self.ping_sent_at: float | None = None
         self.monitoring: frozenset[Folded] = NO_NICKS
         """The nicks this session watches with MONITOR (replaced when it changes)."""
-        self.metadata: dict[str, str] = {}
+        self.metadata: dict[str, str] | None = None
         """Metadata set before registration (draft/metadata-2/-3 ``before-connect``); it becomes
-        the user's when registration completes."""
+        the user's when registration completes. ``None`` until a key is set: most sessions
+        never set one, and an empty dict is a fiftieth of an idle connection (issue 20)."""
         self.metadata_subs: frozenset[str] = NONE_SET
         """The metadata keys this session subscribed to (``METADATA * SUB``; replaced when
         they change)."""
@@ -344,17 +345,31 @@ class User:
         self.signon = int(sources.now())
         self.metadata: dict[str, str] = {}
         """Metadata keys and values (draft/metadata-2 and -3), such as ``color``."""
-        self.read_markers: dict[Folded, float] = {}
-        """Last read time per target (draft/read-marker); loaded from the account at login."""
+        self.read_markers: dict[Folded, float] | None = None
+        """Last read time per target (draft/read-marker); loaded from the account at login.
+        ``None`` until there is one (:meth:`marker`, :meth:`move_marker`): most users never
+        have any, and idle connections should stay small (issue 20)."""
         self.said: deque[str] | None = None
         """The msgids of the latest messages this user sent without an account (made at the
         first): what they may REDACT (draft/message-redaction) is what this session said.
         A logged-in sender is known by the account stored with each message instead, so
         nothing is kept for them (no per-message work, no memory per connection)."""
-        self.nick_claims: dict[Folded, float] = {}
+        self.nick_claims: dict[Folded, float] | None = None
         """When the grace period ends of each registered nick this user took without logging
         in to its account: set the first time, so leaving the nick and coming back does not
-        start a new one (:func:`chinwag.server.services.nicks.protect_nick`)."""
+        start a new one (:func:`chinwag.server.services.nicks.protect_nick`). ``None`` until
+        the first such nick."""
+
+    def marker(self, key: Folded) -> float | None:
+        """The read marker of ``key`` (draft/read-marker), if one is known."""
+        markers = self.read_markers
+        return None if markers is None else markers.get(key)
+
+    def move_marker(self, key: Folded, when: float) -> None:
+        """Set the read marker of ``key`` to ``when`` (callers keep it from going back)."""
+        if self.read_markers is None:
+            self.read_markers = {}
+        self.read_markers[key] = when
 
     def remember_said(self, msgid: str) -> None:
         """Keep ``msgid`` among :attr:`said` if this user is not logged in."""

@@ -43,8 +43,10 @@ class IrcStreamProtocol(asyncio.Protocol):
         self._links = links
         self._flusher = flusher
         self._framer = LineFramer()
-        self._buffer = bytearray()
-        """Received bytes not yet framed and handed to the core."""
+        self._buffer = b""
+        """Received bytes not yet framed and handed to the core: what one read brought, kept
+        as it came (most reads are handed over whole in the same turn), and the shared empty
+        ``b""`` when nothing waits, so that an idle connection holds no buffer (issue 20)."""
         self._transport: asyncio.Transport | None = None
         self._admitted: str | None = None
         """The address :meth:`ServerCore.admit` counted this connection against."""
@@ -91,7 +93,7 @@ class IrcStreamProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         """Keep what arrived and let the link hand it to the core."""
         if self.link is not None:
-            self._buffer += data
+            self._buffer = self._buffer + data if self._buffer else data
             self.link.received()
 
     def eof_received(self) -> bool:
@@ -113,9 +115,13 @@ class IrcStreamProtocol(asyncio.Protocol):
 
     def take(self, budget: int) -> list[Item]:
         """Frame the next ``budget`` bytes (lines they complete; a partial line waits)."""
-        chunk = bytes(self._buffer[:budget])
-        del self._buffer[:budget]
-        return self._framer.feed(chunk)
+        buffer = self._buffer
+        if len(buffer) <= budget:
+            self._buffer = b""
+            return self._framer.feed(buffer)
+        # Reading is paused while the rest waits, so it is cut from one read's bytes only.
+        self._buffer = buffer[budget:]
+        return self._framer.feed(buffer[:budget])
 
     def pending(self) -> bool:
         """Whether unframed bytes wait."""
@@ -123,13 +129,13 @@ class IrcStreamProtocol(asyncio.Protocol):
 
     def rest(self) -> list[Item]:
         """Every complete line in what waits."""
-        rest = bytes(self._buffer)
-        self._buffer.clear()
+        rest = self._buffer
+        self._buffer = b""
         return self._framer.feed(rest)
 
     def clear(self) -> None:
         """Forget what waits."""
-        self._buffer.clear()
+        self._buffer = b""
 
     def pause_reading(self) -> None:
         """Stop reading from the socket while the core works through what waits."""

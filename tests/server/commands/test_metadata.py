@@ -620,7 +620,7 @@ def test_metadata_set_before_registration_becomes_the_users() -> None:
     assert params == ("ana",)
     assert inner == [("METADATA", "ana", "color", "*", "#ffff00")]
     assert h.user("ana").metadata == {"color": "#ffff00"}
-    assert client.session.metadata == {}
+    assert client.session.metadata is None
 
 
 def test_before_registration_only_clients_with_the_capability_may_use_it() -> None:

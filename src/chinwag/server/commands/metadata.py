@@ -87,6 +87,8 @@ def _resolve(ctx: Context, name: str) -> Target | None:
     user = session.user
     if user is None:
         if name == "*":
+            if session.metadata is None:
+                session.metadata = {}
             return Target("*", session.metadata)
     elif name == "*":
         return Target(user.nick, user.metadata, user=user)

@@ -76,7 +76,7 @@ def markread(ctx: Context, message: Message) -> None:
         _fail(ctx, "INVALID_PARAMS", "Invalid timestamp", given)
         return
     when = min(when, _now())
-    known = user.read_markers.get(target.key)
+    known = user.marker(target.key)
     if known is not None and when <= known:
         # Never back (spec, "Read timestamp notes"): the stored value is the answer.
         ctx.reply.add(marker_message(ctx, user, target))
@@ -97,10 +97,10 @@ def _moved(ctx: Context, target: MarkerTarget, when: float) -> None:
     """Record the marker (the later of ``when`` and what is known: another session may have
     moved it meanwhile), answer, and tell the other sessions if it moved."""
     user = ctx.user
-    known = user.read_markers.get(target.key)
+    known = user.marker(target.key)
     moved = known is None or when > known
     if moved:
-        user.read_markers[target.key] = when
+        user.move_marker(target.key, when)
     marker = marker_message(ctx, user, target)
     ctx.reply.add(marker)
     if not moved:
@@ -115,6 +115,7 @@ def _moved(ctx: Context, target: MarkerTarget, when: float) -> None:
             if other is not user and other.account is not None and fold(other.account) == account
         ]
     for device in devices:
-        device.read_markers[target.key] = max(device.read_markers.get(target.key, when), when)
+        known = device.marker(target.key)
+        device.move_marker(target.key, when if known is None else max(known, when))
         sessions = [s for s in device.sessions if s is not ctx.session and s.has(READ_MARKER)]
         ctx.deps.delivery.deliver(sessions, marker)

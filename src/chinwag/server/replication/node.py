@@ -550,7 +550,8 @@ class ReplicatedCore(ServerCore):
         users = self.restore_always_on(kept["always_on"], kept["always_on_channels"])
         markers = kept["read_markers"]
         for user in users:
-            user.read_markers.update(markers.get(fold(user.account or ""), {}))
+            for target, when in markers.get(fold(user.account or ""), {}).items():
+                user.move_marker(target, when)
         self._restored.set()
 
     def _end_node(self, node: str, reason: str, error_text: str | None) -> None:

@@ -211,7 +211,7 @@ def log_out(ctx: Context, user: User) -> None:
     set_account(ctx.deps, user, None)
     ctx.numeric(n.RPL_LOGGEDOUT, user.source, "You are now logged out")
     _account_changed(ctx, user)
-    user.read_markers.clear()
+    user.read_markers = None
     protect_nick(ctx, user)
 
 
@@ -279,7 +279,7 @@ def _deliver_login_state(ctx: Context, state: LoginState) -> None:
     if user is None or user.account is None or fold(user.account) != account:
         return  # logged out (or dropped) while the store answered
     for target, when in markers.items():
-        user.read_markers[target] = max(user.read_markers.get(target, 0.0), when)
+        user.move_marker(target, max(user.marker(target) or 0.0, when))
     if not waiting:
         return
     count = len(waiting)

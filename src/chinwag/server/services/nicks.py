@@ -65,6 +65,8 @@ def protect_nick(ctx: Context, user: User) -> None:
         return
     grace = deps.config.accounts.guest_grace
     now = deps.clock()
+    if user.nick_claims is None:
+        user.nick_claims = {}
     deadline = user.nick_claims.setdefault(user.folded, now + grace)
     deps.nick_deadlines[user] = deadline
     left = deadline - now
@@ -92,7 +94,8 @@ def protect_nick(ctx: Context, user: User) -> None:
 def claim_expired(deps: Deps, user: User, nick: str) -> bool:
     """Whether ``user`` held the registered nick ``nick`` without its login until their
     grace period ran out: they may not take it again (short of logging in to it)."""
-    deadline = user.nick_claims.get(fold(nick))
+    claims = user.nick_claims
+    deadline = None if claims is None else claims.get(fold(nick))
     if deadline is None or deadline > deps.clock():
         return False
     account = deps.accounts.get(nick)

@@ -30,7 +30,7 @@ class MarkerTarget:
 
 def marker_value(user: User, key: Folded) -> str:
     """The marker parameter: ``timestamp=<time>``, or ``*`` when none is known."""
-    when = user.read_markers.get(key)
+    when = user.marker(key)
     return "*" if when is None else PREFIX + server_time(when)
 
 

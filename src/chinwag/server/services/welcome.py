@@ -56,7 +56,8 @@ def try_complete_registration(ctx: Context) -> None:
         return
     ctx.network.drop_pending_nick(session)  # held from now on as a user's nick
     user = User(session.nick, session.username, session.host, session.realname)
-    user.metadata, session.metadata = session.metadata, {}  # set before-connect
+    if session.metadata is not None:  # set before-connect
+        user.metadata, session.metadata = session.metadata, None
     user.away, session.away = session.away, None  # set with draft/pre-away
     if session.secure:
         user.modes = user.modes | {modes.SECURE_USER_MODE}
@@ -95,7 +96,7 @@ def _attached(ctx: Context, account: str) -> bool:
     session = ctx.session
     ctx.network.drop_pending_nick(session)
     # What the session set before registering (pre-away, metadata) is the user's already.
-    session.account, session.away, session.metadata = None, None, {}
+    session.account, session.away, session.metadata = None, None, None
     ctx.deps.counters.registrations += 1
     attach(ctx, user, greet=welcome)
     return True
