@@ -82,7 +82,7 @@ class Plan:
     together), seconds."""
     idle: tuple[int, int] | None = (10_000, 100)
     """Clients, clients per room."""
-    storm: tuple[int, float, float] | None = (5000, 200.0, 10.0)
+    storm: tuple[int, float, float] | None = (5000, 200.0, 90.0)
     """The JOIN storm: clients joining one room, messages per second in another room
     meanwhile, seconds of those messages."""
     repeats: int = 3
@@ -193,7 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--storm-seconds",
         type=float,
-        help="JOIN storm: seconds of those messages, the storm starting 1 s in (default 10)",
+        help="JOIN storm: seconds of those messages, the storm starting 1 s in (default 90: "
+        "a storm of 5,000 lasts about a minute here)",
     )
     parser.add_argument(
         "--crowd",

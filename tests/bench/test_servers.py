@@ -88,11 +88,11 @@ def test_latency_sizes_pair_receivers_with_rates_in_order() -> None:
 
 
 def test_storm_sizes_and_overrides() -> None:
-    assert plan_from(_parser().parse_args([])).storm == (5000, 200.0, 10.0)
+    assert plan_from(_parser().parse_args([])).storm == (5000, 200.0, 90.0)
     plan = plan_from(
         _parser().parse_args(["--storm", "300", "--storm-rate", "50", "--only", "storm"])
     )
-    assert plan.storm == (300, 50.0, 10.0)
+    assert plan.storm == (300, 50.0, 90.0)
     assert plan.workloads == frozenset({"storm"})
 
 
