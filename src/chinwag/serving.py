@@ -53,10 +53,6 @@ from chinwag.storage.dsn import public_dsn
 
 log = logging.getLogger("chinwag.server")
 
-STORE_SWITCH_INTERVAL = 0.0005
-"""Seconds the interpreter lets one thread run before another that waits may take over
-(:func:`sys.setswitchinterval`), while the server runs: see where :func:`_run` sets it."""
-
 KIND_NAMES = {
     "tcp": "IRC",
     "tls": "IRC over TLS",
@@ -255,12 +251,6 @@ async def _run(
     # measured 6 ms of a stalled loop each time at start-up size (a latency spike for every
     # message waiting behind it).
     gc.freeze()
-    # The store works in a thread of its own (aiosqlite). While the loop is busy, that
-    # thread waits for the interpreter lock up to the switch interval (5 ms by default) each
-    # time it has a statement to start or an answer to hand back: a 0.1 ms query for a
-    # JOIN's replay came back milliseconds later, which held JOIN storms to one pace with
-    # their replays (issue 20). A shorter interval lets it in sooner, at a cost of microseconds.
-    sys.setswitchinterval(STORE_SWITCH_INTERVAL)
     for line in listing(server.listening, server.tls_fingerprint):
         print(line, flush=True)
     print(where_history_is(config.storage), flush=True)
