@@ -386,24 +386,24 @@ def workloads(plan: Plan) -> list[tuple[str, Workload]]:
 
             chosen.append(("latency", run_latency))
     if "storm" in plan.workloads and plan.storm is not None:
-        clients, storm_rate, storm_seconds = plan.storm
-
-        def run_storm(server: Running, cores: Cores) -> dict[str, Any]:
+        # Bound as defaults, as the loops above bind theirs: the idle workload's ``clients``
+        # below would otherwise be the one this closure reads when it runs (it did: the suite
+        # ran a storm of 10,000, the idle size, instead of 5,000).
+        def run_storm(
+            server: Running, cores: Cores, storm: tuple[int, float, float] = plan.storm
+        ) -> dict[str, Any]:
+            clients, rate, seconds = storm
             return loadgen.join_storm(
-                server.port,
-                server.pid,
-                clients,
-                storm_rate,
-                storm_seconds,
-                plan.procs,
-                cores.generator,
+                server.port, server.pid, clients, rate, seconds, plan.procs, cores.generator
             )
 
         chosen.append(("storm", run_storm))
     if "idle" in plan.workloads and plan.idle is not None:
-        clients, room_size = plan.idle
 
-        def run_idle(server: Running, cores: Cores) -> dict[str, Any]:
+        def run_idle(
+            server: Running, cores: Cores, idle: tuple[int, int] = plan.idle
+        ) -> dict[str, Any]:
+            clients, room_size = idle
             return loadgen.idle(
                 server.port,
                 server.pid,

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import proc
+from bench import proc, run
+from bench.proc import Cores
 from bench.run import SMOKE, _parser, plan_from
-from bench.servers import NGIRCD_CONF, Chinwag, installed_ngircd
+from bench.servers import NGIRCD_CONF, Chinwag, Running, installed_ngircd
 
 if sys.platform != "linux":
     pytest.skip("the benchmark reads /proc and pins CPUs (Linux only)", allow_module_level=True)
@@ -137,3 +138,21 @@ def test_chinwag_runs_with_fakelag_charged_but_never_holding_or_with_it_off(
     off = Chinwag(name="chinwag-nofakelag", fakelag=False).environment(tmp_path)
     assert off["CHINWAG_LIMITS_FAKELAG"] == "false"
     assert _parser().parse_args(["--fakelag-off-too"]).fakelag_off_too
+
+
+def test_each_workload_runs_at_its_own_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The storm and idle workloads both have a client count; each must get its own (the
+    storm once ran at the idle size)."""
+    asked: dict[str, int] = {}
+    monkeypatch.setattr(
+        run.loadgen, "join_storm", lambda port, pid, clients, *_: asked.update(storm=clients)
+    )
+    monkeypatch.setattr(
+        run.loadgen, "idle", lambda port, pid, clients, *_, **__: asked.update(idle=clients)
+    )
+    plan = plan_from(_parser().parse_args(["--storm", "300", "--idle", "700"]))
+    server = Running("chinwag", "test", 1, 1, Path("log"))
+    for name, workload in run.workloads(plan):
+        if name in ("storm", "idle"):
+            workload(server, Cores.split(pin=False))
+    assert asked == {"storm": 300, "idle": 700}
