@@ -17,19 +17,18 @@ class Waiter:
 
     def __init__(self, pacer: CrowdPacer, name: str, turns: list[str], cost: float = 0.0):
         self.pacer, self.name, self.turns, self.cost = pacer, name, turns, cost
+        self.served = asyncio.Event()
 
     def crowd_turn(self) -> None:
         assert self.pacer.may_start(self)
         self.turns.append(self.name)
         self.pacer.spent(self.cost)
+        self.served.set()
 
 
-async def wait_for(turns: list[str], count: int) -> None:
-    for _ in range(200):
-        if len(turns) >= count:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"only {turns} had their turn")
+async def served(waiter: Waiter) -> None:
+    """Return once ``waiter`` has had its turn."""
+    await asyncio.wait_for(waiter.served.wait(), 5)
 
 
 async def test_crowd_work_may_start_at_once_when_nobody_waits() -> None:
@@ -46,7 +45,7 @@ async def test_after_crowd_work_the_next_waits_for_its_rest() -> None:
     assert not pacer.may_start(waiter)
     asked = loop.time()
     pacer.wait(waiter)
-    await wait_for(turns, 1)
+    await served(waiter)
     assert loop.time() - asked >= 0.045
 
 
@@ -60,7 +59,7 @@ async def test_waiters_take_their_turns_in_order_and_newcomers_queue_behind() ->
     newcomer = Waiter(pacer, "late", turns)
     assert not pacer.may_start(newcomer)  # others wait: it queues too
     pacer.wait(newcomer)
-    await wait_for(turns, 4)
+    await served(newcomer)
     assert turns == ["a", "b", "c", "late"]
     assert pacer.waiting == 0
 
@@ -73,8 +72,7 @@ async def test_a_forgotten_waiter_never_gets_a_turn() -> None:
     pacer.wait(gone)
     pacer.wait(staying)
     pacer.forget(gone)
-    await wait_for(turns, 1)
-    await asyncio.sleep(0.02)
+    await served(staying)  # first come, first served: gone's turn would have come before
     assert turns == ["staying"]
 
 
@@ -88,8 +86,9 @@ async def test_a_turn_not_taken_is_not_lost() -> None:
 
     pacer.spent(0.005)
     pacer.wait(Idle())
-    pacer.wait(Waiter(pacer, "next", turns))
-    await wait_for(turns, 2)
+    following = Waiter(pacer, "next", turns)
+    pacer.wait(following)
+    await served(following)
     assert turns == ["idle", "next"]
 
 

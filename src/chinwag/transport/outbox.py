@@ -264,11 +264,6 @@ class Flusher:
             self._loop.call_soon(self._run)
         self._bulk.append(outbox)
 
-    @property
-    def waiting(self) -> int:
-        """Outboxes waiting in the crowd lane (some may have been flushed since)."""
-        return len(self._bulk)
-
     def _run(self) -> None:
         self._scheduled = False
         prompt, self._prompt = self._prompt, []
